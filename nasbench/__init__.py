@@ -1,0 +1,19 @@
+"""nasbench: NAS-Bench-201 tabular and surrogate benchmarks, search strategies, validation.
+
+>>> import nasbench
+>>> bench = nasbench.load("nb201-digits")
+>>> bench.query("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|")
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .benchmark import Benchmark, QueryError, TableMeta, TabularBenchmark  # noqa: E402
+from .registry import load  # noqa: E402
+from .space import NB201, Cell, SpaceError, to_cell  # noqa: E402
+from .table import TableError, read_table, verify_table, write_table  # noqa: E402
+
+__all__ = [
+    "Benchmark", "Cell", "NB201", "QueryError", "SpaceError", "TableError", "TableMeta", "TabularBenchmark",
+    "load", "read_table", "to_cell", "verify_table", "write_table", "__version__",
+]

@@ -1,0 +1,358 @@
+"""The tabular benchmark in memory: one tensor per metric, rows x runs x epochs.
+
+This is the object that ``nasbench.load`` returns for a table. Its query methods are what
+strategies and the experiment runner use; a surrogate benchmark offers the same methods.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Literal, Protocol, Sequence, Union
+
+import numpy as np
+
+from .space import N_CELLS, CellLike, SpaceError, check_index, get_space, to_cell, to_indices, ops_table
+
+SeedLike = Union[Literal["mean", "random"], int]
+
+#: metrics every table stores (cumulative training seconds is ``time``)
+CORE_METRICS: tuple[str, ...] = (
+    "train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "test_loss", "time",
+)
+
+
+class QueryError(ValueError):
+    """A query names a metric, epoch, seed or cell the benchmark does not hold."""
+
+
+class Benchmark(Protocol):
+    """What strategies and the runner use: tables and surrogates both implement it."""
+
+    name: str
+    space_name: str
+    epochs: np.ndarray
+    seeds: np.ndarray
+
+    def query(self, cell: CellLike, metric: str = "valid_acc", epoch: int | None = None,
+              seed: SeedLike = "mean", rng: np.random.Generator | None = None) -> float: ...
+
+    def query_many(self, cells: Iterable[CellLike] | np.ndarray, metric: str = "valid_acc",
+                   epoch: int | None = None, seed: SeedLike = "mean",
+                   rng: np.random.Generator | None = None) -> np.ndarray: ...
+
+    def cost(self, cell: CellLike, epoch: int | None = None) -> float: ...
+
+    def cost_many(self, cells: Iterable[CellLike] | np.ndarray, epoch: int | None = None) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class TableMeta:
+    """Everything a table says about itself besides the numbers."""
+
+    space: str
+    dataset: str
+    split_sizes: dict[str, int]
+    recipe: dict[str, Any]
+    code_version: str
+    source: str = ""
+    notes: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Best:
+    """The best cell of a table by one metric."""
+
+    index: int
+    arch_str: str
+    metric: str
+    value: float
+
+
+class TabularBenchmark:
+    """Answers queries from arrays.
+
+    * ``arch_row[i]``: the row holding cell ``i`` (-1: not covered);
+    * ``metrics[name]``: float array (rows, runs, epochs); NaN where a run is missing. A metric
+      in ``mean_only`` has one run slot holding the mean over seeds (published data that gives
+      only means);
+    * ``run_seed``: (rows, runs) seed of each run slot, -1 where the seed is not recorded;
+    * ``seeds``: the nominal seeds (one per run slot); ``epochs``: recorded epoch numbers (1-based);
+    * ``params``/``flops``: per row; ``latency[device]``: per row.
+    """
+
+    def __init__(
+        self,
+        meta: TableMeta,
+        arch_row: np.ndarray,
+        row_arch: np.ndarray,
+        seeds: np.ndarray,
+        epochs: np.ndarray,
+        metrics: dict[str, np.ndarray],
+        run_seed: np.ndarray | None = None,
+        mean_only: Sequence[str] = (),
+        params: np.ndarray | None = None,
+        flops: np.ndarray | None = None,
+        latency: dict[str, np.ndarray] | None = None,
+        name: str = "",
+        sha256: str = "",
+    ) -> None:
+        self.meta = meta
+        self.space = get_space(meta.space)
+        self.space_name = meta.space
+        self.name = name or meta.dataset
+        self.sha256 = sha256
+        self.arch_row = np.asarray(arch_row, dtype=np.int64)
+        self.row_arch = np.asarray(row_arch, dtype=np.int64)
+        self.seeds = np.asarray(seeds, dtype=np.int64)
+        self.epochs = np.asarray(epochs, dtype=np.int64)
+        n_rows = len(self.row_arch)
+        if self.arch_row.shape != (N_CELLS,):
+            raise ValueError(f"arch_row must have {N_CELLS} entries, got {self.arch_row.shape}")
+        self.metrics = {k: np.asarray(v, dtype=np.float64) for k, v in metrics.items()}
+        self.mean_only = frozenset(mean_only)
+        for k, v in self.metrics.items():
+            runs = 1 if k in self.mean_only else len(self.seeds)
+            if v.shape != (n_rows, runs, len(self.epochs)):
+                raise ValueError(f"metric {k!r} has shape {v.shape}, expected {(n_rows, runs, len(self.epochs))}")
+        self.run_seed = (
+            np.broadcast_to(self.seeds, (n_rows, len(self.seeds))).copy()
+            if run_seed is None else np.asarray(run_seed, dtype=np.int64)
+        )
+        self.params = None if params is None else np.asarray(params, dtype=np.float64)
+        self.flops = None if flops is None else np.asarray(flops, dtype=np.float64)
+        self.latency = {k: np.asarray(v, dtype=np.float64) for k, v in (latency or {}).items()}
+        self._epoch_pos = {int(e): i for i, e in enumerate(self.epochs)}
+        self._seed_pos = {int(s): i for i, s in enumerate(self.seeds)}
+        self._last = len(self.epochs) - 1
+        self._str_index: dict[str, int] | None = None
+        self._mean_cache: dict[str, np.ndarray] = {}
+        self._avail_cache: dict[str, np.ndarray] = {}
+
+    # -- what is in the table -------------------------------------------------------------
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return tuple(self.metrics)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.row_arch)
+
+    @property
+    def covered(self) -> np.ndarray:
+        """Official indices of the cells this table answers for."""
+        return np.nonzero(self.arch_row >= 0)[0]
+
+    def __repr__(self) -> str:
+        return (f"TabularBenchmark({self.name!r}, space={self.space_name}, dataset={self.meta.dataset}, "
+                f"cells={len(self.covered)}, rows={self.n_rows}, seeds={self.seeds.tolist()}, "
+                f"epochs={self.epochs[0]}..{self.epochs[-1]} ({len(self.epochs)}))")
+
+    # -- argument checking ----------------------------------------------------------------
+    def _metric(self, metric: str) -> np.ndarray:
+        try:
+            return self.metrics[metric]
+        except (KeyError, TypeError):
+            raise QueryError(f"unknown metric {metric!r}; this table has: {', '.join(self.metrics)}") from None
+
+    def _epoch(self, epoch: int | None) -> int:
+        if epoch is None:
+            return self._last
+        try:
+            return self._epoch_pos[int(epoch)]
+        except (KeyError, TypeError, ValueError):
+            raise QueryError(f"epoch {epoch!r} not recorded; this table has epochs {_ranges(self.epochs)}") from None
+
+    def _row(self, cell: CellLike) -> int:
+        if type(cell) is int:
+            if not 0 <= cell < N_CELLS:
+                check_index(cell)
+            idx = cell
+        elif isinstance(cell, str):
+            idx = self._index_of_str(cell)
+        else:
+            idx = to_cell(cell).index
+        row = self.arch_row[idx]
+        if row < 0:
+            raise QueryError(f"cell {idx} is not covered by this table ({len(self.covered)} cells are)")
+        return int(row)
+
+    def _index_of_str(self, s: str) -> int:
+        if self._str_index is None:
+            from .space import format_arch_str
+            self._str_index = {format_arch_str(ops): i for i, ops in enumerate(ops_table())}
+        idx = self._str_index.get(s)
+        return to_cell(s).index if idx is None else idx
+
+    def _rows(self, cells: Iterable[CellLike] | np.ndarray) -> np.ndarray:
+        idx = to_indices(cells)
+        rows = self.arch_row[idx]
+        if rows.size and rows.min() < 0:
+            bad = idx[rows < 0][0]
+            raise QueryError(f"cell {int(bad)} is not covered by this table ({len(self.covered)} cells are)")
+        return rows
+
+    def _mean(self, metric: str) -> np.ndarray:
+        m = self._mean_cache.get(metric)
+        if m is None:
+            arr = self._metric(metric)
+            with np.errstate(all="ignore"), _warnings_off():
+                m = np.nanmean(arr, axis=1)
+            self._mean_cache[metric] = m
+        return m
+
+    def _seed_slot(self, metric: str, seed: int) -> int:
+        if metric in self.mean_only:
+            raise QueryError(f"metric {metric!r} holds only the mean over seeds in this table; use seed='mean'")
+        try:
+            return self._seed_pos[int(seed)]
+        except (KeyError, TypeError, ValueError):
+            raise QueryError(
+                f"seed {seed!r} not in this table; allowed: 'mean', 'random', or one of {self.seeds.tolist()}"
+            ) from None
+
+    # -- queries --------------------------------------------------------------------------
+    def query(self, cell: CellLike, metric: str = "valid_acc", epoch: int | None = None,
+              seed: SeedLike = "mean", rng: np.random.Generator | None = None) -> float:
+        """One value. ``epoch=None``: the last recorded epoch; ``seed``: 'mean', 'random' (needs
+        ``rng``; draws one of the cell's recorded runs) or a seed number."""
+        row = self._row(cell)
+        e = self._epoch(epoch)
+        if seed == "mean":
+            return float(self._mean(metric)[row, e])
+        arr = self._metric(metric)
+        if seed == "random":
+            return float(arr[row, self._random_slots(np.array([row]), metric, rng)[0], e])
+        if isinstance(seed, str):
+            raise QueryError(f"seed {seed!r} not allowed; use 'mean', 'random' or one of {self.seeds.tolist()}")
+        return float(self._by_seed(arr, np.array([row]), metric, int(seed), e)[0])
+
+    def query_many(self, cells: Iterable[CellLike] | np.ndarray, metric: str = "valid_acc",
+                   epoch: int | None = None, seed: SeedLike = "mean",
+                   rng: np.random.Generator | None = None) -> np.ndarray:
+        """Vectorised :meth:`query` over an array of cells (indices are fastest)."""
+        rows = self._rows(cells)
+        e = self._epoch(epoch)
+        if seed == "mean":
+            return self._mean(metric)[rows, e]
+        arr = self._metric(metric)
+        if seed == "random":
+            return arr[rows, self._random_slots(rows, metric, rng), e]
+        if isinstance(seed, str):
+            raise QueryError(f"seed {seed!r} not allowed; use 'mean', 'random' or one of {self.seeds.tolist()}")
+        return self._by_seed(arr, rows, metric, int(seed), e)
+
+    def _by_seed(self, arr: np.ndarray, rows: np.ndarray, metric: str, seed: int, e: int) -> np.ndarray:
+        slot = self._seed_slot(metric, seed)
+        vals = arr[rows, slot, e].copy()
+        vals[self.run_seed[rows, slot] != seed] = np.nan  # seed not recorded for that row
+        return vals
+
+    def _random_slots(self, rows: np.ndarray, metric: str, rng: np.random.Generator | None) -> np.ndarray:
+        if rng is None:
+            raise QueryError("seed='random' needs rng=numpy.random.Generator")
+        if metric in self.mean_only:
+            return np.zeros(len(rows), dtype=np.int64)
+        avail = self._available(metric)[rows]  # (n, runs) bool
+        counts = avail.sum(axis=1)
+        pick = (rng.random(len(rows)) * np.maximum(counts, 1)).astype(np.int64)
+        # the pick-th available slot of each row
+        order = np.cumsum(avail, axis=1) - 1
+        hit = avail & (order == pick[:, None])
+        slots = hit.argmax(axis=1)
+        return slots
+
+    def _available(self, metric: str) -> np.ndarray:
+        """(rows, runs): which run slots hold a value at the last epoch."""
+        a = self._avail_cache.get(metric)
+        if a is None:
+            a = self._avail_cache[metric] = ~np.isnan(self._metric(metric)[:, :, -1])
+        return a
+
+    def cost(self, cell: CellLike, epoch: int | None = None) -> float:
+        """Simulated training seconds to reach ``epoch`` (mean over seeds)."""
+        return self.query(cell, "time", epoch, "mean")
+
+    def cost_many(self, cells: Iterable[CellLike] | np.ndarray, epoch: int | None = None) -> np.ndarray:
+        return self.query_many(cells, "time", epoch, "mean")
+
+    def values(self, metric: str = "valid_acc", epoch: int | None = None, seed: SeedLike = "mean",
+               rng: np.random.Generator | None = None) -> np.ndarray:
+        """One value per cell of the space, in official index order (NaN where not covered)."""
+        out = np.full(N_CELLS, np.nan)
+        cov = self.covered
+        out[cov] = self.query_many(cov, metric, epoch, seed, rng)
+        return out
+
+    def best(self, metric: str = "valid_acc", epoch: int | None = None, mode: str = "max") -> Best:
+        """The covered cell with the best seed-mean ``metric`` (ties: lowest index)."""
+        if mode not in ("max", "min"):
+            raise QueryError(f"mode {mode!r} not allowed; use 'max' or 'min'")
+        vals = self.values(metric, epoch)
+        if np.all(np.isnan(vals)):
+            raise QueryError(f"metric {metric!r} has no values at that epoch")
+        idx = int(np.nanargmax(vals) if mode == "max" else np.nanargmin(vals))
+        return Best(idx, to_cell(idx).to_str(), metric, float(vals[idx]))
+
+    def params_of(self, cell: CellLike) -> float:
+        if self.params is None:
+            raise QueryError("this table records no params")
+        return float(self.params[self._row(cell)])
+
+    def to_frame(self, epoch: int | None = None):
+        """A pandas DataFrame, one row per covered cell: index, arch string, row, the seed-mean
+        of every metric at ``epoch``, the number of recorded runs, params, FLOPs, latencies."""
+        import pandas as pd
+        from .space import format_arch_str
+
+        cov = self.covered
+        rows = self.arch_row[cov]
+        e = self._epoch(epoch)
+        table = ops_table()
+        data: dict[str, Any] = {
+            "index": cov,
+            "arch_str": [format_arch_str(table[i]) for i in cov],
+            "row": rows,
+        }
+        for m in self.metrics:
+            data[m] = self._mean(m)[rows, e]
+        if "valid_acc" in self.metrics and "valid_acc" not in self.mean_only:
+            data["n_runs"] = self._available("valid_acc")[rows].sum(axis=1)
+        if self.params is not None:
+            data["params"] = self.params[rows]
+        if self.flops is not None:
+            data["flops"] = self.flops[rows]
+        for d, v in self.latency.items():
+            data[f"latency_{d}"] = v[rows]
+        return pd.DataFrame(data).set_index("index")
+
+    def seed_std(self, metric: str = "valid_acc", epoch: int | None = None) -> np.ndarray:
+        """Per-row standard deviation over recorded runs (ddof=1; NaN with fewer than 2 runs)."""
+        if metric in self.mean_only:
+            raise QueryError(f"metric {metric!r} holds only seed means in this table")
+        arr = self._metric(metric)[:, :, self._epoch(epoch)]
+        with np.errstate(all="ignore"), _warnings_off():
+            n = (~np.isnan(arr)).sum(axis=1)
+            sd = np.nanstd(arr, axis=1, ddof=1)
+        sd[n < 2] = np.nan
+        return sd
+
+
+class _warnings_off:
+    def __enter__(self):
+        import warnings
+        self._cm = warnings.catch_warnings()
+        self._cm.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc):
+        return self._cm.__exit__(*exc)
+
+
+def _ranges(values: np.ndarray) -> str:
+    """'1..12' for consecutive values, else a short list."""
+    v = [int(x) for x in values]
+    if not v:
+        return "(none)"
+    if v == list(range(v[0], v[-1] + 1)) and len(v) > 2:
+        return f"{v[0]}..{v[-1]}"
+    return ", ".join(map(str, v))

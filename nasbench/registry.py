@@ -1,0 +1,60 @@
+"""Where embedded tables live and how a name or path becomes a benchmark."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DATA_DIR_ENV = "NASBENCH_DATA"
+
+
+def data_dirs() -> list[Path]:
+    """Folders searched for embedded tables: $NASBENCH_DATA (if set), then the repository's data/."""
+    dirs = []
+    if os.environ.get(DATA_DIR_ENV):
+        dirs.append(Path(os.environ[DATA_DIR_ENV]))
+    dirs.append(Path(__file__).resolve().parents[1] / "data")
+    return dirs
+
+
+def embedded_names() -> list[str]:
+    names: set[str] = set()
+    for d in data_dirs():
+        if d.is_dir():
+            names.update(p.stem for p in d.glob("*.h5"))
+    return sorted(names)
+
+
+def resolve(name_or_path: str | os.PathLike) -> Path:
+    """A path as given if it exists or looks like a path; else an embedded table by name."""
+    from .table import TableError
+
+    s = str(name_or_path)
+    p = Path(s)
+    if p.exists() or os.sep in s or s.endswith((".h5", ".hdf5")):
+        return p
+    for d in data_dirs():
+        cand = d / f"{s}.h5"
+        if cand.exists():
+            return cand
+    names = embedded_names()
+    raise TableError(
+        f"no table named {s!r} and no such file; embedded tables: {', '.join(names) if names else '(none built yet)'}"
+    )
+
+
+def load(name_or_path: str | os.PathLike):
+    """Load a benchmark: an embedded table by name (``nb201-fashion-mnist``), or any table or
+    surrogate-benchmark file of this project's formats."""
+    from .table import FORMAT, file_format, read_table
+
+    p = resolve(name_or_path)
+    fmt = file_format(p)
+    if fmt == FORMAT or fmt == "":
+        return read_table(p, name=p.stem)
+    if fmt == "nasbench-surrogate":
+        from surrogates.benchmark import load_surrogate_benchmark  # optional second package
+
+        return load_surrogate_benchmark(p)
+    from .table import TableError
+
+    raise TableError(f"{p} has unknown format {fmt!r}; expected a nasbench table or surrogate benchmark")

@@ -1,0 +1,522 @@
+"""The NAS-Bench-201 cell space.
+
+A cell is a DAG of 4 nodes; each of its 6 edges ``j <- i`` (``i < j``) carries one of five
+operations. The official architecture string lists, for nodes 1, 2, 3 in turn, the incoming
+edges ``op~i``::
+
+    |op~0|+|op~0|op~1|+|op~0|op~1|op~2|
+
+Official index order: NAS-Bench-201 enumerated the 5^6 cells with the first edge as the most
+significant digit and then shuffled the list with Python's ``random.seed(88)``; we recompute the
+same permutation (checked against all 15,625 published rows), so no table of strings is needed.
+
+Two canonical forms are offered (see DESIGN.md):
+
+* ``nb201`` -- NAS-Bench-201's own rule, 6,466 classes;
+* ``fine`` -- the same rule with zero terms dropped from every sum, 5,390 classes.
+
+The ``fine`` rule is *not* a functional equivalence: it merges, for example,
+``n1 = conv(x0); n3 = conv'(x0) + skip(n1)`` (two independent convolutions) with
+``n1 = conv(x0); n2 = skip(n1); n3 = skip(n1) + skip(n2)`` (one convolution counted twice),
+which have different parameters. Tables are therefore generated one cell per ``nb201`` class.
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+import random as _pyrandom
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Protocol, Sequence, Union
+
+import numpy as np
+
+OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
+N_OPS = len(OPS)
+N_NODES = 4
+#: edges as (target node, source node), in the order of the arch string
+EDGES: tuple[tuple[int, int], ...] = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))
+N_EDGES = len(EDGES)
+N_CELLS = N_OPS**N_EDGES  # 15,625
+_OP_ID = {name: i for i, name in enumerate(OPS)}
+_POW = np.array([N_OPS ** (N_EDGES - 1 - e) for e in range(N_EDGES)], dtype=np.int64)
+
+CellLike = Union["Cell", str, int, np.integer, Sequence[Union[int, str]]]
+
+
+class SpaceError(ValueError):
+    """A cell, arch string or index that is not part of the space."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One cell of the NAS-Bench-201 space: the op id of each edge, in :data:`EDGES` order."""
+
+    ops: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.ops) != N_EDGES:
+            raise SpaceError(f"a cell has {N_EDGES} edges, got {len(self.ops)} ops")
+        for o in self.ops:
+            if not isinstance(o, (int, np.integer)) or isinstance(o, bool) or not 0 <= o < N_OPS:
+                raise SpaceError(f"op id {o!r} is not one of 0..{N_OPS - 1} ({', '.join(OPS)})")
+        object.__setattr__(self, "ops", tuple(int(o) for o in self.ops))
+
+    # -- conversions ---------------------------------------------------------------------
+    @classmethod
+    def from_str(cls, arch: str) -> "Cell":
+        return cls(parse_arch_str(arch))
+
+    @classmethod
+    def from_index(cls, index: int) -> "Cell":
+        return cls(tuple(int(o) for o in ops_table()[check_index(index)]))
+
+    @classmethod
+    def from_names(cls, names: Sequence[str]) -> "Cell":
+        return cls(tuple(_op_id(n) for n in names))
+
+    def to_str(self) -> str:
+        return format_arch_str(self.ops)
+
+    @property
+    def index(self) -> int:
+        """Official NAS-Bench-201 index."""
+        return int(_code_to_index()[self.code])
+
+    @property
+    def code(self) -> int:
+        """Position in the unshuffled enumeration (first edge most significant)."""
+        return int(np.dot(self.ops, _POW))
+
+    @property
+    def op_names(self) -> tuple[str, ...]:
+        return tuple(OPS[o] for o in self.ops)
+
+    def __str__(self) -> str:
+        return self.to_str()
+
+
+def _op_id(name: str) -> int:
+    try:
+        return _OP_ID[name]
+    except KeyError:
+        raise SpaceError(f"unknown op {name!r}; allowed: {', '.join(OPS)}") from None
+
+
+def parse_arch_str(arch: str) -> tuple[int, ...]:
+    """Parse an official arch string into 6 op ids, with a precise error for each malformation."""
+    if not isinstance(arch, str):
+        raise SpaceError(f"arch string must be a str, got {type(arch).__name__}")
+    s = arch.strip()
+    example = "|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|"
+    nodes = s.split("+")
+    if len(nodes) != N_NODES - 1:
+        raise SpaceError(
+            f"malformed arch string {arch!r}: expected {N_NODES - 1} node groups separated by '+', "
+            f"got {len(nodes)}; example: {example}"
+        )
+    ops: list[int] = []
+    for j, group in enumerate(nodes, start=1):
+        if not (group.startswith("|") and group.endswith("|")) or len(group) < 2:
+            raise SpaceError(
+                f"malformed arch string {arch!r}: node {j} group {group!r} must start and end with '|'; "
+                f"example: {example}"
+            )
+        edges = group[1:-1].split("|")
+        if len(edges) != j:
+            raise SpaceError(
+                f"malformed arch string {arch!r}: node {j} must have {j} incoming edge(s), got {len(edges)}"
+            )
+        for i, edge in enumerate(edges):
+            name, sep, src = edge.partition("~")
+            if not sep:
+                raise SpaceError(f"malformed arch string {arch!r}: edge {edge!r} must look like 'op~source'")
+            if src != str(i):
+                raise SpaceError(
+                    f"malformed arch string {arch!r}: edge {edge!r} into node {j} must come from node {i} "
+                    f"(edges into node {j} list sources 0..{j - 1} in order)"
+                )
+            ops.append(_op_id(name))
+    return tuple(ops)
+
+
+def format_arch_str(ops: Sequence[int]) -> str:
+    names = [OPS[o] for o in ops]
+    parts, k = [], 0
+    for j in range(1, N_NODES):
+        parts.append("|" + "|".join(f"{names[k + i]}~{i}" for i in range(j)) + "|")
+        k += j
+    return "+".join(parts)
+
+
+def check_index(index: int) -> int:
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+        raise SpaceError(f"cell index must be an integer, got {index!r}")
+    if not 0 <= int(index) < N_CELLS:
+        raise SpaceError(f"cell index {int(index)} out of range; allowed: 0..{N_CELLS - 1}")
+    return int(index)
+
+
+# -- official index order ----------------------------------------------------------------
+@functools.lru_cache(maxsize=None)
+def _index_to_code() -> np.ndarray:
+    codes = list(range(N_CELLS))
+    rnd = _pyrandom.Random(88)  # NAS-Bench-201's generate_meta_info: random.seed(88); random.shuffle
+    rnd.shuffle(codes)
+    arr = np.array(codes, dtype=np.int64)
+    arr.setflags(write=False)
+    return arr
+
+
+@functools.lru_cache(maxsize=None)
+def _code_to_index() -> np.ndarray:
+    inv = np.empty(N_CELLS, dtype=np.int64)
+    inv[_index_to_code()] = np.arange(N_CELLS)
+    inv.setflags(write=False)
+    return inv
+
+
+@functools.lru_cache(maxsize=None)
+def ops_table() -> np.ndarray:
+    """int8 array (15625, 6): the op ids of every cell, in official index order."""
+    codes = _index_to_code()
+    table = (codes[:, None] // _POW[None, :]) % N_OPS
+    table = table.astype(np.int8)
+    table.setflags(write=False)
+    return table
+
+
+def indices_of_ops(ops: np.ndarray) -> np.ndarray:
+    """Vectorised: official indices of an (n, 6) array of op ids."""
+    ops = np.asarray(ops)
+    if ops.ndim != 2 or ops.shape[1] != N_EDGES:
+        raise SpaceError(f"expected an (n, {N_EDGES}) array of op ids, got shape {ops.shape}")
+    if ops.size and (ops.min() < 0 or ops.max() >= N_OPS):
+        raise SpaceError(f"op ids must lie in 0..{N_OPS - 1}")
+    return _code_to_index()[ops.astype(np.int64) @ _POW]
+
+
+def to_cell(x: CellLike) -> Cell:
+    """Accept a Cell, an official arch string, an index, or a 6-tuple of op names or op ids."""
+    if isinstance(x, Cell):
+        return x
+    if isinstance(x, str):
+        s = x.strip()
+        if s.lstrip("-").isdigit():
+            return Cell.from_index(int(s))
+        return Cell.from_str(s)
+    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+        return Cell.from_index(int(x))
+    if isinstance(x, (tuple, list, np.ndarray)):
+        seq = list(x)
+        if len(seq) != N_EDGES:
+            raise SpaceError(f"a cell has {N_EDGES} edges, got a sequence of {len(seq)}")
+        if all(isinstance(v, str) for v in seq):
+            return Cell.from_names(seq)
+        return Cell(tuple(seq))
+    raise SpaceError(
+        f"cannot read {x!r} as a cell; give a Cell, an arch string, an index 0..{N_CELLS - 1}, "
+        f"or 6 op names/ids"
+    )
+
+
+def to_indices(cells: Iterable[CellLike] | np.ndarray) -> np.ndarray:
+    """Vectorised form of ``to_cell(...).index``; integer arrays are checked and passed through."""
+    if isinstance(cells, np.ndarray) and np.issubdtype(cells.dtype, np.integer) and cells.ndim == 1:
+        if cells.size and (cells.min() < 0 or cells.max() >= N_CELLS):
+            bad = cells[(cells < 0) | (cells >= N_CELLS)][0]
+            raise SpaceError(f"cell index {int(bad)} out of range; allowed: 0..{N_CELLS - 1}")
+        return cells.astype(np.int64, copy=False)
+    return np.array([to_cell(c).index for c in cells], dtype=np.int64)
+
+
+def all_cells() -> Iterator[Cell]:
+    """All 15,625 cells in official index order."""
+    for row in ops_table():
+        yield Cell(tuple(int(o) for o in row))
+
+
+# -- canonical forms ---------------------------------------------------------------------
+_ZERO = "#"
+
+
+def _node_exprs(ops: Sequence[int], drop_zero: bool) -> list[str]:
+    """Expression of each node, NAS-Bench-201 style (see DESIGN.md)."""
+    exprs = ["0"]
+    k = 0
+    for j in range(1, N_NODES):
+        terms: list[str] = []
+        for i in range(j):
+            op, src = OPS[ops[k]], exprs[i]
+            k += 1
+            if op == "none" or src == _ZERO:
+                terms.append(_ZERO)
+            elif op == "skip_connect":
+                terms.append(src)
+            else:
+                terms.append(f"({src})@{op}")
+        if drop_zero:
+            kept = [t for t in terms if t != _ZERO]
+            exprs.append("+".join(sorted(kept)) if kept else _ZERO)
+        else:
+            exprs.append("+".join(sorted(terms)))
+    return exprs
+
+
+def canonical_key(cell: CellLike, rule: str = "nb201") -> str:
+    """String key; two cells with equal keys are one class. ``rule``: 'nb201' or 'fine'."""
+    if rule not in CANONICAL_RULES:
+        raise SpaceError(f"unknown canonical rule {rule!r}; allowed: {', '.join(CANONICAL_RULES)}")
+    return _node_exprs(to_cell(cell).ops, drop_zero=(rule == "fine"))[-1]
+
+
+CANONICAL_RULES = ("nb201", "fine")
+
+
+@functools.lru_cache(maxsize=None)
+def class_table(rule: str = "nb201") -> tuple[np.ndarray, np.ndarray]:
+    """(class_of_index, representative_of_class).
+
+    ``class_of_index[i]`` numbers the classes 0..K-1 in order of their lowest official index;
+    ``representative_of_class[k]`` is that lowest index.
+    """
+    if rule not in CANONICAL_RULES:
+        raise SpaceError(f"unknown canonical rule {rule!r}; allowed: {', '.join(CANONICAL_RULES)}")
+    seen: dict[str, int] = {}
+    cls = np.empty(N_CELLS, dtype=np.int32)
+    reps: list[int] = []
+    for idx, row in enumerate(ops_table()):
+        key = _node_exprs(tuple(int(o) for o in row), drop_zero=(rule == "fine"))[-1]
+        k = seen.get(key)
+        if k is None:
+            k = seen[key] = len(reps)
+            reps.append(idx)
+        cls[idx] = k
+    rep = np.array(reps, dtype=np.int64)
+    cls.setflags(write=False)
+    rep.setflags(write=False)
+    return cls, rep
+
+
+def canonical_index(cell: CellLike, rule: str = "nb201") -> int:
+    """The lowest official index of the cell's class."""
+    cls, rep = class_table(rule)
+    return int(rep[cls[to_cell(cell).index]])
+
+
+def effective_edges(cell: CellLike) -> tuple[bool, ...]:
+    """Which edges can influence the output: op is not ``none``, the source is not identically
+    zero, and the target node reaches node 3 through non-``none`` edges."""
+    ops = to_cell(cell).ops
+    zero = [False] * N_NODES
+    k = 0
+    for j in range(1, N_NODES):
+        live = False
+        for i in range(j):
+            if OPS[ops[k]] != "none" and not zero[i]:
+                live = True
+            k += 1
+        zero[j] = not live
+    reaches = [False] * N_NODES
+    reaches[N_NODES - 1] = True
+    for j in range(N_NODES - 1, 0, -1):
+        if not reaches[j]:
+            continue
+        for e, (t, s) in enumerate(EDGES):
+            if t == j and OPS[ops[e]] != "none":
+                reaches[s] = True
+    return tuple(
+        OPS[ops[e]] != "none" and not zero[s] and reaches[t] for e, (t, s) in enumerate(EDGES)
+    )
+
+
+# -- encodings ---------------------------------------------------------------------------
+ENCODINGS = ("onehot", "adjacency", "path", "ops")
+
+
+def _paths() -> list[tuple[int, ...]]:
+    """Edge sequences from node 0 to node 3."""
+    by_target = {j: [(e, s) for e, (t, s) in enumerate(EDGES) if t == j] for j in range(N_NODES)}
+
+    def walk(node: int) -> list[tuple[int, ...]]:
+        if node == 0:
+            return [()]
+        return [p + (e,) for e, s in by_target[node] for p in walk(s)]
+
+    return walk(N_NODES - 1)
+
+
+_PATHS = _paths()  # 4 paths: 0->3, 0->1->3, 0->2->3, 0->1->2->3
+_NONZERO_OPS = tuple(range(1, N_OPS))
+_PATH_FEATURES = [seq for L in range(1, N_NODES) for seq in itertools.product(_NONZERO_OPS, repeat=L)]
+_PATH_FEATURE_ID = {seq: i for i, seq in enumerate(_PATH_FEATURES)}
+
+
+def encode_ops(ops: np.ndarray, kind: str = "onehot") -> np.ndarray:
+    """Vectorised encodings of an (n, 6) array of op ids (float32 features).
+
+    * ``onehot``: 6 x 5 one-hot of the op on each edge (30);
+    * ``adjacency``: the op-on-node DAG (input, 6 op nodes, output) as its flattened upper
+      triangular 8 x 8 adjacency followed by the one-hot ops (28 + 30 = 58); since the edge
+      structure is fixed, this is the one-hot plus constant adjacency bits, offered for
+      compatibility with NAS-Bench-101-style predictors;
+    * ``path``: BANANAS path encoding, one bit per sequence of non-``none`` ops on a path from
+      input to output (4 + 16 + 64 = 84);
+    * ``ops``: the raw op ids (6).
+    """
+    ops = np.asarray(ops, dtype=np.int64)
+    if ops.ndim == 1:
+        ops = ops[None, :]
+    n = ops.shape[0]
+    if kind == "ops":
+        return ops.astype(np.float32)
+    if kind == "onehot":
+        out = np.zeros((n, N_EDGES, N_OPS), dtype=np.float32)
+        out[np.arange(n)[:, None], np.arange(N_EDGES)[None, :], ops] = 1.0
+        return out.reshape(n, -1)
+    if kind == "adjacency":
+        adj = _op_node_adjacency()
+        iu = np.triu_indices(adj.shape[0], k=1)
+        return np.concatenate([np.tile(adj[iu], (n, 1)), encode_ops(ops, "onehot")], axis=1)
+    if kind == "path":
+        out = np.zeros((n, len(_PATH_FEATURES)), dtype=np.float32)
+        for path in _PATHS:
+            seq_ops = ops[:, list(path)]
+            ok = (seq_ops != 0).all(axis=1)
+            for r in np.nonzero(ok)[0]:
+                out[r, _PATH_FEATURE_ID[tuple(int(v) for v in seq_ops[r])]] = 1.0
+        return out
+    raise SpaceError(f"unknown encoding {kind!r}; allowed: {', '.join(ENCODINGS)}")
+
+
+@functools.lru_cache(maxsize=None)
+def _op_node_adjacency() -> np.ndarray:
+    # nodes: 0 = input, 1..6 = the op on edge e-1, 7 = output
+    adj = np.zeros((N_EDGES + 2, N_EDGES + 2), dtype=np.float32)
+    for e, (t, s) in enumerate(EDGES):
+        if s == 0:
+            adj[0, e + 1] = 1
+        else:
+            for e2, (t2, _) in enumerate(EDGES):
+                if t2 == s:
+                    adj[e2 + 1, e + 1] = 1
+        if t == N_NODES - 1:
+            adj[e + 1, N_EDGES + 1] = 1
+    return adj
+
+
+# -- sampling, mutation, neighbourhood ---------------------------------------------------
+def sample(rng: np.random.Generator, n: int | None = None) -> Cell | list[Cell]:
+    """Uniform random cell(s)."""
+    if n is None:
+        return Cell(tuple(int(o) for o in rng.integers(0, N_OPS, N_EDGES)))
+    return [Cell(tuple(int(o) for o in row)) for row in rng.integers(0, N_OPS, (n, N_EDGES))]
+
+
+def mutate(cell: CellLike, rng: np.random.Generator) -> Cell:
+    """Change the op of one uniformly chosen edge to a different, uniformly chosen op."""
+    ops = list(to_cell(cell).ops)
+    e = int(rng.integers(N_EDGES))
+    ops[e] = (ops[e] + 1 + int(rng.integers(N_OPS - 1))) % N_OPS
+    return Cell(tuple(ops))
+
+
+def neighbours(cell: CellLike) -> list[Cell]:
+    """All 24 cells one op change away, in edge-then-op order."""
+    base = to_cell(cell).ops
+    out = []
+    for e in range(N_EDGES):
+        for o in range(N_OPS):
+            if o != base[e]:
+                ops = list(base)
+                ops[e] = o
+                out.append(Cell(tuple(ops)))
+    return out
+
+
+# -- the space behind a small interface --------------------------------------------------
+class SearchSpace(Protocol):
+    """What strategies and tables need of a space; a second space implements the same."""
+
+    name: str
+    n_cells: int
+
+    def cell(self, index: int) -> Cell: ...
+    def index(self, cell: CellLike) -> int: ...
+    def indices(self, cells: Iterable[CellLike] | np.ndarray) -> np.ndarray: ...
+    def sample(self, rng: np.random.Generator) -> Cell: ...
+    def sample_indices(self, rng: np.random.Generator, n: int) -> np.ndarray: ...
+    def mutate(self, cell: CellLike, rng: np.random.Generator) -> Cell: ...
+    def neighbours(self, cell: CellLike) -> list[Cell]: ...
+    def encode(self, cells: Iterable[CellLike] | np.ndarray, kind: str = "onehot") -> np.ndarray: ...
+    def canonical(self, cell: CellLike, rule: str = "nb201") -> int: ...
+
+
+@dataclass(frozen=True)
+class NB201Space:
+    """The NAS-Bench-201 space as a :class:`SearchSpace`."""
+
+    name: str = "nb201"
+    n_cells: int = N_CELLS
+    n_edges: int = N_EDGES
+    n_ops: int = N_OPS
+    ops: tuple[str, ...] = OPS
+
+    def cell(self, index: int) -> Cell:
+        return Cell.from_index(index)
+
+    def index(self, cell: CellLike) -> int:
+        return to_cell(cell).index
+
+    def indices(self, cells: Iterable[CellLike] | np.ndarray) -> np.ndarray:
+        return to_indices(cells)
+
+    def sample(self, rng: np.random.Generator) -> Cell:
+        return sample(rng)  # type: ignore[return-value]
+
+    def sample_indices(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.integers(0, N_CELLS, n)
+
+    def mutate(self, cell: CellLike, rng: np.random.Generator) -> Cell:
+        return mutate(cell, rng)
+
+    def mutate_index(self, index: int, rng: np.random.Generator) -> int:
+        return mutate(Cell.from_index(index), rng).index
+
+    def neighbours(self, cell: CellLike) -> list[Cell]:
+        return neighbours(cell)
+
+    def neighbour_indices(self, index: int) -> np.ndarray:
+        return neighbour_table()[check_index(index)]
+
+    def encode(self, cells: Iterable[CellLike] | np.ndarray, kind: str = "onehot") -> np.ndarray:
+        return encode_ops(ops_table()[to_indices(cells)], kind)
+
+    def canonical(self, cell: CellLike, rule: str = "nb201") -> int:
+        return canonical_index(cell, rule)
+
+
+@functools.lru_cache(maxsize=None)
+def neighbour_table() -> np.ndarray:
+    """int64 array (15625, 24): official indices of each cell's one-op neighbours."""
+    ops = ops_table().astype(np.int64)
+    out = np.empty((N_CELLS, N_EDGES * (N_OPS - 1)), dtype=np.int64)
+    col = 0
+    for e in range(N_EDGES):
+        for shift in range(1, N_OPS):
+            new = ops.copy()
+            new[:, e] = (new[:, e] + shift) % N_OPS
+            out[:, col] = indices_of_ops(new)
+            col += 1
+    out.setflags(write=False)
+    return out
+
+
+NB201 = NB201Space()
+SPACES = {"nb201": NB201}
+
+
+def get_space(name: str) -> NB201Space:
+    try:
+        return SPACES[name]
+    except KeyError:
+        raise SpaceError(f"unknown space {name!r}; allowed: {', '.join(SPACES)}") from None

@@ -1,0 +1,227 @@
+"""The HDF5 tabular format: writer, reader, hash.
+
+One file = one search space x one dataset x one training recipe. See the README section
+"The file format" for the schema; everything can be read with h5py alone.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .benchmark import TableMeta, TabularBenchmark
+
+FORMAT = "nasbench-table"
+FORMAT_VERSION = 1
+_META_ATTRS = ("space", "dataset", "split_sizes", "recipe", "code_version", "source", "notes", "extra")
+_JSON_ATTRS = ("split_sizes", "recipe", "extra")
+
+
+class TableError(ValueError):
+    """A file that cannot be read as a table of this format."""
+
+
+def code_version() -> str:
+    return f"nasbench {__version__}"
+
+
+# -- hashing ---------------------------------------------------------------------------
+def _arrays_of(bench: TabularBenchmark) -> dict[str, np.ndarray]:
+    """Every array of the file, by its HDF5 path, in the dtypes they are stored with."""
+    out: dict[str, np.ndarray] = {
+        "arch_row": bench.arch_row.astype(np.int32),
+        "row_arch": bench.row_arch.astype(np.int32),
+        "seeds": bench.seeds.astype(np.int64),
+        "epochs": bench.epochs.astype(np.int32),
+        "run_seed": bench.run_seed.astype(np.int64),
+    }
+    for k, v in bench.metrics.items():
+        out[f"metrics/{k}"] = v.astype(np.float64)
+    if bench.params is not None:
+        out["params"] = bench.params.astype(np.float64)
+    if bench.flops is not None:
+        out["flops"] = bench.flops.astype(np.float64)
+    for k, v in bench.latency.items():
+        out[f"latency/{k}"] = v.astype(np.float64)
+    return out
+
+
+def _meta_attrs(meta: TableMeta) -> dict[str, str]:
+    attrs = {}
+    for k in _META_ATTRS:
+        v = getattr(meta, k)
+        attrs[k] = json.dumps(v, sort_keys=True) if k in _JSON_ATTRS else str(v)
+    return attrs
+
+
+def compute_sha256(arrays: dict[str, np.ndarray], attrs: dict[str, str], mean_only: list[str]) -> str:
+    """SHA-256 over every array (name, dtype, shape, little-endian C-order bytes, sorted by
+    name) and the metadata attributes (sorted by name)."""
+    h = hashlib.sha256()
+    h.update(f"{FORMAT} v{FORMAT_VERSION}\n".encode())
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        a = a.astype(a.dtype.newbyteorder("<"), copy=False)
+        h.update(f"{name}|{a.dtype.str}|{a.shape}\n".encode())
+        h.update(a.tobytes())
+    for name in sorted(attrs):
+        h.update(f"{name}={attrs[name]}\n".encode())
+    h.update(("mean_only=" + ",".join(sorted(mean_only))).encode())
+    return h.hexdigest()
+
+
+# -- writing ---------------------------------------------------------------------------
+def write_table(path: str | os.PathLike, bench: TabularBenchmark) -> str:
+    """Write ``bench`` to ``path`` atomically (a temporary file, then a rename), so that an
+    interrupted write never leaves a half-written table behind. Returns the SHA-256."""
+    import h5py
+
+    path = Path(path)
+    arrays = _arrays_of(bench)
+    attrs = _meta_attrs(bench.meta)
+    mean_only = sorted(bench.mean_only)
+    digest = compute_sha256(arrays, attrs, mean_only)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        with h5py.File(tmp, "w") as f:
+            f.attrs["format"] = FORMAT
+            f.attrs["format_version"] = FORMAT_VERSION
+            for k, v in attrs.items():
+                f.attrs[k] = v
+            f.attrs["mean_only"] = json.dumps(mean_only)
+            f.attrs["sha256"] = digest
+            for name, a in arrays.items():
+                f.create_dataset(name, data=a)
+            for k in mean_only:
+                f[f"metrics/{k}"].attrs["mean_only"] = 1
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return digest
+
+
+# -- reading ---------------------------------------------------------------------------
+def _open(path: str | os.PathLike):
+    import h5py
+
+    p = Path(path)
+    if not p.exists():
+        raise TableError(f"no such file: {p}")
+    if p.is_dir():
+        raise TableError(f"{p} is a directory, not a table file")
+    with open(p, "rb") as fh:
+        head = fh.read(8)
+    if head != b"\x89HDF\r\n\x1a\n":
+        raise TableError(f"{p} is not an HDF5 file (a nasbench table is HDF5; see the README's file format)")
+    try:
+        return h5py.File(p, "r")
+    except OSError as exc:
+        raise TableError(f"{p} is truncated or corrupt and cannot be opened as HDF5 ({_first_line(exc)})") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def file_format(path: str | os.PathLike) -> str:
+    """The ``format`` attribute of an HDF5 file of this project (table or surrogate)."""
+    with _open(path) as f:
+        return str(f.attrs.get("format", ""))
+
+
+def _check_header(f, p: Path) -> None:
+    fmt = f.attrs.get("format")
+    if fmt != FORMAT:
+        raise TableError(f"{p} is an HDF5 file but not a nasbench table (format={fmt!r}, expected {FORMAT!r})")
+    ver = f.attrs.get("format_version")
+    if ver is None or int(ver) != FORMAT_VERSION:
+        raise TableError(
+            f"{p} has table format version {ver}; this nasbench ({__version__}) reads version {FORMAT_VERSION}"
+        )
+
+
+def _read_arrays(f) -> dict[str, np.ndarray]:
+    arrays: dict[str, np.ndarray] = {}
+
+    def visit(name: str, obj: Any) -> None:
+        if hasattr(obj, "shape") and hasattr(obj, "dtype"):
+            arrays[name] = obj[()]
+
+    f.visititems(visit)
+    return arrays
+
+
+def read_table(path: str | os.PathLike, name: str = "") -> TabularBenchmark:
+    """Read a table file into memory. Raises :class:`TableError` with a one-line message for a
+    missing file, a file that is not HDF5, a truncated file or another format version."""
+    p = Path(path)
+    with _open(p) as f:
+        _check_header(f, p)
+        try:
+            arrays = _read_arrays(f)
+            attrs = {k: str(f.attrs[k]) for k in _META_ATTRS if k in f.attrs}
+            mean_only = json.loads(str(f.attrs.get("mean_only", "[]")))
+            digest = str(f.attrs.get("sha256", ""))
+        except (OSError, KeyError, ValueError) as exc:
+            raise TableError(f"{p} is truncated or corrupt ({_first_line(exc)})") from None
+    return _bench_from(arrays, attrs, mean_only, digest, name or p.stem, p)
+
+
+def _bench_from(arrays: dict[str, np.ndarray], attrs: dict[str, str], mean_only: list[str],
+                digest: str, name: str, p: Path) -> TabularBenchmark:
+    missing = [k for k in ("arch_row", "row_arch", "seeds", "epochs", "run_seed") if k not in arrays]
+    if missing:
+        raise TableError(f"{p} lacks the required array(s) {', '.join(missing)}")
+    meta_kwargs: dict[str, Any] = {}
+    for k in _META_ATTRS:
+        v = attrs.get(k, "{}" if k in _JSON_ATTRS else "")
+        meta_kwargs[k] = json.loads(v) if k in _JSON_ATTRS else v
+    meta = TableMeta(**meta_kwargs)
+    metrics = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("metrics/")}
+    latency = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("latency/")}
+    try:
+        return TabularBenchmark(
+            meta=meta, arch_row=arrays["arch_row"], row_arch=arrays["row_arch"], seeds=arrays["seeds"],
+            epochs=arrays["epochs"], metrics=metrics, run_seed=arrays["run_seed"], mean_only=mean_only,
+            params=arrays.get("params"), flops=arrays.get("flops"), latency=latency, name=name, sha256=digest,
+        )
+    except ValueError as exc:
+        raise TableError(f"{p} is inconsistent: {exc}") from None
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Outcome of :func:`verify_table`."""
+
+    path: str
+    stored: str
+    computed: str
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.stored) and self.stored == self.computed
+
+
+def verify_table(path: str | os.PathLike) -> VerifyResult:
+    """Recompute the SHA-256 of a table's arrays and metadata and compare it with the stored one."""
+    p = Path(path)
+    with _open(p) as f:
+        _check_header(f, p)
+        try:
+            arrays = _read_arrays(f)
+            attrs = {k: str(f.attrs[k]) for k in _META_ATTRS if k in f.attrs}
+            mean_only = json.loads(str(f.attrs.get("mean_only", "[]")))
+            stored = str(f.attrs.get("sha256", ""))
+        except (OSError, KeyError, ValueError) as exc:
+            raise TableError(f"{p} is truncated or corrupt ({_first_line(exc)})") from None
+    return VerifyResult(str(p), stored, compute_sha256(arrays, attrs, mean_only))

@@ -1,0 +1,34 @@
+"""Shared fixtures. Tests that need ../shared/data skip cleanly where it is absent."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+NB201_CSV = SHARED_DATA / "nasbench201" / "nb201_cifar10.csv"
+NATS_SAMPLE = SHARED_DATA / "nats-tss-simple-sample"
+
+
+def need(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"reference data not present: {path} (see DESIGN.md; shared/data sits beside the repo)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def nb201_table():
+    """The published NAS-Bench-201 CIFAR-10 results as an in-memory table."""
+    from nasbench.importers import import_csv
+
+    return import_csv(need(NB201_CSV))
+
+
+@pytest.fixture(scope="session")
+def nb201_h5(tmp_path_factory, nb201_table):
+    """The same table written to an .h5 file."""
+    from nasbench.table import write_table
+
+    path = tmp_path_factory.mktemp("tables") / "nb201-cifar10.h5"
+    write_table(path, nb201_table)
+    return path
