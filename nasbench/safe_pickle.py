@@ -6,6 +6,7 @@ with a one-line error before anything is called.
 """
 from __future__ import annotations
 
+import codecs
 import collections
 import io
 import pickle
@@ -30,8 +31,11 @@ NATS_ALLOWED: dict[tuple[str, str], Any] = {
     ("numpy.core.multiarray", "scalar"): _np_scalar,
     ("numpy._core.multiarray", "scalar"): _np_scalar,  # the same function, as numpy 2 names it
 }
-#: torch.save writes pickle protocol 2, where a set is rebuilt by calling builtins.set
-PTH_ALLOWED: dict[tuple[str, str], Any] = {**NATS_ALLOWED, ("builtins", "set"): set}
+#: torch.save writes pickle protocol 2, where a set is rebuilt by calling builtins.set and the
+#: bytes inside a numpy scalar by _codecs.encode(text, 'latin1'); both are side-effect free
+PTH_ALLOWED: dict[tuple[str, str], Any] = {
+    **NATS_ALLOWED, ("builtins", "set"): set, ("_codecs", "encode"): codecs.encode,
+}
 
 
 class RestrictedUnpickler(pickle.Unpickler):
@@ -43,6 +47,8 @@ class RestrictedUnpickler(pickle.Unpickler):
         self._pload = persistent_load
 
     def find_class(self, module: str, name: str) -> Any:
+        if module == "__builtin__":  # protocol 2 spells builtins the Python 2 way
+            module = "builtins"
         try:
             return self._allowed[(module, name)]
         except KeyError:

@@ -1,0 +1,102 @@
+"""What `nasbench info` reports about a table: a dataclass of facts, computed from the arrays."""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .benchmark import TabularBenchmark
+
+
+@dataclass(frozen=True)
+class TableSummary:
+    name: str
+    space: str
+    dataset: str
+    split_sizes: dict[str, int]
+    recipe: dict[str, Any]
+    source: str
+    code_version: str
+    sha256: str
+    cells_covered: int
+    rows: int
+    trainings: int
+    missing_runs: int
+    seeds: list[int]
+    epochs: list[int]
+    metrics: list[str]
+    mean_only: list[str]
+    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    mean_seed_std: float = float("nan")
+    top1pct_spread: float = float("nan")
+    params_range: tuple[float, float] | None = None
+    latency_devices: list[str] = field(default_factory=list)
+    notes: str = ""
+
+    def lines(self) -> list[str]:
+        ep = self.epochs
+        out = [
+            f"table          {self.name}",
+            f"space          {self.space}",
+            f"dataset        {self.dataset}  splits {self.split_sizes}",
+            f"source         {self.source}",
+            f"produced by    {self.code_version}",
+            f"sha256         {self.sha256}",
+            f"cells covered  {self.cells_covered:,} of 15,625 ({self.rows:,} result rows)",
+            f"trainings      {self.trainings:,} recorded runs ({self.missing_runs:,} missing run slots, NaN)",
+            f"seeds          {self.seeds}",
+            f"epochs         {len(ep)} recorded: {ep[0]}..{ep[-1]}" if len(ep) > 1 else f"epochs         {ep}",
+            f"metrics        {', '.join(self.metrics)}"
+            + (f"  (seed means only: {', '.join(self.mean_only)})" if self.mean_only else ""),
+        ]
+        for m, (lo, hi) in self.ranges.items():
+            out.append(f"{m + ' range':<14} {lo:.2f} .. {hi:.2f} (last epoch, seed mean)")
+        out.append(f"seed noise     mean seed std of valid_acc {self.mean_seed_std:.3f} points")
+        out.append(f"top 1% spread  std of valid_acc over the top 1% of cells {self.top1pct_spread:.3f} points "
+                   f"= {self.top1pct_spread / self.mean_seed_std:.2f} x seed noise"
+                   if np.isfinite(self.mean_seed_std) and self.mean_seed_std > 0
+                   else f"top 1% spread  std of valid_acc over the top 1% of cells {self.top1pct_spread:.3f} points")
+        if self.params_range:
+            out.append(f"params         {self.params_range[0]:.4f} .. {self.params_range[1]:.4f} M")
+        if self.latency_devices:
+            out.append(f"latency        {', '.join(self.latency_devices)}")
+        out.append(f"recipe         {self.recipe}")
+        if self.notes:
+            out.append(f"notes          {self.notes}")
+        return out
+
+
+def summarise_table(bench: TabularBenchmark) -> TableSummary:
+    m = bench.meta
+    per_seed = [k for k in bench.metrics if k not in bench.mean_only]
+    ref = "valid_acc" if "valid_acc" in per_seed else (per_seed[0] if per_seed else None)
+    trainings = missing = 0
+    if ref is not None:
+        avail = ~np.isnan(bench.metrics[ref][:, :, -1])
+        trainings, missing = int(avail.sum()), int((~avail).sum())
+    ranges = {}
+    for k in ("valid_acc", "test_acc"):
+        if k in bench.metrics:
+            v = bench.values(k)
+            ranges[k] = (float(np.nanmin(v)), float(np.nanmax(v)))
+    noise = spread = float("nan")
+    if "valid_acc" in per_seed:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            noise = float(np.nanmean(bench.seed_std("valid_acc")))
+            v = bench.values("valid_acc")
+            v = v[np.isfinite(v)]
+            top = np.sort(v)[-max(1, len(v) // 100):]
+            spread = float(np.std(top, ddof=1)) if len(top) > 1 else float("nan")
+    params = bench.params
+    return TableSummary(
+        name=bench.name, space=m.space, dataset=m.dataset, split_sizes=m.split_sizes, recipe=m.recipe,
+        source=m.source, code_version=m.code_version, sha256=bench.sha256,
+        cells_covered=len(bench.covered), rows=bench.n_rows, trainings=trainings, missing_runs=missing,
+        seeds=bench.seeds.tolist(), epochs=bench.epochs.tolist(), metrics=list(bench.metrics),
+        mean_only=sorted(bench.mean_only), ranges=ranges, mean_seed_std=noise, top1pct_spread=spread,
+        params_range=None if params is None or np.all(np.isnan(params)) else (float(np.nanmin(params)), float(np.nanmax(params))),
+        latency_devices=sorted(bench.latency), notes=m.notes,
+    )

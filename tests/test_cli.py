@@ -1,0 +1,99 @@
+import subprocess
+import sys
+
+import h5py
+import pytest
+
+from nasbench.cli import main
+from conftest import NATS_SAMPLE, NB201_CSV, need
+
+BEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_import_info_query_verify(tmp_path, capsys):
+    out_h5 = tmp_path / "c10.h5"
+    code, out, err = run(capsys, "import", "--format", "csv", str(need(NB201_CSV)), str(out_h5))
+    assert code == 0, err
+    code, out, _ = run(capsys, "info", str(out_h5))
+    assert code == 0 and "15,625 of 15,625" in out and "seed noise" in out
+    code, out, _ = run(capsys, "query", str(out_h5), BEST, "--metric", "test_acc")
+    assert code == 0 and out.startswith("6111\t") and "94.3733" in out
+    code, out, _ = run(capsys, "query", str(out_h5), "1", "--seed", "888")
+    assert code == 0 and "90.716" in out
+    code, out, _ = run(capsys, "verify", str(out_h5))
+    assert code == 0 and out.startswith("OK")
+    with h5py.File(out_h5, "r+") as f:
+        f["metrics/valid_acc"][7, 0, 0] += 0.001
+    code, _, err = run(capsys, "verify", str(out_h5))
+    assert code == 1 and "MISMATCH" in err
+    # refuses to overwrite
+    code, _, err = run(capsys, "import", "--format", "csv", str(NB201_CSV), str(out_h5))
+    assert code == 2 and "--force" in err
+
+
+def test_import_nats(tmp_path, capsys):
+    out_h5 = tmp_path / "nats.h5"
+    code, out, err = run(capsys, "import", "--format", "nats-simple", str(need(NATS_SAMPLE)), str(out_h5))
+    assert code == 0, err
+    code, out, _ = run(capsys, "query", str(out_h5), "11", "--epoch", "200", "--seed", "777")
+    assert "valid_acc=87.748" in out
+
+
+@pytest.fixture(scope="module")
+def table_path(tmp_path_factory):
+    from test_table import small_table
+    from nasbench.table import write_table
+
+    p = tmp_path_factory.mktemp("cli") / "toy.h5"
+    write_table(p, small_table())
+    return p
+
+
+@pytest.mark.parametrize("argv, msg", [
+    (["query", "{t}", "|nor_conv_3x3~0|,|none~0|none~1|,|none~0|none~1|none~2|"], "separated by '+'"),
+    (["query", "{t}", "|bad_op~0|+|none~0|none~1|+|none~0|none~1|none~2|"], "unknown op 'bad_op'"),
+    (["query", "{t}", "|none~0|+|none~0|+|none~0|none~1|none~2|"], "node 2 must have 2 incoming"),
+    (["query", "{t}", "|none~1|+|none~0|none~1|+|none~0|none~1|none~2|"], "must come from node 0"),
+    (["query", "{t}", "15625"], "out of range; allowed: 0..15624"),
+    (["query", "{t}", "5", "--metric", "acc"], "unknown metric 'acc'; this table has: test_acc, time, train_loss, valid_acc"),
+    (["query", "{t}", "5", "--epoch", "99"], "epoch 99 not recorded; this table has epochs 1..4"),
+    (["query", "{t}", "5", "--seed", "4"], "seed 4 not in this table; allowed"),
+    (["query", "{t}", "6"], "not covered"),
+    (["info", "/no/such/file.h5"], "no such file"),
+    (["info", "no-such-table-name"], "no table named"),
+    (["import", "--format", "nats-simple", "/no/such/dir", "{tmp}/o.h5"], "not a directory"),
+])
+def test_bad_input_one_line_exit_2(argv, msg, table_path, tmp_path, capsys):
+    argv = [a.format(t=table_path, tmp=tmp_path) for a in argv]
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert msg in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_bad_files_exit_2(tmp_path, table_path, capsys):
+    notes = tmp_path / "notes.h5"
+    notes.write_text("plain text")
+    trunc = tmp_path / "trunc.h5"
+    trunc.write_bytes(table_path.read_bytes()[:2000])
+    v2 = tmp_path / "v2.h5"
+    v2.write_bytes(table_path.read_bytes())
+    with h5py.File(v2, "r+") as f:
+        f.attrs["format_version"] = 99
+    for path, msg in ((notes, "not an HDF5 file"), (trunc, "truncated"), (v2, "format version 99")):
+        for cmd in ("info", "verify"):
+            code, _, err = run(capsys, cmd, str(path))
+            assert code == 2 and msg in err and len(err.strip().splitlines()) == 1
+
+
+def test_console_script_help():
+    r = subprocess.run([sys.executable, "-m", "nasbench.cli", "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and "info" in r.stdout and "query" in r.stdout
+    r = subprocess.run([sys.executable, "-m", "nasbench.cli", "query"], capture_output=True, text=True)
+    assert r.returncode == 2
