@@ -127,6 +127,8 @@ class TabularBenchmark:
         self._str_index: dict[str, int] | None = None
         self._mean_cache: dict[str, np.ndarray] = {}
         self._avail_cache: dict[str, np.ndarray] = {}
+        self._slot_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._col_cache: dict[tuple[str, int], np.ndarray] = {}
 
     # -- what is in the table -------------------------------------------------------------
     @property
@@ -185,7 +187,7 @@ class TabularBenchmark:
 
     def _rows(self, cells: Iterable[CellLike] | np.ndarray) -> np.ndarray:
         idx = to_indices(cells)
-        rows = self.arch_row[idx]
+        rows = self.arch_row.take(idx)
         if rows.size and rows.min() < 0:
             bad = idx[rows < 0][0]
             raise QueryError(f"cell {int(bad)} is not covered by this table ({len(self.covered)} cells are)")
@@ -199,6 +201,14 @@ class TabularBenchmark:
                 m = np.nanmean(arr, axis=1)
             self._mean_cache[metric] = m
         return m
+
+    def _mean_column(self, metric: str, e: int) -> np.ndarray:
+        """Contiguous seed means of one epoch: a 1-D gather is the fastest vectorised lookup."""
+        key = (metric, e)
+        col = self._col_cache.get(key)
+        if col is None:
+            col = self._col_cache[key] = np.ascontiguousarray(self._mean(metric)[:, e])
+        return col
 
     def _seed_slot(self, metric: str, seed: int) -> int:
         if metric in self.mean_only:
@@ -221,7 +231,7 @@ class TabularBenchmark:
             return float(self._mean(metric)[row, e])
         arr = self._metric(metric)
         if seed == "random":
-            return float(arr[row, self._random_slots(np.array([row]), metric, rng)[0], e])
+            return float(arr[row, self._random_slot(row, metric, rng), e])
         if isinstance(seed, str):
             raise QueryError(f"seed {seed!r} not allowed; use 'mean', 'random' or one of {self.seeds.tolist()}")
         return float(self._by_seed(arr, np.array([row]), metric, int(seed), e)[0])
@@ -233,7 +243,7 @@ class TabularBenchmark:
         rows = self._rows(cells)
         e = self._epoch(epoch)
         if seed == "mean":
-            return self._mean(metric)[rows, e]
+            return self._mean_column(metric, e).take(rows)
         arr = self._metric(metric)
         if seed == "random":
             return arr[rows, self._random_slots(rows, metric, rng), e]
@@ -248,18 +258,33 @@ class TabularBenchmark:
         return vals
 
     def _random_slots(self, rows: np.ndarray, metric: str, rng: np.random.Generator | None) -> np.ndarray:
+        """For each row, one of its recorded run slots, uniformly (one uniform draw per row)."""
         if rng is None:
             raise QueryError("seed='random' needs rng=numpy.random.Generator")
         if metric in self.mean_only:
             return np.zeros(len(rows), dtype=np.int64)
-        avail = self._available(metric)[rows]  # (n, runs) bool
-        counts = avail.sum(axis=1)
-        pick = (rng.random(len(rows)) * np.maximum(counts, 1)).astype(np.int64)
-        # the pick-th available slot of each row
-        order = np.cumsum(avail, axis=1) - 1
-        hit = avail & (order == pick[:, None])
-        slots = hit.argmax(axis=1)
-        return slots
+        slots, counts = self._slot_table(metric)
+        pick = (rng.random(len(rows)) * counts[rows]).astype(np.int64)
+        return slots[rows, pick]
+
+    def _random_slot(self, row: int, metric: str, rng: np.random.Generator | None) -> int:
+        if rng is None:
+            raise QueryError("seed='random' needs rng=numpy.random.Generator")
+        if metric in self.mean_only:
+            return 0
+        slots, counts = self._slot_table(metric)
+        return int(slots[row, int(rng.random() * counts[row])])
+
+    def _slot_table(self, metric: str) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, runs) recorded slots first, and (rows,) how many are recorded (at least 1, so
+        that a row with no runs yields NaN rather than an error)."""
+        t = self._slot_cache.get(metric)
+        if t is None:
+            avail = self._available(metric)
+            slots = np.argsort(~avail, axis=1, kind="stable")
+            counts = np.maximum(avail.sum(axis=1), 1)
+            t = self._slot_cache[metric] = (slots, counts)
+        return t
 
     def _available(self, metric: str) -> np.ndarray:
         """(rows, runs): which run slots hold a value at the last epoch."""
