@@ -13,12 +13,18 @@ same permutation (checked against all 15,625 published rows), so no table of str
 Two canonical forms are offered (see DESIGN.md):
 
 * ``nb201`` -- NAS-Bench-201's own rule, 6,466 classes;
-* ``fine`` -- the same rule with zero terms dropped from every sum, 5,390 classes.
+* ``fine`` -- the same rule with zero terms dropped from every sum, 5,390 classes;
+* ``functional`` -- isomorphism of the pruned module graph (only edges that can influence the
+  output; each convolution a distinct module, pools named by what they compute, skips passing
+  terms through), 5,260 classes. Members of one class build the same network: from one seed
+  they compute the same function throughout training (tested in ``tests/test_network.py``).
 
 The ``fine`` rule is *not* a functional equivalence: it merges, for example,
 ``n1 = conv(x0); n3 = conv'(x0) + skip(n1)`` (two independent convolutions) with
 ``n1 = conv(x0); n2 = skip(n1); n3 = skip(n1) + skip(n2)`` (one convolution counted twice),
-which have different parameters. Tables are therefore generated one cell per ``nb201`` class.
+which have different parameters. The ``nb201`` rule itself merges such pairs in 430 classes
+(the 150 published parameter counts taken from a sibling cell are among them). Tables are
+therefore generated one cell per ``functional`` class.
 """
 from __future__ import annotations
 
@@ -262,14 +268,76 @@ def _node_exprs(ops: Sequence[int], drop_zero: bool) -> list[str]:
     return exprs
 
 
+# -- the functional rule: isomorphism of the pruned module graph --------------------------------
+_SKIP, _CONV1, _CONV3, _POOL = 1, 2, 3, 4
+
+
+def _describe(ops: Sequence[int], live: Sequence[bool], label: dict[int, int]) -> tuple[dict[int, str], str]:
+    """Names of the live conv edges under one numbering, and the description of the whole cell.
+
+    The pruned cell is a DAG of modules: each conv edge is a distinct module named ``op#n``; a pool
+    has no parameters, so it is named by what it computes; a skip passes its source's terms on. A
+    node's value is the multiset of its terms (input ``x``, conv and pool names)."""
+    values: list[list[str]] = [["x"]]
+    names: dict[int, str] = {}  # conv and pool edges: the term they contribute
+    defs: list[str] = []
+    for j in range(1, N_NODES):
+        terms: list[str] = []
+        for e, (t, s) in enumerate(EDGES):
+            if t != j or not live[e]:
+                continue
+            src = "+".join(sorted(values[s]))
+            if ops[e] == _SKIP:
+                terms.extend(values[s])
+            elif ops[e] == _POOL:
+                names[e] = f"pool({src})"
+                terms.append(names[e])
+            else:
+                names[e] = f"{OPS[ops[e]]}#{label[e]}"
+                defs.append(f"{names[e]}=({src})")
+                terms.append(names[e])
+        values.append(terms)
+    return names, ";".join(sorted(defs)) + "|" + ("+".join(sorted(values[N_NODES - 1])) or "0")
+
+
+@functools.lru_cache(maxsize=None)
+def _canonical(ops: tuple[int, ...], live: tuple[bool, ...]) -> tuple[dict[int, str], str]:
+    """The numbering of conv modules (within each op) that gives the smallest description.
+
+    Brute force over the numberings (at most 6! for six live 3x3 convs, usually a handful): two
+    cells get the same description exactly when their pruned module graphs are isomorphic, and
+    then corresponding modules get the same names."""
+    groups = [[e for e in range(N_EDGES) if live[e] and ops[e] == o] for o in (_CONV1, _CONV3)]
+    best: tuple[dict[int, str], str] | None = None
+    for p1 in itertools.permutations(range(len(groups[0]))):
+        for p3 in itertools.permutations(range(len(groups[1]))):
+            label = {e: n for e, n in zip(groups[0], p1)} | {e: n for e, n in zip(groups[1], p3)}
+            cand = _describe(ops, live, label)
+            if best is None or cand[1] < best[1]:
+                best = cand
+    assert best is not None
+    return best
+
+
+def functional_key(cell: CellLike) -> str:
+    """Canonical description of the pruned cell's module graph. Cells with equal keys build
+    isomorphic pruned networks whose corresponding modules get the same seeds: from one seed they
+    are the same function with the same parameters, before and throughout training."""
+    c = to_cell(cell)
+    return _canonical(c.ops, effective_edges(c))[1]
+
+
+
 def canonical_key(cell: CellLike, rule: str = "nb201") -> str:
     """String key; two cells with equal keys are one class. ``rule``: 'nb201' or 'fine'."""
     if rule not in CANONICAL_RULES:
         raise SpaceError(f"unknown canonical rule {rule!r}; allowed: {', '.join(CANONICAL_RULES)}")
+    if rule == "functional":
+        return functional_key(cell)
     return _node_exprs(to_cell(cell).ops, drop_zero=(rule == "fine"))[-1]
 
 
-CANONICAL_RULES = ("nb201", "fine")
+CANONICAL_RULES = ("nb201", "fine", "functional")
 
 
 @functools.lru_cache(maxsize=None)
@@ -285,7 +353,11 @@ def class_table(rule: str = "nb201") -> tuple[np.ndarray, np.ndarray]:
     cls = np.empty(N_CELLS, dtype=np.int32)
     reps: list[int] = []
     for idx, row in enumerate(ops_table()):
-        key = _node_exprs(tuple(int(o) for o in row), drop_zero=(rule == "fine"))[-1]
+        ops = tuple(int(o) for o in row)
+        if rule == "functional":
+            key = _canonical(ops, effective_edges(Cell(ops)))[1]
+        else:
+            key = _node_exprs(ops, drop_zero=(rule == "fine"))[-1]
         k = seen.get(key)
         if k is None:
             k = seen[key] = len(reps)

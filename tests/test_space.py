@@ -41,6 +41,7 @@ def test_known_indices():
 def test_class_counts():
     assert len(class_table("nb201")[1]) == 6466
     assert len(class_table("fine")[1]) == 5390
+    assert len(class_table("functional")[1]) == 5260
 
 
 def test_class_table_consistency():
@@ -66,7 +67,9 @@ def test_canonical_rules_known_cases():
     assert canonical_key(x, "nb201") != canonical_key(y, "nb201")
     with pytest.raises(SpaceError, match="allowed: nb201, fine"):
         canonical_key(x, "bogus")
-    assert CANONICAL_RULES == ("nb201", "fine")
+    assert CANONICAL_RULES == ("nb201", "fine", "functional")
+    # the functional rule keeps x (two independent convs) and y (one conv reaching node 3 twice) apart
+    assert canonical_key(x, "functional") != canonical_key(y, "functional")
 
 
 def test_effective_edges():

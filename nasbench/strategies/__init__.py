@@ -1,0 +1,19 @@
+"""Search strategies behind one ask/tell interface, and the protocol through which they see a table.
+
+>>> from nasbench.strategies import make_strategy, SearchContext
+>>> import numpy as np
+>>> s = make_strategy("evolution", SearchContext(rng=np.random.default_rng(0)), {"sample_size": 3})
+>>> i = s.ask(); s.tell(i, 91.2, 1800.0)
+"""
+from __future__ import annotations
+
+from .base import Params, SearchContext, Strategy, StrategyError, param_specs
+from .protocol import BUDGET_KINDS, Budget, Protocol, ProtocolError, SearchView
+from .registry import (DEFAULT_STRATEGIES, STRATEGIES, describe, get_strategy, make_params, make_strategy,
+                       strategy_names)
+
+__all__ = [
+    "BUDGET_KINDS", "Budget", "DEFAULT_STRATEGIES", "Params", "Protocol", "ProtocolError", "STRATEGIES",
+    "SearchContext", "SearchView", "Strategy", "StrategyError", "describe", "get_strategy", "make_params",
+    "make_strategy", "param_specs", "strategy_names",
+]

@@ -1,0 +1,287 @@
+"""Datasets with fixed, seeded, recorded splits: digits, Fashion-MNIST, CIFAR-10/100, ImageNet16-120.
+
+``load_dataset(name, root=None, ...)`` returns a :class:`Data` whose images are (n, channels, h, w)
+tensors (uint8, or float32 on the 0..255 scale after downscaling) and int64 labels, plus a
+``provenance`` dict recording where the files were, the split rule, the seeds, the downscaling and
+the subsetting, so that a table can state exactly what it was trained on.
+
+Default splits:
+
+* ``digits``: scikit-learn's 1,797 8x8 digits, seeded permutation -> 1000 / 400 / 397.
+* ``fashion-mnist``: official 60k train -> seeded 50k train / 10k valid; official 10k test.
+* ``cifar10``: NAS-Bench-201's ``cifar10-valid`` shape: 50k train -> seeded 25k / 25k; 10k test.
+* ``cifar100``, ``imagenet16-120``: NAS-Bench-201's shape: full train set; the test (val) set is
+  split seeded in halves into valid / test.
+
+NAS-Bench-201's own split files are not redistributed, so the halves are ours (seeded), not its.
+"""
+from __future__ import annotations
+
+import codecs
+import gzip
+import os
+import pickle
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .safe_pickle import RestrictedUnpickler
+
+DATASETS = ("digits", "fashion-mnist", "cifar10", "cifar100", "imagenet16-120")
+_ALIASES = {"fashion_mnist": "fashion-mnist", "fmnist": "fashion-mnist", "cifar-10": "cifar10",
+            "cifar-100": "cifar100", "imagenet16": "imagenet16-120", "imagenet16_120": "imagenet16-120"}
+DEFAULT_ROOTS = {
+    "fashion-mnist": "/usr/share/datasets/fashion-mnist",
+    "cifar10": "~/.torch/cifar.python/cifar-10-batches-py",
+    "cifar100": "~/.torch/cifar.python/cifar-100-python",
+    "imagenet16-120": "~/.torch/cifar.python/ImageNet16",
+}
+_HOW_TO_GET = {
+    "fashion-mnist": "the four idx files (train-images-idx3-ubyte[.gz], ...) from "
+                     "https://github.com/zalandoresearch/fashion-mnist",
+    "cifar10": "cifar-10-python.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html, extracted",
+    "cifar100": "cifar-100-python.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html, extracted",
+    "imagenet16-120": "the 16x16 Downsampled ImageNet (Chrabaszcz et al. 2017) train_data_batch_1..10 and "
+                      "val_data files, as NAS-Bench-201 uses them",
+}
+
+
+class DatasetError(ValueError):
+    """Unknown dataset, missing files, or bad options."""
+
+
+class DatasetMissing(DatasetError):
+    """The dataset's files are not where we looked."""
+
+
+@dataclass
+class Data:
+    name: str
+    train_x: torch.Tensor
+    train_y: torch.Tensor
+    valid_x: torch.Tensor
+    valid_y: torch.Tensor
+    test_x: torch.Tensor
+    test_y: torch.Tensor
+    num_classes: int
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return tuple(self.train_x.shape[1:])  # type: ignore[return-value]
+
+    @property
+    def split_sizes(self) -> dict[str, int]:
+        return {"train": len(self.train_y), "valid": len(self.valid_y), "test": len(self.test_y)}
+
+    def channel_stats(self) -> tuple[list[float], list[float]]:
+        """Per-channel mean and std of the training images, on the 0..1 scale."""
+        x = self.train_x.float() / 255.0
+        return x.mean(dim=(0, 2, 3)).tolist(), x.std(dim=(0, 2, 3)).tolist()
+
+
+def canonical_name(name: str) -> str:
+    key = name.strip().lower()
+    key = _ALIASES.get(key, key)
+    if key not in DATASETS:
+        raise DatasetError(f"unknown dataset {name!r}; valid: {', '.join(DATASETS)}")
+    return key
+
+
+def load_dataset(
+    name: str,
+    root: str | os.PathLike[str] | None = None,
+    *,
+    split_seed: int = 0,
+    downscale: int = 1,
+    train_size: int | None = None,
+    valid_size: int | None = None,
+    test_size: int | None = None,
+    subset_seed: int = 0,
+) -> Data:
+    """Load ``name`` with its default split (see the module doc).
+
+    ``downscale``: average-pool the images by this integer factor (28x28 -> 7x7 with 4).
+    ``train_size`` / ``valid_size`` / ``test_size``: keep a seeded random subset of that split.
+    """
+    key = canonical_name(name)
+    for opt, v in (("downscale", downscale), ("train_size", train_size), ("valid_size", valid_size),
+                   ("test_size", test_size)):
+        if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
+            raise DatasetError(f"{opt} must be a positive integer, got {v!r}")
+    raw = _LOADERS[key](_root(key, root), split_seed)
+    data = Data(key, *raw.arrays, num_classes=raw.num_classes)
+    prov: dict[str, Any] = {"dataset": key, "source": raw.source, "split": raw.split_rule,
+                            "split_seed": split_seed, "downscale": downscale}
+    if downscale > 1:
+        for part in ("train", "valid", "test"):
+            x = getattr(data, f"{part}_x")
+            if x.shape[-1] % downscale or x.shape[-2] % downscale:
+                raise DatasetError(f"downscale {downscale} does not divide the image size {tuple(x.shape[-2:])}")
+            setattr(data, f"{part}_x", F.avg_pool2d(x.float(), downscale))
+    g = np.random.default_rng(subset_seed)
+    for part, n in (("train", train_size), ("valid", valid_size), ("test", test_size)):
+        if n is None:
+            continue
+        total = len(getattr(data, f"{part}_y"))
+        if n > total:
+            raise DatasetError(f"{part}_size {n} exceeds the {total} images of the {part} split")
+        keep = torch.from_numpy(np.sort(g.permutation(total)[:n]))
+        setattr(data, f"{part}_x", getattr(data, f"{part}_x")[keep])
+        setattr(data, f"{part}_y", getattr(data, f"{part}_y")[keep])
+    prov["subset"] = {"train": train_size, "valid": valid_size, "test": test_size, "seed": subset_seed}
+    prov["split_sizes"] = data.split_sizes
+    prov["input_shape"] = list(data.input_shape)
+    prov["num_classes"] = data.num_classes
+    data.provenance = prov
+    return data
+
+
+# -- raw loaders ---------------------------------------------------------------------------
+@dataclass
+class _Raw:
+    arrays: tuple[torch.Tensor, ...]  # train_x, train_y, valid_x, valid_y, test_x, test_y
+    num_classes: int
+    source: str
+    split_rule: str
+
+
+def _root(key: str, root: str | os.PathLike[str] | None) -> Path | None:
+    if key == "digits":
+        return None
+    path = Path(os.path.expanduser(str(root if root is not None else DEFAULT_ROOTS[key])))
+    if not path.is_dir():
+        raise DatasetMissing(f"{key}: no directory {path}; get it: {_HOW_TO_GET[key]}, and pass its directory as root")
+    return path
+
+
+def _tensors(x: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    return torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(np.asarray(y, dtype=np.int64))
+
+
+def _split(x: np.ndarray, y: np.ndarray, n_first: int, seed: int) -> tuple[np.ndarray, ...]:
+    perm = np.random.default_rng(seed).permutation(len(y))
+    a, b = np.sort(perm[:n_first]), np.sort(perm[n_first:])
+    return x[a], y[a], x[b], y[b]
+
+
+def _digits(root: Path | None, seed: int) -> _Raw:
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    x = np.round(d.images * (255.0 / 16.0)).astype(np.uint8)[:, None]  # 0..16 -> 0..255
+    y = d.target.astype(np.int64)
+    perm = np.random.default_rng(seed).permutation(len(y))
+    parts = [np.sort(perm[:1000]), np.sort(perm[1000:1400]), np.sort(perm[1400:])]
+    arrays = sum((_tensors(x[p], y[p]) for p in parts), ())
+    return _Raw(arrays, 10, "sklearn.datasets.load_digits (pixel values 0..16 scaled to 0..255)",
+                "seeded permutation of the 1,797 images: 1000 train / 400 valid / 397 test")
+
+
+def _read_idx(root: Path, stem: str) -> np.ndarray:
+    for path in (root / stem, root / f"{stem}.gz"):
+        if path.is_file():
+            opener: Callable[..., Any] = gzip.open if path.suffix == ".gz" else open
+            with opener(path, "rb") as f:
+                raw = f.read()
+            _, dtype, ndim = struct.unpack(">HBB", raw[:4])
+            if dtype != 0x08:
+                raise DatasetError(f"{path}: idx type {dtype:#x} is not unsigned byte")
+            dims = struct.unpack(f">{ndim}I", raw[4:4 + 4 * ndim])
+            return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims).copy()
+    raise DatasetMissing(f"fashion-mnist: no {stem}[.gz] in {root}; get {_HOW_TO_GET['fashion-mnist']}")
+
+
+def _fashion(root: Path | None, seed: int) -> _Raw:
+    assert root is not None
+    tx, ty = _read_idx(root, "train-images-idx3-ubyte"), _read_idx(root, "train-labels-idx1-ubyte")
+    sx, sy = _read_idx(root, "t10k-images-idx3-ubyte"), _read_idx(root, "t10k-labels-idx1-ubyte")
+    trx, tr_y, vax, va_y = _split(tx[:, None], ty, 50_000, seed)
+    arrays = (*_tensors(trx, tr_y), *_tensors(vax, va_y), *_tensors(sx[:, None], sy))
+    return _Raw(arrays, 10, str(root), "official train 60k -> seeded 50k train / 10k valid; official 10k test")
+
+
+_NUMPY_ALLOWED: dict[tuple[str, str], Any] = {}
+for _mod in ("numpy.core.multiarray", "numpy._core.multiarray"):
+    _NUMPY_ALLOWED[(_mod, "_reconstruct")] = np.ndarray.__reduce__(np.zeros(1))[0]
+    _NUMPY_ALLOWED[(_mod, "scalar")] = np.float64(1.0).__reduce__()[0]
+_NUMPY_ALLOWED[("numpy", "ndarray")] = np.ndarray
+_NUMPY_ALLOWED[("numpy", "dtype")] = np.dtype
+_NUMPY_ALLOWED[("_codecs", "encode")] = codecs.encode  # how protocol-2 pickles store bytes
+
+
+class _BytesUnpickler(RestrictedUnpickler):
+    """Python-2 era pickles of dicts of numpy arrays and lists (CIFAR, Downsampled ImageNet)."""
+
+    def __init__(self, file: Any, source: str) -> None:
+        pickle.Unpickler.__init__(self, file, encoding="latin1")
+        self._allowed, self._source, self._pload = _NUMPY_ALLOWED, source, None
+
+
+def _load_pickle(path: Path, key: str) -> dict:
+    if not path.is_file():
+        raise DatasetMissing(f"{key}: no file {path}; get {_HOW_TO_GET[key]}")
+    with open(path, "rb") as f:
+        obj = _BytesUnpickler(f, str(path)).load()
+    return {(k.decode() if isinstance(k, bytes) else k): v for k, v in obj.items()}
+
+
+def _cifar10(root: Path | None, seed: int) -> _Raw:
+    assert root is not None
+    xs, ys = [], []
+    for i in range(1, 6):
+        d = _load_pickle(root / f"data_batch_{i}", "cifar10")
+        xs.append(np.asarray(d["data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
+        ys.append(np.asarray(d["labels"]))
+    t = _load_pickle(root / "test_batch", "cifar10")
+    trx, tr_y, vax, va_y = _split(np.concatenate(xs), np.concatenate(ys), 25_000, seed)
+    arrays = (*_tensors(trx, tr_y), *_tensors(vax, va_y),
+              *_tensors(np.asarray(t["data"], dtype=np.uint8).reshape(-1, 3, 32, 32), np.asarray(t["labels"])))
+    return _Raw(arrays, 10, str(root), "official train 50k -> seeded 25k train / 25k valid (cifar10-valid); "
+                                       "official 10k test")
+
+
+def _halve_test(tr: tuple[np.ndarray, np.ndarray], te: tuple[np.ndarray, np.ndarray], seed: int) -> tuple:
+    vax, va_y, tex, te_y = _split(te[0], te[1], len(te[1]) // 2, seed)
+    return (*_tensors(*tr), *_tensors(vax, va_y), *_tensors(tex, te_y))
+
+
+def _cifar100(root: Path | None, seed: int) -> _Raw:
+    assert root is not None
+    tr, te = _load_pickle(root / "train", "cifar100"), _load_pickle(root / "test", "cifar100")
+    prep = lambda d: (np.asarray(d["data"], dtype=np.uint8).reshape(-1, 3, 32, 32), np.asarray(d["fine_labels"]))  # noqa: E731
+    return _Raw(_halve_test(prep(tr), prep(te), seed), 100, str(root),
+                "official train 50k; official test 10k -> seeded 5k valid / 5k test (as NAS-Bench-201)")
+
+
+def _imagenet16(root: Path | None, seed: int) -> _Raw:
+    """NAS-Bench-201's ImageNet16-120: the 16x16 Downsampled ImageNet, classes 1..120 (labels are
+    1-based in the files), as ``train_data_batch_1..10`` and ``val_data`` pickles of
+    ``{'data': (n, 3072) uint8, 'labels': [...]}``."""
+    assert root is not None
+
+    def read(names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        xs, ys = [], []
+        for n in names:
+            d = _load_pickle(root / n, "imagenet16-120")
+            x, y = np.asarray(d["data"], dtype=np.uint8).reshape(-1, 3, 16, 16), np.asarray(d["labels"])
+            keep = (y >= 1) & (y <= 120)
+            xs.append(x[keep])
+            ys.append(y[keep] - 1)
+        return np.concatenate(xs), np.concatenate(ys)
+
+    tr = read([f"train_data_batch_{i}" for i in range(1, 11)])
+    te = read(["val_data"])
+    return _Raw(_halve_test(tr, te, seed), 120, str(root),
+                "train batches 1..10, classes 1..120 (151,700); val_data (6,000) -> seeded 3k valid / 3k test")
+
+
+_LOADERS: dict[str, Callable[[Path | None, int], _Raw]] = {
+    "digits": _digits, "fashion-mnist": _fashion, "cifar10": _cifar10, "cifar100": _cifar100,
+    "imagenet16-120": _imagenet16,
+}

@@ -1,0 +1,676 @@
+"""The comparison runner: strategies x runs on a benchmark -> a tidy results directory.
+
+>>> from nasbench.experiment import ExperimentConfig, run_comparison, summarise
+>>> res = run_comparison(ExperimentConfig(table="nb201-digits", runs=5, out="results/demo"))
+>>> print(summarise(res))
+
+A results directory holds::
+
+    config.json       the config that defines the results (table, strategies+params, budget,
+                      protocol, root seed, runs)
+    provenance.json   config, package and library versions, the table's SHA-256 and optimum, timings
+    runs/<label>/<run>.csv   one file per finished run (what makes a run resumable)
+    results.csv       the tidy table: one row per query (see COLUMNS)
+
+Seeds: run ``r`` of strategy label ``L`` uses ``SeedSequence(seed, spawn_key=(crc32(L), r))``,
+split into the strategy's generator and the generator that draws which recorded training run a
+query sees; so results do not depend on ``jobs``, on the order of work, or on which other
+strategies are in the config.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import sys
+import time
+import zlib
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from .strategies import (DEFAULT_STRATEGIES, Budget, Protocol, ProtocolError, SearchContext, SearchView,
+                         StrategyError, make_params, make_strategy)
+from .strategies.protocol import BUDGET_KINDS, objective_values
+
+DEFAULT_TABLE = "nb201-fashion-mnist"
+COLUMNS = ("strategy", "run", "step", "sim_time", "epochs", "cell", "value", "cost", "incumbent",
+           "incumbent_valid", "incumbent_test")
+MAX_QUERIES = 1_000_000  # safety cap for seconds/epochs budgets
+
+
+class ConfigError(ValueError):
+    """A bad experiment config (one line, names the key and, for files, the line)."""
+
+
+# -- config ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StrategySpec:
+    """A strategy by registry name, its parameter overrides, and a label (default: the name)."""
+
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", dict(self.params))
+        if not self.label:
+            object.__setattr__(self, "label", self.name)
+        if not re.fullmatch(r"[A-Za-z0-9_.+-]+", self.label):
+            raise ConfigError(f"strategy label {self.label!r} may use letters, digits and _ . + - only")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "label": self.label, "params": dict(sorted(self.params.items()))}
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """What to compare and how. ``table``: embedded name, .h5 path, or a NAS-Bench-201 CSV path."""
+
+    table: str = DEFAULT_TABLE
+    strategies: tuple[StrategySpec, ...] = tuple(StrategySpec(n) for n in DEFAULT_STRATEGIES)
+    runs: int = 10
+    budget: Budget = Budget("queries", 100)
+    protocol: Protocol = Protocol()
+    seed: int = 0
+    jobs: int = 1
+    out: str = "results"
+    resume: bool = False
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        specs = tuple(StrategySpec(s) if isinstance(s, str) else s for s in self.strategies)
+        object.__setattr__(self, "strategies", specs)
+        if not specs:
+            raise ConfigError("strategies: give at least one")
+        labels = [s.label for s in specs]
+        dup = sorted({x for x in labels if labels.count(x) > 1})
+        if dup:
+            raise ConfigError(f"strategies: label {dup[0]!r} used twice; give each entry its own label")
+        for s in specs:
+            try:
+                make_params(s.name, s.params)
+            except StrategyError as exc:
+                raise ConfigError(str(exc)) from None
+        for name in ("runs", "jobs"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ConfigError(f"{name} must be a positive integer, got {v!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if self.protocol.objectives:
+            single = [s.label for s in specs if not _strategy_class(s.name).multi_objective]
+            if single:
+                raise ConfigError(f"protocol.objectives is set but {single[0]!r} is single-objective; "
+                                  "use mo_random / mo_evolution")
+
+    def identity(self) -> dict[str, Any]:
+        """What the results depend on (not jobs, out, resume, progress)."""
+        return {"table": self.table, "strategies": [s.to_dict() for s in self.strategies], "runs": self.runs,
+                "budget": self.budget.to_dict(), "protocol": self.protocol.to_dict(), "seed": self.seed}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.identity(), "jobs": self.jobs, "out": self.out}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], lines: dict[str, int] | None = None, source: str = "") -> "ExperimentConfig":
+        return _config_from_dict(d, lines or {}, source)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike, **overrides: Any) -> "ExperimentConfig":
+        d, lines = read_config_file(path)
+        d.update({k: v for k, v in overrides.items() if v is not None})
+        return _config_from_dict(d, lines, str(path))
+
+
+def _strategy_class(name: str):
+    from .strategies import get_strategy
+
+    try:
+        return get_strategy(name)
+    except StrategyError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+_TOP_KEYS = ("table", "strategies", "runs", "budget", "protocol", "seed", "jobs", "out", "resume", "progress", "params")
+_BUDGET_KEYS = tuple(f.name for f in dataclasses.fields(Budget))
+_PROTOCOL_KEYS = tuple(f.name for f in dataclasses.fields(Protocol))
+
+
+def _where(key: str, lines: dict[str, int], source: str) -> str:
+    line = lines.get(key)
+    if source and line:
+        return f"{source}:{line}: "
+    return f"{source}: " if source else ""
+
+
+def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> ExperimentConfig:
+    def err(key: str, msg: str) -> ConfigError:
+        return ConfigError(f"{_where(key, lines, source)}{msg}")
+
+    for k in d:
+        if k not in _TOP_KEYS:
+            return _raise(err(k, f"unknown key {k!r}; valid: {', '.join(_TOP_KEYS)}"))
+    kw: dict[str, Any] = {}
+    for k in ("table", "runs", "seed", "jobs", "out", "resume", "progress"):
+        if k in d:
+            kw[k] = d[k]
+    if "budget" in d:
+        b = d["budget"]
+        if isinstance(b, (int, float)) and not isinstance(b, bool):
+            b = {"kind": "queries", "amount": b}
+        if not isinstance(b, dict):
+            raise err("budget", f"budget must be a table with kind and amount, got {b!r}")
+        for k in b:
+            if k not in _BUDGET_KEYS:
+                raise err(f"budget.{k}", f"unknown key 'budget.{k}'; valid: {', '.join(_BUDGET_KEYS)}")
+        try:
+            kw["budget"] = Budget(**b)
+        except ProtocolError as exc:
+            raise err("budget", str(exc)) from None
+    if "protocol" in d:
+        p = d["protocol"]
+        if not isinstance(p, dict):
+            raise err("protocol", "protocol must be a table")
+        for k in p:
+            if k not in _PROTOCOL_KEYS:
+                raise err(f"protocol.{k}", f"unknown key 'protocol.{k}'; valid: {', '.join(_PROTOCOL_KEYS)}")
+        try:
+            kw["protocol"] = Protocol(**p)
+        except (ProtocolError, TypeError) as exc:
+            raise err("protocol", str(exc)) from None
+    params = d.get("params", {}) or {}
+    if not isinstance(params, dict):
+        raise err("params", "params must be a table of tables: [params.<strategy>]")
+    if "strategies" in d:
+        raw = d["strategies"]
+        if isinstance(raw, str):
+            raw = [s.strip() for s in raw.split(",") if s.strip()]
+        specs = []
+        for entry in raw:
+            try:
+                if isinstance(entry, str):
+                    _strategy_class(entry)
+                    specs.append(StrategySpec(entry, params.get(entry, {})))
+                elif isinstance(entry, dict):
+                    e = dict(entry)
+                    name = e.pop("name", None)
+                    if name is None:
+                        raise ConfigError("a strategy table needs name = '...'")
+                    _strategy_class(name)
+                    label = e.pop("label", "")
+                    extra = e.pop("params", {})
+                    specs.append(StrategySpec(name, {**params.get(label or name, {}), **extra, **e}, label))
+                else:
+                    raise ConfigError(f"a strategy is a name or a table, got {entry!r}")
+            except ConfigError as exc:
+                raise err("strategies", str(exc)) from None
+        kw["strategies"] = tuple(specs)
+    elif params:
+        kw["strategies"] = tuple(StrategySpec(n, params.get(n, {})) for n in DEFAULT_STRATEGIES)
+    unknown_p = [k for k in params if k not in {s.label for s in kw.get("strategies", ())} | {s.name for s in kw.get("strategies", ())}]
+    if unknown_p:
+        raise err(f"params.{unknown_p[0]}", f"params.{unknown_p[0]}: no such strategy in this config")
+    try:
+        return ExperimentConfig(**kw)
+    except ConfigError as exc:
+        key = str(exc).split(" ", 1)[0].rstrip(":")
+        raise err(key if key in lines else "strategies", str(exc)) from None
+    except ProtocolError as exc:
+        raise err("protocol", str(exc)) from None
+
+
+def _raise(exc: Exception):
+    raise exc
+
+
+def read_config_file(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, int]]:
+    """(mapping, line of each dotted key) from a TOML (.toml) or YAML (.yaml/.yml) file."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"{p}: no such config file")
+    text = p.read_text()
+    suffix = p.suffix.lower()
+    if suffix == ".toml":
+        import tomllib
+
+        try:
+            d = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{p}: {exc}") from None
+        return d, _toml_lines(text)
+    if suffix in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            d = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{p}: {str(exc).splitlines()[0]}") from None
+        if not isinstance(d, dict):
+            raise ConfigError(f"{p}: the top level must be a mapping")
+        lines: dict[str, int] = {}
+        _yaml_lines(node, "", lines)
+        return d, lines
+    raise ConfigError(f"{p}: config files are .toml, .yaml or .yml")
+
+
+def _toml_lines(text: str) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    section = ""
+    for n, raw in enumerate(text.splitlines(), start=1):
+        s = raw.split("#", 1)[0].strip()
+        m = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?$", s)
+        if m:
+            section = m.group(1).replace('"', "").replace("'", "")
+            lines.setdefault(section, n)
+            lines.setdefault(section.split(".")[0], n)
+            continue
+        m = re.match(r"^([\"']?)([A-Za-z0-9_.:-]+)\1\s*=", s)
+        if m:
+            key = f"{section}.{m.group(2)}" if section else m.group(2)
+            lines.setdefault(key, n)
+    return lines
+
+
+def _yaml_lines(node: Any, prefix: str, out: dict[str, int]) -> None:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = f"{prefix}{k.value}"
+            out.setdefault(key, k.start_mark.line + 1)
+            _yaml_lines(v, key + ".", out)
+
+
+def parse_overrides(items: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """``["evolution.sample_size=3", "reinforce.lr=0.01"]`` -> {label: {param: value}} (for CLI flags)."""
+    out: dict[str, dict[str, Any]] = {}
+    for item in items:
+        m = re.fullmatch(r"\s*([A-Za-z0-9_.+-]+?)\.([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)", item)
+        if not m:
+            raise ConfigError(f"parameter {item!r} must look like strategy.param=value")
+        label, key, value = m.groups()
+        try:
+            v: Any = json.loads(value)
+        except json.JSONDecodeError:
+            v = value
+        out.setdefault(label, {})[key] = v
+    return out
+
+
+# -- loading the benchmark ---------------------------------------------------------------------
+def load_benchmark(table: str):
+    """An embedded table, an .h5 file, or a NAS-Bench-201 CSV (imported on the fly)."""
+    if str(table).lower().endswith(".csv"):
+        from .importers import import_csv
+
+        return import_csv(table)
+    from .registry import load
+
+    return load(table)
+
+
+def table_sha256(bench: Any) -> str:
+    if getattr(bench, "sha256", ""):
+        return str(bench.sha256)
+    try:
+        from .table import _arrays_of, _meta_attrs, compute_sha256
+
+        return compute_sha256(_arrays_of(bench), _meta_attrs(bench.meta), sorted(bench.mean_only))
+    except Exception:  # a surrogate or foreign benchmark
+        return ""
+
+
+# -- one run ---------------------------------------------------------------------------------
+@dataclass
+class _Shared:
+    """Everything a run needs, built once per process."""
+
+    view: SearchView
+    test: list[float]
+    objectives: np.ndarray | None
+    context_kw: dict[str, Any]
+    budget: Budget
+    seed: int
+
+
+def run_seed(root: int, label: str, run: int) -> np.random.SeedSequence:
+    return np.random.SeedSequence(root, spawn_key=(zlib.crc32(label.encode()), run))
+
+
+def run_one(shared: _Shared, spec: StrategySpec, run: int) -> dict[str, list]:
+    """One search; returns the tidy columns of its queries."""
+    s_seq, n_seq = run_seed(shared.seed, spec.label, run).spawn(2)
+    ctx = SearchContext(rng=np.random.default_rng(s_seq), **shared.context_kw)
+    strategy = make_strategy(spec.name, ctx, spec.params)
+    noise = np.random.default_rng(n_seq)
+    view, test, budget = shared.view, shared.test, shared.budget
+    observe = view.observe
+    own_cost = getattr(strategy, "own_cost", None)
+    objs = shared.objectives.tolist() if shared.objectives is not None else None
+    kind, limit, epq = budget.kind, float(budget.amount), view.epochs_per_query
+    cells: list[int] = []
+    values: list[float] = []
+    costs: list[float] = []
+    sim: list[float] = []
+    eps: list[float] = []
+    inc_l: list[int] = []
+    inc_v_l: list[float] = []
+    inc_t_l: list[float] = []
+    t = e = 0.0
+    inc, inc_v = -1, float("-inf")
+    step = 0
+    ask, tell = strategy.ask, strategy.tell
+    while step < MAX_QUERIES:
+        if kind == "queries" and step >= limit:
+            break
+        i = ask()
+        v, c = observe(i, noise)
+        if own_cost is not None:
+            c = own_cost()
+        if kind == "seconds" and t + c > limit:
+            break
+        if kind == "epochs" and e + epq > limit:
+            break
+        t += c
+        e += epq
+        step += 1
+        tell(i, v, c, tuple(objs[i]) if objs is not None else ())
+        if v > inc_v or inc < 0:
+            inc, inc_v = i, v
+        cells.append(i)
+        values.append(v)
+        costs.append(c)
+        sim.append(t)
+        eps.append(e)
+        inc_l.append(inc)
+        inc_v_l.append(inc_v)
+        inc_t_l.append(test[inc])
+    n = len(cells)
+    cols = {"strategy": [spec.label] * n, "run": [run] * n, "step": list(range(1, n + 1)), "sim_time": sim,
+            "epochs": eps, "cell": cells, "value": values, "cost": costs, "incumbent": inc_l,
+            "incumbent_valid": inc_v_l, "incumbent_test": inc_t_l}
+    if objs is not None:
+        arr = shared.objectives[np.array(cells, dtype=np.int64)] if n else np.zeros((0, shared.objectives.shape[1]))
+        for j, name in enumerate(shared.context_kw["objectives"]):
+            cols[f"obj_{name}"] = arr[:, j].tolist()
+    return cols
+
+
+# -- results directory -------------------------------------------------------------------------
+@dataclass
+class ResultsDir:
+    """A results directory on disk."""
+
+    path: Path
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return json.loads((self.path / "config.json").read_text())
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        return json.loads((self.path / "provenance.json").read_text())
+
+    @property
+    def table_path(self) -> Path:
+        return self.path / "results.csv"
+
+    def frame(self):
+        import pandas as pd
+
+        return pd.read_csv(self.table_path)
+
+    def run_file(self, label: str, run: int) -> Path:
+        return self.path / "runs" / label / f"{run:05d}.csv"
+
+
+def open_results(path: str | os.PathLike) -> ResultsDir:
+    p = Path(path)
+    for f in ("config.json", "provenance.json", "results.csv"):
+        if not (p / f).is_file():
+            raise ConfigError(f"{p} is not a finished results directory (no {f})")
+    return ResultsDir(p)
+
+
+def _check_dir(out: Path, config: ExperimentConfig) -> None:
+    """Refuse to mix results of different configs; same config needs resume=True."""
+    cfg_file = out / "config.json"
+    if not out.exists() or not any(out.iterdir()):
+        return
+    if not cfg_file.is_file():
+        raise ConfigError(f"{out} exists and is not a results directory; choose an empty or new directory")
+    old = json.loads(cfg_file.read_text())
+    new = json.loads(json.dumps(config.identity()))
+    diff = [k for k in new if k != "runs" and k != "strategies" and old.get(k) != new.get(k)]
+    old_s = {s["label"]: s for s in old.get("strategies", [])}
+    diff += [f"strategies.{s['label']}" for s in new["strategies"] if s["label"] in old_s and old_s[s["label"]] != s]
+    if diff:
+        raise ConfigError(f"{out} holds results of another config (differs in: {', '.join(diff)}); "
+                          "choose another directory")
+    if not config.resume:
+        raise ConfigError(f"{out} already holds results of this config; pass resume to continue it "
+                          "(finished runs are kept) or choose another directory")
+
+
+def _write_run(path: Path, cols: dict[str, list]) -> None:
+    """A plain CSV (floats as repr, which round-trips), written atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    names = list(cols)
+    body = "\n".join(",".join(map(repr, row)) for row in zip(*cols.values())).replace("'", "")
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(",".join(names) + "\n" + body + ("\n" if body else ""))
+    os.replace(tmp, path)
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _work(task: tuple[StrategySpec, list[int], str]) -> list[tuple[str, int, dict[str, list]]]:
+    spec, runs, out = task
+    res = ResultsDir(Path(out))
+    done = []
+    for r in runs:
+        cols = run_one(_WORKER["shared"], spec, r)
+        _write_run(res.run_file(spec.label, r), cols)
+        done.append((spec.label, r, cols))
+    return done
+
+
+def _build_shared(bench: Any, config: ExperimentConfig) -> _Shared:
+    proto = config.protocol
+    view = SearchView(bench, proto)
+    if proto.test_metric not in bench.metric_names:
+        raise ConfigError(f"protocol.test_metric {proto.test_metric!r} not in the table; it has: "
+                          f"{', '.join(bench.metric_names)}")
+    test = np.full(len(bench.arch_row), np.nan)
+    cov = view.candidates
+    test[cov] = bench.query_many(cov, proto.test_metric, None, "mean")
+    objectives = objective_values(bench, proto.objectives) if proto.objectives else None
+    meta = getattr(bench, "meta", None)
+    recipe = dict(getattr(meta, "recipe", {}) or {})
+    if meta is not None and meta.extra.get("data_options"):
+        recipe.setdefault("data_options", meta.extra["data_options"])
+    ctx = {"candidates": cov, "dataset": getattr(meta, "dataset", ""), "recipe": recipe,
+           "objectives": tuple(proto.objectives)}
+    return _Shared(view, test.tolist(), objectives, ctx, config.budget, config.seed)
+
+
+def run_comparison(config: ExperimentConfig, bench: Any = None) -> ResultsDir:
+    """Run every (strategy, run) not yet finished in ``config.out``; write the tidy table."""
+    import pandas as pd
+
+    t0 = time.perf_counter()
+    out = Path(config.out)
+    _check_dir(out, config)
+    if bench is None:
+        try:
+            bench = load_benchmark(config.table)
+        except Exception as exc:  # TableError and friends: one line
+            raise ConfigError(f"table: {str(exc).splitlines()[0]}") from None
+    try:
+        shared = _build_shared(bench, config)
+    except ProtocolError as exc:
+        raise ConfigError(f"protocol: {exc}") from None
+    out.mkdir(parents=True, exist_ok=True)
+    res = ResultsDir(out)
+    (out / "config.json").write_text(json.dumps(config.identity(), indent=2))
+    todo = [(s, r) for s in config.strategies for r in range(config.runs) if not res.run_file(s.label, r).is_file()]
+    _WORKER["shared"] = shared
+    tasks = _chunks(todo, config.jobs, str(out))
+    bar = _progress(len(todo), config.progress)
+    fresh: dict[tuple[str, int], dict[str, list]] = {}
+    try:
+        if config.jobs == 1 or len(tasks) <= 1:
+            results: Iterable = map(_work, tasks)
+        else:
+            import multiprocessing as mp
+
+            pool = ProcessPoolExecutor(config.jobs, mp_context=mp.get_context("fork"))
+            results = pool.map(_work, tasks)
+        for done in results:
+            for label, r, cols in done:
+                fresh[(label, r)] = cols
+            bar.update(len(done))
+    finally:
+        bar.close()
+        _WORKER.clear()
+        if config.jobs > 1 and len(tasks) > 1:
+            pool.shutdown()
+    frames = []
+    for s in config.strategies:
+        for r in range(config.runs):
+            cols = fresh.get((s.label, r))
+            frames.append(pd.DataFrame(cols) if cols is not None else
+                          pd.read_csv(res.run_file(s.label, r)))
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COLUMNS))
+    table.to_csv(res.table_path, index=False)
+    _write_provenance(res, config, bench, shared, time.perf_counter() - t0, len(todo))
+    return res
+
+
+def _chunks(todo: list[tuple[StrategySpec, int]], jobs: int, out: str) -> list[tuple[StrategySpec, list[int], str]]:
+    """Group runs per strategy into about 4 x jobs tasks (fewer process hand-offs)."""
+    tasks = []
+    by: dict[str, tuple[StrategySpec, list[int]]] = {}
+    for s, r in todo:
+        by.setdefault(s.label, (s, []))[1].append(r)
+    n_tasks = max(1, 4 * jobs)
+    per = max(1, -(-len(todo) // n_tasks))
+    for s, runs in by.values():
+        per_s = 1 if s.name in ("darts", "gdas") else per
+        for k in range(0, len(runs), per_s):
+            tasks.append((s, runs[k:k + per_s], out))
+    return tasks
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int, show: bool):
+    if not show or total == 0:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="runs", unit="run", file=sys.stderr, leave=False)
+
+
+def _write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Any, shared: _Shared,
+                      seconds: float, n_new: int) -> None:
+    import platform
+
+    import numpy
+    import pandas
+    import torch
+
+    from . import __version__
+
+    test = np.array(shared.test)
+    valid = shared.view.mean_values()
+    best_t = int(np.nanargmax(test))
+    best_v = int(np.nanargmax(valid))
+    meta = getattr(bench, "meta", None)
+    prov = {
+        "config": config.identity(),
+        "nasbench_version": __version__,
+        "python": platform.python_version(), "numpy": numpy.__version__, "pandas": pandas.__version__,
+        "torch": torch.__version__,
+        "table": {"name": getattr(bench, "name", config.table), "sha256": table_sha256(bench),
+                  "dataset": getattr(meta, "dataset", ""), "source": getattr(meta, "source", ""),
+                  "cells": int(len(shared.view.candidates))},
+        "optimum": {"test_metric": config.protocol.test_metric, "best_test": float(test[best_t]),
+                    "best_test_cell": best_t, "best_valid_mean": float(valid[best_v]), "best_valid_cell": best_v,
+                    "test_of_best_valid": float(test[best_v])},
+        "protocol_note": shared.view.note,
+        "signal_epoch": shared.view.epoch, "epochs_per_query": shared.view.epochs_per_query,
+        "columns": list(COLUMNS),
+        "last_invocation": {"seconds": round(seconds, 3), "runs_done": n_new, "jobs": config.jobs},
+    }
+    (res.path / "provenance.json").write_text(json.dumps(prov, indent=2))
+
+
+# -- summaries -------------------------------------------------------------------------------
+def final_rows(frame):
+    """The last row of every (strategy, run): the final incumbent."""
+    return frame.sort_values(["strategy", "run", "step"]).groupby(["strategy", "run"], sort=False).tail(1)
+
+
+def summarise(results: ResultsDir | str | os.PathLike):
+    """One row per strategy: runs, mean/std/s.e. of the final incumbent's test value, its regret,
+    mean queries, mean simulated time, how often the best cell was found."""
+    import pandas as pd
+
+    res = results if isinstance(results, ResultsDir) else open_results(results)
+    df = res.frame()
+    prov = res.provenance
+    best = prov["optimum"]["best_test"]
+    order = [s["label"] for s in prov["config"]["strategies"]]
+    fin = final_rows(df)
+    g = fin.groupby("strategy")
+    out = pd.DataFrame({
+        "runs": g.size(),
+        "test_mean": g["incumbent_test"].mean(),
+        "test_std": g["incumbent_test"].std(ddof=0),
+        "test_se": g["incumbent_test"].sem(),
+        "regret_mean": best - g["incumbent_test"].mean(),
+        "valid_mean": g["incumbent_valid"].mean(),
+        "queries_mean": g["step"].mean(),
+        "sim_time_mean": g["sim_time"].mean(),
+        "found_best": g["incumbent"].apply(lambda s: float(np.mean(s == prov["optimum"]["best_test_cell"]))),
+    })
+    return out.reindex([o for o in order if o in out.index])
+
+
+def format_summary(summary, optimum: float | None = None) -> str:
+    lines = [f"{'strategy':<14}{'runs':>5}{'test mean':>11}{'± std':>8}{'regret':>9}{'queries':>9}{'sim time':>11}"]
+    for name, r in summary.iterrows():
+        lines.append(f"{name:<14}{int(r.runs):>5}{r.test_mean:>11.3f}{r.test_std:>8.3f}{r.regret_mean:>9.3f}"
+                     f"{r.queries_mean:>9.1f}{r.sim_time_mean:>11.0f}")
+    if optimum is not None:
+        lines.append(f"optimum test {optimum:.3f}")
+    return "\n".join(lines)
+
+
+def default_config(**overrides: Any) -> ExperimentConfig:
+    """The default comparison (random, evolution, reinforce, cheap gradient) on the embedded table."""
+    base = dict(table=DEFAULT_TABLE, strategies=tuple(StrategySpec(n) for n in DEFAULT_STRATEGIES),
+                runs=10, budget=Budget("queries", 100), out="results/default")
+    base.update({k: v for k, v in overrides.items() if v is not None})
+    return ExperimentConfig(**base)
+
+
+__all__ = [
+    "BUDGET_KINDS", "COLUMNS", "ConfigError", "DEFAULT_TABLE", "ExperimentConfig", "ResultsDir", "StrategySpec",
+    "default_config", "format_summary", "load_benchmark", "open_results", "parse_overrides", "read_config_file",
+    "run_comparison", "run_one", "run_seed", "summarise",
+]

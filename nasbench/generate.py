@@ -1,0 +1,424 @@
+"""Fill a table by training one cell per canonical class, resumably.
+
+Every finished unit of work (one cell, all its seeds, trained together) is appended as one
+line to a journal beside the table (``<out>.journal.jsonl``) and flushed to disk before the
+next is accepted, so a kill at any moment (``kill -9`` included) loses at most the trainings in
+flight; a truncated last line is dropped on resume. The HDF5 table is rebuilt from the journal
+atomically every ``save_every`` seconds and at the end, so the table on disk is always complete
+for the cells it covers. The journal's first line records the dataset, split and recipe; a
+run with another recipe refuses to mix with it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+from .benchmark import TableMeta, TabularBenchmark
+from .space import N_CELLS, class_table
+from .table import code_version, write_table
+
+JOURNAL_SUFFIX = ".journal.jsonl"
+EXECUTORS = ("local", "ray")
+
+
+class GenerateError(ValueError):
+    """Bad generation settings, or a journal that belongs to another recipe."""
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Which data, split and size a table is trained on (recorded in the table)."""
+
+    dataset: str
+    downscale: int = 1
+    train_size: int | None = None
+    valid_size: int | None = None
+    test_size: int | None = None
+    split_seed: int = 0
+    subset_seed: int = 0
+
+
+@dataclass(frozen=True)
+class GenerateConfig:
+    """What decides the numbers in a table (compared on resume) and how to run (not compared)."""
+
+    data: DataSpec
+    recipe: dict[str, Any]
+    seeds: tuple[int, ...] = (777, 888, 999)
+    rule: str = "functional"
+    order_seed: int = 0
+    # how to run: free to change between resumes
+    jobs: int = 1
+    executor: str = "local"
+    address: str | None = None
+    limit: int | None = None
+    save_every: float = 120.0
+    data_dir: str | None = None
+    device: str = "cpu"
+
+    def identity(self) -> dict[str, Any]:
+        return {"data": asdict(self.data), "recipe": self.recipe, "seeds": list(self.seeds), "rule": self.rule,
+                "order_seed": self.order_seed}
+
+
+#: the recipes of the embedded tables (``nasbench generate --preset NAME``)
+PRESETS: dict[str, dict[str, Any]] = {}
+
+
+def register_preset(name: str, data: DataSpec, recipe: dict[str, Any], seeds: Sequence[int]) -> None:
+    PRESETS[name] = {"data": data, "recipe": recipe, "seeds": tuple(seeds)}
+
+
+def recipe_from_dict(d: dict[str, Any]):
+    """A :class:`~nasbench.train.Recipe` from its recorded dict (extra descriptive keys ignored)."""
+    from dataclasses import fields
+
+    from .train import Recipe
+
+    names = {f.name for f in fields(Recipe)}
+    unknown = sorted(set(d) - names - {"optimizer", "loss"})
+    if unknown:
+        raise GenerateError(f"unknown recipe field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(names))}")
+    return Recipe(**{k: v for k, v in d.items() if k in names})
+
+
+# -- the journal ------------------------------------------------------------------------------
+def journal_path(out: str | os.PathLike) -> Path:
+    out = Path(out)
+    return out.with_name(out.name.removesuffix(".h5") + JOURNAL_SUFFIX)
+
+
+def _line(obj: dict[str, Any]) -> str:
+    body = json.dumps(obj, sort_keys=True, separators=(",", ":"))
+    crc = hashlib.sha256(body.encode()).hexdigest()[:16]
+    return json.dumps({"crc": crc, "body": obj}, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def _parse(line: str) -> dict[str, Any] | None:
+    """A journal line's body, or None if the line is incomplete or damaged."""
+    if not line.endswith("\n"):
+        return None
+    try:
+        wrapped = json.loads(line)
+        body = wrapped["body"]
+        crc = hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return body if crc == wrapped.get("crc") else None
+
+
+@dataclass
+class Journal:
+    """The header and the finished units of a journal file."""
+
+    path: Path
+    header: dict[str, Any]
+    units: dict[int, dict[str, Any]] = field(default_factory=dict)  # cell index -> unit body
+
+    @classmethod
+    def open(cls, path: Path, header: dict[str, Any]) -> "Journal":
+        """Read an existing journal (checking that its header matches) or start a new one.
+
+        A damaged or incomplete line (a kill in the middle of a write) ends the readable part;
+        the file is cut back to it so that new lines append cleanly."""
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "w") as fh:
+                fh.write(_line({"kind": "header", **header}))
+                fh.flush()
+                os.fsync(fh.fileno())
+            return cls(path, header)
+        units: dict[int, dict[str, Any]] = {}
+        good = 0
+        with open(path, "r", newline="") as fh:
+            first = fh.readline()
+            head = _parse(first)
+            if head is None or head.get("kind") != "header":
+                raise GenerateError(f"{path} is not a generation journal (bad first line); move it away to start anew")
+            good = len(first.encode())
+            mine = header["identity"]
+            if head.get("identity") != mine:
+                diff = [k for k in mine if head.get("identity", {}).get(k) != mine[k]]
+                raise GenerateError(
+                    f"{path} was made with a different {', '.join(diff) or 'setup'}; refusing to mix results "
+                    f"(use another --out, or the same settings to resume)"
+                )
+            for line in fh:
+                body = _parse(line)
+                if body is None:
+                    break
+                good += len(line.encode())
+                if body.get("kind") == "unit":
+                    units.setdefault(int(body["cell"]), body)  # first copy wins; never doubled
+        if good != path.stat().st_size:
+            with open(path, "r+b") as fh:
+                fh.truncate(good)
+        return cls(path, head, units)
+
+    def append(self, unit: dict[str, Any]) -> None:
+        cell = int(unit["cell"])
+        if cell in self.units:
+            return
+        with open(self.path, "a") as fh:
+            fh.write(_line({"kind": "unit", **unit}))
+            fh.flush()
+            os.fsync(fh.fileno())
+        self.units[cell] = unit
+
+
+# -- work --------------------------------------------------------------------------------------
+def work_order(rule: str, order_seed: int) -> np.ndarray:
+    """Class representatives in a seeded random order, so a partial table is a uniform sample."""
+    _, reps = class_table(rule)
+    return reps[np.random.default_rng(order_seed).permutation(len(reps))]
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _die_with_parent() -> None:
+    """Linux: a worker gets SIGKILL when the generator dies, so no orphan trains on."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+
+
+def _init_worker(data: DataSpec, recipe: dict[str, Any], data_dir: str | None, device: str, threads: int) -> None:
+    _die_with_parent()
+    import torch
+
+    from .datasets import load_dataset
+    from .train import prepare_data
+
+    torch.set_num_threads(threads)
+    ds = load_dataset(data.dataset, data_dir, split_seed=data.split_seed, downscale=data.downscale,
+                      train_size=data.train_size, valid_size=data.valid_size, test_size=data.test_size,
+                      subset_seed=data.subset_seed)
+    rec = recipe_from_dict(recipe)
+    _WORKER.update(data=ds, recipe=rec, device=device, prepared=prepare_data(ds, rec, device))
+
+
+def measure_latency_ms(net, input_shape: Sequence[int], repeats: int = 30) -> float:
+    """Median batch-1 inference latency on this CPU, in ms."""
+    import torch
+
+    net.eval()
+    x = torch.zeros(1, *input_shape)
+    with torch.no_grad():
+        for _ in range(3):
+            net(x)
+        ts = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            net(x)
+            ts.append(time.perf_counter() - t)
+    return 1000.0 * float(np.median(ts))
+
+
+def train_unit(cell: int, seeds: Sequence[int]) -> dict[str, Any]:
+    """Train one cell with all its seeds (stacked) in this worker; a JSON-able unit."""
+    from .network import build_network, count_flops
+    from .train import METRICS, train_many
+
+    ds, rec = _WORKER["data"], _WORKER["recipe"]
+    records = train_many([cell] * len(seeds), list(seeds), ds, rec, _WORKER["device"], _WORKER["prepared"])
+    in_ch, h = ds.input_shape[0], ds.input_shape[1]
+    net = build_network(cell, rec.C, rec.N, ds.num_classes, in_ch, prune=rec.prune, seed=int(seeds[0]))
+    return {
+        "cell": int(cell),
+        "seeds": [int(s) for s in seeds],
+        "runs": [{m: getattr(r, m).tolist() for m in METRICS} for r in records],
+        "params": records[0].params / 1e6,
+        "flops": count_flops(cell, rec.C, rec.N, ds.num_classes, in_ch, h),
+        "latency_cpu_ms": measure_latency_ms(net, ds.input_shape),
+    }
+
+
+def _local_results(cfg: GenerateConfig, todo: Sequence[int]) -> Iterator[dict[str, Any]]:
+    if cfg.jobs == 1:
+        _init_worker(cfg.data, cfg.recipe, cfg.data_dir, cfg.device, threads=max(1, os.cpu_count() or 1))
+        for cell in todo:
+            yield train_unit(int(cell), cfg.seeds)
+        return
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(cfg.jobs, initializer=_init_worker,
+                  initargs=(cfg.data, cfg.recipe, cfg.data_dir, cfg.device, 1)) as pool:
+        yield from pool.imap_unordered(_unit_star, [(int(c), tuple(cfg.seeds)) for c in todo], chunksize=1)
+
+
+def _unit_star(args: tuple[int, tuple[int, ...]]) -> dict[str, Any]:
+    return train_unit(*args)
+
+
+def _ray_results(cfg: GenerateConfig, todo: Sequence[int]) -> Iterator[dict[str, Any]]:
+    try:
+        import ray
+    except ImportError:
+        raise GenerateError("--executor ray needs Ray: pip install 'nasbench[ray]'") from None
+    if not ray.is_initialized():
+        ray.init(address=cfg.address, include_dashboard=False, log_to_driver=False)
+
+    @ray.remote(num_cpus=1, num_gpus=1 if cfg.device.startswith("cuda") else 0)
+    class Worker:
+        def __init__(self) -> None:
+            _init_worker(cfg.data, cfg.recipe, cfg.data_dir, cfg.device, 1)
+
+        def run(self, cell: int, seeds: tuple[int, ...]) -> dict[str, Any]:
+            return train_unit(cell, seeds)
+
+    n = max(1, cfg.jobs)
+    workers = [Worker.remote() for _ in range(n)]
+    pending: dict[Any, int] = {}
+    it = iter(todo)
+    for w in workers:
+        c = next(it, None)
+        if c is not None:
+            pending[w.run.remote(int(c), tuple(cfg.seeds))] = workers.index(w)
+    while pending:
+        done, _ = ray.wait(list(pending), num_returns=1)
+        ref = done[0]
+        wi = pending.pop(ref)
+        yield ray.get(ref)
+        c = next(it, None)
+        if c is not None:
+            pending[workers[wi].run.remote(int(c), tuple(cfg.seeds))] = wi
+
+
+# -- building the table ---------------------------------------------------------------------------
+def build_table(journal: Journal, name: str = "") -> TabularBenchmark:
+    """A table from the finished units: one row per trained class, NaN for missing runs."""
+    head = journal.header
+    ident = head["identity"]
+    seeds = np.array(ident["seeds"], dtype=np.int64)
+    epochs = int(ident["recipe"]["epochs"])
+    cls, _ = class_table(ident["rule"])
+    cells = sorted(journal.units)
+    R = len(cells)
+    metrics = {m: np.full((R, len(seeds), epochs), np.nan) for m in
+               ("train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "test_loss", "time")}
+    run_seed = np.full((R, len(seeds)), -1, dtype=np.int64)
+    params, flops, lat = np.full(R, np.nan), np.full(R, np.nan), np.full(R, np.nan)
+    slot = {int(s): i for i, s in enumerate(seeds)}
+    for r, cell in enumerate(cells):
+        u = journal.units[cell]
+        for s, run in zip(u["seeds"], u["runs"]):
+            k = slot[int(s)]
+            run_seed[r, k] = s
+            for m in metrics:
+                metrics[m][r, k] = run["train_time" if m == "time" else m]
+        params[r], flops[r], lat[r] = u["params"], u["flops"], u["latency_cpu_ms"]
+    arch_row = np.full(N_CELLS, -1, dtype=np.int64)
+    if R:
+        row_of_class = np.full(cls.max() + 1, -1, dtype=np.int64)
+        row_of_class[cls[np.array(cells)]] = np.arange(R)
+        arch_row = row_of_class[cls]
+    meta = TableMeta(
+        space="nb201", dataset=ident["data"]["dataset"], split_sizes=head.get("split_sizes", {}),
+        recipe=ident["recipe"], code_version=head.get("code_version", code_version()),
+        source=f"trained by nasbench generate ({len(cells)} of {int(cls.max()) + 1} {ident['rule']} classes)",
+        notes=(f"one cell trained per '{ident['rule']}' class (cells of a class share its row: they build the same "
+               "network); networks built from the effective edges only; params/flops: NAS-Bench-201 counting "
+               "(unpruned) of the trained cell; latency: batch-1 CPU inference of the trained network, ms"),
+        extra={"data": ident["data"], "data_provenance": head.get("data_provenance", {}),
+               "canonical_rule": ident["rule"], "order_seed": ident["order_seed"],
+               "machine": head.get("machine", {})},
+    )
+    return TabularBenchmark(meta, arch_row, np.array(cells, dtype=np.int64), seeds, np.arange(1, epochs + 1),
+                            metrics, run_seed=run_seed, params=params, flops=flops, latency={"cpu_b1": lat},
+                            name=name)
+
+
+# -- the driver -------------------------------------------------------------------------------------
+@dataclass
+class GenerateReport:
+    out: Path
+    done_before: int
+    trained_now: int
+    total: int
+    seconds: float
+
+
+def _validate(cfg: GenerateConfig) -> None:
+    from .datasets import canonical_name
+
+    canonical_name(cfg.data.dataset)
+    recipe_from_dict(cfg.recipe)
+    if not cfg.seeds or len(set(cfg.seeds)) != len(cfg.seeds):
+        raise GenerateError(f"seeds must be distinct and at least one, got {list(cfg.seeds)}")
+    for name, v in (("jobs", cfg.jobs), ("limit", cfg.limit)):
+        if v is not None and (not isinstance(v, int) or v < 1):
+            raise GenerateError(f"{name} must be a positive integer, got {v!r}")
+    if cfg.executor not in EXECUTORS:
+        raise GenerateError(f"unknown executor {cfg.executor!r}; allowed: {', '.join(EXECUTORS)}")
+
+
+def _header(cfg: GenerateConfig) -> dict[str, Any]:
+    """The journal header: identity plus provenance of the data (loaded once here)."""
+    import platform
+
+    from .datasets import load_dataset
+
+    d = cfg.data
+    ds = load_dataset(d.dataset, cfg.data_dir, split_seed=d.split_seed, downscale=d.downscale,
+                      train_size=d.train_size, valid_size=d.valid_size, test_size=d.test_size,
+                      subset_seed=d.subset_seed)
+    return {"identity": cfg.identity(), "split_sizes": ds.split_sizes, "data_provenance": ds.provenance,
+            "code_version": code_version(),
+            "machine": {"platform": platform.platform(), "processor": platform.processor(),
+                        "cpus": os.cpu_count(), "device": cfg.device}}
+
+
+def generate(out: str | os.PathLike, cfg: GenerateConfig, progress: bool = True,
+             on_unit: Callable[[dict[str, Any]], None] | None = None) -> GenerateReport:
+    """Train what the journal of ``out`` still lacks (at most ``cfg.limit`` cells), writing the
+    table as it grows. Safe to kill and rerun with the same settings."""
+    _validate(cfg)
+    out = Path(out)
+    if out.exists() and not journal_path(out).exists():
+        raise GenerateError(f"{out} exists but has no generation journal beside it; refusing to overwrite it "
+                            f"(choose another output)")
+    header = _header(cfg)
+    journal = Journal.open(journal_path(out), header)
+    order = work_order(cfg.rule, cfg.order_seed)
+    todo = [int(c) for c in order if int(c) not in journal.units]
+    if cfg.limit is not None:
+        todo = todo[: cfg.limit]
+    done_before = len(journal.units)
+    t0 = last_save = time.perf_counter()
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(order), initial=done_before, unit="cell", desc=out.stem, smoothing=0.05)
+    results = (_ray_results if cfg.executor == "ray" else _local_results)(cfg, todo)
+    trained = 0
+    try:
+        for unit in results:
+            journal.append(unit)
+            trained += 1
+            if bar is not None:
+                bar.update(1)
+            if on_unit is not None:
+                on_unit(unit)
+            if time.perf_counter() - last_save > cfg.save_every:
+                write_table(out, build_table(journal, out.stem))
+                last_save = time.perf_counter()
+    finally:
+        if bar is not None:
+            bar.close()
+        if journal.units:
+            write_table(out, build_table(journal, out.stem))
+    return GenerateReport(out, done_before, trained, len(order), time.perf_counter() - t0)

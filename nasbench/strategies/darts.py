@@ -1,0 +1,196 @@
+"""DARTS (first order) and GDAS that really train a weight-sharing supernet on the table's dataset.
+
+Network weights use the table's recipe (SGD, momentum, Nesterov, lr with cosine decay, weight
+decay, batch size, C and N) on the training split; architecture weights use Adam (lr 3e-4,
+betas (0.5, 0.999), weight decay 1e-3, NAS-Bench-201's DARTS/GDAS settings) on the validation
+split, alternating batch by batch. GDAS anneals its Gumbel temperature linearly from 10 to 0.1.
+Every ``ask`` trains ``epochs_per_ask`` more epochs (all of them on the first ask by default) and
+returns the derived cell (argmax per edge); the runner charges the measured wall-clock seconds of
+that training as the query's cost, so the supernet's training is the search cost.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..space import indices_of_ops
+from .base import Params, Strategy, StrategyError, check_positive
+
+
+@dataclass(frozen=True)
+class SupernetParams(Params):
+    #: supernet epochs in all (None: the table recipe's epochs)
+    epochs: int | None = None
+    #: epochs trained per ask (None: all of them on the first ask)
+    epochs_per_ask: int | None = None
+    C: int | None = None
+    N: int | None = None
+    batch_size: int | None = None
+    arch_lr: float = 3e-4
+    arch_weight_decay: float = 1e-3
+    tau_max: float = 10.0
+    tau_min: float = 0.1
+    #: cap on batches per epoch (None: the whole training split); for quick tests
+    max_batches: int | None = None
+    #: options for nasbench.datasets.load_dataset (e.g. {"downscale": 4}); None: from the recipe
+    data_options: dict[str, Any] | None = None
+    threads: int = 1
+
+    def check(self) -> None:
+        check_positive(self, "arch_lr", "tau_max", "tau_min", "threads")
+        for n in ("epochs", "epochs_per_ask", "C", "N", "batch_size", "max_batches"):
+            v = getattr(self, n)
+            if v is not None and (not isinstance(v, int) or v < 1):
+                raise StrategyError(f"supernet: {n} must be a positive integer or None, got {v!r}")
+
+
+@dataclass
+class _Loaded:
+    train: tuple[Any, Any]
+    valid: tuple[Any, Any]
+    num_classes: int
+    in_channels: int
+
+
+class SupernetSearch(Strategy):
+    """Shared machinery of DARTS and GDAS; subclasses set ``mode``."""
+
+    Params = SupernetParams
+    trains_networks = True
+    mode = "darts"
+
+    def __init__(self, context, params=None) -> None:
+        super().__init__(context, params)
+        if not context.dataset:
+            raise StrategyError(f"{self.name}: the table names no dataset to train a supernet on")
+        self._net = None
+        self._epoch = 0
+        self._step = 0
+        self.last_train_seconds = 0.0
+        self.history: list[tuple[int, ...]] = []
+
+    # -- set-up ------------------------------------------------------------------------
+    def _recipe(self, key: str, *alts: str, default: Any = None) -> Any:
+        r = self.context.recipe
+        for k in (key, *alts):
+            if k in r and r[k] is not None:
+                return r[k]
+        return default
+
+    def _setup(self) -> None:
+        import torch
+
+        from ..datasets import DatasetError, load_dataset
+        from .supernet import Supernet
+
+        p = self.params
+        opts = p.data_options if p.data_options is not None else dict(self._recipe("data_options", "dataset_options", default={}) or {})
+        try:
+            data = load_dataset(self.context.dataset, **opts)
+        except DatasetError as exc:
+            raise StrategyError(f"{self.name}: cannot load the table's dataset: {exc}") from None
+        x_tr, x_va = data.train_x.float() / 255.0, data.valid_x.float() / 255.0
+        if self._recipe("normalize", default=True):
+            mean = x_tr.mean(dim=(0, 2, 3), keepdim=True)
+            std = x_tr.std(dim=(0, 2, 3), keepdim=True).clamp_min(1e-6)
+            x_tr, x_va = (x_tr - mean) / std, (x_va - mean) / std
+        self._data = _Loaded((x_tr, data.train_y), (x_va, data.valid_y), data.num_classes, x_tr.shape[1])
+        seed = int(self.rng.integers(2**31))
+        torch.manual_seed(seed)
+        self._gen = torch.Generator().manual_seed(seed)
+        C = p.C or int(self._recipe("C", "channels", default=16))
+        N = p.N or int(self._recipe("N", "cells_per_stage", default=5))
+        self._net = Supernet(C, N, data.num_classes, self._data.in_channels)
+        self.total_epochs = p.epochs or int(self._recipe("epochs", default=12))
+        self.batch_size = p.batch_size or int(self._recipe("batch_size", default=256))
+        self._lr = float(self._recipe("lr", default=0.1))
+        n_batches = math.ceil(len(self._data.train[1]) / self.batch_size)
+        self._batches = min(n_batches, p.max_batches) if p.max_batches else n_batches
+        self._w_opt = torch.optim.SGD(self._net.weight_parameters(), lr=self._lr,
+                                      momentum=float(self._recipe("momentum", default=0.9)),
+                                      nesterov=bool(self._recipe("nesterov", default=True)),
+                                      weight_decay=float(self._recipe("weight_decay", default=5e-4)))
+        self._a_opt = torch.optim.Adam([self._net.alpha], lr=p.arch_lr, betas=(0.5, 0.999),
+                                       weight_decay=p.arch_weight_decay)
+
+    # -- training ----------------------------------------------------------------------
+    def _tau(self) -> float:
+        p, T = self.params, self.total_epochs
+        return p.tau_max - (p.tau_max - p.tau_min) * self._epoch / max(T - 1, 1)
+
+    def _train_epoch(self) -> None:
+        import torch
+        import torch.nn.functional as F
+
+        net, (xt, yt), (xv, yv) = self._net, self._data.train, self._data.valid
+        net.train()
+        total_steps = self.total_epochs * self._batches
+        perm_t = torch.randperm(len(yt), generator=self._gen)
+        perm_v = torch.randperm(len(yv), generator=self._gen)
+        bs, tau = self.batch_size, self._tau()
+        for b in range(self._batches):
+            it = perm_t[b * bs:(b + 1) * bs]
+            start = (b * bs) % max(len(yv) - bs + 1, 1)
+            iv = perm_v[start:start + bs]
+            # architecture step on a validation batch
+            self._a_opt.zero_grad()
+            F.cross_entropy(net(xv[iv], self.mode, tau), yv[iv]).backward()
+            self._a_opt.step()
+            # weight step on a training batch, lr cosine-annealed per step
+            lr = 0.5 * self._lr * (1 + math.cos(math.pi * self._step / total_steps))
+            for g in self._w_opt.param_groups:
+                g["lr"] = lr
+            self._w_opt.zero_grad()
+            net.alpha.grad = None
+            F.cross_entropy(net(xt[it], self.mode, tau), yt[it]).backward()
+            torch.nn.utils.clip_grad_norm_(net.weight_parameters(), 5.0)
+            net.alpha.grad = None
+            self._w_opt.step()
+            self._step += 1
+        self._epoch += 1
+
+    def ask(self) -> int:
+        import torch
+
+        t0 = time.perf_counter()
+        threads = torch.get_num_threads()
+        torch.set_num_threads(self.params.threads)
+        try:
+            if self._net is None:
+                self._setup()
+            n = self.params.epochs_per_ask or self.total_epochs
+            for _ in range(n):
+                if self._epoch >= self.total_epochs:
+                    break
+                self._train_epoch()
+        finally:
+            torch.set_num_threads(threads)
+        self.last_train_seconds = time.perf_counter() - t0
+        ops = self._net.derive()
+        self.history.append(ops)
+        index = int(indices_of_ops(np.array([ops]))[0])
+        return index if self.is_candidate(index) else self.mutate(index)
+
+    def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
+        pass
+
+    def own_cost(self) -> float:
+        """Seconds this strategy itself spent on the last ask (charged by the runner)."""
+        return self.last_train_seconds
+
+    def alpha(self) -> np.ndarray:
+        return self._net.alpha.detach().numpy().copy()
+
+
+class Darts(SupernetSearch):
+    name = "darts"
+    mode = "darts"
+
+
+class Gdas(SupernetSearch):
+    name = "gdas"
+    mode = "gdas"

@@ -1,0 +1,180 @@
+"""What a search observes and what it is charged: the protocol, the budget, and the restricted view.
+
+:class:`SearchView` is the only door from a search to the table. It answers, for a cell index,
+the protocol's validation signal (one recorded training run drawn at random by default, as a real
+search sees one training run) and its cost; it refuses every other metric. Test values are looked
+up by the runner for the report, never through the view.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from ..space import N_CELLS
+
+BUDGET_KINDS = ("queries", "seconds", "epochs")
+SEED_MODES = ("random", "mean")
+
+
+class ProtocolError(ValueError):
+    """A protocol or budget that the table cannot serve, or a forbidden look-up."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """``kind``: ``queries`` (trainings), ``seconds`` (simulated training seconds, the sum of the
+    table's cost of every queried cell, NAS-Bench-201's protocol) or ``epochs`` (training epochs
+    charged per query). A query that would overrun the budget is not made and ends the run."""
+
+    kind: str = "queries"
+    amount: float = 100
+
+    def __post_init__(self) -> None:
+        if self.kind not in BUDGET_KINDS:
+            raise ProtocolError(f"budget kind {self.kind!r} unknown; valid: {', '.join(BUDGET_KINDS)}")
+        if isinstance(self.amount, bool) or not isinstance(self.amount, (int, float)) or not self.amount > 0:
+            raise ProtocolError(f"budget amount must be a positive number, got {self.amount!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """How a query is answered and charged.
+
+    * ``metric``/``epoch``: the validation signal (``epoch=None``: the table's last epoch);
+    * ``seed``: ``random`` (one recorded run per query, drawn afresh each time) or ``mean``;
+    * ``cost_epoch``: the epoch whose cumulative training time is charged (default: ``epoch``);
+      ``cost_factor`` scales it (e.g. 12/200 to charge a 12-epoch schedule from 200-epoch times);
+    * ``train_epochs``: epochs charged per query by an ``epochs`` budget (default: the epoch read);
+    * ``test_metric``: what the report shows for the incumbent (never visible to strategies);
+    * ``objectives``: extra per-cell properties to minimise in multi-objective runs
+      (``params``, ``flops`` or ``latency:<device>``), known without training.
+    """
+
+    metric: str = "valid_acc"
+    epoch: int | None = None
+    seed: str = "random"
+    cost_epoch: int | None = None
+    cost_factor: float = 1.0
+    train_epochs: int | None = None
+    test_metric: str = "test_acc"
+    objectives: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.seed not in SEED_MODES:
+            raise ProtocolError(f"protocol seed {self.seed!r} not allowed; valid: {', '.join(SEED_MODES)}")
+        if not self.cost_factor > 0:
+            raise ProtocolError(f"cost_factor must be > 0, got {self.cost_factor!r}")
+        if self.metric.startswith("test") or "test" in self.metric.split("_"):
+            raise ProtocolError(f"the search signal {self.metric!r} is a test metric; searches see validation only")
+        object.__setattr__(self, "objectives", tuple(self.objectives))
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["objectives"] = list(self.objectives)
+        return d
+
+
+def _is_test(metric: str) -> bool:
+    return "test" in metric.split("_")
+
+
+class SearchView:
+    """The validation signal and the cost of every cell, precomputed as arrays.
+
+    ``observe(index, rng) -> (value, cost)`` is a couple of array reads: the hot loop of the
+    runner. ``epochs_per_query``: what an ``epochs`` budget charges per query.
+    """
+
+    def __init__(self, bench: Any, protocol: Protocol) -> None:
+        if _is_test(protocol.metric):
+            raise ProtocolError(f"{protocol.metric!r} is a test metric; a search may only observe validation metrics")
+        if protocol.metric not in bench.metric_names:
+            raise ProtocolError(f"metric {protocol.metric!r} not in the table; it has: {', '.join(bench.metric_names)}")
+        self.protocol = protocol
+        cov = np.asarray(bench.covered, dtype=np.int64)
+        self.candidates = cov
+        e = protocol.epoch
+        epochs = [int(x) for x in bench.epochs]
+        if e is not None and e not in epochs:
+            raise ProtocolError(f"epoch {e} not recorded; the table has {epochs[0]}..{epochs[-1]}")
+        self.epoch = epochs[-1] if e is None else int(e)
+        ce = self.epoch if protocol.cost_epoch is None else protocol.cost_epoch
+        self.epochs_per_query = float(protocol.train_epochs if protocol.train_epochs is not None else self.epoch)
+        # values: (N_CELLS, runs), available runs packed to the left; counts per cell
+        runs = self._runs(bench, cov)
+        order = np.argsort(np.isnan(runs), axis=1, kind="stable")
+        packed = np.take_along_axis(runs, order, axis=1)
+        self._values = np.full((N_CELLS, packed.shape[1]), np.nan)
+        self._values[cov] = packed
+        self._count = np.zeros(N_CELLS, dtype=np.int64)
+        self._count[cov] = (~np.isnan(packed)).sum(axis=1)
+        self._mean = np.full(N_CELLS, np.nan)
+        with np.errstate(all="ignore"):
+            self._mean[cov] = np.where(self._count[cov] > 0,
+                                       np.nansum(packed, axis=1) / np.maximum(self._count[cov], 1), np.nan)
+        self._cost = np.full(N_CELLS, np.nan)
+        self._cost[cov] = np.asarray(bench.cost_many(cov, ce), dtype=np.float64) * protocol.cost_factor
+        if protocol.seed == "random" and bool(getattr(bench, "mean_only", frozenset()) and protocol.metric in bench.mean_only):
+            self.note = f"{protocol.metric} holds seed means only in this table: seed='random' sees the mean"
+        else:
+            self.note = ""
+        # plain lists are faster to index from Python than numpy arrays
+        self._vals_l = self._values.tolist()
+        self._count_l = self._count.tolist()
+        self._cost_l = self._cost.tolist()
+        self._mean_l = self._mean.tolist()
+        self._random = protocol.seed == "random"
+
+    def _runs(self, bench: Any, cov: np.ndarray) -> np.ndarray:
+        metric = self.protocol.metric
+        metrics = getattr(bench, "metrics", None)
+        if isinstance(metrics, dict) and hasattr(bench, "arch_row"):  # a tabular benchmark: read the arrays
+            arr = metrics[metric]
+            e = int(np.nonzero(np.asarray(bench.epochs) == self.epoch)[0][0])
+            return np.asarray(arr[bench.arch_row[cov], :, e], dtype=np.float64)
+        return np.asarray(bench.query_many(cov, metric, self.epoch, "mean"), dtype=np.float64)[:, None]
+
+    def observe(self, index: int, rng: np.random.Generator) -> tuple[float, float]:
+        """(validation value, cost in seconds) of one training of cell ``index``."""
+        if self._random:
+            n = self._count_l[index]
+            if n > 1:
+                return self._vals_l[index][int(rng.random() * n)], self._cost_l[index]
+            return self._vals_l[index][0], self._cost_l[index]
+        return self._mean_l[index], self._cost_l[index]
+
+    def cost(self, index: int) -> float:
+        return self._cost_l[index]
+
+    def mean_values(self) -> np.ndarray:
+        """Seed-mean validation value per cell (NaN where not covered), for reports."""
+        return self._mean.copy()
+
+    def __getattr__(self, name: str) -> Any:
+        raise ProtocolError(f"a search view offers observe() and cost() only; {name!r} is not available to searches")
+
+
+def objective_values(bench: Any, names: tuple[str, ...]) -> np.ndarray:
+    """(N_CELLS, len(names)) of per-cell properties known without training (NaN where unknown)."""
+    out = np.full((N_CELLS, len(names)), np.nan)
+    cov = np.asarray(bench.covered, dtype=np.int64)
+    rows = bench.arch_row[cov]
+    for j, name in enumerate(names):
+        if name == "params":
+            arr = bench.params
+        elif name == "flops":
+            arr = bench.flops
+        elif name.startswith("latency:"):
+            arr = bench.latency.get(name.split(":", 1)[1])
+        else:
+            raise ProtocolError(f"objective {name!r} unknown; valid: params, flops, latency:<device> "
+                                f"(devices: {', '.join(sorted(bench.latency)) or 'none'})")
+        if arr is None:
+            raise ProtocolError(f"objective {name!r}: the table records no such values")
+        out[cov, j] = np.asarray(arr, dtype=np.float64)[rows]
+    return out

@@ -1,0 +1,95 @@
+"""Strategies by name, their parameters, and construction with checked overrides."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from .bananas import Bananas
+from .base import SearchContext, Strategy, StrategyError, param_specs
+from .darts import Darts, Gdas
+from .evolution import RegularizedEvolution
+from .gradient import CheapGradient
+from .local_search import LocalSearch
+from .multiobjective import MOEvolution, MORandomSearch
+from .random_search import RandomSearch
+from .reinforce import Reinforce
+
+STRATEGIES: dict[str, type[Strategy]] = {
+    cls.name: cls
+    for cls in (RandomSearch, RegularizedEvolution, Reinforce, LocalSearch, Bananas, CheapGradient, Darts, Gdas,
+                MORandomSearch, MOEvolution)
+}
+#: the default comparison
+DEFAULT_STRATEGIES = ("random", "evolution", "reinforce", "gradient")
+
+
+def strategy_names() -> list[str]:
+    return list(STRATEGIES)
+
+
+def get_strategy(name: str) -> type[Strategy]:
+    try:
+        return STRATEGIES[name]
+    except KeyError:
+        raise StrategyError(f"unknown strategy {name!r}; valid: {', '.join(STRATEGIES)}") from None
+
+
+def describe(name: str) -> str:
+    """One line per parameter: name = default (type)."""
+    cls = get_strategy(name)
+    import sys
+
+    doc = cls.__doc__ or sys.modules[cls.__module__].__doc__ or ""
+    lines = [f"{name}: {doc.strip().splitlines()[0] if doc.strip() else cls.__module__}"]
+    for n, d, t in param_specs(cls):
+        lines.append(f"  {n} = {d!r} ({t})")
+    return "\n".join(lines)
+
+
+def make_params(name: str, overrides: dict[str, Any] | None = None):
+    """The strategy's Params with ``overrides`` applied; unknown keys list the valid ones."""
+    cls = get_strategy(name)
+    overrides = dict(overrides or {})
+    valid = [f.name for f in dataclasses.fields(cls.Params)]
+    unknown = [k for k in overrides if k not in valid]
+    if unknown:
+        raise StrategyError(f"strategy {name!r} has no parameter {unknown[0]!r}; valid: {', '.join(valid) or '(none)'}")
+    for f in dataclasses.fields(cls.Params):
+        if f.name in overrides:
+            overrides[f.name] = _coerce(name, f, overrides[f.name])
+    params = cls.Params(**overrides)
+    params.check()
+    return params
+
+
+def _coerce(strategy: str, f: dataclasses.Field, v: Any) -> Any:
+    """Types from flags/files: ints given as floats, numbers given as strings."""
+    default = f.default
+    if isinstance(default, bool):
+        if isinstance(v, str) and v.lower() in ("true", "false", "1", "0", "yes", "no"):
+            return v.lower() in ("true", "1", "yes")
+        if not isinstance(v, bool):
+            raise StrategyError(f"{strategy}: {f.name} must be true or false, got {v!r}")
+        return v
+    if isinstance(default, int) or (default is None and "int" in str(f.type) and "float" not in str(f.type)):
+        if isinstance(v, str):
+            try:
+                v = float(v)
+            except ValueError:
+                raise StrategyError(f"{strategy}: {f.name} must be an integer, got {v!r}") from None
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
+            raise StrategyError(f"{strategy}: {f.name} must be an integer, got {v!r}")
+        return v
+    if isinstance(default, float):
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            raise StrategyError(f"{strategy}: {f.name} must be a number, got {v!r}") from None
+    return v
+
+
+def make_strategy(name: str, context: SearchContext, overrides: dict[str, Any] | None = None) -> Strategy:
+    cls = get_strategy(name)
+    return cls(context, make_params(name, overrides))

@@ -1,0 +1,29 @@
+"""A small SYNTHETIC table for testing mechanics only: its numbers are invented (a smooth function of
+the ops plus noise), never results of training."""
+from __future__ import annotations
+
+import numpy as np
+
+from nasbench.benchmark import TableMeta, TabularBenchmark
+from nasbench.space import N_CELLS, ops_table
+
+
+def synthetic_table(seed: int = 0, dataset: str = "digits", epochs: int = 4) -> TabularBenchmark:
+    rng = np.random.default_rng(seed)
+    ops = ops_table().astype(np.float64)
+    w = rng.normal(size=(6, 5))
+    base = 60 + 5 * w[np.arange(6), ops.astype(int)].sum(axis=1) / 3  # (N,)
+    seeds = np.array([1, 2, 3])
+    ep = np.arange(1, epochs + 1)
+    frac = (ep / epochs)[None, None, :]
+    valid = base[:, None, None] * (0.6 + 0.4 * frac) + rng.normal(0, 0.5, (N_CELLS, 3, epochs))
+    test = valid + rng.normal(0, 0.3, valid.shape)
+    per_epoch = 1.0 + ops.sum(axis=1)  # seconds per epoch
+    time = np.broadcast_to(per_epoch[:, None, None] * ep[None, None, :], valid.shape).copy()
+    meta = TableMeta(space="nb201", dataset=dataset, split_sizes={}, recipe={"epochs": epochs, "C": 2, "N": 1,
+                     "batch_size": 128}, code_version="synthetic", source="SYNTHETIC test table",
+                     notes="invented numbers, for tests of mechanics only")
+    params = 0.1 + ops.sum(axis=1) / 10
+    return TabularBenchmark(meta=meta, arch_row=np.arange(N_CELLS), row_arch=np.arange(N_CELLS), seeds=seeds,
+                            epochs=ep, metrics={"valid_acc": valid, "test_acc": test, "time": time},
+                            params=params, flops=params * 100, name="synthetic")

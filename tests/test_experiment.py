@@ -1,0 +1,139 @@
+"""The runner: bit-identical reruns, jobs independence, resume, refusing to mix, config errors.
+Uses the SYNTHETIC table of tests/synthetic.py (invented numbers; mechanics only)."""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from nasbench.experiment import (ConfigError, ExperimentConfig, StrategySpec, format_summary, open_results,
+                                 parse_overrides, run_comparison, summarise)
+from nasbench.strategies import Budget, Protocol
+from synthetic import synthetic_table
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return synthetic_table()
+
+
+def _cfg(tmp_path, **kw):
+    base = dict(table="synthetic", strategies=("random", "evolution", "reinforce"), runs=4,
+                budget=Budget("queries", 25), out=str(tmp_path / "res"), progress=False)
+    base.update(kw)
+    return ExperimentConfig(**base)
+
+
+def test_bit_identical_and_jobs_independent(tmp_path, bench):
+    a = run_comparison(_cfg(tmp_path, out=str(tmp_path / "a")), bench)
+    b = run_comparison(_cfg(tmp_path, out=str(tmp_path / "b"), jobs=2), bench)
+    assert a.table_path.read_bytes() == b.table_path.read_bytes()
+    df = a.frame()
+    assert list(df.columns)[:11] == ["strategy", "run", "step", "sim_time", "epochs", "cell", "value", "cost",
+                                     "incumbent", "incumbent_valid", "incumbent_test"]
+    assert len(df) == 3 * 4 * 25
+    prov = a.provenance
+    assert prov["table"]["sha256"] and prov["nasbench_version"] and prov["config"]["seed"] == 0
+    s = summarise(a)
+    assert list(s.index) == ["random", "evolution", "reinforce"] and (s.runs == 4).all()
+    assert "evolution" in format_summary(s)
+
+
+def test_adding_a_strategy_does_not_change_the_others(tmp_path, bench):
+    a = run_comparison(_cfg(tmp_path, out=str(tmp_path / "a"), strategies=("random",)), bench).frame()
+    b = run_comparison(_cfg(tmp_path, out=str(tmp_path / "b")), bench).frame()
+    assert a.equals(b[b.strategy == "random"].reset_index(drop=True))
+
+
+def test_resume_skips_finished_runs(tmp_path, bench):
+    cfg = _cfg(tmp_path)
+    res = run_comparison(cfg, bench)
+    full = res.table_path.read_bytes()
+    victim = res.run_file("evolution", 2)
+    victim.unlink()
+    marker = res.run_file("random", 1)
+    marker.write_text(marker.read_text())  # untouched content; mtime check below
+    mtime = marker.stat().st_mtime_ns
+    with pytest.raises(ConfigError, match="resume"):
+        run_comparison(cfg, bench)
+    res2 = run_comparison(dataclasses.replace(cfg, resume=True), bench)
+    assert victim.is_file() and marker.stat().st_mtime_ns == mtime
+    assert res2.table_path.read_bytes() == full
+    # more runs under resume: the old ones kept, new ones added
+    res3 = run_comparison(dataclasses.replace(cfg, resume=True, runs=6), bench)
+    assert res3.frame().groupby("strategy").run.nunique().tolist() == [6, 6, 6]
+
+
+def test_refuses_to_mix_configs(tmp_path, bench):
+    run_comparison(_cfg(tmp_path), bench)
+    with pytest.raises(ConfigError, match="another config.*budget"):
+        run_comparison(_cfg(tmp_path, budget=Budget("queries", 10), resume=True), bench)
+    with pytest.raises(ConfigError, match="strategies.evolution"):
+        run_comparison(_cfg(tmp_path, strategies=("random", StrategySpec("evolution", {"sample_size": 3})),
+                            resume=True), bench)
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "x.txt").write_text("x")
+    with pytest.raises(ConfigError, match="not a results directory"):
+        run_comparison(_cfg(tmp_path, out=str(tmp_path / "other")), bench)
+
+
+def test_config_errors(tmp_path):
+    with pytest.raises(ConfigError, match="unknown strategy 'rnd'; valid: random"):
+        _cfg(tmp_path, strategies=("rnd",))
+    with pytest.raises(ConfigError, match="no parameter 'size'; valid: population, sample_size"):
+        _cfg(tmp_path, strategies=(StrategySpec("evolution", {"size": 3}),))
+    with pytest.raises(ConfigError, match="runs must be a positive integer"):
+        _cfg(tmp_path, runs=0)
+    with pytest.raises(ValueError, match="positive"):
+        Budget("queries", -5)
+    with pytest.raises(ConfigError, match="used twice"):
+        _cfg(tmp_path, strategies=("random", "random"))
+
+
+def test_config_file_toml_and_yaml(tmp_path):
+    t = tmp_path / "c.toml"
+    t.write_text('table = "synthetic"\nruns = 3\nstrategies = ["random", "evolution"]\n\n[budget]\nkind = "seconds"\n'
+                 'amount = 100\n\n[params.evolution]\nsample_size = 3\n')
+    cfg = ExperimentConfig.from_file(t, out=str(tmp_path / "o"))
+    assert cfg.runs == 3 and cfg.budget == Budget("seconds", 100)
+    assert cfg.strategies[1].params == {"sample_size": 3}
+    t.write_text('table = "synthetic"\nruns = 3\n\n[budget]\nkind = "seconds"\nammount = 100\n')
+    with pytest.raises(ConfigError, match=r"c.toml:6: unknown key 'budget.ammount'"):
+        ExperimentConfig.from_file(t)
+    t.write_text('table = "synthetic"\nrunz = 3\n')
+    with pytest.raises(ConfigError, match=r"c.toml:2: unknown key 'runz'; valid: table"):
+        ExperimentConfig.from_file(t)
+    y = tmp_path / "c.yaml"
+    y.write_text("table: synthetic\nstrategies:\n  - random\n  - name: evolution\n    label: rea3\n    sample_size: 3\n"
+                 "protocol:\n  seed: mean\n  metrc: valid_acc\n")
+    with pytest.raises(ConfigError, match=r"c.yaml:9: unknown key 'protocol.metrc'"):
+        ExperimentConfig.from_file(y)
+    y.write_text("table: synthetic\nstrategies:\n  - random\n  - name: evolution\n    label: rea3\n    sample_size: 3\n")
+    cfg = ExperimentConfig.from_file(y)
+    assert [s.label for s in cfg.strategies] == ["random", "rea3"]
+    y.write_text("table: synthetic\nruns: 0\n")
+    with pytest.raises(ConfigError, match="runs must be a positive integer"):
+        ExperimentConfig.from_file(y)
+
+
+def test_parse_overrides():
+    assert parse_overrides(["evolution.sample_size=3", "reinforce.lr=0.01", "x.enc=path"]) == {
+        "evolution": {"sample_size": 3}, "reinforce": {"lr": 0.01}, "x": {"enc": "path"}}
+    with pytest.raises(ConfigError):
+        parse_overrides(["nonsense"])
+
+
+def test_seconds_budget_and_multiobjective(tmp_path, bench):
+    cfg = _cfg(tmp_path, strategies=("mo_random", "mo_evolution"), budget=Budget("seconds", 400),
+               protocol=Protocol(objectives=("params",)))
+    df = run_comparison(cfg, bench).frame()
+    assert (df.sim_time <= 400).all() and "obj_params" in df
+    with pytest.raises(ConfigError, match="single-objective"):
+        _cfg(tmp_path, strategies=("random",), protocol=Protocol(objectives=("params",)))
+
+
+def test_open_results_rejects_non_results(tmp_path):
+    with pytest.raises(ConfigError, match="not a finished results directory"):
+        open_results(tmp_path)

@@ -1,0 +1,56 @@
+"""Figures of a results directory (SYNTHETIC table, mechanics only) and the statistics behind them."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nasbench.experiment import ExperimentConfig, run_comparison
+from nasbench.plots import anytime, critical_difference, plot_results, ranks_over_budget
+from nasbench.strategies import Budget, Protocol
+from synthetic import synthetic_table
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return synthetic_table()
+
+
+def test_plot_results_writes_png_and_pdf(tmp_path, bench):
+    res = run_comparison(ExperimentConfig(table="s", strategies=("random", "evolution", "local_search"), runs=4,
+                                          budget=Budget("queries", 30), out=str(tmp_path / "r"), progress=False), bench)
+    paths = plot_results(res.path, tmp_path / "fig")
+    names = {p.name for p in paths}
+    for stem in ("regret_vs_queries", "regret_vs_time", "final_test", "mean_rank", "critical_difference"):
+        assert {f"{stem}.png", f"{stem}.pdf"} <= names
+    assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_pareto_plot(tmp_path, bench):
+    res = run_comparison(ExperimentConfig(table="s", strategies=("mo_random", "mo_evolution"), runs=3,
+                                          budget=Budget("queries", 30), protocol=Protocol(objectives=("params",)),
+                                          out=str(tmp_path / "r"), progress=False), bench)
+    names = {p.name for p in plot_results(res, tmp_path / "fig")}
+    assert "pareto_params.png" in names and "pareto_params.pdf" in names
+
+
+def test_critical_difference_matches_demsar():
+    # Nemenyi CD for k=4, N=14, alpha=0.05: q=2.569, CD = 2.569*sqrt(4*5/(6*14)) = 1.2536 (Demsar 2006)
+    rng = np.random.default_rng(0)
+    scores = rng.normal(size=(14, 4)) + np.array([0, 0.5, 1.0, 3.0])
+    r = critical_difference(scores, list("abcd"))
+    assert r.cd == pytest.approx(1.2536, abs=1e-3)
+    assert r.mean_ranks[3] < r.mean_ranks[0] and r.friedman_p < 0.05
+    from scipy import stats
+    q = stats.studentized_range.ppf(0.95, 4, np.inf) / np.sqrt(2)
+    assert q == pytest.approx(2.569, abs=2e-3)
+
+
+def test_anytime_and_ranks():
+    import pandas as pd
+
+    df = pd.DataFrame({"strategy": ["a"] * 3 + ["b"] * 3, "run": [0] * 6, "step": [1, 2, 3] * 2,
+                       "incumbent_test": [1.0, 2.0, 3.0, 2.0, 2.0, 2.5]})
+    c = anytime(df, "step", np.array([0.5, 1, 2.5, 3]))
+    assert np.isnan(c["a"][0, 0]) and list(c["a"][0, 1:]) == [1.0, 2.0, 3.0]
+    r = ranks_over_budget({k: v[:, 1:] for k, v in c.items()})
+    assert list(r["a"]) == [2.0, 1.5, 1.0]

@@ -1,0 +1,187 @@
+"""Strategies: determinism, no test-metric access, parameters, budgets. Uses a SYNTHETIC table
+(tests/synthetic.py, invented numbers) for mechanics, and the real NAS-Bench-201 table where noted."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nasbench.experiment import ExperimentConfig, StrategySpec, _build_shared, run_one
+from nasbench.strategies import (Budget, Protocol, ProtocolError, SearchContext, SearchView, StrategyError,
+                                 describe, make_params, make_strategy, strategy_names)
+from nasbench.strategies.pareto import crowding_distance, hypervolume, nondominated_sort, pareto_front
+from synthetic import synthetic_table
+
+FAST = {"bananas": {"fit_epochs": 20, "n_candidates": 20, "n_init": 5},
+        "gradient": {"fit_epochs": 20, "steps": 5, "n_init": 5}}
+TABLE_STRATEGIES = [n for n in strategy_names() if n not in ("darts", "gdas", "mo_random", "mo_evolution")]
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return synthetic_table()
+
+
+def _run(bench, name, budget=Budget("queries", 30), seed=0, protocol=Protocol(), params=None):
+    cfg = ExperimentConfig(table="synthetic", strategies=(StrategySpec(name, params if params is not None else FAST.get(name, {})),),
+                           runs=1, budget=budget, protocol=protocol, seed=seed, progress=False)
+    return run_one(_build_shared(bench, cfg), cfg.strategies[0], 0)
+
+
+@pytest.mark.parametrize("name", TABLE_STRATEGIES)
+def test_same_seed_same_results(bench, name):
+    a, b = _run(bench, name), _run(bench, name)
+    assert a == b
+    assert len(a["cell"]) == 30
+    c = _run(bench, name, seed=1)
+    assert c["cell"] != a["cell"]
+
+
+@pytest.mark.parametrize("name", ["mo_random", "mo_evolution"])
+def test_multiobjective_deterministic(bench, name):
+    p = Protocol(objectives=("params",))
+    a, b = _run(bench, name, protocol=p), _run(bench, name, protocol=p)
+    assert a == b and "obj_params" in a
+
+
+def test_strategies_never_hold_the_table(bench):
+    """A strategy's whole object graph holds no benchmark, view or test array."""
+    from nasbench.benchmark import TabularBenchmark
+
+    shared = _build_shared(bench, ExperimentConfig(table="x", progress=False))
+    test_arr = np.asarray(shared.test)
+    for name in strategy_names():
+        ctx = SearchContext(rng=np.random.default_rng(0), **shared.context_kw)
+        s = make_strategy(name, ctx, FAST.get(name, {}))
+        seen, stack = set(), [s]
+        while stack:
+            o = stack.pop()
+            if id(o) in seen:
+                continue
+            seen.add(id(o))
+            assert not isinstance(o, (TabularBenchmark, SearchView)), name
+            if isinstance(o, np.ndarray):
+                assert not (o.shape == test_arr.shape and np.array_equal(o, test_arr, equal_nan=True)), name
+            if isinstance(o, dict):
+                stack.extend(o.values())
+            elif isinstance(o, (list, tuple, set)):
+                stack.extend(o)
+            elif hasattr(o, "__dict__") and not isinstance(o, type) and type(o).__module__.startswith("nasbench"):
+                stack.extend(vars(o).values())
+
+
+def test_view_refuses_test_metrics(bench):
+    with pytest.raises(ProtocolError, match="test"):
+        Protocol(metric="test_acc")
+    view = SearchView(bench, Protocol())
+    with pytest.raises(ProtocolError):
+        view.metrics  # noqa: B018
+    with pytest.raises(ProtocolError):
+        view.query  # noqa: B018
+
+
+def test_search_results_do_not_depend_on_test_values(bench):
+    """Scramble the test metric: every strategy asks exactly the same cells."""
+    from nasbench.benchmark import TabularBenchmark
+
+    scrambled = TabularBenchmark(meta=bench.meta, arch_row=bench.arch_row, row_arch=bench.row_arch, seeds=bench.seeds,
+                                 epochs=bench.epochs, metrics={**bench.metrics, "test_acc": -bench.metrics["test_acc"]},
+                                 params=bench.params, flops=bench.flops)
+    for name in TABLE_STRATEGIES:
+        assert _run(bench, name)["cell"] == _run(scrambled, name)["cell"], name
+
+
+def test_random_seed_semantics(bench):
+    v = SearchView(bench, Protocol(seed="random"))
+    rng = np.random.default_rng(0)
+    draws = {v.observe(5, rng)[0] for _ in range(50)}
+    assert draws <= set(bench.metrics["valid_acc"][5, :, -1]) and len(draws) > 1
+    vm = SearchView(bench, Protocol(seed="mean"))
+    assert vm.observe(5, rng)[0] == pytest.approx(bench.query(5, "valid_acc"))
+
+
+def test_budgets(bench):
+    q = _run(bench, "random", Budget("queries", 7))
+    assert len(q["cell"]) == 7
+    s = _run(bench, "random", Budget("seconds", 500))
+    assert s["sim_time"][-1] <= 500 and s["sim_time"][-1] + 4 * 7 > 500 - 100
+    assert np.allclose(np.cumsum(s["cost"]), s["sim_time"])
+    assert s["cost"][0] == pytest.approx(bench.cost(s["cell"][0]))
+    e = _run(bench, "random", Budget("epochs", 18), protocol=Protocol(epoch=2))
+    assert len(e["cell"]) == 9 and e["epochs"][-1] == 18
+    assert e["cost"][0] == pytest.approx(bench.cost(e["cell"][0], 2))
+    with pytest.raises(ProtocolError):
+        Budget("queries", 0)
+    with pytest.raises(ProtocolError):
+        Budget("hours", 10)
+
+
+def test_incumbent_is_best_observed(bench):
+    r = _run(bench, "evolution", Budget("queries", 40))
+    vals = np.array(r["value"])
+    assert r["incumbent_valid"] == list(np.maximum.accumulate(vals))
+    k = int(np.argmax(vals))
+    assert r["incumbent"][-1] == r["cell"][k]
+    assert r["incumbent_test"][-1] == pytest.approx(bench.query(r["cell"][k], "test_acc"))
+
+
+def test_unknown_strategy_and_parameter_list_valid_ones():
+    with pytest.raises(StrategyError, match="valid: random, evolution"):
+        make_params("evolutoin")
+    with pytest.raises(StrategyError, match="valid: population, sample_size"):
+        make_params("evolution", {"pop": 3})
+    with pytest.raises(StrategyError, match="population"):
+        make_params("evolution", {"population": 0})
+    assert make_params("evolution", {"sample_size": "3"}).sample_size == 3
+    assert "sample_size = 10" in describe("evolution")
+
+
+def test_evolution_defaults_follow_nb201():
+    p = make_params("evolution")
+    assert (p.population, p.sample_size) == (10, 10)
+    r = make_params("reinforce")
+    assert (r.lr, r.ema_momentum) == (0.001, 0.9)
+
+
+def test_reinforce_learns(bench):
+    """On the synthetic table the policy's favourite cell beats the average after many steps."""
+    ctx = SearchContext(rng=np.random.default_rng(0))
+    s = make_strategy("reinforce", ctx, {"lr": 0.05})
+    vals = bench.values("valid_acc")
+    for _ in range(1500):
+        i = s.ask()
+        s.tell(i, float(vals[i]), 1.0)
+    assert vals[s.genotype()] > np.mean(vals) + 2 * np.std(vals)
+
+
+def test_pareto_tools():
+    pts = np.array([[1, 5], [2, 2], [3, 1], [4, 4], [2, 2]], dtype=float)
+    assert list(nondominated_sort(pts)) == [0, 0, 0, 1, 0]
+    assert list(pareto_front(pts)) == [0, 1, 2]
+    assert hypervolume(pts, np.array([5, 6])) == pytest.approx(1 * 1 + 1 * 4 + 2 * 5)
+    assert np.isinf(crowding_distance(pts[:3])[[0, 2]]).all()
+    p3 = np.array([[1, 1, 1]], dtype=float)
+    assert hypervolume(p3, np.array([2, 3, 4])) == pytest.approx(1 * 2 * 3)
+
+
+def test_real_nb201_evolution_beats_random(nb201_table):
+    """On the real table, 30 runs: REA's final test accuracy is above random search's (12k s budget)."""
+    prot = Protocol(metric="valid_acc_s12", seed="mean", cost_factor=12 / 200, train_epochs=12)
+    cfg = ExperimentConfig(table="x", strategies=("random", "evolution"), runs=30, budget=Budget("seconds", 12000),
+                           protocol=prot, progress=False)
+    shared = _build_shared(nb201_table, cfg)
+    fin = {s.label: np.mean([run_one(shared, s, r)["incumbent_test"][-1] for r in range(30)]) for s in cfg.strategies}
+    assert fin["evolution"] > fin["random"]
+
+
+def test_darts_gdas_train_a_tiny_supernet_on_digits():
+    """DARTS and GDAS end to end on digits (sklearn) with a tiny supernet and budget."""
+    pytest.importorskip("sklearn")
+    for name in ("darts", "gdas"):
+        ctx = SearchContext(rng=np.random.default_rng(0), dataset="digits", recipe={"epochs": 1, "batch_size": 128})
+        s = make_strategy(name, ctx, {"C": 2, "N": 1, "max_batches": 2})
+        i = s.ask()
+        assert 0 <= i < 15625 and s.own_cost() > 0
+        ctx2 = SearchContext(rng=np.random.default_rng(0), dataset="digits", recipe={"epochs": 1, "batch_size": 128})
+        s2 = make_strategy(name, ctx2, {"C": 2, "N": 1, "max_batches": 2})
+        assert s2.ask() == i
+        assert np.array_equal(s.alpha(), s2.alpha())
