@@ -96,6 +96,115 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_generate(args: argparse.Namespace) -> int:
+    from dataclasses import asdict, replace
+    from pathlib import Path
+
+    from .generate import DataSpec, GenerateConfig, GenerateError, generate, presets
+    from .registry import data_dirs
+    from .space import get_space
+    from .train import Recipe
+
+    get_space(args.space)
+    if args.preset:
+        table = presets()
+        if args.preset not in table:
+            raise CliError(f"unknown preset {args.preset!r}; allowed: {', '.join(table)}")
+        p = table[args.preset]
+        data, recipe, seeds = p.data, dict(p.recipe), p.seeds
+        out = Path(args.out) if args.out else data_dirs()[-1] / f"{args.preset}.h5"
+    else:
+        if not args.dataset or not args.out:
+            raise CliError("give --preset NAME, or --dataset and --out")
+        data = DataSpec(args.dataset)
+        recipe, seeds, out = asdict(Recipe()), (777, 888, 999), Path(args.out)
+    for flag, field in (("downscale", "downscale"), ("train_size", "train_size"), ("valid_size", "valid_size"),
+                        ("test_size", "test_size")):
+        v = getattr(args, flag)
+        if v is not None:
+            if v < 1:
+                raise CliError(f"--{flag.replace('_', '-')} must be a positive integer, got {v}")
+            data = replace(data, **{field: v})
+    for flag, key in (("epochs", "epochs"), ("channels", "C"), ("cells_per_stage", "N"), ("batch_size", "batch_size")):
+        v = getattr(args, flag)
+        if v is not None:
+            if v < 1:
+                raise CliError(f"--{flag.replace('_', '-')} must be a positive integer, got {v}")
+            recipe[key] = v
+    if args.seeds is not None:
+        seeds = tuple(args.seeds)
+    for flag in ("jobs", "limit"):
+        v = getattr(args, flag)
+        if v is not None and v < 1:
+            raise CliError(f"--{flag} must be a positive integer, got {v}")
+    cfg = GenerateConfig(data=data, recipe=recipe, seeds=seeds, jobs=args.jobs, executor=args.executor,
+                         address=args.address, limit=args.limit, data_dir=args.data_dir, device=args.device,
+                         save_every=args.save_every)
+    rep = generate(out, cfg, progress=not args.no_progress)
+    done = rep.done_before + rep.trained_now
+    print(f"{out}: {done:,} of {rep.total:,} trainings done ({rep.trained_now:,} now, {rep.seconds:.0f} s)")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .experiment import ExperimentConfig, StrategySpec, default_config, format_summary, parse_overrides, \
+        run_comparison, summarise
+    from .plots import plot_results
+    from .strategies import Budget, Protocol
+    from .strategies.registry import describe, strategy_names
+
+    if args.list_strategies:
+        print("\n".join(describe(n) for n in strategy_names()))
+        return 0
+    overrides: dict = {"table": args.table, "runs": args.runs, "seed": args.seed, "jobs": args.jobs,
+                       "out": args.out, "resume": args.resume or None, "progress": not args.no_progress}
+    if args.budget is not None or args.budget_kind is not None:
+        overrides["budget"] = Budget(args.budget_kind or "queries", args.budget if args.budget is not None else 100)
+    params = parse_overrides(args.param or [])
+    if args.strategies:
+        names = [n.strip() for n in args.strategies.split(",") if n.strip()]
+        overrides["strategies"] = tuple(StrategySpec(n, params.pop(n, {})) for n in names)
+    proto = {k: v for k, v in (("metric", args.metric), ("epoch", args.epoch), ("seed", args.seed_mode)) if v is not None}
+    if args.objectives:
+        proto["objectives"] = tuple(o.strip() for o in args.objectives.split(",") if o.strip())
+    if proto:
+        overrides["protocol"] = Protocol(**proto)
+    if args.config:
+        cfg = ExperimentConfig.from_file(args.config, **{k: v for k, v in overrides.items() if v is not None})
+    else:
+        cfg = default_config(**overrides)
+    if params:  # overrides for strategies given in the config or the default list
+        specs = []
+        for spec in cfg.strategies:
+            specs.append(StrategySpec(spec.name, {**spec.params, **params.pop(spec.label, {})}, spec.label))
+        if params:
+            raise CliError(f"--param names strategy {next(iter(params))!r}, which is not in this comparison "
+                           f"({', '.join(s.label for s in cfg.strategies)})")
+        cfg = ExperimentConfig(**{**cfg.__dict__, "strategies": tuple(specs)})
+    res = run_comparison(cfg)
+    summary = summarise(res)
+    print(format_summary(summary, res.provenance["optimum"]["best_test"]))
+    if not args.no_plots:
+        paths = plot_results(res)
+        print(f"results in {res.path}; {len(paths)} figure files in {res.path / 'figures'}")
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .experiment import open_results
+    from .plots import plot_results
+
+    if not Path(args.results).is_dir():
+        raise CliError(f"no results directory {args.results}")
+    paths = plot_results(open_results(args.results), args.out)
+    if not paths:
+        raise CliError(f"{args.results} holds no finished runs to plot")
+    print(f"wrote {len(paths)} files to {Path(paths[0]).parent}")
+    return 0
+
+
 # -- parser ----------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nasbench", description="NAS-Bench-201 tabular and surrogate benchmarks.")
@@ -131,6 +240,56 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("verify", help="recompute a table's SHA-256; exit 1 on mismatch")
     s.add_argument("table", help="embedded table name or .h5 path")
     s.set_defaults(func=cmd_verify)
+
+    s = sub.add_parser("generate", help="fill a table by real training (resumable; rerun to continue)")
+    s.add_argument("--preset", help="an embedded table's recipe: nb201-digits, nb201-fashion-mnist")
+    s.add_argument("--out", help="output .h5 (default for a preset: data/NAME.h5); a journal is kept beside it")
+    s.add_argument("--space", default="nb201", help="search space (nb201)")
+    s.add_argument("--dataset", help="digits, fashion-mnist, cifar10, cifar100, imagenet16-120 (without --preset)")
+    s.add_argument("--data-dir", help="directory holding the dataset files")
+    s.add_argument("--seeds", type=int, nargs="+", help="training seeds (default 777 888 999)")
+    s.add_argument("--epochs", type=int, help="training epochs")
+    s.add_argument("--channels", type=int, help="C, channels of the first stage")
+    s.add_argument("--cells-per-stage", type=int, help="N, cells per stage")
+    s.add_argument("--batch-size", type=int)
+    s.add_argument("--downscale", type=int, help="average-pool images by this factor")
+    s.add_argument("--train-size", type=int)
+    s.add_argument("--valid-size", type=int)
+    s.add_argument("--test-size", type=int)
+    s.add_argument("--jobs", type=int, default=1, help="parallel worker processes (or Ray actors)")
+    s.add_argument("--limit", type=int, help="train at most this many (cell, seed) runs now")
+    s.add_argument("--executor", default="local", choices=["local", "ray"])
+    s.add_argument("--address", help="Ray cluster address (with --executor ray)")
+    s.add_argument("--device", default="cpu", help="cpu or cuda")
+    s.add_argument("--save-every", type=float, default=120.0, help="seconds between table rewrites")
+    s.add_argument("--no-progress", action="store_true")
+    s.set_defaults(func=cmd_generate)
+
+    s = sub.add_parser("compare", help="run search strategies x runs on a benchmark (the main job)")
+    s.add_argument("config", nargs="?", help="TOML or YAML config file (flags override it)")
+    s.add_argument("--table", help="benchmark: embedded name, .h5 table or surrogate file (default nb201-digits)")
+    s.add_argument("--strategies", help="comma-separated names, e.g. random,evolution,reinforce,gradient")
+    s.add_argument("--param", action="append", metavar="STRATEGY.KEY=VALUE", help="a strategy parameter (repeatable)")
+    s.add_argument("--runs", type=int, help="runs per strategy (default 10)")
+    s.add_argument("--budget", type=float, help="budget amount (default 100 queries)")
+    s.add_argument("--budget-kind", choices=["queries", "seconds", "epochs"])
+    s.add_argument("--metric", help="validation signal the strategies see (default valid_acc)")
+    s.add_argument("--epoch", type=int, help="epoch of the signal (default: the last)")
+    s.add_argument("--seed-mode", choices=["random", "mean"], help="a recorded run per query (random) or the mean")
+    s.add_argument("--objectives", help="multi-objective: comma-separated params, flops, latency:<device>")
+    s.add_argument("--seed", type=int, help="root seed (default 0)")
+    s.add_argument("--jobs", type=int, help="parallel processes")
+    s.add_argument("--out", help="results directory (default results/default)")
+    s.add_argument("--resume", action="store_true", help="continue an existing results directory")
+    s.add_argument("--no-plots", action="store_true")
+    s.add_argument("--no-progress", action="store_true")
+    s.add_argument("--list-strategies", action="store_true", help="list strategies and their parameters")
+    s.set_defaults(func=cmd_compare)
+
+    s = sub.add_parser("plot", help="figures of a results directory (PNG and PDF)")
+    s.add_argument("results", help="results directory written by `nasbench compare`")
+    s.add_argument("--out", help="figure directory (default RESULTS/figures)")
+    s.set_defaults(func=cmd_plot)
 
     for register in _EXTENSIONS:
         register(sub)

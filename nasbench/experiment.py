@@ -37,7 +37,7 @@ from .strategies import (DEFAULT_STRATEGIES, Budget, Protocol, ProtocolError, Se
                          StrategyError, make_params, make_strategy)
 from .strategies.protocol import BUDGET_KINDS, objective_values
 
-DEFAULT_TABLE = "nb201-fashion-mnist"
+DEFAULT_TABLE = "nb201-digits"
 COLUMNS = ("strategy", "run", "step", "sim_time", "epochs", "cell", "value", "cost", "incumbent",
            "incumbent_valid", "incumbent_test")
 MAX_QUERIES = 1_000_000  # safety cap for seconds/epochs budgets

@@ -1,7 +1,9 @@
 """Fill a table by training one cell per canonical class, resumably.
 
-Every finished unit of work (one cell, all its seeds, trained together) is appended as one
-line to a journal beside the table (``<out>.journal.jsonl``) and flushed to disk before the
+Work runs seed-major: every class with the first seed, then every class with the second, and
+so on, so that a table covers the whole space early (with fewer seeds; missing runs are NaN)
+and each later pass adds a seed. Every finished training (one cell, one seed) is appended as
+one line to a journal beside the table (``<out>.journal.jsonl``) and flushed to disk before the
 next is accepted, so a kill at any moment (``kill -9`` included) loses at most the trainings in
 flight; a truncated last line is dropped on resume. The HDF5 table is rebuilt from the journal
 atomically every ``save_every`` seconds and at the end, so the table on disk is always complete
@@ -68,12 +70,28 @@ class GenerateConfig:
                 "order_seed": self.order_seed}
 
 
-#: the recipes of the embedded tables (``nasbench generate --preset NAME``)
-PRESETS: dict[str, dict[str, Any]] = {}
+@dataclass(frozen=True)
+class Preset:
+    """How an embedded table is made: ``nasbench generate --preset NAME`` reproduces it."""
+
+    data: DataSpec
+    recipe: dict[str, Any]
+    seeds: tuple[int, ...] = (777, 888, 999)
 
 
-def register_preset(name: str, data: DataSpec, recipe: dict[str, Any], seeds: Sequence[int]) -> None:
-    PRESETS[name] = {"data": data, "recipe": recipe, "seeds": tuple(seeds)}
+def _tiny_recipe() -> dict[str, Any]:
+    from .train import Recipe
+
+    # NAS-Bench-201's recipe at C=8, N=1 (one cell per stage), 12 epochs, no augmentation
+    return asdict(Recipe(epochs=12, C=8, N=1))
+
+
+def presets() -> dict[str, Preset]:
+    return {
+        "nb201-digits": Preset(DataSpec("digits"), _tiny_recipe()),
+        "nb201-fashion-mnist": Preset(
+            DataSpec("fashion-mnist", downscale=4, train_size=2000, valid_size=2000, test_size=2000), _tiny_recipe()),
+    }
 
 
 def recipe_from_dict(d: dict[str, Any]):
@@ -120,7 +138,7 @@ class Journal:
 
     path: Path
     header: dict[str, Any]
-    units: dict[int, dict[str, Any]] = field(default_factory=dict)  # cell index -> unit body
+    units: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)  # (cell, seed) -> unit body
 
     @classmethod
     def open(cls, path: Path, header: dict[str, Any]) -> "Journal":
@@ -156,21 +174,21 @@ class Journal:
                     break
                 good += len(line.encode())
                 if body.get("kind") == "unit":
-                    units.setdefault(int(body["cell"]), body)  # first copy wins; never doubled
+                    units.setdefault((int(body["cell"]), int(body["seed"])), body)  # first copy wins; never doubled
         if good != path.stat().st_size:
             with open(path, "r+b") as fh:
                 fh.truncate(good)
         return cls(path, head, units)
 
     def append(self, unit: dict[str, Any]) -> None:
-        cell = int(unit["cell"])
-        if cell in self.units:
+        key = (int(unit["cell"]), int(unit["seed"]))
+        if key in self.units:
             return
         with open(self.path, "a") as fh:
             fh.write(_line({"kind": "unit", **unit}))
             fh.flush()
             os.fsync(fh.fileno())
-        self.units[cell] = unit
+        self.units[key] = unit
 
 
 # -- work --------------------------------------------------------------------------------------
@@ -226,44 +244,48 @@ def measure_latency_ms(net, input_shape: Sequence[int], repeats: int = 30) -> fl
     return 1000.0 * float(np.median(ts))
 
 
-def train_unit(cell: int, seeds: Sequence[int]) -> dict[str, Any]:
-    """Train one cell with all its seeds (stacked) in this worker; a JSON-able unit."""
+def train_unit(cell: int, seed: int) -> dict[str, Any]:
+    """Train one cell with one seed in this worker (``train_cell``, so that a retraining with
+    the recorded recipe and seed reproduces it exactly); a JSON-able unit."""
     from .network import build_network, count_flops
-    from .train import METRICS, train_many
+    from .train import METRICS, train_cell
 
     ds, rec = _WORKER["data"], _WORKER["recipe"]
-    records = train_many([cell] * len(seeds), list(seeds), ds, rec, _WORKER["device"], _WORKER["prepared"])
+    record = train_cell(cell, ds, rec, int(seed), _WORKER["device"], _WORKER["prepared"])
     in_ch, h = ds.input_shape[0], ds.input_shape[1]
-    net = build_network(cell, rec.C, rec.N, ds.num_classes, in_ch, prune=rec.prune, seed=int(seeds[0]))
+    net = build_network(cell, rec.C, rec.N, ds.num_classes, in_ch, prune=rec.prune, seed=int(seed))
     return {
         "cell": int(cell),
-        "seeds": [int(s) for s in seeds],
-        "runs": [{m: getattr(r, m).tolist() for m in METRICS} for r in records],
-        "params": records[0].params / 1e6,
+        "seed": int(seed),
+        "run": {m: getattr(record, m).tolist() for m in METRICS},
+        "params": record.params / 1e6,
         "flops": count_flops(cell, rec.C, rec.N, ds.num_classes, in_ch, h),
         "latency_cpu_ms": measure_latency_ms(net, ds.input_shape),
     }
 
 
-def _local_results(cfg: GenerateConfig, todo: Sequence[int]) -> Iterator[dict[str, Any]]:
+Task = tuple[int, int]  # (cell index, seed)
+
+
+def _local_results(cfg: GenerateConfig, todo: Sequence[Task]) -> Iterator[dict[str, Any]]:
     if cfg.jobs == 1:
-        _init_worker(cfg.data, cfg.recipe, cfg.data_dir, cfg.device, threads=max(1, os.cpu_count() or 1))
-        for cell in todo:
-            yield train_unit(int(cell), cfg.seeds)
+        _init_worker(cfg.data, cfg.recipe, cfg.data_dir, cfg.device, threads=1)
+        for cell, seed in todo:
+            yield train_unit(cell, seed)
         return
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")
     with ctx.Pool(cfg.jobs, initializer=_init_worker,
                   initargs=(cfg.data, cfg.recipe, cfg.data_dir, cfg.device, 1)) as pool:
-        yield from pool.imap_unordered(_unit_star, [(int(c), tuple(cfg.seeds)) for c in todo], chunksize=1)
+        yield from pool.imap_unordered(_unit_star, todo, chunksize=1)
 
 
-def _unit_star(args: tuple[int, tuple[int, ...]]) -> dict[str, Any]:
-    return train_unit(*args)
+def _unit_star(task: Task) -> dict[str, Any]:
+    return train_unit(*task)
 
 
-def _ray_results(cfg: GenerateConfig, todo: Sequence[int]) -> Iterator[dict[str, Any]]:
+def _ray_results(cfg: GenerateConfig, todo: Sequence[Task]) -> Iterator[dict[str, Any]]:
     try:
         import ray
     except ImportError:
@@ -276,25 +298,23 @@ def _ray_results(cfg: GenerateConfig, todo: Sequence[int]) -> Iterator[dict[str,
         def __init__(self) -> None:
             _init_worker(cfg.data, cfg.recipe, cfg.data_dir, cfg.device, 1)
 
-        def run(self, cell: int, seeds: tuple[int, ...]) -> dict[str, Any]:
-            return train_unit(cell, seeds)
+        def run(self, cell: int, seed: int) -> dict[str, Any]:
+            return train_unit(cell, seed)
 
-    n = max(1, cfg.jobs)
-    workers = [Worker.remote() for _ in range(n)]
+    workers = [Worker.remote() for _ in range(max(1, cfg.jobs))]
     pending: dict[Any, int] = {}
     it = iter(todo)
-    for w in workers:
-        c = next(it, None)
-        if c is not None:
-            pending[w.run.remote(int(c), tuple(cfg.seeds))] = workers.index(w)
+    for wi, w in enumerate(workers):
+        task = next(it, None)
+        if task is not None:
+            pending[w.run.remote(*task)] = wi
     while pending:
         done, _ = ray.wait(list(pending), num_returns=1)
-        ref = done[0]
-        wi = pending.pop(ref)
-        yield ray.get(ref)
-        c = next(it, None)
-        if c is not None:
-            pending[workers[wi].run.remote(int(c), tuple(cfg.seeds))] = wi
+        wi = pending.pop(done[0])
+        yield ray.get(done[0])
+        task = next(it, None)
+        if task is not None:
+            pending[workers[wi].run.remote(*task)] = wi
 
 
 # -- building the table ---------------------------------------------------------------------------
@@ -305,21 +325,24 @@ def build_table(journal: Journal, name: str = "") -> TabularBenchmark:
     seeds = np.array(ident["seeds"], dtype=np.int64)
     epochs = int(ident["recipe"]["epochs"])
     cls, _ = class_table(ident["rule"])
-    cells = sorted(journal.units)
+    cells = sorted({c for c, _ in journal.units})
     R = len(cells)
     metrics = {m: np.full((R, len(seeds), epochs), np.nan) for m in
                ("train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "test_loss", "time")}
     run_seed = np.full((R, len(seeds)), -1, dtype=np.int64)
     params, flops, lat = np.full(R, np.nan), np.full(R, np.nan), np.full(R, np.nan)
     slot = {int(s): i for i, s in enumerate(seeds)}
-    for r, cell in enumerate(cells):
-        u = journal.units[cell]
-        for s, run in zip(u["seeds"], u["runs"]):
-            k = slot[int(s)]
-            run_seed[r, k] = s
-            for m in metrics:
-                metrics[m][r, k] = run["train_time" if m == "time" else m]
-        params[r], flops[r], lat[r] = u["params"], u["flops"], u["latency_cpu_ms"]
+    row = {c: r for r, c in enumerate(cells)}
+    lat_runs: dict[int, list[float]] = {}
+    for (cell, seed), u in journal.units.items():
+        r, k = row[cell], slot[seed]
+        run_seed[r, k] = seed
+        for m in metrics:
+            metrics[m][r, k] = u["run"]["train_time" if m == "time" else m]
+        params[r], flops[r] = u["params"], u["flops"]
+        lat_runs.setdefault(r, []).append(u["latency_cpu_ms"])
+    for r, v in lat_runs.items():
+        lat[r] = float(np.median(v))
     arch_row = np.full(N_CELLS, -1, dtype=np.int64)
     if R:
         row_of_class = np.full(cls.max() + 1, -1, dtype=np.int64)
@@ -393,7 +416,8 @@ def generate(out: str | os.PathLike, cfg: GenerateConfig, progress: bool = True,
     header = _header(cfg)
     journal = Journal.open(journal_path(out), header)
     order = work_order(cfg.rule, cfg.order_seed)
-    todo = [int(c) for c in order if int(c) not in journal.units]
+    tasks = [(int(c), int(s)) for s in cfg.seeds for c in order]  # seed-major
+    todo = [t for t in tasks if t not in journal.units]
     if cfg.limit is not None:
         todo = todo[: cfg.limit]
     done_before = len(journal.units)
@@ -402,7 +426,7 @@ def generate(out: str | os.PathLike, cfg: GenerateConfig, progress: bool = True,
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(order), initial=done_before, unit="cell", desc=out.stem, smoothing=0.05)
+        bar = tqdm(total=len(tasks), initial=done_before, unit="training", desc=out.stem, smoothing=0.05)
     results = (_ray_results if cfg.executor == "ray" else _local_results)(cfg, todo)
     trained = 0
     try:
@@ -421,4 +445,4 @@ def generate(out: str | os.PathLike, cfg: GenerateConfig, progress: bool = True,
             bar.close()
         if journal.units:
             write_table(out, build_table(journal, out.stem))
-    return GenerateReport(out, done_before, trained, len(order), time.perf_counter() - t0)
+    return GenerateReport(out, done_before, trained, len(tasks), time.perf_counter() - t0)
