@@ -1,0 +1,597 @@
+"""A surrogate benchmark: a table's interface answered by models, for all 15,625 cells.
+
+``SurrogateBenchmark.fit(table, SurrogateConfig(...))`` fits, per (metric, epoch), a regressor
+(default: an ensemble of five boosted-tree models) on the table's seed-mean values of the
+training cells (all covered cells, or a ``train_fraction`` of them), a noise model, and a runtime
+model for ``cost``. It then answers ``query`` / ``query_many`` / ``cost`` / ``cost_many`` /
+``values`` / ``best`` exactly as :class:`nasbench.benchmark.TabularBenchmark` does:
+
+* ``seed="mean"``: the model's prediction (deterministic);
+* ``seed="random"`` (needs ``rng``): prediction + N(0, sd(cell)^2), the draw of a fresh run;
+* ``seed=<one of bench.seeds>``: a fixed draw per (seed, cell), the same on every call;
+* metrics the table holds only as seed means answer the mean for ``"random"`` and refuse a seed
+  number, as the table does.
+
+Noise (``SurrogateConfig.noise``): ``"seed"`` (default) regresses the log of the table's recorded
+seed standard deviation (``TabularBenchmark.seed_std``) on the cell and rescales it so that the
+mean predicted variance equals the mean recorded variance on the training cells; ``"ensemble"``
+uses the ensemble spread scaled by the same calibration; ``"none"``. Accuracies are clipped to
+[0, 100].
+
+File format (HDF5, read by ``nasbench.load``): attributes ``format = "nasbench-surrogate"``,
+``format_version``, ``manifest`` (JSON: metadata, each model's class, parameters and JSON state,
+prediction fingerprints) and ``sha256`` (over the manifest and every array); datasets under
+``arrays/`` hold the rest (XGBoost boosters as their own UBJ bytes, torch state-dict tensors,
+training features of refit-on-load models). No pickle anywhere. Loading checks format, version,
+hash, and that every reloaded model reproduces its saved fingerprint predictions.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from nasbench.benchmark import Best, QueryError, SeedLike, TableMeta
+from nasbench.space import N_CELLS, CellLike, get_space, to_cell, to_indices
+from nasbench.table import TableError
+
+from .base import SurrogateError, SurrogateRegressor
+from .encodings import ops_of
+from .ensemble import EnsembleSurrogate
+from .models import RuntimeModel, XGBSurrogate
+from .registry import _from_json, _jsonable, from_spec, make_estimator, spec_of
+
+FORMAT = "nasbench-surrogate"
+FORMAT_VERSION = 1
+NOISE_MODES = ("seed", "ensemble", "none")
+_FINGERPRINT_CELLS = np.arange(0, N_CELLS, 977)  # 16 fixed cells
+
+
+class SurrogateFileError(TableError):
+    """A file that cannot be read as a surrogate benchmark of this format."""
+
+
+@dataclass
+class SurrogateConfig:
+    """How to fit a surrogate benchmark.
+
+    ``model``/``model_params``: a name of :data:`surrogates.registry.ESTIMATORS` and its
+    parameters (default: an ensemble of 5 XGBoost models, which gives the spread for
+    ``noise="ensemble"``); ``metrics``: the table metrics to model (``None``: ``valid_acc`` and
+    ``test_acc`` where present); ``epochs``: table epochs to model (``None``: the last);
+    ``train_fraction`` / ``n_train``: the part of the covered cells to fit on (``n_train`` wins);
+    ``noise``: see the module docstring; ``seed``: the split, the models and the fixed per-seed
+    draws."""
+
+    model: str = "ensemble"
+    model_params: dict[str, Any] = field(default_factory=dict)
+    metrics: tuple[str, ...] | None = None
+    epochs: tuple[int, ...] | None = None
+    train_fraction: float = 1.0
+    n_train: int | None = None
+    noise: str = "seed"
+    runtime: bool = True
+    seed: int = 0
+
+
+def _key(metric: str, epoch: int) -> str:
+    return f"{metric}@{int(epoch)}"
+
+
+def _with_seed(est: SurrogateRegressor, seed: int) -> SurrogateRegressor:
+    if "random_state" in est.get_params(deep=False):
+        est.set_params(random_state=seed)
+    return est
+
+
+class SurrogateBenchmark:
+    """Answers like a :class:`~nasbench.benchmark.TabularBenchmark` for every cell of the space."""
+
+    def __init__(self, meta: TableMeta, config: SurrogateConfig, seeds: np.ndarray, epochs: np.ndarray,
+                 models: dict[str, SurrogateRegressor], noise_models: dict[str, SurrogateRegressor | None],
+                 noise_scale: dict[str, float], mean_only: Iterable[str], runtime: SurrogateRegressor | None,
+                 time_epoch: int | None, train_cells: np.ndarray, name: str = "", source_sha256: str = "",
+                 sha256: str = "") -> None:
+        self.meta = meta
+        self.config = config
+        self.space_name = meta.space
+        self.space = get_space(meta.space)
+        self.name = name or f"surrogate-{meta.dataset}"
+        self.seeds = np.asarray(seeds, dtype=np.int64)
+        self.epochs = np.asarray(sorted(int(e) for e in epochs), dtype=np.int64)
+        self.models = models
+        self.noise_models = noise_models
+        self.noise_scale = noise_scale
+        self.mean_only = frozenset(mean_only)
+        self.runtime = runtime
+        self.time_epoch = time_epoch
+        self.train_cells = np.asarray(train_cells, dtype=np.int64)
+        self.source_sha256 = source_sha256
+        self.sha256 = sha256
+        self.arch_row = np.arange(N_CELLS, dtype=np.int64)  # every cell is its own "row"
+        self._metrics = tuple(dict.fromkeys(k.split("@")[0] for k in models))
+        self._mean: dict[str, np.ndarray] = {}
+        self._sd: dict[str, np.ndarray] = {}
+        self._z: dict[tuple[str, int], np.ndarray] = {}
+        self._cost: np.ndarray | None = None
+        self._X = ops_of(np.arange(N_CELLS))
+        self.params = None  # per-cell properties a table records; a surrogate has none
+        self.flops = None
+        self.latency: dict[str, np.ndarray] = {}
+        self.metrics = _SampledMetrics(self)
+
+    @property
+    def run_seed(self) -> np.ndarray:
+        return np.broadcast_to(self.seeds, (N_CELLS, len(self.seeds)))
+
+    # -- fitting ------------------------------------------------------------------------------
+    @classmethod
+    def fit(cls, table: Any, config: SurrogateConfig | None = None, progress: bool = False) -> "SurrogateBenchmark":
+        cfg = dataclasses.replace(config) if config is not None else SurrogateConfig()
+        if cfg.noise not in NOISE_MODES:
+            raise SurrogateError(f"unknown noise mode {cfg.noise!r}; allowed: {', '.join(NOISE_MODES)}")
+        names = tuple(table.metric_names)
+        metrics = cfg.metrics or tuple(m for m in ("valid_acc", "test_acc") if m in names)
+        for m in metrics:
+            if m not in names:
+                raise SurrogateError(f"table has no metric {m!r}; it has: {', '.join(names)}")
+        if not metrics:
+            raise SurrogateError("the table has neither valid_acc nor test_acc; name metrics= explicitly")
+        epochs = cfg.epochs or (int(table.epochs[-1]),)
+        for e in epochs:
+            if int(e) not in set(int(x) for x in table.epochs):
+                raise SurrogateError(f"table has no epoch {e}; it has {table.epochs.tolist()}")
+        cfg.metrics, cfg.epochs = tuple(metrics), tuple(int(e) for e in epochs)
+        covered = np.asarray(table.covered, dtype=np.int64)
+        rng = np.random.default_rng(cfg.seed)
+        n_train = cfg.n_train if cfg.n_train is not None else int(round(cfg.train_fraction * len(covered)))
+        if not 1 <= n_train <= len(covered):
+            raise SurrogateError(f"n_train must lie in 1..{len(covered)} (the covered cells), got {n_train}")
+        train = np.sort(rng.permutation(covered)[:n_train])
+        X = ops_of(train)
+        base = make_estimator(cfg.model, **cfg.model_params)
+        models: dict[str, SurrogateRegressor] = {}
+        noise_models: dict[str, SurrogateRegressor | None] = {}
+        noise_scale: dict[str, float] = {}
+        jobs = [(m, int(e)) for m in metrics for e in cfg.epochs]
+        bar = _bar(len(jobs) + int(cfg.runtime), progress)
+        for k, (m, e) in enumerate(jobs):
+            y = np.asarray(table.query_many(train, m, e, "mean"), dtype=np.float64)
+            ok = np.isfinite(y)
+            from sklearn.base import clone
+
+            est = _with_seed(clone(base), cfg.seed + 1000 * k)
+            est.fit(X[ok], y[ok])
+            key = _key(m, e)
+            models[key] = est
+            noise_models[key], noise_scale[key] = _fit_noise(table, m, e, train, X, est, cfg, k)
+            bar.update(1)
+        runtime, time_epoch = None, None
+        if cfg.runtime and "time" in names:
+            time_epoch = int(table.epochs[-1])
+            t = np.asarray(table.query_many(train, "time", time_epoch, "mean"), dtype=np.float64)
+            ok = np.isfinite(t) & (t > 0)
+            runtime = RuntimeModel(random_state=cfg.seed).fit(X[ok], t[ok])
+            bar.update(1)
+        bar.close()
+        name = f"surrogate-{getattr(table, 'name', table.meta.dataset)}"
+        return cls(table.meta, cfg, table.seeds, np.array(cfg.epochs), models, noise_models, noise_scale,
+                   [m for m in metrics if m in getattr(table, "mean_only", ())], runtime, time_epoch, train,
+                   name=name, source_sha256=getattr(table, "sha256", ""))
+
+    # -- what it answers ------------------------------------------------------------------------
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return self._metrics + (("time",) if self.runtime is not None else ())
+
+    @property
+    def covered(self) -> np.ndarray:
+        return np.arange(N_CELLS, dtype=np.int64)
+
+    @property
+    def n_rows(self) -> int:
+        return N_CELLS
+
+    def __repr__(self) -> str:
+        return (f"SurrogateBenchmark({self.name!r}, space={self.space_name}, dataset={self.meta.dataset}, "
+                f"model={self.config.model}, trained on {len(self.train_cells)} cells, metrics={list(self._metrics)}, "
+                f"epochs={self.epochs.tolist()}, noise={self.config.noise})")
+
+    def _key_of(self, metric: str, epoch: int | None) -> str:
+        if metric == "time" and self.runtime is not None:
+            return "time"
+        if metric not in self._metrics:
+            raise QueryError(f"unknown metric {metric!r}; this surrogate has: {', '.join(self.metric_names)}")
+        if epoch is None:
+            return _key(metric, int(self.epochs[-1]))
+        try:
+            e = int(epoch)
+        except (TypeError, ValueError):
+            e = None
+        if e is None or e not in set(self.epochs.tolist()):
+            raise QueryError(f"epoch {epoch!r} not modelled; this surrogate has epochs {self.epochs.tolist()}")
+        return _key(metric, e)
+
+    def _means(self, key: str) -> np.ndarray:
+        v = self._mean.get(key)
+        if v is None:
+            v = np.asarray(self.models[key].predict(self._X), dtype=np.float64)
+            if key.split("@")[0].endswith("_acc"):
+                v = np.clip(v, 0.0, 100.0)
+            v.setflags(write=False)
+            self._mean[key] = v
+        return v
+
+    def noise_sd(self, metric: str = "valid_acc", epoch: int | None = None) -> np.ndarray:
+        """Standard deviation of ``seed="random"`` draws, per cell (15,625)."""
+        key = self._key_of(metric, epoch)
+        if key == "time":
+            return np.zeros(N_CELLS)
+        sd = self._sd.get(key)
+        if sd is None:
+            sd = _noise_sd(self.models[key], self.noise_models.get(key), self.noise_scale.get(key, 0.0),
+                           self.config.noise, self._X)
+            sd.setflags(write=False)
+            self._sd[key] = sd
+        return sd
+
+    def predict_std(self, metric: str = "valid_acc", epoch: int | None = None) -> np.ndarray:
+        """The model's own (epistemic) spread per cell; zeros for a model without one."""
+        key = self._key_of(metric, epoch)
+        est = self.models[key]
+        if isinstance(est, EnsembleSurrogate) or hasattr(est, "gp_"):
+            return np.asarray(est.predict(self._X, return_std=True)[1], dtype=np.float64)
+        return np.zeros(N_CELLS)
+
+    def _draw(self, key: str, idx: np.ndarray, seed: SeedLike, rng: np.random.Generator | None,
+              metric: str) -> np.ndarray:
+        mean = self._means(key)[idx]
+        if seed == "mean":
+            return mean.copy()
+        if isinstance(seed, str) and seed != "random":
+            raise QueryError(f"seed {seed!r} not allowed; use 'mean', 'random' or one of {self.seeds.tolist()}")
+        if seed == "random":
+            if rng is None:
+                raise QueryError("seed='random' needs rng=numpy.random.Generator")
+            if metric in self.mean_only:
+                return mean.copy()
+            z = rng.standard_normal(len(idx))
+        else:
+            if metric in self.mean_only:
+                raise QueryError(f"metric {metric!r} holds only the mean over seeds in this table; use seed='mean'")
+            try:
+                s = int(seed)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                s = None
+            if s is None or isinstance(seed, bool) or s not in set(self.seeds.tolist()):
+                raise QueryError(f"seed {seed!r} not in this table; allowed: 'mean', 'random', or one of {self.seeds.tolist()}")
+            z = self._fixed_z(key, s)[idx]
+        vals = mean + self.noise_sd(metric, int(key.split("@")[1])) [idx] * z
+        if metric.endswith("_acc"):
+            vals = np.clip(vals, 0.0, 100.0)
+        return vals
+
+    def _fixed_z(self, key: str, seed: int) -> np.ndarray:
+        z = self._z.get((key, seed))
+        if z is None:
+            tag = int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "little")
+            z = np.random.default_rng([self.config.seed, seed, tag]).standard_normal(N_CELLS)
+            z.setflags(write=False)
+            self._z[(key, seed)] = z
+        return z
+
+    def query(self, cell: CellLike, metric: str = "valid_acc", epoch: int | None = None,
+              seed: SeedLike = "mean", rng: np.random.Generator | None = None) -> float:
+        """One value; same arguments and meaning as ``TabularBenchmark.query``."""
+        if metric == "time":
+            return self.cost(cell, epoch)
+        key = self._key_of(metric, epoch)
+        idx = np.array([to_cell(cell).index])
+        return float(self._draw(key, idx, seed, rng, metric)[0])
+
+    def query_many(self, cells: Iterable[CellLike] | np.ndarray, metric: str = "valid_acc",
+                   epoch: int | None = None, seed: SeedLike = "mean",
+                   rng: np.random.Generator | None = None) -> np.ndarray:
+        if metric == "time":
+            return self.cost_many(cells, epoch)
+        key = self._key_of(metric, epoch)
+        return self._draw(key, to_indices(cells), seed, rng, metric)
+
+    def _costs(self) -> np.ndarray:
+        if self.runtime is None:
+            raise QueryError("this surrogate has no runtime model (the table recorded no 'time')")
+        if self._cost is None:
+            c = np.asarray(self.runtime.predict(self._X), dtype=np.float64)
+            c.setflags(write=False)
+            self._cost = c
+        return self._cost
+
+    def _cost_factor(self, epoch: int | None) -> float:
+        if epoch is None:
+            return 1.0
+        assert self.time_epoch is not None
+        try:
+            e = int(epoch)
+        except (TypeError, ValueError):
+            e = -1
+        if not 1 <= e <= self.time_epoch:
+            raise QueryError(f"epoch {epoch!r} out of range for cost; allowed: 1..{self.time_epoch}")
+        return e / self.time_epoch
+
+    def cost(self, cell: CellLike, epoch: int | None = None) -> float:
+        """Predicted training seconds to reach ``epoch`` (linear in the epoch; None = the last)."""
+        c = self._costs()
+        return float(c[to_cell(cell).index] * self._cost_factor(epoch))
+
+    def cost_many(self, cells: Iterable[CellLike] | np.ndarray, epoch: int | None = None) -> np.ndarray:
+        c = self._costs()
+        return c[to_indices(cells)] * self._cost_factor(epoch)
+
+    def values(self, metric: str = "valid_acc", epoch: int | None = None, seed: SeedLike = "mean",
+               rng: np.random.Generator | None = None) -> np.ndarray:
+        return self.query_many(np.arange(N_CELLS), metric, epoch, seed, rng)
+
+    def best(self, metric: str = "valid_acc", epoch: int | None = None, mode: str = "max") -> Best:
+        if mode not in ("max", "min"):
+            raise QueryError(f"mode {mode!r} not allowed; use 'max' or 'min'")
+        vals = self.values(metric, epoch)
+        idx = int(np.argmax(vals) if mode == "max" else np.argmin(vals))
+        return Best(idx, to_cell(idx).to_str(), metric, float(vals[idx]))
+
+    # -- saving ---------------------------------------------------------------------------------
+    def _collect(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        arrays: dict[str, np.ndarray] = {"train_cells": self.train_cells.astype(np.int64)}
+        entries: dict[str, Any] = {}
+
+        def put(name: str, est: SurrogateRegressor | None) -> None:
+            if est is None:
+                entries[name] = None
+                return
+            info, arr = est.get_state()
+            fp = np.asarray(est.predict(self._X[_FINGERPRINT_CELLS]), dtype=np.float64)
+            entries[name] = {"spec": spec_of(est), "state": info, "fingerprint": fp.tolist()}
+            for k, v in arr.items():
+                arrays[f"{name}/{k}"] = np.ascontiguousarray(v)
+
+        for key, est in self.models.items():
+            put(f"model/{key}", est)
+            put(f"noise/{key}", self.noise_models.get(key))
+        put("runtime", self.runtime)
+        manifest = {
+            "name": self.name,
+            "meta": dataclasses.asdict(self.meta),
+            "config": {**dataclasses.asdict(self.config),
+                       "model_params": {k: _jsonable(v) for k, v in self.config.model_params.items()}},
+            "seeds": self.seeds.tolist(),
+            "epochs": self.epochs.tolist(),
+            "metrics": list(self._metrics),
+            "mean_only": sorted(self.mean_only),
+            "noise_scale": self.noise_scale,
+            "time_epoch": self.time_epoch,
+            "source_sha256": self.source_sha256,
+            "entries": entries,
+        }
+        return manifest, arrays
+
+    def save(self, path: str | os.PathLike) -> str:
+        """Write the surrogate to ``path`` (HDF5, atomically); returns its SHA-256."""
+        import h5py
+
+        from nasbench import __version__
+
+        manifest, arrays = self._collect()
+        manifest["code_version"] = f"nasbench {__version__}"
+        text = json.dumps(manifest, sort_keys=True)
+        digest = _digest(text, arrays)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        try:
+            with h5py.File(tmp, "w") as f:
+                f.attrs["format"] = FORMAT
+                f.attrs["format_version"] = FORMAT_VERSION
+                f.attrs["manifest"] = text
+                f.attrs["sha256"] = digest
+                g = f.create_group("arrays")
+                for k, v in arrays.items():
+                    g.create_dataset(k, data=v)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        self.sha256 = digest
+        return digest
+
+
+def _digest(manifest_text: str, arrays: dict[str, np.ndarray]) -> str:
+    h = hashlib.sha256()
+    h.update(f"{FORMAT} v{FORMAT_VERSION}\n".encode())
+    h.update(manifest_text.encode())
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        a = a.astype(a.dtype.newbyteorder("<"), copy=False)
+        h.update(f"\n{name}|{a.dtype.str}|{a.shape}\n".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def load_surrogate_benchmark(path: str | os.PathLike) -> SurrogateBenchmark:
+    """Read a file written by :meth:`SurrogateBenchmark.save`. One-line :class:`SurrogateFileError`
+    for a missing or non-HDF5 file, another format or version, a wrong hash, or models that do not
+    reproduce their saved predictions."""
+    import h5py
+
+    p = Path(path)
+    if not p.is_file():
+        raise SurrogateFileError(f"no such file: {p}")
+    with open(p, "rb") as fh:
+        if fh.read(8) != b"\x89HDF\r\n\x1a\n":
+            raise SurrogateFileError(f"{p} is not an HDF5 file (a surrogate benchmark is HDF5)")
+    try:
+        with h5py.File(p, "r") as f:
+            fmt = str(f.attrs.get("format", ""))
+            if fmt != FORMAT:
+                raise SurrogateFileError(f"{p} is not a surrogate benchmark (format={fmt!r}, expected {FORMAT!r})")
+            ver = f.attrs.get("format_version")
+            if ver is None or int(ver) != FORMAT_VERSION:
+                raise SurrogateFileError(
+                    f"{p} has surrogate format version {ver}; this nasbench reads version {FORMAT_VERSION}")
+            text = str(f.attrs["manifest"])
+            stored = str(f.attrs.get("sha256", ""))
+            arrays: dict[str, np.ndarray] = {}
+            f["arrays"].visititems(lambda n, o: arrays.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
+    except SurrogateFileError:
+        raise
+    except (OSError, KeyError, ValueError) as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SurrogateFileError(f"{p} is truncated or corrupt ({msg})") from None
+    computed = _digest(text, arrays)
+    if computed != stored:
+        raise SurrogateFileError(f"{p}: SHA-256 mismatch (stored {stored[:12]}..., computed {computed[:12]}...); "
+                                 f"the file was altered or is corrupt")
+    try:
+        m = json.loads(text)
+        return _from_manifest(m, arrays, p, stored)
+    except SurrogateFileError:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SurrogateFileError(f"{p} has an inconsistent manifest ({type(exc).__name__}: {exc})") from None
+
+
+def _from_manifest(m: dict[str, Any], arrays: dict[str, np.ndarray], p: Path, digest: str) -> SurrogateBenchmark:
+    X_fp = ops_of(_FINGERPRINT_CELLS)
+
+    def get(name: str) -> SurrogateRegressor | None:
+        entry = m["entries"].get(name)
+        if entry is None:
+            return None
+        est = from_spec(entry["spec"])
+        pre = name + "/"
+        est.set_state(entry["state"], {k[len(pre):]: v for k, v in arrays.items() if k.startswith(pre)})
+        fp = np.asarray(est.predict(X_fp), dtype=np.float64)
+        if not np.allclose(fp, entry["fingerprint"], rtol=1e-5, atol=1e-5):
+            raise SurrogateFileError(f"{p}: model {name!r} does not reproduce its saved predictions "
+                                     f"(library versions differ?); refit the surrogate")
+        return est
+
+    cfg = m["config"]
+    cfg["metrics"] = tuple(cfg["metrics"]) if cfg.get("metrics") else None
+    cfg["epochs"] = tuple(cfg["epochs"]) if cfg.get("epochs") else None
+    cfg["model_params"] = {k: _from_json(v) for k, v in cfg["model_params"].items()}
+    config = SurrogateConfig(**cfg)
+    keys = [_key(mt, e) for mt in m["metrics"] for e in m["epochs"]]
+    models = {k: get(f"model/{k}") for k in keys}
+    noise = {k: get(f"noise/{k}") for k in keys}
+    meta = TableMeta(**m["meta"])
+    return SurrogateBenchmark(meta, config, np.array(m["seeds"]), np.array(m["epochs"]), models,  # type: ignore[arg-type]
+                              noise, {k: float(v) for k, v in m["noise_scale"].items()}, m["mean_only"],
+                              get("runtime"), m["time_epoch"], arrays["train_cells"], name=m["name"],
+                              source_sha256=m.get("source_sha256", ""), sha256=digest)
+
+
+# -- noise --------------------------------------------------------------------------------------
+def _recorded_sd(table: Any, metric: str, epoch: int, cells: np.ndarray) -> np.ndarray | None:
+    if metric in getattr(table, "mean_only", ()) or not hasattr(table, "seed_std"):
+        return None
+    try:
+        sd_rows = np.asarray(table.seed_std(metric, epoch), dtype=np.float64)
+    except QueryError:
+        return None
+    sd = sd_rows[np.asarray(table.arch_row)[cells]]
+    return sd if np.isfinite(sd).sum() >= 3 else None
+
+
+def _fit_noise(table: Any, metric: str, epoch: int, train: np.ndarray, X: np.ndarray, est: SurrogateRegressor,
+               cfg: SurrogateConfig, k: int) -> tuple[SurrogateRegressor | None, float]:
+    """(noise model, scale). ``seed``: XGBoost on log recorded sd, scaled so that mean predicted
+    variance = mean recorded variance; ``ensemble``: scale of the ensemble spread; no recorded
+    seeds (or ``none``): (None, 0)."""
+    if cfg.noise == "none":
+        return None, 0.0
+    sd = _recorded_sd(table, metric, epoch, train)
+    if sd is None:
+        return None, 0.0
+    ok = np.isfinite(sd)
+    target_var = float(np.mean(sd[ok] ** 2))
+    if cfg.noise == "ensemble":
+        if not isinstance(est, EnsembleSurrogate):
+            raise SurrogateError("noise='ensemble' needs model='ensemble'")
+        spread = np.asarray(est.predict(X[ok], return_std=True)[1])
+        mv = float(np.mean(spread**2))
+        return None, float(np.sqrt(target_var / mv)) if mv > 0 else 0.0
+    nm = XGBSurrogate(target_transform="identity", n_estimators=100, max_depth=3, learning_rate=0.1,
+                      random_state=cfg.seed + 1000 * k + 1)
+    nm.fit(X[ok], np.log(sd[ok] + 1e-3))
+    pred = np.exp(nm.predict(X[ok]))
+    mv = float(np.mean(pred**2))
+    return nm, float(np.sqrt(target_var / mv)) if mv > 0 else 0.0
+
+
+def _noise_sd(est: SurrogateRegressor, noise_model: SurrogateRegressor | None, scale: float, mode: str,
+              X: np.ndarray) -> np.ndarray:
+    if mode == "none" or scale == 0.0:
+        return np.zeros(len(X))
+    if mode == "ensemble":
+        return scale * np.asarray(est.predict(X, return_std=True)[1], dtype=np.float64)
+    assert noise_model is not None
+    return scale * np.exp(np.asarray(noise_model.predict(X), dtype=np.float64))
+
+
+class _SampledMetrics(dict):
+    """``bench.metrics[name]``: the table layout (cells, runs, epochs) filled lazily with the
+    surrogate's fixed per-seed draws (one run slot per table seed; one slot holding the mean for a
+    mean-only metric), so code that reads a table's arrays -- the runner's ``SearchView`` drawing
+    one recorded run per query -- sees a surrogate's runs the same way."""
+
+    def __init__(self, bench: "SurrogateBenchmark") -> None:
+        super().__init__()
+        self._bench = bench
+
+    def __missing__(self, metric: str) -> np.ndarray:
+        b = self._bench
+        if metric not in b.metric_names:
+            raise KeyError(metric)
+        cells = np.arange(N_CELLS)
+        if metric == "time":
+            arr = np.stack([b.cost_many(cells, int(e)) for e in b.epochs], axis=-1)[:, None, :]
+        elif metric in b.mean_only or len(b.seeds) == 0:
+            arr = np.stack([b.query_many(cells, metric, int(e)) for e in b.epochs], axis=-1)[:, None, :]
+        else:
+            arr = np.stack([np.stack([b.query_many(cells, metric, int(e), int(s)) for e in b.epochs], axis=-1)
+                            for s in b.seeds], axis=1)
+        arr.setflags(write=False)
+        self[metric] = arr
+        return arr
+
+    def __contains__(self, metric: object) -> bool:
+        return metric in self._bench.metric_names
+
+    def keys(self):  # type: ignore[override]
+        return list(self._bench.metric_names)
+
+    def __iter__(self):
+        return iter(self._bench.metric_names)
+
+    def __len__(self) -> int:
+        return len(self._bench.metric_names)
+
+
+class _NoBar:
+    def update(self, n: int) -> None: ...
+    def close(self) -> None: ...
+
+
+def _bar(total: int, on: bool):
+    if not on:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="surrogate fit", unit="model")

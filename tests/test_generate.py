@@ -1,0 +1,151 @@
+"""The generator: kill -9 and resume, no lost or doubled rows, exact retraining, refusals."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nasbench
+from nasbench.generate import DataSpec, GenerateConfig, GenerateError, Journal, _parse, build_table, generate, journal_path
+
+TINY = ["--dataset", "digits", "--epochs", "2", "--channels", "2", "--cells-per-stage", "1", "--seeds", "1", "2",
+        "--no-progress", "--save-every", "0"]
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "nasbench.cli", "generate", *args]
+
+
+def _units(path: Path) -> list[dict]:
+    lines = path.read_text().splitlines(keepends=True)
+    bodies = [_parse(line) for line in lines[1:]]
+    return [b for b in bodies if b is not None]
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and SIGKILL")
+def test_kill_minus_9_and_resume(tmp_path):
+    out = tmp_path / "t.h5"
+    jpath = journal_path(out)
+    proc = subprocess.Popen(_cli("--out", str(out), "--jobs", "2", "--limit", "40", *TINY),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if jpath.exists() and len(jpath.read_text().splitlines()) >= 5:
+            break
+        time.sleep(0.05)
+    else:
+        proc.kill()
+        pytest.fail(f"no progress: {proc.stderr.read().decode()[-500:]}")
+    workers = _children(proc.pid)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    time.sleep(1.0)
+    assert all(not Path(f"/proc/{w}").exists() or "zombie" in Path(f"/proc/{w}/status").read_text().lower()
+               for w in workers), "worker processes outlived the killed generator"
+    before = _units(jpath)
+    assert len(before) >= 4
+    with open(jpath, "a") as fh:  # a write torn by the kill
+        fh.write('{"crc":"0000","body":{"kind":"unit","cell":1,')
+    r = subprocess.run(_cli("--out", str(out), "--jobs", "1", "--limit", "6", *TINY), capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    after = _units(jpath)
+    keys = [(u["cell"], u["seed"]) for u in after]
+    assert len(keys) == len(set(keys)) == len(before) + 6  # nothing lost, nothing doubled
+    assert after[: len(before)] == before
+    assert all(line.endswith("\n") and _parse(line) for line in jpath.read_text().splitlines(keepends=True))
+    bench = nasbench.load(out)
+    for u in after:
+        assert bench.query(u["cell"], "valid_acc", 2, u["seed"]) == u["run"]["valid_acc"][-1]
+    assert nasbench.verify_table(out).ok
+    # seed-major: all seed-1 trainings come before any seed-2 training in the work order
+    assert [u["seed"] for u in after] == sorted(u["seed"] for u in after) or len(after) < 5260
+
+
+def test_retraining_reproduces_the_journal(tmp_path):
+    import torch
+
+    from nasbench.datasets import load_dataset
+    from nasbench.generate import recipe_from_dict
+    from nasbench.train import train_cell
+
+    out = tmp_path / "r.h5"
+    cfg = GenerateConfig(DataSpec("digits"), {"epochs": 2, "C": 2, "N": 1}, seeds=(5,), limit=2)
+    generate(out, cfg, progress=False)
+    units = _units(journal_path(out))
+    assert len(units) == 2
+    header = _parse(journal_path(out).read_text().splitlines(keepends=True)[0])
+    torch.set_num_threads(1)
+    data = load_dataset(header["identity"]["data"]["dataset"])
+    rec = train_cell(units[0]["cell"], data, recipe_from_dict(header["identity"]["recipe"]), units[0]["seed"])
+    for m in ("train_loss", "valid_acc", "valid_loss", "test_acc"):
+        assert getattr(rec, m).tolist() == units[0]["run"][m], m
+
+
+def test_refusals(tmp_path):
+    out = tmp_path / "t.h5"
+    cfg = GenerateConfig(DataSpec("digits"), {"epochs": 1, "C": 2, "N": 1}, seeds=(1,), limit=1)
+    generate(out, cfg, progress=False)
+    table_bytes = out.read_bytes()
+    journal_bytes = journal_path(out).read_bytes()
+    other = GenerateConfig(DataSpec("digits"), {"epochs": 2, "C": 2, "N": 1}, seeds=(1,), limit=1)
+    with pytest.raises(GenerateError, match="different recipe; refusing to mix"):
+        generate(out, other, progress=False)
+    assert out.read_bytes() == table_bytes and journal_path(out).read_bytes() == journal_bytes
+    foreign = tmp_path / "foreign.h5"
+    foreign.write_bytes(table_bytes)
+    with pytest.raises(GenerateError, match="no generation journal"):
+        generate(foreign, cfg, progress=False)
+    for bad, msg in ((dict(seeds=()), "seeds"), (dict(jobs=0), "jobs"), (dict(executor="dask"), "executor")):
+        with pytest.raises(ValueError, match=msg):
+            generate(tmp_path / "x.h5", GenerateConfig(DataSpec("digits"), {"epochs": 1}, **{"seeds": (1,), **bad}),
+                     progress=False)
+    with pytest.raises(ValueError, match="epochs must be a positive integer"):
+        generate(tmp_path / "x.h5", GenerateConfig(DataSpec("digits"), {"epochs": 0}), progress=False)
+    with pytest.raises(ValueError, match="unknown dataset"):
+        generate(tmp_path / "x.h5", GenerateConfig(DataSpec("mnist"), {"epochs": 1}), progress=False)
+    with pytest.raises(ValueError, match="no train-images"):
+        generate(tmp_path / "x.h5", GenerateConfig(DataSpec("fashion-mnist"), {"epochs": 1}, data_dir=str(tmp_path)),
+                 progress=False)
+
+
+@pytest.mark.parametrize("argv, msg", [
+    (["--dataset", "digits", "--out", "{tmp}/a.h5", "--epochs", "0"], "--epochs must be a positive integer"),
+    (["--dataset", "digits", "--out", "{tmp}/a.h5", "--jobs", "0"], "--jobs must be a positive integer"),
+    (["--dataset", "nope", "--out", "{tmp}/a.h5"], "unknown dataset 'nope'"),
+    (["--dataset", "digits", "--out", "{tmp}/a.h5", "--space", "nb101"], "unknown space 'nb101'"),
+    (["--preset", "nb201-cifar"], "unknown preset"),
+    (["--dataset", "fashion-mnist", "--data-dir", "{tmp}", "--out", "{tmp}/a.h5"], "no train-images"),
+])
+def test_cli_bad_input(argv, msg, tmp_path):
+    r = subprocess.run(_cli(*[a.format(tmp=tmp_path) for a in argv]), capture_output=True, text=True)
+    assert r.returncode == 2
+    assert msg in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_functional_classes_share_rows(tmp_path):
+    from nasbench.space import class_table
+
+    out = tmp_path / "f.h5"
+    generate(out, GenerateConfig(DataSpec("digits"), {"epochs": 1, "C": 2, "N": 1}, seeds=(3,), limit=3),
+             progress=False)
+    bench = nasbench.load(out)
+    cls, _ = class_table("functional")
+    for cell in bench.row_arch:
+        members = np.nonzero(cls == cls[cell])[0]
+        vals = bench.query_many(members, "valid_acc", seed=3)
+        assert (vals == vals[0]).all()
+        assert len(bench.covered) >= len(bench.row_arch)
