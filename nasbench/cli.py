@@ -38,10 +38,22 @@ def _epoch_arg(text: str):
 
 # -- commands ------------------------------------------------------------------------------
 def cmd_info(args: argparse.Namespace) -> int:
+    from .benchmark import TabularBenchmark
     from .registry import load
     from .summary import summarise_table
 
     bench = load(args.table)
+    if not isinstance(bench, TabularBenchmark):  # a surrogate benchmark
+        from dataclasses import asdict
+
+        facts = {"surrogate": bench.name, "space": bench.space_name, "dataset": bench.meta.dataset,
+                 "source": bench.meta.source, "sha256": getattr(bench, "sha256", ""),
+                 "fitted on cells": len(bench.train_cells), "answers for cells": len(bench.covered),
+                 "metrics": ", ".join(bench._metrics), "epochs": bench.epochs.tolist(),
+                 "seeds": bench.seeds.tolist(), "config": asdict(bench.config)}
+        print(json.dumps(facts, indent=2, default=str) if args.json else
+              "\n".join(f"{k:<18}{v}" for k, v in facts.items()))
+        return 0
     summary = summarise_table(bench)
     if args.json:
         from dataclasses import asdict
@@ -86,9 +98,22 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from .registry import resolve
-    from .table import verify_table
+    from .table import file_format, verify_table
 
-    res = verify_table(resolve(args.table))
+    path = resolve(args.table)
+    if file_format(path) == "nasbench-surrogate":
+        from surrogates.benchmark import SurrogateFileError, load_surrogate_benchmark
+
+        try:  # loading recomputes the hash and checks that every model reproduces its predictions
+            sb = load_surrogate_benchmark(path)
+        except SurrogateFileError as exc:
+            if "mismatch" in str(exc) or "does not reproduce" in str(exc):
+                print(f"MISMATCH {str(exc).splitlines()[0]}", file=sys.stderr)
+                return 1
+            raise
+        print(f"OK {path} sha256 {sb.sha256}")
+        return 0
+    res = verify_table(path)
     if res.ok:
         print(f"OK {res.path} sha256 {res.computed}")
         return 0
@@ -205,6 +230,73 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _surrogate_params(items: list[str] | None) -> dict:
+    params: dict = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise CliError(f"--param {item!r} must look like key=value")
+        try:
+            params[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            params[key.strip()] = value
+    return params
+
+
+def cmd_surrogate_eval(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from surrogates import make_estimator
+    from surrogates.evaluation import DEFAULT_SIZES, evaluate, plot_evaluation
+
+    from .registry import load
+
+    bench = load(args.table)
+    for v, name in ((args.repeats, "--repeats"),):
+        if v < 1:
+            raise CliError(f"{name} must be a positive integer, got {v}")
+    if any(n < 1 for n in (args.sizes or [])):
+        raise CliError(f"--sizes must be positive integers, got {args.sizes}")
+    params = _surrogate_params(args.param)
+    models = {name: make_estimator(name, **(params if len(args.models) == 1 else {})) for name in args.models}
+    ev = evaluate(bench, models, sizes=args.sizes or DEFAULT_SIZES, repeats=args.repeats, metric=args.metric,
+                  epoch=args.epoch, seed=args.seed, progress=not args.no_progress)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    ev.runs.to_csv(out / "runs.csv", index=False)
+    ev.summary.to_csv(out / "summary.csv")
+    plot_evaluation(ev, out)
+    import pandas as pd
+
+    with pd.option_context("display.width", 200, "display.max_columns", 30):
+        print(ev.summary.to_string(float_format=lambda v: f"{v:.3f}"))
+    print(f"wrote {out / 'runs.csv'}, {out / 'summary.csv'} and plots")
+    return 0
+
+
+def cmd_surrogate_fit(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from surrogates.benchmark import SurrogateBenchmark, SurrogateConfig
+
+    from .registry import load
+
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise CliError(f"{out} exists; pass --force to replace it")
+    if not 0 < args.fraction <= 1:
+        raise CliError(f"--fraction must lie in (0, 1], got {args.fraction}")
+    bench = load(args.table)
+    cfg = SurrogateConfig(model=args.model, model_params=_surrogate_params(args.param),
+                          metrics=tuple(args.metrics) if args.metrics else None,
+                          epochs=tuple(args.epochs) if args.epochs else None, train_fraction=args.fraction,
+                          n_train=args.n_train, noise=args.noise, seed=args.seed)
+    sb = SurrogateBenchmark.fit(bench, cfg, progress=not args.no_progress)
+    digest = sb.save(out)
+    print(f"wrote {out} (sha256 {digest}); load it with nasbench.load({str(out)!r}) or --table {out}")
+    return 0
+
+
 # -- parser ----------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nasbench", description="NAS-Bench-201 tabular and surrogate benchmarks.")
@@ -291,6 +383,36 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="figure directory (default RESULTS/figures)")
     s.set_defaults(func=cmd_plot)
 
+    s = sub.add_parser("surrogate", help="evaluate surrogate models, or fit a surrogate benchmark")
+    ssub = s.add_subparsers(dest="surrogate_command", metavar="SUBCOMMAND")
+    ssub.required = True
+    e = ssub.add_parser("eval", help="learning curves: Kendall tau, Spearman, R2, ... against training size")
+    e.add_argument("--table", required=True, help="embedded name or .h5 path")
+    e.add_argument("--models", nargs="+", default=["xgb"], help="xgb rf gp knn mlp gin ensemble")
+    e.add_argument("--param", action="append", metavar="KEY=VALUE", help="model parameter (with one model)")
+    e.add_argument("--sizes", type=int, nargs="+", help="training-set sizes (default: log-spaced 10..5000)")
+    e.add_argument("--repeats", type=int, default=5)
+    e.add_argument("--metric", default="valid_acc")
+    e.add_argument("--epoch", type=int, help="table epoch (default: the last)")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--out", default="results/surrogate_eval")
+    e.add_argument("--no-progress", action="store_true")
+    e.set_defaults(func=cmd_surrogate_eval)
+    f = ssub.add_parser("fit", help="fit a surrogate benchmark on a table (or part of it) and save it")
+    f.add_argument("--table", required=True, help="embedded name or .h5 path")
+    f.add_argument("--out", required=True, help="output file (.h5)")
+    f.add_argument("--model", default="ensemble", help="xgb rf gp knn mlp gin ensemble")
+    f.add_argument("--param", action="append", metavar="KEY=VALUE", help="model parameter (repeatable)")
+    f.add_argument("--fraction", type=float, default=1.0, help="part of the table's cells to fit on")
+    f.add_argument("--n-train", type=int, help="number of cells to fit on (overrides --fraction)")
+    f.add_argument("--metrics", nargs="+", help="metrics to model (default valid_acc test_acc)")
+    f.add_argument("--epochs", type=int, nargs="+", help="table epochs to model (default: the last)")
+    f.add_argument("--noise", default="seed", choices=["seed", "ensemble", "none"])
+    f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--force", action="store_true")
+    f.add_argument("--no-progress", action="store_true")
+    f.set_defaults(func=cmd_surrogate_fit)
+
     for register in _EXTENSIONS:
         register(sub)
     return p
@@ -305,6 +427,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:  # e.g. `nasbench info ... | head`
+        return 0
     except (ValueError, OSError, KeyError) as exc:  # every library error is a ValueError subclass
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"nasbench {args.command}: error: {msg}", file=sys.stderr)

@@ -97,3 +97,45 @@ def test_console_script_help():
     assert r.returncode == 0 and "info" in r.stdout and "query" in r.stdout
     r = subprocess.run([sys.executable, "-m", "nasbench.cli", "query"], capture_output=True, text=True)
     assert r.returncode == 2
+
+
+def test_compare_plot_and_errors(nb201_h5, tmp_path, capsys):
+    out = tmp_path / "cmp"
+    code, stdout, err = run(capsys, "compare", "--table", str(nb201_h5), "--out", str(out), "--runs", "2",
+                            "--budget", "20", "--strategies", "random,evolution", "--no-progress")
+    assert code == 0, err
+    assert "random" in stdout and "evolution" in stdout and "optimum test 94.373" in stdout
+    assert (out / "results.csv").is_file() and (out / "figures" / "regret_vs_queries.png").is_file()
+    code, stdout, _ = run(capsys, "plot", str(out), "--out", str(tmp_path / "figs"))
+    assert code == 0 and (tmp_path / "figs" / "final_test.pdf").is_file()
+    for argv, msg in (
+        (["compare", "--table", str(nb201_h5), "--out", str(out), "--runs", "2", "--budget", "20",
+          "--strategies", "random,evolution", "--no-progress"], "resume"),
+        (["compare", "--table", str(nb201_h5), "--out", str(tmp_path / "x"), "--strategies", "random,annealing"],
+         "unknown strategy 'annealing'; valid: random"),
+        (["compare", "--table", str(nb201_h5), "--out", str(tmp_path / "x"), "--param", "evolution.pop=3"],
+         "has no parameter 'pop'; valid: population"),
+        (["compare", "--table", str(nb201_h5), "--out", str(tmp_path / "x"), "--runs", "0"], "runs must be a positive"),
+        (["compare", "--table", str(nb201_h5), "--out", str(tmp_path / "x"), "--budget", "0"], "budget amount"),
+        (["plot", str(tmp_path / "nothing")], "no results directory"),
+    ):
+        code, _, err = run(capsys, *argv)
+        assert code == 2 and msg in err and len(err.strip().splitlines()) == 1, (argv, err)
+
+
+def test_surrogate_fit_query_verify(nb201_h5, tmp_path, capsys):
+    out = tmp_path / "sur.h5"
+    code, _, err = run(capsys, "surrogate", "fit", "--table", str(nb201_h5), "--out", str(out), "--model", "xgb",
+                       "--n-train", "300", "--no-progress")
+    assert code == 0, err
+    code, stdout, _ = run(capsys, "query", str(out), "6111", "--metric", "test_acc")
+    assert code == 0 and stdout.startswith("6111\t")
+    code, stdout, _ = run(capsys, "info", str(out))
+    assert code == 0 and "fitted on cells   300" in stdout
+    code, stdout, _ = run(capsys, "verify", str(out))
+    assert code == 0 and stdout.startswith("OK")
+    code, _, err = run(capsys, "surrogate", "fit", "--table", str(nb201_h5), "--out", str(tmp_path / "s2.h5"),
+                       "--model", "svm")
+    assert code == 2 and "unknown model 'svm'" in err
+    code, _, err = run(capsys, "surrogate", "eval", "--table", str(nb201_h5), "--sizes", "0")
+    assert code == 2 and "--sizes must be positive" in err
