@@ -103,6 +103,9 @@ def write_table(path: str | os.PathLike, bench: TabularBenchmark) -> str:
                 f.create_dataset(name, data=a)
             for k in mean_only:
                 f[f"metrics/{k}"].attrs["mean_only"] = 1
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a table is an ordinary readable file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
