@@ -13,7 +13,8 @@ import numpy as np
 from scipy.stats import norm
 
 from ..space import ENCODINGS, encode_ops, ops_table
-from .base import Params, Strategy, StrategyError, check_positive
+from .base import Params, StrategyError, check_positive
+from .model_based import ModelBasedStrategy
 
 ACQUISITIONS = ("its", "ucb", "ei", "mean")
 
@@ -57,34 +58,12 @@ def acquire(mean: np.ndarray, std: np.ndarray, kind: str, best: float, beta: flo
     return mean
 
 
-class Bananas(Strategy):
+class Bananas(ModelBasedStrategy):
     name = "bananas"
     Params = BananasParams
 
-    def __init__(self, context, params=None) -> None:
-        super().__init__(context, params)
-        self._x: list[int] = []
-        self._y: list[float] = []
-        self._seen: set[int] = set()
-        self._model = None
-        self._since_fit = 0
-
-    def _fresh_random(self) -> int:
-        for _ in range(1000):
-            i = self.random_index()
-            if i not in self._seen:
-                return i
-        return self.random_index()
-
     def _fit(self) -> None:
-        from .predictor import MLPEnsemble
-
-        p = self.params
-        seed = int(self.rng.integers(2**31))
-        x = encode_ops(ops_table()[np.array(self._x)], p.encoding)
-        self._model = MLPEnsemble(x.shape[1], p.members, p.hidden, seed=seed).fit(
-            x, np.array(self._y), epochs=p.fit_epochs, lr=p.lr, seed=seed)
-        self._since_fit = 0
+        self._fit_predictor(self.params.encoding, self.params.lr, seed=int(self.rng.integers(2**31)))
 
     def _candidates(self) -> np.ndarray:
         p = self.params
@@ -111,9 +90,3 @@ class Bananas(Strategy):
         mean, std = self._model.predict(encode_ops(ops_table()[cands], p.encoding))
         score = acquire(mean, std, p.acquisition, max(self._y), p.ucb_beta, self.rng)
         return int(cands[int(np.argmax(score))])
-
-    def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
-        self._x.append(index)
-        self._y.append(value)
-        self._seen.add(index)
-        self._since_fit += 1

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..space import N_EDGES, N_OPS, encode_ops, indices_of_ops, ops_table
-from .base import Params, Strategy, check_positive
+from ..space import N_EDGES, N_OPS, indices_of_ops, ops_table
+from .base import Params, check_positive
+from .model_based import ModelBasedStrategy
 
 
 @dataclass(frozen=True)
@@ -36,37 +37,17 @@ class GradientParams(Params):
                        "lr", "temperature", "refit_every")
 
 
-class CheapGradient(Strategy):
+class CheapGradient(ModelBasedStrategy):
     name = "gradient"
     Params = GradientParams
 
-    def __init__(self, context, params=None) -> None:
-        super().__init__(context, params)
-        self._x: list[int] = []
-        self._y: list[float] = []
-        self._seen: set[int] = set()
-        self._model = None
-        self._since_fit = 0
-
-    def _fresh_random(self) -> int:
-        for _ in range(1000):
-            i = self.random_index()
-            if i not in self._seen:
-                return i
-        return self.random_index()
-
     def ask(self) -> int:
-        from .predictor import MLPEnsemble
-
         p = self.params
         if len(self._x) < p.n_init:
             return self._fresh_random()
         seed = int(self.rng.integers(2**31))
         if self._model is None or self._since_fit >= p.refit_every:
-            x = encode_ops(ops_table()[np.array(self._x)], "onehot")
-            self._model = MLPEnsemble(x.shape[1], p.members, p.hidden, seed=seed).fit(
-                x, np.array(self._y), epochs=p.fit_epochs, lr=p.fit_lr, seed=seed)
-            self._since_fit = 0
+            self._fit_predictor("onehot", p.fit_lr, seed)
         model = self._model
         # restart 0 starts at the incumbent's one-hot, the others at random logits
         best = self._x[int(np.argmax(self._y))]
@@ -93,11 +74,6 @@ class CheapGradient(Strategy):
         c = self.mutate(int(cells[int(np.argmax(final))]))
         return c if c not in self._seen else self._fresh_random()
 
-    def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
-        self._x.append(index)
-        self._y.append(value)
-        self._seen.add(index)
-        self._since_fit += 1
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

@@ -1,0 +1,44 @@
+"""Shared state of strategies that fit a predictor to the cells queried so far (BANANAS and the
+cheap gradient method): the history, a fresh-random fallback, and the predictor fit."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..space import encode_ops, ops_table
+from .base import Strategy
+
+
+class ModelBasedStrategy(Strategy):
+    """Keeps (cell, value) pairs; ``_fit_predictor`` fits an MLP ensemble to them. Subclasses'
+    params must define ``members``, ``hidden``, ``fit_epochs``."""
+
+    def __init__(self, context, params=None) -> None:
+        super().__init__(context, params)
+        self._x: list[int] = []
+        self._y: list[float] = []
+        self._seen: set[int] = set()
+        self._model = None
+        self._since_fit = 0
+
+    def _fresh_random(self) -> int:
+        """A cell not queried yet (a repeat only after 1,000 failed draws)."""
+        for _ in range(1000):
+            i = self.random_index()
+            if i not in self._seen:
+                return i
+        return self.random_index()
+
+    def _fit_predictor(self, encoding: str, lr: float, seed: int) -> None:
+        from .predictor import MLPEnsemble
+
+        p = self.params
+        x = encode_ops(ops_table()[np.array(self._x)], encoding)
+        self._model = MLPEnsemble(x.shape[1], p.members, p.hidden, seed=seed).fit(
+            x, np.array(self._y), epochs=p.fit_epochs, lr=lr, seed=seed)
+        self._since_fit = 0
+
+    def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
+        self._x.append(index)
+        self._y.append(value)
+        self._seen.add(index)
+        self._since_fit += 1
