@@ -164,20 +164,36 @@ def _read_arrays(f) -> dict[str, np.ndarray]:
     return arrays
 
 
+@dataclass(frozen=True)
+class _Contents:
+    """Everything a table file holds, as stored."""
+
+    arrays: dict[str, np.ndarray]
+    attrs: dict[str, str]
+    mean_only: list[str]
+    sha256: str
+
+
+def _read_contents(p: Path) -> _Contents:
+    with _open(p) as f:
+        _check_header(f, p)
+        try:
+            return _Contents(
+                arrays=_read_arrays(f),
+                attrs={k: str(f.attrs[k]) for k in _META_ATTRS if k in f.attrs},
+                mean_only=json.loads(str(f.attrs.get("mean_only", "[]"))),
+                sha256=str(f.attrs.get("sha256", "")),
+            )
+        except (OSError, KeyError, ValueError) as exc:
+            raise TableError(f"{p} is truncated or corrupt ({_first_line(exc)})") from None
+
+
 def read_table(path: str | os.PathLike, name: str = "") -> TabularBenchmark:
     """Read a table file into memory. Raises :class:`TableError` with a one-line message for a
     missing file, a file that is not HDF5, a truncated file or another format version."""
     p = Path(path)
-    with _open(p) as f:
-        _check_header(f, p)
-        try:
-            arrays = _read_arrays(f)
-            attrs = {k: str(f.attrs[k]) for k in _META_ATTRS if k in f.attrs}
-            mean_only = json.loads(str(f.attrs.get("mean_only", "[]")))
-            digest = str(f.attrs.get("sha256", ""))
-        except (OSError, KeyError, ValueError) as exc:
-            raise TableError(f"{p} is truncated or corrupt ({_first_line(exc)})") from None
-    return _bench_from(arrays, attrs, mean_only, digest, name or p.stem, p)
+    c = _read_contents(p)
+    return _bench_from(c.arrays, c.attrs, c.mean_only, c.sha256, name or p.stem, p)
 
 
 def _bench_from(arrays: dict[str, np.ndarray], attrs: dict[str, str], mean_only: list[str],
@@ -218,13 +234,5 @@ class VerifyResult:
 def verify_table(path: str | os.PathLike) -> VerifyResult:
     """Recompute the SHA-256 of a table's arrays and metadata and compare it with the stored one."""
     p = Path(path)
-    with _open(p) as f:
-        _check_header(f, p)
-        try:
-            arrays = _read_arrays(f)
-            attrs = {k: str(f.attrs[k]) for k in _META_ATTRS if k in f.attrs}
-            mean_only = json.loads(str(f.attrs.get("mean_only", "[]")))
-            stored = str(f.attrs.get("sha256", ""))
-        except (OSError, KeyError, ValueError) as exc:
-            raise TableError(f"{p} is truncated or corrupt ({_first_line(exc)})") from None
-    return VerifyResult(str(p), stored, compute_sha256(arrays, attrs, mean_only))
+    c = _read_contents(p)
+    return VerifyResult(str(p), c.sha256, compute_sha256(c.arrays, c.attrs, c.mean_only))
