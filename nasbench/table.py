@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import __version__
+from .atomic import atomic_h5
 from .benchmark import TableMeta, TabularBenchmark
 
 FORMAT = "nasbench-table"
@@ -81,35 +81,21 @@ def compute_sha256(arrays: dict[str, np.ndarray], attrs: dict[str, str], mean_on
 def write_table(path: str | os.PathLike, bench: TabularBenchmark) -> str:
     """Write ``bench`` to ``path`` atomically (a temporary file, then a rename), so that an
     interrupted write never leaves a half-written table behind. Returns the SHA-256."""
-    import h5py
-
-    path = Path(path)
     arrays = _arrays_of(bench)
     attrs = _meta_attrs(bench.meta)
     mean_only = sorted(bench.mean_only)
     digest = compute_sha256(arrays, attrs, mean_only)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        with h5py.File(tmp, "w") as f:
-            f.attrs["format"] = FORMAT
-            f.attrs["format_version"] = FORMAT_VERSION
-            for k, v in attrs.items():
-                f.attrs[k] = v
-            f.attrs["mean_only"] = json.dumps(mean_only)
-            f.attrs["sha256"] = digest
-            for name, a in arrays.items():
-                f.create_dataset(name, data=a)
-            for k in mean_only:
-                f[f"metrics/{k}"].attrs["mean_only"] = 1
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a table is an ordinary readable file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_h5(path) as f:
+        f.attrs["format"] = FORMAT
+        f.attrs["format_version"] = FORMAT_VERSION
+        for k, v in attrs.items():
+            f.attrs[k] = v
+        f.attrs["mean_only"] = json.dumps(mean_only)
+        f.attrs["sha256"] = digest
+        for name, a in arrays.items():
+            f.create_dataset(name, data=a)
+        for k in mean_only:
+            f[f"metrics/{k}"].attrs["mean_only"] = 1
     return digest
 
 

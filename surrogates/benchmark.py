@@ -31,7 +31,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -382,31 +381,21 @@ class SurrogateBenchmark:
 
     def save(self, path: str | os.PathLike) -> str:
         """Write the surrogate to ``path`` (HDF5, atomically); returns its SHA-256."""
-        import h5py
-
         from nasbench import __version__
+        from nasbench.atomic import atomic_h5
 
         manifest, arrays = self._collect()
         manifest["code_version"] = f"nasbench {__version__}"
         text = json.dumps(manifest, sort_keys=True)
         digest = _digest(text, arrays)
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        try:
-            with h5py.File(tmp, "w") as f:
-                f.attrs["format"] = FORMAT
-                f.attrs["format_version"] = FORMAT_VERSION
-                f.attrs["manifest"] = text
-                f.attrs["sha256"] = digest
-                g = f.create_group("arrays")
-                for k, v in arrays.items():
-                    g.create_dataset(k, data=v)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_h5(path) as f:
+            f.attrs["format"] = FORMAT
+            f.attrs["format_version"] = FORMAT_VERSION
+            f.attrs["manifest"] = text
+            f.attrs["sha256"] = digest
+            g = f.create_group("arrays")
+            for k, v in arrays.items():
+                g.create_dataset(k, data=v)
         self.sha256 = digest
         return digest
 
