@@ -10,7 +10,7 @@ from typing import Any, Iterable, Literal, Protocol, Sequence, Union
 
 import numpy as np
 
-from .space import N_CELLS, CellLike, SpaceError, check_index, get_space, to_cell, to_indices, ops_table
+from .space import N_CELLS, CellLike, check_index, get_space, to_cell, to_indices, ops_table
 
 SeedLike = Union[Literal["mean", "random"], int]
 

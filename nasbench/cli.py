@@ -7,11 +7,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
-from .space import SpaceError
 
 
 class CliError(ValueError):
@@ -125,7 +124,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from dataclasses import asdict, replace
     from pathlib import Path
 
-    from .generate import DataSpec, GenerateConfig, GenerateError, generate, presets
+    from .generate import DataSpec, GenerateConfig, generate, presets
     from .registry import data_dirs
     from .space import get_space
     from .train import Recipe
@@ -413,13 +412,10 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--no-progress", action="store_true")
     f.set_defaults(func=cmd_surrogate_fit)
 
-    for register in _EXTENSIONS:
-        register(sub)
+    from .validate import add_validate_parser
+
+    add_validate_parser(sub)
     return p
-
-
-#: other modules' subcommands: functions that add a subparser (kept here so nothing imports the CLI)
-_EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import itertools
 import math
 from dataclasses import asdict, dataclass
 from typing import Sequence

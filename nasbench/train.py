@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from pathlib import Path
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .checkpoint import load_checkpoint, restore, save_checkpoint, state_to_arrays
 from .datasets import Data
 from .network import NB201Network, count_params
 from .space import Cell, CellLike, to_cell
@@ -154,12 +157,19 @@ def train_cell(cell: CellLike, data: Data, recipe: Recipe, seed: int, device: st
 
 
 def train_many(cells: Sequence[CellLike], seeds: Sequence[int], data: Data, recipe: Recipe,
-               device: str | torch.device = "cpu", prepared: _DeviceData | None = None) -> list[TrainRecord]:
+               device: str | torch.device = "cpu", prepared: _DeviceData | None = None,
+               checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 1, key: str = "",
+               on_epoch: Callable[[int], None] | None = None) -> list[TrainRecord]:
     """Train K (cell, seed) pairs at once as one stacked network; one record per pair.
 
     ``cells`` and ``seeds`` have equal length; the cells may repeat (seeds of one cell) or differ
     (then edges whose op differs compute every op present, masked per model: cheapest when the
-    cells share most ops)."""
+    cells share most ops).
+
+    ``checkpoint``: a file that receives the full training state every ``checkpoint_every``
+    finished epochs; a run started with a checkpoint holding the same ``key`` resumes after its
+    last epoch and, on CPU, ends bit-identical to an uninterrupted run. ``on_epoch(epoch)`` is
+    called after each epoch (1-based)."""
     cell_list = [to_cell(c) for c in cells]
     if len(cell_list) != len(seeds) or not cell_list:
         raise RecipeError(f"need one seed per cell, got {len(cell_list)} cells and {len(seeds)} seeds")
@@ -181,8 +191,13 @@ def train_many(cells: Sequence[CellLike], seeds: Sequence[int], data: Data, reci
     total_steps = recipe.epochs * steps_per_epoch
     E = recipe.epochs
     out = {m: np.zeros((K, E)) for m in METRICS}
-    elapsed, step = 0.0, 0
-    for epoch in range(E):
+    elapsed, step, start = 0.0, 0, 0
+    ckpt = Path(checkpoint) if checkpoint is not None else None
+    state = load_checkpoint(ckpt) if ckpt is not None else None
+    if state is not None and state[1].get("key") == key and 0 < int(state[1].get("epoch", 0)) <= E:
+        restore(*state, net, opt, gens, out)
+        start, step, elapsed = int(state[1]["epoch"]), int(state[1]["step"]), float(state[1]["elapsed"])
+    for epoch in range(start, E):
         net.train()
         if cuda:
             torch.cuda.synchronize(dev)
@@ -220,8 +235,15 @@ def train_many(cells: Sequence[CellLike], seeds: Sequence[int], data: Data, reci
         for split in ("valid", "test"):
             acc, loss = _evaluate(net, getattr(d, f"{split}_x"), getattr(d, f"{split}_y"), K, recipe, autocast, mem)
             out[f"{split}_acc"][:, epoch], out[f"{split}_loss"][:, epoch] = acc, loss
+        if ckpt is not None and (epoch + 1) % checkpoint_every == 0 and epoch + 1 < E:
+            arrays, meta = state_to_arrays(net, opt, gens, out)
+            meta.update(key=key, epoch=epoch + 1, step=step, elapsed=elapsed, cells=[c.index for c in cell_list],
+                        seeds=[int(s) for s in seeds])
+            save_checkpoint(ckpt, arrays, meta)
+        if on_epoch is not None:
+            on_epoch(epoch + 1)
     params = [count_params(c, recipe.C, recipe.N, num_classes, in_ch) for c in cell_list]
-    info = {"device": str(dev), "stacked": K}
+    info = {"device": str(dev), "stacked": K, "resumed_from_epoch": start}
     return [TrainRecord(cell_list[k].index, int(seeds[k]), *(out[m][k].copy() for m in METRICS),
                         params=params[k], info=dict(info)) for k in range(K)]
 

@@ -1,21 +1,47 @@
-"""Trainings per core-hour: stacked trainer (train_many) vs one model at a time, in the same run.
+"""Training speed: stacked trainer vs one model at a time (CPU); images/s against the GPU roofline (CUDA).
 
     python scripts/bench_train.py [--K 3 6 12] [--size 7] [--epochs 12] [--threads 1]
+    python scripts/bench_train.py --gpu-only [--gpu-cells 6111 ...] [--gpu-epochs 3] [--gpu-K 1 3]
+    python scripts/bench_train.py --gpu-path-on-cpu      # runs the GPU report's code on CPU, tiny sizes
 
 CPU: C=8, N=1 Fashion-MNIST (downscaled to --size; digits if Fashion-MNIST is absent), 2,000
-training images. CUDA (when available): images/s of the NAS-Bench-201 CIFAR-10 net (C=16, N=5) on
-CIFAR-shaped data (random if CIFAR-10 is absent), bf16 autocast + channels_last + GPU augmentation.
+training images; trainings per core-hour of ``train_cell`` in a loop against ``train_many``
+stacking K seeds of one cell, in the same run.
+
+CUDA (when available): the NAS-Bench-201 CIFAR-10 network (C=16, N=5), NAS-Bench-201's
+cifar10-valid shape (25,000 training images, 25,000 validation + 10,000 test images evaluated
+every epoch, batch 256, crop + flip augmentation on the GPU, bf16 autocast, channels_last), on
+CIFAR-10 when it is at hand, else on random data of CIFAR's shape (said in the output: speed
+does not depend on the pixel values). For a few cells (default: the cell with the median
+NAS-Bench-201 training time, or the median FLOPs without the shared CSV; the best published
+cell; the all-3x3 cell) and K stacked seeds: images/s and s/epoch (training only, and with the
+per-epoch evaluation), the 200-epoch projection per model against the target (120 s) and against
+NAS-Bench-201's recorded time (``cifar10_valid__train_time_s_200ep`` in
+../shared/data/nasbench201/nb201_cifar10.csv: mean ~1,830 s), and against the roofline of this
+GPU measured in the same run: the bf16 matmul rate (a large matmul) and the memory bandwidth (a
+large device-to-device copy). Roofline model: training FLOPs per image = 3 x 2 x the network's
+multiply-adds (forward, and backward at twice the forward); memory traffic per image ~ 4 x the
+bf16 bytes of every leaf module's output (written in the forward, read and written in the
+backward; an estimate, not a measurement); ceiling = min(peak / FLOPs, bandwidth / bytes).
 """
 from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
+from pathlib import Path
 
+import numpy as np
 import torch
 
 from nasbench.datasets import Data, DatasetMissing, load_dataset
-from nasbench.space import Cell
+from nasbench.space import Cell, to_cell
 from nasbench.train import Recipe, prepare_data, train_cell, train_many
+
+NB201_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "nasbench201" / "nb201_cifar10.csv"
+BEST_NB201 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+ALL_3X3 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+TARGET_200EP_S = 120.0
 
 
 def _data(size: int) -> Data:
@@ -25,15 +51,7 @@ def _data(size: int) -> Data:
         return load_dataset("digits")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--K", type=int, nargs="+", default=[3, 6, 12])
-    ap.add_argument("--size", type=int, default=7, choices=[7, 14, 28])
-    ap.add_argument("--epochs", type=int, default=12)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--cells", type=int, nargs="+", default=[11, 0, 284])
-    args = ap.parse_args()
-    torch.set_num_threads(args.threads)
+def cpu_report(args: argparse.Namespace) -> None:
     data = _data(args.size)
     recipe = Recipe(epochs=args.epochs, C=8, N=1)
     prep = prepare_data(data, recipe)
@@ -50,30 +68,209 @@ def main() -> None:
             train_many([c] * K, list(range(777, 777 + K)), data, recipe, prepared=prep)
         per = (time.perf_counter() - t) / (len(cells) * K)
         print(f"stacked K={K} (seeds of one cell): {per:.2f} s/training, ratio vs loop {loop / per:.2f}x")
-    if torch.cuda.is_available():
-        _cuda_images_per_s()
 
 
-def _cuda_images_per_s(steps: int = 50) -> None:
-    try:
-        data = load_dataset("cifar10")
-    except DatasetMissing:
-        g = torch.Generator().manual_seed(0)
-        x = torch.randint(0, 256, (25_000, 3, 32, 32), dtype=torch.uint8, generator=g)
-        y = torch.randint(0, 10, (25_000,), generator=g)
-        data = Data("cifar10-shaped-random", x, y, x[:1000], y[:1000], x[:1000], y[:1000], 10)
-    recipe = Recipe(epochs=1, C=16, N=5, augment=True)
-    prep = prepare_data(data, recipe, "cuda")
-    for K in (1, 3):
-        train_many([Cell.from_index(11)] * K, list(range(K)), data, recipe, "cuda", prep)  # warm-up
+# -- GPU report ----------------------------------------------------------------------------------
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
         torch.cuda.synchronize()
+
+
+def _timed(fn, device: str, repeats: int) -> float:
+    """Median seconds of ``fn()`` after two warm-up calls."""
+    for _ in range(2):
+        fn()
+    _sync(device)
+    ts = []
+    for _ in range(repeats):
         t = time.perf_counter()
-        recs = train_many([Cell.from_index(11)] * K, list(range(K)), data, recipe, "cuda", prep)
-        torch.cuda.synchronize()
-        wall = time.perf_counter() - t
-        n = data.split_sizes["train"] * K
-        print(f"cuda K={K}: {n / recs[0].train_time[-1] / K:.0f} train images/s (training only), "
-              f"{n / wall:.0f} images/s including evaluation")
+        fn()
+        _sync(device)
+        ts.append(time.perf_counter() - t)
+    return float(np.median(ts))
+
+
+def measure_roofline(device: str, small: bool = False) -> dict[str, float]:
+    """Measured peak bf16 matmul rate (FLOP/s) and copy bandwidth (bytes/s, read + write)."""
+    n = 256 if small else 8192
+    dtype = torch.bfloat16
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
+    t_mm = _timed(lambda: torch.mm(a, b), device, 5 if small else 20)
+    flops = 2.0 * n ** 3 / t_mm
+    del a, b
+    numel = (4 << 20) if small else (1 << 30)  # float32: 16 MB or 4 GiB
+    src = torch.empty(numel, device=device, dtype=torch.float32).fill_(1.0)
+    dst = torch.empty_like(src)
+    t_cp = _timed(lambda: dst.copy_(src), device, 5 if small else 20)
+    bw = 2.0 * src.numel() * src.element_size() / t_cp
+    del src, dst
+    if device.startswith("cuda"):
+        torch.cuda.empty_cache()
+    return {"bf16_flops": flops, "bandwidth": bw, "matmul_n": n, "copy_bytes": numel * 4}
+
+
+def activation_bytes(cell: Cell, C: int, N: int, in_ch: int, hw: int, num_classes: int, bytes_per: int = 2) -> float:
+    """Bytes of every leaf module's output for one image (a proxy for activation traffic)."""
+    from nasbench.network import NB201Network
+
+    net = NB201Network([cell], C, N, num_classes, in_ch, prune=True, seeds=[0])
+    total = 0
+
+    def hook(m, inp, out):
+        nonlocal total
+        if isinstance(out, torch.Tensor):
+            total += out.numel()
+
+    hooks = [m.register_forward_hook(hook) for m in net.modules() if len(list(m.children())) == 0]
+    net.train()
+    with torch.no_grad():
+        net(torch.zeros(2, in_ch, hw, hw))
+    for h in hooks:
+        h.remove()
+    return total / 2 * bytes_per
+
+
+def _nb201_times() -> "dict[int, float] | None":
+    if not NB201_CSV.is_file():
+        return None
+    import pandas as pd
+
+    d = pd.read_csv(NB201_CSV, usecols=["arch_index", "cifar10_valid__train_time_s_200ep"])
+    return dict(zip(d["arch_index"].astype(int), d["cifar10_valid__train_time_s_200ep"].astype(float)))
+
+
+def default_gpu_cells(times: "dict[int, float] | None") -> list[tuple[str, Cell]]:
+    from nasbench.network import count_all
+
+    if times:
+        arr = np.array([times[i] for i in range(len(times))])
+        median = int(np.argmin(np.abs(arr - np.median(arr))))
+        why = "median NB201 time"
+    else:
+        _, flops = count_all(16, 5, 10, 3, 32)
+        median = int(np.argsort(flops, kind="stable")[len(flops) // 2])
+        why = "median FLOPs"
+    return [(why, Cell.from_index(median)), ("best NB201", to_cell(BEST_NB201)), ("all 3x3", to_cell(ALL_3X3))]
+
+
+def _gpu_data(device: str, small: bool) -> Data:
+    if not small:
+        try:
+            return load_dataset("cifar10")
+        except DatasetMissing:
+            pass
+    n_tr, n_va, n_te = (512, 256, 256) if small else (25_000, 25_000, 10_000)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 256, (n_tr + n_va + n_te, 3, 32, 32), dtype=torch.uint8, generator=g)
+    y = torch.randint(0, 10, (len(x),), generator=g)
+    return Data("cifar10-shaped-random", x[:n_tr], y[:n_tr], x[n_tr:n_tr + n_va], y[n_tr:n_tr + n_va],
+                x[n_tr + n_va:], y[n_tr + n_va:], 10)
+
+
+def gpu_report(device: str, cells: list[tuple[str, Cell]], epochs: int, Ks: list[int], small: bool = False,
+               cudnn_benchmark: bool = False) -> list[dict]:
+    """Measure and print; returns one dict per (cell, K)."""
+    from nasbench.network import count_flops
+
+    if device.startswith("cuda"):
+        torch.backends.cudnn.benchmark = cudnn_benchmark
+        name = torch.cuda.get_device_name()
+    else:
+        name = "cpu (GPU code path, tiny sizes: numbers are not GPU numbers)"
+    roof = measure_roofline(device, small)
+    times = _nb201_times()
+    nb_mean = float(np.mean(list(times.values()))) if times else float("nan")
+    C, N = (2, 1) if small else (16, 5)
+    data = _gpu_data(device, small)
+    recipe = Recipe(epochs=epochs, C=C, N=N, augment=True)
+    prep = prepare_data(data, recipe, device)
+    n_tr, n_ev = data.split_sizes["train"], data.split_sizes["valid"] + data.split_sizes["test"]
+    print(f"\n{name}: measured bf16 matmul {roof['bf16_flops'] / 1e12:.1f} TFLOP/s (n={roof['matmul_n']}), "
+          f"copy bandwidth {roof['bandwidth'] / 1e9:.0f} GB/s (read+write, {roof['copy_bytes'] / 2**30:.2f} GiB)")
+    print(f"data: {data.name} {tuple(data.input_shape)}, train {n_tr:,}, evaluated per epoch {n_ev:,}; "
+          f"C={C} N={N} batch {recipe.batch_size}, augment, amp={recipe.amp}, channels_last={recipe.channels_last}, "
+          f"cudnn.benchmark={cudnn_benchmark}; {epochs} epochs per measurement, the first one is warm-up")
+    if times:
+        print(f"NAS-Bench-201 recorded cifar10_valid__train_time_s_200ep: mean {nb_mean:,.0f} s over {len(times):,} cells")
+    train_many([cells[0][1]], [0], data, replace(recipe, epochs=1), device, prep)  # one-time costs (cuDNN, pools)
+    _sync(device)
+    rows = []
+    hdr = (f"{'cell':<24}{'K':>3}{'img/s':>10}{'s/ep train':>11}{'s/ep +eval':>11}{'200 ep/model':>13}"
+           f"{'vs NB201':>9}{'TFLOP/s':>9}{'%peak':>7}{'%roof':>7}  bound")
+    print(hdr)
+    for why, cell in cells:
+        macs = count_flops(cell, C, N, 10, 3, 32) * 1e6  # forward multiply-adds per image (NB201 counting)
+        train_flops = 6.0 * macs
+        act = activation_bytes(cell, C, N, 3, 32, 10)
+        traffic = 4.0 * act
+        ceil_c = roof["bf16_flops"] / train_flops
+        ceil_m = roof["bandwidth"] / traffic
+        ceiling, bound = (ceil_c, "compute") if ceil_c < ceil_m else (ceil_m, "memory")
+        for K in Ks:
+            _sync(device)
+            t = time.perf_counter()
+            recs = train_many([cell] * K, list(range(K)), data, recipe, device, prep)
+            _sync(device)
+            wall = time.perf_counter() - t
+            tt = recs[0].train_time * K  # cumulative wall seconds of the stacked training
+            per_ep = float(np.mean(np.diff(tt))) if epochs > 1 else float(tt[0])  # without the warm-up epoch
+            eval_ep = max(0.0, (wall - tt[-1]) / epochs)  # evaluation (and build) per epoch
+            ips = n_tr * K / per_ep
+            per_model_200 = 200.0 * (per_ep + eval_ep) / K
+            nb_cell = times.get(cell.index, float("nan")) if times else float("nan")
+            achieved = ips * train_flops
+            row = {"cell": cell.index, "why": why, "K": K, "images_per_s": ips, "s_per_epoch_train": per_ep,
+                   "s_per_epoch_with_eval": per_ep + eval_ep, "s_200ep_per_model": per_model_200,
+                   "nb201_cell_s": nb_cell, "nb201_mean_s": nb_mean, "tflops": achieved / 1e12,
+                   "pct_peak": 100 * achieved / roof["bf16_flops"], "pct_roofline": 100 * ips / ceiling,
+                   "bound": bound, "macs_per_image": macs, "act_bytes_per_image": act,
+                   "final_train_acc": float(recs[0].train_acc[-1])}
+            rows.append(row)
+            ratio = (nb_cell if np.isfinite(nb_cell) else nb_mean) / per_model_200
+            label = f"{cell.index} ({why})"
+            print(f"{label:<24}{K:>3}{ips:>10,.0f}{per_ep:>11.3f}{per_ep + eval_ep:>11.3f}{per_model_200:>12.1f}s"
+                  f"{ratio:>8.1f}x{achieved / 1e12:>9.2f}{row['pct_peak']:>7.2f}{row['pct_roofline']:>7.2f}  {bound}")
+    med = [r for r in rows if r["why"].startswith("median")]
+    if med:
+        best = min(med, key=lambda r: r["s_200ep_per_model"])
+        ok = best["s_200ep_per_model"] < TARGET_200EP_S
+        print(f"target: 200 epochs of a median cell (incl. per-epoch evaluation) in < {TARGET_200EP_S:.0f} s: "
+              f"{best['s_200ep_per_model']:.1f} s per model with K={best['K']} stacked seeds -> "
+              f"{'MET' if ok else 'NOT MET'}" + ("" if device.startswith("cuda") else " (CPU dry run: not a GPU result)"))
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--K", type=int, nargs="+", default=[3, 6, 12])
+    ap.add_argument("--size", type=int, default=7, choices=[7, 14, 28])
+    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--cells", type=int, nargs="+", default=[11, 0, 284])
+    ap.add_argument("--gpu-only", action="store_true", help="skip the CPU comparison")
+    ap.add_argument("--gpu-cells", nargs="+", help="cells (indices or arch strings) for the GPU report")
+    ap.add_argument("--gpu-epochs", type=int, default=3, help="epochs per GPU measurement (first is warm-up)")
+    ap.add_argument("--gpu-K", type=int, nargs="+", default=[1, 3], help="stacked seeds per GPU measurement")
+    ap.add_argument("--cudnn-benchmark", action="store_true", help="torch.backends.cudnn.benchmark = True")
+    ap.add_argument("--gpu-path-on-cpu", action="store_true",
+                    help="run the GPU report's code on the CPU at tiny sizes (checks the code, not the speed)")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    if not args.gpu_only and not args.gpu_path_on_cpu:
+        cpu_report(args)
+    cuda = torch.cuda.is_available()
+    if cuda or args.gpu_path_on_cpu:
+        device = "cuda" if cuda and not args.gpu_path_on_cpu else "cpu"
+        times = _nb201_times()
+        if args.gpu_cells:
+            cells = [("given", to_cell(int(c) if c.isdigit() else c)) for c in args.gpu_cells]
+        else:
+            cells = default_gpu_cells(times)
+        gpu_report(device, cells, max(1, args.gpu_epochs), args.gpu_K, small=device == "cpu",
+                   cudnn_benchmark=args.cudnn_benchmark)
+    elif args.gpu_only:
+        print("no CUDA GPU: nothing to report (use --gpu-path-on-cpu to exercise the code)")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,6 @@
 """The generator: kill -9 and resume, no lost or doubled rows, exact retraining, refusals."""
 from __future__ import annotations
 
-import json
-import os
 import signal
 import subprocess
 import sys
@@ -13,7 +11,7 @@ import numpy as np
 import pytest
 
 import nasbench
-from nasbench.generate import DataSpec, GenerateConfig, GenerateError, Journal, _parse, build_table, generate, journal_path
+from nasbench.generate import DataSpec, GenerateConfig, GenerateError, _parse, generate, journal_path
 
 TINY = ["--dataset", "digits", "--epochs", "2", "--channels", "2", "--cells-per-stage", "1", "--seeds", "1", "2",
         "--no-progress", "--save-every", "0"]

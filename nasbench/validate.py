@@ -1,0 +1,830 @@
+"""Train the winners of a comparison for real and compare with what the benchmark predicted.
+
+>>> from nasbench.validate import ValidateConfig, validate
+>>> report = validate(ValidateConfig(results="results/default", top_k=5))
+>>> print(report.summary())
+
+**Which cells.** ``top_k`` picks the best K distinct final incumbents of a comparison, across
+its runs and strategies: every (strategy, run)'s last incumbent, de-duplicated by the table row
+that holds it (cells of one canonical class share a row and build the same network), ranked by
+the benchmark's seed-mean of the comparison's validation metric at the table's last epoch (ties:
+the lower cell index). Or ``cells``: explicit arch strings or indices.
+
+**How they are trained.** With the benchmark's recorded recipe (``bench.meta.recipe``) and data
+(``bench.meta.extra["data"]``, a :class:`~nasbench.generate.DataSpec`; imported NAS-Bench-201
+tables record none, so then ``dataset`` / ``data_dir`` must be given), or overrides (epochs,
+seeds, C, N, batch size, dataset, data directory, sizes). Seeds default to three fresh seeds not
+in the table (1, 2, 3 unless taken), so that the measurement is independent of the table's own
+runs; ``seeds="table"`` retrains the table's seeds, which on CPU with the recorded recipe
+reproduces the table bit for bit (a reproducibility check, not a noise check).
+
+**The statistics** (columns of :attr:`ValidationReport.frame`):
+
+* ``pred_mean``: the table's seed mean (or the surrogate's mean) of ``metric`` at its last epoch;
+  ``pred_sd``: the table's seed standard deviation of that cell (ddof=1; the surrogate's seed-noise
+  sd); ``pred_runs``: how many recorded runs the mean is over.
+* ``meas_<seed>`` per seed, ``meas_mean``, ``meas_sd`` (ddof=1), final epoch.
+* ``sd_used`` and ``sd_source``: the seed standard deviation the differences are measured in:
+  ``cell`` (the table's sd of that cell, needs >= 2 recorded runs), else ``table-mean`` (the mean of
+  the per-cell seed sds over all table rows with >= 2 runs), else ``surrogate`` (its noise sd),
+  else ``measured`` (the sd of our own seeds, pooled over the K cells: sqrt of the mean of the
+  per-cell variances), else NaN.
+* ``diff_in_sd`` = (meas_mean - pred_mean) / sd_used: the difference in seed standard deviations.
+* ``z`` = (meas_mean - pred_mean) / (sd_used * sqrt(1/pred_runs + 1/n_seeds)): the z-score of a
+  difference of two means of independent runs with per-run sd ``sd_used`` (for a surrogate the
+  prediction's variance is its own ``predict_std`` squared). |z| > 2 means the table's promise is
+  unlikely to be seed noise alone. Note that top cells are selected *because* their table values
+  are high, so fresh seeds are expected to land a little lower (the winner's curse).
+* Kendall's tau between predicted and measured means among the K cells.
+
+**Checkpoints.** Every training saves model, optimiser and data-generator state after each
+finished epoch (``<out>/checkpoints``, numpy ``.npz`` + JSON, no pickle, written atomically); a
+killed run resumes from its last finished epoch, and on CPU the result is bit-identical to an
+uninterrupted run. Finished trainings are kept as JSON (``<out>/units``) and are not redone.
+
+**Hardware.** ``device="auto"``: CUDA when available, else CPU; ``device="cuda"`` without a GPU is an
+error unless ``allow_cpu_fallback``. On CPU each (cell, seed) is its own training, ``jobs`` worker
+processes in parallel (one thread each). On CUDA the seeds of one cell are stacked into one network
+(:func:`nasbench.train.train_many`'s channel stacking), ``jobs`` processes share the GPU;
+``executor="ray"`` spreads the trainings over a Ray cluster (one GPU per actor on CUDA).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+EXECUTORS = ("local", "ray")
+DEVICES = ("auto", "cpu", "cuda")
+TRAIN_METRICS = ("train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "test_loss")
+
+
+class ValidateError(ValueError):
+    """Bad input to validation (one line)."""
+
+
+# -- config ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ValidateConfig:
+    """What to validate and how. ``results``: a comparison's results directory (``top_k`` cells of
+    it), or None with ``table`` and ``cells``. Every ``None`` override keeps the recorded value."""
+
+    results: str | None = None
+    top_k: int | None = 5
+    cells: tuple[Any, ...] = ()
+    table: str | None = None  # default: the comparison's table
+    metric: str | None = None  # default: the comparison's validation metric (valid_acc)
+    # training overrides
+    epochs: int | None = None
+    seeds: tuple[int, ...] | str | None = None  # None: 3 fresh seeds; "table": the table's seeds
+    C: int | None = None
+    N: int | None = None
+    batch_size: int | None = None
+    # data overrides
+    dataset: str | None = None
+    data_dir: str | None = None
+    downscale: int | None = None
+    train_size: int | None = None
+    valid_size: int | None = None
+    test_size: int | None = None
+    # how to run
+    device: str = "auto"
+    allow_cpu_fallback: bool = False
+    jobs: int = 1
+    executor: str = "local"
+    address: str | None = None
+    stack_seeds: bool | None = None  # default: True on CUDA, False on CPU
+    checkpoint_every: int = 1
+    out: str = "results/validate"
+    plots: bool = True
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if isinstance(self.cells, (str, int)):
+            object.__setattr__(self, "cells", (self.cells,))
+        else:
+            object.__setattr__(self, "cells", tuple(self.cells))
+        if isinstance(self.seeds, (list, tuple)):
+            object.__setattr__(self, "seeds", tuple(int(s) for s in self.seeds))
+        for name in ("top_k", "epochs", "C", "N", "batch_size", "downscale", "train_size", "valid_size",
+                     "test_size", "jobs", "checkpoint_every"):
+            v = getattr(self, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+                raise ValidateError(f"{name} must be a positive integer, got {v!r}")
+        if self.device not in DEVICES and not str(self.device).startswith("cuda:"):
+            raise ValidateError(f"unknown device {self.device!r}; allowed: auto, cpu, cuda, cuda:N")
+        if self.executor not in EXECUTORS:
+            raise ValidateError(f"unknown executor {self.executor!r}; allowed: {', '.join(EXECUTORS)}")
+        if isinstance(self.seeds, str) and self.seeds != "table":
+            raise ValidateError(f"seeds must be integers or 'table', got {self.seeds!r}")
+        if isinstance(self.seeds, tuple) and (not self.seeds or len(set(self.seeds)) != len(self.seeds)):
+            raise ValidateError(f"seeds must be distinct and at least one, got {list(self.seeds)}")
+        if self.results is None and not self.cells:
+            raise ValidateError("give a results directory (its top-k cells) or explicit cells with a table")
+        if self.results is None and self.table is None:
+            raise ValidateError("explicit cells without a results directory need a table")
+
+
+def resolve_device(device: str, allow_cpu_fallback: bool = False) -> str:
+    """``auto`` -> ``cuda`` when available else ``cpu``; ``cuda`` without a GPU is an error unless
+    ``allow_cpu_fallback``."""
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            if allow_cpu_fallback:
+                return "cpu"
+            raise ValidateError(f"--device {device} but no CUDA GPU is available to torch {torch.__version__}; "
+                                "use --device cpu, or --allow-cpu-fallback")
+        if ":" in device and int(device.split(":")[1]) >= torch.cuda.device_count():
+            raise ValidateError(f"--device {device} but only {torch.cuda.device_count()} GPU(s) are visible")
+    return device
+
+
+def train_checkpointed(cell: Any, seeds: Sequence[int], data: Any, recipe: Any, device: str = "cpu",
+                       prepared: Any = None, checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 1,
+                       key: str = "", on_epoch: Callable[[int], None] | None = None) -> list:
+    """Train one cell with the given seeds stacked (K = len(seeds); K=1 is exactly
+    :func:`nasbench.train.train_cell`), checkpointing every ``checkpoint_every`` epochs and
+    resuming from ``checkpoint`` when it holds one with the same ``key`` (see ``train_many``)."""
+    from .space import to_cell
+    from .train import RecipeError, train_many
+
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise RecipeError("need at least one seed")
+    return train_many([to_cell(cell)] * len(seeds), seeds, data, recipe, device, prepared, checkpoint=checkpoint,
+                      checkpoint_every=checkpoint_every, key=key, on_epoch=on_epoch)
+
+
+# -- workers -------------------------------------------------------------------------------------
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(data: dict[str, Any], recipe: dict[str, Any], data_dir: str | None, device: str, threads: int,
+                 die_with_parent: bool = True) -> None:
+    import torch
+
+    from .generate import _die_with_parent, recipe_from_dict
+    from .train import prepare_data
+
+    if die_with_parent:
+        _die_with_parent()
+    if threads:
+        torch.set_num_threads(threads)
+    ds = _load_data(data, data_dir)
+    rec = recipe_from_dict(recipe)
+    _WORKER.update(data=ds, recipe=rec, device=device, prepared=prepare_data(ds, rec, device))
+
+
+@dataclass(frozen=True)
+class _Unit:
+    cell: int
+    seeds: tuple[int, ...]
+    key: str
+    checkpoint: str
+    result: str
+    checkpoint_every: int = 1
+
+
+def _run_unit(u: _Unit) -> dict[str, Any]:
+    from .train import record_to_dict
+
+    recs = train_checkpointed(u.cell, u.seeds, _WORKER["data"], _WORKER["recipe"], _WORKER["device"],
+                              _WORKER["prepared"], u.checkpoint, u.checkpoint_every, u.key)
+    body = {"key": u.key, "cell": u.cell, "seeds": list(u.seeds), "records": [record_to_dict(r) for r in recs]}
+    _write_json(Path(u.result), body)
+    try:
+        Path(u.checkpoint).unlink()
+    except FileNotFoundError:
+        pass
+    return body
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj))
+    os.replace(tmp, path)
+
+
+def _local(units: Sequence[_Unit], init: tuple, jobs: int) -> Iterator[dict[str, Any]]:
+    if jobs == 1 or len(units) <= 1:
+        _init_worker(*init[:4], threads=init[4], die_with_parent=False)
+        try:
+            for u in units:
+                yield _run_unit(u)
+        finally:
+            _WORKER.clear()
+        return
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(min(jobs, len(units)), initializer=_init_worker, initargs=init) as pool:
+        yield from pool.imap_unordered(_run_unit, units, chunksize=1)
+
+
+def _ray(units: Sequence[_Unit], init: tuple, jobs: int, address: str | None, cuda: bool) -> Iterator[dict[str, Any]]:
+    try:
+        import ray
+    except ImportError:
+        raise ValidateError("--executor ray needs Ray: pip install 'ray[default]'") from None
+    if not ray.is_initialized():
+        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+
+    @ray.remote(num_cpus=1, num_gpus=1 if cuda else 0)
+    class Worker:
+        def __init__(self) -> None:
+            _init_worker(*init[:4], threads=init[4], die_with_parent=False)
+
+        def run(self, u: _Unit) -> dict[str, Any]:
+            return _run_unit(u)
+
+    workers = [Worker.remote() for _ in range(max(1, min(jobs, len(units))))]
+    pending: dict[Any, int] = {}
+    it = iter(units)
+    for wi, w in enumerate(workers):
+        u = next(it, None)
+        if u is not None:
+            pending[w.run.remote(u)] = wi
+    while pending:
+        done, _ = ray.wait(list(pending), num_returns=1)
+        wi = pending.pop(done[0])
+        yield ray.get(done[0])
+        u = next(it, None)
+        if u is not None:
+            pending[workers[wi].run.remote(u)] = wi
+
+
+# -- inputs: results, benchmark, cells, recipe, data ---------------------------------------------
+def _load_data(spec: dict[str, Any], data_dir: str | None):
+    from .datasets import DatasetMissing, load_dataset
+
+    try:
+        return load_dataset(spec["dataset"], data_dir, split_seed=spec.get("split_seed", 0),
+                            downscale=spec.get("downscale", 1), train_size=spec.get("train_size"),
+                            valid_size=spec.get("valid_size"), test_size=spec.get("test_size"),
+                            subset_seed=spec.get("subset_seed", 0))
+    except DatasetMissing as exc:
+        where = f" in {data_dir}" if data_dir else ""
+        raise ValidateError(f"dataset {spec['dataset']!r} missing{where}: {str(exc).splitlines()[0]}") from None
+
+
+def _open_results(path: str):
+    from .experiment import ConfigError, open_results
+
+    p = Path(path)
+    if not p.is_dir():
+        raise ValidateError(f"no results directory {p}")
+    try:
+        res = open_results(p)
+        frame = res.frame()
+    except ConfigError as exc:
+        raise ValidateError(f"{str(exc)}; run `nasbench compare --out {p}` first") from None
+    except Exception as exc:  # an empty results.csv, unreadable JSON
+        raise ValidateError(f"{p} holds no readable runs ({type(exc).__name__}: {str(exc).splitlines()[0]})") from None
+    if frame.empty or not {"strategy", "run", "step", "incumbent"} <= set(frame.columns):
+        raise ValidateError(f"{p} holds no runs")
+    return res, frame
+
+
+def _load_bench(table: str, results_path: str | None = None):
+    from .experiment import load_benchmark
+
+    candidates = [table]
+    if results_path is not None and not Path(table).is_absolute():
+        candidates.append(str(Path(results_path) / table))
+    err = None
+    for t in candidates:
+        try:
+            return load_benchmark(t)
+        except Exception as exc:  # TableError and friends
+            err = err or exc
+    raise ValidateError(f"cannot load table {table!r}: {str(err).splitlines()[0]} (give --table)")
+
+
+def _is_tabular(bench: Any) -> bool:
+    from .benchmark import TabularBenchmark
+
+    return isinstance(bench, TabularBenchmark)
+
+
+def _row_key(bench: Any, cell: int) -> int:
+    return int(bench.arch_row[cell]) if _is_tabular(bench) else int(cell)
+
+
+def select_top(frame: Any, bench: Any, k: int, metric: str = "valid_acc") -> tuple[list[int], dict[int, dict]]:
+    """The best ``k`` distinct final incumbents of a comparison's tidy frame: de-duplicated by table
+    row, ranked by the benchmark's seed mean of ``metric`` (last epoch), ties by lower index.
+    Returns the cells and, per cell, how often and by which strategies it was the final incumbent."""
+    from .experiment import final_rows
+
+    fin = final_rows(frame)
+    groups: dict[int, dict[str, Any]] = {}
+    for cell, strat in zip(fin["incumbent"].astype(int), fin["strategy"].astype(str)):
+        key = _row_key(bench, cell) if cell >= 0 else -1
+        if key < 0:  # not (or no longer) covered by the table
+            continue
+        g = groups.setdefault(key, {"cells": {}, "strategies": set()})
+        g["cells"][cell] = g["cells"].get(cell, 0) + 1
+        g["strategies"].add(strat)
+    if not groups:
+        raise ValidateError("the comparison has no final incumbents")
+    if k > len(groups):
+        raise ValidateError(f"--top-k {k} but the comparison's final incumbents are only {len(groups)} distinct "
+                            f"cell(s); use --top-k {len(groups)} or less")
+    reps = []
+    for key, g in groups.items():
+        cell = min(g["cells"], key=lambda c: (-g["cells"][c], c))  # most often found, then lowest index
+        reps.append((cell, key, g))
+    vals = np.asarray(bench.query_many(np.array([r[0] for r in reps]), metric, None, "mean"), dtype=np.float64)
+    order = sorted(range(len(reps)), key=lambda i: (-(vals[i] if np.isfinite(vals[i]) else -np.inf), reps[i][0]))
+    chosen = [reps[i] for i in order[:k]]
+    info = {c: {"found_by_runs": sum(g["cells"].values()), "strategies": ",".join(sorted(g["strategies"]))}
+            for c, _, g in chosen}
+    return [c for c, _, _ in chosen], info
+
+
+def _recipe_of(bench: Any, cfg: ValidateConfig) -> tuple[dict[str, Any], list[str]]:
+    """The recorded recipe (as a Recipe dict) with overrides applied, and notes."""
+    from .generate import GenerateError, recipe_from_dict
+    from .train import Recipe, RecipeError
+
+    notes: list[str] = []
+    rec = dict(getattr(getattr(bench, "meta", None), "recipe", {}) or {})
+    try:
+        recipe = asdict(recipe_from_dict(rec))
+    except (GenerateError, RecipeError, TypeError):
+        # a descriptive recipe (imported NAS-Bench-201 tables): NAS-Bench-201's own recipe
+        recipe = asdict(Recipe(epochs=int(rec.get("epochs", 200)), C=int(rec.get("channels", 16)),
+                               N=int(rec.get("cells_per_stage", 5)), augment=True))
+        notes.append("the table records a descriptive recipe; trained with NAS-Bench-201's recipe "
+                     f"(SGD Nesterov, lr 0.1 cosine, wd 5e-4, batch 256, crop+flip) at C={recipe['C']}, "
+                     f"N={recipe['N']}, {recipe['epochs']} epochs")
+    for name, key in (("epochs", "epochs"), ("C", "C"), ("N", "N"), ("batch_size", "batch_size")):
+        v = getattr(cfg, name)
+        if v is not None and v != recipe[key]:
+            notes.append(f"recipe override {key}={v} (recorded {recipe[key]}): predictions are for the recorded recipe")
+            recipe[key] = v
+    try:
+        recipe_from_dict(recipe)
+    except (GenerateError, RecipeError) as exc:
+        raise ValidateError(str(exc)) from None
+    return recipe, notes
+
+
+def _data_of(bench: Any, cfg: ValidateConfig) -> tuple[dict[str, Any], list[str]]:
+    from .datasets import DatasetError, canonical_name
+    from .generate import DataSpec
+
+    notes: list[str] = []
+    meta = getattr(bench, "meta", None)
+    spec = dict((getattr(meta, "extra", {}) or {}).get("data") or {})
+    if cfg.dataset is not None:
+        try:
+            name = canonical_name(cfg.dataset)
+        except DatasetError as exc:
+            raise ValidateError(str(exc)) from None
+        if spec.get("dataset") != name:
+            if spec:
+                notes.append(f"dataset override {name} (table trained on {spec.get('dataset')})")
+            spec = asdict(DataSpec(name))
+    if not spec:
+        raise ValidateError(f"table {getattr(bench, 'name', '')!r} records no training data spec (an imported "
+                            "table); give --dataset (and --data-dir, --downscale, --train-size ... as needed)")
+    for name in ("downscale", "train_size", "valid_size", "test_size"):
+        v = getattr(cfg, name)
+        if v is not None and v != spec.get(name):
+            notes.append(f"data override {name}={v} (recorded {spec.get(name)})")
+            spec[name] = v
+    return spec, notes
+
+
+def _seeds_of(bench: Any, cfg: ValidateConfig) -> tuple[tuple[int, ...], str]:
+    table_seeds = [int(s) for s in np.asarray(getattr(bench, "seeds", []))]
+    if cfg.seeds == "table":
+        seeds = tuple(s for s in table_seeds if s >= 0)
+        if not seeds:
+            raise ValidateError("--seeds table but the table records no seed numbers")
+        return seeds, "the table's seeds (a reproduction check: same seeds, same recipe)"
+    if cfg.seeds is None:
+        seeds, s = [], 1
+        while len(seeds) < 3:
+            if s not in table_seeds:
+                seeds.append(s)
+            s += 1
+        return tuple(seeds), "fresh seeds, not among the table's"
+    overlap = sorted(set(cfg.seeds) & set(table_seeds))
+    return tuple(cfg.seeds), ("given seeds" + (f"; {overlap} are also table seeds (those runs are not independent)"
+                                               if overlap else ", not among the table's"))
+
+
+# -- the report ---------------------------------------------------------------------------------------
+@dataclass
+class ValidationReport:
+    """Per-cell comparison of prediction and measurement, plus what it was measured with."""
+
+    frame: Any  # pandas DataFrame, one row per cell, in the order of selection
+    metric: str
+    kendall_tau: float
+    kendall_p: float
+    seeds: tuple[int, ...]
+    seeds_note: str
+    recipe: dict[str, Any]
+    data: dict[str, Any]
+    device: str
+    table: str
+    notes: list[str] = field(default_factory=list)
+    out: Path | None = None
+    files: list[Path] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+    trained_now: int = 0
+
+    def summary(self) -> str:
+        f = self.frame
+        lines = [f"validation of {len(f)} cell(s) of {self.table}: {self.metric}, final epoch; "
+                 f"{len(self.seeds)} seed(s) {list(self.seeds)} ({self.seeds_note}); device {self.device}; "
+                 f"recipe epochs={self.recipe['epochs']} C={self.recipe['C']} N={self.recipe['N']} "
+                 f"batch={self.recipe['batch_size']}; data {self.data.get('dataset')}",
+                 f"{'cell':>6} {'predicted':>16} {'measured':>16} {'diff':>7} {'sd used':>14} {'diff/sd':>8} {'z':>7}"]
+        for _, r in f.iterrows():
+            runs = "" if not np.isfinite(r.pred_runs) else f"({int(r.pred_runs)})"
+            pred = f"{r.pred_mean:7.2f}±" + (f"{r.pred_sd:5.2f}" if np.isfinite(r.pred_sd) else "  -  ") + runs
+            meas = f"{r.meas_mean:7.2f}±" + (f"{r.meas_sd:5.2f}" if np.isfinite(r.meas_sd) else "  -  ") \
+                + f"({len(self.seeds)})"
+            lines.append(f"{int(r.cell):>6} {pred:>16} {meas:>16} {r['diff']:>7.2f} "
+                         f"{r.sd_used:>6.2f} {r.sd_source:<7} {r.diff_in_sd:>8.2f} {r.z:>7.2f}")
+        z = f["z"].to_numpy(dtype=float)
+        zf = z[np.isfinite(z)]
+        if len(zf):
+            lines.append(f"z: mean {zf.mean():+.2f}, max |z| {np.abs(zf).max():.2f}; {int((np.abs(zf) <= 2).sum())} of "
+                         f"{len(zf)} within 2 (z = diff / (sd_used * sqrt(1/pred_runs + 1/seeds)))")
+        tau = "n/a (fewer than 2 cells)" if not np.isfinite(self.kendall_tau) else \
+            f"{self.kendall_tau:+.3f} (p={self.kendall_p:.2g})"
+        lines.append(f"Kendall tau, predicted vs measured ranks among the {len(f)} cells: {tau}")
+        for n in self.notes:
+            lines.append(f"note: {n}")
+        if self.out is not None:
+            lines.append(f"wrote {', '.join(str(p) for p in self.files)}")
+        return "\n".join(lines)
+
+
+def _predictions(bench: Any, cells: Sequence[int], metric: str) -> dict[str, np.ndarray]:
+    """pred_mean, pred_sd, pred_runs (inf for a surrogate), fallback sd and its source."""
+    cells_a = np.asarray(cells, dtype=np.int64)
+    try:
+        mean = np.asarray(bench.query_many(cells_a, metric, None, "mean"), dtype=np.float64)
+    except Exception as exc:
+        raise ValidateError(f"cannot predict {metric} for the cells: {str(exc).splitlines()[0]}") from None
+    if _is_tabular(bench):
+        rows = bench.arch_row[cells_a]
+        if metric in bench.mean_only:
+            sd_all = np.full(bench.n_rows, np.nan)
+            runs = np.ones(len(cells_a))
+        else:
+            sd_all = bench.seed_std(metric)
+            arr = bench.metrics[metric][:, :, -1]
+            runs = (~np.isnan(arr[rows])).sum(axis=1).astype(float)
+        sd = sd_all[rows]
+        fallback = float(np.nanmean(sd_all)) if np.isfinite(sd_all).any() else float("nan")
+        return {"mean": mean, "sd": sd, "runs": runs, "fallback": np.full(len(cells_a), fallback),
+                "fallback_src": "table-mean", "pred_model_sd": np.zeros(len(cells_a)),
+                "n_sd_rows": int(np.isfinite(sd_all).sum())}
+    # a surrogate benchmark: its seed-noise sd, and its own uncertainty
+    noise = np.asarray(bench.noise_sd(metric), dtype=np.float64)[cells_a]
+    try:
+        model_sd = np.asarray(bench.predict_std(metric), dtype=np.float64)[cells_a]
+    except Exception:
+        model_sd = np.zeros(len(cells_a))
+    return {"mean": mean, "sd": noise, "runs": np.full(len(cells_a), np.inf), "fallback": np.full(len(cells_a), np.nan),
+            "fallback_src": "", "pred_model_sd": model_sd, "n_sd_rows": 0, "surrogate": True}
+
+
+def build_report_frame(cells: Sequence[int], pred: dict[str, np.ndarray], measured: dict[int, dict[int, float]],
+                       seeds: Sequence[int], extra: dict[int, dict[str, Any]] | None = None):
+    """The per-cell DataFrame (see the module doc for the columns)."""
+    import pandas as pd
+
+    rows = []
+    surrogate = bool(pred.get("surrogate"))
+    # last resort for the sd: our own seeds' variance, pooled over all validated cells
+    per_cell_var = [np.var([measured[c][s] for s in seeds], ddof=1) for c in cells] if len(seeds) > 1 else []
+    pooled = float(np.sqrt(np.mean(per_cell_var))) if per_cell_var else float("nan")
+    for i, c in enumerate(cells):
+        vals = np.array([measured[c][s] for s in seeds], dtype=np.float64)
+        m_mean = float(vals.mean())
+        m_sd = float(vals.std(ddof=1)) if len(vals) > 1 else float("nan")
+        p_mean, p_sd, p_runs = float(pred["mean"][i]), float(pred["sd"][i]), float(pred["runs"][i])
+        if np.isfinite(p_sd) and (p_runs >= 2 or surrogate):
+            sd, src = p_sd, "surrogate" if surrogate else "cell"
+        elif np.isfinite(pred["fallback"][i]):
+            sd, src = float(pred["fallback"][i]), pred["fallback_src"]
+        elif np.isfinite(pooled):
+            sd, src = pooled, "measured"
+        else:
+            sd, src = float("nan"), "none"
+        diff = m_mean - p_mean
+        var_pred = float(pred["pred_model_sd"][i]) ** 2 if surrogate else (sd ** 2 / p_runs if p_runs > 0 else np.inf)
+        se = math.sqrt(var_pred + sd ** 2 / len(vals)) if np.isfinite(sd) else float("nan")
+        row = {"cell": int(c), "arch_str": _arch(c), "pred_mean": p_mean, "pred_sd": p_sd, "pred_runs": p_runs,
+               **{f"meas_{s}": float(v) for s, v in zip(seeds, vals)}, "meas_mean": m_mean, "meas_sd": m_sd,
+               "diff": diff, "sd_used": sd, "sd_source": src,
+               "diff_in_sd": diff / sd if sd and np.isfinite(sd) else float("nan"),
+               "z": diff / se if se and np.isfinite(se) else float("nan")}
+        row.update((extra or {}).get(int(c), {}))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _arch(c: int) -> str:
+    from .space import to_cell
+
+    return to_cell(int(c)).to_str()
+
+
+def kendall(pred: Sequence[float], meas: Sequence[float]) -> tuple[float, float]:
+    if len(pred) < 2:
+        return float("nan"), float("nan")
+    from scipy.stats import kendalltau
+
+    res = kendalltau(pred, meas)
+    return float(res.statistic), float(res.pvalue)
+
+
+def plot_report(report: ValidationReport, out: Path) -> list[Path]:
+    """Predicted against measured, error bars = the seed sds, the y = x line; PNG and PDF."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    f = report.frame
+    fig, ax = plt.subplots(figsize=(5.2, 4.8))
+    ax.errorbar(f["pred_mean"], f["meas_mean"], xerr=f["pred_sd"].fillna(0), yerr=f["meas_sd"].fillna(0), fmt="o",
+                capsize=3, color="tab:blue", ecolor="tab:gray")
+    for _, r in f.iterrows():
+        ax.annotate(str(int(r.cell)), (r.pred_mean, r.meas_mean), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    pm, ps = f["pred_mean"].to_numpy(float), np.nan_to_num(f["pred_sd"].to_numpy(float))
+    mm, ms = f["meas_mean"].to_numpy(float), np.nan_to_num(f["meas_sd"].to_numpy(float))
+    vals = np.concatenate([pm - ps, pm + ps, mm - ms, mm + ms])
+    vals = vals[np.isfinite(vals)]
+    if len(vals):
+        lo, hi = vals.min(), vals.max()
+        pad = max(0.2, 0.05 * (hi - lo))
+        ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], "--", color="k", lw=0.8, label="measured = predicted")
+        ax.set_xlim(lo - pad, hi + pad)
+        ax.set_ylim(lo - pad, hi + pad)
+    tau = f"{report.kendall_tau:+.2f}" if np.isfinite(report.kendall_tau) else "n/a"
+    ax.set_xlabel(f"predicted {report.metric} (table seed mean ± seed sd)")
+    ax.set_ylabel(f"measured {report.metric} (mean ± sd of {len(report.seeds)} seeds)")
+    ax.set_title(f"{report.table}: {len(f)} cells, Kendall τ = {tau}", fontsize=10)
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    paths = [out / "validation.png", out / "validation.pdf"]
+    for p in paths:
+        fig.savefig(p, dpi=150)
+    plt.close(fig)
+    return paths
+
+
+# -- the driver ---------------------------------------------------------------------------------------
+def unit_key(cell: int, seeds: Sequence[int], recipe: dict[str, Any], data: dict[str, Any], device: str) -> str:
+    ident = {"cell": int(cell), "seeds": [int(s) for s in seeds], "recipe": recipe, "data": data,
+             "device": device.split(":")[0]}
+    return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def validate(cfg: ValidateConfig, bench: Any = None,
+             on_unit: Callable[[dict[str, Any]], None] | None = None) -> ValidationReport:
+    """Select, train (resumably), compare, write CSV / JSON / plot into ``cfg.out``."""
+    import pandas as pd
+
+    t0 = time.perf_counter()
+    notes: list[str] = []
+    frame = res = None
+    if cfg.results is not None:
+        res, frame = _open_results(cfg.results)
+    device = resolve_device(cfg.device, cfg.allow_cpu_fallback)
+    if cfg.device.startswith("cuda") and device == "cpu":
+        notes.append(f"--device {cfg.device} asked, no GPU: fell back to CPU (--allow-cpu-fallback)")
+    prov = res.provenance if res is not None else {}
+    table = cfg.table or prov.get("config", {}).get("table")
+    if bench is None:
+        bench = _load_bench(table, cfg.results)
+    table_name = getattr(bench, "name", "") or str(table)
+    if res is not None:
+        rec_sha = prov.get("table", {}).get("sha256", "")
+        from .experiment import table_sha256
+
+        now = table_sha256(bench)
+        if rec_sha and now and rec_sha != now:
+            notes.append("the table changed since the comparison (sha256 differs); predictions are from the "
+                         "current table")
+    metric = cfg.metric or prov.get("config", {}).get("protocol", {}).get("metric") or "valid_acc"
+    if metric not in TRAIN_METRICS:
+        raise ValidateError(f"metric {metric!r} is not measured by training; use one of {', '.join(TRAIN_METRICS)}")
+    if metric not in bench.metric_names:
+        raise ValidateError(f"metric {metric!r} not in the table; it has {', '.join(bench.metric_names)}")
+    # cells
+    from .space import to_cell
+
+    extra: dict[int, dict[str, Any]] = {}
+    if cfg.cells:
+        try:
+            cells = [to_cell(int(c) if isinstance(c, str) and c.strip().isdigit() else c).index for c in cfg.cells]
+        except Exception as exc:
+            raise ValidateError(f"bad cell: {str(exc).splitlines()[0]}") from None
+        cells = list(dict.fromkeys(cells))
+        if _is_tabular(bench):
+            missing = [c for c in cells if bench.arch_row[c] < 0]
+            if missing:
+                raise ValidateError(f"cell(s) {missing[:5]} not covered by table {table_name!r} "
+                                    f"({len(bench.covered)} cells covered)")
+    else:
+        cells, extra = select_top(frame, bench, cfg.top_k or 5, metric)
+    recipe, n1 = _recipe_of(bench, cfg)
+    data, n2 = _data_of(bench, cfg)
+    seeds, seeds_note = _seeds_of(bench, cfg)
+    notes += n1 + n2
+    ds = _load_data(data, cfg.data_dir)  # fail early (and once) when the dataset is missing
+    del ds
+    cuda = device.startswith("cuda")
+    stack = cfg.stack_seeds if cfg.stack_seeds is not None else cuda
+    groups = [tuple(seeds)] if stack else [(s,) for s in seeds]
+    out = Path(cfg.out)
+    units, finished = [], []
+    for c in cells:
+        for g in groups:
+            key = unit_key(c, g, recipe, data, device)
+            name = f"{c}-{'_'.join(map(str, g))}-{key}"
+            u = _Unit(c, g, key, str(out / "checkpoints" / f"{name}.npz"), str(out / "units" / f"{name}.json"),
+                      cfg.checkpoint_every)
+            body = _read_unit(Path(u.result), key)
+            (finished.append(body) if body is not None else units.append(u))
+    bodies = list(finished)
+    threads = 1 if not cuda else 0
+    init = (data, recipe, cfg.data_dir, device, threads)
+    bar = None
+    if cfg.progress and units:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(units), desc="validate", unit="training")
+    try:
+        results = _ray(units, init, cfg.jobs, cfg.address, cuda) if cfg.executor == "ray" and units else \
+            _local(units, init, cfg.jobs)
+        for body in results:
+            bodies.append(body)
+            if bar is not None:
+                bar.update(1)
+            if on_unit is not None:
+                on_unit(body)
+    finally:
+        if bar is not None:
+            bar.close()
+    measured: dict[int, dict[int, float]] = {c: {} for c in cells}
+    records: list[dict[str, Any]] = []
+    for body in bodies:
+        for r in body["records"]:
+            measured[int(r["cell"])][int(r["seed"])] = float(r[metric][-1])
+            records.append(r)
+    pred = _predictions(bench, cells, metric)
+    notes_sd = []
+    if pred.get("surrogate"):
+        notes_sd.append("sd_used: the surrogate's seed-noise sd of each cell")
+    else:
+        notes_sd.append(f"sd_used: the table's seed sd of each cell (ddof=1) where it has >= 2 runs, else the "
+                        f"table's mean seed sd over its {pred['n_sd_rows']} rows with >= 2 runs"
+                        + ("" if pred["n_sd_rows"] else " (none: the table has one run per cell, so the sd of "
+                           "the measured seeds, pooled over the validated cells, is used)"))
+    if recipe["epochs"] != int(np.asarray(bench.epochs)[-1]):
+        notes.append(f"measured after {recipe['epochs']} epochs, predicted at the table's epoch "
+                     f"{int(np.asarray(bench.epochs)[-1])}")
+    for c in cells:
+        if set(measured[c]) != set(seeds):
+            raise ValidateError(f"internal: cell {c} lacks seeds {sorted(set(seeds) - set(measured[c]))}")
+    if "test_acc" in bench.metric_names and metric != "test_acc":
+        try:
+            t_pred = np.asarray(bench.query_many(np.asarray(cells), "test_acc", None, "mean"), dtype=float)
+        except Exception:
+            t_pred = np.full(len(cells), np.nan)
+        for i, c in enumerate(cells):
+            t_meas = [float(r["test_acc"][-1]) for r in records if int(r["cell"]) == c]
+            extra.setdefault(c, {}).update(pred_test=float(t_pred[i]), meas_test=float(np.mean(t_meas)))
+    # the table's own value for any retrained table seed (reproduction check)
+    if _is_tabular(bench) and metric not in bench.mean_only:
+        for c in cells:
+            diffs = []
+            for s in seeds:
+                v = bench.query_many(np.array([c]), metric, None, int(s))[0] if s in set(bench.seeds.tolist()) \
+                    else np.nan
+                if np.isfinite(v):
+                    diffs.append(abs(measured[c][s] - v))
+            if diffs:
+                extra.setdefault(c, {})["max_abs_diff_same_seed"] = float(max(diffs))
+    df = build_report_frame(cells, pred, measured, seeds, extra)
+    tau, p = kendall(df["pred_mean"].to_numpy(float), df["meas_mean"].to_numpy(float))
+    report = ValidationReport(df, metric, tau, p, tuple(seeds), seeds_note, recipe, data, device, table_name,
+                              notes + notes_sd, out, [], records, time.perf_counter() - t0, len(units))
+    out.mkdir(parents=True, exist_ok=True)
+    df.to_csv(out / "validation.csv", index=False)
+    tidy = []
+    for r in records:
+        for e in range(len(r["valid_acc"])):
+            tidy.append({"cell": r["cell"], "seed": r["seed"], "epoch": e + 1,
+                         **{m: r[m][e] for m in (*TRAIN_METRICS, "train_time")}})
+    pd.DataFrame(tidy).sort_values(["cell", "seed", "epoch"]).to_csv(out / "curves.csv", index=False)
+    files = [out / "validation.csv", out / "curves.csv", out / "validation.json"]
+    if cfg.plots:
+        files += plot_report(report, out)
+    report.files = files
+    _write_json(out / "validation.json", {
+        "table": table_name, "results": cfg.results, "metric": metric, "cells": [int(c) for c in cells],
+        "seeds": list(seeds), "seeds_note": seeds_note, "recipe": recipe, "data": data, "device": device,
+        "kendall_tau": tau, "kendall_p": p, "notes": report.notes, "seconds": report.seconds,
+        "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()}})
+    return report
+
+
+def _read_unit(path: Path, key: str) -> dict[str, Any] | None:
+    try:
+        body = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return body if body.get("key") == key else None
+
+
+# -- CLI (hooked into nasbench.cli by the lead) ------------------------------------------------------
+def add_validate_parser(sub: Any) -> None:
+    """Add ``nasbench validate`` to the CLI's subparsers."""
+    s = sub.add_parser("validate", help="train a comparison's top cells for real and compare with the benchmark")
+    s.add_argument("results", nargs="?", help="results directory of `nasbench compare`")
+    s.add_argument("--top-k", type=int, default=5, help="validate the best K distinct final incumbents (default 5)")
+    s.add_argument("--cells", nargs="+", help="explicit cells (arch strings or indices) instead of the top K")
+    s.add_argument("--table", help="benchmark to predict from (default: the comparison's table)")
+    s.add_argument("--metric", help="metric to compare (default: the comparison's validation metric)")
+    s.add_argument("--epochs", type=int, help="training epochs (default: the recorded recipe)")
+    s.add_argument("--seeds", nargs="+", help="training seeds, or 'table' for the table's own seeds "
+                                              "(default: 3 fresh seeds)")
+    s.add_argument("--channels", type=int, help="C (default: recorded)")
+    s.add_argument("--cells-per-stage", type=int, help="N (default: recorded)")
+    s.add_argument("--batch-size", type=int)
+    s.add_argument("--dataset", help="dataset (required for imported tables, which record none)")
+    s.add_argument("--data-dir", help="directory holding the dataset files")
+    s.add_argument("--downscale", type=int)
+    s.add_argument("--train-size", type=int)
+    s.add_argument("--valid-size", type=int)
+    s.add_argument("--test-size", type=int)
+    s.add_argument("--device", default="auto", help="auto (cuda if available, default), cpu, cuda, cuda:N")
+    s.add_argument("--allow-cpu-fallback", action="store_true", help="with --device cuda: use the CPU if no GPU")
+    s.add_argument("--jobs", type=int, default=1, help="parallel trainings (processes, or Ray actors)")
+    s.add_argument("--executor", default="local", choices=list(EXECUTORS))
+    s.add_argument("--address", help="Ray cluster address (with --executor ray)")
+    s.add_argument("--no-stack-seeds", action="store_true", help="on CUDA, train seeds one at a time")
+    s.add_argument("--checkpoint-every", type=int, default=1, help="epochs between checkpoints (default 1)")
+    s.add_argument("--out", default="results/validate", help="output directory (reruns resume here)")
+    s.add_argument("--no-plots", action="store_true")
+    s.add_argument("--no-progress", action="store_true")
+    s.set_defaults(func=cmd_validate)
+
+
+def _seeds_arg(items: Sequence[str] | None) -> tuple[int, ...] | str | None:
+    if not items:
+        return None
+    if list(items) == ["table"]:
+        return "table"
+    try:
+        return tuple(int(s) for s in items)
+    except ValueError:
+        raise ValidateError(f"--seeds takes integers or the word 'table', got {' '.join(items)}") from None
+
+
+def cmd_validate(args: Any) -> int:
+    if args.results is None and not args.cells:
+        raise ValidateError("give a results directory, or --cells with --table")
+    if args.cells and args.results is None and not args.table:
+        raise ValidateError("--cells without a results directory needs --table")
+    cfg = ValidateConfig(
+        results=args.results, top_k=args.top_k, cells=tuple(args.cells or ()), table=args.table, metric=args.metric,
+        epochs=args.epochs, seeds=_seeds_arg(args.seeds), C=args.channels, N=args.cells_per_stage,
+        batch_size=args.batch_size, dataset=args.dataset, data_dir=args.data_dir, downscale=args.downscale,
+        train_size=args.train_size, valid_size=args.valid_size, test_size=args.test_size, device=args.device,
+        allow_cpu_fallback=args.allow_cpu_fallback, jobs=args.jobs, executor=args.executor, address=args.address,
+        stack_seeds=False if args.no_stack_seeds else None, checkpoint_every=args.checkpoint_every, out=args.out,
+        plots=not args.no_plots, progress=not args.no_progress)
+    print(validate(cfg).summary())
+    return 0
+
+
+__all__ = ["EXECUTORS", "ValidateConfig", "ValidateError", "ValidationReport", "add_validate_parser", "build_report_frame",
+           "cmd_validate", "kendall", "plot_report", "resolve_device",
+           "select_top", "train_checkpointed", "unit_key", "validate"]
