@@ -256,3 +256,18 @@ def test_stacked_seeds_path(tmp_path, synthetic_results):
     assert rep.trained_now == 2  # one training per cell
     assert {r["seed"] for r in rep.records} == {1, 2} and np.isfinite(rep.frame["meas_mean"]).all()
     assert all(r["info"]["stacked"] == 2 for r in rep.records)
+
+
+def test_ray_executor_matches_local(tmp_path, synthetic_results):
+    pytest.importorskip("ray")
+    import ray
+
+    base = dict(results=str(synthetic_results), top_k=2, dataset="digits", seeds=(1,), plots=False,
+                **TINY)
+    local = validate(ValidateConfig(out=str(tmp_path / "local"), **base))
+    try:
+        remote = validate(ValidateConfig(out=str(tmp_path / "ray"), executor="ray", jobs=2, **base))
+    finally:
+        if ray.is_initialized():
+            ray.shutdown()
+    assert local.frame["meas_mean"].tolist() == remote.frame["meas_mean"].tolist()
