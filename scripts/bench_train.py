@@ -1,12 +1,14 @@
-"""Training speed: stacked trainer vs one model at a time (CPU); images/s against the GPU roofline (CUDA).
+"""Training speed: the generator's trainer vs a plain loop (CPU); images/s against the GPU roofline (CUDA).
 
     python scripts/bench_train.py [--K 3 6 12] [--size 7] [--epochs 12] [--threads 1]
     python scripts/bench_train.py --gpu-only [--gpu-cells 6111 ...] [--gpu-epochs 3] [--gpu-K 1 3]
     python scripts/bench_train.py --gpu-path-on-cpu      # runs the GPU report's code on CPU, tiny sizes
 
 CPU: C=8, N=1 Fashion-MNIST (downscaled to --size; digits if Fashion-MNIST is absent), 2,000
-training images; trainings per core-hour of ``train_cell`` in a loop against ``train_many``
-stacking K seeds of one cell, in the same run.
+training images, 12 epochs, evaluation every epoch; trainings per core-hour of the generator's
+``train_cell`` against a plain one-model-at-a-time loop (NAS-Bench-201's unpruned module with
+nn.AvgPool2d, a DataLoader, per-epoch evaluation at batch 256), and of ``train_many`` stacking K
+seeds of one cell, all in the same run.
 
 CUDA (when available): the NAS-Bench-201 CIFAR-10 network (C=16, N=5), NAS-Bench-201's
 cifar10-valid shape (25,000 training images, 25,000 validation + 10,000 test images evaluated
@@ -46,28 +48,116 @@ TARGET_200EP_S = 120.0
 
 def _data(size: int) -> Data:
     try:
-        return load_dataset("fashion-mnist", downscale=28 // size, train_size=2000, valid_size=1000, test_size=1000)
+        return load_dataset("fashion-mnist", downscale=28 // size, train_size=2000, valid_size=2000, test_size=2000)
     except DatasetMissing:
         return load_dataset("digits")
+
+
+class _PlainCell(torch.nn.Module):
+    """NAS-Bench-201's InferCell as its own code builds it: every edge, nn.AvgPool2d."""
+
+    def __init__(self, cell: Cell, c: int) -> None:
+        super().__init__()
+        from nasbench.space import EDGES, OPS
+
+        def op(name: str) -> torch.nn.Module:
+            if name in ("nor_conv_1x1", "nor_conv_3x3"):
+                k = 1 if name == "nor_conv_1x1" else 3
+                return torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Conv2d(c, c, k, padding=k // 2, bias=False),
+                                           torch.nn.BatchNorm2d(c))
+            if name == "avg_pool_3x3":
+                return torch.nn.AvgPool2d(3, 1, 1, count_include_pad=False)
+            return torch.nn.Identity()
+
+        self.edges = [(t, s_, OPS[o]) for (t, s_), o in zip(EDGES, cell.ops)]
+        self.ops = torch.nn.ModuleList(op(name) for _, _, name in self.edges)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        nodes = [x]
+        for j in (1, 2, 3):
+            total = 0
+            for (t, s_, name), m in zip(self.edges, self.ops):
+                if t == j:
+                    total = total + (nodes[s_].mul(0.0) if name == "none" else m(nodes[s_]))
+            nodes.append(total)
+        return nodes[3]
+
+
+def _plain_network(cell: Cell, C: int, N: int, classes: int, in_ch: int) -> torch.nn.Module:
+    """The textbook NAS-Bench-201 TinyNetwork (unpruned), for the baseline loop."""
+    from nasbench.network import ResNetBlock
+
+    layers: list[torch.nn.Module] = [torch.nn.Conv2d(in_ch, C, 3, padding=1, bias=False), torch.nn.BatchNorm2d(C)]
+    c = C
+    for stage in range(3):
+        if stage:
+            layers.append(ResNetBlock(c, 2 * c))
+            c *= 2
+        layers += [_PlainCell(cell, c) for _ in range(N)]
+    layers += [torch.nn.BatchNorm2d(c), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(),
+               torch.nn.Linear(c, classes)]
+    return torch.nn.Sequential(*layers)
+
+
+def plain_loop_training(cell: Cell, data: Data, recipe: Recipe, seed: int) -> float:
+    """A plain one-model-at-a-time loop (DataLoader over a TensorDataset, the unpruned module,
+    per-epoch evaluation at the training batch size), the way a NAS-Bench-201-style script trains;
+    same recipe and data. Returns the final validation accuracy."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    torch.manual_seed(seed)
+    mean, std = data.channel_stats()
+    norm = lambda x: (x.float() / 255.0 - torch.tensor(mean)[:, None, None]) / torch.tensor(std)[:, None, None]  # noqa: E731
+    train = DataLoader(TensorDataset(norm(data.train_x), data.train_y), batch_size=recipe.batch_size, shuffle=True)
+    evals = [DataLoader(TensorDataset(norm(getattr(data, f"{s}_x")), getattr(data, f"{s}_y")),
+                        batch_size=recipe.batch_size) for s in ("valid", "test")]
+    net = _plain_network(cell, recipe.C, recipe.N, data.num_classes, data.input_shape[0])
+    opt = torch.optim.SGD(net.parameters(), lr=recipe.lr, momentum=recipe.momentum, nesterov=recipe.nesterov,
+                          weight_decay=recipe.weight_decay)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, recipe.epochs * len(train))
+    loss_fn = torch.nn.CrossEntropyLoss()
+    acc = 0.0
+    for _ in range(recipe.epochs):
+        net.train()
+        for x, y in train:
+            opt.zero_grad()
+            loss_fn(net(x), y).backward()
+            opt.step()
+            sched.step()
+        net.eval()
+        with torch.no_grad():
+            for k, loader in enumerate(evals):
+                correct = sum(int((net(x).argmax(1) == y).sum()) for x, y in loader)
+                if k == 0:
+                    acc = 100.0 * correct / len(loader.dataset)
+    return acc
 
 
 def cpu_report(args: argparse.Namespace) -> None:
     data = _data(args.size)
     recipe = Recipe(epochs=args.epochs, C=8, N=1)
-    prep = prepare_data(data, recipe)
     cells = [Cell.from_index(i) for i in args.cells]
+    print(f"{data.name} {data.input_shape} train={data.split_sizes['train']} valid={data.split_sizes['valid']} "
+          f"test={data.split_sizes['test']} epochs={args.epochs} threads={args.threads} cells={args.cells}")
     t = time.perf_counter()
-    for c in cells:
-        train_cell(c, data, recipe, 777, prepared=prep)
+    plain_acc = [plain_loop_training(c, data, recipe, 777) for c in cells]
+    plain = (time.perf_counter() - t) / len(cells)
+    print(f"plain loop (NAS-Bench-201-style module, DataLoader): {plain:.2f} s/training, "
+          f"{3600 / plain / args.threads:.0f} trainings per core-hour (valid acc {np.round(plain_acc, 1).tolist()})")
+    prep = prepare_data(data, recipe)
+    t = time.perf_counter()
+    ours_acc = [float(train_cell(c, data, recipe, 777, prepared=prep).valid_acc[-1]) for c in cells]
     loop = (time.perf_counter() - t) / len(cells)
-    print(f"{data.name} {data.input_shape} train={data.split_sizes['train']} epochs={args.epochs} threads={args.threads}")
-    print(f"loop: {loop:.2f} s/training, {3600 / loop / args.threads:.0f} trainings per core-hour")
+    print(f"generator (train_cell, one model at a time): {loop:.2f} s/training, "
+          f"{3600 / loop / args.threads:.0f} trainings per core-hour, {plain / loop:.2f}x the plain loop "
+          f"(valid acc {np.round(ours_acc, 1).tolist()})")
     for K in args.K:
         t = time.perf_counter()
         for c in cells:
             train_many([c] * K, list(range(777, 777 + K)), data, recipe, prepared=prep)
         per = (time.perf_counter() - t) / (len(cells) * K)
-        print(f"stacked K={K} (seeds of one cell): {per:.2f} s/training, ratio vs loop {loop / per:.2f}x")
+        print(f"stacked K={K} (seeds of one cell): {per:.2f} s/training, {loop / per:.2f}x train_cell, "
+              f"{plain / per:.2f}x the plain loop")
 
 
 # -- GPU report ----------------------------------------------------------------------------------
