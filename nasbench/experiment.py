@@ -496,6 +496,10 @@ def _build_shared(bench: Any, config: ExperimentConfig) -> _Shared:
     recipe = dict(getattr(meta, "recipe", {}) or {})
     if meta is not None and meta.extra.get("data_options"):
         recipe.setdefault("data_options", meta.extra["data_options"])
+    elif meta is not None and meta.extra.get("data"):  # a generated table: its DataSpec (split, size)
+        spec = meta.extra["data"]
+        recipe.setdefault("data_options", {k: spec[k] for k in ("split_seed", "downscale", "train_size",
+                                                              "valid_size", "test_size", "subset_seed") if k in spec})
     ctx = {"candidates": cov, "dataset": getattr(meta, "dataset", ""), "recipe": recipe,
            "objectives": tuple(proto.objectives)}
     return _Shared(view, test.tolist(), objectives, ctx, config.budget, config.seed)
