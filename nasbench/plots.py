@@ -216,7 +216,7 @@ def plot_cd(frame: pd.DataFrame, out: Path) -> tuple[list[Path], CDResult]:
         ax.hlines(y, sr[i] - 0.03, sr[j] + 0.03, color="k", lw=3)
     ax.hlines(0.98, 1, 1 + res.cd, color="r", lw=2)
     ax.text(1 + res.cd / 2, 0.99, f"CD = {res.cd:.2f}", ha="center", va="bottom", fontsize=8, color="r")
-    ax.set_title(f"Friedman p = {res.friedman_p:.2g}, Nemenyi (alpha 0.05), n = {res.n} runs", fontsize=8)
+    ax.set_title(f"Friedman p = {res.friedman_p:.2g}, Nemenyi (alpha 0.05), n = {res.n} runs", fontsize=8, pad=14)
     return _save(fig, out, "critical_difference"), res
 
 
