@@ -141,7 +141,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if not args.dataset or not args.out:
             raise CliError("give --preset NAME, or --dataset and --out")
         data = DataSpec(args.dataset)
-        recipe, seeds, out = asdict(Recipe()), (777, 888, 999), Path(args.out)
+        recipe, seeds, out = asdict(Recipe(cpu_channels_last=True)), (777, 888, 999), Path(args.out)
+    if args.cpu_memory_format is not None:
+        recipe["cpu_channels_last"] = args.cpu_memory_format == "channels_last"
     for flag, field in (("downscale", "downscale"), ("train_size", "train_size"), ("valid_size", "valid_size"),
                         ("test_size", "test_size")):
         v = getattr(args, flag)
@@ -343,6 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--channels", type=int, help="C, channels of the first stage")
     s.add_argument("--cells-per-stage", type=int, help="N, cells per stage")
     s.add_argument("--batch-size", type=int)
+    s.add_argument("--cpu-memory-format", choices=["channels_last", "contiguous"],
+                   help="memory format of CPU training (part of the recipe; default channels_last, ~1.3x faster; "
+                        "tables made before it existed, such as nb201-digits, used contiguous)")
     s.add_argument("--downscale", type=int, help="average-pool images by this factor")
     s.add_argument("--train-size", type=int)
     s.add_argument("--valid-size", type=int)

@@ -79,18 +79,19 @@ class Preset:
     seeds: tuple[int, ...] = (777, 888, 999)
 
 
-def _tiny_recipe() -> dict[str, Any]:
+def _tiny_recipe(**changes: Any) -> dict[str, Any]:
     from .train import Recipe
 
     # NAS-Bench-201's recipe at C=8, N=1 (one cell per stage), 12 epochs, no augmentation
-    return asdict(Recipe(epochs=12, C=8, N=1))
+    return asdict(Recipe(epochs=12, C=8, N=1, **changes))
 
 
 def presets() -> dict[str, Preset]:
     return {
         "nb201-digits": Preset(DataSpec("digits"), _tiny_recipe()),
         "nb201-fashion-mnist": Preset(
-            DataSpec("fashion-mnist", downscale=4, train_size=2000, valid_size=2000, test_size=2000), _tiny_recipe()),
+            DataSpec("fashion-mnist", downscale=4, train_size=2000, valid_size=2000, test_size=2000),
+            _tiny_recipe(cpu_channels_last=True)),
     }
 
 
@@ -105,6 +106,17 @@ def recipe_from_dict(d: dict[str, Any]):
     if unknown:
         raise GenerateError(f"unknown recipe field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(names))}")
     return Recipe(**{k: v for k, v in d.items() if k in names})
+
+
+def _comparable(identity: dict[str, Any]) -> dict[str, Any]:
+    """An identity with its recipe completed by the defaults of fields added since (a journal
+    written before a field existed trained with its default, which keeps the old behaviour)."""
+    out = dict(identity)
+    try:
+        out["recipe"] = asdict(recipe_from_dict(identity.get("recipe") or {}))
+    except (TypeError, ValueError, GenerateError):
+        pass
+    return out
 
 
 # -- the journal ------------------------------------------------------------------------------
@@ -161,9 +173,10 @@ class Journal:
             if head is None or head.get("kind") != "header":
                 raise GenerateError(f"{path} is not a generation journal (bad first line); move it away to start anew")
             good = len(first.encode())
-            mine = header["identity"]
-            if head.get("identity") != mine:
-                diff = [k for k in mine if head.get("identity", {}).get(k) != mine[k]]
+            mine = _comparable(header["identity"])
+            theirs = _comparable(head.get("identity") or {})
+            if theirs != mine:
+                diff = [k for k in mine if theirs.get(k) != mine[k]]
                 raise GenerateError(
                     f"{path} was made with a different {', '.join(diff) or 'setup'}; refusing to mix results "
                     f"(use another --out, or the same settings to resume)"

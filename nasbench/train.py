@@ -65,6 +65,7 @@ class Recipe:
     eval_batch_size: int = 2048
     amp: bool = True  # bf16 autocast, CUDA only
     channels_last: bool = True  # CUDA only
+    cpu_channels_last: bool = False  # channels_last on CPU too (see below)
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "C", "N", "eval_batch_size"):
@@ -180,7 +181,8 @@ def train_many(cells: Sequence[CellLike], seeds: Sequence[int], data: Data, reci
     in_ch, num_classes = data.input_shape[0], data.num_classes
     net = NB201Network(cell_list, recipe.C, recipe.N, num_classes, in_ch, prune=recipe.prune,
                        seeds=[int(s) for s in seeds]).to(dev)
-    mem = torch.channels_last if (cuda and recipe.channels_last) else torch.contiguous_format
+    nhwc = recipe.channels_last if cuda else recipe.cpu_channels_last
+    mem = torch.channels_last if nhwc else torch.contiguous_format
     net = net.to(memory_format=mem)
     opt = torch.optim.SGD(net.parameters(), lr=recipe.lr, momentum=recipe.momentum, nesterov=recipe.nesterov,
                           weight_decay=recipe.weight_decay)

@@ -167,3 +167,25 @@ def test_ray_executor_matches_local(tmp_path):
     for k in local:  # same trainings, same numbers (time aside)
         for m in ("train_loss", "valid_acc", "test_acc"):
             assert local[k][m] == remote[k][m]
+
+
+def test_journal_without_a_newer_recipe_field_resumes(tmp_path):
+    """A journal written before a recipe field existed trained with the field's default: resuming
+    it with the default spelled out works; with another value it is refused."""
+    out = tmp_path / "t.h5"
+    cfg = GenerateConfig(DataSpec("digits"), {"epochs": 1, "C": 2, "N": 1}, seeds=(1,), limit=1)
+    generate(out, cfg, progress=False)
+    jpath = journal_path(out)
+    lines = jpath.read_text().splitlines(keepends=True)
+    head = _parse(lines[0])
+    assert "cpu_channels_last" not in head["identity"]["recipe"]
+    explicit = GenerateConfig(DataSpec("digits"), {"epochs": 1, "C": 2, "N": 1, "cpu_channels_last": False},
+                              seeds=(1,), limit=1)
+    report = generate(out, explicit, progress=False)
+    assert report.trained_now == 1 and len(_units(jpath)) == 2
+    other = GenerateConfig(DataSpec("digits"), {"epochs": 1, "C": 2, "N": 1, "cpu_channels_last": True},
+                           seeds=(1,), limit=1)
+    before = jpath.read_bytes()
+    with pytest.raises(GenerateError, match="different recipe; refusing to mix"):
+        generate(out, other, progress=False)
+    assert jpath.read_bytes() == before

@@ -82,3 +82,14 @@ def test_augmented_training_runs(digits):
     rec = train_cell(Cell.from_index(3), digits, Recipe(epochs=1, batch_size=128, C=4, N=1, augment=True,
                                                         crop_padding=1), seed=1)
     assert np.isfinite(rec.train_loss).all()
+
+
+def test_cpu_channels_last_is_deterministic_and_recorded(digits):
+    fast = Recipe(epochs=2, batch_size=128, C=4, N=1, cpu_channels_last=True)
+    assert fast.to_dict()["cpu_channels_last"] is True and TINY.to_dict()["cpu_channels_last"] is False
+    a = train_cell(Cell.from_index(11), digits, fast, seed=777)
+    b = train_cell(Cell.from_index(11), digits, fast, seed=777)
+    for m in METRICS:
+        if m != "train_time":
+            assert np.array_equal(getattr(a, m), getattr(b, m)), m
+    assert 0 <= a.valid_acc[-1] <= 100
