@@ -55,7 +55,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .space import (EDGES, N_CELLS, N_EDGES, N_NODES, OPS, Cell, CellLike, _canonical, effective_edges,
-                    functional_key, ops_table, to_cell)
+                    ops_table, to_cell)
 
 NONE, SKIP, CONV1, CONV3, POOL = range(5)
 _KERNEL = {CONV1: 1, CONV3: 3}

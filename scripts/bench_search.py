@@ -20,7 +20,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -29,7 +28,7 @@ TARGET_US = 20.0
 
 def naive_random_search(bench, n: int, seed: int = 0) -> float:
     """Seconds for ``n`` queries of the obvious implementation (the baseline)."""
-    from nasbench.space import Cell, N_CELLS, all_cells
+    from nasbench.space import Cell, all_cells
 
     table = {}
     valid = bench.metrics["valid_acc"][:, :, -1]

@@ -3,9 +3,7 @@ Uses the SYNTHETIC table of tests/synthetic.py (invented numbers; mechanics only
 from __future__ import annotations
 
 import dataclasses
-import json
 
-import numpy as np
 import pytest
 
 from nasbench.experiment import (ConfigError, ExperimentConfig, StrategySpec, format_summary, open_results,
