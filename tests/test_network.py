@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from nasbench.network import (NB201Network, build_network, count_all, count_flops, count_module_flops,
-                              count_module_params, count_params, functional_key)
-from nasbench.space import Cell, all_cells, class_table
+                              count_module_params, count_params)
+from nasbench.space import Cell, all_cells, class_table, functional_key
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 NB201_CSV = SHARED / "nasbench201" / "nb201_cifar10.csv"
