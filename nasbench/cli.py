@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 import numpy as np
 
@@ -299,8 +299,15 @@ def cmd_surrogate_fit(args: argparse.Namespace) -> int:
 
 
 # -- parser ----------------------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (the full usage stays behind --help)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="nasbench", description="NAS-Bench-201 tabular and surrogate benchmarks.")
+    p = _Parser(prog="nasbench", description="NAS-Bench-201 tabular and surrogate benchmarks.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 

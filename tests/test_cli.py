@@ -99,6 +99,19 @@ def test_console_script_help():
     assert r.returncode == 2
 
 
+@pytest.mark.parametrize("argv, msg", [
+    (["bogus"], "invalid choice: 'bogus'"),
+    (["query"], "the following arguments are required: table"),
+    (["compare", "--runs", "x"], "invalid int value: 'x'"),
+    (["generate", "--cpu-memory-format", "nhwc"], "invalid choice: 'nhwc' (choose from 'channels_last', 'contiguous')"),
+    (["surrogate", "fit"], "required: --table, --out"),
+])
+def test_usage_errors_are_one_line(argv, msg):
+    r = subprocess.run([sys.executable, "-m", "nasbench.cli", *argv], capture_output=True, text=True)
+    assert r.returncode == 2 and msg in r.stderr and "--help)" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
 def test_compare_plot_and_errors(nb201_h5, tmp_path, capsys):
     out = tmp_path / "cmp"
     code, stdout, err = run(capsys, "compare", "--table", str(nb201_h5), "--out", str(out), "--runs", "2",
