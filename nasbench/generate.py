@@ -176,7 +176,9 @@ class Journal:
             mine = _comparable(header["identity"])
             theirs = _comparable(head.get("identity") or {})
             if theirs != mine:
-                diff = [k for k in mine if theirs.get(k) != mine[k]]
+                names = {"data": "data split", "seeds": "seed list", "rule": "canonical rule",
+                         "order_seed": "order seed"}
+                diff = [names.get(k, k) for k in mine if theirs.get(k) != mine[k]]
                 raise GenerateError(
                     f"{path} was made with a different {', '.join(diff) or 'setup'}; refusing to mix results "
                     f"(use another --out, or the same settings to resume)"
