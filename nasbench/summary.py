@@ -53,7 +53,9 @@ class TableSummary:
         ]
         for m, (lo, hi) in self.ranges.items():
             out.append(f"{m + ' range':<14} {lo:.2f} .. {hi:.2f} (last epoch, seed mean)")
-        out.append(f"seed noise     mean seed std of valid_acc {self.mean_seed_std:.3f} points")
+        out.append(f"seed noise     mean seed std of valid_acc {self.mean_seed_std:.3f} points"
+                   if np.isfinite(self.mean_seed_std)
+                   else "seed noise     n/a: no cell has two runs yet")
         out.append(f"top 1% spread  std of valid_acc over the top 1% of cells {self.top1pct_spread:.3f} points "
                    f"= {self.top1pct_spread / self.mean_seed_std:.2f} x seed noise"
                    if np.isfinite(self.mean_seed_std) and self.mean_seed_std > 0
