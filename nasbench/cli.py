@@ -135,13 +135,14 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if args.preset not in table:
             raise CliError(f"unknown preset {args.preset!r}; allowed: {', '.join(table)}")
         p = table[args.preset]
-        data, recipe, seeds = p.data, dict(p.recipe), p.seeds
+        data, recipe, seeds, groups = p.data, dict(p.recipe), p.seeds, p.seed_groups
         out = Path(args.out) if args.out else data_dirs()[-1] / f"{args.preset}.h5"
     else:
         if not args.dataset or not args.out:
             raise CliError("give --preset NAME, or --dataset and --out")
         data = DataSpec(args.dataset)
         recipe, seeds, out = asdict(Recipe(cpu_channels_last=True)), (777, 888, 999), Path(args.out)
+        groups = None
     if args.cpu_memory_format is not None:
         recipe["cpu_channels_last"] = args.cpu_memory_format == "channels_last"
     for flag, field in (("downscale", "downscale"), ("train_size", "train_size"), ("valid_size", "valid_size"),
@@ -158,13 +159,21 @@ def cmd_generate(args: argparse.Namespace) -> int:
                 raise CliError(f"--{flag.replace('_', '-')} must be a positive integer, got {v}")
             recipe[key] = v
     if args.seeds is not None:
-        seeds = tuple(args.seeds)
+        seeds, groups = tuple(args.seeds), None
+    if args.seed_groups is not None:
+        try:
+            groups = tuple(tuple(int(x) for x in g.split(",")) for g in args.seed_groups)
+        except ValueError:
+            raise CliError(f"--seed-groups takes groups like 777 888,999 (comma-separated seeds), "
+                           f"got {' '.join(args.seed_groups)}") from None
+        if args.seeds is None:
+            seeds = tuple(s for g in groups for s in g)
     for flag in ("jobs", "limit"):
         v = getattr(args, flag)
         if v is not None and v < 1:
             raise CliError(f"--{flag} must be a positive integer, got {v}")
-    cfg = GenerateConfig(data=data, recipe=recipe, seeds=seeds, jobs=args.jobs, executor=args.executor,
-                         address=args.address, limit=args.limit, data_dir=args.data_dir, device=args.device,
+    cfg = GenerateConfig(data=data, recipe=recipe, seeds=seeds, seed_groups=groups, jobs=args.jobs,
+                         executor=args.executor, address=args.address, limit=args.limit, data_dir=args.data_dir, device=args.device,
                          save_every=args.save_every)
     rep = generate(out, cfg, progress=not args.no_progress)
     done = rep.done_before + rep.trained_now
@@ -348,6 +357,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--dataset", help="digits, fashion-mnist, cifar10, cifar100, imagenet16-120 (without --preset)")
     s.add_argument("--data-dir", help="directory holding the dataset files")
     s.add_argument("--seeds", type=int, nargs="+", help="training seeds (default 777 888 999)")
+    s.add_argument("--seed-groups", nargs="+", metavar="SEEDS",
+                   help="passes of seeds, each trained stacked in one network, e.g. 777 888,999 (default: one seed "
+                        "per pass; part of what a table is, like the recipe)")
     s.add_argument("--epochs", type=int, help="training epochs")
     s.add_argument("--channels", type=int, help="C, channels of the first stage")
     s.add_argument("--cells-per-stage", type=int, help="N, cells per stage")

@@ -1,6 +1,6 @@
 """Training speed: the generator's trainer vs a plain loop (CPU); images/s against the GPU roofline (CUDA).
 
-    python scripts/bench_train.py [--K 3 6] [--size 7] [--epochs 12] [--threads 1]
+    python scripts/bench_train.py [--K 3 6] [--size 7] [--epochs 12] [--threads 1] [--rounds 3]
     python scripts/bench_train.py --gpu-only [--gpu-cells 6111 ...] [--gpu-epochs 3] [--gpu-K 1 3]
     python scripts/bench_train.py --gpu-path-on-cpu      # runs the GPU report's code on CPU, tiny sizes
 
@@ -33,6 +33,7 @@ import argparse
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -135,35 +136,87 @@ def plain_loop_training(cell: Cell, data: Data, recipe: Recipe, seed: int) -> fl
 
 
 def cpu_report(args: argparse.Namespace) -> None:
+    """Per round, every method trains every cell once (interleaved, so a slower or faster spell of
+    the machine hits all methods alike); ratios are taken within a round, then the median over
+    rounds is printed with the range."""
     data = _data(args.size)
     recipe = Recipe(epochs=args.epochs, C=8, N=1)
     cells = [Cell.from_index(i) for i in args.cells]
     print(f"{data.name} {data.input_shape} train={data.split_sizes['train']} valid={data.split_sizes['valid']} "
-          f"test={data.split_sizes['test']} epochs={args.epochs} threads={args.threads} cells={args.cells}")
-    t = time.perf_counter()
-    plain_acc = [plain_loop_training(c, data, recipe, 777) for c in cells]
-    plain = (time.perf_counter() - t) / len(cells)
-    print(f"plain loop (NAS-Bench-201-style module, DataLoader): {plain:.2f} s/training, "
-          f"{3600 / plain / args.threads:.0f} trainings per core-hour (valid acc {np.round(plain_acc, 1).tolist()})")
+          f"test={data.split_sizes['test']} epochs={args.epochs} threads={args.threads} cells={args.cells} "
+          f"rounds={args.rounds}")
     prep = prepare_data(data, recipe)
-    loops = {}
-    for fmt in ("contiguous", "channels_last"):
-        r = replace(recipe, cpu_channels_last=fmt == "channels_last")
-        t = time.perf_counter()
-        ours_acc = [float(train_cell(c, data, r, 777, prepared=prep).valid_acc[-1]) for c in cells]
-        loops[fmt] = loop = (time.perf_counter() - t) / len(cells)
-        used = "nb201-fashion-mnist, new tables" if fmt == "channels_last" else "nb201-digits"
-        print(f"generator (train_cell, one model at a time, {fmt}; {used}): {loop:.2f} s/training, "
-              f"{3600 / loop / args.threads:.0f} trainings per core-hour, {plain / loop:.2f}x the plain loop "
-              f"(valid acc {np.round(ours_acc, 1).tolist()})")
-    fast = replace(recipe, cpu_channels_last=True)
+    contiguous, fast = recipe, replace(recipe, cpu_channels_last=True)
+    methods: dict[str, Callable[[Cell], float]] = {
+        "plain": lambda c: plain_loop_training(c, data, recipe, 777),
+        "contiguous": lambda c: float(train_cell(c, data, contiguous, 777, prepared=prep).valid_acc[-1]),
+        "channels_last": lambda c: float(train_cell(c, data, fast, 777, prepared=prep).valid_acc[-1]),
+    }
     for K in args.K:
+        methods[f"K={K}"] = lambda c, K=K: float(
+            train_many([c] * K, list(range(777, 777 + K)), data, fast, prepared=prep)[0].valid_acc[-1])
+    per_training = {m: [] for m in methods}  # seconds per training, one entry per round
+    acc = {m: [] for m in methods}
+    for fn in methods.values():  # warm-up: first-call costs (allocator, oneDNN primitives) are not training speed
+        fn(cells[0])
+    for _ in range(args.rounds):
+        for name, fn in methods.items():
+            t = time.perf_counter()
+            acc[name] = [fn(c) for c in cells]
+            k = int(name[2:]) if name.startswith("K=") else 1
+            per_training[name].append((time.perf_counter() - t) / (len(cells) * k))
+
+    def ratio(base: str, name: str) -> str:
+        r = np.array(per_training[base]) / np.array(per_training[name])
+        return f"{np.median(r):.2f}x ({r.min():.2f}-{r.max():.2f})"
+
+    def line(name: str) -> str:
+        sec = float(np.median(per_training[name]))
+        return f"{sec:.2f} s/training, {3600 / sec / args.threads:.0f} trainings per core-hour"
+
+    print(f"plain loop (NAS-Bench-201-style module, DataLoader): {line('plain')} "
+          f"(valid acc {np.round(acc['plain'], 1).tolist()})")
+    for fmt, used in (("contiguous", "nb201-digits"), ("channels_last", "nb201-fashion-mnist, new tables")):
+        print(f"generator (train_cell, one model at a time, {fmt}; {used}): {line(fmt)}, "
+              f"{ratio('plain', fmt)} the plain loop (valid acc {np.round(acc[fmt], 1).tolist()})")
+    for K in args.K:
+        print(f"stacked K={K} (seeds of one cell, channels_last): {line(f'K={K}')}, "
+              f"{ratio('channels_last', f'K={K}')} train_cell, {ratio('plain', f'K={K}')} the plain loop")
+    cpu_ceiling(args.size)
+
+
+def _median_s(fn, repeats: int = 15) -> float:
+    for _ in range(3):
+        fn()
+    ts = []
+    for _ in range(repeats):
         t = time.perf_counter()
-        for c in cells:
-            train_many([c] * K, list(range(777, 777 + K)), data, fast, prepared=prep)
-        per = (time.perf_counter() - t) / (len(cells) * K)
-        print(f"stacked K={K} (seeds of one cell, channels_last): {per:.2f} s/training, "
-              f"{loops['channels_last'] / per:.2f}x train_cell, {plain / per:.2f}x the plain loop")
+        fn()
+        ts.append(time.perf_counter() - t)
+    return float(np.median(ts))
+
+
+def cpu_ceiling(size: int) -> None:
+    """The ceiling on this core: a large float32 matmul, against the 3x3 convolution of the tables
+    (8 channels, size x size maps) forward and backward, in both memory formats."""
+    n = 1024
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    peak = 2 * n ** 3 / _median_s(lambda: a @ b, 10)
+    print(f"ceiling: float32 matmul {peak / 1e9:.0f} GFLOP/s on {torch.get_num_threads()} thread(s); "
+          f"3x3 conv, 8 channels, {size}x{size} maps:")
+    for fmt, name in ((torch.contiguous_format, "contiguous"), (torch.channels_last, "channels_last")):
+        for batch in (256, 2048):
+            x = torch.randn(batch, 8, size, size).contiguous(memory_format=fmt)
+            conv = torch.nn.Conv2d(8, 8, 3, padding=1, bias=False).to(memory_format=fmt)
+            flops = 2 * batch * size * size * 8 * 8 * 9
+            with torch.no_grad():
+                fwd = flops / _median_s(lambda: conv(x))
+            x.requires_grad_(True)
+            y = conv(x)
+            g = torch.randn_like(y)
+            bwd = 2 * flops / _median_s(lambda: torch.autograd.grad(y, (x, conv.weight), g, retain_graph=True))
+            print(f"  {name:<14} batch {batch:>5}: forward {fwd / 1e9:5.1f} GFLOP/s "
+                  f"({100 * fwd / peak:.0f} % of matmul), backward {bwd / 1e9:5.1f} GFLOP/s ({100 * bwd / peak:.0f} %)")
 
 
 # -- GPU report ----------------------------------------------------------------------------------
@@ -343,6 +396,7 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=7, choices=[7, 14, 28])
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=3, help="CPU: interleaved rounds (ratios: median and range)")
     ap.add_argument("--cells", type=int, nargs="+", default=[11, 0, 284])
     ap.add_argument("--gpu-only", action="store_true", help="skip the CPU comparison")
     ap.add_argument("--gpu-cells", nargs="+", help="cells (indices or arch strings) for the GPU report")

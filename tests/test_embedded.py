@@ -22,7 +22,7 @@ def test_retraining_reproduces_embedded_table(name):
 
     from nasbench.datasets import DatasetMissing, load_dataset
     from nasbench.generate import recipe_from_dict
-    from nasbench.train import train_cell
+    from nasbench.train import train_many
 
     bench = _table(name)
     assert bench.meta.recipe and bench.meta.extra.get("data"), "a generated table records its recipe and data"
@@ -36,15 +36,22 @@ def test_retraining_reproduces_embedded_table(name):
     assert data.split_sizes == bench.meta.split_sizes
     recipe = recipe_from_dict(bench.meta.recipe)
     torch.set_num_threads(1)  # the generator's workers train with one thread
-    slot = 0
-    rows = np.nonzero(bench.run_seed[:, slot] == bench.seeds[slot])[0]
+    groups = bench.meta.extra.get("seed_groups") or [[int(s)] for s in bench.seeds]
+    slot_of = {int(s): k for k, s in enumerate(bench.seeds)}
     rng = np.random.default_rng(0)
-    for row in rng.choice(rows, size=min(2, len(rows)), replace=False):
-        cell = int(bench.row_arch[row])
-        rec = train_cell(cell, data, recipe, int(bench.seeds[slot]))
-        for metric in ("valid_acc", "test_acc", "train_loss"):
-            stored = bench.metrics[metric][row, slot]
-            assert getattr(rec, metric).tolist() == stored.tolist(), (cell, metric)
+    checked = 0
+    for group in groups:  # each pass of seeds, retrained as it was trained: one model, or the stack
+        slots = [slot_of[s] for s in group]
+        rows = np.nonzero((bench.run_seed[:, slots] == np.array(group)).all(axis=1))[0]
+        for row in rng.choice(rows, size=min(1 if checked else 2, len(rows)), replace=False):
+            cell = int(bench.row_arch[row])
+            recs = train_many([cell] * len(group), group, data, recipe)
+            for rec, slot in zip(recs, slots):
+                for metric in ("valid_acc", "test_acc", "train_loss"):
+                    stored = bench.metrics[metric][row, slot]
+                    assert getattr(rec, metric).tolist() == stored.tolist(), (cell, group, metric)
+            checked += 1
+    assert checked
 
 
 @pytest.mark.parametrize("name", ["nb201-digits", "nb201-fashion-mnist"])

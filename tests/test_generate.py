@@ -189,3 +189,76 @@ def test_journal_without_a_newer_recipe_field_resumes(tmp_path):
     with pytest.raises(GenerateError, match="different recipe; refusing to mix"):
         generate(out, other, progress=False)
     assert jpath.read_bytes() == before
+
+
+
+def test_journal_without_seed_groups_resumes_one_seed_per_pass(tmp_path):
+    from nasbench.generate import _line
+
+    out = tmp_path / "t.h5"
+    plain = GenerateConfig(DataSpec("digits"), {"epochs": 1, "C": 2, "N": 1}, seeds=(1, 2), limit=1)
+    generate(out, plain, progress=False)
+    jpath = journal_path(out)
+    lines = jpath.read_text().splitlines(keepends=True)
+    head = _parse(lines[0])
+    del head["identity"]["seed_groups"]  # as written before seed groups existed
+    jpath.write_text(_line(head) + "".join(lines[1:]))
+    assert generate(out, plain, progress=False).trained_now == 1
+    stacked = GenerateConfig(DataSpec("digits"), {"epochs": 1, "C": 2, "N": 1}, seeds=(1, 2), seed_groups=((1, 2),),
+                             limit=1)
+    with pytest.raises(GenerateError, match="different stacking of seeds"):
+        generate(out, stacked, progress=False)
+
+
+def test_stacked_seed_groups_reproduce_and_resume_whole(tmp_path):
+    """A group of seeds trains as one stacked network: its rows are reproduced exactly by
+    retraining the same stack; a group left half-written by a kill is trained again whole,
+    without doubling the half that was recorded."""
+    import torch
+
+    from nasbench.datasets import load_dataset
+    from nasbench.train import Recipe, train_many
+
+    out = tmp_path / "g.h5"
+    recipe = {"epochs": 2, "C": 2, "N": 1}
+    cfg = GenerateConfig(DataSpec("digits"), recipe, seeds=(1, 2, 3), seed_groups=((1, 2), (3,)), limit=4)
+    report = generate(out, cfg, progress=False)
+    jpath = journal_path(out)
+    units = _units(jpath)
+    assert report.trained_now == 4 and report.total == 3 * 5260
+    assert [u["seed"] for u in units] == [1, 2, 1, 2] and all(u["stack"] == [1, 2] for u in units)
+    assert _parse(jpath.read_text().splitlines(keepends=True)[0])["identity"]["seed_groups"] == [[1, 2], [3]]
+    torch.set_num_threads(1)
+    data = load_dataset("digits")
+    recs = train_many([units[0]["cell"]] * 2, [1, 2], data, Recipe(**recipe))
+    for rec, unit in zip(recs, units[:2]):
+        for m in ("train_loss", "valid_acc", "test_acc"):
+            assert getattr(rec, m).tolist() == unit["run"][m], m
+    bench = nasbench.load(out)
+    assert bench.meta.extra["seed_groups"] == [[1, 2], [3]]
+    row = bench.arch_row[units[0]["cell"]]
+    assert bench.metrics["valid_acc"][row, 1].tolist() == units[1]["run"]["valid_acc"]
+
+    # a kill between the two lines of the last group: drop its second line
+    lines = jpath.read_text().splitlines(keepends=True)
+    jpath.write_text("".join(lines[:-1]))
+    report = generate(out, cfg, progress=False)
+    again = _units(jpath)
+    keys = [(u["cell"], u["seed"]) for u in again]
+    assert len(keys) == len(set(keys)), "a unit was doubled"
+    assert again[:3] == units[:3] and report.trained_now >= 1
+    lost = next(u for u in again if (u["cell"], u["seed"]) == (units[3]["cell"], units[3]["seed"]))
+    for m in ("train_loss", "valid_acc", "valid_loss", "test_acc", "test_loss"):  # times differ, of course
+        assert lost["run"][m] == units[3]["run"][m], f"the regrown half of the group differs in {m}"
+
+
+def test_bad_seed_groups(tmp_path):
+    for groups in (((1,), (1, 2)), ((1,),), ((1, 2), ())):
+        with pytest.raises(GenerateError, match="must split the seeds"):
+            generate(tmp_path / "x.h5", GenerateConfig(DataSpec("digits"), {"epochs": 1}, seeds=(1, 2),
+                                                       seed_groups=groups), progress=False)
+    r = subprocess.run(_cli("--dataset", "digits", "--out", str(tmp_path / "y.h5"), "--seed-groups", "1", "2,x"),
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "--seed-groups takes groups like 777 888,999" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "y.h5").exists()

@@ -16,8 +16,8 @@ def _run(*args: str) -> str:
 
 
 def test_bench_train_cpu_report():
-    out = _run("--epochs", "1", "--cells", "0", "--K", "2")
-    assert "plain loop" in out and "x the plain loop" in out
+    out = _run("--epochs", "1", "--cells", "0", "--K", "2", "--rounds", "2")
+    assert "plain loop" in out and ") the plain loop" in out
     assert "contiguous; nb201-digits" in out and "channels_last; nb201-fashion-mnist" in out
     assert "stacked K=2" in out
 
