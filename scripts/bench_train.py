@@ -392,7 +392,7 @@ def gpu_report(device: str, cells: list[tuple[str, Cell]], epochs: int, Ks: list
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--K", type=int, nargs="+", default=[3])
+    ap.add_argument("--K", type=int, nargs="+", default=[2, 3])
     ap.add_argument("--size", type=int, default=7, choices=[7, 14, 28])
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--threads", type=int, default=1)
