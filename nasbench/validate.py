@@ -15,8 +15,9 @@ the lower cell index). Or ``cells``: explicit arch strings or indices.
 tables record none, so then ``dataset`` / ``data_dir`` must be given), or overrides (epochs,
 seeds, C, N, batch size, dataset, data directory, sizes). Seeds default to three fresh seeds not
 in the table (1, 2, 3 unless taken), so that the measurement is independent of the table's own
-runs; ``seeds="table"`` retrains the table's seeds, which on CPU with the recorded recipe
-reproduces the table bit for bit (a reproducibility check, not a noise check).
+runs; ``seeds="table"`` retrains the table's seeds, in the table's seed groups (seeds the
+generator stacked are stacked again), which on CPU with the recorded recipe reproduces the
+table bit for bit (a reproducibility check, not a noise check).
 
 **The statistics** (columns of :attr:`ValidationReport.frame`):
 
@@ -661,6 +662,9 @@ def validate(cfg: ValidateConfig, bench: Any = None,
     cuda = device.startswith("cuda")
     stack = cfg.stack_seeds if cfg.stack_seeds is not None else cuda
     groups = [tuple(seeds)] if stack else [(s,) for s in seeds]
+    table_groups = getattr(getattr(bench, "meta", None), "extra", {}).get("seed_groups")
+    if cfg.seeds == "table" and cfg.stack_seeds is None and not cuda and table_groups:
+        groups = [tuple(int(s) for s in g) for g in table_groups]  # stacked as generated: bit-identical
     out = Path(cfg.out)
     units, finished = [], []
     for c in cells:
