@@ -9,9 +9,9 @@ The default groups are one seed each. Every finished training (one cell, one see
 as one line to a journal beside the table (``<out>.journal.jsonl``; a group's lines in one write)
 and flushed to disk before the next is accepted, so a kill at any moment (``kill -9`` included)
 loses at most the trainings in flight; a truncated last line is dropped on resume, and a group
-left incomplete is trained again whole (first copy wins: nothing is doubled). The HDF5 table is rebuilt from the journal
-atomically every ``save_every`` seconds and at the end, so the table on disk is always complete
-for the cells it covers. The journal's first line records the dataset, split and recipe; a
+left incomplete is trained again whole (first copy wins: nothing is doubled). The HDF5 table is
+rebuilt from the journal atomically every ``save_every`` seconds and at the end, so the table on
+disk is always complete for the cells it covers. The journal's first line records the dataset, split and recipe; a
 run with another recipe refuses to mix with it.
 """
 from __future__ import annotations
@@ -391,7 +391,8 @@ def build_table(journal: Journal, name: str = "") -> TabularBenchmark:
         source=f"trained by nasbench generate ({len(cells)} of {int(cls.max()) + 1} {ident['rule']} classes)",
         notes=(f"one cell trained per '{ident['rule']}' class (cells of a class share its row: they build the same "
                "network); networks built from the effective edges only; params/flops: NAS-Bench-201 counting "
-               "(unpruned) of the trained cell; latency: batch-1 CPU inference of the trained network, ms"),
+               "(unpruned) of the trained cell; latency: batch-1 CPU inference of the trained network, ms; time: "
+               "cumulative training seconds, a stacked group's split evenly between its seeds"),
         extra={"data": ident["data"], "data_provenance": head.get("data_provenance", {}),
                "canonical_rule": ident["rule"], "order_seed": ident["order_seed"],
                "seed_groups": _comparable(ident)["seed_groups"],
