@@ -294,7 +294,8 @@ def train_unit(cell: int, seeds: Sequence[int]) -> list[dict[str, Any]]:
     for seed, record in zip(seeds, records):
         net = build_network(cell, rec.C, rec.N, ds.num_classes, in_ch, prune=rec.prune, seed=seed)
         unit = {"cell": int(cell), "seed": seed, "run": {m: getattr(record, m).tolist() for m in METRICS},
-                "params": record.params / 1e6, "flops": flops, "latency_cpu_ms": measure_latency_ms(net, ds.input_shape)}
+                "params": record.params / 1e6, "flops": flops,
+                "latency_cpu_ms": measure_latency_ms(net, ds.input_shape)}
         if len(seeds) > 1:
             unit["stack"] = seeds
         units.append(unit)
