@@ -173,8 +173,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if v is not None and v < 1:
             raise CliError(f"--{flag} must be a positive integer, got {v}")
     cfg = GenerateConfig(data=data, recipe=recipe, seeds=seeds, seed_groups=groups, jobs=args.jobs,
-                         executor=args.executor, address=args.address, limit=args.limit, data_dir=args.data_dir, device=args.device,
-                         save_every=args.save_every)
+                         executor=args.executor, address=args.address, limit=args.limit, data_dir=args.data_dir,
+                         device=args.device, save_every=args.save_every)
     rep = generate(out, cfg, progress=not args.no_progress)
     done = rep.done_before + rep.trained_now
     print(f"{out}: {done:,} of {rep.total:,} trainings done ({rep.trained_now:,} now, {rep.seconds:.0f} s)")

@@ -11,8 +11,8 @@ and flushed to disk before the next is accepted, so a kill at any moment (``kill
 loses at most the trainings in flight; a truncated last line is dropped on resume, and a group
 left incomplete is trained again whole (first copy wins: nothing is doubled). The HDF5 table is
 rebuilt from the journal atomically every ``save_every`` seconds and at the end, so the table on
-disk is always complete for the cells it covers. The journal's first line records the dataset, split and recipe; a
-run with another recipe refuses to mix with it.
+disk is always complete for the cells it covers. The journal's first line records the dataset,
+split, recipe and seed groups; a run with other settings refuses to mix with it.
 """
 from __future__ import annotations
 

@@ -185,23 +185,12 @@ def cpu_report(args: argparse.Namespace) -> None:
     cpu_ceiling(args.size)
 
 
-def _median_s(fn, repeats: int = 15) -> float:
-    for _ in range(3):
-        fn()
-    ts = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t)
-    return float(np.median(ts))
-
-
 def cpu_ceiling(size: int) -> None:
     """The ceiling on this core: a large float32 matmul, against the 3x3 convolution of the tables
     (8 channels, size x size maps) forward and backward, in both memory formats."""
     n = 1024
     a, b = torch.randn(n, n), torch.randn(n, n)
-    peak = 2 * n ** 3 / _median_s(lambda: a @ b, 10)
+    peak = 2 * n ** 3 / _timed(lambda: a @ b, "cpu", 10)
     print(f"ceiling: float32 matmul {peak / 1e9:.0f} GFLOP/s on {torch.get_num_threads()} thread(s); "
           f"3x3 conv, 8 channels, {size}x{size} maps:")
     for fmt, name in ((torch.contiguous_format, "contiguous"), (torch.channels_last, "channels_last")):
@@ -210,11 +199,11 @@ def cpu_ceiling(size: int) -> None:
             conv = torch.nn.Conv2d(8, 8, 3, padding=1, bias=False).to(memory_format=fmt)
             flops = 2 * batch * size * size * 8 * 8 * 9
             with torch.no_grad():
-                fwd = flops / _median_s(lambda: conv(x))
+                fwd = flops / _timed(lambda: conv(x), "cpu", 15)
             x.requires_grad_(True)
             y = conv(x)
             g = torch.randn_like(y)
-            bwd = 2 * flops / _median_s(lambda: torch.autograd.grad(y, (x, conv.weight), g, retain_graph=True))
+            bwd = 2 * flops / _timed(lambda: torch.autograd.grad(y, (x, conv.weight), g, retain_graph=True), "cpu", 15)
             print(f"  {name:<14} batch {batch:>5}: forward {fwd / 1e9:5.1f} GFLOP/s "
                   f"({100 * fwd / peak:.0f} % of matmul), backward {bwd / 1e9:5.1f} GFLOP/s ({100 * bwd / peak:.0f} %)")
 
