@@ -71,7 +71,7 @@ class GenerateConfig:
     seed_groups: tuple[tuple[int, ...], ...] | None = None  # None: one group per seed
 
     def groups(self) -> list[list[int]]:
-        return [list(g) for g in self.seed_groups] if self.seed_groups else [[int(s)] for s in self.seeds]
+        return seed_groups_or_default(self.seed_groups, self.seeds)
 
     def identity(self) -> dict[str, Any]:
         return {"data": asdict(self.data), "recipe": self.recipe, "seeds": list(self.seeds), "rule": self.rule,
@@ -86,6 +86,12 @@ class Preset:
     recipe: dict[str, Any]
     seeds: tuple[int, ...] = (777, 888, 999)
     seed_groups: tuple[tuple[int, ...], ...] | None = None
+
+
+def seed_groups_or_default(groups: Any, seeds: Any) -> list[list[int]]:
+    """The passes of seeds as lists; without recorded groups, each seed trained alone (as
+    tables and journals made before seed groups existed were)."""
+    return [[int(s) for s in g] for g in groups] if groups else [[int(s)] for s in seeds]
 
 
 def _tiny_recipe(**changes: Any) -> dict[str, Any]:
@@ -122,8 +128,7 @@ def _comparable(identity: dict[str, Any]) -> dict[str, Any]:
     field existed trained with its default, which keeps the old behaviour): recipe fields, and
     seed groups (one per seed)."""
     out = dict(identity)
-    if "seed_groups" not in out:
-        out["seed_groups"] = [[int(s)] for s in out.get("seeds", [])]
+    out["seed_groups"] = seed_groups_or_default(out.get("seed_groups"), out.get("seeds", []))
     try:
         out["recipe"] = asdict(recipe_from_dict(identity.get("recipe") or {}))
     except (TypeError, ValueError, GenerateError):

@@ -21,7 +21,7 @@ def test_retraining_reproduces_embedded_table(name):
     import torch
 
     from nasbench.datasets import DatasetMissing, load_dataset
-    from nasbench.generate import recipe_from_dict
+    from nasbench.generate import recipe_from_dict, seed_groups_or_default
     from nasbench.train import train_many
 
     bench = _table(name)
@@ -36,7 +36,7 @@ def test_retraining_reproduces_embedded_table(name):
     assert data.split_sizes == bench.meta.split_sizes
     recipe = recipe_from_dict(bench.meta.recipe)
     torch.set_num_threads(1)  # the generator's workers train with one thread
-    groups = bench.meta.extra.get("seed_groups") or [[int(s)] for s in bench.seeds]
+    groups = seed_groups_or_default(bench.meta.extra.get("seed_groups"), bench.seeds)
     slot_of = {int(s): k for k, s in enumerate(bench.seeds)}
     rng = np.random.default_rng(0)
     checked = 0
