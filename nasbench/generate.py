@@ -29,6 +29,7 @@ import numpy as np
 from .benchmark import TableMeta, TabularBenchmark
 from .space import N_CELLS, class_table
 from .table import code_version, write_table
+from .executors import pool_map, ray_map
 
 JOURNAL_SUFFIX = ".journal.jsonl"
 EXECUTORS = ("local", "ray")
@@ -240,19 +241,7 @@ def work_order(rule: str, order_seed: int) -> np.ndarray:
 _WORKER: dict[str, Any] = {}
 
 
-def _die_with_parent() -> None:
-    """Linux: a worker gets SIGKILL when the generator dies, so no orphan trains on."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        pass
-
-
 def _init_worker(data: DataSpec, recipe: dict[str, Any], data_dir: str | None, device: str, threads: int) -> None:
-    _die_with_parent()
     import torch
 
     from .datasets import load_dataset
@@ -310,54 +299,19 @@ def train_unit(cell: int, seeds: Sequence[int]) -> list[dict[str, Any]]:
 Task = tuple[int, tuple[int, ...]]  # (cell index, a group of seeds trained stacked)
 
 
-def _local_results(cfg: GenerateConfig, todo: Sequence[Task]) -> Iterator[list[dict[str, Any]]]:
-    if cfg.jobs == 1:
-        _init_worker(cfg.data, cfg.recipe, cfg.data_dir, cfg.device, threads=1)
-        for cell, seeds in todo:
-            yield train_unit(cell, seeds)
-        return
-    import multiprocessing as mp
-
-    ctx = mp.get_context("spawn")
-    with ctx.Pool(cfg.jobs, initializer=_init_worker,
-                  initargs=(cfg.data, cfg.recipe, cfg.data_dir, cfg.device, 1)) as pool:
-        yield from pool.imap_unordered(_unit_star, todo, chunksize=1)
+def _results(cfg: GenerateConfig, todo: Sequence[Task]) -> Iterator[list[dict[str, Any]]]:
+    init_args = (cfg.data, cfg.recipe, cfg.data_dir, cfg.device, 1)
+    if cfg.executor == "ray":
+        return ray_map(_unit_star, todo, cfg.jobs, _init_worker, init_args, cfg.address,
+                       gpu=cfg.device.startswith("cuda"), error=GenerateError)
+    if cfg.jobs > 1:
+        return pool_map(_unit_star, todo, cfg.jobs, _init_worker, init_args)
+    _init_worker(*init_args)
+    return map(_unit_star, todo)
 
 
 def _unit_star(task: Task) -> list[dict[str, Any]]:
     return train_unit(*task)
-
-
-def _ray_results(cfg: GenerateConfig, todo: Sequence[Task]) -> Iterator[list[dict[str, Any]]]:
-    try:
-        import ray
-    except ImportError:
-        raise GenerateError("--executor ray needs Ray: pip install 'nasbench[ray]'") from None
-    if not ray.is_initialized():
-        ray.init(address=cfg.address, include_dashboard=False, log_to_driver=False)
-
-    @ray.remote(num_cpus=1, num_gpus=1 if cfg.device.startswith("cuda") else 0)
-    class Worker:
-        def __init__(self) -> None:
-            _init_worker(cfg.data, cfg.recipe, cfg.data_dir, cfg.device, 1)
-
-        def run(self, cell: int, seeds: Sequence[int]) -> list[dict[str, Any]]:
-            return train_unit(cell, seeds)
-
-    workers = [Worker.remote() for _ in range(max(1, cfg.jobs))]
-    pending: dict[Any, int] = {}
-    it = iter(todo)
-    for wi, w in enumerate(workers):
-        task = next(it, None)
-        if task is not None:
-            pending[w.run.remote(*task)] = wi
-    while pending:
-        done, _ = ray.wait(list(pending), num_returns=1)
-        wi = pending.pop(done[0])
-        yield ray.get(done[0])
-        task = next(it, None)
-        if task is not None:
-            pending[workers[wi].run.remote(*task)] = wi
 
 
 # -- building the table ---------------------------------------------------------------------------
@@ -479,10 +433,9 @@ def generate(out: str | os.PathLike, cfg: GenerateConfig, progress: bool = True,
         from tqdm import tqdm
 
         bar = tqdm(total=total, initial=done_before, unit="training", desc=out.stem, smoothing=0.05)
-    results = (_ray_results if cfg.executor == "ray" else _local_results)(cfg, todo)
     trained = 0
     try:
-        for units in results:
+        for units in _results(cfg, todo):
             new = journal.append_many(units)
             trained += new
             if bar is not None:

@@ -62,6 +62,8 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
+from .executors import pool_map, ray_map
+
 EXECUTORS = ("local", "ray")
 DEVICES = ("auto", "cpu", "cuda")
 TRAIN_METRICS = ("train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "test_loss")
@@ -171,15 +173,12 @@ def train_checkpointed(cell: Any, seeds: Sequence[int], data: Any, recipe: Any, 
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(data: dict[str, Any], recipe: dict[str, Any], data_dir: str | None, device: str, threads: int,
-                 die_with_parent: bool = True) -> None:
+def _init_worker(data: dict[str, Any], recipe: dict[str, Any], data_dir: str | None, device: str, threads: int) -> None:
     import torch
 
-    from .generate import _die_with_parent, recipe_from_dict
+    from .generate import recipe_from_dict
     from .train import prepare_data
 
-    if die_with_parent:
-        _die_with_parent()
     if threads:
         torch.set_num_threads(threads)
     ds = _load_data(data, data_dir)
@@ -218,52 +217,19 @@ def _write_json(path: Path, obj: Any) -> None:
     os.replace(tmp, path)
 
 
-def _local(units: Sequence[_Unit], init: tuple, jobs: int) -> Iterator[dict[str, Any]]:
-    if jobs == 1 or len(units) <= 1:
-        _init_worker(*init[:4], threads=init[4], die_with_parent=False)
+def _results(units: Sequence[_Unit], init: tuple, jobs: int, executor: str, address: str | None,
+             cuda: bool) -> Iterator[dict[str, Any]]:
+    if executor == "ray" and units:
+        yield from ray_map(_run_unit, units, min(jobs, len(units)), _init_worker, init, address, gpu=cuda,
+                           error=ValidateError)
+    elif jobs > 1 and len(units) > 1:
+        yield from pool_map(_run_unit, units, min(jobs, len(units)), _init_worker, init)
+    else:
+        _init_worker(*init)
         try:
-            for u in units:
-                yield _run_unit(u)
+            yield from map(_run_unit, units)
         finally:
             _WORKER.clear()
-        return
-    import multiprocessing as mp
-
-    ctx = mp.get_context("spawn")
-    with ctx.Pool(min(jobs, len(units)), initializer=_init_worker, initargs=init) as pool:
-        yield from pool.imap_unordered(_run_unit, units, chunksize=1)
-
-
-def _ray(units: Sequence[_Unit], init: tuple, jobs: int, address: str | None, cuda: bool) -> Iterator[dict[str, Any]]:
-    try:
-        import ray
-    except ImportError:
-        raise ValidateError("--executor ray needs Ray: pip install 'ray[default]'") from None
-    if not ray.is_initialized():
-        ray.init(address=address, include_dashboard=False, log_to_driver=False)
-
-    @ray.remote(num_cpus=1, num_gpus=1 if cuda else 0)
-    class Worker:
-        def __init__(self) -> None:
-            _init_worker(*init[:4], threads=init[4], die_with_parent=False)
-
-        def run(self, u: _Unit) -> dict[str, Any]:
-            return _run_unit(u)
-
-    workers = [Worker.remote() for _ in range(max(1, min(jobs, len(units))))]
-    pending: dict[Any, int] = {}
-    it = iter(units)
-    for wi, w in enumerate(workers):
-        u = next(it, None)
-        if u is not None:
-            pending[w.run.remote(u)] = wi
-    while pending:
-        done, _ = ray.wait(list(pending), num_returns=1)
-        wi = pending.pop(done[0])
-        yield ray.get(done[0])
-        u = next(it, None)
-        if u is not None:
-            pending[workers[wi].run.remote(u)] = wi
 
 
 # -- inputs: results, benchmark, cells, recipe, data ---------------------------------------------
@@ -684,8 +650,7 @@ def validate(cfg: ValidateConfig, bench: Any = None,
 
         bar = tqdm(total=len(units), desc="validate", unit="training")
     try:
-        results = _ray(units, init, cfg.jobs, cfg.address, cuda) if cfg.executor == "ray" and units else \
-            _local(units, init, cfg.jobs)
+        results = _results(units, init, cfg.jobs, cfg.executor, cfg.address, cuda)
         for body in results:
             bodies.append(body)
             if bar is not None:

@@ -1,0 +1,69 @@
+"""Independent tasks run in worker processes, each worker set up once by an initialiser and the
+results yielded as they finish: a local spawn pool (``--jobs``) or Ray actors (``--executor ray``)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Iterator
+
+
+def die_with_parent() -> None:
+    """Linux: this process gets SIGKILL when its parent dies, so no orphan worker trains on."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+
+
+def _pool_init(init: Callable[..., None], init_args: tuple) -> None:
+    die_with_parent()
+    init(*init_args)
+
+
+def pool_map(fn: Callable[[Any], Any], tasks: Iterable[Any], jobs: int, init: Callable[..., None],
+             init_args: tuple = ()) -> Iterator[Any]:
+    """``fn(task)`` for each task in ``jobs`` spawned processes (each ran ``init(*init_args)``
+    first and dies with this one), in the order they finish."""
+    import multiprocessing as mp
+
+    with mp.get_context("spawn").Pool(jobs, initializer=_pool_init, initargs=(init, init_args)) as pool:
+        yield from pool.imap_unordered(fn, tasks, chunksize=1)
+
+
+def ray_map(fn: Callable[[Any], Any], tasks: Iterable[Any], workers: int, init: Callable[..., None],
+            init_args: tuple = (), address: str | None = None, gpu: bool = False,
+            error: type[Exception] = RuntimeError) -> Iterator[Any]:
+    """The same on ``workers`` Ray actors (one CPU each, and one GPU each when ``gpu``) of the
+    cluster at ``address`` (a local instance when None), each fed its next task as it finishes
+    one. Without Ray installed, raises ``error`` with how to get it."""
+    try:
+        import ray
+    except ImportError:
+        raise error("--executor ray needs Ray: pip install 'nasbench[ray]'") from None
+    if not ray.is_initialized():
+        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+
+    @ray.remote(num_cpus=1, num_gpus=1 if gpu else 0)
+    class Worker:
+        def __init__(self) -> None:
+            init(*init_args)
+
+        def run(self, task: Any) -> Any:
+            return fn(task)
+
+    actors = [Worker.remote() for _ in range(max(1, workers))]
+    pending: dict[Any, Any] = {}
+    it = iter(tasks)
+    for actor in actors:
+        task = next(it, None)
+        if task is not None:
+            pending[actor.run.remote(task)] = actor
+    while pending:
+        done, _ = ray.wait(list(pending), num_returns=1)
+        actor = pending.pop(done[0])
+        yield ray.get(done[0])
+        task = next(it, None)
+        if task is not None:
+            pending[actor.run.remote(task)] = actor
