@@ -43,6 +43,19 @@ def test_multiobjective_deterministic(bench, name):
     assert a == b and "obj_params" in a
 
 
+def test_objective_errors_name_what_the_table_has(bench):
+    from nasbench.strategies.protocol import objective_values
+
+    vals = objective_values(bench, ("params", "flops"))
+    assert np.isfinite(vals[bench.covered]).all()
+    with pytest.raises(ProtocolError, match=r"objective 'size' unknown; valid: params, flops, latency:<device> "
+                                            r"\(devices: none\)"):
+        objective_values(bench, ("size",))
+    with pytest.raises(ProtocolError, match=r"objective 'latency:tpu': the table records no such values; "
+                                            r"it has: params, flops$"):
+        objective_values(bench, ("latency:tpu",))
+
+
 def test_strategies_never_hold_the_table(bench):
     """A strategy's whole object graph holds no benchmark, view or test array."""
     from nasbench.benchmark import TabularBenchmark

@@ -175,6 +175,8 @@ def objective_values(bench: Any, names: tuple[str, ...]) -> np.ndarray:
             raise ProtocolError(f"objective {name!r} unknown; valid: params, flops, latency:<device> "
                                 f"(devices: {', '.join(sorted(bench.latency)) or 'none'})")
         if arr is None:
-            raise ProtocolError(f"objective {name!r}: the table records no such values")
+            devices = ", ".join(f"latency:{d}" for d in sorted(bench.latency))
+            raise ProtocolError(f"objective {name!r}: the table records no such values; it has: params, flops"
+                                + (f", {devices}" if devices else ""))
         out[cov, j] = np.asarray(arr, dtype=np.float64)[rows]
     return out
