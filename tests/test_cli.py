@@ -112,6 +112,19 @@ def test_usage_errors_are_one_line(argv, msg):
     assert len(r.stderr.strip().splitlines()) == 1
 
 
+def test_main_job_runs_on_the_default_embedded_table(tmp_path, capsys):
+    """The README's first command, shrunk: no --table, so the embedded default benchmark."""
+    import nasbench
+    from nasbench.experiment import DEFAULT_STRATEGIES, DEFAULT_TABLE
+
+    out = tmp_path / "default"
+    code, stdout, err = run(capsys, "compare", "--out", str(out), "--runs", "1", "--budget", "10", "--no-progress")
+    assert code == 0, err
+    assert all(name in stdout for name in DEFAULT_STRATEGIES)
+    assert f"optimum test {nasbench.load(DEFAULT_TABLE).best('test_acc').value:.3f}" in stdout
+    assert (out / "results.csv").is_file() and (out / "figures" / "final_test.pdf").is_file()
+
+
 def test_compare_plot_and_errors(nb201_h5, tmp_path, capsys):
     out = tmp_path / "cmp"
     code, stdout, err = run(capsys, "compare", "--table", str(nb201_h5), "--out", str(out), "--runs", "2",
