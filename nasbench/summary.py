@@ -31,6 +31,8 @@ class TableSummary:
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
     mean_seed_std: float = float("nan")
     top1pct_spread: float = float("nan")
+    spread: float = float("nan")  # std of valid_acc over all covered cells
+    percentiles: dict[int, float] = field(default_factory=dict)  # of valid_acc over all covered cells
     params_range: tuple[float, float] | None = None
     latency_devices: list[str] = field(default_factory=list)
     notes: str = ""
@@ -56,6 +58,12 @@ class TableSummary:
         out.append(f"seed noise     mean seed std of valid_acc {self.mean_seed_std:.3f} points"
                    if np.isfinite(self.mean_seed_std)
                    else "seed noise     n/a: no cell has two runs yet")
+        if np.isfinite(self.spread):
+            ratio = (f" = {self.spread / self.mean_seed_std:.1f} x seed noise"
+                     if np.isfinite(self.mean_seed_std) and self.mean_seed_std > 0 else "")
+            pct = " / ".join(f"{v:.2f}" for v in self.percentiles.values())
+            out.append(f"spread         std of valid_acc over all cells {self.spread:.3f} points{ratio}; "
+                       f"percentiles {'/'.join(map(str, self.percentiles))}: {pct}")
         out.append(f"top 1% spread  std of valid_acc over the top 1% of cells {self.top1pct_spread:.3f} points "
                    f"= {self.top1pct_spread / self.mean_seed_std:.2f} x seed noise"
                    if np.isfinite(self.mean_seed_std) and self.mean_seed_std > 0
@@ -83,7 +91,8 @@ def summarise_table(bench: TabularBenchmark) -> TableSummary:
         if k in bench.metrics:
             v = bench.values(k)
             ranges[k] = (float(np.nanmin(v)), float(np.nanmax(v)))
-    noise = spread = float("nan")
+    noise = spread = top_spread = float("nan")
+    pcts: dict[int, float] = {}
     if "valid_acc" in per_seed:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -91,14 +100,17 @@ def summarise_table(bench: TabularBenchmark) -> TableSummary:
             v = bench.values("valid_acc")
             v = v[np.isfinite(v)]
             top = np.sort(v)[-max(1, len(v) // 100):]
-            spread = float(np.std(top, ddof=1)) if len(top) > 1 else float("nan")
+            top_spread = float(np.std(top, ddof=1)) if len(top) > 1 else float("nan")
+            spread = float(np.std(v, ddof=1)) if len(v) > 1 else float("nan")
+            pcts = {q: float(np.percentile(v, q)) for q in (10, 50, 90, 99)} if len(v) else {}
     params = bench.params
     return TableSummary(
         name=bench.name, space=m.space, dataset=m.dataset, split_sizes=m.split_sizes, recipe=m.recipe,
         source=m.source, code_version=m.code_version, sha256=bench.sha256,
         cells_covered=len(bench.covered), rows=bench.n_rows, trainings=trainings, missing_runs=missing,
         seeds=bench.seeds.tolist(), epochs=bench.epochs.tolist(), metrics=list(bench.metrics),
-        mean_only=sorted(bench.mean_only), ranges=ranges, mean_seed_std=noise, top1pct_spread=spread,
+        mean_only=sorted(bench.mean_only), ranges=ranges, mean_seed_std=noise, top1pct_spread=top_spread,
+        spread=spread, percentiles=pcts,
         params_range=None if params is None or np.all(np.isnan(params)) else (float(np.nanmin(params)), float(np.nanmax(params))),
         latency_devices=sorted(bench.latency), notes=m.notes,
     )

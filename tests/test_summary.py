@@ -1,0 +1,23 @@
+"""`nasbench info`'s facts, recomputed here from the arrays by hand."""
+from __future__ import annotations
+
+import numpy as np
+
+from nasbench.summary import summarise_table
+from synthetic import synthetic_table
+
+
+def test_summary_spread_and_noise_from_the_arrays():
+    bench = synthetic_table()
+    s = summarise_table(bench)
+    runs = bench.metrics["valid_acc"][:, :, -1]  # (rows, seeds), last epoch
+    per_cell = np.nanmean(runs, axis=1)[bench.arch_row[bench.covered]]  # every covered cell, by its row
+    assert s.trainings == int(np.isfinite(runs).sum())
+    assert np.isclose(s.spread, np.std(per_cell, ddof=1))
+    assert np.allclose(list(s.percentiles.values()), np.percentile(per_cell, [10, 50, 90, 99]))
+    top = np.sort(per_cell)[-(len(per_cell) // 100):]  # the best 156 of 15,625
+    assert np.isclose(s.top1pct_spread, np.std(top, ddof=1))
+    two = np.isfinite(runs).sum(1) >= 2
+    assert np.isclose(s.mean_seed_std, np.mean(np.nanstd(runs[two], axis=1, ddof=1)))
+    text = "\n".join(s.lines())
+    assert f"over all cells {s.spread:.3f} points = {s.spread / s.mean_seed_std:.1f} x seed noise" in text
