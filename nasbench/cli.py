@@ -11,6 +11,7 @@ from typing import NoReturn, Sequence
 
 import numpy as np
 
+from .executors import EXECUTORS
 
 
 class CliError(ValueError):
@@ -307,6 +308,36 @@ def cmd_surrogate_fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate_seeds(items: Sequence[str] | None) -> tuple[int, ...] | str | None:
+    if not items:
+        return None
+    if list(items) == ["table"]:
+        return "table"
+    try:
+        return tuple(int(s) for s in items)
+    except ValueError:
+        raise CliError(f"--seeds takes integers or the word 'table', got {' '.join(items)}") from None
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .validate import ValidateConfig, validate
+
+    if args.results is None and not args.cells:
+        raise CliError("give a results directory, or --cells with --table")
+    if args.cells and args.results is None and not args.table:
+        raise CliError("--cells without a results directory needs --table")
+    cfg = ValidateConfig(
+        results=args.results, top_k=args.top_k, cells=tuple(args.cells or ()), table=args.table, metric=args.metric,
+        epochs=args.epochs, seeds=_validate_seeds(args.seeds), C=args.channels, N=args.cells_per_stage,
+        batch_size=args.batch_size, dataset=args.dataset, data_dir=args.data_dir, downscale=args.downscale,
+        train_size=args.train_size, valid_size=args.valid_size, test_size=args.test_size, device=args.device,
+        allow_cpu_fallback=args.allow_cpu_fallback, jobs=args.jobs, executor=args.executor, address=args.address,
+        stack_seeds=False if args.no_stack_seeds else None, checkpoint_every=args.checkpoint_every, out=args.out,
+        plots=not args.no_plots, progress=not args.no_progress)
+    print(validate(cfg).summary())
+    return 0
+
+
 # -- parser ----------------------------------------------------------------------------------
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (the full usage stays behind --help)."""
@@ -373,7 +404,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--test-size", type=int)
     s.add_argument("--jobs", type=int, default=1, help="parallel worker processes (or Ray actors)")
     s.add_argument("--limit", type=int, help="train at most this many (cell, seed) runs now")
-    s.add_argument("--executor", default="local", choices=["local", "ray"])
+    s.add_argument("--executor", default="local", choices=EXECUTORS)
     s.add_argument("--address", help="Ray cluster address (with --executor ray)")
     s.add_argument("--device", default="cpu", help="cpu or cuda")
     s.add_argument("--save-every", type=float, default=120.0, help="seconds between table rewrites")
@@ -436,9 +467,36 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--no-progress", action="store_true")
     f.set_defaults(func=cmd_surrogate_fit)
 
-    from .validate import add_validate_parser
 
-    add_validate_parser(sub)
+    s = sub.add_parser("validate", help="train a comparison's top cells for real and compare with the benchmark")
+    s.add_argument("results", nargs="?", help="results directory of `nasbench compare`")
+    s.add_argument("--top-k", type=int, default=5, help="validate the best K distinct final incumbents (default 5)")
+    s.add_argument("--cells", nargs="+", help="explicit cells (arch strings or indices) instead of the top K")
+    s.add_argument("--table", help="benchmark to predict from (default: the comparison's table)")
+    s.add_argument("--metric", help="metric to compare (default: the comparison's validation metric)")
+    s.add_argument("--epochs", type=int, help="training epochs (default: the recorded recipe)")
+    s.add_argument("--seeds", nargs="+", help="training seeds, or 'table' for the table's own seeds "
+                                              "(default: 3 fresh seeds)")
+    s.add_argument("--channels", type=int, help="C (default: recorded)")
+    s.add_argument("--cells-per-stage", type=int, help="N (default: recorded)")
+    s.add_argument("--batch-size", type=int)
+    s.add_argument("--dataset", help="dataset (required for imported tables, which record none)")
+    s.add_argument("--data-dir", help="directory holding the dataset files")
+    s.add_argument("--downscale", type=int)
+    s.add_argument("--train-size", type=int)
+    s.add_argument("--valid-size", type=int)
+    s.add_argument("--test-size", type=int)
+    s.add_argument("--device", default="auto", help="auto (cuda if available, default), cpu, cuda, cuda:N")
+    s.add_argument("--allow-cpu-fallback", action="store_true", help="with --device cuda: use the CPU if no GPU")
+    s.add_argument("--jobs", type=int, default=1, help="parallel trainings (processes, or Ray actors)")
+    s.add_argument("--executor", default="local", choices=EXECUTORS)
+    s.add_argument("--address", help="Ray cluster address (with --executor ray)")
+    s.add_argument("--no-stack-seeds", action="store_true", help="on CUDA, train seeds one at a time")
+    s.add_argument("--checkpoint-every", type=int, default=1, help="epochs between checkpoints (default 1)")
+    s.add_argument("--out", default="results/validate", help="output directory (reruns resume here)")
+    s.add_argument("--no-plots", action="store_true")
+    s.add_argument("--no-progress", action="store_true")
+    s.set_defaults(func=cmd_validate)
     return p
 
 

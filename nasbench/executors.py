@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Iterator
 
+EXECUTORS = ("local", "ray")
+
 
 def die_with_parent() -> None:
     """Linux: this process gets SIGKILL when its parent dies, so no orphan worker trains on."""

@@ -27,12 +27,11 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from .benchmark import TableMeta, TabularBenchmark
-from .executors import pool_map, ray_map
+from .executors import EXECUTORS, pool_map, ray_map
 from .space import N_CELLS, class_table
 from .table import code_version, write_table
 
 JOURNAL_SUFFIX = ".journal.jsonl"
-EXECUTORS = ("local", "ray")
 
 
 class GenerateError(ValueError):

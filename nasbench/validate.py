@@ -19,24 +19,7 @@ runs; ``seeds="table"`` retrains the table's seeds, in the table's seed groups (
 generator stacked are stacked again), which on CPU with the recorded recipe reproduces the
 table bit for bit (a reproducibility check, not a noise check).
 
-**The statistics** (columns of :attr:`ValidationReport.frame`):
-
-* ``pred_mean``: the table's seed mean (or the surrogate's mean) of ``metric`` at its last epoch;
-  ``pred_sd``: the table's seed standard deviation of that cell (ddof=1; the surrogate's seed-noise
-  sd); ``pred_runs``: how many recorded runs the mean is over.
-* ``meas_<seed>`` per seed, ``meas_mean``, ``meas_sd`` (ddof=1), final epoch.
-* ``sd_used`` and ``sd_source``: the seed standard deviation the differences are measured in:
-  ``cell`` (the table's sd of that cell, needs >= 2 recorded runs), else ``table-mean`` (the mean of
-  the per-cell seed sds over all table rows with >= 2 runs), else ``surrogate`` (its noise sd),
-  else ``measured`` (the sd of our own seeds, pooled over the K cells: sqrt of the mean of the
-  per-cell variances), else NaN.
-* ``diff_in_sd`` = (meas_mean - pred_mean) / sd_used: the difference in seed standard deviations.
-* ``z`` = (meas_mean - pred_mean) / (sd_used * sqrt(1/pred_runs + 1/n_seeds)): the z-score of a
-  difference of two means of independent runs with per-run sd ``sd_used`` (for a surrogate the
-  prediction's variance is its own ``predict_std`` squared). |z| > 2 means the table's promise is
-  unlikely to be seed noise alone. Note that top cells are selected *because* their table values
-  are high, so fresh seeds are expected to land a little lower (the winner's curse).
-* Kendall's tau between predicted and measured means among the K cells.
+**The statistics**: see :mod:`nasbench.validation_report`.
 
 **Checkpoints.** Every training saves model, optimiser and data-generator state after each
 finished epoch (``<out>/checkpoints``, numpy ``.npz`` + JSON, no pickle, written atomically); a
@@ -53,18 +36,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from .executors import pool_map, ray_map
+from .executors import EXECUTORS, pool_map, ray_map
+from .validation_report import ValidationReport, build_report_frame, kendall, plot_report
 
-EXECUTORS = ("local", "ray")
 DEVICES = ("auto", "cpu", "cuda")
 TRAIN_METRICS = ("train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "test_loss")
 
@@ -395,57 +377,7 @@ def _seeds_of(bench: Any, cfg: ValidateConfig) -> tuple[tuple[int, ...], str]:
                                                if overlap else ", not among the table's"))
 
 
-# -- the report ---------------------------------------------------------------------------------------
-@dataclass
-class ValidationReport:
-    """Per-cell comparison of prediction and measurement, plus what it was measured with."""
-
-    frame: Any  # pandas DataFrame, one row per cell, in the order of selection
-    metric: str
-    kendall_tau: float
-    kendall_p: float
-    seeds: tuple[int, ...]
-    seeds_note: str
-    recipe: dict[str, Any]
-    data: dict[str, Any]
-    device: str
-    table: str
-    notes: list[str] = field(default_factory=list)
-    out: Path | None = None
-    files: list[Path] = field(default_factory=list)
-    records: list[dict[str, Any]] = field(default_factory=list)
-    seconds: float = 0.0
-    trained_now: int = 0
-
-    def summary(self) -> str:
-        f = self.frame
-        lines = [f"validation of {len(f)} cell(s) of {self.table}: {self.metric}, final epoch; "
-                 f"{len(self.seeds)} seed(s) {list(self.seeds)} ({self.seeds_note}); device {self.device}; "
-                 f"recipe epochs={self.recipe['epochs']} C={self.recipe['C']} N={self.recipe['N']} "
-                 f"batch={self.recipe['batch_size']}; data {self.data.get('dataset')}",
-                 f"{'cell':>6} {'predicted':>16} {'measured':>16} {'diff':>7} {'sd used':>14} {'diff/sd':>8} {'z':>7}"]
-        for _, r in f.iterrows():
-            runs = "" if not np.isfinite(r.pred_runs) else f"({int(r.pred_runs)})"
-            pred = f"{r.pred_mean:7.2f}±" + (f"{r.pred_sd:5.2f}" if np.isfinite(r.pred_sd) else "  -  ") + runs
-            meas = f"{r.meas_mean:7.2f}±" + (f"{r.meas_sd:5.2f}" if np.isfinite(r.meas_sd) else "  -  ") \
-                + f"({len(self.seeds)})"
-            lines.append(f"{int(r.cell):>6} {pred:>16} {meas:>16} {r['diff']:>7.2f} "
-                         f"{r.sd_used:>6.2f} {r.sd_source:<7} {r.diff_in_sd:>8.2f} {r.z:>7.2f}")
-        z = f["z"].to_numpy(dtype=float)
-        zf = z[np.isfinite(z)]
-        if len(zf):
-            lines.append(f"z: mean {zf.mean():+.2f}, max |z| {np.abs(zf).max():.2f}; {int((np.abs(zf) <= 2).sum())} of "
-                         f"{len(zf)} within 2 (z = diff / (sd_used * sqrt(1/pred_runs + 1/seeds)))")
-        tau = "n/a (fewer than 2 cells)" if not np.isfinite(self.kendall_tau) else \
-            f"{self.kendall_tau:+.3f} (p={self.kendall_p:.2g})"
-        lines.append(f"Kendall tau, predicted vs measured ranks among the {len(f)} cells: {tau}")
-        for n in self.notes:
-            lines.append(f"note: {n}")
-        if self.out is not None:
-            lines.append(f"wrote {', '.join(str(p) for p in self.files)}")
-        return "\n".join(lines)
-
-
+# -- what the benchmark predicted ------------------------------------------------------------
 def _predictions(bench: Any, cells: Sequence[int], metric: str) -> dict[str, np.ndarray]:
     """pred_mean, pred_sd, pred_runs (inf for a surrogate), fallback sd and its source."""
     cells_a = np.asarray(cells, dtype=np.int64)
@@ -475,93 +407,6 @@ def _predictions(bench: Any, cells: Sequence[int], metric: str) -> dict[str, np.
         model_sd = np.zeros(len(cells_a))
     return {"mean": mean, "sd": noise, "runs": np.full(len(cells_a), np.inf), "fallback": np.full(len(cells_a), np.nan),
             "fallback_src": "", "pred_model_sd": model_sd, "n_sd_rows": 0, "surrogate": True}
-
-
-def build_report_frame(cells: Sequence[int], pred: dict[str, np.ndarray], measured: dict[int, dict[int, float]],
-                       seeds: Sequence[int], extra: dict[int, dict[str, Any]] | None = None):
-    """The per-cell DataFrame (see the module doc for the columns)."""
-    import pandas as pd
-
-    rows = []
-    surrogate = bool(pred.get("surrogate"))
-    # last resort for the sd: our own seeds' variance, pooled over all validated cells
-    per_cell_var = [np.var([measured[c][s] for s in seeds], ddof=1) for c in cells] if len(seeds) > 1 else []
-    pooled = float(np.sqrt(np.mean(per_cell_var))) if per_cell_var else float("nan")
-    for i, c in enumerate(cells):
-        vals = np.array([measured[c][s] for s in seeds], dtype=np.float64)
-        m_mean = float(vals.mean())
-        m_sd = float(vals.std(ddof=1)) if len(vals) > 1 else float("nan")
-        p_mean, p_sd, p_runs = float(pred["mean"][i]), float(pred["sd"][i]), float(pred["runs"][i])
-        if np.isfinite(p_sd) and (p_runs >= 2 or surrogate):
-            sd, src = p_sd, "surrogate" if surrogate else "cell"
-        elif np.isfinite(pred["fallback"][i]):
-            sd, src = float(pred["fallback"][i]), pred["fallback_src"]
-        elif np.isfinite(pooled):
-            sd, src = pooled, "measured"
-        else:
-            sd, src = float("nan"), "none"
-        diff = m_mean - p_mean
-        var_pred = float(pred["pred_model_sd"][i]) ** 2 if surrogate else (sd ** 2 / p_runs if p_runs > 0 else np.inf)
-        se = math.sqrt(var_pred + sd ** 2 / len(vals)) if np.isfinite(sd) else float("nan")
-        row = {"cell": int(c), "arch_str": _arch(c), "pred_mean": p_mean, "pred_sd": p_sd, "pred_runs": p_runs,
-               **{f"meas_{s}": float(v) for s, v in zip(seeds, vals)}, "meas_mean": m_mean, "meas_sd": m_sd,
-               "diff": diff, "sd_used": sd, "sd_source": src,
-               "diff_in_sd": diff / sd if sd and np.isfinite(sd) else float("nan"),
-               "z": diff / se if se and np.isfinite(se) else float("nan")}
-        row.update((extra or {}).get(int(c), {}))
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _arch(c: int) -> str:
-    from .space import to_cell
-
-    return to_cell(int(c)).to_str()
-
-
-def kendall(pred: Sequence[float], meas: Sequence[float]) -> tuple[float, float]:
-    if len(pred) < 2:
-        return float("nan"), float("nan")
-    from scipy.stats import kendalltau
-
-    res = kendalltau(pred, meas)
-    return float(res.statistic), float(res.pvalue)
-
-
-def plot_report(report: ValidationReport, out: Path) -> list[Path]:
-    """Predicted against measured, error bars = the seed sds, the y = x line; PNG and PDF."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    f = report.frame
-    fig, ax = plt.subplots(figsize=(5.2, 4.8))
-    ax.errorbar(f["pred_mean"], f["meas_mean"], xerr=f["pred_sd"].fillna(0), yerr=f["meas_sd"].fillna(0), fmt="o",
-                capsize=3, color="tab:blue", ecolor="tab:gray")
-    for _, r in f.iterrows():
-        ax.annotate(str(int(r.cell)), (r.pred_mean, r.meas_mean), textcoords="offset points", xytext=(4, 4), fontsize=8)
-    pm, ps = f["pred_mean"].to_numpy(float), np.nan_to_num(f["pred_sd"].to_numpy(float))
-    mm, ms = f["meas_mean"].to_numpy(float), np.nan_to_num(f["meas_sd"].to_numpy(float))
-    vals = np.concatenate([pm - ps, pm + ps, mm - ms, mm + ms])
-    vals = vals[np.isfinite(vals)]
-    if len(vals):
-        lo, hi = vals.min(), vals.max()
-        pad = max(0.2, 0.05 * (hi - lo))
-        ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], "--", color="k", lw=0.8, label="measured = predicted")
-        ax.set_xlim(lo - pad, hi + pad)
-        ax.set_ylim(lo - pad, hi + pad)
-    tau = f"{report.kendall_tau:+.2f}" if np.isfinite(report.kendall_tau) else "n/a"
-    ax.set_xlabel(f"predicted {report.metric} (table seed mean ± seed sd)")
-    ax.set_ylabel(f"measured {report.metric} (mean ± sd of {len(report.seeds)} seeds)")
-    ax.set_title(f"{report.table}: {len(f)} cells, Kendall τ = {tau}", fontsize=10)
-    ax.legend(loc="upper left", fontsize=8)
-    fig.tight_layout()
-    paths = [out / "validation.png", out / "validation.pdf"]
-    for p in paths:
-        fig.savefig(p, dpi=150)
-    plt.close(fig)
-    return paths
 
 
 # -- the driver ---------------------------------------------------------------------------------------
@@ -732,68 +577,6 @@ def _read_unit(path: Path, key: str) -> dict[str, Any] | None:
     return body if body.get("key") == key else None
 
 
-# -- CLI (hooked into nasbench.cli by the lead) ------------------------------------------------------
-def add_validate_parser(sub: Any) -> None:
-    """Add ``nasbench validate`` to the CLI's subparsers."""
-    s = sub.add_parser("validate", help="train a comparison's top cells for real and compare with the benchmark")
-    s.add_argument("results", nargs="?", help="results directory of `nasbench compare`")
-    s.add_argument("--top-k", type=int, default=5, help="validate the best K distinct final incumbents (default 5)")
-    s.add_argument("--cells", nargs="+", help="explicit cells (arch strings or indices) instead of the top K")
-    s.add_argument("--table", help="benchmark to predict from (default: the comparison's table)")
-    s.add_argument("--metric", help="metric to compare (default: the comparison's validation metric)")
-    s.add_argument("--epochs", type=int, help="training epochs (default: the recorded recipe)")
-    s.add_argument("--seeds", nargs="+", help="training seeds, or 'table' for the table's own seeds "
-                                              "(default: 3 fresh seeds)")
-    s.add_argument("--channels", type=int, help="C (default: recorded)")
-    s.add_argument("--cells-per-stage", type=int, help="N (default: recorded)")
-    s.add_argument("--batch-size", type=int)
-    s.add_argument("--dataset", help="dataset (required for imported tables, which record none)")
-    s.add_argument("--data-dir", help="directory holding the dataset files")
-    s.add_argument("--downscale", type=int)
-    s.add_argument("--train-size", type=int)
-    s.add_argument("--valid-size", type=int)
-    s.add_argument("--test-size", type=int)
-    s.add_argument("--device", default="auto", help="auto (cuda if available, default), cpu, cuda, cuda:N")
-    s.add_argument("--allow-cpu-fallback", action="store_true", help="with --device cuda: use the CPU if no GPU")
-    s.add_argument("--jobs", type=int, default=1, help="parallel trainings (processes, or Ray actors)")
-    s.add_argument("--executor", default="local", choices=list(EXECUTORS))
-    s.add_argument("--address", help="Ray cluster address (with --executor ray)")
-    s.add_argument("--no-stack-seeds", action="store_true", help="on CUDA, train seeds one at a time")
-    s.add_argument("--checkpoint-every", type=int, default=1, help="epochs between checkpoints (default 1)")
-    s.add_argument("--out", default="results/validate", help="output directory (reruns resume here)")
-    s.add_argument("--no-plots", action="store_true")
-    s.add_argument("--no-progress", action="store_true")
-    s.set_defaults(func=cmd_validate)
-
-
-def _seeds_arg(items: Sequence[str] | None) -> tuple[int, ...] | str | None:
-    if not items:
-        return None
-    if list(items) == ["table"]:
-        return "table"
-    try:
-        return tuple(int(s) for s in items)
-    except ValueError:
-        raise ValidateError(f"--seeds takes integers or the word 'table', got {' '.join(items)}") from None
-
-
-def cmd_validate(args: Any) -> int:
-    if args.results is None and not args.cells:
-        raise ValidateError("give a results directory, or --cells with --table")
-    if args.cells and args.results is None and not args.table:
-        raise ValidateError("--cells without a results directory needs --table")
-    cfg = ValidateConfig(
-        results=args.results, top_k=args.top_k, cells=tuple(args.cells or ()), table=args.table, metric=args.metric,
-        epochs=args.epochs, seeds=_seeds_arg(args.seeds), C=args.channels, N=args.cells_per_stage,
-        batch_size=args.batch_size, dataset=args.dataset, data_dir=args.data_dir, downscale=args.downscale,
-        train_size=args.train_size, valid_size=args.valid_size, test_size=args.test_size, device=args.device,
-        allow_cpu_fallback=args.allow_cpu_fallback, jobs=args.jobs, executor=args.executor, address=args.address,
-        stack_seeds=False if args.no_stack_seeds else None, checkpoint_every=args.checkpoint_every, out=args.out,
-        plots=not args.no_plots, progress=not args.no_progress)
-    print(validate(cfg).summary())
-    return 0
-
-
-__all__ = ["EXECUTORS", "ValidateConfig", "ValidateError", "ValidationReport", "add_validate_parser", "build_report_frame",
-           "cmd_validate", "kendall", "plot_report", "resolve_device",
+__all__ = ["EXECUTORS", "ValidateConfig", "ValidateError", "ValidationReport", "build_report_frame",
+           "kendall", "plot_report", "resolve_device",
            "select_top", "train_checkpointed", "unit_key", "validate"]

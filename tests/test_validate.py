@@ -164,12 +164,9 @@ def test_recorded_recipe_reproduces_the_table(tmp_path, tiny_real_table):
     assert f["sd_used"].iloc[0] == pytest.approx(np.sqrt(np.mean(f["meas_sd"] ** 2)))  # pooled over the cells
 
 
-def test_cli(tmp_path, synthetic_results, capsys, monkeypatch):
+def test_cli(tmp_path, synthetic_results, capsys):
     from nasbench import cli
-    from nasbench.validate import add_validate_parser
 
-    if "validate" not in cli.build_parser()._subparsers._group_actions[0].choices:
-        monkeypatch.setattr(cli, "_EXTENSIONS", [*cli._EXTENSIONS, add_validate_parser])
     rc = cli.main(["validate", str(synthetic_results), "--top-k", "1", "--dataset", "digits", "--epochs", "1",
                    "--channels", "2", "--cells-per-stage", "1", "--seeds", "3", "--out", str(tmp_path / "o"),
                    "--no-plots", "--no-progress", "--device", "cpu"])
