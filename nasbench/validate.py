@@ -38,6 +38,7 @@ import hashlib
 import json
 import os
 import time
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -378,8 +379,28 @@ def _seeds_of(bench: Any, cfg: ValidateConfig) -> tuple[tuple[int, ...], str]:
 
 
 # -- what the benchmark predicted ------------------------------------------------------------
+POOL_ROWS = 200  # table rows pooled for the seed sd of a validated cell
+
+
+def pooled_seed_sd(means: np.ndarray, sds: np.ndarray, at: Sequence[float], k: int = POOL_ROWS) -> np.ndarray:
+    """For each value in ``at``: sqrt of the mean seed variance over the ``k`` table rows (those
+    with a seed sd) whose seed means are nearest to it. A cell's own sd from 2-3 runs is too noisy
+    to divide by (with 2 degrees of freedom |t| > 2 is common by chance); its neighbours in
+    accuracy give an estimate with hundreds of degrees of freedom that still follows how the noise
+    changes with accuracy. The mean of variances, not of sds: an sd of few runs is biased low."""
+    ok = np.isfinite(means) & np.isfinite(sds)
+    m, v = np.asarray(means)[ok], np.asarray(sds)[ok] ** 2
+    at = np.asarray(at, dtype=np.float64)
+    if not len(m):
+        return np.full(len(at), np.nan)
+    k = min(k, len(m))
+    return np.array([np.sqrt(v[np.argpartition(np.abs(m - x), k - 1)[:k]].mean()) if np.isfinite(x) else np.nan
+                     for x in at])
+
+
 def _predictions(bench: Any, cells: Sequence[int], metric: str) -> dict[str, np.ndarray]:
-    """pred_mean, pred_sd, pred_runs (inf for a surrogate), fallback sd and its source."""
+    """pred_mean, pred_sd (the cell's own), pred_runs (inf for a surrogate), and the sd the
+    differences are measured in with its source."""
     cells_a = np.asarray(cells, dtype=np.int64)
     try:
         mean = np.asarray(bench.query_many(cells_a, metric, None, "mean"), dtype=np.float64)
@@ -390,14 +411,16 @@ def _predictions(bench: Any, cells: Sequence[int], metric: str) -> dict[str, np.
         if metric in bench.mean_only:
             sd_all = np.full(bench.n_rows, np.nan)
             runs = np.ones(len(cells_a))
+            row_means = np.full(bench.n_rows, np.nan)
         else:
             sd_all = bench.seed_std(metric)
             arr = bench.metrics[metric][:, :, -1]
             runs = (~np.isnan(arr[rows])).sum(axis=1).astype(float)
-        sd = sd_all[rows]
-        fallback = float(np.nanmean(sd_all)) if np.isfinite(sd_all).any() else float("nan")
-        return {"mean": mean, "sd": sd, "runs": runs, "fallback": np.full(len(cells_a), fallback),
-                "fallback_src": "table-mean", "pred_model_sd": np.zeros(len(cells_a)),
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                row_means = np.nanmean(arr, axis=1)
+        return {"mean": mean, "sd": sd_all[rows], "runs": runs, "pooled": pooled_seed_sd(row_means, sd_all, mean),
+                "pooled_src": "table", "pred_model_sd": np.zeros(len(cells_a)),
                 "n_sd_rows": int(np.isfinite(sd_all).sum())}
     # a surrogate benchmark: its seed-noise sd, and its own uncertainty
     noise = np.asarray(bench.noise_sd(metric), dtype=np.float64)[cells_a]
@@ -405,8 +428,8 @@ def _predictions(bench: Any, cells: Sequence[int], metric: str) -> dict[str, np.
         model_sd = np.asarray(bench.predict_std(metric), dtype=np.float64)[cells_a]
     except Exception:
         model_sd = np.zeros(len(cells_a))
-    return {"mean": mean, "sd": noise, "runs": np.full(len(cells_a), np.inf), "fallback": np.full(len(cells_a), np.nan),
-            "fallback_src": "", "pred_model_sd": model_sd, "n_sd_rows": 0, "surrogate": True}
+    return {"mean": mean, "sd": noise, "runs": np.full(len(cells_a), np.inf), "pooled": np.full(len(cells_a), np.nan),
+            "pooled_src": "", "pred_model_sd": model_sd, "n_sd_rows": 0, "surrogate": True}
 
 
 # -- the driver ---------------------------------------------------------------------------------------
@@ -516,10 +539,10 @@ def validate(cfg: ValidateConfig, bench: Any = None,
     if pred.get("surrogate"):
         notes_sd.append("sd_used: the surrogate's seed-noise sd of each cell")
     else:
-        notes_sd.append(f"sd_used: the table's seed sd of each cell (ddof=1) where it has >= 2 runs, else the "
-                        f"table's mean seed sd over its {pred['n_sd_rows']} rows with >= 2 runs"
-                        + ("" if pred["n_sd_rows"] else " (none: the table has one run per cell, so the sd of "
-                           "the measured seeds, pooled over the validated cells, is used)"))
+        notes_sd.append(f"sd_used: the table's seed sd pooled over the {min(POOL_ROWS, pred['n_sd_rows'])} rows "
+                        f"(of {pred['n_sd_rows']} with >= 2 runs) nearest to each cell in seed mean (pred_sd: the "
+                        f"cell's own)" if pred["n_sd_rows"] else "sd_used: none in the table (one run per cell), so "
+                        "the sd of the measured seeds, pooled over the validated cells")
     if recipe["epochs"] != int(np.asarray(bench.epochs)[-1]):
         notes.append(f"measured after {recipe['epochs']} epochs, predicted at the table's epoch "
                      f"{int(np.asarray(bench.epochs)[-1])}")

@@ -6,11 +6,12 @@
   ``pred_sd``: the table's seed standard deviation of that cell (ddof=1; the surrogate's seed-noise
   sd); ``pred_runs``: how many recorded runs the mean is over.
 * ``meas_<seed>`` per seed, ``meas_mean``, ``meas_sd`` (ddof=1), final epoch.
-* ``sd_used`` and ``sd_source``: the seed standard deviation the differences are measured in:
-  ``cell`` (the table's sd of that cell, needs >= 2 recorded runs), else ``table-mean`` (the mean of
-  the per-cell seed sds over all table rows with >= 2 runs), else ``surrogate`` (its noise sd),
-  else ``measured`` (the sd of our own seeds, pooled over the K cells: sqrt of the mean of the
-  per-cell variances), else NaN.
+* ``sd_used`` and ``sd_source``: the per-run seed standard deviation the differences are measured
+  in: ``table`` (the square root of the mean seed variance of the 200 table rows with >= 2 runs
+  whose seed means lie nearest to the cell's: a cell's own sd from 2-3 runs is too uncertain to
+  divide by, its neighbours in accuracy are not; see :func:`nasbench.validate.pooled_seed_sd`),
+  else ``surrogate`` (its noise sd), else ``measured`` (the sd of our own seeds, pooled over the
+  K cells: sqrt of the mean of the per-cell variances), else NaN.
 * ``diff_in_sd`` = (meas_mean - pred_mean) / sd_used: the difference in seed standard deviations.
 * ``z`` = (meas_mean - pred_mean) / (sd_used * sqrt(1/pred_runs + 1/n_seeds)): the z-score of a
   difference of two means of independent runs with per-run sd ``sd_used`` (for a surrogate the
@@ -94,10 +95,10 @@ def build_report_frame(cells: Sequence[int], pred: dict[str, np.ndarray], measur
         m_mean = float(vals.mean())
         m_sd = float(vals.std(ddof=1)) if len(vals) > 1 else float("nan")
         p_mean, p_sd, p_runs = float(pred["mean"][i]), float(pred["sd"][i]), float(pred["runs"][i])
-        if np.isfinite(p_sd) and (p_runs >= 2 or surrogate):
-            sd, src = p_sd, "surrogate" if surrogate else "cell"
-        elif np.isfinite(pred["fallback"][i]):
-            sd, src = float(pred["fallback"][i]), pred["fallback_src"]
+        if surrogate and np.isfinite(p_sd):
+            sd, src = p_sd, "surrogate"
+        elif np.isfinite(pred["pooled"][i]):
+            sd, src = float(pred["pooled"][i]), pred["pooled_src"]
         elif np.isfinite(pooled):
             sd, src = pooled, "measured"
         else:

@@ -103,6 +103,33 @@ def test_stacked_seeds_checkpoint_and_resume(tmp_path, digits):
         _same(a, b)
 
 
+def test_pooled_seed_sd_uses_the_nearest_rows():
+    from nasbench.validate import pooled_seed_sd
+
+    means = np.array([10.0, 50.0, 51.0, 52.0, 90.0, np.nan, 91.0])
+    sds = np.array([5.0, 1.0, 2.0, np.nan, 3.0, 9.0, 4.0])  # rows with NaN mean or sd are left out
+    got = pooled_seed_sd(means, sds, [50.4, 95.0, 0.0, np.nan], k=2)
+    assert got[0] == pytest.approx(np.sqrt((1 + 4) / 2))  # 50 and 51 (52 has no sd)
+    assert got[1] == pytest.approx(np.sqrt((9 + 16) / 2))  # 91 and 90
+    assert got[2] == pytest.approx(np.sqrt((25 + 1) / 2)) and np.isnan(got[3])
+    assert pooled_seed_sd(means, sds, [50.0], k=99)[0] == pytest.approx(np.sqrt(np.mean([25, 1, 4, 9, 16])))
+    assert np.isnan(pooled_seed_sd(means, np.full(7, np.nan), [50.0])).all()
+
+
+def test_surrogate_prediction_uses_its_noise_sd(tmp_path, synthetic_results):
+    import nasbench
+    from surrogates.benchmark import SurrogateBenchmark, SurrogateConfig
+
+    table = nasbench.load(str(synthetic_results.parent / "synthetic.h5"))
+    sb = SurrogateBenchmark.fit(table, SurrogateConfig(model="knn", n_train=300, runtime=False))
+    rep = validate(ValidateConfig(table="surrogate", cells=(6111, 100), seeds=(1, 2), dataset="digits",
+                                  out=str(tmp_path), plots=False, **TINY), bench=sb)
+    f = rep.frame
+    assert (f["sd_source"] == "surrogate").all() and np.isinf(f["pred_runs"]).all()
+    assert np.allclose(f["sd_used"], np.asarray(sb.noise_sd("valid_acc"))[[6111, 100]])
+    assert "the surrogate's seed-noise sd" in rep.summary()
+
+
 def test_whole_flow_on_a_comparison(tmp_path, synthetic_results):
     out = tmp_path / "v"
     cfg = ValidateConfig(results=str(synthetic_results), top_k=2, seeds=(1, 2), dataset="digits", out=str(out), **TINY)
@@ -111,10 +138,10 @@ def test_whole_flow_on_a_comparison(tmp_path, synthetic_results):
     assert len(df) == 2 and df["cell"].nunique() == 2
     assert {"pred_mean", "pred_sd", "meas_1", "meas_2", "meas_mean", "meas_sd", "diff_in_sd", "z", "sd_source",
             "found_by_runs", "strategies"} <= set(df.columns)
-    assert (df["sd_source"] == "cell").all()  # the synthetic table has 3 runs per cell
+    assert (df["sd_source"] == "table").all()  # the synthetic table has 3 runs per cell
     assert np.isfinite(df["z"]).all()
     r = df.iloc[0]
-    assert r.z == pytest.approx((r.meas_mean - r.pred_mean) / (r.pred_sd * np.sqrt(1 / 3 + 1 / 2)))
+    assert r.z == pytest.approx((r.meas_mean - r.pred_mean) / (r.sd_used * np.sqrt(1 / 3 + 1 / 2)))
     # the top 2 by the table's seed mean among the comparison's final incumbents
     import nasbench
     from nasbench.experiment import final_rows, open_results
