@@ -1,4 +1,4 @@
-"""The speed scripts run end to end on a tiny budget (their figures are read by people, not asserted)."""
+"""The scripts run end to end on a tiny budget (their figures are read by people, not asserted)."""
 from __future__ import annotations
 
 import subprocess
@@ -8,8 +8,8 @@ from pathlib import Path
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 
 
-def _run(*args: str) -> str:
-    proc = subprocess.run([sys.executable, str(SCRIPTS / "bench_train.py"), *args], capture_output=True, text=True,
+def _run(*args: str, script: str = "bench_train.py") -> str:
+    proc = subprocess.run([sys.executable, str(SCRIPTS / script), *args], capture_output=True, text=True,
                           timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout
@@ -28,3 +28,13 @@ def test_bench_train_gpu_report_code_path_on_cpu():
     assert "not GPU numbers" in out and "img/s" in out
     rows = [line for line in out.splitlines() if line.startswith("0 (given)")]
     assert len(rows) == 2, out
+
+
+def test_table_report_on_digits(tmp_path):
+    """Info, the main job and real validation of its best cell (1 epoch), then the README paragraph."""
+    out = _run("--table", "nb201-digits", "--runs", "1", "--budget", "10", "--top-k", "2", "--validate-epochs", "1",
+               "--out", str(tmp_path), script="table_report.py")
+    assert "mean seed std of valid_acc 0.561 points" in out  # the complete digits table
+    assert "`nb201-digits` (15,780 trainings, 15,625 cells)" in out and "(optimum 99.41)" in out
+    assert "Validating its top 2 with seeds [1, 2, 3]" in out
+    assert (tmp_path / "compare" / "results.csv").is_file() and (tmp_path / "validate" / "validation.csv").is_file()
