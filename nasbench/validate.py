@@ -46,6 +46,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from .executors import EXECUTORS, pool_map, ray_map
+from .noise import POOL_ROWS, pooled_seed_sd, tweedie_means
 from .validation_report import ValidationReport, build_report_frame, kendall, plot_report
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -379,28 +380,10 @@ def _seeds_of(bench: Any, cfg: ValidateConfig) -> tuple[tuple[int, ...], str]:
 
 
 # -- what the benchmark predicted ------------------------------------------------------------
-POOL_ROWS = 200  # table rows pooled for the seed sd of a validated cell
-
-
-def pooled_seed_sd(means: np.ndarray, sds: np.ndarray, at: Sequence[float], k: int = POOL_ROWS) -> np.ndarray:
-    """For each value in ``at``: sqrt of the mean seed variance over the ``k`` table rows (those
-    with a seed sd) whose seed means are nearest to it. A cell's own sd from 2-3 runs is too noisy
-    to divide by (with 2 degrees of freedom |t| > 2 is common by chance); its neighbours in
-    accuracy give an estimate with hundreds of degrees of freedom that still follows how the noise
-    changes with accuracy. The mean of variances, not of sds: an sd of few runs is biased low."""
-    ok = np.isfinite(means) & np.isfinite(sds)
-    m, v = np.asarray(means)[ok], np.asarray(sds)[ok] ** 2
-    at = np.asarray(at, dtype=np.float64)
-    if not len(m):
-        return np.full(len(at), np.nan)
-    k = min(k, len(m))
-    return np.array([np.sqrt(v[np.argpartition(np.abs(m - x), k - 1)[:k]].mean()) if np.isfinite(x) else np.nan
-                     for x in at])
-
-
 def _predictions(bench: Any, cells: Sequence[int], metric: str) -> dict[str, np.ndarray]:
-    """pred_mean, pred_sd (the cell's own), pred_runs (inf for a surrogate), and the sd the
-    differences are measured in with its source."""
+    """pred_mean, pred_sd (the cell's own), pred_runs (inf for a surrogate), the sd the
+    differences are measured in with its source, and (for a table) the winner's-curse-corrected
+    expectation of each cell."""
     cells_a = np.asarray(cells, dtype=np.int64)
     try:
         mean = np.asarray(bench.query_many(cells_a, metric, None, "mean"), dtype=np.float64)
@@ -419,8 +402,9 @@ def _predictions(bench: Any, cells: Sequence[int], metric: str) -> dict[str, np.
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 row_means = np.nanmean(arr, axis=1)
-        return {"mean": mean, "sd": sd_all[rows], "runs": runs, "pooled": pooled_seed_sd(row_means, sd_all, mean),
-                "pooled_src": "table", "pred_model_sd": np.zeros(len(cells_a)),
+        pooled = pooled_seed_sd(row_means, sd_all, mean)
+        return {"mean": mean, "sd": sd_all[rows], "runs": runs, "pooled": pooled, "pooled_src": "table",
+                "expected": tweedie_means(row_means, mean, pooled ** 2 / runs), "pred_model_sd": np.zeros(len(cells_a)),
                 "n_sd_rows": int(np.isfinite(sd_all).sum())}
     # a surrogate benchmark: its seed-noise sd, and its own uncertainty
     noise = np.asarray(bench.noise_sd(metric), dtype=np.float64)[cells_a]
@@ -428,8 +412,9 @@ def _predictions(bench: Any, cells: Sequence[int], metric: str) -> dict[str, np.
         model_sd = np.asarray(bench.predict_std(metric), dtype=np.float64)[cells_a]
     except Exception:
         model_sd = np.zeros(len(cells_a))
-    return {"mean": mean, "sd": noise, "runs": np.full(len(cells_a), np.inf), "pooled": np.full(len(cells_a), np.nan),
-            "pooled_src": "", "pred_model_sd": model_sd, "n_sd_rows": 0, "surrogate": True}
+    nan = np.full(len(cells_a), np.nan)
+    return {"mean": mean, "sd": noise, "runs": np.full(len(cells_a), np.inf), "pooled": nan, "pooled_src": "",
+            "expected": nan, "pred_model_sd": model_sd, "n_sd_rows": 0, "surrogate": True}
 
 
 # -- the driver ---------------------------------------------------------------------------------------

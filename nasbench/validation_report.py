@@ -13,6 +13,10 @@
   else ``surrogate`` (its noise sd), else ``measured`` (the sd of our own seeds, pooled over the
   K cells: sqrt of the mean of the per-cell variances), else NaN.
 * ``diff_in_sd`` = (meas_mean - pred_mean) / sd_used: the difference in seed standard deviations.
+* ``pred_expected``: what fresh seeds are expected to give for a cell that was *picked* for its
+  high table value (top K): the table's mean corrected for that selection by Tweedie's formula
+  (:func:`nasbench.noise.tweedie_means`; NaN for a surrogate); ``z_expected`` the z-score of
+  the measurement against it, with the same standard error as ``z``.
 * ``z`` = (meas_mean - pred_mean) / (sd_used * sqrt(1/pred_runs + 1/n_seeds)): the z-score of a
   difference of two means of independent runs with per-run sd ``sd_used`` (for a surrogate the
   prediction's variance is its own ``predict_std`` squared). |z| > 2 means the table's promise is
@@ -57,19 +61,27 @@ class ValidationReport:
                  f"{len(self.seeds)} seed(s) {list(self.seeds)} ({self.seeds_note}); device {self.device}; "
                  f"recipe epochs={self.recipe['epochs']} C={self.recipe['C']} N={self.recipe['N']} "
                  f"batch={self.recipe['batch_size']}; data {self.data.get('dataset')}",
-                 f"{'cell':>6} {'predicted':>16} {'measured':>16} {'diff':>7} {'sd used':>14} {'diff/sd':>8} {'z':>7}"]
+                 f"{'cell':>6} {'predicted':>16} {'measured':>16} {'diff':>7} {'sd used':>14} {'diff/sd':>8} {'z':>7}"
+                 f" {'expected':>9} {'z(exp)':>7}"]
         for _, r in f.iterrows():
             runs = "" if not np.isfinite(r.pred_runs) else f"({int(r.pred_runs)})"
             pred = f"{r.pred_mean:7.2f}±" + (f"{r.pred_sd:5.2f}" if np.isfinite(r.pred_sd) else "  -  ") + runs
             meas = f"{r.meas_mean:7.2f}±" + (f"{r.meas_sd:5.2f}" if np.isfinite(r.meas_sd) else "  -  ") \
                 + f"({len(self.seeds)})"
             lines.append(f"{int(r.cell):>6} {pred:>16} {meas:>16} {r['diff']:>7.2f} "
-                         f"{r.sd_used:>6.2f} {r.sd_source:<7} {r.diff_in_sd:>8.2f} {r.z:>7.2f}")
+                         f"{r.sd_used:>6.2f} {r.sd_source:<7} {r.diff_in_sd:>8.2f} {r.z:>7.2f}"
+                         f" {r.pred_expected:>9.2f} {r.z_expected:>7.2f}")
         z = f["z"].to_numpy(dtype=float)
         zf = z[np.isfinite(z)]
         if len(zf):
             lines.append(f"z: mean {zf.mean():+.2f}, max |z| {np.abs(zf).max():.2f}; {int((np.abs(zf) <= 2).sum())} of "
                          f"{len(zf)} within 2 (z = diff / (sd_used * sqrt(1/pred_runs + 1/seeds)))")
+        ze = f["z_expected"].to_numpy(dtype=float)
+        ze = ze[np.isfinite(ze)]
+        if len(ze):
+            lines.append(f"against the expected values (the table's, corrected for the winner's curse by Tweedie's "
+                         f"formula): z mean {ze.mean():+.2f}, max |z| {np.abs(ze).max():.2f}; "
+                         f"{int((np.abs(ze) <= 2).sum())} of {len(ze)} within 2")
         tau = "n/a (fewer than 2 cells)" if not np.isfinite(self.kendall_tau) else \
             f"{self.kendall_tau:+.3f} (p={self.kendall_p:.2g})"
         lines.append(f"Kendall tau, predicted vs measured ranks among the {len(f)} cells: {tau}")
@@ -104,13 +116,16 @@ def build_report_frame(cells: Sequence[int], pred: dict[str, np.ndarray], measur
         else:
             sd, src = float("nan"), "none"
         diff = m_mean - p_mean
+        expected = float(pred.get("expected", np.full(len(cells), np.nan))[i])
         var_pred = float(pred["pred_model_sd"][i]) ** 2 if surrogate else (sd ** 2 / p_runs if p_runs > 0 else np.inf)
         se = math.sqrt(var_pred + sd ** 2 / len(vals)) if np.isfinite(sd) else float("nan")
         row = {"cell": int(c), "arch_str": _arch(c), "pred_mean": p_mean, "pred_sd": p_sd, "pred_runs": p_runs,
                **{f"meas_{s}": float(v) for s, v in zip(seeds, vals)}, "meas_mean": m_mean, "meas_sd": m_sd,
                "diff": diff, "sd_used": sd, "sd_source": src,
                "diff_in_sd": diff / sd if sd and np.isfinite(sd) else float("nan"),
-               "z": diff / se if se and np.isfinite(se) else float("nan")}
+               "z": diff / se if se and np.isfinite(se) else float("nan"),
+               "pred_expected": expected,
+               "z_expected": (m_mean - expected) / se if se and np.isfinite(se) else float("nan")}
         row.update((extra or {}).get(int(c), {}))
         rows.append(row)
     return pd.DataFrame(rows)

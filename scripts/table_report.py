@@ -81,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"Validating its top {len(f)} with seeds {list(rep.seeds)} ({t_validate:.0f} s): measured "
                      f"{diff.min():+.2f} to {diff.max():+.2f} points against the table, z = {z} ({within} of "
                      f"{len(f)} within 2; sd {sd.min():.2f}-{sd.max():.2f}, source {', '.join(f['sd_source'].unique())}), "
-                     f"Kendall tau {rep.kendall_tau:+.2f} among the {len(f)} cells.")
+                     f"Kendall tau {rep.kendall_tau:+.2f} among the {len(f)} cells. Against the expected values "
+                     f"(Tweedie: {f['pred_expected'].min():.2f}-{f['pred_expected'].max():.2f}), z = "
+                     f"{', '.join(f'{v:+.2f}' for v in f['z_expected'])}.")
     print("\n" + "\n".join(lines))
     return 0
 

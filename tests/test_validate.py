@@ -103,19 +103,6 @@ def test_stacked_seeds_checkpoint_and_resume(tmp_path, digits):
         _same(a, b)
 
 
-def test_pooled_seed_sd_uses_the_nearest_rows():
-    from nasbench.validate import pooled_seed_sd
-
-    means = np.array([10.0, 50.0, 51.0, 52.0, 90.0, np.nan, 91.0])
-    sds = np.array([5.0, 1.0, 2.0, np.nan, 3.0, 9.0, 4.0])  # rows with NaN mean or sd are left out
-    got = pooled_seed_sd(means, sds, [50.4, 95.0, 0.0, np.nan], k=2)
-    assert got[0] == pytest.approx(np.sqrt((1 + 4) / 2))  # 50 and 51 (52 has no sd)
-    assert got[1] == pytest.approx(np.sqrt((9 + 16) / 2))  # 91 and 90
-    assert got[2] == pytest.approx(np.sqrt((25 + 1) / 2)) and np.isnan(got[3])
-    assert pooled_seed_sd(means, sds, [50.0], k=99)[0] == pytest.approx(np.sqrt(np.mean([25, 1, 4, 9, 16])))
-    assert np.isnan(pooled_seed_sd(means, np.full(7, np.nan), [50.0])).all()
-
-
 def test_surrogate_prediction_uses_its_noise_sd(tmp_path, synthetic_results):
     import nasbench
     from surrogates.benchmark import SurrogateBenchmark, SurrogateConfig
@@ -142,6 +129,9 @@ def test_whole_flow_on_a_comparison(tmp_path, synthetic_results):
     assert np.isfinite(df["z"]).all()
     r = df.iloc[0]
     assert r.z == pytest.approx((r.meas_mean - r.pred_mean) / (r.sd_used * np.sqrt(1 / 3 + 1 / 2)))
+    # picked for high table values, so expected lower on fresh seeds (winner's curse)
+    assert (df["pred_expected"] < df["pred_mean"]).all() and np.isfinite(df["z_expected"]).all()
+    assert r.z_expected == pytest.approx((r.meas_mean - r.pred_expected) / (r.sd_used * np.sqrt(1 / 3 + 1 / 2)))
     # the top 2 by the table's seed mean among the comparison's final incumbents
     import nasbench
     from nasbench.experiment import final_rows, open_results

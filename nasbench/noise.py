@@ -1,0 +1,62 @@
+"""Seed noise in a table, and what it does to cells picked for their high values.
+
+Both answer questions about a few cells from the whole table's rows: :func:`pooled_seed_sd` the
+per-run noise of a cell (from its neighbours in accuracy, not from its own 2-3 runs), and
+:func:`tweedie_means` what a cell that was *selected* for its observed mean can be expected to
+score on fresh seeds (the winner's curse, corrected by Tweedie's formula).
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+POOL_ROWS = 200  # table rows pooled for the seed sd of a cell
+
+
+def pooled_seed_sd(means: np.ndarray, sds: np.ndarray, at: Sequence[float], k: int = POOL_ROWS) -> np.ndarray:
+    """For each value in ``at``: sqrt of the mean seed variance over the ``k`` table rows (those
+    with a seed sd) whose seed means are nearest to it. A cell's own sd from 2-3 runs is too noisy
+    to divide by (with 2 degrees of freedom |t| > 2 is common by chance); its neighbours in
+    accuracy give an estimate with hundreds of degrees of freedom that still follows how the noise
+    changes with accuracy. The mean of variances, not of sds: an sd of few runs is biased low."""
+    ok = np.isfinite(means) & np.isfinite(sds)
+    m, v = np.asarray(means)[ok], np.asarray(sds)[ok] ** 2
+    at = np.asarray(at, dtype=np.float64)
+    if not len(m):
+        return np.full(len(at), np.nan)
+    k = min(k, len(m))
+    return np.array([np.sqrt(v[np.argpartition(np.abs(m - x), k - 1)[:k]].mean()) if np.isfinite(x) else np.nan
+                     for x in at])
+
+
+def kde_bandwidth(values: np.ndarray) -> float:
+    """Silverman's robust rule, 0.9 min(sd, IQR / 1.34) n^(-1/5): the IQR keeps the long tail of
+    broken cells from smoothing away the dense top of the distribution."""
+    q75, q25 = np.percentile(values, [75, 25])
+    spread = min(float(np.std(values, ddof=1)), (q75 - q25) / 1.34) or float(np.std(values, ddof=1))
+    return 0.9 * spread * len(values) ** -0.2
+
+
+def tweedie_means(row_means: np.ndarray, at: Sequence[float], var_of_mean: Sequence[float] | float) -> np.ndarray:
+    """Tweedie's formula (Efron, 2011, "Tweedie's formula and selection bias"): for a cell whose
+    observed mean is ``x``, with noise variance ``var_of_mean`` (seed variance / runs), the
+    expected true mean is ``x + var_of_mean * d/dx log f(x)``, where ``f`` is the density of
+    observed means over the table (a Gaussian kernel estimate from ``row_means``). It holds
+    whatever rule picked the cell, so it corrects the winner's curse of choosing the best of noisy
+    values: at the top of the table ``f`` falls steeply, and the expectation lies below ``x``."""
+    m = np.asarray(row_means, dtype=np.float64)
+    m = m[np.isfinite(m)]
+    at = np.asarray(at, dtype=np.float64)
+    v = np.broadcast_to(np.asarray(var_of_mean, dtype=np.float64), at.shape)
+    if len(m) < 2:
+        return np.full(at.shape, np.nan)
+    h = kde_bandwidth(m)
+    out = np.full(at.shape, np.nan)
+    for i, (x, vi) in enumerate(zip(at, v)):
+        if not (np.isfinite(x) and np.isfinite(vi)):
+            continue
+        d2 = ((x - m) / h) ** 2
+        w = np.exp(-0.5 * (d2 - d2.min()))  # kernel weights, scaled against underflow
+        out[i] = x - vi * float(((x - m) * w).sum()) / (h * h * float(w.sum()))  # x + v f'(x)/f(x)
+    return out
