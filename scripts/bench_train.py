@@ -228,21 +228,25 @@ def _timed(fn, device: str, repeats: int) -> float:
     return float(np.median(ts))
 
 
+def _matmul_seconds(n: int, device: str, reps: int) -> float:
+    a = torch.randn(n, n, device=device, dtype=torch.bfloat16)
+    b = torch.randn(n, n, device=device, dtype=torch.bfloat16)
+    return _timed(lambda: torch.mm(a, b), device, reps)  # the operands are freed on return
+
+
+def _copy_seconds(numel: int, device: str, reps: int) -> float:
+    src = torch.empty(numel, device=device, dtype=torch.float32).fill_(1.0)
+    dst = torch.empty_like(src)
+    return _timed(lambda: dst.copy_(src), device, reps)
+
+
 def measure_roofline(device: str, small: bool = False) -> dict[str, float]:
     """Measured peak bf16 matmul rate (FLOP/s) and copy bandwidth (bytes/s, read + write)."""
     n = 256 if small else 8192
-    dtype = torch.bfloat16
-    a = torch.randn(n, n, device=device, dtype=dtype)
-    b = torch.randn(n, n, device=device, dtype=dtype)
-    t_mm = _timed(lambda: torch.mm(a, b), device, 5 if small else 20)
-    flops = 2.0 * n ** 3 / t_mm
-    del a, b
+    reps = 5 if small else 20
+    flops = 2.0 * n ** 3 / _matmul_seconds(n, device, reps)
     numel = (4 << 20) if small else (1 << 30)  # float32: 16 MB or 4 GiB
-    src = torch.empty(numel, device=device, dtype=torch.float32).fill_(1.0)
-    dst = torch.empty_like(src)
-    t_cp = _timed(lambda: dst.copy_(src), device, 5 if small else 20)
-    bw = 2.0 * src.numel() * src.element_size() / t_cp
-    del src, dst
+    bw = 2.0 * numel * 4 / _copy_seconds(numel, device, reps)
     if device.startswith("cuda"):
         torch.cuda.empty_cache()
     return {"bf16_flops": flops, "bandwidth": bw, "matmul_n": n, "copy_bytes": numel * 4}
