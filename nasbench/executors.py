@@ -19,6 +19,23 @@ def die_with_parent() -> None:
         pass
 
 
+def keep_freed_memory() -> bool:
+    """Linux/glibc: keep memory that PyTorch frees for reuse instead of handing it back to the
+    kernel. By default glibc trims the heap and unmaps large blocks after every batch, and the next
+    batch page-faults them back in: a long-running CPU training worker spent 15-18 % of its time in
+    the kernel that way (~80,000 page faults a second). Process-wide; it changes where tensors
+    live, never what is computed. True when it took effect."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3
+        return bool(libc.mallopt(m_trim_threshold, 1 << 30) and libc.mallopt(m_top_pad, 64 << 20)
+                    and libc.mallopt(m_mmap_threshold, 32 << 20))  # 32 MiB: glibc's largest
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        return False
+
+
 def _pool_init(init: Callable[..., None], init_args: tuple) -> None:
     die_with_parent()
     init(*init_args)

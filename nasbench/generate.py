@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from .benchmark import TableMeta, TabularBenchmark
-from .executors import EXECUTORS, pool_map, ray_map
+from .executors import EXECUTORS, keep_freed_memory, pool_map, ray_map
 from .space import N_CELLS, class_table
 from .table import code_version, write_table
 
@@ -246,6 +246,7 @@ def _init_worker(data: DataSpec, recipe: dict[str, Any], data_dir: str | None, d
     from .datasets import load_dataset
     from .train import prepare_data
 
+    keep_freed_memory()
     torch.set_num_threads(threads)
     ds = load_dataset(data.dataset, data_dir, split_seed=data.split_seed, downscale=data.downscale,
                       train_size=data.train_size, valid_size=data.valid_size, test_size=data.test_size,

@@ -45,7 +45,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from .executors import EXECUTORS, pool_map, ray_map
+from .executors import EXECUTORS, keep_freed_memory, pool_map, ray_map
 from .noise import POOL_ROWS, pooled_seed_sd, tweedie_means
 from .validation_report import ValidationReport, build_report_frame, kendall, plot_report
 
@@ -163,6 +163,7 @@ def _init_worker(data: dict[str, Any], recipe: dict[str, Any], data_dir: str | N
     from .generate import recipe_from_dict
     from .train import prepare_data
 
+    keep_freed_memory()
     if threads:
         torch.set_num_threads(threads)
     ds = _load_data(data, data_dir)

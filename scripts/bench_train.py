@@ -398,8 +398,15 @@ def main() -> None:
     ap.add_argument("--cudnn-benchmark", action="store_true", help="torch.backends.cudnn.benchmark = True")
     ap.add_argument("--gpu-path-on-cpu", action="store_true",
                     help="run the GPU report's code on the CPU at tiny sizes (checks the code, not the speed)")
+    ap.add_argument("--default-malloc", action="store_true",
+                    help="leave glibc's trimming on (the generator's workers turn it off: keep_freed_memory)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    if not args.default_malloc:
+        from nasbench.executors import keep_freed_memory
+
+        print(f"freed memory kept for reuse, as in the generator's workers: {keep_freed_memory()} "
+              "(applies to every trainer below)")
     if not args.gpu_only and not args.gpu_path_on_cpu:
         cpu_report(args)
     cuda = torch.cuda.is_available()

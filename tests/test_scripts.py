@@ -38,3 +38,4 @@ def test_table_report_on_digits(tmp_path):
     assert "`nb201-digits` (15,780 trainings, 15,625 cells)" in out and "(optimum 99.41)" in out
     assert "Validating its top 2 with seeds [1, 2, 3]" in out
     assert (tmp_path / "compare" / "results.csv").is_file() and (tmp_path / "validate" / "validation.csv").is_file()
+
