@@ -161,7 +161,14 @@ def plot_report(report: ValidationReport, out: Path) -> list[Path]:
         ax.annotate(str(int(r.cell)), (r.pred_mean, r.meas_mean), textcoords="offset points", xytext=(4, 4), fontsize=8)
     pm, ps = f["pred_mean"].to_numpy(float), np.nan_to_num(f["pred_sd"].to_numpy(float))
     mm, ms = f["meas_mean"].to_numpy(float), np.nan_to_num(f["meas_sd"].to_numpy(float))
-    vals = np.concatenate([pm - ps, pm + ps, mm - ms, mm + ms])
+    ex = f["pred_expected"].to_numpy(float) if "pred_expected" in f else np.full(len(f), np.nan)
+    if np.isfinite(ex).any():
+        ax.scatter(ex, mm, facecolors="none", edgecolors="tab:orange", zorder=3,
+                   label="expected for cells picked as the best (Tweedie)")
+        for x0, x1, y in zip(pm, ex, mm):
+            if np.isfinite(x1):
+                ax.plot([x0, x1], [y, y], ":", color="tab:orange", lw=0.8)
+    vals = np.concatenate([pm - ps, pm + ps, mm - ms, mm + ms, ex])
     vals = vals[np.isfinite(vals)]
     if len(vals):
         lo, hi = vals.min(), vals.max()
