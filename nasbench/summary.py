@@ -33,6 +33,8 @@ class TableSummary:
     top1pct_spread: float = float("nan")
     spread: float = float("nan")  # std of valid_acc over all covered cells
     percentiles: dict[int, float] = field(default_factory=dict)  # of valid_acc over all covered cells
+    best_valid: float = float("nan")  # the best row's seed mean of valid_acc
+    best_expected: float = float("nan")  # what fresh seeds are expected to give it (Tweedie)
     params_range: tuple[float, float] | None = None
     latency_devices: list[str] = field(default_factory=list)
     notes: str = ""
@@ -64,6 +66,9 @@ class TableSummary:
             pct = " / ".join(f"{v:.2f}" for v in self.percentiles.values())
             out.append(f"spread         std of valid_acc over all cells {self.spread:.3f} points{ratio}; "
                        f"percentiles {'/'.join(map(str, self.percentiles))}: {pct}")
+        if np.isfinite(self.best_expected):
+            out.append(f"best cell      valid_acc {self.best_valid:.2f} in the table, {self.best_expected:.2f} expected on "
+                       f"fresh seeds (picked as the best of noisy values; Tweedie's formula)")
         out.append(f"top 1% spread  std of valid_acc over the top 1% of cells {self.top1pct_spread:.3f} points "
                    f"= {self.top1pct_spread / self.mean_seed_std:.2f} x seed noise"
                    if np.isfinite(self.mean_seed_std) and self.mean_seed_std > 0
@@ -76,6 +81,20 @@ class TableSummary:
         if self.notes:
             out.append(f"notes          {self.notes}")
         return out
+
+
+def _winners_curse(bench: TabularBenchmark) -> tuple[float, float]:
+    """The best row's seed mean of valid_acc, and its expectation on fresh seeds."""
+    from .noise import pooled_seed_sd, tweedie_means
+
+    runs = bench.metrics["valid_acc"][:, :, -1]
+    means, sds = np.nanmean(runs, axis=1), bench.seed_std("valid_acc")
+    if not np.isfinite(means).any():
+        return float("nan"), float("nan")
+    row = int(np.nanargmax(means))
+    sd = pooled_seed_sd(means, sds, [means[row]])[0]
+    n = int(np.isfinite(runs[row]).sum())
+    return float(means[row]), float(tweedie_means(means, [means[row]], sd ** 2 / n)[0])
 
 
 def summarise_table(bench: TabularBenchmark) -> TableSummary:
@@ -103,6 +122,7 @@ def summarise_table(bench: TabularBenchmark) -> TableSummary:
             top_spread = float(np.std(top, ddof=1)) if len(top) > 1 else float("nan")
             spread = float(np.std(v, ddof=1)) if len(v) > 1 else float("nan")
             pcts = {q: float(np.percentile(v, q)) for q in (10, 50, 90, 99)} if len(v) else {}
+            best, best_exp = _winners_curse(bench)
     params = bench.params
     return TableSummary(
         name=bench.name, space=m.space, dataset=m.dataset, split_sizes=m.split_sizes, recipe=m.recipe,
@@ -110,7 +130,7 @@ def summarise_table(bench: TabularBenchmark) -> TableSummary:
         cells_covered=len(bench.covered), rows=bench.n_rows, trainings=trainings, missing_runs=missing,
         seeds=bench.seeds.tolist(), epochs=bench.epochs.tolist(), metrics=list(bench.metrics),
         mean_only=sorted(bench.mean_only), ranges=ranges, mean_seed_std=noise, top1pct_spread=top_spread,
-        spread=spread, percentiles=pcts,
+        spread=spread, percentiles=pcts, best_valid=best, best_expected=best_exp,
         params_range=None if params is None or np.all(np.isnan(params)) else (float(np.nanmin(params)), float(np.nanmax(params))),
         latency_devices=sorted(bench.latency), notes=m.notes,
     )

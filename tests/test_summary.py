@@ -21,3 +21,10 @@ def test_summary_spread_and_noise_from_the_arrays():
     assert np.isclose(s.mean_seed_std, np.mean(np.nanstd(runs[two], axis=1, ddof=1)))
     text = "\n".join(s.lines())
     assert f"over all cells {s.spread:.3f} points = {s.spread / s.mean_seed_std:.1f} x seed noise" in text
+
+
+def test_info_expects_the_best_cell_lower_on_fresh_seeds():
+    s = summarise_table(synthetic_table())
+    assert s.best_expected < s.best_valid  # the best of noisy values overstates its true mean
+    assert s.best_valid - s.best_expected < 3 * s.mean_seed_std
+    assert f"valid_acc {s.best_valid:.2f} in the table, {s.best_expected:.2f} expected" in "\n".join(s.lines())
