@@ -467,7 +467,6 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--no-progress", action="store_true")
     f.set_defaults(func=cmd_surrogate_fit)
 
-
     s = sub.add_parser("validate", help="train a comparison's top cells for real and compare with the benchmark")
     s.add_argument("results", nargs="?", help="results directory of `nasbench compare`")
     s.add_argument("--top-k", type=int, default=5, help="validate the best K distinct final incumbents (default 5)")

@@ -110,7 +110,7 @@ def summarise_table(bench: TabularBenchmark) -> TableSummary:
         if k in bench.metrics:
             v = bench.values(k)
             ranges[k] = (float(np.nanmin(v)), float(np.nanmax(v)))
-    noise = spread = top_spread = float("nan")
+    noise = spread = top_spread = best = best_exp = float("nan")
     pcts: dict[int, float] = {}
     if "valid_acc" in per_seed:
         with warnings.catch_warnings():

@@ -28,3 +28,16 @@ def test_info_expects_the_best_cell_lower_on_fresh_seeds():
     assert s.best_expected < s.best_valid  # the best of noisy values overstates its true mean
     assert s.best_valid - s.best_expected < 3 * s.mean_seed_std
     assert f"valid_acc {s.best_valid:.2f} in the table, {s.best_expected:.2f} expected" in "\n".join(s.lines())
+
+
+def test_summary_of_a_table_with_seed_means_only():
+    """Published data may give no per-seed values: no noise, no spread against it, no crash."""
+    from nasbench.benchmark import TabularBenchmark
+
+    full = synthetic_table()
+    means = {k: np.nanmean(v, axis=1, keepdims=True) for k, v in full.metrics.items()}
+    bench = TabularBenchmark(meta=full.meta, arch_row=full.arch_row, row_arch=full.row_arch, seeds=full.seeds,
+                             epochs=full.epochs, metrics=means, mean_only=list(means))
+    s = summarise_table(bench)
+    assert np.isnan(s.mean_seed_std) and np.isnan(s.best_expected) and s.ranges["valid_acc"][1] > 0
+    assert "seed noise     n/a" in "\n".join(s.lines())
