@@ -39,3 +39,8 @@ def test_table_report_on_digits(tmp_path):
     assert "Validating its top 2 with seeds [1, 2, 3]" in out
     assert (tmp_path / "compare" / "results.csv").is_file() and (tmp_path / "validate" / "validation.csv").is_file()
 
+
+
+def test_bench_malloc_runs_and_results_are_identical():
+    out = _run("--rounds", "1", "--epochs", "1", "--cells", "0", script="bench_malloc.py")
+    assert "keep_freed_memory" in out and "results identical: True" in out
