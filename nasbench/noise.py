@@ -7,6 +7,7 @@ score on fresh seeds (the winner's curse, corrected by Tweedie's formula).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -66,3 +67,29 @@ def tweedie_means(row_means: np.ndarray, at: Sequence[float], var_of_mean: Seque
         w = np.exp(-0.5 * (d2 - d2.min()))  # kernel weights, scaled against underflow
         out[i] = x - vi * float(((x - m) * w).sum()) / (h * h * float(w.sum()))  # x + v f'(x)/f(x)
     return out
+
+
+@dataclass(frozen=True)
+class FreshSeedEstimate:
+    """For each picked value: the per-run noise sd it is measured in (pooled over its neighbours in
+    the table) and its expectation on fresh seeds (winner's curse removed)."""
+
+    pooled_sd: np.ndarray
+    expected: np.ndarray
+
+
+def fresh_seed_estimate(final_runs: np.ndarray, at: Sequence[float], runs: Sequence[float] | float) -> FreshSeedEstimate:
+    """The one computation behind ``info``'s best-cell expectation and ``validate``'s expected
+    column: ``final_runs`` is the table's rows x seeds array of a metric at one epoch (NaN where no
+    run), ``at`` the picked cells' observed means and ``runs`` how many runs each mean averages.
+    Rows with fewer than 2 runs give no seed sd but still shape the density of means."""
+    arr = np.asarray(final_runs, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        n = (~np.isnan(arr)).sum(axis=1)
+        filled = np.where(np.isnan(arr), 0.0, arr)
+        means = np.where(n > 0, filled.sum(axis=1) / np.maximum(n, 1), np.nan)
+        dev = np.where(np.isnan(arr), 0.0, arr - means[:, None])
+        sds = np.where(n > 1, np.sqrt((dev ** 2).sum(axis=1) / np.maximum(n - 1, 1)), np.nan)
+    pooled = pooled_seed_sd(means, sds, at)
+    var_of_mean = pooled ** 2 / np.asarray(runs, dtype=np.float64)
+    return FreshSeedEstimate(pooled_sd=pooled, expected=tweedie_means(means, at, var_of_mean))

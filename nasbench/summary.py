@@ -85,16 +85,15 @@ class TableSummary:
 
 def _winners_curse(bench: TabularBenchmark) -> tuple[float, float]:
     """The best row's seed mean of valid_acc, and its expectation on fresh seeds."""
-    from .noise import pooled_seed_sd, tweedie_means
+    from .noise import fresh_seed_estimate
 
     runs = bench.metrics["valid_acc"][:, :, -1]
-    means, sds = np.nanmean(runs, axis=1), bench.seed_std("valid_acc")
+    means = np.nanmean(runs, axis=1)
     if not np.isfinite(means).any():
         return float("nan"), float("nan")
     row = int(np.nanargmax(means))
-    sd = pooled_seed_sd(means, sds, [means[row]])[0]
     n = int(np.isfinite(runs[row]).sum())
-    return float(means[row]), float(tweedie_means(means, [means[row]], sd ** 2 / n)[0])
+    return float(means[row]), float(fresh_seed_estimate(runs, [means[row]], n).expected[0])
 
 
 def summarise_table(bench: TabularBenchmark) -> TableSummary:

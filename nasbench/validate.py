@@ -38,7 +38,6 @@ import hashlib
 import json
 import os
 import time
-import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -46,7 +45,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from .executors import EXECUTORS, keep_freed_memory, pool_map, ray_map
-from .noise import POOL_ROWS, pooled_seed_sd, tweedie_means
+from .noise import POOL_ROWS, fresh_seed_estimate
 from .validation_report import ValidationReport, build_report_frame, kendall, plot_report
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -392,20 +391,16 @@ def _predictions(bench: Any, cells: Sequence[int], metric: str) -> dict[str, np.
         raise ValidateError(f"cannot predict {metric} for the cells: {str(exc).splitlines()[0]}") from None
     if _is_tabular(bench):
         rows = bench.arch_row[cells_a]
-        if metric in bench.mean_only:
-            sd_all = np.full(bench.n_rows, np.nan)
-            runs = np.ones(len(cells_a))
-            row_means = np.full(bench.n_rows, np.nan)
+        if metric in bench.mean_only:  # no runs: nothing to pool or correct
+            final = np.full((bench.n_rows, 1), np.nan)
+            sd_all, runs = np.full(bench.n_rows, np.nan), np.ones(len(cells_a))
         else:
+            final = bench.metrics[metric][:, :, -1]
             sd_all = bench.seed_std(metric)
-            arr = bench.metrics[metric][:, :, -1]
-            runs = (~np.isnan(arr[rows])).sum(axis=1).astype(float)
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                row_means = np.nanmean(arr, axis=1)
-        pooled = pooled_seed_sd(row_means, sd_all, mean)
-        return {"mean": mean, "sd": sd_all[rows], "runs": runs, "pooled": pooled, "pooled_src": "table",
-                "expected": tweedie_means(row_means, mean, pooled ** 2 / runs), "pred_model_sd": np.zeros(len(cells_a)),
+            runs = (~np.isnan(final[rows])).sum(axis=1).astype(float)
+        est = fresh_seed_estimate(final, mean, runs)
+        return {"mean": mean, "sd": sd_all[rows], "runs": runs, "pooled": est.pooled_sd, "pooled_src": "table",
+                "expected": est.expected, "pred_model_sd": np.zeros(len(cells_a)),
                 "n_sd_rows": int(np.isfinite(sd_all).sum())}
     # a surrogate benchmark: its seed-noise sd, and its own uncertainty
     noise = np.asarray(bench.noise_sd(metric), dtype=np.float64)[cells_a]

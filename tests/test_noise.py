@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nasbench.noise import kde_bandwidth, pooled_seed_sd, tweedie_means
+from nasbench.noise import fresh_seed_estimate, kde_bandwidth, pooled_seed_sd, tweedie_means
 
 
 def test_pooled_seed_sd_uses_the_nearest_rows():
@@ -59,3 +59,26 @@ def test_kde_bandwidth_follows_the_dense_part():
     h = kde_bandwidth(observed)
     iqr = np.subtract(*np.percentile(observed, [75, 25]))
     assert h == pytest.approx(0.9 * iqr / 1.34 * len(observed) ** -0.2)  # not the tail-inflated sd
+
+
+def test_fresh_seed_estimate_is_pooled_sd_then_tweedie():
+    """The helper behind info and validate: row means and sds from a rows x seeds array with gaps
+    (one run, no run), then the pooled sd and Tweedie's expectation of the picked means."""
+    rng = np.random.default_rng(3)
+    true, _ = _simulated_table(1, n_cells=800)
+    final = true[:, None] + rng.normal(0, 0.5, (800, 3))
+    final[::7, 2] = np.nan  # two runs
+    final[::11, 1:] = np.nan  # one run: no sd, but a mean
+    final[5] = np.nan  # no run at all
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+        means = np.nanmean(final, axis=1)
+    n = (~np.isnan(final)).sum(axis=1)
+    sds = np.where(n > 1, np.nanstd(np.where(n[:, None] > 1, final, 0.0), axis=1, ddof=1), np.nan)
+    picked = np.argsort(np.nan_to_num(means, nan=-1))[-5:]
+    got = fresh_seed_estimate(final, means[picked], n[picked])
+    want_sd = pooled_seed_sd(means, sds, means[picked])
+    np.testing.assert_allclose(got.pooled_sd, want_sd)
+    np.testing.assert_allclose(got.expected, tweedie_means(means, means[picked], want_sd ** 2 / n[picked]))
+    assert (got.expected < means[picked]).all()  # the best of noisy values: expected lower
+    empty = fresh_seed_estimate(np.full((4, 1), np.nan), [80.0], 1)
+    assert np.isnan(empty.pooled_sd).all() and np.isnan(empty.expected).all()
