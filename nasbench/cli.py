@@ -413,7 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("compare", help="run search strategies x runs on a benchmark (the main job)")
     s.add_argument("config", nargs="?", help="TOML or YAML config file (flags override it)")
-    s.add_argument("--table", help="benchmark: embedded name, .h5 table or surrogate file (default nb201-digits)")
+    s.add_argument("--table", help="benchmark: embedded name, .h5 table or surrogate file (default nb201-fashion-mnist)")
     s.add_argument("--strategies", help="comma-separated names, e.g. random,evolution,reinforce,gradient")
     s.add_argument("--param", action="append", metavar="STRATEGY.KEY=VALUE", help="a strategy parameter (repeatable)")
     s.add_argument("--runs", type=int, help="runs per strategy (default 10)")

@@ -1,7 +1,7 @@
 """The comparison runner: strategies x runs on a benchmark -> a tidy results directory.
 
 >>> from nasbench.experiment import ExperimentConfig, run_comparison, summarise
->>> res = run_comparison(ExperimentConfig(table="nb201-digits", runs=5, out="results/demo"))
+>>> res = run_comparison(ExperimentConfig(table="nb201-fashion-mnist", runs=5, out="results/demo"))
 >>> print(summarise(res))
 
 A results directory holds::
@@ -37,7 +37,7 @@ from .strategies import (DEFAULT_STRATEGIES, Budget, Protocol, ProtocolError, Se
                          StrategyError, make_params, make_strategy)
 from .strategies.protocol import BUDGET_KINDS, objective_values
 
-DEFAULT_TABLE = "nb201-digits"
+DEFAULT_TABLE = "nb201-fashion-mnist"
 COLUMNS = ("strategy", "run", "step", "sim_time", "epochs", "cell", "value", "cost", "incumbent",
            "incumbent_valid", "incumbent_test")
 MAX_QUERIES = 1_000_000  # safety cap for seconds/epochs budgets
