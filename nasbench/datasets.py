@@ -156,7 +156,7 @@ def _root(key: str, root: str | os.PathLike[str] | None) -> Path | None:
         return None
     path = Path(os.path.expanduser(str(root if root is not None else DEFAULT_ROOTS[key])))
     if not path.is_dir():
-        raise DatasetMissing(f"{key}: no directory {path}; get it: {_HOW_TO_GET[key]}, and pass its directory as root")
+        raise DatasetMissing(f"{key}: no directory {path}; get it: {_HOW_TO_GET[key]}, and pass its directory (--data-dir on the command line, root= in Python)")
     return path
 
 
