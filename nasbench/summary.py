@@ -9,6 +9,8 @@ import numpy as np
 
 from .benchmark import TabularBenchmark
 
+IQR_PER_SD = 1.349  # interquartile range of a normal distribution, in standard deviations
+
 
 @dataclass(frozen=True)
 class TableSummary:
@@ -32,6 +34,7 @@ class TableSummary:
     mean_seed_std: float = float("nan")
     top1pct_spread: float = float("nan")
     spread: float = float("nan")  # std of valid_acc over all covered cells
+    iqr: float = float("nan")  # interquartile range of the same: the body, not the tail of broken cells
     percentiles: dict[int, float] = field(default_factory=dict)  # of valid_acc over all covered cells
     best_valid: float = float("nan")  # the best row's seed mean of valid_acc
     best_expected: float = float("nan")  # what fresh seeds are expected to give it (Tweedie)
@@ -66,6 +69,12 @@ class TableSummary:
             pct = " / ".join(f"{v:.2f}" for v in self.percentiles.values())
             out.append(f"spread         std of valid_acc over all cells {self.spread:.3f} points{ratio}; "
                        f"percentiles {'/'.join(map(str, self.percentiles))}: {pct}")
+        if np.isfinite(self.iqr):
+            robust = self.iqr / IQR_PER_SD
+            ratio = (f" = {robust / self.mean_seed_std:.1f} x seed noise"
+                     if np.isfinite(self.mean_seed_std) and self.mean_seed_std > 0 else "")
+            out.append(f"body spread    interquartile range of valid_acc {self.iqr:.3f} points; robust std "
+                       f"(IQR / {IQR_PER_SD}) {robust:.3f}{ratio} (the std above counts the tail of broken cells)")
         if np.isfinite(self.best_expected):
             out.append(f"best cell      valid_acc {self.best_valid:.2f} in the table, {self.best_expected:.2f} expected on "
                        f"fresh seeds (picked as the best of noisy values; Tweedie's formula)")
@@ -109,7 +118,7 @@ def summarise_table(bench: TabularBenchmark) -> TableSummary:
         if k in bench.metrics:
             v = bench.values(k)
             ranges[k] = (float(np.nanmin(v)), float(np.nanmax(v)))
-    noise = spread = top_spread = best = best_exp = float("nan")
+    noise = spread = iqr = top_spread = best = best_exp = float("nan")
     pcts: dict[int, float] = {}
     if "valid_acc" in per_seed:
         with warnings.catch_warnings():
@@ -120,6 +129,7 @@ def summarise_table(bench: TabularBenchmark) -> TableSummary:
             top = np.sort(v)[-max(1, len(v) // 100):]
             top_spread = float(np.std(top, ddof=1)) if len(top) > 1 else float("nan")
             spread = float(np.std(v, ddof=1)) if len(v) > 1 else float("nan")
+            iqr = float(np.subtract(*np.percentile(v, [75, 25]))) if len(v) > 1 else float("nan")
             pcts = {q: float(np.percentile(v, q)) for q in (10, 50, 90, 99)} if len(v) else {}
             best, best_exp = _winners_curse(bench)
     params = bench.params
@@ -129,7 +139,7 @@ def summarise_table(bench: TabularBenchmark) -> TableSummary:
         cells_covered=len(bench.covered), rows=bench.n_rows, trainings=trainings, missing_runs=missing,
         seeds=bench.seeds.tolist(), epochs=bench.epochs.tolist(), metrics=list(bench.metrics),
         mean_only=sorted(bench.mean_only), ranges=ranges, mean_seed_std=noise, top1pct_spread=top_spread,
-        spread=spread, percentiles=pcts, best_valid=best, best_expected=best_exp,
+        spread=spread, iqr=iqr, percentiles=pcts, best_valid=best, best_expected=best_exp,
         params_range=None if params is None or np.all(np.isnan(params)) else (float(np.nanmin(params)), float(np.nanmax(params))),
         latency_devices=sorted(bench.latency), notes=m.notes,
     )

@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     import nasbench
     from nasbench.experiment import default_config, format_summary, run_comparison, summarise
     from nasbench.strategies import Budget
-    from nasbench.summary import summarise_table
+    from nasbench.summary import IQR_PER_SD, summarise_table
     from nasbench.validate import ValidateConfig, validate
 
     bench = nasbench.load(args.table)
@@ -68,8 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     lines = [f"`{s.name}` ({s.trainings:,} trainings, {s.cells_covered:,} cells): validation accuracy "
              f"{s.ranges['valid_acc'][0]:.1f} to {s.ranges['valid_acc'][1]:.1f} % (percentiles "
              f"{'/'.join(map(str, s.percentiles))}: {pct}), mean seed standard deviation {noise:.2f} points, "
-             f"std over all cells {spread:.2f} ({spread / noise:.1f}x the noise), over the top 1 % "
-             f"{s.top1pct_spread:.3f} ({s.top1pct_spread / noise:.2f}x)."]
+             f"std over all cells {spread:.2f} ({spread / noise:.1f}x the noise, mostly the tail of broken "
+             f"cells), interquartile range {s.iqr:.2f} (robust std {s.iqr / IQR_PER_SD / noise:.1f}x the noise), "
+             f"over the top 1 % {s.top1pct_spread:.3f} ({s.top1pct_spread / noise:.2f}x)."]
     parts = [f"{name} {r.test_mean:.2f} +- {r.test_std:.2f}" for name, r in summary.iterrows()]
     lines.append(f"The main job on it ({args.runs} runs x {args.budget} queries, {t_compare:.0f} s): "
                  f"{', '.join(parts)} final test accuracy (optimum {optimum:.2f}).")

@@ -36,6 +36,7 @@ def test_table_report_on_digits(tmp_path):
                "--out", str(tmp_path), script="table_report.py")
     assert "mean seed std of valid_acc 0.561 points" in out  # the complete digits table
     assert "`nb201-digits` (15,780 trainings, 15,625 cells)" in out and "(optimum 99.41)" in out
+    assert "interquartile range 0.92 (robust std 1.2x the noise)" in out
     assert "Validating its top 2 with seeds [1, 2, 3]" in out
     assert (tmp_path / "compare" / "results.csv").is_file() and (tmp_path / "validate" / "validation.csv").is_file()
 

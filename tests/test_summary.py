@@ -19,8 +19,27 @@ def test_summary_spread_and_noise_from_the_arrays():
     assert np.isclose(s.top1pct_spread, np.std(top, ddof=1))
     two = np.isfinite(runs).sum(1) >= 2
     assert np.isclose(s.mean_seed_std, np.mean(np.nanstd(runs[two], axis=1, ddof=1)))
+    q25, q75 = np.percentile(per_cell, [25, 75])
+    assert np.isclose(s.iqr, q75 - q25)
     text = "\n".join(s.lines())
     assert f"over all cells {s.spread:.3f} points = {s.spread / s.mean_seed_std:.1f} x seed noise" in text
+    assert f"interquartile range of valid_acc {s.iqr:.3f} points" in text
+    assert f"{s.iqr / 1.349 / s.mean_seed_std:.1f} x seed noise" in text
+
+
+def test_body_spread_ignores_the_tail_of_broken_cells():
+    """The std over all cells is mostly the few broken cells; the interquartile range is not."""
+    from nasbench.benchmark import TabularBenchmark
+
+    bench = synthetic_table()
+    s = summarise_table(bench)
+    metrics = {k: v.copy() for k, v in bench.metrics.items()}
+    broken = bench.arch_row[np.arange(0, 15625, 20)]  # the rows of 5 % of the cells collapse to chance
+    metrics["valid_acc"][broken] = 10.0
+    t = summarise_table(TabularBenchmark(meta=bench.meta, arch_row=bench.arch_row, row_arch=bench.row_arch,
+                                         seeds=bench.seeds, epochs=bench.epochs, metrics=metrics))
+    assert t.spread > 1.5 * s.spread  # the std jumps
+    assert abs(t.iqr - s.iqr) < 0.25 * s.iqr  # the body barely moves
 
 
 def test_info_expects_the_best_cell_lower_on_fresh_seeds():
