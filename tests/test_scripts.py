@@ -45,3 +45,22 @@ def test_table_report_on_digits(tmp_path):
 def test_bench_malloc_runs_and_results_are_identical():
     out = _run("--rounds", "1", "--epochs", "1", "--cells", "0", script="bench_malloc.py")
     assert "keep_freed_memory" in out and "results identical: True" in out
+
+
+def test_compare_recipes_on_the_embedded_tables():
+    """Separation of two recipes on the cells both trained: the numbers `nasbench info` gives per row."""
+    import numpy as np
+    import nasbench
+    from nasbench.summary import IQR_PER_SD
+
+    out = _run("nb201-digits", "nb201-fashion-mnist", script="compare_recipes.py")
+    assert "5260 cells trained in both with 2+ runs" in out
+    digits = nasbench.load("nb201-digits")
+    means = np.nanmean(digits.metrics["valid_acc"][:, :, -1], axis=1)
+    noise = np.nanmean(digits.seed_std("valid_acc"))
+    iqr = np.subtract(*np.percentile(means, [75, 25]))
+    assert f"{'nb201-digits':<28} {noise:6.3f} {iqr:6.3f} {iqr / IQR_PER_SD / noise:18.2f}" in out
+    assert "Spearman of the cells' seed means between the two tables: +" in out
+    bad = subprocess.run([sys.executable, str(SCRIPTS / "compare_recipes.py"), "nb201-digits", "nope"],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "no table named 'nope'" in bad.stderr and bad.stderr.count("\n") == 1
