@@ -350,6 +350,10 @@ class TabularBenchmark:
             data[f"latency_{d}"] = v[rows]
         return pd.DataFrame(data).set_index("index")
 
+    def seed_mean(self, metric: str = "valid_acc", epoch: int | None = None) -> np.ndarray:
+        """Per-row mean over recorded runs (NaN where a row has none); a copy."""
+        return self._mean(metric)[:, self._epoch(epoch)].copy()
+
     def seed_std(self, metric: str = "valid_acc", epoch: int | None = None) -> np.ndarray:
         """Per-row standard deviation over recorded runs (ddof=1; NaN with fewer than 2 runs)."""
         if metric in self.mean_only:

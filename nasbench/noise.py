@@ -78,18 +78,13 @@ class FreshSeedEstimate:
     expected: np.ndarray
 
 
-def fresh_seed_estimate(final_runs: np.ndarray, at: Sequence[float], runs: Sequence[float] | float) -> FreshSeedEstimate:
+def fresh_seed_estimate(row_means: np.ndarray, row_sds: np.ndarray, at: Sequence[float],
+                        runs: Sequence[float] | float) -> FreshSeedEstimate:
     """The one computation behind ``info``'s best-cell expectation and ``validate``'s expected
-    column: ``final_runs`` is the table's rows x seeds array of a metric at one epoch (NaN where no
-    run), ``at`` the picked cells' observed means and ``runs`` how many runs each mean averages.
-    Rows with fewer than 2 runs give no seed sd but still shape the density of means."""
-    arr = np.asarray(final_runs, dtype=np.float64)
-    with np.errstate(all="ignore"):
-        n = (~np.isnan(arr)).sum(axis=1)
-        filled = np.where(np.isnan(arr), 0.0, arr)
-        means = np.where(n > 0, filled.sum(axis=1) / np.maximum(n, 1), np.nan)
-        dev = np.where(np.isnan(arr), 0.0, arr - means[:, None])
-        sds = np.where(n > 1, np.sqrt((dev ** 2).sum(axis=1) / np.maximum(n - 1, 1)), np.nan)
-    pooled = pooled_seed_sd(means, sds, at)
+    column: ``row_means`` and ``row_sds`` are a table's per-row seed means and seed sds of a metric
+    (``TabularBenchmark.seed_mean`` / ``seed_std``: rows with fewer than 2 runs have no sd but
+    still shape the density of means), ``at`` the picked cells' observed means and ``runs`` how
+    many runs each of them averages."""
+    pooled = pooled_seed_sd(row_means, row_sds, at)
     var_of_mean = pooled ** 2 / np.asarray(runs, dtype=np.float64)
-    return FreshSeedEstimate(pooled_sd=pooled, expected=tweedie_means(means, at, var_of_mean))
+    return FreshSeedEstimate(pooled_sd=pooled, expected=tweedie_means(row_means, at, var_of_mean))

@@ -92,17 +92,17 @@ class TableSummary:
         return out
 
 
-def _winners_curse(bench: TabularBenchmark) -> tuple[float, float]:
-    """The best row's seed mean of valid_acc, and its expectation on fresh seeds."""
+def _winners_curse(bench: TabularBenchmark, sds: np.ndarray) -> tuple[float, float]:
+    """The best row's seed mean of valid_acc, and its expectation on fresh seeds (``sds``: the
+    rows' seed sds of valid_acc)."""
     from .noise import fresh_seed_estimate
 
-    runs = bench.metrics["valid_acc"][:, :, -1]
-    means = np.nanmean(runs, axis=1)
+    means = bench.seed_mean("valid_acc")
     if not np.isfinite(means).any():
         return float("nan"), float("nan")
     row = int(np.nanargmax(means))
-    n = int(np.isfinite(runs[row]).sum())
-    return float(means[row]), float(fresh_seed_estimate(runs, [means[row]], n).expected[0])
+    n = int(np.isfinite(bench.metrics["valid_acc"][row, :, -1]).sum())
+    return float(means[row]), float(fresh_seed_estimate(means, sds, [means[row]], n).expected[0])
 
 
 def summarise_table(bench: TabularBenchmark) -> TableSummary:
@@ -123,7 +123,8 @@ def summarise_table(bench: TabularBenchmark) -> TableSummary:
     if "valid_acc" in per_seed:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            noise = float(np.nanmean(bench.seed_std("valid_acc")))
+            sds = bench.seed_std("valid_acc")
+            noise = float(np.nanmean(sds))
             v = bench.values("valid_acc")
             v = v[np.isfinite(v)]
             top = np.sort(v)[-max(1, len(v) // 100):]
@@ -131,7 +132,7 @@ def summarise_table(bench: TabularBenchmark) -> TableSummary:
             spread = float(np.std(v, ddof=1)) if len(v) > 1 else float("nan")
             iqr = float(np.subtract(*np.percentile(v, [75, 25]))) if len(v) > 1 else float("nan")
             pcts = {q: float(np.percentile(v, q)) for q in (10, 50, 90, 99)} if len(v) else {}
-            best, best_exp = _winners_curse(bench)
+            best, best_exp = _winners_curse(bench, sds)
     params = bench.params
     return TableSummary(
         name=bench.name, space=m.space, dataset=m.dataset, split_sizes=m.split_sizes, recipe=m.recipe,

@@ -392,13 +392,11 @@ def _predictions(bench: Any, cells: Sequence[int], metric: str) -> dict[str, np.
     if _is_tabular(bench):
         rows = bench.arch_row[cells_a]
         if metric in bench.mean_only:  # no runs: nothing to pool or correct
-            final = np.full((bench.n_rows, 1), np.nan)
             sd_all, runs = np.full(bench.n_rows, np.nan), np.ones(len(cells_a))
         else:
-            final = bench.metrics[metric][:, :, -1]
             sd_all = bench.seed_std(metric)
-            runs = (~np.isnan(final[rows])).sum(axis=1).astype(float)
-        est = fresh_seed_estimate(final, mean, runs)
+            runs = (~np.isnan(bench.metrics[metric][rows, :, -1])).sum(axis=1).astype(float)
+        est = fresh_seed_estimate(bench.seed_mean(metric), sd_all, mean, runs)
         return {"mean": mean, "sd": sd_all[rows], "runs": runs, "pooled": est.pooled_sd, "pooled_src": "table",
                 "expected": est.expected, "pred_model_sd": np.zeros(len(cells_a)),
                 "n_sd_rows": int(np.isfinite(sd_all).sum())}

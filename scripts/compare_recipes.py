@@ -49,9 +49,7 @@ def separation(bench, rows: np.ndarray) -> Separation:
 
 def _row_stats(bench, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Seed means and seed sds of final valid_acc of the given rows (each has 2+ runs)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmean(bench.metrics["valid_acc"][rows, :, -1], axis=1), bench.seed_std("valid_acc")[rows]
+    return bench.seed_mean("valid_acc")[rows], bench.seed_std("valid_acc")[rows]
 
 
 def ratio_interval(bench, rows: np.ndarray, draws: int = 2000, seed: int = 0) -> tuple[float, float]:

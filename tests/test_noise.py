@@ -62,8 +62,8 @@ def test_kde_bandwidth_follows_the_dense_part():
 
 
 def test_fresh_seed_estimate_is_pooled_sd_then_tweedie():
-    """The helper behind info and validate: row means and sds from a rows x seeds array with gaps
-    (one run, no run), then the pooled sd and Tweedie's expectation of the picked means."""
+    """The helper behind info and validate: the pooled sd and Tweedie's expectation of the picked
+    means, from a table's row means and sds (rows of 1 run have a mean but no sd; of 0 runs, none)."""
     rng = np.random.default_rng(3)
     true, _ = _simulated_table(1, n_cells=800)
     final = true[:, None] + rng.normal(0, 0.5, (800, 3))
@@ -75,10 +75,10 @@ def test_fresh_seed_estimate_is_pooled_sd_then_tweedie():
     n = (~np.isnan(final)).sum(axis=1)
     sds = np.where(n > 1, np.nanstd(np.where(n[:, None] > 1, final, 0.0), axis=1, ddof=1), np.nan)
     picked = np.argsort(np.nan_to_num(means, nan=-1))[-5:]
-    got = fresh_seed_estimate(final, means[picked], n[picked])
+    got = fresh_seed_estimate(means, sds, means[picked], n[picked])
     want_sd = pooled_seed_sd(means, sds, means[picked])
     np.testing.assert_allclose(got.pooled_sd, want_sd)
     np.testing.assert_allclose(got.expected, tweedie_means(means, means[picked], want_sd ** 2 / n[picked]))
     assert (got.expected < means[picked]).all()  # the best of noisy values: expected lower
-    empty = fresh_seed_estimate(np.full((4, 1), np.nan), [80.0], 1)
+    empty = fresh_seed_estimate(np.full(4, np.nan), np.full(4, np.nan), [80.0], 1)
     assert np.isnan(empty.pooled_sd).all() and np.isnan(empty.expected).all()

@@ -65,6 +65,20 @@ def test_query_semantics():
     assert list(df.index) == [5, 50, 500] and "params" in df and "latency_cpu" in df
 
 
+def test_per_row_seed_statistics():
+    """seed_mean / seed_std: per result row, over recorded runs only; sd needs 2 runs."""
+    t = small_table()
+    a = t.metrics["valid_acc"]
+    np.testing.assert_allclose(t.seed_mean(), np.nanmean(a[:, :, -1], axis=1))
+    np.testing.assert_allclose(t.seed_mean(epoch=2), np.nanmean(a[:, :, 1], axis=1))
+    np.testing.assert_allclose(t.seed_std(), np.nanstd(a[:, :, -1], axis=1, ddof=1))
+    t.seed_mean()[:] = -1  # a copy: the table's own means are untouched
+    assert t.query(5) == pytest.approx(a[0, :, -1].mean())
+    a[2, 1:, -1] = np.nan  # one run left: a mean, no sd
+    one = TabularBenchmark(t.meta, t.arch_row, t.row_arch, t.seeds, t.epochs, t.metrics)
+    assert one.seed_mean()[2] == a[2, 0, -1] and np.isnan(one.seed_std()[2])
+
+
 @pytest.mark.parametrize("kwargs, msg", [
     ({"metric": "acc"}, "unknown metric 'acc'; this table has: valid_acc, test_acc"),
     ({"epoch": 9}, "epoch 9 not recorded; this table has epochs 1..4"),
