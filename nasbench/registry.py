@@ -8,11 +8,14 @@ DATA_DIR_ENV = "NASBENCH_DATA"
 
 
 def data_dirs() -> list[Path]:
-    """Folders searched for embedded tables: $NASBENCH_DATA (if set), then the repository's data/."""
+    """Folders searched for embedded tables: $NASBENCH_DATA (if set), then the repository's data/
+    (a source checkout or an editable install), then the tables a wheel installs as nasbench/data/."""
     dirs = []
     if os.environ.get(DATA_DIR_ENV):
         dirs.append(Path(os.environ[DATA_DIR_ENV]))
-    dirs.append(Path(__file__).resolve().parents[1] / "data")
+    here = Path(__file__).resolve().parent
+    installed = here / "data"  # only a wheel has it; a checkout keeps the tables beside the package
+    dirs.append(installed if installed.is_dir() else here.parent / "data")
     return dirs
 
 

@@ -1,4 +1,5 @@
 import bz2
+import json
 import os
 import pickle
 
@@ -7,7 +8,7 @@ import pytest
 
 from nasbench.importers import ImportError_, import_any, import_csv, import_nats_simple, import_nb201_pth
 from nasbench.safe_pickle import NATS_ALLOWED, loads
-from conftest import NATS_SAMPLE, need
+from conftest import NATS_SAMPLE, NB201_CSV, need
 
 
 def _nats_record(idx: int):
@@ -114,18 +115,135 @@ def test_nb201_pth_refuses_forbidden_class(tmp_path):
         import_nb201_pth(tmp_path / "junk.pth")
 
 
-def test_nb201_csv_best_cell(nb201_table):
-    best = nb201_table.best("test_acc")
+def test_nb201_csv_best_cell(nb201_imported):
+    bench = nb201_imported
+    best = bench.best("test_acc")
     assert best.index == 6111 and best.value == pytest.approx(94.373, abs=1e-3)
-    assert nb201_table.best("valid_acc").value == pytest.approx(91.607, abs=1e-3)
-    assert len(nb201_table.covered) == 15625
+    assert bench.best("valid_acc").value == pytest.approx(91.607, abs=1e-3)
+    assert len(bench.covered) == 15625
     # 3-seed cells carry their seeds, 2-seed cells do not
-    assert nb201_table.query(1, "valid_acc", seed=888) == pytest.approx(90.716)
-    n_runs = (~np.isnan(nb201_table.metrics["valid_acc"][:, :, 0])).sum(axis=1)
+    assert bench.query(1, "valid_acc", seed=888) == pytest.approx(90.716)
+    n_runs = (~np.isnan(bench.metrics["valid_acc"][:, :, 0])).sum(axis=1)
     assert (n_runs == 3).sum() == 8169 and (n_runs == 2).sum() == 7456
-    assert nb201_table.params_of(0) == pytest.approx(0.129306)
-    assert set(nb201_table.latency) >= {"1080ti_1", "pixel3", "fpga"}
-    assert {"valid_acc_s12", "test_acc_s12", "time", "valid_test_acc"} <= set(nb201_table.metric_names)
+    assert (bench.run_seed[n_runs == 2] == -1).all() and (bench.run_seed[n_runs == 3] == [777, 888, 999]).all()
+    assert bench.params_of(0) == pytest.approx(0.129306)
+    assert set(bench.latency) >= {"1080ti_1", "pixel3", "fpga"}
+    assert {"valid_acc_s12", "test_acc_s12", "time", "valid_test_acc", "valid_acc_published_mean"} <= set(bench.metric_names)
+
+
+def test_nb201_csv_keeps_every_column(nb201_imported):
+    """Every column of the wide CIFAR-10 CSV is in the table, value for value."""
+    import pandas as pd
+
+    df = pd.read_csv(need(NB201_CSV))
+    bench = nb201_imported
+    rows = bench.arch_row[df.arch_index.to_numpy()]
+    for metric, column in (("valid_acc_published_mean", "cifar10_valid__valid_acc_200ep_mean"),
+                           ("test_acc", "cifar10__test_acc_200ep_mean"),
+                           ("valid_test_acc", "cifar10_valid__test_acc_200ep_mean"),
+                           ("valid_acc_s12", "cifar10_valid__valid_acc_12ep"),
+                           ("test_acc_s12", "cifar10__test_acc_12ep"),
+                           ("time", "cifar10_valid__train_time_s_200ep")):
+        assert bench.metrics[metric][rows, 0, 0].tolist() == df[column].tolist(), metric
+    for device in [c.removeprefix("latency_ms__") for c in df.columns if c.startswith("latency_ms__")]:
+        assert bench.latency[device][rows].tolist() == df[f"latency_ms__{device}"].tolist()
+    assert bench.params[rows].tolist() == df.params_mb.tolist()
+    per_seed = [json.loads(s) for s in df.cifar10_valid__valid_acc_200ep_per_seed]
+    assert [bench.metrics["valid_acc"][r, : len(v), 0].tolist() for r, v in zip(rows, per_seed)] == per_seed
+
+
+def test_nb201_csv_published_quirks(nb201_imported):
+    """The published mean is over fewer runs in 2,418 cells; 150 params belong to a sibling."""
+    import pandas as pd
+
+    bench = nb201_imported
+    assert "In 2,418 cells it is not the mean of the listed runs: in 2,210 two-run cells it is the second " \
+           "run alone, in 208 three-run cells the mean of the first two" in bench.meta.notes
+    dis = pd.read_csv(need(NB201_CSV.parent / "params_disagreements.csv"))
+    computed = {int(k): v for k, v in bench.meta.extra["params_computed"].items()}
+    assert sorted(computed) == sorted(dis.arch_index.tolist()) and len(computed) == 150
+    assert [computed[i] for i in dis.arch_index] == pytest.approx(dis.params_mb_from_arch_str.tolist(), abs=1e-9)
+    assert [bench.params_of(i) for i in dis.arch_index] == dis.params_mb_published.tolist()
+
+
+def _cell_str(i: int) -> str:
+    from nasbench.space import Cell
+
+    return Cell.from_index(i).to_str()
+
+
+def _wide2_csv(path, rows):
+    """A small file in the CIFAR-100 / ImageNet16-120 wide layout."""
+    head = ["arch_index", "arch_str"] + [f"{p}__{c}" for p in ("cifar100", "imagenet16_120")
+                                         for c in ("valid_acc_200ep_per_seed", "valtest_acc_200ep_per_seed",
+                                                   "train_time_s_200ep", "params_mb")]
+    lines = [",".join(head)]
+    for i, v, vt in rows:
+        fields = [str(i), _cell_str(i)] + [f'"{v}"', f'"{vt}"', "100.5", "0.2", f'"{v}"', f'"{vt}"', "300.0", "0.3"]
+        lines.append(",".join(fields))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_wide2_layout(tmp_path):
+    """CIFAR-100 / ImageNet16-120 layout: per-seed x-valid, ori-test, x-test derived; FLOPs counted."""
+    from nasbench.network import count_all
+
+    p = _wide2_csv(tmp_path / "w.csv", [(11, [67.72, 68.18, 66.46], [67.29, 67.93, 67.37]),
+                                         (5, [60.0, 61.0], [60.5, 60.75])])
+    bench = import_csv(p, dataset="cifar100")
+    assert bench.meta.dataset == "cifar100" and bench.covered.tolist() == [5, 11]
+    assert set(bench.metric_names) == {"valid_acc", "test_acc", "valtest_acc", "time"}
+    assert bench.query(11, "test_acc", seed=777) == 66.86  # 2 * 67.29 - 67.72, no float residue
+    assert bench.query(11, "valtest_acc", seed=999) == 67.37 and bench.query(11, "valid_acc", seed=888) == 68.18
+    assert bench.run_seed[bench.arch_row[5]].tolist() == [-1, -1, -1]  # two runs, seeds not recorded
+    assert bench.query(5, "test_acc") == pytest.approx((61.0 + 60.5) / 2)
+    assert bench.query(5, "time") == 100.5 and bench.params_of(5) == 0.2
+    _, flops = count_all(16, 5, 100, 3, 32)
+    assert bench.flops[bench.arch_row[11]] == pytest.approx(113.95722, abs=1e-9) == flops[11]
+    img = import_csv(p, dataset="imagenet16-120")  # case-insensitive
+    assert img.meta.dataset == "ImageNet16-120" and img.query(5, "time") == 300.0
+    assert img.flops[img.arch_row[11]] == pytest.approx(28.49548, abs=1e-9)
+    # the params of a cell that differ from its network's count by a convolution are listed with the count
+    assert set(img.meta.extra["params_computed"]) == {"5", "11"}
+
+
+def test_wide2_layout_errors(tmp_path):
+    p = _wide2_csv(tmp_path / "w.csv", [(11, [67.72, 68.18, 66.46], [67.29, 67.93, 67.37])])
+    with pytest.raises(ImportError_, match=r"holds NAS-Bench-201 results of cifar100 and ImageNet16-120: choose "
+                                           r"one with --dataset \(allowed: cifar100, ImageNet16-120\)"):
+        import_csv(p)
+    with pytest.raises(ImportError_, match=r"holds no 'cifar10' results; allowed --dataset: cifar100, ImageNet16-120"):
+        import_csv(p, dataset="cifar10")
+    bad = _wide2_csv(tmp_path / "b.csv", [(11, [67.72, 68.18, 66.46], [67.29, 67.93])])
+    with pytest.raises(ImportError_, match="row 0: 3 cifar100 validation values but 2 valtest values"):
+        import_csv(bad, dataset="cifar100")
+    bad.write_text(p.read_text().replace('"[67.72, 68.18, 66.46]"', '"oops"', 1))
+    with pytest.raises(ImportError_, match="cifar100__valid_acc_200ep_per_seed must be a list like"):
+        import_csv(bad, dataset="cifar100")
+    c10 = tmp_path / "c10.csv"
+    c10.write_text(f'arch_index,arch_str,cifar10_valid__valid_acc_200ep_per_seed\n11,{_cell_str(11)},"[1, 2]"\n')
+    with pytest.raises(ImportError_, match="holds cifar10 only, not 'cifar100'"):
+        import_csv(c10, dataset="cifar100")
+
+
+def test_wide_cifar10_published_mean_quirk(tmp_path):
+    """The mean column is kept as published; the notes count the cells where it is over fewer runs."""
+    p = tmp_path / "c10.csv"
+    p.write_text("arch_index,arch_str,cifar10_valid__valid_acc_200ep_mean,cifar10_valid__valid_acc_200ep_per_seed\n"
+                 f'1,{_cell_str(1)},90.0,"[89.0, 90.0, 91.0]"\n'  # the mean of all runs
+                 f'2,{_cell_str(2)},85.616,"[85.608, 85.624, 85.436]"\n'  # the mean of the first two
+                 f'3,{_cell_str(3)},71.368,"[72.62, 71.368]"\n'  # the second run alone
+                 f'4,{_cell_str(4)},50.0,"[40.0, 41.0]"\n')  # neither
+    bench = import_csv(p)
+    assert bench.query(2, "valid_acc_published_mean") == 85.616
+    assert bench.query(2, "valid_acc") == pytest.approx((85.608 + 85.624 + 85.436) / 3)
+    assert bench.query(3, "valid_acc") == pytest.approx((72.62 + 71.368) / 2)
+    assert ("In 3 cells it is not the mean of the listed runs: in 1 two-run cells it is the second run alone, "
+            "in 1 three-run cells the mean of the first two (seeds 777, 888), in 1 neither") in bench.meta.notes
+    # no params column: params and FLOPs are the network's own counts
+    assert bench.params_of(1) == pytest.approx(0.802426) and bench.meta.extra["params_computed"] == {}
+    assert bench.flops[bench.arch_row[1]] == pytest.approx(113.95137, abs=1e-9)
 
 
 def test_tidy_csv(tmp_path):
