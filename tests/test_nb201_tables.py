@@ -62,3 +62,26 @@ def test_nats_check_finds_a_difference():
     assert [(c.what, c.cell) for c in bad] == [("test_acc (seed 888)", 11), ("flops (M, ImageNet16-120)", 284)]
     assert bad[0].line().startswith("DIFFERS  test_acc (seed 888)")
     assert np.isfinite(bad[0].official)
+
+
+def test_installed_tables_are_found(tmp_path, monkeypatch):
+    """A wheel installs data/*.h5 as nasbench/data/ (pyproject's package-dir mapping): the registry
+    looks there when the package has it, and in the checkout's data/ otherwise."""
+    import nasbench
+    from nasbench import registry
+
+    pkg = tmp_path / "site-packages" / "nasbench"
+    (pkg / "data").mkdir(parents=True)
+    shutil.copy(data_dirs()[-1] / "nb201-cifar100.h5", pkg / "data")
+    monkeypatch.delenv(registry.DATA_DIR_ENV, raising=False)
+    monkeypatch.setattr(registry, "__file__", str(pkg / "registry.py"))
+    assert registry.data_dirs() == [pkg / "data"] and registry.embedded_names() == ["nb201-cifar100"]
+    assert nasbench.load("nb201-cifar100").best("test_acc").index == 9930
+    shutil.rmtree(pkg / "data")
+    assert registry.data_dirs() == [tmp_path / "site-packages" / "data"]
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+    cfg = tomllib.loads((SCRIPT.parents[1] / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert cfg["package-dir"]["nasbench.data"] == "data" and cfg["package-data"]["nasbench.data"] == ["*.h5"]
