@@ -372,7 +372,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("out", help="output .h5 file")
     s.add_argument("--dataset", default=None,
                    help="nats-simple/nb201-pth: cifar10-valid (default), cifar10, cifar100, ImageNet16-120; "
-                        "csv (tidy layout): the dataset name to record")
+                        "csv: cifar100 or ImageNet16-120 from the wide layout that holds both (required there), "
+                        "the dataset name to record for the tidy layout")
     s.add_argument("--schedule", default="200", choices=["200", "12"], help="training schedule (epochs)")
     s.add_argument("--force", action="store_true", help="replace OUT if it exists")
     s.set_defaults(func=cmd_import)

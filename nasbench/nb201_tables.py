@@ -106,3 +106,34 @@ def check_against_nats(bench: TabularBenchmark, spec: TableSpec, sample_dir: str
         checks.append(Check(f"flops (M, {ds})", cell, float(bench.flops[bench.arch_row[cell]]),
                             float(ref.flops[ref.arch_row[cell]]), _TOL_COUNT))
     return checks
+
+
+@dataclass(frozen=True)
+class MeanEvidence:
+    """Does a seed-mean-only metric of the CIFAR-10 table follow the published validation mean or
+    the mean of all listed runs, where the two differ? Spread (std) of its difference to each."""
+
+    metric: str
+    cells: int  #: cells where the published mean differs (two-run cells above ``floor``)
+    sd_to_published: float
+    sd_to_all_runs: float
+    cells_agreeing: int  #: two-run cells above ``floor`` where the means agree
+    sd_agreeing: float
+
+
+def published_mean_evidence(bench: TabularBenchmark, metric: str = "valid_test_acc",
+                            floor: float = 80.0) -> MeanEvidence:
+    """Runs of one training share their validation and test accuracy's luck: a test mean taken
+    over the same runs as the published validation mean differs from it less than from the mean
+    of all runs. Two-run cells above ``floor`` (broken cells would dominate the spread)."""
+    runs = bench.metrics["valid_acc"][:, :, -1]
+    n = (~np.isnan(runs)).sum(axis=1)
+    full = np.nanmean(runs, axis=1)
+    pub = bench.metrics["valid_acc_published_mean"][:, 0, -1]
+    other = bench.metrics[metric][:, 0, -1]
+    base = (n == 2) & (full > floor)
+    differs = base & (np.abs(pub - full) > 1e-6)
+    agree = base & ~differs
+    return MeanEvidence(metric, int(differs.sum()), float(np.std(other[differs] - pub[differs])),
+                        float(np.std(other[differs] - full[differs])), int(agree.sum()),
+                        float(np.std(other[agree] - full[agree])))

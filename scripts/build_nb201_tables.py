@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nasbench.nb201_tables import TABLE_NAMES, build_table, check_against_nats, spec_of  # noqa: E402
+from nasbench.nb201_tables import (TABLE_NAMES, build_table, check_against_nats,  # noqa: E402
+                                   published_mean_evidence, spec_of)
 from nasbench.table import read_table, write_table  # noqa: E402
 
 
@@ -57,6 +58,15 @@ def main(argv: list[str] | None = None) -> int:
             raw = built.read_bytes()
             print(f"{spec.name}: {len(bench.covered):,} cells, metrics {', '.join(bench.metric_names)}; "
                   f"{len(raw) / 1e6:.2f} MB ({len(gzip.compress(raw, 9)) / 1e6:.2f} MB gzipped); sha256 {digest}")
+            if "valid_acc_published_mean" in bench.metrics:
+                for line in bench.meta.notes.split("; "):
+                    if line.startswith("valid_acc_published_mean"):
+                        print("  " + line.split(". The table")[0])
+                ev = published_mean_evidence(bench)
+                print(f"  {ev.metric} (seed mean only) in the {ev.cells:,} two-run cells above 80 % whose published "
+                      f"mean differs: std of its difference to the published mean {ev.sd_to_published:.3f}, "
+                      f"to the mean of both runs {ev.sd_to_all_runs:.3f} (where the means agree, {ev.cells_agreeing:,} "
+                      f"cells: {ev.sd_agreeing:.3f})")
             if sample.is_dir():
                 checks = check_against_nats(read_table(built), spec, sample)
                 bad = [c for c in checks if not c.ok]

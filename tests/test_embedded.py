@@ -163,3 +163,14 @@ def test_nb201_info(capsys):
     out = capsys.readouterr().out
     assert "cells covered  15,625 of 15,625" in out and "seed noise     mean seed std of valid_acc 0.49" in out
     assert "test_acc range 1.00 .. 73.51" in out
+
+
+def test_nb201_cifar10_valid_test_follows_the_published_mean():
+    """Where the published validation mean is one run, the published valid_test_acc is that run's too:
+    closer to the published mean than to the mean of both runs, as close as where the means agree."""
+    from nasbench.nb201_tables import published_mean_evidence
+
+    ev = published_mean_evidence(_table("nb201-cifar10"))
+    assert ev.cells == 1947 and ev.cells_agreeing == 4611
+    assert ev.sd_to_published < ev.sd_to_all_runs - 0.05 and ev.sd_agreeing < ev.sd_to_all_runs - 0.1
+    assert (round(ev.sd_to_published, 3), round(ev.sd_to_all_runs, 3), round(ev.sd_agreeing, 3)) == (0.282, 0.352, 0.206)
