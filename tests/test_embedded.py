@@ -174,3 +174,12 @@ def test_nb201_cifar10_valid_test_follows_the_published_mean():
     assert ev.cells == 1947 and ev.cells_agreeing == 4611
     assert ev.sd_to_published < ev.sd_to_all_runs - 0.05 and ev.sd_agreeing < ev.sd_to_all_runs - 0.1
     assert (round(ev.sd_to_published, 3), round(ev.sd_to_all_runs, 3), round(ev.sd_agreeing, 3)) == (0.282, 0.352, 0.206)
+
+
+def test_nb201_times_are_one_estimate_scaled_by_training_set_size():
+    """CIFAR-100's recorded time is 2x, ImageNet16-120's 151,700 / 25,000 x the cifar10-valid time of every cell."""
+    cells = np.arange(15625)
+    t10 = _table("nb201-cifar10").query_many(cells, "time")
+    for name, ratio in (("nb201-cifar100", 2.0), ("nb201-imagenet16-120", 151700 / 25000)):
+        t = _table(name).query_many(cells, "time")
+        assert np.abs(t / t10 / ratio - 1).max() < 1e-5, name
