@@ -339,6 +339,13 @@ def _per_seed(df, column: str, src: Path) -> tuple[np.ndarray, np.ndarray]:
     return out, counts
 
 
+def _float_column(df, column: str, src: Path) -> np.ndarray:
+    try:
+        return df[column].to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ImportError_(f"{src}: column {column} must hold numbers") from None
+
+
 def _run_seeds(counts: np.ndarray) -> np.ndarray:
     """Seeds of the run slots: 777, 888, 999 for three-run cells (listed in that order); -1 where
     the source does not record them (cells with fewer runs)."""
@@ -412,7 +419,7 @@ def _import_nb201_wide(df, src: Path) -> TabularBenchmark:
     idx = _unique_indices(df, src)
     n = len(idx)
     valid, counts = _per_seed(df, NB201_WIDE_KEY, src)
-    col = lambda name: df[name].to_numpy(dtype=np.float64).reshape(n, 1, 1)  # noqa: E731
+    col = lambda name: _float_column(df, name, src).reshape(n, 1, 1)  # noqa: E731
     metrics = {"valid_acc": valid[:, :, None]}
     mean_only = []
     for name, column in (("valid_acc_published_mean", "cifar10_valid__valid_acc_200ep_mean"),
@@ -426,10 +433,10 @@ def _import_nb201_wide(df, src: Path) -> TabularBenchmark:
             mean_only.append(name)
     arch_row = np.full(N_CELLS, -1, dtype=np.int64)
     arch_row[idx] = np.arange(n)
-    latency = {c.removeprefix("latency_ms__"): df[c].to_numpy(dtype=np.float64)
+    latency = {c.removeprefix("latency_ms__"): _float_column(df, c, src)
                for c in df.columns if c.startswith("latency_ms__")}
     computed, flops = _nb201_counts("cifar10", idx)
-    params = df["params_mb"].to_numpy(dtype=np.float64) if "params_mb" in df.columns else computed
+    params = _float_column(df, "params_mb", src) if "params_mb" in df.columns else computed
     differ = _params_that_differ(params, computed, idx)
     notes = [
         "valid_acc: cifar10-valid validation accuracy after 200 epochs per seed (trained on 25k, validated on "
@@ -496,13 +503,13 @@ def _import_nb201_wide2(df, src: Path, dataset: str) -> TabularBenchmark:
     metrics = {"valid_acc": valid[:, :, None], "test_acc": test[:, :, None], "valtest_acc": valtest[:, :, None]}
     mean_only = []
     if f"{p}__train_time_s_200ep" in df.columns:
-        metrics["time"] = df[f"{p}__train_time_s_200ep"].to_numpy(dtype=np.float64).reshape(n, 1, 1)
+        metrics["time"] = _float_column(df, f"{p}__train_time_s_200ep", src).reshape(n, 1, 1)
         mean_only.append("time")
     arch_row = np.full(N_CELLS, -1, dtype=np.int64)
     arch_row[idx] = np.arange(n)
     computed, flops = _nb201_counts(dataset, idx)
     has_params = f"{p}__params_mb" in df.columns
-    params = df[f"{p}__params_mb"].to_numpy(dtype=np.float64) if has_params else computed
+    params = _float_column(df, f"{p}__params_mb", src) if has_params else computed
     differ = _params_that_differ(params, computed, idx)
     splits = NB201_SPLITS[dataset]
     classes, size = NB201_CLASSIFIER[dataset]

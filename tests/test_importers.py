@@ -221,6 +221,9 @@ def test_wide2_layout_errors(tmp_path):
     bad.write_text(p.read_text().replace('"[67.72, 68.18, 66.46]"', '"oops"', 1))
     with pytest.raises(ImportError_, match="cifar100__valid_acc_200ep_per_seed must be a list like"):
         import_csv(bad, dataset="cifar100")
+    bad.write_text(p.read_text().replace(",100.5,", ",fast,", 1))
+    with pytest.raises(ImportError_, match="column cifar100__train_time_s_200ep must hold numbers"):
+        import_csv(bad, dataset="cifar100")
     c10 = tmp_path / "c10.csv"
     c10.write_text(f'arch_index,arch_str,cifar10_valid__valid_acc_200ep_per_seed\n11,{_cell_str(11)},"[1, 2]"\n')
     with pytest.raises(ImportError_, match="holds cifar10 only, not 'cifar100'"):
