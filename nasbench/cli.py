@@ -220,6 +220,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     res = run_comparison(cfg)
     summary = summarise(res)
     print(format_summary(summary, res.provenance["optimum"]["best_test"]))
+    from .summary import format_verdicts, pairwise
+
+    print(format_verdicts(pairwise(res)))
     if not args.no_plots:
         paths = plot_results(res)
         print(f"results in {res.path}; {len(paths)} figure files in {res.path / 'figures'}")
