@@ -147,19 +147,55 @@ def plot_regret(frame: pd.DataFrame, best: float, out: Path, x: str = "step", po
     return _save(fig, out, f"regret_vs_{'queries' if x == 'step' else 'time'}")
 
 
-def plot_final(frame: pd.DataFrame, best: float, out: Path) -> list[Path]:
+def plot_final(frame: pd.DataFrame, best: float, out: Path, pairs: Sequence | None = None) -> list[Path]:
+    """Violins and boxes of the final test value per strategy; a bracket with stars over every pair
+    whose difference is significant after Holm (``pairs``: :class:`~nasbench.significance.PairTest`
+    list; computed from ``frame`` when not given)."""
+    from .significance import compare_pairs
+
     plt = _plt()
     fin = final_rows(frame)
     labels = list(dict.fromkeys(frame["strategy"]))
-    data = [fin.loc[fin.strategy == k, "incumbent_test"].to_numpy() for k in labels]
+    data = [fin.loc[fin.strategy == k, "incumbent_test"].to_numpy(dtype=np.float64) for k in labels]
+    if pairs is None:
+        pairs = compare_pairs(dict(zip(labels, data)))
+    data = [d[np.isfinite(d)] for d in data]
+    shown = [i for i, d in enumerate(data) if len(d)]  # violinplot refuses empty samples
     fig, ax = plt.subplots(figsize=(1.2 + 1.1 * len(labels), 3.8))
-    ax.violinplot(data, showmedians=False, showextrema=False)
-    ax.boxplot(data, widths=0.15, showfliers=True, flierprops={"markersize": 2})
+    if shown:
+        pos = [i + 1 for i in shown]
+        ax.violinplot([data[i] for i in shown], pos, showmedians=False, showextrema=False)
+        ax.boxplot([data[i] for i in shown], positions=pos, widths=0.15, showfliers=True,
+                   flierprops={"markersize": 2})
     ax.axhline(best, color="k", lw=0.8, ls="--", label=f"optimum {best:.2f}")
     ax.set_xticks(range(1, len(labels) + 1), labels, rotation=30, ha="right")
     ax.set_ylabel("final test accuracy of incumbent")
-    ax.legend(frameon=False, fontsize=8)
+    n_sig = _significance_brackets(ax, labels, data, pairs, best)
+    ax.set_title(f"{n_sig} significant pair{'s' if n_sig != 1 else ''} (Mann-Whitney U, Holm; "
+                 "* p<0.05, ** p<0.01, *** p<0.001)" if pairs else "", fontsize=7)
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
     return _save(fig, out, "final_test")
+
+
+def _significance_brackets(ax, labels: list[str], data: list[np.ndarray], pairs: Sequence, best: float) -> int:
+    """Draw a bracket with stars over each significant pair, stacked above the data; returns how many."""
+    from .significance import significance_stars
+
+    pos = {k: i + 1 for i, k in enumerate(labels)}
+    sig = [p for p in pairs if p.significant and p.a in pos and p.b in pos]
+    if not sig:
+        return 0
+    finite = np.concatenate([d for d in data if len(d)] + [np.array([best])])
+    lo, hi = float(np.min(finite)), float(np.max(finite))
+    h = (hi - lo) or 1.0
+    sig.sort(key=lambda p: abs(pos[p.a] - pos[p.b]))  # short brackets low, long ones above them
+    for n, p in enumerate(sig):
+        x1, x2 = sorted((pos[p.a], pos[p.b]))
+        y = hi + h * (0.06 + 0.09 * n)
+        ax.plot([x1, x1, x2, x2], [y, y + 0.02 * h, y + 0.02 * h, y], color="k", lw=0.8)
+        ax.text((x1 + x2) / 2, y + 0.02 * h, significance_stars(p.p_holm), ha="center", va="bottom", fontsize=8)
+    ax.set_ylim(top=hi + h * (0.12 + 0.09 * len(sig)))
+    return len(sig)
 
 
 def plot_ranks(frame: pd.DataFrame, out: Path, points: int = 100) -> list[Path]:
