@@ -217,6 +217,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
             raise CliError(f"--param names strategy {next(iter(params))!r}, which is not in this comparison "
                            f"({', '.join(s.label for s in cfg.strategies)})")
         cfg = ExperimentConfig(**{**cfg.__dict__, "strategies": tuple(specs)})
+    from .multitable import is_multi
+
+    if is_multi(cfg.table):
+        return _compare_tables(cfg, args.no_plots)
     res = run_comparison(cfg)
     summary = summarise(res)
     print(format_summary(summary, res.provenance["optimum"]["best_test"]))
@@ -229,14 +233,41 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare_tables(cfg, no_plots: bool) -> int:
+    """`compare --table a,b,c`: each table's summary and verdicts, then the aggregate over tables."""
+    from .experiment import format_summary, summarise
+    from .multitable import AGGREGATE_CSV, format_aggregate, run_tables, write_aggregate
+    from .plots import plot_tables
+    from .summary import format_verdicts, pairwise
+
+    multi = run_tables(cfg)
+    for t in multi.tables:
+        res = multi.dirs[t]
+        print(f"== {t} (results in {res.path})")
+        print(format_summary(summarise(res), res.provenance["optimum"]["best_test"]))
+        print(format_verdicts(pairwise(res)))
+    print(f"== all tables ({multi.path / AGGREGATE_CSV})")
+    print(format_aggregate(multi, write_aggregate(multi)))
+    if not no_plots:
+        paths = plot_tables(multi)
+        print(f"results in {multi.path}; {len(paths)} figure files in {multi.path / 'figures'} and each table's figures/")
+    return 0
+
+
 def cmd_plot(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .experiment import open_results
-    from .plots import plot_results
+    from .multitable import is_multitable_dir
+    from .plots import plot_results, plot_tables
 
     if not Path(args.results).is_dir():
         raise CliError(f"no results directory {args.results}")
+    if is_multitable_dir(args.results):
+        paths = plot_tables(args.results, args.out)
+        print(f"wrote {len(paths)} files: over tables to {args.out or Path(args.results) / 'figures'}, "
+              f"each table's to its figures/")
+        return 0
     paths = plot_results(open_results(args.results), args.out)
     if not paths:
         raise CliError(f"{args.results} holds no finished runs to plot")
@@ -416,7 +447,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("compare", help="run search strategies x runs on a benchmark (the main job)")
     s.add_argument("config", nargs="?", help="TOML or YAML config file (flags override it)")
-    s.add_argument("--table", help="benchmark: embedded name, .h5 table or surrogate file (default nb201-fashion-mnist)")
+    s.add_argument("--table", help="benchmark: embedded name, .h5 table or surrogate file (default nb201-fashion-mnist); "
+                                   "several separated by commas run on each, then aggregate over tables")
     s.add_argument("--strategies", help="comma-separated names, e.g. random,evolution,reinforce,gradient")
     s.add_argument("--param", action="append", metavar="STRATEGY.KEY=VALUE", help="a strategy parameter (repeatable)")
     s.add_argument("--runs", type=int, help="runs per strategy (default 10)")

@@ -161,6 +161,10 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
     for k in ("table", "runs", "seed", "jobs", "out", "resume", "progress"):
         if k in d:
             kw[k] = d[k]
+    if "table" in kw:  # several tables: a list, or names separated by commas (nasbench.multitable)
+        from .multitable import join_tables
+
+        kw["table"] = join_tables(kw["table"])
     if "budget" in d:
         b = d["budget"]
         if isinstance(b, (int, float)) and not isinstance(b, bool):
