@@ -208,7 +208,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.config:
         cfg = ExperimentConfig.from_file(args.config, **{k: v for k, v in overrides.items() if v is not None})
     else:
-        cfg = default_config(**overrides)
+        from .multitable import default_config as tables_config, is_multi
+
+        cfg = (tables_config if args.table and is_multi(args.table) else default_config)(**overrides)
     if params:  # overrides for strategies given in the config or the default list
         specs = []
         for spec in cfg.strategies:
@@ -219,7 +221,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         cfg = ExperimentConfig(**{**cfg.__dict__, "strategies": tuple(specs)})
     from .multitable import is_multi
 
-    if is_multi(cfg.table):
+    if is_multi(cfg.table):  # several tables: each table's results, then the aggregate over them
         return _compare_tables(cfg, args.no_plots)
     res = run_comparison(cfg)
     summary = summarise(res)
@@ -460,7 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--objectives", help="multi-objective: comma-separated params, flops, latency:<device>")
     s.add_argument("--seed", type=int, help="root seed (default 0)")
     s.add_argument("--jobs", type=int, help="parallel processes")
-    s.add_argument("--out", help="results directory (default results/default)")
+    s.add_argument("--out", help="results directory (default results/default; with several tables results/tables)")
     s.add_argument("--resume", action="store_true", help="continue an existing results directory")
     s.add_argument("--no-plots", action="store_true")
     s.add_argument("--no-progress", action="store_true")

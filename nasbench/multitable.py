@@ -34,8 +34,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .experiment import ConfigError, ExperimentConfig, ResultsDir, final_rows, load_benchmark, open_results, \
-    run_comparison
+from .experiment import ConfigError, ExperimentConfig, ResultsDir, StrategySpec, final_rows, load_benchmark, \
+    open_results, run_comparison
 
 MANIFEST = "multitable.json"
 AGGREGATE_CSV = "aggregate.csv"
@@ -69,6 +69,22 @@ def table_dir_name(table: str) -> str:
     """The folder of a table's results: its name, or a path's file stem."""
     name = Path(table).stem if (os.sep in table or table.endswith((".h5", ".hdf5", ".csv"))) else table
     return re.sub(r"[^A-Za-z0-9_.+-]", "_", name) or "table"
+
+
+DEFAULT_OUT = "results/tables"
+
+
+def default_config(**overrides: Any) -> ExperimentConfig:
+    """What `nasbench compare --table a,b,...` runs without a config file: the default strategies,
+    10 runs x 100 queries, and a protocol every table can serve (the last recorded epoch's
+    validation accuracy, one recorded run per query; test_acc reported), whatever the
+    single-table default is; into ``results/tables``."""
+    from .strategies import DEFAULT_STRATEGIES, Budget, Protocol
+
+    base: dict[str, Any] = dict(strategies=tuple(StrategySpec(n) for n in DEFAULT_STRATEGIES), runs=10,
+                                budget=Budget("queries", 100), protocol=Protocol(), out=DEFAULT_OUT)
+    base.update({k: v for k, v in overrides.items() if v is not None})
+    return ExperimentConfig(**base)
 
 
 # -- running -----------------------------------------------------------------------------------
@@ -326,6 +342,7 @@ class _quiet:
         return self._w.__exit__(*a)
 
 
-__all__ = ["AGGREGATE_CSV", "AGGREGATE_JSON", "Aggregate", "MANIFEST", "MultiResults", "aggregate", "format_aggregate",
+__all__ = ["AGGREGATE_CSV", "AGGREGATE_JSON", "Aggregate", "DEFAULT_OUT", "MANIFEST", "MultiResults", "aggregate",
+           "default_config", "format_aggregate",
            "is_multi", "is_multitable_dir", "join_tables", "normalised_curves", "normalised_regret", "open_multi",
            "run_tables", "split_tables", "table_dir_name", "write_aggregate"]

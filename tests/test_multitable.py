@@ -131,13 +131,15 @@ def test_config_file_lists_tables(tmp_path):
     assert is_multi(ExperimentConfig.from_file(t).table)
 
 
-def test_cli_compare_tables_and_plot(tmp_path, tables, capsys):
+def test_cli_compare_tables_and_plot(tmp_path, tables, capsys, monkeypatch):
     d, _ = tables
-    out = tmp_path / "cli"
+    monkeypatch.chdir(tmp_path)
     code = main(["compare", "--table", f"{d / 'a.h5'},{d / 'b.h5'}", "--strategies", "random,evolution",
-                 "--runs", "2", "--budget", "10", "--out", str(out), "--no-progress"])
+                 "--runs", "2", "--budget", "10", "--no-progress"])
+    out = tmp_path / "results" / "tables"  # the multi-table default folder
     text, err = capsys.readouterr()
     assert code == 0, err
+    assert json.loads((out / "a" / "config.json").read_text())["protocol"] == Protocol().to_dict()
     assert "== all tables" in text and "across 2 tables" in text and "which differences are real" in text
     names = {p.name for p in (out / "figures").iterdir()}
     assert {"critical_difference_tables.png", "normalised_regret_over_tables.pdf"} <= names
