@@ -28,7 +28,8 @@ EFFECT_WORDS = ((0.147, "negligible"), (0.33, "small"), (0.474, "medium"), (floa
 class PairTest:
     """One pair of strategies. ``delta`` = P(a > b) - P(a < b) over runs (Cliff's delta; ties count
     zero), so positive means ``a`` tends to give higher values. ``p``: two-sided Mann-Whitney U;
-    ``p_holm``: after Holm's correction over the tested pairs. ``better``: the label that found
+    ``p_holm``: after Holm's correction over the tested pairs. ``diff_ci_low/high``: 95 % percentile
+    bootstrap interval of ``mean_a - mean_b`` (runs resampled within each strategy). ``better``: the label that found
     better cells where the difference is significant, else empty."""
 
     a: str
@@ -38,6 +39,8 @@ class PairTest:
     mean_a: float
     mean_b: float
     diff_mean: float
+    diff_ci_low: float
+    diff_ci_high: float
     u: float
     p: float
     p_holm: float
@@ -94,6 +97,23 @@ def mann_whitney(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
     return float(r.statistic), float(r.pvalue)
 
 
+BOOTSTRAP = 2000
+
+
+def bootstrap_diff(a: Sequence[float], b: Sequence[float], level: float = 0.95,
+                   n: int = BOOTSTRAP, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of mean(a) - mean(b), resampling each sample's values with
+    replacement (a fixed seed: the same data give the same interval). NaN with fewer than 2 values."""
+    x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if len(x) < 2 or len(y) < 2:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    d = (x[rng.integers(0, len(x), (n, len(x)))].mean(axis=1)
+         - y[rng.integers(0, len(y), (n, len(y)))].mean(axis=1))
+    lo, hi = np.percentile(d, [50 * (1 - level), 50 * (1 + level)])
+    return float(lo), float(hi)
+
+
 def min_p(n_a: int, n_b: int) -> float:
     """The smallest two-sided p an exact Mann-Whitney test can give with these sample sizes."""
     return min(1.0, 2.0 / comb(n_a + n_b, n_a)) if n_a and n_b else 1.0
@@ -139,7 +159,8 @@ def compare_pairs(samples: Mapping[str, Sequence[float]], alpha: float = ALPHA,
                 verdict += (f"; too few runs: even runs that do not overlap at all give p>={floor:.2g} over "
                             f"{tested} pair{'s' if tested > 1 else ''}, use more runs")
             verdict += ")"
-        out.append(PairTest(a, b, len(x), len(y), ma, mb, ma - mb, u, p, float(ph), d, effect_words(d), sig,
+        lo, hi = bootstrap_diff(x, y)
+        out.append(PairTest(a, b, len(x), len(y), ma, mb, ma - mb, lo, hi, u, p, float(ph), d, effect_words(d), sig,
                             better, verdict))
     return out
 
@@ -151,5 +172,5 @@ def significance_stars(p: float) -> str:
     return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
 
 
-__all__ = ["ALPHA", "PairTest", "cliffs_delta", "compare_pairs", "effect_words", "holm", "mann_whitney", "min_p",
+__all__ = ["ALPHA", "BOOTSTRAP", "PairTest", "bootstrap_diff", "cliffs_delta", "compare_pairs", "effect_words", "holm", "mann_whitney", "min_p",
            "significance_stars"]

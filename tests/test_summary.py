@@ -94,6 +94,20 @@ def test_known_large_difference_is_significant():
     assert t.significant and t.better == "evolution" and t.p_holm < 0.001 and t.cliffs_delta < -0.6
     assert t.verdict.startswith("evolution finds better cells than random: test_acc 94.")
     assert "after Holm, Cliff's delta 0." in t.verdict and t.effect == "large"
+    assert t.diff_ci_low < t.diff_mean < t.diff_ci_high < 0  # the interval excludes no difference
+
+
+def test_bootstrap_interval():
+    from nasbench.significance import bootstrap_diff
+
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(1.0, 1.0, 400), rng.normal(0.0, 1.0, 400)
+    lo, hi = bootstrap_diff(a, b)
+    se = np.sqrt(np.var(a, ddof=1) / 400 + np.var(b, ddof=1) / 400)
+    d = a.mean() - b.mean()  # large samples: close to the normal interval d +- 1.96 se
+    assert lo == pytest.approx(d - 1.96 * se, abs=0.2 * se) and hi == pytest.approx(d + 1.96 * se, abs=0.2 * se)
+    assert bootstrap_diff(a, b) == (lo, hi)  # fixed seed
+    assert bootstrap_diff([1.0, 1.0], [1.0, 1.0]) == (0.0, 0.0) and np.isnan(bootstrap_diff([1.0], [2.0, 3.0])[0])
 
 
 def test_identical_distributions_are_not_significant():
