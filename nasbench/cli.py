@@ -228,7 +228,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print(format_summary(summary, res.provenance["optimum"]["best_test"]))
     from .summary import format_verdicts, pairwise
 
-    print(format_verdicts(pairwise(res)))
+    verdicts = format_verdicts(pairwise(res))
+    if verdicts:  # one strategy: no pairs
+        print(verdicts)
     if not args.no_plots:
         paths = plot_results(res)
         print(f"results in {res.path}; {len(paths)} figure files in {res.path / 'figures'}")
@@ -247,7 +249,9 @@ def _compare_tables(cfg, no_plots: bool) -> int:
         res = multi.dirs[t]
         print(f"== {t} (results in {res.path})")
         print(format_summary(summarise(res), res.provenance["optimum"]["best_test"]))
-        print(format_verdicts(pairwise(res)))
+        verdicts = format_verdicts(pairwise(res))
+        if verdicts:
+            print(verdicts)
     print(f"== all tables ({multi.path / AGGREGATE_CSV})")
     print(format_aggregate(multi, write_aggregate(multi)))
     if not no_plots:
