@@ -208,7 +208,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.config:
         cfg = ExperimentConfig.from_file(args.config, **{k: v for k, v in overrides.items() if v is not None})
     else:
-        cfg = default_config(**overrides)
+        from .multitable import default_config as tables_config, is_multi
+
+        cfg = (tables_config if args.table and is_multi(args.table) else default_config)(**overrides)
     if params:  # overrides for strategies given in the config or the default list
         specs = []
         for spec in cfg.strategies:
@@ -217,12 +219,44 @@ def cmd_compare(args: argparse.Namespace) -> int:
             raise CliError(f"--param names strategy {next(iter(params))!r}, which is not in this comparison "
                            f"({', '.join(s.label for s in cfg.strategies)})")
         cfg = ExperimentConfig(**{**cfg.__dict__, "strategies": tuple(specs)})
+    from .multitable import is_multi
+
+    if is_multi(cfg.table):  # several tables: each table's results, then the aggregate over them
+        return _compare_tables(cfg, args.no_plots)
     res = run_comparison(cfg)
     summary = summarise(res)
     print(format_summary(summary, res.provenance["optimum"]["best_test"]))
+    from .summary import format_verdicts, pairwise
+
+    verdicts = format_verdicts(pairwise(res))
+    if verdicts:  # one strategy: no pairs
+        print(verdicts)
     if not args.no_plots:
         paths = plot_results(res)
         print(f"results in {res.path}; {len(paths)} figure files in {res.path / 'figures'}")
+    return 0
+
+
+def _compare_tables(cfg, no_plots: bool) -> int:
+    """`compare --table a,b,c`: each table's summary and verdicts, then the aggregate over tables."""
+    from .experiment import format_summary, summarise
+    from .multitable import AGGREGATE_CSV, format_aggregate, run_tables, write_aggregate
+    from .plots import plot_tables
+    from .summary import format_verdicts, pairwise
+
+    multi = run_tables(cfg)
+    for t in multi.tables:
+        res = multi.dirs[t]
+        print(f"== {t} (results in {res.path})")
+        print(format_summary(summarise(res), res.provenance["optimum"]["best_test"]))
+        verdicts = format_verdicts(pairwise(res))
+        if verdicts:
+            print(verdicts)
+    print(f"== all tables ({multi.path / AGGREGATE_CSV})")
+    print(format_aggregate(multi, write_aggregate(multi)))
+    if not no_plots:
+        paths = plot_tables(multi)
+        print(f"results in {multi.path}; {len(paths)} figure files in {multi.path / 'figures'} and each table's figures/")
     return 0
 
 
@@ -230,10 +264,16 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .experiment import open_results
-    from .plots import plot_results
+    from .multitable import is_multitable_dir
+    from .plots import plot_results, plot_tables
 
     if not Path(args.results).is_dir():
         raise CliError(f"no results directory {args.results}")
+    if is_multitable_dir(args.results):
+        paths = plot_tables(args.results, args.out)
+        print(f"wrote {len(paths)} files: over tables to {args.out or Path(args.results) / 'figures'}, "
+              f"each table's to its figures/")
+        return 0
     paths = plot_results(open_results(args.results), args.out)
     if not paths:
         raise CliError(f"{args.results} holds no finished runs to plot")
@@ -414,7 +454,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("compare", help="run search strategies x runs on a benchmark (the main job)")
     s.add_argument("config", nargs="?", help="TOML or YAML config file (flags override it)")
-    s.add_argument("--table", help="benchmark: embedded name, .h5 table or surrogate file (default nb201-fashion-mnist)")
+    s.add_argument("--table", help="benchmark: embedded name, .h5 table or surrogate file (default nb201-fashion-mnist); "
+                                   "several separated by commas run on each, then aggregate over tables")
     s.add_argument("--strategies", help="comma-separated names, e.g. random,evolution,reinforce,gradient")
     s.add_argument("--param", action="append", metavar="STRATEGY.KEY=VALUE", help="a strategy parameter (repeatable)")
     s.add_argument("--runs", type=int, help="runs per strategy (default 10)")
@@ -426,7 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--objectives", help="multi-objective: comma-separated params, flops, latency:<device>")
     s.add_argument("--seed", type=int, help="root seed (default 0)")
     s.add_argument("--jobs", type=int, help="parallel processes")
-    s.add_argument("--out", help="results directory (default results/default)")
+    s.add_argument("--out", help="results directory (default results/default; with several tables results/tables)")
     s.add_argument("--resume", action="store_true", help="continue an existing results directory")
     s.add_argument("--no-plots", action="store_true")
     s.add_argument("--no-progress", action="store_true")

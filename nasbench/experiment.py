@@ -11,6 +11,8 @@ A results directory holds::
     provenance.json   config, package and library versions, the table's SHA-256 and optimum, timings
     runs/<label>/<run>.csv   one file per finished run (what makes a run resumable)
     results.csv       the tidy table: one row per query (see COLUMNS)
+    summary.csv       one row per strategy (:func:`summarise`)
+    pairs.csv         one row per pair of strategies: test, effect size, verdict (nasbench.summary)
 
 Seeds: run ``r`` of strategy label ``L`` uses ``SeedSequence(seed, spawn_key=(crc32(L), r))``,
 split into the strategy's generator and the generator that draws which recorded training run a
@@ -159,6 +161,10 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
     for k in ("table", "runs", "seed", "jobs", "out", "resume", "progress"):
         if k in d:
             kw[k] = d[k]
+    if "table" in kw:  # several tables: a list, or names separated by commas (nasbench.multitable)
+        from .multitable import join_tables
+
+        kw["table"] = join_tables(kw["table"])
     if "budget" in d:
         b = d["budget"]
         if isinstance(b, (int, float)) and not isinstance(b, bool):
@@ -555,6 +561,9 @@ def run_comparison(config: ExperimentConfig, bench: Any = None) -> ResultsDir:
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COLUMNS))
     table.to_csv(res.table_path, index=False)
     _write_provenance(res, config, bench, shared, time.perf_counter() - t0, len(todo))
+    from .summary import write_summary
+
+    write_summary(res)
     return res
 
 
