@@ -203,7 +203,7 @@ def test_decompression_bomb_is_refused(tmp_path):
     d = tmp_path / "bomb"
     d.mkdir()
     bomb = d / "000000.pickle.pbz2"
-    bomb.write_bytes(one * 100)  # ~4.5 KB that decompresses to 1.6 GiB
+    bomb.write_bytes(one * 100)  # ~4.5 KB that decompresses to 1,600 MiB
     assert bomb.stat().st_size < 8000
     with pytest.raises(ImportError_, match=r"decompresses to more than 4,194,304 bytes.*decompression bomb"):
         import_nats_simple(d)
