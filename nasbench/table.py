@@ -261,7 +261,12 @@ class VerifyResult:
 
 
 def verify_table(path: str | os.PathLike) -> VerifyResult:
-    """Recompute the SHA-256 of a table's arrays and metadata and compare it with the stored one."""
+    """Recompute the SHA-256 of a table's arrays and metadata and compare it with the stored one.
+    Where they match, the layout is checked too (a :class:`TableError` if it is inconsistent, as
+    on load), so that an OK file also loads."""
     p = Path(path)
     c = _read_contents(p)
-    return VerifyResult(str(p), c.sha256, compute_sha256(c.arrays, c.attrs, c.mean_only))
+    res = VerifyResult(str(p), c.sha256, compute_sha256(c.arrays, c.attrs, c.mean_only))
+    if res.ok:
+        _bench_from(c.arrays, c.attrs, c.mean_only, res.computed, p.stem, p)
+    return res
