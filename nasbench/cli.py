@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import contextmanager
 from typing import NoReturn, Sequence
 
 import numpy as np
@@ -105,7 +106,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         from surrogates.benchmark import SurrogateFileError, load_surrogate_benchmark
 
         try:  # loading recomputes the hash and checks that every model reproduces its predictions
-            sb = load_surrogate_benchmark(path)
+            sb = load_surrogate_benchmark(path, verify=True)
         except SurrogateFileError as exc:
             if "mismatch" in str(exc) or "does not reproduce" in str(exc):
                 print(f"MISMATCH {str(exc).splitlines()[0]}", file=sys.stderr)
@@ -378,6 +379,46 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- the hash check on load ---------------------------------------------------------------------
+_NO_VERIFY_HELP = ("load the table even if its SHA-256 does not match (forensic use; a warning is printed, "
+                   "provenance records both hashes); same as NASBENCH_NO_VERIFY_HASH=1")
+
+
+def _add_no_verify(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-verify-hash", action="store_true", help=_NO_VERIFY_HELP)
+
+
+@contextmanager
+def _hash_check(args: argparse.Namespace, command: str):
+    """--no-verify-hash switches the check off for this command (every load inside it, however
+    deep); a tolerated mismatch is one warning line on stderr."""
+    import os
+    import warnings
+
+    from .table import NO_VERIFY_ENV, HashMismatchWarning
+
+    before = os.environ.get(NO_VERIFY_ENV)
+    if getattr(args, "no_verify_hash", False):
+        os.environ[NO_VERIFY_ENV] = "1"
+    with warnings.catch_warnings():  # restores showwarning on the way out
+        shown = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+            if issubclass(category, HashMismatchWarning):
+                print(f"nasbench {command}: warning: {message}", file=sys.stderr)
+            else:
+                shown(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop(NO_VERIFY_ENV, None)
+            else:
+                os.environ[NO_VERIFY_ENV] = before
+
+
 # -- parser ----------------------------------------------------------------------------------
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (the full usage stays behind --help)."""
@@ -394,6 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("info", help="describe a table: coverage, seeds, epochs, ranges, noise")
     s.add_argument("table", help="embedded table name (e.g. nb201-digits) or path to an .h5 file")
     s.add_argument("--json", action="store_true", help="print JSON")
+    _add_no_verify(s)
     s.set_defaults(func=cmd_info)
 
     s = sub.add_parser("query", help="look up cells in a table")
@@ -404,6 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=_seed_arg, default="mean", help="'mean' (default), 'random' or a seed number")
     s.add_argument("--rng-seed", type=int, default=0, help="random generator seed for --seed random")
     s.add_argument("--json", action="store_true", help="one JSON object per line")
+    _add_no_verify(s)
     s.set_defaults(func=cmd_query)
 
     s = sub.add_parser("import", help="import published results into the HDF5 format")
@@ -472,6 +515,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-plots", action="store_true")
     s.add_argument("--no-progress", action="store_true")
     s.add_argument("--list-strategies", action="store_true", help="list strategies and their parameters")
+    _add_no_verify(s)
     s.set_defaults(func=cmd_compare)
 
     s = sub.add_parser("plot", help="figures of a results directory (PNG and PDF)")
@@ -493,6 +537,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--out", default="results/surrogate_eval")
     e.add_argument("--no-progress", action="store_true")
+    _add_no_verify(e)
     e.set_defaults(func=cmd_surrogate_eval)
     f = ssub.add_parser("fit", help="fit a surrogate benchmark on a table (or part of it) and save it")
     f.add_argument("--table", required=True, help="embedded name or .h5 path")
@@ -507,6 +552,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--seed", type=int, default=0)
     f.add_argument("--force", action="store_true")
     f.add_argument("--no-progress", action="store_true")
+    _add_no_verify(f)
     f.set_defaults(func=cmd_surrogate_fit)
 
     s = sub.add_parser("validate", help="train a comparison's top cells for real and compare with the benchmark")
@@ -537,6 +583,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default="results/validate", help="output directory (reruns resume here)")
     s.add_argument("--no-plots", action="store_true")
     s.add_argument("--no-progress", action="store_true")
+    _add_no_verify(s)
     s.set_defaults(func=cmd_validate)
     return p
 
@@ -545,7 +592,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        with _hash_check(args, args.command):
+            return int(args.func(args) or 0)
     except BrokenPipeError:  # e.g. `nasbench info ... | head`
         return 0
     except (ValueError, OSError, KeyError) as exc:  # every library error is a ValueError subclass

@@ -332,6 +332,13 @@ def table_sha256(bench: Any) -> str:
         return ""
 
 
+def _stored_if_different(bench: Any) -> dict[str, str]:
+    """The file's stored SHA-256 where it differs from the recomputed one (loaded with the hash
+    check off): provenance names what was served, and that the file did not match."""
+    stored, sha = getattr(bench, "stored_sha256", None), getattr(bench, "sha256", "")
+    return {"stored_sha256_mismatch": stored or "(none)"} if stored is not None and sha and stored != sha else {}
+
+
 # -- one run ---------------------------------------------------------------------------------
 @dataclass
 class _Shared:
@@ -618,7 +625,8 @@ def _write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Any, sha
         "nasbench_version": __version__,
         "python": platform.python_version(), "numpy": numpy.__version__, "pandas": pandas.__version__,
         "torch": torch.__version__,
-        "table": {"name": getattr(bench, "name", config.table), "sha256": table_sha256(bench),
+        "table": {"name": getattr(bench, "name", config.table), "sha256": table_sha256(bench),  # recomputed on load
+                  **_stored_if_different(bench),
                   "dataset": getattr(meta, "dataset", ""), "source": getattr(meta, "source", ""),
                   "cells": int(len(shared.view.candidates))},
         "optimum": {"test_metric": config.protocol.test_metric, "best_test": float(test[best_t]),
