@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..space import N_EDGES, N_OPS, indices_of_ops, ops_table
-from .base import Params, check_positive
+from .base import Params, StrategyError, check_positive
 from .model_based import ModelBasedStrategy
 
 
@@ -31,10 +31,14 @@ class GradientParams(Params):
     temperature: float = 1.0
     explore: float = 0.5
     refit_every: int = 1
+    refit_epochs: int = 20
 
     def check(self) -> None:
         check_positive(self, "n_init", "members", "hidden", "fit_epochs", "fit_lr", "restarts", "steps",
                        "lr", "temperature", "refit_every")
+        if isinstance(self.refit_epochs, bool) or not isinstance(self.refit_epochs, int) or self.refit_epochs < 0:
+            raise StrategyError(f"gradient: refit_epochs must be an integer >= 0 (0: every fit from scratch), "
+                                f"got {self.refit_epochs!r}")
 
 
 class CheapGradient(ModelBasedStrategy):
