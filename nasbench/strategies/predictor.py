@@ -79,7 +79,8 @@ class MLPEnsemble:
 
         ``warm=True`` continues from the current weights and Adam state (an incremental update
         after new points arrive: the old points keep their bootstrap weights, new points draw
-        theirs from ``seed``); otherwise the fit starts from the initial weights."""
+        theirs from ``seed``); otherwise Adam and the bootstrap weights start afresh (from the
+        initial weights on a new ensemble)."""
         x = np.asarray(x, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
         self.y_mean = float(y.mean())
