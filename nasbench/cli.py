@@ -495,21 +495,26 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-progress", action="store_true")
     s.set_defaults(func=cmd_generate)
 
-    s = sub.add_parser("compare", help="run search strategies x runs on a benchmark (the main job)")
+    s = sub.add_parser("compare", help="run search strategies x runs on a benchmark (the main job)",
+                       description="With no arguments: random search, regularised evolution, REINFORCE and "
+                       "the cheap gradient method, 100 runs each, on nb201-cifar10 under NAS-Bench-201's "
+                       "search protocol (12-epoch validation signal, 12/200 of the 200-epoch time charged "
+                       "per query, 12,000 simulated seconds), on all cores.")
     s.add_argument("config", nargs="?", help="TOML or YAML config file (flags override it)")
-    s.add_argument("--table", help="benchmark: embedded name, .h5 table or surrogate file (default nb201-fashion-mnist); "
+    s.add_argument("--table", help="benchmark: embedded name, .h5 table or surrogate file (default nb201-cifar10); "
                                    "several separated by commas run on each, then aggregate over tables")
     s.add_argument("--strategies", help="comma-separated names, e.g. random,evolution,reinforce,gradient")
     s.add_argument("--param", action="append", metavar="STRATEGY.KEY=VALUE", help="a strategy parameter (repeatable)")
-    s.add_argument("--runs", type=int, help="runs per strategy (default 10)")
-    s.add_argument("--budget", type=float, help="budget amount (default 100 queries)")
+    s.add_argument("--runs", type=int, help="runs per strategy (default 100; 10 in a config file)")
+    s.add_argument("--budget", type=float, help="budget amount (default: the table's preset, e.g. 12000 seconds on nb201-cifar10; else 100 queries)")
     s.add_argument("--budget-kind", choices=["queries", "seconds", "epochs"])
-    s.add_argument("--metric", help="validation signal the strategies see (default valid_acc)")
+    s.add_argument("--metric", help="validation signal the strategies see (default: the table's preset, e.g. valid_acc_s12 on "
+                   "nb201-cifar10; else valid_acc); any protocol flag replaces the whole preset")
     s.add_argument("--epoch", type=int, help="epoch of the signal (default: the last)")
     s.add_argument("--seed-mode", choices=["random", "mean"], help="a recorded run per query (random) or the mean")
     s.add_argument("--objectives", help="multi-objective: comma-separated params, flops, latency:<device>")
     s.add_argument("--seed", type=int, help="root seed (default 0)")
-    s.add_argument("--jobs", type=int, help="parallel processes")
+    s.add_argument("--jobs", type=int, help="parallel processes (default: all cores)")
     s.add_argument("--out", help="results directory (default results/default; with several tables results/tables)")
     s.add_argument("--resume", action="store_true", help="continue an existing results directory")
     s.add_argument("--no-plots", action="store_true")

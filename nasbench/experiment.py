@@ -1,7 +1,7 @@
 """The comparison runner: strategies x runs on a benchmark -> a tidy results directory.
 
 >>> from nasbench.experiment import ExperimentConfig, run_comparison, summarise
->>> res = run_comparison(ExperimentConfig(table="nb201-fashion-mnist", runs=5, out="results/demo"))
+>>> res = run_comparison(ExperimentConfig(table="nb201-cifar10", runs=5, out="results/demo"))
 >>> print(summarise(res))
 
 A results directory holds::
@@ -37,9 +37,10 @@ import numpy as np
 
 from .strategies import (DEFAULT_STRATEGIES, Budget, Protocol, ProtocolError, SearchContext, SearchView,
                          StrategyError, make_params, make_strategy)
-from .strategies.protocol import BUDGET_KINDS, objective_values
+from .strategies.protocol import BUDGET_KINDS, objective_values, preset_for
 
-DEFAULT_TABLE = "nb201-fashion-mnist"
+DEFAULT_TABLE = "nb201-cifar10"  # NAS-Bench-201's published CIFAR-10 results (data/nb201-cifar10.h5)
+DEFAULT_RUNS = 100  # runs per strategy of the main job: enough to tell real differences from noise
 COLUMNS = ("strategy", "run", "step", "sim_time", "epochs", "cell", "value", "cost", "incumbent",
            "incumbent_valid", "incumbent_test")
 MAX_QUERIES = 1_000_000  # safety cap for seconds/epochs budgets
@@ -71,13 +72,18 @@ class StrategySpec:
 
 @dataclass(frozen=True)
 class ExperimentConfig:
-    """What to compare and how. ``table``: embedded name, .h5 path, or a NAS-Bench-201 CSV path."""
+    """What to compare and how. ``table``: embedded name, .h5 path, or a NAS-Bench-201 CSV path.
+
+    ``protocol`` and ``budget`` left as None are resolved from the table's published preset
+    (:data:`~nasbench.strategies.protocol.PRESETS`: NAS-Bench-201's protocol for ``nb201-cifar10``
+    and the nearest one the data allow for ``nb201-cifar100``, ``nb201-imagenet16-120``); for any
+    other table, or when only the protocol is given, ``Protocol()`` and 100 queries."""
 
     table: str = DEFAULT_TABLE
     strategies: tuple[StrategySpec, ...] = tuple(StrategySpec(n) for n in DEFAULT_STRATEGIES)
     runs: int = 10
-    budget: Budget = Budget("queries", 100)
-    protocol: Protocol = Protocol()
+    budget: Budget | None = None
+    protocol: Protocol | None = None
     seed: int = 0
     jobs: int = 1
     out: str = "results"
@@ -85,6 +91,11 @@ class ExperimentConfig:
     progress: bool = True
 
     def __post_init__(self) -> None:
+        preset = preset_for(self.table) if self.protocol is None else None
+        if self.protocol is None:
+            object.__setattr__(self, "protocol", preset.protocol if preset else Protocol())
+        if self.budget is None:
+            object.__setattr__(self, "budget", preset.budget if preset else Budget("queries", 100))
         specs = tuple(StrategySpec(s) if isinstance(s, str) else s for s in self.strategies)
         object.__setattr__(self, "strategies", specs)
         if not specs:
@@ -165,6 +176,7 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
         from .multitable import join_tables
 
         kw["table"] = join_tables(kw["table"])
+    kw.setdefault("jobs", os.cpu_count() or 1)  # a config file runs on all cores unless it says otherwise
     if "budget" in d:
         b = d["budget"]
         if isinstance(b, (int, float)) and not isinstance(b, bool):
@@ -683,15 +695,17 @@ def format_summary(summary, optimum: float | None = None) -> str:
 
 
 def default_config(**overrides: Any) -> ExperimentConfig:
-    """The default comparison (random, evolution, reinforce, cheap gradient) on the embedded table."""
+    """The main job: random search, regularised evolution, REINFORCE and the cheap gradient method,
+    ``DEFAULT_RUNS`` runs each on ``DEFAULT_TABLE`` under its published protocol (the table's
+    preset, unless ``protocol``/``budget`` are given), on all cores."""
     base = dict(table=DEFAULT_TABLE, strategies=tuple(StrategySpec(n) for n in DEFAULT_STRATEGIES),
-                runs=10, budget=Budget("queries", 100), out="results/default")
+                runs=DEFAULT_RUNS, jobs=os.cpu_count() or 1, out="results/default")
     base.update({k: v for k, v in overrides.items() if v is not None})
     return ExperimentConfig(**base)
 
 
 __all__ = [
-    "BUDGET_KINDS", "COLUMNS", "ConfigError", "DEFAULT_TABLE", "ExperimentConfig", "ResultsDir", "StrategySpec",
+    "BUDGET_KINDS", "COLUMNS", "ConfigError", "DEFAULT_RUNS", "DEFAULT_TABLE", "ExperimentConfig", "ResultsDir", "StrategySpec",
     "default_config", "format_summary", "load_benchmark", "open_results", "parse_overrides", "read_config_file",
     "run_comparison", "run_one", "run_seed", "summarise",
 ]

@@ -178,16 +178,31 @@ def test_usage_errors_are_one_line(argv, msg):
 
 
 def test_main_job_runs_on_the_default_embedded_table(tmp_path, capsys):
-    """The README's first command, shrunk: no --table, so the embedded default benchmark."""
+    """The README's first command, shrunk to 2 runs: no --table, so the embedded default benchmark
+    (NAS-Bench-201 CIFAR-10) under its preset: NAS-Bench-201's protocol and 12,000 s budget."""
+    import json
+
     import nasbench
     from nasbench.experiment import DEFAULT_STRATEGIES, DEFAULT_TABLE
+    from nasbench.table import TableError
 
+    try:
+        bench = nasbench.load(DEFAULT_TABLE)
+    except TableError as exc:
+        pytest.skip(f"embedded default table {DEFAULT_TABLE} not present: {str(exc).splitlines()[0]}")
     out = tmp_path / "default"
-    code, stdout, err = run(capsys, "compare", "--out", str(out), "--runs", "1", "--budget", "10", "--no-progress")
+    code, stdout, err = run(capsys, "compare", "--out", str(out), "--runs", "2", "--no-progress")
     assert code == 0, err
     assert all(name in stdout for name in DEFAULT_STRATEGIES)
-    assert f"optimum test {nasbench.load(DEFAULT_TABLE).best('test_acc').value:.3f}" in stdout
+    assert f"optimum test {bench.best('test_acc').value:.3f}" in stdout and "optimum test 94.373" in stdout
     assert (out / "results.csv").is_file() and (out / "figures" / "final_test.pdf").is_file()
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["table"] == "nb201-cifar10" and cfg["budget"] == {"kind": "seconds", "amount": 12000}
+    assert cfg["protocol"]["metric"] == "valid_acc_s12" and cfg["protocol"]["cost_factor"] == 12 / 200
+    import pandas as pd
+
+    fin = pd.read_csv(out / "results.csv").groupby(["strategy", "run"]).tail(1)
+    assert (fin["sim_time"] <= 12000).all() and (fin["step"] > 50).all()  # ~100 queries of ~120 s each
 
 
 def test_compare_plot_and_errors(nb201_h5, tmp_path, capsys):
