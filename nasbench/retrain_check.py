@@ -51,6 +51,14 @@ def false_failure_bound(n_values: int) -> float:
     return n_values * normal_tail(Z_MAX) + normal_tail(Z_SHIFT)
 
 
+def statistical_rule(z: np.ndarray) -> bool:
+    """The pass rule of the statistical check: every |z| < ``Z_MAX`` and |sum z| / sqrt(2 n) < ``Z_SHIFT``."""
+    z = np.asarray(z, dtype=np.float64)
+    if not len(z) or not np.all(np.isfinite(z)):
+        return False
+    return bool(np.max(np.abs(z)) < Z_MAX and abs(z.sum()) / math.sqrt(2 * len(z)) < Z_SHIFT)
+
+
 @dataclass
 class RetrainedRun:
     """One retrained (row, seed): its stored and retrained final values and their z-scores."""
@@ -93,8 +101,7 @@ class RetrainReport:
 
     @property
     def statistical_ok(self) -> bool:
-        z = self.z_values
-        return bool(np.all(np.isfinite(z)) and self.max_abs_z < Z_MAX and self.shift < Z_SHIFT)
+        return statistical_rule(self.z_values)
 
     @property
     def passed(self) -> bool:
