@@ -15,10 +15,11 @@ recipe and seed (or stack of seeds, as the row was trained) and compares:
   since the retraining shares the stored run's initialisation and data order. The check passes
   when every ``|z| < Z_MAX`` and the mean shift ``|sum z| / sqrt(2 n) < Z_SHIFT`` (the
   ``sqrt(2 n)`` bounds the variance of the sum whatever the correlation of a run's two values).
-  With normal noise a false failure has probability at most ``n * P(|N| >= 6) + P(|N| >= 4.5)``
-  (< 1e-5 for any n up to a thousand values); :func:`seed_pair_tail` measures how the table's own
-  independent seed pairs behave against the same thresholds (its noise has heavier tails than
-  normal, and the report says how many pairs cross each).
+  With normal noise a false failure has probability at most ``n * P(|N| >= 6) + P(|N| >= 5)``
+  (< 1e-6 for up to 200 values). The tables' noise has heavier tails than normal (a seed that
+  trains badly): :func:`seed_pair_tail` counts how many of the table's own independent seed pairs
+  cross the thresholds, and the report says so; on the embedded tables none of 31,560 per table
+  reaches |z| = 6, and no group of 1, 4 or 10 seed pairs fails the rule.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ import numpy as np
 from .noise import pooled_seed_sd
 
 Z_MAX = 6.0  #: every |z| must stay below this
-Z_SHIFT = 4.5  #: and the mean shift |sum z| / sqrt(2 n) below this
+Z_SHIFT = 5.0  #: and the mean shift |sum z| / sqrt(2 n) below this
 STAT_METRICS = ("valid_acc", "test_acc")
 BIT_METRICS = ("train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "test_loss")
 
