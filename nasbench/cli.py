@@ -103,6 +103,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     path = resolve(args.table)
     if args.retrain is not None and args.retrain < 1:
         raise CliError(f"--retrain takes a positive number of rows, got {args.retrain}")
+    if args.seed < 0:
+        raise CliError(f"--seed must be a non-negative integer, got {args.seed}")
     if args.retrain is not None and file_format(path) == "nasbench-surrogate":
         raise CliError(f"{path} is a surrogate benchmark; --retrain checks tables made by `nasbench generate`")
     if file_format(path) == "nasbench-surrogate":

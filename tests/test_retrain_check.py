@@ -101,6 +101,7 @@ def test_bad_input_is_exit_2_with_one_line(tiny, capsys, tmp_path):
     synthetic = tmp_path / "synthetic.h5"
     write_table(synthetic, synthetic_table())
     for args, msg in (((tiny, "--retrain", 0), "--retrain takes a positive number"),
+                      ((tiny, "--retrain", 1, "--seed", -1), "--seed must be a non-negative integer"),
                       ((synthetic, "--retrain", 2), "records no training recipe and data split")):
         r = _verify(capsys, *args)
         assert r.returncode == 2 and msg in r.stderr, r.stderr
