@@ -39,6 +39,8 @@ SETTINGS: dict[str, tuple[dict[str, str], tuple[str, ...], dict]] = {
     "torch.use_deterministic_algorithms(True)": ({}, ("deterministic",), {}),
     "MKL_CBWR=COMPATIBLE": ({"MKL_CBWR": "COMPATIBLE"}, (), {}),
     "MKL_ENABLE_INSTRUCTIONS=AVX2": ({"MKL_ENABLE_INSTRUCTIONS": "AVX2"}, (), {}),
+    "AVX2 everywhere: ONEDNN_MAX_CPU_ISA=AVX2, ATEN_CPU_CAPABILITY=avx2, MKL_CBWR=AVX2": (
+        {"ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "AVX2"}, (), {}),
     "all of: no oneDNN, ATen default, MKL_CBWR=COMPATIBLE, contiguous": (
         {"ATEN_CPU_CAPABILITY": "default", "MKL_CBWR": "COMPATIBLE"}, ("no-mkldnn",), {"cpu_channels_last": False}),
 }
@@ -97,6 +99,8 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--train-size", type=int, default=1000)
     ap.add_argument("--repeats", type=int, default=2, help="trainings per process (the fastest counts)")
+    ap.add_argument("--only", nargs="+", metavar="NUMBER",
+                    help="run only these settings (numbers of the table's rows, 0 = default, which always runs)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -109,11 +113,14 @@ def main() -> None:
     from nasbench.fingerprint import current
 
     print(f"machine: {current(1).describe()}")
-    results: dict[str, list[dict]] = {n: [] for n in SETTINGS}
-    ratios: dict[str, list[float]] = {n: [] for n in SETTINGS}
+    names = list(SETTINGS)
+    if args.only:
+        names = ["default"] + [names[int(i)] for i in args.only if int(i) != 0]
+    results: dict[str, list[dict]] = {n: [] for n in names}
+    ratios: dict[str, list[float]] = {n: [] for n in names}
     rng = random.Random(0)
     for rnd in range(args.rounds):
-        order = list(SETTINGS)
+        order = list(names)
         rng.shuffle(order)
         this = {n: run_setting(n, args) for n in order}
         for n, res in this.items():
@@ -127,7 +134,7 @@ def main() -> None:
           f"(median, range)\n")
     print(f"| setting | s / training | speed vs default | same numbers as default | final valid_acc | sha256 |")
     print("| --- | --- | --- | --- | --- | --- |")
-    for n in SETTINGS:
+    for n in names:
         rs = [r for r in results[n] if "seconds" in r]
         if not rs:
             print(f"| {n} | failed: {results[n][0].get('error')} | | | | |")
