@@ -64,3 +64,13 @@ def test_compare_recipes_on_the_embedded_tables():
     bad = subprocess.run([sys.executable, str(SCRIPTS / "compare_recipes.py"), "nb201-digits", "nope"],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "no table named 'nope'" in bad.stderr and bad.stderr.count("\n") == 1
+
+
+def test_bench_portability_reports_each_setting_against_the_default():
+    out = _run("--rounds", "1", "--epochs", "1", "--train-size", "200", "--repeats", "1", "--only", "5", "7",
+               script="bench_portability.py")
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in out.splitlines() if line.startswith("| ")}
+    assert "| default | " in rows["default"] and "1.00x" in rows["default"]
+    # settings that keep the same kernels here give the same numbers (a changed default would show)
+    assert rows["torch.use_deterministic_algorithms(True)"].split(" | ")[3] == "yes"
+    assert "ATEN_CPU_CAPABILITY=avx2" in rows
