@@ -102,6 +102,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from .table import file_format, verify_table
 
     path = resolve(args.table)
+    if args.retrain is not None and args.retrain < 1:
+        raise CliError(f"--retrain takes a positive number of rows, got {args.retrain}")
+    if args.seed < 0:
+        raise CliError(f"--seed must be a non-negative integer, got {args.seed}")
+    if args.retrain is not None and file_format(path) == "nasbench-surrogate":
+        raise CliError(f"{path} is a surrogate benchmark; --retrain checks tables made by `nasbench generate`")
     if file_format(path) == "nasbench-surrogate":
         from surrogates.benchmark import SurrogateFileError, load_surrogate_benchmark
 
@@ -115,11 +121,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"OK {path} sha256 {sb.sha256}")
         return 0
     res = verify_table(path)
-    if res.ok:
-        print(f"OK {res.path} sha256 {res.computed}")
+    if not res.ok:
+        print(f"MISMATCH {res.path}: stored sha256 {res.stored or '(none)'}, computed {res.computed}", file=sys.stderr)
+        return 1
+    print(f"OK {res.path} sha256 {res.computed}")
+    if args.retrain is None:
         return 0
-    print(f"MISMATCH {res.path}: stored sha256 {res.stored or '(none)'}, computed {res.computed}", file=sys.stderr)
-    return 1
+    from .registry import load
+    from .retrain_check import check_retraining
+
+    report = check_retraining(load(path), args.retrain, args.seed, args.data_dir, name=str(args.table))
+    print(report.summary())
+    return 0 if report.passed else 1
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -461,8 +474,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="replace OUT if it exists")
     s.set_defaults(func=cmd_import)
 
-    s = sub.add_parser("verify", help="recompute a table's SHA-256; exit 1 on mismatch")
+    s = sub.add_parser("verify", help="recompute a table's SHA-256 (and retrain K rows with --retrain); exit 1 on "
+                                      "a mismatch")
     s.add_argument("table", help="embedded table name or .h5 path")
+    s.add_argument("--retrain", type=int, metavar="K",
+                   help="also retrain K random trained rows (seeds or seed stacks as recorded): bit-identity where "
+                        "the table's machine fingerprint matches this one, else agreement within the seed noise")
+    s.add_argument("--seed", type=int, default=0, help="which rows --retrain picks (default 0)")
+    s.add_argument("--data-dir", help="directory holding the dataset files (for --retrain)")
     s.set_defaults(func=cmd_verify)
 
     s = sub.add_parser("generate", help="fill a table by real training (resumable; rerun to continue)")

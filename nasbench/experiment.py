@@ -526,8 +526,20 @@ def _build_shared(bench: Any, config: ExperimentConfig) -> _Shared:
         recipe.setdefault("data_options", {k: spec[k] for k in ("split_seed", "downscale", "train_size",
                                                               "valid_size", "test_size", "subset_seed") if k in spec})
     ctx = {"candidates": cov, "dataset": getattr(meta, "dataset", ""), "recipe": recipe,
-           "objectives": tuple(proto.objectives)}
+           "objectives": tuple(proto.objectives), "epoch_seconds": _epoch_seconds(bench, cov)}
     return _Shared(view, test.tolist(), objectives, ctx, config.budget, config.seed)
+
+
+def _epoch_seconds(bench: Any, cov: np.ndarray) -> np.ndarray | None:
+    """The table's training seconds per epoch of every cell (for DARTS/GDAS's cost model); None
+    where the benchmark records no training time."""
+    try:
+        last = int(np.asarray(bench.epochs)[-1])
+        out = np.full(len(bench.arch_row), np.nan)
+        out[cov] = np.asarray(bench.cost_many(cov, last), dtype=np.float64) / last
+        return out
+    except Exception:  # no time metric
+        return None
 
 
 def run_comparison(config: ExperimentConfig, bench: Any = None) -> ResultsDir:

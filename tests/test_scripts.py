@@ -46,7 +46,10 @@ def test_bench_load_reports_the_hash_check_on_each_embedded_table():
     out = _run("--repeats", "1", script="bench_load.py")
     for name in ("nb201-digits.h5", "nb201-fashion-mnist.h5"):
         assert name in out
-    assert out.count("load + check") == 2 and out.count("budget") == 2
+    from nasbench.registry import embedded_names
+
+    n = len(embedded_names())  # every embedded table, the NAS-Bench-201 ones included
+    assert n >= 2 and out.count("load + check") == n and out.count("budget") == n
 
 
 def test_bench_malloc_runs_and_results_are_identical():
@@ -111,3 +114,13 @@ def test_bench_search_small():
     out = _run("--queries", "200", "--gradient-runs", "1", "--skip-repro", "--skip-main", script="bench_search.py")
     assert "baseline: naive dict-of-dicts random search" in out
     assert "warm refits (default, refit_epochs=20)" in out and "cold refits (refit_epochs=0)" in out
+
+
+def test_bench_portability_reports_each_setting_against_the_default():
+    out = _run("--rounds", "1", "--epochs", "1", "--train-size", "200", "--repeats", "1", "--only", "5", "7",
+               script="bench_portability.py")
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in out.splitlines() if line.startswith("| ")}
+    assert "| default | " in rows["default"] and "1.00x" in rows["default"]
+    # settings that keep the same kernels here give the same numbers (a changed default would show)
+    assert rows["torch.use_deterministic_algorithms(True)"].split(" | ")[3] == "yes"
+    assert "ATEN_CPU_CAPABILITY=avx2" in rows

@@ -189,15 +189,27 @@ def test_real_nb201_evolution_beats_random(nb201_table):
 def test_darts_gdas_train_a_tiny_supernet_on_digits():
     """DARTS and GDAS end to end on digits (sklearn) with a tiny supernet and budget."""
     pytest.importorskip("sklearn")
+    from nasbench.strategies.supernet_cost import effective_op_counts
+
+    # SYNTHETIC per-epoch seconds (0.01 + 0.02 per effective 3x3 convolution), for the cost model
+    per_epoch = 0.01 + 0.02 * effective_op_counts()[:, 2]
     for name in ("darts", "gdas"):
-        ctx = SearchContext(rng=np.random.default_rng(0), dataset="digits", recipe={"epochs": 1, "batch_size": 128})
+        ctx = SearchContext(rng=np.random.default_rng(0), dataset="digits", recipe={"epochs": 1, "batch_size": 128},
+                            epoch_seconds=per_epoch)
         s = make_strategy(name, ctx, {"C": 2, "N": 1, "max_batches": 2})
         i = s.ask()
         assert 0 <= i < 15625 and s.own_cost() > 0
         ctx2 = SearchContext(rng=np.random.default_rng(0), dataset="digits", recipe={"epochs": 1, "batch_size": 128})
-        s2 = make_strategy(name, ctx2, {"C": 2, "N": 1, "max_batches": 2})
+        s2 = make_strategy(name, ctx2, {"C": 2, "N": 1, "max_batches": 2, "cost": "measured"})
         assert s2.ask() == i
         assert np.array_equal(s.alpha(), s2.alpha())
+        assert s2.own_cost() == s2.last_train_seconds > 0  # measured: the wall clock
+        if name == "darts":  # 2 batches x (128 valid + 128 train images) of 1,000, every op on every edge
+            assert s.own_cost() == pytest.approx(2 * 256 / 1000 * (0.01 + 0.02 * 6), rel=1e-6)
+        with pytest.raises(StrategyError, match="cost='model' needs the table's training times"):
+            make_strategy(name, SearchContext(rng=np.random.default_rng(0), dataset="digits"), {"C": 2}).ask()
+        with pytest.raises(StrategyError, match="cost must be 'model' or 'measured'"):
+            make_strategy(name, ctx, {"cost": "wall"})
 
 
 def _reference_fit(x, y, members, hidden, epochs, lr, seed, weight_decay=1e-4):
