@@ -551,7 +551,9 @@ def read_results_csv(path: str | os.PathLike):
             v = col.to_numpy(dtype=np.float64)
             bad = np.flatnonzero(~np.isfinite(v) | (v != np.round(v)))
             if len(bad):
-                raise ConfigError(f"{path}: line {bad[0] + 2}, column {c}: {col.iloc[bad[0]]!r} is not a whole number")
+                x = col.iloc[bad[0]]
+                raise ConfigError(f"{path}: line {bad[0] + 2}, column {c}: {getattr(x, 'item', lambda: x)()!r} "
+                                  "is not a whole number")
             df[c] = col.astype(np.int64)
     return df
 
