@@ -11,6 +11,8 @@ A results directory holds::
     provenance.json   config, package and library versions, the table's SHA-256 and optimum, timings
     runs/<label>/<run>.csv   one file per finished run (what makes a run resumable)
     results.csv       the tidy table: one row per query (see COLUMNS)
+    summary.csv       one row per strategy (:func:`summarise`)
+    pairs.csv         one row per pair of strategies: test, effect size, verdict (nasbench.summary)
 
 Seeds: run ``r`` of strategy label ``L`` uses ``SeedSequence(seed, spawn_key=(crc32(L), r))``,
 split into the strategy's generator and the generator that draws which recorded training run a
@@ -206,6 +208,10 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
     for k in ("table", "runs", "seed", "jobs", "out", "resume", "progress"):
         if k in d:
             kw[k] = d[k]
+    if "table" in kw:  # several tables: a list, or names separated by commas (nasbench.multitable)
+        from .multitable import join_tables
+
+        kw["table"] = join_tables(kw["table"])
     if "budget" in d:
         b = d["budget"]
         if isinstance(b, (int, float)) and not isinstance(b, bool):
@@ -404,6 +410,13 @@ def table_sha256(bench: Any) -> str:
         return compute_sha256(_arrays_of(bench), _meta_attrs(bench.meta), sorted(bench.mean_only))
     except Exception:  # a surrogate or foreign benchmark
         return ""
+
+
+def _stored_if_different(bench: Any) -> dict[str, str]:
+    """The file's stored SHA-256 where it differs from the recomputed one (loaded with the hash
+    check off): provenance names what was served, and that the file did not match."""
+    stored, sha = getattr(bench, "stored_sha256", None), getattr(bench, "sha256", "")
+    return {"stored_sha256_mismatch": stored or "(none)"} if stored is not None and sha and stored != sha else {}
 
 
 # -- one run ---------------------------------------------------------------------------------
@@ -715,6 +728,9 @@ def _run_comparison(config: ExperimentConfig, bench: Any = None) -> ResultsDir:
     with atomic_path(res.table_path) as tmp:  # a kill mid-write leaves the old table whole
         table.to_csv(tmp, index=False)
     _write_provenance(res, config, bench, shared, time.perf_counter() - t0, len(todo))
+    from .summary import write_summary
+
+    write_summary(res)
     return res
 
 
@@ -769,7 +785,8 @@ def _write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Any, sha
         "nasbench_version": __version__,
         "python": platform.python_version(), "numpy": numpy.__version__, "pandas": pandas.__version__,
         "torch": torch.__version__,
-        "table": {"name": getattr(bench, "name", config.table), "sha256": table_sha256(bench),
+        "table": {"name": getattr(bench, "name", config.table), "sha256": table_sha256(bench),  # recomputed on load
+                  **_stored_if_different(bench),
                   "dataset": getattr(meta, "dataset", ""), "source": getattr(meta, "source", ""),
                   "cells": int(len(shared.view.candidates))},
         "optimum": {"test_metric": config.protocol.test_metric, "best_test": float(test[best_t]),

@@ -21,7 +21,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CSV = ROOT.parent / "shared" / "data" / "nasbench201" / "nb201_cifar10.csv"
 
 
 def model_zoo(threads: int) -> dict:
@@ -47,7 +46,8 @@ def model_zoo(threads: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--csv", default=str(DEFAULT_CSV), help="the NAS-Bench-201 CIFAR-10 CSV")
+    ap.add_argument("--table", default="nb201-cifar10", help="embedded table name or .h5 (default: the embedded "
+                    "NAS-Bench-201 CIFAR-10 table)")
     ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--models", nargs="+", default=None, help="subset of the zoo (baseline is always added)")
@@ -58,17 +58,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--plots", default=None, help="write learning curves and scatter plots to this folder")
     args = ap.parse_args(argv)
 
-    csv = Path(args.csv)
-    if not csv.is_file():
-        print(f"bench_surrogates: {csv} not found (shared reference data; see DESIGN.md)", file=sys.stderr)
-        return 2
     import torch
 
     torch.set_num_threads(args.threads)
-    from nasbench.importers import import_csv
+    import nasbench
     from surrogates.evaluation import evaluate, plot_evaluation, summarize
 
-    bench = import_csv(csv)
+    try:
+        bench = nasbench.load(args.table)
+    except ValueError as exc:
+        print(f"bench_surrogates: {exc}", file=sys.stderr)
+        return 2
     zoo = model_zoo(args.threads)
     names = args.models or list(zoo)
     unknown = [n for n in names if n not in zoo]

@@ -16,11 +16,11 @@ cifar10-valid shape (25,000 training images, 25,000 validation + 10,000 test ima
 every epoch, batch 256, crop + flip augmentation on the GPU, bf16 autocast, channels_last), on
 CIFAR-10 when it is at hand, else on random data of CIFAR's shape (said in the output: speed
 does not depend on the pixel values). For a few cells (default: the cell with the median
-NAS-Bench-201 training time, or the median FLOPs without the shared CSV; the best published
+NAS-Bench-201 training time, or the median FLOPs without the embedded table; the best published
 cell; the all-3x3 cell) and K stacked seeds: images/s and s/epoch (training only, and with the
 per-epoch evaluation), the 200-epoch projection per model against the target (120 s) and against
-NAS-Bench-201's recorded time (``cifar10_valid__train_time_s_200ep`` in
-../shared/data/nasbench201/nb201_cifar10.csv: mean ~1,830 s), and against the roofline of this
+NAS-Bench-201's recorded time (``time`` of the embedded ``nb201-cifar10`` table, its
+``cifar10_valid__train_time_s_200ep``: mean ~1,830 s), and against the roofline of this
 GPU measured in the same run: the bf16 matmul rate (a large matmul) and the memory bandwidth (a
 large device-to-device copy). Roofline model: training FLOPs per image = 3 x 2 x the network's
 multiply-adds (forward, and backward at twice the forward); memory traffic per image ~ 4 x the
@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import time
 from dataclasses import replace
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -42,7 +41,6 @@ from nasbench.datasets import Data, DatasetMissing, load_dataset
 from nasbench.space import Cell, to_cell
 from nasbench.train import Recipe, prepare_data, train_cell, train_many
 
-NB201_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "nasbench201" / "nb201_cifar10.csv"
 BEST_NB201 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
 ALL_3X3 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"
 TARGET_200EP_S = 120.0
@@ -274,12 +272,14 @@ def activation_bytes(cell: Cell, C: int, N: int, in_ch: int, hw: int, num_classe
 
 
 def _nb201_times() -> "dict[int, float] | None":
-    if not NB201_CSV.is_file():
-        return None
-    import pandas as pd
+    """NAS-Bench-201's recorded 200-epoch training seconds of every cell (the embedded table)."""
+    import nasbench
 
-    d = pd.read_csv(NB201_CSV, usecols=["arch_index", "cifar10_valid__train_time_s_200ep"])
-    return dict(zip(d["arch_index"].astype(int), d["cifar10_valid__train_time_s_200ep"].astype(float)))
+    try:
+        bench = nasbench.load("nb201-cifar10")
+    except ValueError:
+        return None
+    return dict(enumerate(bench.query_many(np.arange(15625), "time").tolist()))
 
 
 def default_gpu_cells(times: "dict[int, float] | None") -> list[tuple[str, Cell]]:

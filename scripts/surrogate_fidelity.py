@@ -9,7 +9,7 @@ benchmark's own optimum), their difference, the regret of the surrogate run's in
 measured on the table, and whether the ranking of strategies agrees (Kendall tau of the mean
 final regrets, and identical order or not).
 
-    python scripts/surrogate_fidelity.py                                # NB201 CIFAR-10 CSV, ~2 min
+    python scripts/surrogate_fidelity.py                                # embedded nb201-cifar10, ~2 min
     python scripts/surrogate_fidelity.py --table nb201-fashion-mnist --runs 20 --budget 200
     python scripts/surrogate_fidelity.py --budget-kind seconds --budget 200000 --out results/fidelity
 """
@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_TABLE = ROOT.parent / "shared" / "data" / "nasbench201" / "nb201_cifar10.csv"
+DEFAULT_TABLE = "nb201-cifar10"  # the embedded NAS-Bench-201 CIFAR-10 table
 
 
 def final_regrets(frame, optimum: float, test_of=None):

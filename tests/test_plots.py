@@ -118,3 +118,33 @@ def test_a_failed_plot_leaves_no_half_written_folder(finished, tmp_path, monkeyp
     assert {p.name: p.read_bytes() for p in (tmp_path / "r" / "figures").iterdir()} == stamp  # old set untouched
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["config.json", "figures", "provenance.json",
                                                                      "results.csv", "runs"]
+
+
+def _final_frame(values: dict[str, list[float]]):
+    import pandas as pd
+
+    rows = [{"strategy": k, "run": r, "step": 1, "incumbent_test": v} for k, vs in values.items()
+            for r, v in enumerate(vs)]
+    return pd.DataFrame(rows)
+
+
+def test_final_figure_marks_significant_pairs(tmp_path):
+    from nasbench.plots import _plt, _significance_brackets, plot_final
+    from nasbench.significance import compare_pairs
+
+    low = [90.0 + 0.1 * i for i in range(8)]
+    values = {"a": low, "b": [95.0 + 0.1 * i for i in range(8)], "c": list(low)}
+    paths = plot_final(_final_frame(values), 96.0, tmp_path)
+    assert {p.name for p in paths} == {"final_test.png", "final_test.pdf"}
+    fig, ax = _plt().subplots()
+    data = [np.array(v) for v in values.values()]
+    assert _significance_brackets(ax, list(values), data, compare_pairs(values), 96.0) == 2  # a-b, b-c; not a-c
+    assert sorted(t.get_text() for t in ax.texts) == ["***", "***"]  # Holm p = 3 x 2/C(16,8) = 0.00047
+    _plt().close(fig)
+
+
+def test_final_figure_with_one_run_nan_and_identical_runs(tmp_path):
+    from nasbench.plots import plot_final
+
+    frame = _final_frame({"one": [93.0], "nan": [float("nan"), float("nan")], "same": [93.0, 93.0, 93.0]})
+    assert len(plot_final(frame, 94.0, tmp_path)) == 2

@@ -42,6 +42,13 @@ def test_table_report_on_digits(tmp_path):
 
 
 
+def test_bench_load_reports_the_hash_check_on_each_embedded_table():
+    out = _run("--repeats", "1", script="bench_load.py")
+    for name in ("nb201-digits.h5", "nb201-fashion-mnist.h5"):
+        assert name in out
+    assert out.count("load + check") == 2 and out.count("budget") == 2
+
+
 def test_bench_malloc_runs_and_results_are_identical():
     out = _run("--rounds", "1", "--epochs", "1", "--cells", "0", script="bench_malloc.py")
     assert "keep_freed_memory" in out and "results identical: True" in out
