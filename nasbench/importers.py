@@ -637,7 +637,7 @@ def _import_tidy(df, src: Path, dataset: str | None) -> TabularBenchmark:
     metrics = {}
     for c in metric_cols:
         arr = np.full((len(cells), len(seeds), len(epochs)), np.nan)
-        arr[row_of, seed_of, epoch_of] = _float_column(df, c, src)
+        arr[row_of, seed_of, epoch_of] = _finite_column(df, c, src)
         metrics[c] = arr
     run_seed = np.full((len(cells), len(seeds)), -1, dtype=np.int64)
     run_seed[row_of, seed_of] = seeds[seed_of]
@@ -646,7 +646,7 @@ def _import_tidy(df, src: Path, dataset: str | None) -> TabularBenchmark:
 
     def per_row(col: str) -> np.ndarray:
         """A per-cell column (params, flops, latency): one value per cell, NaN where not given."""
-        v = _float_column(df, col, src)
+        v = _finite_column(df, col, src)
         lo, hi = np.full(len(cells), np.inf), np.full(len(cells), -np.inf)
         np.fmin.at(lo, row_of, v)
         np.fmax.at(hi, row_of, v)
@@ -708,7 +708,7 @@ def _as_int(x: Any) -> int | None:
     return None
 
 
-def _float_column(df, col: str, src: Path) -> np.ndarray:
+def _finite_column(df, col: str, src: Path) -> np.ndarray:
     """Column ``col`` as float64: numbers, NaN (missing) allowed, infinities and text refused."""
     rule = f"{col} must be a finite number (or empty for missing)"
     try:
