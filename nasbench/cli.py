@@ -207,23 +207,31 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print("\n".join(describe(n) for n in strategy_names()))
         return 0
     overrides: dict = {"table": args.table, "runs": args.runs, "seed": args.seed, "jobs": args.jobs,
-                       "out": args.out, "resume": args.resume or None, "progress": not args.no_progress}
-    if args.budget is not None or args.budget_kind is not None:
-        overrides["budget"] = Budget(args.budget_kind or "queries", args.budget if args.budget is not None else 100)
+                       "out": args.out, "resume": args.resume or None, "progress": False if args.no_progress else None}
+    budget = {k: v for k, v in (("kind", args.budget_kind), ("amount", args.budget)) if v is not None}
     params = parse_overrides(args.param or [])
-    if args.strategies:
+    names = None
+    if args.strategies is not None:
         names = [n.strip() for n in args.strategies.split(",") if n.strip()]
-        overrides["strategies"] = tuple(StrategySpec(n, params.pop(n, {})) for n in names)
+        if not names:
+            from .strategies.registry import strategy_names
+
+            raise CliError(f"--strategies names no strategy; give a comma-separated list of: {', '.join(strategy_names())}")
     proto = {k: v for k, v in (("metric", args.metric), ("epoch", args.epoch), ("seed", args.seed_mode)) if v is not None}
     if args.objectives:
         proto["objectives"] = tuple(o.strip() for o in args.objectives.split(",") if o.strip())
-    if proto:
-        overrides["protocol"] = Protocol(**proto)
-    if args.config:
-        cfg = ExperimentConfig.from_file(args.config, **{k: v for k, v in overrides.items() if v is not None})
+    if args.config:  # flags override the file's values, key by key
+        file_overrides = {**overrides, "budget": budget or None, "protocol": proto or None, "strategies": names}
+        cfg = ExperimentConfig.from_file(args.config, **{k: v for k, v in file_overrides.items() if v is not None})
     else:
         from .multitable import default_config as tables_config, is_multi
 
+        if budget:
+            overrides["budget"] = Budget(budget.get("kind", "queries"), budget.get("amount", 100))
+        if names is not None:
+            overrides["strategies"] = tuple(StrategySpec(n, params.pop(n, {})) for n in names)
+        if proto:
+            overrides["protocol"] = Protocol(**proto)
         cfg = (tables_config if args.table and is_multi(args.table) else default_config)(**overrides)
     if params:  # overrides for strategies given in the config or the default list
         specs = []

@@ -8,8 +8,12 @@ from typing import Any, Callable, Iterable, Iterator
 EXECUTORS = ("local", "ray")
 
 
-def die_with_parent() -> None:
-    """Linux: this process gets SIGKILL when its parent dies, so no orphan worker trains on."""
+def die_with_parent(parent: int | None = None) -> None:
+    """Linux: this process gets SIGKILL when its parent dies, so no orphan worker trains on.
+    ``parent``: the pid that started this process; if it died before the signal was armed (this
+    process already belongs to another), exit at once."""
+    import os
+
     try:
         import ctypes
         import signal
@@ -17,6 +21,8 @@ def die_with_parent() -> None:
         ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # pragma: no cover - not Linux
         pass
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)
 
 
 def keep_freed_memory() -> bool:

@@ -35,15 +35,15 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from .atomic import atomic_path
 from .strategies import (DEFAULT_STRATEGIES, Budget, Protocol, ProtocolError, SearchContext, SearchView,
                          StrategyError, make_params, make_strategy)
-from .strategies.protocol import BUDGET_KINDS, objective_values, preset_for
+from .strategies.protocol import BUDGET_KINDS, MAX_QUERIES, objective_values, preset_for
 
 DEFAULT_TABLE = "nb201-cifar10"  # NAS-Bench-201's published CIFAR-10 results (data/nb201-cifar10.h5)
 DEFAULT_RUNS = 100  # runs per strategy of the main job: enough to tell real differences from noise
 COLUMNS = ("strategy", "run", "step", "sim_time", "epochs", "cell", "value", "cost", "incumbent",
            "incumbent_valid", "incumbent_test")
-MAX_QUERIES = 1_000_000  # safety cap for seconds/epochs budgets
 
 
 class ConfigError(ValueError):
@@ -91,6 +91,7 @@ class ExperimentConfig:
     progress: bool = True
 
     def __post_init__(self) -> None:
+        _check_plain_types(self)
         preset = preset_for(self.table) if self.protocol is None else None
         if self.protocol is None:
             object.__setattr__(self, "protocol", preset.protocol if preset else Protocol())
@@ -135,9 +136,52 @@ class ExperimentConfig:
 
     @classmethod
     def from_file(cls, path: str | os.PathLike, **overrides: Any) -> "ExperimentConfig":
+        """The file's config with ``overrides`` (None: keep the file's value) on top. A dict for
+        ``budget`` or ``protocol`` overrides only the keys it has (``{"amount": 50}`` keeps the
+        file's budget kind); ``strategies`` replaces the list, keeping the file's ``params`` of the
+        strategies still in it."""
         d, lines = read_config_file(path)
-        d.update({k: v for k, v in overrides.items() if v is not None})
+        _merge_overrides(d, {k: v for k, v in overrides.items() if v is not None})
         return _config_from_dict(d, lines, str(path))
+
+
+def _merge_overrides(d: dict[str, Any], overrides: dict[str, Any]) -> None:
+    """Put flag values over a config file's mapping ``d`` (in the file's own form)."""
+    for k, v in overrides.items():
+        if isinstance(v, (Budget, Protocol)):
+            v = v.to_dict()
+        elif k in ("budget", "protocol") and isinstance(v, dict):
+            base = d.get(k)
+            if k == "budget" and isinstance(base, (int, float)) and not isinstance(base, bool):
+                base = {"kind": "queries", "amount": base}
+            if isinstance(base, dict):
+                v = {**base, **v}
+        elif k == "strategies" and isinstance(v, (list, tuple)):
+            v = [s.to_dict() if isinstance(s, StrategySpec) else s for s in v]
+            keep = {s if isinstance(s, str) else s.get("label") or s.get("name") for s in v} | \
+                   {s if isinstance(s, str) else s.get("name") for s in v}
+            if isinstance(d.get("params"), dict):
+                d["params"] = {name: p for name, p in d["params"].items() if name in keep}
+        d[k] = v
+
+
+def _check_plain_types(cfg: "ExperimentConfig") -> None:
+    """The keys a config file can give the wrong type: ``table`` and ``out`` are strings (a path
+    is taken as one), ``resume`` and ``progress`` true or false, ``strategies`` a list."""
+    for name, what in (("table", "a table name or path"), ("out", "a directory path")):
+        v = getattr(cfg, name)
+        if isinstance(v, os.PathLike):
+            object.__setattr__(cfg, name, os.fspath(v))
+        elif name == "table" and isinstance(v, (tuple, list)) and v and all(isinstance(t, str) and t for t in v):
+            pass  # several tables
+        elif not isinstance(v, str) or not v.strip():
+            raise ConfigError(f"{name} must be {what} (a string), got {v!r}")
+    for name in ("resume", "progress"):
+        v = getattr(cfg, name)
+        if not isinstance(v, bool):
+            raise ConfigError(f"{name} must be true or false, got {v!r}")
+    if not isinstance(cfg.strategies, (tuple, list)):
+        raise ConfigError(f"strategies must be a list of strategy names, got {cfg.strategies!r}")
 
 
 def _strategy_class(name: str):
@@ -156,6 +200,9 @@ _PROTOCOL_KEYS = tuple(f.name for f in dataclasses.fields(Protocol))
 
 def _where(key: str, lines: dict[str, int], source: str) -> str:
     line = lines.get(key)
+    while line is None and "." in key:  # a key inside an inline table: the table's line
+        key = key.rsplit(".", 1)[0]
+        line = lines.get(key)
     if source and line:
         return f"{source}:{line}: "
     return f"{source}: " if source else ""
@@ -197,6 +244,9 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
         for k in p:
             if k not in _PROTOCOL_KEYS:
                 raise err(f"protocol.{k}", f"unknown key 'protocol.{k}'; valid: {', '.join(_PROTOCOL_KEYS)}")
+            bad = _protocol_type_error(k, p[k])
+            if bad:
+                raise err(f"protocol.{k}", f"protocol.{k} must be {bad}, got {p[k]!r}")
         try:
             kw["protocol"] = Protocol(**p)
         except (ProtocolError, TypeError) as exc:
@@ -204,10 +254,16 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
     params = d.get("params", {}) or {}
     if not isinstance(params, dict):
         raise err("params", "params must be a table of tables: [params.<strategy>]")
+    for k, v in params.items():
+        if not isinstance(v, dict):
+            raise err(f"params.{k}", f"params.{k} must be a table of parameter values, got {v!r}")
     if "strategies" in d:
         raw = d["strategies"]
         if isinstance(raw, str):
             raw = [s.strip() for s in raw.split(",") if s.strip()]
+        if not isinstance(raw, (list, tuple)) or not raw:
+            raise err("strategies", f"strategies must be a non-empty list of strategy names or tables, got {raw!r}; "
+                                    f"valid names: {', '.join(_strategy_names())}")
         specs = []
         for entry in raw:
             try:
@@ -222,6 +278,8 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
                     _strategy_class(name)
                     label = e.pop("label", "")
                     extra = e.pop("params", {})
+                    if not isinstance(extra, dict):
+                        raise ConfigError(f"strategy {label or name!r}: params must be a table, got {extra!r}")
                     specs.append(StrategySpec(name, {**params.get(label or name, {}), **extra, **e}, label))
                 else:
                     raise ConfigError(f"a strategy is a name or a table, got {entry!r}")
@@ -244,6 +302,28 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
 
 def _raise(exc: Exception):
     raise exc
+
+
+def _strategy_names() -> list[str]:
+    from .strategies.registry import strategy_names
+
+    return strategy_names()
+
+
+def _protocol_type_error(key: str, v: Any) -> str:
+    """What ``protocol.<key>`` must be, if ``v`` is not that (else "")."""
+    if key in ("metric", "seed", "test_metric"):
+        return "" if isinstance(v, str) and v else "a non-empty string"
+    if key in ("epoch", "cost_epoch", "train_epochs"):
+        ok = v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 1)
+        return "" if ok else "a positive integer (an epoch number)"
+    if key == "cost_factor":
+        ok = isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) and v > 0
+        return "" if ok else "a positive finite number"
+    if key == "objectives":
+        ok = isinstance(v, (list, tuple)) and all(isinstance(o, str) and o for o in v)
+        return "" if ok else "a list of names (params, flops, latency:<device>)"
+    return ""
 
 
 def read_config_file(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, int]]:
@@ -447,12 +527,60 @@ class ResultsDir:
         return self.path / "results.csv"
 
     def frame(self):
-        import pandas as pd
-
-        return pd.read_csv(self.table_path)
+        """The tidy table, checked (:func:`read_results_csv`)."""
+        return read_results_csv(self.table_path)
 
     def run_file(self, label: str, run: int) -> Path:
         return self.path / "runs" / label / f"{run:05d}.csv"
+
+
+_INT_COLUMNS = ("run", "step", "cell", "incumbent")
+
+
+def read_results_csv(path: str | os.PathLike):
+    """A ``results.csv`` as a DataFrame, refusing (ConfigError naming the file, line and column) a
+    file cut short, a row with missing or extra fields, a non-number in a numeric column, and a
+    missing or fractional run, step or cell number."""
+    import pandas as pd
+
+    path = Path(path)
+    text = path.read_text()
+    fix = "rerun the same `nasbench compare` with --resume to rebuild it from the run files"
+    if text and not text.endswith("\n"):
+        raise ConfigError(f"{path}: the last line is cut short (an interrupted write?); {fix}")
+    lines = text.split("\n")[:-1]
+    if not lines:
+        raise ConfigError(f"{path}: empty file; {fix}")
+    n = lines[0].count(",")
+    for i, line in enumerate(lines[1:], start=2):
+        if line.count(",") != n:
+            raise ConfigError(f"{path}: line {i} has {line.count(',') + 1} fields, the header {n + 1}; {fix}")
+    try:
+        df = pd.read_csv(path)
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise ConfigError(f"{path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
+    missing = [c for c in COLUMNS if c not in df.columns]
+    if missing:
+        raise ConfigError(f"{path}: no column(s) {', '.join(missing)}; a results table has {', '.join(COLUMNS)}")
+    for c in df.columns:
+        if c == "strategy" or (c not in COLUMNS and not c.startswith("obj_")):
+            continue
+        col = df[c]
+        if col.dtype.kind not in "iuf":
+            num = pd.to_numeric(col, errors="coerce")
+            bad = np.flatnonzero(num.isna().to_numpy() & col.notna().to_numpy())
+            if len(bad):
+                raise ConfigError(f"{path}: line {bad[0] + 2}, column {c}: {col.iloc[bad[0]]!r} is not a number")
+            df[c] = col = num
+        if c in _INT_COLUMNS:
+            v = col.to_numpy(dtype=np.float64)
+            bad = np.flatnonzero(~np.isfinite(v) | (v != np.round(v)))
+            if len(bad):
+                x = col.iloc[bad[0]]
+                raise ConfigError(f"{path}: line {bad[0] + 2}, column {c}: {getattr(x, 'item', lambda: x)()!r} "
+                                  "is not a whole number")
+            df[c] = col.astype(np.int64)
+    return df
 
 
 def open_results(path: str | os.PathLike) -> ResultsDir:
@@ -543,7 +671,33 @@ def _epoch_seconds(bench: Any, cov: np.ndarray) -> np.ndarray | None:
 
 
 def run_comparison(config: ExperimentConfig, bench: Any = None) -> ResultsDir:
-    """Run every (strategy, run) not yet finished in ``config.out``; write the tidy table."""
+    """Run every (strategy, run) not yet finished in ``config.out``; write the tidy table.
+
+    One writer at a time: the directory is locked (:mod:`nasbench.locking`) for the whole call and
+    a second writer is refused at once; a directory this call created is removed again if the call
+    fails before writing into it."""
+    from .locking import LockHeld, exclusive
+
+    out = Path(config.out)
+    _check_dir(out, config)  # a refusal before anything is created
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        with exclusive(out, f"results directory {out}"):
+            return _run_comparison(config, bench)
+    except LockHeld:
+        raise
+    except BaseException:
+        if created:
+            try:
+                out.rmdir()  # only if still empty
+            except OSError:
+                pass
+        raise
+
+
+def _run_comparison(config: ExperimentConfig, bench: Any = None) -> ResultsDir:
+    """:func:`run_comparison` with the directory locked."""
     import pandas as pd
 
     t0 = time.perf_counter()
@@ -558,9 +712,10 @@ def run_comparison(config: ExperimentConfig, bench: Any = None) -> ResultsDir:
         shared = _build_shared(bench, config)
     except ProtocolError as exc:
         raise ConfigError(f"protocol: {exc}") from None
+    check_budget_cap(config.budget, shared.view)
     out.mkdir(parents=True, exist_ok=True)
     res = ResultsDir(out)
-    (out / "config.json").write_text(json.dumps(config.identity(), indent=2))
+    _write_text(out / "config.json", json.dumps(config.identity(), indent=2))
     todo = [(s, r) for s in config.strategies for r in range(config.runs) if not res.run_file(s.label, r).is_file()]
     _WORKER["shared"] = shared
     tasks = _chunks(todo, config.jobs, str(out))
@@ -572,7 +727,11 @@ def run_comparison(config: ExperimentConfig, bench: Any = None) -> ResultsDir:
         else:
             import multiprocessing as mp
 
-            pool = ProcessPoolExecutor(config.jobs, mp_context=mp.get_context("fork"))
+            from .executors import die_with_parent
+
+            # never more processes than tasks; each dies with this one (a kill -9 leaves no orphan)
+            pool = ProcessPoolExecutor(min(config.jobs, len(tasks)), mp_context=mp.get_context("fork"),
+                                       initializer=die_with_parent, initargs=(os.getpid(),))
             results = pool.map(_work, tasks)
         for done in results:
             for label, r, cols in done:
@@ -590,7 +749,8 @@ def run_comparison(config: ExperimentConfig, bench: Any = None) -> ResultsDir:
             frames.append(pd.DataFrame(cols) if cols is not None else
                           pd.read_csv(res.run_file(s.label, r)))
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COLUMNS))
-    table.to_csv(res.table_path, index=False)
+    with atomic_path(res.table_path) as tmp:  # a kill mid-write leaves the old table whole
+        table.to_csv(tmp, index=False)
     _write_provenance(res, config, bench, shared, time.perf_counter() - t0, len(todo))
     from .summary import write_summary
 
@@ -661,7 +821,31 @@ def _write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Any, sha
         "columns": list(COLUMNS),
         "last_invocation": {"seconds": round(seconds, 3), "runs_done": n_new, "jobs": config.jobs},
     }
-    (res.path / "provenance.json").write_text(json.dumps(prov, indent=2))
+    _write_text(res.path / "provenance.json", json.dumps(prov, indent=2))
+
+
+def _write_text(path: Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+
+
+def check_budget_cap(budget: Budget, view: SearchView) -> None:
+    """Refuse a seconds or epochs budget that could need more than :data:`MAX_QUERIES` queries in
+    one run (at the table's cheapest query), rather than cutting runs short at the cap."""
+    if budget.kind == "epochs":
+        per, unit = view.epochs_per_query, "epochs"
+    elif budget.kind == "seconds":
+        costs = np.asarray(view._cost[view.candidates], dtype=np.float64)
+        costs = costs[np.isfinite(costs) & (costs > 0)]
+        if not len(costs):
+            return
+        per, unit = float(costs.min()), "s"
+    else:
+        return
+    if per > 0 and budget.amount > MAX_QUERIES * per:
+        raise ConfigError(f"budget: {budget.amount:g} {budget.kind} could take more than the cap of {MAX_QUERIES:,} "
+                          f"queries per run (the cheapest query charges {per:.3g} {unit}); the largest budget allowed "
+                          f"here is {MAX_QUERIES * per:.6g} {budget.kind}")
 
 
 # -- summaries -------------------------------------------------------------------------------
@@ -697,10 +881,17 @@ def summarise(results: ResultsDir | str | os.PathLike):
 
 
 def format_summary(summary, optimum: float | None = None) -> str:
-    lines = [f"{'strategy':<14}{'runs':>5}{'test mean':>11}{'± std':>8}{'regret':>9}{'queries':>9}{'sim time':>11}"]
-    for name, r in summary.iterrows():
-        lines.append(f"{name:<14}{int(r.runs):>5}{r.test_mean:>11.3f}{r.test_std:>8.3f}{r.regret_mean:>9.3f}"
-                     f"{r.queries_mean:>9.1f}{r.sim_time_mean:>11.0f}")
+    head = ("strategy", "runs", "test mean", "± std", "regret", "queries", "sim time")
+    widths = [14, 5, 11, 8, 9, 9, 11]
+    rows = [(str(name), f"{int(r.runs)}", f"{r.test_mean:.3f}", f"{r.test_std:.3f}", f"{r.regret_mean:.3f}",
+             f"{r.queries_mean:.1f}", f"{r.sim_time_mean:.0f}") for name, r in summary.iterrows()]
+    for row in rows:  # wide values widen their column; at least one space between columns
+        widths = [max(w, len(v) + 1) for w, v in zip(widths, row)]
+
+    def line(cells) -> str:
+        return "".join(f"{v:<{w}}" if i == 0 else f"{v:>{w}}" for i, (v, w) in enumerate(zip(cells, widths)))
+
+    lines = [line(head)] + [line(row) for row in rows]
     if optimum is not None:
         lines.append(f"optimum test {optimum:.3f}")
     return "\n".join(lines)

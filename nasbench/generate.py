@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ from .space import N_CELLS, class_table
 from .table import code_version, write_table
 
 JOURNAL_SUFFIX = ".journal.jsonl"
+MAX_SEED = 2**63 - 1
 
 
 class GenerateError(ValueError):
@@ -183,7 +185,7 @@ class Journal:
 
         A damaged or incomplete line (a kill in the middle of a write) ends the readable part;
         the file is cut back to it so that new lines append cleanly."""
-        if not path.exists():
+        if not path.exists() or path.stat().st_size == 0:  # empty: created by the lock, or a kill before the header
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "w") as fh:
                 fh.write(_line({"kind": "header", **header}))
@@ -342,11 +344,14 @@ Task = tuple[int, tuple[int, ...]]  # (cell index, a group of seeds trained stac
 
 def _results(cfg: GenerateConfig, todo: Sequence[Task]) -> Iterator[list[dict[str, Any]]]:
     init_args = (cfg.data, cfg.recipe, cfg.data_dir, cfg.device, 1)
+    if not todo:
+        return iter(())
+    jobs = min(cfg.jobs, len(todo))  # never more workers than trainings to do
     if cfg.executor == "ray":
-        return ray_map(_unit_star, todo, cfg.jobs, _init_worker, init_args, cfg.address,
+        return ray_map(_unit_star, todo, jobs, _init_worker, init_args, cfg.address,
                        gpu=cfg.device.startswith("cuda"), error=GenerateError)
-    if cfg.jobs > 1:
-        return pool_map(_unit_star, todo, cfg.jobs, _init_worker, init_args)
+    if jobs > 1:
+        return pool_map(_unit_star, todo, jobs, _init_worker, init_args)
     _init_worker(*init_args)
     return map(_unit_star, todo)
 
@@ -446,6 +451,26 @@ def _validate(cfg: GenerateConfig) -> None:
             raise GenerateError(f"{name} must be a positive integer, got {v!r}")
     if cfg.executor not in EXECUTORS:
         raise GenerateError(f"unknown executor {cfg.executor!r}; allowed: {', '.join(EXECUTORS)}")
+    bad = [s for s in cfg.seeds if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or not 0 <= s <= MAX_SEED]
+    if bad:  # a table stores seeds as int64, and -1 there means "seed not recorded"
+        raise GenerateError(f"seeds must be integers in 0..{MAX_SEED} (2^63 - 1), got {bad[0]!r}")
+    sv = cfg.save_every
+    if isinstance(sv, bool) or not isinstance(sv, (int, float)) or not sv >= 0:  # NaN fails too
+        raise GenerateError(f"save_every must be a number of seconds >= 0 (inf: only at the end), got {sv!r}")
+    check_device(cfg.device)
+
+
+def check_device(device: str) -> None:
+    """``cpu``, ``cuda`` or ``cuda:N``, and a CUDA device only where torch sees one."""
+    if not isinstance(device, str) or not re.fullmatch(r"cpu|cuda(:\d+)?", device):
+        raise GenerateError(f"unknown device {device!r}; allowed: cpu, cuda, cuda:N")
+    if device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            raise GenerateError(f"device {device}: no CUDA GPU is available to torch {torch.__version__}; use cpu")
+        if ":" in device and int(device.split(":")[1]) >= torch.cuda.device_count():
+            raise GenerateError(f"device {device}: only {torch.cuda.device_count()} GPU(s) are visible")
 
 
 def _header(cfg: GenerateConfig) -> dict[str, Any]:
@@ -469,13 +494,25 @@ def _header(cfg: GenerateConfig) -> dict[str, Any]:
 def generate(out: str | os.PathLike, cfg: GenerateConfig, progress: bool = True,
              on_unit: Callable[[dict[str, Any]], None] | None = None) -> GenerateReport:
     """Train what the journal of ``out`` still lacks (at most ``cfg.limit`` trainings), writing the
-    table as it grows. Safe to kill and rerun with the same settings."""
+    table as it grows. Safe to kill and rerun with the same settings. One writer at a time: the
+    journal is locked (:mod:`nasbench.locking`) and a second ``generate`` on it is refused at once."""
+    from .locking import exclusive
+
     _validate(cfg)
     out = Path(out)
     if out.exists() and not journal_path(out).exists():
         raise GenerateError(f"{out} exists but has no generation journal beside it; refusing to overwrite it "
                             f"(choose another output)")
     header = _header(cfg)
+    jpath = journal_path(out)
+    jpath.parent.mkdir(parents=True, exist_ok=True)
+    with exclusive(jpath, f"generation journal {jpath}"):
+        return _generate(out, cfg, header, progress, on_unit)
+
+
+def _generate(out: Path, cfg: GenerateConfig, header: dict[str, Any], progress: bool,
+              on_unit: Callable[[dict[str, Any]], None] | None) -> GenerateReport:
+    """:func:`generate` with the journal locked."""
     journal = Journal.open(journal_path(out), header)
     order = work_order(cfg.rule, cfg.order_seed)
     groups = [tuple(g) for g in cfg.groups()]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bz2
 import json
+import math
 import re
 import zipfile
 from contextlib import contextmanager
@@ -624,13 +625,9 @@ def _import_tidy(df, src: Path, dataset: str | None) -> TabularBenchmark:
     if unknown:
         raise ImportError_(f"{src}: unknown column(s) {', '.join(unknown)}; see the README's tidy CSV layout")
     idx = _indices_of_frame(df, src)
-    try:
-        seeds_col = df["seed"].to_numpy(dtype=np.int64)
-        epochs_col = df["epoch"].to_numpy(dtype=np.int64)
-    except (TypeError, ValueError):
-        raise ImportError_(f"{src}: seed and epoch must be integers") from None
-    if (epochs_col < 1).any():
-        raise ImportError_(f"{src}: epochs are counted from 1; found {int(epochs_col.min())}")
+    # seeds are stored as int64, -1 meaning "not recorded"; epochs count from 1
+    seeds_col = _int_column(df, "seed", src, 0, 2**63 - 1)
+    epochs_col = _int_column(df, "epoch", src, 1, 2**31 - 1)
     cells, row_of = np.unique(idx, return_inverse=True)
     seeds, seed_of = np.unique(seeds_col, return_inverse=True)
     epochs, epoch_of = np.unique(epochs_col, return_inverse=True)
@@ -640,7 +637,7 @@ def _import_tidy(df, src: Path, dataset: str | None) -> TabularBenchmark:
     metrics = {}
     for c in metric_cols:
         arr = np.full((len(cells), len(seeds), len(epochs)), np.nan)
-        arr[row_of, seed_of, epoch_of] = df[c].to_numpy(dtype=np.float64)
+        arr[row_of, seed_of, epoch_of] = _finite_column(df, c, src)
         metrics[c] = arr
     run_seed = np.full((len(cells), len(seeds)), -1, dtype=np.int64)
     run_seed[row_of, seed_of] = seeds[seed_of]
@@ -648,9 +645,17 @@ def _import_tidy(df, src: Path, dataset: str | None) -> TabularBenchmark:
     arch_row[cells] = np.arange(len(cells))
 
     def per_row(col: str) -> np.ndarray:
-        out = np.full(len(cells), np.nan)
-        out[row_of] = df[col].to_numpy(dtype=np.float64)
-        return out
+        """A per-cell column (params, flops, latency): one value per cell, NaN where not given."""
+        v = _finite_column(df, col, src)
+        lo, hi = np.full(len(cells), np.inf), np.full(len(cells), -np.inf)
+        np.fmin.at(lo, row_of, v)
+        np.fmax.at(hi, row_of, v)
+        clash = np.flatnonzero(lo < hi)
+        if len(clash):
+            r = clash[0]
+            raise ImportError_(f"{src}: column {col}: cell {int(cells[r])} has different values ({lo[r]:g} and "
+                               f"{hi[r]:g}); a per-cell column must repeat one value on all rows of the cell")
+        return np.where(lo <= hi, lo, np.nan)
 
     latency = {c.removeprefix("latency_"): per_row(c) for c in df.columns if c.startswith("latency_")}
     meta = TableMeta(space="nb201", dataset=dataset or src.stem, split_sizes={}, recipe={},
@@ -659,6 +664,65 @@ def _import_tidy(df, src: Path, dataset: str | None) -> TabularBenchmark:
                             metrics=metrics, run_seed=run_seed,
                             params=per_row("params") if "params" in df.columns else None,
                             flops=per_row("flops") if "flops" in df.columns else None, latency=latency)
+
+
+def _bad_row(src: Path, col: str, r: int, value: Any, rule: str) -> ImportError_:
+    where = f"row {r}" if src.suffix.lower() in (".parquet", ".pq") else f"row {r} (line {r + 2})"
+    return ImportError_(f"{src}: column {col}, {where}: {value!r}; {rule}")
+
+
+def _int_column(df, col: str, src: Path, lo: int, hi: int) -> np.ndarray:
+    """Column ``col`` as int64, every value a whole number in lo..hi (no NaN, no overflow)."""
+    rule = f"{col} must be a whole number in {lo}..{hi}"
+    v = df[col].to_numpy()
+    if v.dtype.kind in "iu":
+        bad = np.flatnonzero((v < lo) | (v > hi))
+        if len(bad):
+            raise _bad_row(src, col, int(bad[0]), v[bad[0]].item(), rule)
+        return v.astype(np.int64)
+    out = np.empty(len(v), dtype=np.int64)
+    for r, x in enumerate(v.tolist()):  # floats (a NaN makes pandas read the column as float) or text
+        i = _as_int(x)
+        if i is None or not lo <= i <= hi:
+            raise _bad_row(src, col, r, x, rule)
+        out[r] = i
+    return out
+
+
+def _as_int(x: Any) -> int | None:
+    """A whole number given as int, integral float or text; None for anything else (NaN, 1.5, 'a')."""
+    if isinstance(x, bool):
+        return None
+    if isinstance(x, int):
+        return x
+    if isinstance(x, float):
+        return int(x) if math.isfinite(x) and x.is_integer() else None
+    if isinstance(x, str):
+        try:
+            return int(x.strip())
+        except ValueError:
+            try:
+                return _as_int(float(x))
+            except ValueError:
+                return None
+    return None
+
+
+def _finite_column(df, col: str, src: Path) -> np.ndarray:
+    """Column ``col`` as float64: numbers, NaN (missing) allowed, infinities and text refused."""
+    rule = f"{col} must be a finite number (or empty for missing)"
+    try:
+        v = df[col].to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        import pandas as pd
+
+        num = pd.to_numeric(df[col], errors="coerce")
+        r = int(np.flatnonzero(num.isna().to_numpy() & df[col].notna().to_numpy())[0])
+        raise _bad_row(src, col, r, df[col].iloc[r], rule) from None
+    bad = np.flatnonzero(np.isinf(v))
+    if len(bad):
+        raise _bad_row(src, col, int(bad[0]), float(v[bad[0]]), rule)
+    return v
 
 
 def import_any(fmt: str, src: str | Path, dataset: str | None = None, schedule: str = "200") -> TabularBenchmark:

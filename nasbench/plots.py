@@ -350,13 +350,37 @@ def plot_normalised_regret(multi, out: Path) -> list[Path]:
 
 
 def plot_results(results_dir: str | os.PathLike | ResultsDir, out_dir: str | os.PathLike | None = None) -> list[Path]:
-    """Every figure that fits the results; returns the files written."""
+    """Every figure that fits the results; returns the files written. The results table is checked
+    first (a bad one raises before anything is created) and the figures are drawn in a temporary
+    folder beside ``out_dir`` that then becomes it (or, if it exists, whose files replace their
+    namesakes one by one): a failure or a kill never leaves a half-written figure folder."""
+    import shutil
+    import tempfile
+
     res = results_dir if isinstance(results_dir, ResultsDir) else open_results(results_dir)
     out = Path(out_dir) if out_dir is not None else res.path / "figures"
     frame = res.frame()
     if frame.empty:
         return []
     best = float(res.provenance["optimum"]["best_test"])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        names = [p.name for p in _plot_all(frame, best, tmp)]
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it 0700
+        if not out.exists():
+            os.replace(tmp, out)
+        else:
+            for name in names:
+                os.replace(tmp / name, out / name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return [out / name for name in names]
+
+
+def _plot_all(frame: pd.DataFrame, best: float, out: Path) -> list[Path]:
     paths = plot_regret(frame, best, out, "step") + plot_regret(frame, best, out, "sim_time")
     paths += plot_final(frame, best, out)
     n_strat = frame["strategy"].nunique()

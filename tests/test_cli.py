@@ -245,3 +245,80 @@ def test_surrogate_fit_query_verify(nb201_h5, tmp_path, capsys):
     assert code == 2 and "unknown model 'svm'" in err
     code, _, err = run(capsys, "surrogate", "eval", "--table", str(nb201_h5), "--sizes", "0")
     assert code == 2 and "--sizes must be positive" in err
+
+
+# -- flags over a config file, and bad input that must write nothing (SYNTHETIC table: mechanics only)
+@pytest.fixture(scope="module")
+def synth_path(tmp_path_factory):
+    from synthetic import synthetic_table
+    from nasbench.table import write_table
+
+    p = tmp_path_factory.mktemp("cli") / "synthetic.h5"
+    write_table(p, synthetic_table())
+    return p
+
+
+def _config_json(out):
+    import json
+
+    return json.loads((out / "config.json").read_text())
+
+
+@pytest.mark.parametrize("flags, check", [
+    (["--budget", "50"], lambda c: c["budget"] == {"kind": "seconds", "amount": 50.0}),
+    (["--budget-kind", "queries"], lambda c: c["budget"] == {"kind": "queries", "amount": 3}),
+    (["--strategies", "random"], lambda c: [s["label"] for s in c["strategies"]] == ["random"]),
+    (["--metric", "valid_acc"], lambda c: c["protocol"]["metric"] == "valid_acc" and c["protocol"]["epoch"] == 3),
+    (["--seed-mode", "mean"], lambda c: c["protocol"]["seed"] == "mean" and c["protocol"]["metric"] == "time"),
+    (["--epoch", "2"], lambda c: c["protocol"]["epoch"] == 2 and c["protocol"]["metric"] == "time"),
+    (["--runs", "2", "--seed", "5"], lambda c: c["runs"] == 2 and c["seed"] == 5),
+])
+def test_flags_override_the_config_file(flags, check, synth_path, tmp_path, capsys):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'table = "{synth_path}"\nstrategies = ["random", "evolution"]\nruns = 1\n'
+                   'budget = {kind = "seconds", amount = 3}\nprotocol = {metric = "time", epoch = 3}\n'
+                   f'out = "{tmp_path / "file-out"}"\nprogress = false\n[params.evolution]\nsample_size = 3\n')
+    out = tmp_path / "o"
+    code, _, err = run(capsys, "compare", str(cfg), "--out", str(out), "--no-plots", *flags)
+    assert code == 0, err
+    c = _config_json(out)
+    assert check(c), c
+    assert c["table"] == str(synth_path) and not (tmp_path / "file-out").exists()
+    for s in c["strategies"]:
+        assert s["params"] == ({"sample_size": 3} if s["label"] == "evolution" else {})
+
+
+@pytest.mark.parametrize("name, text, msg", [
+    ("c.toml", "strategies = 5\n", "c.toml:1: strategies must be a non-empty list"),
+    ("c.yaml", "strategies:\n", "c.yaml:1: strategies must be a non-empty list"),
+    ("c.yaml", "out: 5\n", "c.yaml:1: out must be a directory path"),
+    ("c.toml", 'resume = "yes"\n', "c.toml:1: resume must be true or false"),
+])
+def test_config_file_wrong_types_exit_2(name, text, msg, tmp_path, capsys):
+    cfg = tmp_path / name
+    cfg.write_text(text)
+    code, _, err = run(capsys, "compare", str(cfg), "--no-plots", "--no-progress")
+    assert code == 2 and msg in err and len(err.strip().splitlines()) == 1, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # nothing written
+
+
+@pytest.mark.parametrize("flags, msg", [
+    (["--strategies", ""], "--strategies names no strategy; give a comma-separated list of: random, evolution"),
+    (["--strategies", " , "], "--strategies names no strategy"),
+    (["--budget", "1e9"], "budget of 1e+09 queries is beyond the cap of 1,000,000 queries per run"),
+    (["--budget", "inf"], "budget amount must be a positive finite number, got inf"),
+    (["--budget", "nan"], "budget amount must be a positive finite number, got nan"),
+    (["--budget-kind", "seconds", "--budget", "1e15"], "could take more than the cap of 1,000,000 queries per run"),
+    (["--budget-kind", "epochs", "--budget", "1e9"], "the largest budget allowed here is 4e+06 epochs"),
+    (["--param", "evolution.population=1e308"], "evolution: population = 1e+308 is out of range; integer parameters"),
+    (["--param", "evolution.sample_size=2e6"], "evolution: sample_size = 2e+06 is out of range"),
+    (["--param", "reinforce.lr=inf"], "reinforce: lr = inf is out of range; numbers must be finite"),
+    (["--param", "reinforce.lr=1e308"], "reinforce: lr = 1e+308 is out of range"),
+    (["--param", "gradient.temperature=-1e300"], "gradient: temperature = -1e+300 is out of range"),
+])
+def test_compare_bad_flags_exit_2_and_write_nothing(flags, msg, synth_path, tmp_path, capsys):
+    out = tmp_path / "o"
+    code, _, err = run(capsys, "compare", "--table", str(synth_path), "--runs", "1", "--budget", "5", "--out", str(out),
+                       "--no-progress", *flags)
+    assert code == 2 and msg in err and len(err.strip().splitlines()) == 1, err
+    assert not out.exists()

@@ -152,3 +152,85 @@ def test_darts_and_gdas_runs_are_reproducible(tmp_path, bench):
     assert all((a.path / f).read_bytes() == (b.path / f).read_bytes() for f in files)
     df = a.frame()
     assert (df["cost"] > 0).all() and len(df) == 2 * 2 * 2
+
+
+@pytest.mark.parametrize("name, text, msg", [
+    ("c.toml", "strategies = 5\n", "c.toml:1: strategies must be a non-empty list of strategy names"),
+    ("c.yaml", "runs: 1\nstrategies:\n", "c.yaml:2: strategies must be a non-empty list of strategy names"),
+    ("c.toml", "strategies = []\n", "c.toml:1: strategies must be a non-empty list"),
+    ("c.yaml", "out: 5\n", "c.yaml:1: out must be a directory path (a string), got 5"),
+    ("c.toml", 'resume = "yes"\n', "c.toml:1: resume must be true or false, got 'yes'"),
+    ("c.yaml", "progress: maybe\n", "c.yaml:1: progress must be true or false, got 'maybe'"),
+    ("c.toml", "table = 5\n", "c.toml:1: table must be a table name or path (a string), got 5"),
+    ("c.toml", 'strategies = ["evolution"]\n[params]\nevolution = 5\n', "params.evolution must be a table"),
+    ("c.toml", 'strategies = [{name = "evolution", params = 5}]\n', "strategy 'evolution': params must be a table"),
+    ("c.toml", 'protocol = {epoch = "x"}\n', "c.toml:1: protocol.epoch must be a positive integer"),
+    ("c.yaml", "protocol:\n  metric: 5\n", "c.yaml:2: protocol.metric must be a non-empty string, got 5"),
+    ("c.toml", "[budget]\namount = inf\n", "budget amount must be a positive finite number, got inf"),
+    ("c.yaml", "budget: 1000000000\n", "budget of 1e+09 queries is beyond the cap of 1,000,000 queries per run"),
+    ("c.toml", 'strategies = ["evolution"]\n[params.evolution]\npopulation = 1e308\n',
+     "evolution: population = 1e+308 is out of range"),
+])
+def test_config_file_wrong_types(tmp_path, name, text, msg):
+    f = tmp_path / name
+    f.write_text(text)
+    with pytest.raises(ConfigError) as exc:
+        ExperimentConfig.from_file(f)
+    assert msg in str(exc.value) and str(exc.value).startswith(str(f))
+
+
+def test_overrides_merge_key_by_key(tmp_path):
+    t = tmp_path / "c.toml"
+    t.write_text('strategies = ["random", "evolution"]\nruns = 2\nbudget = {kind = "seconds", amount = 300}\n'
+                 'protocol = {metric = "time", epoch = 3}\n[params.evolution]\nsample_size = 3\n')
+    cfg = ExperimentConfig.from_file(t, budget={"amount": 50}, protocol={"seed": "mean"}, strategies=["random"])
+    assert cfg.budget == Budget("seconds", 50)  # the file's kind kept
+    assert cfg.protocol == Protocol(metric="time", epoch=3, seed="mean")
+    assert [s.label for s in cfg.strategies] == ["random"] and cfg.runs == 2  # params.evolution dropped with it
+    cfg = ExperimentConfig.from_file(t, budget=Budget("queries", 10), strategies=(StrategySpec("evolution"),))
+    assert cfg.budget == Budget("queries", 10) and cfg.strategies[0].params == {"sample_size": 3}
+
+
+def test_budget_beyond_the_query_cap_is_refused(tmp_path, bench):
+    from nasbench.strategies.protocol import MAX_QUERIES
+
+    for amount in (MAX_QUERIES + 1, 1e9, float("inf"), float("nan")):
+        with pytest.raises(ValueError, match="budget"):
+            Budget("queries", amount)
+    Budget("queries", MAX_QUERIES)
+    cheapest = float(bench.cost_many(bench.covered).min())  # the synthetic table charges seconds per epoch
+    for kind, amount in (("seconds", 2 * MAX_QUERIES * cheapest), ("epochs", 4 * MAX_QUERIES + 1)):
+        with pytest.raises(ConfigError, match="cap of 1,000,000 queries per run"):
+            run_comparison(_cfg(tmp_path, budget=Budget(kind, amount)), bench)
+    assert not (tmp_path / "res").exists()  # refused before anything was written
+
+
+def test_summary_columns_stay_apart_for_wide_numbers():
+    import pandas as pd
+
+    s = pd.DataFrame({"runs": [1, 10], "test_mean": [81.017, 1e6], "test_std": [0.0, 12345.678],
+                      "regret_mean": [1.017, 123456.0], "queries_mean": [1e6, 5.0], "sim_time_mean": [1.3e12, 7.0]},
+                     index=["random", "a_rather_long_strategy_label"])
+    lines = format_summary(s, 82.033).splitlines()
+    head, rows = lines[0], lines[1:3]
+    assert [len(r.split()) for r in rows] == [7, 7]  # before: "1.0171000000.0" ran together
+    assert rows[0].split()[4:] == ["1.017", "1000000.0", "1300000000000"]
+    ends = [head.index("queries") + len("queries"), head.index("sim time") + len("sim time")]
+    assert all(r.index(r.split()[5]) + len(r.split()[5]) == ends[0] for r in rows)  # right-aligned under the header
+
+
+def test_jobs_beyond_the_work_start_no_idle_processes(tmp_path, bench, monkeypatch):
+    import nasbench.experiment as ex
+
+    sizes = []
+
+    class Recording(ex.ProcessPoolExecutor):
+        def __init__(self, max_workers, **kw):
+            sizes.append(max_workers)
+            super().__init__(max_workers, **kw)
+
+    monkeypatch.setattr(ex, "ProcessPoolExecutor", Recording)
+    a = run_comparison(_cfg(tmp_path, strategies=("random",), runs=2, jobs=8, out=str(tmp_path / "a")), bench)
+    b = run_comparison(_cfg(tmp_path, strategies=("random",), runs=2, out=str(tmp_path / "b")), bench)
+    assert sizes == [2]  # two tasks, two processes (not 8)
+    assert a.table_path.read_bytes() == b.table_path.read_bytes()

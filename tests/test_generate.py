@@ -311,3 +311,42 @@ def test_journal_records_the_machine_fingerprint_and_a_change_of_machine(tmp_pat
     extra = nasbench.load(legacy).meta.extra
     assert extra["fingerprint"] is None and sorted((f["fingerprint"] is None, f["trainings"])
                                                    for f in extra["fingerprints"]) == [(False, 1), (True, 2)]
+
+
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+@pytest.mark.parametrize("argv, msg", [
+    (["--device", "tpu"], "unknown device 'tpu'; allowed: cpu, cuda, cuda:N"),
+    (["--device", "cuda:x"], "unknown device 'cuda:x'"),
+    pytest.param(["--device", "cuda"], "device cuda: no CUDA GPU is available to torch",
+                 marks=pytest.mark.skipif(_cuda(), reason="a GPU is present here")),
+    (["--seeds", str(2**64)], f"seeds must be integers in 0..{2**63 - 1} (2^63 - 1), got {2**64}"),
+    (["--seeds", "1", "-5"], "seeds must be integers in 0..9223372036854775807 (2^63 - 1), got -5"),
+    (["--seed-groups", "1,-2"], "seeds must be integers in 0..9223372036854775807 (2^63 - 1), got -2"),
+    (["--save-every", "-1"], "save_every must be a number of seconds >= 0 (inf: only at the end), got -1.0"),
+    (["--save-every", "nan"], "save_every must be a number of seconds >= 0 (inf: only at the end), got nan"),
+])
+def test_cli_bad_input_writes_nothing(argv, msg, tmp_path, capsys):
+    from nasbench.cli import main
+
+    out = tmp_path / "a.h5"
+    code = main(["generate", "--dataset", "digits", "--out", str(out), "--epochs", "1", "--limit", "1",
+                 "--no-progress", *argv])
+    err = capsys.readouterr().err
+    assert code == 2 and msg in err and len(err.strip().splitlines()) == 1, err
+    assert list(tmp_path.iterdir()) == []  # no journal, no table
+
+
+def test_never_more_workers_than_trainings(monkeypatch):
+    import nasbench.generate as gen
+
+    asked = []
+    monkeypatch.setattr(gen, "pool_map", lambda fn, tasks, jobs, *a: asked.append(jobs) or iter(()))
+    cfg = GenerateConfig(DataSpec("digits"), {"epochs": 1}, seeds=(1,), jobs=8)
+    list(gen._results(cfg, [(0, (1,)), (1, (1,)), (2, (1,))]))
+    assert asked == [3]
+    assert list(gen._results(cfg, [])) == [] and asked == [3]  # nothing to do: no worker started

@@ -394,3 +394,42 @@ def test_tidy_csv(tmp_path):
         import_csv(tmp_path / "missing.csv")
     with pytest.raises(ImportError_, match="unknown import format"):
         import_any("json", p)
+
+
+TIDY_HEAD = "arch_index,seed,epoch,valid_acc,params\n"
+
+
+@pytest.mark.parametrize("body, msg", [
+    ("0,777,1,50,1\n0,,2,50,1\n", "column seed, row 1 (line 3): nan; seed must be a whole number in 0..9223372036854775807"),
+    ("0,99999999999999999999,1,50,1\n", "column seed, row 0 (line 2): 99999999999999999999"),
+    ("0,9223372036854775808,1,50,1\n", "column seed, row 0 (line 2): 9223372036854775808"),
+    ("0,-1,1,50,1\n", "column seed, row 0 (line 2): -1; seed must be a whole number in 0.."),
+    ("0,1.5,1,50,1\n", "column seed, row 0 (line 2): 1.5"),
+    ("0,abc,1,50,1\n", "column seed, row 0 (line 2): 'abc'"),
+    ("0,777,,50,1\n0,777,1,50,1\n", "column epoch, row 0 (line 2): nan; epoch must be a whole number in 1.."),
+    ("0,777,0,50,1\n", "column epoch, row 0 (line 2): 0"),
+    ("0,777,1,inf,1\n", "column valid_acc, row 0 (line 2): inf; valid_acc must be a finite number"),
+    ("0,777,1,50,1\n0,777,2,-inf,1\n", "column valid_acc, row 1 (line 3): -inf"),
+    ("0,777,1,high,1\n", "column valid_acc, row 0 (line 2): 'high'"),
+    ("0,777,1,50,inf\n", "column params, row 0 (line 2): inf"),
+    ("0,777,1,50,1\n0,888,1,51,2\n", "column params: cell 0 has different values (1 and 2)"),
+])
+def test_tidy_csv_bad_values(tmp_path, capsys, body, msg):
+    from nasbench.cli import main
+
+    src, out = tmp_path / "t.csv", tmp_path / "t.h5"
+    src.write_text(TIDY_HEAD + body)
+    with pytest.raises(ImportError_) as exc:
+        import_csv(src)
+    assert str(exc.value) == f"{src}: {msg}" or str(exc.value).startswith(f"{src}: {msg}")
+    assert main(["import", "--format", "csv", str(src), str(out)]) == 2
+    err = capsys.readouterr().err
+    assert msg in err and len(err.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_tidy_csv_per_cell_columns_repeat_or_leave_blanks(tmp_path):
+    src = tmp_path / "t.csv"
+    src.write_text(TIDY_HEAD + "0,777,1,50,1.5\n0,888,1,51,1.5\n4,777,1,40,\n4,777,2,45,3\n9,1,1,30,\n")
+    bench = import_csv(src)
+    assert bench.params_of(0) == 1.5 and bench.params_of(4) == 3 and np.isnan(bench.params_of(9))
+    assert bench.seeds.tolist() == [1, 777, 888] and bench.run_seed.min() >= -1

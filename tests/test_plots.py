@@ -56,6 +56,69 @@ def test_anytime_and_ranks():
     assert list(r["a"]) == [2.0, 1.5, 1.0]
 
 
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory, bench):
+    out = tmp_path_factory.mktemp("plots") / "r"
+    run_comparison(ExperimentConfig(table="s", strategies=("random", "evolution"), runs=3,
+                                    budget=Budget("queries", 10), out=str(out), progress=False), bench)
+    return out
+
+
+def _copy(src, dst):
+    import shutil
+
+    shutil.copytree(src, dst)
+    return dst / "results.csv"
+
+
+@pytest.mark.parametrize("damage, msg", [
+    (lambda t: t[: len(t) // 2], "the last line is cut short (an interrupted write?)"),
+    (lambda t: t.replace("\n", "\nrandom,0,1\n", 1), "line 2 has 3 fields, the header 11"),
+    (lambda t: "\n".join(l if i != 4 else l.rsplit(",", 1)[0] + ",abc" for i, l in enumerate(t.split("\n"))),
+     "line 5, column incumbent_test: 'abc' is not a number"),
+    (lambda t: "\n".join(l if i != 3 else l.replace("random,0,", "random,zero,", 1) for i, l in enumerate(t.split("\n"))),
+     "line 4, column run: 'zero' is not a number"),
+    (lambda t: "\n".join(l if i != 2 else l.replace("random,0,2,", "random,0,2.5,", 1) for i, l in enumerate(t.split("\n"))),
+     "line 3, column step: 2.5 is not a whole number"),
+    (lambda t: t.replace("incumbent_test", "inc_test", 1), "no column(s) incumbent_test"),
+    (lambda t: "", "empty file"),
+])
+def test_plot_refuses_a_damaged_results_table(finished, tmp_path, capsys, damage, msg):
+    from nasbench.cli import main
+
+    table = _copy(finished, tmp_path / "r")
+    table.write_text(damage(table.read_text()))
+    before = sorted(p.name for p in (tmp_path / "r").iterdir())
+    assert main(["plot", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert f"{table}: {msg}" in err and len(err.strip().splitlines()) == 1, err
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == before  # no figure folder
+
+
+def test_a_failed_plot_leaves_no_half_written_folder(finished, tmp_path, monkeypatch):
+    import nasbench.plots as plots
+
+    _copy(finished, tmp_path / "r")
+    before = sorted(p.name for p in (tmp_path / "r").iterdir())
+
+    def broken(*a, **k):
+        raise RuntimeError("drawing failed")
+
+    monkeypatch.setattr(plots, "plot_ranks", broken)  # after the regret and final figures were drawn
+    with pytest.raises(RuntimeError):
+        plot_results(tmp_path / "r")
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == before  # no figure folder, no temporary one
+    monkeypatch.undo()
+    first = plot_results(tmp_path / "r")
+    assert all(p.parent == tmp_path / "r" / "figures" and p.is_file() for p in first)
+    stamp = {p.name: p.read_bytes() for p in first}
+    monkeypatch.setattr(plots, "plot_ranks", broken)
+    with pytest.raises(RuntimeError):
+        plot_results(tmp_path / "r")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "r" / "figures").iterdir()} == stamp  # old set untouched
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == sorted(before + ["figures"])
+
+
 def _final_frame(values: dict[str, list[float]]):
     import pandas as pd
 

@@ -7,6 +7,7 @@ up by the runner for the report, never through the view.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -16,6 +17,8 @@ from ..space import N_CELLS
 
 BUDGET_KINDS = ("queries", "seconds", "epochs")
 SEED_MODES = ("random", "mean")
+#: the most queries one run may make, whatever the budget kind (a budget that could need more is refused)
+MAX_QUERIES = 1_000_000
 
 
 class ProtocolError(ValueError):
@@ -34,8 +37,12 @@ class Budget:
     def __post_init__(self) -> None:
         if self.kind not in BUDGET_KINDS:
             raise ProtocolError(f"budget kind {self.kind!r} unknown; valid: {', '.join(BUDGET_KINDS)}")
-        if isinstance(self.amount, bool) or not isinstance(self.amount, (int, float)) or not self.amount > 0:
-            raise ProtocolError(f"budget amount must be a positive number, got {self.amount!r}")
+        if isinstance(self.amount, bool) or not isinstance(self.amount, (int, float)) or not self.amount > 0 \
+                or not math.isfinite(self.amount):
+            raise ProtocolError(f"budget amount must be a positive finite number, got {self.amount!r}")
+        if self.kind == "queries" and self.amount > MAX_QUERIES:
+            raise ProtocolError(f"budget of {self.amount:g} queries is beyond the cap of {MAX_QUERIES:,} queries "
+                                "per run")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 from .bananas import Bananas
@@ -46,6 +47,13 @@ def describe(name: str) -> str:
     return "\n".join(lines)
 
 
+#: bounds on every numeric strategy parameter given by a user (each strategy's ``check`` adds its own
+#: rules): a count or size beyond the query cap of a run, or a float beyond +-1e6, is a typo, not a
+#: setting (``population=1e308`` would otherwise loop for ever or overflow)
+MAX_INT_PARAM = 1_000_000
+MAX_FLOAT_PARAM = 1e6
+
+
 def make_params(name: str, overrides: dict[str, Any] | None = None):
     """The strategy's Params with ``overrides`` applied; unknown keys list the valid ones."""
     cls = get_strategy(name)
@@ -56,7 +64,7 @@ def make_params(name: str, overrides: dict[str, Any] | None = None):
         raise StrategyError(f"strategy {name!r} has no parameter {unknown[0]!r}; valid: {', '.join(valid) or '(none)'}")
     for f in dataclasses.fields(cls.Params):
         if f.name in overrides:
-            overrides[f.name] = _coerce(name, f, overrides[f.name])
+            overrides[f.name] = _bounded(name, f.name, _coerce(name, f, overrides[f.name]))
     params = cls.Params(**overrides)
     params.check()
     return params
@@ -87,6 +95,19 @@ def _coerce(strategy: str, f: dataclasses.Field, v: Any) -> Any:
             return float(v)
         except (TypeError, ValueError):
             raise StrategyError(f"{strategy}: {f.name} must be a number, got {v!r}") from None
+    return v
+
+
+def _bounded(strategy: str, key: str, v: Any) -> Any:
+    """``v`` if it is not a number out of the bounds above."""
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int) and not -MAX_INT_PARAM <= v <= MAX_INT_PARAM:
+        raise StrategyError(f"{strategy}: {key} = {v:.3g} is out of range; integer parameters lie within "
+                            f"+-{MAX_INT_PARAM:,}")
+    if isinstance(v, float) and not (math.isfinite(v) and abs(v) <= MAX_FLOAT_PARAM):
+        raise StrategyError(f"{strategy}: {key} = {v!r} is out of range; numbers must be finite and within "
+                            f"+-{MAX_FLOAT_PARAM:g}")
     return v
 
 
