@@ -219,7 +219,8 @@ def _load_pickle(path: Path, key: str) -> dict:
             obj = RestrictedUnpickler(f, DATASET_ALLOWED, str(path), encoding="latin1").load()
     except ForbiddenPickle as exc:
         raise DatasetPickleError(str(exc).splitlines()[0]) from None
-    except (pickle.UnpicklingError, EOFError, TypeError, ValueError, AttributeError, IndexError) as exc:
+    except (pickle.UnpicklingError, EOFError, TypeError, ValueError, AttributeError, IndexError, KeyError,
+            OverflowError, MemoryError) as exc:  # MemoryError: a forged length or memo index
         raise DatasetPickleError(f"{path}: not a readable {key} pickle ({type(exc).__name__}: "
                                  f"{str(exc).splitlines()[0] if str(exc) else ''}); get {_HOW_TO_GET[key]}") from None
     if not isinstance(obj, dict):

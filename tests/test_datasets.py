@@ -203,7 +203,9 @@ def test_bad_dataset_pickles_are_one_line_dataset_errors(tmp_path):
                           r"data_batch_1 asks for numpy\.dtype\('O8'\); refused"),
                          (py2_cifar(rng.integers(0, 256, (10, 3072), dtype=np.uint8), [0] * 10, "x")[:-40],
                           r"data_batch_1: not a readable cifar10 pickle"),
-                         (pickle.dumps([1, 2], protocol=2), r"data_batch_1: holds a list, not the dict")):
+                         (pickle.dumps([1, 2], protocol=2), r"data_batch_1: holds a list, not the dict"),
+                         (b"\x80\x04\x95" + struct.pack("<Q", 2**63 + 1), r"readable cifar10 pickle \(OverflowError"),
+                         (b"\x80\x04\x8e" + struct.pack("<Q", 2**62) + b"ab.", r"readable cifar10 pickle \(MemoryError")):
         _cifar10_dir(tmp_path, first)
         with pytest.raises(DatasetPickleError, match=match) as e:
             load_dataset("cifar10", root=tmp_path)
