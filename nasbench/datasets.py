@@ -17,7 +17,6 @@ NAS-Bench-201's own split files are not redistributed, so the halves are ours (s
 """
 from __future__ import annotations
 
-import codecs
 import gzip
 import os
 import pickle
@@ -30,7 +29,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .safe_pickle import RestrictedUnpickler
+from .safe_pickle import DATASET_ALLOWED, ForbiddenPickle, RestrictedUnpickler
 
 DATASETS = ("digits", "fashion-mnist", "cifar10", "cifar100", "imagenet16-120")
 _ALIASES = {"fashion_mnist": "fashion-mnist", "fmnist": "fashion-mnist", "cifar-10": "cifar10",
@@ -206,28 +205,27 @@ def _fashion(root: Path | None, seed: int) -> _Raw:
     return _Raw(arrays, 10, str(root), "official train 60k -> seeded 50k train / 10k valid; official 10k test")
 
 
-_NUMPY_ALLOWED: dict[tuple[str, str], Any] = {}
-for _mod in ("numpy.core.multiarray", "numpy._core.multiarray"):
-    _NUMPY_ALLOWED[(_mod, "_reconstruct")] = np.ndarray.__reduce__(np.zeros(1))[0]
-    _NUMPY_ALLOWED[(_mod, "scalar")] = np.float64(1.0).__reduce__()[0]
-_NUMPY_ALLOWED[("numpy", "ndarray")] = np.ndarray
-_NUMPY_ALLOWED[("numpy", "dtype")] = np.dtype
-_NUMPY_ALLOWED[("_codecs", "encode")] = codecs.encode  # how protocol-2 pickles store bytes
-
-
-class _BytesUnpickler(RestrictedUnpickler):
-    """Python-2 era pickles of dicts of numpy arrays and lists (CIFAR, Downsampled ImageNet)."""
-
-    def __init__(self, file: Any, source: str) -> None:
-        pickle.Unpickler.__init__(self, file, encoding="latin1")
-        self._allowed, self._source, self._pload = _NUMPY_ALLOWED, source, None
+class DatasetPickleError(DatasetError, pickle.UnpicklingError):
+    """A dataset pickle that is refused (it asks for more than the format needs) or unreadable."""
 
 
 def _load_pickle(path: Path, key: str) -> dict:
+    """A dataset pickle through the restricted unpickler: dicts, lists and plain numeric numpy arrays
+    (checked, see :mod:`nasbench.safe_pickle`), nothing else."""
     if not path.is_file():
         raise DatasetMissing(f"{key}: no file {path}; get {_HOW_TO_GET[key]}")
-    with open(path, "rb") as f:
-        obj = _BytesUnpickler(f, str(path)).load()
+    try:
+        with open(path, "rb") as f:
+            obj = RestrictedUnpickler(f, DATASET_ALLOWED, str(path), encoding="latin1").load()
+    except ForbiddenPickle as exc:
+        raise DatasetPickleError(str(exc).splitlines()[0]) from None
+    except (pickle.UnpicklingError, EOFError, TypeError, ValueError, AttributeError, IndexError, KeyError,
+            OverflowError, MemoryError) as exc:  # MemoryError: a forged length or memo index
+        raise DatasetPickleError(f"{path}: not a readable {key} pickle ({type(exc).__name__}: "
+                                 f"{str(exc).splitlines()[0] if str(exc) else ''}); get {_HOW_TO_GET[key]}") from None
+    if not isinstance(obj, dict):
+        raise DatasetPickleError(f"{path}: holds a {type(obj).__name__}, not the dict of 'data' and labels "
+                                 f"a {key} pickle holds")
     return {(k.decode() if isinstance(k, bytes) else k): v for k, v in obj.items()}
 
 

@@ -14,6 +14,7 @@ from nasbench.importers import (NATS_CELL_MAX_BYTES, ImportError_, _bz2_capped, 
                                 import_nats_simple, import_nb201_pth)
 from nasbench.safe_pickle import NATS_ALLOWED, PTH_ALLOWED, ForbiddenPickle, loads
 from conftest import NATS_SAMPLE, NB201_CSV, need
+from crafted_pickles import dtype_op as _dtype_op, forged_void as _forged_void, u as _u
 
 
 def _nats_record(idx: int):
@@ -121,23 +122,6 @@ def test_nb201_pth_refuses_forbidden_class(tmp_path):
 
 
 # -- crafted pickles that use only allow-listed names ------------------------------------------
-def _u(text: str) -> bytes:  # BINUNICODE
-    b = text.encode()
-    return b"X" + struct.pack("<I", len(b)) + b
-
-
-def _dtype_op(name: str) -> bytes:  # numpy.dtype(name, 0, 1), as numpy pickles a dtype
-    return b"cnumpy\ndtype\n(" + _u(name) + b"K\x00K\x01tR"
-
-
-def _forged_void(ptr: int = 0x4141414141414141) -> bytes:
-    """numpy.dtype('V8') restored (BUILD) with one object field and its flags reset to 0, then
-    numpy's scalar() of 8 chosen bytes: a numpy.void whose field is the pointer ``ptr``."""
-    state = (b"(K\x03" + _u("|") + b"N(" + _u("a") + b"t}" + _u("a") + b"(" + _dtype_op("O8") + b"K\x00ts"
-             + b"K\x08K\x01K\x00t")
-    return b"cnumpy.core.multiarray\nscalar\n(" + _dtype_op("V8") + state + b"b" + b"C\x08" + struct.pack("<Q", ptr) + b"tR"
-
-
 def _nats_forged() -> bytes:  # {'200': {'arch_index': 0, 'arch_str': <void>, 'all_results': {}}}
     return (b"\x80\x04}" + _u("200") + b"}(" + _u("arch_index") + b"K\x00" + _u("arch_str") + _forged_void()
             + _u("all_results") + b"}us.")
