@@ -119,8 +119,10 @@ class ExperimentConfig:
         if self.protocol.objectives:
             single = [s.label for s in specs if not _strategy_class(s.name).multi_objective]
             if single:
-                raise ConfigError(f"protocol.objectives is set but {single[0]!r} is single-objective; "
-                                  "use mo_random / mo_evolution")
+                from .strategies import STRATEGIES
+
+                multi = " / ".join(n for n, c in STRATEGIES.items() if c.multi_objective)
+                raise ConfigError(f"protocol.objectives is set but {single[0]!r} is single-objective; use {multi}")
 
     def identity(self) -> dict[str, Any]:
         """What the results depend on (not jobs, out, resume, progress)."""
@@ -456,7 +458,7 @@ def run_one(shared: _Shared, spec: StrategySpec, run: int) -> dict[str, list]:
     noise = np.random.default_rng(n_seq)
     view, test, budget = shared.view, shared.test, shared.budget
     observe = view.observe
-    own_cost = getattr(strategy, "own_cost", None)
+    own_cost = strategy.own_cost if strategy.prices_queries else None
     objs = shared.objectives.tolist() if shared.objectives is not None else None
     kind, limit, epq = budget.kind, float(budget.amount), view.epochs_per_query
     cells: list[int] = []
@@ -658,6 +660,12 @@ def _build_shared(bench: Any, config: ExperimentConfig) -> _Shared:
     return _Shared(view, test.tolist(), objectives, ctx, config.budget, config.seed)
 
 
+def prepare_search(bench: Any, config: ExperimentConfig) -> _Shared:
+    """What every run of ``config`` on ``bench`` shares (the search view, the test values, the
+    strategies' context): pass it to :func:`run_one` to run one search without a results directory."""
+    return _build_shared(bench, config)
+
+
 def _epoch_seconds(bench: Any, cov: np.ndarray) -> np.ndarray | None:
     """The table's training seconds per epoch of every cell (for DARTS/GDAS's cost model); None
     where the benchmark records no training time."""
@@ -767,7 +775,7 @@ def _chunks(todo: list[tuple[StrategySpec, int]], jobs: int, out: str) -> list[t
     n_tasks = max(1, 4 * jobs)
     per = max(1, -(-len(todo) // n_tasks))
     for s, runs in by.values():
-        per_s = 1 if s.name in ("darts", "gdas") else per
+        per_s = 1 if _strategy_class(s.name).trains_networks else per
         for k in range(0, len(runs), per_s):
             tasks.append((s, runs[k:k + per_s], out))
     return tasks

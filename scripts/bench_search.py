@@ -58,12 +58,12 @@ def naive_random_search(bench, n: int, seed: int = 0) -> float:
 
 
 def per_query(bench, name: str, queries: int, params: dict | None = None) -> float:
-    from nasbench.experiment import StrategySpec, _build_shared, ExperimentConfig, run_one
+    from nasbench.experiment import StrategySpec, prepare_search, ExperimentConfig, run_one
     from nasbench.strategies import Budget
 
     cfg = ExperimentConfig(table="x", strategies=(StrategySpec(name, params or {}),), runs=1,
                            budget=Budget("queries", queries), progress=False)
-    shared = _build_shared(bench, cfg)
+    shared = prepare_search(bench, cfg)
     run_one(shared, cfg.strategies[0], 99)  # warm-up (imports, caches)
     t0 = time.perf_counter()
     cols = run_one(shared, cfg.strategies[0], 0)
@@ -75,12 +75,12 @@ def gradient_warm_vs_cold(bench, runs: int) -> None:
     """Part 2: the gradient method's default against cold refits, runs interleaved."""
     import numpy as np
 
-    from nasbench.experiment import StrategySpec, _build_shared, ExperimentConfig, run_one
+    from nasbench.experiment import StrategySpec, prepare_search, ExperimentConfig, run_one
 
     variants = {"warm refits (default, refit_epochs=20)": {}, "cold refits (refit_epochs=0)": {"refit_epochs": 0}}
     cfgs = {k: ExperimentConfig(table="nb201-cifar10", strategies=(StrategySpec("gradient", p),), runs=1,
                                 progress=False) for k, p in variants.items()}
-    shared = _build_shared(bench, next(iter(cfgs.values())))
+    shared = prepare_search(bench, next(iter(cfgs.values())))
     secs = {k: 0.0 for k in cfgs}
     queries = {k: 0 for k in cfgs}
     final = {k: [] for k in cfgs}

@@ -5,15 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nasbench.experiment import ExperimentConfig, StrategySpec, _build_shared, run_one
-from nasbench.strategies import (Budget, Protocol, ProtocolError, SearchContext, SearchView, StrategyError,
-                                 describe, make_params, make_strategy, strategy_names)
+from nasbench.experiment import ExperimentConfig, StrategySpec, prepare_search, run_one
+from nasbench.strategies import (STRATEGIES, Budget, Protocol, ProtocolError, SearchContext, SearchView,
+                                 StrategyError, describe, make_params, make_strategy, strategy_names)
 from nasbench.strategies.pareto import crowding_distance, hypervolume, nondominated_sort, pareto_front
 from synthetic import synthetic_table
 
 FAST = {"bananas": {"fit_epochs": 20, "n_candidates": 20, "n_init": 5},
         "gradient": {"fit_epochs": 20, "steps": 5, "n_init": 5}}
-TABLE_STRATEGIES = [n for n in strategy_names() if n not in ("darts", "gdas", "mo_random", "mo_evolution")]
+#: the strategies that search the table alone (asked, not named: no network training, one objective)
+TABLE_STRATEGIES = [n for n, c in STRATEGIES.items() if not c.trains_networks and not c.multi_objective]
+MO_STRATEGIES = [n for n, c in STRATEGIES.items() if c.multi_objective]
+NETWORK_STRATEGIES = [n for n, c in STRATEGIES.items() if c.trains_networks]
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +27,7 @@ def bench():
 def _run(bench, name, budget=Budget("queries", 30), seed=0, protocol=Protocol(), params=None):
     cfg = ExperimentConfig(table="synthetic", strategies=(StrategySpec(name, params if params is not None else FAST.get(name, {})),),
                            runs=1, budget=budget, protocol=protocol, seed=seed, progress=False)
-    return run_one(_build_shared(bench, cfg), cfg.strategies[0], 0)
+    return run_one(prepare_search(bench, cfg), cfg.strategies[0], 0)
 
 
 @pytest.mark.parametrize("name", TABLE_STRATEGIES)
@@ -36,7 +39,7 @@ def test_same_seed_same_results(bench, name):
     assert c["cell"] != a["cell"]
 
 
-@pytest.mark.parametrize("name", ["mo_random", "mo_evolution"])
+@pytest.mark.parametrize("name", MO_STRATEGIES)
 def test_multiobjective_deterministic(bench, name):
     p = Protocol(objectives=("params",))
     a, b = _run(bench, name, protocol=p), _run(bench, name, protocol=p)
@@ -60,7 +63,7 @@ def test_strategies_never_hold_the_table(bench):
     """A strategy's whole object graph holds no benchmark, view or test array."""
     from nasbench.benchmark import TabularBenchmark
 
-    shared = _build_shared(bench, ExperimentConfig(table="x", progress=False))
+    shared = prepare_search(bench, ExperimentConfig(table="x", progress=False))
     test_arr = np.asarray(shared.test)
     for name in strategy_names():
         ctx = SearchContext(rng=np.random.default_rng(0), **shared.context_kw)
@@ -181,7 +184,7 @@ def test_real_nb201_evolution_beats_random(nb201_table):
     prot = Protocol(metric="valid_acc_s12", seed="mean", cost_factor=12 / 200, train_epochs=12)
     cfg = ExperimentConfig(table="x", strategies=("random", "evolution"), runs=30, budget=Budget("seconds", 12000),
                            protocol=prot, progress=False)
-    shared = _build_shared(nb201_table, cfg)
+    shared = prepare_search(nb201_table, cfg)
     fin = {s.label: np.mean([run_one(shared, s, r)["incumbent_test"][-1] for r in range(30)]) for s in cfg.strategies}
     assert fin["evolution"] > fin["random"]
 
@@ -193,7 +196,8 @@ def test_darts_gdas_train_a_tiny_supernet_on_digits():
 
     # SYNTHETIC per-epoch seconds (0.01 + 0.02 per effective 3x3 convolution), for the cost model
     per_epoch = 0.01 + 0.02 * effective_op_counts()[:, 2]
-    for name in ("darts", "gdas"):
+    assert NETWORK_STRATEGIES == ["darts", "gdas"]
+    for name in NETWORK_STRATEGIES:
         ctx = SearchContext(rng=np.random.default_rng(0), dataset="digits", recipe={"epochs": 1, "batch_size": 128},
                             epoch_seconds=per_epoch)
         s = make_strategy(name, ctx, {"C": 2, "N": 1, "max_batches": 2})

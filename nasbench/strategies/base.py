@@ -5,6 +5,22 @@ cell through a :class:`~nasbench.strategies.protocol.SearchView`, and tells it t
 validation value and the cost that training would have taken. The only other things a strategy
 gets are in :class:`SearchContext`: the space, a random generator, which cells exist in the table,
 and (for the strategies that train a supernet for real) the table's dataset name and recipe.
+
+Adding a strategy is one module: subclass :class:`Strategy`, set ``name`` and ``Params``, declare
+the hooks below, and import the module (the built-ins are imported by
+:mod:`~nasbench.strategies.registry`). A subclass that sets its own ``name`` registers itself in
+:data:`REGISTRY` when the class is created; the runner and the tests then find it by name and ask
+it (never its name) what it needs:
+
+* ``trains_networks``: it trains networks itself (slow; the runner gives each run its own task);
+* ``prices_queries``: it charges its own cost per query (:meth:`Strategy.own_cost`) instead of the
+  table's training cost of the cell it returns;
+* ``multi_objective``: it handles the ``objectives`` told besides the validation value;
+* ``needs``: the :class:`SearchContext` fields it reads besides ``rng``, ``space`` and
+  ``candidates`` (e.g. ``dataset`` and ``recipe`` to train, ``epoch_seconds`` to price);
+* ``Params``: the frozen dataclass of its parameters (names, defaults, types; ``check`` adds rules).
+
+``class Mine(Strategy, register=False)`` opts out (a base for other strategies, or a test double).
 """
 from __future__ import annotations
 
@@ -63,15 +79,37 @@ def check_positive(params: Params, *names: str) -> None:
             raise StrategyError(f"{type(params).__name__.removesuffix('Params').lower()}: {n} must be > 0, got {v!r}")
 
 
+#: every registered strategy class by name, in registration (import) order
+REGISTRY: dict[str, type["Strategy"]] = {}
+
+#: SearchContext fields every strategy gets without declaring them
+_ALWAYS = frozenset({"rng", "space", "candidates"})
+
+
 class Strategy(ABC):
-    """Ask for a cell, be told what it scored. Subclasses set ``name`` and ``Params``."""
+    """Ask for a cell, be told what it scored. Subclasses set ``name`` and ``Params`` and declare the
+    hooks below (see the module docstring); setting ``name`` registers the class."""
 
     name: ClassVar[str] = ""
     Params: ClassVar[type[Params]] = Params
     #: True for strategies that train networks themselves (DARTS, GDAS): slow, need the dataset
     trains_networks: ClassVar[bool] = False
+    #: True for strategies that charge their own cost per query (:meth:`own_cost`)
+    prices_queries: ClassVar[bool] = False
     #: True for strategies that handle ``objectives`` (multi-objective)
     multi_objective: ClassVar[bool] = False
+    #: the SearchContext fields read besides rng, space and candidates
+    needs: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, register: bool = True, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        cls.needs = frozenset(cls.needs)
+        unknown = sorted(cls.needs - {f.name for f in fields(SearchContext)})
+        if unknown:
+            raise StrategyError(f"strategy {cls.__qualname__}: needs names {unknown[0]!r}, not a SearchContext "
+                                f"field; valid: {', '.join(f.name for f in fields(SearchContext))}")
+        if register and "name" in cls.__dict__ and cls.name:
+            register_strategy(cls)
 
     def __init__(self, context: SearchContext, params: Params | None = None) -> None:
         self.context = context
@@ -108,6 +146,24 @@ class Strategy(ABC):
 
     def is_candidate(self, index: int) -> bool:
         return self._full or bool(self._covered[index])
+
+    def own_cost(self) -> float:
+        """What the last asked query cost (seconds), for strategies with ``prices_queries``; the runner
+        charges it instead of the table's cost of the cell."""
+        raise NotImplementedError(f"{type(self).__name__} does not price its queries (prices_queries is False)")
+
+
+def register_strategy(cls: type[Strategy]) -> type[Strategy]:
+    """Add ``cls`` to :data:`REGISTRY` under ``cls.name`` (done by subclassing; usable as a decorator
+    for a class made with ``register=False``). A name taken by another class is refused."""
+    if not cls.name:
+        raise StrategyError(f"strategy {cls.__qualname__}: set a name to register it")
+    old = REGISTRY.get(cls.name)
+    if old is not None and (old.__module__, old.__qualname__) != (cls.__module__, cls.__qualname__):
+        raise StrategyError(f"strategy name {cls.name!r} is taken by {old.__module__}.{old.__qualname__}; "
+                            f"choose another name")
+    REGISTRY[cls.name] = cls
+    return cls
 
 
 def param_specs(cls: type[Strategy]) -> list[tuple[str, Any, str]]:

@@ -69,6 +69,8 @@ class SupernetSearch(Strategy):
 
     Params = SupernetParams
     trains_networks = True
+    prices_queries = True
+    needs = frozenset({"dataset", "recipe", "epoch_seconds"})
     mode = "darts"
 
     def __init__(self, context, params=None) -> None:

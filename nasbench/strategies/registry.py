@@ -1,25 +1,21 @@
-"""Strategies by name, their parameters, and construction with checked overrides."""
+"""Strategies by name, their parameters, and construction with checked overrides.
+
+Strategies register themselves when their class is created (:class:`~nasbench.strategies.base.Strategy`
+with a ``name``); this module imports the built-in ones, in the order they are listed to users."""
 from __future__ import annotations
 
 import dataclasses
 import math
 from typing import Any
 
-from .bananas import Bananas
-from .base import SearchContext, Strategy, StrategyError, param_specs
-from .darts import Darts, Gdas
-from .evolution import RegularizedEvolution
-from .gradient import CheapGradient
-from .local_search import LocalSearch
-from .multiobjective import MOEvolution, MORandomSearch
-from .random_search import RandomSearch
-from .reinforce import Reinforce
+from .base import REGISTRY, SearchContext, Strategy, StrategyError, param_specs
 
-STRATEGIES: dict[str, type[Strategy]] = {
-    cls.name: cls
-    for cls in (RandomSearch, RegularizedEvolution, Reinforce, LocalSearch, Bananas, CheapGradient, Darts, Gdas,
-                MORandomSearch, MOEvolution)
-}
+# the built-in strategies, imported for their registration (this order is the listing order)
+from . import random_search, evolution, reinforce, local_search, bananas, gradient, darts  # noqa: E402,F401  # isort: skip
+from . import multiobjective  # noqa: E402,F401  # isort: skip
+
+#: every registered strategy by name (the same dict as base.REGISTRY: strategies defined later appear too)
+STRATEGIES: dict[str, type[Strategy]] = REGISTRY
 #: the default comparison
 DEFAULT_STRATEGIES = ("random", "evolution", "reinforce", "gradient")
 

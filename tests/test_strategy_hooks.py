@@ -1,0 +1,122 @@
+"""Strategies register themselves and declare their hooks; the runner asks the class, never its name.
+Uses the SYNTHETIC table of tests/synthetic.py (invented numbers; mechanics only)."""
+from __future__ import annotations
+
+import importlib
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from nasbench.experiment import ExperimentConfig, StrategySpec, _chunks, prepare_search, run_comparison, run_one
+from nasbench.strategies import STRATEGIES, Budget, Params, SearchContext, Strategy, StrategyError, describe
+from nasbench.strategies.base import REGISTRY, register_strategy
+from synthetic import synthetic_table
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return synthetic_table()
+
+
+@pytest.fixture
+def clean_registry():
+    """Strategies a test defines leave the registry as they found it."""
+    before = dict(REGISTRY)
+    yield
+    REGISTRY.clear()
+    REGISTRY.update(before)
+    sys.modules.pop("strategy_plugin", None)
+
+
+def test_a_strategy_is_one_module(tmp_path, bench, clean_registry):
+    assert "hill_climb" not in STRATEGIES
+    plugin = importlib.import_module("strategy_plugin")
+    assert STRATEGIES["hill_climb"] is plugin.HillClimb
+    assert describe("hill_climb").splitlines() == ["hill_climb: First-improvement hill climbing with random restarts.",
+                                                   "  restart = 20 (int)"]
+    cfg = ExperimentConfig(table="synthetic", strategies=("random", StrategySpec("hill_climb", {"restart": 5})),
+                           runs=2, budget=Budget("queries", 40), out=str(tmp_path / "a"), progress=False)
+    df = run_comparison(cfg, bench).frame()
+    hc = df[df.strategy == "hill_climb"]
+    assert len(hc) == 80 and hc.groupby("run").step.max().tolist() == [40, 40]
+    # the climb finds better cells than its random starts: the incumbent rises within a run
+    assert (hc.groupby("run").incumbent.nunique() > 1).all()
+    again = run_comparison(ExperimentConfig(**{**cfg.__dict__, "out": str(tmp_path / "b")}), bench).frame()
+    assert df.equals(again)
+    with pytest.raises(Exception, match="restart must be > 0"):
+        ExperimentConfig(table="synthetic", strategies=(StrategySpec("hill_climb", {"restart": 0}),))
+
+
+def test_registration_rules(clean_registry):
+    class Base(Strategy, register=False):
+        name = "not_registered"
+
+        def ask(self) -> int:
+            return self.random_index()
+
+        def tell(self, index, value, cost, objectives=()) -> None:
+            pass
+
+    assert "not_registered" not in REGISTRY
+
+    class Child(Base):  # inherits a name but sets none of its own: not registered either
+        pass
+
+    assert "not_registered" not in REGISTRY and register_strategy(Base) is Base and REGISTRY["not_registered"] is Base
+    with pytest.raises(StrategyError, match="strategy name 'random' is taken by nasbench.strategies.random_search"):
+        class Clash(Base):
+            name = "random"
+    with pytest.raises(StrategyError, match="needs names 'datset', not a SearchContext field; valid: rng"):
+        class Typo(Base):
+            name = "typo"
+            needs = frozenset({"datset"})
+    assert "typo" not in REGISTRY and REGISTRY["random"].__module__ == "nasbench.strategies.random_search"
+
+
+def test_every_strategy_declares_its_hooks():
+    for name, cls in STRATEGIES.items():
+        assert cls.name == name and issubclass(cls.Params, Params)
+        assert isinstance(cls.trains_networks, bool) and isinstance(cls.prices_queries, bool)
+        assert isinstance(cls.multi_objective, bool) and isinstance(cls.needs, frozenset)
+        if cls.prices_queries:
+            assert "own_cost" in {k for c in cls.__mro__ if c is not Strategy for k in vars(c)}, name
+    assert STRATEGIES["darts"].trains_networks and STRATEGIES["darts"].needs >= {"dataset", "recipe"}
+    assert not STRATEGIES["random"].prices_queries
+
+
+def test_runner_asks_the_hooks(bench, clean_registry):
+    """A strategy that trains networks gets one run per task and its own cost is what the runner
+    charges, whatever its name."""
+
+    @dataclass(frozen=True)
+    class P(Params):
+        pass
+
+    class Priced(Strategy):
+        name = "priced"
+        Params = P
+        trains_networks = True
+        prices_queries = True
+
+        def ask(self) -> int:
+            self._last = self.random_index()
+            return self._last
+
+        def tell(self, index, value, cost, objectives=()) -> None:
+            pass
+
+        def own_cost(self) -> float:
+            return 7.0 + self._last % 3
+
+    cfg = ExperimentConfig(table="synthetic", strategies=("random", "priced"), runs=3, budget=Budget("queries", 6),
+                           progress=False)
+    todo = [(s, r) for s in cfg.strategies for r in range(3)]
+    tasks = _chunks(todo, 1, "x")
+    assert [len(runs) for s, runs, _ in tasks if s.name == "priced"] == [1, 1, 1]
+    assert [len(runs) for s, runs, _ in tasks if s.name == "random"] == [2, 1]  # 6 runs in ~4 tasks
+    cols = run_one(prepare_search(bench, cfg), cfg.strategies[1], 0)
+    assert cols["cost"] == [7.0 + c % 3 for c in cols["cell"]]
+    with pytest.raises(NotImplementedError, match="does not price its queries"):
+        STRATEGIES["random"](SearchContext(rng=np.random.default_rng(0))).own_cost()
