@@ -6,7 +6,7 @@
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 from .benchmark import Benchmark, QueryError, TableMeta, TabularBenchmark  # noqa: E402
 from .registry import load  # noqa: E402

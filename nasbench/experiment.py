@@ -805,7 +805,7 @@ def _write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Any, sha
     import pandas
     import torch
 
-    from . import __version__
+    from ._version import __version__
 
     test = np.array(shared.test)
     valid = shared.view.mean_values()

@@ -4,7 +4,7 @@
   ``NNNNNN.pickle.pbz2`` per cell; a partial directory imports the cells it holds);
 * ``nb201-pth``: the NAS-Bench-201 ``.pth`` (``meta_archs``, ``arch2infos``, ``evaluated_indexes``);
 * ``csv``: a CSV or Parquet file, either the tidy layout documented in the README (one row per
-  cell x seed x epoch) or one of the two wide NAS-Bench-201 layouts of ``shared/data`` (CIFAR-10;
+  cell x seed x epoch) or one of the two wide NAS-Bench-201 CSV layouts (one row per cell; CIFAR-10;
   CIFAR-100 and ImageNet16-120 side by side, one chosen with ``dataset``).
 
 Pickles are read with :mod:`nasbench.safe_pickle`: a crafted pickle cannot run code.

@@ -184,7 +184,7 @@ def _latin1_encode(source: str) -> Callable[..., bytes]:
     return encode
 
 
-#: what NATS-Bench's pickles reference (see shared/data/README.md)
+#: the globals NATS-Bench's "simple" pickles reference (ordered dicts of numpy scalars and dtypes)
 NATS_ALLOWED: dict[tuple[str, str], Any] = {
     ("collections", "OrderedDict"): collections.OrderedDict,
     ("numpy", "dtype"): _checked_dtype,

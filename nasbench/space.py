@@ -10,9 +10,13 @@ Official index order: NAS-Bench-201 enumerated the 5^6 cells with the first edge
 significant digit and then shuffled the list with Python's ``random.seed(88)``; we recompute the
 same permutation (checked against all 15,625 published rows), so no table of strings is needed.
 
-Two canonical forms are offered (see DESIGN.md):
+Three canonical forms are offered:
 
-* ``nb201`` -- NAS-Bench-201's own rule, 6,466 classes;
+* ``nb201`` -- NAS-Bench-201's own rule, 6,466 classes: write each node as the sorted,
+  '+'-joined list of its incoming terms, where an edge is ``#`` if its op is ``none`` or its source
+  is ``#``, the source's own expression if its op is ``skip_connect``, and ``(source)@op``
+  otherwise; node 0 is ``0``; cells with equal node-3 expressions are one class (15,625 classes
+  without the zero and skip rules, 12,751 with the skip rule alone);
 * ``fine`` -- the same rule with zero terms dropped from every sum, 5,390 classes;
 * ``functional`` -- isomorphism of the pruned module graph (only edges that can influence the
   output; each convolution a distinct module, pools named by what they compute, skips passing
@@ -246,7 +250,7 @@ _ZERO = "#"
 
 
 def _node_exprs(ops: Sequence[int], drop_zero: bool) -> list[str]:
-    """Expression of each node, NAS-Bench-201 style (see DESIGN.md)."""
+    """Expression of each node, NAS-Bench-201 style (the ``nb201`` rule of the module docstring)."""
     exprs = ["0"]
     k = 0
     for j in range(1, N_NODES):

@@ -382,7 +382,7 @@ class SurrogateBenchmark:
 
     def save(self, path: str | os.PathLike) -> str:
         """Write the surrogate to ``path`` (HDF5, atomically); returns its SHA-256."""
-        from nasbench import __version__
+        from nasbench._version import __version__
         from nasbench.atomic import atomic_h5
 
         manifest, arrays = self._collect()

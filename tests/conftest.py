@@ -12,7 +12,7 @@ NATS_SAMPLE = SHARED_DATA / "nats-tss-simple-sample"
 
 def need(path: Path) -> Path:
     if not path.exists():
-        pytest.skip(f"reference data not present: {path} (see DESIGN.md; shared/data sits beside the repo)")
+        pytest.skip(f"reference data not present: {path} (the shared/data folder beside the repository)")
     return path
 
 
