@@ -141,6 +141,19 @@ def load_dataset(
     return data
 
 
+#: the fields of a recorded data spec (``nasbench.generate.DataSpec``; a table's ``meta.extra["data"]``)
+#: that :func:`load_dataset` takes as options, with its defaults
+SPEC_OPTIONS: dict[str, Any] = {"split_seed": 0, "downscale": 1, "train_size": None, "valid_size": None,
+                                "test_size": None, "subset_seed": 0}
+
+
+def load_data_spec(spec: Any, root: str | os.PathLike[str] | None = None) -> Data:
+    """:func:`load_dataset` for a recorded data spec: a mapping or an object (a ``DataSpec``) with
+    ``dataset`` and any of :data:`SPEC_OPTIONS` (a missing one takes its default)."""
+    get = spec.get if isinstance(spec, dict) else (lambda k, d=None: getattr(spec, k, d))
+    return load_dataset(get("dataset"), root, **{k: get(k, d) for k, d in SPEC_OPTIONS.items()})
+
+
 # -- raw loaders ---------------------------------------------------------------------------
 @dataclass
 class _Raw:

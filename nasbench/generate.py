@@ -35,9 +35,10 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from .benchmark import TableMeta, TabularBenchmark
-from .executors import EXECUTORS, keep_freed_memory, pool_map, ray_map
+from .executors import EXECUTORS
 from .space import N_CELLS, class_table
 from .table import code_version, write_table
+from .workers import WORKER, run_tasks
 
 JOURNAL_SUFFIX = ".journal.jsonl"
 MAX_SEED = 2**63 - 1
@@ -120,16 +121,10 @@ def presets() -> dict[str, Preset]:
 
 
 def recipe_from_dict(d: dict[str, Any]):
-    """A :class:`~nasbench.train.Recipe` from its recorded dict (extra descriptive keys ignored)."""
-    from dataclasses import fields
+    """:func:`nasbench.train.recipe_from_dict` (kept here for callers that import it from generate)."""
+    from .train import recipe_from_dict as _from_dict
 
-    from .train import Recipe
-
-    names = {f.name for f in fields(Recipe)}
-    unknown = sorted(set(d) - names - {"optimizer", "loss"})
-    if unknown:
-        raise GenerateError(f"unknown recipe field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(names))}")
-    return Recipe(**{k: v for k, v in d.items() if k in names})
+    return _from_dict(d)
 
 
 def _comparable(identity: dict[str, Any]) -> dict[str, Any]:
@@ -273,28 +268,6 @@ def work_order(rule: str, order_seed: int) -> np.ndarray:
     return reps[np.random.default_rng(order_seed).permutation(len(reps))]
 
 
-_WORKER: dict[str, Any] = {}
-
-
-def _init_worker(data: DataSpec, recipe: dict[str, Any], data_dir: str | None, device: str, threads: int) -> None:
-    import torch
-
-    from .datasets import load_dataset
-    from .train import prepare_data
-
-    keep_freed_memory()
-    torch.set_num_threads(threads)
-    ds = load_dataset(data.dataset, data_dir, split_seed=data.split_seed, downscale=data.downscale,
-                      train_size=data.train_size, valid_size=data.valid_size, test_size=data.test_size,
-                      subset_seed=data.subset_seed)
-    rec = recipe_from_dict(recipe)
-    from .fingerprint import current
-
-    fp = current(threads, device)
-    _WORKER.update(data=ds, recipe=rec, device=device, prepared=prepare_data(ds, rec, device),
-                   fingerprint=fp.to_dict(), fingerprint_id=fp.id)
-
-
 def measure_latency_ms(net, input_shape: Sequence[int], repeats: int = 30) -> float:
     """Median batch-1 inference latency on this CPU, in ms."""
     import torch
@@ -320,8 +293,8 @@ def train_unit(cell: int, seeds: Sequence[int]) -> list[dict[str, Any]]:
     from .train import METRICS, train_many
 
     seeds = [int(s) for s in seeds]
-    ds, rec = _WORKER["data"], _WORKER["recipe"]
-    records = train_many([cell] * len(seeds), seeds, ds, rec, _WORKER["device"], _WORKER["prepared"])
+    ds, rec = WORKER["data"], WORKER["recipe"]
+    records = train_many([cell] * len(seeds), seeds, ds, rec, WORKER["device"], WORKER["prepared"])
     in_ch, h = ds.input_shape[0], ds.input_shape[1]
     flops = count_flops(cell, rec.C, rec.N, ds.num_classes, in_ch, h)
     units = []
@@ -330,9 +303,9 @@ def train_unit(cell: int, seeds: Sequence[int]) -> list[dict[str, Any]]:
         unit = {"cell": int(cell), "seed": seed, "run": {m: getattr(record, m).tolist() for m in METRICS},
                 "params": record.params / 1e6, "flops": flops,
                 "latency_cpu_ms": measure_latency_ms(net, ds.input_shape)}
-        if "fingerprint_id" in _WORKER:  # the machine it was trained on (its full fingerprint: "_machine")
-            unit["fingerprint"] = _WORKER["fingerprint_id"]
-            unit["_machine"] = _WORKER["fingerprint"]
+        if "fingerprint_id" in WORKER:  # the machine it was trained on (its full fingerprint: "_machine")
+            unit["fingerprint"] = WORKER["fingerprint_id"]
+            unit["_machine"] = WORKER["fingerprint"]
         if len(seeds) > 1:
             unit["stack"] = seeds
         units.append(unit)
@@ -343,17 +316,10 @@ Task = tuple[int, tuple[int, ...]]  # (cell index, a group of seeds trained stac
 
 
 def _results(cfg: GenerateConfig, todo: Sequence[Task]) -> Iterator[list[dict[str, Any]]]:
-    init_args = (cfg.data, cfg.recipe, cfg.data_dir, cfg.device, 1)
-    if not todo:
-        return iter(())
-    jobs = min(cfg.jobs, len(todo))  # never more workers than trainings to do
-    if cfg.executor == "ray":
-        return ray_map(_unit_star, todo, jobs, _init_worker, init_args, cfg.address,
-                       gpu=cfg.device.startswith("cuda"), error=GenerateError)
-    if jobs > 1:
-        return pool_map(_unit_star, todo, jobs, _init_worker, init_args)
-    _init_worker(*init_args)
-    return map(_unit_star, todo)
+    """The units of each task as they finish (workers train with one thread and record the machine)."""
+    init_args = (cfg.data, cfg.recipe, cfg.data_dir, cfg.device, 1, True)
+    return run_tasks(_unit_star, todo, cfg.jobs, init_args, cfg.executor, cfg.address,
+                     gpu=cfg.device.startswith("cuda"), error=GenerateError)
 
 
 def _unit_star(task: Task) -> list[dict[str, Any]]:
@@ -477,13 +443,10 @@ def _header(cfg: GenerateConfig) -> dict[str, Any]:
     """The journal header: identity plus provenance of the data (loaded once here)."""
     import platform
 
-    from .datasets import load_dataset
+    from .datasets import load_data_spec
     from .fingerprint import current as current_fingerprint
 
-    d = cfg.data
-    ds = load_dataset(d.dataset, cfg.data_dir, split_seed=d.split_seed, downscale=d.downscale,
-                      train_size=d.train_size, valid_size=d.valid_size, test_size=d.test_size,
-                      subset_seed=d.subset_seed)
+    ds = load_data_spec(cfg.data, cfg.data_dir)
     return {"identity": cfg.identity(), "split_sizes": ds.split_sizes, "data_provenance": ds.provenance,
             "code_version": code_version(),
             "machine": {"platform": platform.platform(), "processor": platform.processor(),

@@ -196,10 +196,9 @@ def check_retraining(bench: Any, k: int, seed: int = 0, data_dir: str | None = N
     ``bit-identity`` / ``statistical``."""
     import torch
 
-    from .datasets import load_dataset
+    from .datasets import load_data_spec
     from .fingerprint import current, of_table
-    from .generate import recipe_from_dict
-    from .train import train_many
+    from .train import recipe_from_dict, train_many
 
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise RetrainCheckError(f"--retrain takes a positive number of rows, got {k!r}")
@@ -229,10 +228,7 @@ def check_retraining(bench: Any, k: int, seed: int = 0, data_dir: str | None = N
             raise RetrainCheckError(f"{report.table} records one run per cell: no seed noise to compare a "
                                     f"retraining against on this machine ({why})")
         report.seed_pairs = seed_pair_tail(bench)
-    data = load_dataset(spec["dataset"], data_dir, split_seed=spec.get("split_seed", 0),
-                        downscale=spec.get("downscale", 1), train_size=spec.get("train_size"),
-                        valid_size=spec.get("valid_size"), test_size=spec.get("test_size"),
-                        subset_seed=spec.get("subset_seed", 0))
+    data = load_data_spec(spec, data_dir)
     if bench.meta.split_sizes and data.split_sizes != bench.meta.split_sizes:
         raise RetrainCheckError(f"the data split here {data.split_sizes} is not the table's {bench.meta.split_sizes}")
     recipe = recipe_from_dict(bench.meta.recipe)

@@ -86,6 +86,17 @@ class Recipe:
         return 0.5 * self.lr * (1.0 + math.cos(math.pi * step / total))
 
 
+def recipe_from_dict(d: dict[str, Any]) -> Recipe:
+    """A :class:`Recipe` from its recorded dict (the descriptive keys ``optimizer`` and ``loss`` ignored)."""
+    from dataclasses import fields
+
+    names = {f.name for f in fields(Recipe)}
+    unknown = sorted(set(d) - names - {"optimizer", "loss"})
+    if unknown:
+        raise RecipeError(f"unknown recipe field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(names))}")
+    return Recipe(**{k: v for k, v in d.items() if k in names})
+
+
 METRICS = ("train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "test_loss", "train_time")
 
 

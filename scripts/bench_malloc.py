@@ -27,14 +27,13 @@ if keep:
     keep_freed_memory()
 torch.set_num_threads(1)
 from dataclasses import replace
-from nasbench.datasets import DatasetMissing, load_dataset
-from nasbench.generate import presets, recipe_from_dict
-from nasbench.train import prepare_data, train_many
+from nasbench.datasets import DatasetMissing, load_data_spec, load_dataset
+from nasbench.generate import presets
+from nasbench.train import prepare_data, recipe_from_dict, train_many
 p = presets()["nb201-fashion-mnist"]
 d = p.data
 try:
-    ds = load_dataset(d.dataset, None, split_seed=d.split_seed, downscale=d.downscale, train_size=d.train_size,
-                      valid_size=d.valid_size, test_size=d.test_size, subset_seed=d.subset_seed)
+    ds = load_data_spec(d)
 except DatasetMissing:
     ds = load_dataset("digits", None)
 rec = replace(recipe_from_dict(p.recipe), epochs=int(sys.argv[2]))

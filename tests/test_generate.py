@@ -343,9 +343,10 @@ def test_cli_bad_input_writes_nothing(argv, msg, tmp_path, capsys):
 
 def test_never_more_workers_than_trainings(monkeypatch):
     import nasbench.generate as gen
+    import nasbench.workers as workers
 
     asked = []
-    monkeypatch.setattr(gen, "pool_map", lambda fn, tasks, jobs, *a: asked.append(jobs) or iter(()))
+    monkeypatch.setattr(workers, "pool_map", lambda fn, tasks, jobs, *a: asked.append(jobs) or iter(()))
     cfg = GenerateConfig(DataSpec("digits"), {"epochs": 1}, seeds=(1,), jobs=8)
     list(gen._results(cfg, [(0, (1,)), (1, (1,)), (2, (1,))]))
     assert asked == [3]

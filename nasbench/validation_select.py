@@ -1,0 +1,119 @@
+"""Which cells validation trains, and what the benchmark predicted for them: the comparison's
+results and table, the top-k distinct final incumbents (de-duplicated by table row), and the
+predicted mean, spread and winner's-curse-corrected expectation of each cell."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .noise import fresh_seed_estimate
+from .validation_config import ValidateError
+
+
+def _open_results(path: str):
+    from .experiment import ConfigError, open_results
+
+    p = Path(path)
+    if not p.is_dir():
+        raise ValidateError(f"no results directory {p}")
+    try:
+        res = open_results(p)
+        frame = res.frame()
+    except ConfigError as exc:
+        raise ValidateError(f"{str(exc)}; run `nasbench compare --out {p}` first") from None
+    except Exception as exc:  # an empty results.csv, unreadable JSON
+        raise ValidateError(f"{p} holds no readable runs ({type(exc).__name__}: {str(exc).splitlines()[0]})") from None
+    if frame.empty or not {"strategy", "run", "step", "incumbent"} <= set(frame.columns):
+        raise ValidateError(f"{p} holds no runs")
+    return res, frame
+
+
+def _load_bench(table: str, results_path: str | None = None):
+    from .experiment import load_benchmark
+
+    candidates = [table]
+    if results_path is not None and not Path(table).is_absolute():
+        candidates.append(str(Path(results_path) / table))
+    err = None
+    for t in candidates:
+        try:
+            return load_benchmark(t)
+        except Exception as exc:  # TableError and friends
+            err = err or exc
+    raise ValidateError(f"cannot load table {table!r}: {str(err).splitlines()[0]} (give --table)")
+
+
+def _is_tabular(bench: Any) -> bool:
+    from .benchmark import TabularBenchmark
+
+    return isinstance(bench, TabularBenchmark)
+
+
+def _row_key(bench: Any, cell: int) -> int:
+    return int(bench.arch_row[cell]) if _is_tabular(bench) else int(cell)
+
+
+def select_top(frame: Any, bench: Any, k: int, metric: str = "valid_acc") -> tuple[list[int], dict[int, dict]]:
+    """The best ``k`` distinct final incumbents of a comparison's tidy frame: de-duplicated by table
+    row, ranked by the benchmark's seed mean of ``metric`` (last epoch), ties by lower index.
+    Returns the cells and, per cell, how often and by which strategies it was the final incumbent."""
+    from .experiment import final_rows
+
+    fin = final_rows(frame)
+    groups: dict[int, dict[str, Any]] = {}
+    for cell, strat in zip(fin["incumbent"].astype(int), fin["strategy"].astype(str)):
+        key = _row_key(bench, cell) if cell >= 0 else -1
+        if key < 0:  # not (or no longer) covered by the table
+            continue
+        g = groups.setdefault(key, {"cells": {}, "strategies": set()})
+        g["cells"][cell] = g["cells"].get(cell, 0) + 1
+        g["strategies"].add(strat)
+    if not groups:
+        raise ValidateError("the comparison has no final incumbents")
+    if k > len(groups):
+        raise ValidateError(f"--top-k {k} but the comparison's final incumbents are only {len(groups)} distinct "
+                            f"cell(s); use --top-k {len(groups)} or less")
+    reps = []
+    for key, g in groups.items():
+        cell = min(g["cells"], key=lambda c: (-g["cells"][c], c))  # most often found, then lowest index
+        reps.append((cell, key, g))
+    vals = np.asarray(bench.query_many(np.array([r[0] for r in reps]), metric, None, "mean"), dtype=np.float64)
+    order = sorted(range(len(reps)), key=lambda i: (-(vals[i] if np.isfinite(vals[i]) else -np.inf), reps[i][0]))
+    chosen = [reps[i] for i in order[:k]]
+    info = {c: {"found_by_runs": sum(g["cells"].values()), "strategies": ",".join(sorted(g["strategies"]))}
+            for c, _, g in chosen}
+    return [c for c, _, _ in chosen], info
+
+
+# -- what the benchmark predicted ------------------------------------------------------------
+def _predictions(bench: Any, cells: Sequence[int], metric: str) -> dict[str, np.ndarray]:
+    """pred_mean, pred_sd (the cell's own), pred_runs (inf for a surrogate), the sd the
+    differences are measured in with its source, and (for a table) the winner's-curse-corrected
+    expectation of each cell."""
+    cells_a = np.asarray(cells, dtype=np.int64)
+    try:
+        mean = np.asarray(bench.query_many(cells_a, metric, None, "mean"), dtype=np.float64)
+    except Exception as exc:
+        raise ValidateError(f"cannot predict {metric} for the cells: {str(exc).splitlines()[0]}") from None
+    if _is_tabular(bench):
+        rows = bench.arch_row[cells_a]
+        if metric in bench.mean_only:  # no runs: nothing to pool or correct
+            sd_all, runs = np.full(bench.n_rows, np.nan), np.ones(len(cells_a))
+        else:
+            sd_all = bench.seed_std(metric)
+            runs = (~np.isnan(bench.metrics[metric][rows, :, -1])).sum(axis=1).astype(float)
+        est = fresh_seed_estimate(bench.seed_mean(metric), sd_all, mean, runs)
+        return {"mean": mean, "sd": sd_all[rows], "runs": runs, "pooled": est.pooled_sd, "pooled_src": "table",
+                "expected": est.expected, "pred_model_sd": np.zeros(len(cells_a)),
+                "n_sd_rows": int(np.isfinite(sd_all).sum())}
+    # a surrogate benchmark: its seed-noise sd, and its own uncertainty
+    noise = np.asarray(bench.noise_sd(metric), dtype=np.float64)[cells_a]
+    try:
+        model_sd = np.asarray(bench.predict_std(metric), dtype=np.float64)[cells_a]
+    except Exception:
+        model_sd = np.zeros(len(cells_a))
+    nan = np.full(len(cells_a), np.nan)
+    return {"mean": mean, "sd": noise, "runs": np.full(len(cells_a), np.inf), "pooled": nan, "pooled_src": "",
+            "expected": nan, "pred_model_sd": model_sd, "n_sd_rows": 0, "surrogate": True}

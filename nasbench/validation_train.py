@@ -1,0 +1,185 @@
+"""Training the selected cells for validation: the recipe, data and seeds (recorded values with
+the config's overrides), one resumable unit per (cell, seed group) with its checkpoint and its
+finished JSON, and the workers that train them (:mod:`nasbench.workers`, shared with ``generate``)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+from .validation_config import ValidateConfig, ValidateError
+from .workers import WORKER, run_tasks
+
+
+def resolve_device(device: str, allow_cpu_fallback: bool = False) -> str:
+    """``auto`` -> ``cuda`` when available else ``cpu``; ``cuda`` without a GPU is an error unless
+    ``allow_cpu_fallback``."""
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            if allow_cpu_fallback:
+                return "cpu"
+            raise ValidateError(f"--device {device} but no CUDA GPU is available to torch {torch.__version__}; "
+                                "use --device cpu, or --allow-cpu-fallback")
+        if ":" in device and int(device.split(":")[1]) >= torch.cuda.device_count():
+            raise ValidateError(f"--device {device} but only {torch.cuda.device_count()} GPU(s) are visible")
+    return device
+
+
+def train_checkpointed(cell: Any, seeds: Sequence[int], data: Any, recipe: Any, device: str = "cpu",
+                       prepared: Any = None, checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 1,
+                       key: str = "", on_epoch: Callable[[int], None] | None = None) -> list:
+    """Train one cell with the given seeds stacked (K = len(seeds); K=1 is exactly
+    :func:`nasbench.train.train_cell`), checkpointing every ``checkpoint_every`` epochs and
+    resuming from ``checkpoint`` when it holds one with the same ``key`` (see ``train_many``)."""
+    from .space import to_cell
+    from .train import RecipeError, train_many
+
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise RecipeError("need at least one seed")
+    return train_many([to_cell(cell)] * len(seeds), seeds, data, recipe, device, prepared, checkpoint=checkpoint,
+                      checkpoint_every=checkpoint_every, key=key, on_epoch=on_epoch)
+
+
+# -- units and workers ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Unit:
+    cell: int
+    seeds: tuple[int, ...]
+    key: str
+    checkpoint: str
+    result: str
+    checkpoint_every: int = 1
+
+
+def _run_unit(u: _Unit) -> dict[str, Any]:
+    from .train import record_to_dict
+
+    recs = train_checkpointed(u.cell, u.seeds, WORKER["data"], WORKER["recipe"], WORKER["device"],
+                              WORKER["prepared"], u.checkpoint, u.checkpoint_every, u.key)
+    body = {"key": u.key, "cell": u.cell, "seeds": list(u.seeds), "records": [record_to_dict(r) for r in recs]}
+    _write_json(Path(u.result), body)
+    try:
+        Path(u.checkpoint).unlink()
+    except FileNotFoundError:
+        pass
+    return body
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj))
+    os.replace(tmp, path)
+
+
+def _results(units: Sequence[_Unit], init: tuple, jobs: int, executor: str, address: str | None,
+             cuda: bool) -> Iterator[dict[str, Any]]:
+    """The body of each unit as it finishes (workers set up by :func:`nasbench.workers.init_training_worker`)."""
+    return run_tasks(_run_unit, units, jobs, init, executor, address, gpu=cuda, error=ValidateError)
+
+
+def _load_data(spec: dict[str, Any], data_dir: str | None):
+    from .datasets import DatasetMissing, load_data_spec
+
+    try:
+        return load_data_spec(spec, data_dir)
+    except DatasetMissing as exc:
+        where = f" in {data_dir}" if data_dir else ""
+        raise ValidateError(f"dataset {spec['dataset']!r} missing{where}: {str(exc).splitlines()[0]}") from None
+
+
+def _recipe_of(bench: Any, cfg: ValidateConfig) -> tuple[dict[str, Any], list[str]]:
+    """The recorded recipe (as a Recipe dict) with overrides applied, and notes."""
+    from .train import Recipe, RecipeError, recipe_from_dict
+
+    notes: list[str] = []
+    rec = dict(getattr(getattr(bench, "meta", None), "recipe", {}) or {})
+    try:
+        recipe = asdict(recipe_from_dict(rec))
+    except (RecipeError, TypeError):
+        # a descriptive recipe (imported NAS-Bench-201 tables): NAS-Bench-201's own recipe
+        recipe = asdict(Recipe(epochs=int(rec.get("epochs", 200)), C=int(rec.get("channels", 16)),
+                               N=int(rec.get("cells_per_stage", 5)), augment=True))
+        notes.append("the table records a descriptive recipe; trained with NAS-Bench-201's recipe "
+                     f"(SGD Nesterov, lr 0.1 cosine, wd 5e-4, batch 256, crop+flip) at C={recipe['C']}, "
+                     f"N={recipe['N']}, {recipe['epochs']} epochs")
+    for name, key in (("epochs", "epochs"), ("C", "C"), ("N", "N"), ("batch_size", "batch_size")):
+        v = getattr(cfg, name)
+        if v is not None and v != recipe[key]:
+            notes.append(f"recipe override {key}={v} (recorded {recipe[key]}): predictions are for the recorded recipe")
+            recipe[key] = v
+    try:
+        recipe_from_dict(recipe)
+    except RecipeError as exc:
+        raise ValidateError(str(exc)) from None
+    return recipe, notes
+
+
+def _data_of(bench: Any, cfg: ValidateConfig) -> tuple[dict[str, Any], list[str]]:
+    from .datasets import DatasetError, canonical_name
+    from .generate import DataSpec
+
+    notes: list[str] = []
+    meta = getattr(bench, "meta", None)
+    spec = dict((getattr(meta, "extra", {}) or {}).get("data") or {})
+    if cfg.dataset is not None:
+        try:
+            name = canonical_name(cfg.dataset)
+        except DatasetError as exc:
+            raise ValidateError(str(exc)) from None
+        if spec.get("dataset") != name:
+            if spec:
+                notes.append(f"dataset override {name} (table trained on {spec.get('dataset')})")
+            spec = asdict(DataSpec(name))
+    if not spec:
+        raise ValidateError(f"table {getattr(bench, 'name', '')!r} records no training data spec (an imported "
+                            "table); give --dataset (and --data-dir, --downscale, --train-size ... as needed)")
+    for name in ("downscale", "train_size", "valid_size", "test_size"):
+        v = getattr(cfg, name)
+        if v is not None and v != spec.get(name):
+            notes.append(f"data override {name}={v} (recorded {spec.get(name)})")
+            spec[name] = v
+    return spec, notes
+
+
+def _seeds_of(bench: Any, cfg: ValidateConfig) -> tuple[tuple[int, ...], str]:
+    table_seeds = [int(s) for s in np.asarray(getattr(bench, "seeds", []))]
+    if cfg.seeds == "table":
+        seeds = tuple(s for s in table_seeds if s >= 0)
+        if not seeds:
+            raise ValidateError("--seeds table but the table records no seed numbers")
+        return seeds, "the table's seeds (a reproduction check: same seeds, same recipe)"
+    if cfg.seeds is None:
+        seeds, s = [], 1
+        while len(seeds) < 3:
+            if s not in table_seeds:
+                seeds.append(s)
+            s += 1
+        return tuple(seeds), "fresh seeds, not among the table's"
+    overlap = sorted(set(cfg.seeds) & set(table_seeds))
+    return tuple(cfg.seeds), ("given seeds" + (f"; {overlap} are also table seeds (those runs are not independent)"
+                                               if overlap else ", not among the table's"))
+
+
+def unit_key(cell: int, seeds: Sequence[int], recipe: dict[str, Any], data: dict[str, Any], device: str) -> str:
+    ident = {"cell": int(cell), "seeds": [int(s) for s in seeds], "recipe": recipe, "data": data,
+             "device": device.split(":")[0]}
+    return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _read_unit(path: Path, key: str) -> dict[str, Any] | None:
+    try:
+        body = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return body if body.get("key") == key else None
