@@ -12,6 +12,7 @@ from typing import NoReturn, Sequence
 
 import numpy as np
 
+from .checks import check_positive_int
 from .executors import EXECUTORS
 
 
@@ -164,14 +165,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
                         ("test_size", "test_size")):
         v = getattr(args, flag)
         if v is not None:
-            if v < 1:
-                raise CliError(f"--{flag.replace('_', '-')} must be a positive integer, got {v}")
+            check_positive_int(v, f"--{flag.replace('_', '-')}", CliError)
             data = replace(data, **{field: v})
     for flag, key in (("epochs", "epochs"), ("channels", "C"), ("cells_per_stage", "N"), ("batch_size", "batch_size")):
         v = getattr(args, flag)
         if v is not None:
-            if v < 1:
-                raise CliError(f"--{flag.replace('_', '-')} must be a positive integer, got {v}")
+            check_positive_int(v, f"--{flag.replace('_', '-')}", CliError)
             recipe[key] = v
     if args.seeds is not None:
         seeds, groups = tuple(args.seeds), None
@@ -184,9 +183,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if args.seeds is None:
             seeds = tuple(s for g in groups for s in g)
     for flag in ("jobs", "limit"):
-        v = getattr(args, flag)
-        if v is not None and v < 1:
-            raise CliError(f"--{flag} must be a positive integer, got {v}")
+        check_positive_int(getattr(args, flag), f"--{flag}", CliError, allow_none=True)
     cfg = GenerateConfig(data=data, recipe=recipe, seeds=seeds, seed_groups=groups, jobs=args.jobs,
                          executor=args.executor, address=args.address, limit=args.limit, data_dir=args.data_dir,
                          device=args.device, save_every=args.save_every)
@@ -304,16 +301,9 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def _surrogate_params(items: list[str] | None) -> dict:
-    params: dict = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise CliError(f"--param {item!r} must look like key=value")
-        try:
-            params[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            params[key.strip()] = value
-    return params
+    from .checks import parse_params
+
+    return parse_params(items or [], CliError)
 
 
 def cmd_surrogate_eval(args: argparse.Namespace) -> int:
@@ -325,9 +315,7 @@ def cmd_surrogate_eval(args: argparse.Namespace) -> int:
     from .registry import load
 
     bench = load(args.table)
-    for v, name in ((args.repeats, "--repeats"),):
-        if v < 1:
-            raise CliError(f"{name} must be a positive integer, got {v}")
+    check_positive_int(args.repeats, "--repeats", CliError)
     if any(n < 1 for n in (args.sizes or [])):
         raise CliError(f"--sizes must be positive integers, got {args.sizes}")
     params = _surrogate_params(args.param)

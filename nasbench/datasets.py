@@ -29,6 +29,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .checks import check_positive_int
 from .safe_pickle import DATASET_ALLOWED, ForbiddenPickle, RestrictedUnpickler
 
 DATASETS = ("digits", "fashion-mnist", "cifar10", "cifar100", "imagenet16-120")
@@ -111,8 +112,7 @@ def load_dataset(
     key = canonical_name(name)
     for opt, v in (("downscale", downscale), ("train_size", train_size), ("valid_size", valid_size),
                    ("test_size", test_size)):
-        if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
-            raise DatasetError(f"{opt} must be a positive integer, got {v!r}")
+        check_positive_int(v, opt, DatasetError, allow_none=True)
     raw = _LOADERS[key](_root(key, root), split_seed)
     data = Data(key, *raw.arrays, num_classes=raw.num_classes)
     prov: dict[str, Any] = {"dataset": key, "source": raw.source, "split": raw.split_rule,

@@ -110,10 +110,10 @@ class ExperimentConfig:
                 make_params(s.name, s.params)
             except StrategyError as exc:
                 raise ConfigError(str(exc)) from None
+        from .checks import check_positive_int
+
         for name in ("runs", "jobs"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ConfigError(f"{name} must be a positive integer, got {v!r}")
+            check_positive_int(getattr(self, name), name, ConfigError)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
         if self.protocol.objectives:
@@ -388,18 +388,17 @@ def _yaml_lines(node: Any, prefix: str, out: dict[str, int]) -> None:
 
 
 def parse_overrides(items: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """``["evolution.sample_size=3", "reinforce.lr=0.01"]`` -> {label: {param: value}} (for CLI flags)."""
+    """``["evolution.sample_size=3", "reinforce.lr=0.01"]`` -> {label: {param: value}} (for CLI flags;
+    values as :func:`nasbench.checks.parse_value` reads them, like the surrogates' ``--param``)."""
+    from .checks import parse_value
+
     out: dict[str, dict[str, Any]] = {}
     for item in items:
         m = re.fullmatch(r"\s*([A-Za-z0-9_.+-]+?)\.([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)", item)
         if not m:
             raise ConfigError(f"parameter {item!r} must look like strategy.param=value")
         label, key, value = m.groups()
-        try:
-            v: Any = json.loads(value)
-        except json.JSONDecodeError:
-            v = value
-        out.setdefault(label, {})[key] = v
+        out.setdefault(label, {})[key] = parse_value(value)
     return out
 
 
@@ -781,20 +780,10 @@ def _chunks(todo: list[tuple[StrategySpec, int]], jobs: int, out: str) -> list[t
     return tasks
 
 
-class _NoBar:
-    def update(self, n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
 def _progress(total: int, show: bool):
-    if not show or total == 0:
-        return _NoBar()
-    from tqdm import tqdm
+    from .checks import progress_bar
 
-    return tqdm(total=total, desc="runs", unit="run", file=sys.stderr, leave=False)
+    return progress_bar(total, show, desc="runs", unit="run", file=sys.stderr, leave=False)
 
 
 def _write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Any, shared: _Shared,

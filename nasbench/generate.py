@@ -35,6 +35,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from .benchmark import TableMeta, TabularBenchmark
+from .checks import check_positive_int
 from .executors import EXECUTORS
 from .space import N_CELLS, class_table
 from .table import code_version, write_table
@@ -413,8 +414,7 @@ def _validate(cfg: GenerateConfig) -> None:
         raise GenerateError(f"seed groups {cfg.groups()} must split the seeds {list(cfg.seeds)} into non-empty "
                             f"groups, each seed exactly once")
     for name, v in (("jobs", cfg.jobs), ("limit", cfg.limit)):
-        if v is not None and (not isinstance(v, int) or v < 1):
-            raise GenerateError(f"{name} must be a positive integer, got {v!r}")
+        check_positive_int(v, name, GenerateError, allow_none=True)
     if cfg.executor not in EXECUTORS:
         raise GenerateError(f"unknown executor {cfg.executor!r}; allowed: {', '.join(EXECUTORS)}")
     bad = [s for s in cfg.seeds if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or not 0 <= s <= MAX_SEED]

@@ -54,6 +54,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .checks import check_positive_int
 from .space import (EDGES, N_CELLS, N_EDGES, N_NODES, OPS, Cell, CellLike, _canonical, effective_edges,
                     ops_table, to_cell)
 
@@ -73,9 +74,7 @@ class NetConfig:
 
     def __post_init__(self) -> None:
         for name in ("C", "N", "num_classes", "in_channels"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or v < 1:
-                raise ValueError(f"NetConfig.{name} must be a positive integer, got {v!r}")
+            check_positive_int(getattr(self, name), f"NetConfig.{name}")
 
     def to_dict(self) -> dict:
         return asdict(self)

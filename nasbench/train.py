@@ -29,6 +29,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .checks import check_positive_int
 from .checkpoint import load_checkpoint, restore, save_checkpoint, state_to_arrays
 from .datasets import Data
 from .network import NB201Network, count_params
@@ -69,9 +70,7 @@ class Recipe:
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "C", "N", "eval_batch_size"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise RecipeError(f"Recipe.{name} must be a positive integer, got {v!r}")
+            check_positive_int(getattr(self, name), f"Recipe.{name}", RecipeError)
         if not self.lr > 0 or self.weight_decay < 0 or not 0 <= self.momentum < 1 or self.crop_padding < 0:
             raise RecipeError("Recipe needs lr > 0, weight_decay >= 0, 0 <= momentum < 1, crop_padding >= 0")
         if self.schedule not in ("cosine", "constant"):

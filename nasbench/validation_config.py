@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .checks import check_positive_int
 from .executors import EXECUTORS
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -59,9 +60,7 @@ class ValidateConfig:
             object.__setattr__(self, "seeds", tuple(int(s) for s in self.seeds))
         for name in ("top_k", "epochs", "C", "N", "batch_size", "downscale", "train_size", "valid_size",
                      "test_size", "jobs", "checkpoint_every"):
-            v = getattr(self, name)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
-                raise ValidateError(f"{name} must be a positive integer, got {v!r}")
+            check_positive_int(getattr(self, name), name, ValidateError, allow_none=True)
         if self.device not in DEVICES and not str(self.device).startswith("cuda:"):
             raise ValidateError(f"unknown device {self.device!r}; allowed: auto, cpu, cuda, cuda:N")
         if self.executor not in EXECUTORS:

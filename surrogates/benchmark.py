@@ -580,14 +580,7 @@ class _SampledMetrics(dict):
         return len(self._bench.metric_names)
 
 
-class _NoBar:
-    def update(self, n: int) -> None: ...
-    def close(self) -> None: ...
-
-
 def _bar(total: int, on: bool):
-    if not on:
-        return _NoBar()
-    from tqdm import tqdm
+    from nasbench.checks import progress_bar
 
-    return tqdm(total=total, desc="surrogate fit", unit="model")
+    return progress_bar(total, on, desc="surrogate fit", unit="model")

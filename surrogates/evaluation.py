@@ -183,14 +183,7 @@ def plot_evaluation(result: Evaluation, out_dir: str | Path, scores_to_plot: Seq
     return paths
 
 
-class _NoBar:
-    def update(self, n: int) -> None: ...
-    def close(self) -> None: ...
-
-
 def _progress(total: int, on: bool):
-    if not on:
-        return _NoBar()
-    from tqdm import tqdm
+    from nasbench.checks import progress_bar
 
-    return tqdm(total=total, desc="surrogate eval", unit="fit")
+    return progress_bar(total, on, desc="surrogate eval", unit="fit")

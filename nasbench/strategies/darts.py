@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import check_positive_int
 from ..space import indices_of_ops
 from .base import Params, Strategy, StrategyError, check_positive
 
@@ -51,9 +52,7 @@ class SupernetParams(Params):
         if self.cost not in ("model", "measured"):
             raise StrategyError(f"supernet: cost must be 'model' or 'measured', got {self.cost!r}")
         for n in ("epochs", "epochs_per_ask", "C", "N", "batch_size", "max_batches"):
-            v = getattr(self, n)
-            if v is not None and (not isinstance(v, int) or v < 1):
-                raise StrategyError(f"supernet: {n} must be a positive integer or None, got {v!r}")
+            check_positive_int(getattr(self, n), f"supernet: {n}", StrategyError, allow_none=True, say_none=True)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..checks import check_positive_int
 from ..space import neighbour_table
 from .base import Params, Strategy, StrategyError
 
@@ -21,8 +22,7 @@ class LocalSearchParams(Params):
     first_improvement: bool = True
 
     def check(self) -> None:
-        if not isinstance(self.n_init, int) or self.n_init < 1:
-            raise StrategyError(f"local_search: n_init must be a positive integer, got {self.n_init!r}")
+        check_positive_int(self.n_init, "local_search: n_init", StrategyError)
 
 
 class LocalSearch(Strategy):
