@@ -11,13 +11,14 @@ from .evolution import RegularizedEvolution
 from .gradient import CheapGradient
 from .local_search import LocalSearch
 from .multiobjective import MOEvolution, MORandomSearch
+from .optuna_sampler import OPTUNA_STRATEGIES
 from .random_search import RandomSearch
 from .reinforce import Reinforce
 
 STRATEGIES: dict[str, type[Strategy]] = {
     cls.name: cls
     for cls in (RandomSearch, RegularizedEvolution, Reinforce, LocalSearch, Bananas, CheapGradient, Darts, Gdas,
-                MORandomSearch, MOEvolution)
+                MORandomSearch, MOEvolution, *OPTUNA_STRATEGIES)
 }
 #: the default comparison
 DEFAULT_STRATEGIES = ("random", "evolution", "reinforce", "gradient")
