@@ -26,3 +26,13 @@ def require(module: str) -> ModuleType:
         extra, pin = EXTRAS.get(module, (module.lower(), module))
         raise MissingExtra(f"{module} is not installed ({exc.msg if hasattr(exc, 'msg') else exc}); "
                            f"install it with: pip install 'nasbench[{extra}]' ({pin})") from None
+
+
+def quiet_optuna() -> ModuleType:
+    """``import optuna`` with its per-trial INFO logging and experimental warnings silenced."""
+    import warnings
+
+    optuna = require("optuna")
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+    return optuna

@@ -15,7 +15,7 @@ import numpy as np
 from ..benchmark import QueryError
 from ..space import OPS
 from .cellspace import EDGE_NAMES, config_to_cell, optuna_distributions
-from .extras import require
+from .extras import quiet_optuna
 from .hpobench import _seed_arg
 
 _PROPERTIES = ("params", "flops")
@@ -31,7 +31,7 @@ class OptunaProblem:
 
     def __init__(self, bench: Any, objectives: Sequence[str] = ("valid_acc",), epoch: int | None = None,
                  seed: Any = "mean", rng: np.random.Generator | int | None = None) -> None:
-        self._optuna = require("optuna")
+        self._optuna = quiet_optuna()
         if isinstance(objectives, str):
             objectives = (objectives,)
         if not objectives:

@@ -14,7 +14,6 @@ the table is told as failed and asked again (64 tries, then a random covered cel
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -26,12 +25,9 @@ _MAX_TRIES = 64
 
 
 def _optuna() -> Any:
-    from ..bridges.extras import require
+    from ..bridges.extras import quiet_optuna
 
-    optuna = require("optuna")
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-    return optuna
+    return quiet_optuna()
 
 
 @dataclass(frozen=True)

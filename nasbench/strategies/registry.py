@@ -14,11 +14,12 @@ from .multiobjective import MOEvolution, MORandomSearch
 from .optuna_sampler import OPTUNA_STRATEGIES
 from .random_search import RandomSearch
 from .reinforce import Reinforce
+from .smac_strategy import SMAC
 
 STRATEGIES: dict[str, type[Strategy]] = {
     cls.name: cls
     for cls in (RandomSearch, RegularizedEvolution, Reinforce, LocalSearch, Bananas, CheapGradient, Darts, Gdas,
-                MORandomSearch, MOEvolution, *OPTUNA_STRATEGIES)
+                MORandomSearch, MOEvolution, *OPTUNA_STRATEGIES, SMAC)
 }
 #: the default comparison
 DEFAULT_STRATEGIES = ("random", "evolution", "reinforce", "gradient")
