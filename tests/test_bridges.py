@@ -233,3 +233,14 @@ def test_readme_example_runs():
     ns: dict = {}
     exec(compile(code, "README.md", "exec"), ns)
     assert ns["study"].best_value > 90 and ns["best"]["function_value"] < 10
+
+
+def test_bench_bridges_script_runs(capsys):
+    sys.path.insert(0, str(README.parent / "scripts"))
+    import bench_bridges
+
+    assert bench_bridges.main(["--queries", "12", "--rounds", "1", "--strategies", "optuna-random,optuna-tpe"]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split()[0]: line for line in out.splitlines()[2:-1]}
+    assert set(rows) == {"random", "evolution", "mo_evolution", "optuna-random", "optuna-tpe"}
+    assert "1.0x (1.0-1.0)" in rows["random"]
