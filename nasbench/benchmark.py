@@ -101,6 +101,7 @@ class TabularBenchmark:
         self.space_name = meta.space
         self.name = name or meta.dataset
         self.sha256 = sha256
+        self.stored_sha256 = sha256  # read_table: the file's own, where sha256 is recomputed
         self.arch_row = np.asarray(arch_row, dtype=np.int64)
         self.row_arch = np.asarray(row_arch, dtype=np.int64)
         self.seeds = np.asarray(seeds, dtype=np.int64)
@@ -121,6 +122,7 @@ class TabularBenchmark:
         self.params = None if params is None else np.asarray(params, dtype=np.float64)
         self.flops = None if flops is None else np.asarray(flops, dtype=np.float64)
         self.latency = {k: np.asarray(v, dtype=np.float64) for k, v in (latency or {}).items()}
+        self._check_layout()
         self._epoch_pos = {int(e): i for i, e in enumerate(self.epochs)}
         self._seed_pos = {int(s): i for i, s in enumerate(self.seeds)}
         self._last = len(self.epochs) - 1
@@ -129,6 +131,36 @@ class TabularBenchmark:
         self._avail_cache: dict[str, np.ndarray] = {}
         self._slot_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._col_cache: dict[tuple[str, int], np.ndarray] = {}
+
+    def _check_layout(self) -> None:
+        """Indices and shapes that agree, so that no query can index past an array: every
+        ``arch_row`` entry is -1 or a row, every row's own cell (``row_arch``) points back to it,
+        one seed per run slot, increasing epochs, per-row arrays of one entry per row."""
+        ar, ra, n = self.arch_row, self.row_arch, len(self.row_arch)
+        for k, v in (("row_arch", ra), ("seeds", self.seeds), ("epochs", self.epochs)):
+            if v.ndim != 1:
+                raise ValueError(f"{k} must be 1-D, got shape {v.shape}")
+        bad = np.flatnonzero((ar < -1) | (ar >= n))
+        if len(bad):
+            i = int(bad[0])
+            raise ValueError(f"arch_row[{i}] = {int(ar[i])} points outside the {n} rows (allowed: -1 or 0..{n - 1})")
+        bad = np.flatnonzero((ra < 0) | (ra >= N_CELLS))
+        if len(bad):
+            raise ValueError(f"row_arch[{int(bad[0])}] = {int(ra[bad[0]])} is not a cell index (0..{N_CELLS - 1})")
+        bad = np.flatnonzero(ar[ra] != np.arange(n))
+        if len(bad):
+            r = int(bad[0])
+            raise ValueError(f"row {r} holds cell {int(ra[r])} (row_arch), but arch_row[{int(ra[r])}] = {int(ar[ra[r]])}")
+        if len(np.unique(self.seeds)) != len(self.seeds):
+            raise ValueError(f"seeds repeat: {self.seeds.tolist()}")
+        if len(self.epochs) and (self.epochs[0] < 1 or (np.diff(self.epochs) <= 0).any()):
+            raise ValueError(f"epochs must increase from 1 or more, got {self.epochs.tolist()}")
+        if self.run_seed.shape != (n, len(self.seeds)):
+            raise ValueError(f"run_seed has shape {self.run_seed.shape}, expected {(n, len(self.seeds))}")
+        per_row = {"params": self.params, "flops": self.flops, **{f"latency/{k}": v for k, v in self.latency.items()}}
+        for k, v in per_row.items():
+            if v is not None and v.shape != (n,):
+                raise ValueError(f"{k} has shape {v.shape}, expected ({n},) (one per row)")
 
     # -- what is in the table -------------------------------------------------------------
     @property

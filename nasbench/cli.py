@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import contextmanager
 from typing import NoReturn, Sequence
 
 import numpy as np
@@ -101,11 +102,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from .table import file_format, verify_table
 
     path = resolve(args.table)
+    if args.retrain is not None and args.retrain < 1:
+        raise CliError(f"--retrain takes a positive number of rows, got {args.retrain}")
+    if args.seed < 0:
+        raise CliError(f"--seed must be a non-negative integer, got {args.seed}")
+    if args.retrain is not None and file_format(path) == "nasbench-surrogate":
+        raise CliError(f"{path} is a surrogate benchmark; --retrain checks tables made by `nasbench generate`")
     if file_format(path) == "nasbench-surrogate":
         from surrogates.benchmark import SurrogateFileError, load_surrogate_benchmark
 
         try:  # loading recomputes the hash and checks that every model reproduces its predictions
-            sb = load_surrogate_benchmark(path)
+            sb = load_surrogate_benchmark(path, verify=True)
         except SurrogateFileError as exc:
             if "mismatch" in str(exc) or "does not reproduce" in str(exc):
                 print(f"MISMATCH {str(exc).splitlines()[0]}", file=sys.stderr)
@@ -114,11 +121,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"OK {path} sha256 {sb.sha256}")
         return 0
     res = verify_table(path)
-    if res.ok:
-        print(f"OK {res.path} sha256 {res.computed}")
+    if not res.ok:
+        print(f"MISMATCH {res.path}: stored sha256 {res.stored or '(none)'}, computed {res.computed}", file=sys.stderr)
+        return 1
+    print(f"OK {res.path} sha256 {res.computed}")
+    if args.retrain is None:
         return 0
-    print(f"MISMATCH {res.path}: stored sha256 {res.stored or '(none)'}, computed {res.computed}", file=sys.stderr)
-    return 1
+    from .registry import load
+    from .retrain_check import check_retraining
+
+    report = check_retraining(load(path), args.retrain, args.seed, args.data_dir, name=str(args.table))
+    print(report.summary())
+    return 0 if report.passed else 1
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -208,7 +222,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.config:
         cfg = ExperimentConfig.from_file(args.config, **{k: v for k, v in overrides.items() if v is not None})
     else:
-        cfg = default_config(**overrides)
+        from .multitable import default_config as tables_config, is_multi
+
+        cfg = (tables_config if args.table and is_multi(args.table) else default_config)(**overrides)
     if params:  # overrides for strategies given in the config or the default list
         specs = []
         for spec in cfg.strategies:
@@ -217,12 +233,44 @@ def cmd_compare(args: argparse.Namespace) -> int:
             raise CliError(f"--param names strategy {next(iter(params))!r}, which is not in this comparison "
                            f"({', '.join(s.label for s in cfg.strategies)})")
         cfg = ExperimentConfig(**{**cfg.__dict__, "strategies": tuple(specs)})
+    from .multitable import is_multi
+
+    if is_multi(cfg.table):  # several tables: each table's results, then the aggregate over them
+        return _compare_tables(cfg, args.no_plots)
     res = run_comparison(cfg)
     summary = summarise(res)
     print(format_summary(summary, res.provenance["optimum"]["best_test"]))
+    from .summary import format_verdicts, pairwise
+
+    verdicts = format_verdicts(pairwise(res))
+    if verdicts:  # one strategy: no pairs
+        print(verdicts)
     if not args.no_plots:
         paths = plot_results(res)
         print(f"results in {res.path}; {len(paths)} figure files in {res.path / 'figures'}")
+    return 0
+
+
+def _compare_tables(cfg, no_plots: bool) -> int:
+    """`compare --table a,b,c`: each table's summary and verdicts, then the aggregate over tables."""
+    from .experiment import format_summary, summarise
+    from .multitable import AGGREGATE_CSV, format_aggregate, run_tables, write_aggregate
+    from .plots import plot_tables
+    from .summary import format_verdicts, pairwise
+
+    multi = run_tables(cfg)
+    for t in multi.tables:
+        res = multi.dirs[t]
+        print(f"== {t} (results in {res.path})")
+        print(format_summary(summarise(res), res.provenance["optimum"]["best_test"]))
+        verdicts = format_verdicts(pairwise(res))
+        if verdicts:
+            print(verdicts)
+    print(f"== all tables ({multi.path / AGGREGATE_CSV})")
+    print(format_aggregate(multi, write_aggregate(multi)))
+    if not no_plots:
+        paths = plot_tables(multi)
+        print(f"results in {multi.path}; {len(paths)} figure files in {multi.path / 'figures'} and each table's figures/")
     return 0
 
 
@@ -230,10 +278,16 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .experiment import open_results
-    from .plots import plot_results
+    from .multitable import is_multitable_dir
+    from .plots import plot_results, plot_tables
 
     if not Path(args.results).is_dir():
         raise CliError(f"no results directory {args.results}")
+    if is_multitable_dir(args.results):
+        paths = plot_tables(args.results, args.out)
+        print(f"wrote {len(paths)} files: over tables to {args.out or Path(args.results) / 'figures'}, "
+              f"each table's to its figures/")
+        return 0
     paths = plot_results(open_results(args.results), args.out)
     if not paths:
         raise CliError(f"{args.results} holds no finished runs to plot")
@@ -338,6 +392,46 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- the hash check on load ---------------------------------------------------------------------
+_NO_VERIFY_HELP = ("load the table even if its SHA-256 does not match (forensic use; a warning is printed, "
+                   "provenance records both hashes); same as NASBENCH_NO_VERIFY_HASH=1")
+
+
+def _add_no_verify(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-verify-hash", action="store_true", help=_NO_VERIFY_HELP)
+
+
+@contextmanager
+def _hash_check(args: argparse.Namespace, command: str):
+    """--no-verify-hash switches the check off for this command (every load inside it, however
+    deep); a tolerated mismatch is one warning line on stderr."""
+    import os
+    import warnings
+
+    from .table import NO_VERIFY_ENV, HashMismatchWarning
+
+    before = os.environ.get(NO_VERIFY_ENV)
+    if getattr(args, "no_verify_hash", False):
+        os.environ[NO_VERIFY_ENV] = "1"
+    with warnings.catch_warnings():  # restores showwarning on the way out
+        shown = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+            if issubclass(category, HashMismatchWarning):
+                print(f"nasbench {command}: warning: {message}", file=sys.stderr)
+            else:
+                shown(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop(NO_VERIFY_ENV, None)
+            else:
+                os.environ[NO_VERIFY_ENV] = before
+
+
 # -- parser ----------------------------------------------------------------------------------
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (the full usage stays behind --help)."""
@@ -354,6 +448,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("info", help="describe a table: coverage, seeds, epochs, ranges, noise")
     s.add_argument("table", help="embedded table name (e.g. nb201-digits) or path to an .h5 file")
     s.add_argument("--json", action="store_true", help="print JSON")
+    _add_no_verify(s)
     s.set_defaults(func=cmd_info)
 
     s = sub.add_parser("query", help="look up cells in a table")
@@ -364,6 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=_seed_arg, default="mean", help="'mean' (default), 'random' or a seed number")
     s.add_argument("--rng-seed", type=int, default=0, help="random generator seed for --seed random")
     s.add_argument("--json", action="store_true", help="one JSON object per line")
+    _add_no_verify(s)
     s.set_defaults(func=cmd_query)
 
     s = sub.add_parser("import", help="import published results into the HDF5 format")
@@ -378,8 +474,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="replace OUT if it exists")
     s.set_defaults(func=cmd_import)
 
-    s = sub.add_parser("verify", help="recompute a table's SHA-256; exit 1 on mismatch")
+    s = sub.add_parser("verify", help="recompute a table's SHA-256 (and retrain K rows with --retrain); exit 1 on "
+                                      "a mismatch")
     s.add_argument("table", help="embedded table name or .h5 path")
+    s.add_argument("--retrain", type=int, metavar="K",
+                   help="also retrain K random trained rows (seeds or seed stacks as recorded): bit-identity where "
+                        "the table's machine fingerprint matches this one, else agreement within the seed noise")
+    s.add_argument("--seed", type=int, default=0, help="which rows --retrain picks (default 0)")
+    s.add_argument("--data-dir", help="directory holding the dataset files (for --retrain)")
     s.set_defaults(func=cmd_verify)
 
     s = sub.add_parser("generate", help="fill a table by real training (resumable; rerun to continue)")
@@ -412,25 +514,32 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-progress", action="store_true")
     s.set_defaults(func=cmd_generate)
 
-    s = sub.add_parser("compare", help="run search strategies x runs on a benchmark (the main job)")
+    s = sub.add_parser("compare", help="run search strategies x runs on a benchmark (the main job)",
+                       description="With no arguments: random search, regularised evolution, REINFORCE and "
+                       "the cheap gradient method, 100 runs each, on nb201-cifar10 under NAS-Bench-201's "
+                       "search protocol (12-epoch validation signal, 12/200 of the 200-epoch time charged "
+                       "per query, 12,000 simulated seconds), on all cores.")
     s.add_argument("config", nargs="?", help="TOML or YAML config file (flags override it)")
-    s.add_argument("--table", help="benchmark: embedded name, .h5 table or surrogate file (default nb201-fashion-mnist)")
+    s.add_argument("--table", help="benchmark: embedded name, .h5 table or surrogate file (default nb201-cifar10); "
+                                   "several separated by commas run on each, then aggregate over tables")
     s.add_argument("--strategies", help="comma-separated names, e.g. random,evolution,reinforce,gradient")
     s.add_argument("--param", action="append", metavar="STRATEGY.KEY=VALUE", help="a strategy parameter (repeatable)")
-    s.add_argument("--runs", type=int, help="runs per strategy (default 10)")
-    s.add_argument("--budget", type=float, help="budget amount (default 100 queries)")
+    s.add_argument("--runs", type=int, help="runs per strategy (default 100; 10 in a config file)")
+    s.add_argument("--budget", type=float, help="budget amount (default: the table's preset, e.g. 12000 seconds on nb201-cifar10; else 100 queries)")
     s.add_argument("--budget-kind", choices=["queries", "seconds", "epochs"])
-    s.add_argument("--metric", help="validation signal the strategies see (default valid_acc)")
+    s.add_argument("--metric", help="validation signal the strategies see (default: the table's preset, e.g. valid_acc_s12 on "
+                   "nb201-cifar10; else valid_acc); any protocol flag replaces the whole preset")
     s.add_argument("--epoch", type=int, help="epoch of the signal (default: the last)")
     s.add_argument("--seed-mode", choices=["random", "mean"], help="a recorded run per query (random) or the mean")
     s.add_argument("--objectives", help="multi-objective: comma-separated params, flops, latency:<device>")
     s.add_argument("--seed", type=int, help="root seed (default 0)")
-    s.add_argument("--jobs", type=int, help="parallel processes")
-    s.add_argument("--out", help="results directory (default results/default)")
+    s.add_argument("--jobs", type=int, help="parallel processes (default: all cores)")
+    s.add_argument("--out", help="results directory (default results/default; with several tables results/tables)")
     s.add_argument("--resume", action="store_true", help="continue an existing results directory")
     s.add_argument("--no-plots", action="store_true")
     s.add_argument("--no-progress", action="store_true")
     s.add_argument("--list-strategies", action="store_true", help="list strategies and their parameters")
+    _add_no_verify(s)
     s.set_defaults(func=cmd_compare)
 
     s = sub.add_parser("plot", help="figures of a results directory (PNG and PDF)")
@@ -452,6 +561,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--out", default="results/surrogate_eval")
     e.add_argument("--no-progress", action="store_true")
+    _add_no_verify(e)
     e.set_defaults(func=cmd_surrogate_eval)
     f = ssub.add_parser("fit", help="fit a surrogate benchmark on a table (or part of it) and save it")
     f.add_argument("--table", required=True, help="embedded name or .h5 path")
@@ -466,6 +576,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--seed", type=int, default=0)
     f.add_argument("--force", action="store_true")
     f.add_argument("--no-progress", action="store_true")
+    _add_no_verify(f)
     f.set_defaults(func=cmd_surrogate_fit)
 
     s = sub.add_parser("validate", help="train a comparison's top cells for real and compare with the benchmark")
@@ -496,6 +607,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default="results/validate", help="output directory (reruns resume here)")
     s.add_argument("--no-plots", action="store_true")
     s.add_argument("--no-progress", action="store_true")
+    _add_no_verify(s)
     s.set_defaults(func=cmd_validate)
     return p
 
@@ -504,7 +616,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        with _hash_check(args, args.command):
+            return int(args.func(args) or 0)
     except BrokenPipeError:  # e.g. `nasbench info ... | head`
         return 0
     except (ValueError, OSError, KeyError) as exc:  # every library error is a ValueError subclass

@@ -1,7 +1,7 @@
 """The comparison runner: strategies x runs on a benchmark -> a tidy results directory.
 
 >>> from nasbench.experiment import ExperimentConfig, run_comparison, summarise
->>> res = run_comparison(ExperimentConfig(table="nb201-fashion-mnist", runs=5, out="results/demo"))
+>>> res = run_comparison(ExperimentConfig(table="nb201-cifar10", runs=5, out="results/demo"))
 >>> print(summarise(res))
 
 A results directory holds::
@@ -11,6 +11,8 @@ A results directory holds::
     provenance.json   config, package and library versions, the table's SHA-256 and optimum, timings
     runs/<label>/<run>.csv   one file per finished run (what makes a run resumable)
     results.csv       the tidy table: one row per query (see COLUMNS)
+    summary.csv       one row per strategy (:func:`summarise`)
+    pairs.csv         one row per pair of strategies: test, effect size, verdict (nasbench.summary)
 
 Seeds: run ``r`` of strategy label ``L`` uses ``SeedSequence(seed, spawn_key=(crc32(L), r))``,
 split into the strategy's generator and the generator that draws which recorded training run a
@@ -35,9 +37,10 @@ import numpy as np
 
 from .strategies import (DEFAULT_STRATEGIES, Budget, Protocol, ProtocolError, SearchContext, SearchView,
                          StrategyError, make_params, make_strategy)
-from .strategies.protocol import BUDGET_KINDS, objective_values
+from .strategies.protocol import BUDGET_KINDS, objective_values, preset_for
 
-DEFAULT_TABLE = "nb201-fashion-mnist"
+DEFAULT_TABLE = "nb201-cifar10"  # NAS-Bench-201's published CIFAR-10 results (data/nb201-cifar10.h5)
+DEFAULT_RUNS = 100  # runs per strategy of the main job: enough to tell real differences from noise
 COLUMNS = ("strategy", "run", "step", "sim_time", "epochs", "cell", "value", "cost", "incumbent",
            "incumbent_valid", "incumbent_test")
 MAX_QUERIES = 1_000_000  # safety cap for seconds/epochs budgets
@@ -69,13 +72,18 @@ class StrategySpec:
 
 @dataclass(frozen=True)
 class ExperimentConfig:
-    """What to compare and how. ``table``: embedded name, .h5 path, or a NAS-Bench-201 CSV path."""
+    """What to compare and how. ``table``: embedded name, .h5 path, or a NAS-Bench-201 CSV path.
+
+    ``protocol`` and ``budget`` left as None are resolved from the table's published preset
+    (:data:`~nasbench.strategies.protocol.PRESETS`: NAS-Bench-201's protocol for ``nb201-cifar10``
+    and the nearest one the data allow for ``nb201-cifar100``, ``nb201-imagenet16-120``); for any
+    other table, or when only the protocol is given, ``Protocol()`` and 100 queries."""
 
     table: str = DEFAULT_TABLE
     strategies: tuple[StrategySpec, ...] = tuple(StrategySpec(n) for n in DEFAULT_STRATEGIES)
     runs: int = 10
-    budget: Budget = Budget("queries", 100)
-    protocol: Protocol = Protocol()
+    budget: Budget | None = None
+    protocol: Protocol | None = None
     seed: int = 0
     jobs: int = 1
     out: str = "results"
@@ -83,6 +91,11 @@ class ExperimentConfig:
     progress: bool = True
 
     def __post_init__(self) -> None:
+        preset = preset_for(self.table) if self.protocol is None else None
+        if self.protocol is None:
+            object.__setattr__(self, "protocol", preset.protocol if preset else Protocol())
+        if self.budget is None:
+            object.__setattr__(self, "budget", preset.budget if preset else Budget("queries", 100))
         specs = tuple(StrategySpec(s) if isinstance(s, str) else s for s in self.strategies)
         object.__setattr__(self, "strategies", specs)
         if not specs:
@@ -159,6 +172,11 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
     for k in ("table", "runs", "seed", "jobs", "out", "resume", "progress"):
         if k in d:
             kw[k] = d[k]
+    if "table" in kw:  # several tables: a list, or names separated by commas (nasbench.multitable)
+        from .multitable import join_tables
+
+        kw["table"] = join_tables(kw["table"])
+    kw.setdefault("jobs", os.cpu_count() or 1)  # a config file runs on all cores unless it says otherwise
     if "budget" in d:
         b = d["budget"]
         if isinstance(b, (int, float)) and not isinstance(b, bool):
@@ -324,6 +342,13 @@ def table_sha256(bench: Any) -> str:
         return compute_sha256(_arrays_of(bench), _meta_attrs(bench.meta), sorted(bench.mean_only))
     except Exception:  # a surrogate or foreign benchmark
         return ""
+
+
+def _stored_if_different(bench: Any) -> dict[str, str]:
+    """The file's stored SHA-256 where it differs from the recomputed one (loaded with the hash
+    check off): provenance names what was served, and that the file did not match."""
+    stored, sha = getattr(bench, "stored_sha256", None), getattr(bench, "sha256", "")
+    return {"stored_sha256_mismatch": stored or "(none)"} if stored is not None and sha and stored != sha else {}
 
 
 # -- one run ---------------------------------------------------------------------------------
@@ -501,8 +526,20 @@ def _build_shared(bench: Any, config: ExperimentConfig) -> _Shared:
         recipe.setdefault("data_options", {k: spec[k] for k in ("split_seed", "downscale", "train_size",
                                                               "valid_size", "test_size", "subset_seed") if k in spec})
     ctx = {"candidates": cov, "dataset": getattr(meta, "dataset", ""), "recipe": recipe,
-           "objectives": tuple(proto.objectives)}
+           "objectives": tuple(proto.objectives), "epoch_seconds": _epoch_seconds(bench, cov)}
     return _Shared(view, test.tolist(), objectives, ctx, config.budget, config.seed)
+
+
+def _epoch_seconds(bench: Any, cov: np.ndarray) -> np.ndarray | None:
+    """The table's training seconds per epoch of every cell (for DARTS/GDAS's cost model); None
+    where the benchmark records no training time."""
+    try:
+        last = int(np.asarray(bench.epochs)[-1])
+        out = np.full(len(bench.arch_row), np.nan)
+        out[cov] = np.asarray(bench.cost_many(cov, last), dtype=np.float64) / last
+        return out
+    except Exception:  # no time metric
+        return None
 
 
 def run_comparison(config: ExperimentConfig, bench: Any = None) -> ResultsDir:
@@ -555,6 +592,9 @@ def run_comparison(config: ExperimentConfig, bench: Any = None) -> ResultsDir:
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COLUMNS))
     table.to_csv(res.table_path, index=False)
     _write_provenance(res, config, bench, shared, time.perf_counter() - t0, len(todo))
+    from .summary import write_summary
+
+    write_summary(res)
     return res
 
 
@@ -609,7 +649,8 @@ def _write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Any, sha
         "nasbench_version": __version__,
         "python": platform.python_version(), "numpy": numpy.__version__, "pandas": pandas.__version__,
         "torch": torch.__version__,
-        "table": {"name": getattr(bench, "name", config.table), "sha256": table_sha256(bench),
+        "table": {"name": getattr(bench, "name", config.table), "sha256": table_sha256(bench),  # recomputed on load
+                  **_stored_if_different(bench),
                   "dataset": getattr(meta, "dataset", ""), "source": getattr(meta, "source", ""),
                   "cells": int(len(shared.view.candidates))},
         "optimum": {"test_metric": config.protocol.test_metric, "best_test": float(test[best_t]),
@@ -666,15 +707,17 @@ def format_summary(summary, optimum: float | None = None) -> str:
 
 
 def default_config(**overrides: Any) -> ExperimentConfig:
-    """The default comparison (random, evolution, reinforce, cheap gradient) on the embedded table."""
+    """The main job: random search, regularised evolution, REINFORCE and the cheap gradient method,
+    ``DEFAULT_RUNS`` runs each on ``DEFAULT_TABLE`` under its published protocol (the table's
+    preset, unless ``protocol``/``budget`` are given), on all cores."""
     base = dict(table=DEFAULT_TABLE, strategies=tuple(StrategySpec(n) for n in DEFAULT_STRATEGIES),
-                runs=10, budget=Budget("queries", 100), out="results/default")
+                runs=DEFAULT_RUNS, jobs=os.cpu_count() or 1, out="results/default")
     base.update({k: v for k, v in overrides.items() if v is not None})
     return ExperimentConfig(**base)
 
 
 __all__ = [
-    "BUDGET_KINDS", "COLUMNS", "ConfigError", "DEFAULT_TABLE", "ExperimentConfig", "ResultsDir", "StrategySpec",
+    "BUDGET_KINDS", "COLUMNS", "ConfigError", "DEFAULT_RUNS", "DEFAULT_TABLE", "ExperimentConfig", "ResultsDir", "StrategySpec",
     "default_config", "format_summary", "load_benchmark", "open_results", "parse_overrides", "read_config_file",
     "run_comparison", "run_one", "run_seed", "summarise",
 ]

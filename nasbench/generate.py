@@ -13,6 +13,13 @@ left incomplete is trained again whole (first copy wins: nothing is doubled). Th
 rebuilt from the journal atomically every ``save_every`` seconds and at the end, so the table on
 disk is always complete for the cells it covers. The journal's first line records the dataset,
 split, recipe and seed groups; a run with other settings refuses to mix with it.
+
+Machines: the header records the numeric fingerprint of the machine that started the journal
+(:mod:`nasbench.fingerprint`) and every unit the id of the fingerprint it was trained under. A
+journal continued under another fingerprint (another machine, or a journal older than
+fingerprints) is not refused: a ``machine`` line with the new fingerprint is appended before its
+first unit, and the table then records no single fingerprint but the list of them
+(``extra["fingerprints"]``), so that its retraining is checked statistically, not to the bit.
 """
 from __future__ import annotations
 
@@ -168,6 +175,7 @@ class Journal:
     path: Path
     header: dict[str, Any]
     units: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)  # (cell, seed) -> unit body
+    machines: dict[str, dict[str, Any]] = field(default_factory=dict)  # fingerprint id -> fingerprint
 
     @classmethod
     def open(cls, path: Path, header: dict[str, Any]) -> "Journal":
@@ -181,8 +189,9 @@ class Journal:
                 fh.write(_line({"kind": "header", **header}))
                 fh.flush()
                 os.fsync(fh.fileno())
-            return cls(path, header)
+            return cls(path, header, machines=_machines_of(header))
         units: dict[int, dict[str, Any]] = {}
+        machines: dict[str, dict[str, Any]] = {}
         good = 0
         with open(path, "r", newline="") as fh:
             first = fh.readline()
@@ -190,6 +199,7 @@ class Journal:
             if head is None or head.get("kind") != "header":
                 raise GenerateError(f"{path} is not a generation journal (bad first line); move it away to start anew")
             good = len(first.encode())
+            machines.update(_machines_of(head))
             mine = _comparable(header["identity"])
             theirs = _comparable(head.get("identity") or {})
             if theirs != mine:
@@ -207,10 +217,26 @@ class Journal:
                 good += len(line.encode())
                 if body.get("kind") == "unit":
                     units.setdefault((int(body["cell"]), int(body["seed"])), body)  # first copy wins; never doubled
+                elif body.get("kind") == "machine":
+                    machines.update(_machines_of(body))
         if good != path.stat().st_size:
             with open(path, "r+b") as fh:
                 fh.truncate(good)
-        return cls(path, head, units)
+        return cls(path, head, units, machines)
+
+    def note_machine(self, fingerprint: dict[str, Any]) -> None:
+        """Record a fingerprint the journal does not know yet (one ``machine`` line), so that the
+        units trained under it can name it by id."""
+        from .fingerprint import Fingerprint
+
+        fid = Fingerprint.from_dict(fingerprint).id
+        if fid in self.machines:
+            return
+        with open(self.path, "a") as fh:
+            fh.write(_line({"kind": "machine", "fingerprint": fingerprint}))
+            fh.flush()
+            os.fsync(fh.fileno())
+        self.machines[fid] = fingerprint
 
     def append(self, unit: dict[str, Any]) -> None:
         self.append_many([unit])
@@ -228,6 +254,14 @@ class Journal:
         for u in new:
             self.units[(int(u["cell"]), int(u["seed"]))] = u
         return len(new)
+
+
+def _machines_of(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """{id: fingerprint} of the fingerprint a header or machine line records (none: {})."""
+    from .fingerprint import Fingerprint
+
+    fp = body.get("fingerprint")
+    return {Fingerprint.from_dict(fp).id: fp} if isinstance(fp, dict) else {}
 
 
 # -- work --------------------------------------------------------------------------------------
@@ -252,7 +286,11 @@ def _init_worker(data: DataSpec, recipe: dict[str, Any], data_dir: str | None, d
                       train_size=data.train_size, valid_size=data.valid_size, test_size=data.test_size,
                       subset_seed=data.subset_seed)
     rec = recipe_from_dict(recipe)
-    _WORKER.update(data=ds, recipe=rec, device=device, prepared=prepare_data(ds, rec, device))
+    from .fingerprint import current
+
+    fp = current(threads, device)
+    _WORKER.update(data=ds, recipe=rec, device=device, prepared=prepare_data(ds, rec, device),
+                   fingerprint=fp.to_dict(), fingerprint_id=fp.id)
 
 
 def measure_latency_ms(net, input_shape: Sequence[int], repeats: int = 30) -> float:
@@ -290,6 +328,9 @@ def train_unit(cell: int, seeds: Sequence[int]) -> list[dict[str, Any]]:
         unit = {"cell": int(cell), "seed": seed, "run": {m: getattr(record, m).tolist() for m in METRICS},
                 "params": record.params / 1e6, "flops": flops,
                 "latency_cpu_ms": measure_latency_ms(net, ds.input_shape)}
+        if "fingerprint_id" in _WORKER:  # the machine it was trained on (its full fingerprint: "_machine")
+            unit["fingerprint"] = _WORKER["fingerprint_id"]
+            unit["_machine"] = _WORKER["fingerprint"]
         if len(seeds) > 1:
             unit["stack"] = seeds
         units.append(unit)
@@ -356,11 +397,27 @@ def build_table(journal: Journal, name: str = "") -> TabularBenchmark:
         extra={"data": ident["data"], "data_provenance": head.get("data_provenance", {}),
                "canonical_rule": ident["rule"], "order_seed": ident["order_seed"],
                "seed_groups": _comparable(ident)["seed_groups"],
-               "machine": head.get("machine", {})},
+               "machine": head.get("machine", {}), **_fingerprint_extra(journal)},
     )
     return TabularBenchmark(meta, arch_row, np.array(cells, dtype=np.int64), seeds, np.arange(1, epochs + 1),
                             metrics, run_seed=run_seed, params=params, flops=flops, latency={"cpu_b1": lat},
                             name=name)
+
+
+def _fingerprint_extra(journal: Journal) -> dict[str, Any]:
+    """``fingerprint``: the machine every unit was trained on, or None when they were trained on
+    several (or some on an unknown one), then listed under ``fingerprints`` with their counts.
+    Nothing for a journal older than fingerprints (unknown, and its table stays as it was)."""
+    counts: dict[str | None, int] = {}
+    for u in journal.units.values():
+        fid = u.get("fingerprint")
+        counts[fid if fid in journal.machines else None] = counts.get(fid if fid in journal.machines else None, 0) + 1
+    if not any(k is not None for k in counts):
+        return {}
+    if len(counts) == 1:
+        return {"fingerprint": journal.machines[next(iter(counts))]}
+    return {"fingerprint": None, "fingerprints": [{"fingerprint": journal.machines.get(k) if k else None,
+                                                   "trainings": n} for k, n in counts.items()]}
 
 
 # -- the driver -------------------------------------------------------------------------------------
@@ -396,6 +453,7 @@ def _header(cfg: GenerateConfig) -> dict[str, Any]:
     import platform
 
     from .datasets import load_dataset
+    from .fingerprint import current as current_fingerprint
 
     d = cfg.data
     ds = load_dataset(d.dataset, cfg.data_dir, split_seed=d.split_seed, downscale=d.downscale,
@@ -404,7 +462,8 @@ def _header(cfg: GenerateConfig) -> dict[str, Any]:
     return {"identity": cfg.identity(), "split_sizes": ds.split_sizes, "data_provenance": ds.provenance,
             "code_version": code_version(),
             "machine": {"platform": platform.platform(), "processor": platform.processor(),
-                        "cpus": os.cpu_count(), "device": cfg.device}}
+                        "cpus": os.cpu_count(), "device": cfg.device},
+            "fingerprint": current_fingerprint(1, cfg.device).to_dict()}  # workers train with one thread
 
 
 def generate(out: str | os.PathLike, cfg: GenerateConfig, progress: bool = True,
@@ -436,6 +495,10 @@ def generate(out: str | os.PathLike, cfg: GenerateConfig, progress: bool = True,
     trained = 0
     try:
         for units in _results(cfg, todo):
+            for unit in units:  # a unit trained under a fingerprint the journal lacks: record it first
+                machine = unit.pop("_machine", None)
+                if machine is not None:
+                    journal.note_machine(machine)
             new = journal.append_many(units)
             trained += new
             if bar is not None:

@@ -15,9 +15,10 @@ import bz2
 import json
 import re
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import numpy as np
 
@@ -161,11 +162,58 @@ def _check_arch(idx: int, arch_str: str | None, source: str) -> int:
     return idx
 
 
+@contextmanager
+def _malformed(source: Path) -> Iterator[None]:
+    """A record of the wrong structure (a list where a dict belongs, text where a number does) is
+    one line naming the file, not a traceback."""
+    try:
+        yield
+    except ImportError_:
+        raise
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        raise ImportError_(f"{source} holds a malformed record ({type(exc).__name__}: "
+                           f"{str(exc).splitlines()[0] if str(exc) else ''})") from None
+
+
 # -- NATS-Bench "simple" directory -----------------------------------------------------------
+#: the most a NATS-Bench per-cell ``NNNNNN.pickle.pbz2`` may decompress to. The published files
+#: (all 4 datasets x 2 schedules) decompress to 325,796-325,810 bytes; 4 MiB is 12.9x that.
+NATS_CELL_MAX_BYTES = 4 << 20
+_CHUNK = 1 << 16
+
+
+def _bz2_capped(path: Path, cap: int) -> bytes:
+    """Decompress a bz2 file (one or more streams) chunk by chunk, refusing it as soon as the
+    output would exceed ``cap`` bytes: a few KB of bz2 can expand to gigabytes."""
+    out = bytearray()
+    with open(path, "rb") as fh:
+        d = bz2.BZ2Decompressor()
+        pending = fh.read(_CHUNK)
+        if not pending:
+            raise ValueError("empty file")
+        while True:
+            if d.eof:  # a stream ended; more data is the next stream
+                pending = d.unused_data or fh.read(_CHUNK)
+                if not pending:
+                    return bytes(out)
+                d = bz2.BZ2Decompressor()
+            if not pending and d.needs_input:
+                pending = fh.read(_CHUNK)
+                if not pending:
+                    raise ValueError("compressed file ended before the end-of-stream marker was reached")
+            out += d.decompress(pending, max_length=cap + 1 - len(out))
+            pending = b""
+            if len(out) > cap:
+                raise ImportError_(f"{path} decompresses to more than {cap:,} bytes, the limit for this format "
+                                   f"(published NATS-Bench cell files are ~326 KB); refused as a decompression bomb")
+
+
 def _load_pbz2(path: Path) -> Any:
     try:
-        raw = bz2.decompress(path.read_bytes())
-    except (OSError, ValueError) as exc:
+        raw = _bz2_capped(path, NATS_CELL_MAX_BYTES)
+    except ImportError_:
+        raise
+    except (OSError, ValueError, EOFError) as exc:
         raise ImportError_(f"{path} is not a bz2-compressed pickle ({exc})") from None
     try:
         return loads(raw, NATS_ALLOWED, str(path))
@@ -191,9 +239,10 @@ def import_nats_simple(src: str | Path, dataset: str = "cifar10-valid", schedule
         data = _load_pbz2(f)
         if not isinstance(data, Mapping) or str(schedule) not in data:
             raise ImportError_(f"{f} has no schedule {schedule!r} (has: {', '.join(map(str, data)) if isinstance(data, Mapping) else type(data).__name__})")
-        rec = data[str(schedule)]
-        idx = _check_arch(int(rec.get("arch_index", int(f.name[:6]))), rec.get("arch_str"), str(f))
-        runs = _runs_of_record(rec, dataset, epochs, str(f))
+        with _malformed(f):
+            rec = data[str(schedule)]
+            idx = _check_arch(int(rec.get("arch_index", int(f.name[:6]))), rec.get("arch_str"), str(f))
+            runs = _runs_of_record(rec, dataset, epochs, str(f))
         if runs:
             per_cell[idx] = runs
     meta = _nb201_meta(dataset, schedule, f"NATS-Bench tss simple: {src.name} ({len(files)} cell files)")
@@ -201,17 +250,41 @@ def import_nats_simple(src: str | Path, dataset: str = "cifar10-valid", schedule
 
 
 # -- NAS-Bench-201 .pth --------------------------------------------------------------------------
+#: the most pickle data a ``.pth`` may hold: 15,625 cells x 640 KiB, about twice the published
+#: per-cell records (both schedules, all datasets: ~326 KB pickled, see NATS_CELL_MAX_BYTES)
+PTH_MAX_BYTES = N_CELLS * (640 << 10)
+#: torch.save stores ``data.pkl`` uncompressed; a compressed one may expand at most this much
+PTH_MAX_RATIO = 20
+
+
+def _pth_entry(z: zipfile.ZipFile, path: Path) -> zipfile.ZipInfo:
+    """The ``data.pkl`` of a torch.save zip, refused if it would expand beyond the caps."""
+    infos = [i for i in z.infolist() if i.filename.endswith("/data.pkl") or i.filename == "data.pkl"]
+    if not infos:
+        raise ImportError_(f"{path} is a zip file but not a torch.save file (no data.pkl)")
+    info = infos[0]
+    if info.file_size > PTH_MAX_BYTES:
+        raise ImportError_(f"{path}: {info.filename} holds {info.file_size:,} bytes, more than the {PTH_MAX_BYTES:,} "
+                           f"a NAS-Bench-201 .pth needs; refused")
+    if info.compress_type != zipfile.ZIP_STORED and info.file_size > PTH_MAX_RATIO * max(info.compress_size, 1):
+        raise ImportError_(f"{path}: {info.filename} expands {info.compress_size:,} compressed bytes to "
+                           f"{info.file_size:,} (more than {PTH_MAX_RATIO}x; torch.save stores it uncompressed); "
+                           f"refused as a decompression bomb")
+    return info  # zipfile reads no more than the declared file_size
+
+
 def _load_pth(path: Path) -> Any:
     """Read a torch.save file (zip or legacy) with the restricted unpickler, without torch."""
     src = str(path)
     try:
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as z:
-                names = [n for n in z.namelist() if n.endswith("/data.pkl") or n == "data.pkl"]
-                if not names:
-                    raise ImportError_(f"{path} is a zip file but not a torch.save file (no data.pkl)")
-                with z.open(names[0]) as fh:
+                with z.open(_pth_entry(z, path)) as fh:
                     return RestrictedUnpickler(fh, PTH_ALLOWED, src).load()
+        size = path.stat().st_size
+        if size > PTH_MAX_BYTES:  # legacy files are not compressed: the unpickler reads the file itself
+            raise ImportError_(f"{path} holds {size:,} bytes, more than the {PTH_MAX_BYTES:,} a NAS-Bench-201 .pth "
+                               f"needs; refused")
         with open(path, "rb") as fh:
             # legacy torch serialization: magic number, protocol version, sys info, then the object
             up = lambda: RestrictedUnpickler(fh, PTH_ALLOWED, src)  # noqa: E731
@@ -242,15 +315,16 @@ def import_nb201_pth(src: str | Path, dataset: str = "cifar10-valid", schedule: 
     key = "full" if str(schedule) == "200" else "less"
     epochs = int(schedule)
     per_cell: dict[int, list[_Run]] = {}
-    for i, infos in data["arch2infos"].items():
-        i = int(i)
-        arch = data["meta_archs"][i] if i < len(data["meta_archs"]) else None
-        idx = _check_arch(i, arch, str(src))
-        if key not in infos:
-            raise ImportError_(f"{src}: arch2infos[{i}] has no {key!r} record")
-        runs = _runs_of_record(infos[key], dataset, epochs, f"{src} arch {i}")
-        if runs:
-            per_cell[idx] = runs
+    with _malformed(src):
+        for i, infos in data["arch2infos"].items():
+            i = int(i)
+            arch = data["meta_archs"][i] if i < len(data["meta_archs"]) else None
+            idx = _check_arch(i, arch, str(src))
+            if key not in infos:
+                raise ImportError_(f"{src}: arch2infos[{i}] has no {key!r} record")
+            runs = _runs_of_record(infos[key], dataset, epochs, f"{src} arch {i}")
+            if runs:
+                per_cell[idx] = runs
     meta = _nb201_meta(dataset, schedule, f"NAS-Bench-201 .pth: {src.name} ({len(data['arch2infos'])} cells)")
     return _assemble(per_cell, epochs, meta)
 

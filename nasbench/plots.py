@@ -1,5 +1,7 @@
-"""Figures of a results directory: anytime regret, final accuracy, mean rank, critical differences,
-Pareto fronts and hypervolume. Each figure is written as PNG and PDF.
+"""Figures of a results directory: anytime regret, final accuracy (significant pairs marked), mean
+rank, critical differences, Pareto fronts and hypervolume; of a multi-table directory: the
+critical differences over tables and the normalised regret averaged over tables. Each figure is
+written as PNG and PDF.
 
 >>> from nasbench.plots import plot_results
 >>> plot_results("results/default", "results/default/figures")
@@ -147,19 +149,55 @@ def plot_regret(frame: pd.DataFrame, best: float, out: Path, x: str = "step", po
     return _save(fig, out, f"regret_vs_{'queries' if x == 'step' else 'time'}")
 
 
-def plot_final(frame: pd.DataFrame, best: float, out: Path) -> list[Path]:
+def plot_final(frame: pd.DataFrame, best: float, out: Path, pairs: Sequence | None = None) -> list[Path]:
+    """Violins and boxes of the final test value per strategy; a bracket with stars over every pair
+    whose difference is significant after Holm (``pairs``: :class:`~nasbench.significance.PairTest`
+    list; computed from ``frame`` when not given)."""
+    from .significance import compare_pairs
+
     plt = _plt()
     fin = final_rows(frame)
     labels = list(dict.fromkeys(frame["strategy"]))
-    data = [fin.loc[fin.strategy == k, "incumbent_test"].to_numpy() for k in labels]
+    data = [fin.loc[fin.strategy == k, "incumbent_test"].to_numpy(dtype=np.float64) for k in labels]
+    if pairs is None:
+        pairs = compare_pairs(dict(zip(labels, data)))
+    data = [d[np.isfinite(d)] for d in data]
+    shown = [i for i, d in enumerate(data) if len(d)]  # violinplot refuses empty samples
     fig, ax = plt.subplots(figsize=(1.2 + 1.1 * len(labels), 3.8))
-    ax.violinplot(data, showmedians=False, showextrema=False)
-    ax.boxplot(data, widths=0.15, showfliers=True, flierprops={"markersize": 2})
+    if shown:
+        pos = [i + 1 for i in shown]
+        ax.violinplot([data[i] for i in shown], pos, showmedians=False, showextrema=False)
+        ax.boxplot([data[i] for i in shown], positions=pos, widths=0.15, showfliers=True,
+                   flierprops={"markersize": 2})
     ax.axhline(best, color="k", lw=0.8, ls="--", label=f"optimum {best:.2f}")
     ax.set_xticks(range(1, len(labels) + 1), labels, rotation=30, ha="right")
     ax.set_ylabel("final test accuracy of incumbent")
-    ax.legend(frameon=False, fontsize=8)
+    n_sig = _significance_brackets(ax, labels, data, pairs, best)
+    ax.set_title(f"{n_sig} significant pair{'s' if n_sig != 1 else ''} (Mann-Whitney U, Holm; "
+                 "* p<0.05, ** p<0.01, *** p<0.001)" if pairs else "", fontsize=7)
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
     return _save(fig, out, "final_test")
+
+
+def _significance_brackets(ax, labels: list[str], data: list[np.ndarray], pairs: Sequence, best: float) -> int:
+    """Draw a bracket with stars over each significant pair, stacked above the data; returns how many."""
+    from .significance import significance_stars
+
+    pos = {k: i + 1 for i, k in enumerate(labels)}
+    sig = [p for p in pairs if p.significant and p.a in pos and p.b in pos]
+    if not sig:
+        return 0
+    finite = np.concatenate([d for d in data if len(d)] + [np.array([best])])
+    lo, hi = float(np.min(finite)), float(np.max(finite))
+    h = (hi - lo) or 1.0
+    sig.sort(key=lambda p: abs(pos[p.a] - pos[p.b]))  # short brackets low, long ones above them
+    for n, p in enumerate(sig):
+        x1, x2 = sorted((pos[p.a], pos[p.b]))
+        y = hi + h * (0.06 + 0.09 * n)
+        ax.plot([x1, x1, x2, x2], [y, y + 0.02 * h, y + 0.02 * h, y], color="k", lw=0.8)
+        ax.text((x1 + x2) / 2, y + 0.02 * h, significance_stars(p.p_holm), ha="center", va="bottom", fontsize=8)
+    ax.set_ylim(top=hi + h * (0.12 + 0.09 * len(sig)))
+    return len(sig)
 
 
 def plot_ranks(frame: pd.DataFrame, out: Path, points: int = 100) -> list[Path]:
@@ -179,11 +217,17 @@ def plot_ranks(frame: pd.DataFrame, out: Path, points: int = 100) -> list[Path]:
 
 def plot_cd(frame: pd.DataFrame, out: Path) -> tuple[list[Path], CDResult]:
     """Critical-difference diagram of the final test values, runs paired by run number."""
-    plt = _plt()
     fin = final_rows(frame)
     wide = fin.pivot(index="run", columns="strategy", values="incumbent_test").dropna()
     labels = [k for k in dict.fromkeys(frame["strategy"]) if k in wide.columns]
     res = critical_difference(wide[labels].to_numpy(), labels)
+    return draw_cd(res, out, "critical_difference", "runs"), res
+
+
+def draw_cd(res: CDResult, out: Path, stem: str, unit: str) -> list[Path]:
+    """Demsar's critical-difference diagram of ``res``; ``unit`` names the blocks (runs, tables)."""
+    plt = _plt()
+    labels = res.labels
     k = len(labels)
     order = np.argsort(res.mean_ranks)
     fig, ax = plt.subplots(figsize=(6, 1.2 + 0.3 * k))
@@ -216,8 +260,9 @@ def plot_cd(frame: pd.DataFrame, out: Path) -> tuple[list[Path], CDResult]:
         ax.hlines(y, sr[i] - 0.03, sr[j] + 0.03, color="k", lw=3)
     ax.hlines(0.98, 1, 1 + res.cd, color="r", lw=2)
     ax.text(1 + res.cd / 2, 0.99, f"CD = {res.cd:.2f}", ha="center", va="bottom", fontsize=8, color="r")
-    ax.set_title(f"Friedman p = {res.friedman_p:.2g}, Nemenyi (alpha 0.05), n = {res.n} runs", fontsize=8, pad=14)
-    return _save(fig, out, "critical_difference"), res
+    test = "Friedman" if k >= 3 else "Wilcoxon"
+    ax.set_title(f"{test} p = {res.friedman_p:.2g}, Nemenyi (alpha 0.05), n = {res.n} {unit}", fontsize=8, pad=14)
+    return _save(fig, out, stem)
 
 
 def hypervolume_curves(frame: pd.DataFrame, objective: str, ref: tuple[float, float],
@@ -263,6 +308,47 @@ def plot_pareto(frame: pd.DataFrame, objective: str, out: Path) -> list[Path]:
     return _save(fig, out, f"pareto_{objective.replace(':', '_')}")
 
 
+def plot_tables(multi_dir, out_dir: str | os.PathLike | None = None) -> list[Path]:
+    """A multi-table results directory (:mod:`nasbench.multitable`): each table's own figures in
+    ``<table>/figures``, and over tables, in ``out_dir`` (default ``DIR/figures``), the critical-
+    difference diagram with tables as the blocks and the normalised regret averaged over tables."""
+    from .multitable import MultiResults, aggregate, open_multi
+
+    multi = multi_dir if isinstance(multi_dir, MultiResults) else open_multi(multi_dir)
+    out = Path(out_dir) if out_dir is not None else multi.path / "figures"
+    paths: list[Path] = []
+    for t in multi.tables:
+        paths += plot_results(multi.dirs[t])
+    agg = aggregate(multi)
+    if agg.cd is not None:
+        paths += draw_cd(agg.cd, out, "critical_difference_tables", "tables")
+    paths += plot_normalised_regret(multi, out)
+    return paths
+
+
+def plot_normalised_regret(multi, out: Path) -> list[Path]:
+    """Normalised regret of the incumbent (0 = a table's best cell, 1 = its median cell) against the
+    fraction of the budget used, averaged over tables (mean ± s.e. over tables)."""
+    from .multitable import normalised_curves
+
+    plt = _plt()
+    grid, curves = normalised_curves(multi)
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    for label, c in curves.items():
+        m, se = mean_se(c)
+        m = np.maximum(m, 1e-4)
+        ax.plot(grid, m, label=label)
+        ax.fill_between(grid, np.maximum(m - se, 1e-4), m + se, alpha=0.2)
+    ax.set_yscale("log")
+    kind = multi.budget.get("kind", "queries")
+    ax.set_xlabel(f"fraction of the budget used ({kind})")
+    ax.set_ylabel(f"normalised regret, mean over {len(multi.tables)} tables")
+    ax.set_title("0 = the table's best cell, 1 = its median cell", fontsize=8)
+    ax.legend(frameon=False, fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    return _save(fig, out, "normalised_regret_over_tables")
+
+
 def plot_results(results_dir: str | os.PathLike | ResultsDir, out_dir: str | os.PathLike | None = None) -> list[Path]:
     """Every figure that fits the results; returns the files written."""
     res = results_dir if isinstance(results_dir, ResultsDir) else open_results(results_dir)
@@ -284,5 +370,6 @@ def plot_results(results_dir: str | os.PathLike | ResultsDir, out_dir: str | os.
     return paths
 
 
-__all__ = ["CDResult", "anytime", "critical_difference", "hypervolume_curves", "mean_se", "plot_cd",
-           "plot_final", "plot_pareto", "plot_ranks", "plot_regret", "plot_results", "ranks_over_budget"]
+__all__ = ["CDResult", "anytime", "critical_difference", "draw_cd", "hypervolume_curves", "mean_se", "plot_cd",
+           "plot_final", "plot_normalised_regret", "plot_pareto", "plot_ranks", "plot_regret", "plot_results",
+           "plot_tables", "ranks_over_budget"]

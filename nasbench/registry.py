@@ -45,19 +45,21 @@ def resolve(name_or_path: str | os.PathLike) -> Path:
     )
 
 
-def load(name_or_path: str | os.PathLike):
+def load(name_or_path: str | os.PathLike, verify: bool | None = None):
     """Load a benchmark: an embedded table by name (``nb201-fashion-mnist``), or any table or
-    surrogate-benchmark file of this project's formats."""
+    surrogate-benchmark file of this project's formats. The file's SHA-256 is recomputed and a
+    mismatch refused; ``verify=False`` (or ``$NASBENCH_NO_VERIFY_HASH=1`` when ``verify`` is None)
+    loads it anyway, with a warning, for forensic use."""
     from .table import FORMAT, file_format, read_table
 
     p = resolve(name_or_path)
     fmt = file_format(p)
     if fmt == FORMAT or fmt == "":
-        return read_table(p, name=p.stem)
+        return read_table(p, name=p.stem, verify=verify)
     if fmt == "nasbench-surrogate":
         from surrogates.benchmark import load_surrogate_benchmark  # optional second package
 
-        return load_surrogate_benchmark(p)
+        return load_surrogate_benchmark(p, verify=verify)
     from .table import TableError
 
     raise TableError(f"{p} has unknown format {fmt!r}; expected a nasbench table or surrogate benchmark")

@@ -1,8 +1,13 @@
-"""What `nasbench info` reports about a table: a dataclass of facts, computed from the arrays."""
+"""What `nasbench info` reports about a table (a dataclass of facts, computed from the arrays), and
+what `nasbench compare` reports about a results directory: ``summary.csv``, ``pairs.csv`` and the
+verdict on every pair of strategies."""
 from __future__ import annotations
 
+import dataclasses
+import os
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -144,3 +149,67 @@ def summarise_table(bench: TabularBenchmark) -> TableSummary:
         params_range=None if params is None or np.all(np.isnan(params)) else (float(np.nanmin(params)), float(np.nanmax(params))),
         latency_devices=sorted(bench.latency), notes=m.notes,
     )
+
+
+# -- what `nasbench compare` reports about a results directory ---------------------------------
+SUMMARY_FILE = "summary.csv"  # one row per strategy
+PAIRS_FILE = "pairs.csv"  # one row per pair of strategies: the test, the effect size, the verdict
+
+
+def final_values(results: Any) -> tuple[dict[str, np.ndarray], str]:
+    """(label -> final incumbent test value of each run, in config order; the test metric's name)."""
+    from .experiment import ResultsDir, final_rows, open_results
+
+    res = results if isinstance(results, ResultsDir) else open_results(results)
+    fin = final_rows(res.frame())
+    cfg = res.provenance["config"]
+    order = [s["label"] for s in cfg["strategies"]]
+    metric = cfg.get("protocol", {}).get("test_metric", "test value")
+    return {k: fin.loc[fin.strategy == k, "incumbent_test"].to_numpy(dtype=np.float64) for k in order
+            if (fin.strategy == k).any()}, metric
+
+
+def pairwise(results: Any, alpha: float | None = None) -> list:
+    """Every pair of strategies of a results directory tested on the final test value of its runs
+    (see :mod:`nasbench.significance`)."""
+    from .significance import ALPHA, compare_pairs
+
+    values, metric = final_values(results)
+    return compare_pairs(values, ALPHA if alpha is None else alpha, metric)
+
+
+def write_summary(results: Any) -> tuple[Path, Path]:
+    """Write ``summary.csv`` (per strategy, as :func:`nasbench.experiment.summarise`) and
+    ``pairs.csv`` (per pair) into the results directory, atomically; returns their paths."""
+    import pandas as pd
+
+    from .experiment import ResultsDir, open_results, summarise
+    from .significance import PairTest
+
+    res = results if isinstance(results, ResultsDir) else open_results(results)
+    s = summarise(res)
+    s.index.name = "strategy"
+    pairs = pd.DataFrame([p.to_dict() for p in pairwise(res)],
+                         columns=[f.name for f in dataclasses.fields(PairTest)])
+    paths = (res.path / SUMMARY_FILE, res.path / PAIRS_FILE)
+    for frame, path, index in ((s, paths[0], True), (pairs, paths[1], False)):
+        tmp = path.with_suffix(".tmp")
+        frame.to_csv(tmp, index=index)
+        os.replace(tmp, path)
+    return paths
+
+
+def format_verdicts(pairs: list, alpha: float | None = None) -> str:
+    """The verdicts in words, significant pairs first, under a one-line header saying how."""
+    from .significance import ALPHA
+
+    if not pairs:
+        return ""
+    tested = sum(1 for p in pairs if np.isfinite(p.p_holm))
+    runs = sorted({n for p in pairs for n in (p.runs_a, p.runs_b)})
+    runs_txt = f"{runs[0]}" if len(runs) == 1 else f"{runs[0]}..{runs[-1]}"
+    head = (f"which differences are real (two-sided Mann-Whitney U on the final test value, {runs_txt} runs per "
+            f"strategy, Holm-corrected over {tested} pair{'s' if tested != 1 else ''}, significant if p < "
+            f"{ALPHA if alpha is None else alpha}):")
+    ordered = [p for p in pairs if p.significant] + [p for p in pairs if not p.significant]
+    return "\n".join([head] + [f"  {p.verdict}" for p in ordered])

@@ -28,6 +28,36 @@ class TableError(ValueError):
     """A file that cannot be read as a table of this format."""
 
 
+class HashMismatchWarning(UserWarning):
+    """A table or surrogate file whose content no longer matches its stored SHA-256 was loaded
+    anyway, because the hash check was switched off."""
+
+
+#: set to 1 to load tables and surrogate files whose SHA-256 does not match (forensic use)
+NO_VERIFY_ENV = "NASBENCH_NO_VERIFY_HASH"
+
+
+def verify_hash_default() -> bool:
+    """Whether loading checks the SHA-256: yes, unless ``$NASBENCH_NO_VERIFY_HASH`` is set to
+    something other than ``0`` or empty."""
+    return os.environ.get(NO_VERIFY_ENV, "").strip() in ("", "0")
+
+
+def check_hash(p: Path, stored: str, computed: str, verify: bool | None, what: str = "table") -> None:
+    """Refuse (one-line :class:`TableError`) a file whose recomputed SHA-256 differs from the
+    stored one; with the check off, warn instead (:class:`HashMismatchWarning`)."""
+    if stored == computed:
+        return
+    found = (f"{p}: SHA-256 mismatch (stored {stored[:12] + '...' if stored else '(none)'}, computed "
+             f"{computed[:12]}...): the {what} was altered or is corrupt")
+    if verify_hash_default() if verify is None else verify:
+        raise TableError(f"{found}; `nasbench verify` reports it; to load it anyway (forensic use) pass "
+                         f"verify=False, --no-verify-hash or set {NO_VERIFY_ENV}=1")
+    import warnings
+
+    warnings.warn(f"{found}; loaded anyway because the hash check is off", HashMismatchWarning, stacklevel=3)
+
+
 def code_version() -> str:
     return f"nasbench {__version__}"
 
@@ -70,7 +100,7 @@ def compute_sha256(arrays: dict[str, np.ndarray], attrs: dict[str, str], mean_on
         a = np.ascontiguousarray(arrays[name])
         a = a.astype(a.dtype.newbyteorder("<"), copy=False)
         h.update(f"{name}|{a.dtype.str}|{a.shape}\n".encode())
-        h.update(a.tobytes())
+        h.update(a)  # the array's own buffer (C-contiguous): no copy
     for name in sorted(attrs):
         h.update(f"{name}={attrs[name]}\n".encode())
     h.update(("mean_only=" + ",".join(sorted(mean_only))).encode())
@@ -144,6 +174,8 @@ def _read_arrays(f) -> dict[str, np.ndarray]:
 
     def visit(name: str, obj: Any) -> None:
         if hasattr(obj, "shape") and hasattr(obj, "dtype"):
+            if obj.dtype.kind not in "biuf":
+                raise ValueError(f"array {name!r} holds {obj.dtype}, not numbers")
             arrays[name] = obj[()]
 
     f.visititems(visit)
@@ -174,12 +206,20 @@ def _read_contents(p: Path) -> _Contents:
             raise TableError(f"{p} is truncated or corrupt ({_first_line(exc)})") from None
 
 
-def read_table(path: str | os.PathLike, name: str = "") -> TabularBenchmark:
+def read_table(path: str | os.PathLike, name: str = "", verify: bool | None = None) -> TabularBenchmark:
     """Read a table file into memory. Raises :class:`TableError` with a one-line message for a
-    missing file, a file that is not HDF5, a truncated file or another format version."""
+    missing file, a file that is not HDF5, a truncated file, another format version, arrays that
+    do not agree (an ``arch_row`` pointing past the rows, ...) or content whose SHA-256 differs
+    from the stored one. ``verify=False`` (or ``$NASBENCH_NO_VERIFY_HASH=1`` when ``verify`` is
+    None) loads a mismatching file anyway, with a :class:`HashMismatchWarning`. The returned
+    table's ``sha256`` is always the recomputed hash, ``stored_sha256`` the file's."""
     p = Path(path)
     c = _read_contents(p)
-    return _bench_from(c.arrays, c.attrs, c.mean_only, c.sha256, name or p.stem, p)
+    computed = compute_sha256(c.arrays, c.attrs, c.mean_only)
+    check_hash(p, c.sha256, computed, verify)
+    bench = _bench_from(c.arrays, c.attrs, c.mean_only, computed, name or p.stem, p)
+    bench.stored_sha256 = c.sha256
+    return bench
 
 
 def _bench_from(arrays: dict[str, np.ndarray], attrs: dict[str, str], mean_only: list[str],
@@ -187,6 +227,9 @@ def _bench_from(arrays: dict[str, np.ndarray], attrs: dict[str, str], mean_only:
     missing = [k for k in ("arch_row", "row_arch", "seeds", "epochs", "run_seed") if k not in arrays]
     if missing:
         raise TableError(f"{p} lacks the required array(s) {', '.join(missing)}")
+    for k in ("arch_row", "row_arch", "seeds", "epochs", "run_seed"):
+        if arrays[k].dtype.kind not in "iu":
+            raise TableError(f"{p} is inconsistent: {k} must hold integers, it holds {arrays[k].dtype}")
     meta_kwargs: dict[str, Any] = {}
     for k in _META_ATTRS:
         v = attrs.get(k, "{}" if k in _JSON_ATTRS else "")
@@ -218,7 +261,12 @@ class VerifyResult:
 
 
 def verify_table(path: str | os.PathLike) -> VerifyResult:
-    """Recompute the SHA-256 of a table's arrays and metadata and compare it with the stored one."""
+    """Recompute the SHA-256 of a table's arrays and metadata and compare it with the stored one.
+    Where they match, the layout is checked too (a :class:`TableError` if it is inconsistent, as
+    on load), so that an OK file also loads."""
     p = Path(path)
     c = _read_contents(p)
-    return VerifyResult(str(p), c.sha256, compute_sha256(c.arrays, c.attrs, c.mean_only))
+    res = VerifyResult(str(p), c.sha256, compute_sha256(c.arrays, c.attrs, c.mean_only))
+    if res.ok:
+        _bench_from(c.arrays, c.attrs, c.mean_only, res.computed, p.stem, p)
+    return res

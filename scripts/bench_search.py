@@ -1,18 +1,26 @@
 """Speed of the search loop, as ratios against baselines measured in the same process.
 
 1. Per-query overhead of each strategy: wall time of ``run_one`` (ask + table look-up + tell +
-   bookkeeping) divided by the number of queries, on the NAS-Bench-201 CIFAR-10 table, budget in
-   queries. Baseline: a naive random search written the obvious way (Cell objects, arch strings,
-   a dict-of-dicts ``{arch_str: {metric: [values]}}`` look-up, ``random.choice`` of a seed).
-2. Wall time of the full reproduction (``scripts/reproduce_nb201.py``: 3 strategies x 500 runs,
-   12,000 s budget), with the number of jobs given, against a baseline of the naive random search
-   doing the same number of queries in one process.
+   bookkeeping) divided by the number of queries, on the embedded NAS-Bench-201 CIFAR-10 table
+   (``nb201-cifar10``), budget in queries. Baseline: a naive random search written the obvious way
+   (Cell objects, arch strings, a dict-of-dicts ``{arch_str: {metric: [values]}}`` look-up,
+   ``random.choice`` of a seed).
+2. The cheap gradient method under the main job's protocol (the table's preset: 12-epoch signal,
+   12,000 simulated s), its default (warm refits: ``refit_epochs=20``) against refitting the
+   ensemble from scratch for ``fit_epochs`` at every query (``refit_epochs=0``, the method's
+   schedule before warm refits), the same runs interleaved: ms per query, the ratio, and the mean
+   final test accuracy of each (the speed must not cost search quality).
+3. Wall time of the full reproduction (``scripts/reproduce_nb201.py`` on CIFAR-10: 3 strategies x
+   500 runs, 12,000 s budget), with the number of jobs given, against a baseline of the naive
+   random search doing the same number of queries in one process.
+4. Wall and CPU time of the main job (``nasbench compare`` with no arguments, without plots).
 
-Usage: python scripts/bench_search.py [--queries 2000] [--jobs 2] [--skip-repro]
+Usage: python scripts/bench_search.py [--queries 5000] [--jobs N] [--gradient-runs 6] [--skip-repro] [--skip-main]
 """
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import sys
@@ -63,20 +71,76 @@ def per_query(bench, name: str, queries: int, params: dict | None = None) -> flo
     return dt / len(cols["cell"])
 
 
+def gradient_warm_vs_cold(bench, runs: int) -> None:
+    """Part 2: the gradient method's default against cold refits, runs interleaved."""
+    import numpy as np
+
+    from nasbench.experiment import StrategySpec, _build_shared, ExperimentConfig, run_one
+
+    variants = {"warm refits (default, refit_epochs=20)": {}, "cold refits (refit_epochs=0)": {"refit_epochs": 0}}
+    cfgs = {k: ExperimentConfig(table="nb201-cifar10", strategies=(StrategySpec("gradient", p),), runs=1,
+                                progress=False) for k, p in variants.items()}
+    shared = _build_shared(bench, next(iter(cfgs.values())))
+    secs = {k: 0.0 for k in cfgs}
+    queries = {k: 0 for k in cfgs}
+    final = {k: [] for k in cfgs}
+    run_one(shared, cfgs[next(iter(cfgs))].strategies[0], 999)  # warm-up
+    for r in range(runs):
+        for k, cfg in cfgs.items():
+            t0 = time.perf_counter()
+            cols = run_one(shared, cfg.strategies[0], r)
+            secs[k] += time.perf_counter() - t0
+            queries[k] += len(cols["cell"])
+            final[k].append(cols["incumbent_test"][-1])
+    ms = {k: secs[k] / queries[k] * 1e3 for k in cfgs}
+    base = ms["cold refits (refit_epochs=0)"]
+    print(f"gradient method, main-job protocol, {runs} runs each interleaved:")
+    for k in cfgs:
+        print(f"  {k:<40}{ms[k]:>8.2f} ms/query  x{base / ms[k]:.2f} vs cold   final test "
+              f"{np.mean(final[k]):.3f} +- {np.std(final[k]):.3f}")
+
+
+def main_job_time() -> None:
+    """Part 4: `nasbench compare` with no arguments (no plots), wall and CPU seconds."""
+    import resource
+
+    from nasbench.experiment import default_config, run_comparison
+
+    out = Path(tempfile.mkdtemp(prefix="nb201-main-"))
+    shutil.rmtree(out)
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    cfg = default_config(out=str(out), progress=False)
+    res = run_comparison(cfg)
+    wall = time.perf_counter() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = sum(b.ru_utime + b.ru_stime - a.ru_utime - a.ru_stime for a, b in zip(cpu0, cpu1))
+    n = len(res.frame())
+    shutil.rmtree(out, ignore_errors=True)
+    print(f"main job ({len(cfg.strategies)} strategies x {cfg.runs} runs, {n} queries, jobs {cfg.jobs}, no plots): "
+          f"{wall:.1f} s wall, {cpu:.1f} s CPU (target < 60 s wall on 2 cores: {'ok' if wall < 60 else 'MISSED'})")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--queries", type=int, default=5000)
-    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--gradient-runs", type=int, default=6)
     ap.add_argument("--skip-repro", action="store_true")
+    ap.add_argument("--skip-main", action="store_true")
     args = ap.parse_args(argv)
-    from reproduce_nb201 import CSV, reproduction_config
+    from reproduce_nb201 import reproduction_config
 
-    from nasbench.experiment import load_benchmark, run_comparison
+    import nasbench
+    from nasbench.experiment import run_comparison
+    from nasbench.table import TableError
 
-    if not CSV.is_file():
-        print(f"reference data not present: {CSV}", file=sys.stderr)
+    try:
+        bench = nasbench.load("nb201-cifar10")
+    except TableError as exc:
+        print(f"bench_search: the embedded table nb201-cifar10 is not present ({str(exc).splitlines()[0]})",
+              file=sys.stderr)
         return 2
-    bench = load_benchmark(str(CSV))
     base = naive_random_search(bench, args.queries) / args.queries
     print(f"baseline: naive dict-of-dicts random search  {base * 1e6:8.2f} us/query")
     print(f"{'strategy':<14}{'us/query':>10}{'x baseline':>12}   target")
@@ -89,12 +153,16 @@ def main(argv: list[str] | None = None) -> int:
         pq = per_query(bench, name, q, params)
         target = f"< {TARGET_US:.0f} us {'ok' if pq * 1e6 < TARGET_US else 'MISSED'}" if name in ("random", "evolution") else ""
         print(f"{name:<14}{pq * 1e6:>10.2f}{pq / base:>12.2f}   {target}")
+    if args.gradient_runs > 0:
+        gradient_warm_vs_cold(bench, args.gradient_runs)
+    if not args.skip_main:
+        main_job_time()
     if args.skip_repro:
         return 0
     out = Path(tempfile.mkdtemp(prefix="nb201-repro-"))
     shutil.rmtree(out)
     t0 = time.perf_counter()
-    bench2 = load_benchmark(str(CSV))
+    bench2 = nasbench.load("nb201-cifar10")
     res = run_comparison(reproduction_config(500, args.jobs, str(out)), bench=bench2)
     wall = time.perf_counter() - t0
     n = len(res.frame())

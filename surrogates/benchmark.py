@@ -114,6 +114,7 @@ class SurrogateBenchmark:
         self.train_cells = np.asarray(train_cells, dtype=np.int64)
         self.source_sha256 = source_sha256
         self.sha256 = sha256
+        self.stored_sha256 = sha256  # load_surrogate_benchmark: the file's own, where sha256 is recomputed
         self.arch_row = np.arange(N_CELLS, dtype=np.int64)  # every cell is its own "row"
         self._metrics = tuple(dict.fromkeys(k.split("@")[0] for k in models))
         self._mean: dict[str, np.ndarray] = {}
@@ -396,7 +397,7 @@ class SurrogateBenchmark:
             g = f.create_group("arrays")
             for k, v in arrays.items():
                 g.create_dataset(k, data=v)
-        self.sha256 = digest
+        self.sha256 = self.stored_sha256 = digest
         return digest
 
 
@@ -412,10 +413,13 @@ def _digest(manifest_text: str, arrays: dict[str, np.ndarray]) -> str:
     return h.hexdigest()
 
 
-def load_surrogate_benchmark(path: str | os.PathLike) -> SurrogateBenchmark:
+def load_surrogate_benchmark(path: str | os.PathLike, verify: bool | None = None) -> SurrogateBenchmark:
     """Read a file written by :meth:`SurrogateBenchmark.save`. One-line :class:`SurrogateFileError`
     for a missing or non-HDF5 file, another format or version, a wrong hash, or models that do not
-    reproduce their saved predictions."""
+    reproduce their saved predictions. ``verify=False`` (or ``$NASBENCH_NO_VERIFY_HASH=1`` when
+    ``verify`` is None) loads a file with a wrong hash anyway, with a warning (forensic use); the
+    result's ``sha256`` is always the recomputed hash, ``stored_sha256`` the file's."""
+    from nasbench.table import check_hash
     import h5py
 
     p = Path(path)
@@ -443,12 +447,15 @@ def load_surrogate_benchmark(path: str | os.PathLike) -> SurrogateBenchmark:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise SurrogateFileError(f"{p} is truncated or corrupt ({msg})") from None
     computed = _digest(text, arrays)
-    if computed != stored:
-        raise SurrogateFileError(f"{p}: SHA-256 mismatch (stored {stored[:12]}..., computed {computed[:12]}...); "
-                                 f"the file was altered or is corrupt")
+    try:
+        check_hash(p, stored, computed, verify, what="surrogate file")
+    except TableError as exc:
+        raise SurrogateFileError(str(exc)) from None
     try:
         m = json.loads(text)
-        return _from_manifest(m, arrays, p, stored)
+        sb = _from_manifest(m, arrays, p, computed)
+        sb.stored_sha256 = stored
+        return sb
     except SurrogateFileError:
         raise
     except (KeyError, TypeError, ValueError) as exc:

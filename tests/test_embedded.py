@@ -1,6 +1,8 @@
 """The embedded tables: retraining cells with the recorded recipe and seed reproduces them."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -18,40 +20,53 @@ def _table(name: str):
 
 @pytest.mark.parametrize("name", ["nb201-digits", "nb201-fashion-mnist"])
 def test_retraining_reproduces_embedded_table(name):
-    import torch
-
-    from nasbench.datasets import DatasetMissing, load_dataset
-    from nasbench.generate import recipe_from_dict, seed_groups_or_default
-    from nasbench.train import train_many
+    """Rows of every pass (one model, or the stack of seeds) retrained as they were trained: to the
+    bit where the table's machine fingerprint matches this one (or where it holds anyway: it does on
+    the machine that made the tables, which recorded no fingerprint); elsewhere within the seed
+    noise, and the test says so instead of failing because the machine differs."""
+    from nasbench.datasets import DatasetMissing
+    from nasbench.retrain_check import check_retraining
 
     bench = _table(name)
     assert bench.meta.recipe and bench.meta.extra.get("data"), "a generated table records its recipe and data"
-    spec = bench.meta.extra["data"]
     try:
-        data = load_dataset(spec["dataset"], None, split_seed=spec["split_seed"], downscale=spec["downscale"],
-                            train_size=spec["train_size"], valid_size=spec["valid_size"],
-                            test_size=spec["test_size"], subset_seed=spec["subset_seed"])
+        report = check_retraining(bench, 3, seed=0, name=name)
     except DatasetMissing as exc:
         pytest.skip(str(exc))
-    assert data.split_sizes == bench.meta.split_sizes
-    recipe = recipe_from_dict(bench.meta.recipe)
-    torch.set_num_threads(1)  # the generator's workers train with one thread
-    groups = seed_groups_or_default(bench.meta.extra.get("seed_groups"), bench.seeds)
-    slot_of = {int(s): k for k, s in enumerate(bench.seeds)}
-    rng = np.random.default_rng(0)
-    checked = 0
-    for group in groups:  # each pass of seeds, retrained as it was trained: one model, or the stack
-        slots = [slot_of[s] for s in group]
-        rows = np.nonzero((bench.run_seed[:, slots] == np.array(group)).all(axis=1))[0]
-        for row in rng.choice(rows, size=min(1 if checked else 2, len(rows)), replace=False):
-            cell = int(bench.row_arch[row])
-            recs = train_many([cell] * len(group), group, data, recipe)
-            for rec, slot in zip(recs, slots):
-                for metric in ("valid_acc", "test_acc", "train_loss"):
-                    stored = bench.metrics[metric][row, slot]
-                    assert getattr(rec, metric).tolist() == stored.tolist(), (cell, group, metric)
-            checked += 1
-    assert checked
+    groups = {tuple(r.group) for r in report.runs}
+    assert len(groups) == len(bench.meta.extra.get("seed_groups") or bench.seeds), "every pass is checked"
+    if report.mode == "bit-identity":
+        assert report.bit_identical, report.summary()
+    elif not report.bit_identical:
+        warnings.warn(f"{name}: retraining is not bit-identical on this machine ({report.why}); "
+                      f"checked statistical agreement instead: {report.summary().splitlines()[-1]}")
+    assert report.passed, report.summary()
+
+
+@pytest.mark.parametrize("name", ["nb201-digits", "nb201-fashion-mnist"])
+def test_statistical_rule_rarely_fails_the_tables_own_seed_pairs(name):
+    """The statistical check's pass rule, applied to the table's own independent seed pairs (one seed
+    taken as the 'retraining' of another, in groups of 4 runs = 8 values, as `verify --retrain 4`
+    checks): it must almost never fail them (they differ more than a retraining, which shares the
+    stored run's initialisation and data order)."""
+    from nasbench.noise import pooled_seed_sd
+    from nasbench.retrain_check import STAT_METRICS, statistical_rule
+
+    bench = _table(name)
+    z = []
+    for m in STAT_METRICS:
+        means = bench.seed_mean(m)
+        sd = pooled_seed_sd(means, bench.seed_std(m), means)
+        final = bench.metrics[m][:, :, -1]
+        z.append(np.concatenate([(final[:, a] - final[:, b]) / (np.sqrt(2) * sd)
+                                 for a in range(final.shape[1]) for b in range(a + 1, final.shape[1])]))
+    pairs = np.stack(z, axis=1)  # (runs, 2): one run's valid and test z
+    pairs = pairs[np.isfinite(pairs).all(axis=1)]
+    n = len(pairs) // 4 * 4
+    groups = pairs[:n].reshape(-1, 8)
+    failures = sum(not statistical_rule(g) for g in groups)
+    assert len(groups) > 1000
+    assert failures / len(groups) < 1e-3, f"{failures} of {len(groups)} groups of true seed pairs fail the rule"
 
 
 @pytest.mark.parametrize("name", ["nb201-digits", "nb201-fashion-mnist"])

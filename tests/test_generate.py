@@ -262,3 +262,52 @@ def test_bad_seed_groups(tmp_path):
     assert r.returncode == 2 and "--seed-groups takes groups like 777 888,999" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "y.h5").exists()
+
+
+def test_journal_records_the_machine_fingerprint_and_a_change_of_machine(tmp_path, monkeypatch):
+    """The header records this machine's fingerprint and each unit its id; a journal continued under
+    another fingerprint is not refused: a machine line is appended and the table lists both. A
+    journal older than fingerprints resumes, and a table built only from its units records none."""
+    from nasbench.fingerprint import current
+    from nasbench.generate import _line
+
+    out = tmp_path / "t.h5"
+    cfg = GenerateConfig(DataSpec("digits"), {"epochs": 1, "C": 2, "N": 1}, seeds=(1,), limit=2)
+    generate(out, cfg, progress=False)
+    jpath = journal_path(out)
+    lines = jpath.read_text().splitlines(keepends=True)
+    head = _parse(lines[0])
+    here = current(threads=1)
+    assert head["fingerprint"] == here.to_dict()
+    assert all(u["fingerprint"] == here.id and "_machine" not in u for u in _units(jpath))
+    assert nasbench.load(out).meta.extra["fingerprint"] == here.to_dict()
+
+    monkeypatch.setenv("MKL_CBWR", "COMPATIBLE")  # another fingerprint (a recorded kernel setting)
+    assert generate(out, cfg, progress=False).trained_now == 2
+    bodies = _units(jpath)
+    kinds = [b["kind"] for b in bodies]
+    assert kinds == ["unit", "unit", "machine", "unit", "unit"]
+    assert bodies[2]["fingerprint"]["settings"] == {"MKL_CBWR": "COMPATIBLE"}
+    extra = nasbench.load(out).meta.extra
+    assert extra["fingerprint"] is None
+    assert sorted(f["trainings"] for f in extra["fingerprints"]) == [2, 2]
+    assert generate(out, cfg, progress=False).trained_now == 2  # the same machine again: no new machine line
+    assert [b["kind"] for b in _units(jpath)].count("machine") == 1
+
+    legacy = tmp_path / "legacy.h5"
+    monkeypatch.delenv("MKL_CBWR")
+    generate(legacy, cfg, progress=False)
+    lpath = journal_path(legacy)
+    old = [_parse(line) for line in lpath.read_text().splitlines(keepends=True)]
+    del old[0]["fingerprint"]
+    for u in old[1:]:
+        del u["fingerprint"]
+    lpath.write_text("".join(_line(b) for b in old))
+    cut = GenerateConfig(DataSpec("digits"), {"epochs": 1, "C": 2, "N": 1}, seeds=(1,), limit=1)
+    from nasbench.generate import Journal, build_table
+
+    assert "fingerprint" not in build_table(Journal.open(lpath, {"identity": cut.identity()})).meta.extra
+    assert generate(legacy, cut, progress=False).trained_now == 1  # resumes, recording this machine
+    extra = nasbench.load(legacy).meta.extra
+    assert extra["fingerprint"] is None and sorted((f["fingerprint"] is None, f["trainings"])
+                                                   for f in extra["fingerprints"]) == [(False, 1), (True, 2)]

@@ -2,12 +2,17 @@ import bz2
 import json
 import os
 import pickle
+import struct
+import subprocess
+import sys
+import zipfile
 
 import numpy as np
 import pytest
 
-from nasbench.importers import ImportError_, import_any, import_csv, import_nats_simple, import_nb201_pth
-from nasbench.safe_pickle import NATS_ALLOWED, loads
+from nasbench.importers import (NATS_CELL_MAX_BYTES, ImportError_, _bz2_capped, import_any, import_csv,
+                                import_nats_simple, import_nb201_pth)
+from nasbench.safe_pickle import NATS_ALLOWED, PTH_ALLOWED, ForbiddenPickle, loads
 from conftest import NATS_SAMPLE, NB201_CSV, need
 
 
@@ -113,6 +118,117 @@ def test_nb201_pth_refuses_forbidden_class(tmp_path):
     (tmp_path / "junk.pth").write_bytes(b"not a torch file at all")
     with pytest.raises(ImportError_, match="not a"):
         import_nb201_pth(tmp_path / "junk.pth")
+
+
+# -- crafted pickles that use only allow-listed names ------------------------------------------
+def _u(text: str) -> bytes:  # BINUNICODE
+    b = text.encode()
+    return b"X" + struct.pack("<I", len(b)) + b
+
+
+def _dtype_op(name: str) -> bytes:  # numpy.dtype(name, 0, 1), as numpy pickles a dtype
+    return b"cnumpy\ndtype\n(" + _u(name) + b"K\x00K\x01tR"
+
+
+def _forged_void(ptr: int = 0x4141414141414141) -> bytes:
+    """numpy.dtype('V8') restored (BUILD) with one object field and its flags reset to 0, then
+    numpy's scalar() of 8 chosen bytes: a numpy.void whose field is the pointer ``ptr``."""
+    state = (b"(K\x03" + _u("|") + b"N(" + _u("a") + b"t}" + _u("a") + b"(" + _dtype_op("O8") + b"K\x00ts"
+             + b"K\x08K\x01K\x00t")
+    return b"cnumpy.core.multiarray\nscalar\n(" + _dtype_op("V8") + state + b"b" + b"C\x08" + struct.pack("<Q", ptr) + b"tR"
+
+
+def _nats_forged() -> bytes:  # {'200': {'arch_index': 0, 'arch_str': <void>, 'all_results': {}}}
+    return (b"\x80\x04}" + _u("200") + b"}(" + _u("arch_index") + b"K\x00" + _u("arch_str") + _forged_void()
+            + _u("all_results") + b"}us.")
+
+
+def _pth_forged() -> bytes:  # {'meta_archs': [<void>], 'arch2infos': {0: {'full': {}}}}
+    return (b"\x80\x04}(" + _u("meta_archs") + b"]" + _forged_void() + b"a" + _u("arch2infos") + b"}K\x00}"
+            + _u("full") + b"}ssu.")
+
+
+def test_forged_pointer_payload_crashes_plain_numpy():
+    """The payload of the next test is real: unrestricted, numpy builds the forged scalar and
+    touching it kills the process (run in a subprocess)."""
+    code = ("import pickle, sys; d = pickle.loads(sys.stdin.buffer.read()); "
+            "print(repr(d['200']['arch_str']), flush=True)")
+    r = subprocess.run([sys.executable, "-c", code], input=_nats_forged(), capture_output=True, timeout=60)
+    if r.returncode == 1 and b"Error" in r.stderr:  # a numpy that checks the state itself
+        pytest.skip(f"this numpy refuses the crafted dtype state: {r.stderr.decode().strip().splitlines()[-1]}")
+    assert r.returncode < 0, (r.returncode, r.stdout, r.stderr)  # killed by a signal (SIGSEGV)
+
+
+def test_forged_pointer_pickle_is_refused(tmp_path):
+    d = tmp_path / "nats"
+    d.mkdir()
+    (d / "000000.pickle.pbz2").write_bytes(bz2.compress(_nats_forged()))
+    with pytest.raises(ImportError_, match=r"asks for numpy\.dtype\('V8'\); refused \(allowed: f4, f8, i4, i8\)"):
+        import_nats_simple(d)
+    pth = tmp_path / "forged.pth"
+    with zipfile.ZipFile(pth, "w") as z:
+        z.writestr("archive/data.pkl", _pth_forged())
+    with pytest.raises(ImportError_, match=r"numpy\.dtype\('V8'\); refused"):
+        import_nb201_pth(pth)
+    # one line at the CLI, exit 2, nothing written
+    r = subprocess.run([sys.executable, "-m", "nasbench.cli", "import", "--format", "nb201-pth", str(pth),
+                        str(tmp_path / "out.h5")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "refused" in r.stderr
+    assert not (tmp_path / "out.h5").exists()
+
+
+def test_unpickler_numpy_rules():
+    f8 = np.dtype("f8").__reduce__()[2]
+    ok = b"\x80\x04" + b"cnumpy.core.multiarray\nscalar\n(" + _dtype_op("f8") + b"(K\x03" + _u("<") + b"NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb" + b"C\x08" + struct.pack("<d", 87.748) + b"tR."
+    assert f8 == (3, "<", None, None, None, -1, -1, 0)
+    v = loads(ok, NATS_ALLOWED, "t")
+    assert type(v) is np.float64 and v == 87.748
+    big = ok.replace(_u("<"), _u(">")).replace(struct.pack("<d", 87.748), struct.pack(">d", 87.748))
+    assert loads(big, NATS_ALLOWED, "t") == 87.748
+    with pytest.raises(ForbiddenPickle, match=r"numpy\.dtype\('O8'\); refused"):  # an object dtype
+        loads(b"\x80\x04" + _dtype_op("O8") + b".", NATS_ALLOWED, "t")
+    flags = ok.replace(b"K\x00tb", b"K\x3ftb")  # the plain dtype, but flags that are not its own
+    with pytest.raises(ForbiddenPickle, match=r"restores numpy\.dtype\('f8'\) with the state"):
+        loads(flags, NATS_ALLOWED, "t")
+    short = ok.replace(b"C\x08" + struct.pack("<d", 87.748), b"C\x04abcd")
+    with pytest.raises(ForbiddenPickle, match="allowed: exactly 8 bytes"):
+        loads(short, NATS_ALLOWED, "t")
+    with pytest.raises(ForbiddenPickle, match="scalar"):  # scalar() of something that is not a checked dtype
+        loads(b"\x80\x04cnumpy.core.multiarray\nscalar\n(" + _u("f8") + b"C\x08" + b"\0" * 8 + b"tR.", NATS_ALLOWED, "t")
+    with pytest.raises(ForbiddenPickle, match="_codecs.encode"):  # only latin1, as protocol 2 stores bytes
+        loads(b"\x80\x02c_codecs\nencode\n(" + _u("x") + _u("zlib") + b"tR.", PTH_ALLOWED, "t")
+
+
+def test_decompression_bomb_is_refused(tmp_path):
+    one = bz2.compress(b"\0" * (16 << 20))  # 16 MiB of zeros -> ~45 bytes
+    d = tmp_path / "bomb"
+    d.mkdir()
+    bomb = d / "000000.pickle.pbz2"
+    bomb.write_bytes(one * 100)  # ~4.5 KB that decompresses to 1,600 MiB
+    assert bomb.stat().st_size < 8000
+    with pytest.raises(ImportError_, match=r"decompresses to more than 4,194,304 bytes.*decompression bomb"):
+        import_nats_simple(d)
+    multi = tmp_path / "multi.bz2"  # several streams, as bz2.decompress reads them
+    multi.write_bytes(bz2.compress(b"abc") + bz2.compress(b"def" * 1000))
+    assert _bz2_capped(multi, 1 << 20) == b"abc" + b"def" * 1000
+    multi.write_bytes(bz2.compress(b"abc" * 1000)[:-4])
+    with pytest.raises(ValueError, match="ended before the end-of-stream"):
+        _bz2_capped(multi, 1 << 20)
+
+
+def test_published_cell_files_fit_the_cap():
+    """The published cell files decompress to ~326 KB, a tenth of the cap, exactly as bz2 does."""
+    for f in need(NATS_SAMPLE).glob("0*.pickle.pbz2"):
+        raw = _bz2_capped(f, NATS_CELL_MAX_BYTES)
+        assert raw == bz2.decompress(f.read_bytes()) and 300_000 < len(raw) < NATS_CELL_MAX_BYTES // 10
+
+
+def test_pth_zip_bomb_is_refused(tmp_path):
+    pth = tmp_path / "bomb.pth"
+    with zipfile.ZipFile(pth, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("archive/data.pkl", b"\0" * (8 << 20))  # 8 MiB -> ~8 KB
+    with pytest.raises(ImportError_, match=r"more than 20x; torch\.save stores it uncompressed\); refused"):
+        import_nb201_pth(pth)
 
 
 def test_nb201_csv_best_cell(nb201_imported):

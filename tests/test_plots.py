@@ -54,3 +54,33 @@ def test_anytime_and_ranks():
     assert np.isnan(c["a"][0, 0]) and list(c["a"][0, 1:]) == [1.0, 2.0, 3.0]
     r = ranks_over_budget({k: v[:, 1:] for k, v in c.items()})
     assert list(r["a"]) == [2.0, 1.5, 1.0]
+
+
+def _final_frame(values: dict[str, list[float]]):
+    import pandas as pd
+
+    rows = [{"strategy": k, "run": r, "step": 1, "incumbent_test": v} for k, vs in values.items()
+            for r, v in enumerate(vs)]
+    return pd.DataFrame(rows)
+
+
+def test_final_figure_marks_significant_pairs(tmp_path):
+    from nasbench.plots import _plt, _significance_brackets, plot_final
+    from nasbench.significance import compare_pairs
+
+    low = [90.0 + 0.1 * i for i in range(8)]
+    values = {"a": low, "b": [95.0 + 0.1 * i for i in range(8)], "c": list(low)}
+    paths = plot_final(_final_frame(values), 96.0, tmp_path)
+    assert {p.name for p in paths} == {"final_test.png", "final_test.pdf"}
+    fig, ax = _plt().subplots()
+    data = [np.array(v) for v in values.values()]
+    assert _significance_brackets(ax, list(values), data, compare_pairs(values), 96.0) == 2  # a-b, b-c; not a-c
+    assert sorted(t.get_text() for t in ax.texts) == ["***", "***"]  # Holm p = 3 x 2/C(16,8) = 0.00047
+    _plt().close(fig)
+
+
+def test_final_figure_with_one_run_nan_and_identical_runs(tmp_path):
+    from nasbench.plots import plot_final
+
+    frame = _final_frame({"one": [93.0], "nan": [float("nan"), float("nan")], "same": [93.0, 93.0, 93.0]})
+    assert len(plot_final(frame, 94.0, tmp_path)) == 2

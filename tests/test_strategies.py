@@ -191,12 +191,106 @@ def test_real_nb201_evolution_beats_random(nb201_table):
 def test_darts_gdas_train_a_tiny_supernet_on_digits():
     """DARTS and GDAS end to end on digits (sklearn) with a tiny supernet and budget."""
     pytest.importorskip("sklearn")
+    from nasbench.strategies.supernet_cost import effective_op_counts
+
+    # SYNTHETIC per-epoch seconds (0.01 + 0.02 per effective 3x3 convolution), for the cost model
+    per_epoch = 0.01 + 0.02 * effective_op_counts()[:, 2]
     for name in ("darts", "gdas"):
-        ctx = SearchContext(rng=np.random.default_rng(0), dataset="digits", recipe={"epochs": 1, "batch_size": 128})
+        ctx = SearchContext(rng=np.random.default_rng(0), dataset="digits", recipe={"epochs": 1, "batch_size": 128},
+                            epoch_seconds=per_epoch)
         s = make_strategy(name, ctx, {"C": 2, "N": 1, "max_batches": 2})
         i = s.ask()
         assert 0 <= i < 15625 and s.own_cost() > 0
         ctx2 = SearchContext(rng=np.random.default_rng(0), dataset="digits", recipe={"epochs": 1, "batch_size": 128})
-        s2 = make_strategy(name, ctx2, {"C": 2, "N": 1, "max_batches": 2})
+        s2 = make_strategy(name, ctx2, {"C": 2, "N": 1, "max_batches": 2, "cost": "measured"})
         assert s2.ask() == i
         assert np.array_equal(s.alpha(), s2.alpha())
+        assert s2.own_cost() == s2.last_train_seconds > 0  # measured: the wall clock
+        if name == "darts":  # 2 batches x (128 valid + 128 train images) of 1,000, every op on every edge
+            assert s.own_cost() == pytest.approx(2 * 256 / 1000 * (0.01 + 0.02 * 6), rel=1e-6)
+        with pytest.raises(StrategyError, match="cost='model' needs the table's training times"):
+            make_strategy(name, SearchContext(rng=np.random.default_rng(0), dataset="digits"), {"C": 2}).ask()
+        with pytest.raises(StrategyError, match="cost must be 'model' or 'measured'"):
+            make_strategy(name, ctx, {"cost": "wall"})
+
+
+def _reference_fit(x, y, members, hidden, epochs, lr, seed, weight_decay=1e-4):
+    """The ensemble fit written per parameter (the form before the flat buffer), as the reference."""
+    from nasbench.strategies.predictor import MLPEnsemble
+
+    ens = MLPEnsemble(x.shape[1], members, hidden, seed=seed)
+    W = [w.copy() for w in ens.W]
+    b = [c.copy() for c in ens.b]
+    z = (y - y.mean()) / y.std()
+    boot = np.random.default_rng(seed).exponential(size=(members, len(y)))
+    boot /= boot.mean(axis=1, keepdims=True) * len(y)
+    params = W + b
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    for t in range(1, epochs + 1):
+        acts = [np.broadcast_to(x, (members, *x.shape))]
+        h = acts[0]
+        for k in range(3):
+            h = h @ W[k] + b[k]
+            if k < 2:
+                h = np.maximum(h, 0.0)
+            acts.append(h)
+        d = (2.0 * (h[..., 0] - z) * boot)[..., None]
+        gW, gb = [None] * 3, [None] * 3
+        for k in (2, 1, 0):
+            gW[k] = np.swapaxes(acts[k], 1, 2) @ d
+            gb[k] = d.sum(axis=1, keepdims=True)
+            d = d @ np.swapaxes(W[k], 1, 2)
+            if k > 0:
+                d = d * (acts[k] > 0)
+        for i, (p, gr) in enumerate(zip(params, gW + gb)):
+            gr = gr + weight_decay * p
+            m[i] = 0.9 * m[i] + (1 - 0.9) * gr
+            v[i] = 0.999 * v[i] + (1 - 0.999) * gr * gr
+            p -= lr * (m[i] / (1 - 0.9**t)) / (np.sqrt(v[i] / (1 - 0.999**t)) + 1e-8)
+    return W, b
+
+
+def test_flat_buffer_fit_is_the_per_parameter_adam_fit():
+    """The ensemble's weights live in one flat buffer (one Adam step for all); a cold fit must
+    give bit-identical weights to the per-parameter form, and the input gradient must match a
+    finite difference."""
+    from nasbench.strategies.predictor import MLPEnsemble
+
+    g = np.random.default_rng(3)
+    x, y = g.random((25, 30)), 80 + 10 * g.random(25)
+    ens = MLPEnsemble(30, 3, 16, seed=4).fit(x, y, epochs=30, lr=0.01, seed=4)
+    W, b = _reference_fit(x, y, 3, 16, 30, 0.01, 4)
+    assert all(np.array_equal(p, q) for p, q in zip(ens.W + ens.b, W + b))
+    s, dx = ens.score_and_grad(x[:2], 0.5)
+    e = np.zeros(30)
+    e[7] = 1e-6
+    s2, _ = ens.score_and_grad(x[:2] + e, 0.5)
+    assert np.allclose((s2 - s) / 1e-6, dx[:, 7], rtol=1e-3, atol=1e-6)
+
+
+def test_gradient_method_refits_warm_after_the_first_fit(bench):
+    """refit_epochs > 0: the first fit trains fit_epochs from scratch, every later fit continues
+    the same ensemble (weights and Adam state) for refit_epochs; refit_epochs=0 refits from
+    scratch each time (the old, ~3x dearer behaviour)."""
+    from nasbench.strategies.gradient import CheapGradient
+
+    def search(refit_epochs, queries=12):
+        ctx = SearchContext(rng=np.random.default_rng(0))
+        s = CheapGradient(ctx, make_params("gradient", {"n_init": 5, "fit_epochs": 40, "steps": 3,
+                                                         "refit_epochs": refit_epochs}))
+        models = []
+        for _ in range(queries):
+            i = s.ask()
+            s.tell(i, float(bench.query(i, "valid_acc")), 1.0)
+            models.append(s._model)
+        return s, [m for m in models if m is not None]
+
+    warm, models = search(5)
+    assert len({id(m) for m in models}) == 1  # one ensemble, updated in place
+    fits = 12 - 5  # one fit per ask after the 5 random initial cells
+    assert warm._model._adam[2] == 40 + 5 * (fits - 1)
+    cold, models = search(0)
+    assert len({id(m) for m in models}) == fits and cold._model._adam[2] == 40
+    with pytest.raises(StrategyError, match="refit_epochs"):
+        make_params("gradient", {"refit_epochs": -1})

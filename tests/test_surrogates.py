@@ -294,6 +294,32 @@ def test_load_refuses_other_version_wrong_hash_and_others(sbench, tmp_path):
         load_surrogate_benchmark(tmp_path / "missing.h5")
 
 
+def test_wrong_hash_opt_out_loads_with_a_warning(sbench, tmp_path, monkeypatch):
+    """Forensic use: verify=False (or NASBENCH_NO_VERIFY_HASH=1) loads a surrogate file whose hash
+    does not match, warns, and reports the recomputed hash beside the stored one."""
+    import h5py
+
+    import nasbench
+    from nasbench.table import HashMismatchWarning
+
+    path = tmp_path / "s.h5"
+    stored = sbench.save(path)
+    with h5py.File(path, "a") as f:
+        f.attrs["manifest"] = str(f.attrs["manifest"]).replace('"name": "', '"name": "x', 1)
+    with pytest.raises(SurrogateFileError, match=r"stored .*, computed .*to load it anyway \(forensic use\) pass "
+                                                 r"verify=False, --no-verify-hash or set NASBENCH_NO_VERIFY_HASH=1"):
+        nasbench.load(path)
+    with pytest.warns(HashMismatchWarning, match="surrogate file was altered or is corrupt; loaded anyway"):
+        back = nasbench.load(path, verify=False)
+    assert back.name.startswith("x") and back.stored_sha256 == stored and back.sha256 != stored
+    np.testing.assert_array_equal(back.values(), sbench.values())
+    monkeypatch.setenv("NASBENCH_NO_VERIFY_HASH", "1")
+    with pytest.warns(HashMismatchWarning):
+        assert load_surrogate_benchmark(path).sha256 == back.sha256
+    with pytest.raises(SurrogateFileError, match="SHA-256 mismatch"):
+        load_surrogate_benchmark(path, verify=True)
+
+
 def test_surrogate_drives_every_strategy(sbench, tmp_path):
     strategies = pytest.importorskip("nasbench.strategies")
     experiment = pytest.importorskip("nasbench.experiment")

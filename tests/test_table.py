@@ -1,3 +1,6 @@
+import re
+import warnings
+
 import h5py
 import numpy as np
 import pytest
@@ -5,7 +8,7 @@ import pytest
 import nasbench
 from nasbench.benchmark import QueryError, TableMeta, TabularBenchmark
 from nasbench.space import Cell, SpaceError
-from nasbench.table import TableError, read_table, verify_table, write_table
+from nasbench.table import HashMismatchWarning, TableError, read_table, verify_table, write_table
 
 
 def small_table() -> TabularBenchmark:
@@ -145,6 +148,88 @@ def test_verify_detects_single_flip(tmp_path):
     with h5py.File(q, "r+") as f:
         f.attrs["dataset"] = "other"
     assert not verify_table(q).ok
+
+
+def _tamper(path, name, value, rehash=False):
+    """Replace one array of a table file (its shape may change). ``rehash``: store the hash of the
+    new content, as a buggy writer would; otherwise the stored hash goes stale, as after tampering."""
+    from nasbench.table import _read_contents, compute_sha256
+
+    with h5py.File(path, "r+") as f:
+        del f[name]
+        f.create_dataset(name, data=value)
+    if rehash:
+        c = _read_contents(path)
+        with h5py.File(path, "r+") as f:
+            f.attrs["sha256"] = compute_sha256(c.arrays, c.attrs, c.mean_only)
+
+
+def test_load_refuses_a_modified_table(tmp_path, monkeypatch):
+    p = tmp_path / "t.h5"
+    stored = write_table(p, small_table())
+    with h5py.File(p, "r+") as f:
+        d = f["metrics/valid_acc"]
+        d[0, 0, 3] = np.nextafter(d[0, 0, 3], np.inf)  # one flipped bit of one value
+    computed = verify_table(p).computed
+    msg = (rf"{re.escape(str(p))}: SHA-256 mismatch \(stored {stored[:12]}\.\.\., computed {computed[:12]}\.\.\.\): the table was "
+           rf"altered or is corrupt; `nasbench verify` reports it; to load it anyway \(forensic use\) pass "
+           rf"verify=False, --no-verify-hash or set NASBENCH_NO_VERIFY_HASH=1")
+    for load in (read_table, nasbench.load):
+        with pytest.raises(TableError, match=msg):
+            load(p)
+    with pytest.warns(HashMismatchWarning, match="loaded anyway"):
+        t = nasbench.load(p, verify=False)
+    assert t.sha256 == computed and t.stored_sha256 == stored  # what is served, and what the file claims
+    assert t.query(5, "valid_acc", 4, 1) == np.nextafter(small_table().metrics["valid_acc"][0, 0, 3], np.inf)
+    monkeypatch.setenv("NASBENCH_NO_VERIFY_HASH", "1")
+    with pytest.warns(HashMismatchWarning):
+        assert read_table(p).sha256 == computed
+    with pytest.raises(TableError, match="SHA-256 mismatch"):  # an explicit verify=True wins
+        read_table(p, verify=True)
+    monkeypatch.setenv("NASBENCH_NO_VERIFY_HASH", "0")
+    with pytest.raises(TableError, match="SHA-256 mismatch"):
+        read_table(p)
+    q = tmp_path / "u.h5"  # metadata is covered too
+    write_table(q, small_table())
+    with h5py.File(q, "r+") as f:
+        f.attrs["dataset"] = "other"
+    with pytest.raises(TableError, match="SHA-256 mismatch"):
+        read_table(q)
+    with h5py.File(q, "r+") as f:  # a table without a stored hash is not trusted either
+        del f.attrs["sha256"]
+    with pytest.raises(TableError, match=r"stored \(none\)"):
+        read_table(q)
+
+
+@pytest.mark.parametrize("name, value, msg", [
+    ("arch_row", np.where(np.arange(15625) == 50, 7, small_table().arch_row).astype(np.int32),
+     r"arch_row\[50\] = 7 points outside the 3 rows \(allowed: -1 or 0\.\.2\)"),
+    ("arch_row", np.where(np.arange(15625) == 9, -5, small_table().arch_row).astype(np.int32),
+     r"arch_row\[9\] = -5 points outside"),
+    ("arch_row", np.full(100, -1, dtype=np.int32), "arch_row must have 15625 entries"),
+    ("arch_row", small_table().arch_row.astype(np.float64), "arch_row must hold integers, it holds float64"),
+    ("row_arch", np.array([5, 500, 50], dtype=np.int32), r"row 1 holds cell 500 \(row_arch\), but arch_row\[500\] = 2"),
+    ("row_arch", np.array([5, 50, 99999], dtype=np.int32), r"row_arch\[2\] = 99999 is not a cell index"),
+    ("seeds", np.array([1, 2], dtype=np.int64), r"metric '\w+' has shape \(3, 3, 4\), expected \(3, 2, 4\)"),
+    ("seeds", np.array([1, 1, 3], dtype=np.int64), r"seeds repeat: \[1, 1, 3\]"),
+    ("epochs", np.arange(1, 4, dtype=np.int32), r"metric '\w+' has shape \(3, 3, 4\), expected \(3, 3, 3\)"),
+    ("epochs", np.array([1, 3, 2, 4], dtype=np.int32), r"epochs must increase from 1 or more, got \[1, 3, 2, 4\]"),
+    ("run_seed", np.ones((2, 3), dtype=np.int64), r"run_seed has shape \(2, 3\), expected \(3, 3\)"),
+    ("params", np.ones(4), r"params has shape \(4,\), expected \(3,\) \(one per row\)"),
+    ("latency/cpu", np.ones(2), r"latency/cpu has shape \(2,\)"),
+])
+@pytest.mark.parametrize("rehash", [True, False], ids=["consistent-hash", "hash-opted-out"])
+def test_inconsistent_arrays_are_a_table_error_at_load(tmp_path, name, value, msg, rehash):
+    """A bad layout is one TableError at load, whether a buggy writer stored a matching hash or
+    the file was altered and loaded with the hash check off; never an IndexError later."""
+    p = tmp_path / "t.h5"
+    write_table(p, small_table())
+    _tamper(p, name, value, rehash=rehash)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HashMismatchWarning)
+        with pytest.raises(TableError, match=f"{re.escape(str(p))} is inconsistent: {msg}") as exc:
+            nasbench.load(p, verify=rehash)
+    assert "\n" not in str(exc.value)
 
 
 def test_failed_write_keeps_old_file(tmp_path, monkeypatch):

@@ -29,7 +29,8 @@ class SearchContext:
     full table); strategies only ask for these. ``dataset`` and ``recipe``: the table's dataset name
     and training recipe (for DARTS/GDAS, which train a supernet for real). ``objectives``: for
     multi-objective runs, the names of the values told besides the validation value (each to be
-    minimised, e.g. ``params``).
+    minimised, e.g. ``params``). ``epoch_seconds``: what one training epoch of each cell costs in
+    the table (cost only, never a metric).
     """
 
     rng: np.random.Generator
@@ -38,6 +39,9 @@ class SearchContext:
     dataset: str = ""
     recipe: dict[str, Any] = field(default_factory=dict)
     objectives: tuple[str, ...] = ()
+    #: the table's training seconds per epoch of each cell (official index order, NaN where unknown):
+    #: DARTS and GDAS price their supernet's training with a model fitted to it
+    epoch_seconds: np.ndarray | None = None
 
     @property
     def full(self) -> bool:

@@ -5,8 +5,11 @@ decay, batch size, C and N) on the training split; architecture weights use Adam
 betas (0.5, 0.999), weight decay 1e-3, NAS-Bench-201's DARTS/GDAS settings) on the validation
 split, alternating batch by batch. GDAS anneals its Gumbel temperature linearly from 10 to 0.1.
 Every ``ask`` trains ``epochs_per_ask`` more epochs (all of them on the first ask by default) and
-returns the derived cell (argmax per edge); the runner charges the measured wall-clock seconds of
-that training as the query's cost, so the supernet's training is the search cost.
+returns the derived cell (argmax per edge); the runner charges that training as the query's cost,
+so the supernet's training is the search cost. ``cost="model"`` (the default) charges a
+deterministic model of it fitted to the table's own training times
+(:mod:`~nasbench.strategies.supernet_cost`), so that the same config gives the same results;
+``cost="measured"`` charges the measured wall-clock seconds instead (different on every run).
 """
 from __future__ import annotations
 
@@ -39,9 +42,14 @@ class SupernetParams(Params):
     #: options for nasbench.datasets.load_dataset (e.g. {"downscale": 4}); None: from the recipe
     data_options: dict[str, Any] | None = None
     threads: int = 1
+    #: what a query is charged: "model" (the table-calibrated cost model; reproducible) or "measured"
+    #: (wall-clock seconds of the supernet training; differ run to run)
+    cost: str = "model"
 
     def check(self) -> None:
         check_positive(self, "arch_lr", "tau_max", "tau_min", "threads")
+        if self.cost not in ("model", "measured"):
+            raise StrategyError(f"supernet: cost must be 'model' or 'measured', got {self.cost!r}")
         for n in ("epochs", "epochs_per_ask", "C", "N", "batch_size", "max_batches"):
             v = getattr(self, n)
             if v is not None and (not isinstance(v, int) or v < 1):
@@ -71,6 +79,8 @@ class SupernetSearch(Strategy):
         self._epoch = 0
         self._step = 0
         self.last_train_seconds = 0.0
+        self.last_cost = 0.0
+        self._charged = 0.0
         self.history: list[tuple[int, ...]] = []
 
     # -- set-up ------------------------------------------------------------------------
@@ -88,6 +98,16 @@ class SupernetSearch(Strategy):
         from .supernet import Supernet
 
         p = self.params
+        if p.cost == "model":
+            from .supernet_cost import CostModelError, OpCostModel
+
+            if self.context.epoch_seconds is None:
+                raise StrategyError(f"{self.name}: cost='model' needs the table's training times and this benchmark "
+                                    f"records none; use {self.name}.cost=measured")
+            try:
+                self._cost_model = OpCostModel.fit(self.context.epoch_seconds)
+            except CostModelError as exc:
+                raise StrategyError(f"{self.name}: {exc}; use {self.name}.cost=measured") from None
         opts = p.data_options if p.data_options is not None else dict(self._recipe("data_options", "dataset_options", default={}) or {})
         try:
             data = load_dataset(self.context.dataset, **opts)
@@ -140,6 +160,7 @@ class SupernetSearch(Strategy):
             self._a_opt.zero_grad()
             F.cross_entropy(net(xv[iv], self.mode, tau), yv[iv]).backward()
             self._a_opt.step()
+            self._charge(len(iv))
             # weight step on a training batch, lr cosine-annealed per step
             lr = 0.5 * self._lr * (1 + math.cos(math.pi * self._step / total_steps))
             for g in self._w_opt.param_groups:
@@ -147,16 +168,29 @@ class SupernetSearch(Strategy):
             self._w_opt.zero_grad()
             net.alpha.grad = None
             F.cross_entropy(net(xt[it], self.mode, tau), yt[it]).backward()
+            self._charge(len(it))
             torch.nn.utils.clip_grad_norm_(net.weight_parameters(), 5.0)
             net.alpha.grad = None
             self._w_opt.step()
             self._step += 1
         self._epoch += 1
 
+    def _charge(self, images: int) -> None:
+        """Add the modelled seconds of the forward and backward pass just made on ``images`` images."""
+        if self.params.cost != "model":
+            return
+        from .supernet_cost import sampled_counts
+
+        m = self._cost_model
+        ops = self._net.last_ops
+        counts = m.supernet_counts() if ops is None else sampled_counts(ops)
+        self._charged += m.epoch_seconds(counts) * images / len(self._data.train[1])
+
     def ask(self) -> int:
         import torch
 
         t0 = time.perf_counter()
+        charged = self._charged
         threads = torch.get_num_threads()
         torch.set_num_threads(self.params.threads)
         try:
@@ -170,6 +204,7 @@ class SupernetSearch(Strategy):
         finally:
             torch.set_num_threads(threads)
         self.last_train_seconds = time.perf_counter() - t0
+        self.last_cost = self.last_train_seconds if self.params.cost == "measured" else self._charged - charged
         ops = self._net.derive()
         self.history.append(ops)
         index = int(indices_of_ops(np.array([ops]))[0])
@@ -179,8 +214,9 @@ class SupernetSearch(Strategy):
         pass
 
     def own_cost(self) -> float:
-        """Seconds this strategy itself spent on the last ask (charged by the runner)."""
-        return self.last_train_seconds
+        """What the last ask is charged (by the runner): the modelled seconds of its supernet
+        training, or with ``cost="measured"`` the measured ones."""
+        return self.last_cost
 
     def alpha(self) -> np.ndarray:
         return self._net.alpha.detach().numpy().copy()

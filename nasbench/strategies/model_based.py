@@ -29,12 +29,20 @@ class ModelBasedStrategy(Strategy):
         return self.random_index()
 
     def _fit_predictor(self, encoding: str, lr: float, seed: int) -> None:
+        """Fit the ensemble to every cell queried so far. With a ``refit_epochs`` parameter > 0
+        (the cheap gradient method), only the first fit trains ``fit_epochs`` from scratch; later
+        fits continue from the current weights for ``refit_epochs`` (an incremental update)."""
         from .predictor import MLPEnsemble
 
         p = self.params
         x = encode_ops(ops_table()[np.array(self._x)], encoding)
-        self._model = MLPEnsemble(x.shape[1], p.members, p.hidden, seed=seed).fit(
-            x, np.array(self._y), epochs=p.fit_epochs, lr=lr, seed=seed)
+        y = np.array(self._y)
+        warm = int(getattr(p, "refit_epochs", 0) or 0)
+        if self._model is not None and warm > 0:
+            self._model.fit(x, y, epochs=warm, lr=lr, seed=seed, warm=True)
+        else:
+            self._model = MLPEnsemble(x.shape[1], p.members, p.hidden, seed=seed).fit(
+                x, y, epochs=p.fit_epochs, lr=lr, seed=seed)
         self._since_fit = 0
 
     def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:

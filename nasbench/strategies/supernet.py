@@ -91,6 +91,7 @@ class Supernet(nn.Module):
             weights, hard = gumbel_hard(self.alpha, tau)
         else:
             raise ValueError(f"mode {mode!r}; allowed: darts, gdas")
+        self.last_ops = hard  # GDAS: the ops this forward computed (for the cost model)
         x = self.stem(x)
         for layer in self.layers:
             x = layer(x, weights, hard) if isinstance(layer, SearchCell) else layer(x)

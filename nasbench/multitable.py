@@ -1,0 +1,348 @@
+"""Several benchmarks in one comparison: the same strategies on each table, then an aggregate.
+
+>>> from nasbench.experiment import ExperimentConfig
+>>> from nasbench.multitable import run_tables, format_aggregate
+>>> multi = run_tables(ExperimentConfig(table="nb201-cifar10,nb201-cifar100", out="results/multi"))
+>>> print(format_aggregate(multi))
+
+``config.table`` names the tables separated by commas (a config file may give a list). The
+directory ``out`` then holds::
+
+    multitable.json   the tables, each one's results folder, optimum and median test value
+    <table>/          a normal results directory per table (resumable on its own, `nasbench plot`-able)
+    aggregate.csv     one row per strategy: mean rank over tables, mean normalised regret, and
+                      per table its rank, normalised regret, test mean and queries
+    aggregate.json    the Friedman test and Nemenyi critical difference over tables
+
+Budgets: ``queries`` and ``epochs`` apply as given to every table. A ``seconds`` budget is refused:
+the tables' training times differ, so the same seconds would buy a different number of queries
+on each (compare each table on its own with its own seconds budget instead).
+
+Normalised regret of a run on table ``t``: ``(optimum_t - final test value) / (optimum_t -
+median_t)``, where ``median_t`` is the median test value over the table's cells: 0 is the best
+cell, 1 a typical cell, so tables of different difficulty can be averaged.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .experiment import ConfigError, ExperimentConfig, ResultsDir, StrategySpec, final_rows, load_benchmark, \
+    open_results, run_comparison
+
+MANIFEST = "multitable.json"
+AGGREGATE_CSV = "aggregate.csv"
+AGGREGATE_JSON = "aggregate.json"
+
+
+def split_tables(table: str | Sequence[str]) -> list[str]:
+    """``"a, b,c"`` or ``["a", "b"]`` -> ``["a", "b", "c"]``. One name (no comma) gives a list of one."""
+    items = table.split(",") if isinstance(table, str) else list(table)
+    if not all(isinstance(t, str) for t in items):
+        raise ConfigError(f"table must be a name, a comma-separated string or a list of names, got {table!r}")
+    out = [t.strip() for t in items if t.strip()]
+    if not out:
+        raise ConfigError("table: give at least one table")
+    return out
+
+
+def join_tables(value: Any) -> Any:
+    """A config file's ``table = ["a", "b"]`` as the comma string ``ExperimentConfig.table`` holds;
+    anything else unchanged."""
+    if isinstance(value, (list, tuple)):
+        return ",".join(split_tables(value))
+    return value
+
+
+def is_multi(table: str) -> bool:
+    return isinstance(table, str) and "," in table and len(split_tables(table)) > 1
+
+
+def table_dir_name(table: str) -> str:
+    """The folder of a table's results: its name, or a path's file stem."""
+    name = Path(table).stem if (os.sep in table or table.endswith((".h5", ".hdf5", ".csv"))) else table
+    return re.sub(r"[^A-Za-z0-9_.+-]", "_", name) or "table"
+
+
+DEFAULT_OUT = "results/tables"
+
+
+def default_config(**overrides: Any) -> ExperimentConfig:
+    """What `nasbench compare --table a,b,...` runs without a config file: the default strategies,
+    10 runs x 100 queries, and a protocol every table can serve (the last recorded epoch's
+    validation accuracy, one recorded run per query; test_acc reported), whatever the
+    single-table default is; into ``results/tables``."""
+    from .strategies import DEFAULT_STRATEGIES, Budget, Protocol
+
+    base: dict[str, Any] = dict(strategies=tuple(StrategySpec(n) for n in DEFAULT_STRATEGIES), runs=10,
+                                budget=Budget("queries", 100), protocol=Protocol(), out=DEFAULT_OUT)
+    base.update({k: v for k, v in overrides.items() if v is not None})
+    return ExperimentConfig(**base)
+
+
+# -- running -----------------------------------------------------------------------------------
+@dataclass
+class MultiResults:
+    """A multi-table results directory: the per-table results and the aggregate over them."""
+
+    path: Path
+    tables: list[str]
+    dirs: dict[str, ResultsDir]
+    optimum: dict[str, float]
+    median: dict[str, float]
+    budget: dict[str, Any] = field(default_factory=dict)
+
+    def frame(self, table: str):
+        return self.dirs[table].frame()
+
+
+def is_multitable_dir(path: str | os.PathLike) -> bool:
+    return (Path(path) / MANIFEST).is_file()
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and any(out.iterdir()) and not is_multitable_dir(out):
+        raise ConfigError(f"{out} exists and is not a multi-table results directory; choose an empty or new directory")
+
+
+def run_tables(config: ExperimentConfig) -> MultiResults:
+    """Run ``config`` on each of its comma-separated tables into ``config.out/<table>/`` (each a
+    normal, resumable results directory), then write the aggregate over tables."""
+    from .strategies import ProtocolError, SearchView
+
+    tables = split_tables(config.table)
+    if len(tables) < 2:
+        raise ConfigError(f"table: a multi-table comparison needs at least two tables, got {tables}")
+    names = [table_dir_name(t) for t in tables]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ConfigError(f"table: {dup[0]!r} given twice; name each table once")
+    if config.budget.kind == "seconds":
+        raise ConfigError("budget: a seconds budget cannot be shared by several tables (their training times differ, "
+                          "so it would buy a different number of queries on each); use --budget-kind queries or "
+                          "epochs, or compare each table on its own with its own seconds budget")
+    out = Path(config.out)
+    _check_out(out)
+    benches, optimum, median = {}, {}, {}
+    for t in tables:  # load and check every table before running any
+        try:
+            bench = load_benchmark(t)
+        except Exception as exc:
+            raise ConfigError(f"table {t}: {str(exc).splitlines()[0]}") from None
+        try:
+            view = SearchView(bench, config.protocol)
+            if config.protocol.test_metric not in bench.metric_names:
+                raise ProtocolError(f"test_metric {config.protocol.test_metric!r} not in the table; it has: "
+                                    f"{', '.join(bench.metric_names)}")
+        except ProtocolError as exc:
+            raise ConfigError(f"table {t}: protocol: {exc}") from None
+        test = np.asarray(bench.query_many(view.candidates, config.protocol.test_metric, None, "mean"), dtype=float)
+        benches[t] = bench
+        optimum[t], median[t] = float(np.nanmax(test)), float(np.nanmedian(test))
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = {"tables": [{"table": t, "dir": n, "optimum": optimum[t], "median": median[t]}
+                           for t, n in zip(tables, names)],
+                "test_metric": config.protocol.test_metric, "budget": config.budget.to_dict(),
+                "normalised_regret": "(optimum - final test value) / (optimum - median test value over the table's cells)"}
+    _write_json(out / MANIFEST, manifest)  # first: an interrupted run is resumed as a multi-table directory
+    dirs = {}
+    for t, name in zip(tables, names):
+        sub = dataclasses.replace(config, table=t, out=str(out / name))
+        try:
+            dirs[t] = run_comparison(sub, benches[t])
+        except ConfigError as exc:
+            raise ConfigError(f"table {t}: {exc}") from None
+        benches[t] = None  # free it
+    multi = MultiResults(out, tables, dirs, optimum, median, config.budget.to_dict())
+    write_aggregate(multi)
+    return multi
+
+
+def open_multi(path: str | os.PathLike) -> MultiResults:
+    """A finished multi-table results directory."""
+    p = Path(path)
+    if not is_multitable_dir(p):
+        raise ConfigError(f"{p} is not a multi-table results directory (no {MANIFEST})")
+    m = json.loads((p / MANIFEST).read_text())
+    tables = [e["table"] for e in m["tables"]]
+    return MultiResults(p, tables, {e["table"]: open_results(p / e["dir"]) for e in m["tables"]},
+                        {e["table"]: float(e["optimum"]) for e in m["tables"]},
+                        {e["table"]: float(e["median"]) for e in m["tables"]}, m.get("budget", {}))
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(obj, indent=2))
+    os.replace(tmp, path)
+
+
+# -- the aggregate -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Aggregate:
+    """``per_table``: one row per (table, strategy); ``table``: one row per strategy (aggregate.csv);
+    ``cd``: Friedman test and Nemenyi critical difference over tables (None with fewer than 2
+    strategies); ``nemenyi``: (better, worse) pairs whose mean ranks differ by more than the CD."""
+
+    per_table: Any
+    table: Any
+    cd: Any
+    nemenyi: list[tuple[str, str]]
+    labels: list[str]
+
+
+def strategy_labels(multi: MultiResults) -> list[str]:
+    first = multi.dirs[multi.tables[0]]
+    return [s["label"] for s in first.config["strategies"]]
+
+
+def normalised_regret(values: np.ndarray, optimum: float, median: float) -> np.ndarray:
+    """(optimum - value) / (optimum - median): 0 = the best cell, 1 = a median cell; NaN if the
+    table's optimum equals its median."""
+    span = optimum - median
+    with np.errstate(all="ignore"):
+        return (optimum - np.asarray(values, dtype=np.float64)) / span if span > 0 else np.full(np.shape(values), np.nan)
+
+
+def aggregate(multi: MultiResults) -> Aggregate:
+    import pandas as pd
+
+    from .plots import critical_difference
+
+    labels = strategy_labels(multi)
+    rows = []
+    for t in multi.tables:
+        fin = final_rows(multi.frame(t))
+        for k in labels:
+            v = fin.loc[fin.strategy == k, "incumbent_test"].to_numpy(dtype=np.float64)
+            q = fin.loc[fin.strategy == k, "step"].to_numpy(dtype=np.float64)
+            nr = normalised_regret(v, multi.optimum[t], multi.median[t])
+            rows.append({"table": t, "strategy": k, "runs": int(np.isfinite(v).sum()),
+                         "test_mean": float(np.nanmean(v)) if np.isfinite(v).any() else np.nan,
+                         "norm_regret_mean": float(np.nanmean(nr)) if np.isfinite(nr).any() else np.nan,
+                         "queries_mean": float(np.mean(q)) if len(q) else np.nan})
+    per = pd.DataFrame(rows)
+    scores = per.pivot(index="table", columns="strategy", values="test_mean").reindex(index=multi.tables,
+                                                                                        columns=labels)
+    ranks = scores.rank(axis=1, ascending=False, method="average")  # 1 = best on that table
+    per["rank"] = [ranks.loc[t, k] for t, k in zip(per.table, per.strategy)]
+    agg = pd.DataFrame(index=pd.Index(labels, name="strategy"))
+    agg["tables"] = scores.notna().sum(axis=0)
+    agg["mean_rank"] = ranks.mean(axis=0)
+    agg["norm_regret_mean"] = per.groupby("strategy")["norm_regret_mean"].mean().reindex(labels)
+    for col in ("rank", "norm_regret_mean", "test_mean", "queries_mean"):
+        wide = per.pivot(index="strategy", columns="table", values=col).reindex(index=labels)
+        for t in multi.tables:
+            agg[f"{col.replace('_mean', '') if col == 'norm_regret_mean' else col}:{t}"] = wide[t]
+    cd, nemenyi = None, []
+    complete = scores.dropna()
+    if len(labels) >= 2 and len(complete) >= 2:
+        cd = critical_difference(complete.to_numpy(), labels)
+        if cd.friedman_p < 0.05:
+            for i, a in enumerate(labels):
+                for j, b in enumerate(labels):
+                    if cd.mean_ranks[j] - cd.mean_ranks[i] > cd.cd:
+                        nemenyi.append((a, b))
+    return Aggregate(per, agg, cd, nemenyi, labels)
+
+
+def write_aggregate(multi: MultiResults) -> Aggregate:
+    """``aggregate.csv`` and ``aggregate.json`` into the multi-table directory (atomically)."""
+    agg = aggregate(multi)
+    tmp = multi.path / (AGGREGATE_CSV + ".tmp")
+    agg.table.to_csv(tmp)
+    os.replace(tmp, multi.path / AGGREGATE_CSV)
+    cd = agg.cd
+    _write_json(multi.path / AGGREGATE_JSON, {
+        "tables": multi.tables, "strategies": agg.labels,
+        "mean_rank": {k: float(v) for k, v in agg.table["mean_rank"].items()},
+        "friedman": None if cd is None else {"statistic": cd.friedman_stat, "p": cd.friedman_p, "n_tables": cd.n,
+                                             "test": "Friedman" if len(agg.labels) >= 3 else "Wilcoxon signed-rank"},
+        "nemenyi_cd": None if cd is None else cd.cd,
+        "nemenyi_better": [list(p) for p in agg.nemenyi]})
+    return agg
+
+
+def format_aggregate(multi: MultiResults, agg: Aggregate | None = None) -> str:
+    """The aggregate as a table, and the Friedman / Nemenyi result in words."""
+    agg = agg or aggregate(multi)
+    short = {t: table_dir_name(t) for t in multi.tables}
+    width = max(8, *(len(s) for s in short.values()))
+    head = f"{'strategy':<14}{'mean rank':>10}{'norm. regret':>14}" + "".join(f"{'rank ' + short[t]:>{width + 7}}"
+                                                                             for t in multi.tables)
+    lines = [f"across {len(multi.tables)} tables (normalised regret: 0 = the table's best cell, 1 = its median cell)",
+             head]
+    for k, r in agg.table.iterrows():
+        lines.append(f"{k:<14}{r.mean_rank:>10.2f}{r.norm_regret_mean:>14.3f}"
+                     + "".join(f"{r[f'rank:{t}']:>{width + 7}.1f}" for t in multi.tables))
+    cd = agg.cd
+    if cd is None:
+        lines.append("no test over tables: it needs at least 2 strategies and 2 tables with results")
+        return "\n".join(lines)
+    test = "Friedman test" if len(agg.labels) >= 3 else "Wilcoxon signed-rank test"
+    p = "p<0.001" if cd.friedman_p < 0.001 else f"p={cd.friedman_p:.2g}"
+    if cd.friedman_p < 0.05:
+        lines.append(f"the strategies' ranks differ across the {cd.n} tables ({test} over tables, {p})")
+        for a, b in agg.nemenyi:
+            i, j = agg.labels.index(a), agg.labels.index(b)
+            lines.append(f"  {a} ranks better than {b} across tables (mean rank {cd.mean_ranks[i]:.2f} vs "
+                         f"{cd.mean_ranks[j]:.2f}; Nemenyi critical difference {cd.cd:.2f})")
+        if not agg.nemenyi:
+            lines.append(f"  but no single pair's mean ranks differ by more than the Nemenyi critical difference "
+                         f"{cd.cd:.2f}")
+    else:
+        lines.append(f"no detectable difference in the strategies' ranks across the {cd.n} tables ({test} over "
+                     f"tables, {p}; with {cd.n} tables only large, consistent differences can show)")
+    return "\n".join(lines)
+
+
+# -- curves ------------------------------------------------------------------------------------
+BUDGET_AXIS = {"queries": "step", "seconds": "sim_time", "epochs": "epochs"}
+
+
+def normalised_curves(multi: MultiResults, points: int = 100) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """(grid of budget fractions, label -> (tables, grid) mean normalised regret of the incumbent
+    over runs on each table), the budget axis being the budget's own kind (queries, simulated
+    seconds or epochs) as a fraction of its amount."""
+    from .plots import anytime
+
+    kind = multi.budget.get("kind", "queries")
+    amount = float(multi.budget.get("amount", 0)) or None
+    x = BUDGET_AXIS.get(kind, "step")
+    grid = np.linspace(0.01, 1.0, points)
+    labels = strategy_labels(multi)
+    out = {k: np.full((len(multi.tables), points), np.nan) for k in labels}
+    for ti, t in enumerate(multi.tables):
+        frame = multi.frame(t)
+        total = amount or float(frame[x].max())
+        curves = anytime(frame, x, grid * total)
+        for k in labels:
+            if k in curves:
+                nr = normalised_regret(curves[k], multi.optimum[t], multi.median[t])
+                with np.errstate(all="ignore"), _quiet():
+                    out[k][ti] = np.nanmean(nr, axis=0)
+    return grid, out
+
+
+class _quiet:
+    def __enter__(self):
+        import warnings
+
+        self._w = warnings.catch_warnings()
+        self._w.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *a):
+        return self._w.__exit__(*a)
+
+
+__all__ = ["AGGREGATE_CSV", "AGGREGATE_JSON", "Aggregate", "DEFAULT_OUT", "MANIFEST", "MultiResults", "aggregate",
+           "default_config", "format_aggregate",
+           "is_multi", "is_multitable_dir", "join_tables", "normalised_curves", "normalised_regret", "open_multi",
+           "run_tables", "split_tables", "table_dir_name", "write_aggregate"]

@@ -1,0 +1,176 @@
+"""Which differences between strategies are real: a two-sided Mann-Whitney U test on the final
+test value of every pair of strategies (runs are independent across strategies), Holm's
+correction for the number of pairs, Cliff's delta as the effect size, and a verdict in words.
+
+>>> from nasbench.significance import compare_pairs
+>>> for t in compare_pairs({"random": [93.1, 93.4, 93.2], "evolution": [94.0, 94.1, 93.9]}):
+...     print(t.verdict)
+
+Runs that gave no value (NaN) are left out; a pair where either side has fewer than two values
+is not tested (p = NaN, and Holm counts only the pairs that were tested).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from itertools import combinations
+from math import comb
+from typing import Mapping, Sequence
+
+import numpy as np
+from scipy import stats
+
+ALPHA = 0.05
+# |Cliff's delta| thresholds for small, medium, large (Romano et al. 2006)
+EFFECT_WORDS = ((0.147, "negligible"), (0.33, "small"), (0.474, "medium"), (float("inf"), "large"))
+
+
+@dataclass(frozen=True)
+class PairTest:
+    """One pair of strategies. ``delta`` = P(a > b) - P(a < b) over runs (Cliff's delta; ties count
+    zero), so positive means ``a`` tends to give higher values. ``p``: two-sided Mann-Whitney U;
+    ``p_holm``: after Holm's correction over the tested pairs. ``diff_ci_low/high``: 95 % percentile
+    bootstrap interval of ``mean_a - mean_b`` (runs resampled within each strategy). ``better``: the label that found
+    better cells where the difference is significant, else empty."""
+
+    a: str
+    b: str
+    runs_a: int
+    runs_b: int
+    mean_a: float
+    mean_b: float
+    diff_mean: float
+    diff_ci_low: float
+    diff_ci_high: float
+    u: float
+    p: float
+    p_holm: float
+    cliffs_delta: float
+    effect: str
+    significant: bool
+    better: str
+    verdict: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def holm(pvalues: Sequence[float]) -> np.ndarray:
+    """Holm's step-down adjusted p-values (same order as given; NaN stays NaN and is not counted):
+    the i-th smallest of m p-values becomes max over j <= i of min(1, (m - j + 1) p_(j))."""
+    p = np.asarray(pvalues, dtype=np.float64)
+    out = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    m = len(ok)
+    if m == 0:
+        return out
+    order = ok[np.argsort(p[ok], kind="stable")]
+    adj = np.minimum(1.0, (m - np.arange(m)) * p[order])
+    out[order] = np.maximum.accumulate(adj)
+    return out
+
+
+def cliffs_delta(a: Sequence[float], b: Sequence[float]) -> float:
+    """P(a > b) - P(a < b) over all pairs of values; 0 for identical samples."""
+    x = np.asarray(a, dtype=np.float64)[:, None]
+    y = np.asarray(b, dtype=np.float64)[None, :]
+    if x.size == 0 or y.size == 0:
+        return float("nan")
+    return float(np.mean(np.sign(x - y)))
+
+
+def effect_words(delta: float) -> str:
+    if not np.isfinite(delta):
+        return ""
+    return next(w for t, w in EFFECT_WORDS if abs(delta) < t)
+
+
+def mann_whitney(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
+    """(U of ``a``, two-sided p). Identical pooled values give p = 1; fewer than 2 values on a side
+    give NaN. Exact distribution for small samples without ties, else the normal approximation
+    with the tie correction (scipy's ``method="auto"``)."""
+    x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if len(x) < 2 or len(y) < 2:
+        return float("nan"), float("nan")
+    if np.all(np.concatenate([x, y]) == x[0]):
+        return len(x) * len(y) / 2.0, 1.0
+    r = stats.mannwhitneyu(x, y, alternative="two-sided")
+    return float(r.statistic), float(r.pvalue)
+
+
+BOOTSTRAP = 2000
+
+
+def bootstrap_diff(a: Sequence[float], b: Sequence[float], level: float = 0.95,
+                   n: int = BOOTSTRAP, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of mean(a) - mean(b), resampling each sample's values with
+    replacement (a fixed seed: the same data give the same interval). NaN with fewer than 2 values."""
+    x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if len(x) < 2 or len(y) < 2:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    d = (x[rng.integers(0, len(x), (n, len(x)))].mean(axis=1)
+         - y[rng.integers(0, len(y), (n, len(y)))].mean(axis=1))
+    lo, hi = np.percentile(d, [50 * (1 - level), 50 * (1 + level)])
+    return float(lo), float(hi)
+
+
+def min_p(n_a: int, n_b: int) -> float:
+    """The smallest two-sided p an exact Mann-Whitney test can give with these sample sizes."""
+    return min(1.0, 2.0 / comb(n_a + n_b, n_a)) if n_a and n_b else 1.0
+
+
+def _fmt_p(p: float) -> str:
+    return "p<0.001" if p < 0.001 else f"p={p:.2g}" if p < 0.995 else "p=1"
+
+
+def compare_pairs(samples: Mapping[str, Sequence[float]], alpha: float = ALPHA,
+                  metric: str = "test value") -> list[PairTest]:
+    """Every pair of ``samples`` (label -> final values of its runs; higher is better), in the
+    order the labels come, tested and put in words."""
+    labels = list(samples)
+    clean = {k: np.asarray(v, dtype=np.float64) for k, v in samples.items()}
+    clean = {k: v[np.isfinite(v)] for k, v in clean.items()}
+    pairs = list(combinations(labels, 2))
+    raw = [mann_whitney(clean[a], clean[b]) for a, b in pairs]
+    adj = holm([p for _, p in raw])
+    tested = int(np.isfinite(adj).sum())
+    floor = min((min_p(len(clean[a]), len(clean[b])) for (a, b), ph in zip(pairs, adj) if np.isfinite(ph)),
+                default=1.0) * tested  # no tested pair can get a Holm p below this (exact test)
+    out = []
+    for (a, b), (u, p), ph in zip(pairs, raw, adj):
+        x, y = clean[a], clean[b]
+        ma = float(np.mean(x)) if len(x) else float("nan")
+        mb = float(np.mean(y)) if len(y) else float("nan")
+        d = cliffs_delta(x, y)
+        sig = bool(np.isfinite(ph) and ph < alpha)
+        better = (a if d > 0 else b) if sig else ""
+        if not np.isfinite(ph):
+            few = min(len(x), len(y))
+            verdict = (f"{a} vs {b}: not tested, too few runs ({len(x)} and {len(y)} with a value; "
+                       "a test needs at least 2 each)") if few < 2 else f"{a} vs {b}: not tested"
+        elif sig:
+            worse = b if better == a else a
+            mw, ml = (ma, mb) if better == a else (mb, ma)
+            verdict = (f"{better} finds better cells than {worse}: {metric} {mw:.2f} vs {ml:.2f} on average "
+                       f"({_fmt_p(ph)} after Holm, Cliff's delta {abs(d):.2f}, {effect_words(d)})")
+        else:
+            verdict = f"no detectable difference between {a} and {b} ({_fmt_p(ph)} after Holm"
+            if floor >= alpha:
+                verdict += (f"; too few runs: even runs that do not overlap at all give p>={floor:.2g} over "
+                            f"{tested} pair{'s' if tested > 1 else ''}, use more runs")
+            verdict += ")"
+        lo, hi = bootstrap_diff(x, y)
+        out.append(PairTest(a, b, len(x), len(y), ma, mb, ma - mb, lo, hi, u, p, float(ph), d, effect_words(d), sig,
+                            better, verdict))
+    return out
+
+
+def significance_stars(p: float) -> str:
+    """'***' p < 0.001, '**' p < 0.01, '*' p < 0.05, '' otherwise (for figures)."""
+    if not np.isfinite(p):
+        return ""
+    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
+
+
+__all__ = ["ALPHA", "BOOTSTRAP", "PairTest", "bootstrap_diff", "cliffs_delta", "compare_pairs", "effect_words", "holm", "mann_whitney", "min_p",
+           "significance_stars"]
