@@ -12,9 +12,14 @@ from nasbench.strategies.pareto import crowding_distance, hypervolume, nondomina
 from synthetic import synthetic_table
 
 FAST = {"bananas": {"fit_epochs": 20, "n_candidates": 20, "n_init": 5},
-        "gradient": {"fit_epochs": 20, "steps": 5, "n_init": 5}}
+        "gradient": {"fit_epochs": 20, "steps": 5, "n_init": 5},
+        "smac": {"n_initial": 28}}  # two model fits in 30 queries
+#: a test-time budget, not a property of the strategy: optuna-gp (a GP fit per ask, ~0.5-2 s) is tested
+#: in test_bridges.py with a shorter run
+SLOW_HERE = {"optuna-gp"}
 #: the strategies that search the table alone (asked, not named: no network training, one objective)
-TABLE_STRATEGIES = [n for n, c in STRATEGIES.items() if not c.trains_networks and not c.multi_objective]
+TABLE_STRATEGIES = [n for n, c in STRATEGIES.items()
+                    if not c.trains_networks and not c.multi_objective and n not in SLOW_HERE]
 MO_STRATEGIES = [n for n, c in STRATEGIES.items() if c.multi_objective]
 NETWORK_STRATEGIES = [n for n, c in STRATEGIES.items() if c.trains_networks]
 
