@@ -20,6 +20,10 @@ journal continued under another fingerprint (another machine, or a journal older
 fingerprints) is not refused: a ``machine`` line with the new fingerprint is appended before its
 first unit, and the table then records no single fingerprint but the list of them
 (``extra["fingerprints"]``), so that its retraining is checked statistically, not to the bit.
+
+Size: over 400 lines because the journal (its format, appends and resume), the work
+order and the table built from it are one life cycle whose invariants (no unit doubled, none
+lost, the table always whole) are kept together; the training workers are :mod:`nasbench.workers`.
 """
 from __future__ import annotations
 

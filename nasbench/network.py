@@ -40,6 +40,10 @@ for such cells; NAS-Bench-201's class rule treats them as equal.
 **Counting** (NAS-Bench-201's convention): params = every parameter of the unpruned network
 (convs, BN affine, linear); FLOPs (millions) = multiply-adds of every conv and of the linear,
 plus one per linear output; pooling/BN/ReLU/additions are free.
+
+Size: over 400 lines because stacking, pruning and role-seeded initialisation all act on the same
+modules (an edge's module is built, masked and seeded in one place); split, each would need the
+others' internals.
 """
 from __future__ import annotations
 
