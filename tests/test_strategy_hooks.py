@@ -86,6 +86,21 @@ def test_every_strategy_declares_its_hooks():
     assert not STRATEGIES["random"].prices_queries
 
 
+def test_needs_are_declared_honestly():
+    """Every SearchContext field a strategy's code reads (``context.X``) beyond rng, space and
+    candidates is in its declared ``needs``."""
+    import dataclasses
+    import inspect
+    import re
+
+    optional = {f.name for f in dataclasses.fields(SearchContext)} - {"rng", "space", "candidates"}
+    for name, cls in STRATEGIES.items():
+        src = "".join(inspect.getsource(c) for c in cls.__mro__ if issubclass(c, Strategy) and c is not Strategy)
+        read = set(re.findall(r"context\.(\w+)", src)) & optional
+        assert read <= cls.needs, (name, sorted(read - cls.needs))
+    assert STRATEGIES["darts"].needs == {"dataset", "recipe", "epoch_seconds"}
+
+
 def test_runner_asks_the_hooks(bench, clean_registry):
     """A strategy that trains networks gets one run per task and its own cost is what the runner
     charges, whatever its name."""

@@ -40,6 +40,7 @@ class OptunaStrategy(Strategy):
     """Base: a study per run; subclasses build the sampler."""
 
     Params: ClassVar[type[Params]] = OptunaParams
+    needs = frozenset({"objectives"})  # the multi-objective sampler sizes its study by them
 
     def __init__(self, context, params=None) -> None:
         super().__init__(context, params)
