@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..checks import check_positive_int
 from ..space import neighbour_table
 from .base import Params, Strategy, StrategyError
 
@@ -22,6 +21,8 @@ class LocalSearchParams(Params):
     first_improvement: bool = True
 
     def check(self) -> None:
+        from ..checks import check_positive_int
+
         check_positive_int(self.n_init, "local_search: n_init", StrategyError)
 
 
