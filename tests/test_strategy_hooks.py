@@ -80,8 +80,7 @@ def test_every_strategy_declares_its_hooks():
         assert cls.name == name and issubclass(cls.Params, Params)
         assert isinstance(cls.trains_networks, bool) and isinstance(cls.prices_queries, bool)
         assert isinstance(cls.multi_objective, bool) and isinstance(cls.needs, frozenset)
-        if cls.prices_queries:
-            assert "own_cost" in {k for c in cls.__mro__ if c is not Strategy for k in vars(c)}, name
+        assert cls.prices_queries == hasattr(cls, "own_cost"), name
     assert STRATEGIES["darts"].trains_networks and STRATEGIES["darts"].needs >= {"dataset", "recipe"}
     assert not STRATEGIES["random"].prices_queries
 
@@ -133,5 +132,8 @@ def test_runner_asks_the_hooks(bench, clean_registry):
     assert [len(runs) for s, runs, _ in tasks if s.name == "random"] == [2, 1]  # 6 runs in ~4 tasks
     cols = run_one(prepare_search(bench, cfg), cfg.strategies[1], 0)
     assert cols["cost"] == [7.0 + c % 3 for c in cols["cell"]]
-    with pytest.raises(NotImplementedError, match="does not price its queries"):
-        STRATEGIES["random"](SearchContext(rng=np.random.default_rng(0))).own_cost()
+    with pytest.raises(StrategyError, match="prices_queries is set but it defines no own_cost"):
+        class Unpriced(Strategy, register=False):
+            prices_queries = True
+
+    assert not hasattr(STRATEGIES["random"](SearchContext(rng=np.random.default_rng(0))), "own_cost")

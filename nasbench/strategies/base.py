@@ -13,7 +13,7 @@ the hooks below, and import the module (the built-ins are imported by
 it (never its name) what it needs:
 
 * ``trains_networks``: it trains networks itself (slow; the runner gives each run its own task);
-* ``prices_queries``: it charges its own cost per query (:meth:`Strategy.own_cost`) instead of the
+* ``prices_queries``: it charges its own cost per query (its ``own_cost()`` method) instead of the
   table's training cost of the cell it returns;
 * ``multi_objective``: it handles the ``objectives`` told besides the validation value;
 * ``needs``: the :class:`SearchContext` fields it reads besides ``rng``, ``space`` and
@@ -94,7 +94,7 @@ class Strategy(ABC):
     Params: ClassVar[type[Params]] = Params
     #: True for strategies that train networks themselves (DARTS, GDAS): slow, need the dataset
     trains_networks: ClassVar[bool] = False
-    #: True for strategies that charge their own cost per query (:meth:`own_cost`)
+    #: True for strategies that charge their own cost per query (they define ``own_cost() -> float``)
     prices_queries: ClassVar[bool] = False
     #: True for strategies that handle ``objectives`` (multi-objective)
     multi_objective: ClassVar[bool] = False
@@ -108,6 +108,8 @@ class Strategy(ABC):
         if unknown:
             raise StrategyError(f"strategy {cls.__qualname__}: needs names {unknown[0]!r}, not a SearchContext "
                                 f"field; valid: {', '.join(f.name for f in fields(SearchContext))}")
+        if cls.prices_queries and not callable(getattr(cls, "own_cost", None)):
+            raise StrategyError(f"strategy {cls.__qualname__}: prices_queries is set but it defines no own_cost()")
         if register and "name" in cls.__dict__ and cls.name:
             register_strategy(cls)
 
@@ -147,10 +149,9 @@ class Strategy(ABC):
     def is_candidate(self, index: int) -> bool:
         return self._full or bool(self._covered[index])
 
-    def own_cost(self) -> float:
-        """What the last asked query cost (seconds), for strategies with ``prices_queries``; the runner
-        charges it instead of the table's cost of the cell."""
-        raise NotImplementedError(f"{type(self).__name__} does not price its queries (prices_queries is False)")
+    # A strategy with ``prices_queries`` defines ``own_cost(self) -> float``: what the last asked query
+    # cost (seconds), charged by the runner instead of the table's cost of the cell. The others do not
+    # define it (the base has none, so that asking for it on them fails loudly).
 
 
 def register_strategy(cls: type[Strategy]) -> type[Strategy]:
