@@ -65,8 +65,8 @@ def _loss(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 # -- the proxies -------------------------------------------------------------------------
-def synflow(net: NB201Network, x: torch.Tensor | None = None, y: torch.Tensor | None = None) -> float:
-    shape = (1, net.config.in_channels, int(x.shape[2]) if x is not None else 32, int(x.shape[3]) if x is not None else 32)
+def synflow(net: nn.Module, shape: tuple[int, ...]) -> float:
+    """SynFlow of ``net`` (any module; BN layers are removed) on one all-ones input of ``shape``."""
     m = copy.deepcopy(net).double()
     for name, mod in list(m.named_modules()):
         for cname, child in list(mod.named_children()):
@@ -76,7 +76,7 @@ def synflow(net: NB201Network, x: torch.Tensor | None = None, y: torch.Tensor | 
         for p in m.parameters():
             p.abs_()
     m.zero_grad()
-    out = m(torch.ones(shape, dtype=torch.float64))
+    out = m(torch.ones(tuple(shape), dtype=torch.float64))
     out.sum().backward()
     with torch.no_grad():
         return float(sum((w * w.grad).abs().sum() for w in _weights(m) if w.grad is not None))
@@ -148,10 +148,12 @@ def _jacob_naswot(net: NB201Network, x: torch.Tensor) -> dict[str, float]:
         for h in hooks:
             h.remove()
     out.backward(torch.ones_like(out))
-    jac = xg.grad.reshape(B, -1).double().numpy()
     net.zero_grad()
-    with np.errstate(all="ignore"):
-        corr = np.corrcoef(jac)
+    if xg.grad is None:  # the output does not depend on the input (no path through the cells)
+        corr = np.full((B, B), np.nan)
+    else:
+        with np.errstate(all="ignore"):
+            corr = np.corrcoef(xg.grad.reshape(B, -1).double().numpy())
     if not np.all(np.isfinite(corr)):
         jc = float("nan")
     else:
@@ -228,7 +230,7 @@ def compute_proxies(net: NB201Network, batch: "StandIn",
             continue
         t0 = time.perf_counter()
         if group == "synflow":
-            got = {"synflow": synflow(net, x)}
+            got = {"synflow": synflow(net, (1, net.config.in_channels, *x.shape[2:]))}
         elif group == "zen":
             got = {"zen": zen(net, batch.zen_x, batch.zen_eps)}
         elif group == "grad":
