@@ -139,3 +139,31 @@ def test_proxies_group_is_hashed_and_served_by_query(tmp_path, capsys):
         f["proxies/synflow"][int(bench.arch_row[members[0]])] = 1.0
     with pytest.raises(TableError, match="SHA-256 mismatch"):
         read_table(path)
+
+
+def test_surrogate_encoding_appends_the_tables_complete_proxies(tmp_path):
+    from nasbench.benchmark import TabularBenchmark
+    from nasbench.space import SpaceError, ops_table
+    from surrogates.encodings import encode
+    from surrogates.registry import make_estimator
+
+    base = synthetic_table()
+    full = 10.0 ** ops_table().sum(axis=1)  # mechanics only: a made-up proxy of every cell
+    part = full.copy()
+    part[::2] = np.nan
+
+    def table(proxies: dict, name: str) -> str:
+        b = TabularBenchmark(meta=base.meta, arch_row=base.arch_row, row_arch=base.row_arch, seeds=base.seeds,
+                             epochs=base.epochs, metrics=base.metrics, params=base.params, proxies=proxies)
+        write_table(tmp_path / name, b)
+        return str(tmp_path / name)
+
+    path = table({"full": full, "part": part}, "t.h5")
+    ops = ops_table()[[5, 6111, 15624]]
+    X = encode(ops, f"combined+zc:{path}")
+    assert X.shape == (3, encode(ops, "combined").shape[1] + 1)  # "part" is not complete: left out
+    assert X[:, -1] == pytest.approx(np.log10(1 + full[[5, 6111, 15624]]), rel=1e-6)
+    est = make_estimator("xgb", encoding=f"combined+zc:{path}", n_estimators=5).fit(ops_table()[:50], np.arange(50.0))
+    assert est.predict(ops).shape == (3,)
+    with pytest.raises(SpaceError, match="holds no zero-cost proxy for all of its cells"):
+        encode(ops, f"combined+zc:{table({'part': part}, 'p.h5')}")
