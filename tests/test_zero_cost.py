@@ -167,3 +167,34 @@ def test_surrogate_encoding_appends_the_tables_complete_proxies(tmp_path):
     assert est.predict(ops).shape == (3,)
     with pytest.raises(SpaceError, match="holds no zero-cost proxy for all of its cells"):
         encode(ops, f"combined+zc:{table({'part': part}, 'p.h5')}")
+
+
+def _script(name: str):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_report_and_compute_scripts(tmp_path, capsys):
+    j = tmp_path / "nb201-cifar10.jsonl"
+    run(Setup("nb201-cifar10", 2, 1, 10, 0, BatchSpec("gaussian", 4, 8, 8, 3, 10, 0)), j, ("synflow", "snip"),
+        limit=6, progress=False)
+    _, done = read_journal(j)
+    cls, _ = class_table("functional")
+    cells = sum(int((cls == k).sum()) for k in done)
+    rep = _script("zero_cost_report")
+    assert rep.main(["--tables", "nb201-cifar10", "--from-journals", "--journals", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    line = next(ln for ln in out.splitlines() if ln.split()[:2] == ["synflow", "test_acc"])
+    assert line.split()[2:4] == [str(cells), "6"] and line.split()[-1] == "0.74"
+    assert "stand-in batch: Gaussian N(0,1) 3x8x8, batch 4" in out and "snip" in out
+    assert rep.main(["--tables", "nb201-cifar11"]) == 2
+    assert "unknown table nb201-cifar11; allowed: nb201-cifar10" in capsys.readouterr().err
+    comp = _script("compute_proxies")
+    assert comp.main(["--table", "nb201-cifar10", "--proxies", "synflow,bogus"]) == 2
+    assert "unknown proxy bogus; allowed:" in capsys.readouterr().err
