@@ -5,8 +5,9 @@ strategies and the experiment runner use; a surrogate benchmark offers the same 
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Literal, Protocol, Sequence, Union
+from typing import Any, ClassVar, Iterable, Literal, Sequence, Union
 
 import numpy as np
 
@@ -22,26 +23,6 @@ CORE_METRICS: tuple[str, ...] = (
 
 class QueryError(ValueError):
     """A query names a metric, epoch, seed or cell the benchmark does not hold."""
-
-
-class Benchmark(Protocol):
-    """What strategies and the runner use: tables and surrogates both implement it."""
-
-    name: str
-    space_name: str
-    epochs: np.ndarray
-    seeds: np.ndarray
-
-    def query(self, cell: CellLike, metric: str = "valid_acc", epoch: int | None = None,
-              seed: SeedLike = "mean", rng: np.random.Generator | None = None) -> float: ...
-
-    def query_many(self, cells: Iterable[CellLike] | np.ndarray, metric: str = "valid_acc",
-                   epoch: int | None = None, seed: SeedLike = "mean",
-                   rng: np.random.Generator | None = None) -> np.ndarray: ...
-
-    def cost(self, cell: CellLike, epoch: int | None = None) -> float: ...
-
-    def cost_many(self, cells: Iterable[CellLike] | np.ndarray, epoch: int | None = None) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -68,7 +49,165 @@ class Best:
     value: float
 
 
-class TabularBenchmark:
+class Benchmark(ABC):
+    """The benchmark contract: everything strategies, the runner, validation and the CLI may ask
+    of a benchmark, whatever answers it (a recorded table, a fitted surrogate, a new kind).
+
+    * **identity**: ``name``, ``space_name``, ``meta`` (:class:`TableMeta`: dataset, recipe,
+      source), ``sha256`` (the content's hash as recomputed, "" where nothing is hashed) and
+      ``stored_sha256`` (what the file said, which differs only when loaded with the check off);
+    * **fidelities and seeds**: ``epochs`` (1-based, increasing), ``seeds`` (the nominal seed of
+      each run slot), ``mean_only`` (metrics held only as seed means), ``metric_names``;
+    * **queries**: ``query`` / ``query_many`` (metric, epoch: None = the last, seed: 'mean',
+      'random' with ``rng``, or a seed number), ``values``, ``best``, and ``runs``: every run of
+      each cell (what a search draws one of per training);
+    * **costs**: ``cost`` / ``cost_many``, simulated training seconds to reach an epoch;
+    * **objectives** known without training (``params``, ``flops``, ``latency:<device>``):
+      ``objective_names``, ``has_objective``, ``objective_many``;
+    * **retraining**: ``retrain_recipe()``, the recipe and data options that reproduce a run;
+    * ``covered``: the cells it answers for; ``summary()``: what ``nasbench info`` prints.
+
+    A new kind subclasses this in one module and implements the abstract members; the bad-query
+    messages below are shared so that every kind refuses the same mistakes in the same words.
+    """
+
+    #: the word messages use for this kind ("this table has ...")
+    kind: ClassVar[str] = "benchmark"
+    #: how its epochs came to be ("epoch 7 not recorded")
+    held: ClassVar[str] = "recorded"
+
+    name: str
+    space_name: str
+    meta: TableMeta
+    epochs: np.ndarray
+    seeds: np.ndarray
+    mean_only: frozenset[str] = frozenset()
+    sha256: str = ""
+    stored_sha256: str = ""
+
+    # -- what it holds ----------------------------------------------------------------------
+    @property
+    @abstractmethod
+    def metric_names(self) -> tuple[str, ...]:
+        """Every metric ``query`` answers (``time`` among them where costs are known)."""
+
+    @property
+    @abstractmethod
+    def covered(self) -> np.ndarray:
+        """Official indices of the cells this benchmark answers for."""
+
+    @property
+    def dataset(self) -> str:
+        return self.meta.dataset
+
+    # -- queries ------------------------------------------------------------------------------
+    @abstractmethod
+    def query(self, cell: CellLike, metric: str = "valid_acc", epoch: int | None = None,
+              seed: SeedLike = "mean", rng: np.random.Generator | None = None) -> float:
+        """One value of ``metric`` for ``cell`` at ``epoch`` (None: the last)."""
+
+    @abstractmethod
+    def query_many(self, cells: Iterable[CellLike] | np.ndarray, metric: str = "valid_acc",
+                   epoch: int | None = None, seed: SeedLike = "mean",
+                   rng: np.random.Generator | None = None) -> np.ndarray:
+        """Vectorised :meth:`query`."""
+
+    @abstractmethod
+    def runs(self, cells: np.ndarray, metric: str, epoch: int | None = None) -> np.ndarray:
+        """(len(cells), slots): each cell's runs at ``epoch``, one column per seed slot, NaN where
+        a run is missing; one column holding the mean for a metric in ``mean_only``."""
+
+    @abstractmethod
+    def cost_many(self, cells: Iterable[CellLike] | np.ndarray, epoch: int | None = None) -> np.ndarray:
+        """Simulated training seconds to reach ``epoch`` per cell."""
+
+    def cost(self, cell: CellLike, epoch: int | None = None) -> float:
+        return float(self.cost_many([cell], epoch)[0])
+
+    def values(self, metric: str = "valid_acc", epoch: int | None = None, seed: SeedLike = "mean",
+               rng: np.random.Generator | None = None) -> np.ndarray:
+        """One value per cell of the space, in official index order (NaN where not covered)."""
+        out = np.full(N_CELLS, np.nan)
+        cov = self.covered
+        out[cov] = self.query_many(cov, metric, epoch, seed, rng)
+        return out
+
+    def best(self, metric: str = "valid_acc", epoch: int | None = None, mode: str = "max") -> Best:
+        """The covered cell with the best seed-mean ``metric`` (ties: lowest index)."""
+        if mode not in ("max", "min"):
+            raise QueryError(f"mode {mode!r} not allowed; use 'max' or 'min'")
+        vals = self.values(metric, epoch)
+        if np.all(np.isnan(vals)):
+            raise QueryError(f"metric {metric!r} has no values at that epoch")
+        idx = int(np.nanargmax(vals) if mode == "max" else np.nanargmin(vals))
+        return Best(idx, to_cell(idx).to_str(), metric, float(vals[idx]))
+
+    # -- objectives known without training --------------------------------------------------
+    @property
+    def objective_names(self) -> tuple[str, ...]:
+        """The per-cell properties it knows (``params``, ``flops``, ``latency:<device>``)."""
+        return ()
+
+    def has_objective(self, name: str) -> bool:
+        return name in self.objective_names
+
+    def objective_many(self, cells: np.ndarray, name: str) -> np.ndarray:
+        """Values of objective ``name`` per cell (one of :attr:`objective_names`)."""
+        raise self.no_objective(name)
+
+    def no_objective(self, name: str) -> QueryError:
+        return QueryError(f"objective {name!r}: this {self.kind} records no such values; it has: "
+                          f"{', '.join(self.objective_names) or '(none)'}")
+
+    # -- retraining and reporting ---------------------------------------------------------------
+    def retrain_recipe(self) -> dict[str, Any]:
+        """The training recipe, with the data options (split seed, sizes) that reproduce the
+        benchmark's runs where it records them."""
+        extra = self.meta.extra
+        recipe = dict(self.meta.recipe or {})
+        if extra.get("data_options"):
+            recipe.setdefault("data_options", extra["data_options"])
+        elif extra.get("data"):  # a generated table: its DataSpec (split, size)
+            spec = extra["data"]
+            recipe.setdefault("data_options", {k: spec[k] for k in ("split_seed", "downscale", "train_size",
+                                                                  "valid_size", "test_size", "subset_seed")
+                                               if k in spec})
+        return recipe
+
+    def content_sha256(self) -> str:
+        """The SHA-256 that names what is served (``sha256``; "" where nothing is hashed)."""
+        return self.sha256
+
+    @abstractmethod
+    def summary(self) -> Any:
+        """What ``nasbench info`` prints: an object with ``lines()`` and ``to_dict()``."""
+
+    # -- the shared refusals -------------------------------------------------------------------
+    def unknown_metric(self, metric: object) -> QueryError:
+        return QueryError(f"unknown metric {metric!r}; this {self.kind} has: {', '.join(self.metric_names)}")
+
+    def unknown_epoch(self, epoch: object) -> QueryError:
+        return QueryError(f"epoch {epoch!r} not {self.held}; this {self.kind} has epochs {_ranges(self.epochs)}")
+
+    def unknown_seed(self, seed: object) -> QueryError:
+        return QueryError(f"seed {seed!r} not in this table; allowed: 'mean', 'random', or one of "
+                          f"{self.seeds.tolist()}")
+
+    def bad_seed_word(self, seed: object) -> QueryError:
+        return QueryError(f"seed {seed!r} not allowed; use 'mean', 'random' or one of {self.seeds.tolist()}")
+
+    @staticmethod
+    def mean_only_seed(metric: str) -> QueryError:
+        return QueryError(f"metric {metric!r} holds only the mean over seeds in this table; use seed='mean'")
+
+    @staticmethod
+    def need_rng(rng: np.random.Generator | None) -> np.random.Generator:
+        if rng is None:
+            raise QueryError("seed='random' needs rng=numpy.random.Generator")
+        return rng
+
+
+class TabularBenchmark(Benchmark):
     """Answers queries from arrays.
 
     * ``arch_row[i]``: the row holding cell ``i`` (-1: not covered);
@@ -79,6 +218,8 @@ class TabularBenchmark:
     * ``seeds``: the nominal seeds (one per run slot); ``epochs``: recorded epoch numbers (1-based);
     * ``params``/``flops``: per row; ``latency[device]``: per row.
     """
+
+    kind: ClassVar[str] = "table"
 
     def __init__(
         self,
@@ -186,7 +327,7 @@ class TabularBenchmark:
         try:
             return self.metrics[metric]
         except (KeyError, TypeError):
-            raise QueryError(f"unknown metric {metric!r}; this table has: {', '.join(self.metrics)}") from None
+            raise self.unknown_metric(metric) from None
 
     def _epoch(self, epoch: int | None) -> int:
         if epoch is None:
@@ -194,7 +335,7 @@ class TabularBenchmark:
         try:
             return self._epoch_pos[int(epoch)]
         except (KeyError, TypeError, ValueError):
-            raise QueryError(f"epoch {epoch!r} not recorded; this table has epochs {_ranges(self.epochs)}") from None
+            raise self.unknown_epoch(epoch) from None
 
     def _row(self, cell: CellLike) -> int:
         if type(cell) is int:
@@ -244,13 +385,11 @@ class TabularBenchmark:
 
     def _seed_slot(self, metric: str, seed: int) -> int:
         if metric in self.mean_only:
-            raise QueryError(f"metric {metric!r} holds only the mean over seeds in this table; use seed='mean'")
+            raise self.mean_only_seed(metric)
         try:
             return self._seed_pos[int(seed)]
         except (KeyError, TypeError, ValueError):
-            raise QueryError(
-                f"seed {seed!r} not in this table; allowed: 'mean', 'random', or one of {self.seeds.tolist()}"
-            ) from None
+            raise self.unknown_seed(seed) from None
 
     # -- queries --------------------------------------------------------------------------
     def query(self, cell: CellLike, metric: str = "valid_acc", epoch: int | None = None,
@@ -265,7 +404,7 @@ class TabularBenchmark:
         if seed == "random":
             return float(arr[row, self._random_slot(row, metric, rng), e])
         if isinstance(seed, str):
-            raise QueryError(f"seed {seed!r} not allowed; use 'mean', 'random' or one of {self.seeds.tolist()}")
+            raise self.bad_seed_word(seed)
         return float(self._by_seed(arr, np.array([row]), metric, int(seed), e)[0])
 
     def query_many(self, cells: Iterable[CellLike] | np.ndarray, metric: str = "valid_acc",
@@ -280,7 +419,7 @@ class TabularBenchmark:
         if seed == "random":
             return arr[rows, self._random_slots(rows, metric, rng), e]
         if isinstance(seed, str):
-            raise QueryError(f"seed {seed!r} not allowed; use 'mean', 'random' or one of {self.seeds.tolist()}")
+            raise self.bad_seed_word(seed)
         return self._by_seed(arr, rows, metric, int(seed), e)
 
     def _by_seed(self, arr: np.ndarray, rows: np.ndarray, metric: str, seed: int, e: int) -> np.ndarray:
@@ -291,8 +430,7 @@ class TabularBenchmark:
 
     def _random_slots(self, rows: np.ndarray, metric: str, rng: np.random.Generator | None) -> np.ndarray:
         """For each row, one of its recorded run slots, uniformly (one uniform draw per row)."""
-        if rng is None:
-            raise QueryError("seed='random' needs rng=numpy.random.Generator")
+        rng = self.need_rng(rng)
         if metric in self.mean_only:
             return np.zeros(len(rows), dtype=np.int64)
         slots, counts = self._slot_table(metric)
@@ -300,8 +438,7 @@ class TabularBenchmark:
         return slots[rows, pick]
 
     def _random_slot(self, row: int, metric: str, rng: np.random.Generator | None) -> int:
-        if rng is None:
-            raise QueryError("seed='random' needs rng=numpy.random.Generator")
+        rng = self.need_rng(rng)
         if metric in self.mean_only:
             return 0
         slots, counts = self._slot_table(metric)
@@ -332,23 +469,38 @@ class TabularBenchmark:
     def cost_many(self, cells: Iterable[CellLike] | np.ndarray, epoch: int | None = None) -> np.ndarray:
         return self.query_many(cells, "time", epoch, "mean")
 
-    def values(self, metric: str = "valid_acc", epoch: int | None = None, seed: SeedLike = "mean",
-               rng: np.random.Generator | None = None) -> np.ndarray:
-        """One value per cell of the space, in official index order (NaN where not covered)."""
-        out = np.full(N_CELLS, np.nan)
-        cov = self.covered
-        out[cov] = self.query_many(cov, metric, epoch, seed, rng)
-        return out
+    def runs(self, cells: np.ndarray, metric: str, epoch: int | None = None) -> np.ndarray:
+        """(len(cells), run slots) of the recorded runs; one slot for a mean-only metric."""
+        return np.asarray(self._metric(metric)[self._rows(cells), :, self._epoch(epoch)], dtype=np.float64)
 
-    def best(self, metric: str = "valid_acc", epoch: int | None = None, mode: str = "max") -> Best:
-        """The covered cell with the best seed-mean ``metric`` (ties: lowest index)."""
-        if mode not in ("max", "min"):
-            raise QueryError(f"mode {mode!r} not allowed; use 'max' or 'min'")
-        vals = self.values(metric, epoch)
-        if np.all(np.isnan(vals)):
-            raise QueryError(f"metric {metric!r} has no values at that epoch")
-        idx = int(np.nanargmax(vals) if mode == "max" else np.nanargmin(vals))
-        return Best(idx, to_cell(idx).to_str(), metric, float(vals[idx]))
+    @property
+    def objective_names(self) -> tuple[str, ...]:
+        own = (("params",) if self.params is not None else ()) + (("flops",) if self.flops is not None else ())
+        return own + tuple(f"latency:{d}" for d in sorted(self.latency))
+
+    def objective_many(self, cells: np.ndarray, name: str) -> np.ndarray:
+        if name == "params" and self.params is not None:
+            arr = self.params
+        elif name == "flops" and self.flops is not None:
+            arr = self.flops
+        elif name.startswith("latency:") and name.split(":", 1)[1] in self.latency:
+            arr = self.latency[name.split(":", 1)[1]]
+        else:
+            raise self.no_objective(name)
+        return arr[self._rows(cells)]
+
+    def content_sha256(self) -> str:
+        """The stored hash, or for a table built in memory the hash its file would carry."""
+        if self.sha256:
+            return self.sha256
+        from .table import _arrays_of, _meta_attrs, compute_sha256
+
+        return compute_sha256(_arrays_of(self), _meta_attrs(self.meta), sorted(self.mean_only))
+
+    def summary(self) -> Any:
+        from .summary import summarise_table
+
+        return summarise_table(self)
 
     def params_of(self, cell: CellLike) -> float:
         if self.params is None:

@@ -36,6 +36,8 @@ from typing import Any, Iterable
 import numpy as np
 
 from .atomic import atomic_path
+from .benchmark import Benchmark
+from .space import N_CELLS
 from .strategies import (DEFAULT_STRATEGIES, Budget, Protocol, ProtocolError, SearchContext, SearchView,
                          StrategyError, make_params, make_strategy)
 from .strategies.protocol import BUDGET_KINDS, MAX_QUERIES, objective_values, preset_for
@@ -402,33 +404,23 @@ def parse_overrides(items: Iterable[str]) -> dict[str, dict[str, Any]]:
 
 
 # -- loading the benchmark ---------------------------------------------------------------------
-def load_benchmark(table: str):
-    """An embedded table, an .h5 file, or a NAS-Bench-201 CSV (imported on the fly)."""
-    if str(table).lower().endswith(".csv"):
-        from .importers import import_csv
-
-        return import_csv(table)
+def load_benchmark(table: str) -> Benchmark:
+    """An embedded table, an .h5 table or surrogate file, or a NAS-Bench-201 CSV: the one entry
+    point :func:`nasbench.load` (kept under this name for callers of the runner)."""
     from .registry import load
 
     return load(table)
 
 
-def table_sha256(bench: Any) -> str:
-    if getattr(bench, "sha256", ""):
-        return str(bench.sha256)
-    try:
-        from .table import _arrays_of, _meta_attrs, compute_sha256
-
-        return compute_sha256(_arrays_of(bench), _meta_attrs(bench.meta), sorted(bench.mean_only))
-    except Exception:  # a surrogate or foreign benchmark
-        return ""
+def table_sha256(bench: Benchmark) -> str:
+    return bench.content_sha256()
 
 
-def _stored_if_different(bench: Any) -> dict[str, str]:
+def _stored_if_different(bench: Benchmark) -> dict[str, str]:
     """The file's stored SHA-256 where it differs from the recomputed one (loaded with the hash
     check off): provenance names what was served, and that the file did not match."""
-    stored, sha = getattr(bench, "stored_sha256", None), getattr(bench, "sha256", "")
-    return {"stored_sha256_mismatch": stored or "(none)"} if stored is not None and sha and stored != sha else {}
+    stored, sha = bench.stored_sha256, bench.sha256
+    return {"stored_sha256_mismatch": stored or "(none)"} if sha and stored != sha else {}
 
 
 # -- one run ---------------------------------------------------------------------------------
@@ -635,42 +627,33 @@ def _work(task: tuple[StrategySpec, list[int], str]) -> list[tuple[str, int, dic
     return done
 
 
-def _build_shared(bench: Any, config: ExperimentConfig) -> _Shared:
+def _build_shared(bench: Benchmark, config: ExperimentConfig) -> _Shared:
     proto = config.protocol
     view = SearchView(bench, proto)
     if proto.test_metric not in bench.metric_names:
         raise ConfigError(f"protocol.test_metric {proto.test_metric!r} not in the table; it has: "
                           f"{', '.join(bench.metric_names)}")
-    test = np.full(len(bench.arch_row), np.nan)
+    test = np.full(N_CELLS, np.nan)
     cov = view.candidates
     test[cov] = bench.query_many(cov, proto.test_metric, None, "mean")
     objectives = objective_values(bench, proto.objectives) if proto.objectives else None
-    meta = getattr(bench, "meta", None)
-    recipe = dict(getattr(meta, "recipe", {}) or {})
-    if meta is not None and meta.extra.get("data_options"):
-        recipe.setdefault("data_options", meta.extra["data_options"])
-    elif meta is not None and meta.extra.get("data"):  # a generated table: its DataSpec (split, size)
-        spec = meta.extra["data"]
-        recipe.setdefault("data_options", {k: spec[k] for k in ("split_seed", "downscale", "train_size",
-                                                              "valid_size", "test_size", "subset_seed") if k in spec})
-    ctx = {"candidates": cov, "dataset": getattr(meta, "dataset", ""), "recipe": recipe,
+    ctx = {"candidates": cov, "dataset": bench.dataset, "recipe": bench.retrain_recipe(),
            "objectives": tuple(proto.objectives), "epoch_seconds": _epoch_seconds(bench, cov)}
     return _Shared(view, test.tolist(), objectives, ctx, config.budget, config.seed)
 
 
-def _epoch_seconds(bench: Any, cov: np.ndarray) -> np.ndarray | None:
+def _epoch_seconds(bench: Benchmark, cov: np.ndarray) -> np.ndarray | None:
     """The table's training seconds per epoch of every cell (for DARTS/GDAS's cost model); None
     where the benchmark records no training time."""
-    try:
-        last = int(np.asarray(bench.epochs)[-1])
-        out = np.full(len(bench.arch_row), np.nan)
-        out[cov] = np.asarray(bench.cost_many(cov, last), dtype=np.float64) / last
-        return out
-    except Exception:  # no time metric
+    if "time" not in bench.metric_names:
         return None
+    last = int(np.asarray(bench.epochs)[-1])
+    out = np.full(N_CELLS, np.nan)
+    out[cov] = np.asarray(bench.cost_many(cov, last), dtype=np.float64) / last
+    return out
 
 
-def run_comparison(config: ExperimentConfig, bench: Any = None) -> ResultsDir:
+def run_comparison(config: ExperimentConfig, bench: Benchmark = None) -> ResultsDir:
     """Run every (strategy, run) not yet finished in ``config.out``; write the tidy table.
 
     One writer at a time: the directory is locked (:mod:`nasbench.locking`) for the whole call and
@@ -696,7 +679,7 @@ def run_comparison(config: ExperimentConfig, bench: Any = None) -> ResultsDir:
         raise
 
 
-def _run_comparison(config: ExperimentConfig, bench: Any = None) -> ResultsDir:
+def _run_comparison(config: ExperimentConfig, bench: Benchmark = None) -> ResultsDir:
     """:func:`run_comparison` with the directory locked."""
     import pandas as pd
 
@@ -789,7 +772,7 @@ def _progress(total: int, show: bool):
     return tqdm(total=total, desc="runs", unit="run", file=sys.stderr, leave=False)
 
 
-def _write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Any, shared: _Shared,
+def _write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Benchmark, shared: _Shared,
                       seconds: float, n_new: int) -> None:
     import platform
 

@@ -33,13 +33,13 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, ClassVar, Iterable
 
 import numpy as np
 
-from nasbench.benchmark import Best, QueryError, SeedLike, TableMeta
+from nasbench.benchmark import Benchmark, QueryError, SeedLike, TableMeta
 from nasbench.space import N_CELLS, CellLike, get_space, to_cell, to_indices
-from nasbench.table import TableError
+from nasbench.fileformat import TableError, check_hash, hash_arrays, new_hash
 
 from .base import SurrogateError, SurrogateRegressor
 from .encodings import ops_of
@@ -90,8 +90,11 @@ def _with_seed(est: SurrogateRegressor, seed: int) -> SurrogateRegressor:
     return est
 
 
-class SurrogateBenchmark:
+class SurrogateBenchmark(Benchmark):
     """Answers like a :class:`~nasbench.benchmark.TabularBenchmark` for every cell of the space."""
+
+    kind: ClassVar[str] = "surrogate"
+    held: ClassVar[str] = "modelled"
 
     def __init__(self, meta: TableMeta, config: SurrogateConfig, seeds: np.ndarray, epochs: np.ndarray,
                  models: dict[str, SurrogateRegressor], noise_models: dict[str, SurrogateRegressor | None],
@@ -115,17 +118,12 @@ class SurrogateBenchmark:
         self.source_sha256 = source_sha256
         self.sha256 = sha256
         self.stored_sha256 = sha256  # load_surrogate_benchmark: the file's own, where sha256 is recomputed
-        self.arch_row = np.arange(N_CELLS, dtype=np.int64)  # every cell is its own "row"
         self._metrics = tuple(dict.fromkeys(k.split("@")[0] for k in models))
         self._mean: dict[str, np.ndarray] = {}
         self._sd: dict[str, np.ndarray] = {}
         self._z: dict[tuple[str, int], np.ndarray] = {}
         self._cost: np.ndarray | None = None
         self._X = ops_of(np.arange(N_CELLS))
-        self.params = None  # per-cell properties a table records; a surrogate has none
-        self.flops = None
-        self.latency: dict[str, np.ndarray] = {}
-        self.metrics = _SampledMetrics(self)
 
     @property
     def run_seed(self) -> np.ndarray:
@@ -208,7 +206,7 @@ class SurrogateBenchmark:
         if metric == "time" and self.runtime is not None:
             return "time"
         if metric not in self._metrics:
-            raise QueryError(f"unknown metric {metric!r}; this surrogate has: {', '.join(self.metric_names)}")
+            raise self.unknown_metric(metric)
         if epoch is None:
             return _key(metric, int(self.epochs[-1]))
         try:
@@ -216,7 +214,7 @@ class SurrogateBenchmark:
         except (TypeError, ValueError):
             e = None
         if e is None or e not in set(self.epochs.tolist()):
-            raise QueryError(f"epoch {epoch!r} not modelled; this surrogate has epochs {self.epochs.tolist()}")
+            raise self.unknown_epoch(epoch)
         return _key(metric, e)
 
     def _means(self, key: str) -> np.ndarray:
@@ -256,22 +254,21 @@ class SurrogateBenchmark:
         if seed == "mean":
             return mean.copy()
         if isinstance(seed, str) and seed != "random":
-            raise QueryError(f"seed {seed!r} not allowed; use 'mean', 'random' or one of {self.seeds.tolist()}")
+            raise self.bad_seed_word(seed)
         if seed == "random":
-            if rng is None:
-                raise QueryError("seed='random' needs rng=numpy.random.Generator")
+            rng = self.need_rng(rng)
             if metric in self.mean_only:
                 return mean.copy()
             z = rng.standard_normal(len(idx))
         else:
             if metric in self.mean_only:
-                raise QueryError(f"metric {metric!r} holds only the mean over seeds in this table; use seed='mean'")
+                raise self.mean_only_seed(metric)
             try:
                 s = int(seed)  # type: ignore[arg-type]
             except (TypeError, ValueError):
                 s = None
             if s is None or isinstance(seed, bool) or s not in set(self.seeds.tolist()):
-                raise QueryError(f"seed {seed!r} not in this table; allowed: 'mean', 'random', or one of {self.seeds.tolist()}")
+                raise self.unknown_seed(seed)
             z = self._fixed_z(key, s)[idx]
         vals = mean + self.noise_sd(metric, int(key.split("@")[1])) [idx] * z
         if metric.endswith("_acc"):
@@ -334,16 +331,23 @@ class SurrogateBenchmark:
         c = self._costs()
         return c[to_indices(cells)] * self._cost_factor(epoch)
 
-    def values(self, metric: str = "valid_acc", epoch: int | None = None, seed: SeedLike = "mean",
-               rng: np.random.Generator | None = None) -> np.ndarray:
-        return self.query_many(np.arange(N_CELLS), metric, epoch, seed, rng)
+    def runs(self, cells: np.ndarray, metric: str, epoch: int | None = None) -> np.ndarray:
+        """(len(cells), seeds): the fixed draw of each table seed (the same on every call), so a
+        search drawing one run per training sees a surrogate's runs as it sees a table's; one
+        column holding the mean for a mean-only metric or the cost for ``time``."""
+        e = int(self.epochs[-1]) if epoch is None else epoch
+        if metric == "time":
+            return self.cost_many(cells, e)[:, None]
+        if metric in self.mean_only or len(self.seeds) == 0:
+            return self.query_many(cells, metric, e)[:, None]
+        return np.stack([self.query_many(cells, metric, e, int(s)) for s in self.seeds], axis=1)
 
-    def best(self, metric: str = "valid_acc", epoch: int | None = None, mode: str = "max") -> Best:
-        if mode not in ("max", "min"):
-            raise QueryError(f"mode {mode!r} not allowed; use 'max' or 'min'")
-        vals = self.values(metric, epoch)
-        idx = int(np.argmax(vals) if mode == "max" else np.argmin(vals))
-        return Best(idx, to_cell(idx).to_str(), metric, float(vals[idx]))
+    def summary(self) -> "SurrogateSummary":
+        return SurrogateSummary({
+            "surrogate": self.name, "space": self.space_name, "dataset": self.meta.dataset,
+            "source": self.meta.source, "sha256": self.sha256, "fitted on cells": len(self.train_cells),
+            "answers for cells": len(self.covered), "metrics": ", ".join(self._metrics),
+            "epochs": self.epochs.tolist(), "seeds": self.seeds.tolist(), "config": dataclasses.asdict(self.config)})
 
     # -- saving ---------------------------------------------------------------------------------
     def _collect(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -402,14 +406,9 @@ class SurrogateBenchmark:
 
 
 def _digest(manifest_text: str, arrays: dict[str, np.ndarray]) -> str:
-    h = hashlib.sha256()
-    h.update(f"{FORMAT} v{FORMAT_VERSION}\n".encode())
+    h = new_hash(FORMAT, FORMAT_VERSION)
     h.update(manifest_text.encode())
-    for name in sorted(arrays):
-        a = np.ascontiguousarray(arrays[name])
-        a = a.astype(a.dtype.newbyteorder("<"), copy=False)
-        h.update(f"\n{name}|{a.dtype.str}|{a.shape}\n".encode())
-        h.update(a.tobytes())
+    hash_arrays(h, arrays, lead="\n")
     return h.hexdigest()
 
 
@@ -419,17 +418,14 @@ def load_surrogate_benchmark(path: str | os.PathLike, verify: bool | None = None
     reproduce their saved predictions. ``verify=False`` (or ``$NASBENCH_NO_VERIFY_HASH=1`` when
     ``verify`` is None) loads a file with a wrong hash anyway, with a warning (forensic use); the
     result's ``sha256`` is always the recomputed hash, ``stored_sha256`` the file's."""
-    from nasbench.table import check_hash
     import h5py
 
+    from nasbench.fileformat import first_line, open_hdf5
+
     p = Path(path)
-    if not p.is_file():
-        raise SurrogateFileError(f"no such file: {p}")
-    with open(p, "rb") as fh:
-        if fh.read(8) != b"\x89HDF\r\n\x1a\n":
-            raise SurrogateFileError(f"{p} is not an HDF5 file (a surrogate benchmark is HDF5)")
+    f = open_hdf5(p, "surrogate benchmark", SurrogateFileError)
     try:
-        with h5py.File(p, "r") as f:
+        with f:
             fmt = str(f.attrs.get("format", ""))
             if fmt != FORMAT:
                 raise SurrogateFileError(f"{p} is not a surrogate benchmark (format={fmt!r}, expected {FORMAT!r})")
@@ -444,13 +440,9 @@ def load_surrogate_benchmark(path: str | os.PathLike, verify: bool | None = None
     except SurrogateFileError:
         raise
     except (OSError, KeyError, ValueError) as exc:
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise SurrogateFileError(f"{p} is truncated or corrupt ({msg})") from None
+        raise SurrogateFileError(f"{p} is truncated or corrupt ({first_line(exc)})") from None
     computed = _digest(text, arrays)
-    try:
-        check_hash(p, stored, computed, verify, what="surrogate file")
-    except TableError as exc:
-        raise SurrogateFileError(str(exc)) from None
+    check_hash(p, stored, computed, verify, what="surrogate file", error=SurrogateFileError)
     try:
         m = json.loads(text)
         sb = _from_manifest(m, arrays, p, computed)
@@ -541,43 +533,17 @@ def _noise_sd(est: SurrogateRegressor, noise_model: SurrogateRegressor | None, s
     return scale * np.exp(np.asarray(noise_model.predict(X), dtype=np.float64))
 
 
-class _SampledMetrics(dict):
-    """``bench.metrics[name]``: the table layout (cells, runs, epochs) filled lazily with the
-    surrogate's fixed per-seed draws (one run slot per table seed; one slot holding the mean for a
-    mean-only metric), so code that reads a table's arrays -- the runner's ``SearchView`` drawing
-    one recorded run per query -- sees a surrogate's runs the same way."""
+@dataclass(frozen=True)
+class SurrogateSummary:
+    """What ``nasbench info`` prints for a surrogate benchmark."""
 
-    def __init__(self, bench: "SurrogateBenchmark") -> None:
-        super().__init__()
-        self._bench = bench
+    facts: dict[str, Any]
 
-    def __missing__(self, metric: str) -> np.ndarray:
-        b = self._bench
-        if metric not in b.metric_names:
-            raise KeyError(metric)
-        cells = np.arange(N_CELLS)
-        if metric == "time":
-            arr = np.stack([b.cost_many(cells, int(e)) for e in b.epochs], axis=-1)[:, None, :]
-        elif metric in b.mean_only or len(b.seeds) == 0:
-            arr = np.stack([b.query_many(cells, metric, int(e)) for e in b.epochs], axis=-1)[:, None, :]
-        else:
-            arr = np.stack([np.stack([b.query_many(cells, metric, int(e), int(s)) for e in b.epochs], axis=-1)
-                            for s in b.seeds], axis=1)
-        arr.setflags(write=False)
-        self[metric] = arr
-        return arr
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.facts)
 
-    def __contains__(self, metric: object) -> bool:
-        return metric in self._bench.metric_names
-
-    def keys(self):  # type: ignore[override]
-        return list(self._bench.metric_names)
-
-    def __iter__(self):
-        return iter(self._bench.metric_names)
-
-    def __len__(self) -> int:
-        return len(self._bench.metric_names)
+    def lines(self) -> list[str]:
+        return [f"{k:<18}{v}" for k, v in self.facts.items()]
 
 
 class _NoBar:
