@@ -32,7 +32,7 @@ import functools
 import itertools
 import random as _pyrandom
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Protocol, Sequence, Union
+from typing import Iterable, Iterator, Sequence, Union
 
 import numpy as np
 
@@ -505,27 +505,19 @@ def neighbours(cell: CellLike) -> list[Cell]:
     return out
 
 
-# -- the space behind a small interface --------------------------------------------------
-class SearchSpace(Protocol):
-    """What strategies and tables need of a space; a second space implements the same."""
-
-    name: str
-    n_cells: int
-
-    def cell(self, index: int) -> Cell: ...
-    def index(self, cell: CellLike) -> int: ...
-    def indices(self, cells: Iterable[CellLike] | np.ndarray) -> np.ndarray: ...
-    def sample(self, rng: np.random.Generator) -> Cell: ...
-    def sample_indices(self, rng: np.random.Generator, n: int) -> np.ndarray: ...
-    def mutate(self, cell: CellLike, rng: np.random.Generator) -> Cell: ...
-    def neighbours(self, cell: CellLike) -> list[Cell]: ...
-    def encode(self, cells: Iterable[CellLike] | np.ndarray, kind: str = "onehot") -> np.ndarray: ...
-    def canonical(self, cell: CellLike, rule: str = "nb201") -> int: ...
-
-
+# -- the space object ------------------------------------------------------------------------
+# One concrete space, no pluggable-space protocol: every table (``arch_row`` has one entry per
+# cell of this space), encoding, surrogate feature and the network builder are NAS-Bench-201
+# shaped (6 edges x 5 ops), so a protocol covering only sampling would promise a pluggability the
+# rest of the code does not have. What the next features need from a space is what this object
+# gives: an outside optimiser's configuration space (e.g. ConfigSpace) is ``edges`` x ``ops``
+# categorical choices mapped back with ``from_choices``; multi-fidelity lives on the benchmark
+# (its ``epochs``), not the space. Strategies reach the space through ``SearchContext.space``
+# (their neighbours come from ``neighbour_indices``); tables and surrogates hold it as ``.space``.
 @dataclass(frozen=True)
 class NB201Space:
-    """The NAS-Bench-201 space as a :class:`SearchSpace`."""
+    """The NAS-Bench-201 cell space: its size, edges, operations, sampling, neighbours,
+    encodings and canonical forms."""
 
     name: str = "nb201"
     n_cells: int = N_CELLS
@@ -560,6 +552,24 @@ class NB201Space:
     def neighbour_indices(self, index: int) -> np.ndarray:
         return neighbour_table()[check_index(index)]
 
+    def neighbour_table(self) -> np.ndarray:
+        """(n_cells, n_neighbours) official indices of every cell's one-op neighbours."""
+        return neighbour_table()
+
+    @property
+    def edges(self) -> tuple[tuple[int, int], ...]:
+        """The cell's edges ``(to, from)`` (node ``to`` <- node ``from``) in the order of a cell's ``ops``."""
+        return EDGES
+
+    def from_choices(self, choices: Sequence[str]) -> Cell:
+        """The cell whose edge ``k`` (in :attr:`edges` order) carries op name ``choices[k]``."""
+        if len(choices) != N_EDGES:
+            raise SpaceError(f"a cell has {N_EDGES} edges, got {len(choices)} choices")
+        bad = [c for c in choices if c not in OPS]
+        if bad:
+            raise SpaceError(f"unknown op {bad[0]!r}; allowed: {', '.join(OPS)}")
+        return Cell(tuple(OPS.index(c) for c in choices))
+
     def encode(self, cells: Iterable[CellLike] | np.ndarray, kind: str = "onehot") -> np.ndarray:
         return encode_ops(ops_table()[to_indices(cells)], kind)
 
@@ -584,11 +594,10 @@ def neighbour_table() -> np.ndarray:
 
 
 NB201 = NB201Space()
-SPACES = {"nb201": NB201}
 
 
 def get_space(name: str) -> NB201Space:
-    try:
-        return SPACES[name]
-    except KeyError:
-        raise SpaceError(f"unknown space {name!r}; allowed: {', '.join(SPACES)}") from None
+    """The space a table names (only ``nb201`` exists; see the comment above :class:`NB201Space`)."""
+    if name != NB201.name:
+        raise SpaceError(f"unknown space {name!r}; allowed: {NB201.name}")
+    return NB201
