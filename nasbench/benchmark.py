@@ -64,8 +64,11 @@ class Benchmark(ABC):
     * **costs**: ``cost`` / ``cost_many``, simulated training seconds to reach an epoch;
     * **objectives** known without training (``params``, ``flops``, ``latency:<device>``):
       ``objective_names``, ``has_objective``, ``objective_many``;
-    * **retraining**: ``retrain_recipe()``, the recipe and data options that reproduce a run;
-    * ``covered``: the cells it answers for; ``summary()``: what ``nasbench info`` prints.
+    * **retraining**: ``retrain_recipe()``, the recipe and data options that reproduce a run,
+      ``data_spec()``, the training data as recorded, ``measured_runs``, and
+      ``fresh_run_prediction()``: what a new training of a cell is expected to give;
+    * ``covered`` and ``result_key()``: the cells it answers for, and which share one result;
+      ``summary()``: what ``nasbench info`` prints.
 
     A new kind subclasses this in one module and implements the abstract members; the bad-query
     messages below are shared so that every kind refuses the same mistakes in the same words.
@@ -75,6 +78,9 @@ class Benchmark(ABC):
     kind: ClassVar[str] = "benchmark"
     #: how its epochs came to be ("epoch 7 not recorded")
     held: ClassVar[str] = "recorded"
+    #: True where ``runs`` are measured trainings whose seed numbers a retraining can reproduce
+    #: (a table); False where they are model draws (a surrogate)
+    measured_runs: ClassVar[bool] = True
 
     name: str
     space_name: str
@@ -177,6 +183,23 @@ class Benchmark(ABC):
     def content_sha256(self) -> str:
         """The SHA-256 that names what is served (``sha256``; "" where nothing is hashed)."""
         return self.sha256
+
+    def data_spec(self) -> dict[str, Any]:
+        """The training data as recorded (a generated table's DataSpec fields: dataset, split seed,
+        sizes, downscale); empty where the source did not record it (imported tables)."""
+        return dict(self.meta.extra.get("data") or {})
+
+    def result_key(self, cell: int) -> int:
+        """Cells with one key share one recorded result (a table row); -1: not covered."""
+        return int(cell) if int(cell) in set(self.covered.tolist()) else -1
+
+    @abstractmethod
+    def fresh_run_prediction(self, cells: np.ndarray, metric: str) -> dict[str, Any]:
+        """What a new training of each cell is predicted to give, for validation: ``mean``, ``sd``
+        (the cell's own run-to-run sd), ``runs`` (how many runs the mean rests on; inf for a
+        model), ``pooled`` / ``pooled_src`` (the sd differences are measured in), ``expected``
+        (winner's-curse-corrected mean, NaN where none), ``pred_model_sd`` (the model's own
+        uncertainty) and ``n_sd_rows``."""
 
     @abstractmethod
     def summary(self) -> Any:
@@ -496,6 +519,27 @@ class TabularBenchmark(Benchmark):
         from .table import _arrays_of, _meta_attrs, compute_sha256
 
         return compute_sha256(_arrays_of(self), _meta_attrs(self.meta), sorted(self.mean_only))
+
+    def result_key(self, cell: int) -> int:
+        return int(self.arch_row[cell])
+
+    def fresh_run_prediction(self, cells: np.ndarray, metric: str) -> dict[str, Any]:
+        """The seed mean, each cell's recorded sd, and the expectation on fresh seeds corrected for
+        the winner's curse (:func:`nasbench.noise.fresh_seed_estimate`)."""
+        from .noise import fresh_seed_estimate
+
+        cells = np.asarray(cells, dtype=np.int64)
+        mean = np.asarray(self.query_many(cells, metric, None, "mean"), dtype=np.float64)
+        rows = self.arch_row[cells]
+        if metric in self.mean_only:  # no runs: nothing to pool or correct
+            sd_all, runs = np.full(self.n_rows, np.nan), np.ones(len(cells))
+        else:
+            sd_all = self.seed_std(metric)
+            runs = (~np.isnan(self.metrics[metric][rows, :, -1])).sum(axis=1).astype(float)
+        est = fresh_seed_estimate(self.seed_mean(metric), sd_all, mean, runs)
+        return {"mean": mean, "sd": sd_all[rows], "runs": runs, "pooled": est.pooled_sd, "pooled_src": "table",
+                "expected": est.expected, "pred_model_sd": np.zeros(len(cells)),
+                "n_sd_rows": int(np.isfinite(sd_all).sum())}
 
     def summary(self) -> Any:
         from .summary import summarise_table

@@ -653,7 +653,7 @@ def _epoch_seconds(bench: Benchmark, cov: np.ndarray) -> np.ndarray | None:
     return out
 
 
-def run_comparison(config: ExperimentConfig, bench: Benchmark = None) -> ResultsDir:
+def run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) -> ResultsDir:
     """Run every (strategy, run) not yet finished in ``config.out``; write the tidy table.
 
     One writer at a time: the directory is locked (:mod:`nasbench.locking`) for the whole call and
@@ -679,7 +679,7 @@ def run_comparison(config: ExperimentConfig, bench: Benchmark = None) -> Results
         raise
 
 
-def _run_comparison(config: ExperimentConfig, bench: Benchmark = None) -> ResultsDir:
+def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) -> ResultsDir:
     """:func:`run_comparison` with the directory locked."""
     import pandas as pd
 

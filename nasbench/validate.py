@@ -44,8 +44,9 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
+from .benchmark import Benchmark
 from .executors import EXECUTORS, keep_freed_memory, pool_map, ray_map
-from .noise import POOL_ROWS, fresh_seed_estimate
+from .noise import POOL_ROWS
 from .validation_report import ValidationReport, build_report_frame, kendall, plot_report
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -263,17 +264,7 @@ def _load_bench(table: str, results_path: str | None = None):
     raise ValidateError(f"cannot load table {table!r}: {str(err).splitlines()[0]} (give --table)")
 
 
-def _is_tabular(bench: Any) -> bool:
-    from .benchmark import TabularBenchmark
-
-    return isinstance(bench, TabularBenchmark)
-
-
-def _row_key(bench: Any, cell: int) -> int:
-    return int(bench.arch_row[cell]) if _is_tabular(bench) else int(cell)
-
-
-def select_top(frame: Any, bench: Any, k: int, metric: str = "valid_acc") -> tuple[list[int], dict[int, dict]]:
+def select_top(frame: Any, bench: Benchmark, k: int, metric: str = "valid_acc") -> tuple[list[int], dict[int, dict]]:
     """The best ``k`` distinct final incumbents of a comparison's tidy frame: de-duplicated by table
     row, ranked by the benchmark's seed mean of ``metric`` (last epoch), ties by lower index.
     Returns the cells and, per cell, how often and by which strategies it was the final incumbent."""
@@ -282,7 +273,7 @@ def select_top(frame: Any, bench: Any, k: int, metric: str = "valid_acc") -> tup
     fin = final_rows(frame)
     groups: dict[int, dict[str, Any]] = {}
     for cell, strat in zip(fin["incumbent"].astype(int), fin["strategy"].astype(str)):
-        key = _row_key(bench, cell) if cell >= 0 else -1
+        key = bench.result_key(cell) if cell >= 0 else -1
         if key < 0:  # not (or no longer) covered by the table
             continue
         g = groups.setdefault(key, {"cells": {}, "strategies": set()})
@@ -305,13 +296,13 @@ def select_top(frame: Any, bench: Any, k: int, metric: str = "valid_acc") -> tup
     return [c for c, _, _ in chosen], info
 
 
-def _recipe_of(bench: Any, cfg: ValidateConfig) -> tuple[dict[str, Any], list[str]]:
+def _recipe_of(bench: Benchmark, cfg: ValidateConfig) -> tuple[dict[str, Any], list[str]]:
     """The recorded recipe (as a Recipe dict) with overrides applied, and notes."""
     from .generate import GenerateError, recipe_from_dict
     from .train import Recipe, RecipeError
 
     notes: list[str] = []
-    rec = dict(getattr(getattr(bench, "meta", None), "recipe", {}) or {})
+    rec = dict(bench.meta.recipe or {})
     try:
         recipe = asdict(recipe_from_dict(rec))
     except (GenerateError, RecipeError, TypeError):
@@ -333,13 +324,12 @@ def _recipe_of(bench: Any, cfg: ValidateConfig) -> tuple[dict[str, Any], list[st
     return recipe, notes
 
 
-def _data_of(bench: Any, cfg: ValidateConfig) -> tuple[dict[str, Any], list[str]]:
+def _data_of(bench: Benchmark, cfg: ValidateConfig) -> tuple[dict[str, Any], list[str]]:
     from .datasets import DatasetError, canonical_name
     from .generate import DataSpec
 
     notes: list[str] = []
-    meta = getattr(bench, "meta", None)
-    spec = dict((getattr(meta, "extra", {}) or {}).get("data") or {})
+    spec = bench.data_spec()
     if cfg.dataset is not None:
         try:
             name = canonical_name(cfg.dataset)
@@ -350,7 +340,7 @@ def _data_of(bench: Any, cfg: ValidateConfig) -> tuple[dict[str, Any], list[str]
                 notes.append(f"dataset override {name} (table trained on {spec.get('dataset')})")
             spec = asdict(DataSpec(name))
     if not spec:
-        raise ValidateError(f"table {getattr(bench, 'name', '')!r} records no training data spec (an imported "
+        raise ValidateError(f"table {bench.name!r} records no training data spec (an imported "
                             "table); give --dataset (and --data-dir, --downscale, --train-size ... as needed)")
     for name in ("downscale", "train_size", "valid_size", "test_size"):
         v = getattr(cfg, name)
@@ -360,8 +350,8 @@ def _data_of(bench: Any, cfg: ValidateConfig) -> tuple[dict[str, Any], list[str]
     return spec, notes
 
 
-def _seeds_of(bench: Any, cfg: ValidateConfig) -> tuple[tuple[int, ...], str]:
-    table_seeds = [int(s) for s in np.asarray(getattr(bench, "seeds", []))]
+def _seeds_of(bench: Benchmark, cfg: ValidateConfig) -> tuple[tuple[int, ...], str]:
+    table_seeds = [int(s) for s in np.asarray(bench.seeds)]
     if cfg.seeds == "table":
         seeds = tuple(s for s in table_seeds if s >= 0)
         if not seeds:
@@ -380,35 +370,15 @@ def _seeds_of(bench: Any, cfg: ValidateConfig) -> tuple[tuple[int, ...], str]:
 
 
 # -- what the benchmark predicted ------------------------------------------------------------
-def _predictions(bench: Any, cells: Sequence[int], metric: str) -> dict[str, np.ndarray]:
+def _predictions(bench: Benchmark, cells: Sequence[int], metric: str) -> dict[str, np.ndarray]:
     """pred_mean, pred_sd (the cell's own), pred_runs (inf for a surrogate), the sd the
     differences are measured in with its source, and (for a table) the winner's-curse-corrected
     expectation of each cell."""
     cells_a = np.asarray(cells, dtype=np.int64)
     try:
-        mean = np.asarray(bench.query_many(cells_a, metric, None, "mean"), dtype=np.float64)
-    except Exception as exc:
+        return bench.fresh_run_prediction(cells_a, metric)
+    except Exception as exc:  # QueryError and friends: one line
         raise ValidateError(f"cannot predict {metric} for the cells: {str(exc).splitlines()[0]}") from None
-    if _is_tabular(bench):
-        rows = bench.arch_row[cells_a]
-        if metric in bench.mean_only:  # no runs: nothing to pool or correct
-            sd_all, runs = np.full(bench.n_rows, np.nan), np.ones(len(cells_a))
-        else:
-            sd_all = bench.seed_std(metric)
-            runs = (~np.isnan(bench.metrics[metric][rows, :, -1])).sum(axis=1).astype(float)
-        est = fresh_seed_estimate(bench.seed_mean(metric), sd_all, mean, runs)
-        return {"mean": mean, "sd": sd_all[rows], "runs": runs, "pooled": est.pooled_sd, "pooled_src": "table",
-                "expected": est.expected, "pred_model_sd": np.zeros(len(cells_a)),
-                "n_sd_rows": int(np.isfinite(sd_all).sum())}
-    # a surrogate benchmark: its seed-noise sd, and its own uncertainty
-    noise = np.asarray(bench.noise_sd(metric), dtype=np.float64)[cells_a]
-    try:
-        model_sd = np.asarray(bench.predict_std(metric), dtype=np.float64)[cells_a]
-    except Exception:
-        model_sd = np.zeros(len(cells_a))
-    nan = np.full(len(cells_a), np.nan)
-    return {"mean": mean, "sd": noise, "runs": np.full(len(cells_a), np.inf), "pooled": nan, "pooled_src": "",
-            "expected": nan, "pred_model_sd": model_sd, "n_sd_rows": 0, "surrogate": True}
 
 
 # -- the driver ---------------------------------------------------------------------------------------
@@ -418,7 +388,7 @@ def unit_key(cell: int, seeds: Sequence[int], recipe: dict[str, Any], data: dict
     return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def validate(cfg: ValidateConfig, bench: Any = None,
+def validate(cfg: ValidateConfig, bench: Benchmark | None = None,
              on_unit: Callable[[dict[str, Any]], None] | None = None) -> ValidationReport:
     """Select, train (resumably), compare, write CSV / JSON / plot into ``cfg.out``."""
     import pandas as pd
@@ -435,7 +405,7 @@ def validate(cfg: ValidateConfig, bench: Any = None,
     table = cfg.table or prov.get("config", {}).get("table")
     if bench is None:
         bench = _load_bench(table, cfg.results)
-    table_name = getattr(bench, "name", "") or str(table)
+    table_name = bench.name or str(table)
     if res is not None:
         rec_sha = prov.get("table", {}).get("sha256", "")
         from .experiment import table_sha256
@@ -459,11 +429,10 @@ def validate(cfg: ValidateConfig, bench: Any = None,
         except Exception as exc:
             raise ValidateError(f"bad cell: {str(exc).splitlines()[0]}") from None
         cells = list(dict.fromkeys(cells))
-        if _is_tabular(bench):
-            missing = [c for c in cells if bench.arch_row[c] < 0]
-            if missing:
-                raise ValidateError(f"cell(s) {missing[:5]} not covered by table {table_name!r} "
-                                    f"({len(bench.covered)} cells covered)")
+        missing = [c for c in cells if bench.result_key(c) < 0]
+        if missing:
+            raise ValidateError(f"cell(s) {missing[:5]} not covered by table {table_name!r} "
+                                f"({len(bench.covered)} cells covered)")
     else:
         cells, extra = select_top(frame, bench, cfg.top_k or 5, metric)
     recipe, n1 = _recipe_of(bench, cfg)
@@ -475,7 +444,7 @@ def validate(cfg: ValidateConfig, bench: Any = None,
     cuda = device.startswith("cuda")
     stack = cfg.stack_seeds if cfg.stack_seeds is not None else cuda
     groups = [tuple(seeds)] if stack else [(s,) for s in seeds]
-    table_groups = getattr(getattr(bench, "meta", None), "extra", {}).get("seed_groups")
+    table_groups = bench.meta.extra.get("seed_groups")
     if cfg.seeds == "table" and cfg.stack_seeds is None and not cuda and table_groups:
         groups = [tuple(int(s) for s in g) for g in table_groups]  # stacked as generated: bit-identical
     out = Path(cfg.out)
@@ -537,7 +506,7 @@ def validate(cfg: ValidateConfig, bench: Any = None,
             t_meas = [float(r["test_acc"][-1]) for r in records if int(r["cell"]) == c]
             extra.setdefault(c, {}).update(pred_test=float(t_pred[i]), meas_test=float(np.mean(t_meas)))
     # the table's own value for any retrained table seed (reproduction check)
-    if _is_tabular(bench) and metric not in bench.mean_only:
+    if bench.measured_runs and metric not in bench.mean_only:
         for c in cells:
             diffs = []
             for s in seeds:

@@ -95,6 +95,7 @@ class SurrogateBenchmark(Benchmark):
 
     kind: ClassVar[str] = "surrogate"
     held: ClassVar[str] = "modelled"
+    measured_runs: ClassVar[bool] = False
 
     def __init__(self, meta: TableMeta, config: SurrogateConfig, seeds: np.ndarray, epochs: np.ndarray,
                  models: dict[str, SurrogateRegressor], noise_models: dict[str, SurrogateRegressor | None],
@@ -341,6 +342,22 @@ class SurrogateBenchmark(Benchmark):
         if metric in self.mean_only or len(self.seeds) == 0:
             return self.query_many(cells, metric, e)[:, None]
         return np.stack([self.query_many(cells, metric, e, int(s)) for s in self.seeds], axis=1)
+
+    def result_key(self, cell: int) -> int:
+        return int(cell)  # every cell answered on its own
+
+    def fresh_run_prediction(self, cells: np.ndarray, metric: str) -> dict[str, Any]:
+        """The model's prediction, its seed-noise sd as each cell's sd, and its own uncertainty."""
+        cells = np.asarray(cells, dtype=np.int64)
+        mean = np.asarray(self.query_many(cells, metric, None, "mean"), dtype=np.float64)
+        noise = np.asarray(self.noise_sd(metric), dtype=np.float64)[cells]
+        try:
+            model_sd = np.asarray(self.predict_std(metric), dtype=np.float64)[cells]
+        except Exception:
+            model_sd = np.zeros(len(cells))
+        nan = np.full(len(cells), np.nan)
+        return {"mean": mean, "sd": noise, "runs": np.full(len(cells), np.inf), "pooled": nan, "pooled_src": "",
+                "expected": nan, "pred_model_sd": model_sd, "n_sd_rows": 0, "surrogate": True}
 
     def summary(self) -> "SurrogateSummary":
         return SurrogateSummary({
