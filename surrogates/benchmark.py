@@ -132,7 +132,7 @@ class SurrogateBenchmark(Benchmark):
 
     # -- fitting ------------------------------------------------------------------------------
     @classmethod
-    def fit(cls, table: Any, config: SurrogateConfig | None = None, progress: bool = False) -> "SurrogateBenchmark":
+    def fit(cls, table: Benchmark, config: SurrogateConfig | None = None, progress: bool = False) -> "SurrogateBenchmark":
         cfg = dataclasses.replace(config) if config is not None else SurrogateConfig()
         if cfg.noise not in NOISE_MODES:
             raise SurrogateError(f"unknown noise mode {cfg.noise!r}; allowed: {', '.join(NOISE_MODES)}")
@@ -180,10 +180,10 @@ class SurrogateBenchmark(Benchmark):
             runtime = RuntimeModel(random_state=cfg.seed).fit(X[ok], t[ok])
             bar.update(1)
         bar.close()
-        name = f"surrogate-{getattr(table, 'name', table.meta.dataset)}"
+        name = f"surrogate-{table.name}"
         return cls(table.meta, cfg, table.seeds, np.array(cfg.epochs), models, noise_models, noise_scale,
-                   [m for m in metrics if m in getattr(table, "mean_only", ())], runtime, time_epoch, train,
-                   name=name, source_sha256=getattr(table, "sha256", ""))
+                   [m for m in metrics if m in table.mean_only], runtime, time_epoch, train,
+                   name=name, source_sha256=table.sha256)
 
     # -- what it answers ------------------------------------------------------------------------
     @property
@@ -503,18 +503,24 @@ def _from_manifest(m: dict[str, Any], arrays: dict[str, np.ndarray], p: Path, di
 
 
 # -- noise --------------------------------------------------------------------------------------
-def _recorded_sd(table: Any, metric: str, epoch: int, cells: np.ndarray) -> np.ndarray | None:
-    if metric in getattr(table, "mean_only", ()) or not hasattr(table, "seed_std"):
+def _recorded_sd(table: Benchmark, metric: str, epoch: int, cells: np.ndarray) -> np.ndarray | None:
+    """Each cell's run-to-run sd (ddof=1; NaN with fewer than 2 runs), from the contract's runs."""
+    if metric in table.mean_only:
         return None
     try:
-        sd_rows = np.asarray(table.seed_std(metric, epoch), dtype=np.float64)
+        runs = table.runs(cells, metric, epoch)
     except QueryError:
         return None
-    sd = sd_rows[np.asarray(table.arch_row)[cells]]
+    from nasbench.tabular import _warnings_off
+
+    with np.errstate(all="ignore"), _warnings_off():
+        n = (~np.isnan(runs)).sum(axis=1)
+        sd = np.nanstd(runs, axis=1, ddof=1)
+    sd[n < 2] = np.nan
     return sd if np.isfinite(sd).sum() >= 3 else None
 
 
-def _fit_noise(table: Any, metric: str, epoch: int, train: np.ndarray, X: np.ndarray, est: SurrogateRegressor,
+def _fit_noise(table: Benchmark, metric: str, epoch: int, train: np.ndarray, X: np.ndarray, est: SurrogateRegressor,
                cfg: SurrogateConfig, k: int) -> tuple[SurrogateRegressor | None, float]:
     """(noise model, scale). ``seed``: XGBoost on log recorded sd, scaled so that mean predicted
     variance = mean recorded variance; ``ensemble``: scale of the ensemble spread; no recorded
