@@ -12,8 +12,10 @@ from nasbench.strategies.pareto import crowding_distance, hypervolume, nondomina
 from synthetic import synthetic_table
 
 FAST = {"bananas": {"fit_epochs": 20, "n_candidates": 20, "n_init": 5},
-        "gradient": {"fit_epochs": 20, "steps": 5, "n_init": 5}}
-TABLE_STRATEGIES = [n for n in strategy_names() if n not in ("darts", "gdas", "mo_random", "mo_evolution")]
+        "gradient": {"fit_epochs": 20, "steps": 5, "n_init": 5},
+        "smac": {"n_initial": 28}}  # two model fits in 30 queries
+# optuna-gp (a GP fit per ask, ~0.5-2 s) is tested in test_bridges.py with a shorter run
+TABLE_STRATEGIES = [n for n in strategy_names() if n not in ("darts", "gdas", "mo_random", "mo_evolution", "optuna-gp")]
 
 
 @pytest.fixture(scope="module")

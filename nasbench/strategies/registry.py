@@ -12,13 +12,15 @@ from .evolution import RegularizedEvolution
 from .gradient import CheapGradient
 from .local_search import LocalSearch
 from .multiobjective import MOEvolution, MORandomSearch
+from .optuna_sampler import OPTUNA_STRATEGIES
 from .random_search import RandomSearch
 from .reinforce import Reinforce
+from .smac_strategy import SMAC
 
 STRATEGIES: dict[str, type[Strategy]] = {
     cls.name: cls
     for cls in (RandomSearch, RegularizedEvolution, Reinforce, LocalSearch, Bananas, CheapGradient, Darts, Gdas,
-                MORandomSearch, MOEvolution)
+                MORandomSearch, MOEvolution, *OPTUNA_STRATEGIES, SMAC)
 }
 #: the default comparison
 DEFAULT_STRATEGIES = ("random", "evolution", "reinforce", "gradient")

@@ -1,0 +1,90 @@
+"""The cell and its fidelity as ConfigSpace / Optuna search spaces, and configurations <-> cells.
+
+A configuration names each of the six edges ``edge_<to>_<from>`` (``edge_1_0`` ... ``edge_3_2``,
+the arch-string order) with its op name as the value (``none``, ``skip_connect``, ``nor_conv_1x1``,
+``nor_conv_3x3``, ``avg_pool_3x3``). HPOBench's NAS-Bench-201 names (``1<-0`` ... ``3<-2``) are
+accepted on input as well. The fidelity is ``epoch``: the epochs the benchmark holds (1-based).
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..space import EDGES, N_CELLS, OPS, Cell, SpaceError
+from .extras import require
+
+#: hyperparameter names, one per edge in arch-string order
+EDGE_NAMES: tuple[str, ...] = tuple(f"edge_{to}_{frm}" for to, frm in EDGES)
+#: HPOBench's names for the same edges (accepted on input)
+HPOBENCH_NAMES: tuple[str, ...] = tuple(f"{to}<-{frm}" for to, frm in EDGES)
+_OP_ID = {name: i for i, name in enumerate(OPS)}
+
+
+def configuration_space(seed: int | None = None, hpobench_names: bool = False) -> Any:
+    """A ``ConfigSpace.ConfigurationSpace`` of the cell: six categorical edges over the five ops."""
+    cs_mod = require("ConfigSpace")
+    names = HPOBENCH_NAMES if hpobench_names else EDGE_NAMES
+    cs = cs_mod.ConfigurationSpace(name="nb201-cell", seed=seed)
+    cs.add([cs_mod.Categorical(n, list(OPS), default="none") for n in names])
+    return cs
+
+
+def epoch_list(bench: Any) -> list[int]:
+    return [int(e) for e in np.asarray(getattr(bench, "epochs", [200]))]
+
+
+def fidelity_space(bench: Any, seed: int | None = None) -> Any:
+    """``epoch``: an integer range when the benchmark holds every epoch 1..E (default E, HPOBench's
+    convention), else an ordinal over the epochs it holds (one epoch: a one-value ordinal)."""
+    cs_mod = require("ConfigSpace")
+    epochs = epoch_list(bench)
+    cs = cs_mod.ConfigurationSpace(name="nb201-fidelity", seed=seed)
+    if len(epochs) > 1 and epochs == list(range(epochs[0], epochs[-1] + 1)):
+        hp = cs_mod.UniformIntegerHyperparameter("epoch", lower=epochs[0], upper=epochs[-1], default_value=epochs[-1])
+    else:
+        hp = cs_mod.OrdinalHyperparameter("epoch", sequence=epochs, default_value=epochs[-1])
+    cs.add(hp)
+    return cs
+
+
+def config_to_cell(config: Mapping[str, Any]) -> int:
+    """The official index of a configuration (a ConfigSpace Configuration, an Optuna params dict or
+    any mapping with the six edge names, ours or HPOBench's, to op names)."""
+    get = config.get if hasattr(config, "get") else config.__getitem__
+    ops = []
+    for ours, theirs in zip(EDGE_NAMES, HPOBENCH_NAMES):
+        v = get(ours, None)
+        if v is None:
+            v = get(theirs, None)
+        if v is None:
+            raise SpaceError(f"configuration has no edge {ours!r} (or {theirs!r}); it needs: {', '.join(EDGE_NAMES)}")
+        if v not in _OP_ID:
+            raise SpaceError(f"edge {ours}: op {v!r} unknown; allowed: {', '.join(OPS)}")
+        ops.append(_OP_ID[v])
+    return Cell(tuple(ops)).index
+
+
+def cell_to_dict(index: int, hpobench_names: bool = False) -> dict[str, str]:
+    """``{edge name: op name}`` of a cell (an Optuna params dict)."""
+    from ..space import to_cell
+
+    names = HPOBENCH_NAMES if hpobench_names else EDGE_NAMES
+    return {n: OPS[o] for n, o in zip(names, to_cell(index).ops)}
+
+
+def cell_to_config(index: int, cs: Any = None) -> Any:
+    """The ConfigSpace ``Configuration`` of a cell in ``cs`` (default: :func:`configuration_space`)."""
+    cs_mod = require("ConfigSpace")
+    cs = configuration_space() if cs is None else cs
+    hpobench = HPOBENCH_NAMES[0] in cs
+    return cs_mod.Configuration(cs, values=cell_to_dict(index, hpobench_names=hpobench))
+
+
+def optuna_distributions() -> dict[str, Any]:
+    """Optuna's search space of the cell: one ``CategoricalDistribution`` over the op names per edge."""
+    optuna = require("optuna")
+    return {n: optuna.distributions.CategoricalDistribution(list(OPS)) for n in EDGE_NAMES}
+
+
+assert len(EDGE_NAMES) == 6 and N_CELLS == 5 ** 6

@@ -1,0 +1,38 @@
+"""Optional libraries, imported only when a bridge is used, with a one-line error naming the extra."""
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from ..strategies.base import StrategyError
+
+#: module -> (extra of ``pip install 'nasbench[EXTRA]'``, the pinned release line)
+EXTRAS: dict[str, tuple[str, str]] = {
+    "optuna": ("optuna", "optuna>=5.0.0"),
+    "ConfigSpace": ("configspace", "ConfigSpace>=1.2.2"),
+    "smac": ("smac", "smac>=2.4.1"),
+}
+
+
+class MissingExtra(StrategyError, ImportError):
+    """An optional library is not installed (a ValueError, so the CLI exits 2 with the message)."""
+
+
+def require(module: str) -> ModuleType:
+    """``import module``, or raise :class:`MissingExtra` naming the extra that installs it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        extra, pin = EXTRAS.get(module, (module.lower(), module))
+        raise MissingExtra(f"{module} is not installed ({exc.msg if hasattr(exc, 'msg') else exc}); "
+                           f"install it with: pip install 'nasbench[{extra}]' ({pin})") from None
+
+
+def quiet_optuna() -> ModuleType:
+    """``import optuna`` with its per-trial INFO logging and experimental warnings silenced."""
+    import warnings
+
+    optuna = require("optuna")
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+    return optuna

@@ -1,0 +1,191 @@
+"""Optuna's samplers as strategies, through Optuna's ask/tell (``pip install 'nasbench[optuna]'``).
+
+* ``optuna-tpe``: ``TPESampler`` (multivariate by default, Optuna 5's default);
+* ``optuna-gp``: ``GPSampler`` (Gaussian process over the six categorical edges; torch);
+* ``optuna-random``: ``RandomSampler``;
+* ``optuna-nsga2``: ``NSGAIISampler``, multi-objective (validation value maximised, the
+  protocol's objectives minimised), like ``mo_evolution``.
+
+Each run gets a fresh in-memory study whose sampler seed is drawn from the run's spawned generator,
+so a run repeats bit for bit (for a given Optuna release). Cells are the six edges as categorical
+parameters ``edge_1_0`` ... ``edge_3_2`` over the op names; the study is told only the validation
+value (and, for NSGA-II, the objectives), as every strategy. On a partial table a proposal outside
+the table is told as failed and asked again (64 tries, then a random covered cell is enqueued).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from ..space import OPS, to_cell
+from .base import Params, Strategy, StrategyError, check_positive
+
+_OP_ID = {name: i for i, name in enumerate(OPS)}
+_MAX_TRIES = 64
+
+
+def _optuna() -> Any:
+    from ..bridges.extras import quiet_optuna
+
+    return quiet_optuna()
+
+
+@dataclass(frozen=True)
+class OptunaParams(Params):
+    def check(self) -> None:
+        _optuna()  # a missing extra is a config error, before any run starts
+
+
+class OptunaStrategy(Strategy):
+    """Base: a study per run; subclasses build the sampler."""
+
+    Params: ClassVar[type[Params]] = OptunaParams
+
+    def __init__(self, context, params=None) -> None:
+        super().__init__(context, params)
+        optuna = _optuna()
+        from ..bridges.cellspace import EDGE_NAMES, optuna_distributions
+
+        self._names = EDGE_NAMES
+        self._dists = optuna_distributions()
+        seed = int(self.rng.integers(0, 2**32 - 1))
+        directions = ["maximize"] + (["minimize"] * len(context.objectives) if self.multi_objective else [])
+        self.study = optuna.create_study(sampler=self.make_sampler(optuna, seed), directions=directions)
+        self._pending: dict[int, list[Any]] = {}
+        self._fail = optuna.trial.TrialState.FAIL
+
+    def make_sampler(self, optuna: Any, seed: int) -> Any:
+        raise NotImplementedError
+
+    def _index(self, params: dict[str, Any]) -> int:
+        return to_cell(tuple(_OP_ID[params[n]] for n in self._names)).index
+
+    def ask(self) -> int:
+        study = self.study
+        for _ in range(_MAX_TRIES):
+            trial = study.ask(self._dists)
+            i = self._index(trial.params)
+            if self.is_candidate(i):
+                break
+            study.tell(trial, state=self._fail)
+        else:
+            i = self.random_index()
+            study.enqueue_trial({n: OPS[o] for n, o in zip(self._names, to_cell(i).ops)})
+            trial = study.ask(self._dists)
+        self._pending.setdefault(i, []).append(trial)
+        return i
+
+    def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
+        trials = self._pending.get(index)
+        if not trials:
+            raise StrategyError(f"{self.name}: told cell {index}, which was not asked")
+        trial = trials.pop(0)
+        if not trials:
+            del self._pending[index]
+        values = [float(value), *map(float, objectives)] if self.multi_objective else float(value)
+        self.study.tell(trial, values)
+
+
+@dataclass(frozen=True)
+class TPEParams(OptunaParams):
+    #: random trials before the Parzen estimators are used (Optuna's default)
+    n_startup_trials: int = 10
+    #: candidates scored by expected improvement per ask (Optuna's default)
+    n_ei_candidates: int = 24
+    #: one joint estimator over all edges (Optuna 5's default) instead of one per edge
+    multivariate: bool = True
+
+    def check(self) -> None:
+        check_positive(self, "n_ei_candidates")
+        if isinstance(self.n_startup_trials, bool) or not isinstance(self.n_startup_trials, int) \
+                or self.n_startup_trials < 0:
+            raise StrategyError(f"optuna-tpe: n_startup_trials must be an integer >= 0, got {self.n_startup_trials!r}")
+        super().check()
+
+
+class OptunaTPE(OptunaStrategy):
+    """Optuna's TPE sampler through ask/tell."""
+
+    name = "optuna-tpe"
+    Params = TPEParams
+
+    def make_sampler(self, optuna: Any, seed: int) -> Any:
+        p = self.params
+        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=p.n_startup_trials,
+                                          n_ei_candidates=p.n_ei_candidates, multivariate=p.multivariate)
+
+
+@dataclass(frozen=True)
+class GPParams(OptunaParams):
+    #: random trials before the Gaussian process is fitted (Optuna's default)
+    n_startup_trials: int = 10
+    #: True: no observation noise in the GP (the signal here is one noisy training, so False)
+    deterministic_objective: bool = False
+
+    def check(self) -> None:
+        if isinstance(self.n_startup_trials, bool) or not isinstance(self.n_startup_trials, int) \
+                or self.n_startup_trials < 0:
+            raise StrategyError(f"optuna-gp: n_startup_trials must be an integer >= 0, got {self.n_startup_trials!r}")
+        super().check()
+
+
+class OptunaGP(OptunaStrategy):
+    """Optuna's Gaussian-process sampler through ask/tell (fits a GP per ask)."""
+
+    name = "optuna-gp"
+    Params = GPParams
+
+    def make_sampler(self, optuna: Any, seed: int) -> Any:
+        p = self.params
+        return optuna.samplers.GPSampler(seed=seed, n_startup_trials=p.n_startup_trials,
+                                         deterministic_objective=p.deterministic_objective)
+
+
+class OptunaRandom(OptunaStrategy):
+    """Optuna's random sampler through ask/tell (the bridge's own overhead, against ``random``)."""
+
+    name = "optuna-random"
+    Params = OptunaParams
+
+    def make_sampler(self, optuna: Any, seed: int) -> Any:
+        return optuna.samplers.RandomSampler(seed=seed)
+
+
+@dataclass(frozen=True)
+class NSGA2Params(OptunaParams):
+    #: individuals per generation (Optuna's default)
+    population_size: int = 50
+    #: probability of crossover between two parents (Optuna's default)
+    crossover_prob: float = 0.9
+    #: probability of swapping each edge's op in uniform crossover (Optuna's default)
+    swapping_prob: float = 0.5
+    #: probability of mutating each edge; negative: Optuna's default, 1 / number of edges
+    mutation_prob: float = -1.0
+
+    def check(self) -> None:
+        if isinstance(self.population_size, bool) or not isinstance(self.population_size, int) \
+                or self.population_size < 2:
+            raise StrategyError(f"optuna-nsga2: population_size must be an integer >= 2, got {self.population_size!r}")
+        for n in ("crossover_prob", "swapping_prob"):
+            if not 0.0 <= getattr(self, n) <= 1.0:
+                raise StrategyError(f"optuna-nsga2: {n} must lie in [0, 1], got {getattr(self, n)!r}")
+        if self.mutation_prob > 1.0:
+            raise StrategyError(f"optuna-nsga2: mutation_prob must be <= 1 (negative: default), got {self.mutation_prob!r}")
+        super().check()
+
+
+class OptunaNSGA2(OptunaStrategy):
+    """Optuna's NSGA-II sampler (multi-objective) through ask/tell."""
+
+    name = "optuna-nsga2"
+    Params = NSGA2Params
+    multi_objective = True
+
+    def make_sampler(self, optuna: Any, seed: int) -> Any:
+        p = self.params
+        return optuna.samplers.NSGAIISampler(
+            seed=seed, population_size=p.population_size, crossover_prob=p.crossover_prob,
+            swapping_prob=p.swapping_prob, mutation_prob=None if p.mutation_prob < 0 else p.mutation_prob)
+
+
+OPTUNA_STRATEGIES = (OptunaTPE, OptunaGP, OptunaRandom, OptunaNSGA2)
