@@ -510,10 +510,10 @@ def neighbours(cell: CellLike) -> list[Cell]:
 # cell of this space), encoding, surrogate feature and the network builder are NAS-Bench-201
 # shaped (6 edges x 5 ops), so a protocol covering only sampling would promise a pluggability the
 # rest of the code does not have. What the next features need from a space is what this object
-# gives: an outside optimiser's configuration space (e.g. ConfigSpace) is ``edges`` x ``ops``
-# categorical choices mapped back with ``from_choices``; multi-fidelity lives on the benchmark
+# gives: an outside optimiser's configuration space (``nasbench/bridges/cellspace.py``, a
+# ConfigSpace of the cell) is ``edges`` x ``ops`` categorical choices; multi-fidelity lives on the benchmark
 # (its ``epochs``), not the space. Strategies reach the space through ``SearchContext.space``
-# (their neighbours come from ``neighbour_indices``); tables and surrogates hold it as ``.space``.
+# (their neighbours come from its ``neighbour_table()``); tables and surrogates hold it as ``.space``.
 @dataclass(frozen=True)
 class NB201Space:
     """The NAS-Bench-201 cell space: its size, edges, operations, sampling, neighbours,
@@ -560,15 +560,6 @@ class NB201Space:
     def edges(self) -> tuple[tuple[int, int], ...]:
         """The cell's edges ``(to, from)`` (node ``to`` <- node ``from``) in the order of a cell's ``ops``."""
         return EDGES
-
-    def from_choices(self, choices: Sequence[str]) -> Cell:
-        """The cell whose edge ``k`` (in :attr:`edges` order) carries op name ``choices[k]``."""
-        if len(choices) != N_EDGES:
-            raise SpaceError(f"a cell has {N_EDGES} edges, got {len(choices)} choices")
-        bad = [c for c in choices if c not in OPS]
-        if bad:
-            raise SpaceError(f"unknown op {bad[0]!r}; allowed: {', '.join(OPS)}")
-        return Cell(tuple(OPS.index(c) for c in choices))
 
     def encode(self, cells: Iterable[CellLike] | np.ndarray, kind: str = "onehot") -> np.ndarray:
         return encode_ops(ops_table()[to_indices(cells)], kind)

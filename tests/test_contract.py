@@ -176,3 +176,29 @@ def test_file_format_helpers_are_shared():
     assert table_mod.check_hash is fileformat.check_hash is sur_mod.check_hash
     assert table_mod.TableError is fileformat.TableError
     assert issubclass(sur_mod.SurrogateFileError, fileformat.TableError)
+
+
+def test_strategies_take_neighbours_from_the_space():
+    """Strategy.mutate and local search ask the context's space, not a module-level table."""
+    import dataclasses
+
+    from nasbench.space import NB201, NB201Space, SpaceError, get_space, neighbour_table
+    from nasbench.strategies.base import SearchContext
+    from nasbench.strategies.registry import make_strategy
+
+    class FirstEdgeOnly(NB201Space):
+        def neighbour_table(self):
+            return neighbour_table()[:, :4]  # only the first edge's four other ops
+
+    space = FirstEdgeOnly()
+    ctx = SearchContext(rng=np.random.default_rng(0), space=space)
+    s = make_strategy("evolution", ctx, {})
+    kids = {s.mutate(11) for _ in range(200)}
+    assert kids == set(neighbour_table()[11, :4].tolist())
+    ls = make_strategy("local_search", dataclasses.replace(ctx, rng=np.random.default_rng(1)), {})
+    first = ls.ask()
+    ls.tell(first, 50.0, 1.0)
+    assert ls.ask() in set(neighbour_table()[first, :4].tolist())
+    assert get_space("nb201") is NB201 and len(NB201.edges) == 6
+    with pytest.raises(SpaceError, match="unknown space 'nb301'; allowed: nb201"):
+        get_space("nb301")
