@@ -25,6 +25,10 @@ The ``fine`` rule is *not* a functional equivalence: it merges, for example,
 which have different parameters. The ``nb201`` rule itself merges such pairs in 430 classes
 (the 150 published parameter counts taken from a sibling cell are among them). Tables are
 therefore generated one cell per ``functional`` class.
+
+The module is longer than most (about 600 lines) because it is the one place that knows the
+cell's layout: indices, strings, canonical forms, encodings and neighbours all read the same
+index arithmetic and ``EDGES``/``OPS`` tables, and splitting them would spread that knowledge.
 """
 from __future__ import annotations
 

@@ -23,29 +23,30 @@ File format (HDF5, read by ``nasbench.load``): attributes ``format = "nasbench-s
 prediction fingerprints) and ``sha256`` (over the manifest and every array); datasets under
 ``arrays/`` hold the rest (XGBoost boosters as their own UBJ bytes, torch state-dict tensors,
 training features of refit-on-load models). No pickle anywhere. Loading checks format, version,
-hash, and that every reloaded model reproduces its saved fingerprint predictions.
+hash, and that every reloaded model reproduces its saved fingerprint predictions. Writing and
+reading live in :mod:`surrogates.surrogate_file`, the seed-noise models in
+:mod:`surrogates.seed_noise`.
 """
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, ClassVar, Iterable
 
 import numpy as np
 
 from nasbench.benchmark import Benchmark, QueryError, SeedLike, TableMeta
 from nasbench.space import N_CELLS, CellLike, get_space, to_cell, to_indices
-from nasbench.fileformat import TableError, check_hash, hash_arrays, new_hash
+from nasbench.fileformat import TableError
 
 from .base import SurrogateError, SurrogateRegressor
 from .encodings import ops_of
 from .ensemble import EnsembleSurrogate
-from .models import RuntimeModel, XGBSurrogate
-from .registry import _from_json, _jsonable, from_spec, make_estimator, spec_of
+from .models import RuntimeModel
+from .registry import make_estimator
+from .seed_noise import _fit_noise, _noise_sd
 
 FORMAT = "nasbench-surrogate"
 FORMAT_VERSION = 1
@@ -367,193 +368,11 @@ class SurrogateBenchmark(Benchmark):
             "epochs": self.epochs.tolist(), "seeds": self.seeds.tolist(), "config": dataclasses.asdict(self.config)})
 
     # -- saving ---------------------------------------------------------------------------------
-    def _collect(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        arrays: dict[str, np.ndarray] = {"train_cells": self.train_cells.astype(np.int64)}
-        entries: dict[str, Any] = {}
-
-        def put(name: str, est: SurrogateRegressor | None) -> None:
-            if est is None:
-                entries[name] = None
-                return
-            info, arr = est.get_state()
-            fp = np.asarray(est.predict(self._X[_FINGERPRINT_CELLS]), dtype=np.float64)
-            entries[name] = {"spec": spec_of(est), "state": info, "fingerprint": fp.tolist()}
-            for k, v in arr.items():
-                arrays[f"{name}/{k}"] = np.ascontiguousarray(v)
-
-        for key, est in self.models.items():
-            put(f"model/{key}", est)
-            put(f"noise/{key}", self.noise_models.get(key))
-        put("runtime", self.runtime)
-        manifest = {
-            "name": self.name,
-            "meta": dataclasses.asdict(self.meta),
-            "config": {**dataclasses.asdict(self.config),
-                       "model_params": {k: _jsonable(v) for k, v in self.config.model_params.items()}},
-            "seeds": self.seeds.tolist(),
-            "epochs": self.epochs.tolist(),
-            "metrics": list(self._metrics),
-            "mean_only": sorted(self.mean_only),
-            "noise_scale": self.noise_scale,
-            "time_epoch": self.time_epoch,
-            "source_sha256": self.source_sha256,
-            "entries": entries,
-        }
-        return manifest, arrays
-
     def save(self, path: str | os.PathLike) -> str:
         """Write the surrogate to ``path`` (HDF5, atomically); returns its SHA-256."""
-        from nasbench import __version__
-        from nasbench.atomic import atomic_h5
+        from .surrogate_file import save_surrogate
 
-        manifest, arrays = self._collect()
-        manifest["code_version"] = f"nasbench {__version__}"
-        text = json.dumps(manifest, sort_keys=True)
-        digest = _digest(text, arrays)
-        with atomic_h5(path) as f:
-            f.attrs["format"] = FORMAT
-            f.attrs["format_version"] = FORMAT_VERSION
-            f.attrs["manifest"] = text
-            f.attrs["sha256"] = digest
-            g = f.create_group("arrays")
-            for k, v in arrays.items():
-                g.create_dataset(k, data=v)
-        self.sha256 = self.stored_sha256 = digest
-        return digest
-
-
-def _digest(manifest_text: str, arrays: dict[str, np.ndarray]) -> str:
-    h = new_hash(FORMAT, FORMAT_VERSION)
-    h.update(manifest_text.encode())
-    hash_arrays(h, arrays, lead="\n")
-    return h.hexdigest()
-
-
-def load_surrogate_benchmark(path: str | os.PathLike, verify: bool | None = None) -> SurrogateBenchmark:
-    """Read a file written by :meth:`SurrogateBenchmark.save`. One-line :class:`SurrogateFileError`
-    for a missing or non-HDF5 file, another format or version, a wrong hash, or models that do not
-    reproduce their saved predictions. ``verify=False`` (or ``$NASBENCH_NO_VERIFY_HASH=1`` when
-    ``verify`` is None) loads a file with a wrong hash anyway, with a warning (forensic use); the
-    result's ``sha256`` is always the recomputed hash, ``stored_sha256`` the file's."""
-    import h5py
-
-    from nasbench.fileformat import first_line, open_hdf5
-
-    p = Path(path)
-    f = open_hdf5(p, "surrogate benchmark", SurrogateFileError)
-    try:
-        with f:
-            fmt = str(f.attrs.get("format", ""))
-            if fmt != FORMAT:
-                raise SurrogateFileError(f"{p} is not a surrogate benchmark (format={fmt!r}, expected {FORMAT!r})")
-            ver = f.attrs.get("format_version")
-            if ver is None or int(ver) != FORMAT_VERSION:
-                raise SurrogateFileError(
-                    f"{p} has surrogate format version {ver}; this nasbench reads version {FORMAT_VERSION}")
-            text = str(f.attrs["manifest"])
-            stored = str(f.attrs.get("sha256", ""))
-            arrays: dict[str, np.ndarray] = {}
-            f["arrays"].visititems(lambda n, o: arrays.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
-    except SurrogateFileError:
-        raise
-    except (OSError, KeyError, ValueError) as exc:
-        raise SurrogateFileError(f"{p} is truncated or corrupt ({first_line(exc)})") from None
-    computed = _digest(text, arrays)
-    check_hash(p, stored, computed, verify, what="surrogate file", error=SurrogateFileError)
-    try:
-        m = json.loads(text)
-        sb = _from_manifest(m, arrays, p, computed)
-        sb.stored_sha256 = stored
-        return sb
-    except SurrogateFileError:
-        raise
-    except (KeyError, TypeError, ValueError) as exc:
-        raise SurrogateFileError(f"{p} has an inconsistent manifest ({type(exc).__name__}: {exc})") from None
-
-
-def _from_manifest(m: dict[str, Any], arrays: dict[str, np.ndarray], p: Path, digest: str) -> SurrogateBenchmark:
-    X_fp = ops_of(_FINGERPRINT_CELLS)
-
-    def get(name: str) -> SurrogateRegressor | None:
-        entry = m["entries"].get(name)
-        if entry is None:
-            return None
-        est = from_spec(entry["spec"])
-        pre = name + "/"
-        est.set_state(entry["state"], {k[len(pre):]: v for k, v in arrays.items() if k.startswith(pre)})
-        fp = np.asarray(est.predict(X_fp), dtype=np.float64)
-        if not np.allclose(fp, entry["fingerprint"], rtol=1e-5, atol=1e-5):
-            raise SurrogateFileError(f"{p}: model {name!r} does not reproduce its saved predictions "
-                                     f"(library versions differ?); refit the surrogate")
-        return est
-
-    cfg = m["config"]
-    cfg["metrics"] = tuple(cfg["metrics"]) if cfg.get("metrics") else None
-    cfg["epochs"] = tuple(cfg["epochs"]) if cfg.get("epochs") else None
-    cfg["model_params"] = {k: _from_json(v) for k, v in cfg["model_params"].items()}
-    config = SurrogateConfig(**cfg)
-    keys = [_key(mt, e) for mt in m["metrics"] for e in m["epochs"]]
-    models = {k: get(f"model/{k}") for k in keys}
-    noise = {k: get(f"noise/{k}") for k in keys}
-    meta = TableMeta(**m["meta"])
-    return SurrogateBenchmark(meta, config, np.array(m["seeds"]), np.array(m["epochs"]), models,  # type: ignore[arg-type]
-                              noise, {k: float(v) for k, v in m["noise_scale"].items()}, m["mean_only"],
-                              get("runtime"), m["time_epoch"], arrays["train_cells"], name=m["name"],
-                              source_sha256=m.get("source_sha256", ""), sha256=digest)
-
-
-# -- noise --------------------------------------------------------------------------------------
-def _recorded_sd(table: Benchmark, metric: str, epoch: int, cells: np.ndarray) -> np.ndarray | None:
-    """Each cell's run-to-run sd (ddof=1; NaN with fewer than 2 runs), from the contract's runs."""
-    if metric in table.mean_only:
-        return None
-    try:
-        runs = table.runs(cells, metric, epoch)
-    except QueryError:
-        return None
-    from nasbench.tabular import _warnings_off
-
-    with np.errstate(all="ignore"), _warnings_off():
-        n = (~np.isnan(runs)).sum(axis=1)
-        sd = np.nanstd(runs, axis=1, ddof=1)
-    sd[n < 2] = np.nan
-    return sd if np.isfinite(sd).sum() >= 3 else None
-
-
-def _fit_noise(table: Benchmark, metric: str, epoch: int, train: np.ndarray, X: np.ndarray, est: SurrogateRegressor,
-               cfg: SurrogateConfig, k: int) -> tuple[SurrogateRegressor | None, float]:
-    """(noise model, scale). ``seed``: XGBoost on log recorded sd, scaled so that mean predicted
-    variance = mean recorded variance; ``ensemble``: scale of the ensemble spread; no recorded
-    seeds (or ``none``): (None, 0)."""
-    if cfg.noise == "none":
-        return None, 0.0
-    sd = _recorded_sd(table, metric, epoch, train)
-    if sd is None:
-        return None, 0.0
-    ok = np.isfinite(sd)
-    target_var = float(np.mean(sd[ok] ** 2))
-    if cfg.noise == "ensemble":
-        if not isinstance(est, EnsembleSurrogate):
-            raise SurrogateError("noise='ensemble' needs model='ensemble'")
-        spread = np.asarray(est.predict(X[ok], return_std=True)[1])
-        mv = float(np.mean(spread**2))
-        return None, float(np.sqrt(target_var / mv)) if mv > 0 else 0.0
-    nm = XGBSurrogate(target_transform="identity", n_estimators=100, max_depth=3, learning_rate=0.1,
-                      random_state=cfg.seed + 1000 * k + 1)
-    nm.fit(X[ok], np.log(sd[ok] + 1e-3))
-    pred = np.exp(nm.predict(X[ok]))
-    mv = float(np.mean(pred**2))
-    return nm, float(np.sqrt(target_var / mv)) if mv > 0 else 0.0
-
-
-def _noise_sd(est: SurrogateRegressor, noise_model: SurrogateRegressor | None, scale: float, mode: str,
-              X: np.ndarray) -> np.ndarray:
-    if mode == "none" or scale == 0.0:
-        return np.zeros(len(X))
-    if mode == "ensemble":
-        return scale * np.asarray(est.predict(X, return_std=True)[1], dtype=np.float64)
-    assert noise_model is not None
-    return scale * np.exp(np.asarray(noise_model.predict(X), dtype=np.float64))
+        return save_surrogate(self, path)
 
 
 @dataclass(frozen=True)
@@ -580,3 +399,12 @@ def _bar(total: int, on: bool):
     from tqdm import tqdm
 
     return tqdm(total=total, desc="surrogate fit", unit="model")
+
+
+
+def load_surrogate_benchmark(path: str | os.PathLike, verify: bool | None = None) -> SurrogateBenchmark:
+    """Read a file written by :meth:`SurrogateBenchmark.save`; see
+    :func:`surrogates.surrogate_file.load_surrogate_benchmark`."""
+    from .surrogate_file import load_surrogate_benchmark as load
+
+    return load(path, verify)
