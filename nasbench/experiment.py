@@ -346,15 +346,14 @@ def _write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Benchmar
     valid = shared.view.mean_values()
     best_t = int(np.nanargmax(test))
     best_v = int(np.nanargmax(valid))
-    meta = getattr(bench, "meta", None)
     prov = {
         "config": config.identity(),
         "nasbench_version": __version__,
         "python": platform.python_version(), "numpy": numpy.__version__, "pandas": pandas.__version__,
         "torch": torch.__version__,
-        "table": {"name": getattr(bench, "name", config.table), "sha256": table_sha256(bench),  # recomputed on load
+        "table": {"name": bench.name, "sha256": table_sha256(bench),  # recomputed on load
                   **_stored_if_different(bench),
-                  "dataset": getattr(meta, "dataset", ""), "source": getattr(meta, "source", ""),
+                  "dataset": bench.meta.dataset, "source": bench.meta.source,
                   "cells": int(len(shared.view.candidates))},
         "optimum": {"test_metric": config.protocol.test_metric, "best_test": float(test[best_t]),
                     "best_test_cell": best_t, "best_valid_mean": float(valid[best_v]), "best_valid_cell": best_v,
