@@ -243,4 +243,11 @@ def _ranges(values: np.ndarray) -> str:
     return ", ".join(map(str, v))
 
 
-from .tabular import TabularBenchmark  # noqa: E402,F401  (the table kind, importable from here as before)
+def __getattr__(name: str) -> Any:
+    """``TabularBenchmark``, the table kind, stays importable from here (loaded on first use, so
+    that this module and :mod:`nasbench.tabular` do not import each other at load time)."""
+    if name == "TabularBenchmark":
+        from .tabular import TabularBenchmark
+
+        return TabularBenchmark
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
