@@ -203,3 +203,22 @@ def test_strategies_take_neighbours_from_the_space():
     assert get_space("nb201") is NB201 and len(NB201.edges) == 6
     with pytest.raises(SpaceError, match="unknown space 'nb301'; allowed: nb201"):
         get_space("nb301")
+
+
+def test_info_prints_any_kind_through_its_summary(tmp_path, capsys):
+    import json
+
+    from synthetic import synthetic_table
+
+    from nasbench.cli import main
+    from surrogates.benchmark import SurrogateBenchmark, SurrogateConfig
+
+    sb = SurrogateBenchmark.fit(synthetic_table(), SurrogateConfig(model="knn", n_train=300, metrics=("valid_acc",)))
+    p = tmp_path / "s.h5"
+    sb.save(p)
+    assert main(["info", str(p)]) == 0
+    out = capsys.readouterr().out
+    assert "fitted on cells   300" in out and "metrics           valid_acc" in out
+    assert main(["info", str(p), "--json"]) == 0
+    facts = json.loads(capsys.readouterr().out)
+    assert facts["answers for cells"] == 15625 and facts["sha256"] == sb.sha256 and facts["config"]["model"] == "knn"
