@@ -47,6 +47,8 @@ def _arrays_of(bench: TabularBenchmark) -> dict[str, np.ndarray]:
         out["flops"] = bench.flops.astype(np.float64)
     for k, v in bench.latency.items():
         out[f"latency/{k}"] = v.astype(np.float64)
+    for k, v in getattr(bench, "proxies", {}).items():
+        out[f"proxies/{k}"] = v.astype(np.float64)
     return out
 
 
@@ -175,11 +177,13 @@ def _bench_from(arrays: dict[str, np.ndarray], attrs: dict[str, str], mean_only:
     meta = TableMeta(**meta_kwargs)
     metrics = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("metrics/")}
     latency = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("latency/")}
+    proxies = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("proxies/")}
     try:
         return TabularBenchmark(
             meta=meta, arch_row=arrays["arch_row"], row_arch=arrays["row_arch"], seeds=arrays["seeds"],
             epochs=arrays["epochs"], metrics=metrics, run_seed=arrays["run_seed"], mean_only=mean_only,
             params=arrays.get("params"), flops=arrays.get("flops"), latency=latency, name=name, sha256=digest,
+            proxies=proxies,
         )
     except ValueError as exc:
         raise TableError(f"{p} is inconsistent: {exc}") from None

@@ -22,7 +22,9 @@ class TabularBenchmark(Benchmark):
       only means);
     * ``run_seed``: (rows, runs) seed of each run slot, -1 where the seed is not recorded;
     * ``seeds``: the nominal seeds (one per run slot); ``epochs``: recorded epoch numbers (1-based);
-    * ``params``/``flops``: per row; ``latency[device]``: per row.
+    * ``params``/``flops``: per row; ``latency[device]``: per row;
+    * ``proxies[name]``: a zero-cost proxy per row (NaN where not computed), served by
+      :meth:`query` as a metric of no epoch and no seed (see :mod:`nasbench.zero_cost`).
     """
 
     kind: ClassVar[str] = "table"
@@ -42,6 +44,7 @@ class TabularBenchmark(Benchmark):
         latency: dict[str, np.ndarray] | None = None,
         name: str = "",
         sha256: str = "",
+        proxies: dict[str, np.ndarray] | None = None,
     ) -> None:
         self.meta = meta
         self.space = get_space(meta.space)
@@ -69,6 +72,7 @@ class TabularBenchmark(Benchmark):
         self.params = None if params is None else np.asarray(params, dtype=np.float64)
         self.flops = None if flops is None else np.asarray(flops, dtype=np.float64)
         self.latency = {k: np.asarray(v, dtype=np.float64) for k, v in (latency or {}).items()}
+        self.proxies = {k: np.asarray(v, dtype=np.float64) for k, v in (proxies or {}).items()}
         self._check_layout()
         self._epoch_pos = {int(e): i for i, e in enumerate(self.epochs)}
         self._seed_pos = {int(s): i for i, s in enumerate(self.seeds)}
@@ -104,7 +108,8 @@ class TabularBenchmark(Benchmark):
             raise ValueError(f"epochs must increase from 1 or more, got {self.epochs.tolist()}")
         if self.run_seed.shape != (n, len(self.seeds)):
             raise ValueError(f"run_seed has shape {self.run_seed.shape}, expected {(n, len(self.seeds))}")
-        per_row = {"params": self.params, "flops": self.flops, **{f"latency/{k}": v for k, v in self.latency.items()}}
+        per_row = {"params": self.params, "flops": self.flops, **{f"latency/{k}": v for k, v in self.latency.items()},
+                   **{f"proxies/{k}": v for k, v in self.proxies.items()}}
         for k, v in per_row.items():
             if v is not None and v.shape != (n,):
                 raise ValueError(f"{k} has shape {v.shape}, expected ({n},) (one per row)")
@@ -129,6 +134,10 @@ class TabularBenchmark(Benchmark):
                 f"epochs={self.epochs[0]}..{self.epochs[-1]} ({len(self.epochs)}))")
 
     # -- argument checking ----------------------------------------------------------------
+    def unknown_metric(self, metric: object) -> QueryError:
+        """The shared refusal, listing the zero-cost proxies too (they answer ``query``)."""
+        return QueryError(f"unknown metric {metric!r}; this table has: {', '.join([*self.metrics, *self.proxies])}")
+
     def _metric(self, metric: str) -> np.ndarray:
         try:
             return self.metrics[metric]
@@ -204,6 +213,8 @@ class TabularBenchmark(Benchmark):
         ``rng``; draws one of the cell's recorded runs) or a seed number."""
         row = self._row(cell)
         e = self._epoch(epoch)
+        if metric in self.proxies and metric not in self.metrics:
+            return float(self.proxies[metric][row])  # at initialisation: no epoch, no seed
         if seed == "mean":
             return float(self._mean(metric)[row, e])
         arr = self._metric(metric)
@@ -219,6 +230,8 @@ class TabularBenchmark(Benchmark):
         """Vectorised :meth:`query` over an array of cells (indices are fastest)."""
         rows = self._rows(cells)
         e = self._epoch(epoch)
+        if metric in self.proxies and metric not in self.metrics:
+            return self.proxies[metric].take(rows)
         if seed == "mean":
             return self._mean_column(metric, e).take(rows)
         arr = self._metric(metric)

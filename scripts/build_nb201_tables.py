@@ -2,7 +2,8 @@
 nb201-imagenet16-120.h5) from the published results in ../shared/data, with the project's own csv
 importer, check them against the official NATS-Bench records of the cells the sample holds, and
 check that they are the committed files: the same table SHA-256 (arrays and metadata) and the same
-file bytes.
+file bytes. Zero-cost proxies computed into data/proxies/<table>.jsonl (scripts/compute_proxies.py)
+are folded in as the table's ``proxies/<name>`` group (--no-proxies leaves them out).
 
     python scripts/build_nb201_tables.py                   # check only: exit 1 on any difference
     python scripts/build_nb201_tables.py --write           # (re)write data/nb201-*.h5
@@ -25,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from nasbench.nb201_tables import (TABLE_NAMES, build_table, check_against_nats,  # noqa: E402
                                    published_mean_evidence, spec_of)
 from nasbench.table import read_table, write_table  # noqa: E402
+from nasbench.zero_cost.store import with_proxies  # noqa: E402
 
 
 def file_sha256(path: Path) -> str:
@@ -38,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", default=str(ROOT / "data"), help="where the committed tables live")
     ap.add_argument("--tables", default=",".join(TABLE_NAMES), help=f"comma-separated, of {', '.join(TABLE_NAMES)}")
     ap.add_argument("--write", action="store_true", help="write the tables into --data instead of only checking")
+    ap.add_argument("--proxies", default=str(ROOT / "data" / "proxies"),
+                    help="folder of proxy journals <table>.jsonl folded into the tables")
+    ap.add_argument("--no-proxies", action="store_true", help="build the tables without zero-cost proxies")
     args = ap.parse_args(argv)
     shared, data = Path(args.shared), Path(args.data)
     if not (shared / "nasbench201").is_dir():
@@ -53,10 +58,14 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for spec in specs:
             bench = build_table(spec, shared)
+            journal = Path(args.proxies) / f"{spec.name}.jsonl"
+            if not args.no_proxies and journal.exists():
+                bench = with_proxies(bench, journal)
             built = Path(tmp) / f"{spec.name}.h5"
             digest = write_table(built, bench)
             raw = built.read_bytes()
-            print(f"{spec.name}: {len(bench.covered):,} cells, metrics {', '.join(bench.metric_names)}; "
+            print(f"{spec.name}: {len(bench.covered):,} cells, metrics {', '.join(bench.metric_names)}"
+                  f"{'; proxies ' + ', '.join(bench.proxies) if bench.proxies else ''}; "
                   f"{len(raw) / 1e6:.2f} MB ({len(gzip.compress(raw, 9)) / 1e6:.2f} MB gzipped); sha256 {digest}")
             if "valid_acc_published_mean" in bench.metrics:
                 for line in bench.meta.notes.split("; "):

@@ -15,7 +15,9 @@ Encodings (``encode(ops, kind)``):
 * ``counts`` -- number of effective edges carrying each op (skip, conv1x1, conv3x3, pool) and
   their total (5 features);
 * ``combined`` -- ``canonical`` + ``path`` + ``counts`` (30 + 84 + 5 = 119), the default of the
-  tree models: it measured the best Kendall tau on NB201 CIFAR-10 (see scripts/bench_surrogates.py).
+  tree models: it measured the best Kendall tau on NB201 CIFAR-10 (see scripts/bench_surrogates.py);
+* ``<kind>+zc:<table>`` -- ``<kind>`` followed by the zero-cost proxies that table stores for
+  every cell (:mod:`nasbench.zero_cost.features`), e.g. ``combined+zc:nb201-cifar10``.
 
 :func:`encode_graph` gives the graph form (node features + adjacency) for graph networks.
 
@@ -110,6 +112,15 @@ def op_counts(ops: np.ndarray) -> np.ndarray:
 def encode(ops: np.ndarray, kind: str = "combined") -> np.ndarray:
     """float32 features of an ``(n, 6)`` op-id array (see the module docstring)."""
     ops = check_ops(ops, "ops")
+    if isinstance(kind, str) and "+zc:" in kind:
+        from nasbench.zero_cost.features import proxy_features
+
+        base, table = kind.split("+zc:", 1)
+        try:
+            zc = proxy_features(table, indices_of_ops(ops))
+        except ValueError as exc:
+            raise SpaceError(f"encoding {kind!r}: {exc}") from None
+        return np.concatenate([encode(ops, base), zc], axis=1)
     if kind in SPACE_ENCODINGS:
         return encode_ops(ops, kind).reshape(len(ops), -1)
     if kind == "canonical":

@@ -1,0 +1,168 @@
+"""The resumable computation of proxies over a table's functional classes, into a JSON-lines
+journal.
+
+One network per functional class (:func:`nasbench.space.class_table` with the ``functional``
+rule): the pruned network of the class's lowest-index cell, initialised from ``seed`` - members
+of a class built from one seed have identical weights and compute the identical function, so
+their proxies are equal. Classes are visited in a seeded random order, so that a computation
+stopped early (``--limit``, or a kill) leaves a uniform random sample of classes.
+
+Journal (``<name>.jsonl``): line 1 ``{"header": {...}}`` records the network, the stand-in batch
+spec and the seed; every further line is one class,
+``{"class": k, "index": i, "values": {proxy: float|null}, "seconds": {proxy: float}}``, appended
+and flushed as soon as it is computed; a later run skips the (class, proxy) pairs present. A
+truncated last line (a kill mid-write) is ignored and recomputed. ``null`` is an undefined value
+(NaN: e.g. a cell whose output does not depend on its input).
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import torch
+
+from ..network import build_network
+from ..space import N_CELLS, class_table
+from .batch import BatchSpec, make_batch
+from .proxies import PROXY_NAMES, compute_proxies
+
+#: network and input of each table's dataset: (in_channels, input size, classes)
+DATASET_INPUT: dict[str, tuple[int, int, int]] = {
+    "cifar10": (3, 32, 10), "cifar100": (3, 32, 100), "imagenet16-120": (3, 16, 120),
+    "fashion-mnist": (1, 28, 10),
+}
+
+
+class ProxyError(ValueError):
+    """Bad proxy computation input (unknown table dataset, a journal of another setup, ...)."""
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Everything a journal's values depend on."""
+
+    table: str
+    C: int
+    N: int
+    num_classes: int
+    seed: int
+    batch: BatchSpec
+    order_seed: int = 0
+    torch_version: str = torch.__version__
+
+    def header(self) -> dict:
+        d = asdict(self)
+        d["batch_describe"] = self.batch.describe()
+        return d
+
+    def same_values(self, other: dict) -> bool:
+        mine = self.header()
+        keys = ("C", "N", "num_classes", "seed", "batch", "order_seed")
+        return all(mine[k] == other.get(k) for k in keys)
+
+
+def setup_for(bench, table: str, seed: int = 0, batch_size: int = 16, batch_kind: str = "fashion-mnist",
+              batch_seed: int = 0) -> Setup:
+    """The setup of a loaded table: its recipe's C and N, its dataset's input shape and classes."""
+    ds = str(bench.meta.dataset).lower()
+    if ds not in DATASET_INPUT:
+        raise ProxyError(f"no network input known for dataset {bench.meta.dataset!r}; allowed: {', '.join(DATASET_INPUT)}")
+    cin, hw, ncls = DATASET_INPUT[ds]
+    recipe = bench.meta.recipe or {}
+    C = int(recipe.get("C", recipe.get("channels", 16)))
+    N = int(recipe.get("N", recipe.get("cells_per_stage", 5)))
+    spec = BatchSpec(batch_kind, batch_size, hw, hw, cin, ncls, batch_seed, "float32")
+    return Setup(table, C, N, ncls, seed, spec)
+
+
+def class_order(order_seed: int) -> np.ndarray:
+    """The functional classes in the seeded random order they are visited."""
+    _, rep = class_table("functional")
+    return np.random.default_rng(order_seed).permutation(len(rep))
+
+
+def read_journal(path: str | os.PathLike) -> tuple[dict | None, dict[int, dict]]:
+    """(header, {class: {"index", "values", "seconds"}}) merged over every complete line."""
+    p = Path(path)
+    if not p.exists():
+        return None, {}
+    header, done = None, {}
+    with open(p, encoding="utf-8") as f:
+        for line in f:
+            if not line.endswith("\n"):
+                break  # a truncated last line
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if "header" in rec:
+                header = header or rec["header"]
+                continue
+            k = int(rec["class"])
+            cur = done.setdefault(k, {"index": int(rec["index"]), "values": {}, "seconds": {}})
+            cur["values"].update(rec["values"])
+            cur["seconds"].update(rec.get("seconds", {}))
+    return header, done
+
+
+def run(setup: Setup, journal: str | os.PathLike, names: Iterable[str] = PROXY_NAMES, limit: int | None = None,
+        progress: bool = True, threads: int = 1) -> int:
+    """Compute ``names`` for every class (or the first ``limit`` of the seeded order) not yet in
+    ``journal``; returns the number of classes computed now."""
+    names = tuple(names)
+    p = Path(journal)
+    header, done = read_journal(p)
+    if header is not None and not setup.same_values(header):
+        raise ProxyError(f"{p} was computed with another setup ({header.get('batch_describe')}, seed "
+                         f"{header.get('seed')}); use another journal file or the same options")
+    torch.set_num_threads(threads)
+    _, rep = class_table("functional")
+    order = class_order(setup.order_seed)
+    if limit is not None:
+        order = order[:limit]
+    todo = [int(k) for k in order if not all(n in done.get(int(k), {}).get("values", {}) for n in names)]
+    batch = make_batch(setup.batch)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), desc=f"{setup.table} {','.join(names)}", file=sys.stderr, mininterval=5)
+    with open(p, "a", encoding="utf-8") as f:
+        if header is None:
+            f.write(json.dumps({"header": setup.header()}, sort_keys=True) + "\n")
+            f.flush()
+        for k in todo:
+            have = done.get(k, {}).get("values", {})
+            want = tuple(n for n in names if n not in have)
+            net = build_network(int(rep[k]), setup.C, setup.N, setup.num_classes, setup.batch.channels,
+                                prune=True, seed=setup.seed)
+            vals, secs = compute_proxies(net, batch, want)
+            rec = {"class": k, "index": int(rep[k]),
+                   "values": {n: (None if np.isnan(v) else v) for n, v in vals.items()},
+                   "seconds": {n: round(s, 6) for n, s in secs.items()}}
+            f.write(json.dumps(rec, sort_keys=True) + "\n")
+            f.flush()
+            if bar is not None:
+                bar.update(1)
+    if bar is not None:
+        bar.close()
+    return len(todo)
+
+
+def per_cell(done: dict[int, dict], name: str) -> np.ndarray:
+    """One value per official cell index (float64, NaN where not computed or undefined)."""
+    cls, _ = class_table("functional")
+    by_class = np.full(int(cls.max()) + 1, np.nan)
+    for k, rec in done.items():
+        v = rec["values"].get(name)
+        if v is not None:
+            by_class[k] = float(v)
+    out = by_class[cls]
+    assert len(out) == N_CELLS
+    return out

@@ -1,0 +1,36 @@
+"""Zero-cost proxies as learning features: per cell, from a table's ``proxies/<name>`` group.
+
+Used by the surrogate encoding ``<base>+zc:<table>`` (:func:`surrogates.encodings.encode`): the
+base encoding's features, then, for every proxy the table holds for all its cells, a
+sign-preserving log (``sign(v) * log10(1 + |v|)``: synflow spans 1e18..1e49). A proxy that is
+missing (NaN) for some cell is left out, so that every model can read the features.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+
+@functools.lru_cache(maxsize=8)
+def proxy_matrix(table: str) -> tuple[tuple[str, ...], np.ndarray]:
+    """(names, float32 (15625, k)) of the proxies ``table`` holds for every cell."""
+    from ..registry import load
+
+    bench = load(table)
+    names, cols = [], []
+    for name in sorted(bench.proxies):
+        v = bench.values(name)
+        if np.all(np.isfinite(v)):
+            names.append(name)
+            cols.append(np.sign(v) * np.log10(1.0 + np.abs(v)))
+    if not cols:
+        raise ValueError(f"table {table!r} holds no zero-cost proxy for all of its cells "
+                         f"(has: {', '.join(bench.proxies) or 'none'}); compute them with scripts/compute_proxies.py")
+    m = np.stack(cols, axis=1).astype(np.float32)
+    m.setflags(write=False)
+    return tuple(names), m
+
+
+def proxy_features(table: str, indices: np.ndarray) -> np.ndarray:
+    return proxy_matrix(table)[1][np.asarray(indices, dtype=np.int64)]
