@@ -40,27 +40,11 @@ def _epoch_arg(text: str):
 
 # -- commands ------------------------------------------------------------------------------
 def cmd_info(args: argparse.Namespace) -> int:
-    from .benchmark import TabularBenchmark
     from .registry import load
-    from .summary import summarise_table
 
-    bench = load(args.table)
-    if not isinstance(bench, TabularBenchmark):  # a surrogate benchmark
-        from dataclasses import asdict
-
-        facts = {"surrogate": bench.name, "space": bench.space_name, "dataset": bench.meta.dataset,
-                 "source": bench.meta.source, "sha256": getattr(bench, "sha256", ""),
-                 "fitted on cells": len(bench.train_cells), "answers for cells": len(bench.covered),
-                 "metrics": ", ".join(bench._metrics), "epochs": bench.epochs.tolist(),
-                 "seeds": bench.seeds.tolist(), "config": asdict(bench.config)}
-        print(json.dumps(facts, indent=2, default=str) if args.json else
-              "\n".join(f"{k:<18}{v}" for k, v in facts.items()))
-        return 0
-    summary = summarise_table(bench)
+    summary = load(args.table).summary()
     if args.json:
-        from dataclasses import asdict
-
-        print(json.dumps(asdict(summary), indent=2, default=str))
+        print(json.dumps(summary.to_dict(), indent=2, default=str))
     else:
         print("\n".join(summary.lines()))
     return 0

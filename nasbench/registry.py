@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .benchmark import Benchmark
 
 DATA_DIR_ENV = "NASBENCH_DATA"
 
@@ -45,13 +49,19 @@ def resolve(name_or_path: str | os.PathLike) -> Path:
     )
 
 
-def load(name_or_path: str | os.PathLike, verify: bool | None = None):
-    """Load a benchmark: an embedded table by name (``nb201-fashion-mnist``), or any table or
-    surrogate-benchmark file of this project's formats. The file's SHA-256 is recomputed and a
+def load(name_or_path: str | os.PathLike, verify: bool | None = None) -> "Benchmark":
+    """Load a benchmark -- the one entry point for every kind of source: an embedded table by
+    name (``nb201-fashion-mnist``), a table or surrogate-benchmark file of this project's formats
+    (the kind is read from the file's ``format`` attribute), or a NAS-Bench-201 results CSV
+    (imported on the fly; it carries no hash to check). The file's SHA-256 is recomputed and a
     mismatch refused; ``verify=False`` (or ``$NASBENCH_NO_VERIFY_HASH=1`` when ``verify`` is None)
     loads it anyway, with a warning, for forensic use."""
     from .table import FORMAT, file_format, read_table
 
+    if str(name_or_path).lower().endswith(".csv"):
+        from .importers import import_csv
+
+        return import_csv(name_or_path)
     p = resolve(name_or_path)
     fmt = file_format(p)
     if fmt == FORMAT or fmt == "":

@@ -25,11 +25,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .noise import pooled_seed_sd
+
+if TYPE_CHECKING:
+    from .tabular import TabularBenchmark
 
 Z_MAX = 6.0  #: every |z| must stay below this
 Z_SHIFT = 5.0  #: and the mean shift |sum z| / sqrt(2 n) below this
@@ -134,7 +137,7 @@ class RetrainReport:
         return "\n".join(lines)
 
 
-def _pooled_sds(bench: Any, rows: np.ndarray) -> dict[str, np.ndarray]:
+def _pooled_sds(bench: "TabularBenchmark", rows: np.ndarray) -> dict[str, np.ndarray]:
     out = {}
     for m in STAT_METRICS:
         means, sds = bench.seed_mean(m), bench.seed_std(m)
@@ -142,7 +145,7 @@ def _pooled_sds(bench: Any, rows: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
-def seed_pair_tail(bench: Any) -> dict[str, Any]:
+def seed_pair_tail(bench: "TabularBenchmark") -> dict[str, Any]:
     """The statistical rule's z computed between the table's own independent seed pairs of every
     row (final ``valid_acc`` and ``test_acc``): how many pairs there are and how many reach
     |z| >= 4 and |z| >= ``Z_MAX``."""
@@ -161,7 +164,7 @@ def seed_pair_tail(bench: Any) -> dict[str, Any]:
             "max": float(z.max()) if len(z) else float("nan")}
 
 
-def pick_units(bench: Any, k: int, seed: int = 0) -> list[tuple[int, list[int]]]:
+def pick_units(bench: "TabularBenchmark", k: int, seed: int = 0) -> list[tuple[int, list[int]]]:
     """K distinct trained rows, each with one seed group it was trained with, the groups taken in
     turn (so K >= the number of passes checks every pass); ``seed`` picks them."""
     from .generate import seed_groups_or_default
@@ -189,7 +192,7 @@ def pick_units(bench: Any, k: int, seed: int = 0) -> list[tuple[int, list[int]]]
     return picked
 
 
-def check_retraining(bench: Any, k: int, seed: int = 0, data_dir: str | None = None,
+def check_retraining(bench: "TabularBenchmark", k: int, seed: int = 0, data_dir: str | None = None,
                      mode: str = "auto", name: str = "") -> RetrainReport:
     """Retrain ``k`` rows of a generated table and check them (see the module docstring).
     ``mode``: ``auto`` (bit-identity when the fingerprints match, else statistical), or force

@@ -29,6 +29,10 @@ The ``fine`` rule is *not* a functional equivalence: it merges, for example,
 which have different parameters. The ``nb201`` rule itself merges such pairs in 430 classes
 (the 150 published parameter counts taken from a sibling cell are among them). Tables are
 therefore generated one cell per ``functional`` class.
+
+The module is longer than most (about 600 lines) because it is the one place that knows the
+cell's layout: indices, strings, canonical forms, encodings and neighbours all read the same
+index arithmetic and ``EDGES``/``OPS`` tables, and splitting them would spread that knowledge.
 """
 from __future__ import annotations
 
@@ -36,7 +40,7 @@ import functools
 import itertools
 import random as _pyrandom
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Protocol, Sequence, Union
+from typing import Iterable, Iterator, Sequence, Union
 
 import numpy as np
 
@@ -509,27 +513,19 @@ def neighbours(cell: CellLike) -> list[Cell]:
     return out
 
 
-# -- the space behind a small interface --------------------------------------------------
-class SearchSpace(Protocol):
-    """What strategies and tables need of a space; a second space implements the same."""
-
-    name: str
-    n_cells: int
-
-    def cell(self, index: int) -> Cell: ...
-    def index(self, cell: CellLike) -> int: ...
-    def indices(self, cells: Iterable[CellLike] | np.ndarray) -> np.ndarray: ...
-    def sample(self, rng: np.random.Generator) -> Cell: ...
-    def sample_indices(self, rng: np.random.Generator, n: int) -> np.ndarray: ...
-    def mutate(self, cell: CellLike, rng: np.random.Generator) -> Cell: ...
-    def neighbours(self, cell: CellLike) -> list[Cell]: ...
-    def encode(self, cells: Iterable[CellLike] | np.ndarray, kind: str = "onehot") -> np.ndarray: ...
-    def canonical(self, cell: CellLike, rule: str = "nb201") -> int: ...
-
-
+# -- the space object ------------------------------------------------------------------------
+# One concrete space, no pluggable-space protocol: every table (``arch_row`` has one entry per
+# cell of this space), encoding, surrogate feature and the network builder are NAS-Bench-201
+# shaped (6 edges x 5 ops), so a protocol covering only sampling would promise a pluggability the
+# rest of the code does not have. What the next features need from a space is what this object
+# gives: an outside optimiser's configuration space (``nasbench/bridges/cellspace.py``, a
+# ConfigSpace of the cell) is ``edges`` x ``ops`` categorical choices; multi-fidelity lives on the benchmark
+# (its ``epochs``), not the space. Strategies reach the space through ``SearchContext.space``
+# (their neighbours come from its ``neighbour_table()``); tables and surrogates hold it as ``.space``.
 @dataclass(frozen=True)
 class NB201Space:
-    """The NAS-Bench-201 space as a :class:`SearchSpace`."""
+    """The NAS-Bench-201 cell space: its size, edges, operations, sampling, neighbours,
+    encodings and canonical forms."""
 
     name: str = "nb201"
     n_cells: int = N_CELLS
@@ -564,6 +560,15 @@ class NB201Space:
     def neighbour_indices(self, index: int) -> np.ndarray:
         return neighbour_table()[check_index(index)]
 
+    def neighbour_table(self) -> np.ndarray:
+        """(n_cells, n_neighbours) official indices of every cell's one-op neighbours."""
+        return neighbour_table()
+
+    @property
+    def edges(self) -> tuple[tuple[int, int], ...]:
+        """The cell's edges ``(to, from)`` (node ``to`` <- node ``from``) in the order of a cell's ``ops``."""
+        return EDGES
+
     def encode(self, cells: Iterable[CellLike] | np.ndarray, kind: str = "onehot") -> np.ndarray:
         return encode_ops(ops_table()[to_indices(cells)], kind)
 
@@ -588,11 +593,10 @@ def neighbour_table() -> np.ndarray:
 
 
 NB201 = NB201Space()
-SPACES = {"nb201": NB201}
 
 
 def get_space(name: str) -> NB201Space:
-    try:
-        return SPACES[name]
-    except KeyError:
-        raise SpaceError(f"unknown space {name!r}; allowed: {', '.join(SPACES)}") from None
+    """The space a table names (only ``nb201`` exists; see the comment above :class:`NB201Space`)."""
+    if name != NB201.name:
+        raise SpaceError(f"unknown space {name!r}; allowed: {NB201.name}")
+    return NB201

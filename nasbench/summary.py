@@ -47,6 +47,11 @@ class TableSummary:
     latency_devices: list[str] = field(default_factory=list)
     notes: str = ""
 
+    def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return asdict(self)
+
     def lines(self) -> list[str]:
         ep = self.epochs
         out = [

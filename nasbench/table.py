@@ -5,7 +5,6 @@ One file = one search space x one dataset x one training recipe. See the README 
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -17,45 +16,13 @@ import numpy as np
 from ._version import __version__
 from .atomic import atomic_h5
 from .benchmark import TableMeta, TabularBenchmark
+from .fileformat import (NO_VERIFY_ENV, HashMismatchWarning, TableError, check_hash, file_format,  # noqa: F401
+                         first_line as _first_line, hash_arrays, new_hash, open_hdf5, verify_hash_default)
 
 FORMAT = "nasbench-table"
 FORMAT_VERSION = 1
 _META_ATTRS = ("space", "dataset", "split_sizes", "recipe", "code_version", "source", "notes", "extra")
 _JSON_ATTRS = ("split_sizes", "recipe", "extra")
-
-
-class TableError(ValueError):
-    """A file that cannot be read as a table of this format."""
-
-
-class HashMismatchWarning(UserWarning):
-    """A table or surrogate file whose content no longer matches its stored SHA-256 was loaded
-    anyway, because the hash check was switched off."""
-
-
-#: set to 1 to load tables and surrogate files whose SHA-256 does not match (forensic use)
-NO_VERIFY_ENV = "NASBENCH_NO_VERIFY_HASH"
-
-
-def verify_hash_default() -> bool:
-    """Whether loading checks the SHA-256: yes, unless ``$NASBENCH_NO_VERIFY_HASH`` is set to
-    something other than ``0`` or empty."""
-    return os.environ.get(NO_VERIFY_ENV, "").strip() in ("", "0")
-
-
-def check_hash(p: Path, stored: str, computed: str, verify: bool | None, what: str = "table") -> None:
-    """Refuse (one-line :class:`TableError`) a file whose recomputed SHA-256 differs from the
-    stored one; with the check off, warn instead (:class:`HashMismatchWarning`)."""
-    if stored == computed:
-        return
-    found = (f"{p}: SHA-256 mismatch (stored {stored[:12] + '...' if stored else '(none)'}, computed "
-             f"{computed[:12]}...): the {what} was altered or is corrupt")
-    if verify_hash_default() if verify is None else verify:
-        raise TableError(f"{found}; `nasbench verify` reports it; to load it anyway (forensic use) pass "
-                         f"verify=False, --no-verify-hash or set {NO_VERIFY_ENV}=1")
-    import warnings
-
-    warnings.warn(f"{found}; loaded anyway because the hash check is off", HashMismatchWarning, stacklevel=3)
 
 
 def code_version() -> str:
@@ -96,13 +63,8 @@ def _meta_attrs(meta: TableMeta) -> dict[str, str]:
 def compute_sha256(arrays: dict[str, np.ndarray], attrs: dict[str, str], mean_only: list[str]) -> str:
     """SHA-256 over every array (name, dtype, shape, little-endian C-order bytes, sorted by
     name) and the metadata attributes (sorted by name)."""
-    h = hashlib.sha256()
-    h.update(f"{FORMAT} v{FORMAT_VERSION}\n".encode())
-    for name in sorted(arrays):
-        a = np.ascontiguousarray(arrays[name])
-        a = a.astype(a.dtype.newbyteorder("<"), copy=False)
-        h.update(f"{name}|{a.dtype.str}|{a.shape}\n".encode())
-        h.update(a)  # the array's own buffer (C-contiguous): no copy
+    h = new_hash(FORMAT, FORMAT_VERSION)
+    hash_arrays(h, arrays)
     for name in sorted(attrs):
         h.update(f"{name}={attrs[name]}\n".encode())
     h.update(("mean_only=" + ",".join(sorted(mean_only))).encode())
@@ -133,31 +95,7 @@ def write_table(path: str | os.PathLike, bench: TabularBenchmark) -> str:
 
 # -- reading ---------------------------------------------------------------------------
 def _open(path: str | os.PathLike):
-    import h5py
-
-    p = Path(path)
-    if not p.exists():
-        raise TableError(f"no such file: {p}")
-    if p.is_dir():
-        raise TableError(f"{p} is a directory, not a table file")
-    with open(p, "rb") as fh:
-        head = fh.read(8)
-    if head != b"\x89HDF\r\n\x1a\n":
-        raise TableError(f"{p} is not an HDF5 file (a nasbench table is HDF5; see the README's file format)")
-    try:
-        return h5py.File(p, "r")
-    except OSError as exc:
-        raise TableError(f"{p} is truncated or corrupt and cannot be opened as HDF5 ({_first_line(exc)})") from None
-
-
-def _first_line(exc: BaseException) -> str:
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-
-
-def file_format(path: str | os.PathLike) -> str:
-    """The ``format`` attribute of an HDF5 file of this project (table or surrogate)."""
-    with _open(path) as f:
-        return str(f.attrs.get("format", ""))
+    return open_hdf5(path, "table")
 
 
 def _check_header(f, p: Path) -> None:

@@ -47,16 +47,18 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .benchmark import Benchmark
+
 from .executors import EXECUTORS
 from .noise import POOL_ROWS
 from .validation_config import DEVICES, TRAIN_METRICS, ValidateConfig, ValidateError  # noqa: F401 (re-exported)
 from .validation_report import ValidationReport, build_report_frame, kendall, plot_report
-from .validation_select import _is_tabular, _load_bench, _open_results, _predictions, select_top
+from .validation_select import _load_bench, _open_results, _predictions, select_top
 from .validation_train import (_data_of, _load_data, _read_unit, _recipe_of, _results, _seeds_of, _Unit, _write_json,
                                resolve_device, train_checkpointed, unit_key)
 
 
-def validate(cfg: ValidateConfig, bench: Any = None,
+def validate(cfg: ValidateConfig, bench: Benchmark | None = None,
              on_unit: Callable[[dict[str, Any]], None] | None = None) -> ValidationReport:
     """Select, train (resumably), compare, write CSV / JSON / plot into ``cfg.out``."""
     import pandas as pd
@@ -73,7 +75,7 @@ def validate(cfg: ValidateConfig, bench: Any = None,
     table = cfg.table or prov.get("config", {}).get("table")
     if bench is None:
         bench = _load_bench(table, cfg.results)
-    table_name = getattr(bench, "name", "") or str(table)
+    table_name = bench.name or str(table)
     if res is not None:
         rec_sha = prov.get("table", {}).get("sha256", "")
         from .experiment import table_sha256
@@ -97,11 +99,10 @@ def validate(cfg: ValidateConfig, bench: Any = None,
         except Exception as exc:
             raise ValidateError(f"bad cell: {str(exc).splitlines()[0]}") from None
         cells = list(dict.fromkeys(cells))
-        if _is_tabular(bench):
-            missing = [c for c in cells if bench.arch_row[c] < 0]
-            if missing:
-                raise ValidateError(f"cell(s) {missing[:5]} not covered by table {table_name!r} "
-                                    f"({len(bench.covered)} cells covered)")
+        missing = [c for c in cells if bench.result_key(c) < 0]
+        if missing:
+            raise ValidateError(f"cell(s) {missing[:5]} not covered by table {table_name!r} "
+                                f"({len(bench.covered)} cells covered)")
     else:
         cells, extra = select_top(frame, bench, cfg.top_k or 5, metric)
     recipe, n1 = _recipe_of(bench, cfg)
@@ -113,7 +114,7 @@ def validate(cfg: ValidateConfig, bench: Any = None,
     cuda = device.startswith("cuda")
     stack = cfg.stack_seeds if cfg.stack_seeds is not None else cuda
     groups = [tuple(seeds)] if stack else [(s,) for s in seeds]
-    table_groups = getattr(getattr(bench, "meta", None), "extra", {}).get("seed_groups")
+    table_groups = bench.meta.extra.get("seed_groups")
     if cfg.seeds == "table" and cfg.stack_seeds is None and not cuda and table_groups:
         groups = [tuple(int(s) for s in g) for g in table_groups]  # stacked as generated: bit-identical
     out = Path(cfg.out)
@@ -175,7 +176,7 @@ def validate(cfg: ValidateConfig, bench: Any = None,
             t_meas = [float(r["test_acc"][-1]) for r in records if int(r["cell"]) == c]
             extra.setdefault(c, {}).update(pred_test=float(t_pred[i]), meas_test=float(np.mean(t_meas)))
     # the table's own value for any retrained table seed (reproduction check)
-    if _is_tabular(bench) and metric not in bench.mean_only:
+    if bench.measured_runs and metric not in bench.mean_only:
         for c in cells:
             diffs = []
             for s in seeds:

@@ -8,7 +8,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .noise import fresh_seed_estimate
+from .benchmark import Benchmark
+
 from .validation_config import ValidateError
 
 
@@ -45,17 +46,7 @@ def _load_bench(table: str, results_path: str | None = None):
     raise ValidateError(f"cannot load table {table!r}: {str(err).splitlines()[0]} (give --table)")
 
 
-def _is_tabular(bench: Any) -> bool:
-    from .benchmark import TabularBenchmark
-
-    return isinstance(bench, TabularBenchmark)
-
-
-def _row_key(bench: Any, cell: int) -> int:
-    return int(bench.arch_row[cell]) if _is_tabular(bench) else int(cell)
-
-
-def select_top(frame: Any, bench: Any, k: int, metric: str = "valid_acc") -> tuple[list[int], dict[int, dict]]:
+def select_top(frame: Any, bench: Benchmark, k: int, metric: str = "valid_acc") -> tuple[list[int], dict[int, dict]]:
     """The best ``k`` distinct final incumbents of a comparison's tidy frame: de-duplicated by table
     row, ranked by the benchmark's seed mean of ``metric`` (last epoch), ties by lower index.
     Returns the cells and, per cell, how often and by which strategies it was the final incumbent."""
@@ -64,7 +55,7 @@ def select_top(frame: Any, bench: Any, k: int, metric: str = "valid_acc") -> tup
     fin = final_rows(frame)
     groups: dict[int, dict[str, Any]] = {}
     for cell, strat in zip(fin["incumbent"].astype(int), fin["strategy"].astype(str)):
-        key = _row_key(bench, cell) if cell >= 0 else -1
+        key = bench.result_key(cell) if cell >= 0 else -1
         if key < 0:  # not (or no longer) covered by the table
             continue
         g = groups.setdefault(key, {"cells": {}, "strategies": set()})
@@ -88,32 +79,12 @@ def select_top(frame: Any, bench: Any, k: int, metric: str = "valid_acc") -> tup
 
 
 # -- what the benchmark predicted ------------------------------------------------------------
-def _predictions(bench: Any, cells: Sequence[int], metric: str) -> dict[str, np.ndarray]:
+def _predictions(bench: Benchmark, cells: Sequence[int], metric: str) -> dict[str, np.ndarray]:
     """pred_mean, pred_sd (the cell's own), pred_runs (inf for a surrogate), the sd the
     differences are measured in with its source, and (for a table) the winner's-curse-corrected
     expectation of each cell."""
     cells_a = np.asarray(cells, dtype=np.int64)
     try:
-        mean = np.asarray(bench.query_many(cells_a, metric, None, "mean"), dtype=np.float64)
-    except Exception as exc:
+        return bench.fresh_run_prediction(cells_a, metric)
+    except Exception as exc:  # QueryError and friends: one line
         raise ValidateError(f"cannot predict {metric} for the cells: {str(exc).splitlines()[0]}") from None
-    if _is_tabular(bench):
-        rows = bench.arch_row[cells_a]
-        if metric in bench.mean_only:  # no runs: nothing to pool or correct
-            sd_all, runs = np.full(bench.n_rows, np.nan), np.ones(len(cells_a))
-        else:
-            sd_all = bench.seed_std(metric)
-            runs = (~np.isnan(bench.metrics[metric][rows, :, -1])).sum(axis=1).astype(float)
-        est = fresh_seed_estimate(bench.seed_mean(metric), sd_all, mean, runs)
-        return {"mean": mean, "sd": sd_all[rows], "runs": runs, "pooled": est.pooled_sd, "pooled_src": "table",
-                "expected": est.expected, "pred_model_sd": np.zeros(len(cells_a)),
-                "n_sd_rows": int(np.isfinite(sd_all).sum())}
-    # a surrogate benchmark: its seed-noise sd, and its own uncertainty
-    noise = np.asarray(bench.noise_sd(metric), dtype=np.float64)[cells_a]
-    try:
-        model_sd = np.asarray(bench.predict_std(metric), dtype=np.float64)[cells_a]
-    except Exception:
-        model_sd = np.zeros(len(cells_a))
-    nan = np.full(len(cells_a), np.nan)
-    return {"mean": mean, "sd": noise, "runs": np.full(len(cells_a), np.inf), "pooled": nan, "pooled_src": "",
-            "expected": nan, "pred_model_sd": model_sd, "n_sd_rows": 0, "surrogate": True}

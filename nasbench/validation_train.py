@@ -12,6 +12,8 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
+from .benchmark import Benchmark
+
 from .validation_config import ValidateConfig, ValidateError
 from .workers import WORKER, run_tasks
 
@@ -98,12 +100,12 @@ def _load_data(spec: dict[str, Any], data_dir: str | None):
         raise ValidateError(f"dataset {spec['dataset']!r} missing{where}: {str(exc).splitlines()[0]}") from None
 
 
-def _recipe_of(bench: Any, cfg: ValidateConfig) -> tuple[dict[str, Any], list[str]]:
+def _recipe_of(bench: Benchmark, cfg: ValidateConfig) -> tuple[dict[str, Any], list[str]]:
     """The recorded recipe (as a Recipe dict) with overrides applied, and notes."""
     from .train import Recipe, RecipeError, recipe_from_dict
 
     notes: list[str] = []
-    rec = dict(getattr(getattr(bench, "meta", None), "recipe", {}) or {})
+    rec = dict(bench.meta.recipe or {})
     try:
         recipe = asdict(recipe_from_dict(rec))
     except (RecipeError, TypeError):
@@ -125,13 +127,12 @@ def _recipe_of(bench: Any, cfg: ValidateConfig) -> tuple[dict[str, Any], list[st
     return recipe, notes
 
 
-def _data_of(bench: Any, cfg: ValidateConfig) -> tuple[dict[str, Any], list[str]]:
+def _data_of(bench: Benchmark, cfg: ValidateConfig) -> tuple[dict[str, Any], list[str]]:
     from .datasets import DatasetError, canonical_name
     from .generate import DataSpec
 
     notes: list[str] = []
-    meta = getattr(bench, "meta", None)
-    spec = dict((getattr(meta, "extra", {}) or {}).get("data") or {})
+    spec = bench.data_spec()
     if cfg.dataset is not None:
         try:
             name = canonical_name(cfg.dataset)
@@ -142,7 +143,7 @@ def _data_of(bench: Any, cfg: ValidateConfig) -> tuple[dict[str, Any], list[str]
                 notes.append(f"dataset override {name} (table trained on {spec.get('dataset')})")
             spec = asdict(DataSpec(name))
     if not spec:
-        raise ValidateError(f"table {getattr(bench, 'name', '')!r} records no training data spec (an imported "
+        raise ValidateError(f"table {bench.name!r} records no training data spec (an imported "
                             "table); give --dataset (and --data-dir, --downscale, --train-size ... as needed)")
     for name in ("downscale", "train_size", "valid_size", "test_size"):
         v = getattr(cfg, name)
@@ -152,8 +153,8 @@ def _data_of(bench: Any, cfg: ValidateConfig) -> tuple[dict[str, Any], list[str]
     return spec, notes
 
 
-def _seeds_of(bench: Any, cfg: ValidateConfig) -> tuple[tuple[int, ...], str]:
-    table_seeds = [int(s) for s in np.asarray(getattr(bench, "seeds", []))]
+def _seeds_of(bench: Benchmark, cfg: ValidateConfig) -> tuple[tuple[int, ...], str]:
+    table_seeds = [int(s) for s in np.asarray(bench.seeds)]
     if cfg.seeds == "table":
         seeds = tuple(s for s in table_seeds if s >= 0)
         if not seeds:

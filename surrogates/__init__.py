@@ -11,7 +11,7 @@ chooses its features with its ``encoding`` parameter (see :mod:`surrogates.encod
 from __future__ import annotations
 
 from .base import SurrogateError, SurrogateRegressor
-from .encodings import ENCODINGS, encode, encode_graph, ops_of
+from .encodings import ENCODINGS, encode, encode_graph, encoding_names, ops_of, register_encoding
 from .ensemble import EnsembleSurrogate
 from .models import GPSurrogate, KNNSurrogate, RandomForestSurrogate, RuntimeModel, XGBSurrogate
 from .neural import GINSurrogate, MLPSurrogate
@@ -20,5 +20,5 @@ from .registry import ESTIMATORS, make_estimator
 __all__ = [
     "ENCODINGS", "ESTIMATORS", "EnsembleSurrogate", "GINSurrogate", "GPSurrogate", "KNNSurrogate",
     "MLPSurrogate", "RandomForestSurrogate", "RuntimeModel", "SurrogateError", "SurrogateRegressor",
-    "XGBSurrogate", "encode", "encode_graph", "make_estimator", "ops_of",
+    "XGBSurrogate", "encode", "encode_graph", "encoding_names", "make_estimator", "ops_of", "register_encoding",
 ]

@@ -23,29 +23,30 @@ File format (HDF5, read by ``nasbench.load``): attributes ``format = "nasbench-s
 prediction fingerprints) and ``sha256`` (over the manifest and every array); datasets under
 ``arrays/`` hold the rest (XGBoost boosters as their own UBJ bytes, torch state-dict tensors,
 training features of refit-on-load models). No pickle anywhere. Loading checks format, version,
-hash, and that every reloaded model reproduces its saved fingerprint predictions.
+hash, and that every reloaded model reproduces its saved fingerprint predictions. Writing and
+reading live in :mod:`surrogates.surrogate_file`, the seed-noise models in
+:mod:`surrogates.seed_noise`.
 """
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, ClassVar, Iterable
 
 import numpy as np
 
-from nasbench.benchmark import Best, QueryError, SeedLike, TableMeta
+from nasbench.benchmark import Benchmark, QueryError, SeedLike, TableMeta
 from nasbench.space import N_CELLS, CellLike, get_space, to_cell, to_indices
-from nasbench.table import TableError
+from nasbench.fileformat import TableError
 
 from .base import SurrogateError, SurrogateRegressor
 from .encodings import ops_of
 from .ensemble import EnsembleSurrogate
-from .models import RuntimeModel, XGBSurrogate
-from .registry import _from_json, _jsonable, from_spec, make_estimator, spec_of
+from .models import RuntimeModel
+from .registry import make_estimator
+from .seed_noise import _fit_noise, _noise_sd
 
 FORMAT = "nasbench-surrogate"
 FORMAT_VERSION = 1
@@ -90,8 +91,12 @@ def _with_seed(est: SurrogateRegressor, seed: int) -> SurrogateRegressor:
     return est
 
 
-class SurrogateBenchmark:
+class SurrogateBenchmark(Benchmark):
     """Answers like a :class:`~nasbench.benchmark.TabularBenchmark` for every cell of the space."""
+
+    kind: ClassVar[str] = "surrogate"
+    held: ClassVar[str] = "modelled"
+    measured_runs: ClassVar[bool] = False
 
     def __init__(self, meta: TableMeta, config: SurrogateConfig, seeds: np.ndarray, epochs: np.ndarray,
                  models: dict[str, SurrogateRegressor], noise_models: dict[str, SurrogateRegressor | None],
@@ -115,17 +120,12 @@ class SurrogateBenchmark:
         self.source_sha256 = source_sha256
         self.sha256 = sha256
         self.stored_sha256 = sha256  # load_surrogate_benchmark: the file's own, where sha256 is recomputed
-        self.arch_row = np.arange(N_CELLS, dtype=np.int64)  # every cell is its own "row"
         self._metrics = tuple(dict.fromkeys(k.split("@")[0] for k in models))
         self._mean: dict[str, np.ndarray] = {}
         self._sd: dict[str, np.ndarray] = {}
         self._z: dict[tuple[str, int], np.ndarray] = {}
         self._cost: np.ndarray | None = None
         self._X = ops_of(np.arange(N_CELLS))
-        self.params = None  # per-cell properties a table records; a surrogate has none
-        self.flops = None
-        self.latency: dict[str, np.ndarray] = {}
-        self.metrics = _SampledMetrics(self)
 
     @property
     def run_seed(self) -> np.ndarray:
@@ -133,7 +133,7 @@ class SurrogateBenchmark:
 
     # -- fitting ------------------------------------------------------------------------------
     @classmethod
-    def fit(cls, table: Any, config: SurrogateConfig | None = None, progress: bool = False) -> "SurrogateBenchmark":
+    def fit(cls, table: Benchmark, config: SurrogateConfig | None = None, progress: bool = False) -> "SurrogateBenchmark":
         cfg = dataclasses.replace(config) if config is not None else SurrogateConfig()
         if cfg.noise not in NOISE_MODES:
             raise SurrogateError(f"unknown noise mode {cfg.noise!r}; allowed: {', '.join(NOISE_MODES)}")
@@ -181,10 +181,10 @@ class SurrogateBenchmark:
             runtime = RuntimeModel(random_state=cfg.seed).fit(X[ok], t[ok])
             bar.update(1)
         bar.close()
-        name = f"surrogate-{getattr(table, 'name', table.meta.dataset)}"
+        name = f"surrogate-{table.name}"
         return cls(table.meta, cfg, table.seeds, np.array(cfg.epochs), models, noise_models, noise_scale,
-                   [m for m in metrics if m in getattr(table, "mean_only", ())], runtime, time_epoch, train,
-                   name=name, source_sha256=getattr(table, "sha256", ""))
+                   [m for m in metrics if m in table.mean_only], runtime, time_epoch, train,
+                   name=name, source_sha256=table.sha256)
 
     # -- what it answers ------------------------------------------------------------------------
     @property
@@ -208,7 +208,7 @@ class SurrogateBenchmark:
         if metric == "time" and self.runtime is not None:
             return "time"
         if metric not in self._metrics:
-            raise QueryError(f"unknown metric {metric!r}; this surrogate has: {', '.join(self.metric_names)}")
+            raise self.unknown_metric(metric)
         if epoch is None:
             return _key(metric, int(self.epochs[-1]))
         try:
@@ -216,7 +216,7 @@ class SurrogateBenchmark:
         except (TypeError, ValueError):
             e = None
         if e is None or e not in set(self.epochs.tolist()):
-            raise QueryError(f"epoch {epoch!r} not modelled; this surrogate has epochs {self.epochs.tolist()}")
+            raise self.unknown_epoch(epoch)
         return _key(metric, e)
 
     def _means(self, key: str) -> np.ndarray:
@@ -256,22 +256,21 @@ class SurrogateBenchmark:
         if seed == "mean":
             return mean.copy()
         if isinstance(seed, str) and seed != "random":
-            raise QueryError(f"seed {seed!r} not allowed; use 'mean', 'random' or one of {self.seeds.tolist()}")
+            raise self.bad_seed_word(seed)
         if seed == "random":
-            if rng is None:
-                raise QueryError("seed='random' needs rng=numpy.random.Generator")
+            rng = self.need_rng(rng)
             if metric in self.mean_only:
                 return mean.copy()
             z = rng.standard_normal(len(idx))
         else:
             if metric in self.mean_only:
-                raise QueryError(f"metric {metric!r} holds only the mean over seeds in this table; use seed='mean'")
+                raise self.mean_only_seed(metric)
             try:
                 s = int(seed)  # type: ignore[arg-type]
             except (TypeError, ValueError):
                 s = None
             if s is None or isinstance(seed, bool) or s not in set(self.seeds.tolist()):
-                raise QueryError(f"seed {seed!r} not in this table; allowed: 'mean', 'random', or one of {self.seeds.tolist()}")
+                raise self.unknown_seed(seed)
             z = self._fixed_z(key, s)[idx]
         vals = mean + self.noise_sd(metric, int(key.split("@")[1])) [idx] * z
         if metric.endswith("_acc"):
@@ -334,253 +333,70 @@ class SurrogateBenchmark:
         c = self._costs()
         return c[to_indices(cells)] * self._cost_factor(epoch)
 
-    def values(self, metric: str = "valid_acc", epoch: int | None = None, seed: SeedLike = "mean",
-               rng: np.random.Generator | None = None) -> np.ndarray:
-        return self.query_many(np.arange(N_CELLS), metric, epoch, seed, rng)
+    def runs(self, cells: np.ndarray, metric: str, epoch: int | None = None) -> np.ndarray:
+        """(len(cells), seeds): the fixed draw of each table seed (the same on every call), so a
+        search drawing one run per training sees a surrogate's runs as it sees a table's; one
+        column holding the mean for a mean-only metric or the cost for ``time``."""
+        e = int(self.epochs[-1]) if epoch is None else epoch
+        if metric == "time":
+            return self.cost_many(cells, e)[:, None]
+        if metric in self.mean_only or len(self.seeds) == 0:
+            return self.query_many(cells, metric, e)[:, None]
+        return np.stack([self.query_many(cells, metric, e, int(s)) for s in self.seeds], axis=1)
 
-    def best(self, metric: str = "valid_acc", epoch: int | None = None, mode: str = "max") -> Best:
-        if mode not in ("max", "min"):
-            raise QueryError(f"mode {mode!r} not allowed; use 'max' or 'min'")
-        vals = self.values(metric, epoch)
-        idx = int(np.argmax(vals) if mode == "max" else np.argmin(vals))
-        return Best(idx, to_cell(idx).to_str(), metric, float(vals[idx]))
+    def result_key(self, cell: int) -> int:
+        return int(cell)  # every cell answered on its own
+
+    def fresh_run_prediction(self, cells: np.ndarray, metric: str) -> dict[str, Any]:
+        """The model's prediction, its seed-noise sd as each cell's sd, and its own uncertainty."""
+        cells = np.asarray(cells, dtype=np.int64)
+        mean = np.asarray(self.query_many(cells, metric, None, "mean"), dtype=np.float64)
+        noise = np.asarray(self.noise_sd(metric), dtype=np.float64)[cells]
+        try:
+            model_sd = np.asarray(self.predict_std(metric), dtype=np.float64)[cells]
+        except Exception:
+            model_sd = np.zeros(len(cells))
+        nan = np.full(len(cells), np.nan)
+        return {"mean": mean, "sd": noise, "runs": np.full(len(cells), np.inf), "pooled": nan, "pooled_src": "",
+                "expected": nan, "pred_model_sd": model_sd, "n_sd_rows": 0, "surrogate": True}
+
+    def summary(self) -> "SurrogateSummary":
+        return SurrogateSummary({
+            "surrogate": self.name, "space": self.space_name, "dataset": self.meta.dataset,
+            "source": self.meta.source, "sha256": self.sha256, "fitted on cells": len(self.train_cells),
+            "answers for cells": len(self.covered), "metrics": ", ".join(self._metrics),
+            "epochs": self.epochs.tolist(), "seeds": self.seeds.tolist(), "config": dataclasses.asdict(self.config)})
 
     # -- saving ---------------------------------------------------------------------------------
-    def _collect(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        arrays: dict[str, np.ndarray] = {"train_cells": self.train_cells.astype(np.int64)}
-        entries: dict[str, Any] = {}
-
-        def put(name: str, est: SurrogateRegressor | None) -> None:
-            if est is None:
-                entries[name] = None
-                return
-            info, arr = est.get_state()
-            fp = np.asarray(est.predict(self._X[_FINGERPRINT_CELLS]), dtype=np.float64)
-            entries[name] = {"spec": spec_of(est), "state": info, "fingerprint": fp.tolist()}
-            for k, v in arr.items():
-                arrays[f"{name}/{k}"] = np.ascontiguousarray(v)
-
-        for key, est in self.models.items():
-            put(f"model/{key}", est)
-            put(f"noise/{key}", self.noise_models.get(key))
-        put("runtime", self.runtime)
-        manifest = {
-            "name": self.name,
-            "meta": dataclasses.asdict(self.meta),
-            "config": {**dataclasses.asdict(self.config),
-                       "model_params": {k: _jsonable(v) for k, v in self.config.model_params.items()}},
-            "seeds": self.seeds.tolist(),
-            "epochs": self.epochs.tolist(),
-            "metrics": list(self._metrics),
-            "mean_only": sorted(self.mean_only),
-            "noise_scale": self.noise_scale,
-            "time_epoch": self.time_epoch,
-            "source_sha256": self.source_sha256,
-            "entries": entries,
-        }
-        return manifest, arrays
-
     def save(self, path: str | os.PathLike) -> str:
         """Write the surrogate to ``path`` (HDF5, atomically); returns its SHA-256."""
-        from nasbench._version import __version__
-        from nasbench.atomic import atomic_h5
+        from .surrogate_file import save_surrogate
 
-        manifest, arrays = self._collect()
-        manifest["code_version"] = f"nasbench {__version__}"
-        text = json.dumps(manifest, sort_keys=True)
-        digest = _digest(text, arrays)
-        with atomic_h5(path) as f:
-            f.attrs["format"] = FORMAT
-            f.attrs["format_version"] = FORMAT_VERSION
-            f.attrs["manifest"] = text
-            f.attrs["sha256"] = digest
-            g = f.create_group("arrays")
-            for k, v in arrays.items():
-                g.create_dataset(k, data=v)
-        self.sha256 = self.stored_sha256 = digest
-        return digest
+        return save_surrogate(self, path)
 
 
-def _digest(manifest_text: str, arrays: dict[str, np.ndarray]) -> str:
-    h = hashlib.sha256()
-    h.update(f"{FORMAT} v{FORMAT_VERSION}\n".encode())
-    h.update(manifest_text.encode())
-    for name in sorted(arrays):
-        a = np.ascontiguousarray(arrays[name])
-        a = a.astype(a.dtype.newbyteorder("<"), copy=False)
-        h.update(f"\n{name}|{a.dtype.str}|{a.shape}\n".encode())
-        h.update(a.tobytes())
-    return h.hexdigest()
+@dataclass(frozen=True)
+class SurrogateSummary:
+    """What ``nasbench info`` prints for a surrogate benchmark."""
 
+    facts: dict[str, Any]
 
-def load_surrogate_benchmark(path: str | os.PathLike, verify: bool | None = None) -> SurrogateBenchmark:
-    """Read a file written by :meth:`SurrogateBenchmark.save`. One-line :class:`SurrogateFileError`
-    for a missing or non-HDF5 file, another format or version, a wrong hash, or models that do not
-    reproduce their saved predictions. ``verify=False`` (or ``$NASBENCH_NO_VERIFY_HASH=1`` when
-    ``verify`` is None) loads a file with a wrong hash anyway, with a warning (forensic use); the
-    result's ``sha256`` is always the recomputed hash, ``stored_sha256`` the file's."""
-    from nasbench.table import check_hash
-    import h5py
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.facts)
 
-    p = Path(path)
-    if not p.is_file():
-        raise SurrogateFileError(f"no such file: {p}")
-    with open(p, "rb") as fh:
-        if fh.read(8) != b"\x89HDF\r\n\x1a\n":
-            raise SurrogateFileError(f"{p} is not an HDF5 file (a surrogate benchmark is HDF5)")
-    try:
-        with h5py.File(p, "r") as f:
-            fmt = str(f.attrs.get("format", ""))
-            if fmt != FORMAT:
-                raise SurrogateFileError(f"{p} is not a surrogate benchmark (format={fmt!r}, expected {FORMAT!r})")
-            ver = f.attrs.get("format_version")
-            if ver is None or int(ver) != FORMAT_VERSION:
-                raise SurrogateFileError(
-                    f"{p} has surrogate format version {ver}; this nasbench reads version {FORMAT_VERSION}")
-            text = str(f.attrs["manifest"])
-            stored = str(f.attrs.get("sha256", ""))
-            arrays: dict[str, np.ndarray] = {}
-            f["arrays"].visititems(lambda n, o: arrays.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
-    except SurrogateFileError:
-        raise
-    except (OSError, KeyError, ValueError) as exc:
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise SurrogateFileError(f"{p} is truncated or corrupt ({msg})") from None
-    computed = _digest(text, arrays)
-    try:
-        check_hash(p, stored, computed, verify, what="surrogate file")
-    except TableError as exc:
-        raise SurrogateFileError(str(exc)) from None
-    try:
-        m = json.loads(text)
-        sb = _from_manifest(m, arrays, p, computed)
-        sb.stored_sha256 = stored
-        return sb
-    except SurrogateFileError:
-        raise
-    except (KeyError, TypeError, ValueError) as exc:
-        raise SurrogateFileError(f"{p} has an inconsistent manifest ({type(exc).__name__}: {exc})") from None
-
-
-def _from_manifest(m: dict[str, Any], arrays: dict[str, np.ndarray], p: Path, digest: str) -> SurrogateBenchmark:
-    X_fp = ops_of(_FINGERPRINT_CELLS)
-
-    def get(name: str) -> SurrogateRegressor | None:
-        entry = m["entries"].get(name)
-        if entry is None:
-            return None
-        est = from_spec(entry["spec"])
-        pre = name + "/"
-        est.set_state(entry["state"], {k[len(pre):]: v for k, v in arrays.items() if k.startswith(pre)})
-        fp = np.asarray(est.predict(X_fp), dtype=np.float64)
-        if not np.allclose(fp, entry["fingerprint"], rtol=1e-5, atol=1e-5):
-            raise SurrogateFileError(f"{p}: model {name!r} does not reproduce its saved predictions "
-                                     f"(library versions differ?); refit the surrogate")
-        return est
-
-    cfg = m["config"]
-    cfg["metrics"] = tuple(cfg["metrics"]) if cfg.get("metrics") else None
-    cfg["epochs"] = tuple(cfg["epochs"]) if cfg.get("epochs") else None
-    cfg["model_params"] = {k: _from_json(v) for k, v in cfg["model_params"].items()}
-    config = SurrogateConfig(**cfg)
-    keys = [_key(mt, e) for mt in m["metrics"] for e in m["epochs"]]
-    models = {k: get(f"model/{k}") for k in keys}
-    noise = {k: get(f"noise/{k}") for k in keys}
-    meta = TableMeta(**m["meta"])
-    return SurrogateBenchmark(meta, config, np.array(m["seeds"]), np.array(m["epochs"]), models,  # type: ignore[arg-type]
-                              noise, {k: float(v) for k, v in m["noise_scale"].items()}, m["mean_only"],
-                              get("runtime"), m["time_epoch"], arrays["train_cells"], name=m["name"],
-                              source_sha256=m.get("source_sha256", ""), sha256=digest)
-
-
-# -- noise --------------------------------------------------------------------------------------
-def _recorded_sd(table: Any, metric: str, epoch: int, cells: np.ndarray) -> np.ndarray | None:
-    if metric in getattr(table, "mean_only", ()) or not hasattr(table, "seed_std"):
-        return None
-    try:
-        sd_rows = np.asarray(table.seed_std(metric, epoch), dtype=np.float64)
-    except QueryError:
-        return None
-    sd = sd_rows[np.asarray(table.arch_row)[cells]]
-    return sd if np.isfinite(sd).sum() >= 3 else None
-
-
-def _fit_noise(table: Any, metric: str, epoch: int, train: np.ndarray, X: np.ndarray, est: SurrogateRegressor,
-               cfg: SurrogateConfig, k: int) -> tuple[SurrogateRegressor | None, float]:
-    """(noise model, scale). ``seed``: XGBoost on log recorded sd, scaled so that mean predicted
-    variance = mean recorded variance; ``ensemble``: scale of the ensemble spread; no recorded
-    seeds (or ``none``): (None, 0)."""
-    if cfg.noise == "none":
-        return None, 0.0
-    sd = _recorded_sd(table, metric, epoch, train)
-    if sd is None:
-        return None, 0.0
-    ok = np.isfinite(sd)
-    target_var = float(np.mean(sd[ok] ** 2))
-    if cfg.noise == "ensemble":
-        if not isinstance(est, EnsembleSurrogate):
-            raise SurrogateError("noise='ensemble' needs model='ensemble'")
-        spread = np.asarray(est.predict(X[ok], return_std=True)[1])
-        mv = float(np.mean(spread**2))
-        return None, float(np.sqrt(target_var / mv)) if mv > 0 else 0.0
-    nm = XGBSurrogate(target_transform="identity", n_estimators=100, max_depth=3, learning_rate=0.1,
-                      random_state=cfg.seed + 1000 * k + 1)
-    nm.fit(X[ok], np.log(sd[ok] + 1e-3))
-    pred = np.exp(nm.predict(X[ok]))
-    mv = float(np.mean(pred**2))
-    return nm, float(np.sqrt(target_var / mv)) if mv > 0 else 0.0
-
-
-def _noise_sd(est: SurrogateRegressor, noise_model: SurrogateRegressor | None, scale: float, mode: str,
-              X: np.ndarray) -> np.ndarray:
-    if mode == "none" or scale == 0.0:
-        return np.zeros(len(X))
-    if mode == "ensemble":
-        return scale * np.asarray(est.predict(X, return_std=True)[1], dtype=np.float64)
-    assert noise_model is not None
-    return scale * np.exp(np.asarray(noise_model.predict(X), dtype=np.float64))
-
-
-class _SampledMetrics(dict):
-    """``bench.metrics[name]``: the table layout (cells, runs, epochs) filled lazily with the
-    surrogate's fixed per-seed draws (one run slot per table seed; one slot holding the mean for a
-    mean-only metric), so code that reads a table's arrays -- the runner's ``SearchView`` drawing
-    one recorded run per query -- sees a surrogate's runs the same way."""
-
-    def __init__(self, bench: "SurrogateBenchmark") -> None:
-        super().__init__()
-        self._bench = bench
-
-    def __missing__(self, metric: str) -> np.ndarray:
-        b = self._bench
-        if metric not in b.metric_names:
-            raise KeyError(metric)
-        cells = np.arange(N_CELLS)
-        if metric == "time":
-            arr = np.stack([b.cost_many(cells, int(e)) for e in b.epochs], axis=-1)[:, None, :]
-        elif metric in b.mean_only or len(b.seeds) == 0:
-            arr = np.stack([b.query_many(cells, metric, int(e)) for e in b.epochs], axis=-1)[:, None, :]
-        else:
-            arr = np.stack([np.stack([b.query_many(cells, metric, int(e), int(s)) for e in b.epochs], axis=-1)
-                            for s in b.seeds], axis=1)
-        arr.setflags(write=False)
-        self[metric] = arr
-        return arr
-
-    def __contains__(self, metric: object) -> bool:
-        return metric in self._bench.metric_names
-
-    def keys(self):  # type: ignore[override]
-        return list(self._bench.metric_names)
-
-    def __iter__(self):
-        return iter(self._bench.metric_names)
-
-    def __len__(self) -> int:
-        return len(self._bench.metric_names)
+    def lines(self) -> list[str]:
+        return [f"{k:<18}{v}" for k, v in self.facts.items()]
 
 
 def _bar(total: int, on: bool):
     from nasbench.checks import progress_bar
 
     return progress_bar(total, on, desc="surrogate fit", unit="model")
+
+
+def load_surrogate_benchmark(path: str | os.PathLike, verify: bool | None = None) -> SurrogateBenchmark:
+    """Read a file written by :meth:`SurrogateBenchmark.save`; see
+    :func:`surrogates.surrogate_file.load_surrogate_benchmark`."""
+    from .surrogate_file import load_surrogate_benchmark as load
+
+    return load(path, verify)

@@ -20,11 +20,16 @@ Encodings (``encode(ops, kind)``):
   every cell (:mod:`nasbench.zero_cost.features`), e.g. ``combined+zc:nb201-cifar10``.
 
 :func:`encode_graph` gives the graph form (node features + adjacency) for graph networks.
+
+A new encoding plugs in by one module that calls :func:`register_encoding` at import: every
+estimator then accepts ``encoding=<name>``. A surrogate file that uses it loads only where that
+module has been imported (the file stores the encoding's name, not its code).
 """
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -42,6 +47,20 @@ from nasbench.space import (
 )
 
 ENCODINGS: tuple[str, ...] = SPACE_ENCODINGS + ("canonical", "canonical_adjacency", "counts", "combined")
+_REGISTERED: dict[str, Callable[[np.ndarray], np.ndarray]] = {}
+
+
+def register_encoding(name: str, fn: Callable[[np.ndarray], np.ndarray]) -> None:
+    """Add encoding ``name``: ``fn`` maps a checked ``(n, 6)`` int64 op-id array to ``(n, k)``
+    features. A name already taken is refused."""
+    if not isinstance(name, str) or not name or name in encoding_names():
+        raise SpaceError(f"encoding name {name!r} is taken or empty; taken: {', '.join(encoding_names())}")
+    _REGISTERED[name] = fn
+
+
+def encoding_names() -> tuple[str, ...]:
+    """The built-in encodings, then the registered ones."""
+    return ENCODINGS + tuple(_REGISTERED)
 
 
 def check_ops(X: object, what: str = "X") -> np.ndarray:
@@ -115,7 +134,13 @@ def encode(ops: np.ndarray, kind: str = "combined") -> np.ndarray:
         return np.concatenate(
             [encode_ops(c, "onehot").reshape(len(ops), -1), encode_ops(c, "path").reshape(len(ops), -1),
              op_counts(ops)], axis=1)
-    raise SpaceError(f"unknown encoding {kind!r}; allowed: {', '.join(ENCODINGS)}")
+    fn = _REGISTERED.get(kind) if isinstance(kind, str) else None
+    if fn is not None:
+        out = np.asarray(fn(ops), dtype=np.float32)
+        if out.ndim != 2 or len(out) != len(ops):
+            raise SpaceError(f"encoding {kind!r} returned shape {out.shape}; expected ({len(ops)}, k)")
+        return out
+    raise SpaceError(f"unknown encoding {kind!r}; allowed: {', '.join(encoding_names())}")
 
 
 # -- graph form ---------------------------------------------------------------------------

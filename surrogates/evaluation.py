@@ -20,6 +20,8 @@ import pandas as pd
 from scipy import stats
 from sklearn.base import clone
 
+from nasbench.benchmark import Benchmark
+
 from .base import SurrogateError
 from .encodings import ops_of
 
@@ -65,7 +67,7 @@ class Evaluation:
         return summarize(self.runs)
 
 
-def evaluate(bench: Any, models: Mapping[str, Any], sizes: Sequence[int] = DEFAULT_SIZES, repeats: int = 5,
+def evaluate(bench: Benchmark, models: Mapping[str, Any], sizes: Sequence[int] = DEFAULT_SIZES, repeats: int = 5,
              metric: str = "valid_acc", epoch: int | None = None, seed: int = 0, test_size: int | None = None,
              top_k: Sequence[int] = (10, 100), progress: bool = False) -> Evaluation:
     """Learning curves of ``models`` (name -> unfitted estimator; each is cloned per fit) on the

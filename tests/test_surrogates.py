@@ -210,7 +210,10 @@ def test_surrogate_answers_like_a_table(sbench, synth):
     # the recorded seed noise of the synthetic table is 0.5 (sd of a single run)
     sd = b.noise_sd("valid_acc")
     assert 0.2 < np.sqrt(np.mean(sd**2)) < 1.0
-    assert b.metrics["valid_acc"].shape == (15625, 3, 2)
+    # every run of every cell, as a table gives them (one slot per seed, fixed draws)
+    runs = b.runs(np.arange(15625), "valid_acc", 2)
+    assert runs.shape == (15625, 3) and b.runs(np.arange(15625), "valid_acc").shape == (15625, 3)
+    assert runs[11, 1] == b.query(11, epoch=2, seed=int(b.seeds[1]))
 
 
 def to_idx(cell):

@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from ..benchmark import Benchmark
 from ..space import EDGES, N_CELLS, OPS, Cell, SpaceError
 from .extras import require
 
@@ -30,11 +31,11 @@ def configuration_space(seed: int | None = None, hpobench_names: bool = False) -
     return cs
 
 
-def epoch_list(bench: Any) -> list[int]:
-    return [int(e) for e in np.asarray(getattr(bench, "epochs", [200]))]
+def epoch_list(bench: Benchmark) -> list[int]:
+    return [int(e) for e in np.asarray(bench.epochs)]
 
 
-def fidelity_space(bench: Any, seed: int | None = None) -> Any:
+def fidelity_space(bench: Benchmark, seed: int | None = None) -> Any:
     """``epoch``: an integer range when the benchmark holds every epoch 1..E (default E, HPOBench's
     convention), else an ordinal over the epochs it holds (one epoch: a one-value ordinal)."""
     cs_mod = require("ConfigSpace")

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..benchmark import QueryError
+from ..benchmark import Benchmark, QueryError
 from .cellspace import config_to_cell, configuration_space, epoch_list, fidelity_space
 
 
@@ -36,7 +36,7 @@ class HPOBenchBenchmark:
     >>> b.objective_function(cs.sample_configuration(), fidelity={"epoch": 200})["function_value"]
     """
 
-    def __init__(self, bench: Any, metric: str = "valid_acc", test_metric: str = "test_acc",
+    def __init__(self, bench: Benchmark, metric: str = "valid_acc", test_metric: str = "test_acc",
                  rng: np.random.Generator | int | None = None) -> None:
         for m in (metric, test_metric):
             if m not in bench.metric_names:
@@ -57,9 +57,8 @@ class HPOBenchBenchmark:
         return fidelity_space(self.bench, seed)
 
     def get_meta_information(self) -> dict[str, Any]:
-        meta = getattr(self.bench, "meta", None)
-        return {"name": f"nasbench {getattr(self.bench, 'name', '')}".strip(),
-                "dataset": getattr(meta, "dataset", ""), "source": getattr(meta, "source", ""),
+        return {"name": f"nasbench {self.bench.name}".strip(),
+                "dataset": self.bench.meta.dataset, "source": self.bench.meta.source,
                 "function_value": f"100 - {self.metric} (percent error, minimise)",
                 "cost": "training seconds up to the fidelity's epoch, as the benchmark records them",
                 "fidelity": {"epoch": self.epochs}}

@@ -12,8 +12,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ..benchmark import QueryError
-from ..space import OPS
+from ..benchmark import Benchmark, QueryError
+from ..space import N_CELLS, OPS
 from .cellspace import EDGE_NAMES, config_to_cell, optuna_distributions
 from .extras import quiet_optuna
 from .hpobench import _seed_arg
@@ -29,7 +29,7 @@ class OptunaProblem:
     ``epoch``: the epoch read (default: the last).
     """
 
-    def __init__(self, bench: Any, objectives: Sequence[str] = ("valid_acc",), epoch: int | None = None,
+    def __init__(self, bench: Benchmark, objectives: Sequence[str] = ("valid_acc",), epoch: int | None = None,
                  seed: Any = "mean", rng: np.random.Generator | int | None = None) -> None:
         self._optuna = quiet_optuna()
         if isinstance(objectives, str):
@@ -48,15 +48,14 @@ class OptunaProblem:
 
     def _property(self, name: str) -> np.ndarray:
         allowed = f"metrics ({', '.join(self.bench.metric_names)}), cost, params, flops, latency:<device>"
-        if name in _PROPERTIES:
-            arr = getattr(self.bench, name, None)
-        elif name.startswith("latency:"):
-            arr = (getattr(self.bench, "latency", None) or {}).get(name.split(":", 1)[1])
-        else:
+        if not (name in _PROPERTIES or name.startswith("latency:")):
             raise QueryError(f"objective {name!r} unknown; allowed: {allowed}")
-        if arr is None:
+        if not self.bench.has_objective(name):
             raise QueryError(f"objective {name!r}: this benchmark records no such values; allowed: {allowed}")
-        return np.asarray(arr, dtype=np.float64)
+        arr = np.full(N_CELLS, np.nan)  # per cell, official index order
+        cov = np.asarray(self.bench.covered, dtype=np.int64)
+        arr[cov] = self.bench.objective_many(cov, name)
+        return arr
 
     @property
     def search_space(self) -> dict[str, Any]:
@@ -78,7 +77,7 @@ class OptunaProblem:
             if name == "cost":
                 out.append(float(self.bench.cost(cell, self.epoch)))
             elif name in self._props:
-                out.append(float(self._props[name][self.bench.arch_row[cell]]))
+                out.append(float(self._props[name][cell]))
             else:
                 out.append(float(self.bench.query(cell, name, epoch=self.epoch, seed=self.seed, rng=self.rng)))
         return out[0] if len(out) == 1 else tuple(out)

@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..space import N_CELLS, NB201, NB201Space, neighbour_table
+from ..space import N_CELLS, NB201, NB201Space
 
 
 class StrategyError(ValueError):
@@ -139,9 +139,10 @@ class Strategy(ABC):
 
     def mutate(self, index: int) -> int:
         """One op of one edge changed to another op, uniformly; only cells of the table."""
-        nt = neighbour_table()
+        nt = self.context.space.neighbour_table()
+        k = nt.shape[1]
         for _ in range(64):
-            child = int(nt[index, int(self.rng.random() * 24)])
+            child = int(nt[index, int(self.rng.random() * k)])
             if self._full or self._covered[child]:
                 return child
         return self.random_index()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..space import neighbour_table
 from .base import Params, Strategy, StrategyError
 
 
@@ -41,7 +40,7 @@ class LocalSearch(Strategy):
 
     def _start_walk(self, index: int, value: float) -> None:
         self._current, self._current_v = index, value
-        nb = [int(x) for x in neighbour_table()[index] if self.is_candidate(int(x))]
+        nb = [int(x) for x in self.context.space.neighbour_table()[index] if self.is_candidate(int(x))]
         order = self.rng.permutation(len(nb))
         self._queue = [nb[k] for k in order]
         self._best_of_scan = None

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..space import N_CELLS
+
+if TYPE_CHECKING:
+    from ..benchmark import Benchmark
 
 BUDGET_KINDS = ("queries", "seconds", "epochs")
 SEED_MODES = ("random", "mean")
@@ -149,7 +152,7 @@ class SearchView:
     runner. ``epochs_per_query``: what an ``epochs`` budget charges per query.
     """
 
-    def __init__(self, bench: Any, protocol: Protocol) -> None:
+    def __init__(self, bench: Benchmark, protocol: Protocol) -> None:
         if _is_test(protocol.metric):
             raise ProtocolError(f"{protocol.metric!r} is a test metric; a search may only observe validation metrics")
         if protocol.metric not in bench.metric_names:
@@ -178,7 +181,7 @@ class SearchView:
                                        np.nansum(packed, axis=1) / np.maximum(self._count[cov], 1), np.nan)
         self._cost = np.full(N_CELLS, np.nan)
         self._cost[cov] = np.asarray(bench.cost_many(cov, ce), dtype=np.float64) * protocol.cost_factor
-        if protocol.seed == "random" and bool(getattr(bench, "mean_only", frozenset()) and protocol.metric in bench.mean_only):
+        if protocol.seed == "random" and protocol.metric in bench.mean_only:
             self.note = f"{protocol.metric} holds seed means only in this table: seed='random' sees the mean"
         else:
             self.note = ""
@@ -189,14 +192,8 @@ class SearchView:
         self._mean_l = self._mean.tolist()
         self._random = protocol.seed == "random"
 
-    def _runs(self, bench: Any, cov: np.ndarray) -> np.ndarray:
-        metric = self.protocol.metric
-        metrics = getattr(bench, "metrics", None)
-        if isinstance(metrics, dict) and hasattr(bench, "arch_row"):  # a tabular benchmark: read the arrays
-            arr = metrics[metric]
-            e = int(np.nonzero(np.asarray(bench.epochs) == self.epoch)[0][0])
-            return np.asarray(arr[bench.arch_row[cov], :, e], dtype=np.float64)
-        return np.asarray(bench.query_many(cov, metric, self.epoch, "mean"), dtype=np.float64)[:, None]
+    def _runs(self, bench: Benchmark, cov: np.ndarray) -> np.ndarray:
+        return bench.runs(cov, self.protocol.metric, self.epoch)
 
     def observe(self, index: int, rng: np.random.Generator) -> tuple[float, float]:
         """(validation value, cost in seconds) of one training of cell ``index``."""
@@ -218,24 +215,18 @@ class SearchView:
         raise ProtocolError(f"a search view offers observe() and cost() only; {name!r} is not available to searches")
 
 
-def objective_values(bench: Any, names: tuple[str, ...]) -> np.ndarray:
+def objective_values(bench: Benchmark, names: tuple[str, ...]) -> np.ndarray:
     """(N_CELLS, len(names)) of per-cell properties known without training (NaN where unknown)."""
     out = np.full((N_CELLS, len(names)), np.nan)
     cov = np.asarray(bench.covered, dtype=np.int64)
-    rows = bench.arch_row[cov]
     for j, name in enumerate(names):
-        if name == "params":
-            arr = bench.params
-        elif name == "flops":
-            arr = bench.flops
-        elif name.startswith("latency:"):
-            arr = bench.latency.get(name.split(":", 1)[1])
-        else:
+        if not (name in ("params", "flops") or name.startswith("latency:")):
+            devices = [o for o in bench.objective_names if o.startswith("latency:")]
             raise ProtocolError(f"objective {name!r} unknown; valid: params, flops, latency:<device> "
-                                f"(devices: {', '.join(sorted(bench.latency)) or 'none'})")
-        if arr is None:
-            devices = ", ".join(f"latency:{d}" for d in sorted(bench.latency))
+                                f"(devices: {', '.join(d.split(':', 1)[1] for d in devices) or 'none'})")
+        if not bench.has_objective(name):
+            devices = ", ".join(o for o in bench.objective_names if o.startswith("latency:"))
             raise ProtocolError(f"objective {name!r}: the table records no such values; it has: params, flops"
                                 + (f", {devices}" if devices else ""))
-        out[cov, j] = np.asarray(arr, dtype=np.float64)[rows]
+        out[cov, j] = np.asarray(bench.objective_many(cov, name), dtype=np.float64)
     return out

@@ -1,0 +1,146 @@
+"""A results directory on disk and what is read back from it: :class:`ResultsDir`, the checked
+``results.csv`` reader, the final incumbents and the per-strategy summary. The runner that writes
+it is :mod:`nasbench.experiment`; the layout is described there."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .experiment_config import COLUMNS, ConfigError
+
+# -- results directory -------------------------------------------------------------------------
+@dataclass
+class ResultsDir:
+    """A results directory on disk."""
+
+    path: Path
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return json.loads((self.path / "config.json").read_text())
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        return json.loads((self.path / "provenance.json").read_text())
+
+    @property
+    def table_path(self) -> Path:
+        return self.path / "results.csv"
+
+    def frame(self):
+        """The tidy table, checked (:func:`read_results_csv`)."""
+        return read_results_csv(self.table_path)
+
+    def run_file(self, label: str, run: int) -> Path:
+        return self.path / "runs" / label / f"{run:05d}.csv"
+
+
+_INT_COLUMNS = ("run", "step", "cell", "incumbent")
+
+
+def read_results_csv(path: str | os.PathLike):
+    """A ``results.csv`` as a DataFrame, refusing (ConfigError naming the file, line and column) a
+    file cut short, a row with missing or extra fields, a non-number in a numeric column, and a
+    missing or fractional run, step or cell number."""
+    import pandas as pd
+
+    path = Path(path)
+    text = path.read_text()
+    fix = "rerun the same `nasbench compare` with --resume to rebuild it from the run files"
+    if text and not text.endswith("\n"):
+        raise ConfigError(f"{path}: the last line is cut short (an interrupted write?); {fix}")
+    lines = text.split("\n")[:-1]
+    if not lines:
+        raise ConfigError(f"{path}: empty file; {fix}")
+    n = lines[0].count(",")
+    for i, line in enumerate(lines[1:], start=2):
+        if line.count(",") != n:
+            raise ConfigError(f"{path}: line {i} has {line.count(',') + 1} fields, the header {n + 1}; {fix}")
+    try:
+        df = pd.read_csv(path)
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise ConfigError(f"{path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
+    missing = [c for c in COLUMNS if c not in df.columns]
+    if missing:
+        raise ConfigError(f"{path}: no column(s) {', '.join(missing)}; a results table has {', '.join(COLUMNS)}")
+    for c in df.columns:
+        if c == "strategy" or (c not in COLUMNS and not c.startswith("obj_")):
+            continue
+        col = df[c]
+        if col.dtype.kind not in "iuf":
+            num = pd.to_numeric(col, errors="coerce")
+            bad = np.flatnonzero(num.isna().to_numpy() & col.notna().to_numpy())
+            if len(bad):
+                raise ConfigError(f"{path}: line {bad[0] + 2}, column {c}: {col.iloc[bad[0]]!r} is not a number")
+            df[c] = col = num
+        if c in _INT_COLUMNS:
+            v = col.to_numpy(dtype=np.float64)
+            bad = np.flatnonzero(~np.isfinite(v) | (v != np.round(v)))
+            if len(bad):
+                x = col.iloc[bad[0]]
+                raise ConfigError(f"{path}: line {bad[0] + 2}, column {c}: {getattr(x, 'item', lambda: x)()!r} "
+                                  "is not a whole number")
+            df[c] = col.astype(np.int64)
+    return df
+
+
+def open_results(path: str | os.PathLike) -> ResultsDir:
+    p = Path(path)
+    for f in ("config.json", "provenance.json", "results.csv"):
+        if not (p / f).is_file():
+            raise ConfigError(f"{p} is not a finished results directory (no {f})")
+    return ResultsDir(p)
+
+
+
+def final_rows(frame):
+    """The last row of every (strategy, run): the final incumbent."""
+    return frame.sort_values(["strategy", "run", "step"]).groupby(["strategy", "run"], sort=False).tail(1)
+
+
+def summarise(results: ResultsDir | str | os.PathLike):
+    """One row per strategy: runs, mean/std/s.e. of the final incumbent's test value, its regret,
+    mean queries, mean simulated time, how often the best cell was found."""
+    import pandas as pd
+
+    res = results if isinstance(results, ResultsDir) else open_results(results)
+    df = res.frame()
+    prov = res.provenance
+    best = prov["optimum"]["best_test"]
+    order = [s["label"] for s in prov["config"]["strategies"]]
+    fin = final_rows(df)
+    g = fin.groupby("strategy")
+    out = pd.DataFrame({
+        "runs": g.size(),
+        "test_mean": g["incumbent_test"].mean(),
+        "test_std": g["incumbent_test"].std(ddof=0),
+        "test_se": g["incumbent_test"].sem(),
+        "regret_mean": best - g["incumbent_test"].mean(),
+        "valid_mean": g["incumbent_valid"].mean(),
+        "queries_mean": g["step"].mean(),
+        "sim_time_mean": g["sim_time"].mean(),
+        "found_best": g["incumbent"].apply(lambda s: float(np.mean(s == prov["optimum"]["best_test_cell"]))),
+    })
+    return out.reindex([o for o in order if o in out.index])
+
+
+def format_summary(summary, optimum: float | None = None) -> str:
+    head = ("strategy", "runs", "test mean", "± std", "regret", "queries", "sim time")
+    widths = [14, 5, 11, 8, 9, 9, 11]
+    rows = [(str(name), f"{int(r.runs)}", f"{r.test_mean:.3f}", f"{r.test_std:.3f}", f"{r.regret_mean:.3f}",
+             f"{r.queries_mean:.1f}", f"{r.sim_time_mean:.0f}") for name, r in summary.iterrows()]
+    for row in rows:  # wide values widen their column; at least one space between columns
+        widths = [max(w, len(v) + 1) for w, v in zip(widths, row)]
+
+    def line(cells) -> str:
+        return "".join(f"{v:<{w}}" if i == 0 else f"{v:>{w}}" for i, (v, w) in enumerate(zip(cells, widths)))
+
+    lines = [line(head)] + [line(row) for row in rows]
+    if optimum is not None:
+        lines.append(f"optimum test {optimum:.3f}")
+    return "\n".join(lines)

@@ -1,0 +1,403 @@
+"""The tabular benchmark in memory: one tensor per metric, rows x runs x epochs.
+
+This is the object that ``nasbench.load`` returns for a table; it implements the contract of
+:class:`nasbench.benchmark.Benchmark` from recorded arrays.
+"""
+from __future__ import annotations
+
+from typing import Any, ClassVar, Iterable, Sequence
+
+import numpy as np
+
+from .benchmark import Benchmark, QueryError, SeedLike, TableMeta
+from .space import N_CELLS, CellLike, check_index, get_space, ops_table, to_cell, to_indices
+
+
+class TabularBenchmark(Benchmark):
+    """Answers queries from arrays.
+
+    * ``arch_row[i]``: the row holding cell ``i`` (-1: not covered);
+    * ``metrics[name]``: float array (rows, runs, epochs); NaN where a run is missing. A metric
+      in ``mean_only`` has one run slot holding the mean over seeds (published data that gives
+      only means);
+    * ``run_seed``: (rows, runs) seed of each run slot, -1 where the seed is not recorded;
+    * ``seeds``: the nominal seeds (one per run slot); ``epochs``: recorded epoch numbers (1-based);
+    * ``params``/``flops``: per row; ``latency[device]``: per row;
+    * ``proxies[name]``: a zero-cost proxy per row (NaN where not computed), served by
+      :meth:`query` as a metric of no epoch and no seed (see :mod:`nasbench.zero_cost`).
+    """
+
+    kind: ClassVar[str] = "table"
+
+    def __init__(
+        self,
+        meta: TableMeta,
+        arch_row: np.ndarray,
+        row_arch: np.ndarray,
+        seeds: np.ndarray,
+        epochs: np.ndarray,
+        metrics: dict[str, np.ndarray],
+        run_seed: np.ndarray | None = None,
+        mean_only: Sequence[str] = (),
+        params: np.ndarray | None = None,
+        flops: np.ndarray | None = None,
+        latency: dict[str, np.ndarray] | None = None,
+        name: str = "",
+        sha256: str = "",
+        proxies: dict[str, np.ndarray] | None = None,
+    ) -> None:
+        self.meta = meta
+        self.space = get_space(meta.space)
+        self.space_name = meta.space
+        self.name = name or meta.dataset
+        self.sha256 = sha256
+        self.stored_sha256 = sha256  # read_table: the file's own, where sha256 is recomputed
+        self.arch_row = np.asarray(arch_row, dtype=np.int64)
+        self.row_arch = np.asarray(row_arch, dtype=np.int64)
+        self.seeds = np.asarray(seeds, dtype=np.int64)
+        self.epochs = np.asarray(epochs, dtype=np.int64)
+        n_rows = len(self.row_arch)
+        if self.arch_row.shape != (N_CELLS,):
+            raise ValueError(f"arch_row must have {N_CELLS} entries, got {self.arch_row.shape}")
+        self.metrics = {k: np.asarray(v, dtype=np.float64) for k, v in metrics.items()}
+        self.mean_only = frozenset(mean_only)
+        for k, v in self.metrics.items():
+            runs = 1 if k in self.mean_only else len(self.seeds)
+            if v.shape != (n_rows, runs, len(self.epochs)):
+                raise ValueError(f"metric {k!r} has shape {v.shape}, expected {(n_rows, runs, len(self.epochs))}")
+        self.run_seed = (
+            np.broadcast_to(self.seeds, (n_rows, len(self.seeds))).copy()
+            if run_seed is None else np.asarray(run_seed, dtype=np.int64)
+        )
+        self.params = None if params is None else np.asarray(params, dtype=np.float64)
+        self.flops = None if flops is None else np.asarray(flops, dtype=np.float64)
+        self.latency = {k: np.asarray(v, dtype=np.float64) for k, v in (latency or {}).items()}
+        self.proxies = {k: np.asarray(v, dtype=np.float64) for k, v in (proxies or {}).items()}
+        self._check_layout()
+        self._epoch_pos = {int(e): i for i, e in enumerate(self.epochs)}
+        self._seed_pos = {int(s): i for i, s in enumerate(self.seeds)}
+        self._last = len(self.epochs) - 1
+        self._str_index: dict[str, int] | None = None
+        self._mean_cache: dict[str, np.ndarray] = {}
+        self._avail_cache: dict[str, np.ndarray] = {}
+        self._slot_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._col_cache: dict[tuple[str, int], np.ndarray] = {}
+
+    def _check_layout(self) -> None:
+        """Indices and shapes that agree, so that no query can index past an array: every
+        ``arch_row`` entry is -1 or a row, every row's own cell (``row_arch``) points back to it,
+        one seed per run slot, increasing epochs, per-row arrays of one entry per row."""
+        ar, ra, n = self.arch_row, self.row_arch, len(self.row_arch)
+        for k, v in (("row_arch", ra), ("seeds", self.seeds), ("epochs", self.epochs)):
+            if v.ndim != 1:
+                raise ValueError(f"{k} must be 1-D, got shape {v.shape}")
+        bad = np.flatnonzero((ar < -1) | (ar >= n))
+        if len(bad):
+            i = int(bad[0])
+            raise ValueError(f"arch_row[{i}] = {int(ar[i])} points outside the {n} rows (allowed: -1 or 0..{n - 1})")
+        bad = np.flatnonzero((ra < 0) | (ra >= N_CELLS))
+        if len(bad):
+            raise ValueError(f"row_arch[{int(bad[0])}] = {int(ra[bad[0]])} is not a cell index (0..{N_CELLS - 1})")
+        bad = np.flatnonzero(ar[ra] != np.arange(n))
+        if len(bad):
+            r = int(bad[0])
+            raise ValueError(f"row {r} holds cell {int(ra[r])} (row_arch), but arch_row[{int(ra[r])}] = {int(ar[ra[r]])}")
+        if len(np.unique(self.seeds)) != len(self.seeds):
+            raise ValueError(f"seeds repeat: {self.seeds.tolist()}")
+        if len(self.epochs) and (self.epochs[0] < 1 or (np.diff(self.epochs) <= 0).any()):
+            raise ValueError(f"epochs must increase from 1 or more, got {self.epochs.tolist()}")
+        if self.run_seed.shape != (n, len(self.seeds)):
+            raise ValueError(f"run_seed has shape {self.run_seed.shape}, expected {(n, len(self.seeds))}")
+        per_row = {"params": self.params, "flops": self.flops, **{f"latency/{k}": v for k, v in self.latency.items()},
+                   **{f"proxies/{k}": v for k, v in self.proxies.items()}}
+        for k, v in per_row.items():
+            if v is not None and v.shape != (n,):
+                raise ValueError(f"{k} has shape {v.shape}, expected ({n},) (one per row)")
+
+    # -- what is in the table -------------------------------------------------------------
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return tuple(self.metrics)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.row_arch)
+
+    @property
+    def covered(self) -> np.ndarray:
+        """Official indices of the cells this table answers for."""
+        return np.nonzero(self.arch_row >= 0)[0]
+
+    def __repr__(self) -> str:
+        return (f"TabularBenchmark({self.name!r}, space={self.space_name}, dataset={self.meta.dataset}, "
+                f"cells={len(self.covered)}, rows={self.n_rows}, seeds={self.seeds.tolist()}, "
+                f"epochs={self.epochs[0]}..{self.epochs[-1]} ({len(self.epochs)}))")
+
+    # -- argument checking ----------------------------------------------------------------
+    def unknown_metric(self, metric: object) -> QueryError:
+        """The shared refusal, listing the zero-cost proxies too (they answer ``query``)."""
+        return QueryError(f"unknown metric {metric!r}; this table has: {', '.join([*self.metrics, *self.proxies])}")
+
+    def _metric(self, metric: str) -> np.ndarray:
+        try:
+            return self.metrics[metric]
+        except (KeyError, TypeError):
+            raise self.unknown_metric(metric) from None
+
+    def _epoch(self, epoch: int | None) -> int:
+        if epoch is None:
+            return self._last
+        try:
+            return self._epoch_pos[int(epoch)]
+        except (KeyError, TypeError, ValueError):
+            raise self.unknown_epoch(epoch) from None
+
+    def _row(self, cell: CellLike) -> int:
+        if type(cell) is int:
+            if not 0 <= cell < N_CELLS:
+                check_index(cell)
+            idx = cell
+        elif isinstance(cell, str):
+            idx = self._index_of_str(cell)
+        else:
+            idx = to_cell(cell).index
+        row = self.arch_row[idx]
+        if row < 0:
+            raise QueryError(f"cell {idx} is not covered by this table ({len(self.covered)} cells are)")
+        return int(row)
+
+    def _index_of_str(self, s: str) -> int:
+        if self._str_index is None:
+            from .space import format_arch_str
+            self._str_index = {format_arch_str(ops): i for i, ops in enumerate(ops_table())}
+        idx = self._str_index.get(s)
+        return to_cell(s).index if idx is None else idx
+
+    def _rows(self, cells: Iterable[CellLike] | np.ndarray) -> np.ndarray:
+        idx = to_indices(cells)
+        rows = self.arch_row.take(idx)
+        if rows.size and rows.min() < 0:
+            bad = idx[rows < 0][0]
+            raise QueryError(f"cell {int(bad)} is not covered by this table ({len(self.covered)} cells are)")
+        return rows
+
+    def _mean(self, metric: str) -> np.ndarray:
+        m = self._mean_cache.get(metric)
+        if m is None:
+            arr = self._metric(metric)
+            with np.errstate(all="ignore"), _warnings_off():
+                m = np.nanmean(arr, axis=1)
+            self._mean_cache[metric] = m
+        return m
+
+    def _mean_column(self, metric: str, e: int) -> np.ndarray:
+        """Contiguous seed means of one epoch: a 1-D gather is the fastest vectorised lookup."""
+        key = (metric, e)
+        col = self._col_cache.get(key)
+        if col is None:
+            col = self._col_cache[key] = np.ascontiguousarray(self._mean(metric)[:, e])
+        return col
+
+    def _seed_slot(self, metric: str, seed: int) -> int:
+        if metric in self.mean_only:
+            raise self.mean_only_seed(metric)
+        try:
+            return self._seed_pos[int(seed)]
+        except (KeyError, TypeError, ValueError):
+            raise self.unknown_seed(seed) from None
+
+    # -- queries --------------------------------------------------------------------------
+    def query(self, cell: CellLike, metric: str = "valid_acc", epoch: int | None = None,
+              seed: SeedLike = "mean", rng: np.random.Generator | None = None) -> float:
+        """One value. ``epoch=None``: the last recorded epoch; ``seed``: 'mean', 'random' (needs
+        ``rng``; draws one of the cell's recorded runs) or a seed number."""
+        row = self._row(cell)
+        e = self._epoch(epoch)
+        if metric in self.proxies and metric not in self.metrics:
+            return float(self.proxies[metric][row])  # at initialisation: no epoch, no seed
+        if seed == "mean":
+            return float(self._mean(metric)[row, e])
+        arr = self._metric(metric)
+        if seed == "random":
+            return float(arr[row, self._random_slot(row, metric, rng), e])
+        if isinstance(seed, str):
+            raise self.bad_seed_word(seed)
+        return float(self._by_seed(arr, np.array([row]), metric, int(seed), e)[0])
+
+    def query_many(self, cells: Iterable[CellLike] | np.ndarray, metric: str = "valid_acc",
+                   epoch: int | None = None, seed: SeedLike = "mean",
+                   rng: np.random.Generator | None = None) -> np.ndarray:
+        """Vectorised :meth:`query` over an array of cells (indices are fastest)."""
+        rows = self._rows(cells)
+        e = self._epoch(epoch)
+        if metric in self.proxies and metric not in self.metrics:
+            return self.proxies[metric].take(rows)
+        if seed == "mean":
+            return self._mean_column(metric, e).take(rows)
+        arr = self._metric(metric)
+        if seed == "random":
+            return arr[rows, self._random_slots(rows, metric, rng), e]
+        if isinstance(seed, str):
+            raise self.bad_seed_word(seed)
+        return self._by_seed(arr, rows, metric, int(seed), e)
+
+    def _by_seed(self, arr: np.ndarray, rows: np.ndarray, metric: str, seed: int, e: int) -> np.ndarray:
+        slot = self._seed_slot(metric, seed)
+        vals = arr[rows, slot, e].copy()
+        vals[self.run_seed[rows, slot] != seed] = np.nan  # seed not recorded for that row
+        return vals
+
+    def _random_slots(self, rows: np.ndarray, metric: str, rng: np.random.Generator | None) -> np.ndarray:
+        """For each row, one of its recorded run slots, uniformly (one uniform draw per row)."""
+        rng = self.need_rng(rng)
+        if metric in self.mean_only:
+            return np.zeros(len(rows), dtype=np.int64)
+        slots, counts = self._slot_table(metric)
+        pick = (rng.random(len(rows)) * counts[rows]).astype(np.int64)
+        return slots[rows, pick]
+
+    def _random_slot(self, row: int, metric: str, rng: np.random.Generator | None) -> int:
+        rng = self.need_rng(rng)
+        if metric in self.mean_only:
+            return 0
+        slots, counts = self._slot_table(metric)
+        return int(slots[row, int(rng.random() * counts[row])])
+
+    def _slot_table(self, metric: str) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, runs) recorded slots first, and (rows,) how many are recorded (at least 1, so
+        that a row with no runs yields NaN rather than an error)."""
+        t = self._slot_cache.get(metric)
+        if t is None:
+            avail = self._available(metric)
+            slots = np.argsort(~avail, axis=1, kind="stable")
+            counts = np.maximum(avail.sum(axis=1), 1)
+            t = self._slot_cache[metric] = (slots, counts)
+        return t
+
+    def _available(self, metric: str) -> np.ndarray:
+        """(rows, runs): which run slots hold a value at the last epoch."""
+        a = self._avail_cache.get(metric)
+        if a is None:
+            a = self._avail_cache[metric] = ~np.isnan(self._metric(metric)[:, :, -1])
+        return a
+
+    def cost(self, cell: CellLike, epoch: int | None = None) -> float:
+        """Simulated training seconds to reach ``epoch`` (mean over seeds)."""
+        return self.query(cell, "time", epoch, "mean")
+
+    def cost_many(self, cells: Iterable[CellLike] | np.ndarray, epoch: int | None = None) -> np.ndarray:
+        return self.query_many(cells, "time", epoch, "mean")
+
+    def runs(self, cells: np.ndarray, metric: str, epoch: int | None = None) -> np.ndarray:
+        """(len(cells), run slots) of the recorded runs; one slot for a mean-only metric."""
+        return np.asarray(self._metric(metric)[self._rows(cells), :, self._epoch(epoch)], dtype=np.float64)
+
+    @property
+    def objective_names(self) -> tuple[str, ...]:
+        own = (("params",) if self.params is not None else ()) + (("flops",) if self.flops is not None else ())
+        return own + tuple(f"latency:{d}" for d in sorted(self.latency))
+
+    def objective_many(self, cells: np.ndarray, name: str) -> np.ndarray:
+        if name == "params" and self.params is not None:
+            arr = self.params
+        elif name == "flops" and self.flops is not None:
+            arr = self.flops
+        elif name.startswith("latency:") and name.split(":", 1)[1] in self.latency:
+            arr = self.latency[name.split(":", 1)[1]]
+        else:
+            raise self.no_objective(name)
+        return arr[self._rows(cells)]
+
+    def content_sha256(self) -> str:
+        """The stored hash, or for a table built in memory the hash its file would carry."""
+        if self.sha256:
+            return self.sha256
+        from .table import _arrays_of, _meta_attrs, compute_sha256
+
+        return compute_sha256(_arrays_of(self), _meta_attrs(self.meta), sorted(self.mean_only))
+
+    def result_key(self, cell: int) -> int:
+        return int(self.arch_row[cell])
+
+    def fresh_run_prediction(self, cells: np.ndarray, metric: str) -> dict[str, Any]:
+        """The seed mean, each cell's recorded sd, and the expectation on fresh seeds corrected for
+        the winner's curse (:func:`nasbench.noise.fresh_seed_estimate`)."""
+        from .noise import fresh_seed_estimate
+
+        cells = np.asarray(cells, dtype=np.int64)
+        mean = np.asarray(self.query_many(cells, metric, None, "mean"), dtype=np.float64)
+        rows = self.arch_row[cells]
+        if metric in self.mean_only:  # no runs: nothing to pool or correct
+            sd_all, runs = np.full(self.n_rows, np.nan), np.ones(len(cells))
+        else:
+            sd_all = self.seed_std(metric)
+            runs = (~np.isnan(self.metrics[metric][rows, :, -1])).sum(axis=1).astype(float)
+        est = fresh_seed_estimate(self.seed_mean(metric), sd_all, mean, runs)
+        return {"mean": mean, "sd": sd_all[rows], "runs": runs, "pooled": est.pooled_sd, "pooled_src": "table",
+                "expected": est.expected, "pred_model_sd": np.zeros(len(cells)),
+                "n_sd_rows": int(np.isfinite(sd_all).sum())}
+
+    def summary(self) -> Any:
+        from .summary import summarise_table
+
+        return summarise_table(self)
+
+    def params_of(self, cell: CellLike) -> float:
+        if self.params is None:
+            raise QueryError("this table records no params")
+        return float(self.params[self._row(cell)])
+
+    def to_frame(self, epoch: int | None = None):
+        """A pandas DataFrame, one row per covered cell: index, arch string, row, the seed-mean
+        of every metric at ``epoch``, the number of recorded runs, params, FLOPs, latencies."""
+        import pandas as pd
+        from .space import format_arch_str
+
+        cov = self.covered
+        rows = self.arch_row[cov]
+        e = self._epoch(epoch)
+        table = ops_table()
+        data: dict[str, Any] = {
+            "index": cov,
+            "arch_str": [format_arch_str(table[i]) for i in cov],
+            "row": rows,
+        }
+        for m in self.metrics:
+            data[m] = self._mean(m)[rows, e]
+        if "valid_acc" in self.metrics and "valid_acc" not in self.mean_only:
+            data["n_runs"] = self._available("valid_acc")[rows].sum(axis=1)
+        if self.params is not None:
+            data["params"] = self.params[rows]
+        if self.flops is not None:
+            data["flops"] = self.flops[rows]
+        for d, v in self.latency.items():
+            data[f"latency_{d}"] = v[rows]
+        return pd.DataFrame(data).set_index("index")
+
+    def seed_mean(self, metric: str = "valid_acc", epoch: int | None = None) -> np.ndarray:
+        """Per-row mean over recorded runs (NaN where a row has none); a copy."""
+        return self._mean(metric)[:, self._epoch(epoch)].copy()
+
+    def seed_std(self, metric: str = "valid_acc", epoch: int | None = None) -> np.ndarray:
+        """Per-row standard deviation over recorded runs (ddof=1; NaN with fewer than 2 runs)."""
+        if metric in self.mean_only:
+            raise QueryError(f"metric {metric!r} holds only seed means in this table")
+        arr = self._metric(metric)[:, :, self._epoch(epoch)]
+        with np.errstate(all="ignore"), _warnings_off():
+            n = (~np.isnan(arr)).sum(axis=1)
+            sd = np.nanstd(arr, axis=1, ddof=1)
+        sd[n < 2] = np.nan
+        return sd
+
+
+class _warnings_off:
+    def __enter__(self):
+        import warnings
+        self._cm = warnings.catch_warnings()
+        self._cm.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc):
+        return self._cm.__exit__(*exc)
+
+
