@@ -310,7 +310,7 @@ def normalised_curves(multi: MultiResults, points: int = 100) -> tuple[np.ndarra
     """(grid of budget fractions, label -> (tables, grid) mean normalised regret of the incumbent
     over runs on each table), the budget axis being the budget's own kind (queries, simulated
     seconds or epochs) as a fraction of its amount."""
-    from .plots import anytime
+    from .plots import _quiet, anytime
 
     kind = multi.budget.get("kind", "queries")
     amount = float(multi.budget.get("amount", 0)) or None
@@ -328,18 +328,6 @@ def normalised_curves(multi: MultiResults, points: int = 100) -> tuple[np.ndarra
                 with np.errstate(all="ignore"), _quiet():
                     out[k][ti] = np.nanmean(nr, axis=0)
     return grid, out
-
-
-class _quiet:
-    def __enter__(self):
-        import warnings
-
-        self._w = warnings.catch_warnings()
-        self._w.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *a):
-        return self._w.__exit__(*a)
 
 
 __all__ = ["AGGREGATE_CSV", "AGGREGATE_JSON", "Aggregate", "DEFAULT_OUT", "MANIFEST", "MultiResults", "aggregate",
