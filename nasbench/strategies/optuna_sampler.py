@@ -87,6 +87,12 @@ class OptunaStrategy(Strategy):
         self.study.tell(trial, values)
 
 
+def _check_startup_trials(strategy: str, n: Any) -> None:
+    """The random trials before a model-based sampler fits: an integer >= 0 (TPE and GP alike)."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise StrategyError(f"{strategy}: n_startup_trials must be an integer >= 0, got {n!r}")
+
+
 @dataclass(frozen=True)
 class TPEParams(OptunaParams):
     #: random trials before the Parzen estimators are used (Optuna's default)
@@ -98,9 +104,7 @@ class TPEParams(OptunaParams):
 
     def check(self) -> None:
         check_positive(self, "n_ei_candidates")
-        if isinstance(self.n_startup_trials, bool) or not isinstance(self.n_startup_trials, int) \
-                or self.n_startup_trials < 0:
-            raise StrategyError(f"optuna-tpe: n_startup_trials must be an integer >= 0, got {self.n_startup_trials!r}")
+        _check_startup_trials("optuna-tpe", self.n_startup_trials)
         super().check()
 
 
@@ -124,9 +128,7 @@ class GPParams(OptunaParams):
     deterministic_objective: bool = False
 
     def check(self) -> None:
-        if isinstance(self.n_startup_trials, bool) or not isinstance(self.n_startup_trials, int) \
-                or self.n_startup_trials < 0:
-            raise StrategyError(f"optuna-gp: n_startup_trials must be an integer >= 0, got {self.n_startup_trials!r}")
+        _check_startup_trials("optuna-gp", self.n_startup_trials)
         super().check()
 
 
