@@ -191,7 +191,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print("\n".join(describe(n) for n in strategy_names()))
         return 0
     overrides: dict = {"table": args.table, "runs": args.runs, "seed": args.seed, "jobs": args.jobs,
-                       "out": args.out, "resume": args.resume or None, "progress": False if args.no_progress else None}
+                       "out": args.out, "resume": args.resume or None, "progress": False if args.no_progress else None,
+                       "executor": args.executor, "address": args.address}
+    if args.executor == "ray" and args.jobs is None and not args.config:
+        overrides["jobs"] = 0  # one Ray actor per CPU of the cluster
     budget = {k: v for k, v in (("kind", args.budget_kind), ("amount", args.budget)) if v is not None}
     params = parse_overrides(args.param or [])
     names = None
@@ -516,7 +519,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed-mode", choices=["random", "mean"], help="a recorded run per query (random) or the mean")
     s.add_argument("--objectives", help="multi-objective: comma-separated params, flops, latency:<device>")
     s.add_argument("--seed", type=int, help="root seed (default 0)")
-    s.add_argument("--jobs", type=int, help="parallel processes (default: all cores)")
+    s.add_argument("--jobs", type=int, help="where runs execute: parallel processes, or Ray actors with --executor ray "
+                                            "(default: all cores, or all the Ray cluster's CPUs); results do not "
+                                            "depend on it")
+    s.add_argument("--executor", choices=EXECUTORS, help="where runs execute: local processes (default) or the actors "
+                                                        "of a Ray cluster (pip install 'nasbench[ray]')")
+    s.add_argument("--address", help="Ray cluster address host:port (with --executor ray; default: a local instance)")
     s.add_argument("--out", help="results directory (default results/default; with several tables results/tables)")
     s.add_argument("--resume", action="store_true", help="continue an existing results directory")
     s.add_argument("--no-plots", action="store_true")

@@ -57,18 +57,50 @@ def pool_map(fn: Callable[[Any], Any], tasks: Iterable[Any], jobs: int, init: Ca
         yield from pool.imap_unordered(fn, tasks, chunksize=1)
 
 
-def ray_map(fn: Callable[[Any], Any], tasks: Iterable[Any], workers: int, init: Callable[..., None],
-            init_args: tuple = (), address: str | None = None, gpu: bool = False,
-            error: type[Exception] = RuntimeError) -> Iterator[Any]:
-    """The same on ``workers`` Ray actors (one CPU each, and one GPU each when ``gpu``) of the
-    cluster at ``address`` (a local instance when None), each fed its next task as it finishes
-    one. Without Ray installed, raises ``error`` with how to get it."""
+def _check_reachable(address: str, error: type[Exception], timeout: float = 5.0) -> None:
+    """A ``host:port`` (or ``ray://host:port``) address must accept a TCP connection within
+    ``timeout`` seconds: Ray itself retries an unreachable one for many minutes."""
+    import socket
+
+    hostport = address.split("://", 1)[-1]
+    host, sep, port = hostport.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        return  # "auto", "local" and other forms Ray resolves itself
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise error(f"cannot reach a Ray cluster at {address} ({exc.strerror or type(exc).__name__}); start one "
+                    "with `ray start --head` and give its address (host:port), or leave --address out for a local "
+                    "instance") from None
+
+
+def connect_ray(address: str | None = None, error: type[Exception] = RuntimeError):
+    """Ray, connected to the cluster at ``address`` (a new local instance when None; a no-op when
+    this process is already connected). Raises ``error`` (one line) when Ray is not installed or
+    the address cannot be reached, before anything else happens."""
     try:
         import ray
     except ImportError:
         raise error("--executor ray needs Ray: pip install 'nasbench[ray]'") from None
     if not ray.is_initialized():
-        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+        if address:
+            _check_reachable(address, error)
+        try:
+            ray.init(address=address, include_dashboard=False, log_to_driver=False)
+        except ConnectionError as exc:
+            raise error(f"cannot connect to the Ray cluster at {address}: {str(exc).splitlines()[0]}") from None
+    return ray
+
+
+def ray_map(fn: Callable[[Any], Any], tasks: Iterable[Any], workers: int, init: Callable[..., None],
+            init_args: tuple = (), address: str | None = None, gpu: bool = False,
+            error: type[Exception] = RuntimeError) -> Iterator[Any]:
+    """The same on ``workers`` Ray actors (one CPU each, and one GPU each when ``gpu``) of the
+    cluster at ``address`` (a local instance when None), each fed its next task as it finishes
+    one (handed over before the result is yielded, so no actor waits on the caller). Without Ray
+    installed, or with an address that cannot be reached, raises ``error`` saying so."""
+    ray = connect_ray(address, error)
 
     @ray.remote(num_cpus=1, num_gpus=1 if gpu else 0)
     class Worker:
@@ -88,7 +120,8 @@ def ray_map(fn: Callable[[Any], Any], tasks: Iterable[Any], workers: int, init: 
     while pending:
         done, _ = ray.wait(list(pending), num_returns=1)
         actor = pending.pop(done[0])
-        yield ray.get(done[0])
+        result = ray.get(done[0])
         task = next(it, None)
         if task is not None:
             pending[actor.run.remote(task)] = actor
+        yield result

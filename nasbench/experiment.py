@@ -263,10 +263,58 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) ->
     except ProtocolError as exc:
         raise ConfigError(f"protocol: {exc}") from None
     check_budget_cap(config.budget, shared.view)
+    jobs = config.jobs
+    if config.executor == "ray":  # connect (or refuse: no Ray, no cluster) before writing anything
+        from .compare_ray import connect
+
+        cpus = connect(config.address, ConfigError)
+        jobs = config.jobs or cpus  # 0: one actor per CPU of the cluster
     out.mkdir(parents=True, exist_ok=True)
     res = ResultsDir(out)
     _write_text(out / "config.json", json.dumps(config.identity(), indent=2))
     todo = [(s, r) for s in config.strategies for r in range(config.runs) if not res.run_file(s.label, r).is_file()]
+    if config.executor == "ray":
+        fresh = _run_on_ray(shared, todo, jobs, config, res)
+    else:
+        fresh = _run_here(shared, todo, config, out)
+    frames = []
+    for s in config.strategies:
+        for r in range(config.runs):
+            cols = fresh.get((s.label, r))
+            frames.append(pd.DataFrame(cols) if cols is not None else
+                          pd.read_csv(res.run_file(s.label, r)))
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COLUMNS))
+    with atomic_path(res.table_path) as tmp:  # a kill mid-write leaves the old table whole
+        table.to_csv(tmp, index=False)
+    _write_provenance(res, config, bench, shared, time.perf_counter() - t0, len(todo), jobs)
+    from .summary import write_summary
+
+    write_summary(res)
+    return res
+
+
+def _run_on_ray(shared: _Shared, todo: list[tuple[StrategySpec, int]], jobs: int, config: ExperimentConfig,
+                res: ResultsDir) -> dict[tuple[str, int], dict[str, list]]:
+    """``todo`` on ``jobs`` Ray actors; each run file written here as its result arrives (the
+    results directory need not be on the cluster's filesystem)."""
+    from .compare_ray import ray_runs
+
+    bar = _progress(len(todo), config.progress)
+    fresh: dict[tuple[str, int], dict[str, list]] = {}
+    try:
+        for done in ray_runs(shared, todo, jobs, config.address, ConfigError):
+            _write_run(res.run_file(done.label, done.run), done.cols)
+            fresh[(done.label, done.run)] = done.cols
+            bar.update(1)
+    finally:
+        bar.close()
+    return fresh
+
+
+def _run_here(shared: _Shared, todo: list[tuple[StrategySpec, int]], config: ExperimentConfig,
+              out: Path) -> dict[tuple[str, int], dict[str, list]]:
+    """``todo`` in this process or a fork pool of ``config.jobs`` processes; the workers write the
+    run files."""
     _WORKER["shared"] = shared
     tasks = _chunks(todo, config.jobs, str(out))
     bar = _progress(len(todo), config.progress)
@@ -292,20 +340,7 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) ->
         _WORKER.clear()
         if config.jobs > 1 and len(tasks) > 1:
             pool.shutdown()
-    frames = []
-    for s in config.strategies:
-        for r in range(config.runs):
-            cols = fresh.get((s.label, r))
-            frames.append(pd.DataFrame(cols) if cols is not None else
-                          pd.read_csv(res.run_file(s.label, r)))
-    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COLUMNS))
-    with atomic_path(res.table_path) as tmp:  # a kill mid-write leaves the old table whole
-        table.to_csv(tmp, index=False)
-    _write_provenance(res, config, bench, shared, time.perf_counter() - t0, len(todo))
-    from .summary import write_summary
-
-    write_summary(res)
-    return res
+    return fresh
 
 
 def _chunks(todo: list[tuple[StrategySpec, int]], jobs: int, out: str) -> list[tuple[StrategySpec, list[int], str]]:
@@ -330,7 +365,7 @@ def _progress(total: int, show: bool):
 
 
 def _write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Benchmark, shared: _Shared,
-                      seconds: float, n_new: int) -> None:
+                      seconds: float, n_new: int, jobs: int) -> None:
     import platform
 
     import numpy
@@ -358,7 +393,8 @@ def _write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Benchmar
         "protocol_note": shared.view.note,
         "signal_epoch": shared.view.epoch, "epochs_per_query": shared.view.epochs_per_query,
         "columns": list(COLUMNS),
-        "last_invocation": {"seconds": round(seconds, 3), "runs_done": n_new, "jobs": config.jobs},
+        "last_invocation": {"seconds": round(seconds, 3), "runs_done": n_new, "jobs": jobs,
+                            "executor": config.executor, **({"address": config.address} if config.address else {})},
     }
     _write_text(res.path / "provenance.json", json.dumps(prov, indent=2))
 

@@ -52,7 +52,11 @@ class ExperimentConfig:
     ``protocol`` and ``budget`` left as None are resolved from the table's published preset
     (:data:`~nasbench.strategies.protocol.PRESETS`: NAS-Bench-201's protocol for ``nb201-cifar10``
     and the nearest one the data allow for ``nb201-cifar100``, ``nb201-imagenet16-120``); for any
-    other table, or when only the protocol is given, ``Protocol()`` and 100 queries."""
+    other table, or when only the protocol is given, ``Protocol()`` and 100 queries.
+
+    Where the runs execute changes no result: ``jobs`` processes here (``executor="local"``) or
+    ``jobs`` Ray actors on the cluster at ``address`` (``executor="ray"``; ``jobs=0``: one per CPU
+    of the cluster). Not to be confused with simulated workers inside one search."""
 
     table: str = DEFAULT_TABLE
     strategies: tuple[StrategySpec, ...] = tuple(StrategySpec(n) for n in DEFAULT_STRATEGIES)
@@ -64,6 +68,8 @@ class ExperimentConfig:
     out: str = "results"
     resume: bool = False
     progress: bool = True
+    executor: str = "local"  # where runs execute: "local" (processes here) or "ray" (actors on a cluster)
+    address: str | None = None  # the Ray cluster's address (executor "ray"; None: a local instance)
 
     def __post_init__(self) -> None:
         _check_plain_types(self)
@@ -87,8 +93,10 @@ class ExperimentConfig:
                 raise ConfigError(str(exc)) from None
         from .checks import check_positive_int
 
-        for name in ("runs", "jobs"):
-            check_positive_int(getattr(self, name), name, ConfigError)
+        _check_executor(self)
+        check_positive_int(self.runs, "runs", ConfigError)
+        if not (self.executor == "ray" and type(self.jobs) is int and self.jobs == 0):  # ray: 0 = one actor per CPU of the cluster
+            check_positive_int(self.jobs, "jobs", ConfigError)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
         if self.protocol.objectives:
@@ -100,12 +108,13 @@ class ExperimentConfig:
                 raise ConfigError(f"protocol.objectives is set but {single[0]!r} is single-objective; use {multi}")
 
     def identity(self) -> dict[str, Any]:
-        """What the results depend on (not jobs, out, resume, progress)."""
+        """What the results depend on (not jobs, executor, address, out, resume, progress)."""
         return {"table": self.table, "strategies": [s.to_dict() for s in self.strategies], "runs": self.runs,
                 "budget": self.budget.to_dict(), "protocol": self.protocol.to_dict(), "seed": self.seed}
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.identity(), "jobs": self.jobs, "out": self.out}
+        return {**self.identity(), "jobs": self.jobs, "executor": self.executor, "address": self.address,
+                "out": self.out}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], lines: dict[str, int] | None = None, source: str = "") -> "ExperimentConfig":
@@ -161,6 +170,18 @@ def _check_plain_types(cfg: "ExperimentConfig") -> None:
         raise ConfigError(f"strategies must be a list of strategy names, got {cfg.strategies!r}")
 
 
+def _check_executor(cfg: "ExperimentConfig") -> None:
+    """``executor`` is one of :data:`~nasbench.executors.EXECUTORS`; ``address`` only with Ray."""
+    from .executors import EXECUTORS
+
+    if cfg.executor not in EXECUTORS:
+        raise ConfigError(f"executor must be one of {', '.join(EXECUTORS)}, got {cfg.executor!r}")
+    if cfg.address is not None and (not isinstance(cfg.address, str) or not cfg.address.strip()):
+        raise ConfigError(f"address must be a Ray cluster address (host:port), got {cfg.address!r}")
+    if cfg.address is not None and cfg.executor != "ray":
+        raise ConfigError("address is a Ray cluster's address: give it with executor ray (--executor ray)")
+
+
 def _strategy_class(name: str):
     from .strategies import get_strategy
 
@@ -170,7 +191,8 @@ def _strategy_class(name: str):
         raise ConfigError(str(exc)) from None
 
 
-_TOP_KEYS = ("table", "strategies", "runs", "budget", "protocol", "seed", "jobs", "out", "resume", "progress", "params")
+_TOP_KEYS = ("table", "strategies", "runs", "budget", "protocol", "seed", "jobs", "out", "resume", "progress", "params",
+             "executor", "address")
 _BUDGET_KEYS = tuple(f.name for f in dataclasses.fields(Budget))
 _PROTOCOL_KEYS = tuple(f.name for f in dataclasses.fields(Protocol))
 
@@ -193,14 +215,15 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
         if k not in _TOP_KEYS:
             return _raise(err(k, f"unknown key {k!r}; valid: {', '.join(_TOP_KEYS)}"))
     kw: dict[str, Any] = {}
-    for k in ("table", "runs", "seed", "jobs", "out", "resume", "progress"):
+    for k in ("table", "runs", "seed", "jobs", "out", "resume", "progress", "executor", "address"):
         if k in d:
             kw[k] = d[k]
     if "table" in kw:  # several tables: a list, or names separated by commas (nasbench.multitable)
         from .multitable import join_tables
 
         kw["table"] = join_tables(kw["table"])
-    kw.setdefault("jobs", os.cpu_count() or 1)  # a config file runs on all cores unless it says otherwise
+    # a config file runs on all cores (with Ray: all the cluster's CPUs) unless it says otherwise
+    kw.setdefault("jobs", 0 if kw.get("executor") == "ray" else os.cpu_count() or 1)
     if "budget" in d:
         b = d["budget"]
         if isinstance(b, (int, float)) and not isinstance(b, bool):

@@ -146,6 +146,10 @@ def run_tables(config: ExperimentConfig) -> MultiResults:
         test = np.asarray(bench.query_many(view.candidates, config.protocol.test_metric, None, "mean"), dtype=float)
         benches[t] = bench
         optimum[t], median[t] = float(np.nanmax(test)), float(np.nanmedian(test))
+    if config.executor == "ray":  # connect (or refuse: no Ray, no cluster) before writing anything
+        from .compare_ray import connect
+
+        connect(config.address, ConfigError)
     out.mkdir(parents=True, exist_ok=True)
     manifest = {"tables": [{"table": t, "dir": n, "optimum": optimum[t], "median": median[t]}
                            for t, n in zip(tables, names)],

@@ -212,6 +212,8 @@ class SearchView:
         return self._mean.copy()
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__"):  # protocol lookups (pickle's __setstate__): absent
+            raise AttributeError(name)
         raise ProtocolError(f"a search view offers observe() and cost() only; {name!r} is not available to searches")
 
 
