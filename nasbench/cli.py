@@ -356,7 +356,8 @@ def _validate_seeds(items: Sequence[str] | None) -> tuple[int, ...] | str | None
     try:
         return tuple(int(s) for s in items)
     except ValueError:
-        raise CliError(f"--seeds takes integers or the word 'table', got {' '.join(items)}") from None
+        raise CliError(f"--seeds takes distinct integers in 0..4294967295 (2**32-1) or the word 'table', "
+                       f"got {' '.join(items)}") from None
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

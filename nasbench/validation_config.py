@@ -9,6 +9,7 @@ from .checks import check_positive_int
 from .executors import EXECUTORS
 
 DEVICES = ("auto", "cpu", "cuda")
+MAX_SEED = 2**32 - 1  # numpy's and torch's seed range: a training seed must fit in 32 bits
 TRAIN_METRICS = ("train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "test_loss")
 
 
@@ -67,8 +68,10 @@ class ValidateConfig:
             raise ValidateError(f"unknown executor {self.executor!r}; allowed: {', '.join(EXECUTORS)}")
         if isinstance(self.seeds, str) and self.seeds != "table":
             raise ValidateError(f"seeds must be integers or 'table', got {self.seeds!r}")
-        if isinstance(self.seeds, tuple) and (not self.seeds or len(set(self.seeds)) != len(self.seeds)):
-            raise ValidateError(f"seeds must be distinct and at least one, got {list(self.seeds)}")
+        if isinstance(self.seeds, tuple) and (not self.seeds or len(set(self.seeds)) != len(self.seeds)
+                                              or not all(0 <= s <= MAX_SEED for s in self.seeds)):
+            raise ValidateError(f"seeds must be at least one, distinct, each an integer in 0..{MAX_SEED} (2**32-1), "
+                                f"or 'table'; got {' '.join(map(str, self.seeds))}")
         if self.results is None and not self.cells:
             raise ValidateError("give a results directory (its top-k cells) or explicit cells with a table")
         if self.results is None and self.table is None:

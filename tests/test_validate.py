@@ -200,6 +200,21 @@ def test_cli(tmp_path, synthetic_results, capsys):
 
 
 # -- bad input -----------------------------------------------------------------------------------
+def test_seeds_out_of_range_or_repeated_are_refused(tmp_path, synthetic_results, capsys):
+    """A training seed is a distinct integer in 0..2**32-1: anything else is one line, exit 2, and
+    nothing is written."""
+    from nasbench import cli
+
+    out = tmp_path / "o"
+    for seeds in (["-1"], ["4294967296"], ["3", "3"], ["1", "-5", "2"]):
+        assert cli.main(["validate", str(synthetic_results), "--top-k", "1", "--dataset", "digits", "--seeds",
+                         *seeds, "--out", str(out), "--no-progress"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "0..4294967295" in err and " ".join(seeds) in err, err
+    assert not out.exists()
+    assert ValidateConfig(results="x", seeds=(0, 2**32 - 1)).seeds == (0, 4294967295)
+
+
 def test_results_dir_missing_or_empty(tmp_path, synthetic_results):
     with pytest.raises(ValidateError, match="no results directory"):
         validate(ValidateConfig(results=str(tmp_path / "missing")))
