@@ -383,6 +383,7 @@ def _write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Benchmar
         "nasbench_version": __version__,
         "python": platform.python_version(), "numpy": numpy.__version__, "pandas": pandas.__version__,
         "torch": torch.__version__,
+        "strategy_libraries": strategy_libraries(config.strategies),
         "table": {"name": bench.name, "sha256": table_sha256(bench),  # recomputed on load
                   **_stored_if_different(bench),
                   "dataset": bench.meta.dataset, "source": bench.meta.source,
@@ -397,6 +398,21 @@ def _write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Benchmar
                             "executor": config.executor, **({"address": config.address} if config.address else {})},
     }
     _write_text(res.path / "provenance.json", json.dumps(prov, indent=2))
+
+
+def strategy_libraries(specs: Iterable[StrategySpec]) -> dict[str, str]:
+    """The installed version of every library the strategies declare (their ``libraries`` hook),
+    by distribution name, sorted: e.g. ``{"optuna": "5.0.0"}`` for a comparison with optuna-tpe."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    names = sorted({lib for s in specs for lib in _strategy_class(s.name).libraries}, key=str.lower)
+    out = {}
+    for name in names:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:  # a strategy that runs without it installed
+            out[name] = "not installed"
+    return out
 
 
 def _write_text(path: Path, text: str) -> None:

@@ -170,6 +170,19 @@ def test_real_tpe_run_on_an_embedded_table(tmp_path):
         fa.sort_values(["strategy", "run", "step"]).reset_index(drop=True))
     paths = plot_results(a, tmp_path / "fig")
     assert paths and all(p.stat().st_size > 1000 for p in paths)
+    # the library that decides TPE's results is recorded, and only what the strategies declare
+    assert a.provenance["strategy_libraries"] == {"optuna": optuna.__version__}
+
+
+def test_provenance_records_the_libraries_of_the_strategies_used():
+    from importlib.metadata import version
+
+    from nasbench.experiment import strategy_libraries
+
+    specs = [StrategySpec(n) for n in ("random", "smac", "optuna-gp", "evolution")]
+    assert strategy_libraries(specs) == {"ConfigSpace": version("ConfigSpace"), "optuna": optuna.__version__,
+                                         "smac": version("smac")}
+    assert strategy_libraries([StrategySpec("random"), StrategySpec("reinforce")]) == {}
 
 
 def test_tpe_parameters_and_partial_tables():

@@ -60,6 +60,7 @@ def acquire(mean: np.ndarray, std: np.ndarray, kind: str, best: float, beta: flo
 
 class Bananas(ModelBasedStrategy):
     name = "bananas"
+    libraries = ("scipy",)  # its acquisition's normal distribution
     Params = BananasParams
 
     def _fit(self) -> None:

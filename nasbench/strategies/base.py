@@ -18,6 +18,8 @@ it (never its name) what it needs:
 * ``multi_objective``: it handles the ``objectives`` told besides the validation value;
 * ``needs``: the :class:`SearchContext` fields it reads besides ``rng``, ``space`` and
   ``candidates`` (e.g. ``dataset`` and ``recipe`` to train, ``epoch_seconds`` to price);
+* ``libraries``: the installed distributions (beyond numpy, pandas and torch, recorded always)
+  whose releases decide its results: their versions go into a comparison's ``provenance.json``;
 * ``Params``: the frozen dataclass of its parameters (names, defaults, types; ``check`` adds rules).
 
 ``class Mine(Strategy, register=False)`` opts out (a base for other strategies, or a test double).
@@ -100,6 +102,8 @@ class Strategy(ABC):
     multi_objective: ClassVar[bool] = False
     #: the SearchContext fields read besides rng, space and candidates
     needs: ClassVar[frozenset[str]] = frozenset()
+    #: distributions whose versions decide its results (recorded in provenance), e.g. ("optuna",)
+    libraries: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, register: bool = True, **kw: Any) -> None:
         super().__init_subclass__(**kw)

@@ -41,6 +41,7 @@ class OptunaStrategy(Strategy):
 
     Params: ClassVar[type[Params]] = OptunaParams
     needs = frozenset({"objectives"})  # the multi-objective sampler sizes its study by them
+    libraries = ("optuna",)
 
     def __init__(self, context, params=None) -> None:
         super().__init__(context, params)

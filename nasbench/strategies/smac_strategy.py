@@ -50,6 +50,7 @@ class SMAC(Strategy):
 
     name = "smac"
     Params = SMACParams
+    libraries = ("smac", "ConfigSpace")
 
     def __init__(self, context, params=None) -> None:
         super().__init__(context, params)
