@@ -1,10 +1,12 @@
 """Small shared pieces of input checking and console output, so that every module says the same
 thing the same way: the positive-integer check behind the "NAME must be a positive integer, got
-VALUE" errors, ``key=value`` parameter items (``--param``), and a progress bar that may be off."""
+VALUE" errors, ``key=value`` parameter items (``--param``), a progress bar that may be off, and
+the one context that keeps NaN statistics quiet (:func:`quiet_nan_stats`)."""
 from __future__ import annotations
 
+import contextlib
 import json
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 
 def is_positive_int(v: Any) -> bool:
@@ -58,3 +60,18 @@ def progress_bar(total: int, show: bool, **tqdm_kw: Any):
     from tqdm import tqdm
 
     return tqdm(total=total, **tqdm_kw)
+
+
+@contextlib.contextmanager
+def quiet_nan_stats() -> Iterator[None]:
+    """Statistics over arrays with NaN gaps (``nanmean`` of an all-NaN column, ``nanstd`` of one
+    value, 0/0) without numpy's RuntimeWarnings: the callers mask those results themselves. Inside
+    it numpy's floating-point errors are ignored and RuntimeWarnings are not shown; both are
+    restored on the way out."""
+    import warnings
+
+    import numpy as np
+
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield

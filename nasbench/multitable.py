@@ -314,7 +314,8 @@ def normalised_curves(multi: MultiResults, points: int = 100) -> tuple[np.ndarra
     """(grid of budget fractions, label -> (tables, grid) mean normalised regret of the incumbent
     over runs on each table), the budget axis being the budget's own kind (queries, simulated
     seconds or epochs) as a fraction of its amount."""
-    from .plots import _quiet, anytime
+    from .checks import quiet_nan_stats
+    from .plots import anytime
 
     kind = multi.budget.get("kind", "queries")
     amount = float(multi.budget.get("amount", 0)) or None
@@ -329,7 +330,7 @@ def normalised_curves(multi: MultiResults, points: int = 100) -> tuple[np.ndarra
         for k in labels:
             if k in curves:
                 nr = normalised_regret(curves[k], multi.optimum[t], multi.median[t])
-                with np.errstate(all="ignore"), _quiet():
+                with quiet_nan_stats():
                     out[k][ti] = np.nanmean(nr, axis=0)
     return grid, out
 

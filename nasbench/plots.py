@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .checks import quiet_nan_stats
 from .experiment import ResultsDir, final_rows, open_results
 from .strategies.pareto import hypervolume, pareto_front
 
@@ -37,23 +38,12 @@ def anytime(frame: pd.DataFrame, x: str, grid: np.ndarray, value: str = "incumbe
 
 
 def mean_se(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    with np.errstate(all="ignore"), _quiet():
+    with quiet_nan_stats():
         n = np.sum(~np.isnan(a), axis=0)
         m = np.nanmean(a, axis=0)
         se = np.nanstd(a, axis=0, ddof=1) / np.sqrt(np.maximum(n, 1))
     se[n < 2] = 0.0
     return m, se
-
-
-class _quiet:
-    def __enter__(self):
-        import warnings
-        self._w = warnings.catch_warnings()
-        self._w.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *a):
-        return self._w.__exit__(*a)
 
 
 def ranks_over_budget(curves: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .benchmark import TabularBenchmark
+from .checks import quiet_nan_stats
 
 IQR_PER_SD = 1.349  # interquartile range of a normal distribution, in standard deviations
 
@@ -131,8 +131,7 @@ def summarise_table(bench: TabularBenchmark) -> TableSummary:
     noise = spread = iqr = top_spread = best = best_exp = float("nan")
     pcts: dict[int, float] = {}
     if "valid_acc" in per_seed:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
+        with quiet_nan_stats():
             sds = bench.seed_std("valid_acc")
             noise = float(np.nanmean(sds))
             v = bench.values("valid_acc")

@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Iterable, Sequence
 import numpy as np
 
 from .benchmark import Benchmark, QueryError, SeedLike, TableMeta
+from .checks import quiet_nan_stats
 from .space import N_CELLS, CellLike, check_index, get_space, ops_table, to_cell, to_indices
 
 
@@ -185,7 +186,7 @@ class TabularBenchmark(Benchmark):
         m = self._mean_cache.get(metric)
         if m is None:
             arr = self._metric(metric)
-            with np.errstate(all="ignore"), _warnings_off():
+            with quiet_nan_stats():
                 m = np.nanmean(arr, axis=1)
             self._mean_cache[metric] = m
         return m
@@ -383,21 +384,11 @@ class TabularBenchmark(Benchmark):
         if metric in self.mean_only:
             raise QueryError(f"metric {metric!r} holds only seed means in this table")
         arr = self._metric(metric)[:, :, self._epoch(epoch)]
-        with np.errstate(all="ignore"), _warnings_off():
+        with quiet_nan_stats():
             n = (~np.isnan(arr)).sum(axis=1)
             sd = np.nanstd(arr, axis=1, ddof=1)
         sd[n < 2] = np.nan
         return sd
 
-
-class _warnings_off:
-    def __enter__(self):
-        import warnings
-        self._cm = warnings.catch_warnings()
-        self._cm.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc):
-        return self._cm.__exit__(*exc)
 
 

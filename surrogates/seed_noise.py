@@ -25,9 +25,9 @@ def _recorded_sd(table: Benchmark, metric: str, epoch: int, cells: np.ndarray) -
         runs = table.runs(cells, metric, epoch)
     except QueryError:
         return None
-    from nasbench.tabular import _warnings_off
+    from nasbench.checks import quiet_nan_stats
 
-    with np.errstate(all="ignore"), _warnings_off():
+    with quiet_nan_stats():
         n = (~np.isnan(runs)).sum(axis=1)
         sd = np.nanstd(runs, axis=1, ddof=1)
     sd[n < 2] = np.nan

@@ -55,3 +55,33 @@ def test_no_bar():
     assert isinstance(bar, NoBar) and isinstance(progress_bar(0, True), NoBar)
     bar.update(3)
     bar.close()
+
+
+def test_quiet_nan_stats_silences_nan_statistics_and_restores():
+    import warnings
+
+    import numpy as np
+
+    from nasbench.checks import quiet_nan_stats
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with quiet_nan_stats():
+            assert np.isnan(np.nanmean(np.full(3, np.nan)))
+            assert np.isnan(np.nanstd(np.array([1.0]), ddof=1))
+        assert seen == []
+        np.nanmean(np.full(3, np.nan))  # outside: warned again
+        assert [w.category for w in seen] == [RuntimeWarning]
+    assert np.geterr()["invalid"] != "ignore"
+
+
+def test_one_warning_silencer():
+    """RuntimeWarnings of NaN statistics are silenced in one place (nasbench.checks), not by
+    copies in the modules that compute them."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    copies = [str(p.relative_to(root)) for pkg in ("nasbench", "surrogates") for p in sorted((root / pkg).rglob("*.py"))
+              if p.name != "checks.py" and re.search(r"simplefilter\(\s*[\"']ignore[\"'],\s*RuntimeWarning", p.read_text())]
+    assert copies == []
