@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from nasbench.experiment import ExperimentConfig, StrategySpec, _chunks, prepare_search, run_comparison, run_one
-from nasbench.strategies import STRATEGIES, Budget, Params, SearchContext, Strategy, StrategyError, describe
+from nasbench.strategies import STRATEGIES, Budget, Params, SearchContext, Strategy, StrategyError, describe, make_strategy
 from nasbench.strategies.base import REGISTRY, register_strategy
 from synthetic import synthetic_table
 
@@ -137,3 +137,39 @@ def test_runner_asks_the_hooks(bench, clean_registry):
             prices_queries = True
 
     assert not hasattr(STRATEGIES["random"](SearchContext(rng=np.random.default_rng(0))), "own_cost")
+
+
+def test_undeclared_context_field_is_refused(tmp_path, bench, clean_registry):
+    """The runner gives a strategy only the SearchContext fields its ``needs`` declares (besides
+    rng, space and candidates): a plug-in that reads another one fails with the fix in the message,
+    and declaring it makes the same strategy run."""
+
+    class Sneaky(Strategy):
+        name = "sneaky"
+
+        def __init__(self, context, params=None) -> None:
+            super().__init__(context, params)
+            self._ds = context.dataset  # not declared
+
+        def ask(self) -> int:
+            return self.random_index()
+
+        def tell(self, index, value, cost, objectives=()) -> None:
+            pass
+
+    cfg = ExperimentConfig(table="synthetic", strategies=("sneaky",), runs=1, budget=Budget("queries", 5),
+                           out=str(tmp_path / "a"), progress=False)
+    with pytest.raises(StrategyError, match=r"strategy .*Sneaky reads SearchContext\.dataset but does not declare "
+                                            r"it: add 'dataset' to its needs"):
+        run_one(prepare_search(bench, cfg), cfg.strategies[0], 0)
+
+    class Honest(Sneaky):
+        name = "honest"
+        needs = frozenset({"dataset"})
+
+    cols = run_one(prepare_search(bench, cfg), StrategySpec("honest"), 0)
+    assert len(cols["cell"]) == 5
+    ctx = make_strategy("honest", SearchContext(rng=np.random.default_rng(0), dataset="digits")).context
+    assert ctx.dataset == "digits" and ctx.full and ctx.space is not None
+    with pytest.raises(StrategyError, match="SearchContext.recipe"):
+        ctx.recipe

@@ -86,6 +86,33 @@ REGISTRY: dict[str, type["Strategy"]] = {}
 
 #: SearchContext fields every strategy gets without declaring them
 _ALWAYS = frozenset({"rng", "space", "candidates"})
+#: the others: a strategy reads them only if its ``needs`` names them
+_OPTIONAL = frozenset(f.name for f in fields(SearchContext)) - _ALWAYS
+
+
+class DeclaredContext:
+    """What a strategy built by :func:`~nasbench.strategies.registry.make_strategy` (the runner's
+    way) gets as its context: the :class:`SearchContext`'s ``rng``, ``space``, ``candidates`` and
+    the fields its class declares in ``needs``, as plain attributes (no cost on the hot path);
+    reading any other field raises a :class:`StrategyError` naming the field and the fix."""
+
+    def __init__(self, context: SearchContext, strategy: type["Strategy"]) -> None:
+        for name in _ALWAYS | strategy.needs:
+            self.__dict__[name] = getattr(context, name)
+        self.__dict__["_strategy"] = strategy.__qualname__
+
+    @property
+    def full(self) -> bool:
+        return len(self.candidates) == N_CELLS
+
+    def __getattr__(self, name: str) -> Any:  # only for what is not set above
+        if name in _OPTIONAL:
+            raise StrategyError(f"strategy {self._strategy} reads SearchContext.{name} but does not declare it: add "
+                                f"{name!r} to its needs (needs = frozenset({{{name!r}}}))")
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("a search context is read-only")
 
 
 class Strategy(ABC):

@@ -8,7 +8,7 @@ import dataclasses
 import math
 from typing import Any
 
-from .base import REGISTRY, SearchContext, Strategy, StrategyError, param_specs
+from .base import REGISTRY, DeclaredContext, SearchContext, Strategy, StrategyError, param_specs
 
 # the built-in strategies, imported for their registration (this order is the listing order)
 from . import random_search, evolution, reinforce, local_search, bananas, gradient, darts  # noqa: E402,F401  # isort: skip
@@ -108,5 +108,8 @@ def _bounded(strategy: str, key: str, v: Any) -> Any:
 
 
 def make_strategy(name: str, context: SearchContext, overrides: dict[str, Any] | None = None) -> Strategy:
+    """A strategy built as the runner builds it: its parameters checked, and a context holding only
+    what its class declares (:class:`~nasbench.strategies.base.DeclaredContext`: an undeclared
+    field read is a StrategyError)."""
     cls = get_strategy(name)
-    return cls(context, make_params(name, overrides))
+    return cls(DeclaredContext(context, cls), make_params(name, overrides))
