@@ -16,11 +16,12 @@ A results directory holds::
 
 Seeds: run ``r`` of strategy label ``L`` uses ``SeedSequence(seed, spawn_key=(crc32(L), r))``,
 split into the strategy's generator and the generator that draws which recorded training run a
-query sees; so results do not depend on ``jobs``, on the order of work, or on which other
-strategies are in the config.
+query sees; so results do not depend on ``jobs``, on ``executor`` (local processes or Ray
+actors, :mod:`nasbench.compare_ray`), on the order of work, or on which other strategies are in
+the config.
 
 This module is the runner: loading, the search loop (:func:`run_one`), execution over processes
-and provenance. The configuration lives in :mod:`nasbench.experiment_config`, the results
+(or Ray actors) and provenance. The configuration lives in :mod:`nasbench.experiment_config`, the results
 directory and its summaries in :mod:`nasbench.results`; both are re-exported here.
 """
 from __future__ import annotations
