@@ -52,6 +52,21 @@ def test_address_without_ray_executor_is_one_line(tmp_path, capsys):
     assert "\n" not in err and "--executor ray" in err and not out.exists()
 
 
+def test_executor_in_config_files_and_flags(tmp_path):
+    f = tmp_path / "c.toml"
+    f.write_text('table = "nb201-cifar10"\nexecutor = "ray"\naddress = "10.0.0.1:6379"\n')
+    cfg = ExperimentConfig.from_file(f)
+    assert (cfg.executor, cfg.address, cfg.jobs) == ("ray", "10.0.0.1:6379", 0)  # 0: all the cluster's CPUs
+    assert ExperimentConfig.from_file(f, jobs=3).jobs == 3
+    assert "executor" not in cfg.identity() and "address" not in cfg.identity()  # results do not depend on them
+    with pytest.raises(ConfigError, match="executor must be one of local, ray, got 'dask'"):
+        ExperimentConfig(executor="dask")
+    with pytest.raises(ConfigError, match="jobs"):
+        ExperimentConfig(jobs=0)  # 0 means "all the cluster's CPUs" with Ray only
+    with pytest.raises(ConfigError, match="address is a Ray cluster's address"):
+        ExperimentConfig.from_file(f, executor="local")
+
+
 def test_ray_missing_names_the_extra_and_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed: `import ray` fails
     out = tmp_path / "r"
