@@ -19,6 +19,10 @@ DEFAULT_TABLE = "nb201-cifar10"  # NAS-Bench-201's published CIFAR-10 results (d
 DEFAULT_RUNS = 100  # runs per strategy of the main job: enough to tell real differences from noise
 COLUMNS = ("strategy", "run", "step", "sim_time", "epochs", "cell", "value", "cost", "incumbent",
            "incumbent_valid", "incumbent_test")
+#: columns added after COLUMNS when a config simulates several workers or has a multi-fidelity
+#: strategy (``ExperimentConfig.timed``): which worker ran the job, when it started (``sim_time`` is
+#: its finish), the fidelity level (index) and its epochs, and the trial id (a resumed trial keeps it)
+TIMED_COLUMNS = ("worker", "start", "level", "fidelity_epochs", "trial")
 
 
 class ConfigError(ValueError):
@@ -64,6 +68,8 @@ class ExperimentConfig:
     out: str = "results"
     resume: bool = False
     progress: bool = True
+    #: simulated parallel workers of each run (the runner's event loop); 1: today's sequential search
+    workers: int = 1
 
     def __post_init__(self) -> None:
         _check_plain_types(self)
@@ -87,7 +93,7 @@ class ExperimentConfig:
                 raise ConfigError(str(exc)) from None
         from .checks import check_positive_int
 
-        for name in ("runs", "jobs"):
+        for name in ("runs", "jobs", "workers"):
             check_positive_int(getattr(self, name), name, ConfigError)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
@@ -101,8 +107,22 @@ class ExperimentConfig:
 
     def identity(self) -> dict[str, Any]:
         """What the results depend on (not jobs, out, resume, progress)."""
-        return {"table": self.table, "strategies": [s.to_dict() for s in self.strategies], "runs": self.runs,
-                "budget": self.budget.to_dict(), "protocol": self.protocol.to_dict(), "seed": self.seed}
+        d = {"table": self.table, "strategies": [s.to_dict() for s in self.strategies], "runs": self.runs,
+             "budget": self.budget.to_dict(), "protocol": self.protocol.to_dict(), "seed": self.seed}
+        if self.workers != 1:  # only then: one-worker results directories keep their identity
+            d["workers"] = self.workers
+        return d
+
+    @property
+    def timed(self) -> bool:
+        """True if the results carry :data:`TIMED_COLUMNS` (several workers, or a multi-fidelity
+        strategy): such runs go through the runner's event loop."""
+        return self.workers != 1 or any(_strategy_class(s.name).multi_fidelity for s in self.strategies)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The results' columns before any ``obj_*`` ones."""
+        return COLUMNS + TIMED_COLUMNS if self.timed else COLUMNS
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.identity(), "jobs": self.jobs, "out": self.out}
@@ -170,7 +190,8 @@ def _strategy_class(name: str):
         raise ConfigError(str(exc)) from None
 
 
-_TOP_KEYS = ("table", "strategies", "runs", "budget", "protocol", "seed", "jobs", "out", "resume", "progress", "params")
+_TOP_KEYS = ("table", "strategies", "runs", "budget", "protocol", "seed", "jobs", "out", "resume", "progress", "params",
+             "workers")
 _BUDGET_KEYS = tuple(f.name for f in dataclasses.fields(Budget))
 _PROTOCOL_KEYS = tuple(f.name for f in dataclasses.fields(Protocol))
 
@@ -193,7 +214,7 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
         if k not in _TOP_KEYS:
             return _raise(err(k, f"unknown key {k!r}; valid: {', '.join(_TOP_KEYS)}"))
     kw: dict[str, Any] = {}
-    for k in ("table", "runs", "seed", "jobs", "out", "resume", "progress"):
+    for k in ("table", "runs", "seed", "jobs", "out", "resume", "progress", "workers"):
         if k in d:
             kw[k] = d[k]
     if "table" in kw:  # several tables: a list, or names separated by commas (nasbench.multitable)
