@@ -8,10 +8,10 @@ started at the lowest rung. It never waits (a free worker always gets a job), so
 come from an incomplete rung: the price of never idling, which Li et al. show costs little.
 
 Defaults: ``eta`` = 3 (syne-tune's and HpBandSter's reduction factor, and that of our ``sh`` and
-``hyperband``; Li et al.'s experiments and Ray Tune's ASHAScheduler use 4: ``--param asha.eta=4``),
-the lowest rung the table's lowest fidelity (``min_epochs``, Ray Tune's ``grace_period``; early
-stopping rate ``s`` = 0), the highest its highest; rungs as :mod:`~nasbench.strategies.rungs`.
-Ties at a rung rank the earlier result first.
+``hyperband``; Ray Tune's ASHAScheduler uses 4: ``--param asha.eta=4``), early-stopping rate
+``s`` = 0 (the lowest rung is the table's lowest level used by Hyperband's rungs, the highest its
+highest level); the rungs are those of ``sh`` and ``hyperband`` (:mod:`~nasbench.strategies.rungs`),
+so the three compare on one ladder. Ties at a rung rank the earlier result first.
 """
 from __future__ import annotations
 
@@ -19,30 +19,16 @@ from bisect import insort
 from dataclasses import dataclass
 
 from .base import Job, Params, Strategy, StrategyError, TrialResult
-from .rungs import rung_ladder
-
-
-def check_rung_params(who: str, eta: float, min_epochs: int, max_epochs: int) -> None:
-    """The rules ASHA and async evolution share (their levels are checked against the table later)."""
-    if isinstance(eta, bool) or not isinstance(eta, (int, float)) or not eta > 1:
-        raise StrategyError(f"{who}: eta must be a number > 1, got {eta!r}")
-    for n, v in (("min_epochs", min_epochs), ("max_epochs", max_epochs)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise StrategyError(f"{who}: {n} must be an integer >= 0 (0: the table's lowest / highest level), "
-                                f"got {v!r}")
+from .rungs import check_eta, rung_ladder
 
 
 @dataclass(frozen=True)
 class AshaParams(Params):
     #: reduction factor: the top 1/eta of a rung is promoted, rungs eta times apart
-    eta: float = 3.0
-    #: epochs of the lowest rung (0: the table's lowest fidelity level)
-    min_epochs: int = 0
-    #: epochs of the highest rung (0: the table's highest fidelity level)
-    max_epochs: int = 0
+    eta: int = 3
 
     def check(self) -> None:
-        check_rung_params("asha", self.eta, self.min_epochs, self.max_epochs)
+        check_eta("asha", self.eta)
 
 
 class Asha(Strategy):
@@ -51,27 +37,28 @@ class Asha(Strategy):
     name = "asha"
     Params = AshaParams
     multi_fidelity = True
+    needs = frozenset({"fidelities"})
 
     def __init__(self, context, params=None) -> None:
         super().__init__(context, params)
         p = self.params
-        self.rungs = rung_ladder(context.fidelities, p.eta, p.min_epochs, p.max_epochs, "asha")
+        self.rungs = rung_ladder(context.fidelities, p.eta, "asha")
         #: per rung: (-value, trial, cell) of every result there, best first
         self._board: list[list[tuple[float, int, int]]] = [[] for _ in self.rungs.levels]
         #: per rung: the trials promoted out of it
         self._promoted: list[set[int]] = [set() for _ in self.rungs.levels]
 
-    def ask(self) -> int:  # the plain interface: a new cell (the runner calls ask_job)
-        return self.random_index()
+    def ask(self) -> int:
+        raise StrategyError(f"{self.name} is multi-fidelity: the runner drives it through ask_job/tell_result")
 
     def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
-        pass  # results arrive through tell_result
+        raise StrategyError(f"{self.name} is multi-fidelity: the runner drives it through ask_job/tell_result")
 
     def ask_job(self) -> Job:
         lv = self.rungs.levels
         for k in range(self.rungs.top - 1, -1, -1):
             board, done = self._board[k], self._promoted[k]
-            for _, trial, cell in board[:int(len(board) / self.params.eta)]:
+            for _, trial, cell in board[:len(board) // self.params.eta]:
                 if trial not in done:
                     done.add(trial)
                     return Job(cell, lv[k + 1], trial)

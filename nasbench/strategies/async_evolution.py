@@ -18,7 +18,7 @@ ended, new trials are random cells.
 
 Defaults: ``population`` 10 and ``sample_size`` 10, our ``evolution``'s (NAS-Bench-201's R-EA
 settings), so that a comparison of the two isolates early stopping and asynchrony; ``eta`` 3 and
-rungs as :mod:`~nasbench.strategies.asha`.
+rungs as ``asha``, ``sh`` and ``hyperband`` (:mod:`~nasbench.strategies.rungs`).
 """
 from __future__ import annotations
 
@@ -28,9 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .asha import check_rung_params
 from .base import Job, Params, Strategy, StrategyError, TrialResult, check_positive
-from .rungs import rung_ladder
+from .rungs import check_eta, rung_ladder
 
 
 @dataclass(frozen=True)
@@ -38,17 +37,13 @@ class AsyncEvolutionParams(Params):
     population: int = 10
     sample_size: int = 10
     #: reduction factor of the stopping rule: a trial continues if in the top 1/eta of its rung
-    eta: float = 3.0
-    #: epochs of the lowest rung (0: the table's lowest fidelity level)
-    min_epochs: int = 0
-    #: epochs a trial trains to unless stopped (0: the table's highest fidelity level)
-    max_epochs: int = 0
+    eta: int = 3
 
     def check(self) -> None:
         check_positive(self, "population", "sample_size")
         if not isinstance(self.population, int) or not isinstance(self.sample_size, int):
             raise StrategyError("async-evolution: population and sample_size must be integers")
-        check_rung_params("async-evolution", self.eta, self.min_epochs, self.max_epochs)
+        check_eta("async-evolution", self.eta)
 
 
 class AsyncEvolution(Strategy):
@@ -57,11 +52,12 @@ class AsyncEvolution(Strategy):
     name = "async-evolution"
     Params = AsyncEvolutionParams
     multi_fidelity = True
+    needs = frozenset({"fidelities"})
 
     def __init__(self, context, params=None) -> None:
         super().__init__(context, params)
         p = self.params
-        self.rungs = rung_ladder(context.fidelities, p.eta, p.min_epochs, p.max_epochs, "async-evolution")
+        self.rungs = rung_ladder(context.fidelities, p.eta, "async-evolution")
         #: per rung: every value recorded there, ascending (for the stopping quantile)
         self._recorded: list[list[float]] = [[] for _ in self.rungs.levels]
         #: trials that passed a rung, to be resumed to the next on the next free worker
@@ -70,11 +66,11 @@ class AsyncEvolution(Strategy):
         self._pop: deque[tuple[int, int, float]] = deque()
         self._ended = 0
 
-    def ask(self) -> int:  # the plain interface: a new cell (the runner calls ask_job)
-        return self._new_cell()
+    def ask(self) -> int:
+        raise StrategyError(f"{self.name} is multi-fidelity: the runner drives it through ask_job/tell_result")
 
     def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
-        pass  # results arrive through tell_result
+        raise StrategyError(f"{self.name} is multi-fidelity: the runner drives it through ask_job/tell_result")
 
     def ask_job(self) -> Job:
         if self._continue:

@@ -57,11 +57,11 @@ class _Bracket:
         seen: set[int] = set()
         todo = []
         for _ in range(n):  # distinct cells where the table has enough
-            i = strategy.random_index()
+            i = strategy.new_cell()
             for _ in range(100):
                 if i not in seen:
                     break
-                i = strategy.random_index()
+                i = strategy.new_cell()
             seen.add(i)
             todo.append(Job(i, rungs[0], None))
         self.todo = todo[::-1]  # popped from the end, in drawing order
@@ -131,6 +131,10 @@ class _Synchronous(Strategy, register=False):
                                     f"({'none given' if fid is None else fid.describe()})")
             self._rungs = rung_levels(fid, self.params.eta)
         return self._rungs
+
+    def new_cell(self) -> int:
+        """The cell of a new trial in a bracket: random (BOHB overrides it with its model)."""
+        return self.random_index()
 
     @abstractmethod
     def _new_bracket(self) -> _Bracket:

@@ -1,11 +1,8 @@
-"""The rung ladder of the asynchronous multi-fidelity strategies (ASHA, async evolution).
-
-Rungs at ``r, r*eta, r*eta**2, ...`` epochs below the maximum ``R``, then ``R`` itself (the
-schedule of syne-tune's and Ray Tune's ASHA: ``grace_period * eta**k < max_t``, then ``max_t``),
-each taken to the highest fidelity level whose epochs do not exceed it, repeats dropped. On our CPU
-tables (a level per epoch 1..12, eta 3): epochs 1, 3, 9, 12. On NAS-Bench-201 CIFAR-10 (a 12-epoch
-and a 200-epoch schedule): 12 and 200, the top 1/eta of the 12-epoch rung being trained afresh
-with the 200-epoch schedule.
+"""The rungs of the asynchronous multi-fidelity strategies (ASHA, async evolution): the same
+levels as successive halving and Hyperband use (:func:`~nasbench.strategies.hyperband.rung_levels`:
+the table's levels nearest in log epochs to ``top / eta**k``), so that the synchronous and the
+asynchronous strategies compare on one ladder: epochs 1, 4, 12 on our CPU tables (eta 3), the 12-
+and 200-epoch schedules on NAS-Bench-201 CIFAR-10.
 """
 from __future__ import annotations
 
@@ -13,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .base import StrategyError
+from .hyperband import rung_levels
 
 if TYPE_CHECKING:
     from .fidelity import Fidelities
@@ -34,27 +32,16 @@ class Rungs:
         return len(self.levels) - 1
 
 
-def rung_ladder(fid: Fidelities | None, eta: float, min_epochs: int, max_epochs: int, who: str) -> Rungs:
-    """The rungs of ``fid`` for reduction factor ``eta`` from ``min_epochs`` (0: the lowest level)
-    to ``max_epochs`` (0: the highest level); ``who`` names the strategy in errors."""
-    if fid is None:
-        raise StrategyError(f"{who}: needs a table with fidelities (several epochs or schedules)")
-    epochs = fid.epochs
-    lo = epochs[0] if not min_epochs else min_epochs
-    hi = epochs[-1] if not max_epochs else max_epochs
-    if hi not in epochs or lo not in epochs or lo >= hi:
-        raise StrategyError(f"{who}: min_epochs {min_epochs} and max_epochs {max_epochs} must be two levels of "
-                            f"the table, min below max (0: lowest / highest); the levels are epochs "
-                            f"{', '.join(map(str, epochs))}")
-    budgets = []
-    b = float(lo)
-    while b < hi:
-        budgets.append(b)
-        b *= eta
-    budgets.append(float(hi))
-    levels: list[int] = []
-    for b in budgets:
-        k = max(i for i, e in enumerate(epochs) if e <= b + 1e-9)
-        if not levels or k != levels[-1]:
-            levels.append(k)
-    return Rungs(tuple(levels), tuple(epochs[k] for k in levels))
+def rung_ladder(fid: Fidelities | None, eta: int, who: str) -> Rungs:
+    """The rungs of ``fid`` for reduction factor ``eta``; ``who`` names the strategy in errors."""
+    if fid is None or len(fid.levels) < 2:
+        raise StrategyError(f"{who} needs a table with several fidelity levels "
+                            f"({'none given' if fid is None else fid.describe()})")
+    levels = tuple(rung_levels(fid, eta))
+    return Rungs(levels, tuple(fid.epochs[k] for k in levels))
+
+
+def check_eta(who: str, eta: object) -> None:
+    """The reduction factor: an integer >= 2 (as for ``sh`` and ``hyperband``)."""
+    if isinstance(eta, bool) or not isinstance(eta, int) or eta < 2:
+        raise StrategyError(f"{who}: eta must be an integer >= 2, got {eta!r}")
