@@ -94,7 +94,7 @@ def _model_after(n_obs: int, seed: int, settings: ModelSettings = BOHB_DEFAULTS)
     """A model told the final accuracy of ``n_obs`` random cells at its top level (1 of 0..1)."""
     cells = covered_cells()
     rng = np.random.default_rng(seed)
-    m = BohbModel(settings, n_levels=2)
+    m = BohbModel(settings)
     for c in rng.choice(cells, n_obs, replace=False):
         m.observe(1, int(c), float(final_accuracy(np.array([c]))[0]))
     return m, rng

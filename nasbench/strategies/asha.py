@@ -16,10 +16,12 @@ so the three compare on one ladder. Ties at a rung rank the earlier result first
 from __future__ import annotations
 
 from bisect import insort
+from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 from .base import Job, Params, Strategy, StrategyError, TrialResult
-from .rungs import check_eta, rung_ladder
+from .rungs import Rungs, check_eta, rung_ladder
 
 
 @dataclass(frozen=True)
@@ -41,12 +43,15 @@ class Asha(Strategy):
 
     def __init__(self, context, params=None) -> None:
         super().__init__(context, params)
-        p = self.params
-        self.rungs = rung_ladder(context.fidelities, p.eta, "asha")
         #: per rung: (-value, trial, cell) of every result there, best first
-        self._board: list[list[tuple[float, int, int]]] = [[] for _ in self.rungs.levels]
+        self._board: defaultdict[int, list[tuple[float, int, int]]] = defaultdict(list)
         #: per rung: the trials promoted out of it
-        self._promoted: list[set[int]] = [set() for _ in self.rungs.levels]
+        self._promoted: defaultdict[int, set[int]] = defaultdict(set)
+
+    @cached_property
+    def rungs(self) -> Rungs:
+        """The rungs (computed at the first job: the strategy can be built without fidelities)."""
+        return rung_ladder(self.context.fidelities, self.params.eta, "asha")
 
     def ask(self) -> int:
         raise StrategyError(f"{self.name} is multi-fidelity: the runner drives it through ask_job/tell_result")

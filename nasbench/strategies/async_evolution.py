@@ -23,13 +23,14 @@ rungs as ``asha``, ``sh`` and ``hyperband`` (:mod:`~nasbench.strategies.rungs`).
 from __future__ import annotations
 
 from bisect import insort
-from collections import deque
+from collections import defaultdict, deque
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from .base import Job, Params, Strategy, StrategyError, TrialResult, check_positive
-from .rungs import check_eta, rung_ladder
+from .rungs import Rungs, check_eta, rung_ladder
 
 
 @dataclass(frozen=True)
@@ -56,15 +57,18 @@ class AsyncEvolution(Strategy):
 
     def __init__(self, context, params=None) -> None:
         super().__init__(context, params)
-        p = self.params
-        self.rungs = rung_ladder(context.fidelities, p.eta, "async-evolution")
         #: per rung: every value recorded there, ascending (for the stopping quantile)
-        self._recorded: list[list[float]] = [[] for _ in self.rungs.levels]
+        self._recorded: defaultdict[int, list[float]] = defaultdict(list)
         #: trials that passed a rung, to be resumed to the next on the next free worker
         self._continue: deque[Job] = deque()
         #: (cell, rung reached, value) of the most recent ended trials
         self._pop: deque[tuple[int, int, float]] = deque()
         self._ended = 0
+
+    @cached_property
+    def rungs(self) -> Rungs:
+        """The rungs (computed at the first job: the strategy can be built without fidelities)."""
+        return rung_ladder(self.context.fidelities, self.params.eta, "async-evolution")
 
     def ask(self) -> int:
         raise StrategyError(f"{self.name} is multi-fidelity: the runner drives it through ask_job/tell_result")

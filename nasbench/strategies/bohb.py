@@ -61,8 +61,7 @@ class Bohb(Hyperband):
         p = self.params
         settings = ModelSettings(p.min_points_in_model or N_EDGES + 1, p.top_n_percent, p.num_samples,
                                  p.random_fraction, p.bandwidth_factor, p.min_bandwidth)
-        n_levels = len(context.fidelities.levels) if context.fidelities is not None else 1
-        self.model = BohbModel(settings, n_levels)
+        self.model = BohbModel(settings)
 
     def new_cell(self) -> int:
         return self.model.propose(self.rng, self.random_index, self.is_candidate)

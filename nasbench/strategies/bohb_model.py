@@ -10,6 +10,7 @@ to the next best draw, and to a random cell if none of the draws is in the table
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable
 
@@ -34,11 +35,12 @@ class ModelSettings:
 class BohbModel:
     """Observations ``(cell, value)`` per fidelity level and proposals from them."""
 
-    def __init__(self, settings: ModelSettings, n_levels: int) -> None:
+    def __init__(self, settings: ModelSettings) -> None:
         self.settings = settings
         self._ops = ops_table()
-        self._cells: list[list[int]] = [[] for _ in range(n_levels)]
-        self._values: list[list[float]] = [[] for _ in range(n_levels)]
+        #: per fidelity level: the cells observed there and their values
+        self._cells: defaultdict[int, list[int]] = defaultdict(list)
+        self._values: defaultdict[int, list[float]] = defaultdict(list)
         self._fitted: dict[int, tuple[int, DensityRatio]] = {}
         #: proposals made by the model and at random (for tests and reports)
         self.model_proposals = 0
@@ -52,10 +54,7 @@ class BohbModel:
     def model_level(self) -> int | None:
         """The largest level with enough observations for a model, or None."""
         need = self.settings.min_points_in_model + 2
-        for k in range(len(self._cells) - 1, -1, -1):
-            if len(self._cells[k]) >= need:
-                return k
-        return None
+        return max((k for k, c in self._cells.items() if len(c) >= need), default=None)
 
     def _ratio(self, k: int) -> DensityRatio:
         n = len(self._cells[k])
