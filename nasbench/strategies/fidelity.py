@@ -102,7 +102,8 @@ class Fidelities:
 
     def describe(self) -> str:
         """One line: the levels' names (for errors and the README)."""
-        return f"{self.table}: {len(self.levels)} level(s): " + ", ".join(lv.name for lv in self.levels)
+        n = len(self.levels)
+        return f"{self.table} has {n} fidelity level{'s' if n > 1 else ''}: " + ", ".join(lv.name for lv in self.levels)
 
 
 class FidelityView:
