@@ -247,3 +247,30 @@ def test_one_worker_runs_the_same_algorithms():
         run = _runs("predictive", name, 600, workers=1, runs=1)[0]
         assert set(run["worker"]) == {0} and max(_idle_gaps(run)) == 0.0
         assert 26 in run["level"]
+
+
+def test_one_level_tables_are_refused(tmp_path):
+    from synthetic import synthetic_table
+
+    from nasbench.experiment import ConfigError, run_comparison
+
+    one = synthetic_table(epochs=1)
+    for name in ("asha", "bohb", "async-evolution"):
+        cfg = ExperimentConfig(table="one", strategies=(name,), runs=1, out=str(tmp_path / name), progress=False)
+        with pytest.raises(ConfigError, match=rf"strategy '{name}' is multi-fidelity but one has 1 fidelity level"):
+            run_comparison(cfg, one)
+        assert not (tmp_path / name).exists()
+
+
+def test_asha_on_nb201_cifar10_promotes_to_a_fresh_200_epoch_training():
+    from nasbench.registry import load
+
+    bench = load("nb201-cifar10")
+    cfg = ExperimentConfig(table="nb201-cifar10", strategies=("asha",), runs=1, budget=Budget("queries", 5),
+                           progress=False)
+    run = run_one(prepare_search(bench, cfg), cfg.strategies[0], 0)
+    # three 12-epoch trials; the best of the three (the top third) is trained on the 200-epoch schedule
+    assert run["fidelity_epochs"] == [12, 12, 12, 200, 12]
+    best = max(range(3), key=lambda i: run["value"][i])
+    assert run["trial"][3] == run["trial"][best] and run["cell"][3] == run["cell"][best]
+    assert run["cost"][3] == pytest.approx(float(bench.cost(run["cell"][3], 200)))  # charged in full
