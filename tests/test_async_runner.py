@@ -293,3 +293,15 @@ def test_regret_vs_wall_clock_figure_per_worker_count(bench, tmp_path):
     assert all(p.stat().st_size > 1000 for p in paths)
     assert _time_label(dirs[3].frame()) == "simulated wall-clock (s), 3 workers"
     assert _time_label(dirs[1].frame()) == "simulated training time (s)"
+
+
+def test_workers_from_a_config_file(tmp_path):
+    good = tmp_path / "good.toml"
+    good.write_text('table = "nb201-digits"\nstrategies = ["random", "sh"]\nworkers = 4\n')
+    cfg = ExperimentConfig.from_file(good)
+    assert cfg.workers == 4 and cfg.timed and cfg.identity()["workers"] == 4
+    assert ExperimentConfig.from_file(good, workers=1).workers == 1
+    bad = tmp_path / "bad.toml"
+    bad.write_text('table = "nb201-digits"\n\nworkers = 0\n')
+    with pytest.raises(ConfigError, match=r"bad.toml:3: workers must be a positive integer, got 0"):
+        ExperimentConfig.from_file(bad)
