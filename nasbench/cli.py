@@ -234,12 +234,19 @@ def cmd_compare(args: argparse.Namespace) -> int:
             raise CliError("--workers with several counts runs one table; give one --table, or one worker count")
         return _compare_tables(cfg, args.no_plots)
     if len(worker_counts) > 1:  # one comparison per worker count, in OUT/workers-N
+        from .plots import plot_worker_counts
+
+        dirs = {}
         for n in worker_counts:
             sub = ExperimentConfig(**{**cfg.__dict__, "workers": n, "out": str(Path(cfg.out) / f"workers-{n}")})
             print(f"== {n} worker{'s' if n > 1 else ''} (results in {sub.out})")
-            _compare_one(sub, args.no_plots)
+            dirs[n] = _compare_one(sub, args.no_plots)
+        if not args.no_plots:
+            paths = plot_worker_counts(dirs, Path(cfg.out) / "figures")
+            print(f"regret vs wall-clock per worker count: {paths[0] if paths else '(no results)'}")
         return 0
-    return _compare_one(cfg, args.no_plots)
+    _compare_one(cfg, args.no_plots)
+    return 0
 
 
 def _worker_counts(text: str | None) -> list[int]:
@@ -256,8 +263,8 @@ def _worker_counts(text: str | None) -> list[int]:
     return out
 
 
-def _compare_one(cfg, no_plots: bool) -> int:
-    """Run one comparison, print its summary and verdicts, write its figures."""
+def _compare_one(cfg, no_plots: bool):
+    """Run one comparison, print its summary and verdicts, write its figures; its ResultsDir."""
     from .experiment import format_summary, run_comparison, summarise
     from .plots import plot_results
 
@@ -272,7 +279,7 @@ def _compare_one(cfg, no_plots: bool) -> int:
     if not no_plots:
         paths = plot_results(res)
         print(f"results in {res.path}; {len(paths)} figure files in {res.path / 'figures'}")
-    return 0
+    return res
 
 
 def _compare_tables(cfg, no_plots: bool) -> int:

@@ -278,3 +278,30 @@ def test_fidelities_expose_no_test_values():
         v = getattr(fid, f.name)
         arr = np.asarray(v, dtype=object).ravel() if isinstance(v, tuple) else []
         assert not any(isinstance(x, float) and np.isin(x, test) for x in arr[:1000])
+
+
+def test_regret_vs_wall_clock_figure_per_worker_count(bench, tmp_path):
+    from nasbench.plots import _time_label, plot_worker_counts
+
+    dirs = {}
+    for w in (1, 3):
+        cfg = ExperimentConfig(table="synthetic", strategies=("random", "evolution"), runs=2, workers=w,
+                               budget=Budget("seconds", 500), out=str(tmp_path / f"workers-{w}"), progress=False)
+        dirs[w] = run_comparison(cfg, bench)
+    paths = plot_worker_counts(dirs, tmp_path / "figures")
+    assert [p.name for p in paths] == ["regret_vs_time_by_workers.png", "regret_vs_time_by_workers.pdf"]
+    assert all(p.stat().st_size > 1000 for p in paths)
+    assert _time_label(dirs[3].frame()) == "simulated wall-clock (s), 3 workers"
+    assert _time_label(dirs[1].frame()) == "simulated training time (s)"
+
+
+def test_workers_from_a_config_file(tmp_path):
+    good = tmp_path / "good.toml"
+    good.write_text('table = "nb201-digits"\nstrategies = ["random", "sh"]\nworkers = 4\n')
+    cfg = ExperimentConfig.from_file(good)
+    assert cfg.workers == 4 and cfg.timed and cfg.identity()["workers"] == 4
+    assert ExperimentConfig.from_file(good, workers=1).workers == 1
+    bad = tmp_path / "bad.toml"
+    bad.write_text('table = "nb201-digits"\n\nworkers = 0\n')
+    with pytest.raises(ConfigError, match=r"bad.toml:3: workers must be a positive integer, got 0"):
+        ExperimentConfig.from_file(bad)
