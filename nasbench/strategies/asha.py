@@ -8,10 +8,10 @@ started at the lowest rung. It never waits (a free worker always gets a job), so
 come from an incomplete rung: the price of never idling, which Li et al. show costs little.
 
 Defaults: ``eta`` = 3 (syne-tune's and HpBandSter's reduction factor, and that of our ``sh`` and
-``hyperband``; Ray Tune's ASHAScheduler uses 4: ``--param asha.eta=4``), early-stopping rate
-``s`` = 0 (the lowest rung is the table's lowest level used by Hyperband's rungs, the highest its
-highest level); the rungs are those of ``sh`` and ``hyperband`` (:mod:`~nasbench.strategies.rungs`),
-so the three compare on one ladder. Ties at a rung rank the earlier result first.
+``hyperband``; Ray Tune's ASHAScheduler uses 4: ``--param asha.eta=4``) and early-stopping rate
+``s`` = 0 (new cells start at the lowest rung). The rungs are those of ``sh`` and ``hyperband``
+(:mod:`~nasbench.strategies.rungs`), so the three compare on one ladder. Ties at a rung rank the
+earlier result first.
 """
 from __future__ import annotations
 

@@ -34,6 +34,19 @@ from .rungs import Rungs, check_eta, rung_ladder
 
 
 @dataclass(frozen=True)
+class Member:
+    """An ended trial in the population: its cell, the rung it reached and its value there."""
+
+    cell: int
+    rung: int
+    value: float
+
+    @property
+    def fitness(self) -> tuple[int, float]:
+        return self.rung, self.value
+
+
+@dataclass(frozen=True)
 class AsyncEvolutionParams(Params):
     population: int = 10
     sample_size: int = 10
@@ -61,8 +74,8 @@ class AsyncEvolution(Strategy):
         self._recorded: defaultdict[int, list[float]] = defaultdict(list)
         #: trials that passed a rung, to be resumed to the next on the next free worker
         self._continue: deque[Job] = deque()
-        #: (cell, rung reached, value) of the most recent ended trials
-        self._pop: deque[tuple[int, int, float]] = deque()
+        #: the most recent ended trials, oldest first
+        self._pop: deque[Member] = deque()
         self._ended = 0
 
     @cached_property
@@ -89,9 +102,9 @@ class AsyncEvolution(Strategy):
         best = pop[int(rnd() * n)]
         for _ in range(p.sample_size - 1):
             m = pop[int(rnd() * n)]
-            if (m[1], m[2]) > (best[1], best[2]):
+            if m.fitness > best.fitness:
                 best = m
-        return self.mutate(best[0])
+        return self.mutate(best.cell)
 
     def tell_result(self, result: TrialResult) -> None:
         k = self.rungs.rung_of(result.level)
@@ -104,7 +117,7 @@ class AsyncEvolution(Strategy):
         if keep and k < self.rungs.top:
             self._continue.append(Job(result.cell, self.rungs.levels[k + 1], result.trial))
             return
-        self._pop.append((result.cell, k, v))
+        self._pop.append(Member(result.cell, k, v))
         self._ended += 1
         if len(self._pop) > self.params.population:
             self._pop.popleft()

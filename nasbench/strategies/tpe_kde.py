@@ -15,7 +15,12 @@ The bandwidth ``lambda`` of an edge is the normal-reference rule statsmodels app
 HpBandSter, and at most ``(c - 1) / c`` (the uniform kernel; the largest value for which the kernel
 still prefers the datum's own op: statsmodels leaves it unbounded, where the kernel would favour
 the other ops). Sampling draws a datum of ``l`` and replaces each op, with probability its widened
-bandwidth, by one of the other ``c - 1`` ops uniformly, which is exactly a draw from the kernel.
+bandwidth, by one of the other ``c - 1`` ops uniformly, which is exactly a draw from the kernel
+(HpBandSter draws among all ``c`` ops).
+
+The normal-reference rule was made for continuous data: on op codes spread over 0..4 it reaches
+the uniform kernel, so both densities stay nearly flat (and proposals nearly random) until the good
+observations agree on an edge's op; BOHB as published behaves the same way on such a space.
 """
 from __future__ import annotations
 
