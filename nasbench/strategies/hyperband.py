@@ -47,24 +47,14 @@ def rung_levels(fid: Fidelities, eta: float) -> list[int]:
     return rungs[::-1]
 
 
-class _Bracket:
-    """One bracket of successive halving: ``n`` new cells at ``rungs[0]``, the best ``1/eta`` of each
-    rung resumed to the next."""
+class Bracket:
+    """One bracket of successive halving: new trials of ``cells`` at ``rungs[0]``, the best
+    ``1/eta`` of each rung (by value; ties: the earlier trial) resumed to the next rung."""
 
-    def __init__(self, strategy: Strategy, rungs: list[int], n: int, eta: int) -> None:
+    def __init__(self, rungs: list[int], cells: list[int], eta: int) -> None:
         self.rungs, self.eta = rungs, eta
         self.rung = 0
-        seen: set[int] = set()
-        todo = []
-        for _ in range(n):  # distinct cells where the table has enough
-            i = strategy.random_index()
-            for _ in range(100):
-                if i not in seen:
-                    break
-                i = strategy.random_index()
-            seen.add(i)
-            todo.append(Job(i, rungs[0], None))
-        self.todo = todo[::-1]  # popped from the end, in drawing order
+        self.todo = [Job(i, rungs[0], None) for i in cells][::-1]  # popped from the end, in order
         self.pending = 0
         self.told: list[TrialResult] = []
 
@@ -111,8 +101,10 @@ class SuccessiveHalvingParams(Params):
             raise StrategyError(f"sh: n must be a non-negative integer (0: eta ** (rungs - 1)), got {self.n!r}")
 
 
-class _Synchronous(Strategy, register=False):
-    """Shared by SH and Hyperband: brackets one after another, each synchronous."""
+class SynchronousBrackets(Strategy, register=False):
+    """Shared by SH and Hyperband (and a base for model-based variants): brackets one after
+    another, each synchronous. Subclasses define :meth:`_new_bracket`; :meth:`sample_cells` draws
+    a new bracket's cells (uniformly at random, distinct; override it to sample from a model)."""
 
     multi_fidelity = True
     synchronous = True
@@ -120,7 +112,7 @@ class _Synchronous(Strategy, register=False):
 
     def __init__(self, context, params=None) -> None:
         super().__init__(context, params)
-        self._bracket: _Bracket | None = None
+        self._bracket: Bracket | None = None
         self._rungs: list[int] | None = None
 
     def _all_rungs(self) -> list[int]:
@@ -132,8 +124,22 @@ class _Synchronous(Strategy, register=False):
             self._rungs = rung_levels(fid, self.params.eta)
         return self._rungs
 
+    def sample_cells(self, n: int) -> list[int]:
+        """``n`` cells for a new bracket's first rung: uniform, distinct where the table has enough."""
+        seen: set[int] = set()
+        out = []
+        for _ in range(n):
+            i = self.random_index()
+            for _ in range(100):
+                if i not in seen:
+                    break
+                i = self.random_index()
+            seen.add(i)
+            out.append(i)
+        return out
+
     @abstractmethod
-    def _new_bracket(self) -> _Bracket:
+    def _new_bracket(self) -> Bracket:
         """The next bracket (called when the previous one has ended)."""
 
     def ask_job(self) -> Job | None:
@@ -151,16 +157,16 @@ class _Synchronous(Strategy, register=False):
         raise StrategyError(f"{self.name} is multi-fidelity: the runner drives it through ask_job/tell_result")
 
 
-class SuccessiveHalving(_Synchronous):
+class SuccessiveHalving(SynchronousBrackets):
     """Successive halving (Jamieson & Talwalkar 2016): n cells at the lowest rung, the best 1/eta resumed to the next."""
 
     name = "sh"
     Params = SuccessiveHalvingParams
 
-    def _new_bracket(self) -> _Bracket:
+    def _new_bracket(self) -> Bracket:
         rungs = self._all_rungs()
         eta = self.params.eta
-        return _Bracket(self, rungs, self.params.n or eta ** (len(rungs) - 1), eta)
+        return Bracket(rungs, self.sample_cells(self.params.n or eta ** (len(rungs) - 1)), eta)
 
 
 @dataclass(frozen=True)
@@ -172,7 +178,7 @@ class HyperbandParams(Params):
         SuccessiveHalvingParams(eta=self.eta).check()
 
 
-class Hyperband(_Synchronous):
+class Hyperband(SynchronousBrackets):
     """Hyperband (Li et al. 2018): successive-halving brackets s = s_max..0, repeated until the budget ends."""
 
     name = "hyperband"
@@ -182,11 +188,11 @@ class Hyperband(_Synchronous):
         super().__init__(context, params)
         self._s = -1
 
-    def _new_bracket(self) -> _Bracket:
+    def _new_bracket(self) -> Bracket:
         rungs = self._all_rungs()
         s_max, eta = len(rungs) - 1, self.params.eta
         self._s = s_max if self._s <= 0 else self._s - 1
         s = self._s
         n = math.ceil((s_max + 1) / (s + 1) * eta ** s)
-        return _Bracket(self, rungs[s_max - s:], n, eta)
+        return Bracket(rungs[s_max - s:], self.sample_cells(n), eta)
 
