@@ -42,8 +42,9 @@ from .atomic import atomic_path
 from .benchmark import Benchmark
 from .space import N_CELLS
 from .experiment_config import _strategy_class
-from .experiment_config import (COLUMNS, TIMED_COLUMNS, DEFAULT_RUNS, DEFAULT_TABLE, ConfigError, ExperimentConfig,  # noqa: F401
+from .experiment_config import (COLUMNS, DEFAULT_RUNS, DEFAULT_TABLE, ConfigError, ExperimentConfig,  # noqa: F401
                                 StrategySpec, default_config, parse_overrides, read_config_file)
+from .experiment_config import TIMED_COLUMNS
 from .results import ResultsDir, final_rows, format_summary, open_results, read_results_csv, summarise  # noqa: F401
 from .strategies import (DEFAULT_STRATEGIES, Budget, Protocol, ProtocolError, SearchContext, SearchView,  # noqa: F401
                          make_strategy)

@@ -158,7 +158,7 @@ class SynchronousBrackets(Strategy, register=False):
 
 
 class SuccessiveHalving(SynchronousBrackets):
-    """Successive halving (Jamieson & Talwalkar 2016): n cells at the lowest rung, the best 1/eta resumed to the next."""
+    """Successive halving (Jamieson & Talwalkar 2016): n cells at the lowest rung, the best 1/eta go on."""
 
     name = "sh"
     Params = SuccessiveHalvingParams
