@@ -17,6 +17,8 @@ level (:func:`rung_levels`), and ``s_max`` is their number minus one:
 Promotions resume the trial (charged the extra epochs where the levels are resumable). Both are
 synchronous: a rung's jobs are handed to free workers in parallel, then ``ask_job`` returns None
 (the workers idle) until the whole rung is told; a bracket starts when the previous one ends.
+With ``parallel_brackets=True`` a worker that would idle starts the next bracket instead (the
+parallel scheme of BOHB, Falkner et al. 2018; with one worker nothing changes).
 """
 from __future__ import annotations
 
@@ -55,7 +57,7 @@ class Bracket:
         self.rungs, self.eta = rungs, eta
         self.rung = 0
         self.todo = [Job(i, rungs[0], None) for i in cells][::-1]  # popped from the end, in order
-        self.pending = 0
+        self.pending: list[Job] = []  # handed out, not yet told
         self.told: list[TrialResult] = []
 
     @property
@@ -65,11 +67,22 @@ class Bracket:
     def next_job(self) -> Job | None:
         if not self.todo:
             return None
-        self.pending += 1
-        return self.todo.pop()
+        job = self.todo.pop()
+        self.pending.append(job)
+        return job
+
+    def owns(self, r: TrialResult) -> Job | None:
+        """The pending job ``r`` answers: its resumed trial, or a new trial of its cell and level."""
+        for job in self.pending:
+            if (job.trial == r.trial if job.trial is not None else (job.cell, job.level) == (r.cell, r.level)):
+                return job
+        return None
 
     def tell(self, r: TrialResult) -> None:
-        self.pending -= 1
+        job = self.owns(r)
+        if job is None:
+            raise StrategyError(f"trial {r.trial} (cell {r.cell}, level {r.level}) was not asked by this bracket")
+        self.pending.remove(job)
         self.told.append(r)
         if self.pending or self.todo:
             return
@@ -92,6 +105,9 @@ class SuccessiveHalvingParams(Params):
     eta: int = 3
     #: cells in the first rung; 0: eta ** (number of rungs - 1), Hyperband's most aggressive bracket
     n: int = 0
+    #: True: a worker that would idle at a rung barrier starts the next bracket (BOHB's parallel
+    #: scheme, Falkner et al. 2018); False: brackets strictly one after another
+    parallel_brackets: bool = False
 
     def check(self) -> None:
         if isinstance(self.eta, bool) or not isinstance(self.eta, int) or self.eta < 2:
@@ -102,9 +118,10 @@ class SuccessiveHalvingParams(Params):
 
 
 class SynchronousBrackets(Strategy, register=False):
-    """Shared by SH and Hyperband (and a base for model-based variants): brackets one after
-    another, each synchronous. Subclasses define :meth:`_new_bracket`; :meth:`sample_cells` draws
-    a new bracket's cells (uniformly at random, distinct; override it to sample from a model)."""
+    """Shared by SH and Hyperband (and a base for model-based variants): brackets, each
+    synchronous, one after another, or with ``params.parallel_brackets`` a new one whenever every
+    running bracket waits at a barrier. Subclasses define :meth:`_new_bracket`; :meth:`sample_cells`
+    draws a new bracket's cells (uniformly at random, distinct; override it to sample from a model)."""
 
     multi_fidelity = True
     synchronous = True
@@ -112,7 +129,7 @@ class SynchronousBrackets(Strategy, register=False):
 
     def __init__(self, context, params=None) -> None:
         super().__init__(context, params)
-        self._bracket: Bracket | None = None
+        self._active: list[Bracket] = []
         self._rungs: list[int] | None = None
 
     def _all_rungs(self) -> list[int]:
@@ -143,12 +160,25 @@ class SynchronousBrackets(Strategy, register=False):
         """The next bracket (called when the previous one has ended)."""
 
     def ask_job(self) -> Job | None:
-        if self._bracket is None or self._bracket.done:
-            self._bracket = self._new_bracket()
-        return self._bracket.next_job()
+        self._active = [b for b in self._active if not b.done]
+        for b in self._active:
+            job = b.next_job()
+            if job is not None:
+                return job
+        if self._active and not getattr(self.params, "parallel_brackets", False):
+            return None  # the barrier: wait for the running rung
+        b = self._new_bracket()
+        self._active.append(b)
+        return b.next_job()
 
     def tell_result(self, result: TrialResult) -> None:
-        self._bracket.tell(result)
+        # the oldest bracket waiting for this job (two brackets may wait for a new trial of the same
+        # cell and level; either may take either result, each still holds one trial of it)
+        for b in self._active:
+            if b.owns(result) is not None:
+                b.tell(result)
+                return
+        raise StrategyError(f"trial {result.trial} (cell {result.cell}) was not asked by {self.name}")
 
     def ask(self) -> int:
         raise StrategyError(f"{self.name} is multi-fidelity: the runner drives it through ask_job/tell_result")
@@ -173,6 +203,8 @@ class SuccessiveHalving(SynchronousBrackets):
 class HyperbandParams(Params):
     #: the fraction kept at each rung is 1/eta (Li et al.: 3)
     eta: int = 3
+    #: True: a worker that would idle at a rung barrier starts the next bracket (BOHB's parallel scheme)
+    parallel_brackets: bool = False
 
     def check(self) -> None:
         SuccessiveHalvingParams(eta=self.eta).check()
