@@ -20,7 +20,9 @@ query sees; so results do not depend on ``jobs``, on the order of work, or on wh
 strategies are in the config.
 
 This module is the runner: loading, the search loop (:func:`run_one`), execution over processes
-and provenance. The configuration lives in :mod:`nasbench.experiment_config`, the results
+and provenance. A config with several simulated ``workers`` or a multi-fidelity strategy runs each
+search through the event loop of :mod:`nasbench.search_loop` (extra columns ``TIMED_COLUMNS``);
+every other config keeps the sequential loop and its results, byte for byte. The configuration lives in :mod:`nasbench.experiment_config`, the results
 directory and its summaries in :mod:`nasbench.results`; both are re-exported here.
 """
 from __future__ import annotations
