@@ -20,7 +20,9 @@ query sees; so results do not depend on ``jobs``, on the order of work, or on wh
 strategies are in the config.
 
 This module is the runner: loading, the search loop (:func:`run_one`), execution over processes
-and provenance. The configuration lives in :mod:`nasbench.experiment_config`, the results
+and provenance. A config with several simulated ``workers`` or a multi-fidelity strategy runs each
+search through the event loop of :mod:`nasbench.search_loop` (extra columns ``TIMED_COLUMNS``);
+every other config keeps the sequential loop and its results, byte for byte. The configuration lives in :mod:`nasbench.experiment_config`, the results
 directory and its summaries in :mod:`nasbench.results`; both are re-exported here.
 """
 from __future__ import annotations
@@ -42,8 +44,9 @@ from .atomic import atomic_path
 from .benchmark import Benchmark
 from .space import N_CELLS
 from .experiment_config import _strategy_class
-from .experiment_config import (COLUMNS, TIMED_COLUMNS, DEFAULT_RUNS, DEFAULT_TABLE, ConfigError, ExperimentConfig,  # noqa: F401
+from .experiment_config import (COLUMNS, DEFAULT_RUNS, DEFAULT_TABLE, ConfigError, ExperimentConfig,  # noqa: F401
                                 StrategySpec, default_config, parse_overrides, read_config_file)
+from .experiment_config import TIMED_COLUMNS
 from .results import ResultsDir, final_rows, format_summary, open_results, read_results_csv, summarise  # noqa: F401
 from .strategies import (DEFAULT_STRATEGIES, Budget, Protocol, ProtocolError, SearchContext, SearchView,  # noqa: F401
                          make_strategy)

@@ -125,7 +125,8 @@ def run_tables(config: ExperimentConfig) -> MultiResults:
     if dup:
         raise ConfigError(f"table: {dup[0]!r} given twice; name each table once")
     if config.budget.kind in ("seconds", "worker-seconds"):
-        raise ConfigError(f"budget: a {config.budget.kind} budget cannot be shared by several tables (their training times differ, "
+        raise ConfigError(f"budget: a {config.budget.kind} budget cannot be shared by several tables (their training "
+                          "times differ, "
                           "so it would buy a different number of queries on each); use --budget-kind queries or "
                           "epochs, or compare each table on its own with its own seconds budget")
     out = Path(config.out)

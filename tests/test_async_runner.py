@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -305,3 +304,13 @@ def test_workers_from_a_config_file(tmp_path):
     bad.write_text('table = "nb201-digits"\n\nworkers = 0\n')
     with pytest.raises(ConfigError, match=r"bad.toml:3: workers must be a positive integer, got 0"):
         ExperimentConfig.from_file(bad)
+
+
+def test_a_worker_seconds_budget_is_not_shared_by_several_tables(tmp_path):
+    from nasbench.multitable import run_tables
+
+    cfg = ExperimentConfig(table="nb201-digits,nb201-fashion-mnist", strategies=("random",), runs=1, workers=2,
+                           budget=Budget("worker-seconds", 100), out=str(tmp_path / "m"), progress=False)
+    with pytest.raises(ConfigError, match="a worker-seconds budget cannot be shared by several tables"):
+        run_tables(cfg)
+    assert not (tmp_path / "m").exists()

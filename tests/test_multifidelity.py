@@ -134,3 +134,23 @@ def test_sh_on_nb201_cifar10_trains_the_best_of_three_for_200_epochs():
     assert promoted["trial"] == df.iloc[:3].nlargest(1, "value")["trial"].iloc[0]
     assert promoted["cost"] == pytest.approx(float(bench.cost(int(promoted["cell"]), 200)))  # charged in full
     assert df["incumbent"].iloc[3] == promoted["cell"]  # the incumbent is the best at the highest level
+
+
+def test_parallel_brackets_keep_workers_busy(faithful):
+    """parallel_brackets: a worker that would wait at a barrier starts the next bracket (BOHB's
+    scheme): more jobs in the same wall-clock with 8 workers, the same run with one worker."""
+    budget = Budget("seconds", 2000)
+    for name in ("sh", "hyperband"):
+        plain = run_mf(faithful, name, budget, workers=8)
+        par = run_mf(faithful, name, budget, workers=8, params={"parallel_brackets": True})
+        assert len(par) > 1.5 * len(plain), (name, len(par), len(plain))
+        # a first-rung job starts while a promoted job is running: only when brackets overlap
+        assert _overlapping_brackets(par) and not _overlapping_brackets(plain)
+        one = run_mf(faithful, name, Budget("queries", 40), params={"parallel_brackets": True})
+        assert one.equals(run_mf(faithful, name, Budget("queries", 40)))
+
+
+def _overlapping_brackets(df: pd.DataFrame) -> bool:
+    first, later = df[df["level"] == df["level"].min()], df[df["level"] > df["level"].min()]
+    s = first["start"].to_numpy()[:, None]
+    return bool(((later["start"].to_numpy()[None, :] < s) & (s < later["sim_time"].to_numpy()[None, :])).any())

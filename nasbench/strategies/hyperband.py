@@ -17,6 +17,8 @@ level (:func:`rung_levels`), and ``s_max`` is their number minus one:
 Promotions resume the trial (charged the extra epochs where the levels are resumable). Both are
 synchronous: a rung's jobs are handed to free workers in parallel, then ``ask_job`` returns None
 (the workers idle) until the whole rung is told; a bracket starts when the previous one ends.
+With ``parallel_brackets=True`` a worker that would idle starts the next bracket instead (the
+parallel scheme of BOHB, Falkner et al. 2018; with one worker nothing changes).
 """
 from __future__ import annotations
 
@@ -47,25 +49,15 @@ def rung_levels(fid: Fidelities, eta: float) -> list[int]:
     return rungs[::-1]
 
 
-class _Bracket:
-    """One bracket of successive halving: ``n`` new cells at ``rungs[0]``, the best ``1/eta`` of each
-    rung resumed to the next."""
+class Bracket:
+    """One bracket of successive halving: new trials of ``cells`` at ``rungs[0]``, the best
+    ``1/eta`` of each rung (by value; ties: the earlier trial) resumed to the next rung."""
 
-    def __init__(self, strategy: Strategy, rungs: list[int], n: int, eta: int) -> None:
+    def __init__(self, rungs: list[int], cells: list[int], eta: int) -> None:
         self.rungs, self.eta = rungs, eta
         self.rung = 0
-        seen: set[int] = set()
-        todo = []
-        for _ in range(n):  # distinct cells where the table has enough
-            i = strategy.new_cell()
-            for _ in range(100):
-                if i not in seen:
-                    break
-                i = strategy.new_cell()
-            seen.add(i)
-            todo.append(Job(i, rungs[0], None))
-        self.todo = todo[::-1]  # popped from the end, in drawing order
-        self.pending = 0
+        self.todo = [Job(i, rungs[0], None) for i in cells][::-1]  # popped from the end, in order
+        self.pending: list[Job] = []  # handed out, not yet told
         self.told: list[TrialResult] = []
 
     @property
@@ -75,11 +67,22 @@ class _Bracket:
     def next_job(self) -> Job | None:
         if not self.todo:
             return None
-        self.pending += 1
-        return self.todo.pop()
+        job = self.todo.pop()
+        self.pending.append(job)
+        return job
+
+    def owns(self, r: TrialResult) -> Job | None:
+        """The pending job ``r`` answers: its resumed trial, or a new trial of its cell and level."""
+        for job in self.pending:
+            if (job.trial == r.trial if job.trial is not None else (job.cell, job.level) == (r.cell, r.level)):
+                return job
+        return None
 
     def tell(self, r: TrialResult) -> None:
-        self.pending -= 1
+        job = self.owns(r)
+        if job is None:
+            raise StrategyError(f"trial {r.trial} (cell {r.cell}, level {r.level}) was not asked by this bracket")
+        self.pending.remove(job)
         self.told.append(r)
         if self.pending or self.todo:
             return
@@ -102,6 +105,9 @@ class SuccessiveHalvingParams(Params):
     eta: int = 3
     #: cells in the first rung; 0: eta ** (number of rungs - 1), Hyperband's most aggressive bracket
     n: int = 0
+    #: True: a worker that would idle at a rung barrier starts the next bracket (BOHB's parallel
+    #: scheme, Falkner et al. 2018); False: brackets strictly one after another
+    parallel_brackets: bool = False
 
     def check(self) -> None:
         if isinstance(self.eta, bool) or not isinstance(self.eta, int) or self.eta < 2:
@@ -111,8 +117,11 @@ class SuccessiveHalvingParams(Params):
             raise StrategyError(f"sh: n must be a non-negative integer (0: eta ** (rungs - 1)), got {self.n!r}")
 
 
-class _Synchronous(Strategy, register=False):
-    """Shared by SH and Hyperband: brackets one after another, each synchronous."""
+class SynchronousBrackets(Strategy, register=False):
+    """Shared by SH and Hyperband (and a base for model-based variants): brackets, each
+    synchronous, one after another, or with ``params.parallel_brackets`` a new one whenever every
+    running bracket waits at a barrier. Subclasses define :meth:`_new_bracket`; :meth:`sample_cells`
+    draws a new bracket's cells (uniformly at random, distinct; override it to sample from a model)."""
 
     multi_fidelity = True
     synchronous = True
@@ -120,7 +129,7 @@ class _Synchronous(Strategy, register=False):
 
     def __init__(self, context, params=None) -> None:
         super().__init__(context, params)
-        self._bracket: _Bracket | None = None
+        self._active: list[Bracket] = []
         self._rungs: list[int] | None = None
 
     def _all_rungs(self) -> list[int]:
@@ -133,20 +142,48 @@ class _Synchronous(Strategy, register=False):
         return self._rungs
 
     def new_cell(self) -> int:
-        """The cell of a new trial in a bracket: random (BOHB overrides it with its model)."""
+        """The cell of one new trial: uniform (BOHB overrides it with its model)."""
         return self.random_index()
 
+    def sample_cells(self, n: int) -> list[int]:
+        """``n`` cells for a new bracket's first rung from :meth:`new_cell`, distinct where the table
+        has enough."""
+        seen: set[int] = set()
+        out = []
+        for _ in range(n):
+            i = self.new_cell()
+            for _ in range(100):
+                if i not in seen:
+                    break
+                i = self.new_cell()
+            seen.add(i)
+            out.append(i)
+        return out
+
     @abstractmethod
-    def _new_bracket(self) -> _Bracket:
+    def _new_bracket(self) -> Bracket:
         """The next bracket (called when the previous one has ended)."""
 
     def ask_job(self) -> Job | None:
-        if self._bracket is None or self._bracket.done:
-            self._bracket = self._new_bracket()
-        return self._bracket.next_job()
+        self._active = [b for b in self._active if not b.done]
+        for b in self._active:
+            job = b.next_job()
+            if job is not None:
+                return job
+        if self._active and not getattr(self.params, "parallel_brackets", False):
+            return None  # the barrier: wait for the running rung
+        b = self._new_bracket()
+        self._active.append(b)
+        return b.next_job()
 
     def tell_result(self, result: TrialResult) -> None:
-        self._bracket.tell(result)
+        # the oldest bracket waiting for this job (two brackets may wait for a new trial of the same
+        # cell and level; either may take either result, each still holds one trial of it)
+        for b in self._active:
+            if b.owns(result) is not None:
+                b.tell(result)
+                return
+        raise StrategyError(f"trial {result.trial} (cell {result.cell}) was not asked by {self.name}")
 
     def ask(self) -> int:
         raise StrategyError(f"{self.name} is multi-fidelity: the runner drives it through ask_job/tell_result")
@@ -155,28 +192,30 @@ class _Synchronous(Strategy, register=False):
         raise StrategyError(f"{self.name} is multi-fidelity: the runner drives it through ask_job/tell_result")
 
 
-class SuccessiveHalving(_Synchronous):
-    """Successive halving (Jamieson & Talwalkar 2016): n cells at the lowest rung, the best 1/eta resumed to the next."""
+class SuccessiveHalving(SynchronousBrackets):
+    """Successive halving (Jamieson & Talwalkar 2016): n cells at the lowest rung, the best 1/eta go on."""
 
     name = "sh"
     Params = SuccessiveHalvingParams
 
-    def _new_bracket(self) -> _Bracket:
+    def _new_bracket(self) -> Bracket:
         rungs = self._all_rungs()
         eta = self.params.eta
-        return _Bracket(self, rungs, self.params.n or eta ** (len(rungs) - 1), eta)
+        return Bracket(rungs, self.sample_cells(self.params.n or eta ** (len(rungs) - 1)), eta)
 
 
 @dataclass(frozen=True)
 class HyperbandParams(Params):
     #: the fraction kept at each rung is 1/eta (Li et al.: 3)
     eta: int = 3
+    #: True: a worker that would idle at a rung barrier starts the next bracket (BOHB's parallel scheme)
+    parallel_brackets: bool = False
 
     def check(self) -> None:
         SuccessiveHalvingParams(eta=self.eta).check()
 
 
-class Hyperband(_Synchronous):
+class Hyperband(SynchronousBrackets):
     """Hyperband (Li et al. 2018): successive-halving brackets s = s_max..0, repeated until the budget ends."""
 
     name = "hyperband"
@@ -186,11 +225,11 @@ class Hyperband(_Synchronous):
         super().__init__(context, params)
         self._s = -1
 
-    def _new_bracket(self) -> _Bracket:
+    def _new_bracket(self) -> Bracket:
         rungs = self._all_rungs()
         s_max, eta = len(rungs) - 1, self.params.eta
         self._s = s_max if self._s <= 0 else self._s - 1
         s = self._s
         n = math.ceil((s_max + 1) / (s + 1) * eta ** s)
-        return _Bracket(self, rungs[s_max - s:], n, eta)
+        return Bracket(rungs[s_max - s:], self.sample_cells(n), eta)
 
