@@ -184,11 +184,13 @@ def test_multi_fidelity_strategies_find_the_known_best_where_random_does_not(pre
 
 def test_crossing_curves_defeat_early_stopping():
     # the same budget on curves that cross: the best cell ranks last at every early rung, so
-    # ASHA and async evolution stop it and never find it, while random search still does sometimes
+    # ASHA and async evolution stop it and never find it, while random search still does sometimes;
+    # BOHB keeps Hyperband's hedge (a bracket that starts at the full fidelity) and does no better
+    # than random search
     random = _runs("crossing", "random", 1200)
     asha, evo, bohb = (_runs("crossing", n, 1200, runs=10) for n in ("asha", "async-evolution", "bohb"))
-    assert _found(asha) == 0 and _found(evo) == 0 and _found(bohb) == 0
-    assert _found(random) >= 1
+    assert _found(asha) == 0 and _found(evo) == 0
+    assert _found(random) >= 1 and _found(bohb) / 10 <= _found(random) / 20
 
 
 def _idle_gaps(run: dict) -> list[float]:
@@ -200,8 +202,9 @@ def _idle_gaps(run: dict) -> list[float]:
     return gaps
 
 
-@pytest.mark.parametrize("name", ["asha", "async-evolution"])
+@pytest.mark.parametrize("name", ["asha", "async-evolution", "bohb"])
 def test_asynchronous_strategies_never_idle_a_worker(predictive_runs, name):
+    # (bohb: its parallel brackets start a new bracket where a worker would wait at a barrier)
     for run in predictive_runs[name]:
         assert set(run["worker"]) == {0, 1, 2, 3}
         assert max(_idle_gaps(run)) == 0.0
@@ -210,8 +213,8 @@ def test_asynchronous_strategies_never_idle_a_worker(predictive_runs, name):
 
 def test_synchronous_hyperband_and_bohb_do_idle_workers(predictive_runs):
     # the contrast that shows the idle check can fail: rung barriers leave workers waiting
-    for name in ("hyperband", "bohb"):
-        assert all(max(_idle_gaps(run)) > 0 for run in predictive_runs[name])
+    assert all(max(_idle_gaps(run)) > 0 for run in predictive_runs["hyperband"])
+    assert all(max(_idle_gaps(run)) > 0 for run in _runs("predictive", "bohb", 600, runs=5, parallel_brackets=False))
 
 
 def test_asha_promotes_the_top_third_and_async_evolution_stops_trials():

@@ -2,12 +2,12 @@
 Scale", ICML 2018): Hyperband whose new cells come from a TPE-like model instead of uniformly.
 
 The brackets, rungs and promotions are those of ``hyperband`` (:mod:`~nasbench.strategies.hyperband`:
-synchronous, as published: a rung's jobs run on the free workers in parallel and the workers wait at
-the rung barrier); each new cell of a bracket is proposed by :class:`~nasbench.strategies.bohb_model.BohbModel`
+synchronous successive halving; with BOHB's parallel scheme, on by default, a worker that would wait
+at a rung barrier starts the next bracket instead); each new cell of a bracket is proposed by :class:`~nasbench.strategies.bohb_model.BohbModel`
 (a density ratio of categorical KDEs fitted at the largest budget with enough observations, a third
 of the proposals random). Every told result, at every rung, is an observation at its level.
 
-Defaults are the paper's and HpBandSter's: eta 3, ``min_points_in_model`` d + 1 = 7 (d = the six
+Defaults are the paper's and HpBandSter's: parallel brackets, eta 3, ``min_points_in_model`` d + 1 = 7 (d = the six
 edges; 0 here means that), ``top_n_percent`` 15, ``num_samples`` 64, ``random_fraction`` 1/3,
 ``bandwidth_factor`` 3, ``min_bandwidth`` 1e-3.
 """
@@ -23,6 +23,9 @@ from .hyperband import Hyperband, HyperbandParams
 
 @dataclass(frozen=True)
 class BohbParams(HyperbandParams):
+    #: BOHB's parallel scheme (Falkner et al. 2018, sec. 4.2): a worker that would idle at a rung
+    #: barrier starts the next bracket
+    parallel_brackets: bool = True
     #: observations a budget needs (plus 2) before the model is fitted there; 0: d + 1 = 7
     min_points_in_model: int = 0
     #: the best top_n_percent % of a budget's observations make the good density
