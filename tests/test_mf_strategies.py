@@ -90,7 +90,8 @@ def test_density_ratio_ranks_the_known_good_ops_first():
     assert final_accuracy(cells[top]).mean() > final_accuracy(cells).mean() + 3
 
 
-def _model_after(n_obs: int, seed: int, settings: ModelSettings = BOHB_DEFAULTS) -> tuple[BohbModel, np.random.Generator]:
+def _model_after(n_obs: int, seed: int,
+                 settings: ModelSettings = BOHB_DEFAULTS) -> tuple[BohbModel, np.random.Generator]:
     """A model told the final accuracy of ``n_obs`` random cells at its top level (1 of 0..1)."""
     cells = covered_cells()
     rng = np.random.default_rng(seed)
