@@ -181,18 +181,20 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .experiment import ExperimentConfig, StrategySpec, default_config, format_summary, parse_overrides, \
-        run_comparison, summarise
-    from .plots import plot_results
+    from pathlib import Path
+
+    from .experiment import ExperimentConfig, StrategySpec, default_config, parse_overrides
     from .strategies import Budget, Protocol
     from .strategies.registry import describe, strategy_names
 
     if args.list_strategies:
         print("\n".join(describe(n) for n in strategy_names()))
         return 0
+    worker_counts = _worker_counts(args.workers)
     overrides: dict = {"table": args.table, "runs": args.runs, "seed": args.seed, "jobs": args.jobs,
                        "out": args.out, "resume": args.resume or None, "progress": False if args.no_progress else None,
-                       "executor": args.executor, "address": args.address}
+                       "executor": args.executor, "address": args.address,
+                       "workers": worker_counts[0] if len(worker_counts) == 1 else None}
     if args.executor == "ray" and args.jobs is None and not args.config:
         overrides["jobs"] = 0  # one Ray actor per CPU of the cluster
     budget = {k: v for k, v in (("kind", args.budget_kind), ("amount", args.budget)) if v is not None}
@@ -231,7 +233,44 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from .multitable import is_multi
 
     if is_multi(cfg.table):  # several tables: each table's results, then the aggregate over them
+        if len(worker_counts) > 1:
+            raise CliError("--workers with several counts runs one table; give one --table, or one worker count")
         return _compare_tables(cfg, args.no_plots)
+    if len(worker_counts) > 1:  # one comparison per worker count, in OUT/workers-N
+        from .plots import plot_worker_counts
+
+        dirs = {}
+        for n in worker_counts:
+            sub = ExperimentConfig(**{**cfg.__dict__, "workers": n, "out": str(Path(cfg.out) / f"workers-{n}")})
+            print(f"== {n} worker{'s' if n > 1 else ''} (results in {sub.out})")
+            dirs[n] = _compare_one(sub, args.no_plots)
+        if not args.no_plots:
+            paths = plot_worker_counts(dirs, Path(cfg.out) / "figures")
+            print(f"regret vs wall-clock per worker count: {paths[0] if paths else '(no results)'}")
+        return 0
+    _compare_one(cfg, args.no_plots)
+    return 0
+
+
+def _worker_counts(text: str | None) -> list[int]:
+    """``--workers 4`` or ``--workers 1,4,8`` -> the counts (None: [None], the config's own)."""
+    if text is None:
+        return [None]
+    out = []
+    for part in text.split(","):
+        p = part.strip()
+        if not p.isdigit() or int(p) < 1:
+            raise CliError(f"--workers takes positive integers separated by commas (e.g. 4 or 1,4,8), got {text!r}")
+        if int(p) not in out:
+            out.append(int(p))
+    return out
+
+
+def _compare_one(cfg, no_plots: bool):
+    """Run one comparison, print its summary and verdicts, write its figures; its ResultsDir."""
+    from .experiment import format_summary, run_comparison, summarise
+    from .plots import plot_results
+
     res = run_comparison(cfg)
     summary = summarise(res)
     print(format_summary(summary, res.provenance["optimum"]["best_test"]))
@@ -240,10 +279,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     verdicts = format_verdicts(pairwise(res))
     if verdicts:  # one strategy: no pairs
         print(verdicts)
-    if not args.no_plots:
+    if not no_plots:
         paths = plot_results(res)
         print(f"results in {res.path}; {len(paths)} figure files in {res.path / 'figures'}")
-    return 0
+    return res
 
 
 def _compare_tables(cfg, no_plots: bool) -> int:
@@ -513,7 +552,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--param", action="append", metavar="STRATEGY.KEY=VALUE", help="a strategy parameter (repeatable)")
     s.add_argument("--runs", type=int, help="runs per strategy (default 100; 10 in a config file)")
     s.add_argument("--budget", type=float, help="budget amount (default: the table's preset, e.g. 12000 seconds on nb201-cifar10; else 100 queries)")
-    s.add_argument("--budget-kind", choices=["queries", "seconds", "epochs"])
+    s.add_argument("--budget-kind", choices=["queries", "seconds", "epochs", "worker-seconds"],
+                   help="seconds: simulated wall-clock; worker-seconds: total busy time of all workers")
+    s.add_argument("--workers", metavar="N[,N...]",
+                   help="simulated parallel workers per run (default 1); several counts (1,4,8) run one "
+                        "comparison each into OUT/workers-N")
     s.add_argument("--metric", help="validation signal the strategies see (default: the table's preset, e.g. valid_acc_s12 on "
                    "nb201-cifar10; else valid_acc); any protocol flag replaces the whole preset")
     s.add_argument("--epoch", type=int, help="epoch of the signal (default: the last)")

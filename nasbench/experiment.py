@@ -21,11 +21,14 @@ actors, :mod:`nasbench.compare_ray`), on the order of work, or on which other st
 the config.
 
 This module is the runner: loading, the search loop (:func:`run_one`), execution over processes
-(or Ray actors) and provenance. The configuration lives in :mod:`nasbench.experiment_config`, the results
+(or Ray actors) and provenance. A config with several simulated ``workers`` or a multi-fidelity strategy runs each
+search through the event loop of :mod:`nasbench.search_loop` (extra columns ``TIMED_COLUMNS``);
+every other config keeps the sequential loop and its results, byte for byte. The configuration lives in :mod:`nasbench.experiment_config`, the results
 directory and its summaries in :mod:`nasbench.results`; both are re-exported here.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -44,9 +47,11 @@ from .space import N_CELLS
 from .experiment_config import _strategy_class
 from .experiment_config import (COLUMNS, DEFAULT_RUNS, DEFAULT_TABLE, ConfigError, ExperimentConfig,  # noqa: F401
                                 StrategySpec, default_config, parse_overrides, read_config_file)
+from .experiment_config import TIMED_COLUMNS
 from .results import ResultsDir, final_rows, format_summary, open_results, read_results_csv, summarise  # noqa: F401
 from .strategies import (DEFAULT_STRATEGIES, Budget, Protocol, ProtocolError, SearchContext, SearchView,  # noqa: F401
                          make_strategy)
+from .strategies.fidelity import FidelityView, build_fidelities, level_protocols
 from .strategies.protocol import BUDGET_KINDS, MAX_QUERIES, objective_values
 
 # -- loading the benchmark ---------------------------------------------------------------------
@@ -80,6 +85,13 @@ class _Shared:
     context_kw: dict[str, Any]
     budget: Budget
     seed: int
+    #: simulated workers per run, and whether runs go through the event loop (config.timed)
+    workers: int = 1
+    timed: bool = False
+    #: the fidelity levels (built where a multi-fidelity strategy is in the config) and the index
+    #: of the protocol's own level
+    fidelities: FidelityView | None = None
+    protocol_level: int = 0
 
 
 def run_seed(root: int, label: str, run: int) -> np.random.SeedSequence:
@@ -89,9 +101,13 @@ def run_seed(root: int, label: str, run: int) -> np.random.SeedSequence:
 def run_one(shared: _Shared, spec: StrategySpec, run: int) -> dict[str, list]:
     """One search; returns the tidy columns of its queries."""
     s_seq, n_seq = run_seed(shared.seed, spec.label, run).spawn(2)
-    ctx = SearchContext(rng=np.random.default_rng(s_seq), **shared.context_kw)
+    fid = shared.fidelities.fidelities if shared.fidelities is not None and \
+        _strategy_class(spec.name).multi_fidelity else None
+    ctx = SearchContext(rng=np.random.default_rng(s_seq), fidelities=fid, **shared.context_kw)
     strategy = make_strategy(spec.name, ctx, spec.params)
     noise = np.random.default_rng(n_seq)
+    if shared.timed:  # several workers or fidelities: the event loop (nasbench.search_loop)
+        return _run_events(shared, spec, run, strategy, noise)
     view, test, budget = shared.view, shared.test, shared.budget
     observe = view.observe
     own_cost = strategy.own_cost if strategy.prices_queries else None
@@ -116,7 +132,8 @@ def run_one(shared: _Shared, spec: StrategySpec, run: int) -> dict[str, list]:
         v, c = observe(i, noise)
         if own_cost is not None:
             c = own_cost()
-        if kind == "seconds" and t + c > limit:
+        # (a strategy's own compute overhead, where it declares one, is added to c here)
+        if kind in ("seconds", "worker-seconds") and t + c > limit:
             break
         if kind == "epochs" and e + epq > limit:
             break
@@ -140,6 +157,27 @@ def run_one(shared: _Shared, spec: StrategySpec, run: int) -> dict[str, list]:
             "incumbent_valid": inc_v_l, "incumbent_test": inc_t_l}
     if objs is not None:
         arr = shared.objectives[np.array(cells, dtype=np.int64)] if n else np.zeros((0, shared.objectives.shape[1]))
+        for j, name in enumerate(shared.context_kw["objectives"]):
+            cols[f"obj_{name}"] = arr[:, j].tolist()
+    return cols
+
+
+def _run_events(shared: _Shared, spec: StrategySpec, run: int, strategy, noise: np.random.Generator
+                ) -> dict[str, list]:
+    """:func:`run_one` through the event loop: the same columns plus TIMED_COLUMNS."""
+    from .search_loop import LoopSetup, run_events
+
+    objs = shared.objectives.tolist() if shared.objectives is not None else None
+    setup = LoopSetup(shared.view, shared.fidelities if strategy.multi_fidelity else None, shared.protocol_level,
+                      shared.test, objs, shared.budget, shared.workers)
+    ev = run_events(setup, strategy, noise)
+    n = len(ev["cell"])
+    cols = {"strategy": [spec.label] * n, "run": [run] * n, "step": list(range(1, n + 1))}
+    cols.update((k, ev[k]) for k in COLUMNS[3:])
+    cols.update((k, ev[k]) for k in TIMED_COLUMNS)
+    if objs is not None:
+        arr = shared.objectives[np.array(ev["cell"], dtype=np.int64)] if n else \
+            np.zeros((0, shared.objectives.shape[1]))
         for j, name in enumerate(shared.context_kw["objectives"]):
             cols[f"obj_{name}"] = arr[:, j].tolist()
     return cols
@@ -201,7 +239,23 @@ def _build_shared(bench: Benchmark, config: ExperimentConfig) -> _Shared:
     objectives = objective_values(bench, proto.objectives) if proto.objectives else None
     ctx = {"candidates": cov, "dataset": bench.dataset, "recipe": bench.retrain_recipe(),
            "objectives": tuple(proto.objectives), "epoch_seconds": _epoch_seconds(bench, cov)}
-    return _Shared(view, test.tolist(), objectives, ctx, config.budget, config.seed)
+    fid, plevel = _fidelities(bench, config) if config.timed else (None, 0)
+    return _Shared(view, test.tolist(), objectives, ctx, config.budget, config.seed, config.workers, config.timed,
+                   fid, plevel)
+
+
+def _fidelities(bench: Benchmark, config: ExperimentConfig) -> tuple[FidelityView | None, int]:
+    """The fidelity view (where a multi-fidelity strategy is in the config) and the protocol's level;
+    a multi-fidelity strategy on a table with one level is refused."""
+    mf = [s.label for s in config.strategies if _strategy_class(s.name).multi_fidelity]
+    if not mf:
+        return None, level_protocols(bench, config.protocol)[1]
+    fv = build_fidelities(bench, config.protocol, config.table)
+    if len(fv.fidelities.levels) < 2:
+        raise ConfigError(f"strategy {mf[0]!r} is multi-fidelity but {fv.fidelities.describe()}; it needs a table "
+                          "recording several epochs (e.g. nb201-digits, nb201-fashion-mnist) or two schedules "
+                          "(nb201-cifar10)")
+    return fv, fv.fidelities.protocol_level
 
 
 def prepare_search(bench: Benchmark, config: ExperimentConfig) -> _Shared:
@@ -263,7 +317,7 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) ->
         shared = _build_shared(bench, config)
     except ProtocolError as exc:
         raise ConfigError(f"protocol: {exc}") from None
-    check_budget_cap(config.budget, shared.view)
+    check_budget_cap(config.budget, shared.view, config.workers)
     jobs = config.jobs
     if config.executor == "ray":  # connect (or refuse: no Ray, no cluster) before writing anything
         from .compare_ray import connect
@@ -284,7 +338,7 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) ->
             cols = fresh.get((s.label, r))
             frames.append(pd.DataFrame(cols) if cols is not None else
                           pd.read_csv(res.run_file(s.label, r)))
-    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COLUMNS))
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(config.columns))
     with atomic_path(res.table_path) as tmp:  # a kill mid-write leaves the old table whole
         table.to_csv(tmp, index=False)
     _write_provenance(res, config, bench, shared, time.perf_counter() - t0, len(todo), jobs)
@@ -394,10 +448,17 @@ def _write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Benchmar
                     "test_of_best_valid": float(test[best_v])},
         "protocol_note": shared.view.note,
         "signal_epoch": shared.view.epoch, "epochs_per_query": shared.view.epochs_per_query,
-        "columns": list(COLUMNS),
+        "columns": list(config.columns),
         "last_invocation": {"seconds": round(seconds, 3), "runs_done": n_new, "jobs": jobs,
                             "executor": config.executor, **({"address": config.address} if config.address else {})},
     }
+    if config.timed:  # only then: one-worker provenance keeps its keys
+        prov["workers"] = config.workers
+        if shared.fidelities is not None:
+            fid = shared.fidelities.fidelities
+            prov["fidelities"] = {"protocol_level": fid.protocol_level,
+                                  "levels": [{**dataclasses.asdict(lv), "mean_cost": m}
+                                             for lv, m in zip(fid.levels, fid.mean_cost)]}
     _write_text(res.path / "provenance.json", json.dumps(prov, indent=2))
 
 
@@ -421,17 +482,18 @@ def _write_text(path: Path, text: str) -> None:
         tmp.write_text(text)
 
 
-def check_budget_cap(budget: Budget, view: SearchView) -> None:
+def check_budget_cap(budget: Budget, view: SearchView, workers: int = 1) -> None:
     """Refuse a seconds or epochs budget that could need more than :data:`MAX_QUERIES` queries in
-    one run (at the table's cheapest query), rather than cutting runs short at the cap."""
+    one run (at the table's cheapest query, on ``workers`` workers), rather than cutting runs short
+    at the cap."""
     if budget.kind == "epochs":
         per, unit = view.epochs_per_query, "epochs"
-    elif budget.kind == "seconds":
+    elif budget.kind in ("seconds", "worker-seconds"):
         costs = np.asarray(view._cost[view.candidates], dtype=np.float64)
         costs = costs[np.isfinite(costs) & (costs > 0)]
         if not len(costs):
             return
-        per, unit = float(costs.min()), "s"
+        per, unit = float(costs.min()) / (workers if budget.kind == "seconds" else 1), "s"
     else:
         return
     if per > 0 and budget.amount > MAX_QUERIES * per:

@@ -19,6 +19,10 @@ DEFAULT_TABLE = "nb201-cifar10"  # NAS-Bench-201's published CIFAR-10 results (d
 DEFAULT_RUNS = 100  # runs per strategy of the main job: enough to tell real differences from noise
 COLUMNS = ("strategy", "run", "step", "sim_time", "epochs", "cell", "value", "cost", "incumbent",
            "incumbent_valid", "incumbent_test")
+#: columns added after COLUMNS when a config simulates several workers or has a multi-fidelity
+#: strategy (``ExperimentConfig.timed``): which worker ran the job, when it started (``sim_time`` is
+#: its finish), the fidelity level (index) and its epochs, and the trial id (a resumed trial keeps it)
+TIMED_COLUMNS = ("worker", "start", "level", "fidelity_epochs", "trial")
 
 
 class ConfigError(ValueError):
@@ -70,6 +74,8 @@ class ExperimentConfig:
     progress: bool = True
     executor: str = "local"  # where runs execute: "local" (processes here) or "ray" (actors on a cluster)
     address: str | None = None  # the Ray cluster's address (executor "ray"; None: a local instance)
+    #: simulated parallel workers of each run (the runner's event loop); 1: today's sequential search
+    workers: int = 1
 
     def __post_init__(self) -> None:
         _check_plain_types(self)
@@ -95,6 +101,7 @@ class ExperimentConfig:
 
         _check_executor(self)
         check_positive_int(self.runs, "runs", ConfigError)
+        check_positive_int(self.workers, "workers", ConfigError)
         if not (self.executor == "ray" and type(self.jobs) is int and self.jobs == 0):  # ray: 0 = one actor per CPU of the cluster
             check_positive_int(self.jobs, "jobs", ConfigError)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
@@ -109,8 +116,22 @@ class ExperimentConfig:
 
     def identity(self) -> dict[str, Any]:
         """What the results depend on (not jobs, executor, address, out, resume, progress)."""
-        return {"table": self.table, "strategies": [s.to_dict() for s in self.strategies], "runs": self.runs,
-                "budget": self.budget.to_dict(), "protocol": self.protocol.to_dict(), "seed": self.seed}
+        d = {"table": self.table, "strategies": [s.to_dict() for s in self.strategies], "runs": self.runs,
+             "budget": self.budget.to_dict(), "protocol": self.protocol.to_dict(), "seed": self.seed}
+        if self.workers != 1:  # only then: one-worker results directories keep their identity
+            d["workers"] = self.workers
+        return d
+
+    @property
+    def timed(self) -> bool:
+        """True if the results carry :data:`TIMED_COLUMNS` (several workers, or a multi-fidelity
+        strategy): such runs go through the runner's event loop."""
+        return self.workers != 1 or any(_strategy_class(s.name).multi_fidelity for s in self.strategies)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The results' columns before any ``obj_*`` ones."""
+        return COLUMNS + TIMED_COLUMNS if self.timed else COLUMNS
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.identity(), "jobs": self.jobs, "executor": self.executor, "address": self.address,
@@ -192,7 +213,7 @@ def _strategy_class(name: str):
 
 
 _TOP_KEYS = ("table", "strategies", "runs", "budget", "protocol", "seed", "jobs", "out", "resume", "progress", "params",
-             "executor", "address")
+             "executor", "address", "workers")
 _BUDGET_KEYS = tuple(f.name for f in dataclasses.fields(Budget))
 _PROTOCOL_KEYS = tuple(f.name for f in dataclasses.fields(Protocol))
 
@@ -215,7 +236,7 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
         if k not in _TOP_KEYS:
             return _raise(err(k, f"unknown key {k!r}; valid: {', '.join(_TOP_KEYS)}"))
     kw: dict[str, Any] = {}
-    for k in ("table", "runs", "seed", "jobs", "out", "resume", "progress", "executor", "address"):
+    for k in ("table", "runs", "seed", "jobs", "out", "resume", "progress", "executor", "address", "workers"):
         if k in d:
             kw[k] = d[k]
     if "table" in kw:  # several tables: a list, or names separated by commas (nasbench.multitable)

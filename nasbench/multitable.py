@@ -124,8 +124,9 @@ def run_tables(config: ExperimentConfig) -> MultiResults:
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise ConfigError(f"table: {dup[0]!r} given twice; name each table once")
-    if config.budget.kind == "seconds":
-        raise ConfigError("budget: a seconds budget cannot be shared by several tables (their training times differ, "
+    if config.budget.kind in ("seconds", "worker-seconds"):
+        raise ConfigError(f"budget: a {config.budget.kind} budget cannot be shared by several tables (their training "
+                          "times differ, "
                           "so it would buy a different number of queries on each); use --budget-kind queries or "
                           "epochs, or compare each table on its own with its own seconds budget")
     out = Path(config.out)
@@ -307,7 +308,7 @@ def format_aggregate(multi: MultiResults, agg: Aggregate | None = None) -> str:
 
 
 # -- curves ------------------------------------------------------------------------------------
-BUDGET_AXIS = {"queries": "step", "seconds": "sim_time", "epochs": "epochs"}
+BUDGET_AXIS = {"queries": "step", "seconds": "sim_time", "epochs": "epochs", "worker-seconds": "sim_time"}
 
 
 def normalised_curves(multi: MultiResults, points: int = 100) -> tuple[np.ndarray, dict[str, np.ndarray]]:

@@ -132,11 +132,50 @@ def plot_regret(frame: pd.DataFrame, best: float, out: Path, x: str = "step", po
     ax.set_yscale("log")
     if x == "sim_time":
         ax.set_xscale("log")
-    ax.set_xlabel("queries" if x == "step" else "simulated training time (s)")
+    ax.set_xlabel("queries" if x == "step" else _time_label(frame))
     ax.set_ylabel("test regret of incumbent (mean ± s.e.)")
     ax.legend(frameon=False, fontsize=8)
     ax.grid(alpha=0.3, which="both")
     return _save(fig, out, f"regret_vs_{'queries' if x == 'step' else 'time'}")
+
+
+def _time_label(frame: pd.DataFrame) -> str:
+    """The sim_time axis: training time, or wall-clock where runs simulated several workers."""
+    if "worker" in frame.columns and len(frame):
+        n = int(frame["worker"].max()) + 1
+        return f"simulated wall-clock (s), {n} worker{'s' if n > 1 else ''}"
+    return "simulated training time (s)"
+
+
+def plot_worker_counts(dirs: dict[int, ResultsDir], out: Path, points: int = 200) -> list[Path]:
+    """Regret of the incumbent vs simulated wall-clock, one panel per worker count (``dirs``: the
+    comparison's results directory per count), shared axes: ``regret_vs_time_by_workers``."""
+    plt = _plt()
+    frames = {n: (r.frame(), float(r.provenance["optimum"]["best_test"])) for n, r in sorted(dirs.items())}
+    frames = {n: fb for n, fb in frames.items() if not fb[0].empty}
+    if not frames:
+        return []
+    times = pd.concat([f["sim_time"] for f, _ in frames.values()])
+    lo = float(times[times > 0].min()) if (times > 0).any() else 1.0
+    hi = float(times.max())
+    grid = np.geomspace(lo, hi, points) if hi > lo else np.array([hi])
+    fig, axes = plt.subplots(1, len(frames), figsize=(0.8 + 3.6 * len(frames), 3.8), sharex=True, sharey=True,
+                             squeeze=False)
+    for ax, (n, (frame, best)) in zip(axes[0], frames.items()):
+        for label, c in anytime(frame, "sim_time", grid).items():
+            m, se = mean_se(best - c)
+            m = np.maximum(m, 1e-3)
+            ax.plot(grid, m, label=label)
+            ax.fill_between(grid, np.maximum(m - se, 1e-3), m + se, alpha=0.2)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(f"{n} worker{'s' if n > 1 else ''}", fontsize=9)
+        ax.set_xlabel("simulated wall-clock (s)")
+        ax.grid(alpha=0.3, which="both")
+    axes[0][0].set_ylabel("test regret of incumbent (mean ± s.e.)")
+    axes[0][-1].legend(frameon=False, fontsize=8)
+    out.mkdir(parents=True, exist_ok=True)
+    return _save(fig, out, "regret_vs_time_by_workers")
 
 
 def plot_final(frame: pd.DataFrame, best: float, out: Path, pairs: Sequence | None = None) -> list[Path]:

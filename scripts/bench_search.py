@@ -14,6 +14,14 @@
    500 runs, 12,000 s budget), with the number of jobs given, against a baseline of the naive
    random search doing the same number of queries in one process.
 4. Wall and CPU time of the main job (``nasbench compare`` with no arguments, without plots).
+5. The event loop (several simulated workers, :mod:`nasbench.search_loop`) against the plain
+   sequential loop of ``run_one``, the same (strategy, run) pairs interleaved (order rotated), on
+   nb201-cifar10 with a budget of ``--queries`` queries: simulated events (finished queries) per
+   second of each, and the ratio; the event loop with one worker gives the same rows as the
+   sequential loop.
+6. Wall-clock of a 4-strategy x 100-run x 8-worker comparison (random, evolution, successive
+   halving, Hyperband on nb201-cifar10 under its preset budget) with ``--jobs`` processes (skipped
+   with ``--skip-main``).
 
 Usage: python scripts/bench_search.py [--queries 5000] [--jobs N] [--gradient-runs 6] [--skip-repro] [--skip-main]
 """
@@ -121,13 +129,64 @@ def main_job_time() -> None:
           f"{wall:.1f} s wall, {cpu:.1f} s CPU (target < 60 s wall on 2 cores: {'ok' if wall < 60 else 'MISSED'})")
 
 
+def event_loop_vs_sequential(bench, runs: int, queries: int) -> None:
+    """Part 5: events per second of the event loop (1 and 8 workers) against the sequential loop."""
+    import dataclasses
+
+    from nasbench.experiment import ExperimentConfig, StrategySpec, prepare_search, run_one
+    from nasbench.strategies import Budget
+
+    for name in ("random", "evolution"):
+        cfg = ExperimentConfig(table="nb201-cifar10", strategies=(StrategySpec(name),), runs=1, progress=False,
+                               budget=Budget("queries", queries))
+        seq = prepare_search(bench, cfg)
+        variants = {"sequential loop": seq, "event loop, 1 worker": dataclasses.replace(seq, timed=True),
+                    "event loop, 8 workers": dataclasses.replace(seq, timed=True, workers=8)}
+        secs = {k: 0.0 for k in variants}
+        events = {k: 0 for k in variants}
+        for k, sh in variants.items():
+            run_one(sh, cfg.strategies[0], 999)  # warm-up
+        keys = list(variants)
+        for r in range(runs):
+            for k in keys[r % 3:] + keys[:r % 3]:
+                sh = variants[k]
+                t0 = time.perf_counter()
+                cols = run_one(sh, cfg.strategies[0], r)
+                secs[k] += time.perf_counter() - t0
+                events[k] += len(cols["cell"])
+        base = events["sequential loop"] / secs["sequential loop"]
+        print(f"{name}, nb201-cifar10, {queries:,} queries per run, {runs} runs each, interleaved:")
+        for k in variants:
+            rate = events[k] / secs[k]
+            print(f"  {k:<24}{rate:>12,.0f} events/s  x{rate / base:.2f} vs sequential  "
+                  f"({events[k] / runs:,.0f} events per run)")
+
+
+def workers_comparison_time(jobs: int, runs: int = 100) -> None:
+    """Part 6: wall-clock of a 4-strategy x ``runs``-run x 8-worker comparison."""
+    from nasbench.experiment import ExperimentConfig, run_comparison
+
+    out = Path(tempfile.mkdtemp(prefix="nb201-workers-"))
+    shutil.rmtree(out)
+    cfg = ExperimentConfig(table="nb201-cifar10", strategies=("random", "evolution", "sh", "hyperband"), runs=runs,
+                           workers=8, jobs=jobs, out=str(out), progress=False)
+    t0 = time.perf_counter()
+    res = run_comparison(cfg)
+    wall = time.perf_counter() - t0
+    n = len(res.frame())
+    shutil.rmtree(out, ignore_errors=True)
+    print(f"8-worker comparison (4 strategies x {runs} runs, {cfg.budget.amount:,.0f} simulated s, {n:,} events, "
+          f"jobs {jobs}, no plots): {wall:.1f} s wall")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--queries", type=int, default=5000)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--gradient-runs", type=int, default=6)
     ap.add_argument("--skip-repro", action="store_true")
-    ap.add_argument("--skip-main", action="store_true")
+    ap.add_argument("--skip-main", action="store_true", help="skip parts 4 and 6")
+    ap.add_argument("--event-runs", type=int, default=6, help="runs per loop variant in part 5")
     args = ap.parse_args(argv)
     from reproduce_nb201 import reproduction_config
 
@@ -155,8 +214,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<14}{pq * 1e6:>10.2f}{pq / base:>12.2f}   {target}")
     if args.gradient_runs > 0:
         gradient_warm_vs_cold(bench, args.gradient_runs)
+    event_loop_vs_sequential(bench, args.event_runs, args.queries)
     if not args.skip_main:
         main_job_time()
+        workers_comparison_time(args.jobs)
     if args.skip_repro:
         return 0
     out = Path(tempfile.mkdtemp(prefix="nb201-repro-"))

@@ -7,13 +7,13 @@
 """
 from __future__ import annotations
 
-from .base import Params, SearchContext, Strategy, StrategyError, param_specs
+from .base import Job, Params, SearchContext, Strategy, StrategyError, TrialResult, param_specs
 from .protocol import BUDGET_KINDS, Budget, Protocol, ProtocolError, SearchView
 from .registry import (DEFAULT_STRATEGIES, STRATEGIES, describe, get_strategy, make_params, make_strategy,
                        strategy_names)
 
 __all__ = [
-    "BUDGET_KINDS", "Budget", "DEFAULT_STRATEGIES", "Params", "Protocol", "ProtocolError", "STRATEGIES",
-    "SearchContext", "SearchView", "Strategy", "StrategyError", "describe", "get_strategy", "make_params",
+    "BUDGET_KINDS", "Budget", "DEFAULT_STRATEGIES", "Job", "Params", "Protocol", "ProtocolError", "STRATEGIES",
+    "SearchContext", "SearchView", "Strategy", "StrategyError", "TrialResult", "describe", "get_strategy", "make_params",
     "make_strategy", "param_specs", "strategy_names",
 ]

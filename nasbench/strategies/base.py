@@ -20,7 +20,23 @@ it (never its name) what it needs:
   ``candidates`` (e.g. ``dataset`` and ``recipe`` to train, ``epoch_seconds`` to price);
 * ``libraries``: the installed distributions (beyond numpy, pandas and torch, recorded always)
   whose releases decide its results: their versions go into a comparison's ``provenance.json``;
-* ``Params``: the frozen dataclass of its parameters (names, defaults, types; ``check`` adds rules).
+* ``Params``: the frozen dataclass of its parameters (names, defaults, types; ``check`` adds rules);
+* ``multi_fidelity``: it chooses at which fidelity (epoch/schedule) each cell is trained and may
+  resume paused trials; it gets ``context.fidelities`` (:class:`~nasbench.strategies.fidelity.Fidelities`)
+  and speaks :meth:`Strategy.ask_job` / :meth:`Strategy.tell_result` (below);
+* ``max_workers``: the most simulated workers it can use (0: any number; DARTS and GDAS, which
+  train one supernet, use 1 and the other workers stay idle);
+* ``synchronous``: it batches (successive halving, Hyperband wait at rung barriers): its
+  ``ask_job`` returns None while a batch is incomplete, and the asking worker idles.
+
+Parallel workers and fidelities (the runner's event loop, :mod:`nasbench.experiment`): whenever a
+simulated worker is free the runner calls ``ask_job()`` -> :class:`Job` (a cell, a fidelity
+``level``, and ``trial``: None for a new trial, or the id of a paused trial of that cell to resume
+to a higher level). Results come back in order of simulated finish time through
+``tell_result(TrialResult)``. The defaults bridge the plain interface: ``ask_job`` is
+``Job(self.ask())`` (the protocol's own level, a new trial) and ``tell_result`` calls ``tell``, so
+every strategy runs with any number of workers; with several workers a strategy is simply asked
+again while earlier results are still pending (ask must not assume a tell in between).
 
 ``class Mine(Strategy, register=False)`` opts out (a base for other strategies, or a test double).
 """
@@ -28,15 +44,49 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from ..space import N_CELLS, NB201, NB201Space
 
+if TYPE_CHECKING:
+    from .fidelity import Fidelities
+
 
 class StrategyError(ValueError):
     """Unknown strategy, unknown or bad parameter."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a free worker is to do: train ``cell`` to fidelity ``level`` (an index into
+    ``context.fidelities.levels``; None: the protocol's own level, what single-fidelity strategies
+    see). ``trial``: None starts a new trial; the id of a paused trial (from its
+    :class:`TrialResult`) resumes that trial of the same cell to a higher level, charged only the
+    extra time where the levels are resumable, else a fresh training to ``level``."""
+
+    cell: int
+    level: int | None = None
+    trial: int | None = None
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    """A finished job: ``trial`` id (assigned by the runner), ``cell``, ``level`` reached, the
+    validation ``value`` there, the ``cost`` charged for this job (seconds; only the extra time of a
+    resumed trial), which ``worker`` ran it, its simulated ``start`` and ``finish`` (wall-clock
+    seconds since the run began), and the ``objectives`` of a multi-objective run."""
+
+    trial: int
+    cell: int
+    level: int
+    value: float
+    cost: float
+    worker: int
+    start: float
+    finish: float
+    objectives: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,6 +110,8 @@ class SearchContext:
     #: the table's training seconds per epoch of each cell (official index order, NaN where unknown):
     #: DARTS and GDAS price their supernet's training with a model fitted to it
     epoch_seconds: np.ndarray | None = None
+    #: the fidelity levels of the table (multi-fidelity strategies only; None for the others)
+    fidelities: "Fidelities | None" = None
 
     @property
     def full(self) -> bool:
@@ -93,11 +145,12 @@ _OPTIONAL = frozenset(f.name for f in fields(SearchContext)) - _ALWAYS
 class DeclaredContext:
     """What a strategy built by :func:`~nasbench.strategies.registry.make_strategy` (the runner's
     way) gets as its context: the :class:`SearchContext`'s ``rng``, ``space``, ``candidates`` and
-    the fields its class declares in ``needs``, as plain attributes (no cost on the hot path);
+    the fields its class declares in ``needs`` (and ``fidelities`` for a ``multi_fidelity`` one), as plain attributes (no cost on the hot path);
     reading any other field raises a :class:`StrategyError` naming the field and the fix."""
 
     def __init__(self, context: SearchContext, strategy: type["Strategy"]) -> None:
-        for name in _ALWAYS | strategy.needs:
+        implied = {"fidelities"} if strategy.multi_fidelity else set()  # the multi_fidelity hook implies it
+        for name in _ALWAYS | strategy.needs | implied:
             self.__dict__[name] = getattr(context, name)
         self.__dict__["_strategy"] = strategy.__qualname__
 
@@ -131,6 +184,12 @@ class Strategy(ABC):
     needs: ClassVar[frozenset[str]] = frozenset()
     #: distributions whose versions decide its results (recorded in provenance), e.g. ("optuna",)
     libraries: ClassVar[tuple[str, ...]] = ()
+    #: True for strategies that choose fidelities (they get ``context.fidelities`` and use ask_job/tell_result)
+    multi_fidelity: ClassVar[bool] = False
+    #: the most simulated workers the strategy can use (0: any number)
+    max_workers: ClassVar[int] = 0
+    #: True for strategies that batch: ask_job returns None until the pending batch is told
+    synchronous: ClassVar[bool] = False
 
     def __init_subclass__(cls, register: bool = True, **kw: Any) -> None:
         super().__init_subclass__(**kw)
@@ -162,6 +221,17 @@ class Strategy(ABC):
     @abstractmethod
     def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
         """The observed validation value of ``index`` and what training it cost (seconds)."""
+
+    def ask_job(self) -> Job | None:
+        """What a free worker trains next; None: nothing until a running job finishes (the worker
+        idles; if no job is running either, the run ends). Default: a new trial of ``ask()`` at the
+        protocol's level."""
+        return Job(self.ask())
+
+    def tell_result(self, result: TrialResult) -> None:
+        """A finished job, in order of simulated finish time. Default: ``tell`` its cell, value,
+        cost and objectives."""
+        self.tell(result.cell, result.value, result.cost, result.objectives)
 
     # -- helpers for subclasses ------------------------------------------------------------
     def random_index(self) -> int:

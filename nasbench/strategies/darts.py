@@ -69,6 +69,8 @@ class SupernetSearch(Strategy):
     Params = SupernetParams
     trains_networks = True
     prices_queries = True
+    #: one supernet trains on one device: with several simulated workers the others stay idle
+    max_workers = 1
     needs = frozenset({"dataset", "recipe", "epoch_seconds"})
     mode = "darts"
 

@@ -4,6 +4,11 @@ Start from a random cell; train its one-op neighbours in random order; move to t
 beats the current cell (first improvement); at a local optimum (no neighbour better) restart from
 a fresh random cell. Cells already trained in this run are not retrained: their observed value is
 reused.
+
+With several workers (asked again before earlier results are told) each neighbour is handed out
+once: a neighbour in flight is not asked again, and its result, whenever it comes, is weighed
+against the walk's current cell (it may move the walk); a scan whose neighbours are all handed out
+ends without waiting for the ones in flight. With one worker this is the sequential algorithm.
 """
 from __future__ import annotations
 
@@ -37,6 +42,7 @@ class LocalSearch(Strategy):
         self._queue: list[int] = []
         self._init_left = self.params.n_init
         self._best_of_scan: tuple[int, float] | None = None
+        self._inflight: set[int] = set()  # neighbours handed out and not yet told
 
     def _start_walk(self, index: int, value: float) -> None:
         self._current, self._current_v = index, value
@@ -59,7 +65,9 @@ class LocalSearch(Strategy):
                     if self._consider(nxt, self._seen[nxt]):
                         break
                     continue
-                self._queue.append(nxt)
+                if nxt in self._inflight:
+                    continue
+                self._inflight.add(nxt)
                 return nxt
             else:
                 self._finish_scan()
@@ -85,11 +93,12 @@ class LocalSearch(Strategy):
 
     def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
         self._seen[index] = value
+        handed_out = index in self._inflight
+        self._inflight.discard(index)
         if self._current is None or self._init_left > 0:
             self._init_left -= 1
             if self._current is None or value > self._current_v:
                 self._start_walk(index, value)
             return
-        if self._queue and self._queue[-1] == index:
-            self._queue.pop()
+        if handed_out:
             self._consider(index, value)

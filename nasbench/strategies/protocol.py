@@ -18,7 +18,7 @@ from ..space import N_CELLS
 if TYPE_CHECKING:
     from ..benchmark import Benchmark
 
-BUDGET_KINDS = ("queries", "seconds", "epochs")
+BUDGET_KINDS = ("queries", "seconds", "epochs", "worker-seconds")
 SEED_MODES = ("random", "mean")
 #: the most queries one run may make, whatever the budget kind (a budget that could need more is refused)
 MAX_QUERIES = 1_000_000
@@ -32,7 +32,14 @@ class ProtocolError(ValueError):
 class Budget:
     """``kind``: ``queries`` (trainings), ``seconds`` (simulated training seconds, the sum of the
     table's cost of every queried cell, NAS-Bench-201's protocol) or ``epochs`` (training epochs
-    charged per query). A query that would overrun the budget is not made and ends the run."""
+    charged per query). A query that would overrun the budget is not made and ends the run.
+
+    With several simulated workers (``ExperimentConfig.workers``): ``seconds`` is simulated
+    wall-clock (a job is started only if it finishes by the budget; the first that would not
+    retires its worker), ``worker-seconds`` the total busy time of all workers (the sum of charged
+    costs; the same as ``seconds`` with one worker), ``queries`` the number of jobs run and
+    ``epochs`` the training epochs charged over all workers (a job that would overrun either
+    retires its worker)."""
 
     kind: str = "queries"
     amount: float = 100

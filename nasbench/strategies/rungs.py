@@ -1,0 +1,47 @@
+"""The rungs of the asynchronous multi-fidelity strategies (ASHA, async evolution): the same
+levels as successive halving and Hyperband use (:func:`~nasbench.strategies.hyperband.rung_levels`:
+the table's levels nearest in log epochs to ``top / eta**k``), so that the synchronous and the
+asynchronous strategies compare on one ladder: epochs 1, 4, 12 on our CPU tables (eta 3), the 12-
+and 200-epoch schedules on NAS-Bench-201 CIFAR-10.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .base import StrategyError
+from .hyperband import rung_levels
+
+if TYPE_CHECKING:
+    from .fidelity import Fidelities
+
+
+@dataclass(frozen=True)
+class Rungs:
+    """``levels``: the fidelity level index of each rung, lowest first; ``epochs``: their epochs."""
+
+    levels: tuple[int, ...]
+    epochs: tuple[int, ...]
+
+    def rung_of(self, level: int) -> int:
+        """The rung whose fidelity level is ``level`` (ValueError if none is)."""
+        return self.levels.index(level)
+
+    @property
+    def top(self) -> int:
+        return len(self.levels) - 1
+
+
+def rung_ladder(fid: Fidelities | None, eta: int, who: str) -> Rungs:
+    """The rungs of ``fid`` for reduction factor ``eta``; ``who`` names the strategy in errors."""
+    if fid is None or len(fid.levels) < 2:
+        raise StrategyError(f"{who} needs a table with several fidelity levels "
+                            f"({'none given' if fid is None else fid.describe()})")
+    levels = tuple(rung_levels(fid, eta))
+    return Rungs(levels, tuple(fid.epochs[k] for k in levels))
+
+
+def check_eta(who: str, eta: object) -> None:
+    """The reduction factor: an integer >= 2 (as for ``sh`` and ``hyperband``)."""
+    if isinstance(eta, bool) or not isinstance(eta, int) or eta < 2:
+        raise StrategyError(f"{who}: eta must be an integer >= 2, got {eta!r}")
