@@ -47,6 +47,7 @@ from .results import ResultsDir, final_rows, format_summary, open_results, read_
 from .strategies import (DEFAULT_STRATEGIES, Budget, Protocol, ProtocolError, SearchContext, SearchView,  # noqa: F401
                          make_strategy)
 from .strategies.protocol import BUDGET_KINDS, MAX_QUERIES, objective_values
+from .strategies.zero_cost_inputs import proxy_inputs
 
 # -- loading the benchmark ---------------------------------------------------------------------
 def load_benchmark(table: str) -> Benchmark:
@@ -94,6 +95,7 @@ def run_one(shared: _Shared, spec: StrategySpec, run: int) -> dict[str, list]:
     view, test, budget = shared.view, shared.test, shared.budget
     observe = view.observe
     own_cost = strategy.own_cost if strategy.prices_queries else None
+    overhead = strategy.overhead if strategy.charges_overhead else None
     objs = shared.objectives.tolist() if shared.objectives is not None else None
     kind, limit, epq = budget.kind, float(budget.amount), view.epochs_per_query
     cells: list[int] = []
@@ -115,6 +117,8 @@ def run_one(shared: _Shared, spec: StrategySpec, run: int) -> dict[str, list]:
         v, c = observe(i, noise)
         if own_cost is not None:
             c = own_cost()
+        if overhead is not None:
+            c += overhead()  # the strategy's own compute since the last ask (proxies it scored)
         if kind == "seconds" and t + c > limit:
             break
         if kind == "epochs" and e + epq > limit:
@@ -199,7 +203,8 @@ def _build_shared(bench: Benchmark, config: ExperimentConfig) -> _Shared:
     test[cov] = bench.query_many(cov, proto.test_metric, None, "mean")
     objectives = objective_values(bench, proto.objectives) if proto.objectives else None
     ctx = {"candidates": cov, "dataset": bench.dataset, "recipe": bench.retrain_recipe(),
-           "objectives": tuple(proto.objectives), "epoch_seconds": _epoch_seconds(bench, cov)}
+           "objectives": tuple(proto.objectives), "epoch_seconds": _epoch_seconds(bench, cov),
+           "proxies": proxy_inputs(bench)}
     return _Shared(view, test.tolist(), objectives, ctx, config.budget, config.seed)
 
 
@@ -263,6 +268,7 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) ->
     except ProtocolError as exc:
         raise ConfigError(f"protocol: {exc}") from None
     check_budget_cap(config.budget, shared.view)
+    _check_proxy_strategies(config, shared)
     out.mkdir(parents=True, exist_ok=True)
     res = ResultsDir(out)
     _write_text(out / "config.json", json.dumps(config.identity(), indent=2))
@@ -306,6 +312,18 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) ->
 
     write_summary(res)
     return res
+
+
+def _check_proxy_strategies(config: ExperimentConfig, shared: _Shared) -> None:
+    """Refuse, before any run, a strategy whose proxy the table lacks (built once to ask it)."""
+    from .strategies import StrategyError
+
+    for s in config.strategies:
+        if "proxies" in _strategy_class(s.name).needs:
+            try:
+                make_strategy(s.name, SearchContext(rng=np.random.default_rng(0), **shared.context_kw), s.params)
+            except StrategyError as exc:
+                raise ConfigError(f"strategy {s.label}: {exc}") from None
 
 
 def _chunks(todo: list[tuple[StrategySpec, int]], jobs: int, out: str) -> list[tuple[StrategySpec, list[int], str]]:

@@ -12,7 +12,7 @@ from .base import REGISTRY, SearchContext, Strategy, StrategyError, param_specs
 
 # the built-in strategies, imported for their registration (this order is the listing order)
 from . import random_search, evolution, reinforce, local_search, bananas, gradient, darts  # noqa: E402,F401  # isort: skip
-from . import multiobjective, optuna_sampler, smac_strategy  # noqa: E402,F401  # isort: skip
+from . import multiobjective, optuna_sampler, smac_strategy, proxy_guided  # noqa: E402,F401  # isort: skip
 
 #: every registered strategy by name (the same dict as base.REGISTRY: strategies defined later appear too)
 STRATEGIES: dict[str, type[Strategy]] = REGISTRY
