@@ -141,6 +141,39 @@ def test_proxies_group_is_hashed_and_served_by_query(tmp_path, capsys):
         read_table(path)
 
 
+def test_proxy_seconds_are_stored_hashed_and_charge_a_shared_pass_once(tmp_path):
+    from nasbench.benchmark import QueryError
+
+    j = tmp_path / "t.jsonl"
+    run(_setup(), j, ("synflow", "snip", "grad_norm"), limit=3, progress=False)
+    _, done = read_journal(j)
+    path = tmp_path / "t.h5"
+    write_table(path, with_proxies(synthetic_table(), j))
+    back = read_table(path)
+    assert back.proxy_names == ("grad_norm", "snip", "synflow")
+    cls, _ = class_table("functional")
+    k = int(class_order(0)[0])
+    cells = np.nonzero(cls == k)[0]
+    secs = done[k]["seconds"]
+    assert secs["snip"] == secs["grad_norm"] > 0  # one pass, split evenly
+    rows = back.arch_row[cells]
+    assert back.proxy_seconds["synflow"][rows] == pytest.approx([secs["synflow"]] * len(cells))
+    grad_pass = secs["snip"] + secs["grad_norm"]
+    # snip alone costs its whole pass; snip with grad_norm costs that pass once, not twice
+    assert back.proxy_cost_many(cells[:1], "snip")[0] == pytest.approx(grad_pass)
+    assert back.proxy_cost_many(cells[:1], ["snip", "grad_norm"])[0] == pytest.approx(grad_pass)
+    assert back.proxy_cost_many(cells[:1], ["synflow", "snip"])[0] == pytest.approx(grad_pass + secs["synflow"])
+    other = int(np.nonzero(~np.isin(cls, list(done)))[0][0])
+    assert np.isnan(back.proxy_cost_many([other], "synflow")[0])  # not computed: not recorded
+    assert back.meta.extra["proxies"]["passes"]["grad"] == ["snip", "grad_norm", "fisher"]
+    with pytest.raises(QueryError, match="unknown proxy 'fisher'; this table has: grad_norm, snip, synflow"):
+        back.proxy_cost_many(cells, "fisher")
+    with h5py.File(path, "r+") as f:  # covered by the SHA-256
+        f["proxy_seconds/snip"][int(rows[0])] = 1.0
+    with pytest.raises(TableError, match="SHA-256 mismatch"):
+        read_table(path)
+
+
 def test_surrogate_encoding_appends_the_tables_complete_proxies(tmp_path):
     from nasbench.benchmark import TabularBenchmark
     from nasbench.space import SpaceError, ops_table
