@@ -204,8 +204,12 @@ def _build_shared(bench: Benchmark, config: ExperimentConfig) -> _Shared:
     objectives = objective_values(bench, proto.objectives) if proto.objectives else None
     ctx = {"candidates": cov, "dataset": bench.dataset, "recipe": bench.retrain_recipe(),
            "objectives": tuple(proto.objectives), "epoch_seconds": _epoch_seconds(bench, cov),
-           "proxies": proxy_inputs(bench)}
+           "proxies": proxy_inputs(bench) if _needs_proxies(config) else None}
     return _Shared(view, test.tolist(), objectives, ctx, config.budget, config.seed)
+
+
+def _needs_proxies(config: ExperimentConfig) -> bool:
+    return any("proxies" in _strategy_class(s.name).needs for s in config.strategies)
 
 
 def prepare_search(bench: Benchmark, config: ExperimentConfig) -> _Shared:
@@ -323,7 +327,14 @@ def _check_proxy_strategies(config: ExperimentConfig, shared: _Shared) -> None:
             try:
                 make_strategy(s.name, SearchContext(rng=np.random.default_rng(0), **shared.context_kw), s.params)
             except StrategyError as exc:
-                raise ConfigError(f"strategy {s.label}: {exc}") from None
+                raise ConfigError(str(exc)) from None  # names the strategy
+
+
+def check_proxy_strategies(bench: Benchmark, config: ExperimentConfig, candidates: np.ndarray) -> None:
+    """:func:`_check_proxy_strategies` without building the whole search (multi-table pre-checks)."""
+    if _needs_proxies(config):
+        ctx = {"candidates": candidates, "proxies": proxy_inputs(bench)}
+        _check_proxy_strategies(config, _Shared(None, [], None, ctx, config.budget, config.seed))  # type: ignore[arg-type]
 
 
 def _chunks(todo: list[tuple[StrategySpec, int]], jobs: int, out: str) -> list[tuple[StrategySpec, list[int], str]]:
