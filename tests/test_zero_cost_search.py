@@ -219,3 +219,33 @@ def test_proxy_inputs_are_read_only_and_per_official_index(bench):
     with pytest.raises(ValueError):
         inputs.values["synflow"][0] = 1.0
     assert proxy_inputs(synthetic_table()) is None
+
+
+def test_surrogate_encoding_with_several_proxies_keeps_undefined_values_drops_uncomputed(tmp_path):
+    from nasbench.space import ops_table
+    from nasbench.table import write_table
+    from surrogates.encodings import encode
+    from surrogates.registry import make_estimator
+
+    base = synthetic_table()
+    n = base.n_rows
+    rng = np.random.default_rng(0)
+    a, b, c = rng.uniform(1, 100, n), rng.uniform(-100, -1, n), rng.uniform(1, 100, n)
+    b[:7] = np.nan  # computed (seconds recorded) but undefined there
+    c[n // 2:] = np.nan  # not computed for half the cells
+    sec = {"a": np.full(n, 0.1), "b": np.full(n, 0.2), "c": np.where(np.isfinite(c), 0.1, np.nan)}
+    t = TabularBenchmark(meta=base.meta, arch_row=base.arch_row, row_arch=base.row_arch, seeds=base.seeds,
+                         epochs=base.epochs, metrics=base.metrics, params=base.params,
+                         proxies={"a": a, "b": b, "c": c}, proxy_seconds=sec)
+    path = tmp_path / "several.h5"
+    write_table(path, t)
+    cells = np.array([0, 3, 100, 6111])
+    X = encode(ops_table()[cells], f"combined+zc:{path}")
+    k = encode(ops_table()[cells], "combined").shape[1]
+    assert X.shape == (4, k + 2)  # a and b; c left out
+    fa, fb = np.log10(1 + a), -np.log10(1 + np.abs(b))
+    assert X[:, k] == pytest.approx(fa[cells], rel=1e-6)
+    assert X[1, k + 1] == pytest.approx(np.nanmin(fb), rel=1e-6)  # undefined: the proxy's lowest value
+    assert X[2:, k + 1] == pytest.approx(fb[cells[2:]], rel=1e-6)
+    est = make_estimator("xgb", encoding=f"counts+zc:{path}", n_estimators=5).fit(ops_table()[:50], np.arange(50.))
+    assert est.predict(ops_table()[cells]).shape == (4,)
