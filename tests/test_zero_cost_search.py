@@ -249,3 +249,50 @@ def test_surrogate_encoding_with_several_proxies_keeps_undefined_values_drops_un
     assert X[2:, k + 1] == pytest.approx(fb[cells[2:]], rel=1e-6)
     est = make_estimator("xgb", encoding=f"counts+zc:{path}", n_estimators=5).fit(ops_table()[:50], np.arange(50.))
     assert est.predict(ops_table()[cells]).shape == (4,)
+
+
+def _script(name: str):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_search_script_configs_and_proxy_selection(bench, tmp_path):
+    from nasbench.experiment_config import read_config_file
+    from nasbench.table import write_table
+
+    mod = _script("zero_cost_search")
+    path = tmp_path / "t.h5"
+    write_table(path, with_synthetic_proxies(synthetic_table(), partial="naswot"))
+    ok, notes = mod.usable_proxies(str(path), ["synflow", "naswot", "grasp"])
+    assert ok == ["synflow"]
+    assert any("naswot skipped: proxy 'naswot' was not computed" in n for n in notes)
+    assert any("grasp skipped: proxy 'grasp' is not in this table" in n for n in notes)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(mod.config_toml(["synflow", "jacob_cov"]))
+    d, _ = read_config_file(cfg)
+    labels = [s if isinstance(s, str) else s["label"] for s in d["strategies"]]
+    assert labels == ["random", "evolution", "proxy-random.synflow", "proxy-evolution.synflow",
+                      "proxy-evolution.synflow.move10", "proxy-random.jacob_cov", "proxy-evolution.jacob_cov"]
+
+
+@pytest.mark.slow
+def test_surrogate_script_runs_with_and_without_proxies(tmp_path, capsys):
+    from nasbench.table import write_table
+
+    path = tmp_path / "t.h5"
+    write_table(path, with_synthetic_proxies(synthetic_table()))
+    rc = _script("zero_cost_surrogate").main(["--table", str(path), "--models", "xgb", "--bases", "counts",
+                                              "--sizes", "20", "--repeats", "1"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "proxies appended as features: jacob_cov, naswot, oracle, synflow" in out
+    rows = {line.split()[0]: float(line.split()[1].split("±")[0]) for line in out.splitlines()
+            if line.startswith("xgb:counts")}
+    assert set(rows) == {"xgb:counts", "xgb:counts+zc"}
+    assert rows["xgb:counts+zc"] > rows["xgb:counts"] + 0.2  # the oracle proxy is the target itself
