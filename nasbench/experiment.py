@@ -272,7 +272,7 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) ->
     except ProtocolError as exc:
         raise ConfigError(f"protocol: {exc}") from None
     check_budget_cap(config.budget, shared.view)
-    _check_proxy_strategies(config, shared)
+    _check_proxy_strategies(config, shared.context_kw)
     out.mkdir(parents=True, exist_ok=True)
     res = ResultsDir(out)
     _write_text(out / "config.json", json.dumps(config.identity(), indent=2))
@@ -318,14 +318,14 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) ->
     return res
 
 
-def _check_proxy_strategies(config: ExperimentConfig, shared: _Shared) -> None:
+def _check_proxy_strategies(config: ExperimentConfig, context_kw: dict[str, Any]) -> None:
     """Refuse, before any run, a strategy whose proxy the table lacks (built once to ask it)."""
     from .strategies import StrategyError
 
     for s in config.strategies:
         if "proxies" in _strategy_class(s.name).needs:
             try:
-                make_strategy(s.name, SearchContext(rng=np.random.default_rng(0), **shared.context_kw), s.params)
+                make_strategy(s.name, SearchContext(rng=np.random.default_rng(0), **context_kw), s.params)
             except StrategyError as exc:
                 raise ConfigError(str(exc)) from None  # names the strategy
 
@@ -333,8 +333,7 @@ def _check_proxy_strategies(config: ExperimentConfig, shared: _Shared) -> None:
 def check_proxy_strategies(bench: Benchmark, config: ExperimentConfig, candidates: np.ndarray) -> None:
     """:func:`_check_proxy_strategies` without building the whole search (multi-table pre-checks)."""
     if _needs_proxies(config):
-        ctx = {"candidates": candidates, "proxies": proxy_inputs(bench)}
-        _check_proxy_strategies(config, _Shared(None, [], None, ctx, config.budget, config.seed))  # type: ignore[arg-type]
+        _check_proxy_strategies(config, {"candidates": candidates, "proxies": proxy_inputs(bench)})
 
 
 def _chunks(todo: list[tuple[StrategySpec, int]], jobs: int, out: str) -> list[tuple[StrategySpec, list[int], str]]:

@@ -25,7 +25,7 @@ from surrogates.registry import make_estimator  # noqa: E402
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--table", default="nb201-cifar10")
-    ap.add_argument("--models", default="xgb,mlp")
+    ap.add_argument("--models", default="xgb,rf")
     ap.add_argument("--bases", default="", help="base encodings, comma-separated (default: each model's own)")
     ap.add_argument("--sizes", type=int, nargs="+", default=[10, 30, 100, 300, 1000])
     ap.add_argument("--repeats", type=int, default=5)
