@@ -204,7 +204,7 @@ def _build_shared(bench: Benchmark, config: ExperimentConfig) -> _Shared:
     objectives = objective_values(bench, proto.objectives) if proto.objectives else None
     ctx = {"candidates": cov, "dataset": bench.dataset, "recipe": bench.retrain_recipe(),
            "objectives": tuple(proto.objectives), "epoch_seconds": _epoch_seconds(bench, cov),
-           "proxies": proxy_inputs(bench) if _needs_proxies(config) else None}
+           "proxies": proxy_inputs(bench)}
     return _Shared(view, test.tolist(), objectives, ctx, config.budget, config.seed)
 
 
