@@ -34,7 +34,7 @@ from .proxies import PROXY_NAMES, compute_proxies
 #: network and input of each table's dataset: (in_channels, input size, classes)
 DATASET_INPUT: dict[str, tuple[int, int, int]] = {
     "cifar10": (3, 32, 10), "cifar100": (3, 32, 100), "imagenet16-120": (3, 16, 120),
-    "fashion-mnist": (1, 28, 10),
+    "fashion-mnist": (1, 28, 10), "cifar10-valid": (3, 32, 10),
 }
 
 
