@@ -1,10 +1,10 @@
 """Proxy-guided search: zero-cost proxies spend a little compute to choose which cells to train.
 
-After Abdelfattah, Mehrotra, Dudziak & Lane, "Zero-Cost Proxies for Lightweight NAS" (ICLR 2021),
-Section 5: *zero-cost warmup* scores a large random sample of cells with a proxy before the
-search and starts it from the best of them (their Fig. 6: aging evolution warmed up with 3,000
-cells scored by synflow on NAS-Bench-201), and *zero-cost move proposal* lets the proxy choose
-among candidate mutations.
+After Abdelfattah, Mehrotra, Dudziak & Lane, "Zero-Cost Proxies for Lightweight NAS" (ICLR 2021):
+*zero-cost warmup* scores a large random sample of cells with a proxy before the search and
+starts it from the best of them (on NAS-Bench-201 they warmed aging evolution up with 3,000
+cells scored by synflow), and *zero-cost move proposal* lets the proxy choose among candidate
+mutations.
 
 * ``proxy-random``: score ``sample`` random cells by the proxy, train them best first; when all
   are trained, score another ``sample`` (warm-up ranking as a search of its own).
@@ -21,10 +21,10 @@ at most once per run. Cells whose proxy is undefined (NaN: a cell whose output d
 on its input) rank last.
 
 Defaults: the paper's warm-up of 3,000 cells and synflow. It computed them on a GPU; the seconds
-charged here are this project's single-core CPU seconds (synflow about 0.15-0.26 s per cell,
-so about 600 s for the warm-up: 5% of NAS-Bench-201's CIFAR-10 budget of 12,000 s and 0.5% /
-0.1% of CIFAR-100's and ImageNet16-120's). A proxy with a costlier pass (jacob_cov: about
-0.6-1 s per cell) charges proportionally more; lower ``warmup``/``sample`` to keep its share.
+charged here are this project's single-core CPU seconds as the table records them (synflow on
+CIFAR-10 about 0.12 s per cell, so about 350 s for the warm-up: 2.9% of NAS-Bench-201's CIFAR-10
+budget of 12,000 s, 0.05% / 0.01% of CIFAR-100's and ImageNet16-120's). A proxy with a costlier
+pass charges proportionally more; lower ``warmup``/``sample`` to keep its share.
 """
 from __future__ import annotations
 
