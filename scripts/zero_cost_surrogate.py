@@ -4,7 +4,7 @@ each model's own, ``combined`` for the tree models and the GP) and once on
 ``<base>+zc:<table>`` (the table's proxies stored for every cell appended; see
 nasbench.zero_cost.features). Kendall tau / Spearman on every cell not trained on.
 
-    python scripts/zero_cost_surrogate.py [--table nb201-cifar10] [--models xgb,rf]
+    python scripts/zero_cost_surrogate.py [--table nb201-cifar10] [--models xgb,rf,xgb&rf]
            [--bases combined,counts] [--sizes 10 30 100 300 1000] [--repeats 5] [--metric valid_acc]
 """
 from __future__ import annotations
@@ -20,6 +20,15 @@ from nasbench.registry import load  # noqa: E402
 from nasbench.zero_cost.features import proxy_matrix  # noqa: E402
 from surrogates.evaluation import evaluate  # noqa: E402
 from surrogates.registry import make_estimator  # noqa: E402
+
+
+def _model(name: str, **params):
+    """A registered model, or ``a&b``: the unweighted average of models a and b (no bootstrap)."""
+    if "&" in name:
+        from surrogates.ensemble import EnsembleSurrogate
+
+        return EnsembleSurrogate(estimators=[make_estimator(n, **params) for n in name.split("&")], bootstrap=False)
+    return make_estimator(name, **params)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,10 +47,10 @@ def main(argv: list[str] | None = None) -> int:
         models = {}
         bases = [b.strip() for b in a.bases.split(",") if b.strip()]
         for m in [s.strip() for s in a.models.split(",") if s.strip()]:
-            for b in bases or [make_estimator(m).encoding]:
+            for b in bases or [make_estimator(m.split("&")[0]).encoding]:
                 label = f"{m}:{b}" if bases else m
-                models[label] = make_estimator(m, encoding=b)
-                models[f"{label}+zc"] = make_estimator(m, encoding=f"{b}+zc:{a.table}")
+                models[label] = _model(m, encoding=b)
+                models[f"{label}+zc"] = _model(m, encoding=f"{b}+zc:{a.table}")
     except ValueError as exc:
         print(f"zero_cost_surrogate: error: {exc}", file=sys.stderr)
         return 2
