@@ -70,6 +70,22 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_proxies(args: argparse.Namespace) -> int:
+    from .zero_cost.job import ProxyJob, run_job
+    from .zero_cost.proxies import parse_proxies
+
+    for flag in ("jobs", "limit", "batch_size", "threads"):
+        check_positive_int(getattr(args, flag), f"--{flag.replace('_', '-')}", CliError, allow_none=True)
+    job = ProxyJob(args.table, parse_proxies(args.proxies), args.jobs, args.limit, args.batch_size, args.journal,
+                   args.write, args.data_dir, args.threads)
+    rep = run_job(job, progress=not args.no_progress)
+    print(f"{rep.journal}: {rep.computed_now:,} classes computed now; {rep.classes_done:,} of {rep.classes_total:,} "
+          f"classes of the table have {', '.join(job.names)}")
+    if rep.written is not None:
+        print(f"wrote {rep.written} (sha256 {rep.sha256})")
+    return 0
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from .importers import import_any
     from .table import write_table
@@ -174,10 +190,27 @@ def cmd_generate(args: argparse.Namespace) -> int:
     cfg = GenerateConfig(data=data, recipe=recipe, seeds=seeds, seed_groups=groups, jobs=args.jobs,
                          executor=args.executor, address=args.address, limit=args.limit, data_dir=args.data_dir,
                          device=args.device, save_every=args.save_every)
+    names = _generate_proxies(args.proxies)
     rep = generate(out, cfg, progress=not args.no_progress)
     done = rep.done_before + rep.trained_now
     print(f"{out}: {done:,} of {rep.total:,} trainings done ({rep.trained_now:,} now, {rep.seconds:.0f} s)")
+    if names:
+        from .zero_cost.job import ProxyJob, run_job
+
+        prox = run_job(ProxyJob(str(out), names, jobs=args.jobs, write=True, data_dir=args.data_dir),
+                       progress=not args.no_progress)
+        print(f"{out}: zero-cost proxies {', '.join(names)} for {prox.classes_done:,} of {prox.classes_total:,} "
+              f"trained classes ({prox.computed_now:,} now; journal {prox.journal})")
     return 0
+
+
+def _generate_proxies(text: str) -> tuple[str, ...]:
+    """``generate --proxies``: none (default), ``all``, or a comma-separated list."""
+    from .zero_cost.proxies import PROXY_NAMES, parse_proxies
+
+    if not text or text == "none":
+        return ()
+    return PROXY_NAMES if text == "all" else parse_proxies(text)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -488,6 +521,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_no_verify(s)
     s.set_defaults(func=cmd_query)
 
+    s = sub.add_parser("proxies", help="compute zero-cost proxies of a table's cells into a resumable journal "
+                                       "(--write folds them into the table file)")
+    s.add_argument("table", help="embedded table name or .h5 path (NAS-Bench-201 space)")
+    s.add_argument("--proxies", default="", help="comma-separated proxy names (default: all; see README)")
+    s.add_argument("--jobs", type=int, default=1, help="worker processes, one thread each (default 1)")
+    s.add_argument("--threads", type=int, default=1, help="torch threads per process (default 1)")
+    s.add_argument("--limit", type=int, help="at most this many functional classes (a seeded random sample)")
+    s.add_argument("--batch-size", type=int, default=16, help="images of the proxy batch (default 16)")
+    s.add_argument("--journal", help="journal file (default: data/proxies/NAME.jsonl for an embedded table, "
+                                     "T.proxies.jsonl beside a table file T.h5)")
+    s.add_argument("--data-dir", help="directory holding the dataset of a table trained here")
+    s.add_argument("--write", action="store_true",
+                   help="fold the journal into the table file, atomically (embedded NAS-Bench-201 tables: use "
+                        "scripts/build_nb201_tables.py --write)")
+    s.add_argument("--no-progress", action="store_true")
+    s.set_defaults(func=cmd_proxies)
+
     s = sub.add_parser("import", help="import published results into the HDF5 format")
     s.add_argument("--format", required=True, choices=["nats-simple", "nb201-pth", "csv"])
     s.add_argument("src", help="source file or directory")
@@ -537,6 +587,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--address", help="Ray cluster address (with --executor ray)")
     s.add_argument("--device", default="cpu", help="cpu or cuda")
     s.add_argument("--save-every", type=float, default=120.0, help="seconds between table rewrites")
+    s.add_argument("--proxies", default="none",
+                   help="zero-cost proxies to compute for the trained cells after training: none (default), all, "
+                        "or names such as synflow,jacob_cov (on the recipe's network and a batch of the table's "
+                        "own training data; journal OUT.proxies.jsonl, see `nasbench proxies`)")
     s.add_argument("--no-progress", action="store_true")
     s.set_defaults(func=cmd_generate)
 

@@ -53,6 +53,7 @@ from .strategies import (DEFAULT_STRATEGIES, Budget, Protocol, ProtocolError, Se
                          make_strategy)
 from .strategies.fidelity import FidelityView, build_fidelities, level_protocols
 from .strategies.protocol import BUDGET_KINDS, MAX_QUERIES, objective_values
+from .strategies.zero_cost_inputs import proxy_inputs
 
 # -- loading the benchmark ---------------------------------------------------------------------
 def load_benchmark(table: str) -> Benchmark:
@@ -111,6 +112,7 @@ def run_one(shared: _Shared, spec: StrategySpec, run: int) -> dict[str, list]:
     view, test, budget = shared.view, shared.test, shared.budget
     observe = view.observe
     own_cost = strategy.own_cost if strategy.prices_queries else None
+    overhead = strategy.overhead if strategy.charges_overhead else None
     objs = shared.objectives.tolist() if shared.objectives is not None else None
     kind, limit, epq = budget.kind, float(budget.amount), view.epochs_per_query
     cells: list[int] = []
@@ -132,7 +134,8 @@ def run_one(shared: _Shared, spec: StrategySpec, run: int) -> dict[str, list]:
         v, c = observe(i, noise)
         if own_cost is not None:
             c = own_cost()
-        # (a strategy's own compute overhead, where it declares one, is added to c here)
+        if overhead is not None:
+            c += overhead()  # the strategy's own compute since the last ask (proxies it scored)
         if kind in ("seconds", "worker-seconds") and t + c > limit:
             break
         if kind == "epochs" and e + epq > limit:
@@ -238,7 +241,8 @@ def _build_shared(bench: Benchmark, config: ExperimentConfig) -> _Shared:
     test[cov] = bench.query_many(cov, proto.test_metric, None, "mean")
     objectives = objective_values(bench, proto.objectives) if proto.objectives else None
     ctx = {"candidates": cov, "dataset": bench.dataset, "recipe": bench.retrain_recipe(),
-           "objectives": tuple(proto.objectives), "epoch_seconds": _epoch_seconds(bench, cov)}
+           "objectives": tuple(proto.objectives), "epoch_seconds": _epoch_seconds(bench, cov),
+           "proxies": proxy_inputs(bench)}
     fid, plevel = _fidelities(bench, config) if config.timed else (None, 0)
     return _Shared(view, test.tolist(), objectives, ctx, config.budget, config.seed, config.workers, config.timed,
                    fid, plevel)
@@ -256,6 +260,10 @@ def _fidelities(bench: Benchmark, config: ExperimentConfig) -> tuple[FidelityVie
                           "recording several epochs (e.g. nb201-digits, nb201-fashion-mnist) or two schedules "
                           "(nb201-cifar10)")
     return fv, fv.fidelities.protocol_level
+
+
+def _needs_proxies(config: ExperimentConfig) -> bool:
+    return any("proxies" in _strategy_class(s.name).needs for s in config.strategies)
 
 
 def prepare_search(bench: Benchmark, config: ExperimentConfig) -> _Shared:
@@ -318,6 +326,7 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) ->
     except ProtocolError as exc:
         raise ConfigError(f"protocol: {exc}") from None
     check_budget_cap(config.budget, shared.view, config.workers)
+    _check_proxy_strategies(config, shared.context_kw)
     jobs = config.jobs
     if config.executor == "ray":  # connect (or refuse: no Ray, no cluster) before writing anything
         from .compare_ray import connect
@@ -396,6 +405,24 @@ def _run_here(shared: _Shared, todo: list[tuple[StrategySpec, int]], config: Exp
         if config.jobs > 1 and len(tasks) > 1:
             pool.shutdown()
     return fresh
+
+
+def _check_proxy_strategies(config: ExperimentConfig, context_kw: dict[str, Any]) -> None:
+    """Refuse, before any run, a strategy whose proxy the table lacks (built once to ask it)."""
+    from .strategies import StrategyError
+
+    for s in config.strategies:
+        if "proxies" in _strategy_class(s.name).needs:
+            try:
+                make_strategy(s.name, SearchContext(rng=np.random.default_rng(0), **context_kw), s.params)
+            except StrategyError as exc:
+                raise ConfigError(str(exc)) from None  # names the strategy
+
+
+def check_proxy_strategies(bench: Benchmark, config: ExperimentConfig, candidates: np.ndarray) -> None:
+    """:func:`_check_proxy_strategies` without building the whole search (multi-table pre-checks)."""
+    if _needs_proxies(config):
+        _check_proxy_strategies(config, {"candidates": candidates, "proxies": proxy_inputs(bench)})
 
 
 def _chunks(todo: list[tuple[StrategySpec, int]], jobs: int, out: str) -> list[tuple[StrategySpec, list[int], str]]:

@@ -380,6 +380,21 @@ def build_table(journal: Journal, name: str = "") -> TabularBenchmark:
                             name=name)
 
 
+def _table_of(journal: Journal, out: Path) -> TabularBenchmark:
+    """The table of ``out``: its training journal's results, with the zero-cost proxies of the
+    proxy journal beside it (``nasbench proxies`` / ``generate --proxies``) where there is one,
+    so that a rebuilt table keeps them."""
+    from .zero_cost.job import proxies_journal_path
+
+    bench = build_table(journal, out.stem)
+    pj = proxies_journal_path(out)
+    if pj.exists():
+        from .zero_cost.store import with_proxies
+
+        bench = with_proxies(bench, pj)
+    return bench
+
+
 def _fingerprint_extra(journal: Journal) -> dict[str, Any]:
     """``fingerprint``: the machine every unit was trained on, or None when they were trained on
     several (or some on an unknown one), then listed under ``fingerprints`` with their counts.
@@ -511,11 +526,11 @@ def _generate(out: Path, cfg: GenerateConfig, header: dict[str, Any], progress: 
                 for unit in units:
                     on_unit(unit)
             if time.perf_counter() - last_save > cfg.save_every:
-                write_table(out, build_table(journal, out.stem))
+                write_table(out, _table_of(journal, out))
                 last_save = time.perf_counter()
     finally:
         if bar is not None:
             bar.close()
         if journal.units:
-            write_table(out, build_table(journal, out.stem))
+            write_table(out, _table_of(journal, out))
     return GenerateReport(out, done_before, trained, total, time.perf_counter() - t0)

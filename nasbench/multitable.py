@@ -35,7 +35,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .experiment import ConfigError, ExperimentConfig, ResultsDir, StrategySpec, final_rows, load_benchmark, \
-    open_results, run_comparison
+    check_proxy_strategies, open_results, run_comparison
 
 MANIFEST = "multitable.json"
 AGGREGATE_CSV = "aggregate.csv"
@@ -144,6 +144,10 @@ def run_tables(config: ExperimentConfig) -> MultiResults:
                                     f"{', '.join(bench.metric_names)}")
         except ProtocolError as exc:
             raise ConfigError(f"table {t}: protocol: {exc}") from None
+        try:
+            check_proxy_strategies(bench, config, view.candidates)
+        except ConfigError as exc:
+            raise ConfigError(f"table {t}: {exc}") from None
         test = np.asarray(bench.query_many(view.candidates, config.protocol.test_metric, None, "mean"), dtype=float)
         benches[t] = bench
         optimum[t], median[t] = float(np.nanmax(test)), float(np.nanmedian(test))

@@ -72,6 +72,7 @@ def run_events(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator)
     levels = fv.fidelities.levels if fv is not None else ()
     observe = setup.view.observe
     own_cost = strategy.own_cost if strategy.prices_queries else None
+    overhead = strategy.overhead if strategy.charges_overhead else None
     objs, test = setup.objectives, setup.test
     plain_ask = type(strategy).ask_job is Strategy.ask_job
     plain_tell = type(strategy).tell_result is Strategy.tell_result
@@ -105,7 +106,8 @@ def run_events(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator)
                 if own_cost is not None:
                     c = own_cost()
                 tid, level, ep = started, plevel, epq
-            # (a strategy's own compute overhead, where it declares one, is added to c here)
+            if overhead is not None:  # the strategy's own compute since its last ask (proxies it scored),
+                c += overhead()       # done by the worker that runs this job, before training
             w = free[0]
             if (kind == "seconds" and now + c > limit) or (kind == "worker-seconds" and spent_w + c > limit) \
                     or (kind == "epochs" and spent_e + ep > limit):

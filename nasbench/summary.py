@@ -18,6 +18,17 @@ IQR_PER_SD = 1.349  # interquartile range of a normal distribution, in standard 
 
 
 @dataclass(frozen=True)
+class ProxyCoverage:
+    """One zero-cost proxy a table holds: how many covered cells have a value, the batch it read,
+    and the mean recorded compute seconds per cell (NaN where not recorded)."""
+
+    name: str
+    cells: int
+    batch: str
+    seconds_per_cell: float = float("nan")
+
+
+@dataclass(frozen=True)
 class TableSummary:
     name: str
     space: str
@@ -46,6 +57,7 @@ class TableSummary:
     params_range: tuple[float, float] | None = None
     latency_devices: list[str] = field(default_factory=list)
     notes: str = ""
+    proxies: list[ProxyCoverage] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
@@ -96,6 +108,12 @@ class TableSummary:
             out.append(f"params         {self.params_range[0]:.4f} .. {self.params_range[1]:.4f} M")
         if self.latency_devices:
             out.append(f"latency        {', '.join(self.latency_devices)}")
+        for i, p in enumerate(self.proxies):
+            secs = f", {p.seconds_per_cell:.3g} s/cell to compute" if np.isfinite(p.seconds_per_cell) else ""
+            out.append(f"{'proxies' if i == 0 else '':<14} {p.name}: {p.cells:,} of {self.cells_covered:,} cells "
+                       f"with a value{secs}")
+        if self.proxies:
+            out.append(f"{'':<14} (data-dependent proxies read: {self.proxies[0].batch})")
         out.append(f"recipe         {self.recipe}")
         if self.notes:
             out.append(f"notes          {self.notes}")
@@ -113,6 +131,21 @@ def _winners_curse(bench: TabularBenchmark, sds: np.ndarray) -> tuple[float, flo
     row = int(np.nanargmax(means))
     n = int(np.isfinite(bench.metrics["valid_acc"][row, :, -1]).sum())
     return float(means[row]), float(fresh_seed_estimate(means, sds, [means[row]], n).expected[0])
+
+
+def proxy_coverage(bench: TabularBenchmark) -> list[ProxyCoverage]:
+    """The zero-cost proxies ``bench`` holds, each with its coverage of the table's cells."""
+    info = (bench.meta.extra or {}).get("proxies") or {}
+    batch = str(info.get("stand_in_batch", "not recorded"))
+    rows = bench.arch_row[bench.covered]
+    out = []
+    for name, v in bench.proxies.items():
+        secs = bench.proxy_seconds.get(name)
+        mean = float("nan")
+        if secs is not None and np.isfinite(secs[rows]).any():
+            mean = float(np.nanmean(secs[rows]))
+        out.append(ProxyCoverage(name, int(np.isfinite(v[rows]).sum()), batch, mean))
+    return out
 
 
 def summarise_table(bench: TabularBenchmark) -> TableSummary:
@@ -151,7 +184,7 @@ def summarise_table(bench: TabularBenchmark) -> TableSummary:
         mean_only=sorted(bench.mean_only), ranges=ranges, mean_seed_std=noise, top1pct_spread=top_spread,
         spread=spread, iqr=iqr, percentiles=pcts, best_valid=best, best_expected=best_exp,
         params_range=None if params is None or np.all(np.isnan(params)) else (float(np.nanmin(params)), float(np.nanmax(params))),
-        latency_devices=sorted(bench.latency), notes=m.notes,
+        latency_devices=sorted(bench.latency), notes=m.notes, proxies=proxy_coverage(bench),
     )
 
 

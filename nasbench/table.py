@@ -49,6 +49,8 @@ def _arrays_of(bench: TabularBenchmark) -> dict[str, np.ndarray]:
         out[f"latency/{k}"] = v.astype(np.float64)
     for k, v in getattr(bench, "proxies", {}).items():
         out[f"proxies/{k}"] = v.astype(np.float64)
+    for k, v in getattr(bench, "proxy_seconds", {}).items():
+        out[f"proxy_seconds/{k}"] = v.astype(np.float64)
     return out
 
 
@@ -178,12 +180,13 @@ def _bench_from(arrays: dict[str, np.ndarray], attrs: dict[str, str], mean_only:
     metrics = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("metrics/")}
     latency = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("latency/")}
     proxies = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("proxies/")}
+    proxy_seconds = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("proxy_seconds/")}
     try:
         return TabularBenchmark(
             meta=meta, arch_row=arrays["arch_row"], row_arch=arrays["row_arch"], seeds=arrays["seeds"],
             epochs=arrays["epochs"], metrics=metrics, run_seed=arrays["run_seed"], mean_only=mean_only,
             params=arrays.get("params"), flops=arrays.get("flops"), latency=latency, name=name, sha256=digest,
-            proxies=proxies,
+            proxies=proxies, proxy_seconds=proxy_seconds,
         )
     except ValueError as exc:
         raise TableError(f"{p} is inconsistent: {exc}") from None

@@ -25,7 +25,9 @@ class TabularBenchmark(Benchmark):
     * ``seeds``: the nominal seeds (one per run slot); ``epochs``: recorded epoch numbers (1-based);
     * ``params``/``flops``: per row; ``latency[device]``: per row;
     * ``proxies[name]``: a zero-cost proxy per row (NaN where not computed), served by
-      :meth:`query` as a metric of no epoch and no seed (see :mod:`nasbench.zero_cost`).
+      :meth:`query` as a metric of no epoch and no seed (see :mod:`nasbench.zero_cost`);
+      ``proxy_seconds[name]``: the seconds its computation took for the row's cell (NaN where
+      not recorded), served by :meth:`proxy_cost_many`.
     """
 
     kind: ClassVar[str] = "table"
@@ -46,6 +48,7 @@ class TabularBenchmark(Benchmark):
         name: str = "",
         sha256: str = "",
         proxies: dict[str, np.ndarray] | None = None,
+        proxy_seconds: dict[str, np.ndarray] | None = None,
     ) -> None:
         self.meta = meta
         self.space = get_space(meta.space)
@@ -74,6 +77,7 @@ class TabularBenchmark(Benchmark):
         self.flops = None if flops is None else np.asarray(flops, dtype=np.float64)
         self.latency = {k: np.asarray(v, dtype=np.float64) for k, v in (latency or {}).items()}
         self.proxies = {k: np.asarray(v, dtype=np.float64) for k, v in (proxies or {}).items()}
+        self.proxy_seconds = {k: np.asarray(v, dtype=np.float64) for k, v in (proxy_seconds or {}).items()}
         self._check_layout()
         self._epoch_pos = {int(e): i for i, e in enumerate(self.epochs)}
         self._seed_pos = {int(s): i for i, s in enumerate(self.seeds)}
@@ -110,7 +114,8 @@ class TabularBenchmark(Benchmark):
         if self.run_seed.shape != (n, len(self.seeds)):
             raise ValueError(f"run_seed has shape {self.run_seed.shape}, expected {(n, len(self.seeds))}")
         per_row = {"params": self.params, "flops": self.flops, **{f"latency/{k}": v for k, v in self.latency.items()},
-                   **{f"proxies/{k}": v for k, v in self.proxies.items()}}
+                   **{f"proxies/{k}": v for k, v in self.proxies.items()},
+                   **{f"proxy_seconds/{k}": v for k, v in self.proxy_seconds.items()}}
         for k, v in per_row.items():
             if v is not None and v.shape != (n,):
                 raise ValueError(f"{k} has shape {v.shape}, expected ({n},) (one per row)")
@@ -128,6 +133,43 @@ class TabularBenchmark(Benchmark):
     def covered(self) -> np.ndarray:
         """Official indices of the cells this table answers for."""
         return np.nonzero(self.arch_row >= 0)[0]
+
+    @property
+    def proxy_names(self) -> tuple[str, ...]:
+        """The zero-cost proxies this table holds (``query`` serves each as a metric)."""
+        return tuple(self.proxies)
+
+    def proxy_cost_many(self, cells: Iterable[CellLike] | np.ndarray, names: str | Sequence[str]) -> np.ndarray:
+        """Seconds it took to compute the proxies ``names`` for each of ``cells`` (one core, one
+        thread; the table's ``extra["proxies"]`` says on what), as a search must be charged for
+        scoring those cells by them: float64, NaN where a proxy's time is not recorded.
+
+        One computation ("pass") can yield several proxies (``extra["proxies"]["passes"]``:
+        snip, grad_norm and fisher share one backward pass, jacob_cov and naswot one forward and
+        input-gradient pass); ``proxy_seconds/<name>`` holds the proxy's share of its pass (the
+        pass's wall time split evenly among the proxies it computed). A pass any of ``names``
+        needs is therefore charged once, in full: the sum of the shares of every proxy of that
+        pass the table holds, whichever of them were asked for."""
+        wanted = (names,) if isinstance(names, str) else tuple(names)
+        for n in wanted:
+            if n not in self.proxies:
+                raise QueryError(f"unknown proxy {n!r}; this table has: {', '.join(self.proxies) or 'none'}")
+            if n not in self.proxy_seconds:
+                raise QueryError(f"proxy {n!r} of this table has no recorded compute time")
+        rows = self._rows(cells)
+        passes = (self.meta.extra.get("proxies") or {}).get("passes") or {}
+        pass_of = {m: tuple(members) for members in passes.values() for m in members}
+        total = np.zeros(len(rows))
+        charged: set[tuple[str, ...]] = set()
+        for n in wanted:
+            group = pass_of.get(n, (n,))
+            if group in charged:
+                continue
+            charged.add(group)
+            own = self.proxy_seconds[n].take(rows)
+            share = np.nansum([self.proxy_seconds[m].take(rows) for m in group if m in self.proxy_seconds], axis=0)
+            total += np.where(np.isnan(own), np.nan, share)
+        return total
 
     def __repr__(self) -> str:
         return (f"TabularBenchmark({self.name!r}, space={self.space_name}, dataset={self.meta.dataset}, "

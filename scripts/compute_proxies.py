@@ -1,7 +1,8 @@
-"""Compute zero-cost proxies for an embedded table's functional classes into a resumable
-journal (data/proxies/<table>.jsonl by default). See nasbench.zero_cost.compute.
+"""Compute zero-cost proxies for a table into its resumable journal: a thin wrapper of the CLI
+command ``nasbench proxies`` (kept for the scripts that call it; see that command's --help).
 
     python scripts/compute_proxies.py --table nb201-cifar10 --proxies synflow [--limit N]
+    # is: nasbench proxies nb201-cifar10 --proxies synflow [--limit N]
 """
 from __future__ import annotations
 
@@ -12,9 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nasbench.registry import load  # noqa: E402
-from nasbench.zero_cost.compute import ProxyError, run, setup_for  # noqa: E402
-from nasbench.zero_cost.proxies import parse_proxies  # noqa: E402
+from nasbench.cli import main as cli_main  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,18 +24,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--journal", default=None)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--jobs", type=int, default=1)
     a = ap.parse_args(argv)
-    try:
-        names = parse_proxies(a.proxies)
-        bench = load(a.table)
-        setup = setup_for(bench, a.table, batch_size=a.batch_size)
-        journal = a.journal or str(ROOT / "data" / "proxies" / f"{a.table}.jsonl")
-        n = run(setup, journal, names, a.limit, threads=a.threads)
-    except (ValueError, ProxyError) as exc:
-        print(f"compute_proxies: error: {exc}", file=sys.stderr)
-        return 2
-    print(f"computed {n} classes into {journal}")
-    return 0
+    argv_cli = ["proxies", a.table, "--proxies", a.proxies, "--batch-size", str(a.batch_size),
+                "--threads", str(a.threads), "--jobs", str(a.jobs)]
+    if a.limit is not None:
+        argv_cli += ["--limit", str(a.limit)]
+    if a.journal:
+        argv_cli += ["--journal", a.journal]
+    return cli_main(argv_cli)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 the ops plus noise), never results of training."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from nasbench.benchmark import TableMeta, TabularBenchmark
@@ -58,3 +60,28 @@ def curve_table(faithful: bool = True, epochs: int = 12, seed: int = 0) -> Tabul
     return TabularBenchmark(meta=meta, arch_row=np.arange(N_CELLS), row_arch=np.arange(N_CELLS), seeds=np.array([1, 2, 3]),
                             epochs=ep, metrics={"valid_acc": valid, "test_acc": test, "time": time},
                             params=params, flops=params * 100, name="curves")
+
+
+def with_synthetic_proxies(bench: TabularBenchmark, *, informative: bool = True,
+                           partial: str | None = None) -> TabularBenchmark:
+    """``bench`` with invented proxies: ``oracle`` (the seed-mean final valid_acc: as informative as a
+    proxy can be) or noise, and ``jacob_cov``/``naswot`` sharing one pass (0.25 s each, 0.5 s the
+    pass), ``synflow`` at 0.1 s; ``partial`` names a proxy computed for half the cells only."""
+    rng = np.random.default_rng(1)
+    n = bench.n_rows
+    acc = bench.query_many(bench.row_arch, "valid_acc", None, "mean")
+    proxies = {"oracle": acc if informative else rng.normal(size=n), "synflow": rng.normal(size=n),
+               "jacob_cov": rng.normal(size=n), "naswot": rng.normal(size=n)}
+    seconds = {"oracle": np.full(n, 0.1), "synflow": np.full(n, 0.1), "jacob_cov": np.full(n, 0.25),
+               "naswot": np.full(n, 0.25)}
+    if partial:
+        proxies[partial] = proxies[partial].copy()
+        proxies[partial][n // 2:] = np.nan
+        seconds[partial] = seconds[partial].copy()
+        seconds[partial][n // 2:] = np.nan
+    extra = {**bench.meta.extra, "proxies": {"passes": {"jacob": ["jacob_cov", "naswot"], "synflow": ["synflow"],
+                                                        "oracle": ["oracle"]}}}
+    return TabularBenchmark(meta=dataclasses.replace(bench.meta, extra=extra), arch_row=bench.arch_row,
+                            row_arch=bench.row_arch, seeds=bench.seeds, epochs=bench.epochs, metrics=bench.metrics,
+                            params=bench.params, flops=bench.flops, name=bench.name, proxies=proxies,
+                            proxy_seconds=seconds)

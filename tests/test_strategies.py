@@ -9,7 +9,7 @@ from nasbench.experiment import ExperimentConfig, StrategySpec, prepare_search, 
 from nasbench.strategies import (STRATEGIES, Budget, Protocol, ProtocolError, SearchContext, SearchView,
                                  StrategyError, describe, make_params, make_strategy, strategy_names)
 from nasbench.strategies.pareto import crowding_distance, hypervolume, nondominated_sort, pareto_front
-from synthetic import synthetic_table
+from synthetic import synthetic_table, with_synthetic_proxies
 
 FAST = {"bananas": {"fit_epochs": 20, "n_candidates": 20, "n_init": 5},
         "gradient": {"fit_epochs": 20, "steps": 5, "n_init": 5},
@@ -26,7 +26,7 @@ NETWORK_STRATEGIES = [n for n, c in STRATEGIES.items() if c.trains_networks]
 
 @pytest.fixture(scope="module")
 def bench():
-    return synthetic_table()
+    return with_synthetic_proxies(synthetic_table())  # (invented) proxies for the proxy-guided strategies
 
 
 def _run(bench, name, budget=Budget("queries", 30), seed=0, protocol=Protocol(), params=None):
@@ -106,7 +106,8 @@ def test_search_results_do_not_depend_on_test_values(bench):
 
     scrambled = TabularBenchmark(meta=bench.meta, arch_row=bench.arch_row, row_arch=bench.row_arch, seeds=bench.seeds,
                                  epochs=bench.epochs, metrics={**bench.metrics, "test_acc": -bench.metrics["test_acc"]},
-                                 params=bench.params, flops=bench.flops)
+                                 params=bench.params, flops=bench.flops, proxies=bench.proxies,
+                                 proxy_seconds=bench.proxy_seconds)
     for name in TABLE_STRATEGIES:
         assert _run(bench, name)["cell"] == _run(scrambled, name)["cell"], name
 

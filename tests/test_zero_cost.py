@@ -141,6 +141,39 @@ def test_proxies_group_is_hashed_and_served_by_query(tmp_path, capsys):
         read_table(path)
 
 
+def test_proxy_seconds_are_stored_hashed_and_charge_a_shared_pass_once(tmp_path):
+    from nasbench.benchmark import QueryError
+
+    j = tmp_path / "t.jsonl"
+    run(_setup(), j, ("synflow", "snip", "grad_norm"), limit=3, progress=False)
+    _, done = read_journal(j)
+    path = tmp_path / "t.h5"
+    write_table(path, with_proxies(synthetic_table(), j))
+    back = read_table(path)
+    assert back.proxy_names == ("grad_norm", "snip", "synflow")
+    cls, _ = class_table("functional")
+    k = int(class_order(0)[0])
+    cells = np.nonzero(cls == k)[0]
+    secs = done[k]["seconds"]
+    assert secs["snip"] == secs["grad_norm"] > 0  # one pass, split evenly
+    rows = back.arch_row[cells]
+    assert back.proxy_seconds["synflow"][rows] == pytest.approx([secs["synflow"]] * len(cells))
+    grad_pass = secs["snip"] + secs["grad_norm"]
+    # snip alone costs its whole pass; snip with grad_norm costs that pass once, not twice
+    assert back.proxy_cost_many(cells[:1], "snip")[0] == pytest.approx(grad_pass)
+    assert back.proxy_cost_many(cells[:1], ["snip", "grad_norm"])[0] == pytest.approx(grad_pass)
+    assert back.proxy_cost_many(cells[:1], ["synflow", "snip"])[0] == pytest.approx(grad_pass + secs["synflow"])
+    other = int(np.nonzero(~np.isin(cls, list(done)))[0][0])
+    assert np.isnan(back.proxy_cost_many([other], "synflow")[0])  # not computed: not recorded
+    assert back.meta.extra["proxies"]["passes"]["grad"] == ["snip", "grad_norm", "fisher"]
+    with pytest.raises(QueryError, match="unknown proxy 'fisher'; this table has: grad_norm, snip, synflow"):
+        back.proxy_cost_many(cells, "fisher")
+    with h5py.File(path, "r+") as f:  # covered by the SHA-256
+        f["proxy_seconds/snip"][int(rows[0])] = 1.0
+    with pytest.raises(TableError, match="SHA-256 mismatch"):
+        read_table(path)
+
+
 def test_surrogate_encoding_appends_the_tables_complete_proxies(tmp_path):
     from nasbench.benchmark import TabularBenchmark
     from nasbench.space import SpaceError, ops_table
@@ -192,9 +225,105 @@ def test_report_and_compute_scripts(tmp_path, capsys):
     out = capsys.readouterr().out
     line = next(ln for ln in out.splitlines() if ln.split()[:2] == ["synflow", "test_acc"])
     assert line.split()[2:4] == [str(cells), "6"] and line.split()[-1] == "0.74"
-    assert "stand-in batch: Gaussian N(0,1) 3x8x8, batch 4" in out and "snip" in out
+    assert "batch: Gaussian N(0,1) 3x8x8, batch 4" in out and "snip" in out
+    # the cost per pass: snip's pass is charged in full (its share is all of it when computed alone)
+    snip_pass = np.mean([r["seconds"]["snip"] for r in done.values()])
+    line = next(ln for ln in out.splitlines() if ln.split()[:1] == ["snip+grad_norm+fisher"])
+    assert line.split()[1] == "6" and float(line.split()[4]) == pytest.approx(snip_pass, abs=6e-4)
     assert rep.main(["--tables", "nb201-cifar11"]) == 2
     assert "unknown table nb201-cifar11; allowed: nb201-cifar10" in capsys.readouterr().err
     comp = _script("compute_proxies")
     assert comp.main(["--table", "nb201-cifar10", "--proxies", "synflow,bogus"]) == 2
     assert "unknown proxy bogus; allowed:" in capsys.readouterr().err
+
+
+def _own_data_table(tmp_path, name: str = "t.h5"):
+    """A small table 'trained here' on digits with a C=2, N=1 recipe (the proxies' own-data path)."""
+    import dataclasses
+
+    base = synthetic_table()
+    meta = dataclasses.replace(base.meta, recipe={"C": 2, "N": 1, "epochs": 4},
+                               extra={"data": {"dataset": "digits", "downscale": 1, "split_seed": 0, "subset_seed": 0,
+                                               "train_size": None, "valid_size": None, "test_size": None}})
+    path = tmp_path / name
+    write_table(path, _with_meta(base, meta))
+    return path
+
+
+def _with_meta(base, meta):
+    from nasbench.benchmark import TabularBenchmark
+
+    return TabularBenchmark(meta=meta, arch_row=base.arch_row, row_arch=base.row_arch, seeds=base.seeds,
+                            epochs=base.epochs, metrics=base.metrics, params=base.params)
+
+
+def test_cli_proxies_limit_resume_write_and_refusals(tmp_path, capsys):
+    path = _own_data_table(tmp_path)
+    journal = tmp_path / "t.proxies.jsonl"
+    args = ["proxies", str(path), "--proxies", "synflow,snip", "--no-progress"]
+    assert main([*args, "--limit", "2"]) == 0
+    assert "2 classes computed now; 2 of 5,260 classes of the table have synflow, snip" in capsys.readouterr().out
+    header, done = read_journal(journal)
+    assert header["batch"]["kind"] == "train" and header["C"] == 2 and header["data"]["dataset"] == "digits"
+    assert "own training images 1x8x8" in header["batch_describe"]
+    assert set(done) == {int(k) for k in class_order(0)[:2]}
+    # resume: the 2 done classes are not recomputed, 1 more is
+    assert main([*args, "--limit", "3"]) == 0
+    assert "1 classes computed now" in capsys.readouterr().out
+    before = journal.read_bytes()
+    # another batch size is another setup: refused, nothing appended
+    assert main([*args, "--limit", "4", "--batch-size", "8"]) == 2
+    assert "was computed with another setup" in capsys.readouterr().err and journal.read_bytes() == before
+    assert main(["proxies", str(path), "--proxies", "synflw"]) == 2
+    assert "unknown proxy synflw; allowed: synflow, zen, snip" in capsys.readouterr().err
+    assert main(["proxies", str(path), "--jobs", "0"]) == 2
+    assert "--jobs must be a positive integer, got 0" in capsys.readouterr().err
+    other = tmp_path / "not-a-journal.jsonl"
+    other.write_text("hello\n")
+    assert main([*args, "--journal", str(other)]) == 2
+    assert "is not a proxy journal" in capsys.readouterr().err and other.read_text() == "hello\n"
+    # two processes share the journal: 2 more classes, no line lost or repeated
+    assert main([*args, "--limit", "5", "--jobs", "2", "--write"]) == 0
+    out = capsys.readouterr().out
+    assert "2 classes computed now; 5 of 5,260" in out and f"wrote {path}" in out
+    lines = [json.loads(x) for x in journal.read_text().splitlines()[1:]]
+    assert sorted(r["class"] for r in lines) == sorted(int(k) for k in class_order(0)[:5])
+    back = read_table(path)  # folded, and hashed
+    cls, _ = class_table("functional")
+    k = int(class_order(0)[4])
+    cells = np.nonzero(cls == k)[0]
+    _, done = read_journal(journal)
+    assert back.query(int(cells[0]), "snip") == pytest.approx(done[k]["values"]["snip"])
+    assert np.isfinite(back.proxies["synflow"]).sum() == sum(int((cls == c).sum()) for c in done)
+    assert main(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    n_cells = sum(int((cls == c).sum()) for c in done)
+    assert f"synflow: {n_cells:,} of 15,625 cells with a value" in out
+    assert "the table's own training images 1x8x8, batch 16" in out
+
+
+def test_cli_proxies_refuses_to_write_a_published_nb201_table(capsys):
+    assert main(["proxies", "nb201-cifar100", "--write", "--limit", "1", "--no-progress"]) == 2
+    assert "fold its journal with `python scripts/build_nb201_tables.py --write`" in capsys.readouterr().err
+
+
+def test_generate_with_proxies_folds_them_into_the_table_and_keeps_them(tmp_path, capsys):
+    out = tmp_path / "g.h5"
+    tiny = ["generate", "--dataset", "digits", "--epochs", "1", "--channels", "2", "--cells-per-stage", "1",
+            "--seeds", "1", "--out", str(out), "--no-progress"]
+    assert main([*tiny, "--limit", "2", "--proxies", "synflow,jacob_cov"]) == 0
+    assert "zero-cost proxies synflow, jacob_cov for 2 of 2 trained classes" in capsys.readouterr().out
+    bench = read_table(out)
+    rows = bench.arch_row[bench.covered]
+    assert set(bench.proxy_names) == {"synflow", "jacob_cov"} and np.isfinite(bench.proxies["synflow"][rows]).all()
+    assert "own training images 1x8x8" in bench.meta.extra["proxies"]["stand_in_batch"]
+    assert bench.meta.extra["proxies"]["network"]["C"] == 2
+    assert main(["query", str(out), str(int(bench.covered[0])), "--metric", "synflow"]) == 0
+    capsys.readouterr()
+    # one more training without --proxies: the rebuilt table keeps the proxies it had
+    assert main([*tiny, "--limit", "1"]) == 0
+    again = read_table(out)
+    assert len(again.covered) > len(bench.covered)
+    assert again.query(int(bench.covered[0]), "synflow") == bench.query(int(bench.covered[0]), "synflow")
+    assert main([*tiny, "--limit", "1", "--proxies", "synflo"]) == 2
+    assert "unknown proxy synflo; allowed:" in capsys.readouterr().err

@@ -16,6 +16,9 @@ it (never its name) what it needs:
 * ``prices_queries``: it charges its own cost per query (its ``own_cost()`` method) instead of the
   table's training cost of the cell it returns;
 * ``multi_objective``: it handles the ``objectives`` told besides the validation value;
+* ``charges_overhead``: it spends simulated compute of its own besides training (zero-cost proxies
+  of the cells it scored); its ``overhead()`` returns the seconds spent since the last ``ask`` and
+  the runner adds them to the cost of the query that ask returned (``cost`` and ``sim_time``);
 * ``needs``: the :class:`SearchContext` fields it reads besides ``rng``, ``space`` and
   ``candidates`` (e.g. ``dataset`` and ``recipe`` to train, ``epoch_seconds`` to price);
 * ``libraries``: the installed distributions (beyond numpy, pandas and torch, recorded always)
@@ -52,6 +55,7 @@ from ..space import N_CELLS, NB201, NB201Space
 
 if TYPE_CHECKING:
     from .fidelity import Fidelities
+    from .zero_cost_inputs import ProxyInputs
 
 
 class StrategyError(ValueError):
@@ -98,7 +102,9 @@ class SearchContext:
     and training recipe (for DARTS/GDAS, which train a supernet for real). ``objectives``: for
     multi-objective runs, the names of the values told besides the validation value (each to be
     minimised, e.g. ``params``). ``epoch_seconds``: what one training epoch of each cell costs in
-    the table (cost only, never a metric).
+    the table (cost only, never a metric). ``proxies``: the table's zero-cost proxies per cell and
+    the seconds computing them cost (:class:`~nasbench.strategies.zero_cost_inputs.ProxyInputs`;
+    None where the table has none).
     """
 
     rng: np.random.Generator
@@ -112,6 +118,8 @@ class SearchContext:
     epoch_seconds: np.ndarray | None = None
     #: the fidelity levels of the table (multi-fidelity strategies only; None for the others)
     fidelities: "Fidelities | None" = None
+    #: the table's zero-cost proxies and their per-cell compute seconds (proxy-guided strategies)
+    proxies: "ProxyInputs | None" = None
 
     @property
     def full(self) -> bool:
@@ -180,6 +188,9 @@ class Strategy(ABC):
     prices_queries: ClassVar[bool] = False
     #: True for strategies that handle ``objectives`` (multi-objective)
     multi_objective: ClassVar[bool] = False
+    #: True for strategies that spend compute besides training (they define ``overhead() -> float``:
+    #: simulated seconds spent since the last ask, added by the runner to that query's cost)
+    charges_overhead: ClassVar[bool] = False
     #: the SearchContext fields read besides rng, space and candidates
     needs: ClassVar[frozenset[str]] = frozenset()
     #: distributions whose versions decide its results (recorded in provenance), e.g. ("optuna",)
@@ -200,6 +211,8 @@ class Strategy(ABC):
                                 f"field; valid: {', '.join(f.name for f in fields(SearchContext))}")
         if cls.prices_queries and not callable(getattr(cls, "own_cost", None)):
             raise StrategyError(f"strategy {cls.__qualname__}: prices_queries is set but it defines no own_cost()")
+        if cls.charges_overhead and not callable(getattr(cls, "overhead", None)):
+            raise StrategyError(f"strategy {cls.__qualname__}: charges_overhead is set but it defines no overhead()")
         if register and "name" in cls.__dict__ and cls.name:
             register_strategy(cls)
 
@@ -254,6 +267,9 @@ class Strategy(ABC):
     # A strategy with ``prices_queries`` defines ``own_cost(self) -> float``: what the last asked query
     # cost (seconds), charged by the runner instead of the table's cost of the cell. The others do not
     # define it (the base has none, so that asking for it on them fails loudly).
+    # Likewise a strategy with ``charges_overhead`` defines ``overhead(self) -> float``: the simulated
+    # seconds it spent since the last ask (e.g. proxies computed for the cells it scored), added by the
+    # runner to the cost of the query that ask returned.
 
 
 def register_strategy(cls: type[Strategy]) -> type[Strategy]:

@@ -12,7 +12,7 @@ from .base import REGISTRY, DeclaredContext, SearchContext, Strategy, StrategyEr
 
 # the built-in strategies, imported for their registration (this order is the listing order)
 from . import random_search, evolution, reinforce, local_search, bananas, gradient, darts  # noqa: E402,F401  # isort: skip
-from . import multiobjective, optuna_sampler, smac_strategy, hyperband  # noqa: E402,F401  # isort: skip
+from . import multiobjective, optuna_sampler, smac_strategy, hyperband, proxy_guided  # noqa: E402,F401  # isort: skip
 from . import asha, async_evolution, bohb  # noqa: E402,F401  # isort: skip  (multi-fidelity, asynchronous)
 
 #: every registered strategy by name (the same dict as base.REGISTRY: strategies defined later appear too)

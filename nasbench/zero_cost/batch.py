@@ -5,7 +5,10 @@ data-dependent proxies read a documented stand-in: ``fashion-mnist`` = B Fashion
 images drawn by a seeded generator, resized (bilinear) to H x W, the grey channel copied to every
 input channel, standardised by the batch's mean and std, with their own labels (0..9, valid class
 indices for 10, 100 or 120 outputs); ``gaussian`` = a seeded standard-normal batch with seeded
-uniform labels. Zen-score always reads its own seeded Gaussian input and perturbation.
+uniform labels; ``train`` = B images of the table's own training split (a table trained here,
+whose data is on this machine: its recipe's input, normalised per channel by the training
+split's statistics as training does, with their own labels), drawn by a seeded generator.
+Zen-score always reads its own seeded Gaussian input and perturbation.
 """
 from __future__ import annotations
 
@@ -16,10 +19,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..datasets import _read_idx
+from ..datasets import Data, _read_idx
 
 FASHION_ROOT = Path("/usr/share/datasets/fashion-mnist")
-KINDS = ("fashion-mnist", "gaussian")
+KINDS = ("fashion-mnist", "gaussian", "train")
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,8 @@ class BatchSpec:
             raise ValueError(f"stand-in batch size must be at least 2, got {self.size}")
 
     def describe(self) -> str:
-        what = ("Fashion-MNIST train images resized to" if self.kind == "fashion-mnist" else "Gaussian N(0,1)")
+        what = {"fashion-mnist": "Fashion-MNIST train images resized to", "gaussian": "Gaussian N(0,1)",
+                "train": "the table's own training images"}[self.kind]
         return f"{what} {self.channels}x{self.height}x{self.width}, batch {self.size}, seed {self.seed}, {self.dtype}"
 
 
@@ -57,10 +61,22 @@ class StandIn:
     zen_eps: torch.Tensor
 
 
-def make_batch(spec: BatchSpec, root: str | Path = FASHION_ROOT) -> StandIn:
+def make_batch(spec: BatchSpec, root: str | Path = FASHION_ROOT, data: "Data | None" = None) -> StandIn:
+    """The tensors of ``spec``; kind ``train`` reads ``data`` (the table's loaded dataset)."""
     g = torch.Generator().manual_seed(spec.seed)
     shape = (spec.size, spec.channels, spec.height, spec.width)
-    if spec.kind == "fashion-mnist":
+    if spec.kind == "train":
+        if data is None:
+            raise ValueError("a 'train' batch needs the table's dataset")
+        if tuple(data.input_shape) != shape[1:]:
+            raise ValueError(f"the dataset's images are {tuple(data.input_shape)}, the batch expects {shape[1:]}")
+        pick = np.sort(np.random.default_rng(spec.seed).choice(len(data.train_y), spec.size, replace=False))
+        mean, std = data.channel_stats()
+        m = torch.tensor(mean).view(1, -1, 1, 1)
+        s = torch.tensor(std).view(1, -1, 1, 1)
+        x = (data.train_x[torch.from_numpy(pick)].float() / 255.0 - m) / s
+        y = data.train_y[torch.from_numpy(pick)].long()
+    elif spec.kind == "fashion-mnist":
         imgs = _read_idx(Path(root), "train-images-idx3-ubyte")
         labels = _read_idx(Path(root), "train-labels-idx1-ubyte")
         pick = np.random.default_rng(spec.seed).choice(len(imgs), spec.size, replace=False)

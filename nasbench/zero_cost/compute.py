@@ -28,13 +28,13 @@ import torch
 
 from ..network import build_network
 from ..space import N_CELLS, class_table
-from .batch import BatchSpec, make_batch
+from .batch import BatchSpec, StandIn, make_batch
 from .proxies import PROXY_NAMES, compute_proxies
 
 #: network and input of each table's dataset: (in_channels, input size, classes)
 DATASET_INPUT: dict[str, tuple[int, int, int]] = {
     "cifar10": (3, 32, 10), "cifar100": (3, 32, 100), "imagenet16-120": (3, 16, 120),
-    "fashion-mnist": (1, 28, 10),
+    "fashion-mnist": (1, 28, 10), "cifar10-valid": (3, 32, 10),
 }
 
 
@@ -54,6 +54,8 @@ class Setup:
     batch: BatchSpec
     order_seed: int = 0
     torch_version: str = torch.__version__
+    #: the table's own data spec (``meta.extra["data"]``) where the batch is of kind ``train``
+    data: dict | None = None
 
     def header(self) -> dict:
         d = asdict(self)
@@ -62,13 +64,20 @@ class Setup:
 
     def same_values(self, other: dict) -> bool:
         mine = self.header()
-        keys = ("C", "N", "num_classes", "seed", "batch", "order_seed")
+        keys = ("C", "N", "num_classes", "seed", "batch", "order_seed", "data")
         return all(mine[k] == other.get(k) for k in keys)
 
 
 def setup_for(bench, table: str, seed: int = 0, batch_size: int = 16, batch_kind: str = "fashion-mnist",
-              batch_seed: int = 0) -> Setup:
-    """The setup of a loaded table: its recipe's C and N, its dataset's input shape and classes."""
+              batch_seed: int = 0, data_dir: str | None = None) -> Setup:
+    """The setup of a loaded table: its recipe's C and N, its dataset's input shape and classes.
+
+    A table trained here (its metadata records its data spec, ``extra["data"]``) is scored on its
+    own recipe network and a batch of its own training data (kind ``train``, whatever
+    ``batch_kind`` says); a table of published results (NAS-Bench-201) on the stand-in batch."""
+    spec_data = (bench.meta.extra or {}).get("data")
+    if spec_data:
+        return _own_data_setup(bench, table, dict(spec_data), seed, batch_size, batch_seed, data_dir)
     ds = str(bench.meta.dataset).lower()
     if ds not in DATASET_INPUT:
         raise ProxyError(f"no network input known for dataset {bench.meta.dataset!r}; allowed: {', '.join(DATASET_INPUT)}")
@@ -78,6 +87,29 @@ def setup_for(bench, table: str, seed: int = 0, batch_size: int = 16, batch_kind
     N = int(recipe.get("N", recipe.get("cells_per_stage", 5)))
     spec = BatchSpec(batch_kind, batch_size, hw, hw, cin, ncls, batch_seed, "float32")
     return Setup(table, C, N, ncls, seed, spec)
+
+
+def _own_data_setup(bench, table: str, spec_data: dict, seed: int, batch_size: int, batch_seed: int,
+                    data_dir: str | None) -> Setup:
+    from ..datasets import load_data_spec
+
+    data = load_data_spec(spec_data, data_dir)
+    cin, h, w = data.input_shape
+    recipe = bench.meta.recipe or {}
+    if batch_size > len(data.train_y):
+        raise ProxyError(f"batch size {batch_size} exceeds the {len(data.train_y)} training images of {table}")
+    spec = BatchSpec("train", batch_size, int(h), int(w), int(cin), int(data.num_classes), batch_seed, "float32")
+    return Setup(table, int(recipe.get("C", 16)), int(recipe.get("N", 5)), int(data.num_classes), seed, spec,
+                 data=spec_data)
+
+
+def load_batch(setup: Setup, data_dir: str | None = None) -> "StandIn":
+    """The batch the proxies of ``setup`` read (its own training data for kind ``train``)."""
+    if setup.batch.kind == "train":
+        from ..datasets import load_data_spec
+
+        return make_batch(setup.batch, data=load_data_spec(setup.data, data_dir))
+    return make_batch(setup.batch)
 
 
 def class_order(order_seed: int) -> np.ndarray:
@@ -110,10 +142,45 @@ def read_journal(path: str | os.PathLike) -> tuple[dict | None, dict[int, dict]]
     return header, done
 
 
+def write_header(setup: Setup, journal: str | os.PathLike) -> None:
+    """Start ``journal`` with ``setup``'s header, or check that its header is ``setup``'s (a
+    journal of another setup is refused, never appended to)."""
+    p = Path(journal)
+    header, _ = read_journal(p)
+    if header is not None:
+        if not setup.same_values(header):
+            raise ProxyError(f"{p} was computed with another setup ({header.get('batch_describe')}, seed "
+                             f"{header.get('seed')}, C={header.get('C')}, N={header.get('N')}); use another "
+                             f"journal file or the same options")
+        return
+    if p.exists() and p.stat().st_size:
+        raise ProxyError(f"{p} is not a proxy journal (no header line); move it away or give another --journal")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    with open(p, "a", encoding="utf-8") as f:
+        f.write(json.dumps({"header": setup.header()}, sort_keys=True) + "\n")
+
+
+def todo_classes(done: dict[int, dict], names: tuple[str, ...], order_seed: int, limit: int | None = None,
+                 classes: Iterable[int] | None = None) -> list[int]:
+    """The classes, in the seeded order, that still lack one of ``names``: the first ``limit``
+    of the order (restricted to ``classes`` where given)."""
+    order = class_order(order_seed)
+    if classes is not None:
+        keep = np.zeros(len(order), dtype=bool)
+        keep[np.asarray(list(classes), dtype=np.int64)] = True
+        order = order[keep[order]]
+    if limit is not None:
+        order = order[:limit]
+    return [int(k) for k in order if not all(n in done.get(int(k), {}).get("values", {}) for n in names)]
+
+
 def run(setup: Setup, journal: str | os.PathLike, names: Iterable[str] = PROXY_NAMES, limit: int | None = None,
-        progress: bool = True, threads: int = 1) -> int:
-    """Compute ``names`` for every class (or the first ``limit`` of the seeded order) not yet in
-    ``journal``; returns the number of classes computed now."""
+        progress: bool = True, threads: int = 1, classes: Iterable[int] | None = None,
+        part: tuple[int, int] = (0, 1), data_dir: str | None = None) -> int:
+    """Compute ``names`` for every class (or the first ``limit`` of the seeded order; only those
+    in ``classes`` where given) not yet in ``journal``; returns the number of classes computed now.
+    ``part=(i, n)``: only every n-th of those, from the i-th (one of n processes appending to the
+    same journal: a line is one write, so lines of several processes never interleave)."""
     names = tuple(names)
     p = Path(journal)
     header, done = read_journal(p)
@@ -122,11 +189,8 @@ def run(setup: Setup, journal: str | os.PathLike, names: Iterable[str] = PROXY_N
                          f"{header.get('seed')}); use another journal file or the same options")
     torch.set_num_threads(threads)
     _, rep = class_table("functional")
-    order = class_order(setup.order_seed)
-    if limit is not None:
-        order = order[:limit]
-    todo = [int(k) for k in order if not all(n in done.get(int(k), {}).get("values", {}) for n in names)]
-    batch = make_batch(setup.batch)
+    todo = todo_classes(done, names, setup.order_seed, limit, classes)[part[0]::part[1]]
+    batch = load_batch(setup, data_dir)
     p.parent.mkdir(parents=True, exist_ok=True)
     bar = None
     if progress:

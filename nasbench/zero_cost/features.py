@@ -2,8 +2,11 @@
 
 Used by the surrogate encoding ``<base>+zc:<table>`` (:func:`surrogates.encodings.encode`): the
 base encoding's features, then, for every proxy the table holds for all its cells, a
-sign-preserving log (``sign(v) * log10(1 + |v|)``: synflow spans 1e18..1e49). A proxy that is
-missing (NaN) for some cell is left out, so that every model can read the features.
+sign-preserving log (``sign(v) * log10(1 + |v|)``: synflow spans 1e18..1e49). A proxy that was
+not computed for some cell is left out, so that every model can read the features; a proxy
+computed for every cell (its compute seconds recorded for all) but undefined on some (NaN:
+jacob_cov and naswot of a cell whose output does not depend on its input) is kept, those cells
+given the proxy's lowest feature value over the table (no labels are read).
 """
 from __future__ import annotations
 
@@ -19,11 +22,17 @@ def proxy_matrix(table: str) -> tuple[tuple[str, ...], np.ndarray]:
 
     bench = load(table)
     names, cols = [], []
+    seconds = getattr(bench, "proxy_seconds", {})
     for name in sorted(bench.proxies):
         v = bench.values(name)
-        if np.all(np.isfinite(v)):
+        computed = np.isfinite(v)
+        if name in seconds:  # seconds recorded but no value: undefined there, not missing
+            rows = bench.arch_row
+            computed[rows >= 0] |= np.isfinite(seconds[name][rows[rows >= 0]])
+        if np.all(computed) and np.any(np.isfinite(v)):
+            f = np.sign(v) * np.log10(1.0 + np.abs(v))
             names.append(name)
-            cols.append(np.sign(v) * np.log10(1.0 + np.abs(v)))
+            cols.append(np.where(np.isfinite(f), f, np.nanmin(f)))
     if not cols:
         raise ValueError(f"table {table!r} holds no zero-cost proxy for all of its cells "
                          f"(has: {', '.join(bench.proxies) or 'none'}); compute them with scripts/compute_proxies.py")

@@ -200,6 +200,9 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     "synflow": ("synflow",), "zen": ("zen",), "grad": ("snip", "grad_norm", "fisher"), "grasp": ("grasp",),
     "jacob": ("jacob_cov", "naswot"),
 }
+#: the passes by name and the proxies each yields (public: tables record it, searches charge a
+#: shared pass once; see :mod:`.store`)
+PASSES: dict[str, tuple[str, ...]] = _GROUPS
 
 
 def parse_proxies(text: str | None) -> tuple[str, ...]:

@@ -94,3 +94,19 @@ def costs(done: dict[int, dict], bench: TabularBenchmark) -> list[Cost]:
         s = np.array([r["seconds"][n] for r in done.values() if n in r["seconds"]])
         out.append(Cost(n, len(s), float(s.mean()), float(np.median(s)), epoch_s))
     return out
+
+
+def pass_costs(done: dict[int, dict], bench: TabularBenchmark) -> list[Cost]:
+    """Seconds per class of each pass (:data:`nasbench.zero_cost.proxies.PASSES`; a pass's time is
+    the sum of its proxies' shares in a class's record), named ``a+b+c``, vs one training epoch."""
+    from .proxies import PASSES
+
+    t = bench.values("time") / float(bench.epochs[-1])
+    epoch_s = float(np.nanmean(t))
+    out = []
+    for members in PASSES.values():
+        s = np.array([sum(r["seconds"][m] for m in members if m in r["seconds"]) for r in done.values()
+                      if any(m in r["seconds"] for m in members)])
+        if len(s):
+            out.append(Cost("+".join(members), len(s), float(s.mean()), float(np.median(s)), epoch_s))
+    return out

@@ -2,7 +2,20 @@
 
 ``proxies/<name>``: float64, one value per row (like ``params``), NaN where the proxy was not
 computed for that row's cell or is undefined there. Being arrays of the file, they are covered by
-its SHA-256. How they were computed (network seed, stand-in batch, how many classes) is recorded
+its SHA-256.
+
+``proxy_seconds/<name>``: float64, one per row, the wall seconds (one process, one thread) the
+journal recorded for computing ``<name>`` for the row's functional class, NaN where not
+recorded. One pass can yield several proxies (:data:`nasbench.zero_cost.proxies.PASSES`: snip,
+grad_norm and fisher come from one forward/backward pass; jacob_cov and naswot from one
+forward and input-gradient pass); the journal splits a pass's wall time evenly among the proxies
+that run computed, so the shares of a pass's proxies add up to the pass's time.
+``extra["proxies"]["passes"]`` records which proxies share a pass, and
+:meth:`nasbench.tabular.TabularBenchmark.proxy_cost_many` charges a pass once, in full (the sum
+of its proxies' shares), whichever of its proxies a search uses. (Where a pass's proxies were
+computed by separate runs, each run's pass is counted: an over-, never an under-charge.)
+
+How they were computed (network seed, stand-in batch, how many classes) is recorded
 in the metadata's ``extra["proxies"]``. A table serves them through ``query``/``query_many`` as a
 metric with no epoch and no seed dimension: ``nasbench query nb201-cifar10 6111 --metric synflow``.
 """
@@ -14,7 +27,21 @@ import os
 import numpy as np
 
 from ..benchmark import TabularBenchmark
+from ..space import class_table
 from .compute import per_cell, read_journal
+from .proxies import PASSES
+
+
+def per_cell_seconds(done: dict[int, dict], name: str) -> np.ndarray:
+    """The journal's seconds of ``name``, one per official cell index (NaN where not recorded);
+    every cell of a functional class gets its class's time (what scoring that cell costs)."""
+    cls, _ = class_table("functional")
+    by_class = np.full(int(cls.max()) + 1, np.nan)
+    for k, rec in done.items():
+        v = rec["seconds"].get(name)
+        if v is not None:
+            by_class[k] = float(v)
+    return by_class[cls]
 
 
 def with_proxies(bench: TabularBenchmark, journal: str | os.PathLike) -> TabularBenchmark:
@@ -26,10 +53,12 @@ def with_proxies(bench: TabularBenchmark, journal: str | os.PathLike) -> Tabular
     names = sorted({n for rec in done.values() for n in rec["values"]})
     rows_cell = bench.row_arch
     proxies = dict(bench.proxies)
+    seconds = dict(bench.proxy_seconds)
     info = {}
     for n in names:
         v = per_cell(done, n)[rows_cell]
         proxies[n] = v
+        seconds[n] = per_cell_seconds(done, n)[rows_cell]
         info[n] = {"classes": sum(1 for r in done.values() if n in r["values"]),
                    "rows_with_value": int(np.isfinite(v).sum())}
     extra = dict(bench.meta.extra)
@@ -38,10 +67,14 @@ def with_proxies(bench: TabularBenchmark, journal: str | os.PathLike) -> Tabular
                     "init_seed": header["seed"], "pruned": True, "one network per functional class": True},
         "stand_in_batch": header["batch_describe"], "batch": header["batch"], "torch": header["torch_version"],
         "computed": info,
+        "passes": {p: list(members) for p, members in PASSES.items() if any(m in proxies for m in members)},
+        "seconds": "proxy_seconds/<name>: wall seconds per cell on one thread; a pass's time is split evenly "
+                   "among the proxies it computed (proxy_cost_many charges a pass once)",
     }
     meta = dataclasses.replace(bench.meta, extra=extra)
     return TabularBenchmark(
         meta=meta, arch_row=bench.arch_row, row_arch=bench.row_arch, seeds=bench.seeds, epochs=bench.epochs,
         metrics=bench.metrics, run_seed=bench.run_seed, mean_only=sorted(bench.mean_only), params=bench.params,
         flops=bench.flops, latency=bench.latency, name=bench.name, proxies=proxies,
+        proxy_seconds=seconds,
     )

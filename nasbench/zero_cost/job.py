@@ -1,0 +1,167 @@
+"""``nasbench proxies``: compute a table's zero-cost proxies into its journal (resumable, ``--jobs``
+processes of one thread each) and optionally fold them into the table file.
+
+Which journal: a table file ``T.h5`` has ``T.proxies.jsonl`` beside it (``nasbench generate``
+folds it into every table it writes); the embedded NAS-Bench-201 tables of published results keep
+theirs in ``data/proxies/<name>.jsonl``, which ``scripts/build_nb201_tables.py`` folds in. Only the functional classes the
+table covers are computed. Folding (``write``) rewrites a table file atomically with every proxy
+of the journal (:func:`nasbench.zero_cost.store.with_proxies`); the embedded NAS-Bench-201 tables
+are instead rebuilt from their published sources by ``scripts/build_nb201_tables.py --write``.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..space import class_table
+from .compute import ProxyError, Setup, read_journal, run, setup_for, todo_classes, write_header
+from .proxies import PROXY_NAMES
+
+PROXIES_SUFFIX = ".proxies.jsonl"
+
+
+@dataclass(frozen=True)
+class ProxyJob:
+    """What ``nasbench proxies`` was asked to do."""
+
+    table: str
+    names: tuple[str, ...] = PROXY_NAMES
+    jobs: int = 1
+    limit: int | None = None
+    batch_size: int = 16
+    journal: str | None = None
+    write: bool = False
+    data_dir: str | None = None
+    threads: int = 1
+
+
+@dataclass(frozen=True)
+class ProxyReport:
+    """What a job did."""
+
+    journal: Path
+    computed_now: int
+    classes_done: int
+    classes_total: int
+    written: Path | None
+    sha256: str | None
+
+
+def proxies_journal_path(table_file: str | Path) -> Path:
+    """``T.proxies.jsonl`` beside the table file ``T.h5``."""
+    p = Path(table_file)
+    return p.with_name(p.stem + PROXIES_SUFFIX)
+
+
+def journal_for(path: Path, published: bool) -> Path:
+    """The default journal of the table file ``path``: ``data/proxies/<name>.jsonl`` for an
+    embedded NAS-Bench-201 table of published results, else ``<stem>.proxies.jsonl`` beside it."""
+    if published:
+        return path.parent / "proxies" / f"{path.stem}.jsonl"
+    return proxies_journal_path(path)
+
+
+def is_published_nb201(path: Path) -> bool:
+    """Whether ``path`` is one of the embedded NAS-Bench-201 tables of published results."""
+    from ..nb201_tables import TABLE_NAMES
+    from ..registry import data_dirs
+
+    return any(path.resolve() == (d / f"{n}.h5").resolve() for d in data_dirs() for n in TABLE_NAMES)
+
+
+def _worker(setup: Setup, journal: str, names: tuple[str, ...], limit: int | None, classes: list[int],
+            part: tuple[int, int], data_dir: str | None, threads: int) -> None:
+    run(setup, journal, names, limit, progress=False, threads=threads, classes=classes, part=part,
+        data_dir=data_dir)
+
+
+def covered_classes(bench) -> list[int]:
+    """The functional classes of the cells a table covers."""
+    cls, _ = class_table("functional")
+    return sorted({int(k) for k in cls[bench.row_arch]})
+
+
+def run_job(job: ProxyJob, progress: bool = True) -> ProxyReport:
+    """Compute, resume and (``job.write``) fold; ProxyError on bad input, before anything is written."""
+    from ..registry import load, resolve
+    from ..tabular import TabularBenchmark
+
+    if job.jobs < 1 or job.threads < 1 or (job.limit is not None and job.limit < 1):
+        raise ProxyError(f"--jobs, --threads and --limit must be positive integers, got {job.jobs}, {job.threads}, "
+                         f"{job.limit}")
+    path = resolve(job.table)
+    bench = load(path)
+    if not isinstance(bench, TabularBenchmark):
+        raise ProxyError(f"{job.table} is not a table (proxies are stored in tables, not in a {bench.kind})")
+    if bench.space_name != "nb201":
+        raise ProxyError(f"{job.table} is a table of the {bench.space_name!r} space; proxies are computed for nb201")
+    published = is_published_nb201(path)
+    if job.write and published:
+        raise ProxyError(f"{path.stem} is rebuilt from its published sources: fold its journal with "
+                         f"`python scripts/build_nb201_tables.py --write`, not --write")
+    setup = setup_for(bench, path.stem, batch_size=job.batch_size, data_dir=job.data_dir)
+    journal = Path(job.journal) if job.journal else journal_for(path, published)
+    write_header(setup, journal)  # refuses a journal of another setup before any line is added
+    classes = covered_classes(bench)
+    _, done = read_journal(journal)
+    todo = todo_classes(done, job.names, setup.order_seed, job.limit, classes)
+    if job.jobs == 1 or len(todo) <= 1:
+        now = run(setup, journal, job.names, job.limit, progress=progress, threads=job.threads, classes=classes,
+                  data_dir=job.data_dir)
+    else:
+        now = _run_parallel(setup, journal, job, classes, len(todo), progress)
+    _, done = read_journal(journal)
+    have = sum(1 for k in classes if all(n in done.get(k, {}).get("values", {}) for n in job.names))
+    written = digest = None
+    if job.write:
+        digest = _fold(path, journal)
+        written = path
+    return ProxyReport(journal, now, have, len(classes), written, digest)
+
+
+def _run_parallel(setup: Setup, journal: Path, job: ProxyJob, classes: list[int], n_todo: int,
+                  progress: bool) -> int:
+    ctx = mp.get_context("spawn")
+    n = min(job.jobs, n_todo)
+    procs = [ctx.Process(target=_worker, args=(setup, str(journal), job.names, job.limit, classes, (i, n),
+                                               job.data_dir, job.threads)) for i in range(n)]
+    lines0 = _lines(journal)
+    for p in procs:
+        p.start()
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=n_todo, desc=f"{setup.table} {','.join(job.names)}", file=sys.stderr)
+    try:
+        while any(p.is_alive() for p in procs):
+            time.sleep(1.0)
+            if bar is not None:
+                bar.n = min(n_todo, _lines(journal) - lines0)
+                bar.refresh()
+    finally:
+        for p in procs:
+            p.join()
+        if bar is not None:
+            bar.close()
+    bad = [p.exitcode for p in procs if p.exitcode != 0]
+    if bad:
+        raise ProxyError(f"{len(bad)} of {n} proxy worker processes failed (exit codes {bad}); rerun to resume")
+    return _lines(journal) - lines0
+
+
+def _lines(journal: Path) -> int:
+    with open(journal, "rb") as f:
+        return f.read().count(b"\n")
+
+
+def _fold(path: Path, journal: Path) -> str:
+    """Rewrite the table file at ``path`` with the journal's proxies, atomically."""
+    from ..table import read_table, write_table
+    from .store import with_proxies
+
+    return write_table(path, with_proxies(read_table(path), journal))
+
