@@ -3,10 +3,10 @@ processes of one thread each) and optionally fold them into the table file.
 
 Which journal: a table file ``T.h5`` has ``T.proxies.jsonl`` beside it (``nasbench generate``
 folds it into every table it writes); the embedded NAS-Bench-201 tables of published results keep
-theirs in ``data/proxies/<name>.jsonl``, which ``scripts/build_nb201_tables.py`` folds in. Only the functional classes the
-table covers are computed. Folding (``write``) rewrites a table file atomically with every proxy
-of the journal (:func:`nasbench.zero_cost.store.with_proxies`); the embedded NAS-Bench-201 tables
-are instead rebuilt from their published sources by ``scripts/build_nb201_tables.py --write``.
+theirs in ``data/proxies/<name>.jsonl``. Only the functional classes the table covers are
+computed. Folding (``write``) rewrites a table file atomically with every proxy of the journal
+(:func:`nasbench.zero_cost.store.with_proxies`); the embedded NAS-Bench-201 tables are instead
+rebuilt from their published sources by ``scripts/build_nb201_tables.py --write``.
 """
 from __future__ import annotations
 
