@@ -24,6 +24,24 @@ class EvolutionParams(Params):
             raise StrategyError("evolution: population and sample_size must be integers")
 
 
+def tournament_parent(pop: deque[tuple[int, float]], sample_size: int, rnd) -> int:
+    """The best of ``sample_size`` members drawn with replacement (ties: the first drawn)."""
+    n = len(pop)
+    best_i, best_v = -1, float("-inf")
+    for _ in range(sample_size):
+        i, v = pop[int(rnd() * n)]
+        if v > best_v or best_i < 0:
+            best_i, best_v = i, v
+    return best_i
+
+
+def age_in(pop: deque[tuple[int, float]], index: int, value: float, population: int) -> None:
+    """The newest member joins; beyond ``population`` the oldest dies."""
+    pop.append((index, value))
+    if len(pop) > population:
+        pop.popleft()
+
+
 class RegularizedEvolution(Strategy):
     name = "evolution"
     Params = EvolutionParams
@@ -37,16 +55,8 @@ class RegularizedEvolution(Strategy):
         p = self.params
         if self._told < p.population:
             return self.random_index()
-        pop, rnd, n = self._pop, self.rng.random, len(self._pop)
-        best_i, best_v = -1, float("-inf")
-        for _ in range(p.sample_size):
-            i, v = pop[int(rnd() * n)]
-            if v > best_v or best_i < 0:
-                best_i, best_v = i, v
-        return self.mutate(best_i)
+        return self.mutate(tournament_parent(self._pop, p.sample_size, self.rng.random))
 
     def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
-        self._pop.append((index, value))
+        age_in(self._pop, index, value, self.params.population)
         self._told += 1
-        if len(self._pop) > self.params.population:
-            self._pop.popleft()

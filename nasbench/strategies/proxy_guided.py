@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .base import Params, Strategy, StrategyError, check_positive
+from .evolution import age_in, tournament_parent
 from .zero_cost_inputs import ProxyInputError
 
 
@@ -167,19 +168,12 @@ class ProxyEvolution(ProxyGuided):
                 warm = self.sample_unscored(max(p.warmup, p.population))
                 self._init = deque(int(i) for i in self.ranked(warm)[:p.population])
             return self._init.popleft() if self._init else self.random_index()
-        pop, rnd, n = self._pop, self.rng.random, len(self._pop)
-        best_i, best_v = -1, float("-inf")
-        for _ in range(p.sample_size):
-            i, v = pop[int(rnd() * n)]
-            if v > best_v or best_i < 0:
-                best_i, best_v = i, v
+        best_i = tournament_parent(self._pop, p.sample_size, self.rng.random)
         if p.move_candidates == 1:
             return self.mutate(best_i)
         kids = np.array([self.mutate(best_i) for _ in range(p.move_candidates)], dtype=np.int64)
         return int(kids[int(np.argmax(self.score(kids)))])
 
     def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
-        self._pop.append((index, value))
+        age_in(self._pop, index, value, self.params.population)
         self._told += 1
-        if len(self._pop) > self.params.population:
-            self._pop.popleft()
