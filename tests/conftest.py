@@ -10,6 +10,17 @@ NB201_CSV = SHARED_DATA / "nasbench201" / "nb201_cifar10.csv"
 NATS_SAMPLE = SHARED_DATA / "nats-tss-simple-sample"
 
 
+def load_script(name: str):
+    """The module of ``scripts/<name>.py`` (scripts are not a package)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
 def need(path: Path) -> Path:
     if not path.exists():
         pytest.skip(f"reference data not present: {path} (the shared/data folder beside the repository)")

@@ -203,14 +203,9 @@ def test_surrogate_encoding_appends_the_tables_complete_proxies(tmp_path):
 
 
 def _script(name: str):
-    import importlib.util
-    from pathlib import Path
+    from conftest import load_script
 
-    path = Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script(name)
 
 
 def test_report_and_compute_scripts(tmp_path, capsys):

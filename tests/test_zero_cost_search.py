@@ -225,14 +225,9 @@ def test_surrogate_encoding_with_several_proxies_keeps_undefined_values_drops_un
 
 
 def _script(name: str):
-    import importlib.util
-    from pathlib import Path
+    from conftest import load_script
 
-    path = Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script(name)
 
 
 def test_search_script_configs_and_proxy_selection(bench, tmp_path):

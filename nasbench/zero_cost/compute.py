@@ -219,12 +219,14 @@ def run(setup: Setup, journal: str | os.PathLike, names: Iterable[str] = PROXY_N
     return len(todo)
 
 
-def per_cell(done: dict[int, dict], name: str) -> np.ndarray:
-    """One value per official cell index (float64, NaN where not computed or undefined)."""
+def per_cell(done: dict[int, dict], name: str, field: str = "values") -> np.ndarray:
+    """One journal entry of ``name`` per official cell index (float64, NaN where not computed or
+    undefined): its value (``field="values"``) or the seconds computing it took (``"seconds"``);
+    every cell of a functional class gets its class's entry."""
     cls, _ = class_table("functional")
     by_class = np.full(int(cls.max()) + 1, np.nan)
     for k, rec in done.items():
-        v = rec["values"].get(name)
+        v = rec[field].get(name)
         if v is not None:
             by_class[k] = float(v)
     out = by_class[cls]

@@ -27,7 +27,6 @@ import os
 import numpy as np
 
 from ..benchmark import TabularBenchmark
-from ..space import class_table
 from .compute import per_cell, read_journal
 from .proxies import PASSES
 
@@ -35,13 +34,7 @@ from .proxies import PASSES
 def per_cell_seconds(done: dict[int, dict], name: str) -> np.ndarray:
     """The journal's seconds of ``name``, one per official cell index (NaN where not recorded);
     every cell of a functional class gets its class's time (what scoring that cell costs)."""
-    cls, _ = class_table("functional")
-    by_class = np.full(int(cls.max()) + 1, np.nan)
-    for k, rec in done.items():
-        v = rec["seconds"].get(name)
-        if v is not None:
-            by_class[k] = float(v)
-    return by_class[cls]
+    return per_cell(done, name, "seconds")
 
 
 def with_proxies(bench: TabularBenchmark, journal: str | os.PathLike) -> TabularBenchmark:
