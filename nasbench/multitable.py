@@ -222,7 +222,7 @@ def normalised_regret(values: np.ndarray, optimum: float, median: float) -> np.n
 def aggregate(multi: MultiResults) -> Aggregate:
     import pandas as pd
 
-    from .plots import critical_difference
+    from .significance import critical_difference
 
     labels = strategy_labels(multi)
     rows = []
@@ -318,9 +318,9 @@ BUDGET_AXIS = {"queries": "step", "seconds": "sim_time", "epochs": "epochs", "wo
 def normalised_curves(multi: MultiResults, points: int = 100) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """(grid of budget fractions, label -> (tables, grid) mean normalised regret of the incumbent
     over runs on each table), the budget axis being the budget's own kind (queries, simulated
-    seconds or epochs) as a fraction of its amount."""
-    from .checks import quiet_nan_stats
-    from .plots import anytime
+    seconds or epochs) as a fraction of its amount. A table's mean is NaN until every run on it has
+    an incumbent: a mean over a growing set of runs could rise for that alone."""
+    from .curve_stats import anytime
 
     kind = multi.budget.get("kind", "queries")
     amount = float(multi.budget.get("amount", 0)) or None
@@ -335,8 +335,7 @@ def normalised_curves(multi: MultiResults, points: int = 100) -> tuple[np.ndarra
         for k in labels:
             if k in curves:
                 nr = normalised_regret(curves[k], multi.optimum[t], multi.median[t])
-                with quiet_nan_stats():
-                    out[k][ti] = np.nanmean(nr, axis=0)
+                out[k][ti] = nr.mean(axis=0)  # NaN while some run has no incumbent
     return grid, out
 
 

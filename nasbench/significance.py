@@ -1,6 +1,14 @@
-"""Which differences between strategies are real: a two-sided Mann-Whitney U test on the final
-test value of every pair of strategies (runs are independent across strategies), Holm's
-correction for the number of pairs, Cliff's delta as the effect size, and a verdict in words.
+"""Which differences between strategies are real.
+
+Within one table the runs of different strategies are independent samples (independent seeds):
+a two-sided Mann-Whitney U test on the final test value of every pair of strategies, Holm's
+correction for the number of pairs, Cliff's delta as the effect size, and a verdict in words;
+Kruskal-Wallis over all strategies; the mean rank of each strategy's runs in the pooled ranking of
+all runs (:func:`pooled_ranks`), and the groups no verdict separates (:func:`no_difference_groups`),
+which the rank figure draws. Runs are never paired by run number.
+
+Across tables, where each table is a block that every strategy ran on, the Friedman test and the
+Nemenyi critical difference of mean ranks (:func:`critical_difference`).
 
 >>> from nasbench.significance import compare_pairs
 >>> for t in compare_pairs({"random": [93.1, 93.4, 93.2], "evolution": [94.0, 94.1, 93.9]}):
@@ -172,5 +180,129 @@ def significance_stars(p: float) -> str:
     return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
 
 
-__all__ = ["ALPHA", "BOOTSTRAP", "PairTest", "bootstrap_diff", "cliffs_delta", "compare_pairs", "effect_words", "holm", "mann_whitney", "min_p",
+# -- independent samples: pooled ranks, Kruskal-Wallis, groups the verdicts do not separate ----------
+@dataclass(frozen=True)
+class PooledRanks:
+    """Each strategy's runs ranked among all runs of all strategies (1 = highest value, ties
+    averaged): ``mean_rank`` per label, its 95 % normal interval (``ci_low``/``ci_high``: mean
+    +- 1.96 standard errors of the mean of that strategy's ranks), the runs of each label, the
+    total ranked, and Kruskal-Wallis H and p over the strategies (NaN when not testable)."""
+
+    labels: list[str]
+    mean_rank: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    runs: list[int]
+    total: int
+    kruskal_h: float
+    kruskal_p: float
+
+
+def kruskal_wallis(samples: Mapping[str, Sequence[float]]) -> tuple[float, float]:
+    """(H, p) of the Kruskal-Wallis test over the samples with at least one value; NaN with fewer
+    than two such samples, p = 1 when every value is the same."""
+    xs = [np.asarray(v, dtype=np.float64) for v in samples.values()]
+    xs = [x[np.isfinite(x)] for x in xs]
+    xs = [x for x in xs if len(x)]
+    if len(xs) < 2 or sum(len(x) for x in xs) < 3:
+        return float("nan"), float("nan")
+    pooled = np.concatenate(xs)
+    if np.all(pooled == pooled[0]):
+        return 0.0, 1.0
+    r = stats.kruskal(*xs)
+    return float(r.statistic), float(r.pvalue)
+
+
+def pooled_ranks(samples: Mapping[str, Sequence[float]], z: float = 1.959964) -> PooledRanks:
+    """Mean rank of each label's values in the ranking of all values together.
+
+    Args:
+        samples: label -> values of its runs (higher is better; NaN: no value, ranked last).
+        z: the normal quantile of the interval (1.96: 95 %).
+
+    Returns:
+        A :class:`PooledRanks` in the order of ``samples``.
+    """
+    labels = list(samples)
+    xs = [np.asarray(samples[k], dtype=np.float64).reshape(-1) for k in labels]
+    pooled = np.concatenate(xs) if xs else np.empty(0)
+    filled = np.where(np.isfinite(pooled), pooled, -np.inf)
+    ranks = stats.rankdata(-filled) if len(filled) else filled
+    bounds = np.cumsum([0] + [len(x) for x in xs])
+    mean, lo, hi = [], [], []
+    for i in range(len(labels)):
+        r = ranks[bounds[i]:bounds[i + 1]]
+        m = float(r.mean()) if len(r) else float("nan")
+        half = z * float(r.std(ddof=1)) / np.sqrt(len(r)) if len(r) > 1 else 0.0
+        mean.append(m)
+        lo.append(m - half)
+        hi.append(m + half)
+    h, p = kruskal_wallis(samples)
+    return PooledRanks(labels, np.array(mean), np.array(lo), np.array(hi), [len(x) for x in xs], len(pooled), h, p)
+
+
+def no_difference_groups(order: Sequence[str], pairs: Sequence[PairTest]) -> list[tuple[int, int]]:
+    """Maximal stretches ``(i, j)`` (positions in ``order``, i < j) whose every pair of labels has no
+    significant verdict in ``pairs``: the bars a rank figure draws, so that it says what the
+    printed verdicts say. A pair missing from ``pairs`` or not tested counts as not separated."""
+    sig = {frozenset((p.a, p.b)) for p in pairs if p.significant}
+    out: list[tuple[int, int]] = []
+    k = len(order)
+    for i in range(k):
+        j = i
+        while j + 1 < k and all(frozenset((order[m], order[j + 1])) not in sig for m in range(i, j + 1)):
+            j += 1
+        if j > i and not any(a <= i and j <= b for a, b in out):
+            out.append((i, j))
+    return out
+
+
+# -- blocks (tables): Friedman + Nemenyi ----------------------------------------------------------
+@dataclass(frozen=True)
+class CDResult:
+    """Friedman test over blocks (Wilcoxon signed-rank for two strategies) and the Nemenyi
+    critical difference ``cd`` of ``mean_ranks`` (1 = best) over ``n`` blocks."""
+
+    labels: list[str]
+    mean_ranks: np.ndarray
+    friedman_stat: float
+    friedman_p: float
+    cd: float
+    n: int
+
+
+def nemenyi_q(k: int, alpha: float = 0.05) -> float:
+    """The Nemenyi test's critical value for ``k`` strategies: the Studentized range quantile
+    (infinite degrees of freedom) over sqrt(2), e.g. 2.569 for k = 4 at alpha 0.05 (Demsar 2006)."""
+    return float(stats.studentized_range.ppf(1 - alpha, k, np.inf)) / float(np.sqrt(2))
+
+
+def critical_difference(scores: np.ndarray, labels: Sequence[str], alpha: float = 0.05) -> CDResult:
+    """Friedman test and Nemenyi critical difference of mean ranks over blocks.
+
+    Args:
+        scores: (n blocks, k strategies), higher better; every strategy ran on every block (a
+            block is a table, never a run number: runs of different strategies are independent).
+        labels: the k strategy labels.
+        alpha: the level of the critical difference.
+
+    Returns:
+        A :class:`CDResult`.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    n, k = scores.shape
+    ranks = stats.rankdata(-scores, axis=1)
+    mean_ranks = ranks.mean(axis=0)
+    if k >= 3:
+        fr = stats.friedmanchisquare(*scores.T)
+        stat, p = float(fr.statistic), float(fr.pvalue)
+    else:
+        w = stats.wilcoxon(scores[:, 0], scores[:, 1]) if n > 1 and np.any(scores[:, 0] != scores[:, 1]) else None
+        stat, p = (float(w.statistic), float(w.pvalue)) if w is not None else (float("nan"), 1.0)
+    cd = nemenyi_q(k, alpha) * np.sqrt(k * (k + 1) / (6.0 * n))
+    return CDResult(list(labels), mean_ranks, stat, p, float(cd), n)
+
+
+__all__ = ["ALPHA", "BOOTSTRAP", "CDResult", "PairTest", "PooledRanks", "critical_difference", "kruskal_wallis",
+           "nemenyi_q", "no_difference_groups", "pooled_ranks", "bootstrap_diff", "cliffs_delta", "compare_pairs", "effect_words", "holm", "mann_whitney", "min_p",
            "significance_stars"]
