@@ -231,6 +231,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.executor == "ray" and args.jobs is None and not args.config:
         overrides["jobs"] = 0  # one Ray actor per CPU of the cluster
     budget = {k: v for k, v in (("kind", args.budget_kind), ("amount", args.budget)) if v is not None}
+    plots = _plot_flags(args)
     params = parse_overrides(args.param or [])
     names = None
     if args.strategies is not None:
@@ -243,7 +244,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.objectives:
         proto["objectives"] = tuple(o.strip() for o in args.objectives.split(",") if o.strip())
     if args.config:  # flags override the file's values, key by key
-        file_overrides = {**overrides, "budget": budget or None, "protocol": proto or None, "strategies": names}
+        file_overrides = {**overrides, "budget": budget or None, "protocol": proto or None, "strategies": names,
+                          "plots": plots or None}
         cfg = ExperimentConfig.from_file(args.config, **{k: v for k, v in file_overrides.items() if v is not None})
     else:
         from .multitable import default_config as tables_config, is_multi
@@ -254,6 +256,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
             overrides["strategies"] = tuple(StrategySpec(n, params.pop(n, {})) for n in names)
         if proto:
             overrides["protocol"] = Protocol(**proto)
+        if plots:
+            from .plot_options import PlotOptions
+
+            overrides["plots"] = PlotOptions(**plots)
         cfg = (tables_config if args.table and is_multi(args.table) else default_config)(**overrides)
     if params:  # overrides for strategies given in the config or the default list
         specs = []
@@ -278,11 +284,22 @@ def cmd_compare(args: argparse.Namespace) -> int:
             print(f"== {n} worker{'s' if n > 1 else ''} (results in {sub.out})")
             dirs[n] = _compare_one(sub, args.no_plots)
         if not args.no_plots:
-            paths = plot_worker_counts(dirs, Path(cfg.out) / "figures")
+            with cfg.plots.style():
+                paths = plot_worker_counts(dirs, Path(cfg.out) / "figures", opts=cfg.plots)
             print(f"regret vs wall-clock per worker count: {paths[0] if paths else '(no results)'}")
         return 0
     _compare_one(cfg, args.no_plots)
     return 0
+
+
+def _plot_flags(args: argparse.Namespace) -> dict:
+    """``--width``, ``--band``, ``--baseline`` as given (checked: a bad value is one line naming the flag)."""
+    from .plot_options import check_options
+
+    given = {k: getattr(args, k, None) for k in ("width", "band", "baseline")}
+    given = {k: v for k, v in given.items() if v is not None}
+    check_options(given.get("width", "default"), given.get("band", "se"), given.get("baseline"), "--")
+    return given
 
 
 def _worker_counts(text: str | None) -> list[int]:
@@ -312,8 +329,9 @@ def _compare_one(cfg, no_plots: bool):
     verdicts = format_verdicts(pairwise(res))
     if verdicts:  # one strategy: no pairs
         print(verdicts)
+    print(f"LaTeX table (booktabs) in {res.path / 'summary.tex'}")
     if not no_plots:
-        paths = plot_results(res)
+        paths = plot_results(res, opts=cfg.plots)
         print(f"results in {res.path}; {len(paths)} figure files in {res.path / 'figures'}")
     return res
 
@@ -336,7 +354,7 @@ def _compare_tables(cfg, no_plots: bool) -> int:
     print(f"== all tables ({multi.path / AGGREGATE_CSV})")
     print(format_aggregate(multi, write_aggregate(multi)))
     if not no_plots:
-        paths = plot_tables(multi)
+        paths = plot_tables(multi, opts=cfg.plots)
         print(f"results in {multi.path}; {len(paths)} figure files in {multi.path / 'figures'} and each table's figures/")
     return 0
 
@@ -345,20 +363,28 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .experiment import open_results
-    from .multitable import is_multitable_dir
+    from .multitable import is_multitable_dir, open_multi
+    from .plot_options import PlotOptions
     from .plots import plot_results, plot_tables
+    from .summary import write_summary_tex
 
+    opts = PlotOptions(**_plot_flags(args))
     if not Path(args.results).is_dir():
         raise CliError(f"no results directory {args.results}")
     if is_multitable_dir(args.results):
-        paths = plot_tables(args.results, args.out)
+        multi = open_multi(args.results)
+        tex = [write_summary_tex(multi.dirs[t], opts.baseline) for t in multi.tables]
+        paths = plot_tables(multi, args.out, opts)
         print(f"wrote {len(paths)} files: over tables to {args.out or Path(args.results) / 'figures'}, "
-              f"each table's to its figures/")
+              f"each table's to its figures/; {len(tex)} summary.tex")
         return 0
-    paths = plot_results(open_results(args.results), args.out)
+    res = open_results(args.results)
+    res.frame()  # a damaged results table refuses before anything is written
+    tex = write_summary_tex(res, opts.baseline)
+    paths = plot_results(res, args.out, opts)
     if not paths:
         raise CliError(f"{args.results} holds no finished runs to plot")
-    print(f"wrote {len(paths)} files to {Path(paths[0]).parent}")
+    print(f"wrote {len(paths)} files to {Path(paths[0]).parent} and {tex}")
     return 0
 
 
@@ -626,6 +652,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="results directory (default results/default; with several tables results/tables)")
     s.add_argument("--resume", action="store_true", help="continue an existing results directory")
     s.add_argument("--no-plots", action="store_true")
+    _add_plot_flags(s)
     s.add_argument("--no-progress", action="store_true")
     s.add_argument("--list-strategies", action="store_true", help="list strategies and their parameters")
     _add_no_verify(s)
@@ -634,6 +661,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("plot", help="figures of a results directory (PNG and PDF)")
     s.add_argument("results", help="results directory written by `nasbench compare`")
     s.add_argument("--out", help="figure directory (default RESULTS/figures)")
+    _add_plot_flags(s)
     s.set_defaults(func=cmd_plot)
 
     s = sub.add_parser("surrogate", help="evaluate surrogate models, or fit a surrogate benchmark")
@@ -699,6 +727,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_no_verify(s)
     s.set_defaults(func=cmd_validate)
     return p
+
+
+def _add_plot_flags(s: argparse.ArgumentParser) -> None:
+    """``--width``, ``--band``, ``--baseline`` (checked in code: a bad value is one line, exit 2)."""
+    s.add_argument("--width", metavar="PRESET", help="figure width: default (screen), one-column (3.3 in) or "
+                   "two-column (6.9 in); the print presets keep every font at 7 pt or more (config: plots.width)")
+    s.add_argument("--band", metavar="BAND", help="band of the curves: se (mean ± standard error, default), ci95 "
+                   "(mean, 95%% bootstrap interval) or iqr (median, interquartile range) (config: plots.band)")
+    s.add_argument("--baseline", metavar="LABEL", help="summary.tex marks significance against this strategy "
+                   "(default: random where present; config: plots.baseline)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

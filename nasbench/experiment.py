@@ -353,7 +353,7 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) ->
     _write_provenance(res, config, bench, shared, time.perf_counter() - t0, len(todo), jobs)
     from .summary import write_summary
 
-    write_summary(res)
+    write_summary(res, config.plots.baseline)
     return res
 
 

@@ -12,6 +12,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from .plot_options import PlotOptionError, PlotOptions
+from .plot_options import from_dict as plot_options_from_dict
 from .strategies import DEFAULT_STRATEGIES, Budget, Protocol, ProtocolError, StrategyError, make_params
 from .strategies.protocol import preset_for
 
@@ -76,6 +78,8 @@ class ExperimentConfig:
     address: str | None = None  # the Ray cluster's address (executor "ray"; None: a local instance)
     #: simulated parallel workers of each run (the runner's event loop); 1: today's sequential search
     workers: int = 1
+    #: how figures and summary.tex are drawn (width preset, band, baseline): changes no result
+    plots: PlotOptions = PlotOptions()
 
     def __post_init__(self) -> None:
         _check_plain_types(self)
@@ -106,6 +110,11 @@ class ExperimentConfig:
             check_positive_int(self.jobs, "jobs", ConfigError)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if not isinstance(self.plots, PlotOptions):
+            raise ConfigError(f"plots must be PlotOptions(width, band, baseline), got {self.plots!r}")
+        if self.plots.baseline is not None and self.plots.baseline not in labels:
+            raise ConfigError(f"plots.baseline {self.plots.baseline!r} is not a strategy of this comparison; "
+                              f"choose one of {', '.join(labels)}")
         if self.protocol.objectives:
             single = [s.label for s in specs if not _strategy_class(s.name).multi_objective]
             if single:
@@ -157,7 +166,7 @@ def _merge_overrides(d: dict[str, Any], overrides: dict[str, Any]) -> None:
     for k, v in overrides.items():
         if isinstance(v, (Budget, Protocol)):
             v = v.to_dict()
-        elif k in ("budget", "protocol") and isinstance(v, dict):
+        elif k in ("budget", "protocol", "plots") and isinstance(v, dict):
             base = d.get(k)
             if k == "budget" and isinstance(base, (int, float)) and not isinstance(base, bool):
                 base = {"kind": "queries", "amount": base}
@@ -213,7 +222,7 @@ def _strategy_class(name: str):
 
 
 _TOP_KEYS = ("table", "strategies", "runs", "budget", "protocol", "seed", "jobs", "out", "resume", "progress", "params",
-             "executor", "address", "workers")
+             "executor", "address", "workers", "plots")
 _BUDGET_KEYS = tuple(f.name for f in dataclasses.fields(Budget))
 _PROTOCOL_KEYS = tuple(f.name for f in dataclasses.fields(Protocol))
 
@@ -272,6 +281,12 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
             kw["protocol"] = Protocol(**p)
         except (ProtocolError, TypeError) as exc:
             raise err("protocol", str(exc)) from None
+    if "plots" in d:
+        try:
+            kw["plots"] = plot_options_from_dict(d["plots"])
+        except (PlotOptionError, TypeError) as exc:
+            key = next((f"plots.{k}" for k in ("width", "band", "baseline") if f"plots.{k}" in str(exc)), "plots")
+            raise err(key, str(exc)) from None
     params = d.get("params", {}) or {}
     if not isinstance(params, dict):
         raise err("params", "params must be a table of tables: [params.<strategy>]")

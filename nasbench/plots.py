@@ -71,7 +71,7 @@ def plot_regret(frame: pd.DataFrame, best: float, out: Path, x: str = "step", po
     ax.set_xlabel("queries" if x == "step" else _time_label(frame))
     ax.set_ylabel(f"test regret of incumbent\n({BAND_WORDS[opts.band]})")
     if any(b.start > 0 for b in bands.values()):
-        ax.set_title("each curve starts when all its runs have an incumbent", fontsize=7)
+        ax.set_title("curves start once all runs have an incumbent", fontsize=7)
     ax.legend(frameon=False)
     ax.grid(alpha=0.3, which="both")
     return _save(fig, out, f"regret_vs_{'queries' if x == 'step' else 'time'}", opts)
@@ -146,8 +146,8 @@ def plot_final(frame: pd.DataFrame, best: float, out: Path, pairs: Sequence | No
     ax.set_xticks(range(1, len(labels) + 1), labels, rotation=30, ha="right")
     ax.set_ylabel("final test accuracy of incumbent")
     n_sig = _significance_brackets(ax, labels, data, pairs, best)
-    ax.set_title(f"{n_sig} significant pair{'s' if n_sig != 1 else ''} (Mann-Whitney U, Holm; "
-                 "* p<0.05, ** p<0.01, *** p<0.001)" if pairs else "", fontsize=7)
+    ax.set_title(f"{n_sig} significant pair{'s' if n_sig != 1 else ''} (Mann-Whitney U, Holm)\n"
+                 "* p<0.05, ** p<0.01, *** p<0.001" if pairs else "", fontsize=7)
     ax.legend(frameon=False, loc="lower right")
     return _save(fig, out, "final_test", opts)
 

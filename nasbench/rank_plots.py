@@ -99,7 +99,8 @@ def plot_rank_groups(frame: pd.DataFrame, out: Path, pairs: Sequence | None = No
     groups = no_difference_groups(names, pairs)
     colours = strategy_colours(pr.labels)
     k = len(order)
-    fig, ax = new_figure(opts, (5.5, 0.9 + 0.32 * k), ratio=min(0.9, (0.9 + 0.3 * k) / 6.0))
+    height = 1.3 + 0.22 * k
+    fig, ax = new_figure(opts, (5.5, 1.3 + 0.3 * k), ratio=height / opts.inches if opts and opts.printed else None)
     ys = np.arange(k)
     for y, i in zip(ys, order):
         c = colours[pr.labels[i]]
@@ -114,9 +115,9 @@ def plot_rank_groups(frame: pd.DataFrame, out: Path, pairs: Sequence | None = No
     for n, (i, j) in enumerate(groups):  # bars right of the points, one column each
         x = hi + (0.06 + 0.05 * n) * span
         ax.plot([x, x], [i - 0.15, j + 0.15], color="k", lw=2.5, solid_capstyle="butt")
-    ax.set_xlabel(f"mean rank of final test value among all {pr.total} runs (1 = best; ± 95% CI)")
+    ax.set_xlabel(f"mean rank of the final test value among\nall {pr.total} runs (1 = best; ± 95% CI)")
     kw = "n/a" if not np.isfinite(pr.kruskal_p) else ("p<0.001" if pr.kruskal_p < 0.001 else f"p={pr.kruskal_p:.2g}")
-    ax.set_title(f"Kruskal-Wallis {kw}; bars: no significant Mann-Whitney difference (Holm)")
+    ax.set_title(f"Kruskal-Wallis {kw}\nbars: not separated by Mann-Whitney (Holm)")
     ax.grid(alpha=0.3, axis="x")
     return save(fig, out, "rank_groups", opts), pr
 
@@ -137,22 +138,24 @@ def draw_cd(res: CDResult, out: Path, stem: str, unit: str, opts: PlotOptions | 
         if j > i and not any(a <= i and j <= b for a, b in cliques):
             cliques.append((i, j))
     rows = (k + 1) // 2
-    row_h, clique_h = 0.42, 0.2
-    first = -(0.3 + clique_h * len(cliques))
-    bottom = first - row_h * (rows - 1) - 0.3
-    top = 0.95
-    height_units = top - bottom
-    fig, ax = new_figure(opts, (6.0, 0.25 + 0.42 * height_units), ratio=(0.25 + 0.42 * height_units) / 6.0)
+    # vertical layout in inches, so that text never crowds at any width: CD bar, ticks, axis at 0,
+    # the cliques under it, then the labels in two columns
+    row_h, clique_h = 0.19, 0.075
+    first = -(0.14 + clique_h * len(cliques))
+    bottom = first - row_h * (rows - 1) - 0.12
+    top = 0.55
+    height = top - bottom + 0.45  # + the title's two lines
+    fig, ax = new_figure(opts, (6.0, height), ratio=height / (opts.inches or 6.0) if opts else None)
     colours = strategy_colours(labels)
     ax.set_xlim(k + 0.5, 0.5)
     ax.set_ylim(bottom, top)
     ax.axis("off")
     ax.hlines(0, 1, k, color="k", lw=1)
     for t in range(1, k + 1):
-        ax.vlines(t, -0.05, 0.05, color="k", lw=1)
-        ax.text(t, 0.1, str(t), ha="center", va="bottom")
+        ax.vlines(t, -0.03, 0.03, color="k", lw=1)
+        ax.text(t, 0.05, str(t), ha="center", va="bottom")
     for n, (i, j) in enumerate(cliques):
-        y = -0.15 - clique_h * n
+        y = -0.08 - clique_h * n
         ax.hlines(y, sr[i] - 0.04, sr[j] + 0.04, color="k", lw=3)
     for j, idx in enumerate(order):
         r = res.mean_ranks[idx]
@@ -161,10 +164,10 @@ def draw_cd(res: CDResult, out: Path, stem: str, unit: str, opts: PlotOptions | 
         xe = 0.6 if right else k + 0.4
         ax.plot([r, r, xe], [0, y, y], color=colours[labels[idx]], lw=1)
         ax.text(xe, y, f" {labels[idx]} ({r:.2f}) ", ha="left" if right else "right", va="center")
-    ax.hlines(0.55, 1, 1 + res.cd, color="r", lw=2)
-    ax.text(1 + res.cd + 0.05, 0.55, f"CD = {res.cd:.2f}", ha="right", va="center", color="r")
+    ax.hlines(0.34, 1, 1 + res.cd, color="r", lw=2)
+    ax.text(1 + res.cd / 2, 0.37, f"CD = {res.cd:.2f}", ha="center", va="bottom", color="r")
     test = "Friedman" if k >= 3 else "Wilcoxon"
-    ax.set_title(f"{test} p = {res.friedman_p:.2g}, Nemenyi (alpha 0.05), n = {res.n} {unit}")
+    ax.set_title(f"{test} p = {res.friedman_p:.2g} over {res.n} {unit}\nNemenyi critical difference (alpha 0.05)")
     return save(fig, out, stem, opts)
 
 

@@ -105,7 +105,10 @@ def final_rows(frame):
 
 def summarise(results: ResultsDir | str | os.PathLike):
     """One row per strategy: runs, mean/std/s.e. of the final incumbent's test value, its regret,
-    mean queries, mean simulated time, how often the best cell was found."""
+    mean queries, mean simulated time, how often the best cell was found (``found_best``: the
+    table's best cell itself), how many different cells the runs ended on (``distinct_finals``)
+    and the share of runs whose final incumbent has the optimum's test value (``optimum_share``;
+    cells that tie the optimum count), so that convergence to one cell is visible."""
     import pandas as pd
 
     res = results if isinstance(results, ResultsDir) else open_results(results)
@@ -125,15 +128,21 @@ def summarise(results: ResultsDir | str | os.PathLike):
         "queries_mean": g["step"].mean(),
         "sim_time_mean": g["sim_time"].mean(),
         "found_best": g["incumbent"].apply(lambda s: float(np.mean(s == prov["optimum"]["best_test_cell"]))),
+        "distinct_finals": g["incumbent"].nunique(),
+        "optimum_share": g["incumbent_test"].apply(lambda s: float(np.mean(s.to_numpy() >= best - 1e-9))),
     })
     return out.reindex([o for o in order if o in out.index])
 
 
 def format_summary(summary, optimum: float | None = None) -> str:
-    head = ("strategy", "runs", "test mean", "± std", "regret", "queries", "sim time")
-    widths = [14, 5, 11, 8, 9, 9, 11]
+    extra = "distinct_finals" in summary.columns and "optimum_share" in summary.columns
+    head = ("strategy", "runs", "test mean", "± std", "regret", "queries", "sim time") + (
+        ("final cells", "on optimum") if extra else ())
+    widths = [14, 5, 11, 8, 9, 9, 11] + ([12, 11] if extra else [])
     rows = [(str(name), f"{int(r.runs)}", f"{r.test_mean:.3f}", f"{r.test_std:.3f}", f"{r.regret_mean:.3f}",
-             f"{r.queries_mean:.1f}", f"{r.sim_time_mean:.0f}") for name, r in summary.iterrows()]
+             f"{r.queries_mean:.1f}", f"{r.sim_time_mean:.0f}")
+            + ((f"{int(r.distinct_finals)}", f"{100 * r.optimum_share:.0f}%") if extra else ())
+            for name, r in summary.iterrows()]
     for row in rows:  # wide values widen their column; at least one space between columns
         widths = [max(w, len(v) + 1) for w, v in zip(widths, row)]
 

@@ -1,6 +1,6 @@
 """What `nasbench info` reports about a table (a dataclass of facts, computed from the arrays), and
-what `nasbench compare` reports about a results directory: ``summary.csv``, ``pairs.csv`` and the
-verdict on every pair of strategies."""
+what `nasbench compare` reports about a results directory: ``summary.csv``, ``pairs.csv``,
+``summary.tex`` and the verdict on every pair of strategies."""
 from __future__ import annotations
 
 import dataclasses
@@ -191,6 +191,7 @@ def summarise_table(bench: TabularBenchmark) -> TableSummary:
 # -- what `nasbench compare` reports about a results directory ---------------------------------
 SUMMARY_FILE = "summary.csv"  # one row per strategy
 PAIRS_FILE = "pairs.csv"  # one row per pair of strategies: the test, the effect size, the verdict
+TEX_FILE = "summary.tex"  # the summary as a booktabs table (nasbench.summary_tex)
 
 
 def final_values(results: Any) -> tuple[dict[str, np.ndarray], str]:
@@ -215,25 +216,67 @@ def pairwise(results: Any, alpha: float | None = None) -> list:
     return compare_pairs(values, ALPHA if alpha is None else alpha, metric)
 
 
-def write_summary(results: Any) -> tuple[Path, Path]:
-    """Write ``summary.csv`` (per strategy, as :func:`nasbench.experiment.summarise`) and
-    ``pairs.csv`` (per pair) into the results directory, atomically; returns their paths."""
+def write_summary(results: Any, baseline: str | None = None) -> tuple[Path, Path]:
+    """Write ``summary.csv`` (per strategy, as :func:`nasbench.experiment.summarise`),
+    ``pairs.csv`` (per pair) and ``summary.tex`` (:mod:`nasbench.summary_tex`, markers against
+    ``baseline``, default ``random`` where present) into the results directory, atomically.
+
+    Args:
+        results: a results directory or its path.
+        baseline: ``summary.tex``'s baseline label (None: ``random`` if the comparison has it).
+
+    Returns:
+        The paths of ``summary.csv`` and ``pairs.csv``.
+    """
     import pandas as pd
 
     from .experiment import ResultsDir, open_results, summarise
     from .significance import PairTest
+    from .summary_tex import resolve_baseline
 
     res = results if isinstance(results, ResultsDir) else open_results(results)
     s = summarise(res)
     s.index.name = "strategy"
-    pairs = pd.DataFrame([p.to_dict() for p in pairwise(res)],
-                         columns=[f.name for f in dataclasses.fields(PairTest)])
+    resolve_baseline([str(k) for k in s.index], baseline)  # a bad label refuses before anything is written
+    tests = pairwise(res)
+    pairs = pd.DataFrame([p.to_dict() for p in tests], columns=[f.name for f in dataclasses.fields(PairTest)])
     paths = (res.path / SUMMARY_FILE, res.path / PAIRS_FILE)
     for frame, path, index in ((s, paths[0], True), (pairs, paths[1], False)):
         tmp = path.with_suffix(".tmp")
         frame.to_csv(tmp, index=index)
         os.replace(tmp, path)
+    _write_tex(res, s, tests, baseline)
     return paths
+
+
+def _write_tex(res: Any, summary: Any, tests: list, baseline: str | None) -> Path:
+    from .summary_tex import TEX_FILE, summary_tex
+
+    values, metric = final_values(res)
+    path = res.path / TEX_FILE
+    tmp = path.with_suffix(".tex.tmp")
+    tmp.write_text(summary_tex(summary, values, tests, baseline, metric))
+    os.replace(tmp, path)
+    return path
+
+
+def write_summary_tex(results: Any, baseline: str | None = None) -> Path:
+    """Rewrite only ``summary.tex`` of a results directory (e.g. with another baseline).
+
+    Args:
+        results: a results directory or its path.
+        baseline: the markers' baseline label (None: ``random`` if present).
+
+    Returns:
+        The path written.
+    """
+    from .experiment import ResultsDir, open_results, summarise
+    from .summary_tex import resolve_baseline
+
+    res = results if isinstance(results, ResultsDir) else open_results(results)
+    s = summarise(res)
+    resolve_baseline([str(k) for k in s.index], baseline)
+    return _write_tex(res, s, pairwise(res), baseline)
 
 
 def format_verdicts(pairs: list, alpha: float | None = None) -> str:
