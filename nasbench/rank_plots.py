@@ -34,7 +34,7 @@ def pooled_rank_curves(curves: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     point (1 = best, higher value better, ties averaged, no value yet = last).
 
     Args:
-        curves: label -> (runs, grid) anytime values (:func:`nasbench.plots.anytime`).
+        curves: label -> (runs, grid) anytime values (:func:`nasbench.curve_stats.anytime`).
 
     Returns:
         label -> (runs, grid) ranks.
