@@ -29,6 +29,7 @@ directory and its summaries in :mod:`nasbench.results`; both are re-exported her
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import os
 import sys
@@ -41,7 +42,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .atomic import atomic_path
+from .atomic import atomic_write
+from .checksummed import DamagedFile, read_run_file, sha256_bytes, write_run_file
 from .benchmark import Benchmark
 from .space import N_CELLS
 from .experiment_config import _strategy_class
@@ -206,14 +208,12 @@ def _check_dir(out: Path, config: ExperimentConfig) -> None:
                           "(finished runs are kept) or choose another directory")
 
 
-def _write_run(path: Path, cols: dict[str, list]) -> None:
-    """A plain CSV (floats as repr, which round-trips), written atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _write_run(path: Path, cols: dict[str, list], root: Path) -> None:
+    """A plain CSV (floats as repr, which round-trips) and its checksum line
+    (:mod:`nasbench.checksummed`), written atomically; ``root`` is the results directory."""
     names = list(cols)
     body = "\n".join(",".join(map(repr, row)) for row in zip(*cols.values())).replace("'", "")
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(",".join(names) + "\n" + body + ("\n" if body else ""))
-    os.replace(tmp, path)
+    write_run_file(path, ",".join(names) + "\n" + body + ("\n" if body else ""), root)
 
 
 _WORKER: dict[str, Any] = {}
@@ -225,7 +225,7 @@ def _work(task: tuple[StrategySpec, list[int], str]) -> list[tuple[str, int, dic
     done = []
     for r in runs:
         cols = run_one(_WORKER["shared"], spec, r)
-        _write_run(res.run_file(spec.label, r), cols)
+        _write_run(res.run_file(spec.label, r), cols, res.path)
         done.append((spec.label, r, cols))
     return done
 
@@ -336,7 +336,7 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) ->
     out.mkdir(parents=True, exist_ok=True)
     res = ResultsDir(out)
     _write_text(out / "config.json", json.dumps(config.identity(), indent=2))
-    todo = [(s, r) for s in config.strategies for r in range(config.runs) if not res.run_file(s.label, r).is_file()]
+    kept, todo = _finished_runs(res, config)
     if config.executor == "ray":
         fresh = _run_on_ray(shared, todo, jobs, config, res)
     else:
@@ -346,15 +346,40 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) ->
         for r in range(config.runs):
             cols = fresh.get((s.label, r))
             frames.append(pd.DataFrame(cols) if cols is not None else
-                          pd.read_csv(res.run_file(s.label, r)))
+                          pd.read_csv(io.StringIO(kept[(s.label, r)])))
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(config.columns))
-    with atomic_path(res.table_path) as tmp:  # a kill mid-write leaves the old table whole
-        table.to_csv(tmp, index=False)
-    _write_provenance(res, config, bench, shared, time.perf_counter() - t0, len(todo), jobs)
+    data = table.to_csv(index=False).encode()
+    atomic_write(res.table_path, data, out)  # a kill mid-write leaves the old table whole
+    _write_provenance(res, config, bench, shared, time.perf_counter() - t0, len(todo), jobs, data)
     from .summary import write_summary
 
     write_summary(res)
     return res
+
+
+def _finished_runs(res: ResultsDir, config: ExperimentConfig
+                   ) -> tuple[dict[tuple[str, int], str], list[tuple[StrategySpec, int]]]:
+    """({(label, run): CSV text} of the run files that are whole, the runs still to do). A run file
+    cut short, altered or without its checksum line is redone, said in one line on stderr."""
+    kept: dict[tuple[str, int], str] = {}
+    todo: list[tuple[StrategySpec, int]] = []
+    damaged: list[str] = []
+    for s in config.strategies:
+        for r in range(config.runs):
+            f = res.run_file(s.label, r)
+            if not os.path.lexists(f):
+                todo.append((s, r))
+                continue
+            try:
+                kept[(s.label, r)] = read_run_file(f)
+            except DamagedFile as exc:
+                damaged.append(str(exc))
+                todo.append((s, r))
+    if damaged:
+        more = f" (and {len(damaged) - 1} more)" if len(damaged) > 1 else ""
+        print(f"nasbench compare: {damaged[0]}{more}; redoing {'that run' if not more else 'those runs'}",
+              file=sys.stderr)
+    return kept, todo
 
 
 def _run_on_ray(shared: _Shared, todo: list[tuple[StrategySpec, int]], jobs: int, config: ExperimentConfig,
@@ -367,7 +392,7 @@ def _run_on_ray(shared: _Shared, todo: list[tuple[StrategySpec, int]], jobs: int
     fresh: dict[tuple[str, int], dict[str, list]] = {}
     try:
         for done in ray_runs(shared, todo, jobs, config.address, ConfigError):
-            _write_run(res.run_file(done.label, done.run), done.cols)
+            _write_run(res.run_file(done.label, done.run), done.cols, res.path)
             fresh[(done.label, done.run)] = done.cols
             bar.update(1)
     finally:
@@ -447,7 +472,7 @@ def _progress(total: int, show: bool):
 
 
 def _write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Benchmark, shared: _Shared,
-                      seconds: float, n_new: int, jobs: int) -> None:
+                      seconds: float, n_new: int, jobs: int, table_bytes: bytes) -> None:
     import platform
 
     import numpy
@@ -476,6 +501,8 @@ def _write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Benchmar
         "protocol_note": shared.view.note,
         "signal_epoch": shared.view.epoch, "epochs_per_query": shared.view.epochs_per_query,
         "columns": list(config.columns),
+        # what results.csv holds, checked when it is read back (nasbench.results.read_results_csv)
+        "results_file": {"rows": max(table_bytes.count(b"\n") - 1, 0), "sha256": sha256_bytes(table_bytes)},
         "last_invocation": {"seconds": round(seconds, 3), "runs_done": n_new, "jobs": jobs,
                             "executor": config.executor, **({"address": config.address} if config.address else {})},
     }
@@ -505,8 +532,7 @@ def strategy_libraries(specs: Iterable[StrategySpec]) -> dict[str, str]:
 
 
 def _write_text(path: Path, text: str) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(text)
+    atomic_write(path, text, path.parent)
 
 
 def check_budget_cap(budget: Budget, view: SearchView, workers: int = 1) -> None:

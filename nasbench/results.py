@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .checksummed import read_json, sha256_bytes
 from .experiment_config import COLUMNS, ConfigError
 
 # -- results directory -------------------------------------------------------------------------
@@ -22,19 +23,21 @@ class ResultsDir:
 
     @property
     def config(self) -> dict[str, Any]:
-        return json.loads((self.path / "config.json").read_text())
+        return read_json(self.path / "config.json", _FIX)
 
     @property
     def provenance(self) -> dict[str, Any]:
-        return json.loads((self.path / "provenance.json").read_text())
+        return read_json(self.path / "provenance.json", _FIX)
 
     @property
     def table_path(self) -> Path:
         return self.path / "results.csv"
 
     def frame(self):
-        """The tidy table, checked (:func:`read_results_csv`)."""
-        return read_results_csv(self.table_path)
+        """The tidy table, checked (:func:`read_results_csv`) and, where ``provenance.json``
+        records them, against its row count and SHA-256."""
+        rec = self.provenance.get("results_file")
+        return read_results_csv(self.table_path, rec if isinstance(rec, dict) else None)
 
     def run_file(self, label: str, run: int) -> Path:
         return self.path / "runs" / label / f"{run:05d}.csv"
@@ -43,20 +46,40 @@ class ResultsDir:
 _INT_COLUMNS = ("run", "step", "cell", "incumbent")
 
 
-def read_results_csv(path: str | os.PathLike):
+_FIX = "rerun the same `nasbench compare` with --resume to rebuild it from the run files"
+
+
+def read_results_csv(path: str | os.PathLike, expect: dict[str, Any] | None = None):
     """A ``results.csv`` as a DataFrame, refusing (ConfigError naming the file, line and column) a
     file cut short, a row with missing or extra fields, a non-number in a numeric column, and a
-    missing or fractional run, step or cell number."""
+    missing or fractional run, step or cell number.
+
+    Args:
+        path: the file.
+        expect: ``{"rows": n, "sha256": hex}`` as ``provenance.json`` records it (``results_file``):
+            a file with other rows or bytes (cut at a line boundary, altered) is refused too.
+
+    Returns:
+        The table as a pandas DataFrame.
+    """
     import pandas as pd
 
     path = Path(path)
-    text = path.read_text()
-    fix = "rerun the same `nasbench compare` with --resume to rebuild it from the run files"
+    raw = path.read_bytes()
+    text = raw.decode()
+    fix = _FIX
     if text and not text.endswith("\n"):
         raise ConfigError(f"{path}: the last line is cut short (an interrupted write?); {fix}")
     lines = text.split("\n")[:-1]
     if not lines:
         raise ConfigError(f"{path}: empty file; {fix}")
+    if expect is not None:
+        rows = len(lines) - 1
+        if "rows" in expect and rows != expect["rows"]:
+            raise ConfigError(f"{path}: {rows} rows where provenance.json records {expect['rows']} (cut or altered); "
+                              f"{fix}")
+        if "sha256" in expect and sha256_bytes(raw) != expect["sha256"]:
+            raise ConfigError(f"{path}: content does not match the SHA-256 provenance.json records (altered); {fix}")
     n = lines[0].count(",")
     for i, line in enumerate(lines[1:], start=2):
         if line.count(",") != n:
