@@ -57,16 +57,9 @@ def ensure_dir(path: str | os.PathLike, root: str | os.PathLike | None = None) -
         ``path`` as a Path.
     """
     path = Path(path)
-    parts: list[Path] = [path]
+    parts = _below(path, root)
     if root is not None:
-        root = Path(root)
-        try:
-            rel = path.relative_to(root)
-        except ValueError:
-            rel = None
-        if rel is not None:
-            parts = [root.joinpath(*rel.parts[:i]) for i in range(1, len(rel.parts) + 1)]
-            root.mkdir(parents=True, exist_ok=True)
+        Path(root).mkdir(parents=True, exist_ok=True)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
     for p in parts:
@@ -84,12 +77,39 @@ def ensure_dir(path: str | os.PathLike, root: str | os.PathLike | None = None) -
     return path
 
 
+def _below(path: Path, root: str | os.PathLike | None) -> list[Path]:
+    """The components of ``path`` from just below ``root`` down to ``path`` (only ``path`` without
+    ``root`` or outside it)."""
+    if root is None:
+        return [path]
+    try:
+        rel = path.relative_to(root)
+    except ValueError:
+        return [path]
+    return [Path(root).joinpath(*rel.parts[:i]) for i in range(1, len(rel.parts) + 1)]
+
+
+def check_dir(path: str | os.PathLike, root: str | os.PathLike | None = None) -> None:
+    """Refuse (:class:`LinkRefused`) a component of ``path`` below ``root`` (only ``path`` itself
+    without ``root``) that exists and is a symbolic link or not a folder; create nothing.
+
+    Args:
+        path: a folder the command will write into.
+        root: the output directory the command was given.
+    """
+    for p in _below(Path(path), root):
+        try:
+            st = os.lstat(p)
+        except FileNotFoundError:
+            return
+        if not stat.S_ISDIR(st.st_mode):
+            raise _refuse(p, _kind(st))
+
+
 def _open_temp(path: Path) -> tuple[int, Path]:
     """An exclusive new temporary file beside ``path``: ``<name>.tmp``, or a unique name where a
     regular file (a killed writer's, or another writer's) already holds that one."""
-    umask = os.umask(0)
-    os.umask(umask)
-    mode = 0o666 & ~umask
+    mode = 0o666  # less the umask, as for any new file (not mkstemp's 0600)
     tmp = path.with_name(path.name + ".tmp")
     try:
         return os.open(tmp, _FLAGS, mode), tmp
@@ -183,4 +203,4 @@ def atomic_h5(path: str | os.PathLike):
         yield f
 
 
-__all__ = ["LinkRefused", "atomic_h5", "atomic_path", "atomic_write", "check_target", "ensure_dir"]
+__all__ = ["LinkRefused", "atomic_h5", "atomic_path", "atomic_write", "check_dir", "check_target", "ensure_dir"]

@@ -42,7 +42,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .atomic import atomic_write
+from .atomic import atomic_path, atomic_write
 from .checksummed import DamagedFile, read_run_file, sha256_bytes, write_run_file
 from .benchmark import Benchmark
 from .space import N_CELLS
@@ -348,8 +348,9 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) ->
             frames.append(pd.DataFrame(cols) if cols is not None else
                           pd.read_csv(io.StringIO(kept[(s.label, r)])))
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(config.columns))
-    data = table.to_csv(index=False).encode()
-    atomic_write(res.table_path, data, out)  # a kill mid-write leaves the old table whole
+    with atomic_path(res.table_path, out) as tmp:  # a kill mid-write leaves the old table whole
+        table.to_csv(tmp, index=False)
+        data = tmp.read_bytes()  # its checksum goes into provenance.json
     _write_provenance(res, config, bench, shared, time.perf_counter() - t0, len(todo), jobs, data)
     from .summary import write_summary
 

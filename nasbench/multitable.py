@@ -34,6 +34,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .atomic import atomic_write
 from .experiment import ConfigError, ExperimentConfig, ResultsDir, StrategySpec, final_rows, load_benchmark, \
     check_proxy_strategies, open_results, run_comparison
 
@@ -187,9 +188,7 @@ def open_multi(path: str | os.PathLike) -> MultiResults:
 
 
 def _write_json(path: Path, obj: Any) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(obj, indent=2))
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(obj, indent=2), path.parent)
 
 
 # -- the aggregate -----------------------------------------------------------------------------
@@ -264,9 +263,7 @@ def aggregate(multi: MultiResults) -> Aggregate:
 def write_aggregate(multi: MultiResults) -> Aggregate:
     """``aggregate.csv`` and ``aggregate.json`` into the multi-table directory (atomically)."""
     agg = aggregate(multi)
-    tmp = multi.path / (AGGREGATE_CSV + ".tmp")
-    agg.table.to_csv(tmp)
-    os.replace(tmp, multi.path / AGGREGATE_CSV)
+    atomic_write(multi.path / AGGREGATE_CSV, agg.table.to_csv(), multi.path)
     cd = agg.cd
     _write_json(multi.path / AGGREGATE_JSON, {
         "tables": multi.tables, "strategies": agg.labels,

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .atomic import atomic_path, check_dir, ensure_dir
 from .checks import quiet_nan_stats
 from .experiment import ResultsDir, final_rows, open_results
 from .strategies.pareto import hypervolume, pareto_front
@@ -96,11 +97,12 @@ def critical_difference(scores: np.ndarray, labels: Sequence[str], alpha: float 
 
 # -- figures -----------------------------------------------------------------------------------
 def _save(fig, out: Path, stem: str) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
+    ensure_dir(out)  # a planted `figures` link is refused
     paths = []
     for ext in ("png", "pdf"):
         p = out / f"{stem}.{ext}"
-        fig.savefig(p, dpi=150, bbox_inches="tight")
+        with atomic_path(p) as tmp:  # never written through a planted link
+            fig.savefig(tmp, format=ext, dpi=150, bbox_inches="tight")
         paths.append(p)
     import matplotlib.pyplot as plt
 
@@ -392,6 +394,7 @@ def plot_results(results_dir: str | os.PathLike | ResultsDir, out_dir: str | os.
     if frame.empty:
         return []
     best = float(res.provenance["optimum"]["best_test"])
+    check_dir(out, res.path if out_dir is None else None)  # a planted `figures` link: refused, target untouched
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:

@@ -3,7 +3,6 @@
 it is :mod:`nasbench.experiment`; the layout is described there."""
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,13 +72,6 @@ def read_results_csv(path: str | os.PathLike, expect: dict[str, Any] | None = No
     lines = text.split("\n")[:-1]
     if not lines:
         raise ConfigError(f"{path}: empty file; {fix}")
-    if expect is not None:
-        rows = len(lines) - 1
-        if "rows" in expect and rows != expect["rows"]:
-            raise ConfigError(f"{path}: {rows} rows where provenance.json records {expect['rows']} (cut or altered); "
-                              f"{fix}")
-        if "sha256" in expect and sha256_bytes(raw) != expect["sha256"]:
-            raise ConfigError(f"{path}: content does not match the SHA-256 provenance.json records (altered); {fix}")
     n = lines[0].count(",")
     for i, line in enumerate(lines[1:], start=2):
         if line.count(",") != n:
@@ -109,6 +101,13 @@ def read_results_csv(path: str | os.PathLike, expect: dict[str, Any] | None = No
                 raise ConfigError(f"{path}: line {bad[0] + 2}, column {c}: {getattr(x, 'item', lambda: x)()!r} "
                                   "is not a whole number")
             df[c] = col.astype(np.int64)
+    if expect is not None:  # last: the checks above name the line where a damage shows
+        rows = len(lines) - 1
+        if "rows" in expect and rows != expect["rows"]:
+            raise ConfigError(f"{path}: {rows} rows where provenance.json records {expect['rows']} (cut or altered); "
+                              f"{fix}")
+        if "sha256" in expect and sha256_bytes(raw) != expect["sha256"]:
+            raise ConfigError(f"{path}: content does not match the SHA-256 provenance.json records (altered); {fix}")
     return df
 
 

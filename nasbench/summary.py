@@ -4,13 +4,13 @@ verdict on every pair of strategies."""
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .atomic import atomic_write
 from .benchmark import TabularBenchmark
 from .checks import quiet_nan_stats
 
@@ -230,9 +230,7 @@ def write_summary(results: Any) -> tuple[Path, Path]:
                          columns=[f.name for f in dataclasses.fields(PairTest)])
     paths = (res.path / SUMMARY_FILE, res.path / PAIRS_FILE)
     for frame, path, index in ((s, paths[0], True), (pairs, paths[1], False)):
-        tmp = path.with_suffix(".tmp")
-        frame.to_csv(tmp, index=index)
-        os.replace(tmp, path)
+        atomic_write(path, frame.to_csv(index=index), res.path)  # never through a planted link
     return paths
 
 
