@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -212,18 +213,26 @@ class Journal:
                     f"{path} was made with a different {', '.join(diff) or 'setup'}; refusing to mix results "
                     f"(use another --out, or the same settings to resume)"
                 )
-            for line in fh:
+            n = 1
+            while line := fh.readline():
+                n += 1
                 body = _parse(line)
                 if body is None:
+                    if fh.read(1):  # whole lines follow: not a cut last line but an altered journal
+                        raise GenerateError(f"{path}: line {n} is damaged and more lines follow it (the journal was "
+                                            f"altered); restore it, or cut it before line {n} to retrain what follows")
                     break
                 good += len(line.encode())
                 if body.get("kind") == "unit":
                     units.setdefault((int(body["cell"]), int(body["seed"])), body)  # first copy wins; never doubled
                 elif body.get("kind") == "machine":
                     machines.update(_machines_of(body))
-        if good != path.stat().st_size:
+        size = path.stat().st_size
+        if good != size:
             with open(path, "r+b") as fh:
                 fh.truncate(good)
+            print(f"{path}: its last line was cut short ({size - good} bytes, a write interrupted); cut back to the "
+                  "last whole record, that training is done again", file=sys.stderr)
         return cls(path, head, units, machines)
 
     def note_machine(self, fingerprint: dict[str, Any]) -> None:
