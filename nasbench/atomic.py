@@ -141,6 +141,25 @@ def check_target(path: str | os.PathLike) -> None:
         raise _refuse(Path(path), _kind(st))
 
 
+def check_writable(paths) -> None:
+    """Refuse, before a command writes anything, a planted link (or special file) at the
+    temporary name of any of ``paths`` or at ``paths`` themselves (see :func:`check_target`).
+
+    Args:
+        paths: the files the command will write.
+    """
+    for path in paths:
+        path = Path(path)
+        check_target(path)
+        tmp = path.with_name(path.name + ".tmp")
+        try:
+            st = os.lstat(tmp)
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            raise _refuse(tmp, _kind(st))
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, root: str | os.PathLike | None = None) -> Iterator[Path]:
     """Yield a new, exclusively created temporary path beside ``path``; on success it replaces
@@ -203,4 +222,4 @@ def atomic_h5(path: str | os.PathLike):
         yield f
 
 
-__all__ = ["LinkRefused", "atomic_h5", "atomic_path", "atomic_write", "check_dir", "check_target", "ensure_dir"]
+__all__ = ["LinkRefused", "atomic_h5", "atomic_path", "atomic_write", "check_dir", "check_target", "check_writable", "ensure_dir"]

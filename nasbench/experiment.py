@@ -42,8 +42,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .atomic import atomic_path, atomic_write
-from .checksummed import DamagedFile, read_run_file, sha256_bytes, write_run_file
+from .atomic import atomic_path, atomic_write, check_dir, check_writable
+from .checksummed import DamagedFile, read_json, read_run_file, sha256_bytes, write_run_file
 from .benchmark import Benchmark
 from .space import N_CELLS
 from .experiment_config import _strategy_class
@@ -188,6 +188,17 @@ def _run_events(shared: _Shared, spec: StrategySpec, run: int, strategy, noise: 
     return cols
 
 
+def check_results_dir(out: str | os.PathLike, config: ExperimentConfig) -> None:
+    """Refuse (ConfigError) a directory that is not empty and not a results directory, holds
+    results of another config, or of this one without ``config.resume``; nothing is written.
+
+    Args:
+        out: the results directory.
+        config: the comparison to run into it.
+    """
+    _check_dir(Path(out), config)
+
+
 def _check_dir(out: Path, config: ExperimentConfig) -> None:
     """Refuse to mix results of different configs; same config needs resume=True."""
     cfg_file = out / "config.json"
@@ -195,7 +206,7 @@ def _check_dir(out: Path, config: ExperimentConfig) -> None:
         return
     if not cfg_file.is_file():
         raise ConfigError(f"{out} exists and is not a results directory; choose an empty or new directory")
-    old = json.loads(cfg_file.read_text())
+    old = read_json(cfg_file, "move the directory away or choose another one")
     new = json.loads(json.dumps(config.identity()))
     diff = [k for k in new if k != "runs" and k != "strategies" and old.get(k) != new.get(k)]
     old_s = {s["label"]: s for s in old.get("strategies", [])}
@@ -335,8 +346,9 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) ->
         jobs = config.jobs or cpus  # 0: one actor per CPU of the cluster
     out.mkdir(parents=True, exist_ok=True)
     res = ResultsDir(out)
-    _write_text(out / "config.json", json.dumps(config.identity(), indent=2))
     kept, todo = _finished_runs(res, config)
+    _check_planted(res, config, todo)  # a planted link is refused before anything is written
+    _write_text(out / "config.json", json.dumps(config.identity(), indent=2))
     if config.executor == "ray":
         fresh = _run_on_ray(shared, todo, jobs, config, res)
     else:
@@ -356,6 +368,17 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) ->
 
     write_summary(res)
     return res
+
+
+def _check_planted(res: ResultsDir, config: ExperimentConfig, todo: list[tuple[StrategySpec, int]]) -> None:
+    """Refuse a symbolic link (or special file) planted at a folder or file this call will write,
+    or at its temporary name, naming it; nothing is written before."""
+    from .summary import PAIRS_FILE, SUMMARY_FILE
+
+    for s in config.strategies:
+        check_dir(res.run_file(s.label, 0).parent, res.path)
+    check_writable([res.run_file(s.label, r) for s, r in todo] +
+                   [res.path / n for n in ("config.json", "provenance.json", "results.csv", SUMMARY_FILE, PAIRS_FILE)])
 
 
 def _finished_runs(res: ResultsDir, config: ExperimentConfig
@@ -443,6 +466,24 @@ def _check_proxy_strategies(config: ExperimentConfig, context_kw: dict[str, Any]
                 make_strategy(s.name, SearchContext(rng=np.random.default_rng(0), **context_kw), s.params)
             except StrategyError as exc:
                 raise ConfigError(str(exc)) from None  # names the strategy
+
+
+def check_runnable(bench: Benchmark, config: ExperimentConfig) -> None:
+    """Everything :func:`run_comparison` refuses before its first run, checked without running or
+    writing anything: the results directory, the protocol, the budget cap, the proxies and the
+    fidelity levels every strategy needs (a multi-table comparison checks each table first).
+
+    Args:
+        bench: the loaded benchmark.
+        config: the comparison on it.
+    """
+    _check_dir(Path(config.out), config)
+    try:
+        shared = _build_shared(bench, config)
+    except ProtocolError as exc:
+        raise ConfigError(f"protocol: {exc}") from None
+    check_budget_cap(config.budget, shared.view, config.workers)
+    _check_proxy_strategies(config, shared.context_kw)
 
 
 def check_proxy_strategies(bench: Benchmark, config: ExperimentConfig, candidates: np.ndarray) -> None:
@@ -560,5 +601,5 @@ def check_budget_cap(budget: Budget, view: SearchView, workers: int = 1) -> None
 __all__ = [
     "BUDGET_KINDS", "COLUMNS", "ConfigError", "DEFAULT_RUNS", "DEFAULT_TABLE", "ExperimentConfig", "ResultsDir", "StrategySpec",
     "default_config", "format_summary", "load_benchmark", "open_results", "parse_overrides", "read_config_file",
-    "run_comparison", "run_one", "run_seed", "summarise",
+    "check_results_dir", "check_runnable", "run_comparison", "run_one", "run_seed", "summarise",
 ]

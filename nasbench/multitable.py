@@ -34,7 +34,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .atomic import atomic_write
+from .atomic import atomic_write, check_dir, check_writable
+from .checksummed import read_json
+from .experiment import check_results_dir, check_runnable
+from .locking import LockHeld, exclusive
 from .experiment import ConfigError, ExperimentConfig, ResultsDir, StrategySpec, final_rows, load_benchmark, \
     check_proxy_strategies, open_results, run_comparison
 
@@ -145,8 +148,11 @@ def run_tables(config: ExperimentConfig) -> MultiResults:
                                     f"{', '.join(bench.metric_names)}")
         except ProtocolError as exc:
             raise ConfigError(f"table {t}: protocol: {exc}") from None
+        sub = dataclasses.replace(config, table=t, out=str(out / table_dir_name(t)))
         try:
             check_proxy_strategies(bench, config, view.candidates)
+            check_dir(sub.out, out)  # a planted link at <out>/<table>: refused before anything runs
+            check_runnable(bench, sub)  # every strategy on every table, before the first table runs
         except ConfigError as exc:
             raise ConfigError(f"table {t}: {exc}") from None
         test = np.asarray(bench.query_many(view.candidates, config.protocol.test_metric, None, "mean"), dtype=float)
@@ -156,11 +162,52 @@ def run_tables(config: ExperimentConfig) -> MultiResults:
         from .compare_ray import connect
 
         connect(config.address, ConfigError)
-    out.mkdir(parents=True, exist_ok=True)
     manifest = {"tables": [{"table": t, "dir": n, "optimum": optimum[t], "median": median[t]}
                            for t, n in zip(tables, names)],
                 "test_metric": config.protocol.test_metric, "budget": config.budget.to_dict(),
                 "normalised_regret": "(optimum - final test value) / (optimum - median test value over the table's cells)"}
+    _check_manifest(out, manifest)
+    check_writable([out / MANIFEST, out / AGGREGATE_CSV, out / AGGREGATE_JSON])
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        with exclusive(out, f"multi-table results directory {out}"):  # one writer; a refused one writes nothing
+            return _run_locked(config, out, tables, names, benches, optimum, median, manifest)
+    except LockHeld:
+        raise
+    except BaseException:
+        if created:
+            try:
+                out.rmdir()  # only if still empty
+            except OSError:
+                pass
+        raise
+
+
+def _check_manifest(out: Path, manifest: dict[str, Any]) -> None:
+    """Refuse a directory whose manifest records other tables or another test metric or budget
+    (its results would be mixed with these); nothing is written."""
+    if not is_multitable_dir(out):
+        return
+    old = read_json(out / MANIFEST, "move the directory away or choose another one")
+    if not isinstance(old, dict) or not isinstance(old.get("tables"), list):
+        raise ConfigError(f"{out / MANIFEST}: not a multi-table manifest; move the directory away or choose another one")
+    was = [e.get("table") if isinstance(e, dict) else e for e in old["tables"]]
+    now = [e["table"] for e in manifest["tables"]]
+    diff = [k for k in ("test_metric", "budget") if old.get(k) != manifest[k]]
+    if was != now or diff:
+        what = f"tables {', '.join(map(str, was))}" if was != now else ", ".join(diff)
+        raise ConfigError(f"{out} holds a multi-table comparison of other {what}; choose another directory")
+
+
+def _run_locked(config: ExperimentConfig, out: Path, tables: list[str], names: list[str], benches: dict,
+                optimum: dict[str, float], median: dict[str, float], manifest: dict[str, Any]) -> MultiResults:
+    """:func:`run_tables` after every check, with ``out`` locked."""
+    for t, name in zip(tables, names):  # again under the lock: another writer may have finished meanwhile
+        try:
+            check_results_dir(out / name, dataclasses.replace(config, table=t, out=str(out / name)))
+        except ConfigError as exc:
+            raise ConfigError(f"table {t}: {exc}") from None
     _write_json(out / MANIFEST, manifest)  # first: an interrupted run is resumed as a multi-table directory
     dirs = {}
     for t, name in zip(tables, names):
@@ -180,7 +227,7 @@ def open_multi(path: str | os.PathLike) -> MultiResults:
     p = Path(path)
     if not is_multitable_dir(p):
         raise ConfigError(f"{p} is not a multi-table results directory (no {MANIFEST})")
-    m = json.loads((p / MANIFEST).read_text())
+    m = read_json(p / MANIFEST, "rerun the same `nasbench compare` with --resume to rewrite it")
     tables = [e["table"] for e in m["tables"]]
     return MultiResults(p, tables, {e["table"]: open_results(p / e["dir"]) for e in m["tables"]},
                         {e["table"]: float(e["optimum"]) for e in m["tables"]},
