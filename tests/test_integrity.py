@@ -411,3 +411,14 @@ def test_strategy_labels_that_are_not_folder_names_are_refused(tables, tmp_path,
     assert not (tmp_path / "o").exists()
     with pytest.raises(ConfigError, match="no dots or slashes"):
         StrategySpec("random", label=label or " ")
+
+
+def test_a_journal_named_through_a_planted_link_is_refused(journal_of_3, tmp_path, capsys):
+    src, _ = journal_of_3
+    path = tmp_path / "t.h5"
+    shutil.copy(src, path)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    (tmp_path / "t.proxies.jsonl").symlink_to(victim)
+    _refused(main(_proxies(path, "--limit", "4")), capsys, "t.proxies.jsonl is a symbolic link")
+    assert victim.read_text() == "precious\n"

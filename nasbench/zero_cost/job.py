@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..space import class_table
+from ..atomic import LinkRefused
 from ..locking import LockHeld, exclusive
 from .compute import ProxyError, Setup, read_journal, repair_journal, run, setup_for, todo_classes, write_header
 from .proxies import PROXY_NAMES
@@ -105,6 +106,9 @@ def run_job(job: ProxyJob, progress: bool = True) -> ProxyReport:
                          f"`python scripts/build_nb201_tables.py --write`, not --write")
     setup = setup_for(bench, path.stem, batch_size=job.batch_size, data_dir=job.data_dir)
     journal = Path(job.journal) if job.journal else journal_for(path, published)
+    if journal.is_symlink():
+        raise LinkRefused(f"{journal} is a symbolic link; nasbench does not write through links it did not create: "
+                          "remove it (its target is untouched) or give the file itself with --journal")
     read_journal(journal)  # a damaged journal is refused before anything is created or locked
     journal.parent.mkdir(parents=True, exist_ok=True)
     existed = journal.exists()
