@@ -8,7 +8,8 @@ time on CPU, more on a GPU); its rows are then reproduced exactly by retraining 
 The default groups are one seed each. Every finished training (one cell, one seed) is appended
 as one line to a journal beside the table (``<out>.journal.jsonl``; a group's lines in one write)
 and flushed to disk before the next is accepted, so a kill at any moment (``kill -9`` included)
-loses at most the trainings in flight; a truncated last line is dropped on resume, and a group
+loses at most the trainings in flight; a truncated last line is dropped on resume (one note; a
+damaged line followed by more lines is an altered journal, refused), and a group
 left incomplete is trained again whole (first copy wins: nothing is doubled). The HDF5 table is
 rebuilt from the journal atomically every ``save_every`` seconds and at the end, so the table on
 disk is always complete for the cells it covers. The journal's first line records the dataset,
