@@ -9,7 +9,9 @@ A results directory holds::
     config.json       the config that defines the results (table, strategies+params, budget,
                       protocol, root seed, runs)
     provenance.json   config, package and library versions, the table's SHA-256 and optimum, timings
-    runs/<label>/<run>.csv   one file per finished run (what makes a run resumable)
+    runs/<label>/<run>.csv   one file per finished run (what makes a run resumable), ending with a
+                      line of its row count and SHA-256 (:mod:`nasbench.checksummed`): resume
+                      redoes a run whose file is cut, altered or lacks that line
     results.csv       the tidy table: one row per query (see COLUMNS)
     summary.csv       one row per strategy (:func:`summarise`)
     pairs.csv         one row per pair of strategies: test, effect size, verdict (nasbench.summary)
@@ -42,15 +44,16 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .atomic import atomic_path, atomic_write, check_dir, check_writable
-from .checksummed import DamagedFile, read_json, read_run_file, sha256_bytes, write_run_file
+from .atomic import atomic_path, atomic_write
+from .checksummed import sha256_bytes
 from .benchmark import Benchmark
 from .space import N_CELLS
 from .experiment_config import _strategy_class
 from .experiment_config import (COLUMNS, DEFAULT_RUNS, DEFAULT_TABLE, ConfigError, ExperimentConfig,  # noqa: F401
                                 StrategySpec, default_config, parse_overrides, read_config_file)
 from .experiment_config import TIMED_COLUMNS
-from .results import ResultsDir, final_rows, format_summary, open_results, read_results_csv, summarise  # noqa: F401
+from .results import (ResultsDir, check_planted, check_results_dir, final_rows, finished_runs,  # noqa: F401
+                      format_summary, open_results, read_results_csv, summarise, write_run)
 from .strategies import (DEFAULT_STRATEGIES, Budget, Protocol, ProtocolError, SearchContext, SearchView,  # noqa: F401
                          make_strategy)
 from .strategies.fidelity import FidelityView, build_fidelities, level_protocols
@@ -188,45 +191,6 @@ def _run_events(shared: _Shared, spec: StrategySpec, run: int, strategy, noise: 
     return cols
 
 
-def check_results_dir(out: str | os.PathLike, config: ExperimentConfig) -> None:
-    """Refuse (ConfigError) a directory that is not empty and not a results directory, holds
-    results of another config, or of this one without ``config.resume``; nothing is written.
-
-    Args:
-        out: the results directory.
-        config: the comparison to run into it.
-    """
-    _check_dir(Path(out), config)
-
-
-def _check_dir(out: Path, config: ExperimentConfig) -> None:
-    """Refuse to mix results of different configs; same config needs resume=True."""
-    cfg_file = out / "config.json"
-    if not out.exists() or not any(out.iterdir()):
-        return
-    if not cfg_file.is_file():
-        raise ConfigError(f"{out} exists and is not a results directory; choose an empty or new directory")
-    old = read_json(cfg_file, "move the directory away or choose another one")
-    new = json.loads(json.dumps(config.identity()))
-    diff = [k for k in new if k != "runs" and k != "strategies" and old.get(k) != new.get(k)]
-    old_s = {s["label"]: s for s in old.get("strategies", [])}
-    diff += [f"strategies.{s['label']}" for s in new["strategies"] if s["label"] in old_s and old_s[s["label"]] != s]
-    if diff:
-        raise ConfigError(f"{out} holds results of another config (differs in: {', '.join(diff)}); "
-                          "choose another directory")
-    if not config.resume:
-        raise ConfigError(f"{out} already holds results of this config; pass resume to continue it "
-                          "(finished runs are kept) or choose another directory")
-
-
-def _write_run(path: Path, cols: dict[str, list], root: Path) -> None:
-    """A plain CSV (floats as repr, which round-trips) and its checksum line
-    (:mod:`nasbench.checksummed`), written atomically; ``root`` is the results directory."""
-    names = list(cols)
-    body = "\n".join(",".join(map(repr, row)) for row in zip(*cols.values())).replace("'", "")
-    write_run_file(path, ",".join(names) + "\n" + body + ("\n" if body else ""), root)
-
-
 _WORKER: dict[str, Any] = {}
 
 
@@ -236,7 +200,7 @@ def _work(task: tuple[StrategySpec, list[int], str]) -> list[tuple[str, int, dic
     done = []
     for r in runs:
         cols = run_one(_WORKER["shared"], spec, r)
-        _write_run(res.run_file(spec.label, r), cols, res.path)
+        write_run(res.run_file(spec.label, r), cols, res.path)
         done.append((spec.label, r, cols))
     return done
 
@@ -303,7 +267,7 @@ def run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) -> 
     from .locking import LockHeld, exclusive
 
     out = Path(config.out)
-    _check_dir(out, config)  # a refusal before anything is created
+    check_results_dir(out, config)  # a refusal before anything is created
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     try:
@@ -326,7 +290,7 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) ->
 
     t0 = time.perf_counter()
     out = Path(config.out)
-    _check_dir(out, config)
+    check_results_dir(out, config)
     if bench is None:
         try:
             bench = load_benchmark(config.table)
@@ -346,8 +310,10 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) ->
         jobs = config.jobs or cpus  # 0: one actor per CPU of the cluster
     out.mkdir(parents=True, exist_ok=True)
     res = ResultsDir(out)
-    kept, todo = _finished_runs(res, config)
-    _check_planted(res, config, todo)  # a planted link is refused before anything is written
+    kept, todo = finished_runs(res, config)
+    from .summary import PAIRS_FILE, SUMMARY_FILE
+
+    check_planted(res, config, todo, (SUMMARY_FILE, PAIRS_FILE))  # a planted link: refused before any write
     _write_text(out / "config.json", json.dumps(config.identity(), indent=2))
     if config.executor == "ray":
         fresh = _run_on_ray(shared, todo, jobs, config, res)
@@ -370,42 +336,6 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) ->
     return res
 
 
-def _check_planted(res: ResultsDir, config: ExperimentConfig, todo: list[tuple[StrategySpec, int]]) -> None:
-    """Refuse a symbolic link (or special file) planted at a folder or file this call will write,
-    or at its temporary name, naming it; nothing is written before."""
-    from .summary import PAIRS_FILE, SUMMARY_FILE
-
-    for s in config.strategies:
-        check_dir(res.run_file(s.label, 0).parent, res.path)
-    check_writable([res.run_file(s.label, r) for s, r in todo] +
-                   [res.path / n for n in ("config.json", "provenance.json", "results.csv", SUMMARY_FILE, PAIRS_FILE)])
-
-
-def _finished_runs(res: ResultsDir, config: ExperimentConfig
-                   ) -> tuple[dict[tuple[str, int], str], list[tuple[StrategySpec, int]]]:
-    """({(label, run): CSV text} of the run files that are whole, the runs still to do). A run file
-    cut short, altered or without its checksum line is redone, said in one line on stderr."""
-    kept: dict[tuple[str, int], str] = {}
-    todo: list[tuple[StrategySpec, int]] = []
-    damaged: list[str] = []
-    for s in config.strategies:
-        for r in range(config.runs):
-            f = res.run_file(s.label, r)
-            if not os.path.lexists(f):
-                todo.append((s, r))
-                continue
-            try:
-                kept[(s.label, r)] = read_run_file(f)
-            except DamagedFile as exc:
-                damaged.append(str(exc))
-                todo.append((s, r))
-    if damaged:
-        more = f" (and {len(damaged) - 1} more)" if len(damaged) > 1 else ""
-        print(f"nasbench compare: {damaged[0]}{more}; redoing {'that run' if not more else 'those runs'}",
-              file=sys.stderr)
-    return kept, todo
-
-
 def _run_on_ray(shared: _Shared, todo: list[tuple[StrategySpec, int]], jobs: int, config: ExperimentConfig,
                 res: ResultsDir) -> dict[tuple[str, int], dict[str, list]]:
     """``todo`` on ``jobs`` Ray actors; each run file written here as its result arrives (the
@@ -416,7 +346,7 @@ def _run_on_ray(shared: _Shared, todo: list[tuple[StrategySpec, int]], jobs: int
     fresh: dict[tuple[str, int], dict[str, list]] = {}
     try:
         for done in ray_runs(shared, todo, jobs, config.address, ConfigError):
-            _write_run(res.run_file(done.label, done.run), done.cols, res.path)
+            write_run(res.run_file(done.label, done.run), done.cols, res.path)
             fresh[(done.label, done.run)] = done.cols
             bar.update(1)
     finally:
@@ -477,7 +407,7 @@ def check_runnable(bench: Benchmark, config: ExperimentConfig) -> None:
         bench: the loaded benchmark.
         config: the comparison on it.
     """
-    _check_dir(Path(config.out), config)
+    check_results_dir(config.out, config)
     try:
         shared = _build_shared(bench, config)
     except ProtocolError as exc:
