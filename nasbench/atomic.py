@@ -46,8 +46,8 @@ def _kind(st: os.stat_result) -> str:
 
 def ensure_dir(path: str | os.PathLike, root: str | os.PathLike | None = None) -> Path:
     """Create the folder ``path`` (and its parents) and return it, refusing (:class:`LinkRefused`)
-    any component below ``root`` that is a symbolic link or not a folder. Without ``root`` (or
-    with ``path`` outside it) only ``path`` itself is checked.
+    any component below ``root`` that is a symbolic link or not a folder. Without ``root`` nothing
+    is checked (the folder was named by the user); with ``path`` outside ``root`` only ``path``.
 
     Args:
         path: the folder to create.
@@ -57,12 +57,11 @@ def ensure_dir(path: str | os.PathLike, root: str | os.PathLike | None = None) -
         ``path`` as a Path.
     """
     path = Path(path)
-    parts = _below(path, root)
-    if root is not None:
-        Path(root).mkdir(parents=True, exist_ok=True)
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    for p in parts:
+    if root is None:
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    Path(root).mkdir(parents=True, exist_ok=True)
+    for p in _below(path, root):
         try:
             st = os.lstat(p)
         except FileNotFoundError:

@@ -228,10 +228,26 @@ def open_multi(path: str | os.PathLike) -> MultiResults:
     if not is_multitable_dir(p):
         raise ConfigError(f"{p} is not a multi-table results directory (no {MANIFEST})")
     m = read_json(p / MANIFEST, "rerun the same `nasbench compare` with --resume to rewrite it")
+    _check_manifest_fields(p / MANIFEST, m)
     tables = [e["table"] for e in m["tables"]]
     return MultiResults(p, tables, {e["table"]: open_results(p / e["dir"]) for e in m["tables"]},
                         {e["table"]: float(e["optimum"]) for e in m["tables"]},
                         {e["table"]: float(e["median"]) for e in m["tables"]}, m.get("budget", {}))
+
+
+def _check_manifest_fields(path: Path, m: Any) -> None:
+    """Refuse in one line a manifest whose fields are missing or of the wrong type, or whose
+    table folder is not a plain folder name (``..``, a path: never followed)."""
+    fix = "rerun the same `nasbench compare` with --resume to rewrite it"
+    ok = isinstance(m, dict) and isinstance(m.get("tables"), list) and len(m["tables"]) >= 1
+    for e in m.get("tables", []) if ok else []:
+        ok = ok and isinstance(e, dict) and isinstance(e.get("table"), str) and isinstance(e.get("dir"), str) \
+            and all(isinstance(e.get(k), (int, float)) and not isinstance(e.get(k), bool) for k in ("optimum", "median"))
+        if ok and (e["dir"] in (".", "..") or not re.fullmatch(r"[A-Za-z0-9_.+-]+", e["dir"])):
+            raise ConfigError(f"{path}: table folder {e['dir']!r} is not a folder name inside {path.parent}; {fix}")
+    if not ok:
+        raise ConfigError(f"{path}: not a multi-table manifest (a list of tables, each with table, dir, optimum and "
+                          f"median); {fix}")
 
 
 def _write_json(path: Path, obj: Any) -> None:

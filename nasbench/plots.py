@@ -97,7 +97,8 @@ def critical_difference(scores: np.ndarray, labels: Sequence[str], alpha: float 
 
 # -- figures -----------------------------------------------------------------------------------
 def _save(fig, out: Path, stem: str) -> list[Path]:
-    ensure_dir(out)  # a planted `figures` link is refused
+    check_dir(out)  # a planted `figures` link is refused
+    ensure_dir(out)
     paths = []
     for ext in ("png", "pdf"):
         p = out / f"{stem}.{ext}"
@@ -394,7 +395,8 @@ def plot_results(results_dir: str | os.PathLike | ResultsDir, out_dir: str | os.
     if frame.empty:
         return []
     best = float(res.provenance["optimum"]["best_test"])
-    check_dir(out, res.path if out_dir is None else None)  # a planted `figures` link: refused, target untouched
+    if out_dir is None:  # a planted `figures` link: refused, its target untouched (a named --out may be a link)
+        check_dir(out, res.path)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:

@@ -422,3 +422,24 @@ def test_a_journal_named_through_a_planted_link_is_refused(journal_of_3, tmp_pat
     (tmp_path / "t.proxies.jsonl").symlink_to(victim)
     _refused(main(_proxies(path, "--limit", "4")), capsys, "t.proxies.jsonl is a symbolic link")
     assert victim.read_text() == "precious\n"
+
+
+MANIFEST_DAMAGE = [
+    ("cut short", lambda t: t[:-30], "multitable.json: not valid JSON"),
+    ("a table folder that climbs", lambda t: t.replace('"dir": "a"', '"dir": ".."'), "table folder '..' is not a"),
+    ("a table folder that is a path", lambda t: t.replace('"dir": "a"', '"dir": "/tmp"'), "table folder '/tmp'"),
+    ("tables not a list", lambda t: json.dumps({**json.loads(t), "tables": "a"}), "not a multi-table manifest"),
+    ("an optimum that is text", lambda t: t.replace('"optimum": ', '"optimum": "x', 1).replace(',\n      "median"',
+                                                                                                 '",\n      "median"', 1),
+     "not a multi-table manifest"),
+]
+
+
+@pytest.mark.parametrize("name,damage,fragment", MANIFEST_DAMAGE, ids=[c[0] for c in MANIFEST_DAMAGE])
+def test_a_damaged_manifest_is_refused_in_one_line(multi_done, tmp_path, capsys, name, damage, fragment):
+    out = _copy(multi_done, tmp_path / "m")
+    m = out / "multitable.json"
+    m.write_text(damage(m.read_text()))
+    before = _tree(out)
+    _refused(main(["plot", str(out)]), capsys, fragment)
+    assert _tree(out) == before
