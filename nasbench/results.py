@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .atomic import check_dir, check_writable
+from .atomic import check_dir, check_target, check_writable
 from .checksummed import DamagedFile, read_json, read_run_file, sha256_bytes, write_run_file
 from .experiment_config import COLUMNS, ConfigError, ExperimentConfig, StrategySpec
 
@@ -106,8 +106,10 @@ def read_results_csv(path: str | os.PathLike, expect: dict[str, Any] | None = No
                 raise ConfigError(f"{path}: line {bad[0] + 2}, column {c}: {getattr(x, 'item', lambda: x)()!r} "
                                   "is not a whole number")
             df[c] = col.astype(np.int64)
-    if expect is not None:  # last: the checks above name the line where a damage shows
-        rows = len(lines) - 1
+    rows = len(lines) - 1
+    # last: the checks above name the line where a damage shows; a table of no rows is refused as
+    # holding no runs by every reader, whatever provenance.json records
+    if expect is not None and rows > 0:
         if "rows" in expect and rows != expect["rows"]:
             raise ConfigError(f"{path}: {rows} rows where provenance.json records {expect['rows']} (cut or altered); "
                               f"{fix}")
@@ -136,6 +138,10 @@ def _check_dir(out: Path, config: ExperimentConfig) -> None:
     if not cfg_file.is_file():
         raise ConfigError(f"{out} exists and is not a results directory; choose an empty or new directory")
     old = read_json(cfg_file, "move the directory away or choose another one")
+    if not isinstance(old, dict) or not isinstance(old.get("strategies", []), list) or \
+            not all(isinstance(s, dict) and "label" in s for s in old.get("strategies", [])):
+        raise ConfigError(f"{cfg_file}: not the config of a comparison (altered?); move the directory away or choose "
+                          "another one")
     new = json.loads(json.dumps(config.identity()))
     diff = [k for k in new if k != "runs" and k != "strategies" and old.get(k) != new.get(k)]
     old_s = {s["label"]: s for s in old.get("strategies", [])}
@@ -194,7 +200,10 @@ def finished_runs(res: ResultsDir, config: ExperimentConfig
             if not os.path.lexists(f):
                 todo.append((s, r))
                 continue
+            check_target(f)  # a folder, FIFO or device there: refused (a FIFO would hang the read)
             try:
+                if not os.path.isfile(f):  # a link to anything but a regular file: redone (the link replaced)
+                    raise DamagedFile(f"{f}: a link to no regular file")
                 kept[(s.label, r)] = read_run_file(f)
             except DamagedFile as exc:
                 damaged.append(str(exc))

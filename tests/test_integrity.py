@@ -443,3 +443,42 @@ def test_a_damaged_manifest_is_refused_in_one_line(multi_done, tmp_path, capsys,
     before = _tree(out)
     _refused(main(["plot", str(out)]), capsys, fragment)
     assert _tree(out) == before
+
+
+def _fifo(p: Path) -> None:
+    p.unlink()
+    os.mkfifo(p)
+
+
+def _link_to_dir(p: Path) -> None:
+    p.unlink()
+    target = p.parents[4] / "victim-dir"  # tmp_path (the run file is tmp_path/d/res/runs/random/...)
+    target.mkdir()
+    (target / "keep.txt").write_text("precious\n")
+    p.symlink_to(target, target_is_directory=True)
+
+
+def _config_list(out: Path) -> None:
+    (out / "config.json").write_text("[1, 2]")
+
+
+# (what is put where a run file or config.json was, expected exit, message fragment)
+ODD_FILES = [
+    ("a FIFO as a run file", lambda out: _fifo(out / "runs" / "random" / "00001.csv"), 2, "is not a regular file"),
+    ("a link to a folder as a run file", lambda out: _link_to_dir(out / "runs" / "random" / "00001.csv"), 0, ""),
+    ("config.json a JSON list", _config_list, 2, "not the config of a comparison"),
+]
+
+
+@pytest.mark.parametrize("name,plant,code,fragment", ODD_FILES, ids=[c[0] for c in ODD_FILES])
+def test_odd_files_in_a_results_directory(tables, finished, tmp_path, capsys, name, plant, code, fragment):
+    out = _copy(finished, tmp_path / "d" / "res")
+    table = (out / "results.csv").read_bytes()
+    plant(out)
+    rc = main(_compare(tables / "a.h5", out, "--resume"))
+    if code:
+        _refused(rc, capsys, fragment)
+    else:
+        assert rc == 0, capsys.readouterr().err
+        assert (out / "results.csv").read_bytes() == table
+        assert (tmp_path / "victim-dir" / "keep.txt").read_text() == "precious\n"
