@@ -32,13 +32,12 @@ def state_to_arrays(net, opt, gens, out: dict[str, np.ndarray]) -> tuple[dict[st
 
 def save_checkpoint(path: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
     """Atomic .npz: numeric arrays plus one JSON string (no pickle)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
+    from .atomic import atomic_path
+
+    with atomic_path(path) as tmp, open(tmp, "r+b") as fh:  # created exclusively: never a planted link
         np.savez(fh, __meta__=np.array(json.dumps(meta)), **arrays)
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def load_checkpoint(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:

@@ -410,10 +410,11 @@ def cmd_surrogate_eval(args: argparse.Namespace) -> int:
     models = {name: make_estimator(name, **(params if len(args.models) == 1 else {})) for name in args.models}
     ev = evaluate(bench, models, sizes=args.sizes or DEFAULT_SIZES, repeats=args.repeats, metric=args.metric,
                   epoch=args.epoch, seed=args.seed, progress=not args.no_progress)
+    from .atomic import atomic_write
+
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    ev.runs.to_csv(out / "runs.csv", index=False)
-    ev.summary.to_csv(out / "summary.csv")
+    atomic_write(out / "runs.csv", ev.runs.to_csv(index=False), out)  # never through a planted link
+    atomic_write(out / "summary.csv", ev.summary.to_csv(), out)
     plot_evaluation(ev, out)
     import pandas as pd
 

@@ -9,7 +9,9 @@ A results directory holds::
     config.json       the config that defines the results (table, strategies+params, budget,
                       protocol, root seed, runs)
     provenance.json   config, package and library versions, the table's SHA-256 and optimum, timings
-    runs/<label>/<run>.csv   one file per finished run (what makes a run resumable)
+    runs/<label>/<run>.csv   one file per finished run (what makes a run resumable), ending with a
+                      line of its row count and SHA-256 (:mod:`nasbench.checksummed`): resume
+                      redoes a run whose file is cut, altered or lacks that line
     results.csv       the tidy table: one row per query (see COLUMNS)
     summary.csv       one row per strategy (:func:`summarise`)
     pairs.csv         one row per pair of strategies: test, effect size, verdict (nasbench.summary)
@@ -29,6 +31,7 @@ directory and its summaries in :mod:`nasbench.results`; both are re-exported her
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import os
 import sys
@@ -41,14 +44,16 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .atomic import atomic_path
+from .atomic import atomic_path, atomic_write
+from .checksummed import sha256_bytes
 from .benchmark import Benchmark
 from .space import N_CELLS
 from .experiment_config import _strategy_class
 from .experiment_config import (COLUMNS, DEFAULT_RUNS, DEFAULT_TABLE, ConfigError, ExperimentConfig,  # noqa: F401
                                 StrategySpec, default_config, parse_overrides, read_config_file)
 from .experiment_config import TIMED_COLUMNS
-from .results import ResultsDir, final_rows, format_summary, open_results, read_results_csv, summarise  # noqa: F401
+from .results import (ResultsDir, check_planted, check_results_dir, final_rows, finished_runs,  # noqa: F401
+                      format_summary, open_results, read_results_csv, summarise, write_run)
 from .strategies import (DEFAULT_STRATEGIES, Budget, Protocol, ProtocolError, SearchContext, SearchView,  # noqa: F401
                          make_strategy)
 from .strategies.fidelity import FidelityView, build_fidelities, level_protocols
@@ -186,36 +191,6 @@ def _run_events(shared: _Shared, spec: StrategySpec, run: int, strategy, noise: 
     return cols
 
 
-def _check_dir(out: Path, config: ExperimentConfig) -> None:
-    """Refuse to mix results of different configs; same config needs resume=True."""
-    cfg_file = out / "config.json"
-    if not out.exists() or not any(out.iterdir()):
-        return
-    if not cfg_file.is_file():
-        raise ConfigError(f"{out} exists and is not a results directory; choose an empty or new directory")
-    old = json.loads(cfg_file.read_text())
-    new = json.loads(json.dumps(config.identity()))
-    diff = [k for k in new if k != "runs" and k != "strategies" and old.get(k) != new.get(k)]
-    old_s = {s["label"]: s for s in old.get("strategies", [])}
-    diff += [f"strategies.{s['label']}" for s in new["strategies"] if s["label"] in old_s and old_s[s["label"]] != s]
-    if diff:
-        raise ConfigError(f"{out} holds results of another config (differs in: {', '.join(diff)}); "
-                          "choose another directory")
-    if not config.resume:
-        raise ConfigError(f"{out} already holds results of this config; pass resume to continue it "
-                          "(finished runs are kept) or choose another directory")
-
-
-def _write_run(path: Path, cols: dict[str, list]) -> None:
-    """A plain CSV (floats as repr, which round-trips), written atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    names = list(cols)
-    body = "\n".join(",".join(map(repr, row)) for row in zip(*cols.values())).replace("'", "")
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(",".join(names) + "\n" + body + ("\n" if body else ""))
-    os.replace(tmp, path)
-
-
 _WORKER: dict[str, Any] = {}
 
 
@@ -225,7 +200,7 @@ def _work(task: tuple[StrategySpec, list[int], str]) -> list[tuple[str, int, dic
     done = []
     for r in runs:
         cols = run_one(_WORKER["shared"], spec, r)
-        _write_run(res.run_file(spec.label, r), cols)
+        write_run(res.run_file(spec.label, r), cols, res.path)
         done.append((spec.label, r, cols))
     return done
 
@@ -292,7 +267,7 @@ def run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) -> 
     from .locking import LockHeld, exclusive
 
     out = Path(config.out)
-    _check_dir(out, config)  # a refusal before anything is created
+    check_results_dir(out, config)  # a refusal before anything is created
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     try:
@@ -315,7 +290,7 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) ->
 
     t0 = time.perf_counter()
     out = Path(config.out)
-    _check_dir(out, config)
+    check_results_dir(out, config)
     if bench is None:
         try:
             bench = load_benchmark(config.table)
@@ -335,8 +310,11 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) ->
         jobs = config.jobs or cpus  # 0: one actor per CPU of the cluster
     out.mkdir(parents=True, exist_ok=True)
     res = ResultsDir(out)
+    kept, todo = finished_runs(res, config)
+    from .summary import PAIRS_FILE, SUMMARY_FILE
+
+    check_planted(res, config, todo, (SUMMARY_FILE, PAIRS_FILE))  # a planted link: refused before any write
     _write_text(out / "config.json", json.dumps(config.identity(), indent=2))
-    todo = [(s, r) for s in config.strategies for r in range(config.runs) if not res.run_file(s.label, r).is_file()]
     if config.executor == "ray":
         fresh = _run_on_ray(shared, todo, jobs, config, res)
     else:
@@ -346,11 +324,12 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) ->
         for r in range(config.runs):
             cols = fresh.get((s.label, r))
             frames.append(pd.DataFrame(cols) if cols is not None else
-                          pd.read_csv(res.run_file(s.label, r)))
+                          pd.read_csv(io.StringIO(kept[(s.label, r)])))
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(config.columns))
-    with atomic_path(res.table_path) as tmp:  # a kill mid-write leaves the old table whole
+    with atomic_path(res.table_path, out) as tmp:  # a kill mid-write leaves the old table whole
         table.to_csv(tmp, index=False)
-    _write_provenance(res, config, bench, shared, time.perf_counter() - t0, len(todo), jobs)
+        data = tmp.read_bytes()  # its checksum goes into provenance.json
+    _write_provenance(res, config, bench, shared, time.perf_counter() - t0, len(todo), jobs, data)
     from .summary import write_summary
 
     write_summary(res, config.plots.baseline)
@@ -367,7 +346,7 @@ def _run_on_ray(shared: _Shared, todo: list[tuple[StrategySpec, int]], jobs: int
     fresh: dict[tuple[str, int], dict[str, list]] = {}
     try:
         for done in ray_runs(shared, todo, jobs, config.address, ConfigError):
-            _write_run(res.run_file(done.label, done.run), done.cols)
+            write_run(res.run_file(done.label, done.run), done.cols, res.path)
             fresh[(done.label, done.run)] = done.cols
             bar.update(1)
     finally:
@@ -419,6 +398,24 @@ def _check_proxy_strategies(config: ExperimentConfig, context_kw: dict[str, Any]
                 raise ConfigError(str(exc)) from None  # names the strategy
 
 
+def check_runnable(bench: Benchmark, config: ExperimentConfig) -> None:
+    """Everything :func:`run_comparison` refuses before its first run, checked without running or
+    writing anything: the results directory, the protocol, the budget cap, the proxies and the
+    fidelity levels every strategy needs (a multi-table comparison checks each table first).
+
+    Args:
+        bench: the loaded benchmark.
+        config: the comparison on it.
+    """
+    check_results_dir(config.out, config)
+    try:
+        shared = _build_shared(bench, config)
+    except ProtocolError as exc:
+        raise ConfigError(f"protocol: {exc}") from None
+    check_budget_cap(config.budget, shared.view, config.workers)
+    _check_proxy_strategies(config, shared.context_kw)
+
+
 def check_proxy_strategies(bench: Benchmark, config: ExperimentConfig, candidates: np.ndarray) -> None:
     """:func:`_check_proxy_strategies` without building the whole search (multi-table pre-checks)."""
     if _needs_proxies(config):
@@ -447,7 +444,7 @@ def _progress(total: int, show: bool):
 
 
 def _write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Benchmark, shared: _Shared,
-                      seconds: float, n_new: int, jobs: int) -> None:
+                      seconds: float, n_new: int, jobs: int, table_bytes: bytes) -> None:
     import platform
 
     import numpy
@@ -476,6 +473,8 @@ def _write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Benchmar
         "protocol_note": shared.view.note,
         "signal_epoch": shared.view.epoch, "epochs_per_query": shared.view.epochs_per_query,
         "columns": list(config.columns),
+        # what results.csv holds, checked when it is read back (nasbench.results.read_results_csv)
+        "results_file": {"rows": max(table_bytes.count(b"\n") - 1, 0), "sha256": sha256_bytes(table_bytes)},
         "last_invocation": {"seconds": round(seconds, 3), "runs_done": n_new, "jobs": jobs,
                             "executor": config.executor, **({"address": config.address} if config.address else {})},
     }
@@ -505,8 +504,7 @@ def strategy_libraries(specs: Iterable[StrategySpec]) -> dict[str, str]:
 
 
 def _write_text(path: Path, text: str) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(text)
+    atomic_write(path, text, path.parent)
 
 
 def check_budget_cap(budget: Budget, view: SearchView, workers: int = 1) -> None:
@@ -533,5 +531,5 @@ def check_budget_cap(budget: Budget, view: SearchView, workers: int = 1) -> None
 __all__ = [
     "BUDGET_KINDS", "COLUMNS", "ConfigError", "DEFAULT_RUNS", "DEFAULT_TABLE", "ExperimentConfig", "ResultsDir", "StrategySpec",
     "default_config", "format_summary", "load_benchmark", "open_results", "parse_overrides", "read_config_file",
-    "run_comparison", "run_one", "run_seed", "summarise",
+    "check_results_dir", "check_runnable", "run_comparison", "run_one", "run_seed", "summarise",
 ]

@@ -44,8 +44,10 @@ class StrategySpec:
         object.__setattr__(self, "params", dict(self.params))
         if not self.label:
             object.__setattr__(self, "label", self.name)
-        if not re.fullmatch(r"[A-Za-z0-9_.+-]+", self.label):
-            raise ConfigError(f"strategy label {self.label!r} may use letters, digits and _ . + - only")
+        if not isinstance(self.label, str) or not re.fullmatch(r"[A-Za-z0-9_+-]+", self.label):
+            # no dots or slashes: the label names the folder runs/<label>/ ('..' would be the folder above)
+            raise ConfigError(f"strategy label {self.label!r} may use letters, digits and _ + - only "
+                              "(no dots or slashes: it names the folder runs/<label>/)")
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "label": self.label, "params": dict(sorted(self.params.items()))}

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .atomic import atomic_path, check_dir, ensure_dir
 from .plot_options import PlotOptions
 
 DEFAULT = PlotOptions()
@@ -55,14 +56,16 @@ def save(fig, out: Path, stem: str, opts: PlotOptions | None = None) -> list[Pat
         The two paths.
     """
     opts = opts or DEFAULT
-    out.mkdir(parents=True, exist_ok=True)
+    check_dir(out)  # a planted `figures` link is refused
+    ensure_dir(out)
     paths = []
     for ext in ("png", "pdf"):
         p = out / f"{stem}.{ext}"
-        if opts.printed:
-            fig.savefig(p, dpi=300)
-        else:
-            fig.savefig(p, dpi=150, bbox_inches="tight")
+        with atomic_path(p) as tmp:  # never written through a planted link
+            if opts.printed:
+                fig.savefig(tmp, format=ext, dpi=300)
+            else:
+                fig.savefig(tmp, format=ext, dpi=150, bbox_inches="tight")
         paths.append(p)
     pyplot().close(fig)
     return paths

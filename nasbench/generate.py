@@ -8,7 +8,8 @@ time on CPU, more on a GPU); its rows are then reproduced exactly by retraining 
 The default groups are one seed each. Every finished training (one cell, one seed) is appended
 as one line to a journal beside the table (``<out>.journal.jsonl``; a group's lines in one write)
 and flushed to disk before the next is accepted, so a kill at any moment (``kill -9`` included)
-loses at most the trainings in flight; a truncated last line is dropped on resume, and a group
+loses at most the trainings in flight; a truncated last line is dropped on resume (one note; a
+damaged line followed by more lines is an altered journal, refused), and a group
 left incomplete is trained again whole (first copy wins: nothing is doubled). The HDF5 table is
 rebuilt from the journal atomically every ``save_every`` seconds and at the end, so the table on
 disk is always complete for the cells it covers. The journal's first line records the dataset,
@@ -31,6 +32,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -212,18 +214,26 @@ class Journal:
                     f"{path} was made with a different {', '.join(diff) or 'setup'}; refusing to mix results "
                     f"(use another --out, or the same settings to resume)"
                 )
-            for line in fh:
+            n = 1
+            while line := fh.readline():
+                n += 1
                 body = _parse(line)
                 if body is None:
+                    if fh.read(1):  # whole lines follow: not a cut last line but an altered journal
+                        raise GenerateError(f"{path}: line {n} is damaged and more lines follow it (the journal was "
+                                            f"altered); restore it, or cut it before line {n} to retrain what follows")
                     break
                 good += len(line.encode())
                 if body.get("kind") == "unit":
                     units.setdefault((int(body["cell"]), int(body["seed"])), body)  # first copy wins; never doubled
                 elif body.get("kind") == "machine":
                     machines.update(_machines_of(body))
-        if good != path.stat().st_size:
+        size = path.stat().st_size
+        if good != size:
             with open(path, "r+b") as fh:
                 fh.truncate(good)
+            print(f"{path}: its last line was cut short ({size - good} bytes, a write interrupted); cut back to the "
+                  "last whole record, that training is done again", file=sys.stderr)
         return cls(path, head, units, machines)
 
     def note_machine(self, fingerprint: dict[str, Any]) -> None:

@@ -10,10 +10,13 @@ not programs that ignore it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 from pathlib import Path
 from typing import Iterator
+
+from .atomic import LinkRefused
 
 
 class LockHeld(ValueError):
@@ -46,8 +49,15 @@ def exclusive(path: str | os.PathLike, what: str) -> Iterator[None]:
     missing) for the ``with`` block; raise :class:`LockHeld` at once if another process holds it.
     ``what`` names the thing in the message (e.g. ``results directory results/default``)."""
     p = Path(path)
-    flags = os.O_RDONLY if p.is_dir() else os.O_RDWR | os.O_CREAT
-    fd = os.open(p, flags | os.O_CLOEXEC, 0o666)
+    # a journal is never opened through a link planted at its name (O_NOFOLLOW: ELOOP)
+    flags = os.O_RDONLY if p.is_dir() else os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW
+    try:
+        fd = os.open(p, flags | os.O_CLOEXEC, 0o666)
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise
+        raise LinkRefused(f"{p} is a symbolic link; nasbench does not write through links it did not create: "
+                          "remove it (its target is untouched) or name the file itself") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

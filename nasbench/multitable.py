@@ -34,6 +34,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .atomic import atomic_write, check_dir, check_writable
+from .checksummed import read_json
+from .experiment import check_results_dir, check_runnable
+from .locking import LockHeld, exclusive
 from .experiment import ConfigError, ExperimentConfig, ResultsDir, StrategySpec, final_rows, load_benchmark, \
     check_proxy_strategies, open_results, run_comparison
 
@@ -144,8 +148,11 @@ def run_tables(config: ExperimentConfig) -> MultiResults:
                                     f"{', '.join(bench.metric_names)}")
         except ProtocolError as exc:
             raise ConfigError(f"table {t}: protocol: {exc}") from None
+        sub = dataclasses.replace(config, table=t, out=str(out / table_dir_name(t)))
         try:
             check_proxy_strategies(bench, config, view.candidates)
+            check_dir(sub.out, out)  # a planted link at <out>/<table>: refused before anything runs
+            check_runnable(bench, sub)  # every strategy on every table, before the first table runs
         except ConfigError as exc:
             raise ConfigError(f"table {t}: {exc}") from None
         test = np.asarray(bench.query_many(view.candidates, config.protocol.test_metric, None, "mean"), dtype=float)
@@ -155,11 +162,52 @@ def run_tables(config: ExperimentConfig) -> MultiResults:
         from .compare_ray import connect
 
         connect(config.address, ConfigError)
-    out.mkdir(parents=True, exist_ok=True)
     manifest = {"tables": [{"table": t, "dir": n, "optimum": optimum[t], "median": median[t]}
                            for t, n in zip(tables, names)],
                 "test_metric": config.protocol.test_metric, "budget": config.budget.to_dict(),
                 "normalised_regret": "(optimum - final test value) / (optimum - median test value over the table's cells)"}
+    _check_manifest(out, manifest)
+    check_writable([out / MANIFEST, out / AGGREGATE_CSV, out / AGGREGATE_JSON])
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        with exclusive(out, f"multi-table results directory {out}"):  # one writer; a refused one writes nothing
+            return _run_locked(config, out, tables, names, benches, optimum, median, manifest)
+    except LockHeld:
+        raise
+    except BaseException:
+        if created:
+            try:
+                out.rmdir()  # only if still empty
+            except OSError:
+                pass
+        raise
+
+
+def _check_manifest(out: Path, manifest: dict[str, Any]) -> None:
+    """Refuse a directory whose manifest records other tables or another test metric or budget
+    (its results would be mixed with these); nothing is written."""
+    if not is_multitable_dir(out):
+        return
+    old = read_json(out / MANIFEST, "move the directory away or choose another one")
+    if not isinstance(old, dict) or not isinstance(old.get("tables"), list):
+        raise ConfigError(f"{out / MANIFEST}: not a multi-table manifest; move the directory away or choose another one")
+    was = [e.get("table") if isinstance(e, dict) else e for e in old["tables"]]
+    now = [e["table"] for e in manifest["tables"]]
+    diff = [k for k in ("test_metric", "budget") if old.get(k) != manifest[k]]
+    if was != now or diff:
+        what = f"tables {', '.join(map(str, was))}" if was != now else ", ".join(diff)
+        raise ConfigError(f"{out} holds a multi-table comparison of other {what}; choose another directory")
+
+
+def _run_locked(config: ExperimentConfig, out: Path, tables: list[str], names: list[str], benches: dict,
+                optimum: dict[str, float], median: dict[str, float], manifest: dict[str, Any]) -> MultiResults:
+    """:func:`run_tables` after every check, with ``out`` locked."""
+    for t, name in zip(tables, names):  # again under the lock: another writer may have finished meanwhile
+        try:
+            check_results_dir(out / name, dataclasses.replace(config, table=t, out=str(out / name)))
+        except ConfigError as exc:
+            raise ConfigError(f"table {t}: {exc}") from None
     _write_json(out / MANIFEST, manifest)  # first: an interrupted run is resumed as a multi-table directory
     dirs = {}
     for t, name in zip(tables, names):
@@ -179,17 +227,31 @@ def open_multi(path: str | os.PathLike) -> MultiResults:
     p = Path(path)
     if not is_multitable_dir(p):
         raise ConfigError(f"{p} is not a multi-table results directory (no {MANIFEST})")
-    m = json.loads((p / MANIFEST).read_text())
+    m = read_json(p / MANIFEST, "rerun the same `nasbench compare` with --resume to rewrite it")
+    _check_manifest_fields(p / MANIFEST, m)
     tables = [e["table"] for e in m["tables"]]
     return MultiResults(p, tables, {e["table"]: open_results(p / e["dir"]) for e in m["tables"]},
                         {e["table"]: float(e["optimum"]) for e in m["tables"]},
                         {e["table"]: float(e["median"]) for e in m["tables"]}, m.get("budget", {}))
 
 
+def _check_manifest_fields(path: Path, m: Any) -> None:
+    """Refuse in one line a manifest whose fields are missing or of the wrong type, or whose
+    table folder is not a plain folder name (``..``, a path: never followed)."""
+    fix = "rerun the same `nasbench compare` with --resume to rewrite it"
+    ok = isinstance(m, dict) and isinstance(m.get("tables"), list) and len(m["tables"]) >= 1
+    for e in m.get("tables", []) if ok else []:
+        ok = ok and isinstance(e, dict) and isinstance(e.get("table"), str) and isinstance(e.get("dir"), str) \
+            and all(isinstance(e.get(k), (int, float)) and not isinstance(e.get(k), bool) for k in ("optimum", "median"))
+        if ok and (e["dir"] in (".", "..") or not re.fullmatch(r"[A-Za-z0-9_.+-]+", e["dir"])):
+            raise ConfigError(f"{path}: table folder {e['dir']!r} is not a folder name inside {path.parent}; {fix}")
+    if not ok:
+        raise ConfigError(f"{path}: not a multi-table manifest (a list of tables, each with table, dir, optimum and "
+                          f"median); {fix}")
+
+
 def _write_json(path: Path, obj: Any) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(obj, indent=2))
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(obj, indent=2), path.parent)
 
 
 # -- the aggregate -----------------------------------------------------------------------------
@@ -264,9 +326,7 @@ def aggregate(multi: MultiResults) -> Aggregate:
 def write_aggregate(multi: MultiResults) -> Aggregate:
     """``aggregate.csv`` and ``aggregate.json`` into the multi-table directory (atomically)."""
     agg = aggregate(multi)
-    tmp = multi.path / (AGGREGATE_CSV + ".tmp")
-    agg.table.to_csv(tmp)
-    os.replace(tmp, multi.path / AGGREGATE_CSV)
+    atomic_write(multi.path / AGGREGATE_CSV, agg.table.to_csv(), multi.path)
     cd = agg.cd
     _write_json(multi.path / AGGREGATE_JSON, {
         "tables": multi.tables, "strategies": agg.labels,

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 
+from .atomic import check_dir
 from .curve_stats import Band, anytime, curve_band, mean_se
 from .experiment import ResultsDir, final_rows, open_results
 from .figure_io import new_figure, pyplot as _plt, save as _save
@@ -273,6 +274,8 @@ def plot_results(results_dir: str | os.PathLike | ResultsDir, out_dir: str | os.
     if frame.empty:
         return []
     best = float(res.provenance["optimum"]["best_test"])
+    if out_dir is None:  # a planted `figures` link: refused, its target untouched (a named --out may be a link)
+        check_dir(out, res.path)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:

@@ -4,13 +4,13 @@ what `nasbench compare` reports about a results directory: ``summary.csv``, ``pa
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .atomic import atomic_write
 from .benchmark import TabularBenchmark
 from .checks import quiet_nan_stats
 
@@ -242,9 +242,7 @@ def write_summary(results: Any, baseline: str | None = None) -> tuple[Path, Path
     pairs = pd.DataFrame([p.to_dict() for p in tests], columns=[f.name for f in dataclasses.fields(PairTest)])
     paths = (res.path / SUMMARY_FILE, res.path / PAIRS_FILE)
     for frame, path, index in ((s, paths[0], True), (pairs, paths[1], False)):
-        tmp = path.with_suffix(".tmp")
-        frame.to_csv(tmp, index=index)
-        os.replace(tmp, path)
+        atomic_write(path, frame.to_csv(index=index), res.path)  # never through a planted link
     _write_tex(res, s, tests, baseline)
     return paths
 
@@ -254,9 +252,7 @@ def _write_tex(res: Any, summary: Any, tests: list, baseline: str | None) -> Pat
 
     values, metric = final_values(res)
     path = res.path / TEX_FILE
-    tmp = path.with_suffix(".tex.tmp")
-    tmp.write_text(summary_tex(summary, values, tests, baseline, metric))
-    os.replace(tmp, path)
+    atomic_write(path, summary_tex(summary, values, tests, baseline, metric), res.path)
     return path
 
 

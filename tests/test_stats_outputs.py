@@ -178,7 +178,8 @@ def _capture_figures(monkeypatch) -> list[dict]:
 
     def savefig(fig, fname, *a, **k):
         out = original(fig, fname, *a, **k)
-        if str(fname).endswith(".png"):
+        name = str(fname).rsplit("/", 1)[-1].removesuffix(".tmp")  # written through an atomic temp file
+        if name.endswith(".png"):
             fig.canvas.draw()  # lay out again at the figure's own dpi, where it is measured
             renderer = fig.canvas.get_renderer()
             box = fig.bbox
@@ -198,7 +199,7 @@ def _capture_figures(monkeypatch) -> list[dict]:
                     outside.append(t.get_text())
             lines = {ln.get_label(): ln.get_color() for ax in fig.axes for ln in ax.get_lines()
                      if not ln.get_label().startswith("_")}
-            seen.append({"name": str(fname).rsplit("/", 1)[-1], "size": tuple(fig.get_size_inches()),
+            seen.append({"name": name, "size": tuple(fig.get_size_inches()),
                          "fonts": {t.get_text(): t.get_fontsize() for t in texts}, "outside": outside,
                          "lines": lines})
         return out

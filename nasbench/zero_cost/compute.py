@@ -10,13 +10,12 @@ stopped early (``--limit``, or a kill) leaves a uniform random sample of classes
 Journal (``<name>.jsonl``): line 1 ``{"header": {...}}`` records the network, the stand-in batch
 spec and the seed; every further line is one class,
 ``{"class": k, "index": i, "values": {proxy: float|null}, "seconds": {proxy: float}}``, appended
-and flushed as soon as it is computed; a later run skips the (class, proxy) pairs present. A
-truncated last line (a kill mid-write) is ignored and recomputed. ``null`` is an undefined value
-(NaN: e.g. a cell whose output does not depend on its input).
-"""
+as soon as it is computed; a later run skips the (class, proxy) pairs present. Every line carries
+a checksum and is verified when read (:mod:`nasbench.zero_cost.journal`): a last line a kill cut
+short is cut away (one note) and recomputed, any other damaged line refused. ``null`` is an
+undefined value (NaN: e.g. a cell whose output does not depend on its input)."""
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import asdict, dataclass
@@ -29,6 +28,7 @@ import torch
 from ..network import build_network
 from ..space import N_CELLS, class_table
 from .batch import BatchSpec, StandIn, make_batch
+from .journal import JournalDamaged, append, repair, scan
 from .proxies import PROXY_NAMES, compute_proxies
 
 #: network and input of each table's dataset: (in_channels, input size, classes)
@@ -119,27 +119,23 @@ def class_order(order_seed: int) -> np.ndarray:
 
 
 def read_journal(path: str | os.PathLike) -> tuple[dict | None, dict[int, dict]]:
-    """(header, {class: {"index", "values", "seconds"}}) merged over every complete line."""
-    p = Path(path)
-    if not p.exists():
-        return None, {}
-    header, done = None, {}
-    with open(p, encoding="utf-8") as f:
-        for line in f:
-            if not line.endswith("\n"):
-                break  # a truncated last line
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if "header" in rec:
-                header = header or rec["header"]
-                continue
-            k = int(rec["class"])
-            cur = done.setdefault(k, {"index": int(rec["index"]), "values": {}, "seconds": {}})
-            cur["values"].update(rec["values"])
-            cur["seconds"].update(rec.get("seconds", {}))
-    return header, done
+    """(header, {class: {"index", "values", "seconds"}}) merged over every whole, verified line
+    (:func:`nasbench.zero_cost.journal.scan`: a cut last line is left out, a damaged other line
+    refused with a ProxyError naming it)."""
+    try:
+        s = scan(path)
+    except JournalDamaged as exc:
+        raise ProxyError(str(exc)) from None
+    return s.header, s.done
+
+
+def repair_journal(path: str | os.PathLike) -> str | None:
+    """Cut a journal's last line that a kill cut short (the one writer does this before
+    appending); a one-line note of it, or None. A damaged other line: ProxyError."""
+    try:
+        return repair(path)
+    except JournalDamaged as exc:
+        raise ProxyError(str(exc)) from None
 
 
 def write_header(setup: Setup, journal: str | os.PathLike) -> None:
@@ -156,8 +152,7 @@ def write_header(setup: Setup, journal: str | os.PathLike) -> None:
     if p.exists() and p.stat().st_size:
         raise ProxyError(f"{p} is not a proxy journal (no header line); move it away or give another --journal")
     p.parent.mkdir(parents=True, exist_ok=True)
-    with open(p, "a", encoding="utf-8") as f:
-        f.write(json.dumps({"header": setup.header()}, sort_keys=True) + "\n")
+    append(p, [{"header": setup.header()}])
 
 
 def todo_classes(done: dict[int, dict], names: tuple[str, ...], order_seed: int, limit: int | None = None,
@@ -183,6 +178,10 @@ def run(setup: Setup, journal: str | os.PathLike, names: Iterable[str] = PROXY_N
     same journal: a line is one write, so lines of several processes never interleave)."""
     names = tuple(names)
     p = Path(journal)
+    if part[1] == 1:  # the one writer: never append onto a line a kill cut short
+        note = repair_journal(p) if p.exists() else None
+        if note:
+            print(note, file=sys.stderr)
     header, done = read_journal(p)
     if header is not None and not setup.same_values(header):
         raise ProxyError(f"{p} was computed with another setup ({header.get('batch_describe')}, seed "
@@ -197,23 +196,20 @@ def run(setup: Setup, journal: str | os.PathLike, names: Iterable[str] = PROXY_N
         from tqdm import tqdm
 
         bar = tqdm(total=len(todo), desc=f"{setup.table} {','.join(names)}", file=sys.stderr, mininterval=5)
-    with open(p, "a", encoding="utf-8") as f:
-        if header is None:
-            f.write(json.dumps({"header": setup.header()}, sort_keys=True) + "\n")
-            f.flush()
-        for k in todo:
-            have = done.get(k, {}).get("values", {})
-            want = tuple(n for n in names if n not in have)
-            net = build_network(int(rep[k]), setup.C, setup.N, setup.num_classes, setup.batch.channels,
-                                prune=True, seed=setup.seed)
-            vals, secs = compute_proxies(net, batch, want)
-            rec = {"class": k, "index": int(rep[k]),
-                   "values": {n: (None if np.isnan(v) else v) for n, v in vals.items()},
-                   "seconds": {n: round(s, 6) for n, s in secs.items()}}
-            f.write(json.dumps(rec, sort_keys=True) + "\n")
-            f.flush()
-            if bar is not None:
-                bar.update(1)
+    if header is None:
+        append(p, [{"header": setup.header()}])
+    for k in todo:
+        have = done.get(k, {}).get("values", {})
+        want = tuple(n for n in names if n not in have)
+        net = build_network(int(rep[k]), setup.C, setup.N, setup.num_classes, setup.batch.channels,
+                            prune=True, seed=setup.seed)
+        vals, secs = compute_proxies(net, batch, want)
+        rec = {"class": k, "index": int(rep[k]),
+               "values": {n: (None if np.isnan(v) else v) for n, v in vals.items()},
+               "seconds": {n: round(s, 6) for n, s in secs.items()}}
+        append(p, [rec])  # one write: whole lines, never interleaved with another part's
+        if bar is not None:
+            bar.update(1)
     if bar is not None:
         bar.close()
     return len(todo)

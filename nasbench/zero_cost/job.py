@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..space import class_table
-from .compute import ProxyError, Setup, read_journal, run, setup_for, todo_classes, write_header
+from ..atomic import LinkRefused
+from ..locking import LockHeld, exclusive
+from .compute import ProxyError, Setup, read_journal, repair_journal, run, setup_for, todo_classes, write_header
 from .proxies import PROXY_NAMES
 
 PROXIES_SUFFIX = ".proxies.jsonl"
@@ -104,6 +106,28 @@ def run_job(job: ProxyJob, progress: bool = True) -> ProxyReport:
                          f"`python scripts/build_nb201_tables.py --write`, not --write")
     setup = setup_for(bench, path.stem, batch_size=job.batch_size, data_dir=job.data_dir)
     journal = Path(job.journal) if job.journal else journal_for(path, published)
+    if journal.is_symlink():
+        raise LinkRefused(f"{journal} is a symbolic link; nasbench does not write through links it did not create: "
+                          "remove it (its target is untouched) or give the file itself with --journal")
+    read_journal(journal)  # a damaged journal is refused before anything is created or locked
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    existed = journal.exists()
+    try:
+        with exclusive(journal, f"proxy journal {journal}"):  # one writer: a second `proxies` is refused
+            return _run_locked(job, path, bench, setup, journal, progress)
+    except LockHeld:
+        raise
+    except BaseException:
+        if not existed and journal.exists() and journal.stat().st_size == 0:
+            journal.unlink()  # created empty by the lock: a refused or failed run leaves nothing
+        raise
+
+
+def _run_locked(job: ProxyJob, path: Path, bench, setup: Setup, journal: Path, progress: bool) -> ProxyReport:
+    """:func:`run_job` with the journal locked."""
+    note = repair_journal(journal)  # a last line a kill cut short: cut away, never appended onto
+    if note:
+        print(note, file=sys.stderr)
     write_header(setup, journal)  # refuses a journal of another setup before any line is added
     classes = covered_classes(bench)
     _, done = read_journal(journal)
