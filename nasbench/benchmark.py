@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Iterable, Literal, Union
 import numpy as np
 
 from .space import N_CELLS, CellLike, to_cell
+from .errors import NasbenchError
 
 SeedLike = Union[Literal["mean", "random"], int]
 
@@ -24,7 +25,7 @@ CORE_METRICS: tuple[str, ...] = (
 )
 
 
-class QueryError(ValueError):
+class QueryError(NasbenchError, ValueError):
     """A query names a metric, epoch, seed or cell the benchmark does not hold."""
 
 

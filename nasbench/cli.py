@@ -1,6 +1,7 @@
 """The `nasbench` command. It only parses arguments and calls the library.
 
-Exit codes: 0 success, 1 a check failed (``verify``), 2 bad input (one line on stderr).
+Exit codes: 0 success, 1 a check failed (``verify``), 2 bad input (a :class:`~nasbench.errors.NasbenchError`,
+or a file the system refused: one line on stderr). Any other exception is a bug: a traceback, exit 1.
 
 Size: over 400 lines because it holds every subcommand's flags and help text, which read best side
 by side in one parser; each command function is a few lines that call the library.
@@ -17,9 +18,10 @@ import numpy as np
 
 from .checks import check_positive_int
 from .executors import EXECUTORS
+from .errors import NasbenchError
 
 
-class CliError(ValueError):
+class CliError(NasbenchError, ValueError):
     """Bad input found by the CLI itself."""
 
 
@@ -709,7 +711,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(args.func(args) or 0)
     except BrokenPipeError:  # e.g. `nasbench info ... | head`
         return 0
-    except (ValueError, OSError, KeyError) as exc:  # every library error is a ValueError subclass
+    except (NasbenchError, OSError) as exc:  # bad input, or the system refused (no such file, disk full)
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"nasbench {args.command}: error: {msg}", file=sys.stderr)
         return 2

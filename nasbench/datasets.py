@@ -31,6 +31,7 @@ import torch.nn.functional as F
 
 from .checks import check_positive_int
 from .safe_pickle import DATASET_ALLOWED, ForbiddenPickle, RestrictedUnpickler
+from .errors import NasbenchError
 
 DATASETS = ("digits", "fashion-mnist", "cifar10", "cifar100", "imagenet16-120")
 _ALIASES = {"fashion_mnist": "fashion-mnist", "fmnist": "fashion-mnist", "cifar-10": "cifar10",
@@ -51,7 +52,7 @@ _HOW_TO_GET = {
 }
 
 
-class DatasetError(ValueError):
+class DatasetError(NasbenchError, ValueError):
     """Unknown dataset, missing files, or bad options."""
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from .strategies import DEFAULT_STRATEGIES, Budget, Protocol, ProtocolError, StrategyError, make_params
 from .strategies.protocol import preset_for
+from .errors import NasbenchError
 
 DEFAULT_TABLE = "nb201-cifar10"  # NAS-Bench-201's published CIFAR-10 results (data/nb201-cifar10.h5)
 DEFAULT_RUNS = 100  # runs per strategy of the main job: enough to tell real differences from noise
@@ -25,7 +26,7 @@ COLUMNS = ("strategy", "run", "step", "sim_time", "epochs", "cell", "value", "co
 TIMED_COLUMNS = ("worker", "start", "level", "fidelity_epochs", "trial")
 
 
-class ConfigError(ValueError):
+class ConfigError(NasbenchError, ValueError):
     """A bad experiment config (one line, names the key and, for files, the line)."""
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from .errors import NasbenchError
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
@@ -22,7 +23,7 @@ HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 NO_VERIFY_ENV = "NASBENCH_NO_VERIFY_HASH"
 
 
-class TableError(ValueError):
+class TableError(NasbenchError, ValueError):
     """A file that cannot be read as a table of this format."""
 
 

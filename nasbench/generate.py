@@ -44,12 +44,13 @@ from .executors import EXECUTORS
 from .space import N_CELLS, class_table
 from .table import code_version, write_table
 from .workers import WORKER, run_tasks
+from .errors import NasbenchError
 
 JOURNAL_SUFFIX = ".journal.jsonl"
 MAX_SEED = 2**63 - 1
 
 
-class GenerateError(ValueError):
+class GenerateError(NasbenchError, ValueError):
     """Bad generation settings, or a journal that belongs to another recipe."""
 
 

@@ -30,6 +30,7 @@ from .benchmark import TableMeta, TabularBenchmark
 from .safe_pickle import NATS_ALLOWED, PTH_ALLOWED, ForbiddenPickle, RestrictedUnpickler, loads
 from .space import N_CELLS, SpaceError, to_cell
 from .table import code_version
+from .errors import NasbenchError
 
 FORMATS = ("nats-simple", "nb201-pth", "csv")
 NB201_DATASETS = ("cifar10-valid", "cifar10", "cifar100", "ImageNet16-120")
@@ -49,7 +50,7 @@ NB201_SPLITS: dict[str, dict[str, int]] = {
 }
 
 
-class ImportError_(ValueError):
+class ImportError_(NasbenchError, ValueError):
     """The source cannot be imported; the message says why."""
 
 

@@ -14,9 +14,10 @@ import fcntl
 import os
 from pathlib import Path
 from typing import Iterator
+from .errors import NasbenchError
 
 
-class LockHeld(ValueError):
+class LockHeld(NasbenchError, ValueError):
     """Another process is writing the same results directory or journal."""
 
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .noise import pooled_seed_sd
+from .errors import NasbenchError
 
 if TYPE_CHECKING:
     from .tabular import TabularBenchmark
@@ -40,7 +41,7 @@ STAT_METRICS = ("valid_acc", "test_acc")
 BIT_METRICS = ("train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "test_loss")
 
 
-class RetrainCheckError(ValueError):
+class RetrainCheckError(NasbenchError, ValueError):
     """A table that cannot be checked by retraining (imported, one run per cell, no data spec)."""
 
 

@@ -30,6 +30,7 @@ from ..network import build_network
 from ..space import N_CELLS, class_table
 from .batch import BatchSpec, StandIn, make_batch
 from .proxies import PROXY_NAMES, compute_proxies
+from ..errors import NasbenchError
 
 #: network and input of each table's dataset: (in_channels, input size, classes)
 DATASET_INPUT: dict[str, tuple[int, int, int]] = {
@@ -38,7 +39,7 @@ DATASET_INPUT: dict[str, tuple[int, int, int]] = {
 }
 
 
-class ProxyError(ValueError):
+class ProxyError(NasbenchError, ValueError):
     """Bad proxy computation input (unknown table dataset, a journal of another setup, ...)."""
 
 
