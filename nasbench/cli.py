@@ -19,6 +19,7 @@ import numpy as np
 from .checks import check_positive_int
 from .executors import EXECUTORS
 from .errors import NasbenchError
+from .limits import MAX_RETRAIN, check_count
 
 
 class CliError(NasbenchError, ValueError):
@@ -76,8 +77,6 @@ def cmd_proxies(args: argparse.Namespace) -> int:
     from .zero_cost.job import ProxyJob, run_job
     from .zero_cost.proxies import parse_proxies
 
-    for flag in ("jobs", "limit", "batch_size", "threads"):
-        check_positive_int(getattr(args, flag), f"--{flag.replace('_', '-')}", CliError, allow_none=True)
     job = ProxyJob(args.table, parse_proxies(args.proxies), args.jobs, args.limit, args.batch_size, args.journal,
                    args.write, args.data_dir, args.threads)
     rep = run_job(job, progress=not args.no_progress)
@@ -110,6 +109,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     path = resolve(args.table)
     if args.retrain is not None and args.retrain < 1:
         raise CliError(f"--retrain takes a positive number of rows, got {args.retrain}")
+    check_count(args.retrain, "--retrain", MAX_RETRAIN, CliError, allow_none=True)
     if args.seed < 0:
         raise CliError(f"--seed must be a non-negative integer, got {args.seed}")
     if args.retrain is not None and file_format(path) == "nasbench-surrogate":

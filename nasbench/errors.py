@@ -18,3 +18,7 @@ class NasbenchError(Exception):
 
 class LimitError(NasbenchError, ValueError):
     """A count, size or depth the user controls is beyond the suite's stated maximum."""
+
+
+class InputError(NasbenchError, ValueError):
+    """Bad input where no more specific kind applies (a value of the Python API, a name)."""

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from .errors import NasbenchError
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"

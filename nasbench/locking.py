@@ -14,6 +14,7 @@ import fcntl
 import os
 from pathlib import Path
 from typing import Iterator
+
 from .errors import NasbenchError
 
 

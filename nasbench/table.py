@@ -117,7 +117,7 @@ def _read_arrays(f) -> dict[str, np.ndarray]:
     def visit(name: str, obj: Any) -> None:
         if hasattr(obj, "shape") and hasattr(obj, "dtype"):
             if obj.dtype.kind not in "biuf":
-                raise ValueError(f"array {name!r} holds {obj.dtype}, not numbers")
+                raise TableError(f"array {name!r} holds {obj.dtype}, not numbers")
             arrays[name] = obj[()]
 
     f.visititems(visit)
