@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .errors import NasbenchError
+from .limits import check_regular_file
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
@@ -39,15 +40,11 @@ def first_line(exc: BaseException) -> str:
 
 
 def open_hdf5(path: str | os.PathLike, what: str = "table", error: type[TableError] = TableError) -> Any:
-    """``h5py.File(path, "r")``, or a one-line ``error`` for a missing path, a directory, a file
-    without the HDF5 signature, or one h5py cannot open (truncated, corrupt)."""
+    """``h5py.File(path, "r")``, or a one-line ``error`` for a missing path, a directory, a FIFO or
+    other file that is not regular, a file without the HDF5 signature, or one h5py cannot open (truncated, corrupt)."""
     import h5py
 
-    p = Path(path)
-    if not p.exists():
-        raise error(f"no such file: {p}")
-    if p.is_dir():
-        raise error(f"{p} is a directory, not a {what} file")
+    p = check_regular_file(path, what, error)  # a FIFO would block the open below forever
     with open(p, "rb") as fh:
         head = fh.read(len(HDF5_SIGNATURE))
     if head != HDF5_SIGNATURE:

@@ -44,6 +44,8 @@ MAX_CONFIG_BYTES = 1 << 20
 MAX_CONFIG_DEPTH = 32
 #: bytes of one array of a table or surrogate file, checked from its declared shape before reading
 MAX_ARRAY_BYTES = 2 << 30
+#: bytes of all the arrays of one table or surrogate file together
+MAX_TABLE_BYTES = 4 << 30
 
 
 def check_count(v: Any, name: str, maximum: int, error: type[NasbenchError] = LimitError, *,
