@@ -79,20 +79,28 @@ def new_hash(fmt: str, version: int) -> "hashlib._Hash":
 
 
 def verify_hash_default() -> bool:
-    """Whether loading checks the SHA-256: yes, unless ``$NASBENCH_NO_VERIFY_HASH`` is set to
-    something other than ``0`` or empty."""
-    return os.environ.get(NO_VERIFY_ENV, "").strip() in ("", "0")
+    """Whether loading checks the SHA-256: yes where ``$NASBENCH_NO_VERIFY_HASH`` is unset, empty
+    or ``0``; no where it is ``1``. Any other value is refused (a one-line :class:`TableError`), so
+    that ``false`` or ``no`` never switches the check off by accident."""
+    value = os.environ.get(NO_VERIFY_ENV, "").strip()
+    if value in ("", "0"):
+        return True
+    if value == "1":
+        return False
+    raise TableError(f"{NO_VERIFY_ENV}={value[:40]!r}: allowed values are 1 (load files whose SHA-256 does not "
+                     f"match) and 0 or unset (check it)")
 
 
 def check_hash(p: Path, stored: str, computed: str, verify: bool | None, what: str = "table",
                error: type[TableError] = TableError) -> None:
     """Refuse (one-line ``error``) a file whose recomputed SHA-256 differs from the stored one;
     with the check off, warn instead (:class:`HashMismatchWarning`)."""
+    check = verify_hash_default() if verify is None else verify  # a bad $NASBENCH_NO_VERIFY_HASH: refused always
     if stored == computed:
         return
     found = (f"{p}: SHA-256 mismatch (stored {stored[:12] + '...' if stored else '(none)'}, computed "
              f"{computed[:12]}...): the {what} was altered or is corrupt")
-    if verify_hash_default() if verify is None else verify:
+    if check:
         raise error(f"{found}; `nasbench verify` reports it; to load it anyway (forensic use) pass "
                     f"verify=False, --no-verify-hash or set {NO_VERIFY_ENV}=1")
     import warnings
