@@ -126,21 +126,37 @@ def read_journal(path: str | os.PathLike) -> tuple[dict | None, dict[int, dict]]
         return None, {}
     header, done = None, {}
     with open(p, encoding="utf-8") as f:
-        for line in f:
+        for n, line in enumerate(f, start=1):
             if not line.endswith("\n"):
                 break  # a truncated last line
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError:
                 continue
+            if not isinstance(rec, dict):
+                raise ProxyError(f"{p}:{n}: a journal line must be a JSON object, got {type(rec).__name__}")
             if "header" in rec:
                 header = header or rec["header"]
                 continue
-            k = int(rec["class"])
-            cur = done.setdefault(k, {"index": int(rec["index"]), "values": {}, "seconds": {}})
-            cur["values"].update(rec["values"])
-            cur["seconds"].update(rec.get("seconds", {}))
+            k, index, values, seconds = _journal_record(rec, p, n)
+            cur = done.setdefault(k, {"index": index, "values": {}, "seconds": {}})
+            cur["values"].update(values)
+            cur["seconds"].update(seconds)
     return header, done
+
+
+def _journal_record(rec: dict, p: Path, n: int) -> tuple[int, int, dict, dict]:
+    """(class, cell index, values, seconds) of journal line ``n``, checked by type and range."""
+    k, index = rec.get("class"), rec.get("index")
+    n_classes = len(class_table("functional")[1])
+    for name, v, top in (("class", k, n_classes), ("index", index, N_CELLS)):
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < top:
+            raise ProxyError(f"{p}:{n}: {name} must be an integer in 0..{top - 1}, got {v!r}")
+    values, seconds = rec.get("values"), rec.get("seconds", {})
+    for name, d in (("values", values), ("seconds", seconds)):
+        if not isinstance(d, dict) or not all(isinstance(x, (int, float)) or x is None for x in d.values()):
+            raise ProxyError(f"{p}:{n}: {name} must map proxy names to numbers, got {d!r:.60}")
+    return k, index, values, seconds
 
 
 def write_header(setup: Setup, journal: str | os.PathLike) -> None:
