@@ -264,9 +264,16 @@ class Benchmark(ABC):
 
     @staticmethod
     def need_rng(rng: np.random.Generator | None) -> np.random.Generator:
-        if rng is None:
-            raise QueryError("seed='random' needs rng=numpy.random.Generator")
+        if not isinstance(rng, np.random.Generator):
+            got = "" if rng is None else f", got {type(rng).__name__}"
+            raise QueryError(f"seed='random' needs rng=numpy.random.Generator (numpy.random.default_rng(...)){got}")
         return rng
+
+    def seed_number(self, seed: object) -> int:
+        """A seed given as a number (a Python or numpy integer), else :meth:`unknown_seed`."""
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise self.unknown_seed(seed)
+        return int(seed)
 
 
 def _ranges(values: np.ndarray) -> str:

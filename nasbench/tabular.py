@@ -266,7 +266,7 @@ class TabularBenchmark(Benchmark):
             return float(arr[row, self._random_slot(row, metric, rng), e])
         if isinstance(seed, str):
             raise self.bad_seed_word(seed)
-        return float(self._by_seed(arr, np.array([row]), metric, int(seed), e)[0])
+        return float(self._by_seed(arr, np.array([row]), metric, self.seed_number(seed), e)[0])
 
     def query_many(self, cells: Iterable[CellLike] | np.ndarray, metric: str = "valid_acc",
                    epoch: int | None = None, seed: SeedLike = "mean",
@@ -283,7 +283,7 @@ class TabularBenchmark(Benchmark):
             return arr[rows, self._random_slots(rows, metric, rng), e]
         if isinstance(seed, str):
             raise self.bad_seed_word(seed)
-        return self._by_seed(arr, rows, metric, int(seed), e)
+        return self._by_seed(arr, rows, metric, self.seed_number(seed), e)
 
     def _by_seed(self, arr: np.ndarray, rows: np.ndarray, metric: str, seed: int, e: int) -> np.ndarray:
         slot = self._seed_slot(metric, seed)
