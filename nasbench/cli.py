@@ -152,6 +152,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     get_space(args.space)
     if args.preset:
+        if args.dataset:
+            raise CliError(f"--dataset with --preset: the preset {args.preset!r} fixes its dataset; give one of them")
         table = presets()
         if args.preset not in table:
             raise CliError(f"unknown preset {args.preset!r}; allowed: {', '.join(table)}")

@@ -45,8 +45,9 @@ class StrategySpec:
         object.__setattr__(self, "params", dict(self.params))
         if not self.label:
             object.__setattr__(self, "label", self.name)
-        if not re.fullmatch(r"[A-Za-z0-9_.+-]+", self.label):
-            raise ConfigError(f"strategy label {self.label!r} may use letters, digits and _ . + - only")
+        if not isinstance(self.label, str) or not re.fullmatch(r"[A-Za-z0-9_+-]+", self.label):
+            # no dots: --param LABEL.KEY=VALUE splits at the first one, and a label names a folder
+            raise ConfigError(f"strategy label {self.label!r} may use letters, digits and _ + - only")
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "label": self.label, "params": dict(sorted(self.params.items()))}
@@ -146,6 +147,11 @@ class ExperimentConfig:
         file's budget kind); ``strategies`` replaces the list, keeping the file's ``params`` of the
         strategies still in it."""
         d, lines = read_config_file(path)
+        flag_budget = overrides.get("budget")
+        if isinstance(d.get("budget"), dict) and "amount" not in d["budget"] and not (
+                isinstance(flag_budget, Budget) or (isinstance(flag_budget, dict) and "amount" in flag_budget)):
+            raise ConfigError(f"{_where('budget', lines, str(path))}budget needs an amount, e.g. "
+                              f"budget = {{kind = \"seconds\", amount = 12000}} (or --budget)")
         _merge_overrides(d, {k: v for k, v in overrides.items() if v is not None})
         return _config_from_dict(d, lines, str(path))
 
