@@ -114,6 +114,20 @@ def _check_header(f, p: Path) -> None:
         )
 
 
+def _text_attrs(f, p: Path) -> dict[str, str]:
+    """The metadata attributes, each stored as text (an array or a number where text belongs is refused)."""
+    out = {}
+    for k in _META_ATTRS:
+        if k in f.attrs:
+            v = f.attrs[k]
+            if isinstance(v, bytes):
+                v = v.decode("utf-8", errors="replace")
+            if not isinstance(v, str):
+                raise TableError(f"{p}: attribute {k} must be text, got {type(v).__name__}")
+            out[k] = v
+    return out
+
+
 def _is_int_scalar(v: Any) -> bool:
     return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
@@ -180,7 +194,7 @@ def _read_contents(p: Path) -> _Contents:
         try:
             contents = _Contents(
                 arrays=_read_arrays(f, p),
-                attrs={k: str(f.attrs[k]) for k in _META_ATTRS if k in f.attrs},
+                attrs=_text_attrs(f, p),
                 mean_only=parse_json(str(f.attrs.get("mean_only", "[]")), f"{p}: attribute mean_only", TableError),
                 sha256=str(f.attrs.get("sha256", "")),
             )
