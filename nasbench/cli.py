@@ -19,7 +19,7 @@ import numpy as np
 from .checks import check_positive_int
 from .executors import EXECUTORS
 from .errors import NasbenchError
-from .limits import MAX_RETRAIN, check_count
+from .limits import MAX_RETRAIN, MAX_RUNS, check_count
 
 
 class CliError(NasbenchError, ValueError):
@@ -381,7 +381,7 @@ def cmd_surrogate_eval(args: argparse.Namespace) -> int:
     from .registry import load
 
     bench = load(args.table)
-    check_positive_int(args.repeats, "--repeats", CliError)
+    check_count(args.repeats, "--repeats", MAX_RUNS, CliError)
     if any(n < 1 for n in (args.sizes or [])):
         raise CliError(f"--sizes must be positive integers, got {args.sizes}")
     params = _surrogate_params(args.param)

@@ -40,7 +40,7 @@ import numpy as np
 
 from .benchmark import TableMeta, TabularBenchmark
 from .executors import EXECUTORS
-from .limits import MAX_JOBS, MAX_LIMIT, check_count
+from .limits import MAX_EPOCHS, MAX_JOBS, MAX_LIMIT, check_count
 from .space import N_CELLS, class_table
 from .table import code_version, write_table
 from .workers import WORKER, run_tasks
@@ -435,6 +435,7 @@ def _validate(cfg: GenerateConfig) -> None:
                             f"groups, each seed exactly once")
     check_count(cfg.jobs, "jobs", MAX_JOBS, GenerateError, allow_none=True)
     check_count(cfg.limit, "limit", MAX_LIMIT, GenerateError, allow_none=True)
+    check_count(cfg.recipe.get("epochs"), "epochs", MAX_EPOCHS, GenerateError, allow_none=True)
     if cfg.executor not in EXECUTORS:
         raise GenerateError(f"unknown executor {cfg.executor!r}; allowed: {', '.join(EXECUTORS)}")
     if cfg.address is not None and cfg.executor != "ray":

@@ -36,6 +36,8 @@ MAX_PROXY_BATCH = 4_096
 MAX_STRATEGIES = 64
 #: ``--limit``: functional classes (``proxies``) or (cell, seed) trainings (``generate``) done now
 MAX_LIMIT = 10_000_000
+#: training epochs of a recipe (``generate --epochs``: a table's arrays are sized by it)
+MAX_EPOCHS = 10_000
 #: rows retrained by ``verify --retrain`` (each is a real training)
 MAX_RETRAIN = 1_000
 #: bytes of a configuration file (TOML, YAML, JSON)

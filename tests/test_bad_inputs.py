@@ -145,6 +145,10 @@ CASES = [
          "jobs must be a positive integer, got 0"),
     Case("generate-limit-huge", ("generate", "--dataset", "digits", "--out", "{tmp}/g.h5", "--limit", "100000000000"),
          "limit 100,000,000,000 is beyond the maximum of 10,000,000"),
+    Case("generate-epochs-huge", ("generate", "--dataset", "digits", "--out", "{tmp}/g.h5", "--epochs", "1000000000"),
+         "epochs 1,000,000,000 is beyond the maximum of 10,000"),
+    Case("surrogate-eval-repeats-huge", ("surrogate", "eval", "--table", "{toy}", "--repeats", "100000000"),
+         "--repeats 100,000,000 is beyond the maximum of 10,000"),
     # -- configuration files: size, depth, aliases, non-regular files
     Case("yaml-billion-laughs", ("compare", "{tmp}/c.yaml"), "YAML anchors and aliases (&name, *name) are not allowed",
          _write("c.yaml", _BILLION_LAUGHS), isolate=True),
