@@ -60,6 +60,8 @@ def cmd_query(args: argparse.Namespace) -> int:
     from .registry import load
     from .space import to_cell
 
+    if args.rng_seed < 0:
+        raise CliError(f"--rng-seed must be a non-negative integer, got {args.rng_seed}")
     bench = load(args.table)
     rng = np.random.default_rng(args.rng_seed) if args.seed == "random" else None
     for arch in args.arch:

@@ -149,6 +149,13 @@ CASES = [
          "epochs 1,000,000,000 is beyond the maximum of 10,000"),
     Case("surrogate-eval-repeats-huge", ("surrogate", "eval", "--table", "{toy}", "--repeats", "100000000"),
          "--repeats 100,000,000 is beyond the maximum of 10,000"),
+    Case("query-rng-seed-negative", ("query", "{toy}", "5", "--seed", "random", "--rng-seed", "-1"),
+         "--rng-seed must be a non-negative integer, got -1"),
+    Case("surrogate-fit-seed-negative", ("surrogate", "fit", "--table", "{toy}", "--out", "{tmp}/s.h5", "--model",
+                                         "knn", "--seed", "-1"), "seed must be a non-negative integer, got -1"),
+    Case("surrogate-eval-seed-negative", ("surrogate", "eval", "--table", "{toy}", "--models", "knn", "--sizes", "2",
+                                          "--repeats", "1", "--out", "{tmp}/se", "--seed", "-1"),
+         "seed must be a non-negative integer, got -1"),
     # -- configuration files: size, depth, aliases, non-regular files
     Case("yaml-billion-laughs", ("compare", "{tmp}/c.yaml"), "YAML anchors and aliases (&name, *name) are not allowed",
          _write("c.yaml", _BILLION_LAUGHS), isolate=True),
