@@ -199,7 +199,7 @@ def _digits(root: Path | None, seed: int) -> _Raw:
 
 
 #: the largest shape of each Fashion-MNIST IDX file (the official one; a smaller file may hold
-#: fewer images): a file is read (decompressed) up to its header and these bytes and no further,
+#: fewer or smaller images): a file is read (decompressed) up to its header and these bytes and no further,
 #: so a file that is longer (a "gzip bomb") costs nothing
 IDX_SHAPES = {"train-images-idx3-ubyte": (60_000, 28, 28), "train-labels-idx1-ubyte": (60_000,),
               "t10k-images-idx3-ubyte": (10_000, 28, 28), "t10k-labels-idx1-ubyte": (10_000,)}
@@ -226,8 +226,8 @@ def parse_idx(raw: bytes, name: str, shape: tuple[int, ...] | None = None) -> np
     Args:
         raw: the (decompressed) file content.
         name: the file, for the messages.
-        shape: the largest shape the file may declare: as many dimensions, the first (the number
-            of items) at most ``shape[0]``, the others equal (None: any).
+        shape: the largest shape the file may declare: as many dimensions, each at most as large
+            (a smaller file holds fewer or smaller images; None: any).
 
     Returns:
         The array.
@@ -247,7 +247,7 @@ def parse_idx(raw: bytes, name: str, shape: tuple[int, ...] | None = None) -> np
     if len(raw) < head:
         raise DatasetError(f"{name}: truncated IDX header ({len(raw)} bytes, {head} declared)")
     dims = struct.unpack(f">{ndim}I", raw[4:head])
-    if shape is not None and (len(dims) != len(shape) or dims[0] > shape[0] or tuple(dims[1:]) != tuple(shape[1:])):
+    if shape is not None and (len(dims) != len(shape) or any(a > b for a, b in zip(dims, shape))):
         raise DatasetError(f"{name}: IDX header declares shape {dims}; allowed: up to {tuple(shape)}")
     n = int(np.prod(dims, dtype=np.int64))
     if len(raw) - head != n:
