@@ -11,7 +11,6 @@ symlinks, ``validate``) have their own test files.
 """
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import resource
