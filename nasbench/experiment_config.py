@@ -148,7 +148,8 @@ class ExperimentConfig:
         strategies still in it."""
         d, lines = read_config_file(path)
         flag_budget = overrides.get("budget")
-        if isinstance(d.get("budget"), dict) and "amount" not in d["budget"] and not (
+        if isinstance(d.get("budget"), dict) and "amount" not in d["budget"] and set(d["budget"]) <= set(_BUDGET_KEYS) \
+                and not (
                 isinstance(flag_budget, Budget) or (isinstance(flag_budget, dict) and "amount" in flag_budget)):
             raise ConfigError(f"{_where('budget', lines, str(path))}budget needs an amount, e.g. "
                               f"budget = {{kind = \"seconds\", amount = 12000}} (or --budget)")
