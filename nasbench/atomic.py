@@ -23,10 +23,12 @@ import stat
 from pathlib import Path
 from typing import Iterator
 
+from .errors import NasbenchError
+
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-class LinkRefused(ValueError):
+class LinkRefused(NasbenchError, ValueError):
     """A path the command would write is a symbolic link (or not a regular file or folder) that
     the command did not create."""
 

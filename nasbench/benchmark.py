@@ -9,12 +9,13 @@ one for every source.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Iterable, Literal, Union
 
 import numpy as np
 
 from .space import N_CELLS, CellLike, to_cell
+from .errors import NasbenchError
 
 SeedLike = Union[Literal["mean", "random"], int]
 
@@ -24,7 +25,7 @@ CORE_METRICS: tuple[str, ...] = (
 )
 
 
-class QueryError(ValueError):
+class QueryError(NasbenchError, ValueError):
     """A query names a metric, epoch, seed or cell the benchmark does not hold."""
 
 
@@ -40,6 +41,41 @@ class TableMeta:
     source: str = ""
     notes: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str, error: type[Exception]) -> "TableMeta":
+        """The metadata a file stores, checked by type: the text fields are strings,
+        ``split_sizes`` maps names to non-negative integers, ``recipe`` and ``extra`` are mappings.
+
+        Args:
+            d: the stored mapping (parsed from the file).
+            where: the file, for the messages.
+            error: the project error to raise (one line naming the field and its type).
+
+        Returns:
+            The metadata.
+        """
+        if not isinstance(d, dict):
+            raise error(f"{where}: metadata must be a mapping, got {type(d).__name__}")
+        names = [f.name for f in fields(cls)]
+        unknown = sorted(set(d) - set(names))
+        if unknown:
+            raise error(f"{where}: unknown metadata field {unknown[0]!r}; allowed: {', '.join(names)}")
+        for k in ("space", "dataset", "code_version", "source", "notes"):
+            if k in d and not isinstance(d[k], str):
+                raise error(f"{where}: metadata {k} must be a string, got {type(d[k]).__name__}")
+        for k in ("split_sizes", "recipe", "extra"):
+            if k in d and not (isinstance(d[k], dict) and all(isinstance(x, str) for x in d[k])):
+                raise error(f"{where}: metadata {k} must be a mapping with string keys, got {type(d[k]).__name__}")
+        bad = [k for k, v in d.get("split_sizes", {}).items()
+               if isinstance(v, bool) or not isinstance(v, int) or v < 0]
+        if bad:
+            raise error(f"{where}: metadata split_sizes[{bad[0]!r}] must be a non-negative integer, "
+                        f"got {d['split_sizes'][bad[0]]!r}")
+        missing = [k for k in ("space", "dataset", "split_sizes", "recipe", "code_version") if k not in d]
+        if missing:
+            raise error(f"{where}: metadata lacks {', '.join(missing)}")
+        return cls(**d)
 
 
 @dataclass(frozen=True)
@@ -228,9 +264,16 @@ class Benchmark(ABC):
 
     @staticmethod
     def need_rng(rng: np.random.Generator | None) -> np.random.Generator:
-        if rng is None:
-            raise QueryError("seed='random' needs rng=numpy.random.Generator")
+        if not isinstance(rng, np.random.Generator):
+            got = "" if rng is None else f", got {type(rng).__name__}"
+            raise QueryError(f"seed='random' needs rng=numpy.random.Generator (numpy.random.default_rng(...)){got}")
         return rng
+
+    def seed_number(self, seed: object) -> int:
+        """A seed given as a number (a Python or numpy integer), else :meth:`unknown_seed`."""
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise self.unknown_seed(seed)
+        return int(seed)
 
 
 def _ranges(values: np.ndarray) -> str:

@@ -8,13 +8,15 @@ import contextlib
 import json
 from typing import Any, Iterable, Iterator
 
+from .errors import InputError
+
 
 def is_positive_int(v: Any) -> bool:
     """A Python integer >= 1 (never a bool, a float, a string or a numpy scalar)."""
     return isinstance(v, int) and not isinstance(v, bool) and v >= 1
 
 
-def check_positive_int(v: Any, name: str, error: type[Exception] = ValueError, *, allow_none: bool = False,
+def check_positive_int(v: Any, name: str, error: type[Exception] = InputError, *, allow_none: bool = False,
                        say_none: bool = False) -> None:
     """Raise ``error("NAME must be a positive integer, got V")`` unless ``v`` is one (or None with
     ``allow_none``; ``say_none`` adds "or None" to the message)."""
@@ -29,9 +31,11 @@ def parse_value(text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError:
         return text
+    except RecursionError:
+        raise InputError(f"parameter value nested too deeply: {text[:40]}...") from None
 
 
-def parse_params(items: Iterable[str], error: type[Exception] = ValueError, flag: str = "--param") -> dict[str, Any]:
+def parse_params(items: Iterable[str], error: type[Exception] = InputError, flag: str = "--param") -> dict[str, Any]:
     """``["n_estimators=100", "encoding=path"]`` -> {key: value}; an item without ``=`` or with an
     empty key raises ``error`` naming it."""
     params: dict[str, Any] = {}

@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_write
+from .errors import NasbenchError
 
 _TRAILER = re.compile(rb"# nasbench run file: rows=(\d+) sha256=([0-9a-f]{64})\n\Z")
 
 
-class DamagedFile(ValueError):
+class DamagedFile(NasbenchError, ValueError):
     """A file a command wrote is cut short, altered, or lacks its checksum."""
 
 

@@ -1,6 +1,7 @@
 """The `nasbench` command. It only parses arguments and calls the library.
 
-Exit codes: 0 success, 1 a check failed (``verify``), 2 bad input (one line on stderr).
+Exit codes: 0 success, 1 a check failed (``verify``), 2 bad input (a :class:`~nasbench.errors.NasbenchError`,
+or a file the system refused: one line on stderr). Any other exception is a bug: a traceback, exit 1.
 
 Size: over 400 lines because it holds every subcommand's flags and help text, which read best side
 by side in one parser; each command function is a few lines that call the library.
@@ -17,9 +18,11 @@ import numpy as np
 
 from .checks import check_positive_int
 from .executors import EXECUTORS
+from .errors import NasbenchError
+from .limits import MAX_RETRAIN, MAX_RUNS, check_count
 
 
-class CliError(ValueError):
+class CliError(NasbenchError, ValueError):
     """Bad input found by the CLI itself."""
 
 
@@ -57,6 +60,8 @@ def cmd_query(args: argparse.Namespace) -> int:
     from .registry import load
     from .space import to_cell
 
+    if args.rng_seed < 0:
+        raise CliError(f"--rng-seed must be a non-negative integer, got {args.rng_seed}")
     bench = load(args.table)
     rng = np.random.default_rng(args.rng_seed) if args.seed == "random" else None
     for arch in args.arch:
@@ -74,8 +79,6 @@ def cmd_proxies(args: argparse.Namespace) -> int:
     from .zero_cost.job import ProxyJob, run_job
     from .zero_cost.proxies import parse_proxies
 
-    for flag in ("jobs", "limit", "batch_size", "threads"):
-        check_positive_int(getattr(args, flag), f"--{flag.replace('_', '-')}", CliError, allow_none=True)
     job = ProxyJob(args.table, parse_proxies(args.proxies), args.jobs, args.limit, args.batch_size, args.journal,
                    args.write, args.data_dir, args.threads)
     rep = run_job(job, progress=not args.no_progress)
@@ -108,6 +111,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     path = resolve(args.table)
     if args.retrain is not None and args.retrain < 1:
         raise CliError(f"--retrain takes a positive number of rows, got {args.retrain}")
+    check_count(args.retrain, "--retrain", MAX_RETRAIN, CliError, allow_none=True)
     if args.seed < 0:
         raise CliError(f"--seed must be a non-negative integer, got {args.seed}")
     if args.retrain is not None and file_format(path) == "nasbench-surrogate":
@@ -150,6 +154,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     get_space(args.space)
     if args.preset:
+        if args.dataset:
+            raise CliError(f"--dataset with --preset: the preset {args.preset!r} fixes its dataset; give one of them")
         table = presets()
         if args.preset not in table:
             raise CliError(f"unknown preset {args.preset!r}; allowed: {', '.join(table)}")
@@ -403,7 +409,7 @@ def cmd_surrogate_eval(args: argparse.Namespace) -> int:
     from .registry import load
 
     bench = load(args.table)
-    check_positive_int(args.repeats, "--repeats", CliError)
+    check_count(args.repeats, "--repeats", MAX_RUNS, CliError)
     if any(n < 1 for n in (args.sizes or [])):
         raise CliError(f"--sizes must be positive integers, got {args.sizes}")
     params = _surrogate_params(args.param)
@@ -748,7 +754,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(args.func(args) or 0)
     except BrokenPipeError:  # e.g. `nasbench info ... | head`
         return 0
-    except (ValueError, OSError, KeyError) as exc:  # every library error is a ValueError subclass
+    except (NasbenchError, OSError) as exc:  # bad input, or the system refused (no such file, disk full)
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"nasbench {args.command}: error: {msg}", file=sys.stderr)
         return 2

@@ -21,6 +21,7 @@ import gzip
 import os
 import pickle
 import struct
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -30,7 +31,9 @@ import torch
 import torch.nn.functional as F
 
 from .checks import check_positive_int
+from .limits import read_capped
 from .safe_pickle import DATASET_ALLOWED, ForbiddenPickle, RestrictedUnpickler
+from .errors import NasbenchError
 
 DATASETS = ("digits", "fashion-mnist", "cifar10", "cifar100", "imagenet16-120")
 _ALIASES = {"fashion_mnist": "fashion-mnist", "fmnist": "fashion-mnist", "cifar-10": "cifar10",
@@ -51,7 +54,7 @@ _HOW_TO_GET = {
 }
 
 
-class DatasetError(ValueError):
+class DatasetError(NasbenchError, ValueError):
     """Unknown dataset, missing files, or bad options."""
 
 
@@ -195,18 +198,61 @@ def _digits(root: Path | None, seed: int) -> _Raw:
                 "seeded permutation of the 1,797 images: 1000 train / 400 valid / 397 test")
 
 
+#: the largest shape of each Fashion-MNIST IDX file (the official one; a smaller file may hold
+#: fewer or smaller images): a file is read (decompressed) up to its header and these bytes and no further,
+#: so a file that is longer (a "gzip bomb") costs nothing
+IDX_SHAPES = {"train-images-idx3-ubyte": (60_000, 28, 28), "train-labels-idx1-ubyte": (60_000,),
+              "t10k-images-idx3-ubyte": (10_000, 28, 28), "t10k-labels-idx1-ubyte": (10_000,)}
+
+
 def _read_idx(root: Path, stem: str) -> np.ndarray:
     for path in (root / stem, root / f"{stem}.gz"):
         if path.is_file():
+            shape = IDX_SHAPES.get(stem)
+            limit = 4 + 4 * len(shape) + int(np.prod(shape)) if shape else 1 << 30
             opener: Callable[..., Any] = gzip.open if path.suffix == ".gz" else open
-            with opener(path, "rb") as f:
-                raw = f.read()
-            _, dtype, ndim = struct.unpack(">HBB", raw[:4])
-            if dtype != 0x08:
-                raise DatasetError(f"{path}: idx type {dtype:#x} is not unsigned byte")
-            dims = struct.unpack(f">{ndim}I", raw[4:4 + 4 * ndim])
-            return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims).copy()
+            try:
+                with opener(path, "rb") as f:
+                    raw = read_capped(f, limit, str(path), DatasetError)
+            except (OSError, EOFError, zlib.error) as exc:
+                raise DatasetError(f"{path}: cannot be read ({type(exc).__name__}: {exc})") from None
+            return parse_idx(raw, str(path), shape)
     raise DatasetMissing(f"fashion-mnist: no {stem}[.gz] in {root}; get {_HOW_TO_GET['fashion-mnist']}")
+
+
+def parse_idx(raw: bytes, name: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """The unsigned-byte array of an IDX file's bytes, its header checked.
+
+    Args:
+        raw: the (decompressed) file content.
+        name: the file, for the messages.
+        shape: the largest shape the file may declare: as many dimensions, each at most as large
+            (a smaller file holds fewer or smaller images; None: any).
+
+    Returns:
+        The array.
+
+    Raises:
+        DatasetError: a truncated or malformed header, another type than unsigned byte, a shape
+        beyond ``shape``, or fewer or more data bytes than the header declares.
+    """
+    if len(raw) < 4:
+        raise DatasetError(f"{name}: truncated IDX header ({len(raw)} bytes; an IDX file starts with 4 magic bytes)")
+    zero, dtype, ndim = struct.unpack(">HBB", raw[:4])
+    if zero != 0 or not 1 <= ndim <= 4:
+        raise DatasetError(f"{name}: not an IDX file (magic bytes {raw[:4].hex()}; expected 0000 08 01..04)")
+    if dtype != 0x08:
+        raise DatasetError(f"{name}: idx type {dtype:#x} is not unsigned byte")
+    head = 4 + 4 * ndim
+    if len(raw) < head:
+        raise DatasetError(f"{name}: truncated IDX header ({len(raw)} bytes, {head} declared)")
+    dims = struct.unpack(f">{ndim}I", raw[4:head])
+    if shape is not None and (len(dims) != len(shape) or any(a > b for a, b in zip(dims, shape))):
+        raise DatasetError(f"{name}: IDX header declares shape {dims}; allowed: up to {tuple(shape)}")
+    n = int(np.prod(dims, dtype=np.int64))
+    if len(raw) - head != n:
+        raise DatasetError(f"{name}: IDX header declares {n:,} bytes of data, the file holds {len(raw) - head:,}")
+    return np.frombuffer(raw, dtype=np.uint8, offset=head).reshape(dims).copy()
 
 
 def _fashion(root: Path | None, seed: int) -> _Raw:

@@ -16,6 +16,9 @@ from .plot_options import PlotOptionError, PlotOptions
 from .plot_options import from_dict as plot_options_from_dict
 from .strategies import DEFAULT_STRATEGIES, Budget, Protocol, ProtocolError, StrategyError, make_params
 from .strategies.protocol import preset_for
+from .parsing import parse_toml, parse_yaml, read_config_text
+from .limits import MAX_JOBS, MAX_RUNS, MAX_STRATEGIES, MAX_WORKERS, check_count
+from .errors import LimitError, NasbenchError
 
 DEFAULT_TABLE = "nb201-cifar10"  # NAS-Bench-201's published CIFAR-10 results (data/nb201-cifar10.h5)
 DEFAULT_RUNS = 100  # runs per strategy of the main job: enough to tell real differences from noise
@@ -27,7 +30,7 @@ COLUMNS = ("strategy", "run", "step", "sim_time", "epochs", "cell", "value", "co
 TIMED_COLUMNS = ("worker", "start", "level", "fidelity_epochs", "trial")
 
 
-class ConfigError(ValueError):
+class ConfigError(NasbenchError, ValueError):
     """A bad experiment config (one line, names the key and, for files, the line)."""
 
 
@@ -85,6 +88,7 @@ class ExperimentConfig:
 
     def __post_init__(self) -> None:
         _check_plain_types(self)
+        _check_counts(self)
         preset = preset_for(self.table) if self.protocol is None else None
         if self.protocol is None:
             object.__setattr__(self, "protocol", preset.protocol if preset else Protocol())
@@ -103,13 +107,7 @@ class ExperimentConfig:
                 make_params(s.name, s.params)
             except StrategyError as exc:
                 raise ConfigError(str(exc)) from None
-        from .checks import check_positive_int
-
         _check_executor(self)
-        check_positive_int(self.runs, "runs", ConfigError)
-        check_positive_int(self.workers, "workers", ConfigError)
-        if not (self.executor == "ray" and type(self.jobs) is int and self.jobs == 0):  # ray: 0 = one actor per CPU of the cluster
-            check_positive_int(self.jobs, "jobs", ConfigError)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
         if not isinstance(self.plots, PlotOptions):
@@ -159,6 +157,12 @@ class ExperimentConfig:
         file's budget kind); ``strategies`` replaces the list, keeping the file's ``params`` of the
         strategies still in it."""
         d, lines = read_config_file(path)
+        flag_budget = overrides.get("budget")
+        if isinstance(d.get("budget"), dict) and "amount" not in d["budget"] and set(d["budget"]) <= set(_BUDGET_KEYS) \
+                and not (
+                isinstance(flag_budget, Budget) or (isinstance(flag_budget, dict) and "amount" in flag_budget)):
+            raise ConfigError(f"{_where('budget', lines, str(path))}budget needs an amount, e.g. "
+                              f"budget = {{kind = \"seconds\", amount = 12000}} (or --budget)")
         _merge_overrides(d, {k: v for k, v in overrides.items() if v is not None})
         return _config_from_dict(d, lines, str(path))
 
@@ -200,6 +204,18 @@ def _check_plain_types(cfg: "ExperimentConfig") -> None:
             raise ConfigError(f"{name} must be true or false, got {v!r}")
     if not isinstance(cfg.strategies, (tuple, list)):
         raise ConfigError(f"strategies must be a list of strategy names, got {cfg.strategies!r}")
+
+
+def _check_counts(cfg: "ExperimentConfig") -> None:
+    """``runs``, ``workers``, ``jobs`` and the number of strategies lie within :mod:`nasbench.limits`
+    (``jobs`` 0 means one Ray actor per CPU of the cluster, with executor ray only)."""
+    check_count(cfg.runs, "runs", MAX_RUNS, ConfigError)
+    check_count(cfg.workers, "workers", MAX_WORKERS, ConfigError)
+    if not (cfg.executor == "ray" and type(cfg.jobs) is int and cfg.jobs == 0):
+        check_count(cfg.jobs, "jobs", MAX_JOBS, ConfigError)
+    if len(cfg.strategies) > MAX_STRATEGIES:
+        raise LimitError(f"strategies: {len(cfg.strategies):,} given, beyond the maximum of {MAX_STRATEGIES} "
+                         f"in one comparison")
 
 
 def _check_executor(cfg: "ExperimentConfig") -> None:
@@ -302,6 +318,9 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
         if not isinstance(raw, (list, tuple)) or not raw:
             raise err("strategies", f"strategies must be a non-empty list of strategy names or tables, got {raw!r}; "
                                     f"valid names: {', '.join(_strategy_names())}")
+        if len(raw) > MAX_STRATEGIES:
+            raise err("strategies", f"strategies: {len(raw):,} given, beyond the maximum of {MAX_STRATEGIES} in one "
+                                    f"comparison")
         specs = []
         for entry in raw:
             try:
@@ -365,34 +384,24 @@ def _protocol_type_error(key: str, v: Any) -> str:
 
 
 def read_config_file(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, int]]:
-    """(mapping, line of each dotted key) from a TOML (.toml) or YAML (.yaml/.yml) file."""
+    """(mapping, line of each dotted key) from a TOML (.toml) or YAML (.yaml/.yml) file, parsed
+    within the limits of :mod:`nasbench.parsing` (size, depth, no YAML aliases)."""
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise ConfigError(f"{p}: no such config file")
-    text = p.read_text()
     suffix = p.suffix.lower()
+    if suffix not in (".toml", ".yaml", ".yml"):
+        raise ConfigError(f"{p}: config files are .toml, .yaml or .yml")
+    text = read_config_text(p, ConfigError)
     if suffix == ".toml":
-        import tomllib
-
-        try:
-            d = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{p}: {exc}") from None
-        return d, _toml_lines(text)
-    if suffix in (".yaml", ".yml"):
-        import yaml
-
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            d = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{p}: {str(exc).splitlines()[0]}") from None
-        if not isinstance(d, dict):
-            raise ConfigError(f"{p}: the top level must be a mapping")
-        lines: dict[str, int] = {}
-        _yaml_lines(node, "", lines)
-        return d, lines
-    raise ConfigError(f"{p}: config files are .toml, .yaml or .yml")
+        return parse_toml(text, str(p), ConfigError), _toml_lines(text)
+    d, node = parse_yaml(text, str(p), ConfigError)
+    d = {} if d is None else d
+    if not isinstance(d, dict):
+        raise ConfigError(f"{p}: the top level must be a mapping")
+    lines: dict[str, int] = {}
+    _yaml_lines(node, "", lines)
+    return d, lines
 
 
 def _toml_lines(text: str) -> dict[str, int]:

@@ -16,13 +16,16 @@ from typing import Any
 
 import numpy as np
 
+from .errors import NasbenchError
+from .limits import check_regular_file
+
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 #: set to 1 to load tables and surrogate files whose SHA-256 does not match (forensic use)
 NO_VERIFY_ENV = "NASBENCH_NO_VERIFY_HASH"
 
 
-class TableError(ValueError):
+class TableError(NasbenchError, ValueError):
     """A file that cannot be read as a table of this format."""
 
 
@@ -37,15 +40,11 @@ def first_line(exc: BaseException) -> str:
 
 
 def open_hdf5(path: str | os.PathLike, what: str = "table", error: type[TableError] = TableError) -> Any:
-    """``h5py.File(path, "r")``, or a one-line ``error`` for a missing path, a directory, a file
-    without the HDF5 signature, or one h5py cannot open (truncated, corrupt)."""
+    """``h5py.File(path, "r")``, or a one-line ``error`` for a missing path, a directory, a FIFO or
+    other file that is not regular, a file without the HDF5 signature, or one h5py cannot open (truncated, corrupt)."""
     import h5py
 
-    p = Path(path)
-    if not p.exists():
-        raise error(f"no such file: {p}")
-    if p.is_dir():
-        raise error(f"{p} is a directory, not a {what} file")
+    p = check_regular_file(path, what, error)  # a FIFO would block the open below forever
     with open(p, "rb") as fh:
         head = fh.read(len(HDF5_SIGNATURE))
     if head != HDF5_SIGNATURE:
@@ -80,20 +79,28 @@ def new_hash(fmt: str, version: int) -> "hashlib._Hash":
 
 
 def verify_hash_default() -> bool:
-    """Whether loading checks the SHA-256: yes, unless ``$NASBENCH_NO_VERIFY_HASH`` is set to
-    something other than ``0`` or empty."""
-    return os.environ.get(NO_VERIFY_ENV, "").strip() in ("", "0")
+    """Whether loading checks the SHA-256: yes where ``$NASBENCH_NO_VERIFY_HASH`` is unset, empty
+    or ``0``; no where it is ``1``. Any other value is refused (a one-line :class:`TableError`), so
+    that ``false`` or ``no`` never switches the check off by accident."""
+    value = os.environ.get(NO_VERIFY_ENV, "").strip()
+    if value in ("", "0"):
+        return True
+    if value == "1":
+        return False
+    raise TableError(f"{NO_VERIFY_ENV}={value[:40]!r}: allowed values are 1 (load files whose SHA-256 does not "
+                     f"match) and 0 or unset (check it)")
 
 
 def check_hash(p: Path, stored: str, computed: str, verify: bool | None, what: str = "table",
                error: type[TableError] = TableError) -> None:
     """Refuse (one-line ``error``) a file whose recomputed SHA-256 differs from the stored one;
     with the check off, warn instead (:class:`HashMismatchWarning`)."""
+    check = verify_hash_default() if verify is None else verify  # a bad $NASBENCH_NO_VERIFY_HASH: refused always
     if stored == computed:
         return
     found = (f"{p}: SHA-256 mismatch (stored {stored[:12] + '...' if stored else '(none)'}, computed "
              f"{computed[:12]}...): the {what} was altered or is corrupt")
-    if verify_hash_default() if verify is None else verify:
+    if check:
         raise error(f"{found}; `nasbench verify` reports it; to load it anyway (forensic use) pass "
                     f"verify=False, --no-verify-hash or set {NO_VERIFY_ENV}=1")
     import warnings

@@ -41,17 +41,18 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from .benchmark import TableMeta, TabularBenchmark
-from .checks import check_positive_int
 from .executors import EXECUTORS
+from .limits import MAX_EPOCHS, MAX_JOBS, MAX_LIMIT, check_count
 from .space import N_CELLS, class_table
 from .table import code_version, write_table
 from .workers import WORKER, run_tasks
+from .errors import NasbenchError
 
 JOURNAL_SUFFIX = ".journal.jsonl"
 MAX_SEED = 2**63 - 1
 
 
-class GenerateError(ValueError):
+class GenerateError(NasbenchError, ValueError):
     """Bad generation settings, or a journal that belongs to another recipe."""
 
 
@@ -442,10 +443,13 @@ def _validate(cfg: GenerateConfig) -> None:
     if sorted(flat) != sorted(int(s) for s in cfg.seeds) or any(not g for g in cfg.groups()):
         raise GenerateError(f"seed groups {cfg.groups()} must split the seeds {list(cfg.seeds)} into non-empty "
                             f"groups, each seed exactly once")
-    for name, v in (("jobs", cfg.jobs), ("limit", cfg.limit)):
-        check_positive_int(v, name, GenerateError, allow_none=True)
+    check_count(cfg.jobs, "jobs", MAX_JOBS, GenerateError, allow_none=True)
+    check_count(cfg.limit, "limit", MAX_LIMIT, GenerateError, allow_none=True)
+    check_count(cfg.recipe.get("epochs"), "epochs", MAX_EPOCHS, GenerateError, allow_none=True)
     if cfg.executor not in EXECUTORS:
         raise GenerateError(f"unknown executor {cfg.executor!r}; allowed: {', '.join(EXECUTORS)}")
+    if cfg.address is not None and cfg.executor != "ray":
+        raise GenerateError("address is a Ray cluster's address: give it with executor ray (--executor ray)")
     bad = [s for s in cfg.seeds if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or not 0 <= s <= MAX_SEED]
     if bad:  # a table stores seeds as int64, and -1 there means "seed not recorded"
         raise GenerateError(f"seeds must be integers in 0..{MAX_SEED} (2^63 - 1), got {bad[0]!r}")

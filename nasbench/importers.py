@@ -27,9 +27,11 @@ from typing import Any, Iterable, Iterator, Mapping
 import numpy as np
 
 from .benchmark import TableMeta, TabularBenchmark
+from .limits import check_regular_file
 from .safe_pickle import NATS_ALLOWED, PTH_ALLOWED, ForbiddenPickle, RestrictedUnpickler, loads
 from .space import N_CELLS, SpaceError, to_cell
 from .table import code_version
+from .errors import NasbenchError
 
 FORMATS = ("nats-simple", "nb201-pth", "csv")
 NB201_DATASETS = ("cifar10-valid", "cifar10", "cifar100", "ImageNet16-120")
@@ -49,7 +51,7 @@ NB201_SPLITS: dict[str, dict[str, int]] = {
 }
 
 
-class ImportError_(ValueError):
+class ImportError_(NasbenchError, ValueError):
     """The source cannot be imported; the message says why."""
 
 
@@ -348,16 +350,42 @@ TIDY_METRICS = _METRIC_KEYS
 def _read_frame(src: Path):
     import pandas as pd
 
-    if not src.is_file():
+    if not src.exists():
         raise ImportError_(f"no such file: {src}")
+    check_regular_file(src, "CSV/Parquet", ImportError_)
+    parquet = src.suffix.lower() in (".parquet", ".pq")
+    if not parquet:
+        _check_csv_rows(src)
     try:
-        if src.suffix.lower() in (".parquet", ".pq"):
-            return pd.read_parquet(src)
-        return pd.read_csv(src)
+        df = pd.read_parquet(src) if parquet else pd.read_csv(src, index_col=False)
     except ImportError as exc:
         raise ImportError_(f"reading {src} needs an optional package: {exc}") from None
     except Exception as exc:
         raise ImportError_(f"{src} is not a readable CSV/Parquet file ({type(exc).__name__}: {exc})") from None
+    bad = [str(c) for c in df.columns if "/" in str(c) or "\\" in str(c) or ".." in str(c)]
+    if bad:
+        raise ImportError_(f"{src}: column name {bad[0]!r} holds '/', '\\' or '..'; column names are metric "
+                           f"and field names (letters, digits, '_')")
+    return df
+
+
+def _check_csv_rows(src: Path) -> None:
+    """Every row of the CSV file has as many fields as its header (a longer row would shift its
+    columns, a shorter one be padded with NaN); the refusal names the line."""
+    import csv
+
+    with open(src, newline="", encoding="utf-8", errors="replace") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise ImportError_(f"{src}: empty file (a CSV needs a header line)")
+            for row in reader:
+                if row and len(row) != len(header):
+                    raise ImportError_(f"{src}:{reader.line_num}: {len(row)} fields, but the header has "
+                                       f"{len(header)}; every row needs one value per column")
+        except csv.Error as exc:
+            raise ImportError_(f"{src}:{reader.line_num}: not valid CSV ({exc})") from None
 
 
 def import_csv(src: str | Path, dataset: str | None = None) -> TabularBenchmark:

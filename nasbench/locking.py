@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Iterator
 
 from .atomic import LinkRefused
+from .errors import NasbenchError
 
 
-class LockHeld(ValueError):
+class LockHeld(NasbenchError, ValueError):
     """Another process is writing the same results directory or journal."""
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .benchmark import TabularBenchmark
+from .errors import InputError
 from .importers import import_csv, import_nats_simple
 
 
@@ -42,7 +43,7 @@ def spec_of(name: str) -> TableSpec:
     for t in TABLES:
         if t.name == name:
             return t
-    raise ValueError(f"unknown NAS-Bench-201 table {name!r}; allowed: {', '.join(TABLE_NAMES)}")
+    raise InputError(f"unknown NAS-Bench-201 table {name!r}; allowed: {', '.join(TABLE_NAMES)}")
 
 
 def build_table(spec: TableSpec, shared: str | Path) -> TabularBenchmark:

@@ -59,6 +59,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .checks import check_positive_int
+from .errors import InputError
 from .space import (EDGES, N_CELLS, N_EDGES, N_NODES, OPS, Cell, CellLike, _canonical, effective_edges,
                     ops_table, to_cell)
 
@@ -252,7 +253,7 @@ class NB201Network(nn.Module):
         cell_list = list(cells) if self.stacked else [to_cell(cells)]  # type: ignore[arg-type]
         K = len(cell_list)
         if K < 1:
-            raise ValueError("need at least one cell")
+            raise InputError("need at least one cell")
         self.config = NetConfig(C, N, num_classes, in_channels)
         self.cells, self.K, self.prune = tuple(cell_list), K, prune
         self.stem = nn.Sequential(
@@ -288,7 +289,7 @@ class NB201Network(nn.Module):
         else:
             seed_list = [int(s) for s in seeds]
         if len(seed_list) != self.K:
-            raise ValueError(f"need {self.K} seeds, got {len(seed_list)}")
+            raise InputError(f"need {self.K} seeds, got {len(seed_list)}")
         self.seeds = tuple(seed_list)
         for k, base in enumerate(seed_list):
             cell = self.cells[k]

@@ -20,6 +20,8 @@ import contextlib
 from dataclasses import asdict, dataclass
 from typing import Any, Iterator
 
+from .errors import NasbenchError
+
 #: figure width in inches of each preset (None: the screen sizes)
 WIDTHS: dict[str, float | None] = {"default": None, "one-column": 3.3, "two-column": 6.9}
 BANDS: tuple[str, ...] = ("se", "ci95", "iqr")
@@ -35,7 +37,7 @@ PRINT_RC: dict[str, Any] = {
 }
 
 
-class PlotOptionError(ValueError):
+class PlotOptionError(NasbenchError, ValueError):
     """A bad plot option (one line naming the option, the value and what is allowed)."""
 
 

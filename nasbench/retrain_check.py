@@ -29,7 +29,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .limits import MAX_RETRAIN, check_count
 from .noise import pooled_seed_sd
+from .errors import NasbenchError
 
 if TYPE_CHECKING:
     from .tabular import TabularBenchmark
@@ -40,7 +42,7 @@ STAT_METRICS = ("valid_acc", "test_acc")
 BIT_METRICS = ("train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "test_loss")
 
 
-class RetrainCheckError(ValueError):
+class RetrainCheckError(NasbenchError, ValueError):
     """A table that cannot be checked by retraining (imported, one run per cell, no data spec)."""
 
 
@@ -205,6 +207,7 @@ def check_retraining(bench: "TabularBenchmark", k: int, seed: int = 0, data_dir:
 
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise RetrainCheckError(f"--retrain takes a positive number of rows, got {k!r}")
+    check_count(k, "--retrain", MAX_RETRAIN, RetrainCheckError)
     if mode not in ("auto", "bit-identity", "statistical"):
         raise RetrainCheckError(f"mode {mode!r}; allowed: auto, bit-identity, statistical")
     extra = bench.meta.extra or {}

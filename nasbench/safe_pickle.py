@@ -27,13 +27,15 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .errors import NasbenchError
+
 try:  # numpy >= 2
     from numpy._core.multiarray import scalar as _np_scalar
 except ImportError:  # pragma: no cover - numpy 1.x
     from numpy.core.multiarray import scalar as _np_scalar  # type: ignore[no-redef]
 
 
-class ForbiddenPickle(pickle.UnpicklingError):
+class ForbiddenPickle(NasbenchError, pickle.UnpicklingError):
     """A pickle asks for a class or function that is not on the allow-list."""
 
 

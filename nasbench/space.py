@@ -44,6 +44,8 @@ from typing import Iterable, Iterator, Sequence, Union
 
 import numpy as np
 
+from .errors import NasbenchError
+
 OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 N_OPS = len(OPS)
 N_NODES = 4
@@ -57,7 +59,7 @@ _POW = np.array([N_OPS ** (N_EDGES - 1 - e) for e in range(N_EDGES)], dtype=np.i
 CellLike = Union["Cell", str, int, np.integer, Sequence[Union[int, str]]]
 
 
-class SpaceError(ValueError):
+class SpaceError(NasbenchError, ValueError):
     """A cell, arch string or index that is not part of the space."""
 
 

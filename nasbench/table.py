@@ -16,6 +16,9 @@ import numpy as np
 from ._version import __version__
 from .atomic import atomic_h5
 from .benchmark import TableMeta, TabularBenchmark
+from .limits import MAX_TABLE_BYTES, check_array_size
+from .parsing import parse_json
+from .space import N_CELLS
 from .fileformat import (NO_VERIFY_ENV, HashMismatchWarning, TableError, check_hash, file_format,  # noqa: F401
                          first_line as _first_line, hash_arrays, new_hash, open_hdf5, verify_hash_default)
 
@@ -105,23 +108,74 @@ def _check_header(f, p: Path) -> None:
     if fmt != FORMAT:
         raise TableError(f"{p} is an HDF5 file but not a nasbench table (format={fmt!r}, expected {FORMAT!r})")
     ver = f.attrs.get("format_version")
-    if ver is None or int(ver) != FORMAT_VERSION:
+    if not _is_int_scalar(ver) or int(ver) != FORMAT_VERSION:
         raise TableError(
             f"{p} has table format version {ver}; this nasbench ({__version__}) reads version {FORMAT_VERSION}"
         )
 
 
-def _read_arrays(f) -> dict[str, np.ndarray]:
-    arrays: dict[str, np.ndarray] = {}
+def _text_attrs(f, p: Path) -> dict[str, str]:
+    """The metadata attributes, each stored as text (an array or a number where text belongs is refused)."""
+    out = {}
+    for k in _META_ATTRS:
+        if k in f.attrs:
+            v = f.attrs[k]
+            if isinstance(v, bytes):
+                v = v.decode("utf-8", errors="replace")
+            if not isinstance(v, str):
+                raise TableError(f"{p}: attribute {k} must be text, got {type(v).__name__}")
+            out[k] = v
+    return out
+
+
+def _is_int_scalar(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+#: the dimensions of each array, by HDF5 path (a prefix ending in "/": every array under it):
+#: "n" rows, "s" seeds, "e" epochs, "N" every cell of the space
+_SHAPES = {"arch_row": ("N",), "row_arch": ("n",), "seeds": ("s",), "epochs": ("e",), "run_seed": ("n", "s"),
+           "metrics/": ("n", "s", "e"), "params": ("n",), "flops": ("n",), "latency/": ("n",), "proxies/": ("n",),
+           "proxy_seconds/": ("n",)}
+
+
+def _check_shapes(datasets: dict[str, Any], p: Path) -> None:
+    """Every array's declared shape has the layout's dimensions (rows x seeds x epochs for a
+    metric; at most one row per cell), and no array (nor all of them together) is beyond the size
+    caps of :mod:`nasbench.limits`: checked from the HDF5 headers, before any array is read. That
+    the sizes agree with each other is checked once read (:class:`TabularBenchmark`)."""
+    total = 0
+    for name, obj in datasets.items():
+        check_array_size(tuple(obj.shape), obj.dtype.itemsize, f"{p}: array {name!r}", TableError)
+        total += int(np.prod(obj.shape, dtype=np.float64)) * obj.dtype.itemsize
+    if total > MAX_TABLE_BYTES:
+        raise TableError(f"{p}: its arrays declare {total:,} bytes together, beyond the maximum of "
+                         f"{MAX_TABLE_BYTES:,} bytes of a table")
+    for name, obj in datasets.items():
+        want = next((v for k, v in _SHAPES.items() if name == k or (k.endswith("/") and name.startswith(k))), None)
+        if want is None:
+            continue
+        rows = obj.shape[0] if obj.shape else 0
+        if len(obj.shape) != len(want) or (want[0] in "Nn" and rows > N_CELLS):
+            raise TableError(f"{p}: array {name!r} declares shape {tuple(obj.shape)}; the layout's is "
+                             f"({' x '.join(_DIM_NAMES[d] for d in want)}) with at most {N_CELLS:,} rows")
+
+
+_DIM_NAMES = {"N": "cells", "n": "rows", "s": "seeds", "e": "epochs"}
+
+
+def _read_arrays(f, p: Path) -> dict[str, np.ndarray]:
+    datasets: dict[str, Any] = {}
 
     def visit(name: str, obj: Any) -> None:
         if hasattr(obj, "shape") and hasattr(obj, "dtype"):
             if obj.dtype.kind not in "biuf":
                 raise ValueError(f"array {name!r} holds {obj.dtype}, not numbers")
-            arrays[name] = obj[()]
+            datasets[name] = obj
 
     f.visititems(visit)
-    return arrays
+    _check_shapes(datasets, p)
+    return {name: obj[()] for name, obj in datasets.items()}
 
 
 @dataclass(frozen=True)
@@ -138,14 +192,19 @@ def _read_contents(p: Path) -> _Contents:
     with _open(p) as f:
         _check_header(f, p)
         try:
-            return _Contents(
-                arrays=_read_arrays(f),
-                attrs={k: str(f.attrs[k]) for k in _META_ATTRS if k in f.attrs},
-                mean_only=json.loads(str(f.attrs.get("mean_only", "[]"))),
+            contents = _Contents(
+                arrays=_read_arrays(f, p),
+                attrs=_text_attrs(f, p),
+                mean_only=parse_json(str(f.attrs.get("mean_only", "[]")), f"{p}: attribute mean_only", TableError),
                 sha256=str(f.attrs.get("sha256", "")),
             )
+        except TableError:
+            raise
         except (OSError, KeyError, ValueError) as exc:
             raise TableError(f"{p} is truncated or corrupt ({_first_line(exc)})") from None
+    if not (isinstance(contents.mean_only, list) and all(isinstance(m, str) for m in contents.mean_only)):
+        raise TableError(f"{p}: attribute mean_only must be a list of metric names, got {contents.mean_only!r:.60}")
+    return contents
 
 
 def read_table(path: str | os.PathLike, name: str = "", verify: bool | None = None) -> TabularBenchmark:
@@ -175,8 +234,8 @@ def _bench_from(arrays: dict[str, np.ndarray], attrs: dict[str, str], mean_only:
     meta_kwargs: dict[str, Any] = {}
     for k in _META_ATTRS:
         v = attrs.get(k, "{}" if k in _JSON_ATTRS else "")
-        meta_kwargs[k] = json.loads(v) if k in _JSON_ATTRS else v
-    meta = TableMeta(**meta_kwargs)
+        meta_kwargs[k] = parse_json(v, f"{p}: attribute {k}", TableError) if k in _JSON_ATTRS else v
+    meta = TableMeta.from_dict(meta_kwargs, str(p), TableError)
     metrics = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("metrics/")}
     latency = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("latency/")}
     proxies = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("proxies/")}

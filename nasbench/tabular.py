@@ -11,6 +11,7 @@ import numpy as np
 
 from .benchmark import Benchmark, QueryError, SeedLike, TableMeta
 from .checks import quiet_nan_stats
+from .fileformat import TableError
 from .space import N_CELLS, CellLike, check_index, get_space, ops_table, to_cell, to_indices
 
 
@@ -62,13 +63,13 @@ class TabularBenchmark(Benchmark):
         self.epochs = np.asarray(epochs, dtype=np.int64)
         n_rows = len(self.row_arch)
         if self.arch_row.shape != (N_CELLS,):
-            raise ValueError(f"arch_row must have {N_CELLS} entries, got {self.arch_row.shape}")
+            raise TableError(f"arch_row must have {N_CELLS} entries, got {self.arch_row.shape}")
         self.metrics = {k: np.asarray(v, dtype=np.float64) for k, v in metrics.items()}
         self.mean_only = frozenset(mean_only)
         for k, v in self.metrics.items():
             runs = 1 if k in self.mean_only else len(self.seeds)
             if v.shape != (n_rows, runs, len(self.epochs)):
-                raise ValueError(f"metric {k!r} has shape {v.shape}, expected {(n_rows, runs, len(self.epochs))}")
+                raise TableError(f"metric {k!r} has shape {v.shape}, expected {(n_rows, runs, len(self.epochs))}")
         self.run_seed = (
             np.broadcast_to(self.seeds, (n_rows, len(self.seeds))).copy()
             if run_seed is None else np.asarray(run_seed, dtype=np.int64)
@@ -95,30 +96,30 @@ class TabularBenchmark(Benchmark):
         ar, ra, n = self.arch_row, self.row_arch, len(self.row_arch)
         for k, v in (("row_arch", ra), ("seeds", self.seeds), ("epochs", self.epochs)):
             if v.ndim != 1:
-                raise ValueError(f"{k} must be 1-D, got shape {v.shape}")
+                raise TableError(f"{k} must be 1-D, got shape {v.shape}")
         bad = np.flatnonzero((ar < -1) | (ar >= n))
         if len(bad):
             i = int(bad[0])
-            raise ValueError(f"arch_row[{i}] = {int(ar[i])} points outside the {n} rows (allowed: -1 or 0..{n - 1})")
+            raise TableError(f"arch_row[{i}] = {int(ar[i])} points outside the {n} rows (allowed: -1 or 0..{n - 1})")
         bad = np.flatnonzero((ra < 0) | (ra >= N_CELLS))
         if len(bad):
-            raise ValueError(f"row_arch[{int(bad[0])}] = {int(ra[bad[0]])} is not a cell index (0..{N_CELLS - 1})")
+            raise TableError(f"row_arch[{int(bad[0])}] = {int(ra[bad[0]])} is not a cell index (0..{N_CELLS - 1})")
         bad = np.flatnonzero(ar[ra] != np.arange(n))
         if len(bad):
             r = int(bad[0])
-            raise ValueError(f"row {r} holds cell {int(ra[r])} (row_arch), but arch_row[{int(ra[r])}] = {int(ar[ra[r]])}")
+            raise TableError(f"row {r} holds cell {int(ra[r])} (row_arch), but arch_row[{int(ra[r])}] = {int(ar[ra[r]])}")
         if len(np.unique(self.seeds)) != len(self.seeds):
-            raise ValueError(f"seeds repeat: {self.seeds.tolist()}")
+            raise TableError(f"seeds repeat: {self.seeds.tolist()}")
         if len(self.epochs) and (self.epochs[0] < 1 or (np.diff(self.epochs) <= 0).any()):
-            raise ValueError(f"epochs must increase from 1 or more, got {self.epochs.tolist()}")
+            raise TableError(f"epochs must increase from 1 or more, got {self.epochs.tolist()}")
         if self.run_seed.shape != (n, len(self.seeds)):
-            raise ValueError(f"run_seed has shape {self.run_seed.shape}, expected {(n, len(self.seeds))}")
+            raise TableError(f"run_seed has shape {self.run_seed.shape}, expected {(n, len(self.seeds))}")
         per_row = {"params": self.params, "flops": self.flops, **{f"latency/{k}": v for k, v in self.latency.items()},
                    **{f"proxies/{k}": v for k, v in self.proxies.items()},
                    **{f"proxy_seconds/{k}": v for k, v in self.proxy_seconds.items()}}
         for k, v in per_row.items():
             if v is not None and v.shape != (n,):
-                raise ValueError(f"{k} has shape {v.shape}, expected ({n},) (one per row)")
+                raise TableError(f"{k} has shape {v.shape}, expected ({n},) (one per row)")
 
     # -- what is in the table -------------------------------------------------------------
     @property
@@ -265,7 +266,7 @@ class TabularBenchmark(Benchmark):
             return float(arr[row, self._random_slot(row, metric, rng), e])
         if isinstance(seed, str):
             raise self.bad_seed_word(seed)
-        return float(self._by_seed(arr, np.array([row]), metric, int(seed), e)[0])
+        return float(self._by_seed(arr, np.array([row]), metric, self.seed_number(seed), e)[0])
 
     def query_many(self, cells: Iterable[CellLike] | np.ndarray, metric: str = "valid_acc",
                    epoch: int | None = None, seed: SeedLike = "mean",
@@ -282,7 +283,7 @@ class TabularBenchmark(Benchmark):
             return arr[rows, self._random_slots(rows, metric, rng), e]
         if isinstance(seed, str):
             raise self.bad_seed_word(seed)
-        return self._by_seed(arr, rows, metric, int(seed), e)
+        return self._by_seed(arr, rows, metric, self.seed_number(seed), e)
 
     def _by_seed(self, arr: np.ndarray, rows: np.ndarray, metric: str, seed: int, e: int) -> np.ndarray:
         slot = self._seed_slot(metric, seed)

@@ -34,9 +34,10 @@ from .checkpoint import load_checkpoint, restore, save_checkpoint, state_to_arra
 from .datasets import Data
 from .network import NB201Network, count_params
 from .space import Cell, CellLike, to_cell
+from .errors import NasbenchError
 
 
-class RecipeError(ValueError):
+class RecipeError(NasbenchError, ValueError):
     """An invalid training recipe."""
 
 

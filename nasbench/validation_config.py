@@ -7,13 +7,14 @@ from typing import Any
 
 from .checks import check_positive_int
 from .executors import EXECUTORS
+from .errors import NasbenchError
 
 DEVICES = ("auto", "cpu", "cuda")
 MAX_SEED = 2**32 - 1  # numpy's and torch's seed range: a training seed must fit in 32 bits
 TRAIN_METRICS = ("train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "test_loss")
 
 
-class ValidateError(ValueError):
+class ValidateError(NasbenchError, ValueError):
     """Bad input to validation (one line)."""
 
 

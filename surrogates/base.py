@@ -21,11 +21,12 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .encodings import check_ops, encode
+from nasbench.errors import NasbenchError
 
 TARGET_TRANSFORMS = ("identity", "log_error", "log")
 
 
-class SurrogateError(ValueError):
+class SurrogateError(NasbenchError, ValueError):
     """Bad input to a surrogate: too few cells, bad targets, an unknown option."""
 
 

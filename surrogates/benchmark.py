@@ -137,6 +137,8 @@ class SurrogateBenchmark(Benchmark):
         cfg = dataclasses.replace(config) if config is not None else SurrogateConfig()
         if cfg.noise not in NOISE_MODES:
             raise SurrogateError(f"unknown noise mode {cfg.noise!r}; allowed: {', '.join(NOISE_MODES)}")
+        if isinstance(cfg.seed, bool) or not isinstance(cfg.seed, (int, np.integer)) or cfg.seed < 0:
+            raise SurrogateError(f"seed must be a non-negative integer, got {cfg.seed!r}")
         names = tuple(table.metric_names)
         metrics = cfg.metrics or tuple(m for m in ("valid_acc", "test_acc") if m in names)
         for m in metrics:

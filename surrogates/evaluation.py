@@ -84,6 +84,8 @@ def evaluate(bench: Benchmark, models: Mapping[str, Any], sizes: Sequence[int] =
         raise SurrogateError(f"training size {sizes[-1]} leaves no test cells (the table has {len(cells)} with {metric})")
     if repeats < 1:
         raise SurrogateError("repeats must be >= 1")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise SurrogateError(f"seed must be a non-negative integer, got {seed!r}")
     rows: list[dict[str, Any]] = []
     preds: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
     ss = np.random.SeedSequence(seed)

@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 
 from nasbench.benchmark import TableMeta
-from nasbench.fileformat import check_hash, hash_arrays, new_hash
+from nasbench.fileformat import check_hash, first_line, hash_arrays, new_hash
+from nasbench.limits import MAX_TABLE_BYTES, check_array_size
+from nasbench.parsing import parse_json
 
 from .base import SurrogateRegressor
 from .benchmark import (_FINGERPRINT_CELLS, FORMAT, FORMAT_VERSION, SurrogateBenchmark, SurrogateConfig,
@@ -94,7 +96,7 @@ def load_surrogate_benchmark(path: str | os.PathLike, verify: bool | None = None
     result's ``sha256`` is always the recomputed hash, ``stored_sha256`` the file's."""
     import h5py
 
-    from nasbench.fileformat import first_line, open_hdf5
+    from nasbench.fileformat import open_hdf5
 
     p = Path(path)
     f = open_hdf5(p, "surrogate benchmark", SurrogateFileError)
@@ -104,28 +106,44 @@ def load_surrogate_benchmark(path: str | os.PathLike, verify: bool | None = None
             if fmt != FORMAT:
                 raise SurrogateFileError(f"{p} is not a surrogate benchmark (format={fmt!r}, expected {FORMAT!r})")
             ver = f.attrs.get("format_version")
-            if ver is None or int(ver) != FORMAT_VERSION:
+            if not isinstance(ver, (int, np.integer)) or int(ver) != FORMAT_VERSION:
                 raise SurrogateFileError(
                     f"{p} has surrogate format version {ver}; this nasbench reads version {FORMAT_VERSION}")
             text = str(f.attrs["manifest"])
             stored = str(f.attrs.get("sha256", ""))
-            arrays: dict[str, np.ndarray] = {}
-            f["arrays"].visititems(lambda n, o: arrays.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
+            datasets: dict[str, Any] = {}
+            f["arrays"].visititems(lambda n, o: datasets.__setitem__(n, o) if isinstance(o, h5py.Dataset) else None)
+            _check_sizes(datasets, p)
+            arrays = {n: o[()] for n, o in datasets.items()}
     except SurrogateFileError:
         raise
     except (OSError, KeyError, ValueError) as exc:
         raise SurrogateFileError(f"{p} is truncated or corrupt ({first_line(exc)})") from None
     computed = _digest(text, arrays)
     check_hash(p, stored, computed, verify, what="surrogate file", error=SurrogateFileError)
+    m = parse_json(text, f"{p}: manifest", SurrogateFileError)
     try:
-        m = json.loads(text)
         sb = _from_manifest(m, arrays, p, computed)
         sb.stored_sha256 = stored
         return sb
     except SurrogateFileError:
         raise
-    except (KeyError, TypeError, ValueError) as exc:
-        raise SurrogateFileError(f"{p} has an inconsistent manifest ({type(exc).__name__}: {exc})") from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, RuntimeError) as exc:
+        # a model's library (numpy, torch, xgboost, ...) given weights of the wrong shape or kind
+        raise SurrogateFileError(f"{p} has an inconsistent manifest or model weights ({type(exc).__name__}: "
+                                 f"{first_line(exc)})") from None
+
+
+def _check_sizes(datasets: dict[str, Any], p: Path) -> None:
+    """No array of the file (nor all of them together) is beyond the caps of :mod:`nasbench.limits`,
+    from the declared shapes, before reading."""
+    total = 0
+    for name, obj in datasets.items():
+        check_array_size(tuple(obj.shape), obj.dtype.itemsize, f"{p}: array {name!r}", SurrogateFileError)
+        total += int(np.prod(obj.shape, dtype=np.float64)) * obj.dtype.itemsize
+    if total > MAX_TABLE_BYTES:
+        raise SurrogateFileError(f"{p}: its arrays declare {total:,} bytes together, beyond the maximum of "
+                                 f"{MAX_TABLE_BYTES:,} bytes")
 
 
 def _from_manifest(m: dict[str, Any], arrays: dict[str, np.ndarray], p: Path, digest: str) -> SurrogateBenchmark:
@@ -152,7 +170,7 @@ def _from_manifest(m: dict[str, Any], arrays: dict[str, np.ndarray], p: Path, di
     keys = [_key(mt, e) for mt in m["metrics"] for e in m["epochs"]]
     models = {k: get(f"model/{k}") for k in keys}
     noise = {k: get(f"noise/{k}") for k in keys}
-    meta = TableMeta(**m["meta"])
+    meta = TableMeta.from_dict(m["meta"], str(p), SurrogateFileError)
     return SurrogateBenchmark(meta, config, np.array(m["seeds"]), np.array(m["epochs"]), models,  # type: ignore[arg-type]
                               noise, {k: float(v) for k, v in m["noise_scale"].items()}, m["mean_only"],
                               get("runtime"), m["time_epoch"], arrays["train_cells"], name=m["name"],

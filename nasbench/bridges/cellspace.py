@@ -51,8 +51,16 @@ def fidelity_space(bench: Benchmark, seed: int | None = None) -> Any:
 
 def config_to_cell(config: Mapping[str, Any]) -> int:
     """The official index of a configuration (a ConfigSpace Configuration, an Optuna params dict or
-    any mapping with the six edge names, ours or HPOBench's, to op names)."""
-    get = config.get if hasattr(config, "get") else config.__getitem__
+    any mapping with the six edge names, ours or HPOBench's, to op names). Anything else, and a
+    mapping with other keys, is a one-line :class:`SpaceError`."""
+    if isinstance(config, (str, bytes)) or not (hasattr(config, "keys") and hasattr(config, "get")):
+        raise SpaceError(f"a configuration is a mapping of the six edge names to op names, got "
+                         f"{type(config).__name__}; edges: {', '.join(EDGE_NAMES)}")
+    unknown = [k for k in config.keys() if k not in EDGE_NAMES and k not in HPOBENCH_NAMES]
+    if unknown:
+        raise SpaceError(f"configuration key {unknown[0]!r} unknown; allowed: {', '.join(EDGE_NAMES)} "
+                         f"(or HPOBench's {', '.join(HPOBENCH_NAMES)})")
+    get = config.get
     ops = []
     for ours, theirs in zip(EDGE_NAMES, HPOBENCH_NAMES):
         v = get(ours, None)
@@ -60,7 +68,7 @@ def config_to_cell(config: Mapping[str, Any]) -> int:
             v = get(theirs, None)
         if v is None:
             raise SpaceError(f"configuration has no edge {ours!r} (or {theirs!r}); it needs: {', '.join(EDGE_NAMES)}")
-        if v not in _OP_ID:
+        if not isinstance(v, str) or v not in _OP_ID:
             raise SpaceError(f"edge {ours}: op {v!r} unknown; allowed: {', '.join(OPS)}")
         ops.append(_OP_ID[v])
     return Cell(tuple(ops)).index

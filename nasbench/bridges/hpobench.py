@@ -67,8 +67,11 @@ class HPOBenchBenchmark:
     def _epoch(self, fidelity: Mapping[str, Any] | None) -> int:
         if fidelity is None:
             return self.epochs[-1]
-        e = fidelity.get("epoch", self.epochs[-1]) if hasattr(fidelity, "get") else fidelity["epoch"]
-        extra = [k for k in (fidelity.keys() if hasattr(fidelity, "keys") else []) if k != "epoch"]
+        if isinstance(fidelity, (str, bytes)) or not (hasattr(fidelity, "keys") and hasattr(fidelity, "get")):
+            raise QueryError(f"fidelity must be a mapping like {{'epoch': {self.epochs[-1]}}} or None, "
+                             f"got {type(fidelity).__name__}")
+        e = fidelity.get("epoch", self.epochs[-1])
+        extra = [k for k in fidelity.keys() if k != "epoch"]
         if extra:
             raise QueryError(f"fidelity {extra[0]!r} unknown; the only fidelity is 'epoch'")
         try:

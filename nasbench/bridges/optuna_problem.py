@@ -36,6 +36,9 @@ class OptunaProblem:
             objectives = (objectives,)
         if not objectives:
             raise QueryError("objectives: give at least one")
+        if epoch is not None and (isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer))
+                                  or int(epoch) not in set(bench.epochs.tolist())):
+            raise bench.unknown_epoch(epoch)
         self.bench, self.objectives, self.epoch = bench, tuple(objectives), epoch
         self.seed = _seed_arg(seed)
         self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)

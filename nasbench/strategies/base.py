@@ -52,13 +52,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from ..space import N_CELLS, NB201, NB201Space
+from ..errors import NasbenchError
 
 if TYPE_CHECKING:
     from .fidelity import Fidelities
     from .zero_cost_inputs import ProxyInputs
 
 
-class StrategyError(ValueError):
+class StrategyError(NasbenchError, ValueError):
     """Unknown strategy, unknown or bad parameter."""
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..space import N_CELLS
+from ..errors import NasbenchError
 
 if TYPE_CHECKING:
     from ..benchmark import Benchmark
@@ -24,7 +25,7 @@ SEED_MODES = ("random", "mean")
 MAX_QUERIES = 1_000_000
 
 
-class ProtocolError(ValueError):
+class ProtocolError(NasbenchError, ValueError):
     """A protocol or budget that the table cannot serve, or a forbidden look-up."""
 
 

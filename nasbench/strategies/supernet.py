@@ -17,6 +17,7 @@ from torch import nn
 
 from ..network import ReLUConvBN, ResNetBlock
 from ..space import EDGES, N_EDGES, N_NODES, N_OPS, OPS
+from ..errors import InputError
 
 NONE, SKIP, CONV1, CONV3, POOL = range(5)
 assert OPS == ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
@@ -90,7 +91,7 @@ class Supernet(nn.Module):
         elif mode == "gdas":
             weights, hard = gumbel_hard(self.alpha, tau)
         else:
-            raise ValueError(f"mode {mode!r}; allowed: darts, gdas")
+            raise InputError(f"mode {mode!r}; allowed: darts, gdas")
         self.last_ops = hard  # GDAS: the ops this forward computed (for the cost model)
         x = self.stem(x)
         for layer in self.layers:

@@ -25,11 +25,12 @@ from typing import Sequence
 import numpy as np
 
 from ..space import N_CELLS, N_EDGES, effective_edges, ops_table
+from ..errors import NasbenchError
 
 COSTED_OPS = (1, 2, 3, 4)  # skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3 ('none' computes nothing)
 
 
-class CostModelError(ValueError):
+class CostModelError(NasbenchError, ValueError):
     """No training times to fit a cost model to."""
 
 

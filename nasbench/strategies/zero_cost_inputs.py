@@ -18,9 +18,10 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from ..space import N_CELLS
+from ..errors import NasbenchError
 
 
-class ProxyInputError(ValueError):
+class ProxyInputError(NasbenchError, ValueError):
     """A proxy the table does not hold (or holds without compute seconds, or not for every cell)."""
 
 

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from ..datasets import Data, _read_idx
+from ..errors import InputError
 
 FASHION_ROOT = Path("/usr/share/datasets/fashion-mnist")
 KINDS = ("fashion-mnist", "gaussian", "train")
@@ -40,9 +41,9 @@ class BatchSpec:
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise ValueError(f"unknown stand-in batch kind {self.kind!r}; allowed: {', '.join(KINDS)}")
+            raise InputError(f"unknown stand-in batch kind {self.kind!r}; allowed: {', '.join(KINDS)}")
         if self.size < 2:
-            raise ValueError(f"stand-in batch size must be at least 2, got {self.size}")
+            raise InputError(f"stand-in batch size must be at least 2, got {self.size}")
 
     def describe(self) -> str:
         what = {"fashion-mnist": "Fashion-MNIST train images resized to", "gaussian": "Gaussian N(0,1)",
@@ -67,9 +68,9 @@ def make_batch(spec: BatchSpec, root: str | Path = FASHION_ROOT, data: "Data | N
     shape = (spec.size, spec.channels, spec.height, spec.width)
     if spec.kind == "train":
         if data is None:
-            raise ValueError("a 'train' batch needs the table's dataset")
+            raise InputError("a 'train' batch needs the table's dataset")
         if tuple(data.input_shape) != shape[1:]:
-            raise ValueError(f"the dataset's images are {tuple(data.input_shape)}, the batch expects {shape[1:]}")
+            raise InputError(f"the dataset's images are {tuple(data.input_shape)}, the batch expects {shape[1:]}")
         pick = np.sort(np.random.default_rng(spec.seed).choice(len(data.train_y), spec.size, replace=False))
         mean, std = data.channel_stats()
         m = torch.tensor(mean).view(1, -1, 1, 1)

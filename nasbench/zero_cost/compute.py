@@ -30,6 +30,7 @@ from ..space import N_CELLS, class_table
 from .batch import BatchSpec, StandIn, make_batch
 from .journal import JournalDamaged, append, repair, scan
 from .proxies import PROXY_NAMES, compute_proxies
+from ..errors import NasbenchError
 
 #: network and input of each table's dataset: (in_channels, input size, classes)
 DATASET_INPUT: dict[str, tuple[int, int, int]] = {
@@ -38,7 +39,7 @@ DATASET_INPUT: dict[str, tuple[int, int, int]] = {
 }
 
 
-class ProxyError(ValueError):
+class ProxyError(NasbenchError, ValueError):
     """Bad proxy computation input (unknown table dataset, a journal of another setup, ...)."""
 
 
@@ -126,6 +127,7 @@ def read_journal(path: str | os.PathLike) -> tuple[dict | None, dict[int, dict]]
         s = scan(path)
     except JournalDamaged as exc:
         raise ProxyError(str(exc)) from None
+    _check_ranges(path, s.done)
     return s.header, s.done
 
 
@@ -136,6 +138,16 @@ def repair_journal(path: str | os.PathLike) -> str | None:
         return repair(path)
     except JournalDamaged as exc:
         raise ProxyError(str(exc)) from None
+
+
+def _check_ranges(path: str | os.PathLike, done: dict[int, dict]) -> None:
+    """Refuse a journal whose class or cell index lies outside the space (types are checked per
+    line by :func:`nasbench.zero_cost.journal.scan`)."""
+    n_classes = len(class_table("functional")[1])
+    for k, rec in done.items():
+        for name, v, top in (("class", k, n_classes), ("index", rec["index"], N_CELLS)):
+            if not 0 <= v < top:
+                raise ProxyError(f"{path}: {name} must be an integer in 0..{top - 1}, got {v!r}")
 
 
 def write_header(setup: Setup, journal: str | os.PathLike) -> None:

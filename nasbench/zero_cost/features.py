@@ -14,6 +14,8 @@ import functools
 
 import numpy as np
 
+from ..errors import InputError
+
 
 @functools.lru_cache(maxsize=8)
 def proxy_matrix(table: str) -> tuple[tuple[str, ...], np.ndarray]:
@@ -34,7 +36,7 @@ def proxy_matrix(table: str) -> tuple[tuple[str, ...], np.ndarray]:
             names.append(name)
             cols.append(np.where(np.isfinite(f), f, np.nanmin(f)))
     if not cols:
-        raise ValueError(f"table {table!r} holds no zero-cost proxy for all of its cells "
+        raise InputError(f"table {table!r} holds no zero-cost proxy for all of its cells "
                          f"(has: {', '.join(bench.proxies) or 'none'}); compute them with scripts/compute_proxies.py")
     m = np.stack(cols, axis=1).astype(np.float32)
     m.setflags(write=False)

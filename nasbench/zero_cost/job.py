@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..limits import MAX_JOBS, MAX_LIMIT, MAX_PROXY_BATCH, MAX_THREADS, check_count
 from ..space import class_table
 from ..atomic import LinkRefused
 from ..locking import LockHeld, exclusive
@@ -91,13 +92,14 @@ def run_job(job: ProxyJob, progress: bool = True) -> ProxyReport:
     from ..registry import load, resolve
     from ..tabular import TabularBenchmark
 
-    if job.jobs < 1 or job.threads < 1 or (job.limit is not None and job.limit < 1):
-        raise ProxyError(f"--jobs, --threads and --limit must be positive integers, got {job.jobs}, {job.threads}, "
-                         f"{job.limit}")
+    _check_job(job)
     path = resolve(job.table)
     bench = load(path)
     if not isinstance(bench, TabularBenchmark):
         raise ProxyError(f"{job.table} is not a table (proxies are stored in tables, not in a {bench.kind})")
+    if job.data_dir is not None and not (bench.meta.extra or {}).get("data"):
+        raise ProxyError(f"--data-dir: {job.table} records no dataset of its own (its proxies are computed on a "
+                         f"stand-in batch that reads no data); give --data-dir only for a table trained here")
     if bench.space_name != "nb201":
         raise ProxyError(f"{job.table} is a table of the {bench.space_name!r} space; proxies are computed for nb201")
     published = is_published_nb201(path)
@@ -144,6 +146,14 @@ def _run_locked(job: ProxyJob, path: Path, bench, setup: Setup, journal: Path, p
         digest = _fold(path, journal)
         written = path
     return ProxyReport(journal, now, have, len(classes), written, digest)
+
+
+def _check_job(job: ProxyJob) -> None:
+    """The counts of ``job`` lie within :mod:`nasbench.limits` (one line naming the flag)."""
+    check_count(job.jobs, "--jobs", MAX_JOBS, ProxyError)
+    check_count(job.threads, "--threads", MAX_THREADS, ProxyError)
+    check_count(job.limit, "--limit", MAX_LIMIT, ProxyError, allow_none=True)
+    check_count(job.batch_size, "--batch-size", MAX_PROXY_BATCH, ProxyError)
 
 
 def _run_parallel(setup: Setup, journal: Path, job: ProxyJob, classes: list[int], n_todo: int,

@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import NasbenchError
 
-class JournalDamaged(ValueError):
+
+class JournalDamaged(NasbenchError, ValueError):
     """A proxy journal line other than a cut last one is damaged."""
 
 

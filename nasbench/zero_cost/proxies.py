@@ -37,6 +37,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..errors import InputError
 from ..network import GroupedLinear, NB201Network
 
 if TYPE_CHECKING:
@@ -212,7 +213,7 @@ def parse_proxies(text: str | None) -> tuple[str, ...]:
     names = tuple(n.strip() for n in text.split(",") if n.strip())
     bad = [n for n in names if n not in PROXY_NAMES]
     if bad or not names:
-        raise ValueError(f"unknown proxy {', '.join(bad) or repr(text)}; allowed: {', '.join(PROXY_NAMES)}")
+        raise InputError(f"unknown proxy {', '.join(bad) or repr(text)}; allowed: {', '.join(PROXY_NAMES)}")
     return names
 
 

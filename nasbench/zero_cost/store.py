@@ -27,6 +27,7 @@ import os
 import numpy as np
 
 from ..benchmark import TabularBenchmark
+from ..errors import InputError
 from .compute import per_cell, read_journal
 from .proxies import PASSES
 
@@ -42,7 +43,7 @@ def with_proxies(bench: TabularBenchmark, journal: str | os.PathLike) -> Tabular
     the table already has is replaced."""
     header, done = read_journal(journal)
     if header is None:
-        raise ValueError(f"{journal}: no proxy journal header (not a journal of nasbench.zero_cost)")
+        raise InputError(f"{journal}: no proxy journal header (not a journal of nasbench.zero_cost)")
     names = sorted({n for rec in done.values() for n in rec["values"]})
     rows_cell = bench.row_arch
     proxies = dict(bench.proxies)
