@@ -36,6 +36,7 @@ import numpy as np
 
 from .experiment import ConfigError, ExperimentConfig, ResultsDir, StrategySpec, final_rows, load_benchmark, \
     check_proxy_strategies, open_results, run_comparison
+from .interrupt import Interrupted, interrupted
 
 MANIFEST = "multitable.json"
 AGGREGATE_CSV = "aggregate.csv"
@@ -168,6 +169,8 @@ def run_tables(config: ExperimentConfig) -> MultiResults:
             dirs[t] = run_comparison(sub, benches[t])
         except ConfigError as exc:
             raise ConfigError(f"table {t}: {exc}") from None
+        except Interrupted as exc:  # the finished tables' runs are kept too
+            raise interrupted(exc, (exc.kept or 0) + len(dirs) * config.runs * len(config.strategies)) from None
         benches[t] = None  # free it
     multi = MultiResults(out, tables, dirs, optimum, median, config.budget.to_dict())
     write_aggregate(multi)
