@@ -112,6 +112,10 @@ def starting_workers(fork: bool) -> Iterator[None]:
             initialiser runs); spawned workers start with default handlers, so SIGTERM stays
             deliverable and stops them even while they import.
     """
+    if not fork:  # multiprocessing starts its resource tracker with the first spawned process and then
+        from multiprocessing import resource_tracker  # unblocks SIGINT/SIGTERM: start it before blocking
+
+        resource_tracker.ensure_running()
     block = {signal.SIGINT, signal.SIGTERM} if fork else {signal.SIGINT}
     old = signal.pthread_sigmask(signal.SIG_BLOCK, block)
     try:
