@@ -60,43 +60,43 @@ def become_worker(parent: int | None = None) -> None:
     die_with_parent(parent)
 
 
-def _pool_init(init: Callable[..., None] | None, init_args: tuple, parent: int) -> None:
+def _pool_init(init: Callable[..., None], init_args: tuple, parent: int) -> None:
     become_worker(parent)
-    if init is not None:
-        init(*init_args)
+    init(*init_args)
 
 
-def pool_map(fn: Callable[[Any], Any], tasks: Iterable[Any], jobs: int, init: Callable[..., None] | None,
-             init_args: tuple = (), start: str = "spawn") -> Iterator[Any]:
-    """``fn(task)`` for each task in ``jobs`` worker processes, in the order they finish.
-
-    Args:
-        fn: the task function (picklable; module level).
-        tasks: the tasks.
-        jobs: worker processes.
-        init: run once in each worker, ``init(*init_args)``, after :func:`become_worker` (None:
-            nothing more).
-        init_args: its arguments.
-        start: ``"spawn"`` (fresh interpreters) or ``"fork"`` (copies of this process, which share
-            its memory until written to).
-
-    Returns:
-        An iterator of the results; when it is closed or garbage collected before the end (an
-        interrupt or an error in the caller), the workers are terminated at once.
-    """
+def pool_map(fn: Callable[[Any], Any], tasks: Iterable[Any], jobs: int, init: Callable[..., None],
+             init_args: tuple = ()) -> Iterator[Any]:
+    """``fn(task)`` for each task in ``jobs`` spawned processes (each ran ``init(*init_args)``
+    first and dies with this one), in the order they finish. When the iterator is closed or
+    garbage collected before the end (an interrupt or an error in the caller), the workers are
+    terminated at once."""
     import multiprocessing as mp
     import os
 
     pool = None
     try:
-        with starting_workers(fork=start == "fork"):  # no worker sees a signal before its initialiser
-            pool = mp.get_context(start).Pool(jobs, initializer=_pool_init, initargs=(init, init_args, os.getpid()))
+        with starting_workers(fork=False):  # no worker sees a signal before its initialiser
+            pool = mp.get_context("spawn").Pool(jobs, initializer=_pool_init, initargs=(init, init_args, os.getpid()))
         yield from pool.imap_unordered(fn, tasks, chunksize=1)
         pool.close()
     finally:
         if pool is not None:
             pool.terminate()  # SIGTERM to every worker still running (none after a normal end)
             pool.join()
+
+
+def stop_now(pool: Any) -> None:
+    """Stop a ``concurrent.futures.ProcessPoolExecutor`` at once: cancel the queued tasks and
+    SIGTERM the workers (its own shutdown waits for every running task to finish)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        if p.exitcode is None:
+            p.terminate()
+    for p in procs:
+        p.join()
+    pool.shutdown(wait=True)
 
 
 def _ignore_sigint() -> None:

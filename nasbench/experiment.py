@@ -34,6 +34,7 @@ import os
 import sys
 import time
 import zlib
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -383,27 +384,44 @@ def _run_on_ray(shared: _Shared, todo: list[tuple[StrategySpec, int]], jobs: int
 def _run_here(shared: _Shared, todo: list[tuple[StrategySpec, int]], config: ExperimentConfig,
               out: Path) -> dict[tuple[str, int], dict[str, list]]:
     """``todo`` in this process or a fork pool of ``config.jobs`` processes; the workers write the
-    run files. An interrupt stops the workers at once (:func:`nasbench.executors.pool_map`)."""
-    from .executors import pool_map
-
+    run files. An interrupt or error stops the workers at once: queued tasks are cancelled and
+    running ones are not waited for."""
     _WORKER["shared"] = shared
     tasks = _chunks(todo, config.jobs, str(out))
     bar = _progress(len(todo), config.progress)
     fresh: dict[tuple[str, int], dict[str, list]] = {}
-    if config.jobs == 1 or len(tasks) <= 1:
-        results: Iterable = map(_work, tasks)
-    else:  # never more processes than tasks; forked, so they share the search state; each dies with this one
-        results = pool_map(_work, tasks, min(config.jobs, len(tasks)), None, start="fork")
+    pool = None
     try:
+        if config.jobs == 1 or len(tasks) <= 1:
+            results: Iterable = map(_work, tasks)
+        else:
+            import multiprocessing as mp
+
+            from .executors import become_worker
+            from .interrupt import starting_workers
+
+            # never more processes than tasks; each dies with this one (a kill -9 leaves no orphan), ignores
+            # a terminal's Ctrl-C and dies on SIGTERM; no worker sees a signal before its initialiser ran
+            with starting_workers(fork=True):
+                pool = ProcessPoolExecutor(min(config.jobs, len(tasks)), mp_context=mp.get_context("fork"),
+                                           initializer=become_worker, initargs=(os.getpid(),))
+                results = pool.map(_work, tasks)  # the workers start here
         for done in results:
             for label, r, cols in done:
                 fresh[(label, r)] = cols
             bar.update(len(done))
+    except BaseException:
+        if pool is not None:
+            from .executors import stop_now
+
+            stop_now(pool)
+            pool = None
+        raise
     finally:
-        if hasattr(results, "close"):
-            results.close()  # terminates the pool's workers now, not when garbage collected
         bar.close()
         _WORKER.clear()
+        if pool is not None:
+            pool.shutdown()
     return fresh
 
 
