@@ -144,11 +144,13 @@ class Case:
 
 CASES = [
     Case("sigint-jobs2", signal.SIGINT, False, ("--jobs", "2")),
-    Case("sigterm-jobs2", signal.SIGTERM, False, ("--jobs", "2")),
-    Case("ctrl-c-to-the-group-jobs1", signal.SIGINT, True, ("--jobs", "1")),
     Case("sigterm-to-the-group-3-workers", signal.SIGTERM, True, ("--jobs", "2", "--workers", "3")),
     Case("sigint-multitable-second-table", signal.SIGINT, False, ("--jobs", "2"), tables="a,b", runs=8, pause=0.6,
          after=16 + 2),
+]
+SLOW_CASES = [  # ~10 s each
+    Case("sigterm-jobs2", signal.SIGTERM, False, ("--jobs", "2")),
+    Case("ctrl-c-to-the-group-jobs1", signal.SIGINT, True, ("--jobs", "1")),
 ]
 
 
@@ -158,7 +160,8 @@ def _compare_argv(tables: Path, case: Case, out: Path) -> list[str]:
             "20", "--budget-kind", "queries", "--out", str(out), "--no-plots", "--no-progress", *case.args]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize("case", [*CASES, *(pytest.param(c, marks=pytest.mark.slow) for c in SLOW_CASES)],
+                         ids=[c.id for c in [*CASES, *SLOW_CASES]])
 def test_signal_stops_compare_at_once_keeps_finished_runs_and_resume_is_identical(tmp_path, tables, case, capsys):
     out = tmp_path / "stopped"
     argv = _compare_argv(tables, case, out)
@@ -287,10 +290,11 @@ class Pool:
                f"{'-computing' if self.computing else ''}"
 
 
-POOLS = [Pool("proxies", signal.SIGTERM), Pool("proxies", signal.SIGINT, group=True), Pool("proxies", signal.SIGKILL),
-         Pool("generate", signal.SIGTERM), Pool("generate", signal.SIGINT, group=True), Pool("generate", signal.SIGKILL)]
-SLOW_POOLS = [Pool("proxies", signal.SIGKILL, computing=True), Pool("proxies", signal.SIGINT, True, computing=True),
-              Pool("generate", signal.SIGTERM, computing=True)]
+POOLS = [Pool("proxies", signal.SIGTERM), Pool("proxies", signal.SIGKILL), Pool("generate", signal.SIGINT, group=True)]
+SLOW_POOLS = [  # ~15-40 s each on a shared 2-core machine
+    Pool("proxies", signal.SIGINT, group=True), Pool("generate", signal.SIGTERM), Pool("generate", signal.SIGKILL),
+    Pool("proxies", signal.SIGKILL, computing=True), Pool("proxies", signal.SIGINT, True, computing=True),
+    Pool("generate", signal.SIGTERM, computing=True)]
 
 
 @pytest.mark.parametrize("pool", [*POOLS, *(pytest.param(p, marks=pytest.mark.slow) for p in SLOW_POOLS)],
