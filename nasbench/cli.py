@@ -17,8 +17,9 @@ from typing import NoReturn, Sequence
 import numpy as np
 
 from .checks import check_positive_int
-from .executors import EXECUTORS
 from .errors import NasbenchError
+from .executors import EXECUTORS, release_ray
+from .interrupt import Interrupted, handlers, interrupted
 from .limits import MAX_RETRAIN, MAX_RUNS, check_count
 
 
@@ -288,7 +289,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         for n in worker_counts:
             sub = ExperimentConfig(**{**cfg.__dict__, "workers": n, "out": str(Path(cfg.out) / f"workers-{n}")})
             print(f"== {n} worker{'s' if n > 1 else ''} (results in {sub.out})")
-            dirs[n] = _compare_one(sub, args.no_plots)
+            try:
+                dirs[n] = _compare_one(sub, args.no_plots)
+            except Interrupted as exc:  # the finished counts' runs are kept too
+                raise interrupted(exc, (exc.kept or 0) + len(dirs) * cfg.runs * len(cfg.strategies)) from None
         if not args.no_plots:
             with cfg.plots.style():
                 paths = plot_worker_counts(dirs, Path(cfg.out) / "figures", opts=cfg.plots)
@@ -750,7 +754,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        with _hash_check(args, args.command):
+        with _hash_check(args, args.command), handlers(), _ray_released():
             return int(args.func(args) or 0)
     except BrokenPipeError:  # e.g. `nasbench info ... | head`
         return 0
@@ -758,9 +762,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"nasbench {args.command}: error: {msg}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:  # SIGINT or SIGTERM (nasbench.interrupt): one line, exit 128 + signal
+        print(_interrupted_line(args.command, exc), file=sys.stderr)
+        code = getattr(exc, "exit_code", 130)
+        release_ray(exit_code=code)  # a local Ray instance this command started: killed, and exit here
+        return code
+
+
+_RESUMABLE = {"compare": "rerun with --resume", "generate": "rerun the same command to resume",
+              "proxies": "rerun the same command to resume", "validate": "rerun the same command to resume"}
+
+
+def _interrupted_line(command: str, exc: KeyboardInterrupt) -> str:
+    """What a command stopped by a signal says: for compare, how many runs it kept."""
+    kept = getattr(exc, "kept", None)
+    if command == "compare" and kept is not None:
+        return f"interrupted: {kept} run{'' if kept == 1 else 's'} kept; {_RESUMABLE[command]}"
+    if command in _RESUMABLE:
+        return f"interrupted: finished work is kept; {_RESUMABLE[command]}"
+    return "interrupted"
+
+
+@contextmanager
+def _ray_released():
+    """Shut down a local Ray instance the command started when it ends or fails (an interrupt: in main)."""
+    try:
+        yield
     except KeyboardInterrupt:
-        print("nasbench: interrupted", file=sys.stderr)
-        return 130
+        raise
+    except BaseException:
+        release_ray()
+        raise
+    release_ray()
 
 
 if __name__ == "__main__":  # pragma: no cover

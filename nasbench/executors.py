@@ -1,9 +1,20 @@
 """Independent tasks run in worker processes, each worker set up once by an initialiser and the
-results yielded as they finish: a local spawn pool (``--jobs``) or Ray actors (``--executor ray``)."""
+results yielded as they finish: a local pool (``--jobs``) or Ray actors (``--executor ray``).
+
+Stopping (:mod:`nasbench.interrupt`): every worker dies with the process that started it (a kill -9
+leaves no orphan), ignores SIGINT and dies on SIGTERM. When the caller stops consuming the results
+(an interrupt, an error, or closing the generator), the local pool's workers are terminated at once:
+no queued task starts and no running one is waited for; results already yielded are the caller's.
+Ray actors are killed the same way, and a local Ray instance that :func:`connect_ray` started is
+shut down by :func:`release_ray` (the command line calls it on every exit).
+"""
 
 from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Iterator
+
+from .interrupt import starting_workers, worker_signals
+from .ray_session import connect_ray, one_line, release_ray  # noqa: F401  (re-exported: the Ray entry points)
 
 EXECUTORS = ("local", "ray")
 
@@ -42,55 +53,59 @@ def keep_freed_memory() -> bool:
         return False
 
 
-def _pool_init(init: Callable[..., None], init_args: tuple) -> None:
-    die_with_parent()
+def become_worker(parent: int | None = None) -> None:
+    """A worker process's first step: :func:`die_with_parent` and the signal dispositions of
+    :func:`nasbench.interrupt.worker_signals` (SIGINT ignored, SIGTERM fatal)."""
+    worker_signals()
+    die_with_parent(parent)
+
+
+def _pool_init(init: Callable[..., None], init_args: tuple, parent: int) -> None:
+    become_worker(parent)
     init(*init_args)
 
 
 def pool_map(fn: Callable[[Any], Any], tasks: Iterable[Any], jobs: int, init: Callable[..., None],
              init_args: tuple = ()) -> Iterator[Any]:
     """``fn(task)`` for each task in ``jobs`` spawned processes (each ran ``init(*init_args)``
-    first and dies with this one), in the order they finish."""
+    first and dies with this one), in the order they finish. When the iterator is closed or
+    garbage collected before the end (an interrupt or an error in the caller), the workers are
+    terminated at once."""
     import multiprocessing as mp
+    import os
 
-    with mp.get_context("spawn").Pool(jobs, initializer=_pool_init, initargs=(init, init_args)) as pool:
+    pool = None
+    try:
+        with starting_workers(fork=False):  # no worker sees a signal before its initialiser
+            pool = mp.get_context("spawn").Pool(jobs, initializer=_pool_init, initargs=(init, init_args, os.getpid()))
         yield from pool.imap_unordered(fn, tasks, chunksize=1)
+        pool.close()
+    finally:
+        if pool is not None:
+            pool.terminate()  # SIGTERM to every worker still running (none after a normal end)
+            pool.join()
 
 
-def _check_reachable(address: str, error: type[Exception], timeout: float = 5.0) -> None:
-    """A ``host:port`` (or ``ray://host:port``) address must accept a TCP connection within
-    ``timeout`` seconds: Ray itself retries an unreachable one for many minutes."""
-    import socket
+def stop_now(pool: Any) -> None:
+    """Stop a ``concurrent.futures.ProcessPoolExecutor`` at once: cancel the queued tasks and
+    SIGTERM the workers (its own shutdown waits for every running task to finish)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        if p.exitcode is None:
+            p.terminate()
+    for p in procs:
+        p.join()
+    pool.shutdown(wait=True)
 
-    hostport = address.split("://", 1)[-1]
-    host, sep, port = hostport.rpartition(":")
-    if not sep or not host or not port.isdigit():
-        return  # "auto", "local" and other forms Ray resolves itself
+
+def _ignore_sigint() -> None:
+    import signal
+
     try:
-        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
-            pass
-    except OSError as exc:
-        raise error(f"cannot reach a Ray cluster at {address} ({exc.strerror or type(exc).__name__}); start one "
-                    "with `ray start --head` and give its address (host:port), or leave --address out for a local "
-                    "instance") from None
-
-
-def connect_ray(address: str | None = None, error: type[Exception] = RuntimeError):
-    """Ray, connected to the cluster at ``address`` (a new local instance when None; a no-op when
-    this process is already connected). Raises ``error`` (one line) when Ray is not installed or
-    the address cannot be reached, before anything else happens."""
-    try:
-        import ray
-    except ImportError:
-        raise error("--executor ray needs Ray: pip install 'nasbench[ray]'") from None
-    if not ray.is_initialized():
-        if address:
-            _check_reachable(address, error)
-        try:
-            ray.init(address=address, include_dashboard=False, log_to_driver=False)
-        except ConnectionError as exc:
-            raise error(f"cannot connect to the Ray cluster at {address}: {str(exc).splitlines()[0]}") from None
-    return ray
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # pragma: no cover - not the main thread of the worker
+        pass
 
 
 def ray_map(fn: Callable[[Any], Any], tasks: Iterable[Any], workers: int, init: Callable[..., None],
@@ -99,12 +114,18 @@ def ray_map(fn: Callable[[Any], Any], tasks: Iterable[Any], workers: int, init: 
     """The same on ``workers`` Ray actors (one CPU each, and one GPU each when ``gpu``) of the
     cluster at ``address`` (a local instance when None), each fed its next task as it finishes
     one (handed over before the result is yielded, so no actor waits on the caller). Without Ray
-    installed, or with an address that cannot be reached, raises ``error`` saying so."""
+    installed, or with an address that cannot be reached, raises ``error`` saying so.
+
+    A task's exception is raised here as itself (not wrapped in Ray's coloured, multi-line error);
+    an actor that dies raises ``error`` with Ray's reason in one line. When the caller stops early
+    (an interrupt, an error, closing the iterator), every actor is killed at once."""
     ray = connect_ray(address, error)
+    from ray.exceptions import RayActorError, RayTaskError
 
     @ray.remote(num_cpus=1, num_gpus=1 if gpu else 0)
     class Worker:
         def __init__(self) -> None:
+            _ignore_sigint()  # a terminal's Ctrl-C reaches a local instance's workers too; the driver decides
             init(*init_args)
 
         def run(self, task: Any) -> Any:
@@ -113,15 +134,30 @@ def ray_map(fn: Callable[[Any], Any], tasks: Iterable[Any], workers: int, init: 
     actors = [Worker.remote() for _ in range(max(1, workers))]
     pending: dict[Any, Any] = {}
     it = iter(tasks)
-    for actor in actors:
-        task = next(it, None)
-        if task is not None:
-            pending[actor.run.remote(task)] = actor
-    while pending:
-        done, _ = ray.wait(list(pending), num_returns=1)
-        actor = pending.pop(done[0])
-        result = ray.get(done[0])
-        task = next(it, None)
-        if task is not None:
-            pending[actor.run.remote(task)] = actor
-        yield result
+    try:
+        for actor in actors:
+            task = next(it, None)
+            if task is not None:
+                pending[actor.run.remote(task)] = actor
+        while pending:
+            done, _ = ray.wait(list(pending), num_returns=1)
+            actor = pending.pop(done[0])
+            try:
+                result = ray.get(done[0])
+            except RayTaskError as exc:
+                cause = getattr(exc, "cause", None)
+                if isinstance(cause, Exception) and not isinstance(cause, RayTaskError):
+                    raise cause from None
+                raise error(f"a Ray task failed: {one_line(exc)}") from None
+            except RayActorError as exc:
+                raise error(f"a Ray worker died: {one_line(exc)}") from None
+            task = next(it, None)
+            if task is not None:
+                pending[actor.run.remote(task)] = actor
+            yield result
+    finally:
+        for actor in actors:
+            try:
+                ray.kill(actor, no_restart=True)
+            except Exception:  # pragma: no cover - already gone, or Ray shut down
+                pass

@@ -47,6 +47,7 @@ import numpy as np
 from .atomic import atomic_path, atomic_write
 from .checksummed import sha256_bytes
 from .benchmark import Benchmark
+from .interrupt import interrupted
 from .space import N_CELLS
 from .experiment_config import _strategy_class
 from .experiment_config import (COLUMNS, DEFAULT_RUNS, DEFAULT_TABLE, ConfigError, ExperimentConfig,  # noqa: F401
@@ -272,7 +273,10 @@ def run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) -> 
     out.mkdir(parents=True, exist_ok=True)
     try:
         with exclusive(out, f"results directory {out}"):
-            return _run_comparison(config, bench)
+            try:
+                return _run_comparison(config, bench)
+            except KeyboardInterrupt as exc:  # SIGINT/SIGTERM: the workers are stopped; say what is kept
+                raise interrupted(exc, runs_kept(config)) from None
     except LockHeld:
         raise
     except BaseException:
@@ -344,12 +348,14 @@ def _run_on_ray(shared: _Shared, todo: list[tuple[StrategySpec, int]], jobs: int
 
     bar = _progress(len(todo), config.progress)
     fresh: dict[tuple[str, int], dict[str, list]] = {}
+    runs = ray_runs(shared, todo, jobs, config.address, ConfigError)
     try:
-        for done in ray_runs(shared, todo, jobs, config.address, ConfigError):
+        for done in runs:
             write_run(res.run_file(done.label, done.run), done.cols, res.path)
             fresh[(done.label, done.run)] = done.cols
             bar.update(1)
     finally:
+        runs.close()  # kills the actors now if the loop stopped early
         bar.close()
     return fresh
 
@@ -357,33 +363,51 @@ def _run_on_ray(shared: _Shared, todo: list[tuple[StrategySpec, int]], jobs: int
 def _run_here(shared: _Shared, todo: list[tuple[StrategySpec, int]], config: ExperimentConfig,
               out: Path) -> dict[tuple[str, int], dict[str, list]]:
     """``todo`` in this process or a fork pool of ``config.jobs`` processes; the workers write the
-    run files."""
+    run files. An interrupt or error stops the workers at once: queued tasks are cancelled and
+    running ones are not waited for."""
     _WORKER["shared"] = shared
     tasks = _chunks(todo, config.jobs, str(out))
     bar = _progress(len(todo), config.progress)
     fresh: dict[tuple[str, int], dict[str, list]] = {}
+    pool = None
     try:
         if config.jobs == 1 or len(tasks) <= 1:
             results: Iterable = map(_work, tasks)
         else:
             import multiprocessing as mp
 
-            from .executors import die_with_parent
+            from .executors import become_worker
+            from .interrupt import starting_workers
 
-            # never more processes than tasks; each dies with this one (a kill -9 leaves no orphan)
-            pool = ProcessPoolExecutor(min(config.jobs, len(tasks)), mp_context=mp.get_context("fork"),
-                                       initializer=die_with_parent, initargs=(os.getpid(),))
-            results = pool.map(_work, tasks)
+            # never more processes than tasks; each dies with this one (a kill -9 leaves no orphan), ignores
+            # a terminal's Ctrl-C and dies on SIGTERM; no worker sees a signal before its initialiser ran
+            with starting_workers(fork=True):
+                pool = ProcessPoolExecutor(min(config.jobs, len(tasks)), mp_context=mp.get_context("fork"),
+                                           initializer=become_worker, initargs=(os.getpid(),))
+                results = pool.map(_work, tasks)  # the workers start here
         for done in results:
             for label, r, cols in done:
                 fresh[(label, r)] = cols
             bar.update(len(done))
+    except BaseException:
+        if pool is not None:
+            from .executors import stop_now
+
+            stop_now(pool)
+            pool = None
+        raise
     finally:
         bar.close()
         _WORKER.clear()
-        if config.jobs > 1 and len(tasks) > 1:
+        if pool is not None:
             pool.shutdown()
     return fresh
+
+
+def runs_kept(config: ExperimentConfig) -> int:
+    """How many of the config's runs have their run file in ``config.out`` (what resume keeps)."""
+    res = ResultsDir(Path(config.out))
+    return sum(res.run_file(s.label, r).is_file() for s in config.strategies for r in range(config.runs))
 
 
 def _check_proxy_strategies(config: ExperimentConfig, context_kw: dict[str, Any]) -> None:

@@ -40,6 +40,7 @@ from .experiment import check_results_dir, check_runnable
 from .locking import LockHeld, exclusive
 from .experiment import ConfigError, ExperimentConfig, ResultsDir, StrategySpec, final_rows, load_benchmark, \
     check_proxy_strategies, open_results, run_comparison
+from .interrupt import Interrupted, interrupted
 
 MANIFEST = "multitable.json"
 AGGREGATE_CSV = "aggregate.csv"
@@ -216,6 +217,8 @@ def _run_locked(config: ExperimentConfig, out: Path, tables: list[str], names: l
             dirs[t] = run_comparison(sub, benches[t])
         except ConfigError as exc:
             raise ConfigError(f"table {t}: {exc}") from None
+        except Interrupted as exc:  # the finished tables' runs are kept too
+            raise interrupted(exc, (exc.kept or 0) + len(dirs) * config.runs * len(config.strategies)) from None
         benches[t] = None  # free it
     multi = MultiResults(out, tables, dirs, optimum, median, config.budget.to_dict())
     write_aggregate(multi)

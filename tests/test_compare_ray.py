@@ -167,3 +167,14 @@ def test_multitable_compare_runs_on_ray(tmp_path, ray_local):
         _same_files(a.dirs[t].path, b.dirs[t].path)
         assert b.dirs[t].provenance["last_invocation"]["executor"] == "ray"
     assert (a.path / AGGREGATE_CSV).read_bytes() == (b.path / AGGREGATE_CSV).read_bytes()
+
+
+def test_an_error_in_a_ray_task_is_raised_as_itself_in_one_line(ray_local):
+    """Not Ray's coloured, multi-line wrapper naming the actor: the task's own exception."""
+    from nasbench.executors import keep_freed_memory, ray_map
+    from nasbench.space import SpaceError, to_cell
+
+    with pytest.raises(SpaceError) as info:
+        list(ray_map(to_cell, ["not-a-cell"], 1, keep_freed_memory))
+    msg = str(info.value)
+    assert "\n" not in msg and "\x1b[" not in msg and "ray::" not in msg and "not-a-cell" in msg

@@ -11,11 +11,14 @@ rebuilt from their published sources by ``scripts/build_nb201_tables.py --write`
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..executors import become_worker
+from ..interrupt import starting_workers
 from ..limits import MAX_JOBS, MAX_LIMIT, MAX_PROXY_BATCH, MAX_THREADS, check_count
 from ..space import class_table
 from ..atomic import LinkRefused
@@ -76,7 +79,8 @@ def is_published_nb201(path: Path) -> bool:
 
 
 def _worker(setup: Setup, journal: str, names: tuple[str, ...], limit: int | None, classes: list[int],
-            part: tuple[int, int], data_dir: str | None, threads: int) -> None:
+            part: tuple[int, int], data_dir: str | None, threads: int, parent: int | None = None) -> None:
+    become_worker(parent)  # dies with the `proxies` process, even a kill -9; SIGINT ignored, SIGTERM fatal
     run(setup, journal, names, limit, progress=False, threads=threads, classes=classes, part=part,
         data_dir=data_dir)
 
@@ -161,24 +165,29 @@ def _run_parallel(setup: Setup, journal: Path, job: ProxyJob, classes: list[int]
     ctx = mp.get_context("spawn")
     n = min(job.jobs, n_todo)
     procs = [ctx.Process(target=_worker, args=(setup, str(journal), job.names, job.limit, classes, (i, n),
-                                               job.data_dir, job.threads)) for i in range(n)]
+                                               job.data_dir, job.threads, os.getpid())) for i in range(n)]
     lines0 = _lines(journal)
-    for p in procs:
-        p.start()
     bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=n_todo, desc=f"{setup.table} {','.join(job.names)}", file=sys.stderr)
     try:
+        with starting_workers(fork=False):  # no worker sees a terminal's Ctrl-C before it ignores it
+            for p in procs:
+                p.start()
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=n_todo, desc=f"{setup.table} {','.join(job.names)}", file=sys.stderr)
         while any(p.is_alive() for p in procs):
             time.sleep(1.0)
             if bar is not None:
                 bar.n = min(n_todo, _lines(journal) - lines0)
                 bar.refresh()
-    finally:
+    finally:  # normally every worker has finished; after an interrupt or error, stop the others at once
         for p in procs:
-            p.join()
+            if p.pid is not None and p.exitcode is None:
+                p.terminate()
+        for p in procs:
+            if p.pid is not None:
+                p.join()
         if bar is not None:
             bar.close()
     bad = [p.exitcode for p in procs if p.exitcode != 0]
