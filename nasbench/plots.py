@@ -369,8 +369,8 @@ def plot_normalised_regret(multi, out: Path) -> list[Path]:
         ax.plot(grid, m, label=label)
         ax.fill_between(grid, np.maximum(m - se, 1e-4), m + se, alpha=0.2)
     ax.set_yscale("log")
-    kind = multi.budget.get("kind", "queries")
-    ax.set_xlabel(f"fraction of the budget used ({kind})")
+    kinds = sorted({multi.budget_of(t).get("kind", "queries") for t in multi.tables})  # each table's own budget
+    ax.set_xlabel(f"fraction of each table's budget used ({', '.join(kinds)})")
     ax.set_ylabel(f"normalised regret, mean over {len(multi.tables)} tables")
     ax.set_title("0 = the table's best cell, 1 = its median cell", fontsize=8)
     ax.legend(frameon=False, fontsize=8)
