@@ -234,7 +234,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     overrides: dict = {"table": args.table, "runs": args.runs, "seed": args.seed, "jobs": args.jobs,
                        "out": args.out, "resume": args.resume or None, "progress": False if args.no_progress else None,
                        "executor": args.executor, "address": args.address,
-                       "workers": worker_counts[0] if len(worker_counts) == 1 else None}
+                       "workers": worker_counts[0] if len(worker_counts) == 1 else None, "preset": args.preset}
     if args.executor == "ray" and args.jobs is None and not args.config:
         overrides["jobs"] = 0  # one Ray actor per CPU of the cluster
     budget = {k: v for k, v in (("kind", args.budget_kind), ("amount", args.budget)) if v is not None}
@@ -353,10 +353,14 @@ def _compare_tables(cfg, no_plots: bool) -> int:
     from .plots import plot_tables
     from .summary import format_verdicts, pairwise
 
+    from .multitable import budget_source
+
     multi = run_tables(cfg)
+    print(f"== {len(multi.tables)} tables; {budget_source(cfg)}")
     for t in multi.tables:
         res = multi.dirs[t]
-        print(f"== {t} (results in {res.path})")
+        b, proto = res.config["budget"], res.config["protocol"]
+        print(f"== {t} (results in {res.path}; signal {proto['metric']}, budget {b['amount']:,g} {b['kind']})")
         print(format_summary(summarise(res), res.provenance["optimum"]["best_test"]))
         verdicts = format_verdicts(pairwise(res))
         if verdicts:
@@ -638,18 +642,25 @@ def build_parser() -> argparse.ArgumentParser:
                        "per query, 12,000 simulated seconds), on all cores.")
     s.add_argument("config", nargs="?", help="TOML or YAML config file (flags override it)")
     s.add_argument("--table", help="benchmark: embedded name, .h5 table or surrogate file (default nb201-cifar10); "
-                                   "several separated by commas run on each, then aggregate over tables")
+                                   "several separated by commas run on each (each under its own preset), then "
+                                   "aggregate over tables")
     s.add_argument("--strategies", help="comma-separated names, e.g. random,evolution,reinforce,gradient")
     s.add_argument("--param", action="append", metavar="STRATEGY.KEY=VALUE", help="a strategy parameter (repeatable)")
     s.add_argument("--runs", type=int, help="runs per strategy (default 100; 10 in a config file)")
-    s.add_argument("--budget", type=float, help="budget amount (default: the table's preset, e.g. 12000 seconds on nb201-cifar10; else 100 queries)")
+    s.add_argument("--budget", type=float, help="budget amount (default: the table's preset, e.g. 12000 seconds on the "
+                                                  "NAS-Bench-201 tables; else 100 queries); with several tables it applies "
+                                                  "to each")
     s.add_argument("--budget-kind", choices=["queries", "seconds", "epochs", "worker-seconds"],
                    help="seconds: simulated wall-clock; worker-seconds: total busy time of all workers")
     s.add_argument("--workers", metavar="N[,N...]",
                    help="simulated parallel workers per run (default 1); several counts (1,4,8) run one "
                         "comparison each into OUT/workers-N")
-    s.add_argument("--metric", help="validation signal the strategies see (default: the table's preset, e.g. valid_acc_s12 on "
-                   "nb201-cifar10; else valid_acc); any protocol flag replaces the whole preset")
+    s.add_argument("--preset", help="preset family giving each NAS-Bench-201 table its protocol and budget, all "
+                   "searching the 12-epoch signal: nas-bench-201 (default: NAS-Bench-201's 12,000 simulated s on "
+                   "CIFAR-10, 24,000 / 72,000 s on CIFAR-100 / ImageNet16-120 for as many trainings), "
+                   "nas-bench-201-flat (12,000 s on each) or nats-bench (NATS-Bench's 20,000 / 40,000 / 120,000 s)")
+    s.add_argument("--metric", help="validation signal the strategies see (default: the table's preset, valid_acc_s12 on "
+                   "the NAS-Bench-201 tables; else valid_acc); any protocol flag replaces the whole preset")
     s.add_argument("--epoch", type=int, help="epoch of the signal (default: the last)")
     s.add_argument("--seed-mode", choices=["random", "mean"], help="a recorded run per query (random) or the mean")
     s.add_argument("--objectives", help="multi-objective: comma-separated params, flops, latency:<device>")
@@ -698,7 +709,8 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--param", action="append", metavar="KEY=VALUE", help="model parameter (repeatable)")
     f.add_argument("--fraction", type=float, default=1.0, help="part of the table's cells to fit on")
     f.add_argument("--n-train", type=int, help="number of cells to fit on (overrides --fraction)")
-    f.add_argument("--metrics", nargs="+", help="metrics to model (default valid_acc test_acc)")
+    f.add_argument("--metrics", nargs="+", help="metrics to model (default valid_acc test_acc, and valid_acc_s12 where the "
+                                                     "table has it: the 12-epoch signal of its preset)")
     f.add_argument("--epochs", type=int, nargs="+", help="table epochs to model (default: the last)")
     f.add_argument("--noise", default="seed", choices=["seed", "ensemble", "none"])
     f.add_argument("--seed", type=int, default=0)

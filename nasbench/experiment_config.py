@@ -15,7 +15,7 @@ import numpy as np
 from .plot_options import PlotOptionError, PlotOptions
 from .plot_options import from_dict as plot_options_from_dict
 from .strategies import DEFAULT_STRATEGIES, Budget, Protocol, ProtocolError, StrategyError, make_params
-from .strategies.protocol import preset_for
+from .strategies.protocol import DEFAULT_PRESET, Preset, check_preset_name, preset_for
 from .parsing import parse_toml, parse_yaml, read_config_text
 from .limits import MAX_JOBS, MAX_RUNS, MAX_STRATEGIES, MAX_WORKERS, check_count
 from .errors import LimitError, NasbenchError
@@ -60,10 +60,14 @@ class StrategySpec:
 class ExperimentConfig:
     """What to compare and how. ``table``: embedded name, .h5 path, or a NAS-Bench-201 CSV path.
 
-    ``protocol`` and ``budget`` left as None are resolved from the table's published preset
-    (:data:`~nasbench.strategies.protocol.PRESETS`: NAS-Bench-201's protocol for ``nb201-cifar10``
-    and the nearest one the data allow for ``nb201-cifar100``, ``nb201-imagenet16-120``); for any
-    other table, or when only the protocol is given, ``Protocol()`` and 100 queries.
+    ``protocol`` and ``budget`` left as None are resolved from the table's published preset in the
+    family ``preset`` (:data:`~nasbench.strategies.protocol.NAMED_PRESETS`: ``nas-bench-201``, the
+    default, searches the NAS-Bench-201 tables on their 12-epoch signal with NAS-Bench-201's
+    12,000 simulated seconds; ``nats-bench`` with NATS-Bench's 20,000 / 40,000 / 120,000 s); a
+    surrogate file fitted on such a table keeps that table's preset; for any other table, or when
+    only the protocol is given, ``Protocol()`` and 100 queries. With several tables (names
+    separated by commas) they stay None unless given: each table is run under its own preset
+    (:mod:`nasbench.multitable`).
 
     Where the runs execute changes no result: ``jobs`` processes here (``executor="local"``) or
     ``jobs`` Ray actors on the cluster at ``address`` (``executor="ray"``; ``jobs=0``: one per CPU
@@ -85,15 +89,23 @@ class ExperimentConfig:
     workers: int = 1
     #: how figures and summary.tex are drawn (width preset, band, baseline): changes no result
     plots: PlotOptions = PlotOptions()
+    #: the preset family that resolves an unset protocol and budget (not part of the identity: the
+    #: resolved protocol and budget are)
+    preset: str = DEFAULT_PRESET
 
     def __post_init__(self) -> None:
         _check_plain_types(self)
         _check_counts(self)
-        preset = preset_for(self.table) if self.protocol is None else None
-        if self.protocol is None:
-            object.__setattr__(self, "protocol", preset.protocol if preset else Protocol())
-        if self.budget is None:
-            object.__setattr__(self, "budget", preset.budget if preset else Budget("queries", 100))
+        try:
+            check_preset_name(self.preset)
+        except ProtocolError as exc:
+            raise ConfigError(str(exc)) from None
+        if not _several_tables(self.table):  # several: each table's own preset (nasbench.multitable)
+            preset = table_preset(self.table, self.preset) if self.protocol is None else None
+            if self.protocol is None:
+                object.__setattr__(self, "protocol", preset.protocol if preset else Protocol())
+            if self.budget is None:
+                object.__setattr__(self, "budget", preset.budget if preset else Budget("queries", 100))
         specs = tuple(StrategySpec(s) if isinstance(s, str) else s for s in self.strategies)
         object.__setattr__(self, "strategies", specs)
         if not specs:
@@ -115,7 +127,7 @@ class ExperimentConfig:
         if self.plots.baseline is not None and self.plots.baseline not in labels:
             raise ConfigError(f"plots.baseline {self.plots.baseline!r} is not a strategy of this comparison; "
                               f"choose one of {', '.join(labels)}")
-        if self.protocol.objectives:
+        if self.protocol is not None and self.protocol.objectives:
             single = [s.label for s in specs if not _strategy_class(s.name).multi_objective]
             if single:
                 from .strategies import STRATEGIES
@@ -126,7 +138,8 @@ class ExperimentConfig:
     def identity(self) -> dict[str, Any]:
         """What the results depend on (not jobs, executor, address, out, resume, progress)."""
         d = {"table": self.table, "strategies": [s.to_dict() for s in self.strategies], "runs": self.runs,
-             "budget": self.budget.to_dict(), "protocol": self.protocol.to_dict(), "seed": self.seed}
+             "budget": self.budget.to_dict() if self.budget else None,
+             "protocol": self.protocol.to_dict() if self.protocol else None, "seed": self.seed}
         if self.workers != 1:  # only then: one-worker results directories keep their identity
             d["workers"] = self.workers
         return d
@@ -144,7 +157,7 @@ class ExperimentConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.identity(), "jobs": self.jobs, "executor": self.executor, "address": self.address,
-                "out": self.out}
+                "out": self.out, "preset": self.preset}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], lines: dict[str, int] | None = None, source: str = "") -> "ExperimentConfig":
@@ -185,6 +198,34 @@ def _merge_overrides(d: dict[str, Any], overrides: dict[str, Any]) -> None:
             if isinstance(d.get("params"), dict):
                 d["params"] = {name: p for name, p in d["params"].items() if name in keep}
         d[k] = v
+
+
+def _several_tables(table: Any) -> bool:
+    """True for a config's ``table`` naming several tables (separated by commas)."""
+    return isinstance(table, str) and len([t for t in table.split(",") if t.strip()]) > 1
+
+
+def table_preset(table: str, family: str = DEFAULT_PRESET) -> Preset | None:
+    """The preset of one table in ``family``: an embedded NAS-Bench-201 table's (or a file's named
+    like one), or, for a surrogate file, the preset of the table it was fitted on where it models
+    that preset's signal and test metric.
+
+    Args:
+        table: a table name or path.
+        family: the preset family.
+
+    Returns:
+        The preset, or None where the table has none.
+    """
+    from .registry import source_table_of
+
+    preset = preset_for(table, family)
+    if preset is None:
+        source = source_table_of(table)
+        preset = preset_for(source, family) if source else None
+        if preset is not None and not source_table_of(table, (preset.protocol.metric, preset.protocol.test_metric)):
+            preset = None
+    return preset
 
 
 def _check_plain_types(cfg: "ExperimentConfig") -> None:
@@ -240,7 +281,7 @@ def _strategy_class(name: str):
 
 
 _TOP_KEYS = ("table", "strategies", "runs", "budget", "protocol", "seed", "jobs", "out", "resume", "progress", "params",
-             "executor", "address", "workers", "plots")
+             "executor", "address", "workers", "plots", "preset")
 _BUDGET_KEYS = tuple(f.name for f in dataclasses.fields(Budget))
 _PROTOCOL_KEYS = tuple(f.name for f in dataclasses.fields(Protocol))
 
@@ -263,7 +304,7 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
         if k not in _TOP_KEYS:
             return _raise(err(k, f"unknown key {k!r}; valid: {', '.join(_TOP_KEYS)}"))
     kw: dict[str, Any] = {}
-    for k in ("table", "runs", "seed", "jobs", "out", "resume", "progress", "executor", "address", "workers"):
+    for k in ("table", "runs", "seed", "jobs", "out", "resume", "progress", "executor", "address", "workers", "preset"):
         if k in d:
             kw[k] = d[k]
     if "table" in kw:  # several tables: a list, or names separated by commas (nasbench.multitable)

@@ -14,9 +14,13 @@ directory ``out`` then holds::
                       per table its rank, normalised regret, test mean and queries
     aggregate.json    the Friedman test and Nemenyi critical difference over tables
 
-Budgets: ``queries`` and ``epochs`` apply as given to every table. A ``seconds`` budget is refused:
-the tables' training times differ, so the same seconds would buy a different number of queries
-on each (compare each table on its own with its own seconds budget instead).
+Protocol and budget: each table runs under its own preset (``config.preset``'s family; see
+:func:`nasbench.experiment_config.table_preset`) unless the config gives them: the NAS-Bench-201
+tables search their 12-epoch signal charged 12/200 of the 200-epoch time, each with its preset's
+seconds budget; a table without a preset gets ``Protocol()`` and 100 queries. A protocol or budget
+the config gives applies as given to every table (a given ``seconds`` budget buys a different
+number of queries on tables whose training times differ). ``multitable.json`` records each table's
+protocol and budget.
 
 Normalised regret of a run on table ``t``: ``(optimum_t - final test value) / (optimum_t -
 median_t)``, where ``median_t`` is the median test value over the table's cells: 0 is the best
@@ -81,13 +85,12 @@ DEFAULT_OUT = "results/tables"
 
 def default_config(**overrides: Any) -> ExperimentConfig:
     """What `nasbench compare --table a,b,...` runs without a config file: the default strategies,
-    10 runs x 100 queries, and a protocol every table can serve (the last recorded epoch's
-    validation accuracy, one recorded run per query; test_acc reported), whatever the
-    single-table default is; into ``results/tables``."""
-    from .strategies import DEFAULT_STRATEGIES, Budget, Protocol
+    10 runs, each table under its own preset protocol and budget (unless ``protocol``/``budget``
+    are given), into ``results/tables``."""
+    from .strategies import DEFAULT_STRATEGIES
 
     base: dict[str, Any] = dict(strategies=tuple(StrategySpec(n) for n in DEFAULT_STRATEGIES), runs=10,
-                                budget=Budget("queries", 100), protocol=Protocol(), out=DEFAULT_OUT)
+                                out=DEFAULT_OUT)
     base.update({k: v for k, v in overrides.items() if v is not None})
     return ExperimentConfig(**base)
 
@@ -102,7 +105,12 @@ class MultiResults:
     dirs: dict[str, ResultsDir]
     optimum: dict[str, float]
     median: dict[str, float]
-    budget: dict[str, Any] = field(default_factory=dict)
+    budget: dict[str, Any] = field(default_factory=dict)  #: the budget shared by all tables ({} if they differ)
+    budgets: dict[str, dict[str, Any]] = field(default_factory=dict)  #: table -> its budget
+
+    def budget_of(self, table: str) -> dict[str, Any]:
+        """The budget ``table`` ran under (older directories record one shared budget)."""
+        return self.budgets.get(table) or self.budget
 
     def frame(self, table: str):
         return self.dirs[table].frame()
@@ -129,43 +137,43 @@ def run_tables(config: ExperimentConfig) -> MultiResults:
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise ConfigError(f"table: {dup[0]!r} given twice; name each table once")
-    if config.budget.kind in ("seconds", "worker-seconds"):
-        raise ConfigError(f"budget: a {config.budget.kind} budget cannot be shared by several tables (their training "
-                          "times differ, "
-                          "so it would buy a different number of queries on each); use --budget-kind queries or "
-                          "epochs, or compare each table on its own with its own seconds budget")
     out = Path(config.out)
     _check_out(out)
-    benches, optimum, median = {}, {}, {}
-    for t in tables:  # load and check every table before running any
+    benches, optimum, median, subs = {}, {}, {}, {}
+    for t, name in zip(tables, names):  # load and check every table before running any
+        sub = subs[t] = table_config(config, t, str(out / name))
         try:
             bench = load_benchmark(t)
         except Exception as exc:
             raise ConfigError(f"table {t}: {str(exc).splitlines()[0]}") from None
         try:
-            view = SearchView(bench, config.protocol)
-            if config.protocol.test_metric not in bench.metric_names:
-                raise ProtocolError(f"test_metric {config.protocol.test_metric!r} not in the table; it has: "
+            view = SearchView(bench, sub.protocol)
+            if sub.protocol.test_metric not in bench.metric_names:
+                raise ProtocolError(f"test_metric {sub.protocol.test_metric!r} not in the table; it has: "
                                     f"{', '.join(bench.metric_names)}")
         except ProtocolError as exc:
             raise ConfigError(f"table {t}: protocol: {exc}") from None
-        sub = dataclasses.replace(config, table=t, out=str(out / table_dir_name(t)))
         try:
-            check_proxy_strategies(bench, config, view.candidates)
+            check_proxy_strategies(bench, sub, view.candidates)
             check_dir(sub.out, out)  # a planted link at <out>/<table>: refused before anything runs
             check_runnable(bench, sub)  # every strategy on every table, before the first table runs
         except ConfigError as exc:
             raise ConfigError(f"table {t}: {exc}") from None
-        test = np.asarray(bench.query_many(view.candidates, config.protocol.test_metric, None, "mean"), dtype=float)
+        test = np.asarray(bench.query_many(view.candidates, sub.protocol.test_metric, None, "mean"), dtype=float)
         benches[t] = bench
         optimum[t], median[t] = float(np.nanmax(test)), float(np.nanmedian(test))
+    budgets = {t: subs[t].budget.to_dict() for t in tables}
+    shared = budgets[tables[0]] if all(b == budgets[tables[0]] for b in budgets.values()) else {}
+    tests = {subs[t].protocol.test_metric for t in tables}
     if config.executor == "ray":  # connect (or refuse: no Ray, no cluster) before writing anything
         from .compare_ray import connect
 
         connect(config.address, ConfigError)
-    manifest = {"tables": [{"table": t, "dir": n, "optimum": optimum[t], "median": median[t]}
+    manifest = {"tables": [{"table": t, "dir": n, "optimum": optimum[t], "median": median[t],
+                            "protocol": subs[t].protocol.to_dict(), "budget": budgets[t]}
                            for t, n in zip(tables, names)],
-                "test_metric": config.protocol.test_metric, "budget": config.budget.to_dict(),
+                "test_metric": tests.pop() if len(tests) == 1 else "", "budget": shared,
+                "protocol_source": budget_source(config),
                 "normalised_regret": "(optimum - final test value) / (optimum - median test value over the table's cells)"}
     _check_manifest(out, manifest)
     check_writable([out / MANIFEST, out / AGGREGATE_CSV, out / AGGREGATE_JSON])
@@ -173,7 +181,7 @@ def run_tables(config: ExperimentConfig) -> MultiResults:
     out.mkdir(parents=True, exist_ok=True)
     try:
         with exclusive(out, f"multi-table results directory {out}"):  # one writer; a refused one writes nothing
-            return _run_locked(config, out, tables, names, benches, optimum, median, manifest)
+            return _run_locked(config, subs, out, benches, optimum, median, manifest)
     except LockHeld:
         raise
     except BaseException:
@@ -201,28 +209,49 @@ def _check_manifest(out: Path, manifest: dict[str, Any]) -> None:
         raise ConfigError(f"{out} holds a multi-table comparison of other {what}; choose another directory")
 
 
-def _run_locked(config: ExperimentConfig, out: Path, tables: list[str], names: list[str], benches: dict,
+def _run_locked(config: ExperimentConfig, subs: dict[str, ExperimentConfig], out: Path, benches: dict,
                 optimum: dict[str, float], median: dict[str, float], manifest: dict[str, Any]) -> MultiResults:
-    """:func:`run_tables` after every check, with ``out`` locked."""
-    for t, name in zip(tables, names):  # again under the lock: another writer may have finished meanwhile
+    """:func:`run_tables` after every check, with ``out`` locked; ``subs``: each table's own
+    configuration (its preset's protocol and budget, its folder)."""
+    tables = list(subs)
+    for t in tables:  # again under the lock: another writer may have finished meanwhile
         try:
-            check_results_dir(out / name, dataclasses.replace(config, table=t, out=str(out / name)))
+            check_results_dir(Path(subs[t].out), subs[t])
         except ConfigError as exc:
             raise ConfigError(f"table {t}: {exc}") from None
     _write_json(out / MANIFEST, manifest)  # first: an interrupted run is resumed as a multi-table directory
     dirs = {}
-    for t, name in zip(tables, names):
-        sub = dataclasses.replace(config, table=t, out=str(out / name))
+    for t in tables:
         try:
-            dirs[t] = run_comparison(sub, benches[t])
+            dirs[t] = run_comparison(subs[t], benches[t])
         except ConfigError as exc:
             raise ConfigError(f"table {t}: {exc}") from None
         except Interrupted as exc:  # the finished tables' runs are kept too
             raise interrupted(exc, (exc.kept or 0) + len(dirs) * config.runs * len(config.strategies)) from None
         benches[t] = None  # free it
-    multi = MultiResults(out, tables, dirs, optimum, median, config.budget.to_dict())
+    multi = MultiResults(out, tables, dirs, optimum, median, manifest["budget"],
+                         {e["table"]: e["budget"] for e in manifest["tables"]})
     write_aggregate(multi)
     return multi
+
+
+def table_config(config: ExperimentConfig, table: str, out: str) -> ExperimentConfig:
+    """One table's part of a multi-table ``config``: the config's protocol and budget where it
+    gives them, else the table's own preset (resolved by :class:`ExperimentConfig`)."""
+    try:
+        return dataclasses.replace(config, table=table, out=out)
+    except ConfigError as exc:
+        raise ConfigError(f"table {table}: {exc}") from None
+
+
+def budget_source(config: ExperimentConfig) -> str:
+    """In words, where a multi-table config's protocol and budget come from."""
+    proto = ("given, on every table" if config.protocol is not None
+             else f"each table's {config.preset} preset (none: its last epoch's valid_acc)")
+    budget = (f"given ({config.budget.amount:g} {config.budget.kind}, on every table)" if config.budget is not None
+              else "each table's preset (none: 100 queries)" if config.protocol is None
+              else "100 queries on every table")
+    return f"protocol: {proto}; budget: {budget}"
 
 
 def open_multi(path: str | os.PathLike) -> MultiResults:
@@ -235,7 +264,8 @@ def open_multi(path: str | os.PathLike) -> MultiResults:
     tables = [e["table"] for e in m["tables"]]
     return MultiResults(p, tables, {e["table"]: open_results(p / e["dir"]) for e in m["tables"]},
                         {e["table"]: float(e["optimum"]) for e in m["tables"]},
-                        {e["table"]: float(e["median"]) for e in m["tables"]}, m.get("budget", {}))
+                        {e["table"]: float(e["median"]) for e in m["tables"]}, m.get("budget", {}),
+                        {e["table"]: e["budget"] for e in m["tables"] if e.get("budget")})
 
 
 def _check_manifest_fields(path: Path, m: Any) -> None:
@@ -380,18 +410,18 @@ BUDGET_AXIS = {"queries": "step", "seconds": "sim_time", "epochs": "epochs", "wo
 
 def normalised_curves(multi: MultiResults, points: int = 100) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """(grid of budget fractions, label -> (tables, grid) mean normalised regret of the incumbent
-    over runs on each table), the budget axis being the budget's own kind (queries, simulated
-    seconds or epochs) as a fraction of its amount. A table's mean is NaN until every run on it has
-    an incumbent: a mean over a growing set of runs could rise for that alone."""
+    over runs on each table), the budget axis being each table's budget's own kind (queries,
+    simulated seconds or epochs) as a fraction of its amount. A table's mean is NaN until every
+    run on it has an incumbent: a mean over a growing set of runs could rise for that alone."""
     from .curve_stats import anytime
 
-    kind = multi.budget.get("kind", "queries")
-    amount = float(multi.budget.get("amount", 0)) or None
-    x = BUDGET_AXIS.get(kind, "step")
     grid = np.linspace(0.01, 1.0, points)
     labels = strategy_labels(multi)
     out = {k: np.full((len(multi.tables), points), np.nan) for k in labels}
     for ti, t in enumerate(multi.tables):
+        budget = multi.budget_of(t)  # each table's own budget: the tables' budgets may differ
+        amount = float(budget.get("amount", 0)) or None
+        x = BUDGET_AXIS.get(budget.get("kind", "queries"), "step")
         frame = multi.frame(t)
         total = amount or float(frame[x].max())
         curves = anytime(frame, x, grid * total)
@@ -402,7 +432,7 @@ def normalised_curves(multi: MultiResults, points: int = 100) -> tuple[np.ndarra
     return grid, out
 
 
-__all__ = ["AGGREGATE_CSV", "AGGREGATE_JSON", "Aggregate", "DEFAULT_OUT", "MANIFEST", "MultiResults", "aggregate",
+__all__ = ["AGGREGATE_CSV", "AGGREGATE_JSON", "Aggregate", "DEFAULT_OUT", "budget_source", "MANIFEST", "MultiResults", "aggregate",
            "default_config", "format_aggregate",
            "is_multi", "is_multitable_dir", "join_tables", "normalised_curves", "normalised_regret", "open_multi",
-           "run_tables", "split_tables", "table_dir_name", "write_aggregate"]
+           "run_tables", "split_tables", "table_config", "table_dir_name", "write_aggregate"]

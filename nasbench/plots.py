@@ -249,8 +249,8 @@ def plot_normalised_regret(multi, out: Path, opts: PlotOptions | None = None) ->
     for label, c in curves.items():
         _draw_band(ax, grid, curve_band(c, opts.band), label, colours[label], 1e-4)
     ax.set_yscale("log")
-    kind = multi.budget.get("kind", "queries")
-    ax.set_xlabel(f"fraction of the budget used ({kind})")
+    kinds = sorted({multi.budget_of(t).get("kind", "queries") for t in multi.tables})  # each table's own budget
+    ax.set_xlabel(f"fraction of each table's budget used ({', '.join(kinds)})")
     ax.set_ylabel(f"normalised regret over {len(multi.tables)} tables\n({BAND_WORDS[opts.band]})")
     ax.set_title("0 = the table's best cell, 1 = its median cell")
     ax.legend(frameon=False)

@@ -73,3 +73,31 @@ def load(name_or_path: str | os.PathLike, verify: bool | None = None) -> "Benchm
     from .table import TableError
 
     raise TableError(f"{p} has unknown format {fmt!r}; expected a nasbench table or surrogate benchmark")
+
+
+def source_table_of(name_or_path: str | os.PathLike, metrics: tuple[str, ...] = ()) -> str | None:
+    """The table a surrogate-benchmark file was fitted on, read from its manifest (no models are
+    loaded), when it models every one of ``metrics``; None for anything else (a table, a name, a
+    missing or unreadable file, an older surrogate file that does not record it).
+
+    Args:
+        name_or_path: what a config's ``table`` names.
+        metrics: metrics the surrogate must model for the answer to count.
+
+    Returns:
+        The source table's name, or None.
+    """
+    from .fileformat import TableError, file_format
+
+    p = Path(str(name_or_path))
+    try:
+        if not p.is_file() or file_format(p) != "nasbench-surrogate":
+            return None
+        from surrogates.surrogate_file import surrogate_source  # optional second package
+
+        src = surrogate_source(p)
+    except (OSError, ImportError, TableError):  # loading the table reports what is wrong with it
+        return None
+    if not src.table or not set(metrics) <= set(src.metrics):
+        return None
+    return src.table

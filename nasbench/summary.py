@@ -157,7 +157,7 @@ def summarise_table(bench: TabularBenchmark) -> TableSummary:
         avail = ~np.isnan(bench.metrics[ref][:, :, -1])
         trainings, missing = int(avail.sum()), int((~avail).sum())
     ranges = {}
-    for k in ("valid_acc", "test_acc"):
+    for k in ("valid_acc", "test_acc", "valid_acc_s12", "test_acc_s12"):  # *_s12: the 12-epoch schedule
         if k in bench.metrics:
             v = bench.values(k)
             ranges[k] = (float(np.nanmin(v)), float(np.nanmax(v)))

@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nasbench.nb201_tables import (TABLE_NAMES, build_table, check_against_nats,  # noqa: E402
-                                   published_mean_evidence, spec_of)
+from nasbench.nb201_tables import (TABLE_NAMES, build_table, check_12_epoch_against_nats,  # noqa: E402
+                                   check_against_nats, published_mean_evidence, spec_of)
 from nasbench.table import read_table, write_table  # noqa: E402
 from nasbench.zero_cost.store import with_proxies  # noqa: E402
 
@@ -84,6 +84,13 @@ def main(argv: list[str] | None = None) -> int:
                 for c in bad:
                     print("  " + c.line())
                 failed += bool(bad)
+                checks12 = check_12_epoch_against_nats(read_table(built), spec, sample)
+                bad12 = [c for c in checks12 if not c.ok]
+                print(f"  12-epoch schedule against the official records: {len(checks12) - len(bad12)} of "
+                      f"{len(checks12)} agree")
+                for c in bad12:
+                    print("  " + c.line())
+                failed += bool(bad12)
             else:
                 print(f"  {sample} not found: official records not checked")
             target = data / built.name

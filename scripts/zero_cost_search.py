@@ -5,10 +5,11 @@ For every table: ``random``, ``evolution``, and for every proxy of ``--proxies``
 holds (with compute seconds) for all its cells, ``proxy-random.<proxy>`` and
 ``proxy-evolution.<proxy>`` (defaults: the paper's 3,000-cell warm-up); for the first such proxy
 also ``proxy-evolution.<proxy>.move10`` (zero-cost move proposal: the proxy's best of 10
-mutations). Each table is one ``nasbench compare`` run (its own results directory, summary and
-significance verdicts); a proxy a table lacks is skipped with a note (a multi-table comparison
-cannot be used here: it refuses a seconds budget, and a queries budget would not charge the
-proxies' time against anything).
+mutations). Each table is one ``nasbench compare`` run under the table's preset (its own results
+directory, summary and significance verdicts); a proxy a table lacks is skipped with a note.
+After each table, per strategy: the final test accuracy (mean +- sample std), its regret against
+the table's optimum, the number of distinct final incumbents and the share of runs ending on the
+single most common one (with that cell): a strategy whose runs converge on one cell shows it.
 
     python scripts/zero_cost_search.py [--tables nb201-cifar10,nb201-cifar100,nb201-imagenet16-120]
            [--proxies synflow,jacob_cov] [--runs 100] [--jobs 1] [--out results/zero_cost_search]
@@ -20,6 +21,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,6 +46,45 @@ def usable_proxies(table: str, wanted: list[str]) -> tuple[list[str], list[str]]
         except ProxyInputError as exc:
             notes.append(f"{table}: {p} skipped: {exc}")
     return ok, notes
+
+
+@dataclass(frozen=True)
+class Convergence:
+    """How one strategy's runs end on one table."""
+
+    strategy: str
+    runs: int
+    mean: float
+    std: float  #: sample standard deviation over runs
+    regret: float  #: optimum - mean
+    distinct: int  #: distinct final incumbents
+    top_cell: int  #: the most common final incumbent
+    top_share: float  #: the share of runs ending on it
+    top_test: float  #: its test value
+
+    def line(self) -> str:
+        return (f"  {self.strategy:<34} {self.mean:7.2f} +- {self.std:4.2f}  regret {self.regret:5.2f}  "
+                f"{self.distinct:3d} distinct final cells; {self.top_share:4.0%} of {self.runs} runs on cell "
+                f"{self.top_cell} ({self.top_test:.2f})")
+
+
+def convergence(results_dir: Path) -> list[Convergence]:
+    """Per strategy of a results directory: see :class:`Convergence`."""
+    from nasbench.results import final_rows, open_results
+
+    res = open_results(results_dir)
+    best = float(res.provenance["optimum"]["best_test"])
+    fin = final_rows(res.frame())
+    out = []
+    for spec in res.config["strategies"]:
+        f = fin[fin.strategy == spec["label"]]
+        counts = f["incumbent"].value_counts()
+        top = int(counts.index[0])
+        test = f["incumbent_test"].to_numpy(dtype=float)
+        out.append(Convergence(spec["label"], len(f), float(test.mean()), float(test.std(ddof=1)),
+                               best - float(test.mean()), int(counts.size), top, float(counts.iloc[0] / len(f)),
+                               float(f.loc[f["incumbent"] == top, "incumbent_test"].iloc[0])))
+    return out
 
 
 def config_toml(proxies: list[str]) -> str:
@@ -87,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{table}: {time.perf_counter() - t0:.0f} s wall (shared machine)", flush=True)
         if rc:
             return rc
+        print(f"{table}: final test accuracy (mean +- sample std), regret against the optimum, convergence")
+        for c in convergence(out / table_dir_name(table)):
+            print(c.line(), flush=True)
     return 0
 
 

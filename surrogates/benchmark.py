@@ -52,6 +52,10 @@ FORMAT = "nasbench-surrogate"
 FORMAT_VERSION = 1
 NOISE_MODES = ("seed", "ensemble", "none")
 _FINGERPRINT_CELLS = np.arange(0, N_CELLS, 977)  # 16 fixed cells
+#: what ``fit`` models without ``metrics``, where the table has it: the validation and test
+#: accuracy, and the 12-epoch schedule's validation accuracy (``valid_acc_s12``, the search signal
+#: of the NAS-Bench-201 tables' presets, so a surrogate of such a table keeps its protocol)
+DEFAULT_METRICS = ("valid_acc", "test_acc", "valid_acc_s12")
 
 
 class SurrogateFileError(TableError):
@@ -64,8 +68,8 @@ class SurrogateConfig:
 
     ``model``/``model_params``: a name of :data:`surrogates.registry.ESTIMATORS` and its
     parameters (default: an ensemble of 5 XGBoost models, which gives the spread for
-    ``noise="ensemble"``); ``metrics``: the table metrics to model (``None``: ``valid_acc`` and
-    ``test_acc`` where present); ``epochs``: table epochs to model (``None``: the last);
+    ``noise="ensemble"``); ``metrics``: the table metrics to model (``None``: those of
+    :data:`DEFAULT_METRICS` the table has); ``epochs``: table epochs to model (``None``: the last);
     ``train_fraction`` / ``n_train``: the part of the covered cells to fit on (``n_train`` wins);
     ``noise``: see the module docstring; ``seed``: the split, the models and the fixed per-seed
     draws."""
@@ -102,7 +106,7 @@ class SurrogateBenchmark(Benchmark):
                  models: dict[str, SurrogateRegressor], noise_models: dict[str, SurrogateRegressor | None],
                  noise_scale: dict[str, float], mean_only: Iterable[str], runtime: SurrogateRegressor | None,
                  time_epoch: int | None, train_cells: np.ndarray, name: str = "", source_sha256: str = "",
-                 sha256: str = "") -> None:
+                 sha256: str = "", source_table: str = "") -> None:
         self.meta = meta
         self.config = config
         self.space_name = meta.space
@@ -118,6 +122,9 @@ class SurrogateBenchmark(Benchmark):
         self.time_epoch = time_epoch
         self.train_cells = np.asarray(train_cells, dtype=np.int64)
         self.source_sha256 = source_sha256
+        #: the name of the table it was fitted on: a comparison on the surrogate uses that table's
+        #: search preset (protocol and budget), where the surrogate models the preset's metrics
+        self.source_table = source_table
         self.sha256 = sha256
         self.stored_sha256 = sha256  # load_surrogate_benchmark: the file's own, where sha256 is recomputed
         self._metrics = tuple(dict.fromkeys(k.split("@")[0] for k in models))
@@ -140,7 +147,7 @@ class SurrogateBenchmark(Benchmark):
         if isinstance(cfg.seed, bool) or not isinstance(cfg.seed, (int, np.integer)) or cfg.seed < 0:
             raise SurrogateError(f"seed must be a non-negative integer, got {cfg.seed!r}")
         names = tuple(table.metric_names)
-        metrics = cfg.metrics or tuple(m for m in ("valid_acc", "test_acc") if m in names)
+        metrics = cfg.metrics or tuple(m for m in DEFAULT_METRICS if m in names)
         for m in metrics:
             if m not in names:
                 raise SurrogateError(f"table has no metric {m!r}; it has: {', '.join(names)}")
@@ -186,7 +193,7 @@ class SurrogateBenchmark(Benchmark):
         name = f"surrogate-{table.name}"
         return cls(table.meta, cfg, table.seeds, np.array(cfg.epochs), models, noise_models, noise_scale,
                    [m for m in metrics if m in table.mean_only], runtime, time_epoch, train,
-                   name=name, source_sha256=table.sha256)
+                   name=name, source_sha256=table.sha256, source_table=table.name)
 
     # -- what it answers ------------------------------------------------------------------------
     @property

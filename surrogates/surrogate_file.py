@@ -55,6 +55,7 @@ def _collect(self: SurrogateBenchmark) -> tuple[dict[str, Any], dict[str, np.nda
         "noise_scale": self.noise_scale,
         "time_epoch": self.time_epoch,
         "source_sha256": self.source_sha256,
+        "source_table": self.source_table,
         "entries": entries,
     }
     return manifest, arrays
@@ -174,4 +175,41 @@ def _from_manifest(m: dict[str, Any], arrays: dict[str, np.ndarray], p: Path, di
     return SurrogateBenchmark(meta, config, np.array(m["seeds"]), np.array(m["epochs"]), models,  # type: ignore[arg-type]
                               noise, {k: float(v) for k, v in m["noise_scale"].items()}, m["mean_only"],
                               get("runtime"), m["time_epoch"], arrays["train_cells"], name=m["name"],
-                              source_sha256=m.get("source_sha256", ""), sha256=digest)
+                              source_sha256=m.get("source_sha256", ""), sha256=digest,
+                              source_table=str(m.get("source_table", "")))
+
+
+@dataclasses.dataclass(frozen=True)
+class SurrogateSource:
+    """What a surrogate file says of its origin, read without loading its models: the name of the
+    table it was fitted on ("" in files written before it was recorded) and the metrics it models."""
+
+    table: str
+    metrics: tuple[str, ...]
+
+
+def surrogate_source(path: str | os.PathLike) -> SurrogateSource:
+    """The origin recorded in a surrogate file's manifest (no hash check, no models loaded).
+
+    Args:
+        path: a file written by :meth:`SurrogateBenchmark.save`.
+
+    Returns:
+        The source table's name and the modelled metrics.
+
+    Raises:
+        SurrogateFileError: not a readable surrogate file.
+    """
+    from nasbench.fileformat import first_line, open_hdf5
+
+    p = Path(path)
+    try:
+        with open_hdf5(p, "surrogate benchmark", SurrogateFileError) as f:
+            if str(f.attrs.get("format", "")) != FORMAT:
+                raise SurrogateFileError(f"{p} is not a surrogate benchmark")
+            m = json.loads(str(f.attrs["manifest"]))
+        return SurrogateSource(str(m.get("source_table", "")), tuple(str(x) for x in m.get("metrics", ())))
+    except SurrogateFileError:
+        raise
+    except (OSError, KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise SurrogateFileError(f"{p} is truncated or corrupt ({first_line(exc)})") from None

@@ -1,11 +1,13 @@
 """Shared fixtures. Tests that need ../shared/data skip cleanly where it is absent."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+#: ../shared/data from the project's root; NASBENCH_SHARED_DATA names it where a checkout lives elsewhere
+SHARED_DATA = Path(os.environ.get("NASBENCH_SHARED_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 NB201_CSV = SHARED_DATA / "nasbench201" / "nb201_cifar10.csv"
 NATS_SAMPLE = SHARED_DATA / "nats-tss-simple-sample"
 

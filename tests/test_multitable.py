@@ -106,8 +106,15 @@ def test_resume_and_refusals(tmp_path, tables):
     (m.path / "b" / "runs" / "evolution" / "00001.csv").unlink()
     m2 = run_tables(dataclasses.replace(cfg, resume=True))
     assert (m2.path / "a" / "results.csv").read_bytes() == before and open_multi(m.path).tables == m.tables
-    with pytest.raises(ConfigError, match="seconds budget cannot be shared by several tables"):
-        run_tables(_cfg(tmp_path, d, budget=Budget("seconds", 100), out=str(tmp_path / "s")))
+    # a given seconds budget is honoured on every table (no longer refused: tables run under presets)
+    given = run_tables(_cfg(tmp_path, d, budget=Budget("seconds", 100), runs=1, strategies=("random",),
+                            out=str(tmp_path / "s")))
+    manifest = json.loads((given.path / "multitable.json").read_text())
+    assert [e["budget"] for e in manifest["tables"]] == [{"kind": "seconds", "amount": 100}] * 2
+    assert manifest["budget"] == {"kind": "seconds", "amount": 100}
+    assert manifest["protocol_source"] == ("protocol: each table's nas-bench-201 preset (none: its last epoch's "
+                                           "valid_acc); budget: given (100 seconds, on every table)")
+    assert all(open_results(p.path).config["budget"]["kind"] == "seconds" for p in given.dirs.values())
     with pytest.raises(ConfigError, match=r"table .*a.h5: protocol: metric 'valid_acc_s12' not in the table"):
         run_tables(_cfg(tmp_path, d, table=f"{d / 'c.h5'},{d / 'a.h5'}", protocol=Protocol(metric="valid_acc_s12"),
                         out=str(tmp_path / "p")))
@@ -146,7 +153,13 @@ def test_cli_compare_tables_and_plot(tmp_path, tables, capsys, monkeypatch):
     assert (out / "a" / "figures" / "final_test.png").is_file()
     code = main(["plot", str(out), "--out", str(tmp_path / "fig")])
     assert code == 0 and (tmp_path / "fig" / "normalised_regret_over_tables.png").is_file()
+    # a given seconds budget is honoured on every table, and the output says so (it was refused before
+    # tables ran under their own presets)
     code = main(["compare", "--table", f"{d / 'a.h5'},{d / 'b.h5'}", "--budget-kind", "seconds", "--budget", "50",
-                 "--out", str(tmp_path / "sec"), "--no-progress"])
-    _, err = capsys.readouterr()
-    assert code == 2 and len(err.strip().splitlines()) == 1 and "seconds budget cannot be shared" in err
+                 "--strategies", "random", "--runs", "2", "--out", str(tmp_path / "sec"), "--no-progress",
+                 "--no-plots"])
+    text, err = capsys.readouterr()
+    assert code == 0, err
+    assert "== 2 tables; protocol: each table's nas-bench-201 preset" in text
+    assert "budget: given (50 seconds, on every table)" in text
+    assert "a.h5 (results in" in text and "signal valid_acc, budget 50 seconds)" in text

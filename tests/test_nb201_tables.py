@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from conftest import NATS_SAMPLE, SHARED_DATA, need
 from nasbench.nb201_tables import TABLES, build_table, check_against_nats, spec_of
@@ -85,3 +86,55 @@ def test_installed_tables_are_found(tmp_path, monkeypatch):
         import tomli as tomllib
     cfg = tomllib.loads((SCRIPT.parents[1] / "pyproject.toml").read_text())["tool"]["setuptools"]
     assert cfg["package-dir"]["nasbench.data"] == "data" and cfg["package-data"]["nasbench.data"] == ["*.h5"]
+
+
+@pytest.mark.parametrize("table,prefix", [("nb201-cifar100", "cifar100"),
+                                          ("nb201-imagenet16-120", "imagenet16_120")])
+def test_12_epoch_schedule_is_the_shared_csv(table, prefix, capsys):
+    """CIFAR-100 and ImageNet16-120 serve the 12-epoch schedule like CIFAR-10 (seed-mean metrics
+    valid_acc_s12, test_acc_s12): every cell's value is the shared CSV's, and ``nasbench info``
+    lists the metrics with ranges equal to the CSV's to the printed digits."""
+    import json
+
+    import pandas as pd
+
+    import nasbench
+    from nasbench.cli import main
+
+    csv = need(SHARED_DATA / "nasbench201" / "nb201_12epoch_cifar100_imagenet16.csv")
+    df = pd.read_csv(csv)
+    bench = nasbench.load(table)
+    assert {"valid_acc_s12", "test_acc_s12"} <= set(bench.mean_only)
+    cells = df["arch_index"].to_numpy()
+    for metric, col in (("valid_acc_s12", f"{prefix}__valid_acc_12ep"), ("test_acc_s12", f"{prefix}__test_acc_12ep")):
+        ours = np.array([bench.query(int(c), metric) for c in cells])
+        assert np.array_equal(ours, df[col].to_numpy(dtype=np.float64)), metric
+    assert main(["info", table]) == 0
+    out = capsys.readouterr().out
+    assert "valid_acc_s12" in out.split("metrics", 1)[1].splitlines()[0]
+    for metric, col in (("valid_acc_s12", f"{prefix}__valid_acc_12ep"), ("test_acc_s12", f"{prefix}__test_acc_12ep")):
+        lo, hi = df[col].min(), df[col].max()
+        assert f"{metric} range {lo:.2f} .. {hi:.2f} (last epoch, seed mean)" in out
+    assert main(["info", table, "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["ranges"]["valid_acc_s12"] == [df[f"{prefix}__valid_acc_12ep"].min(), df[f"{prefix}__valid_acc_12ep"].max()]
+
+
+def test_12_epoch_join_refuses_a_wrong_file(tmp_path):
+    """The join checks the 12-epoch file's cells and columns instead of misplacing values."""
+    import pandas as pd
+
+    from nasbench.importers import ImportError_
+    from nasbench.nb201_tables import CSV_12_EPOCH, with_12_epoch_schedule
+
+    src = need(SHARED_DATA / "nasbench201" / CSV_12_EPOCH)
+    bench = build_table(spec_of("nb201-cifar100"), SHARED_DATA)
+    df = pd.read_csv(src)
+    swapped = df.copy()
+    swapped.loc[[0, 1], "arch_str"] = df.loc[[1, 0], "arch_str"].to_numpy()
+    swapped.to_csv(tmp_path / "swapped.csv", index=False)
+    with pytest.raises(ImportError_, match="official index"):
+        with_12_epoch_schedule(bench, tmp_path / "swapped.csv", "cifar100")
+    df.drop(columns=["cifar100__test_acc_12ep"]).to_csv(tmp_path / "cut.csv", index=False)
+    with pytest.raises(ImportError_, match="missing column.*cifar100__test_acc_12ep"):
+        with_12_epoch_schedule(bench, tmp_path / "cut.csv", "cifar100")

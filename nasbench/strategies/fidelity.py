@@ -13,17 +13,17 @@ How levels come from a table and a protocol (:func:`build_fidelities`):
   up to the protocol's signal epoch; the signal is the protocol's metric at that epoch, the cost
   the recorded cumulative training ``time`` at that epoch (x ``cost_factor``); every level is
   resumable from the one below (training continues, charged the difference of cumulative times);
-* NAS-Bench-201 CIFAR-10 (one recorded epoch, 200, plus the 12-epoch schedule's ``*_s12``
+* the NAS-Bench-201 tables (one recorded epoch, 200, plus the 12-epoch schedule's ``*_s12``
   metrics): two levels, the 12-epoch schedule (``valid_acc_s12``, charged 12/200 of the 200-epoch
   time) and the 200-epoch schedule (``valid_acc`` at 200, charged the 200-epoch time). They are
   different trainings (each schedule anneals its learning rate to zero at its own end), so going
   from 12 to 200 is a fresh 200-epoch training, charged in full: the 200-epoch level is NOT
   resumable;
-* any other single-epoch table (nb201-cifar100, nb201-imagenet16-120): one level, the protocol's
-  own signal (multi-fidelity strategies refuse such a table).
+* any other single-epoch table: one level, the protocol's own signal (multi-fidelity strategies
+  refuse such a table).
 
 ``protocol_level`` is the level whose signal and cost are exactly the protocol's, the one every
-single-fidelity strategy sees (the 12-epoch level on nb201-cifar10 under its preset, the last
+single-fidelity strategy sees (the 12-epoch level on the NAS-Bench-201 tables under their presets, the last
 epoch on the CPU tables).
 """
 from __future__ import annotations
