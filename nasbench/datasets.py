@@ -250,7 +250,8 @@ def _read_idx(root: Path, stem: str) -> np.ndarray:
                 raise DatasetError(f"{path}: idx type {dtype:#x} is not unsigned byte")
             dims = struct.unpack(f">{ndim}I", raw[4:4 + 4 * ndim])
             return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims).copy()
-    raise DatasetMissing(f"fashion-mnist: no {stem}[.gz] in {root}; get {_HOW_TO_GET['fashion-mnist']}")
+    raise DatasetMissing(f"fashion-mnist: no {stem}[.gz] in {root}; get {_HOW_TO_GET['fashion-mnist']}, then pass "
+                         f"the folder with --data-dir DIR (root= in Python)")
 
 
 def _fashion(root: Path | None, seed: int) -> _Raw:

@@ -40,6 +40,10 @@ STAT_METRICS = ("valid_acc", "test_acc")
 BIT_METRICS = ("train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "test_loss")
 
 
+#: the most rows ``--retrain`` retrains in one call (each is a real training)
+MAX_RETRAIN = 1000
+
+
 class RetrainCheckError(ValueError):
     """A table that cannot be checked by retraining (imported, one run per cell, no data spec)."""
 
@@ -205,6 +209,8 @@ def check_retraining(bench: "TabularBenchmark", k: int, seed: int = 0, data_dir:
 
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise RetrainCheckError(f"--retrain takes a positive number of rows, got {k!r}")
+    if k > MAX_RETRAIN:
+        raise RetrainCheckError(f"--retrain takes at most {MAX_RETRAIN:,} rows (each is a real training), got {k:,}")
     if mode not in ("auto", "bit-identity", "statistical"):
         raise RetrainCheckError(f"mode {mode!r}; allowed: auto, bit-identity, statistical")
     extra = bench.meta.extra or {}

@@ -96,8 +96,8 @@ def _load_data(spec: dict[str, Any], data_dir: str | None):
     try:
         return load_data_spec(spec, data_dir)
     except DatasetMissing as exc:
-        raise ValidateError(f"dataset {spec['dataset']} not found: {str(exc).splitlines()[0].split(': ', 1)[-1]}") \
-            from None
+        where = f" in {data_dir}" if data_dir else ""
+        raise ValidateError(f"dataset {spec['dataset']!r} missing{where}: {str(exc).splitlines()[0]}") from None
 
 
 @dataclass(frozen=True)
@@ -180,18 +180,15 @@ def _recipe_of(bench: Benchmark, cfg: ValidateConfig, schedule: Schedule | None 
     return recipe, notes
 
 
-def _table_dataset(bench: Benchmark, spec: dict[str, Any]) -> str | None:
-    """The dataset the table was trained on, as :func:`nasbench.datasets.canonical_name` names it,
-    or None when the table names none the project can load."""
+def _canonical_or_none(name: Any) -> str | None:
     from .datasets import DatasetError, canonical_name
 
-    for name in (spec.get("dataset"), bench.meta.dataset):
-        if isinstance(name, str) and name:
-            try:
-                return canonical_name(name)
-            except DatasetError:
-                continue
-    return None
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        return canonical_name(name)
+    except DatasetError:
+        return None
 
 
 def _data_of(bench: Benchmark, cfg: ValidateConfig) -> tuple[dict[str, Any], list[str]]:
@@ -201,7 +198,7 @@ def _data_of(bench: Benchmark, cfg: ValidateConfig) -> tuple[dict[str, Any], lis
     notes: list[str] = []
     training = training_spec_of(bench)
     spec = bench.data_spec() or dict((training.get("data") or {}).get("spec") or {})
-    own = _table_dataset(bench, spec)
+    own = _canonical_or_none(spec.get("dataset"))  # the data the table records it was trained on
     if cfg.dataset is not None:
         try:
             name = canonical_name(cfg.dataset)
@@ -210,6 +207,10 @@ def _data_of(bench: Benchmark, cfg: ValidateConfig) -> tuple[dict[str, Any], lis
         if own is not None and name != own:
             raise ValidateError(f"--dataset {cfg.dataset}: table {bench.name!r} was trained on {own}, and validation "
                                 f"compares it with trainings on that data only; leave --dataset out (or give {own})")
+        named = _canonical_or_none(bench.meta.dataset)
+        if own is None and named is not None and named != name:
+            notes.append(f"--dataset {name}, but the table names {named} as its dataset (it records no data spec): "
+                         f"the comparison is only meaningful on the table's own data")
         if spec.get("dataset") != name:
             spec = asdict(DataSpec(name))
     if not spec:
