@@ -488,7 +488,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         allow_cpu_fallback=args.allow_cpu_fallback, jobs=args.jobs, executor=args.executor, address=args.address,
         stack_seeds=False if args.no_stack_seeds else None, checkpoint_every=args.checkpoint_every, out=args.out,
         plots=not args.no_plots, progress=not args.no_progress)
-    print(validate(cfg).summary())
+    print(validate(cfg, on_message=lambda line: print(line, flush=True)).summary())
     return 0
 
 
@@ -725,7 +725,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--cells", nargs="+", help="explicit cells (arch strings or indices) instead of the top K")
     s.add_argument("--table", help="benchmark to predict from (default: the comparison's table)")
     s.add_argument("--metric", help="metric to compare (default: the comparison's validation metric)")
-    s.add_argument("--epochs", type=int, help="training epochs (default: the recorded recipe)")
+    s.add_argument("--epochs", type=int, help="training epochs (default: the recorded recipe; at most 1000)")
     s.add_argument("--seeds", nargs="+", help="training seeds, or 'table' for the table's own seeds "
                                               "(default: 3 fresh seeds)")
     s.add_argument("--channels", type=int, help="C (default: recorded)")

@@ -1,23 +1,34 @@
-"""Datasets with fixed, seeded, recorded splits: digits, Fashion-MNIST, CIFAR-10/100, ImageNet16-120.
+"""Datasets with fixed, recorded splits: digits, Fashion-MNIST, CIFAR-10/100, ImageNet16-120.
 
 ``load_dataset(name, root=None, ...)`` returns a :class:`Data` whose images are (n, channels, h, w)
 tensors (uint8, or float32 on the 0..255 scale after downscaling) and int64 labels, plus a
 ``provenance`` dict recording where the files were, the split rule, the seeds, the downscaling and
 the subsetting, so that a table can state exactly what it was trained on.
 
+``root`` is the dataset's folder (``cifar-10-batches-py``, ``cifar-100-python``, ``ImageNet16``)
+or a folder that holds it. The real formats are read: CIFAR's python pickles
+(``data_batch_1..5``, ``test_batch``; ``train``, ``test``) and Downsampled ImageNet's 16x16
+pickles (``train_data_batch_1..10``, ``val_data``; labels 1..1000, classes 1..120 kept as 0..119),
+always through the restricted unpickler of :mod:`nasbench.safe_pickle`.
+
 Default splits:
 
 * ``digits``: scikit-learn's 1,797 8x8 digits, seeded permutation -> 1000 / 400 / 397.
 * ``fashion-mnist``: official 60k train -> seeded 50k train / 10k valid; official 10k test.
-* ``cifar10``: NAS-Bench-201's ``cifar10-valid`` shape: 50k train -> seeded 25k / 25k; 10k test.
-* ``cifar100``, ``imagenet16-120``: NAS-Bench-201's shape: full train set; the test (val) set is
-  split seeded in halves into valid / test.
+* ``cifar10``: NAS-Bench-201's ``cifar10-valid``: the training images in halves, 25k train / 25k
+  valid; the official 10k test.
+* ``cifar100``, ``imagenet16-120``: NAS-Bench-201's shape: the full training set; the test (val)
+  set in halves, ``x-valid`` / ``x-test``.
 
-NAS-Bench-201's own split files are not redistributed, so the halves are ours (seeded), not its.
+The halves are NAS-Bench-201's published ones when its split file lies in the data folder or its
+parent (``cifar-split.txt``, ``cifar100-test-split.txt``, ``imagenet-16-120-test-split.txt`` from
+D-X-Y/AutoDL-Projects ``configs/nas-benchmark/``, not redistributed here); otherwise a permutation
+seeded by ``split_seed``, which is not the published split. ``provenance["split_source"]`` says which.
 """
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import pickle
 import struct
@@ -47,11 +58,23 @@ DEFAULT_ROOTS = {
 _HOW_TO_GET = {
     "fashion-mnist": "the four idx files (train-images-idx3-ubyte[.gz], ...) from "
                      "https://github.com/zalandoresearch/fashion-mnist",
-    "cifar10": "cifar-10-python.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html, extracted",
-    "cifar100": "cifar-100-python.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html, extracted",
-    "imagenet16-120": "the 16x16 Downsampled ImageNet (Chrabaszcz et al. 2017) train_data_batch_1..10 and "
-                      "val_data files, as NAS-Bench-201 uses them",
+    "cifar10": "cifar-10-python.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html and extract it "
+               "(it holds cifar-10-batches-py/)",
+    "cifar100": "cifar-100-python.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html and extract it "
+                "(it holds cifar-100-python/)",
+    "imagenet16-120": "the 16x16 Downsampled ImageNet (Chrabaszcz et al. 2017, pickle format: "
+                      "train_data_batch_1..10 and val_data) into a folder ImageNet16/, as NAS-Bench-201 uses it",
 }
+#: the folder each dataset's files lie in (``root`` may be it or its parent)
+FOLDERS = {"fashion-mnist": "fashion-mnist", "cifar10": "cifar-10-batches-py", "cifar100": "cifar-100-python",
+           "imagenet16-120": "ImageNet16"}
+#: a file that must be there for the folder to be the dataset's
+_FIRST_FILE = {"cifar10": "data_batch_1", "cifar100": "train", "imagenet16-120": "train_data_batch_1"}
+#: NAS-Bench-201's split files (D-X-Y/AutoDL-Projects configs/nas-benchmark/) and their two keys
+SPLIT_FILES = {"cifar10": ("cifar-split.txt", "train", "valid"),
+               "cifar100": ("cifar100-test-split.txt", "xvalid", "xtest"),
+               "imagenet16-120": ("imagenet-16-120-test-split.txt", "xvalid", "xtest")}
+_MAX_SPLIT_FILE = 4 << 20  # the published ones are 0.4 MB at most
 
 
 class DatasetError(NasbenchError, ValueError):
@@ -73,6 +96,9 @@ class Data:
     test_y: torch.Tensor
     num_classes: int
     provenance: dict[str, Any] = field(default_factory=dict)
+    #: fixed normalisation (mean, std per channel, 0..1 scale) where the recipe prescribes it
+    #: (NAS-Bench-201's per-dataset constants); None: the training split's own statistics
+    norm: tuple[list[float], list[float]] | None = None
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
@@ -83,7 +109,9 @@ class Data:
         return {"train": len(self.train_y), "valid": len(self.valid_y), "test": len(self.test_y)}
 
     def channel_stats(self) -> tuple[list[float], list[float]]:
-        """Per-channel mean and std of the training images, on the 0..1 scale."""
+        """Per-channel mean and std on the 0..1 scale: :attr:`norm` where set, else the training images'."""
+        if self.norm is not None:
+            return list(self.norm[0]), list(self.norm[1])
         x = self.train_x.float() / 255.0
         return x.mean(dim=(0, 2, 3)).tolist(), x.std(dim=(0, 2, 3)).tolist()
 
@@ -119,7 +147,7 @@ def load_dataset(
     raw = _LOADERS[key](_root(key, root), split_seed)
     data = Data(key, *raw.arrays, num_classes=raw.num_classes)
     prov: dict[str, Any] = {"dataset": key, "source": raw.source, "split": raw.split_rule,
-                            "split_seed": split_seed, "downscale": downscale}
+                            "split_source": raw.split_source, "split_seed": split_seed, "downscale": downscale}
     if downscale > 1:
         for part in ("train", "valid", "test"):
             x = getattr(data, f"{part}_x")
@@ -154,7 +182,17 @@ def load_data_spec(spec: Any, root: str | os.PathLike[str] | None = None) -> Dat
     """:func:`load_dataset` for a recorded data spec: a mapping or an object (a ``DataSpec``) with
     ``dataset`` and any of :data:`SPEC_OPTIONS` (a missing one takes its default)."""
     get = spec.get if isinstance(spec, dict) else (lambda k, d=None: getattr(spec, k, d))
-    return load_dataset(get("dataset"), root, **{k: get(k, d) for k, d in SPEC_OPTIONS.items()})
+    data = load_dataset(get("dataset"), root, **{k: get(k, d) for k, d in SPEC_OPTIONS.items()})
+    mean, std = get("mean"), get("std")
+    if mean is not None or std is not None:
+        ch = data.input_shape[0]
+        ok = all(isinstance(v, (list, tuple)) and len(v) == ch and all(isinstance(x, (int, float)) for x in v)
+                 for v in (mean, std)) and all(x > 0 for x in std)
+        if not ok:
+            raise DatasetError(f"data spec mean/std must be two lists of {ch} numbers (std > 0), got {mean!r}, {std!r}")
+        data.norm = ([float(x) for x in mean], [float(x) for x in std])
+        data.provenance["normalisation"] = {"mean": data.norm[0], "std": data.norm[1]}
+    return data
 
 
 # -- raw loaders ---------------------------------------------------------------------------
@@ -164,14 +202,20 @@ class _Raw:
     num_classes: int
     source: str
     split_rule: str
+    split_source: str = "seeded"
 
 
 def _root(key: str, root: str | os.PathLike[str] | None) -> Path | None:
     if key == "digits":
         return None
     path = Path(os.path.expanduser(str(root if root is not None else DEFAULT_ROOTS[key])))
-    if not path.is_dir():
-        raise DatasetMissing(f"{key}: no directory {path}; get it: {_HOW_TO_GET[key]}, and pass its directory (--data-dir on the command line, root= in Python)")
+    first = _FIRST_FILE.get(key)
+    if first is not None and not (path / first).exists() and (path / FOLDERS[key] / first).exists():
+        path = path / FOLDERS[key]  # the parent of the dataset's folder
+    if not path.is_dir() or (first is not None and not (path / first).exists()):
+        what = f"no directory {path}" if not path.is_dir() else f"no {FOLDERS[key]}/{first} in {path}"
+        raise DatasetMissing(f"{key}: {what}; get {_HOW_TO_GET[key]}, then pass the folder with --data-dir DIR "
+                             f"(root= in Python)")
     return path
 
 
@@ -217,7 +261,8 @@ def _read_idx(root: Path, stem: str) -> np.ndarray:
             except (OSError, EOFError, zlib.error) as exc:
                 raise DatasetError(f"{path}: cannot be read ({type(exc).__name__}: {exc})") from None
             return parse_idx(raw, str(path), shape)
-    raise DatasetMissing(f"fashion-mnist: no {stem}[.gz] in {root}; get {_HOW_TO_GET['fashion-mnist']}")
+    raise DatasetMissing(f"fashion-mnist: no {stem}[.gz] in {root}; get {_HOW_TO_GET['fashion-mnist']}, then pass "
+                         f"the folder with --data-dir DIR (root= in Python)")
 
 
 def parse_idx(raw: bytes, name: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
@@ -272,7 +317,8 @@ def _load_pickle(path: Path, key: str) -> dict:
     """A dataset pickle through the restricted unpickler: dicts, lists and plain numeric numpy arrays
     (checked, see :mod:`nasbench.safe_pickle`), nothing else."""
     if not path.is_file():
-        raise DatasetMissing(f"{key}: no file {path}; get {_HOW_TO_GET[key]}")
+        raise DatasetMissing(f"{key}: no file {path}; get {_HOW_TO_GET[key]}, then pass the folder with --data-dir DIR "
+                             f"(root= in Python)")
     try:
         with open(path, "rb") as f:
             obj = RestrictedUnpickler(f, DATASET_ALLOWED, str(path), encoding="latin1").load()
@@ -296,24 +342,72 @@ def _cifar10(root: Path | None, seed: int) -> _Raw:
         xs.append(np.asarray(d["data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
         ys.append(np.asarray(d["labels"]))
     t = _load_pickle(root / "test_batch", "cifar10")
-    trx, tr_y, vax, va_y = _split(np.concatenate(xs), np.concatenate(ys), 25_000, seed)
+    x, y = np.concatenate(xs), _labels(np.concatenate(ys), 10, root / "data_batch_1")
+    (trx, tr_y, vax, va_y), source = _halves(x, y, seed, root, "cifar10")
     arrays = (*_tensors(trx, tr_y), *_tensors(vax, va_y),
-              *_tensors(np.asarray(t["data"], dtype=np.uint8).reshape(-1, 3, 32, 32), np.asarray(t["labels"])))
-    return _Raw(arrays, 10, str(root), "official train 50k -> seeded 25k train / 25k valid (cifar10-valid); "
-                                       "official 10k test")
+              *_tensors(np.asarray(t["data"], dtype=np.uint8).reshape(-1, 3, 32, 32),
+                        _labels(t["labels"], 10, root / "test_batch")))
+    return _Raw(arrays, 10, str(root), "cifar10-valid: official train (50k) in halves, 25k train / 25k valid; "
+                                       "official 10k test", source)
 
 
-def _halve_test(tr: tuple[np.ndarray, np.ndarray], te: tuple[np.ndarray, np.ndarray], seed: int) -> tuple:
-    vax, va_y, tex, te_y = _split(te[0], te[1], len(te[1]) // 2, seed)
-    return (*_tensors(*tr), *_tensors(vax, va_y), *_tensors(tex, te_y))
+def _labels(y: Any, classes: int, path: Path) -> np.ndarray:
+    y = np.asarray(y)
+    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer) or (len(y) and (y.min() < 0 or y.max() >= classes)):
+        raise DatasetError(f"{path}: labels must be integers in 0..{classes - 1}; this is not the dataset's file")
+    return y.astype(np.int64)
+
+
+def _split_file(root: Path, key: str) -> Path | None:
+    name = SPLIT_FILES[key][0]
+    for where in (root / name, root.parent / name):
+        if where.is_file():
+            return where
+    return None
+
+
+def _halves(x: np.ndarray, y: np.ndarray, seed: int, root: Path, key: str) -> tuple[tuple[np.ndarray, ...], str]:
+    """``x, y`` in NAS-Bench-201's two halves: its published split file where found, else seeded."""
+    path = _split_file(root, key)
+    if path is None:
+        return _split(x, y, len(y) // 2, seed), (f"seeded (split_seed {seed}): NOT NAS-Bench-201's published split; "
+                                                 f"put its {SPLIT_FILES[key][0]} into the data folder to use it")
+    first, second = _read_split_file(path, key, len(y))
+    return (x[first], y[first], x[second], y[second]), f"NAS-Bench-201's published split ({path.name})"
+
+
+def _read_split_file(path: Path, key: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The two index lists of an AutoDL-Projects split file ``{"train": ["int", ["0", ...]], ...}``."""
+    _, a, b = SPLIT_FILES[key]
+    try:
+        if path.stat().st_size > _MAX_SPLIT_FILE:
+            raise ValueError(f"larger than {_MAX_SPLIT_FILE >> 20} MB")
+        obj = json.loads(path.read_text())
+        parts = [np.array([int(i) for i in obj[k][1]], dtype=np.int64) for k in (a, b)]
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+        raise DatasetError(f"{path}: not a NAS-Bench-201 split file with {a!r} and {b!r} index lists "
+                           f"({type(exc).__name__}: {str(exc)[:80]})") from None
+    both = np.concatenate(parts)
+    if len(both) != n or len(np.unique(both)) != n or both.min(initial=0) < 0 or both.max(initial=0) >= n:
+        raise DatasetError(f"{path}: its {a}/{b} halves ({len(parts[0])} + {len(parts[1])} indices) do not "
+                           f"partition the {n} images found; it is not this data's split file")
+    return np.sort(parts[0]), np.sort(parts[1])
+
+
+def _halve_test(tr: tuple[np.ndarray, np.ndarray], te: tuple[np.ndarray, np.ndarray], seed: int, root: Path,
+                key: str) -> tuple[tuple, str]:
+    (vax, va_y, tex, te_y), source = _halves(te[0], te[1], seed, root, key)
+    return (*_tensors(*tr), *_tensors(vax, va_y), *_tensors(tex, te_y)), source
 
 
 def _cifar100(root: Path | None, seed: int) -> _Raw:
     assert root is not None
     tr, te = _load_pickle(root / "train", "cifar100"), _load_pickle(root / "test", "cifar100")
-    prep = lambda d: (np.asarray(d["data"], dtype=np.uint8).reshape(-1, 3, 32, 32), np.asarray(d["fine_labels"]))  # noqa: E731
-    return _Raw(_halve_test(prep(tr), prep(te), seed), 100, str(root),
-                "official train 50k; official test 10k -> seeded 5k valid / 5k test (as NAS-Bench-201)")
+    prep = lambda d, n: (np.asarray(d["data"], dtype=np.uint8).reshape(-1, 3, 32, 32),  # noqa: E731
+                         _labels(d["fine_labels"], 100, root / n))
+    arrays, source = _halve_test(prep(tr, "train"), prep(te, "test"), seed, root, "cifar100")
+    return _Raw(arrays, 100, str(root), "official train 50k; official test 10k in halves, 5k x-valid / 5k x-test "
+                                        "(as NAS-Bench-201)", source)
 
 
 def _imagenet16(root: Path | None, seed: int) -> _Raw:
@@ -326,7 +420,7 @@ def _imagenet16(root: Path | None, seed: int) -> _Raw:
         xs, ys = [], []
         for n in names:
             d = _load_pickle(root / n, "imagenet16-120")
-            x, y = np.asarray(d["data"], dtype=np.uint8).reshape(-1, 3, 16, 16), np.asarray(d["labels"])
+            x, y = np.asarray(d["data"], dtype=np.uint8).reshape(-1, 3, 16, 16), _labels(d["labels"], 1001, root / n)
             keep = (y >= 1) & (y <= 120)
             xs.append(x[keep])
             ys.append(y[keep] - 1)
@@ -334,8 +428,9 @@ def _imagenet16(root: Path | None, seed: int) -> _Raw:
 
     tr = read([f"train_data_batch_{i}" for i in range(1, 11)])
     te = read(["val_data"])
-    return _Raw(_halve_test(tr, te, seed), 120, str(root),
-                "train batches 1..10, classes 1..120 (151,700); val_data (6,000) -> seeded 3k valid / 3k test")
+    arrays, source = _halve_test(tr, te, seed, root, "imagenet16-120")
+    return _Raw(arrays, 120, str(root), "train batches 1..10, classes 1..120 (151,700); val_data (6,000) in halves, "
+                                        "3k x-valid / 3k x-test (as NAS-Bench-201)", source)
 
 
 _LOADERS: dict[str, Callable[[Path | None, int], _Raw]] = {

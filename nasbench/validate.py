@@ -54,13 +54,25 @@ from .noise import POOL_ROWS
 from .validation_config import DEVICES, TRAIN_METRICS, ValidateConfig, ValidateError  # noqa: F401 (re-exported)
 from .validation_report import ValidationReport, build_report_frame, kendall, plot_report
 from .validation_select import _load_bench, _open_results, _predictions, select_top
-from .validation_train import (_data_of, _load_data, _read_unit, _recipe_of, _results, _seeds_of, _Unit, _write_json,
-                               resolve_device, train_checkpointed, unit_key)
+from .validation_estimate import check_disk, disk_needed, estimate_time
+from .validation_train import (_check_loaded_data, _data_of, _load_data, _read_unit, _recipe_of, _results, _seeds_of,
+                               _Unit, _write_json, resolve_device, schedule_of, train_checkpointed, unit_key)
 
 
 def validate(cfg: ValidateConfig, bench: Benchmark | None = None,
-             on_unit: Callable[[dict[str, Any]], None] | None = None) -> ValidationReport:
-    """Select, train (resumably), compare, write CSV / JSON / plot into ``cfg.out``."""
+             on_unit: Callable[[dict[str, Any]], None] | None = None,
+             on_message: Callable[[str], None] | None = None) -> ValidationReport:
+    """Select, train (resumably), compare, write CSV / JSON / plot into ``cfg.out``.
+
+    Args:
+        cfg: what to validate and how.
+        bench: the benchmark to predict from (default: the comparison's table).
+        on_unit: called with each finished training's body.
+        on_message: called with lines to show before training (the time estimate).
+
+    Returns:
+        The :class:`ValidationReport`.
+    """
     import pandas as pd
 
     t0 = time.perf_counter()
@@ -85,8 +97,7 @@ def validate(cfg: ValidateConfig, bench: Benchmark | None = None,
             notes.append("the table changed since the comparison (sha256 differs); predictions are from the "
                          "current table")
     metric = cfg.metric or prov.get("config", {}).get("protocol", {}).get("metric") or "valid_acc"
-    if metric not in TRAIN_METRICS:
-        raise ValidateError(f"metric {metric!r} is not measured by training; use one of {', '.join(TRAIN_METRICS)}")
+    sched = schedule_of(bench, metric)
     if metric not in bench.metric_names:
         raise ValidateError(f"metric {metric!r} not in the table; it has {', '.join(bench.metric_names)}")
     # cells
@@ -105,12 +116,12 @@ def validate(cfg: ValidateConfig, bench: Benchmark | None = None,
                                 f"({len(bench.covered)} cells covered)")
     else:
         cells, extra = select_top(frame, bench, cfg.top_k or 5, metric)
-    recipe, n1 = _recipe_of(bench, cfg)
+    recipe, n1 = _recipe_of(bench, cfg, sched)
     data, n2 = _data_of(bench, cfg)
     seeds, seeds_note = _seeds_of(bench, cfg)
     notes += n1 + n2
     ds = _load_data(data, cfg.data_dir)  # fail early (and once) when the dataset is missing
-    del ds
+    notes += _check_loaded_data(bench, ds)
     cuda = device.startswith("cuda")
     stack = cfg.stack_seeds if cfg.stack_seeds is not None else cuda
     groups = [tuple(seeds)] if stack else [(s,) for s in seeds]
@@ -127,6 +138,13 @@ def validate(cfg: ValidateConfig, bench: Benchmark | None = None,
                       cfg.checkpoint_every)
             body = _read_unit(Path(u.result), key)
             (finished.append(body) if body is not None else units.append(u))
+    check_disk(out, disk_needed([(u.cell, u.seeds) for u in units], recipe, ds.num_classes, ds.input_shape[0]))
+    if units and on_message is not None:
+        todo: dict[int, int] = {}
+        for u in units:
+            todo[u.cell] = todo.get(u.cell, 0) + len(u.seeds)
+        on_message(estimate_time(cells, todo, ds, recipe, device, cfg.jobs).line())
+    del ds
     bodies = list(finished)
     threads = 1 if not cuda else 0
     init = (data, recipe, cfg.data_dir, device, threads)
@@ -150,9 +168,12 @@ def validate(cfg: ValidateConfig, bench: Benchmark | None = None,
     records: list[dict[str, Any]] = []
     for body in bodies:
         for r in body["records"]:
-            measured[int(r["cell"])][int(r["seed"])] = float(r[metric][-1])
+            measured[int(r["cell"])][int(r["seed"])] = float(r[sched.measures][-1])
             records.append(r)
     pred = _predictions(bench, cells, metric)
+    if metric in bench.mean_only:
+        notes.append(f"the table holds only the seed mean of {metric} (no per-seed runs): its seed noise is not "
+                     f"recorded, so sd_used is the spread of the measured seeds and the mean counts as one run")
     notes_sd = []
     if pred.get("surrogate"):
         notes_sd.append("sd_used: the surrogate's seed-noise sd of each cell")
@@ -161,22 +182,26 @@ def validate(cfg: ValidateConfig, bench: Benchmark | None = None,
                         f"(of {pred['n_sd_rows']} with >= 2 runs) nearest to each cell in seed mean (pred_sd: the "
                         f"cell's own)" if pred["n_sd_rows"] else "sd_used: none in the table (one run per cell), so "
                         "the sd of the measured seeds, pooled over the validated cells")
-    if recipe["epochs"] != int(np.asarray(bench.epochs)[-1]):
+    if sched.schedule is not None:
+        if recipe["epochs"] != int(sched.schedule):
+            notes.append(f"measured after {recipe['epochs']} epochs, predicted for the {sched.schedule}-epoch schedule")
+    elif recipe["epochs"] != int(np.asarray(bench.epochs)[-1]):
         notes.append(f"measured after {recipe['epochs']} epochs, predicted at the table's epoch "
                      f"{int(np.asarray(bench.epochs)[-1])}")
     for c in cells:
         if set(measured[c]) != set(seeds):
             raise ValidateError(f"internal: cell {c} lacks seeds {sorted(set(seeds) - set(measured[c]))}")
-    if "test_acc" in bench.metric_names and metric != "test_acc":
+    test_pred = sched.test_pair if sched.schedule is not None else "test_acc"
+    if test_pred and test_pred in bench.metric_names and sched.measures != "test_acc":
         try:
-            t_pred = np.asarray(bench.query_many(np.asarray(cells), "test_acc", None, "mean"), dtype=float)
+            t_pred = np.asarray(bench.query_many(np.asarray(cells), test_pred, None, "mean"), dtype=float)
         except Exception:
             t_pred = np.full(len(cells), np.nan)
         for i, c in enumerate(cells):
             t_meas = [float(r["test_acc"][-1]) for r in records if int(r["cell"]) == c]
             extra.setdefault(c, {}).update(pred_test=float(t_pred[i]), meas_test=float(np.mean(t_meas)))
     # the table's own value for any retrained table seed (reproduction check)
-    if bench.measured_runs and metric not in bench.mean_only:
+    if bench.measured_runs and metric not in bench.mean_only and sched.schedule is None:
         for c in cells:
             diffs = []
             for s in seeds:
@@ -203,7 +228,8 @@ def validate(cfg: ValidateConfig, bench: Benchmark | None = None,
         files += plot_report(report, out)
     report.files = files
     _write_json(out / "validation.json", {
-        "table": table_name, "results": cfg.results, "metric": metric, "cells": [int(c) for c in cells],
+        "table": table_name, "results": cfg.results, "metric": metric, "measures": sched.measures,
+        "schedule": sched.schedule, "cells": [int(c) for c in cells],
         "seeds": list(seeds), "seeds_note": seeds_note, "recipe": recipe, "data": data, "device": device,
         "kendall_tau": tau, "kendall_p": p, "notes": report.notes, "seconds": report.seconds,
         "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()}})

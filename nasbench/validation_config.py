@@ -12,6 +12,11 @@ from .errors import NasbenchError
 DEVICES = ("auto", "cpu", "cuda")
 MAX_SEED = 2**32 - 1  # numpy's and torch's seed range: a training seed must fit in 32 bits
 TRAIN_METRICS = ("train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "test_loss")
+#: stated maxima of what a user asks for: epochs (NAS-Bench-201's longest schedule is 200; the
+#: checkpoints and result files grow with the epochs, and the disk is checked as well), cells
+#: (``top_k`` or explicit), seeds, parallel jobs, network size and batch
+LIMITS: dict[str, int] = {"epochs": 1000, "top_k": 1000, "cells": 1000, "seeds": 100, "jobs": 256, "C": 256,
+                          "N": 32, "batch_size": 65536, "checkpoint_every": 1000}
 
 
 class ValidateError(NasbenchError, ValueError):
@@ -63,6 +68,12 @@ class ValidateConfig:
         for name in ("top_k", "epochs", "C", "N", "batch_size", "downscale", "train_size", "valid_size",
                      "test_size", "jobs", "checkpoint_every"):
             check_positive_int(getattr(self, name), name, ValidateError, allow_none=True)
+        for name, most in LIMITS.items():
+            v = getattr(self, name, None)
+            n = len(v) if isinstance(v, tuple) else v
+            if isinstance(n, int) and n > most:
+                what = f"{n} given" if isinstance(v, tuple) else f"got {n}"
+                raise ValidateError(f"{name} must be at most {most:,}, {what}")
         if self.device not in DEVICES and not str(self.device).startswith("cuda:"):
             raise ValidateError(f"unknown device {self.device!r}; allowed: auto, cpu, cuda, cuda:N")
         if self.executor not in EXECUTORS:

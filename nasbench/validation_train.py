@@ -14,7 +14,7 @@ import numpy as np
 
 from .benchmark import Benchmark
 
-from .validation_config import ValidateConfig, ValidateError
+from .validation_config import TRAIN_METRICS, ValidateConfig, ValidateError
 from .workers import WORKER, run_tasks
 
 
@@ -100,21 +100,74 @@ def _load_data(spec: dict[str, Any], data_dir: str | None):
         raise ValidateError(f"dataset {spec['dataset']!r} missing{where}: {str(exc).splitlines()[0]}") from None
 
 
-def _recipe_of(bench: Benchmark, cfg: ValidateConfig) -> tuple[dict[str, Any], list[str]]:
-    """The recorded recipe (as a Recipe dict) with overrides applied, and notes."""
+@dataclass(frozen=True)
+class Schedule:
+    """What a comparison's metric is, in training terms: the accuracy of the retrained runs that
+    estimates it (``measures``), the table's schedule that produced it (``schedule``: a key of the
+    table's ``extra["training"]["schedules"]``, None for a table without one) and the table metric
+    of the same runs' test accuracy (``test_pair``), if any."""
+
+    metric: str
+    measures: str
+    schedule: str | None = None
+    test_pair: str | None = None
+
+
+def training_spec_of(bench: Benchmark) -> dict[str, Any]:
+    """The table's recorded training spec (``meta.extra["training"]``: schedules, metrics, data;
+    see :mod:`nasbench.nb201_recipe`), or {} when it records none."""
+    spec = (bench.meta.extra or {}).get("training")
+    return spec if isinstance(spec, dict) else {}
+
+
+def schedule_of(bench: Benchmark, metric: str) -> Schedule:
+    """How ``metric`` of ``bench`` is measured by training (see :class:`Schedule`); a one-line
+    :class:`ValidateError` when it is not."""
+    training = training_spec_of(bench)
+    entry = (training.get("metrics") or {}).get(metric)
+    if isinstance(entry, dict):
+        if not entry.get("measures"):
+            usable = [m for m, e in training["metrics"].items() if isinstance(e, dict) and e.get("measures")]
+            raise ValidateError(f"metric {metric!r} of {bench.name or 'the table'} comes from a training on another "
+                                f"data split than the one validation retrains; use --metric with one of "
+                                f"{', '.join(usable)}")
+        return Schedule(metric, str(entry["measures"]), str(entry.get("schedule")) or None, entry.get("test_pair"))
+    if metric not in TRAIN_METRICS:
+        known = [m for m, e in (training.get("metrics") or {}).items() if isinstance(e, dict) and e.get("measures")]
+        raise ValidateError(f"metric {metric!r} is not measured by training; use one of "
+                            f"{', '.join(known or TRAIN_METRICS)}")
+    return Schedule(metric, metric)
+
+
+def _recipe_of(bench: Benchmark, cfg: ValidateConfig, schedule: Schedule | None = None
+               ) -> tuple[dict[str, Any], list[str]]:
+    """The recorded recipe (as a Recipe dict; the schedule's where the table records schedules)
+    with overrides applied, and notes."""
     from .train import Recipe, RecipeError, recipe_from_dict
 
     notes: list[str] = []
-    rec = dict(bench.meta.recipe or {})
-    try:
-        recipe = asdict(recipe_from_dict(rec))
-    except (RecipeError, TypeError):
-        # a descriptive recipe (imported NAS-Bench-201 tables): NAS-Bench-201's own recipe
-        recipe = asdict(Recipe(epochs=int(rec.get("epochs", 200)), C=int(rec.get("channels", 16)),
-                               N=int(rec.get("cells_per_stage", 5)), augment=True))
-        notes.append("the table records a descriptive recipe; trained with NAS-Bench-201's recipe "
-                     f"(SGD Nesterov, lr 0.1 cosine, wd 5e-4, batch 256, crop+flip) at C={recipe['C']}, "
-                     f"N={recipe['N']}, {recipe['epochs']} epochs")
+    schedules = training_spec_of(bench).get("schedules") or {}
+    if schedule is not None and schedule.schedule in schedules:
+        try:
+            recipe = asdict(recipe_from_dict(dict(schedules[schedule.schedule])))
+        except (RecipeError, TypeError) as exc:
+            raise ValidateError(f"table {bench.name!r} records a bad {schedule.schedule}-epoch recipe: "
+                                f"{str(exc).splitlines()[0]}") from None
+        notes.append(f"{schedule.metric} comes from the table's {schedule.schedule}-epoch schedule: trained with "
+                     f"its recorded recipe (SGD Nesterov {recipe['momentum']}, lr {recipe['lr']} {recipe['schedule']}, "
+                     f"wd {recipe['weight_decay']}, batch {recipe['batch_size']}, crop pad {recipe['crop_padding']} + "
+                     f"flip, C={recipe['C']}, N={recipe['N']}, {recipe['epochs']} epochs)")
+    else:
+        rec = dict(bench.meta.recipe or {})
+        try:
+            recipe = asdict(recipe_from_dict(rec))
+        except (RecipeError, TypeError):
+            # a descriptive recipe (an imported NAS-Bench-201 table): NAS-Bench-201's own recipe
+            recipe = asdict(Recipe(epochs=int(rec.get("epochs", 200)), C=int(rec.get("channels", 16)),
+                                   N=int(rec.get("cells_per_stage", 5)), augment=True))
+            notes.append("the table records a descriptive recipe; trained with NAS-Bench-201's recipe "
+                         f"(SGD Nesterov, lr 0.1 cosine, wd 5e-4, batch 256, crop+flip) at C={recipe['C']}, "
+                         f"N={recipe['N']}, {recipe['epochs']} epochs")
     for name, key in (("epochs", "epochs"), ("C", "C"), ("N", "N"), ("batch_size", "batch_size")):
         v = getattr(cfg, name)
         if v is not None and v != recipe[key]:
@@ -127,20 +180,38 @@ def _recipe_of(bench: Benchmark, cfg: ValidateConfig) -> tuple[dict[str, Any], l
     return recipe, notes
 
 
+def _canonical_or_none(name: Any) -> str | None:
+    from .datasets import DatasetError, canonical_name
+
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        return canonical_name(name)
+    except DatasetError:
+        return None
+
+
 def _data_of(bench: Benchmark, cfg: ValidateConfig) -> tuple[dict[str, Any], list[str]]:
     from .datasets import DatasetError, canonical_name
     from .generate import DataSpec
 
     notes: list[str] = []
-    spec = bench.data_spec()
+    training = training_spec_of(bench)
+    spec = bench.data_spec() or dict((training.get("data") or {}).get("spec") or {})
+    own = _canonical_or_none(spec.get("dataset"))  # the data the table records it was trained on
     if cfg.dataset is not None:
         try:
             name = canonical_name(cfg.dataset)
         except DatasetError as exc:
             raise ValidateError(str(exc)) from None
+        if own is not None and name != own:
+            raise ValidateError(f"--dataset {cfg.dataset}: table {bench.name!r} was trained on {own}, and validation "
+                                f"compares it with trainings on that data only; leave --dataset out (or give {own})")
+        named = _canonical_or_none(bench.meta.dataset)
+        if own is None and named is not None and named != name:
+            notes.append(f"--dataset {name}, but the table names {named} as its dataset (it records no data spec): "
+                         f"the comparison is only meaningful on the table's own data")
         if spec.get("dataset") != name:
-            if spec:
-                notes.append(f"dataset override {name} (table trained on {spec.get('dataset')})")
             spec = asdict(DataSpec(name))
     if not spec:
         raise ValidateError(f"table {bench.name!r} records no training data spec (an imported "
@@ -151,6 +222,24 @@ def _data_of(bench: Benchmark, cfg: ValidateConfig) -> tuple[dict[str, Any], lis
             notes.append(f"data override {name}={v} (recorded {spec.get(name)})")
             spec[name] = v
     return spec, notes
+
+
+def _check_loaded_data(bench: Benchmark, data: Any) -> list[str]:
+    """Refuse data whose shape or classes are not the table's recorded ones; notes on the split."""
+    notes: list[str] = []
+    files = (training_spec_of(bench).get("data") or {})
+    want_classes, want_size = files.get("num_classes"), files.get("image_size")
+    if isinstance(want_classes, int) and data.num_classes != want_classes:
+        raise ValidateError(f"the data has {data.num_classes} classes, table {bench.name!r} was trained on "
+                            f"{want_classes}; it is not the table's dataset")
+    if isinstance(want_size, int) and tuple(data.input_shape[1:]) != (want_size, want_size) \
+            and int((data.provenance or {}).get("downscale", 1)) == 1:
+        raise ValidateError(f"the data's images are {data.input_shape[1]}x{data.input_shape[2]}, table "
+                            f"{bench.name!r} was trained on {want_size}x{want_size}; it is not the table's dataset")
+    split = (data.provenance or {}).get("split_source")
+    if files and split:
+        notes.append(f"data split: {split}")
+    return notes
 
 
 def _seeds_of(bench: Benchmark, cfg: ValidateConfig) -> tuple[tuple[int, ...], str]:

@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from nasbench.nb201_tables import (TABLE_NAMES, build_table, check_12_epoch_against_nats,  # noqa: E402
                                    check_against_nats, published_mean_evidence, spec_of)
+from nasbench.nb201_recipe import with_training_spec  # noqa: E402
 from nasbench.table import read_table, write_table  # noqa: E402
 from nasbench.zero_cost.store import with_proxies  # noqa: E402
 
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     with tempfile.TemporaryDirectory() as tmp:
         for spec in specs:
-            bench = build_table(spec, shared)
+            bench = with_training_spec(build_table(spec, shared), spec.name)  # recipe + data spec
             journal = Path(args.proxies) / f"{spec.name}.jsonl"
             if not args.no_proxies and journal.exists():
                 bench = with_proxies(bench, journal)
