@@ -220,6 +220,17 @@ def _generate_proxies(text: str) -> tuple[str, ...]:
     return PROXY_NAMES if text == "all" else parse_proxies(text)
 
 
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    import os
+
+    from .reproduce import parse_datasets, reproduce
+
+    jobs = (os.cpu_count() or 1) if args.jobs is None else args.jobs
+    reproduce(parse_datasets(args.datasets), runs=args.runs, jobs=jobs, out=args.out, seed=args.seed,
+              sample_size=args.sample_size, resume=args.resume, progress=not args.no_progress)
+    return 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -679,6 +690,24 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--list-strategies", action="store_true", help="list strategies and their parameters")
     _add_no_verify(s)
     s.set_defaults(func=cmd_compare)
+
+    s = sub.add_parser("reproduce", help="rerun a published search comparison and print it beside the paper's",
+                       description="nb201: NAS-Bench-201's Table 5 (ICLR 2020) on the embedded tables, with the "
+                       "paper's settings (REA population 10, tournament 3; REINFORCE lr 0.001, EMA 0.9; random "
+                       "search), each table's preset protocol, 500 runs; every row of the table with our mean +- "
+                       "sample std and a verdict, or a one-line reason where a table cannot reproduce it.")
+    s.add_argument("benchmark", choices=["nb201"], help="the published comparison (nb201: NAS-Bench-201, Table 5)")
+    s.add_argument("--datasets", default="cifar10,cifar100,imagenet16-120",
+                   help="comma-separated: cifar10, cifar100, imagenet16-120 (default: all three)")
+    s.add_argument("--runs", type=int, default=500, help="runs per algorithm (default 500, the paper's)")
+    s.add_argument("--jobs", type=int, help="parallel processes (default: all cores); results do not depend on it")
+    s.add_argument("--out", default="results/nb201-repro", help="results directory, one subdirectory per dataset")
+    s.add_argument("--seed", type=int, default=201, help="root seed (default 201)")
+    s.add_argument("--sample-size", type=int, default=3,
+                   help="REA's tournament size (default 3, NAS-Bench-201's R-EA.sh)")
+    s.add_argument("--resume", action="store_true", help="reuse the finished runs in --out")
+    s.add_argument("--no-progress", action="store_true")
+    s.set_defaults(func=cmd_reproduce)
 
     s = sub.add_parser("plot", help="figures of a results directory (PNG and PDF)")
     s.add_argument("results", help="results directory written by `nasbench compare`")

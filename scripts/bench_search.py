@@ -10,7 +10,7 @@
    ensemble from scratch for ``fit_epochs`` at every query (``refit_epochs=0``, the method's
    schedule before warm refits), the same runs interleaved: ms per query, the ratio, and the mean
    final test accuracy of each (the speed must not cost search quality).
-3. Wall time of the full reproduction (``scripts/reproduce_nb201.py`` on CIFAR-10: 3 strategies x
+3. Wall time of the full reproduction (``nasbench reproduce nb201`` on CIFAR-10: 3 strategies x
    500 runs, 12,000 s budget), with the number of jobs given, against a baseline of the naive
    random search doing the same number of queries in one process.
 4. Wall and CPU time of the main job (``nasbench compare`` with no arguments, without plots).
@@ -188,10 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-main", action="store_true", help="skip parts 4 and 6")
     ap.add_argument("--event-runs", type=int, default=6, help="runs per loop variant in part 5")
     args = ap.parse_args(argv)
-    from reproduce_nb201 import reproduction_config
-
     import nasbench
     from nasbench.experiment import run_comparison
+    from nasbench.reproduce import reproduction_config
     from nasbench.table import TableError
 
     try:
@@ -224,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(out)
     t0 = time.perf_counter()
     bench2 = nasbench.load("nb201-cifar10")
-    res = run_comparison(reproduction_config(500, args.jobs, str(out)), bench=bench2)
+    res = run_comparison(reproduction_config("cifar10", 500, args.jobs, str(out)), bench=bench2)
     wall = time.perf_counter() - t0
     n = len(res.frame())
     naive = naive_random_search(bench, n)

@@ -1,7 +1,7 @@
 """Proxy-guided search against random search and regularised evolution, per table, under each
 table's published protocol and seconds budget, the proxies' compute seconds charged.
 
-For every table: ``random``, ``evolution``, and for every proxy of ``--proxies`` that the table
+For every table: ``random``, ``evolution`` (tournament 10, as ``proxy-evolution``), and for every proxy of ``--proxies`` that the table
 holds (with compute seconds) for all its cells, ``proxy-random.<proxy>`` and
 ``proxy-evolution.<proxy>`` (defaults: the paper's 3,000-cell warm-up); for the first such proxy
 also ``proxy-evolution.<proxy>.move10`` (zero-cost move proposal: the proxy's best of 10
@@ -88,7 +88,8 @@ def convergence(results_dir: Path) -> list[Convergence]:
 
 
 def config_toml(proxies: list[str]) -> str:
-    lines = ['strategies = [', '  "random",', '  "evolution",']
+    # evolution with proxy-evolution's tournament of 10, so that the two differ by the proxy only
+    lines = ['strategies = [', '  "random",', '  { name = "evolution", label = "evolution", sample_size = 10 },']
     for k, p in enumerate(proxies):
         lines.append(f'  {{ name = "proxy-random", label = "proxy-random.{p}", proxy = "{p}" }},')
         lines.append(f'  {{ name = "proxy-evolution", label = "proxy-evolution.{p}", proxy = "{p}" }},')

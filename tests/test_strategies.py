@@ -154,12 +154,12 @@ def test_unknown_strategy_and_parameter_list_valid_ones():
     with pytest.raises(StrategyError, match="population"):
         make_params("evolution", {"population": 0})
     assert make_params("evolution", {"sample_size": "3"}).sample_size == 3
-    assert "sample_size = 10" in describe("evolution")
+    assert "sample_size = 3" in describe("evolution")
 
 
 def test_evolution_defaults_follow_nb201():
     p = make_params("evolution")
-    assert (p.population, p.sample_size) == (10, 10)
+    assert (p.population, p.sample_size) == (10, 3)
     r = make_params("reinforce")
     assert (r.lr, r.ema_momentum) == (0.001, 0.9)
 

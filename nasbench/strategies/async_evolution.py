@@ -16,8 +16,9 @@ that survived more rungs beats one stopped earlier, and values are compared with
 (a value at epoch 3 and one at epoch 12 are not comparable). Until ``population`` trials have
 ended, new trials are random cells.
 
-Defaults: ``population`` 10 and ``sample_size`` 10, our ``evolution``'s (NAS-Bench-201's R-EA
-settings), so that a comparison of the two isolates early stopping and asynchrony; ``eta`` 3 and
+Defaults: ``population`` 10 and ``sample_size`` 10 (a tournament of 10; ``evolution`` defaults
+to NAS-Bench-201's 3, so to isolate early stopping and asynchrony compare with
+``--param async-evolution.sample_size=3`` or ``--param evolution.sample_size=10``); ``eta`` 3 and
 rungs as ``asha``, ``sh`` and ``hyperband`` (:mod:`~nasbench.strategies.rungs`).
 """
 from __future__ import annotations

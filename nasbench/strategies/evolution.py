@@ -1,9 +1,10 @@
 """Regularised (aging) evolution, Real et al. 2019, as NAS-Bench-201 ran it.
 
-Defaults follow NAS-Bench-201's R_EA.py / R-EA.sh: population 10, tournament of ``sample_size``
-members drawn with replacement, the best of them is the parent, the child differs in one op of
-one edge, the oldest member dies. NAS-Bench-201's paper used a tournament of 10 (R-EA.sh takes it
-as an argument; NATS-Bench later used 3).
+Defaults follow NAS-Bench-201's R_EA.py / R-EA.sh: population 10, a tournament of
+``sample_size`` = 3 members drawn with replacement (R-EA.sh takes the sample size as an argument;
+its example invocation, ``R-EA.sh cifar10 3 -1``, and the later NATS-Bench ``REA.py`` examples,
+``--ea_population 10 --ea_sample_size 3``, pass 3), the best of them is the parent, the child
+differs in one op of one edge, the oldest member dies.
 """
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from .base import Params, Strategy, StrategyError, check_positive
 
 @dataclass(frozen=True)
 class EvolutionParams(Params):
+    """``population``: members kept (the oldest dies); ``sample_size``: tournament size."""
+
     population: int = 10
-    sample_size: int = 10
+    sample_size: int = 3
 
     def check(self) -> None:
         check_positive(self, "population", "sample_size")

@@ -8,8 +8,8 @@ mutations.
 
 * ``proxy-random``: score ``sample`` random cells by the proxy, train them best first; when all
   are trained, score another ``sample`` (warm-up ranking as a search of its own).
-* ``proxy-evolution``: regularised evolution (as ``evolution``: population 10, tournament 10,
-  one-op mutation, the oldest dies) whose initial population is the proxy's top ``population``
+* ``proxy-evolution``: regularised evolution (population 10, tournament 10 where ``evolution``
+  defaults to NAS-Bench-201's 3; one-op mutation, the oldest dies) whose initial population is the proxy's top ``population``
   cells among ``warmup`` random cells scored, and optionally (``move_candidates`` > 1) whose
   child is the proxy's best of that many mutations of the parent (move proposal).
 
