@@ -122,8 +122,8 @@ def table_html(r: TableReport, js: str) -> str:
     figs = _Figures()
     sections = _table_sections(r, figs, "", 2)
     config, rerun = _config_and_rerun(r.config, r.rerun, r.path)
-    sections += [config, ("provenance", "Provenance", f"<h2 id='provenance'>Provenance</h2>{_provenance(r.provenance)}"),
-                 rerun]
+    prov = f"<h2 id='provenance'>Provenance</h2>{_provenance(r.provenance)}"
+    sections += [config, ("provenance", "Provenance", prov), rerun]
     runs = r.config.get("runs", "?")
     budget = r.config.get("budget", {})
     sub = (f"{len(r.labels)} strategies x {runs} runs on {r.table}, budget {budget.get('amount', '?'):g} "

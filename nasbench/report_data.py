@@ -72,6 +72,7 @@ class CurveSet:
     log_y: bool
     curves: list[Curve]
     floor: float = REGRET_FLOOR
+    unit: str = "run"  # what a curve averages over: runs, or tables
 
 
 @dataclass(frozen=True)
@@ -302,8 +303,9 @@ def multi_report(path: str | Path) -> MultiReport:
     for k in labels:
         keep, mean, se = complete_mean(curves[k])
         out.append(Curve(k, colours[k], _finite(grid[keep]), _finite(mean), _finite(se), len(multi.tables)))
-    cs = CurveSet("normalised-regret", "Normalised regret averaged over tables", f"fraction of the budget used ({kind})",
-                  f"normalised regret (mean ± s.e. over {len(multi.tables)} tables)", False, True, out, 1e-4)
+    cs = CurveSet("normalised-regret", "Normalised regret averaged over tables",
+                  f"fraction of the budget used ({kind})",
+                  f"normalised regret (mean ± s.e. over {len(multi.tables)} tables)", False, True, out, 1e-4, "table")
     per = [table_report(multi.dirs[t]) for t in multi.tables]
     config = dict(per[0].config)
     config["table"] = list(multi.tables)

@@ -176,7 +176,7 @@ def curve_figure(cs: CurveSet) -> dict[str, Any]:
                      "showlegend": False, "legendgroup": c.label, "name": c.label, "meta": {"role": "band"}})
         data.append({"type": "scatter", "mode": "lines", "x": c.x, "y": y, "name": c.label, "legendgroup": c.label,
                      "line": {"color": c.colour, "width": 2}, "customdata": [[m, s] for m, s in zip(c.mean, c.se)],
-                     "hovertemplate": f"%{{customdata[0]:.4g}} ± %{{customdata[1]:.2g}} ({c.n} runs)<extra>"
+                     "hovertemplate": f"%{{customdata[0]:.4g}} ± %{{customdata[1]:.2g}} ({c.n} {cs.unit}s)<extra>"
                                       f"{esc(c.label)}</extra>",
                      "meta": {"role": "mean"}})
     layout = _layout(cs.title, _axis(cs.x_label, cs.log_x), _axis(cs.y_label, cs.log_y), hovermode="x unified")
@@ -185,8 +185,8 @@ def curve_figure(cs: CurveSet) -> dict[str, Any]:
 
 def curve_note(cs: CurveSet) -> str:
     """What a reader must know about a curve figure: where curves start, how zero is drawn."""
-    unit = "table" if cs.key == "normalised-regret" else "run"
-    text = f"Each curve starts where every {unit} has an incumbent, so its mean never jumps because the averaged set changed."
+    text = (f"Each curve starts where every {cs.unit} has an incumbent, so its mean never jumps because the "
+            "averaged set changed.")
     if cs.log_y:
         text += f" Log scale: values below {cs.floor:g} are drawn at {cs.floor:g} (hover shows the true value)."
     return f"<p class='note'>{esc(text)}</p>"
@@ -302,5 +302,5 @@ def page(title: str, subtitle: str, nav: list[tuple[str, str]], body: str, plotl
             f"<script>{SCRIPT}</script></body></html>\n")
 
 
-__all__ = ["AGGREGATE_COLUMNS", "SUMMARY_COLUMNS", "csv_table", "curve_figure", "curve_note", "distribution_figure", "esc",
-           "figure_div", "flatten", "fmt_number", "key_values", "page", "pre", "rank_figure", "verdict_matrix"]
+__all__ = ["AGGREGATE_COLUMNS", "SUMMARY_COLUMNS", "csv_table", "curve_figure", "curve_note", "distribution_figure",
+           "esc", "figure_div", "flatten", "fmt_number", "key_values", "page", "pre", "rank_figure", "verdict_matrix"]
