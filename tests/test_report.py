@@ -275,3 +275,13 @@ def test_cli_compare_writes_report(tmp_path):
     assert main(["compare", "--table", "nb201-cifar10", "--strategies", "random", "--runs", "2", "--budget", "10",
                  "--budget-kind", "queries", "--jobs", "1", "--out", str(nop), "--no-progress", "--no-plots"]) == 0
     assert not (nop / "report.html").exists()
+
+
+def test_bench_report_script_runs_on_a_results_directory(single):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, str(root / "scripts" / "bench_report.py"), "--results", str(single),
+                          "--repeats", "1"], capture_output=True, text=True, check=True).stdout
+    assert "report / figures" in out and "plotly.js" in out
