@@ -150,8 +150,8 @@ def multi_html(m: MultiReport, js: str) -> str:
         cd = m.tests.get("nemenyi_cd")
         better = m.tests.get("nemenyi_better") or []
         words = (f"{tests.get('test', 'Friedman')} test over {tests.get('n_tables', len(m.tables))} tables: "
-                 f"statistic {tests.get('statistic', float('nan')):.3g}, p = {tests.get('p', float('nan')):.3g}; "
-                 f"Nemenyi critical difference of mean ranks {cd:.2f}. "
+                 f"statistic {_g(tests.get('statistic'))}, p = {_g(tests.get('p'))}; "
+                 f"Nemenyi critical difference of mean ranks {_g(cd)}. "
                  + ("Pairs whose mean ranks differ by more: "
                     + ", ".join(f"{a} better than {b}" for a, b in better) + "." if better else
                     "No pair's mean ranks differ by more than it."))
@@ -172,6 +172,11 @@ def multi_html(m: MultiReport, js: str) -> str:
     body = "".join(f"<section>{s}</section>" for _, _, s in sections)
     sub = f"{len(m.labels)} strategies on {len(m.tables)} tables ({', '.join(m.tables)}); {m.path}"
     return page("nasbench report: several tables", sub, [(a, t) for a, t, _ in sections], body, js)
+
+
+def _g(x) -> str:
+    """A number from a JSON file for reading (3 significant digits), or n/a."""
+    return f"{x:.3g}" if isinstance(x, (int, float)) and not isinstance(x, bool) else "n/a"
 
 
 def _num(t, row: str, col: str) -> float:

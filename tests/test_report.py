@@ -285,3 +285,33 @@ def test_bench_report_script_runs_on_a_results_directory(single):
     out = subprocess.run([sys.executable, str(root / "scripts" / "bench_report.py"), "--results", str(single),
                           "--repeats", "1"], capture_output=True, text=True, check=True).stdout
     assert "report / figures" in out and "plotly.js" in out
+
+
+def test_extra_columns_from_other_summaries_are_shown(single, tmp_path):
+    """A summary.csv with more columns than today's (e.g. distinct final incumbents) shows them all."""
+    import shutil
+
+    d = tmp_path / "r"
+    shutil.copytree(single, d)
+    s = pd.read_csv(d / "summary.csv")
+    s.insert(3, "distinct_incumbents", [5, 4, 3])
+    s["note"] = ["x<y", "", "ok"]
+    s.to_csv(d / "summary.csv", index=False)
+    assert main(["report", str(d)]) == 0
+    table = next(t for t in parse(d / "report.html").find_all("table") if t.attrs.get("data-file") == "summary.csv")
+    (tr,) = table.find_all("tr", data_strategy="random")
+    cells = {c.attrs["data-col"]: c.all_text() for c in tr.children if c.tag in ("td", "th")}
+    assert cells["distinct_incumbents"] == "5" and cells["note"] == "x<y"
+    assert list(cells) == list(s.columns)
+
+
+def test_multi_report_without_a_test_over_tables():
+    import dataclasses
+
+    from nasbench.report import multi_html
+    from nasbench.report_data import multi_report
+
+    m = multi_report(report_results.multi())
+    html = multi_html(dataclasses.replace(m, tests={"friedman": {"p": None}, "nemenyi_cd": None}), "")
+    assert "p = n/a" in html
+    assert "No test over tables" in multi_html(dataclasses.replace(m, tests={}), "")
