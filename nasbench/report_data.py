@@ -135,7 +135,14 @@ class MultiReport:
 
 # -- reading files -----------------------------------------------------------------------------
 def read_csv_table(path: Path) -> CsvTable:
-    """``path`` as a :class:`CsvTable` (an absent file: no columns, no rows)."""
+    """Read a CSV file as the file's own strings.
+
+    Args:
+        path: the file (absent: a table with no columns and no rows).
+
+    Returns:
+        Its :class:`CsvTable`.
+    """
     if not path.is_file():
         return CsvTable([], [])
     with path.open(newline="") as f:
@@ -151,8 +158,15 @@ def _float(text: str) -> float:
 
 
 def read_pairs(path: Path) -> list[PairVerdict]:
-    """``pairs.csv`` by column name: ``a``, ``b`` and, where present, ``significant``, ``better``,
-    ``p_holm`` (else ``p_adj``, else ``p``), ``cliffs_delta`` and ``verdict``."""
+    """Read ``pairs.csv`` by column name; other columns are ignored.
+
+    Args:
+        path: the file; it needs ``a`` and ``b`` and may have ``significant``, ``better``,
+            ``p_holm`` (else ``p_adj``, else ``p``), ``cliffs_delta`` and ``verdict``.
+
+    Returns:
+        One :class:`PairVerdict` per row (none for an absent file or one without ``a``/``b``).
+    """
     t = read_csv_table(path)
     if "a" not in t.columns or "b" not in t.columns:
         return []
@@ -180,8 +194,14 @@ def _finite(values: np.ndarray) -> list[float]:
 
 
 def complete_mean(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(points kept, mean, standard error) of ``values`` (rows: runs or tables; columns: points),
-    keeping only the points where every row has a value (the se is 0 with one row)."""
+    """Mean and standard error over rows at the points where every row has a value.
+
+    Args:
+        values: (rows, points); rows are runs or tables, NaN where a row has no value yet.
+
+    Returns:
+        (boolean mask of the points kept, mean there, standard error there; 0 with one row).
+    """
     values = np.asarray(values, dtype=np.float64)
     if values.size == 0:
         return np.zeros(0, dtype=bool), np.zeros(0), np.zeros(0)
@@ -207,8 +227,18 @@ def _grid(values: np.ndarray, log: bool) -> np.ndarray:
 
 
 def regret_curves(frame, best: float, colours: dict[str, str], x: str, x_label: str) -> CurveSet:
-    """The incumbent's test regret (``best`` minus its test value) against ``x`` (``step`` or
-    ``sim_time``), mean and standard error over the runs of each strategy."""
+    """The incumbent's test regret against a budget axis, per strategy.
+
+    Args:
+        frame: a results table (``results.csv``).
+        best: the table's optimum test value (regret = best - incumbent's test value).
+        colours: strategy label -> colour.
+        x: ``step`` (a linear grid of queries) or ``sim_time`` (a log grid of seconds).
+        x_label: the axis title.
+
+    Returns:
+        The :class:`CurveSet`, mean and s.e. over all runs at each point kept.
+    """
     from .plots import anytime
 
     log = x == "sim_time"
@@ -232,8 +262,15 @@ def _time_label(frame) -> str:
 
 # -- the exact command to rerun ----------------------------------------------------------------
 def rerun_command(config: dict[str, Any], out: Path) -> str:
-    """A shell command that recreates ``config`` (a ``config.json`` mapping) as a YAML config file
-    and runs ``nasbench compare`` on it into ``out``: the same config gives the same results."""
+    """The shell command that reruns a comparison: the config written as YAML, then compare on it.
+
+    Args:
+        config: a ``config.json`` mapping (what the results depend on).
+        out: the results directory to name in ``--out``.
+
+    Returns:
+        The command (a here-document and ``nasbench compare rerun.yaml --out OUT``).
+    """
     import yaml
 
     text = yaml.safe_dump(config, sort_keys=False, default_flow_style=False)

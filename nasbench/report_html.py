@@ -42,6 +42,7 @@ FIGURE_CONFIG = {"responsive": True, "displaylogo": False, "toImageButtonOptions
 
 
 def esc(text: Any) -> str:
+    """``str(text)`` escaped for HTML text and attribute values."""
     return html.escape(str(text), quote=True)
 
 
@@ -60,8 +61,18 @@ def fmt_number(text: str, spec: str) -> str:
 
 
 def csv_table(table: CsvTable, formats: dict[str, tuple[str, str]], name: str, row_key: str = "strategy") -> str:
-    """A CSV table as an HTML table; each cell holds the file's string in ``data-value`` and the
-    column's name in ``data-col``, each row its first cell in ``data-<row_key>``."""
+    """A CSV table as an HTML table, every column in the file's order.
+
+    Args:
+        table: the file's contents.
+        formats: column (or the part before ``:``) -> (heading, format spec); others keep their
+            name and show 4 significant digits.
+        name: the file's name, put in the table's ``data-file``.
+        row_key: each row carries its first cell in ``data-<row_key>``.
+
+    Returns:
+        The HTML; each cell holds the file's string in ``data-value`` and its column in ``data-col``.
+    """
     if not table.columns:
         return "<p class='note'>no such file</p>"
     head = []
@@ -92,8 +103,17 @@ def _p_text(p: float) -> str:
 
 
 def verdict_matrix(labels: list[str], pairs: list[PairVerdict], colours: dict[str, str]) -> str:
-    """Row strategy against column strategy: ▲ the row finds better cells (significant), ▼ worse,
-    = no detectable difference, · not tested; the verdict in words on hover (``title``)."""
+    """The verdicts as a matrix, row strategy against column strategy.
+
+    Args:
+        labels: the strategies in order.
+        pairs: the verdicts (:func:`nasbench.report_data.read_pairs`).
+        colours: strategy -> colour (a swatch beside each name).
+
+    Returns:
+        The HTML: ▲ the row finds better cells (significant), ▼ worse, = no detectable
+        difference, · not tested; the verdict in words in each cell's ``title``.
+    """
     if not pairs:
         return "<p class='note'>no pairs to test (one strategy, or no pairs.csv)</p>"
     by_pair = {}
@@ -164,8 +184,15 @@ def _layout(title: str, x: dict[str, Any], y: dict[str, Any], **extra: Any) -> d
 
 
 def curve_figure(cs: CurveSet) -> dict[str, Any]:
-    """Plotly spec of a :class:`CurveSet`: per strategy a shaded ± s.e. band and the mean line, in
-    one legend group (a click on the legend entry hides both)."""
+    """The Plotly spec of a curve figure.
+
+    Args:
+        cs: the curves.
+
+    Returns:
+        ``{"data", "layout"}``: per strategy a shaded ± s.e. band and the mean line in one legend
+        group (a click on the legend entry hides both); hover shows mean ± s.e. and the count.
+    """
     data = []
     for c in cs.curves:
         lo = [max(m - s, cs.floor) if cs.log_y else m - s for m, s in zip(c.mean, c.se)]
@@ -193,8 +220,16 @@ def curve_note(cs: CurveSet) -> str:
 
 
 def distribution_figure(dists: list[Distribution], optimum: float, metric: str) -> dict[str, Any]:
-    """Plotly spec of the final test values: a violin with a box and every run's point per strategy,
-    and the table's optimum as a dashed line."""
+    """The Plotly spec of the final values.
+
+    Args:
+        dists: per strategy, its runs' final test values.
+        optimum: the table's best test value (a dashed line).
+        metric: the test metric's name (the axis title).
+
+    Returns:
+        ``{"data", "layout"}``: a violin with a box and every run's point per strategy.
+    """
     data = [{"type": "violin", "y": d.values, "name": d.label, "legendgroup": d.label, "box": {"visible": True},
              "meanline": {"visible": True}, "points": "all", "jitter": 0.3, "pointpos": 0, "spanmode": "hard",
              "marker": {"size": 3, "color": d.colour}, "line": {"color": d.colour},
@@ -232,6 +267,7 @@ def figure_div(spec: dict[str, Any], fig_id: str, kind: str) -> str:
 
 
 def key_values(items: Iterable[tuple[str, Any]]) -> str:
+    """(key, value) pairs as a two-column HTML table."""
     rows = "".join(f"<tr><th scope='row'>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in items)
     return f"<div class='scroll'><table class='kv'><tbody>{rows}</tbody></table></div>"
 
@@ -251,6 +287,7 @@ def flatten(d: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
 
 
 def pre(text: str, cls: str = "") -> str:
+    """``text`` in a ``<pre>`` element of class ``cls``."""
     return f"<pre class='{esc(cls)}'>{esc(text)}</pre>"
 
 
@@ -292,7 +329,18 @@ document.querySelectorAll('script.figure-spec').forEach(function (s) {
 
 
 def page(title: str, subtitle: str, nav: list[tuple[str, str]], body: str, plotly_js: str) -> str:
-    """The whole HTML document: ``plotly_js`` inlined, no external resource."""
+    """The whole HTML document, with no external resource.
+
+    Args:
+        title: the page's title and heading.
+        subtitle: one line under the heading.
+        nav: (anchor, text) of the sections, linked at the top.
+        body: the sections' HTML.
+        plotly_js: the plotly.js source, inlined in the head.
+
+    Returns:
+        The document.
+    """
     links = "".join(f"<a href='#{esc(a)}'>{esc(t)}</a>" for a, t in nav)
     js = plotly_js.replace("</script", "<\\/script")
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
