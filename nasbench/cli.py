@@ -354,7 +354,18 @@ def _compare_one(cfg, no_plots: bool):
     if not no_plots:
         paths = plot_results(res, opts=cfg.plots)
         print(f"results in {res.path}; {len(paths)} figure files in {res.path / 'figures'}")
+        _write_report(res.path)
     return res
+
+
+def _write_report(path) -> None:
+    """``report.html`` at the end of a comparison (its results are already written: a failure is a note)."""
+    from .report import ReportError, write_report
+
+    try:
+        print(f"report: {write_report(path)}")
+    except ReportError as exc:
+        print(f"report.html not written: {exc}", file=sys.stderr)
 
 
 def _compare_tables(cfg, no_plots: bool) -> int:
@@ -381,6 +392,7 @@ def _compare_tables(cfg, no_plots: bool) -> int:
     if not no_plots:
         paths = plot_tables(multi, opts=cfg.plots)
         print(f"results in {multi.path}; {len(paths)} figure files in {multi.path / 'figures'} and each table's figures/")
+        _write_report(multi.path)
     return 0
 
 
@@ -410,6 +422,14 @@ def cmd_plot(args: argparse.Namespace) -> int:
     if not paths:
         raise CliError(f"{args.results} holds no finished runs to plot")
     print(f"wrote {len(paths)} files to {Path(paths[0]).parent} and {tex}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    path = write_report(args.results, args.out)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, opens without network)")
     return 0
 
 
@@ -684,7 +704,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--address", help="Ray cluster address host:port (with --executor ray; default: a local instance)")
     s.add_argument("--out", help="results directory (default results/default; with several tables results/tables)")
     s.add_argument("--resume", action="store_true", help="continue an existing results directory")
-    s.add_argument("--no-plots", action="store_true")
+    s.add_argument("--no-plots", action="store_true", help="no figures and no report.html")
     _add_plot_flags(s)
     s.add_argument("--no-progress", action="store_true")
     s.add_argument("--list-strategies", action="store_true", help="list strategies and their parameters")
@@ -714,6 +734,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="figure directory (default RESULTS/figures)")
     _add_plot_flags(s)
     s.set_defaults(func=cmd_plot)
+
+    s = sub.add_parser("report", help="one self-contained HTML page of a results directory (compare writes it too)",
+                       description="Summary, verdict matrix, interactive regret curves, final values, configuration, "
+                       "provenance and the command to rerun, in one HTML file that opens without network "
+                       "(plotly.js inlined); for a multi-table directory also the ranks over tables.")
+    s.add_argument("results", help="results directory written by `nasbench compare` (one table or several)")
+    s.add_argument("--out", help="file to write (default RESULTS/report.html)")
+    s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("surrogate", help="evaluate surrogate models, or fit a surrogate benchmark")
     ssub = s.add_subparsers(dest="surrogate_command", metavar="SUBCOMMAND")
@@ -774,7 +802,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-stack-seeds", action="store_true", help="on CUDA, train seeds one at a time")
     s.add_argument("--checkpoint-every", type=int, default=1, help="epochs between checkpoints (default 1)")
     s.add_argument("--out", default="results/validate", help="output directory (reruns resume here)")
-    s.add_argument("--no-plots", action="store_true")
+    s.add_argument("--no-plots", action="store_true", help="no figures and no report.html")
     s.add_argument("--no-progress", action="store_true")
     _add_no_verify(s)
     s.set_defaults(func=cmd_validate)

@@ -230,7 +230,7 @@ def final_rows(frame):
 
 
 def summarise(results: ResultsDir | str | os.PathLike):
-    """One row per strategy: runs, mean/std/s.e. of the final incumbent's test value, its regret,
+    """One row per strategy: runs, mean/sample std (ddof 1)/s.e. of the final incumbent's test value, its regret,
     mean queries, mean simulated time, how often the best cell was found (``found_best``: the
     table's best cell itself), how many different cells the runs ended on (``distinct_finals``)
     and the share of runs whose final incumbent has the optimum's test value (``optimum_share``;
@@ -247,7 +247,7 @@ def summarise(results: ResultsDir | str | os.PathLike):
     out = pd.DataFrame({
         "runs": g.size(),
         "test_mean": g["incumbent_test"].mean(),
-        "test_std": g["incumbent_test"].std(ddof=0),
+        "test_std": g["incumbent_test"].std(ddof=1),  # sample std, as in summary.tex and the literature
         "test_se": g["incumbent_test"].sem(),
         "regret_mean": best - g["incumbent_test"].mean(),
         "valid_mean": g["incumbent_valid"].mean(),
