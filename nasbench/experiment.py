@@ -22,11 +22,12 @@ query sees; so results do not depend on ``jobs``, on ``executor`` (local process
 actors, :mod:`nasbench.compare_ray`), on the order of work, or on which other strategies are in
 the config.
 
-This module is the runner: loading, the search loop (:func:`run_one`), execution over processes
-(or Ray actors) and provenance. A config with several simulated ``workers`` or a multi-fidelity strategy runs each
-search through the event loop of :mod:`nasbench.search_loop` (extra columns ``TIMED_COLUMNS``);
-every other config keeps the sequential loop and its results, byte for byte. The configuration lives in :mod:`nasbench.experiment_config`, the results
-directory and its summaries in :mod:`nasbench.results`; both are re-exported here.
+This module is the runner: loading, one search (:func:`run_one`, through the one search loop of
+:mod:`nasbench.search_loop`), execution over processes (or Ray actors) and provenance. A config
+with several simulated ``workers`` or a multi-fidelity strategy also records which worker ran each
+job, when and at which level (``TIMED_COLUMNS``). The configuration lives in
+:mod:`nasbench.experiment_config`, the results directory and its summaries in
+:mod:`nasbench.results`; both are re-exported here.
 """
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ from .atomic import atomic_path, atomic_write
 from .checksummed import sha256_bytes
 from .benchmark import Benchmark
 from .interrupt import interrupted
+from .search_loop import LoopSetup, run_events
 from .space import N_CELLS
 from .experiment_config import _strategy_class
 from .experiment_config import (COLUMNS, DEFAULT_RUNS, DEFAULT_TABLE, ConfigError, ExperimentConfig,  # noqa: F401
@@ -106,76 +108,14 @@ def run_seed(root: int, label: str, run: int) -> np.random.SeedSequence:
 
 
 def run_one(shared: _Shared, spec: StrategySpec, run: int) -> dict[str, list]:
-    """One search; returns the tidy columns of its queries."""
+    """One search through the search loop (:func:`nasbench.search_loop.run_events`); returns the
+    tidy columns of its queries (with TIMED_COLUMNS where the configuration is timed)."""
     s_seq, n_seq = run_seed(shared.seed, spec.label, run).spawn(2)
     fid = shared.fidelities.fidelities if shared.fidelities is not None and \
         _strategy_class(spec.name).multi_fidelity else None
     ctx = SearchContext(rng=np.random.default_rng(s_seq), fidelities=fid, **shared.context_kw)
     strategy = make_strategy(spec.name, ctx, spec.params)
     noise = np.random.default_rng(n_seq)
-    if shared.timed:  # several workers or fidelities: the event loop (nasbench.search_loop)
-        return _run_events(shared, spec, run, strategy, noise)
-    view, test, budget = shared.view, shared.test, shared.budget
-    observe = view.observe
-    own_cost = strategy.own_cost if strategy.prices_queries else None
-    overhead = strategy.overhead if strategy.charges_overhead else None
-    objs = shared.objectives.tolist() if shared.objectives is not None else None
-    kind, limit, epq = budget.kind, float(budget.amount), view.epochs_per_query
-    cells: list[int] = []
-    values: list[float] = []
-    costs: list[float] = []
-    sim: list[float] = []
-    eps: list[float] = []
-    inc_l: list[int] = []
-    inc_v_l: list[float] = []
-    inc_t_l: list[float] = []
-    t = e = 0.0
-    inc, inc_v = -1, float("-inf")
-    step = 0
-    ask, tell = strategy.ask, strategy.tell
-    while step < MAX_QUERIES:
-        if kind == "queries" and step >= limit:
-            break
-        i = ask()
-        v, c = observe(i, noise)
-        if own_cost is not None:
-            c = own_cost()
-        if overhead is not None:
-            c += overhead()  # the strategy's own compute since the last ask (proxies it scored)
-        if kind in ("seconds", "worker-seconds") and t + c > limit:
-            break
-        if kind == "epochs" and e + epq > limit:
-            break
-        t += c
-        e += epq
-        step += 1
-        tell(i, v, c, tuple(objs[i]) if objs is not None else ())
-        if v > inc_v or inc < 0:
-            inc, inc_v = i, v
-        cells.append(i)
-        values.append(v)
-        costs.append(c)
-        sim.append(t)
-        eps.append(e)
-        inc_l.append(inc)
-        inc_v_l.append(inc_v)
-        inc_t_l.append(test[inc])
-    n = len(cells)
-    cols = {"strategy": [spec.label] * n, "run": [run] * n, "step": list(range(1, n + 1)), "sim_time": sim,
-            "epochs": eps, "cell": cells, "value": values, "cost": costs, "incumbent": inc_l,
-            "incumbent_valid": inc_v_l, "incumbent_test": inc_t_l}
-    if objs is not None:
-        arr = shared.objectives[np.array(cells, dtype=np.int64)] if n else np.zeros((0, shared.objectives.shape[1]))
-        for j, name in enumerate(shared.context_kw["objectives"]):
-            cols[f"obj_{name}"] = arr[:, j].tolist()
-    return cols
-
-
-def _run_events(shared: _Shared, spec: StrategySpec, run: int, strategy, noise: np.random.Generator
-                ) -> dict[str, list]:
-    """:func:`run_one` through the event loop: the same columns plus TIMED_COLUMNS."""
-    from .search_loop import LoopSetup, run_events
-
     objs = shared.objectives.tolist() if shared.objectives is not None else None
     setup = LoopSetup(shared.view, shared.fidelities if strategy.multi_fidelity else None, shared.protocol_level,
                       shared.test, objs, shared.budget, shared.workers)
@@ -183,7 +123,8 @@ def _run_events(shared: _Shared, spec: StrategySpec, run: int, strategy, noise: 
     n = len(ev["cell"])
     cols = {"strategy": [spec.label] * n, "run": [run] * n, "step": list(range(1, n + 1))}
     cols.update((k, ev[k]) for k in COLUMNS[3:])
-    cols.update((k, ev[k]) for k in TIMED_COLUMNS)
+    if shared.timed:  # several workers or fidelities: which worker, when, at which level
+        cols.update((k, ev[k]) for k in TIMED_COLUMNS)
     if objs is not None:
         arr = shared.objectives[np.array(ev["cell"], dtype=np.int64)] if n else \
             np.zeros((0, shared.objectives.shape[1]))

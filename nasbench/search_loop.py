@@ -14,8 +14,9 @@ Budgets (``Budget.kind``), checked when a job would start:
 * ``worker-seconds``: total charged cost over all workers; ``epochs``: total epochs charged; a job
   that would overrun either is not started and its worker retires.
 
-With one worker and a single-fidelity strategy this is exactly the sequential loop of
-:func:`nasbench.experiment.run_one` (same asks, draws, tells and rows; tested).
+This is the suite's one search loop: one worker is the ordinary case (every ``compare`` run goes
+through it), several workers and multi-fidelity strategies are the same loop with more free
+workers and levels.
 
 Incumbent: the best value at the highest fidelity level any finished job has reached (a run's
 first result at a higher level replaces a better-looking value at a lower one), ties keep the
@@ -24,6 +25,7 @@ earlier; single-fidelity strategies see one level, so it is the best value seen.
 from __future__ import annotations
 
 import heapq
+import math
 from bisect import insort
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -61,8 +63,23 @@ class LoopSetup:
     workers: int
 
 
+#: the columns :func:`run_events` returns, in this order
+EVENT_COLUMNS = ("sim_time", "epochs", "cell", "value", "cost", "incumbent", "incumbent_valid", "incumbent_test",
+                 "worker", "start", "level", "fidelity_epochs", "trial")
+
+
 def run_events(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator) -> dict[str, list]:
-    """One search; the columns of its finished jobs in finish order (without strategy/run/step)."""
+    """One search; the columns of its finished jobs in finish order (without strategy/run/step).
+
+    Args:
+        setup: the protocol's view, fidelities, test values, objectives, budget and workers.
+        strategy: the strategy, asked and told through its plain ``ask``/``tell`` or its
+            ``ask_job``/``tell_result`` where it overrides them.
+        noise: the generator of the run's recorded-seed draws.
+
+    Returns:
+        ``{column: values}`` for :data:`EVENT_COLUMNS`, one value per finished job.
+    """
     kind, limit = setup.budget.kind, float(setup.budget.amount)
     n_workers = setup.workers if not strategy.max_workers else min(setup.workers, strategy.max_workers)
     mf = strategy.multi_fidelity
@@ -78,81 +95,80 @@ def run_events(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator)
     plain_tell = type(strategy).tell_result is Strategy.tell_result
     ask, ask_job, tell, tell_result = strategy.ask, strategy.ask_job, strategy.tell, strategy.tell_result
     epq, plevel = setup.view.epochs_per_query, setup.protocol_level
+    by_queries = kind == "queries"
+    cap = min(MAX_QUERIES, math.ceil(limit)) if by_queries else MAX_QUERIES  # jobs started in all
+    by_seconds, by_worker_seconds, by_epochs = kind == "seconds", kind == "worker-seconds", kind == "epochs"
 
     free = list(range(n_workers))
     heap: list[tuple] = []
     trials: list[_Trial] = []
+    rows: list[tuple] = []  # one tuple per finished job, EVENT_COLUMNS in order (transposed at the end)
     now = spent_w = spent_e = 0.0
     done_e = 0.0
-    started = seq = 0
+    started = 0
     inc, inc_v, inc_lv = -1, float("-inf"), -1
-    cols: dict[str, list] = {k: [] for k in ("sim_time", "epochs", "cell", "value", "cost", "incumbent",
-                                             "incumbent_valid", "incumbent_test", "worker", "start", "level",
-                                             "fidelity_epochs", "trial")}
-    (c_sim, c_eps, c_cell, c_val, c_cost, c_inc, c_incv, c_inct, c_w, c_start, c_lv, c_fe,
-     c_trial) = cols.values()
+    last = None  # the job started last, held out of the heap until another one starts
+    fid_epochs = [lv.epochs for lv in levels]
     while True:
-        while free and started < MAX_QUERIES:
-            if kind == "queries" and started >= limit:
-                free.clear()
-                break
-            job = Job(ask()) if plain_ask else ask_job()
-            if job is None:
-                break
-            if mf:
-                tid, level, v, c, ep = _resolve(job, trials, fv, noise)
+        while free and started < cap:
+            if plain_ask:
+                job, cell = None, ask()
             else:
-                v, c = observe(job.cell, noise)
+                job = ask_job()
+                if job is None:
+                    break
+                cell = job.cell
+            if mf:
+                tid, level, v, c, ep = _resolve(job if job is not None else Job(cell), trials, fv, noise)
+            else:
+                v, c = observe(cell, noise)
                 if own_cost is not None:
                     c = own_cost()
                 tid, level, ep = started, plevel, epq
             if overhead is not None:  # the strategy's own compute since its last ask (proxies it scored),
                 c += overhead()       # done by the worker that runs this job, before training
-            w = free[0]
-            if (kind == "seconds" and now + c > limit) or (kind == "worker-seconds" and spent_w + c > limit) \
-                    or (kind == "epochs" and spent_e + ep > limit):
+            if (by_seconds and now + c > limit) or (by_worker_seconds and spent_w + c > limit) \
+                    or (by_epochs and spent_e + ep > limit):
                 free.pop(0)  # this worker retires; the job is not run
-                if mf and job.trial is None:
+                if mf and (job is None or job.trial is None):
                     trials.pop()  # the trial never started
                 elif mf:
                     trials[tid].running = False
                 continue
-            free.pop(0)
             spent_w += c
             spent_e += ep
             started += 1
-            seq += 1
-            heapq.heappush(heap, (now + c, seq, w, now, tid, job.cell, level, v, c, ep))
-        if not heap:
-            break
-        finish, _, w, start, tid, cell, level, v, c, ep = heapq.heappop(heap)
+            if last is not None:
+                heapq.heappush(heap, last)
+            last = (now + c, started, free.pop(0), now, tid, cell, level, v, c, ep)
+        if last is None:
+            if not heap:
+                break
+            finish, _, w, start, tid, cell, level, v, c, ep = heapq.heappop(heap)
+        elif heap:
+            finish, _, w, start, tid, cell, level, v, c, ep = heapq.heappushpop(heap, last)
+            last = None
+        else:  # the only job running (always so with one worker): it finishes next, no queue needed
+            finish, _, w, start, tid, cell, level, v, c, ep = last
+            last = None
         now = finish
         done_e += ep
-        o = tuple(objs[cell]) if objs is not None else ()
         if mf:
             t = trials[tid]
             t.running, t.level = False, level
         if plain_tell:
-            tell(cell, v, c, o)
+            tell(cell, v, c, tuple(objs[cell]) if objs is not None else ())
         else:
-            tell_result(TrialResult(tid, cell, level, v, c, w, start, finish, o))
+            tell_result(TrialResult(tid, cell, level, v, c, w, start, finish,
+                                    tuple(objs[cell]) if objs is not None else ()))
         if level > inc_lv or (level == inc_lv and v > inc_v):
             inc, inc_v, inc_lv = cell, v, level
-        c_sim.append(finish)
-        c_eps.append(done_e)
-        c_cell.append(cell)
-        c_val.append(v)
-        c_cost.append(c)
-        c_inc.append(inc)
-        c_incv.append(inc_v)
-        c_inct.append(test[inc])
-        c_w.append(w)
-        c_start.append(start)
-        c_lv.append(level)
-        c_fe.append(levels[level].epochs if mf else epq)
-        c_trial.append(tid)
+        rows.append((finish, done_e, cell, v, c, inc, inc_v, test[inc], w, start, level,
+                     fid_epochs[level] if mf else epq, tid))
         insort(free, w)
-    return cols
+    if not rows:
+        return {k: [] for k in EVENT_COLUMNS}
+    return {k: list(col) for k, col in zip(EVENT_COLUMNS, zip(*rows))}
 
 
 def _resolve(job: Job, trials: list[_Trial], fv: "FidelityView", noise: np.random.Generator

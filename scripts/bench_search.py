@@ -14,11 +14,11 @@
    500 runs, 12,000 s budget), with the number of jobs given, against a baseline of the naive
    random search doing the same number of queries in one process.
 4. Wall and CPU time of the main job (``nasbench compare`` with no arguments, without plots).
-5. The event loop (several simulated workers, :mod:`nasbench.search_loop`) against the plain
-   sequential loop of ``run_one``, the same (strategy, run) pairs interleaved (order rotated), on
-   nb201-cifar10 with a budget of ``--queries`` queries: simulated events (finished queries) per
-   second of each, and the ratio; the event loop with one worker gives the same rows as the
-   sequential loop.
+5. The search loop (:mod:`nasbench.search_loop`, the event loop: one worker is the ordinary
+   case) against a reference sequential loop kept in this script (the loop the suite ran before
+   the event loop became its only one), the same (strategy, run) pairs interleaved (order
+   rotated), on nb201-cifar10 with a budget of ``--queries`` queries: simulated events (finished
+   queries) per second of each and the ratio; it also checks that the rows are identical.
 6. Wall-clock of a 4-strategy x 100-run x 8-worker comparison (random, evolution, successive
    halving, Hyperband on nb201-cifar10 under its preset budget) with ``--jobs`` processes (skipped
    with ``--skip-main``).
@@ -129,8 +129,67 @@ def main_job_time() -> None:
           f"{wall:.1f} s wall, {cpu:.1f} s CPU (target < 60 s wall on 2 cores: {'ok' if wall < 60 else 'MISSED'})")
 
 
+def reference_sequential(shared, spec, run: int) -> dict[str, list]:
+    """The sequential loop the suite ran before the event loop became its only loop (one worker,
+    one fidelity), kept here as the speed reference: the same seeds, asks, look-ups, tells and rows
+    as ``run_one`` with one worker (the rows are compared below)."""
+    import numpy as np
+
+    from nasbench.experiment import SearchContext, _strategy_class, make_strategy, run_seed
+    from nasbench.strategies.protocol import MAX_QUERIES
+
+    s_seq, n_seq = run_seed(shared.seed, spec.label, run).spawn(2)
+    assert not _strategy_class(spec.name).multi_fidelity
+    strategy = make_strategy(spec.name, SearchContext(rng=np.random.default_rng(s_seq), fidelities=None,
+                                                      **shared.context_kw), spec.params)
+    noise = np.random.default_rng(n_seq)
+    view, test, budget = shared.view, shared.test, shared.budget
+    observe = view.observe
+    own_cost = strategy.own_cost if strategy.prices_queries else None
+    overhead = strategy.overhead if strategy.charges_overhead else None
+    objs = shared.objectives.tolist() if shared.objectives is not None else None
+    kind, limit, epq = budget.kind, float(budget.amount), view.epochs_per_query
+    cells, values, costs, sim, eps, inc_l, inc_v_l, inc_t_l = [], [], [], [], [], [], [], []
+    t = e = 0.0
+    inc, inc_v = -1, float("-inf")
+    step = 0
+    ask, tell = strategy.ask, strategy.tell
+    while step < MAX_QUERIES:
+        if kind == "queries" and step >= limit:
+            break
+        i = ask()
+        v, c = observe(i, noise)
+        if own_cost is not None:
+            c = own_cost()
+        if overhead is not None:
+            c += overhead()
+        if kind in ("seconds", "worker-seconds") and t + c > limit:
+            break
+        if kind == "epochs" and e + epq > limit:
+            break
+        t += c
+        e += epq
+        step += 1
+        tell(i, v, c, tuple(objs[i]) if objs is not None else ())
+        if v > inc_v or inc < 0:
+            inc, inc_v = i, v
+        cells.append(i)
+        values.append(v)
+        costs.append(c)
+        sim.append(t)
+        eps.append(e)
+        inc_l.append(inc)
+        inc_v_l.append(inc_v)
+        inc_t_l.append(test[inc])
+    n = len(cells)
+    return {"strategy": [spec.label] * n, "run": [run] * n, "step": list(range(1, n + 1)), "sim_time": sim,
+            "epochs": eps, "cell": cells, "value": values, "cost": costs, "incumbent": inc_l,
+            "incumbent_valid": inc_v_l, "incumbent_test": inc_t_l}
+
+
 def event_loop_vs_sequential(bench, runs: int, queries: int) -> None:
-    """Part 5: events per second of the event loop (1 and 8 workers) against the sequential loop."""
+    """Part 5: events per second of the one search loop (the event loop; 1 and 8 workers) against
+    the reference sequential loop above, the same (strategy, run) pairs interleaved (order rotated)."""
     import dataclasses
 
     from nasbench.experiment import ExperimentConfig, StrategySpec, prepare_search, run_one
@@ -139,26 +198,31 @@ def event_loop_vs_sequential(bench, runs: int, queries: int) -> None:
     for name in ("random", "evolution"):
         cfg = ExperimentConfig(table="nb201-cifar10", strategies=(StrategySpec(name),), runs=1, progress=False,
                                budget=Budget("queries", queries))
-        seq = prepare_search(bench, cfg)
-        variants = {"sequential loop": seq, "event loop, 1 worker": dataclasses.replace(seq, timed=True),
-                    "event loop, 8 workers": dataclasses.replace(seq, timed=True, workers=8)}
+        one = prepare_search(bench, cfg)
+        spec = cfg.strategies[0]
+        variants = {"reference sequential": lambda r: reference_sequential(one, spec, r),
+                    "event loop, 1 worker": lambda r: run_one(one, spec, r),
+                    "event loop, 8 workers": lambda r, eight=dataclasses.replace(one, timed=True, workers=8):
+                    run_one(eight, spec, r)}
+        ref, got = variants["reference sequential"](5), variants["event loop, 1 worker"](5)
+        same = ref == got
         secs = {k: 0.0 for k in variants}
         events = {k: 0 for k in variants}
-        for k, sh in variants.items():
-            run_one(sh, cfg.strategies[0], 999)  # warm-up
+        for f in variants.values():
+            f(999)  # warm-up
         keys = list(variants)
         for r in range(runs):
             for k in keys[r % 3:] + keys[:r % 3]:
-                sh = variants[k]
                 t0 = time.perf_counter()
-                cols = run_one(sh, cfg.strategies[0], r)
+                cols = variants[k](r)
                 secs[k] += time.perf_counter() - t0
                 events[k] += len(cols["cell"])
-        base = events["sequential loop"] / secs["sequential loop"]
-        print(f"{name}, nb201-cifar10, {queries:,} queries per run, {runs} runs each, interleaved:")
+        base = events["reference sequential"] / secs["reference sequential"]
+        print(f"{name}, nb201-cifar10, {queries:,} queries per run, {runs} runs each, interleaved "
+              f"(1-worker rows {'identical to' if same else 'DIFFERENT from'} the reference's):")
         for k in variants:
             rate = events[k] / secs[k]
-            print(f"  {k:<24}{rate:>12,.0f} events/s  x{rate / base:.2f} vs sequential  "
+            print(f"  {k:<24}{rate:>12,.0f} events/s  x{rate / base:.2f} vs the reference  "
                   f"({events[k] / runs:,.0f} events per run)")
 
 

@@ -1,10 +1,12 @@
-"""Three small comparisons whose results.csv must not change under refactoring (issue 14).
+"""Small comparisons whose results.csv must not change under refactoring.
 
 ``python tests/frozen_jobs.py --write`` (run once, on the code before a refactor) stores the
 SHA-256 of each job's results.csv in tests/data/frozen_results.json; tests/test_frozen_results.py
 reruns the jobs and compares. The jobs: the default strategies plus local search and BANANAS on the
 embedded NAS-Bench-201 CIFAR-10 table under its published protocol; a multi-objective one
-(params); and the default strategies on a small surrogate fitted to 10 % of that table.
+(params); the default strategies on a small surrogate fitted to 10 % of that table; and the four
+default strategies, six runs of 60 queries, seed 7, on nb201-digits (recorded before the search
+loop became one).
 """
 from __future__ import annotations
 
@@ -20,7 +22,10 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def run_jobs(out: Path, names: tuple[str, ...] = ("main", "multiobjective", "surrogate")) -> dict[str, str]:
+JOBS = ("main", "multiobjective", "surrogate", "digits")
+
+
+def run_jobs(out: Path, names: tuple[str, ...] = JOBS) -> dict[str, str]:
     """Run the named jobs under ``out``; the SHA-256 of each results.csv."""
     import nasbench
     from nasbench.experiment import ExperimentConfig, StrategySpec, run_comparison
@@ -29,7 +34,11 @@ def run_jobs(out: Path, names: tuple[str, ...] = ("main", "multiobjective", "sur
     bench = nasbench.load("nb201-cifar10")
     digests = {}
     for name in names:
-        if name == "main":
+        if name == "digits":  # the rebuild's record: four strategies, six runs, 60 queries, seed 7
+            cfg = ExperimentConfig(table="nb201-digits", strategies=("random", "evolution", "reinforce", "gradient"),
+                                   runs=6, budget=Budget("queries", 60), seed=7, out=str(out / name), progress=False)
+            b = nasbench.load("nb201-digits")
+        elif name == "main":
             cfg = ExperimentConfig(table="nb201-cifar10",
                                    strategies=("random", "evolution", "reinforce", "gradient", "local_search",
                                                StrategySpec("bananas", {"n_init": 5, "members": 2, "fit_epochs": 20, "n_candidates": 20})),
