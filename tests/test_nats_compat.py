@@ -123,7 +123,7 @@ def test_bad_input_is_one_line(api, call, words):
 
 def test_unrecorded_seeds_are_not_invented(api, tables):
     b = tables["nb201-cifar100"]
-    two = int(np.flatnonzero(b.run_seed[b.arch_row] [:, 0] < 0)[0])
+    two = int(np.flatnonzero(b.run_seed[b.arch_row][:, 0] < 0)[0])
     runs = api.query_by_index(two, "cifar100", hp="200")
     assert sorted(runs) == ["run-1", "run-2"] and all(r.seed is None for r in runs.values())
     with pytest.raises(NATSCompatError, match="record no seed numbers"):

@@ -170,7 +170,8 @@ class NATSCompat:
         return N_CELLS
 
     def __repr__(self) -> str:
-        return f"NATSCompat({N_CELLS}/{N_CELLS} architectures, tables {', '.join(dict.fromkeys(DATASET_TABLES.values()))})"
+        tables = ", ".join(dict.fromkeys(DATASET_TABLES.values()))
+        return f"NATSCompat({N_CELLS}/{N_CELLS} architectures, tables {tables})"
 
     def __getitem__(self, index: int) -> str:
         return self.arch(index)
