@@ -153,3 +153,13 @@ def test_parser_builds_with_completion_and_verbosity_everywhere():
     p = build_parser()
     args = p.parse_args(["surrogate", "eval", "--table", "x", "-q"])
     assert args.quiet == 1 and args.verbose == 0
+
+
+def test_progress_bars_only_on_a_terminal(monkeypatch):
+    from nasbench import cli
+
+    for tty, quiet, shown in ((True, 0, True), (False, 0, False), (True, 1, False)):
+        monkeypatch.setattr(cli, "_stderr_is_tty", lambda tty=tty: tty)
+        args = build_parser().parse_args(["compare", *(["-q"] * quiet)])
+        cli._setup_output(args)
+        assert args.no_progress is (not shown)
