@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from contextlib import contextmanager
 from typing import NoReturn, Sequence
@@ -25,6 +26,10 @@ from .limits import MAX_RETRAIN, MAX_RUNS, check_count
 
 class CliError(NasbenchError, ValueError):
     """Bad input found by the CLI itself."""
+
+
+#: the informational lines of the commands (-q hides them, -v adds debug lines); results stay on stdout
+log = logging.getLogger("nasbench")
 
 
 def _seed_arg(text: str):
@@ -231,6 +236,15 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_completion(args: argparse.Namespace) -> int:
+    try:
+        import shtab
+    except ImportError:  # pragma: no cover - a dependency
+        raise CliError("shell completion needs shtab: pip install shtab") from None
+    print(shtab.complete(build_parser(), shell=args.shell))
+    return 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -289,6 +303,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         cfg = ExperimentConfig(**{**cfg.__dict__, "strategies": tuple(specs)})
     from .multitable import is_multi
 
+    log.debug("compare: config %s", json.dumps(cfg.identity(), default=str))
     if is_multi(cfg.table):  # several tables: each table's results, then the aggregate over them
         if len(worker_counts) > 1:
             raise CliError("--workers with several counts runs one table; give one --table, or one worker count")
@@ -299,7 +314,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         dirs = {}
         for n in worker_counts:
             sub = ExperimentConfig(**{**cfg.__dict__, "workers": n, "out": str(Path(cfg.out) / f"workers-{n}")})
-            print(f"== {n} worker{'s' if n > 1 else ''} (results in {sub.out})")
+            log.info(f"== {n} worker{'s' if n > 1 else ''} (results in {sub.out})")
             try:
                 dirs[n] = _compare_one(sub, args.no_plots)
             except Interrupted as exc:  # the finished counts' runs are kept too
@@ -307,7 +322,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if not args.no_plots:
             with cfg.plots.style():
                 paths = plot_worker_counts(dirs, Path(cfg.out) / "figures", opts=cfg.plots)
-            print(f"regret vs wall-clock per worker count: {paths[0] if paths else '(no results)'}")
+            log.info(f"regret vs wall-clock per worker count: {paths[0] if paths else '(no results)'}")
         return 0
     _compare_one(cfg, args.no_plots)
     return 0
@@ -350,10 +365,10 @@ def _compare_one(cfg, no_plots: bool):
     verdicts = format_verdicts(pairwise(res))
     if verdicts:  # one strategy: no pairs
         print(verdicts)
-    print(f"LaTeX table (booktabs) in {res.path / 'summary.tex'}")
+    log.info(f"LaTeX table (booktabs) in {res.path / 'summary.tex'}")
     if not no_plots:
         paths = plot_results(res, opts=cfg.plots)
-        print(f"results in {res.path}; {len(paths)} figure files in {res.path / 'figures'}")
+        log.info(f"results in {res.path}; {len(paths)} figure files in {res.path / 'figures'}")
         _write_report(res.path)
     return res
 
@@ -363,9 +378,9 @@ def _write_report(path) -> None:
     from .report import ReportError, write_report
 
     try:
-        print(f"report: {write_report(path)}")
+        log.info(f"report: {write_report(path)}")
     except ReportError as exc:
-        print(f"report.html not written: {exc}", file=sys.stderr)
+        log.warning(f"report.html not written: {exc}")
 
 
 def _compare_tables(cfg, no_plots: bool) -> int:
@@ -391,7 +406,7 @@ def _compare_tables(cfg, no_plots: bool) -> int:
     print(format_aggregate(multi, write_aggregate(multi)))
     if not no_plots:
         paths = plot_tables(multi, opts=cfg.plots)
-        print(f"results in {multi.path}; {len(paths)} figure files in {multi.path / 'figures'} and each table's figures/")
+        log.info(f"results in {multi.path}; {len(paths)} figure files in {multi.path / 'figures'} and each table's figures/")
         _write_report(multi.path)
     return 0
 
@@ -519,7 +534,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         allow_cpu_fallback=args.allow_cpu_fallback, jobs=args.jobs, executor=args.executor, address=args.address,
         stack_seeds=False if args.no_stack_seeds else None, checkpoint_every=args.checkpoint_every, out=args.out,
         plots=not args.no_plots, progress=not args.no_progress)
-    print(validate(cfg, on_message=lambda line: print(line, flush=True)).summary())
+    print(validate(cfg, on_message=log.info).summary())
     return 0
 
 
@@ -565,14 +580,48 @@ def _hash_check(args: argparse.Namespace, command: str):
 
 # -- parser ----------------------------------------------------------------------------------
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (the full usage stays behind --help)."""
+    """argparse, but a usage error is one line (the full usage stays behind --help), and a name not
+    among the choices (a subcommand, ``--executor`` ...) suggests the closest one."""
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
+    def _check_value(self, action: argparse.Action, value) -> None:  # noqa: ANN001
+        try:
+            super()._check_value(action, value)
+        except argparse.ArgumentError as exc:
+            from .suggest import did_you_mean
+
+            hint = did_you_mean(value, action.choices or ())
+            if not hint:
+                raise
+            raise argparse.ArgumentError(action, f"{exc.message}{hint}") from None
+
+
+def _version() -> str:
+    """The installed distribution's version, else the package's own."""
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        return version("nasbench")
+    except (ImportError, PackageNotFoundError):
+        from ._version import __version__
+
+        return __version__
+
+
+def _add_verbosity(p: argparse.ArgumentParser, top: bool) -> None:
+    """``-q``/``-v``: before the subcommand, or after it (there they override only when given)."""
+    default = 0 if top else argparse.SUPPRESS
+    p.add_argument("-q", "--quiet", action="count", default=default,
+                   help="fewer messages: no progress bars, no informational lines (results and errors stay)")
+    p.add_argument("-v", "--verbose", action="count", default=default, help="more messages: debug lines")
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="nasbench", description="NAS-Bench-201 tabular and surrogate benchmarks.")
+    p.add_argument("--version", action="version", version=f"nasbench {_version()}")
+    _add_verbosity(p, top=True)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -806,7 +855,26 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-progress", action="store_true")
     _add_no_verify(s)
     s.set_defaults(func=cmd_validate)
+
+    s = sub.add_parser("completion", help="print a shell completion script (bash, zsh or tcsh)",
+                       description="Print the completion script of `nasbench` for SHELL (made by shtab). E.g. bash: "
+                       "nasbench completion bash > ~/.local/share/bash-completion/completions/nasbench; zsh: "
+                       "nasbench completion zsh > ~/.zfunc/_nasbench (with fpath+=~/.zfunc before compinit).")
+    s.add_argument("shell", choices=["bash", "zsh", "tcsh"], help="the shell")
+    s.set_defaults(func=cmd_completion)
+    for parser in _all_subparsers(p):
+        _add_verbosity(parser, top=False)
     return p
+
+
+def _all_subparsers(p: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every (nested) subcommand's parser."""
+    out = []
+    for action in p._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                out += [child, *_all_subparsers(child)]
+    return out
 
 
 def _add_plot_flags(s: argparse.ArgumentParser) -> None:
@@ -822,6 +890,7 @@ def _add_plot_flags(s: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _setup_output(args)
     try:
         with _hash_check(args, args.command), handlers(), _ray_released():
             return int(args.func(args) or 0)
@@ -836,6 +905,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = getattr(exc, "exit_code", 130)
         release_ray(exit_code=code)  # a local Ray instance this command started: killed, and exit here
         return code
+
+
+class _ConsoleHandler(logging.Handler):
+    """Informational lines on stdout (where the commands always printed them), debug lines, warnings
+    and errors on stderr; the streams are looked up at each line (tests and callers may replace them).
+    A closed pipe propagates (``main`` ends quietly on it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        stream = sys.stdout if record.levelno == logging.INFO else sys.stderr
+        prefix = "debug: " if record.levelno < logging.INFO else ""
+        print(prefix + self.format(record), file=stream, flush=True)
+
+
+_HANDLER = _ConsoleHandler()
+
+
+def _setup_output(args: argparse.Namespace) -> None:
+    """``-q``/``-v`` set the "nasbench" logger's level; progress bars are drawn only on a terminal
+    (stderr a TTY) and not with ``-q``, so output piped to a file holds no carriage returns."""
+    quiet, verbose = getattr(args, "quiet", 0) or 0, getattr(args, "verbose", 0) or 0
+    level = logging.DEBUG if verbose > quiet else logging.WARNING if quiet > verbose else logging.INFO
+    if _HANDLER not in log.handlers:
+        _HANDLER.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(_HANDLER)
+    log.propagate = False
+    log.setLevel(level)
+    log.debug("nasbench %s, python %s, command %s", _version(), sys.version.split()[0], args.command)
+    if hasattr(args, "no_progress") and (quiet > verbose or not _stderr_is_tty()):
+        args.no_progress = True
+
+
+def _stderr_is_tty() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # a replaced or closed stream
+        return False
 
 
 _RESUMABLE = {"compare": "rerun with --resume", "generate": "rerun the same command to resume",

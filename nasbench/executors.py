@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Iterator
 
 from .interrupt import starting_workers, worker_signals
-from .ray_session import connect_ray, one_line, release_ray  # noqa: F401  (re-exported: the Ray entry points)
+from .ray_session import connect_ray, one_line, ray_cause, release_ray  # noqa: F401  (re-exported: the Ray entry points)
 
 EXECUTORS = ("local", "ray")
 
@@ -116,8 +116,10 @@ def ray_map(fn: Callable[[Any], Any], tasks: Iterable[Any], workers: int, init: 
     one (handed over before the result is yielded, so no actor waits on the caller). Without Ray
     installed, or with an address that cannot be reached, raises ``error`` saying so.
 
-    A task's exception is raised here as itself (not wrapped in Ray's coloured, multi-line error);
-    an actor that dies raises ``error`` with Ray's reason in one line. When the caller stops early
+    A task's exception is raised here as itself (not wrapped in Ray's coloured, multi-line error),
+    except an ImportError (a module the workers cannot import: the environment, not a bug); that,
+    and an actor that dies, raise ``error`` in one line naming the underlying exception's type and
+    message (:func:`~nasbench.ray_session.ray_cause`). When the caller stops early
     (an interrupt, an error, closing the iterator), every actor is killed at once."""
     ray = connect_ray(address, error)
     from ray.exceptions import RayActorError, RayTaskError
@@ -146,11 +148,11 @@ def ray_map(fn: Callable[[Any], Any], tasks: Iterable[Any], workers: int, init: 
                 result = ray.get(done[0])
             except RayTaskError as exc:
                 cause = getattr(exc, "cause", None)
-                if isinstance(cause, Exception) and not isinstance(cause, RayTaskError):
+                if isinstance(cause, Exception) and not isinstance(cause, (RayTaskError, ImportError)):
                     raise cause from None
-                raise error(f"a Ray task failed: {one_line(exc)}") from None
+                raise error(f"a Ray task failed: {ray_cause(exc)}") from None
             except RayActorError as exc:
-                raise error(f"a Ray worker died: {one_line(exc)}") from None
+                raise error(f"a Ray worker died: {ray_cause(exc)}") from None
             task = next(it, None)
             if task is not None:
                 pending[actor.run.remote(task)] = actor

@@ -16,7 +16,7 @@ from .plot_options import PlotOptionError, PlotOptions
 from .plot_options import from_dict as plot_options_from_dict
 from .strategies import DEFAULT_STRATEGIES, Budget, Protocol, ProtocolError, StrategyError, make_params
 from .strategies.protocol import DEFAULT_PRESET, Preset, check_preset_name, preset_for
-from .parsing import parse_toml, parse_yaml, read_config_text
+from .parsing import parse_json, parse_toml, parse_yaml, read_config_text
 from .limits import MAX_JOBS, MAX_RUNS, MAX_STRATEGIES, MAX_WORKERS, check_count
 from .errors import LimitError, NasbenchError
 
@@ -425,17 +425,23 @@ def _protocol_type_error(key: str, v: Any) -> str:
 
 
 def read_config_file(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, int]]:
-    """(mapping, line of each dotted key) from a TOML (.toml) or YAML (.yaml/.yml) file, parsed
-    within the limits of :mod:`nasbench.parsing` (size, depth, no YAML aliases)."""
+    """(mapping, line of each dotted key) from a TOML (.toml) or YAML (.yaml/.yml) file, or the
+    ``config.json`` a comparison writes into its results directory (no line numbers), parsed within
+    the limits of :mod:`nasbench.parsing` (size, depth, no YAML aliases)."""
     p = Path(path)
     if not p.exists():
         raise ConfigError(f"{p}: no such config file")
     suffix = p.suffix.lower()
-    if suffix not in (".toml", ".yaml", ".yml"):
-        raise ConfigError(f"{p}: config files are .toml, .yaml or .yml")
+    if suffix not in (".toml", ".yaml", ".yml", ".json"):
+        raise ConfigError(f"{p}: config files are .toml, .yaml or .yml (or a results directory's config.json)")
     text = read_config_text(p, ConfigError)
     if suffix == ".toml":
         return parse_toml(text, str(p), ConfigError), _toml_lines(text)
+    if suffix == ".json":
+        d = parse_json(text, str(p), ConfigError)
+        if not isinstance(d, dict):
+            raise ConfigError(f"{p}: the top level must be a mapping")
+        return d, {}
     d, node = parse_yaml(text, str(p), ConfigError)
     d = {} if d is None else d
     if not isinstance(d, dict):

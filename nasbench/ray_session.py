@@ -47,6 +47,36 @@ def one_line(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+#: the last line of a Python traceback: ``ModuleNotFoundError: No module named 'x'``
+_EXC_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit)\w*): (.+)$")
+
+
+def ray_cause(exc: BaseException) -> str:
+    """What a Ray failure was underneath its wrapper, in one line: ``Type: message`` of the
+    exception the task (or an actor's set-up) raised, found as Ray's ``cause`` or as the last line
+    of the remote traceback Ray quotes; else :func:`one_line`.
+
+    Args:
+        exc: a Ray exception (``RayTaskError``, ``RayActorError`` ...).
+
+    Returns:
+        The line, without colour codes, actor names or ids.
+    """
+    cause: BaseException = exc
+    for _ in range(10):  # a task error may wrap another
+        inner = getattr(cause, "cause", None)
+        if not isinstance(inner, BaseException) or inner is cause:
+            break
+        cause = inner
+    if cause is not exc and not type(cause).__module__.startswith("ray."):
+        return f"{type(cause).__name__}: {one_line(cause)}"
+    for line in reversed(_ANSI.sub("", str(exc)).splitlines()):
+        m = _EXC_LINE.match(line.strip())
+        if m:
+            return f"{m.group(1).rsplit('.', 1)[-1]}: {m.group(2).strip()}"
+    return one_line(exc)
+
+
 def _check_address(address: str, error: type[Exception], timeout: float = 5.0) -> None:
     """A ``host:port`` (or ``ray://host:port``) address must name a host and accept a TCP
     connection within ``timeout`` seconds: Ray itself retries an unreachable one for many minutes,

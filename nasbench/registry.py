@@ -44,8 +44,11 @@ def resolve(name_or_path: str | os.PathLike) -> Path:
         if cand.exists():
             return cand
     names = embedded_names()
+    from .suggest import did_you_mean
+
     raise TableError(
         f"no table named {s!r} and no such file; embedded tables: {', '.join(names) if names else '(none built yet)'}"
+        f"{did_you_mean(s, names)}"
     )
 
 

@@ -179,7 +179,10 @@ def check_preset_name(name: str) -> str:
         ProtocolError: any other name (the message lists the allowed ones).
     """
     if name not in NAMED_PRESETS:
-        raise ProtocolError(f"preset {name!r} unknown; allowed: {', '.join(PRESET_NAMES)}")
+        from ..suggest import did_you_mean
+
+        raise ProtocolError(f"preset {name!r} unknown; allowed: {', '.join(PRESET_NAMES)}"
+                            f"{did_you_mean(name, PRESET_NAMES)}")
     return name
 
 

@@ -29,7 +29,10 @@ def get_strategy(name: str) -> type[Strategy]:
     try:
         return STRATEGIES[name]
     except KeyError:
-        raise StrategyError(f"unknown strategy {name!r}; valid: {', '.join(STRATEGIES)}") from None
+        from ..suggest import did_you_mean
+
+        raise StrategyError(f"unknown strategy {name!r}; valid: {', '.join(STRATEGIES)}"
+                            f"{did_you_mean(name, STRATEGIES)}") from None
 
 
 def describe(name: str) -> str:
