@@ -26,10 +26,18 @@ def strategy_names() -> list[str]:
 
 
 def get_strategy(name: str) -> type[Strategy]:
-    try:
-        return STRATEGIES[name]
-    except KeyError:
-        raise StrategyError(f"unknown strategy {name!r}; valid: {', '.join(STRATEGIES)}") from None
+    """The class registered as ``name``; a name not registered yet loads the installed plug-ins
+    (entry points of the group ``nasbench.strategies``, :mod:`nasbench.plugins`) first."""
+    cls = STRATEGIES.get(name)
+    if cls is None:
+        from ..plugins import load_entry_points
+
+        load_entry_points()
+        cls = STRATEGIES.get(name)
+    if cls is None:
+        raise StrategyError(f"unknown strategy {name!r}; valid: {', '.join(STRATEGIES)} (a strategy of your own: "
+                            f"--import MODULE)")
+    return cls
 
 
 def describe(name: str) -> str:
