@@ -155,9 +155,9 @@ def test_a_plugin_that_fails_to_import_is_one_line(tmp_path, clean_registry, cap
 
 
 def test_unknown_strategy_points_at_import(clean_registry, capsys):
-    assert main(["compare", "--strategies", "softmax_evo", "--out", "unused"]) == 2
+    assert main(["compare", "--strategies", "no_such_strategy_xyz", "--out", "unused"]) == 2
     err = capsys.readouterr().err
-    assert "unknown strategy 'softmax_evo'; valid: random" in err and "--import MODULE" in err
+    assert "unknown strategy 'no_such_strategy_xyz'; valid: random" in err and "--import MODULE" in err
 
 
 # -- config files ---------------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ def describe(name: str) -> str:
     cls = get_strategy(name)
     import sys
 
-    doc = cls.__doc__ or sys.modules[cls.__module__].__doc__ or ""
+    doc = cls.__doc__ or getattr(sys.modules.get(cls.__module__), "__doc__", None) or ""
     lines = [f"{name}: {doc.strip().splitlines()[0] if doc.strip() else cls.__module__}"]
     for n, d, t in param_specs(cls):
         lines.append(f"  {n} = {d!r} ({t})")
