@@ -325,9 +325,8 @@ def _plugin_imports(specs: list[str] | None) -> tuple[str, ...]:
 
     from .plugins import is_path, load_plugins
 
-    out = tuple(str(Path(s).expanduser().absolute()) if is_path(s) else s for s in specs or ())
-    load_plugins(out)
-    return out
+    load_plugins(specs or ())  # a failure names the plug-in as given
+    return tuple(str(Path(s).expanduser().absolute()) if is_path(s) else s for s in specs or ())
 
 
 def _plot_flags(args: argparse.Namespace) -> dict:

@@ -141,11 +141,13 @@ def test_import_by_module_name_and_list_strategies(tmp_path, clean_registry, cap
                                       "'no_such_plugin_module_xyz' on the Python path"),
     ("", "missing_file.py", "cannot import plug-in '{path}': no such file"),
 ])
-def test_a_plugin_that_fails_to_import_is_one_line(tmp_path, clean_registry, capsys, code, spec, expected):
+def test_a_plugin_that_fails_to_import_is_one_line(tmp_path, clean_registry, capsys, monkeypatch, code, spec,
+                                                    expected):
     path = tmp_path / spec
     if code:
         path.write_text(code)
-    arg = str(path) if spec.endswith(".py") else spec
+    monkeypatch.chdir(tmp_path)
+    arg = f"./{spec}" if spec.endswith(".py") else spec  # named as given
     assert main(["compare", "--import", arg, "--strategies", "random", "--out", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("nasbench compare: error: "), err
