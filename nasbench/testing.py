@@ -109,7 +109,8 @@ def _check_declarations(cls: type, who: str) -> None:
 
     fields = {f.name for f in dataclasses.fields(SearchContext)}
     if not isinstance(cls.needs, frozenset) or not cls.needs <= fields:
-        raise _fail(who, f"needs must be a set of SearchContext fields ({', '.join(sorted(fields))}), got {cls.needs!r}")
+        raise _fail(who, f"needs must be a set of SearchContext fields ({', '.join(sorted(fields))}), "
+                         f"got {cls.needs!r}")
     if not isinstance(cls.libraries, tuple) or not all(isinstance(x, str) and x for x in cls.libraries):
         raise _fail(who, f"libraries must be a tuple of distribution names, e.g. ('optuna',), got {cls.libraries!r}")
     mw = cls.max_workers
@@ -285,7 +286,8 @@ class _Watch:
                                           "multi_fidelity (set multi_fidelity = True, or leave level None)")
                 if isinstance(job.level, bool) or not isinstance(job.level, (int, np.integer)) \
                         or not 0 <= job.level < self.levels:
-                    raise _fail(self.who, f"ask_job() asked for level {job.level!r}; the levels are 0..{self.levels - 1}")
+                    raise _fail(self.who, f"ask_job() asked for level {job.level!r}; the levels are "
+                                          f"0..{self.levels - 1}")
             if job.trial is not None and self.trials.get(job.trial) != job.cell:
                 raise _fail(self.who, f"ask_job() resumes trial {job.trial!r} of cell {job.cell}, but no told trial "
                                       "of that cell has that id (resume only trials from tell_result)")
@@ -383,7 +385,8 @@ def check_benchmark(bench: Any, *, cells: int = 8, seed: int = 0) -> None:
             check(runs.shape == (len(pick), len(seeds)), f"runs(cells, {m!r}) must have shape (cells, seed slots) = "
                                                          f"{(len(pick), len(seeds))}, got {runs.shape}")
             r = bench.query_many(pick, m, seed="random", rng=np.random.default_rng(seed))
-            check(np.asarray(r).shape == (len(pick),), f"query_many(.., {m!r}, seed='random') must return one value per cell")
+            check(np.asarray(r).shape == (len(pick),),
+                  f"query_many(.., {m!r}, seed='random') must return one value per cell")
     vals = bench.values(metrics[0])
     check(np.asarray(vals).shape == (N_CELLS,), f"values() must return {N_CELLS} values (NaN where not covered)")
     costs = np.asarray(bench.cost_many(pick), dtype=float)
