@@ -252,14 +252,19 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from .strategies import Budget, Protocol
     from .strategies.registry import describe, strategy_names
 
+    imports = _plugin_imports(args.imports)  # before any strategy name is looked up
     if args.list_strategies:
+        from .plugins import load_entry_points
+
+        load_entry_points()
         print("\n".join(describe(n) for n in strategy_names()))
         return 0
     worker_counts = _worker_counts(args.workers)
     overrides: dict = {"table": args.table, "runs": args.runs, "seed": args.seed, "jobs": args.jobs,
                        "out": args.out, "resume": args.resume or None, "progress": False if args.no_progress else None,
                        "executor": args.executor, "address": args.address,
-                       "workers": worker_counts[0] if len(worker_counts) == 1 else None, "preset": args.preset}
+                       "workers": worker_counts[0] if len(worker_counts) == 1 else None, "preset": args.preset,
+                       "imports": imports or None}
     if args.executor == "ray" and args.jobs is None and not args.config:
         overrides["jobs"] = 0  # one Ray actor per CPU of the cluster
     budget = {k: v for k, v in (("kind", args.budget_kind), ("amount", args.budget)) if v is not None}
@@ -326,6 +331,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
         return 0
     _compare_one(cfg, args.no_plots)
     return 0
+
+
+def _plugin_imports(specs: list[str] | None) -> tuple[str, ...]:
+    """``--import MODULE`` (repeatable), imported now: a .py path made absolute (workers and a
+    config file's own ``imports`` then agree on it)."""
+    from pathlib import Path
+
+    from .plugins import is_path, load_plugins
+
+    load_plugins(specs or ())  # a failure names the plug-in as given
+    return tuple(str(Path(s).expanduser().absolute()) if is_path(s) else s for s in specs or ())
 
 
 def _plot_flags(args: argparse.Namespace) -> dict:
@@ -725,6 +741,10 @@ def build_parser() -> argparse.ArgumentParser:
                                    "several separated by commas run on each (each under its own preset), then "
                                    "aggregate over tables")
     s.add_argument("--strategies", help="comma-separated names, e.g. random,evolution,reinforce,gradient")
+    s.add_argument("--import", dest="imports", action="append", metavar="MODULE",
+                   help="import a plug-in that registers strategies of your own: a module name on the Python path "
+                        "or a .py file (repeatable; config: imports); installed plug-ins (entry points "
+                        "nasbench.strategies) load by themselves")
     s.add_argument("--param", action="append", metavar="STRATEGY.KEY=VALUE", help="a strategy parameter (repeatable)")
     s.add_argument("--runs", type=int, help="runs per strategy (default 100; 10 in a config file)")
     s.add_argument("--budget", type=float, help="budget amount (default: the table's preset, e.g. 12000 seconds on the "

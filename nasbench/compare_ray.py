@@ -35,31 +35,42 @@ def connect(address: str | None, error: type[Exception]) -> int:
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
-def _init_actor(box: list) -> None:
-    """Actor set-up: fetch the shared search state once (``box`` holds its object reference)."""
+def _init_actor(box: list, imports: tuple[str, ...] = ()) -> None:
+    """Actor set-up: import the plug-ins the strategies come from (:mod:`nasbench.plugins`), then
+    fetch the shared search state once (``box`` holds its object reference). A plug-in that fails
+    to import here is raised by the actor's first task, as itself (one line naming it)."""
     import ray
 
     from .experiment import _WORKER
+    from .plugins import PluginError, init_worker
 
+    try:
+        init_worker(imports)
+    except PluginError as exc:
+        _WORKER["error"] = exc
     _WORKER["shared"] = ray.get(box[0])
 
 
 def _run(task: tuple[Any, int]) -> FinishedRun:
     from .experiment import _WORKER, run_one
 
+    if "error" in _WORKER:
+        raise _WORKER["error"]
     spec, r = task
     return FinishedRun(spec.label, r, run_one(_WORKER["shared"], spec, r))
 
 
 def ray_runs(shared: Any, todo: Sequence[tuple[Any, int]], actors: int, address: str | None,
-             error: type[Exception]) -> Iterator[FinishedRun]:
+             error: type[Exception], imports: tuple[str, ...] = ()) -> Iterator[FinishedRun]:
     """Run every ``(StrategySpec, run)`` of ``todo`` on ``actors`` Ray actors (never more than
-    runs); the finished runs in the order they finish."""
+    runs); the finished runs in the order they finish. ``imports``: the plug-ins each actor
+    imports first (module names, or .py paths that exist on every node)."""
     if not todo:
         return
     ray = connect_ray(address, error)
     box = [ray.put(shared)]  # one copy in the object store, whatever the number of actors
-    yield from ray_map(_run, list(todo), min(actors, len(todo)), _init_actor, (box,), address, error=error)
+    yield from ray_map(_run, list(todo), min(actors, len(todo)), _init_actor, (box, tuple(imports)), address,
+                       error=error)
 
 
 __all__ = ["FinishedRun", "connect", "ray_runs"]

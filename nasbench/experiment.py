@@ -115,7 +115,13 @@ def run_one(shared: _Shared, spec: StrategySpec, run: int) -> dict[str, list]:
         _strategy_class(spec.name).multi_fidelity else None
     ctx = SearchContext(rng=np.random.default_rng(s_seq), fidelities=fid, **shared.context_kw)
     strategy = make_strategy(spec.name, ctx, spec.params)
-    noise = np.random.default_rng(n_seq)
+    return run_strategy(shared, spec, run, strategy, np.random.default_rng(n_seq))
+
+
+def run_strategy(shared: _Shared, spec: StrategySpec, run: int, strategy, noise: np.random.Generator
+                 ) -> dict[str, list]:
+    """The search of :func:`run_one` with a strategy already built (``noise`` draws which recorded
+    run each query sees); :func:`nasbench.testing.check_strategy` drives a watched strategy here."""
     objs = shared.objectives.tolist() if shared.objectives is not None else None
     setup = LoopSetup(shared.view, shared.fidelities if strategy.multi_fidelity else None, shared.protocol_level,
                       shared.test, objs, shared.budget, shared.workers)
@@ -289,7 +295,7 @@ def _run_on_ray(shared: _Shared, todo: list[tuple[StrategySpec, int]], jobs: int
 
     bar = _progress(len(todo), config.progress)
     fresh: dict[tuple[str, int], dict[str, list]] = {}
-    runs = ray_runs(shared, todo, jobs, config.address, ConfigError)
+    runs = ray_runs(shared, todo, jobs, config.address, ConfigError, plugin_imports(config))
     try:
         for done in runs:
             write_run(res.run_file(done.label, done.run), done.cols, res.path)
@@ -317,14 +323,13 @@ def _run_here(shared: _Shared, todo: list[tuple[StrategySpec, int]], config: Exp
         else:
             import multiprocessing as mp
 
-            from .executors import become_worker
             from .interrupt import starting_workers
 
             # never more processes than tasks; each dies with this one (a kill -9 leaves no orphan), ignores
             # a terminal's Ctrl-C and dies on SIGTERM; no worker sees a signal before its initialiser ran
             with starting_workers(fork=True):
                 pool = ProcessPoolExecutor(min(config.jobs, len(tasks)), mp_context=mp.get_context("fork"),
-                                           initializer=become_worker, initargs=(os.getpid(),))
+                                           initializer=_init_worker, initargs=(os.getpid(), plugin_imports(config)))
                 results = pool.map(_work, tasks)  # the workers start here
         for done in results:
             for label, r, cols in done:
@@ -343,6 +348,24 @@ def _run_here(shared: _Shared, todo: list[tuple[StrategySpec, int]], config: Exp
         if pool is not None:
             pool.shutdown()
     return fresh
+
+
+def _init_worker(parent: int, imports: tuple[str, ...]) -> None:
+    """A pool worker's set-up: it dies with ``parent`` (:func:`~nasbench.executors.become_worker`)
+    and imports the plug-ins the strategies come from before it builds any (with a start method
+    other than fork the worker would not know them)."""
+    from .executors import become_worker
+    from .plugins import init_worker
+
+    become_worker(parent)
+    init_worker(imports)
+
+
+def plugin_imports(config: ExperimentConfig) -> tuple[str, ...]:
+    """What a worker imports before building the config's strategies (:func:`nasbench.plugins.worker_imports`)."""
+    from .plugins import worker_imports
+
+    return worker_imports(config.imports, [_strategy_class(s.name) for s in config.strategies])
 
 
 def runs_kept(config: ExperimentConfig) -> int:
@@ -428,6 +451,8 @@ def _write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Benchmar
         "python": platform.python_version(), "numpy": numpy.__version__, "pandas": pandas.__version__,
         "torch": torch.__version__,
         "strategy_libraries": strategy_libraries(config.strategies),
+        # each strategy's class and every parameter as run (the defaults resolved), by label
+        "strategies": resolved_strategies(config.strategies),
         "table": {"name": bench.name, "sha256": table_sha256(bench),  # recomputed on load
                   **_stored_if_different(bench),
                   "dataset": bench.meta.dataset, "source": bench.meta.source,
@@ -443,6 +468,11 @@ def _write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Benchmar
         "last_invocation": {"seconds": round(seconds, 3), "runs_done": n_new, "jobs": jobs,
                             "executor": config.executor, **({"address": config.address} if config.address else {})},
     }
+    from .plugins import provenance as plugin_provenance
+
+    plugins = plugin_provenance({s.label: _strategy_class(s.name) for s in config.strategies}, config.imports)
+    if plugins:  # strategies from outside the package: module, version, file and its SHA-256
+        prov["plugins"] = plugins
     if config.timed:  # only then: one-worker provenance keeps its keys
         prov["workers"] = config.workers
         if shared.fidelities is not None:
@@ -451,6 +481,20 @@ def _write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Benchmar
                                   "levels": [{**dataclasses.asdict(lv), "mean_cost": m}
                                              for lv, m in zip(fid.levels, fid.mean_cost)]}
     _write_text(res.path / "provenance.json", json.dumps(prov, indent=2))
+
+
+def resolved_strategies(specs: Iterable[StrategySpec]) -> dict[str, dict[str, Any]]:
+    """label -> ``{"name", "class", "params"}``: the strategy's class (module.qualname) and all its
+    parameters, the defaults resolved (what ``config.json``'s overrides alone do not say)."""
+    from .strategies import make_params
+
+    out = {}
+    for s in specs:
+        cls = _strategy_class(s.name)
+        params = dataclasses.asdict(make_params(s.name, s.params))
+        out[s.label] = {"name": s.name, "class": f"{cls.__module__}.{cls.__qualname__}",
+                        "params": json.loads(json.dumps(params, default=repr))}
+    return out
 
 
 def strategy_libraries(specs: Iterable[StrategySpec]) -> dict[str, str]:

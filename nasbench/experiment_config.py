@@ -92,9 +92,14 @@ class ExperimentConfig:
     #: the preset family that resolves an unset protocol and budget (not part of the identity: the
     #: resolved protocol and budget are)
     preset: str = DEFAULT_PRESET
+    #: plug-in modules imported before the strategies are looked up (:mod:`nasbench.plugins`): module
+    #: names or .py paths. Not part of the identity (the strategies' names and parameters are; each
+    #: plug-in's version and file hash go into provenance.json)
+    imports: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _check_plain_types(self)
+        _load_imports(self)
         _check_counts(self)
         try:
             check_preset_name(self.preset)
@@ -157,7 +162,7 @@ class ExperimentConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.identity(), "jobs": self.jobs, "executor": self.executor, "address": self.address,
-                "out": self.out, "preset": self.preset}
+                "out": self.out, "preset": self.preset, **({"imports": list(self.imports)} if self.imports else {})}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], lines: dict[str, int] | None = None, source: str = "") -> "ExperimentConfig":
@@ -197,6 +202,9 @@ def _merge_overrides(d: dict[str, Any], overrides: dict[str, Any]) -> None:
                    {s if isinstance(s, str) else s.get("name") for s in v}
             if isinstance(d.get("params"), dict):
                 d["params"] = {name: p for name, p in d["params"].items() if name in keep}
+        elif k == "imports" and isinstance(v, (list, tuple)):  # flags add to the file's (absolute paths)
+            base = d.get(k, [])
+            v = [*([base] if isinstance(base, str) else base if isinstance(base, list) else []), *v]
         d[k] = v
 
 
@@ -247,6 +255,19 @@ def _check_plain_types(cfg: "ExperimentConfig") -> None:
         raise ConfigError(f"strategies must be a list of strategy names, got {cfg.strategies!r}")
 
 
+def _load_imports(cfg: "ExperimentConfig") -> None:
+    """``imports`` is a list of module names or .py paths; each is imported (once per process)."""
+    from .plugins import load_plugins
+
+    v = cfg.imports
+    if isinstance(v, str):
+        v = (v,)
+    if not isinstance(v, (tuple, list)) or not all(isinstance(s, str) and s.strip() for s in v):
+        raise ConfigError(f"imports must be a list of module names or .py file paths, got {cfg.imports!r}")
+    object.__setattr__(cfg, "imports", tuple(s.strip() for s in v))
+    load_plugins(cfg.imports)
+
+
 def _check_counts(cfg: "ExperimentConfig") -> None:
     """``runs``, ``workers``, ``jobs`` and the number of strategies lie within :mod:`nasbench.limits`
     (``jobs`` 0 means one Ray actor per CPU of the cluster, with executor ray only)."""
@@ -281,7 +302,7 @@ def _strategy_class(name: str):
 
 
 _TOP_KEYS = ("table", "strategies", "runs", "budget", "protocol", "seed", "jobs", "out", "resume", "progress", "params",
-             "executor", "address", "workers", "plots", "preset")
+             "executor", "address", "workers", "plots", "preset", "imports")
 _BUDGET_KEYS = tuple(f.name for f in dataclasses.fields(Budget))
 _PROTOCOL_KEYS = tuple(f.name for f in dataclasses.fields(Protocol))
 
@@ -304,6 +325,8 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
         if k not in _TOP_KEYS:
             return _raise(err(k, f"unknown key {k!r}; valid: {', '.join(_TOP_KEYS)}"))
     kw: dict[str, Any] = {}
+    if "imports" in d:  # first: the strategies below may come from them
+        kw["imports"] = _file_imports(d["imports"], source, err)
     for k in ("table", "runs", "seed", "jobs", "out", "resume", "progress", "executor", "address", "workers", "preset"):
         if k in d:
             kw[k] = d[k]
@@ -396,6 +419,30 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
         raise err(key if key in lines else "strategies", str(exc)) from None
     except ProtocolError as exc:
         raise err("protocol", str(exc)) from None
+
+
+def _file_imports(raw: Any, source: str, err) -> tuple[str, ...]:
+    """A config file's ``imports``, imported now: a relative .py path is relative to the file's
+    folder (kept absolute, so that the config loads from any directory); a failure names the line."""
+    from .plugins import PluginError, is_path, load_plugin
+
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, (list, tuple)) or not all(isinstance(s, str) and s.strip() for s in raw):
+        raise err("imports", f"imports must be a list of module names or .py file paths, got {raw!r}")
+    base = Path(source).parent if source else Path.cwd()
+    out = []
+    for s in raw:
+        s = s.strip()
+        if is_path(s):
+            p = Path(s).expanduser()
+            s = str(p if p.is_absolute() else (base / p).absolute())
+        try:
+            load_plugin(s)
+        except PluginError as exc:
+            raise PluginError(str(err("imports", str(exc)))) from None
+        out.append(s)
+    return tuple(out)
 
 
 def _raise(exc: Exception):

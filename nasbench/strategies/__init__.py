@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from .base import Job, Params, SearchContext, Strategy, StrategyError, TrialResult, param_specs
+from .base import register_strategy as register
 from .protocol import BUDGET_KINDS, Budget, Protocol, ProtocolError, SearchView
 from .registry import (DEFAULT_STRATEGIES, STRATEGIES, describe, get_strategy, make_params, make_strategy,
                        strategy_names)
@@ -15,5 +16,5 @@ from .registry import (DEFAULT_STRATEGIES, STRATEGIES, describe, get_strategy, m
 __all__ = [
     "BUDGET_KINDS", "Budget", "DEFAULT_STRATEGIES", "Job", "Params", "Protocol", "ProtocolError", "STRATEGIES",
     "SearchContext", "SearchView", "Strategy", "StrategyError", "TrialResult", "describe", "get_strategy", "make_params",
-    "make_strategy", "param_specs", "strategy_names",
+    "make_strategy", "param_specs", "register", "strategy_names",
 ]

@@ -45,6 +45,7 @@ again while earlier results are still pending (ask must not assume a tell in bet
 """
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -141,6 +142,9 @@ def check_positive(params: Params, *names: str) -> None:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
             raise StrategyError(f"{type(params).__name__.removesuffix('Params').lower()}: {n} must be > 0, got {v!r}")
 
+
+#: what a strategy name may be (it is the default label of a comparison's results)
+_NAME = re.compile(r"[A-Za-z0-9_+-]+")
 
 #: every registered strategy class by name, in registration (import) order
 REGISTRY: dict[str, type["Strategy"]] = {}
@@ -275,9 +279,16 @@ class Strategy(ABC):
 
 def register_strategy(cls: type[Strategy]) -> type[Strategy]:
     """Add ``cls`` to :data:`REGISTRY` under ``cls.name`` (done by subclassing; usable as a decorator
-    for a class made with ``register=False``). A name taken by another class is refused."""
+    for a class made with ``register=False``; public as :func:`nasbench.strategies.register`). A
+    name taken by another class is refused, and so is a name that cannot be a result label
+    (letters, digits and ``_ + -``)."""
+    if not (isinstance(cls, type) and issubclass(cls, Strategy)):
+        raise StrategyError(f"register takes a Strategy subclass, got {cls!r}")
     if not cls.name:
         raise StrategyError(f"strategy {cls.__qualname__}: set a name to register it")
+    if not isinstance(cls.name, str) or not _NAME.fullmatch(cls.name):
+        raise StrategyError(f"strategy {cls.__qualname__}: name {cls.name!r} may use letters, digits and _ + - only "
+                            "(it is the default label, which names the folder runs/<label>/)")
     old = REGISTRY.get(cls.name)
     if old is not None and (old.__module__, old.__qualname__) != (cls.__module__, cls.__qualname__):
         raise StrategyError(f"strategy name {cls.name!r} is taken by {old.__module__}.{old.__qualname__}; "

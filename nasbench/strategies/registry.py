@@ -26,13 +26,20 @@ def strategy_names() -> list[str]:
 
 
 def get_strategy(name: str) -> type[Strategy]:
-    try:
-        return STRATEGIES[name]
-    except KeyError:
+    """The class registered as ``name``; a name not registered yet loads the installed plug-ins
+    (entry points of the group ``nasbench.strategies``, :mod:`nasbench.plugins`) first."""
+    cls = STRATEGIES.get(name)
+    if cls is None:
+        from ..plugins import load_entry_points
+
+        load_entry_points()
+        cls = STRATEGIES.get(name)
+    if cls is None:
         from ..suggest import did_you_mean
 
-        raise StrategyError(f"unknown strategy {name!r}; valid: {', '.join(STRATEGIES)}"
-                            f"{did_you_mean(name, STRATEGIES)}") from None
+        raise StrategyError(f"unknown strategy {name!r}; valid: {', '.join(STRATEGIES)} (a strategy of your own: "
+                            f"--import MODULE){did_you_mean(name, STRATEGIES)}")
+    return cls
 
 
 def describe(name: str) -> str:
@@ -40,7 +47,7 @@ def describe(name: str) -> str:
     cls = get_strategy(name)
     import sys
 
-    doc = cls.__doc__ or sys.modules[cls.__module__].__doc__ or ""
+    doc = cls.__doc__ or getattr(sys.modules.get(cls.__module__), "__doc__", None) or ""
     lines = [f"{name}: {doc.strip().splitlines()[0] if doc.strip() else cls.__module__}"]
     for n, d, t in param_specs(cls):
         lines.append(f"  {n} = {d!r} ({t})")
