@@ -16,9 +16,18 @@ from ..benchmark import Benchmark, QueryError
 from ..space import N_CELLS, OPS
 from .cellspace import EDGE_NAMES, config_to_cell, optuna_distributions
 from .extras import quiet_optuna
-from .hpobench import _seed_arg
 
 _PROPERTIES = ("params", "flops")
+
+
+def _seed_arg(seed: Any) -> Any:
+    if seed is None or seed == "mean":
+        return "mean"
+    if seed == "random":
+        return "random"
+    if isinstance(seed, (bool, float)) or not isinstance(seed, (int, np.integer)):
+        raise QueryError(f"seed {seed!r} not allowed; use None (the mean of the runs), 'random' or a seed number")
+    return int(seed)
 
 
 class OptunaProblem:
