@@ -109,3 +109,74 @@ def test_hpobench_keywords_seeds_and_rng():
     assert drawn["info"]["data_seed"] == "unrecorded" and not np.isnan(drawn["function_value"])
     with pytest.raises(nasbench.QueryError, match="missing_seed 'zero' not allowed"):
         HPOBenchBenchmark(c10, missing_seed="zero")
+
+
+# -- OptunaHub -----------------------------------------------------------------------------------
+HUB_PACKAGE = ROOT / "optunahub_package"
+
+
+def test_optunahub_package_is_laid_out_for_the_registry():
+    pkg = HUB_PACKAGE / "benchmarks" / "nasbench201_tables"
+    for f in ("__init__.py", "README.md", "LICENSE", "example.py", "requirements.txt"):
+        assert (pkg / f).is_file(), f
+    head = (pkg / "README.md").read_text().split("---")[1]  # the registry's front matter
+    for key in ("author:", "title:", "description:", "tags:", "optuna_versions:", "license:"):
+        assert key in head, key
+    assert "<COPYRIGHT HOLDER>" not in (pkg / "LICENSE").read_text()
+
+
+def test_optuna_study_through_optunahub_load_local_module():
+    optuna = pytest.importorskip("optuna")
+    optunahub = pytest.importorskip("optunahub")
+    before = (optuna.logging.get_verbosity(), list(warnings.filters), logging.getLogger("optuna").level)
+    mod = optunahub.load_local_module(package="benchmarks/nasbench201_tables", registry_root=str(HUB_PACKAGE))
+    problem = mod.Problem(dataset_id="cifar10")
+    # the registry's shape: a BaseProblem with search_space, directions, metric_names, evaluate, reseed
+    assert isinstance(problem, optunahub.benchmarks.BaseProblem)
+    assert problem.metric_names == ["valid_acc"] and problem.directions == [optuna.study.StudyDirection.MAXIMIZE]
+    assert len(problem.search_space) == 6
+    # as OptunaHub's documentation writes a study on a benchmark
+    study = optuna.create_study(directions=problem.directions, sampler=optuna.samplers.TPESampler(seed=0))
+    study.optimize(problem, n_trials=20)
+    bench = problem.bench
+    from nasbench.bridges import config_to_cell
+
+    for t in study.trials:
+        cell = config_to_cell(t.params)
+        assert t.user_attrs["cell"] == cell and t.values == [pytest.approx(bench.query(cell))]
+        assert t.user_attrs["cost"] == pytest.approx(bench.cost(cell))
+        assert t.user_attrs["test_acc"] == pytest.approx(bench.query(cell, "valid_test_acc"))
+        assert t.user_attrs["test_metric"] == "valid_test_acc"  # the test accuracy of the same runs
+    assert problem.evaluate(study.best_params) == pytest.approx(study.best_value)
+    # no change to Optuna's global logging or to the warning filters
+    assert (optuna.logging.get_verbosity(), list(warnings.filters), logging.getLogger("optuna").level) == before
+    # reseed: the draws of run_seed="random" repeat
+    rnd = mod.Problem(dataset_id=1, run_seed="random", seed=3)
+    params = study.best_params
+    a = [rnd.evaluate(params) for _ in range(8)]
+    rnd.reseed(3)
+    assert [rnd.evaluate(params) for _ in range(8)] == a and len(set(a)) > 1
+    # multi-objective, and the test metric refused as an objective (as in the HPOBench bridge)
+    mo = mod.Problem(dataset_id="ImageNet16-120", metric_names=["valid_acc", "params"])
+    assert mo.directions == [optuna.study.StudyDirection.MAXIMIZE, optuna.study.StudyDirection.MINIMIZE]
+    assert len(mo.evaluate(params)) == 2
+    with pytest.raises(nasbench.QueryError, match="objective 'test_acc' is a test metric"):
+        mod.Problem(dataset_id=0, metric_names=["test_acc"])
+    with pytest.raises(ValueError, match="dataset 'mnist' unknown"):
+        mod.Problem(dataset_id="mnist")
+
+
+def test_the_bridge_is_a_base_problem_where_optunahub_is_installed():
+    optunahub = pytest.importorskip("optunahub")
+    import pickle
+
+    from nasbench.bridges import OptunaProblem
+
+    p = OptunaProblem(nasbench.load("nb201-cifar100"), objectives=("valid_acc_s12", "cost"))
+    assert isinstance(p, OptunaProblem) and isinstance(p, optunahub.benchmarks.BaseProblem)
+    assert p.metric_names == ["valid_acc_s12", "cost"] and p.test_metric == "test_acc_s12"
+    q = pickle.loads(pickle.dumps(p))
+    assert type(q) is type(p) and q.evaluate({n: "nor_conv_3x3" for n in p.search_space}) == p.evaluate(
+        {n: "nor_conv_3x3" for n in p.search_space})
+    with pytest.raises(nasbench.QueryError, match="is a test metric"):
+        OptunaProblem(p.bench, objectives=("valid_acc", "valtest_acc"))

@@ -105,7 +105,7 @@ class HPOBenchBenchmark:
                  rng: Any = None, missing_seed: str = "error") -> None:
         if metric not in bench.metric_names:
             raise QueryError(f"metric {metric!r} not in the benchmark; it has: {', '.join(bench.metric_names)}")
-        if "test" in metric.split("_"):
+        if "test" in metric:  # test_acc, valid_test_acc, valtest_acc (validation + test images)
             raise QueryError(f"metric {metric!r} is a test metric; objective_function reports validation, "
                              "objective_function_test the test metric")
         if test_metric is None:
