@@ -180,3 +180,88 @@ def test_the_bridge_is_a_base_problem_where_optunahub_is_installed():
         {n: "nor_conv_3x3" for n in p.search_space})
     with pytest.raises(nasbench.QueryError, match="is a test metric"):
         OptunaProblem(p.bench, objectives=("valid_acc", "valtest_acc"))
+
+
+# -- syne-tune -----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def c10_blackbox():
+    pytest.importorskip("syne_tune")
+    from nasbench.bridges.synetune import to_blackbox
+
+    bench = nasbench.load("nb201-cifar10")
+    return bench, to_blackbox(bench, runs=True)
+
+
+def test_synetune_blackbox_holds_the_table(c10_blackbox):
+    from nasbench.bridges import cell_to_dict
+    from nasbench.bridges.synetune import CONFIG_KEYS, filled_runs, to_blackbox
+
+    bench, bb = c10_blackbox
+    assert list(bb.configuration_space) == list(CONFIG_KEYS) == [f"hp_x{i}" for i in range(6)]
+    assert list(bb.fidelity_values) == [12, 200] and list(bb.fidelity_space) == ["hp_epoch"]
+    assert bb.objectives_names[:3] == ["metric_valid_error", "metric_runtime", "metric_elapsed_time"]
+    assert bb.objectives_evaluations.shape == (15625, 3, 2, 6)
+    cfg = dict(zip(CONFIG_KEYS, cell_to_dict(6111).values()))  # syne-tune's hp_x order is the arch string's
+    for slot, seed in enumerate((777, 888, 999)):
+        r = bb.objective_function(cfg, fidelity={"hp_epoch": 200}, seed=slot)
+        assert r["metric_valid_error"] == pytest.approx(1 - bench.query(6111, seed=seed) / 100, abs=1e-6)
+        assert 0 <= r["metric_valid_error"] <= 1
+        assert r["metric_elapsed_time"] == pytest.approx(bench.cost(6111), rel=1e-6)
+        low = bb.objective_function(cfg, fidelity={"hp_epoch": 12}, seed=slot)
+        assert low["metric_valid_error"] == pytest.approx(1 - bench.query(6111, "valid_acc_s12") / 100, abs=1e-6)
+        assert low["metric_elapsed_time"] == pytest.approx(bench.cost(6111) * 12 / 200, rel=1e-6)
+        assert low["metric_runtime"] + r["metric_runtime"] == pytest.approx(r["metric_elapsed_time"], rel=1e-6)
+        assert r["metric_params"] == pytest.approx(bench.params_of(6111), rel=1e-6)
+    # a run the cell does not record: filled with the mean of its recorded runs, never NaN
+    assert filled_runs(bench) == 7456 and not np.isnan(bb.objectives_evaluations).any()
+    cfg347 = dict(zip(CONFIG_KEYS, cell_to_dict(347).values()))
+    assert bb.objective_function(cfg347, fidelity={"hp_epoch": 200}, seed=2)["metric_valid_error"] == pytest.approx(
+        1 - bench.query(347) / 100, abs=1e-6)
+    mean = to_blackbox(nasbench.load("nb201-fashion-mnist"))  # epochs 1..12, one slot: the seed mean
+    assert list(mean.fidelity_values) == list(range(1, 13)) and mean.objectives_evaluations.shape[1] == 1
+    with pytest.raises(nasbench.QueryError, match="is a test metric"):
+        to_blackbox(bench, metric="valid_test_acc")
+
+
+@pytest.mark.parametrize("scheduler", ["RandomSearch", "ASHA"])
+def test_synetune_simulated_run(c10_blackbox, scheduler, tmp_path, monkeypatch):
+    """syne-tune's own simulator backend and scheduler, a few seconds of wall time for hours of
+    simulated training; every result is the table's."""
+    import time
+
+    monkeypatch.setenv("SYNETUNE_FOLDER", str(tmp_path))
+    from syne_tune import StoppingCriterion, Tuner
+    from syne_tune.backend.simulator_backend.simulator_callback import SimulatorCallback
+    from syne_tune.blackbox_repository.simulated_tabular_backend import UserBlackboxBackend
+    from syne_tune.experiments import load_experiment
+    from syne_tune.optimizer.baselines import ASHA, RandomSearch
+
+    from nasbench.bridges import config_to_cell
+    from nasbench.bridges.synetune import CONFIG_KEYS, EDGE_NAMES_FROM_HP
+
+    bench, bb = c10_blackbox
+    backend = UserBlackboxBackend(blackbox=bb, elapsed_time_attr="metric_elapsed_time")
+    space = dict(bb.configuration_space, hp_epoch=200)
+    if scheduler == "ASHA":
+        sched = ASHA(config_space=space, metric="metric_valid_error", time_attr="hp_epoch", max_t=200,
+                     grace_period=12, random_seed=0)
+    else:
+        sched = RandomSearch(config_space=space, metrics=["metric_valid_error"], random_seed=0)
+    tuner = Tuner(trial_backend=backend, scheduler=sched, stop_criterion=StoppingCriterion(max_wallclock_time=6 * 3600),
+                  n_workers=4, sleep_time=0, callbacks=[SimulatorCallback()], results_update_interval=3600,
+                  print_update_interval=3600, tuner_name=f"nb201-{scheduler.lower()}")
+    t0 = time.perf_counter()
+    tuner.run()
+    wall = time.perf_counter() - t0
+    df = load_experiment(tuner.name).results
+    assert wall < 60 and df["st_tuner_time"].max() > 3600  # hours simulated in seconds
+    assert len(df) >= 20 and df["metric_valid_error"].between(0, 1).all()
+    epochs = set(df["hp_epoch"])
+    assert epochs == {12, 200}  # each trial reports at both fidelities (ASHA stops most at 12)
+    if scheduler == "ASHA":
+        assert (df["hp_epoch"] == 12).sum() > 2 * (df["hp_epoch"] == 200).sum()
+    for _, row in df[df["hp_epoch"] == 200].head(10).iterrows():
+        cell = config_to_cell({e: row[f"config_{k}"] for k, e in zip(CONFIG_KEYS, EDGE_NAMES_FROM_HP)})
+        runs = [1 - v / 100 for v in bench.runs(np.array([cell]), "valid_acc")[0]]  # NaN: filled with the mean
+        mean_err = 1 - bench.query(cell) / 100
+        assert any(row["metric_valid_error"] == pytest.approx(v, abs=1e-6) for v in runs + [mean_err]), (cell, row.to_dict(), runs, mean_err)

@@ -6,9 +6,13 @@
   fidelity=None, rng=None, data_seed=...)`` -> ``{'function_value': 100 - acc, 'cost': seconds,
   'info'}`` (minimised, HPOBench's keys), fidelity ``epoch`` 12 or 200 on the NAS-Bench-201 tables;
   HPOBench's class names (``Cifar10ValidNasBench201Benchmark`` ...) on the embedded tables.
-* :class:`OptunaProblem`: OptunaHub-style ``search_space``/``directions``/``evaluate``/``__call__``.
+* :class:`OptunaProblem`: OptunaHub's shape (``search_space``, ``directions``, ``metric_names``,
+  ``evaluate``, ``reseed``, ``__call__``); an ``optunahub.benchmarks.BaseProblem`` where optunahub is
+  installed. ``optunahub_package/`` in the repository lays it out for OptunaHub's registry.
+* :mod:`.synetune`: syne-tune's tabular blackbox (``to_blackbox``, ``simulated_backend``).
 
-Optuna and ConfigSpace are imported only when used (``pip install 'nasbench[optuna,configspace]'``).
+Optuna, ConfigSpace, optunahub and syne-tune are imported only when used (``pip install
+'nasbench[optuna,configspace,optunahub,synetune]'``).
 """
 from __future__ import annotations
 
