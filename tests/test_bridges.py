@@ -255,11 +255,17 @@ def test_bench_bridges_script_runs(capsys):
     sys.path.insert(0, str(README.parent / "scripts"))
     import bench_bridges
 
-    assert bench_bridges.main(["--queries", "12", "--rounds", "1", "--strategies", "optuna-random,optuna-tpe"]) == 0
+    assert bench_bridges.main(["--queries", "12", "--rounds", "1", "--strategies", "optuna-random,optuna-tpe",
+                               "--shapes", "hpobench,hpobench-12,optunahub-evaluate"]) == 0
     out = capsys.readouterr().out
-    rows = {line.split()[0]: line for line in out.splitlines()[2:-1]}
+    first, shapes = out.split("\n\n")
+    rows = {line.split()[0]: line for line in first.splitlines()[2:-1]}
     assert set(rows) == {"random", "evolution", "mo_evolution", "optuna-random", "optuna-tpe"}
     assert "1.0x (1.0-1.0)" in rows["random"]
+    srows = {line.split()[0]: line for line in shapes.splitlines()[2:-1]}
+    assert {"query", "hpobench", "hpobench-12"} <= set(srows) and "1.00x (1.00-1.00)" in srows["query"]
+    assert "optunahub-evaluate" in srows or "optunahub-evaluate: skipped" in shapes
+    assert bench_bridges.main(["--shapes", "bogus"]) == 2
 
 
 def test_gp_sampler_repeats_and_ignores_test_values():

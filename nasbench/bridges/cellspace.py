@@ -60,6 +60,8 @@ def config_to_cell(config: Mapping[str, Any]) -> int:
     if unknown:
         raise SpaceError(f"configuration key {unknown[0]!r} unknown; allowed: {', '.join(EDGE_NAMES)} "
                          f"(or HPOBench's {', '.join(HPOBENCH_NAMES)})")
+    if type(config) is not dict:
+        config = {k: config[k] for k in config.keys()}  # one read per key (a ConfigSpace Configuration's is slow)
     get = config.get
     ops = []
     for ours, theirs in zip(EDGE_NAMES, HPOBENCH_NAMES):

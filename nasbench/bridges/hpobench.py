@@ -170,6 +170,10 @@ class HPOBenchBenchmark:
 
     # -- argument checks ---------------------------------------------------------------------
     def _schedule(self, fidelity: Any) -> Schedule:
+        if type(fidelity) is dict and len(fidelity) == 1:  # the common call, checked fast
+            e = fidelity.get("epoch")
+            if type(e) is int and e in self.schedules:
+                return self.schedules[e]
         last = list(self.schedules)[-1]
         if fidelity is None:
             return self.schedules[last]
