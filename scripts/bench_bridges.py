@@ -131,6 +131,8 @@ class Shapes:
         raise ValueError(name)
 
     def _simulated(self, queries: int, run: int) -> float:
+        import contextlib
+        import io
         import logging
         import os
         import tempfile
@@ -156,7 +158,8 @@ class Shapes:
                               stop_criterion=StoppingCriterion(max_num_trials_finished=queries), n_workers=1,
                               sleep_time=0, callbacks=[SimulatorCallback()], results_update_interval=1e9,
                               print_update_interval=1e9, save_tuner=False, tuner_name="bench")
-                tuner.run()
+                with contextlib.redirect_stdout(io.StringIO()):  # the Tuner's console report, per trial
+                    tuner.run()
                 return (time.perf_counter() - t0) / queries
             finally:
                 for lg, lv in zip(loggers, levels):
