@@ -5,7 +5,6 @@ where its library is not installed (optunahub, syne-tune: optional extras)."""
 from __future__ import annotations
 
 import logging
-import textwrap
 import warnings
 from pathlib import Path
 
@@ -264,4 +263,4 @@ def test_synetune_simulated_run(c10_blackbox, scheduler, tmp_path, monkeypatch):
         cell = config_to_cell({e: row[f"config_{k}"] for k, e in zip(CONFIG_KEYS, EDGE_NAMES_FROM_HP)})
         runs = [1 - v / 100 for v in bench.runs(np.array([cell]), "valid_acc")[0]]  # NaN: filled with the mean
         mean_err = 1 - bench.query(cell) / 100
-        assert any(row["metric_valid_error"] == pytest.approx(v, abs=1e-6) for v in runs + [mean_err]), (cell, row.to_dict(), runs, mean_err)
+        assert any(row["metric_valid_error"] == pytest.approx(v, abs=1e-6) for v in runs + [mean_err]), cell

@@ -37,6 +37,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..benchmark import Benchmark, QueryError
+from ..space import N_CELLS
 from .cellspace import config_to_cell, configuration_space, epoch_list
 from .extras import require
 
@@ -229,20 +230,38 @@ class HPOBenchBenchmark:
             return np.array([])
         return np.asarray(self.bench.runs(np.array([cell]), metric, epoch), dtype=np.float64)[0]
 
+    def _n_recorded(self, cell: int, metric: str, epoch: int | None) -> int | None:
+        """How many runs the cell records (None: a seed-mean-only metric); a table's counts are
+        computed once per (metric, epoch), a model's draws are all there."""
+        if metric in getattr(self.bench, "mean_only", ()):
+            return None
+        if not hasattr(self.bench, "run_seed"):
+            return len(self.seeds)
+        cache = self.__dict__.setdefault("_counts", {})
+        key = (metric, epoch)
+        if key not in cache:
+            cov = np.asarray(self.bench.covered, dtype=np.int64)
+            r = np.asarray(self.bench.runs(cov, metric, epoch), dtype=np.float64)
+            counts = np.zeros(N_CELLS, dtype=np.int64)
+            counts[cov] = np.count_nonzero(~np.isnan(r), axis=1)
+            cache[key] = counts
+        return int(cache[key][cell])
+
     def _read(self, cell: int, metric: str, epoch: int | None, seeds: tuple[int, ...] | None,
               rng: np.random.Generator) -> tuple[float, Any, int | None, str | None]:
         """(value, data_seed used, runs read or None where unknown, fallback note)."""
         b = self.bench
-        runs = self._recorded(cell, metric, epoch)
-        n_rec = int(np.count_nonzero(~np.isnan(runs))) if runs.size else None
-        mean_only = runs.size == 0
         if seeds is not None and set(seeds) == set(self.seeds):  # HPOBench's default: every run
+            n_rec = self._n_recorded(cell, metric, epoch)
             v = float(b.query(cell, metric, epoch=epoch, seed="mean"))
             fb = None
             if n_rec is not None and n_rec < len(self.seeds):
                 fb = (f"cell {cell} records {n_rec} of the {len(self.seeds)} runs (their seeds unrecorded in the "
                       f"source): the mean of those {n_rec}")
             return v, list(seeds), n_rec, fb
+        runs = self._recorded(cell, metric, epoch)
+        n_rec = int(np.count_nonzero(~np.isnan(runs))) if runs.size else None
+        mean_only = runs.size == 0
         if mean_only:
             why = f"metric {metric!r} holds only the mean over the seeds"
         else:
