@@ -13,7 +13,8 @@ that library writes it, each round beside the native ``random`` strategy and a b
 (``query``) of the same round:
 
 * ``hpobench``, ``hpobench-12``: ``HPOBenchBenchmark.objective_function(config, {"epoch": 200 | 12})``
-  on ConfigSpace configurations sampled beforehand;
+  on ConfigSpace configurations sampled beforehand (most of that call is ConfigSpace reading a freshly
+  sampled Configuration's values; on a plain dict the bridge is a fraction of it);
 * ``optunahub-evaluate``: ``problem.evaluate(params)``; ``optunahub-study``: ``study.optimize(problem)``
   with Optuna's ``RandomSampler`` (the sampler and the study's storage included, per trial);
 * ``synetune-blackbox``: the tabular blackbox's ``objective_function(config, fidelity, seed)``;
