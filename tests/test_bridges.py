@@ -69,6 +69,9 @@ def test_configspace_round_trip_all_cells():
 def test_fidelity_space_is_the_epochs_held(c100):
     fs = fidelity_space(c100)
     assert list(fs["epoch"].sequence) == [200] and fs["epoch"].default_value == 200
+    # HPOBench's shape adds the separate 12-epoch schedule the NAS-Bench-201 tables hold
+    hs = HPOBenchBenchmark(c100).get_fidelity_space(seed=0)["epoch"]
+    assert list(hs.sequence) == [12, 200] and hs.default_value == 200
     fm = fidelity_space(nasbench.load("nb201-fashion-mnist"))["epoch"]
     assert (fm.lower, fm.upper, fm.default_value) == (1, 12, 12)
 
@@ -86,12 +89,12 @@ def test_hpobench_style_on_a_table(c100):
     assert b.objective_function(cfg) == r  # fidelity None: the last epoch; seed None: the mean of the runs
     t = b.objective_function_test(cfg)
     assert t["function_value"] == pytest.approx(100 - c100.query(9930, "test_acc"))
-    one = b.objective_function(cfg, seed=777)["function_value"]
+    one = b.objective_function(cfg, data_seed=777)["function_value"]
     assert one == pytest.approx(100 - c100.query(9930, seed=777))
-    draws = {b.objective_function(cfg, seed="random", rng=k)["function_value"] for k in range(20)}
+    draws = {b.objective_function(cfg, rng=k, data_seed=None)["function_value"] for k in range(20)}
     assert 1 < len(draws) <= 3  # one of the recorded runs each time
-    with pytest.raises(nasbench.QueryError, match=r"fidelity epoch 12 not held; allowed: 200"):
-        b.objective_function(cfg, fidelity={"epoch": 12})
+    with pytest.raises(nasbench.QueryError, match=r"fidelity epoch 13 not held; allowed: 12, 200"):
+        b.objective_function(cfg, fidelity={"epoch": 13})
     with pytest.raises(nasbench.QueryError, match="fidelity 'budget' unknown"):
         b.objective_function(cfg, fidelity={"epoch": 200, "budget": 1})
     with pytest.raises(nasbench.QueryError, match="is a test metric"):
@@ -108,7 +111,7 @@ def test_hpobench_style_on_a_surrogate_file(surrogate_file):
     assert r4["function_value"] == pytest.approx(100 - s.query(i, epoch=4))
     assert r2["function_value"] == pytest.approx(100 - s.query(i, epoch=2)) and r2["cost"] < r4["cost"]
     assert b.objective_function_test(cfg)["function_value"] == pytest.approx(100 - s.query(i, "test_acc"))
-    with pytest.raises(nasbench.QueryError, match="last epoch only"):
+    with pytest.raises(nasbench.QueryError, match=r"end of a schedule only \(epoch 4\), got 2"):
         b.objective_function_test(cfg, {"epoch": 2})
     with pytest.raises(nasbench.QueryError, match=r"epoch 3 not held; allowed: 2, 4"):
         b.objective_function(cfg, {"epoch": 3})
@@ -252,11 +255,17 @@ def test_bench_bridges_script_runs(capsys):
     sys.path.insert(0, str(README.parent / "scripts"))
     import bench_bridges
 
-    assert bench_bridges.main(["--queries", "12", "--rounds", "1", "--strategies", "optuna-random,optuna-tpe"]) == 0
+    assert bench_bridges.main(["--queries", "12", "--rounds", "1", "--strategies", "optuna-random,optuna-tpe",
+                               "--shapes", "hpobench,hpobench-12,optunahub-evaluate"]) == 0
     out = capsys.readouterr().out
-    rows = {line.split()[0]: line for line in out.splitlines()[2:-1]}
+    first, shapes = out.split("\n\n")
+    rows = {line.split()[0]: line for line in first.splitlines()[2:-1]}
     assert set(rows) == {"random", "evolution", "mo_evolution", "optuna-random", "optuna-tpe"}
     assert "1.0x (1.0-1.0)" in rows["random"]
+    srows = {line.split()[0]: line for line in shapes.splitlines()[2:-1]}
+    assert {"query", "hpobench", "hpobench-12"} <= set(srows) and "1.00x (1.00-1.00)" in srows["query"]
+    assert "optunahub-evaluate" in srows or "optunahub-evaluate: skipped" in shapes
+    assert bench_bridges.main(["--shapes", "bogus"]) == 2
 
 
 def test_gp_sampler_repeats_and_ignores_test_values():

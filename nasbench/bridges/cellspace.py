@@ -20,6 +20,7 @@ EDGE_NAMES: tuple[str, ...] = tuple(f"edge_{to}_{frm}" for to, frm in EDGES)
 #: HPOBench's names for the same edges (accepted on input)
 HPOBENCH_NAMES: tuple[str, ...] = tuple(f"{to}<-{frm}" for to, frm in EDGES)
 _OP_ID = {name: i for i, name in enumerate(OPS)}
+_NAMES = frozenset(EDGE_NAMES) | frozenset(HPOBENCH_NAMES)
 
 
 def configuration_space(seed: int | None = None, hpobench_names: bool = False) -> Any:
@@ -56,10 +57,13 @@ def config_to_cell(config: Mapping[str, Any]) -> int:
     if isinstance(config, (str, bytes)) or not (hasattr(config, "keys") and hasattr(config, "get")):
         raise SpaceError(f"a configuration is a mapping of the six edge names to op names, got "
                          f"{type(config).__name__}; edges: {', '.join(EDGE_NAMES)}")
-    unknown = [k for k in config.keys() if k not in EDGE_NAMES and k not in HPOBENCH_NAMES]
+    keys = list(config.keys())
+    unknown = [k for k in keys if k not in _NAMES]
     if unknown:
         raise SpaceError(f"configuration key {unknown[0]!r} unknown; allowed: {', '.join(EDGE_NAMES)} "
                          f"(or HPOBench's {', '.join(HPOBENCH_NAMES)})")
+    if type(config) is not dict:
+        config = {k: config[k] for k in keys}  # one read per key (a ConfigSpace Configuration's is slow)
     get = config.get
     ops = []
     for ours, theirs in zip(EDGE_NAMES, HPOBENCH_NAMES):

@@ -11,6 +11,8 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "optuna": ("optuna", "optuna>=5.0.0"),
     "ConfigSpace": ("configspace", "ConfigSpace>=1.2.2"),
     "smac": ("smac", "smac>=2.4.1"),
+    "optunahub": ("optunahub", "optunahub>=0.5.0"),
+    "syne_tune": ("synetune", "syne-tune>=0.16.0"),
 }
 
 

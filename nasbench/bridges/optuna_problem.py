@@ -1,24 +1,82 @@
-"""A benchmark as an OptunaHub-style problem: ``search_space``, ``directions``, ``evaluate(params)``
-and ``__call__(trial)``, so that ``study.optimize(problem)`` runs on it.
+"""A benchmark as an OptunaHub problem: ``search_space``, ``directions``, ``metric_names``,
+``evaluate(params)``, ``reseed(seed)`` and ``__call__(trial)``, so that ``study.optimize(problem)``
+runs on it. Where ``optunahub`` is installed (``pip install 'nasbench[optunahub]'``) the problem is
+an ``optunahub.benchmarks.BaseProblem``; without it the same object, duck-typed.
 
 Objectives keep their natural sense: an accuracy metric (``valid_acc``) is maximised as it stands
 (no conversion to error), ``cost`` (training seconds), ``params`` (millions), ``flops`` (millions)
 and ``latency:<device>`` (ms) are minimised. Give one objective for a single-objective study, more
-for a multi-objective one (``directions`` has one entry per objective, in order).
+for a multi-objective one (``directions`` has one entry per objective, in order). A test metric is
+refused as an objective (as in the HPOBench bridge): ``__call__`` records it beside the cell and the
+training cost in the trial's user attributes (``cell``, ``arch``, ``cost``, ``test_acc`` and
+``test_metric``, the table's metric it was read from).
+
+Nothing here changes Optuna's global state: no logging verbosity, no warning filter.
 """
 from __future__ import annotations
 
+import abc
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from ..benchmark import Benchmark, QueryError
-from ..space import N_CELLS, OPS
+from ..space import N_CELLS, OPS, to_cell
 from .cellspace import EDGE_NAMES, config_to_cell, optuna_distributions
-from .extras import quiet_optuna
-from .hpobench import _seed_arg
+from .extras import require
 
 _PROPERTIES = ("params", "flops")
+
+
+def _seed_arg(seed: Any) -> Any:
+    if seed is None or seed == "mean":
+        return "mean"
+    if seed == "random":
+        return "random"
+    if isinstance(seed, (bool, float)) or not isinstance(seed, (int, np.integer)):
+        raise QueryError(f"seed {seed!r} not allowed; use None (the mean of the runs), 'random' or a seed number")
+    return int(seed)
+
+
+def _is_test(name: str) -> bool:
+    """A metric measured on test images (``test_acc``, ``valid_test_acc``, ``valtest_acc``: the
+    validation and test images of CIFAR-100 / ImageNet16-120 together)."""
+    return "test" in name
+
+
+def _test_pair(bench: Benchmark, metric: str) -> str | None:
+    metrics = ((bench.meta.extra or {}).get("training") or {}).get("metrics") or {}
+    pair = (metrics.get(metric) or {}).get("test_pair")
+    if pair in bench.metric_names:
+        return pair
+    return "test_acc" if "test_acc" in bench.metric_names else None
+
+
+_HUB_CLASS: Any = None
+
+
+def _hub_class() -> Any:
+    """``OptunaProblem`` with ``optunahub.benchmarks.BaseProblem`` as a base where optunahub is
+    installed (built once, on first use, so that importing the bridges does not import optunahub)."""
+    global _HUB_CLASS
+    if _HUB_CLASS is None:
+        try:
+            from optunahub.benchmarks import BaseProblem
+        except ImportError:
+            _HUB_CLASS = OptunaProblem
+        else:
+            _HUB_CLASS = abc.ABCMeta("OptunaHubProblem", (OptunaProblem, BaseProblem),
+                                     {"__module__": __name__, "__qualname__": "OptunaHubProblem",
+                                      "__doc__": OptunaProblem.__doc__})
+    return _HUB_CLASS
+
+
+def __getattr__(name: str) -> Any:
+    if name == "OptunaHubProblem":  # pickle finds the class built by _hub_class by this name
+        cls = _hub_class()
+        if cls is not OptunaProblem:
+            return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class OptunaProblem:
@@ -26,16 +84,26 @@ class OptunaProblem:
 
     ``seed``: ``'mean'`` (the mean of the recorded runs, default), ``'random'`` (one recorded run
     drawn with ``rng`` per evaluation, as a real training gives one) or a seed number.
-    ``epoch``: the epoch read (default: the last).
+    ``epoch``: the epoch read (default: the last). ``rng``: the generator of ``seed='random'``
+    (``reseed`` recreates it).
     """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "OptunaProblem":
+        if cls is OptunaProblem:
+            cls = _hub_class()
+        return object.__new__(cls)
 
     def __init__(self, bench: Benchmark, objectives: Sequence[str] = ("valid_acc",), epoch: int | None = None,
                  seed: Any = "mean", rng: np.random.Generator | int | None = None) -> None:
-        self._optuna = quiet_optuna()
+        require("optuna")
         if isinstance(objectives, str):
             objectives = (objectives,)
         if not objectives:
             raise QueryError("objectives: give at least one")
+        for name in objectives:
+            if _is_test(name):
+                raise QueryError(f"objective {name!r} is a test metric; a study optimises validation, and each "
+                                 "trial records the test accuracy in its user attributes (test_acc)")
         if epoch is not None and (isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer))
                                   or int(epoch) not in set(bench.epochs.tolist())):
             raise bench.unknown_epoch(epoch)
@@ -46,8 +114,9 @@ class OptunaProblem:
         for name in self.objectives:
             if name in bench.metric_names or name == "cost":
                 continue
-            arr = self._property(name)
-            self._props[name] = arr
+            self._props[name] = self._property(name)
+        accs = [n for n in self.objectives if n in bench.metric_names]
+        self.test_metric = _test_pair(bench, accs[0] if accs else "valid_acc")
 
     def _property(self, name: str) -> np.ndarray:
         allowed = f"metrics ({', '.join(self.bench.metric_names)}), cost, params, flops, latency:<device>"
@@ -61,6 +130,11 @@ class OptunaProblem:
         return arr
 
     @property
+    def _optuna(self) -> Any:
+        return require("optuna")
+
+    # -- OptunaHub's BaseProblem ---------------------------------------------------------------
+    @property
     def search_space(self) -> dict[str, Any]:
         return optuna_distributions()
 
@@ -69,12 +143,23 @@ class OptunaProblem:
         d = self._optuna.study.StudyDirection
         return [d.MAXIMIZE if self._maximised(n) else d.MINIMIZE for n in self.objectives]
 
+    @property
+    def metric_names(self) -> list[str]:
+        """The objectives, in the order of ``directions`` and of the values ``evaluate`` returns."""
+        return list(self.objectives)
+
     @staticmethod
     def _maximised(name: str) -> bool:
         return name.endswith("acc") or "_acc" in name
 
+    def reseed(self, seed: int | None = None) -> None:
+        """Recreate the generator that ``seed='random'`` draws the recorded runs with."""
+        self.rng = np.random.default_rng(seed)
+
     def evaluate(self, params: Mapping[str, Any]) -> float | tuple[float, ...]:
-        cell = config_to_cell(params)
+        return self._evaluate(config_to_cell(params))
+
+    def _evaluate(self, cell: int) -> float | tuple[float, ...]:
         out = []
         for name in self.objectives:
             if name == "cost":
@@ -83,10 +168,21 @@ class OptunaProblem:
                 out.append(float(self._props[name][cell]))
             else:
                 out.append(float(self.bench.query(cell, name, epoch=self.epoch, seed=self.seed, rng=self.rng)))
+        if any(np.isnan(out)):
+            raise QueryError(f"cell {cell}: {dict(zip(self.objectives, out))} has a value not recorded")
         return out[0] if len(out) == 1 else tuple(out)
 
     def __call__(self, trial: Any) -> float | tuple[float, ...]:
-        return self.evaluate({n: trial.suggest_categorical(n, list(OPS)) for n in EDGE_NAMES})
+        params = {n: trial.suggest_categorical(n, list(OPS)) for n in EDGE_NAMES}
+        cell = config_to_cell(params)
+        values = self._evaluate(cell)
+        trial.set_user_attr("cell", int(cell))
+        trial.set_user_attr("arch", to_cell(cell).to_str())
+        trial.set_user_attr("cost", float(self.bench.cost(cell, self.epoch)))
+        if self.test_metric is not None:
+            trial.set_user_attr("test_acc", float(self.bench.query(cell, self.test_metric)))
+            trial.set_user_attr("test_metric", self.test_metric)
+        return values
 
     def create_study(self, sampler: Any = None, **kwargs: Any) -> Any:
         """``optuna.create_study`` with this problem's directions."""

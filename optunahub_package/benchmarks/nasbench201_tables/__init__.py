@@ -1,0 +1,4 @@
+from ._nasbench201_tables import Problem
+
+
+__all__ = ["Problem"]
