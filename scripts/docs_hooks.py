@@ -40,7 +40,7 @@ def _argument_rows(parser: argparse.ArgumentParser) -> list[str]:
             name = a.metavar or a.dest
         choices = f" (one of {', '.join(map(str, a.choices))})" if a.choices and not isinstance(a.choices, dict) else ""
         default = "" if a.default is None or a.default is argparse.SUPPRESS or a.nargs == 0 else f"`{a.default}`"
-        rows.append(f"| `{_cell(name)}` | {_cell(default)} | {_cell((a.help or '') + choices)} |")
+        rows.append(f"| `{_cell(name)}` | {_cell(default)} | {_cell((a.help or '').replace('%%', '%') + choices)} |")
     return rows
 
 
