@@ -168,7 +168,21 @@ def presets_markdown() -> str:
     return "\n".join(out)
 
 
-GENERATORS = {"cli": cli_markdown, "config": config_markdown, "presets": presets_markdown}
+def strategies_markdown() -> str:
+    """Every registered strategy: its first docstring line and its parameters with their defaults."""
+    from nasbench.strategies.registry import STRATEGIES, param_specs
+
+    out = ["| strategy | what it is | parameters (default) |", "| --- | --- | --- |"]
+    for name, cls in STRATEGIES.items():
+        doc = (cls.__doc__ or sys.modules[cls.__module__].__doc__ or "").strip()
+        first = " ".join(doc.split("\n\n")[0].split()) if doc else cls.__module__
+        params = ", ".join(f"`{n}` = `{d!r}`" for n, d, _ in param_specs(cls))
+        out.append(f"| `{name}` | {_cell(first)} | {_cell(params)} |")
+    return "\n".join(out)
+
+
+GENERATORS = {"cli": cli_markdown, "config": config_markdown, "presets": presets_markdown,
+              "strategies": strategies_markdown}
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ARG001 (the MkDocs hook's signature)
