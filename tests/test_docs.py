@@ -9,6 +9,9 @@ function breaks a test instead of the reader.
 * ``toml`` blocks are comparison configs: read by ``ExperimentConfig.from_dict``;
 * ``text`` blocks are output and are not run.
 
+A Python block that needs an optional extra (optuna, ConfigSpace, smac) is skipped, saying so,
+where that extra is not installed; CI installs them all.
+
 A fenced block needs one of these languages. A block that must not be executed (it needs data or
 hours) carries ``<!-- docs-test: skip -->`` on the line before its fence; keep such blocks rare.
 """
@@ -28,6 +31,8 @@ README_MAX_BYTES = 15_000
 SKIP_MARKER = "<!-- docs-test: skip -->"
 SHELL = {"bash", "sh", "shell", "console"}
 KNOWN = SHELL | {"python", "toml", "text"}
+#: the optional extras a block may need; without them it is skipped, saying which
+OPTIONAL = {"optuna", "ConfigSpace", "smac", "ray"}
 FENCE = re.compile(r"^(\s*)```(\S*)\s*$")
 
 
@@ -105,7 +110,13 @@ def test_python_block_runs(block: Block, monkeypatch):
         pytest.skip(f"marked {SKIP_MARKER}")
     monkeypatch.chdir(ROOT)
     ns: dict = {"__name__": "__docs__"}
-    exec(compile(block.code, block.id, "exec"), ns)
+    try:
+        exec(compile(block.code, block.id, "exec"), ns)
+    except ImportError as exc:  # an optional extra (optuna, ConfigSpace, smac) not installed here
+        missing = getattr(exc, "name", None) or ""
+        if missing.split(".")[0] in OPTIONAL or type(exc).__name__ == "MissingExtra":
+            pytest.skip(f"needs an optional extra: {exc}")
+        raise
 
 
 def command_lines(code: str) -> list[list[str]]:
