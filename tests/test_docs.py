@@ -178,3 +178,32 @@ def test_the_collector_sees_the_docs():
     assert {"python", "bash"} <= langs
     assert command_lines("nasbench compare \\\n  --runs 2   # two\npip install x\n") == [["compare", "--runs", "2"]]
     assert len([b for b in ALL if b.lang == "python"]) >= 5
+
+
+def _hooks():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("docs_hooks", ROOT / "scripts" / "docs_hooks.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return mod
+
+
+def test_generated_pages_build_from_the_code():
+    """Each ``<!-- generated: NAME -->`` marker names a generator of scripts/docs_hooks.py (the MkDocs
+    hook), and each generator runs: the CLI page has every subcommand, the configuration page every
+    key a config file accepts, so the site cannot silently lose a section where mkdocs is absent."""
+    from nasbench.cli import build_parser
+    from nasbench.experiment_config import _TOP_KEYS
+
+    hooks = _hooks()
+    markers = {m for p in doc_files() for m in re.findall(r"<!-- generated: (\S+) -->", p.read_text(encoding="utf-8"))}
+    assert markers == set(hooks.GENERATORS), (markers, set(hooks.GENERATORS))
+    cli = hooks.cli_markdown()
+    for name in build_parser()._subparsers._group_actions[0].choices:  # type: ignore[union-attr]
+        assert f"## `nasbench {name}`" in cli
+    config = hooks.config_markdown()
+    for key in _TOP_KEYS:
+        assert f"`{key}`" in config
+    assert "`nb201-imagenet16-120` | 72,000 seconds" in hooks.presets_markdown()
+    assert "| `evolution` |" in hooks.strategies_markdown()
