@@ -207,3 +207,13 @@ def test_generated_pages_build_from_the_code():
         assert f"`{key}`" in config
     assert "`nb201-imagenet16-120` | 72,000 seconds" in hooks.presets_markdown()
     assert "| `evolution` |" in hooks.strategies_markdown()
+
+
+def test_readme_links_resolve():
+    """The README's relative links (into docs/, to the figure) name files that exist."""
+    text = README.read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text)
+    local = [t for t in targets if not re.match(r"[a-z]+://", t)]
+    assert local, "the README links into the documentation"
+    missing = [t for t in local if not (ROOT / t).exists()]
+    assert not missing, f"README links to missing files: {missing}"
