@@ -3,28 +3,28 @@
 Work runs seed-group-major: every class with the first group of seeds, then every class with
 the second, and so on, so that a table covers the whole space early (with fewer seeds; missing
 runs are NaN) and each later pass adds seeds. A group of several seeds is trained as one
-stacked network (:func:`~nasbench.train.train_many`: ~1.3-1.4x the throughput of one model at a
+stacked network (`train_many`: ~1.3-1.4x the throughput of one model at a
 time on CPU, more on a GPU); its rows are then reproduced exactly by retraining the same stack.
 The default groups are one seed each. Every finished training (one cell, one seed) is appended
-as one line to a journal beside the table (``<out>.journal.jsonl``; a group's lines in one write)
-and flushed to disk before the next is accepted, so a kill at any moment (``kill -9`` included)
+as one line to a journal beside the table (`<out>.journal.jsonl`; a group's lines in one write)
+and flushed to disk before the next is accepted, so a kill at any moment (`kill -9` included)
 loses at most the trainings in flight; a truncated last line is dropped on resume (one note; a
 damaged line followed by more lines is an altered journal, refused), and a group
 left incomplete is trained again whole (first copy wins: nothing is doubled). The HDF5 table is
-rebuilt from the journal atomically every ``save_every`` seconds and at the end, so the table on
+rebuilt from the journal atomically every `save_every` seconds and at the end, so the table on
 disk is always complete for the cells it covers. The journal's first line records the dataset,
 split, recipe and seed groups; a run with other settings refuses to mix with it.
 
 Machines: the header records the numeric fingerprint of the machine that started the journal
-(:mod:`nasbench.fingerprint`) and every unit the id of the fingerprint it was trained under. A
+(`nasbench.fingerprint`) and every unit the id of the fingerprint it was trained under. A
 journal continued under another fingerprint (another machine, or a journal older than
-fingerprints) is not refused: a ``machine`` line with the new fingerprint is appended before its
+fingerprints) is not refused: a `machine` line with the new fingerprint is appended before its
 first unit, and the table then records no single fingerprint but the list of them
-(``extra["fingerprints"]``), so that its retraining is checked statistically, not to the bit.
+(`extra["fingerprints"]`), so that its retraining is checked statistically, not to the bit.
 
 Size: over 400 lines because the journal (its format, appends and resume), the work
 order and the table built from it are one life cycle whose invariants (no unit doubled, none
-lost, the table always whole) are kept together; the training workers are :mod:`nasbench.workers`.
+lost, the table always whole) are kept together; the training workers are `nasbench.workers`.
 """
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ class GenerateConfig:
 
 @dataclass(frozen=True)
 class Preset:
-    """How an embedded table is made: ``nasbench generate --preset NAME`` reproduces it."""
+    """How an embedded table is made: `nasbench generate --preset NAME` reproduces it."""
 
     data: DataSpec
     recipe: dict[str, Any]
@@ -129,7 +129,7 @@ def presets() -> dict[str, Preset]:
 
 
 def recipe_from_dict(d: dict[str, Any]):
-    """:func:`nasbench.train.recipe_from_dict` (kept here for callers that import it from generate)."""
+    """`nasbench.train.recipe_from_dict` (kept here for callers that import it from generate)."""
     from .train import recipe_from_dict as _from_dict
 
     return _from_dict(d)
@@ -238,7 +238,7 @@ class Journal:
         return cls(path, head, units, machines)
 
     def note_machine(self, fingerprint: dict[str, Any]) -> None:
-        """Record a fingerprint the journal does not know yet (one ``machine`` line), so that the
+        """Record a fingerprint the journal does not know yet (one `machine` line), so that the
         units trained under it can name it by id."""
         from .fingerprint import Fingerprint
 
@@ -303,8 +303,8 @@ def measure_latency_ms(net, input_shape: Sequence[int], repeats: int = 30) -> fl
 
 def train_unit(cell: int, seeds: Sequence[int]) -> list[dict[str, Any]]:
     """Train one cell with a group of seeds in this worker, stacked in one network (one seed:
-    exactly ``train_cell``), so that retraining the group with the recorded recipe reproduces it
-    exactly; one JSON-able unit per seed (a stacked one records its group under ``stack``)."""
+    exactly `train_cell`), so that retraining the group with the recorded recipe reproduces it
+    exactly; one JSON-able unit per seed (a stacked one records its group under `stack`)."""
     from .network import build_network, count_flops
     from .train import METRICS, train_many
 
@@ -392,8 +392,8 @@ def build_table(journal: Journal, name: str = "") -> TabularBenchmark:
 
 
 def _table_of(journal: Journal, out: Path) -> TabularBenchmark:
-    """The table of ``out``: its training journal's results, with the zero-cost proxies of the
-    proxy journal beside it (``nasbench proxies`` / ``generate --proxies``) where there is one,
+    """The table of `out`: its training journal's results, with the zero-cost proxies of the
+    proxy journal beside it (`nasbench proxies` / `generate --proxies`) where there is one,
     so that a rebuilt table keeps them."""
     from .zero_cost.job import proxies_journal_path
 
@@ -407,8 +407,8 @@ def _table_of(journal: Journal, out: Path) -> TabularBenchmark:
 
 
 def _fingerprint_extra(journal: Journal) -> dict[str, Any]:
-    """``fingerprint``: the machine every unit was trained on, or None when they were trained on
-    several (or some on an unknown one), then listed under ``fingerprints`` with their counts.
+    """`fingerprint`: the machine every unit was trained on, or None when they were trained on
+    several (or some on an unknown one), then listed under `fingerprints` with their counts.
     Nothing for a journal older than fingerprints (unknown, and its table stays as it was)."""
     counts: dict[str | None, int] = {}
     for u in journal.units.values():
@@ -460,7 +460,7 @@ def _validate(cfg: GenerateConfig) -> None:
 
 
 def check_device(device: str) -> None:
-    """``cpu``, ``cuda`` or ``cuda:N``, and a CUDA device only where torch sees one."""
+    """`cpu`, `cuda` or `cuda:N`, and a CUDA device only where torch sees one."""
     if not isinstance(device, str) or not re.fullmatch(r"cpu|cuda(:\d+)?", device):
         raise GenerateError(f"unknown device {device!r}; allowed: cpu, cuda, cuda:N")
     if device.startswith("cuda"):
@@ -489,9 +489,9 @@ def _header(cfg: GenerateConfig) -> dict[str, Any]:
 
 def generate(out: str | os.PathLike, cfg: GenerateConfig, progress: bool = True,
              on_unit: Callable[[dict[str, Any]], None] | None = None) -> GenerateReport:
-    """Train what the journal of ``out`` still lacks (at most ``cfg.limit`` trainings), writing the
+    """Train what the journal of `out` still lacks (at most `cfg.limit` trainings), writing the
     table as it grows. Safe to kill and rerun with the same settings. One writer at a time: the
-    journal is locked (:mod:`nasbench.locking`) and a second ``generate`` on it is refused at once."""
+    journal is locked (`nasbench.locking`) and a second `generate` on it is refused at once."""
     from .locking import exclusive
 
     _validate(cfg)
@@ -508,7 +508,7 @@ def generate(out: str | os.PathLike, cfg: GenerateConfig, progress: bool = True,
 
 def _generate(out: Path, cfg: GenerateConfig, header: dict[str, Any], progress: bool,
               on_unit: Callable[[dict[str, Any]], None] | None) -> GenerateReport:
-    """:func:`generate` with the journal locked."""
+    """`generate` with the journal locked."""
     journal = Journal.open(journal_path(out), header)
     order = work_order(cfg.rule, cfg.order_seed)
     groups = [tuple(g) for g in cfg.groups()]

@@ -1,11 +1,11 @@
 """Figures of a results directory: anytime regret, final accuracy (significant pairs marked), the
-pooled ranks of independent runs over the budget and at its end (:mod:`nasbench.rank_plots`),
+pooled ranks of independent runs over the budget and at its end (`nasbench.rank_plots`),
 Pareto fronts and hypervolume; of a multi-table directory: the critical differences over tables
 (tables are the blocks) and the normalised regret averaged over tables. Each figure is written as
 PNG and PDF, at the width preset and with the band of a
-:class:`~nasbench.plot_options.PlotOptions`, and every strategy has its colour from
-:mod:`nasbench.palette`. Regret curves average a fixed set of runs
-(:mod:`nasbench.curve_stats`).
+`PlotOptions`, and every strategy has its colour from
+`nasbench.palette`. Regret curves average a fixed set of runs
+(`nasbench.curve_stats`).
 
 >>> from nasbench.plots import plot_results
 >>> plot_results("results/default", "results/default/figures")
@@ -34,7 +34,7 @@ REGRET_FLOOR = 1e-3  # regret axes are logarithmic: a run on the optimum is draw
 
 
 def _draw_band(ax, grid: np.ndarray, b: Band, label: str, colour: str, floor: float | None = None) -> None:
-    """The line and band of ``b`` over ``grid[b.start:]`` (clipped below at ``floor`` on log axes)."""
+    """The line and band of `b` over `grid[b.start:]` (clipped below at `floor` on log axes)."""
     x = grid[b.start:]
     if not len(x):
         return
@@ -47,15 +47,15 @@ def _draw_band(ax, grid: np.ndarray, b: Band, label: str, colour: str, floor: fl
 
 def regret_bands(frame: pd.DataFrame, best: float, grid: np.ndarray, x: str = "step",
                  band: str = "se") -> dict[str, Band]:
-    """Per strategy, the regret of the incumbent (``best`` - its test value) on ``grid`` of ``x``,
+    """Per strategy, the regret of the incumbent (`best` - its test value) on `grid` of `x`,
     over a fixed set of runs: each curve starts where every run of the strategy has an incumbent
-    (:func:`nasbench.curve_stats.curve_band`), so it never rises because runs joined the average."""
+    (`nasbench.curve_stats.curve_band`), so it never rises because runs joined the average."""
     return {label: curve_band(best - c, band) for label, c in anytime(frame, x, grid).items()}
 
 
 def plot_regret(frame: pd.DataFrame, best: float, out: Path, x: str = "step", points: int = 200,
                 opts: PlotOptions | None = None) -> list[Path]:
-    """``regret_vs_queries`` (``x="step"``) or ``regret_vs_time`` (``x="sim_time"``): the regret of
+    """`regret_vs_queries` (`x="step"`) or `regret_vs_time` (`x="sim_time"`): the regret of
     the incumbent with the options' band, one fixed colour per strategy."""
     opts = opts or PlotOptions()
     hi = float(frame[x].max())
@@ -88,8 +88,8 @@ def _time_label(frame: pd.DataFrame) -> str:
 
 def plot_worker_counts(dirs: dict[int, ResultsDir], out: Path, points: int = 200,
                        opts: PlotOptions | None = None) -> list[Path]:
-    """Regret of the incumbent vs simulated wall-clock, one panel per worker count (``dirs``: the
-    comparison's results directory per count), shared axes: ``regret_vs_time_by_workers``."""
+    """Regret of the incumbent vs simulated wall-clock, one panel per worker count (`dirs`: the
+    comparison's results directory per count), shared axes: `regret_vs_time_by_workers`."""
     opts = opts or PlotOptions()
     frames = {n: (r.frame(), float(r.provenance["optimum"]["best_test"])) for n, r in sorted(dirs.items())}
     frames = {n: fb for n, fb in frames.items() if not fb[0].empty}
@@ -120,8 +120,8 @@ def plot_worker_counts(dirs: dict[int, ResultsDir], out: Path, points: int = 200
 def plot_final(frame: pd.DataFrame, best: float, out: Path, pairs: Sequence | None = None,
                opts: PlotOptions | None = None) -> list[Path]:
     """Violins and boxes of the final test value per strategy; a bracket with stars over every pair
-    whose difference is significant after Holm (``pairs``: :class:`~nasbench.significance.PairTest`
-    list; computed from ``frame`` when not given)."""
+    whose difference is significant after Holm (`pairs`: `PairTest`
+    list; computed from `frame` when not given)."""
     from .significance import compare_pairs
 
     fin = final_rows(frame)
@@ -191,7 +191,7 @@ def hypervolume_curves(frame: pd.DataFrame, objective: str, ref: tuple[float, fl
 
 
 def plot_pareto(frame: pd.DataFrame, objective: str, out: Path, opts: PlotOptions | None = None) -> list[Path]:
-    """Pareto fronts (observed validation value vs ``objective``) of the first run of each strategy,
+    """Pareto fronts (observed validation value vs `objective`) of the first run of each strategy,
     and hypervolume over the budget with the options' band over runs."""
     opts = opts or PlotOptions()
     col = f"obj_{objective}"
@@ -217,8 +217,8 @@ def plot_pareto(frame: pd.DataFrame, objective: str, out: Path, opts: PlotOption
 
 
 def plot_tables(multi_dir, out_dir: str | os.PathLike | None = None, opts: PlotOptions | None = None) -> list[Path]:
-    """A multi-table results directory (:mod:`nasbench.multitable`): each table's own figures in
-    ``<table>/figures``, and over tables, in ``out_dir`` (default ``DIR/figures``), the critical-
+    """A multi-table results directory (`nasbench.multitable`): each table's own figures in
+    `<table>/figures`, and over tables, in `out_dir` (default `DIR/figures`), the critical-
     difference diagram with tables as the blocks and the normalised regret averaged over tables."""
     from .multitable import MultiResults, aggregate, open_multi
 
@@ -260,10 +260,10 @@ def plot_normalised_regret(multi, out: Path, opts: PlotOptions | None = None) ->
 
 def plot_results(results_dir: str | os.PathLike | ResultsDir, out_dir: str | os.PathLike | None = None,
                  opts: PlotOptions | None = None) -> list[Path]:
-    """Every figure that fits the results, drawn with ``opts`` (width preset, band; default:
+    """Every figure that fits the results, drawn with `opts` (width preset, band; default:
     screen sizes, mean +- s.e.); returns the files written. The results table is checked
     first (a bad one raises before anything is created) and the figures are drawn in a temporary
-    folder beside ``out_dir`` that then becomes it (or, if it exists, whose files replace their
+    folder beside `out_dir` that then becomes it (or, if it exists, whose files replace their
     namesakes one by one): a failure or a kill never leaves a half-written figure folder."""
     import shutil
     import tempfile

@@ -2,9 +2,9 @@
 key/value lists and the page around them.
 
 Every text from a results directory is HTML-escaped; figure specs are strict JSON in
-``<script type="application/json">`` elements (NaN written as null, ``</`` escaped), drawn by
+`<script type="application/json">` elements (NaN written as null, `</` escaped), drawn by
 the inlined plotly.js when the page loads. Each table cell of a CSV keeps the file's exact string
-in ``data-value`` and shows it rounded.
+in `data-value` and shows it rounded.
 """
 from __future__ import annotations
 
@@ -44,12 +44,12 @@ FIGURE_CONFIG = {"responsive": True, "displaylogo": False, "toImageButtonOptions
 
 
 def esc(text: Any) -> str:
-    """``str(text)`` escaped for HTML text and attribute values."""
+    """`str(text)` escaped for HTML text and attribute values."""
     return html.escape(str(text), quote=True)
 
 
 def fmt_number(text: str, spec: str) -> str:
-    """A CSV cell rounded by ``spec`` ('d', '.3f', ...); text that is no number is shown as it is,
+    """A CSV cell rounded by `spec` ('d', '.3f', ...); text that is no number is shown as it is,
     an empty cell or NaN as 'n/a'."""
     try:
         v = float(text)
@@ -67,13 +67,13 @@ def csv_table(table: CsvTable, formats: dict[str, tuple[str, str]], name: str, r
 
     Args:
         table: the file's contents.
-        formats: column (or the part before ``:``) -> (heading, format spec); others keep their
+        formats: column (or the part before `:`) -> (heading, format spec); others keep their
             name and show 4 significant digits.
-        name: the file's name, put in the table's ``data-file``.
-        row_key: each row carries its first cell in ``data-<row_key>``.
+        name: the file's name, put in the table's `data-file`.
+        row_key: each row carries its first cell in `data-<row_key>`.
 
     Returns:
-        The HTML; each cell holds the file's string in ``data-value`` and its column in ``data-col``.
+        The HTML; each cell holds the file's string in `data-value` and its column in `data-col`.
     """
     if not table.columns:
         return "<p class='note'>no such file</p>"
@@ -109,12 +109,12 @@ def verdict_matrix(labels: list[str], pairs: list[PairVerdict], colours: dict[st
 
     Args:
         labels: the strategies in order.
-        pairs: the verdicts (:func:`nasbench.report_data.read_pairs`).
+        pairs: the verdicts (`nasbench.report_data.read_pairs`).
         colours: strategy -> colour (a swatch beside each name).
 
     Returns:
         The HTML: ▲ the row finds better cells (significant), ▼ worse, = no detectable
-        difference, · not tested; the verdict in words in each cell's ``title``.
+        difference, · not tested; the verdict in words in each cell's `title`.
     """
     if not pairs:
         return "<p class='note'>no pairs to test (one strategy, or no pairs.csv)</p>"
@@ -164,7 +164,7 @@ def _rgba(colour: str, alpha: float) -> str:
 
 
 def _clean(obj: Any) -> Any:
-    """``obj`` with NaN and infinities as None (strict JSON)."""
+    """`obj` with NaN and infinities as None (strict JSON)."""
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
     if isinstance(obj, dict):
@@ -192,7 +192,7 @@ def curve_figure(cs: CurveSet) -> dict[str, Any]:
         cs: the curves.
 
     Returns:
-        ``{"data", "layout"}``: per strategy a shaded ± s.e. band and the mean line in one legend
+        `{"data", "layout"}`: per strategy a shaded ± s.e. band and the mean line in one legend
         group (a click on the legend entry hides both); hover shows mean ± s.e. and the count.
     """
     data = []
@@ -230,7 +230,7 @@ def distribution_figure(dists: list[Distribution], optimum: float, metric: str) 
         metric: the test metric's name (the axis title).
 
     Returns:
-        ``{"data", "layout"}``: a violin with a box and every run's point per strategy.
+        `{"data", "layout"}`: a violin with a box and every run's point per strategy.
     """
     data = [{"type": "violin", "y": d.values, "name": d.label, "legendgroup": d.label, "box": {"visible": True},
              "meanline": {"visible": True}, "points": "all", "jitter": 0.3, "pointpos": 0, "spanmode": "hard",
@@ -289,7 +289,7 @@ def flatten(d: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
 
 
 def pre(text: str, cls: str = "") -> str:
-    """``text`` in a ``<pre>`` element of class ``cls``."""
+    """`text` in a `<pre>` element of class `cls`."""
     return f"<pre class='{esc(cls)}'>{esc(text)}</pre>"
 
 

@@ -1,24 +1,24 @@
 """Reproduce NAS-Bench-201's search comparison (Dong & Yang, "NAS-Bench-201: Extending the Scope of
 Reproducible Neural Architecture Search", ICLR 2020, Table 5) on the embedded tables
-``nb201-cifar10``, ``nb201-cifar100`` and ``nb201-imagenet16-120``: ``nasbench reproduce nb201``.
+`nb201-cifar10`, `nb201-cifar100` and `nb201-imagenet16-120`: `nasbench reproduce nb201`.
 
 Contract:
 
 * every row of Table 5 is reported, with the paper's validation and test accuracy (mean +- std
   over 500 runs, as published). Random search (RS), regularised evolution (REA) and REINFORCE are
   rerun on the table; every other row states in one line why a table cannot reproduce it; the
-  ``optimal`` row is computed from the table;
+  `optimal` row is computed from the table;
 * the settings are NAS-Bench-201's scripts' (scripts-search/NAS-Bench-201-algos/*.sh and
   exps/NAS-Bench-201-algos/*.py): REA population 10, tournament sample size 3 (R-EA.sh's example
-  ``R-EA.sh cifar10 3 -1``; ``--ea_population 10 --ea_sample_size 3``), one-op mutation, the
+  `R-EA.sh cifar10 3 -1`; `--ea_population 10 --ea_sample_size 3`), one-op mutation, the
   oldest dies; REINFORCE Adam with learning rate 0.001 (REINFORCE.sh's example), EMA baseline
   momentum 0.9, logits initialised at 1e-3 N(0, 1), the incumbent the best observed cell; random
   search uniform with replacement. A query that would overrun the budget ends the run;
 * the protocol (search signal, cost per query, time budget, test metric) is each table's preset,
-  :func:`nasbench.strategies.protocol.preset_for`, so a change of preset is followed here;
-* our statistics are over ``runs`` runs per algorithm (default 500, the paper's): mean, SAMPLE
+  `nasbench.strategies.protocol.preset_for`, so a change of preset is followed here;
+* our statistics are over `runs` runs per algorithm (default 500, the paper's): mean, SAMPLE
   standard deviation (ddof=1) and standard error SE = s / sqrt(runs). A row's verdict, for the
-  validation and the test column: ``std`` when |ours - paper| <= the paper's std, and ``2SE``
+  validation and the test column: `std` when |ours - paper| <= the paper's std, and `2SE`
   when |ours - paper| <= 2 SE (our SE);
 * the validation column is the 200-epoch validation accuracy (seed mean) of the final incumbent,
   the test column the preset's test metric (seed mean), as in the paper.
@@ -68,7 +68,7 @@ class ReproduceError(NasbenchError, ValueError):
 
 @dataclass(frozen=True)
 class Published:
-    """A number as the paper prints it: mean and std, or one value (``std`` None)."""
+    """A number as the paper prints it: mean and std, or one value (`std` None)."""
 
     mean: float
     std: float | None = None
@@ -88,7 +88,7 @@ class PaperCell:
 @dataclass(frozen=True)
 class PaperRow:
     """One row of Table 5: the method, our strategy that reruns it (None: not reproducible on a
-    table, with ``reason``), and its numbers on the three datasets."""
+    table, with `reason`), and its numbers on the three datasets."""
 
     method: str
     strategy: str | None
@@ -98,7 +98,7 @@ class PaperRow:
     imagenet16: PaperCell
 
     def on(self, dataset: str) -> PaperCell:
-        """The row's numbers on ``dataset`` (one of :data:`DATASETS`)."""
+        """The row's numbers on `dataset` (one of `DATASETS`)."""
         return {"cifar10": self.cifar10, "cifar100": self.cifar100, "imagenet16-120": self.imagenet16}[dataset]
 
 
@@ -177,7 +177,7 @@ class Verdict:
 @dataclass(frozen=True)
 class ReproRow:
     """One row of the report: the paper's numbers on one dataset and ours (None where the row is
-    not reproducible; then ``reason`` says why)."""
+    not reproducible; then `reason` says why)."""
 
     method: str
     paper: PaperCell
@@ -209,7 +209,7 @@ class DatasetResult:
     path: Path
 
     def row(self, method: str) -> ReproRow:
-        """The row of ``method`` (a Table 5 name such as ``REA``)."""
+        """The row of `method` (a Table 5 name such as `REA`)."""
         for r in self.rows:
             if r.method == method:
                 return r
@@ -222,7 +222,7 @@ def table_of(dataset: str) -> str:
 
 
 def parse_datasets(text: str) -> tuple[str, ...]:
-    """``"cifar10,cifar100"`` -> the datasets in that order, each once; a bad name is one line."""
+    """`"cifar10,cifar100"` -> the datasets in that order, each once; a bad name is one line."""
     names = [d.strip().lower() for d in str(text).split(",") if d.strip()]
     if not names:
         raise ReproduceError(f"--datasets names no dataset; valid: {', '.join(DATASETS)}")
@@ -233,7 +233,7 @@ def parse_datasets(text: str) -> tuple[str, ...]:
 
 
 def check_runs(runs: object) -> int:
-    """``runs`` if it is an integer from 2 (a sample std needs two runs) to :data:`MAX_RUNS`."""
+    """`runs` if it is an integer from 2 (a sample std needs two runs) to `MAX_RUNS`."""
     if isinstance(runs, bool) or not isinstance(runs, int) or not 2 <= runs <= MAX_RUNS:
         raise ReproduceError(f"--runs must be an integer from 2 to {MAX_RUNS:,} (a sample standard deviation "
                              f"needs two runs), got {runs!r}")
@@ -247,18 +247,18 @@ def reproduction_config(dataset: str, runs: int = DEFAULT_RUNS, jobs: int = 1, o
     the table's preset protocol and budget.
 
     Args:
-        dataset: one of :data:`DATASETS`.
+        dataset: one of `DATASETS`.
         runs: runs per algorithm.
         jobs: worker processes (results do not depend on it).
         out: results directory of this dataset.
         seed: root seed of the runs.
         sample_size: REA's tournament size (NAS-Bench-201's scripts: 3).
-        resume: continue ``out`` if it holds this config's runs.
+        resume: continue `out` if it holds this config's runs.
         progress: show a progress bar.
 
     Returns:
-        The :class:`~nasbench.experiment_config.ExperimentConfig`; its protocol and budget are
-        :func:`~nasbench.strategies.protocol.preset_for` of the table.
+        The `ExperimentConfig`; its protocol and budget are
+        `preset_for` of the table.
     """
     table = table_of(dataset)
     preset = preset_for(table)
@@ -280,15 +280,15 @@ def table_optimum(bench: Benchmark, test_metric: str) -> PaperCell:
 
 
 def reproduce_dataset(config: ExperimentConfig, dataset: str, bench: Benchmark | None = None) -> DatasetResult:
-    """Run ``config`` (from :func:`reproduction_config`) and set Table 5's rows beside ours.
+    """Run `config` (from `reproduction_config`) and set Table 5's rows beside ours.
 
     Args:
         config: the dataset's comparison.
-        dataset: one of :data:`DATASETS`.
-        bench: the loaded table (default: load ``config.table``).
+        dataset: one of `DATASETS`.
+        bench: the loaded table (default: load `config.table`).
 
     Returns:
-        The :class:`DatasetResult`.
+        The `DatasetResult`.
     """
     from .experiment import run_comparison
     from .registry import load
@@ -348,18 +348,18 @@ def reproduce(datasets: Sequence[str] = DATASETS, runs: int = DEFAULT_RUNS, jobs
     """Reproduce Table 5 on each dataset in turn, after checking every input and every table first.
 
     Args:
-        datasets: names from :data:`DATASETS`.
-        runs: runs per algorithm (2 .. :data:`MAX_RUNS`).
+        datasets: names from `DATASETS`.
+        runs: runs per algorithm (2 .. `MAX_RUNS`).
         jobs: worker processes.
-        out: parent directory; each dataset's runs go to ``out/DATASET``.
+        out: parent directory; each dataset's runs go to `out/DATASET`.
         seed: root seed.
         sample_size: REA's tournament size.
         resume: reuse the finished runs of an earlier call with the same settings.
         progress: show progress bars.
-        emit: called with each dataset's report as soon as it is ready (``None``: silent).
+        emit: called with each dataset's report as soon as it is ready (`None`: silent).
 
     Returns:
-        One :class:`DatasetResult` per dataset.
+        One `DatasetResult` per dataset.
     """
     from .checks import check_positive_int
     from .registry import resolve

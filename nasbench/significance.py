@@ -4,11 +4,11 @@ Within one table the runs of different strategies are independent samples (indep
 a two-sided Mann-Whitney U test on the final test value of every pair of strategies, Holm's
 correction for the number of pairs, Cliff's delta as the effect size, and a verdict in words;
 Kruskal-Wallis over all strategies; the mean rank of each strategy's runs in the pooled ranking of
-all runs (:func:`pooled_ranks`), and the groups no verdict separates (:func:`no_difference_groups`),
+all runs (`pooled_ranks`), and the groups no verdict separates (`no_difference_groups`),
 which the rank figure draws. Runs are never paired by run number.
 
 Across tables, where each table is a block that every strategy ran on, the Friedman test and the
-Nemenyi critical difference of mean ranks (:func:`critical_difference`).
+Nemenyi critical difference of mean ranks (`critical_difference`).
 
 >>> from nasbench.significance import compare_pairs
 >>> for t in compare_pairs({"random": [93.1, 93.4, 93.2], "evolution": [94.0, 94.1, 93.9]}):
@@ -34,10 +34,10 @@ EFFECT_WORDS = ((0.147, "negligible"), (0.33, "small"), (0.474, "medium"), (floa
 
 @dataclass(frozen=True)
 class PairTest:
-    """One pair of strategies. ``delta`` = P(a > b) - P(a < b) over runs (Cliff's delta; ties count
-    zero), so positive means ``a`` tends to give higher values. ``p``: two-sided Mann-Whitney U;
-    ``p_holm``: after Holm's correction over the tested pairs. ``diff_ci_low/high``: 95 % percentile
-    bootstrap interval of ``mean_a - mean_b`` (runs resampled within each strategy). ``better``: the label that found
+    """One pair of strategies. `delta` = P(a > b) - P(a < b) over runs (Cliff's delta; ties count
+    zero), so positive means `a` tends to give higher values. `p`: two-sided Mann-Whitney U;
+    `p_holm`: after Holm's correction over the tested pairs. `diff_ci_low/high`: 95 % percentile
+    bootstrap interval of `mean_a - mean_b` (runs resampled within each strategy). `better`: the label that found
     better cells where the difference is significant, else empty."""
 
     a: str
@@ -93,9 +93,9 @@ def effect_words(delta: float) -> str:
 
 
 def mann_whitney(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
-    """(U of ``a``, two-sided p). Identical pooled values give p = 1; fewer than 2 values on a side
+    """(U of `a`, two-sided p). Identical pooled values give p = 1; fewer than 2 values on a side
     give NaN. Exact distribution for small samples without ties, else the normal approximation
-    with the tie correction (scipy's ``method="auto"``)."""
+    with the tie correction (scipy's `method="auto"`)."""
     x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if len(x) < 2 or len(y) < 2:
         return float("nan"), float("nan")
@@ -133,7 +133,7 @@ def _fmt_p(p: float) -> str:
 
 def compare_pairs(samples: Mapping[str, Sequence[float]], alpha: float = ALPHA,
                   metric: str = "test value") -> list[PairTest]:
-    """Every pair of ``samples`` (label -> final values of its runs; higher is better), in the
+    """Every pair of `samples` (label -> final values of its runs; higher is better), in the
     order the labels come, tested and put in words."""
     labels = list(samples)
     clean = {k: np.asarray(v, dtype=np.float64) for k, v in samples.items()}
@@ -184,7 +184,7 @@ def significance_stars(p: float) -> str:
 @dataclass(frozen=True)
 class PooledRanks:
     """Each strategy's runs ranked among all runs of all strategies (1 = highest value, ties
-    averaged): ``mean_rank`` per label, its 95 % normal interval (``ci_low``/``ci_high``: mean
+    averaged): `mean_rank` per label, its 95 % normal interval (`ci_low`/`ci_high`: mean
     +- 1.96 standard errors of the mean of that strategy's ranks), the runs of each label, the
     total ranked, and Kruskal-Wallis H and p over the strategies (NaN when not testable)."""
 
@@ -221,7 +221,7 @@ def pooled_ranks(samples: Mapping[str, Sequence[float]], z: float = 1.959964) ->
         z: the normal quantile of the interval (1.96: 95 %).
 
     Returns:
-        A :class:`PooledRanks` in the order of ``samples``.
+        A `PooledRanks` in the order of `samples`.
     """
     labels = list(samples)
     xs = [np.asarray(samples[k], dtype=np.float64).reshape(-1) for k in labels]
@@ -242,9 +242,9 @@ def pooled_ranks(samples: Mapping[str, Sequence[float]], z: float = 1.959964) ->
 
 
 def no_difference_groups(order: Sequence[str], pairs: Sequence[PairTest]) -> list[tuple[int, int]]:
-    """Maximal stretches ``(i, j)`` (positions in ``order``, i < j) whose every pair of labels has no
-    significant verdict in ``pairs``: the bars a rank figure draws, so that it says what the
-    printed verdicts say. A pair missing from ``pairs`` or not tested counts as not separated."""
+    """Maximal stretches `(i, j)` (positions in `order`, i < j) whose every pair of labels has no
+    significant verdict in `pairs`: the bars a rank figure draws, so that it says what the
+    printed verdicts say. A pair missing from `pairs` or not tested counts as not separated."""
     sig = {frozenset((p.a, p.b)) for p in pairs if p.significant}
     out: list[tuple[int, int]] = []
     k = len(order)
@@ -261,7 +261,7 @@ def no_difference_groups(order: Sequence[str], pairs: Sequence[PairTest]) -> lis
 @dataclass(frozen=True)
 class CDResult:
     """Friedman test over blocks (Wilcoxon signed-rank for two strategies) and the Nemenyi
-    critical difference ``cd`` of ``mean_ranks`` (1 = best) over ``n`` blocks."""
+    critical difference `cd` of `mean_ranks` (1 = best) over `n` blocks."""
 
     labels: list[str]
     mean_ranks: np.ndarray
@@ -272,7 +272,7 @@ class CDResult:
 
 
 def nemenyi_q(k: int, alpha: float = 0.05) -> float:
-    """The Nemenyi test's critical value for ``k`` strategies: the Studentized range quantile
+    """The Nemenyi test's critical value for `k` strategies: the Studentized range quantile
     (infinite degrees of freedom) over sqrt(2), e.g. 2.569 for k = 4 at alpha 0.05 (Demsar 2006)."""
     return float(stats.studentized_range.ppf(1 - alpha, k, np.inf)) / float(np.sqrt(2))
 
@@ -287,7 +287,7 @@ def critical_difference(scores: np.ndarray, labels: Sequence[str], alpha: float 
         alpha: the level of the critical difference.
 
     Returns:
-        A :class:`CDResult`.
+        A `CDResult`.
     """
     scores = np.asarray(scores, dtype=np.float64)
     n, k = scores.shape

@@ -1,38 +1,38 @@
 """The NAS-Bench-201 cell space.
 
-A cell is a DAG of 4 nodes; each of its 6 edges ``j <- i`` (``i < j``) carries one of five
+A cell is a DAG of 4 nodes; each of its 6 edges `j <- i` (`i < j`) carries one of five
 operations. The official architecture string lists, for nodes 1, 2, 3 in turn, the incoming
-edges ``op~i``::
+edges `op~i`::
 
     |op~0|+|op~0|op~1|+|op~0|op~1|op~2|
 
 Official index order: NAS-Bench-201 enumerated the 5^6 cells with the first edge as the most
-significant digit and then shuffled the list with Python's ``random.seed(88)``; we recompute the
+significant digit and then shuffled the list with Python's `random.seed(88)`; we recompute the
 same permutation (checked against all 15,625 published rows), so no table of strings is needed.
 
 Three canonical forms are offered:
 
-* ``nb201`` -- NAS-Bench-201's own rule, 6,466 classes: write each node as the sorted,
-  '+'-joined list of its incoming terms, where an edge is ``#`` if its op is ``none`` or its source
-  is ``#``, the source's own expression if its op is ``skip_connect``, and ``(source)@op``
-  otherwise; node 0 is ``0``; cells with equal node-3 expressions are one class (15,625 classes
+* `nb201` -- NAS-Bench-201's own rule, 6,466 classes: write each node as the sorted,
+  '+'-joined list of its incoming terms, where an edge is `#` if its op is `none` or its source
+  is `#`, the source's own expression if its op is `skip_connect`, and `(source)@op`
+  otherwise; node 0 is `0`; cells with equal node-3 expressions are one class (15,625 classes
   without the zero and skip rules, 12,751 with the skip rule alone);
-* ``fine`` -- the same rule with zero terms dropped from every sum, 5,390 classes;
-* ``functional`` -- isomorphism of the pruned module graph (only edges that can influence the
+* `fine` -- the same rule with zero terms dropped from every sum, 5,390 classes;
+* `functional` -- isomorphism of the pruned module graph (only edges that can influence the
   output; each convolution a distinct module, pools named by what they compute, skips passing
   terms through), 5,260 classes. Members of one class build the same network: from one seed
-  they compute the same function throughout training (tested in ``tests/test_network.py``).
+  they compute the same function throughout training (tested in `tests/test_network.py`).
 
-The ``fine`` rule is *not* a functional equivalence: it merges, for example,
-``n1 = conv(x0); n3 = conv'(x0) + skip(n1)`` (two independent convolutions) with
-``n1 = conv(x0); n2 = skip(n1); n3 = skip(n1) + skip(n2)`` (one convolution counted twice),
-which have different parameters. The ``nb201`` rule itself merges such pairs in 430 classes
+The `fine` rule is *not* a functional equivalence: it merges, for example,
+`n1 = conv(x0); n3 = conv'(x0) + skip(n1)` (two independent convolutions) with
+`n1 = conv(x0); n2 = skip(n1); n3 = skip(n1) + skip(n2)` (one convolution counted twice),
+which have different parameters. The `nb201` rule itself merges such pairs in 430 classes
 (the 150 published parameter counts taken from a sibling cell are among them). Tables are
-therefore generated one cell per ``functional`` class.
+therefore generated one cell per `functional` class.
 
 The module is longer than most (about 600 lines) because it is the one place that knows the
 cell's layout: indices, strings, canonical forms, encodings and neighbours all read the same
-index arithmetic and ``EDGES``/``OPS`` tables, and splitting them would spread that knowledge.
+index arithmetic and `EDGES`/`OPS` tables, and splitting them would spread that knowledge.
 """
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ class SpaceError(NasbenchError, ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Cell:
-    """One cell of the NAS-Bench-201 space: the op id of each edge, in :data:`EDGES` order."""
+    """One cell of the NAS-Bench-201 space: the op id of each edge, in `EDGES` order."""
 
     ops: tuple[int, ...]
 
@@ -236,7 +236,7 @@ def to_cell(x: CellLike) -> Cell:
 
 
 def to_indices(cells: Iterable[CellLike] | np.ndarray) -> np.ndarray:
-    """Vectorised form of ``to_cell(...).index``; integer arrays are checked and passed through."""
+    """Vectorised form of `to_cell(...).index`; integer arrays are checked and passed through."""
     if isinstance(cells, np.ndarray) and np.issubdtype(cells.dtype, np.integer) and cells.ndim == 1:
         if cells.size and (cells.min() < 0 or cells.max() >= N_CELLS):
             bad = cells[(cells < 0) | (cells >= N_CELLS)][0]
@@ -256,7 +256,7 @@ _ZERO = "#"
 
 
 def _node_exprs(ops: Sequence[int], drop_zero: bool) -> list[str]:
-    """Expression of each node, NAS-Bench-201 style (the ``nb201`` rule of the module docstring)."""
+    """Expression of each node, NAS-Bench-201 style (the `nb201` rule of the module docstring)."""
     exprs = ["0"]
     k = 0
     for j in range(1, N_NODES):
@@ -285,9 +285,9 @@ _SKIP, _CONV1, _CONV3, _POOL = 1, 2, 3, 4
 def _describe(ops: Sequence[int], live: Sequence[bool], label: dict[int, int]) -> tuple[dict[int, str], str]:
     """Names of the live conv edges under one numbering, and the description of the whole cell.
 
-    The pruned cell is a DAG of modules: each conv edge is a distinct module named ``op#n``; a pool
+    The pruned cell is a DAG of modules: each conv edge is a distinct module named `op#n`; a pool
     has no parameters, so it is named by what it computes; a skip passes its source's terms on. A
-    node's value is the multiset of its terms (input ``x``, conv and pool names)."""
+    node's value is the multiset of its terms (input `x`, conv and pool names)."""
     values: list[list[str]] = [["x"]]
     names: dict[int, str] = {}  # conv and pool edges: the term they contribute
     defs: list[str] = []
@@ -339,7 +339,7 @@ def functional_key(cell: CellLike) -> str:
 
 
 def canonical_key(cell: CellLike, rule: str = "nb201") -> str:
-    """String key; two cells with equal keys are one class. ``rule``: 'nb201' or 'fine'."""
+    """String key; two cells with equal keys are one class. `rule`: 'nb201' or 'fine'."""
     if rule not in CANONICAL_RULES:
         raise SpaceError(f"unknown canonical rule {rule!r}; allowed: {', '.join(CANONICAL_RULES)}")
     if rule == "functional":
@@ -354,8 +354,8 @@ CANONICAL_RULES = ("nb201", "fine", "functional")
 def class_table(rule: str = "nb201") -> tuple[np.ndarray, np.ndarray]:
     """(class_of_index, representative_of_class).
 
-    ``class_of_index[i]`` numbers the classes 0..K-1 in order of their lowest official index;
-    ``representative_of_class[k]`` is that lowest index.
+    `class_of_index[i]` numbers the classes 0..K-1 in order of their lowest official index;
+    `representative_of_class[k]` is that lowest index.
     """
     if rule not in CANONICAL_RULES:
         raise SpaceError(f"unknown canonical rule {rule!r}; allowed: {', '.join(CANONICAL_RULES)}")
@@ -386,8 +386,8 @@ def canonical_index(cell: CellLike, rule: str = "nb201") -> int:
 
 
 def effective_edges(cell: CellLike) -> tuple[bool, ...]:
-    """Which edges can influence the output: op is not ``none``, the source is not identically
-    zero, and the target node reaches node 3 through non-``none`` edges."""
+    """Which edges can influence the output: op is not `none`, the source is not identically
+    zero, and the target node reaches node 3 through non-`none` edges."""
     ops = to_cell(cell).ops
     zero = [False] * N_NODES
     k = 0
@@ -436,14 +436,14 @@ _PATH_FEATURE_ID = {seq: i for i, seq in enumerate(_PATH_FEATURES)}
 def encode_ops(ops: np.ndarray, kind: str = "onehot") -> np.ndarray:
     """Vectorised encodings of an (n, 6) array of op ids (float32 features).
 
-    * ``onehot``: 6 x 5 one-hot of the op on each edge (30);
-    * ``adjacency``: the op-on-node DAG (input, 6 op nodes, output) as its flattened upper
+    * `onehot`: 6 x 5 one-hot of the op on each edge (30);
+    * `adjacency`: the op-on-node DAG (input, 6 op nodes, output) as its flattened upper
       triangular 8 x 8 adjacency followed by the one-hot ops (28 + 30 = 58); since the edge
       structure is fixed, this is the one-hot plus constant adjacency bits, offered for
       compatibility with NAS-Bench-101-style predictors;
-    * ``path``: BANANAS path encoding, one bit per sequence of non-``none`` ops on a path from
+    * `path`: BANANAS path encoding, one bit per sequence of non-`none` ops on a path from
       input to output (4 + 16 + 64 = 84);
-    * ``ops``: the raw op ids (6).
+    * `ops`: the raw op ids (6).
     """
     ops = np.asarray(ops, dtype=np.int64)
     if ops.ndim == 1:
@@ -568,7 +568,7 @@ class NB201Space:
 
     @property
     def edges(self) -> tuple[tuple[int, int], ...]:
-        """The cell's edges ``(to, from)`` (node ``to`` <- node ``from``) in the order of a cell's ``ops``."""
+        """The cell's edges `(to, from)` (node `to` <- node `from`) in the order of a cell's `ops`."""
         return EDGES
 
     def encode(self, cells: Iterable[CellLike] | np.ndarray, kind: str = "onehot") -> np.ndarray:
@@ -598,7 +598,7 @@ NB201 = NB201Space()
 
 
 def get_space(name: str) -> NB201Space:
-    """The space a table names (only ``nb201`` exists; see the comment above :class:`NB201Space`)."""
+    """The space a table names (only `nb201` exists; see the comment above `NB201Space`)."""
     if name != NB201.name:
         raise SpaceError(f"unknown space {name!r}; allowed: {NB201.name}")
     return NB201

@@ -1,6 +1,6 @@
 """What `nasbench info` reports about a table (a dataclass of facts, computed from the arrays), and
-what `nasbench compare` reports about a results directory: ``summary.csv``, ``pairs.csv``,
-``summary.tex`` and the verdict on every pair of strategies."""
+what `nasbench compare` reports about a results directory: `summary.csv`, `pairs.csv`,
+`summary.tex` and the verdict on every pair of strategies."""
 from __future__ import annotations
 
 import dataclasses
@@ -121,7 +121,7 @@ class TableSummary:
 
 
 def _winners_curse(bench: TabularBenchmark, sds: np.ndarray) -> tuple[float, float]:
-    """The best row's seed mean of valid_acc, and its expectation on fresh seeds (``sds``: the
+    """The best row's seed mean of valid_acc, and its expectation on fresh seeds (`sds`: the
     rows' seed sds of valid_acc)."""
     from .noise import fresh_seed_estimate
 
@@ -134,7 +134,7 @@ def _winners_curse(bench: TabularBenchmark, sds: np.ndarray) -> tuple[float, flo
 
 
 def proxy_coverage(bench: TabularBenchmark) -> list[ProxyCoverage]:
-    """The zero-cost proxies ``bench`` holds, each with its coverage of the table's cells."""
+    """The zero-cost proxies `bench` holds, each with its coverage of the table's cells."""
     info = (bench.meta.extra or {}).get("proxies") or {}
     batch = str(info.get("stand_in_batch", "not recorded"))
     rows = bench.arch_row[bench.covered]
@@ -209,7 +209,7 @@ def final_values(results: Any) -> tuple[dict[str, np.ndarray], str]:
 
 def pairwise(results: Any, alpha: float | None = None) -> list:
     """Every pair of strategies of a results directory tested on the final test value of its runs
-    (see :mod:`nasbench.significance`)."""
+    (see `nasbench.significance`)."""
     from .significance import ALPHA, compare_pairs
 
     values, metric = final_values(results)
@@ -217,16 +217,16 @@ def pairwise(results: Any, alpha: float | None = None) -> list:
 
 
 def write_summary(results: Any, baseline: str | None = None) -> tuple[Path, Path]:
-    """Write ``summary.csv`` (per strategy, as :func:`nasbench.experiment.summarise`),
-    ``pairs.csv`` (per pair) and ``summary.tex`` (:mod:`nasbench.summary_tex`, markers against
-    ``baseline``, default ``random`` where present) into the results directory, atomically.
+    """Write `summary.csv` (per strategy, as `nasbench.experiment.summarise`),
+    `pairs.csv` (per pair) and `summary.tex` (`nasbench.summary_tex`, markers against
+    `baseline`, default `random` where present) into the results directory, atomically.
 
     Args:
         results: a results directory or its path.
-        baseline: ``summary.tex``'s baseline label (None: ``random`` if the comparison has it).
+        baseline: `summary.tex`'s baseline label (None: `random` if the comparison has it).
 
     Returns:
-        The paths of ``summary.csv`` and ``pairs.csv``.
+        The paths of `summary.csv` and `pairs.csv`.
     """
     import pandas as pd
 
@@ -257,11 +257,11 @@ def _write_tex(res: Any, summary: Any, tests: list, baseline: str | None) -> Pat
 
 
 def write_summary_tex(results: Any, baseline: str | None = None) -> Path:
-    """Rewrite only ``summary.tex`` of a results directory (e.g. with another baseline).
+    """Rewrite only `summary.tex` of a results directory (e.g. with another baseline).
 
     Args:
         results: a results directory or its path.
-        baseline: the markers' baseline label (None: ``random`` if present).
+        baseline: the markers' baseline label (None: `random` if present).
 
     Returns:
         The path written.

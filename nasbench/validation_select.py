@@ -47,8 +47,8 @@ def _load_bench(table: str, results_path: str | None = None):
 
 
 def select_top(frame: Any, bench: Benchmark, k: int, metric: str = "valid_acc") -> tuple[list[int], dict[int, dict]]:
-    """The best ``k`` distinct final incumbents of a comparison's tidy frame: de-duplicated by table
-    row, ranked by the benchmark's seed mean of ``metric`` (last epoch), ties by lower index.
+    """The best `k` distinct final incumbents of a comparison's tidy frame: de-duplicated by table
+    row, ranked by the benchmark's seed mean of `metric` (last epoch), ties by lower index.
     Returns the cells and, per cell, how often and by which strategies it was the final incumbent."""
     from .experiment import final_rows
 

@@ -1,6 +1,6 @@
 """Training the selected cells for validation: the recipe, data and seeds (recorded values with
 the config's overrides), one resumable unit per (cell, seed group) with its checkpoint and its
-finished JSON, and the workers that train them (:mod:`nasbench.workers`, shared with ``generate``)."""
+finished JSON, and the workers that train them (`nasbench.workers`, shared with `generate`)."""
 from __future__ import annotations
 
 import hashlib
@@ -19,8 +19,8 @@ from .workers import WORKER, run_tasks
 
 
 def resolve_device(device: str, allow_cpu_fallback: bool = False) -> str:
-    """``auto`` -> ``cuda`` when available else ``cpu``; ``cuda`` without a GPU is an error unless
-    ``allow_cpu_fallback``."""
+    """`auto` -> `cuda` when available else `cpu`; `cuda` without a GPU is an error unless
+    `allow_cpu_fallback`."""
     import torch
 
     if device == "auto":
@@ -40,8 +40,8 @@ def train_checkpointed(cell: Any, seeds: Sequence[int], data: Any, recipe: Any, 
                        prepared: Any = None, checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 1,
                        key: str = "", on_epoch: Callable[[int], None] | None = None) -> list:
     """Train one cell with the given seeds stacked (K = len(seeds); K=1 is exactly
-    :func:`nasbench.train.train_cell`), checkpointing every ``checkpoint_every`` epochs and
-    resuming from ``checkpoint`` when it holds one with the same ``key`` (see ``train_many``)."""
+    `nasbench.train.train_cell`), checkpointing every `checkpoint_every` epochs and
+    resuming from `checkpoint` when it holds one with the same `key` (see `train_many`)."""
     from .space import to_cell
     from .train import RecipeError, train_many
 
@@ -86,7 +86,7 @@ def _write_json(path: Path, obj: Any) -> None:
 
 def _results(units: Sequence[_Unit], init: tuple, jobs: int, executor: str, address: str | None,
              cuda: bool) -> Iterator[dict[str, Any]]:
-    """The body of each unit as it finishes (workers set up by :func:`nasbench.workers.init_training_worker`)."""
+    """The body of each unit as it finishes (workers set up by `nasbench.workers.init_training_worker`)."""
     return run_tasks(_run_unit, units, jobs, init, executor, address, gpu=cuda, error=ValidateError)
 
 
@@ -103,9 +103,9 @@ def _load_data(spec: dict[str, Any], data_dir: str | None):
 @dataclass(frozen=True)
 class Schedule:
     """What a comparison's metric is, in training terms: the accuracy of the retrained runs that
-    estimates it (``measures``), the table's schedule that produced it (``schedule``: a key of the
-    table's ``extra["training"]["schedules"]``, None for a table without one) and the table metric
-    of the same runs' test accuracy (``test_pair``), if any."""
+    estimates it (`measures`), the table's schedule that produced it (`schedule`: a key of the
+    table's `extra["training"]["schedules"]`, None for a table without one) and the table metric
+    of the same runs' test accuracy (`test_pair`), if any."""
 
     metric: str
     measures: str
@@ -114,15 +114,15 @@ class Schedule:
 
 
 def training_spec_of(bench: Benchmark) -> dict[str, Any]:
-    """The table's recorded training spec (``meta.extra["training"]``: schedules, metrics, data;
-    see :mod:`nasbench.nb201_recipe`), or {} when it records none."""
+    """The table's recorded training spec (`meta.extra["training"]`: schedules, metrics, data;
+    see `nasbench.nb201_recipe`), or {} when it records none."""
     spec = (bench.meta.extra or {}).get("training")
     return spec if isinstance(spec, dict) else {}
 
 
 def schedule_of(bench: Benchmark, metric: str) -> Schedule:
-    """How ``metric`` of ``bench`` is measured by training (see :class:`Schedule`); a one-line
-    :class:`ValidateError` when it is not."""
+    """How `metric` of `bench` is measured by training (see `Schedule`); a one-line
+    `ValidateError` when it is not."""
     training = training_spec_of(bench)
     entry = (training.get("metrics") or {}).get(metric)
     if isinstance(entry, dict):

@@ -1,9 +1,9 @@
 """The cell and its fidelity as ConfigSpace / Optuna search spaces, and configurations <-> cells.
 
-A configuration names each of the six edges ``edge_<to>_<from>`` (``edge_1_0`` ... ``edge_3_2``,
-the arch-string order) with its op name as the value (``none``, ``skip_connect``, ``nor_conv_1x1``,
-``nor_conv_3x3``, ``avg_pool_3x3``). HPOBench's NAS-Bench-201 names (``1<-0`` ... ``3<-2``) are
-accepted on input as well. The fidelity is ``epoch``: the epochs the benchmark holds (1-based).
+A configuration names each of the six edges `edge_<to>_<from>` (`edge_1_0` ... `edge_3_2`,
+the arch-string order) with its op name as the value (`none`, `skip_connect`, `nor_conv_1x1`,
+`nor_conv_3x3`, `avg_pool_3x3`). HPOBench's NAS-Bench-201 names (`1<-0` ... `3<-2`) are
+accepted on input as well. The fidelity is `epoch`: the epochs the benchmark holds (1-based).
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ _NAMES = frozenset(EDGE_NAMES) | frozenset(HPOBENCH_NAMES)
 
 
 def configuration_space(seed: int | None = None, hpobench_names: bool = False) -> Any:
-    """A ``ConfigSpace.ConfigurationSpace`` of the cell: six categorical edges over the five ops."""
+    """A `ConfigSpace.ConfigurationSpace` of the cell: six categorical edges over the five ops."""
     cs_mod = require("ConfigSpace")
     names = HPOBENCH_NAMES if hpobench_names else EDGE_NAMES
     cs = cs_mod.ConfigurationSpace(name="nb201-cell", seed=seed)
@@ -37,7 +37,7 @@ def epoch_list(bench: Benchmark) -> list[int]:
 
 
 def fidelity_space(bench: Benchmark, seed: int | None = None) -> Any:
-    """``epoch``: an integer range when the benchmark holds every epoch 1..E (default E, HPOBench's
+    """`epoch`: an integer range when the benchmark holds every epoch 1..E (default E, HPOBench's
     convention), else an ordinal over the epochs it holds (one epoch: a one-value ordinal)."""
     cs_mod = require("ConfigSpace")
     epochs = epoch_list(bench)
@@ -53,7 +53,7 @@ def fidelity_space(bench: Benchmark, seed: int | None = None) -> Any:
 def config_to_cell(config: Mapping[str, Any]) -> int:
     """The official index of a configuration (a ConfigSpace Configuration, an Optuna params dict or
     any mapping with the six edge names, ours or HPOBench's, to op names). Anything else, and a
-    mapping with other keys, is a one-line :class:`SpaceError`."""
+    mapping with other keys, is a one-line `SpaceError`."""
     if isinstance(config, (str, bytes)) or not (hasattr(config, "keys") and hasattr(config, "get")):
         raise SpaceError(f"a configuration is a mapping of the six edge names to op names, got "
                          f"{type(config).__name__}; edges: {', '.join(EDGE_NAMES)}")
@@ -79,7 +79,7 @@ def config_to_cell(config: Mapping[str, Any]) -> int:
 
 
 def cell_to_dict(index: int, hpobench_names: bool = False) -> dict[str, str]:
-    """``{edge name: op name}`` of a cell (an Optuna params dict)."""
+    """`{edge name: op name}` of a cell (an Optuna params dict)."""
     from ..space import to_cell
 
     names = HPOBENCH_NAMES if hpobench_names else EDGE_NAMES
@@ -87,7 +87,7 @@ def cell_to_dict(index: int, hpobench_names: bool = False) -> dict[str, str]:
 
 
 def cell_to_config(index: int, cs: Any = None) -> Any:
-    """The ConfigSpace ``Configuration`` of a cell in ``cs`` (default: :func:`configuration_space`)."""
+    """The ConfigSpace `Configuration` of a cell in `cs` (default: `configuration_space`)."""
     cs_mod = require("ConfigSpace")
     cs = configuration_space() if cs is None else cs
     hpobench = HPOBENCH_NAMES[0] in cs
@@ -95,7 +95,7 @@ def cell_to_config(index: int, cs: Any = None) -> Any:
 
 
 def optuna_distributions() -> dict[str, Any]:
-    """Optuna's search space of the cell: one ``CategoricalDistribution`` over the op names per edge."""
+    """Optuna's search space of the cell: one `CategoricalDistribution` over the op names per edge."""
     optuna = require("optuna")
     return {n: optuna.distributions.CategoricalDistribution(list(OPS)) for n in EDGE_NAMES}
 

@@ -21,7 +21,7 @@ class MissingExtra(StrategyError, ImportError):
 
 
 def require(module: str) -> ModuleType:
-    """``import module``, or raise :class:`MissingExtra` naming the extra that installs it."""
+    """`import module`, or raise `MissingExtra` naming the extra that installs it."""
     try:
         return importlib.import_module(module)
     except ImportError as exc:
@@ -31,7 +31,7 @@ def require(module: str) -> ModuleType:
 
 
 def quiet_optuna() -> ModuleType:
-    """``import optuna`` with its per-trial INFO logging and experimental warnings silenced."""
+    """`import optuna` with its per-trial INFO logging and experimental warnings silenced."""
     import warnings
 
     optuna = require("optuna")

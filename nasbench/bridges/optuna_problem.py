@@ -1,15 +1,15 @@
-"""A benchmark as an OptunaHub problem: ``search_space``, ``directions``, ``metric_names``,
-``evaluate(params)``, ``reseed(seed)`` and ``__call__(trial)``, so that ``study.optimize(problem)``
-runs on it. Where ``optunahub`` is installed (``pip install 'nasbench[optunahub]'``) the problem is
-an ``optunahub.benchmarks.BaseProblem``; without it the same object, duck-typed.
+"""A benchmark as an OptunaHub problem: `search_space`, `directions`, `metric_names`,
+`evaluate(params)`, `reseed(seed)` and `__call__(trial)`, so that `study.optimize(problem)`
+runs on it. Where `optunahub` is installed (`pip install 'nasbench[optunahub]'`) the problem is
+an `optunahub.benchmarks.BaseProblem`; without it the same object, duck-typed.
 
-Objectives keep their natural sense: an accuracy metric (``valid_acc``) is maximised as it stands
-(no conversion to error), ``cost`` (training seconds), ``params`` (millions), ``flops`` (millions)
-and ``latency:<device>`` (ms) are minimised. Give one objective for a single-objective study, more
-for a multi-objective one (``directions`` has one entry per objective, in order). A test metric is
-refused as an objective (as in the HPOBench bridge): ``__call__`` records it beside the cell and the
-training cost in the trial's user attributes (``cell``, ``arch``, ``cost``, ``test_acc`` and
-``test_metric``, the table's metric it was read from).
+Objectives keep their natural sense: an accuracy metric (`valid_acc`) is maximised as it stands
+(no conversion to error), `cost` (training seconds), `params` (millions), `flops` (millions)
+and `latency:<device>` (ms) are minimised. Give one objective for a single-objective study, more
+for a multi-objective one (`directions` has one entry per objective, in order). A test metric is
+refused as an objective (as in the HPOBench bridge): `__call__` records it beside the cell and the
+training cost in the trial's user attributes (`cell`, `arch`, `cost`, `test_acc` and
+`test_metric`, the table's metric it was read from).
 
 Nothing here changes Optuna's global state: no logging verbosity, no warning filter.
 """
@@ -39,7 +39,7 @@ def _seed_arg(seed: Any) -> Any:
 
 
 def _is_test(name: str) -> bool:
-    """A metric measured on test images (``test_acc``, ``valid_test_acc``, ``valtest_acc``: the
+    """A metric measured on test images (`test_acc`, `valid_test_acc`, `valtest_acc`: the
     validation and test images of CIFAR-100 / ImageNet16-120 together)."""
     return "test" in name
 
@@ -56,7 +56,7 @@ _HUB_CLASS: Any = None
 
 
 def _hub_class() -> Any:
-    """``OptunaProblem`` with ``optunahub.benchmarks.BaseProblem`` as a base where optunahub is
+    """`OptunaProblem` with `optunahub.benchmarks.BaseProblem` as a base where optunahub is
     installed (built once, on first use, so that importing the bridges does not import optunahub)."""
     global _HUB_CLASS
     if _HUB_CLASS is None:
@@ -80,12 +80,12 @@ def __getattr__(name: str) -> Any:
 
 
 class OptunaProblem:
-    """``OptunaProblem(nasbench.load("nb201-cifar10"), objectives=("valid_acc", "params"))``.
+    """`OptunaProblem(nasbench.load("nb201-cifar10"), objectives=("valid_acc", "params"))`.
 
-    ``seed``: ``'mean'`` (the mean of the recorded runs, default), ``'random'`` (one recorded run
-    drawn with ``rng`` per evaluation, as a real training gives one) or a seed number.
-    ``epoch``: the epoch read (default: the last). ``rng``: the generator of ``seed='random'``
-    (``reseed`` recreates it).
+    `seed`: `'mean'` (the mean of the recorded runs, default), `'random'` (one recorded run
+    drawn with `rng` per evaluation, as a real training gives one) or a seed number.
+    `epoch`: the epoch read (default: the last). `rng`: the generator of `seed='random'`
+    (`reseed` recreates it).
     """
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "OptunaProblem":
@@ -145,7 +145,7 @@ class OptunaProblem:
 
     @property
     def metric_names(self) -> list[str]:
-        """The objectives, in the order of ``directions`` and of the values ``evaluate`` returns."""
+        """The objectives, in the order of `directions` and of the values `evaluate` returns."""
         return list(self.objectives)
 
     @staticmethod
@@ -153,7 +153,7 @@ class OptunaProblem:
         return name.endswith("acc") or "_acc" in name
 
     def reseed(self, seed: int | None = None) -> None:
-        """Recreate the generator that ``seed='random'`` draws the recorded runs with."""
+        """Recreate the generator that `seed='random'` draws the recorded runs with."""
         self.rng = np.random.default_rng(seed)
 
     def evaluate(self, params: Mapping[str, Any]) -> float | tuple[float, ...]:
@@ -185,5 +185,5 @@ class OptunaProblem:
         return values
 
     def create_study(self, sampler: Any = None, **kwargs: Any) -> Any:
-        """``optuna.create_study`` with this problem's directions."""
+        """`optuna.create_study` with this problem's directions."""
         return self._optuna.create_study(sampler=sampler, directions=self.directions, **kwargs)

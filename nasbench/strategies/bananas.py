@@ -2,7 +2,7 @@
 encoding, an acquisition on the ensemble's mean and spread, candidates by mutating the best cells.
 
 Defaults follow BANANAS: 10 random initial cells, 5 members, path encoding, independent Thompson
-sampling (``its``; ``ucb`` and ``ei`` also offered), 100 candidates from mutations of the top 10
+sampling (`its`; `ucb` and `ei` also offered), 100 candidates from mutations of the top 10
 cells, one cell per step, never a cell already trained.
 """
 from __future__ import annotations

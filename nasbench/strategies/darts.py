@@ -4,12 +4,12 @@ Network weights use the table's recipe (SGD, momentum, Nesterov, lr with cosine 
 decay, batch size, C and N) on the training split; architecture weights use Adam (lr 3e-4,
 betas (0.5, 0.999), weight decay 1e-3, NAS-Bench-201's DARTS/GDAS settings) on the validation
 split, alternating batch by batch. GDAS anneals its Gumbel temperature linearly from 10 to 0.1.
-Every ``ask`` trains ``epochs_per_ask`` more epochs (all of them on the first ask by default) and
+Every `ask` trains `epochs_per_ask` more epochs (all of them on the first ask by default) and
 returns the derived cell (argmax per edge); the runner charges that training as the query's cost,
-so the supernet's training is the search cost. ``cost="model"`` (the default) charges a
+so the supernet's training is the search cost. `cost="model"` (the default) charges a
 deterministic model of it fitted to the table's own training times
-(:mod:`~nasbench.strategies.supernet_cost`), so that the same config gives the same results;
-``cost="measured"`` charges the measured wall-clock seconds instead (different on every run).
+(`supernet_cost`), so that the same config gives the same results;
+`cost="measured"` charges the measured wall-clock seconds instead (different on every run).
 """
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ class _Loaded:
 
 
 class SupernetSearch(Strategy):
-    """Shared machinery of DARTS and GDAS; subclasses set ``mode``."""
+    """Shared machinery of DARTS and GDAS; subclasses set `mode`."""
 
     Params = SupernetParams
     trains_networks = True
@@ -179,7 +179,7 @@ class SupernetSearch(Strategy):
         self._epoch += 1
 
     def _charge(self, images: int) -> None:
-        """Add the modelled seconds of the forward and backward pass just made on ``images`` images."""
+        """Add the modelled seconds of the forward and backward pass just made on `images` images."""
         if self.params.cost != "model":
             return
         from .supernet_cost import sampled_counts
@@ -218,7 +218,7 @@ class SupernetSearch(Strategy):
 
     def own_cost(self) -> float:
         """What the last ask is charged (by the runner): the modelled seconds of its supernet
-        training, or with ``cost="measured"`` the measured ones."""
+        training, or with `cost="measured"` the measured ones."""
         return self.last_cost
 
     def alpha(self) -> np.ndarray:

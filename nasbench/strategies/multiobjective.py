@@ -1,11 +1,11 @@
 """Multi-objective search: maximise validation accuracy and minimise per-cell properties told
 alongside it (params, FLOPs, latency; known without training).
 
-* ``mo_random``: random search; its result is the Pareto front of what it trained.
-* ``mo_evolution``: steady-state NSGA-II with aging. Parents by binary tournament on
+* `mo_random`: random search; its result is the Pareto front of what it trained.
+* `mo_evolution`: steady-state NSGA-II with aging. Parents by binary tournament on
   (non-domination rank, crowding distance); the child is a one-op mutation; when the population
-  is full, the worst member by (rank, crowding) is removed (``aging=False``) or the oldest
-  (``aging=True``, regularised evolution's rule).
+  is full, the worst member by (rank, crowding) is removed (`aging=False`) or the oldest
+  (`aging=True`, regularised evolution's rule).
 """
 from __future__ import annotations
 

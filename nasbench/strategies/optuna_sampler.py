@@ -1,14 +1,14 @@
-"""Optuna's samplers as strategies, through Optuna's ask/tell (``pip install 'nasbench[optuna]'``).
+"""Optuna's samplers as strategies, through Optuna's ask/tell (`pip install 'nasbench[optuna]'`).
 
-* ``optuna-tpe``: ``TPESampler`` (multivariate by default, Optuna 5's default);
-* ``optuna-gp``: ``GPSampler`` (Gaussian process over the six categorical edges; torch);
-* ``optuna-random``: ``RandomSampler``;
-* ``optuna-nsga2``: ``NSGAIISampler``, multi-objective (validation value maximised, the
-  protocol's objectives minimised), like ``mo_evolution``.
+* `optuna-tpe`: `TPESampler` (multivariate by default, Optuna 5's default);
+* `optuna-gp`: `GPSampler` (Gaussian process over the six categorical edges; torch);
+* `optuna-random`: `RandomSampler`;
+* `optuna-nsga2`: `NSGAIISampler`, multi-objective (validation value maximised, the
+  protocol's objectives minimised), like `mo_evolution`.
 
 Each run gets a fresh in-memory study whose sampler seed is drawn from the run's spawned generator,
 so a run repeats bit for bit (for a given Optuna release). Cells are the six edges as categorical
-parameters ``edge_1_0`` ... ``edge_3_2`` over the op names; the study is told only the validation
+parameters `edge_1_0` ... `edge_3_2` over the op names; the study is told only the validation
 value (and, for NSGA-II, the objectives), as every strategy. On a partial table a proposal outside
 the table is told as failed and asked again (64 tries, then a random covered cell is enqueued).
 """
@@ -146,7 +146,7 @@ class OptunaGP(OptunaStrategy):
 
 
 class OptunaRandom(OptunaStrategy):
-    """Optuna's random sampler through ask/tell (the bridge's own overhead, against ``random``)."""
+    """Optuna's random sampler through ask/tell (the bridge's own overhead, against `random`)."""
 
     name = "optuna-random"
     Params = OptunaParams

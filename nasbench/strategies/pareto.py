@@ -10,7 +10,7 @@ def dominates(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def nondominated_sort(points: np.ndarray) -> np.ndarray:
-    """Front number (0 = non-dominated) of each row of ``points`` (n, k)."""
+    """Front number (0 = non-dominated) of each row of `points` (n, k)."""
     pts = np.asarray(points, dtype=np.float64)
     n = len(pts)
     if n == 0:
@@ -67,7 +67,7 @@ def pareto_front(points: np.ndarray) -> np.ndarray:
 
 
 def hypervolume(points: np.ndarray, ref: np.ndarray) -> float:
-    """Volume dominated by ``points`` and bounded by ``ref`` (points beyond ref are ignored)."""
+    """Volume dominated by `points` and bounded by `ref` (points beyond ref are ignored)."""
     pts = np.asarray(points, dtype=np.float64)
     ref = np.asarray(ref, dtype=np.float64)
     if len(pts) == 0:

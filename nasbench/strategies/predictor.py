@@ -49,7 +49,7 @@ class MLPEnsemble:
     def _backward(self, acts: list[np.ndarray], dout: np.ndarray,
                   into_grad: bool = False) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
         """Gradients of sum(dout * out) w.r.t. weights, biases and the input (members, n, in).
-        ``into_grad``: write the weight and bias gradients into the flat gradient buffer."""
+        `into_grad`: write the weight and bias gradients into the flat gradient buffer."""
         d = dout[..., None]
         gW, gb = ([*self._gW], [*self._gb]) if into_grad else ([None] * 3, [None] * 3)
         for k in (2, 1, 0):
@@ -77,9 +77,9 @@ class MLPEnsemble:
         """Adam on the squared error of standardised targets; each member weights the points by
         its own Bayesian-bootstrap draw, so the members disagree where data are thin.
 
-        ``warm=True`` continues from the current weights and Adam state (an incremental update
+        `warm=True` continues from the current weights and Adam state (an incremental update
         after new points arrive: the old points keep their bootstrap weights, new points draw
-        theirs from ``seed``); otherwise Adam and the bootstrap weights start afresh (from the
+        theirs from `seed`); otherwise Adam and the bootstrap weights start afresh (from the
         initial weights on a new ensemble)."""
         x = np.asarray(x, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)

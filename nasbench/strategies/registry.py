@@ -1,7 +1,7 @@
 """Strategies by name, their parameters, and construction with checked overrides.
 
-Strategies register themselves when their class is created (:class:`~nasbench.strategies.base.Strategy`
-with a ``name``); this module imports the built-in ones, in the order they are listed to users."""
+Strategies register themselves when their class is created (`Strategy`
+with a `name`); this module imports the built-in ones, in the order they are listed to users."""
 from __future__ import annotations
 
 import dataclasses
@@ -26,8 +26,8 @@ def strategy_names() -> list[str]:
 
 
 def get_strategy(name: str) -> type[Strategy]:
-    """The class registered as ``name``; a name not registered yet loads the installed plug-ins
-    (entry points of the group ``nasbench.strategies``, :mod:`nasbench.plugins`) first."""
+    """The class registered as `name`; a name not registered yet loads the installed plug-ins
+    (entry points of the group `nasbench.strategies`, `nasbench.plugins`) first."""
     cls = STRATEGIES.get(name)
     if cls is None:
         from ..plugins import load_entry_points
@@ -62,7 +62,7 @@ MAX_FLOAT_PARAM = 1e6
 
 
 def make_params(name: str, overrides: dict[str, Any] | None = None):
-    """The strategy's Params with ``overrides`` applied; unknown keys list the valid ones."""
+    """The strategy's Params with `overrides` applied; unknown keys list the valid ones."""
     cls = get_strategy(name)
     overrides = dict(overrides or {})
     valid = [f.name for f in dataclasses.fields(cls.Params)]
@@ -106,7 +106,7 @@ def _coerce(strategy: str, f: dataclasses.Field, v: Any) -> Any:
 
 
 def _bounded(strategy: str, key: str, v: Any) -> Any:
-    """``v`` if it is not a number out of the bounds above."""
+    """`v` if it is not a number out of the bounds above."""
     if isinstance(v, bool):
         return v
     if isinstance(v, int) and not -MAX_INT_PARAM <= v <= MAX_INT_PARAM:
@@ -120,7 +120,7 @@ def _bounded(strategy: str, key: str, v: Any) -> Any:
 
 def make_strategy(name: str, context: SearchContext, overrides: dict[str, Any] | None = None) -> Strategy:
     """A strategy built as the runner builds it: its parameters checked, and a context holding only
-    what its class declares (:class:`~nasbench.strategies.base.DeclaredContext`: an undeclared
+    what its class declares (`DeclaredContext`: an undeclared
     field read is a StrategyError)."""
     cls = get_strategy(name)
     return cls(DeclaredContext(context, cls), make_params(name, overrides))

@@ -2,7 +2,7 @@
 
 Logits (6 edges x 5 ops) start at 1e-3 * N(0, 1); each query samples one op per edge; the reward
 is the observed validation value; baseline = exponential moving average (bias-corrected, as in
-NAS-Bench-201's ``ExponentialMovingAverage``); loss = -log p(a) * (reward - baseline); Adam.
+NAS-Bench-201's `ExponentialMovingAverage`); loss = -log p(a) * (reward - baseline); Adam.
 Defaults: lr 0.001, EMA momentum 0.9 (NAS-Bench-201's REINFORCE.sh). Implemented in numpy, so a
 step costs microseconds; the gradient of log p(a) w.r.t. the logits is onehot(a) - softmax.
 """

@@ -1,12 +1,12 @@
 """A weight-sharing supernet of the NAS-Bench-201 space, for DARTS and GDAS.
 
-Same skeleton as :mod:`nasbench.network` (stem, three stages of N cells with ResNet reduction
-blocks between them, BN-ReLU-pool-linear head), reusing its ``ReLUConvBN`` and ``ResNetBlock``;
-every edge of every cell holds all five ops, and the architecture weights ``alpha`` (6 edges x 5
+Same skeleton as `nasbench.network` (stem, three stages of N cells with ResNet reduction
+blocks between them, BN-ReLU-pool-linear head), reusing its `ReLUConvBN` and `ResNetBlock`;
+every edge of every cell holds all five ops, and the architecture weights `alpha` (6 edges x 5
 ops, shared by all cells) mix them:
 
-* ``mode="darts"``: every op is computed and summed with weights ``softmax(alpha)``;
-* ``mode="gdas"``: one op per edge is sampled by Gumbel-softmax with temperature ``tau``; only
+* `mode="darts"`: every op is computed and summed with weights `softmax(alpha)`;
+* `mode="gdas"`: one op per edge is sampled by Gumbel-softmax with temperature `tau`; only
   that op is computed, scaled by its straight-through hard weight (NAS-Bench-201's GDAS code).
 """
 from __future__ import annotations

@@ -5,13 +5,13 @@ config give different results on every run (and on every machine). By default th
 model instead, which is deterministic and in the same units as the table's costs:
 
 * the table's training seconds per epoch of a cell are fitted, by least squares over every cell
-  it times, as ``a + sum_k b_k n_k``, with ``n_k`` the number of the cell's effective edges holding
-  op ``k`` (``skip_connect``, ``nor_conv_1x1``, ``nor_conv_3x3``, ``avg_pool_3x3``: the table's
+  it times, as `a + sum_k b_k n_k`, with `n_k` the number of the cell's effective edges holding
+  op `k` (`skip_connect`, `nor_conv_1x1`, `nor_conv_3x3`, `avg_pool_3x3`: the table's
   networks are built from effective edges only). On the embedded tables this explains 80 %
-  (``nb201-digits``) and 63 % (``nb201-fashion-mnist``) of the variance of the per-epoch times;
-* one image through a network with ``n_k`` computed edges of op ``k`` (forward and backward, as in
-  a training step) then costs ``(a + sum_k b_k n_k) / n_train`` seconds;
-* the DARTS supernet computes every op on all 6 edges (``n_k = 6`` for each of the four); GDAS
+  (`nb201-digits`) and 63 % (`nb201-fashion-mnist`) of the variance of the per-epoch times;
+* one image through a network with `n_k` computed edges of op `k` (forward and backward, as in
+  a training step) then costs `(a + sum_k b_k n_k) / n_train` seconds;
+* the DARTS supernet computes every op on all 6 edges (`n_k = 6` for each of the four); GDAS
   computes the one sampled op on every edge (its counts come from each sample). A search step is
   an architecture step on a validation batch plus a weight step on a training batch, so each step
   charges both batches' images.
@@ -36,7 +36,7 @@ class CostModelError(NasbenchError, ValueError):
 
 @functools.lru_cache(maxsize=1)
 def effective_op_counts() -> np.ndarray:
-    """(N_CELLS, 4): per cell, the number of effective edges holding each op of ``COSTED_OPS``."""
+    """(N_CELLS, 4): per cell, the number of effective edges holding each op of `COSTED_OPS`."""
     ops = ops_table()
     eff = np.array([effective_edges(i) for i in range(N_CELLS)], dtype=bool)
     out = np.stack([((ops == k) & eff).sum(axis=1) for k in COSTED_OPS], axis=1)
@@ -46,7 +46,7 @@ def effective_op_counts() -> np.ndarray:
 
 @dataclass(frozen=True)
 class OpCostModel:
-    """Training seconds per epoch = ``intercept + sum_k per_op[k] * n_k`` (``k`` over ``COSTED_OPS``)."""
+    """Training seconds per epoch = `intercept + sum_k per_op[k] * n_k` (`k` over `COSTED_OPS`)."""
 
     intercept: float
     per_op: tuple[float, float, float, float]
@@ -71,7 +71,7 @@ class OpCostModel:
         return cls(float(coef[0]), tuple(float(c) for c in coef[1:]), r2)  # type: ignore[arg-type]
 
     def epoch_seconds(self, counts: Sequence[float]) -> float:
-        """Seconds per training epoch of a network computing ``counts[k]`` edges of each costed op."""
+        """Seconds per training epoch of a network computing `counts[k]` edges of each costed op."""
         return self.intercept + float(np.dot(self.per_op, counts))
 
     def supernet_counts(self) -> tuple[int, ...]:

@@ -1,18 +1,18 @@
 """The resumable computation of proxies over a table's functional classes, into a JSON-lines
 journal.
 
-One network per functional class (:func:`nasbench.space.class_table` with the ``functional``
-rule): the pruned network of the class's lowest-index cell, initialised from ``seed`` - members
+One network per functional class (`nasbench.space.class_table` with the `functional`
+rule): the pruned network of the class's lowest-index cell, initialised from `seed` - members
 of a class built from one seed have identical weights and compute the identical function, so
 their proxies are equal. Classes are visited in a seeded random order, so that a computation
-stopped early (``--limit``, or a kill) leaves a uniform random sample of classes.
+stopped early (`--limit`, or a kill) leaves a uniform random sample of classes.
 
-Journal (``<name>.jsonl``): line 1 ``{"header": {...}}`` records the network, the stand-in batch
+Journal (`<name>.jsonl`): line 1 `{"header": {...}}` records the network, the stand-in batch
 spec and the seed; every further line is one class,
-``{"class": k, "index": i, "values": {proxy: float|null}, "seconds": {proxy: float}}``, appended
+`{"class": k, "index": i, "values": {proxy: float|null}, "seconds": {proxy: float}}`, appended
 as soon as it is computed; a later run skips the (class, proxy) pairs present. Every line carries
-a checksum and is verified when read (:mod:`nasbench.zero_cost.journal`): a last line a kill cut
-short is cut away (one note) and recomputed, any other damaged line refused. ``null`` is an
+a checksum and is verified when read (`nasbench.zero_cost.journal`): a last line a kill cut
+short is cut away (one note) and recomputed, any other damaged line refused. `null` is an
 undefined value (NaN: e.g. a cell whose output does not depend on its input)."""
 from __future__ import annotations
 
@@ -73,9 +73,9 @@ def setup_for(bench, table: str, seed: int = 0, batch_size: int = 16, batch_kind
               batch_seed: int = 0, data_dir: str | None = None) -> Setup:
     """The setup of a loaded table: its recipe's C and N, its dataset's input shape and classes.
 
-    A table trained here (its metadata records its data spec, ``extra["data"]``) is scored on its
-    own recipe network and a batch of its own training data (kind ``train``, whatever
-    ``batch_kind`` says); a table of published results (NAS-Bench-201) on the stand-in batch."""
+    A table trained here (its metadata records its data spec, `extra["data"]`) is scored on its
+    own recipe network and a batch of its own training data (kind `train`, whatever
+    `batch_kind` says); a table of published results (NAS-Bench-201) on the stand-in batch."""
     spec_data = (bench.meta.extra or {}).get("data")
     if spec_data:
         return _own_data_setup(bench, table, dict(spec_data), seed, batch_size, batch_seed, data_dir)
@@ -105,7 +105,7 @@ def _own_data_setup(bench, table: str, spec_data: dict, seed: int, batch_size: i
 
 
 def load_batch(setup: Setup, data_dir: str | None = None) -> "StandIn":
-    """The batch the proxies of ``setup`` read (its own training data for kind ``train``)."""
+    """The batch the proxies of `setup` read (its own training data for kind `train`)."""
     if setup.batch.kind == "train":
         from ..datasets import load_data_spec
 
@@ -121,7 +121,7 @@ def class_order(order_seed: int) -> np.ndarray:
 
 def read_journal(path: str | os.PathLike) -> tuple[dict | None, dict[int, dict]]:
     """(header, {class: {"index", "values", "seconds"}}) merged over every whole, verified line
-    (:func:`nasbench.zero_cost.journal.scan`: a cut last line is left out, a damaged other line
+    (`nasbench.zero_cost.journal.scan`: a cut last line is left out, a damaged other line
     refused with a ProxyError naming it)."""
     try:
         s = scan(path)
@@ -142,7 +142,7 @@ def repair_journal(path: str | os.PathLike) -> str | None:
 
 def _check_ranges(path: str | os.PathLike, done: dict[int, dict]) -> None:
     """Refuse a journal whose class or cell index lies outside the space (types are checked per
-    line by :func:`nasbench.zero_cost.journal.scan`)."""
+    line by `nasbench.zero_cost.journal.scan`)."""
     n_classes = len(class_table("functional")[1])
     for k, rec in done.items():
         for name, v, top in (("class", k, n_classes), ("index", rec["index"], N_CELLS)):
@@ -151,7 +151,7 @@ def _check_ranges(path: str | os.PathLike, done: dict[int, dict]) -> None:
 
 
 def write_header(setup: Setup, journal: str | os.PathLike) -> None:
-    """Start ``journal`` with ``setup``'s header, or check that its header is ``setup``'s (a
+    """Start `journal` with `setup`'s header, or check that its header is `setup`'s (a
     journal of another setup is refused, never appended to)."""
     p = Path(journal)
     header, _ = read_journal(p)
@@ -169,8 +169,8 @@ def write_header(setup: Setup, journal: str | os.PathLike) -> None:
 
 def todo_classes(done: dict[int, dict], names: tuple[str, ...], order_seed: int, limit: int | None = None,
                  classes: Iterable[int] | None = None) -> list[int]:
-    """The classes, in the seeded order, that still lack one of ``names``: the first ``limit``
-    of the order (restricted to ``classes`` where given)."""
+    """The classes, in the seeded order, that still lack one of `names`: the first `limit`
+    of the order (restricted to `classes` where given)."""
     order = class_order(order_seed)
     if classes is not None:
         keep = np.zeros(len(order), dtype=bool)
@@ -184,9 +184,9 @@ def todo_classes(done: dict[int, dict], names: tuple[str, ...], order_seed: int,
 def run(setup: Setup, journal: str | os.PathLike, names: Iterable[str] = PROXY_NAMES, limit: int | None = None,
         progress: bool = True, threads: int = 1, classes: Iterable[int] | None = None,
         part: tuple[int, int] = (0, 1), data_dir: str | None = None) -> int:
-    """Compute ``names`` for every class (or the first ``limit`` of the seeded order; only those
-    in ``classes`` where given) not yet in ``journal``; returns the number of classes computed now.
-    ``part=(i, n)``: only every n-th of those, from the i-th (one of n processes appending to the
+    """Compute `names` for every class (or the first `limit` of the seeded order; only those
+    in `classes` where given) not yet in `journal`; returns the number of classes computed now.
+    `part=(i, n)`: only every n-th of those, from the i-th (one of n processes appending to the
     same journal: a line is one write, so lines of several processes never interleave)."""
     names = tuple(names)
     p = Path(journal)
@@ -228,8 +228,8 @@ def run(setup: Setup, journal: str | os.PathLike, names: Iterable[str] = PROXY_N
 
 
 def per_cell(done: dict[int, dict], name: str, field: str = "values") -> np.ndarray:
-    """One journal entry of ``name`` per official cell index (float64, NaN where not computed or
-    undefined): its value (``field="values"``) or the seconds computing it took (``"seconds"``);
+    """One journal entry of `name` per official cell index (float64, NaN where not computed or
+    undefined): its value (`field="values"`) or the seconds computing it took (`"seconds"`);
     every cell of a functional class gets its class's entry."""
     cls, _ = class_table("functional")
     by_class = np.full(int(cls.max()) + 1, np.nan)

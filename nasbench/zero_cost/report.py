@@ -85,7 +85,7 @@ class Cost:
 
 
 def costs(done: dict[int, dict], bench: TabularBenchmark) -> list[Cost]:
-    """From a journal's ``seconds`` (:func:`nasbench.zero_cost.compute.read_journal`)."""
+    """From a journal's `seconds` (`nasbench.zero_cost.compute.read_journal`)."""
     t = bench.values("time") / float(bench.epochs[-1])
     epoch_s = float(np.nanmean(t))
     names = sorted({n for r in done.values() for n in r["seconds"]})
@@ -97,8 +97,8 @@ def costs(done: dict[int, dict], bench: TabularBenchmark) -> list[Cost]:
 
 
 def pass_costs(done: dict[int, dict], bench: TabularBenchmark) -> list[Cost]:
-    """Seconds per class of each pass (:data:`nasbench.zero_cost.proxies.PASSES`; a pass's time is
-    the sum of its proxies' shares in a class's record), named ``a+b+c``, vs one training epoch."""
+    """Seconds per class of each pass (`nasbench.zero_cost.proxies.PASSES`; a pass's time is
+    the sum of its proxies' shares in a class's record), named `a+b+c`, vs one training epoch."""
     from .proxies import PASSES
 
     t = bench.values("time") / float(bench.epochs[-1])
