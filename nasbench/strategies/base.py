@@ -66,11 +66,16 @@ class StrategyError(NasbenchError, ValueError):
 
 @dataclass(frozen=True)
 class Job:
-    """What a free worker is to do: train `cell` to fidelity `level` (an index into
-    `context.fidelities.levels`; None: the protocol's own level, what single-fidelity strategies
-    see). `trial`: None starts a new trial; the id of a paused trial (from its
-    `TrialResult`) resumes that trial of the same cell to a higher level, charged only the
-    extra time where the levels are resumable, else a fresh training to `level`."""
+    """What a free worker is to do.
+
+    Attributes:
+        cell: official index of the cell to train.
+        level: fidelity to train it to, an index into `context.fidelities.levels`; None: the
+            protocol's own level (what single-fidelity strategies see).
+        trial: None starts a new trial; the id of a paused trial (from its `TrialResult`) resumes
+            that trial of the same cell to a higher level, charged only the extra time where the
+            levels are resumable, else a fresh training to `level`.
+    """
 
     cell: int
     level: int | None = None
@@ -79,10 +84,19 @@ class Job:
 
 @dataclass(frozen=True)
 class TrialResult:
-    """A finished job: `trial` id (assigned by the runner), `cell`, `level` reached, the
-    validation `value` there, the `cost` charged for this job (seconds; only the extra time of a
-    resumed trial), which `worker` ran it, its simulated `start` and `finish` (wall-clock
-    seconds since the run began), and the `objectives` of a multi-objective run."""
+    """A finished job.
+
+    Attributes:
+        trial: the trial id (assigned by the runner).
+        cell: official index of the cell.
+        level: the fidelity level reached.
+        value: the validation value there.
+        cost: the seconds charged for this job (only the extra time of a resumed trial).
+        worker: which worker ran it.
+        start: simulated start, wall-clock seconds since the run began.
+        finish: simulated finish, wall-clock seconds since the run began.
+        objectives: the objectives of a multi-objective run.
+    """
 
     trial: int
     cell: int
@@ -99,14 +113,22 @@ class TrialResult:
 class SearchContext:
     """Everything a strategy may know besides what it is told.
 
-    `candidates`: sorted official indices of the cells the table answers for (all 15,625 for a
-    full table); strategies only ask for these. `dataset` and `recipe`: the table's dataset name
-    and training recipe (for DARTS/GDAS, which train a supernet for real). `objectives`: for
-    multi-objective runs, the names of the values told besides the validation value (each to be
-    minimised, e.g. `params`). `epoch_seconds`: what one training epoch of each cell costs in
-    the table (cost only, never a metric). `proxies`: the table's zero-cost proxies per cell and
-    the seconds computing them cost (`ProxyInputs`;
-    None where the table has none).
+    Attributes:
+        rng: the run's random generator.
+        space: the cell space.
+        candidates: sorted official indices of the cells the table answers for (all 15,625 for a
+            full table); strategies only ask for these.
+        dataset: the table's dataset name (for DARTS/GDAS, which train a supernet for real).
+        recipe: the table's training recipe (likewise).
+        objectives: for multi-objective runs, the names of the values told besides the validation
+            value (each to be minimised, e.g. `params`).
+        epoch_seconds: what one training epoch of each cell costs in the table (official index
+            order, NaN where unknown; cost only, never a metric): DARTS and GDAS price their
+            supernet's training with a model fitted to it.
+        fidelities: the fidelity levels of the table (multi-fidelity strategies only; None for the
+            others).
+        proxies: the table's zero-cost proxies per cell and the seconds computing them cost
+            (`ProxyInputs`; None where the table has none).
     """
 
     rng: np.random.Generator
@@ -125,6 +147,7 @@ class SearchContext:
 
     @property
     def full(self) -> bool:
+        """True where the candidates are all 15,625 cells."""
         return len(self.candidates) == N_CELLS
 
 
@@ -133,10 +156,23 @@ class Params:
     """Base of every strategy's parameter dataclass."""
 
     def check(self) -> None:
-        """Raise StrategyError for a bad value (subclasses add their own rules)."""
+        """Check the parameter values (subclasses add their own rules).
+
+        Raises:
+            StrategyError: a value is out of range.
+        """
 
 
 def check_positive(params: Params, *names: str) -> None:
+    """Check that the named parameters are numbers greater than 0.
+
+    Args:
+        params: the parameters to check.
+        *names: the fields of `params` to check.
+
+    Raises:
+        StrategyError: a named field is not a number (`bool` included) or not > 0.
+    """
     for n in names:
         v = getattr(params, n)
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
@@ -156,10 +192,16 @@ _OPTIONAL = frozenset(f.name for f in fields(SearchContext)) - _ALWAYS
 
 
 class DeclaredContext:
-    """What a strategy built by `make_strategy` (the runner's
-    way) gets as its context: the `SearchContext`'s `rng`, `space`, `candidates` and
-    the fields its class declares in `needs` (and `fidelities` for a `multi_fidelity` one), as plain attributes (no cost on the hot path);
-    reading any other field raises a `StrategyError` naming the field and the fix."""
+    """The context a strategy built by `make_strategy` (the runner's way) gets.
+
+    It holds the `SearchContext`'s `rng`, `space`, `candidates` and the fields its class declares
+    in `needs` (and `fidelities` for a `multi_fidelity` one), as plain attributes (no cost on the
+    hot path); reading any other field raises a `StrategyError` naming the field and the fix.
+
+    Args:
+        context: the full search context.
+        strategy: the strategy class whose declarations decide what is copied.
+    """
 
     def __init__(self, context: SearchContext, strategy: type["Strategy"]) -> None:
         implied = {"fidelities"} if strategy.multi_fidelity else set()  # the multi_fidelity hook implies it
@@ -169,6 +211,7 @@ class DeclaredContext:
 
     @property
     def full(self) -> bool:
+        """True where the candidates are all 15,625 cells."""
         return len(self.candidates) == N_CELLS
 
     def __getattr__(self, name: str) -> Any:  # only for what is not set above
@@ -182,8 +225,19 @@ class DeclaredContext:
 
 
 class Strategy(ABC):
-    """Ask for a cell, be told what it scored. Subclasses set `name` and `Params` and declare the
-    hooks below (see the module docstring); setting `name` registers the class."""
+    """Ask for a cell, be told what it scored.
+
+    Subclasses set `name` and `Params` and declare the hooks listed in the module docstring;
+    setting `name` registers the class.
+
+    Args:
+        context: what the strategy may know (`SearchContext`, or the `DeclaredContext` the runner
+            builds).
+        params: its parameters; None: the defaults of `Params`.
+
+    Raises:
+        StrategyError: a parameter value is refused by `Params.check`.
+    """
 
     name: ClassVar[str] = ""
     Params: ClassVar[type[Params]] = Params
@@ -234,30 +288,64 @@ class Strategy(ABC):
 
     @abstractmethod
     def ask(self) -> int:
-        """The official index of the next cell to train."""
+        """The next cell to train.
+
+        Returns:
+            The official index of the cell.
+        """
 
     @abstractmethod
     def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
-        """The observed validation value of `index` and what training it cost (seconds)."""
+        """Report what training an asked cell gave.
+
+        Args:
+            index: official index of the cell, as returned by `ask`.
+            value: the observed validation value.
+            cost: what training it cost (seconds).
+            objectives: the values of `context.objectives`, in that order (multi-objective runs).
+        """
 
     def ask_job(self) -> Job | None:
-        """What a free worker trains next; None: nothing until a running job finishes (the worker
-        idles; if no job is running either, the run ends). Default: a new trial of `ask()` at the
-        protocol's level."""
+        """What a free worker trains next.
+
+        The default is a new trial of `ask()` at the protocol's level.
+
+        Returns:
+            The job, or None: nothing until a running job finishes (the worker idles; if no job is
+            running either, the run ends).
+        """
         return Job(self.ask())
 
     def tell_result(self, result: TrialResult) -> None:
-        """A finished job, in order of simulated finish time. Default: `tell` its cell, value,
-        cost and objectives."""
+        """Report a finished job, in order of simulated finish time.
+
+        The default tells `tell` its cell, value, cost and objectives.
+
+        Args:
+            result: the finished job.
+        """
         self.tell(result.cell, result.value, result.cost, result.objectives)
 
     # -- helpers for subclasses ------------------------------------------------------------
     def random_index(self) -> int:
+        """A uniformly random candidate cell.
+
+        Returns:
+            Its official index.
+        """
         c = self._cands
         return int(c[int(self.rng.random() * len(c))])
 
     def mutate(self, index: int) -> int:
-        """One op of one edge changed to another op, uniformly; only cells of the table."""
+        """One op of one edge changed to another op, uniformly; only cells of the table.
+
+        Args:
+            index: official index of the parent cell.
+
+        Returns:
+            Official index of the child (a random candidate where 64 tries find no candidate
+            neighbour).
+        """
         nt = self.context.space.neighbour_table()
         k = nt.shape[1]
         for _ in range(64):
@@ -267,6 +355,14 @@ class Strategy(ABC):
         return self.random_index()
 
     def is_candidate(self, index: int) -> bool:
+        """Whether the table answers for a cell.
+
+        Args:
+            index: official index of the cell.
+
+        Returns:
+            True where the cell is among `context.candidates`.
+        """
         return self._full or bool(self._covered[index])
 
     # A strategy with ``prices_queries`` defines ``own_cost(self) -> float``: what the last asked query
@@ -278,10 +374,21 @@ class Strategy(ABC):
 
 
 def register_strategy(cls: type[Strategy]) -> type[Strategy]:
-    """Add `cls` to `REGISTRY` under `cls.name` (done by subclassing; usable as a decorator
-    for a class made with `register=False`; public as `nasbench.strategies.register`). A
-    name taken by another class is refused, and so is a name that cannot be a result label
-    (letters, digits and `_ + -`)."""
+    """Add a strategy class to `REGISTRY` under its `name`.
+
+    Subclassing registers a class; this is also usable as a decorator for a class made with
+    `register=False` (public as `nasbench.strategies.register`).
+
+    Args:
+        cls: the `Strategy` subclass.
+
+    Returns:
+        `cls`, unchanged.
+
+    Raises:
+        StrategyError: `cls` is not a `Strategy` subclass, has no name, a name that cannot be a
+            result label (letters, digits and `_ + -` only), or a name taken by another class.
+    """
     if not (isinstance(cls, type) and issubclass(cls, Strategy)):
         raise StrategyError(f"register takes a Strategy subclass, got {cls!r}")
     if not cls.name:
@@ -298,7 +405,14 @@ def register_strategy(cls: type[Strategy]) -> type[Strategy]:
 
 
 def param_specs(cls: type[Strategy]) -> list[tuple[str, Any, str]]:
-    """(name, default, type name) of each parameter of a strategy."""
+    """The parameters of a strategy.
+
+    Args:
+        cls: the strategy class.
+
+    Returns:
+        `(name, default, type name)` of each field of its `Params`.
+    """
     out = []
     for f in fields(cls.Params):
         t = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
