@@ -44,7 +44,16 @@ METRIC_ELAPSED_TIME = "metric_elapsed_time"
 
 
 def fidelities(bench: Benchmark, metric: str = "valid_acc") -> list[tuple[int, str, int | None, float]]:
-    """`(hp_epoch, metric read, epoch read (None: last), share of that epoch's recorded time)`."""
+    """The fidelities of the blackbox, in order of `hp_epoch`.
+
+    Args:
+        bench: the benchmark.
+        metric: the validation metric read.
+
+    Returns:
+        `(hp_epoch, metric read, epoch read (None: last), share of that epoch's recorded time)`
+        per fidelity.
+    """
     epochs = [int(e) for e in np.asarray(bench.epochs)]
     out: list[tuple[int, str, int | None, float]] = []
     s12 = f"{metric}_s12"
@@ -68,7 +77,15 @@ def _values(bench: Benchmark, cells: np.ndarray, metric: str, epoch: int | None,
 
 
 def filled_runs(bench: Benchmark, metric: str = "valid_acc") -> int:
-    """How many (cell, seed) runs `to_blackbox(bench, runs=True)` fills with the cell's mean."""
+    """How many (cell, seed) runs `to_blackbox(bench, runs=True)` fills with the cell's mean.
+
+    Args:
+        bench: the benchmark.
+        metric: the validation metric read.
+
+    Returns:
+        The number of runs filled (0 where the metric holds means only).
+    """
     if metric in getattr(bench, "mean_only", ()):
         return 0
     cells = np.asarray(bench.covered, dtype=np.int64)
@@ -76,7 +93,22 @@ def filled_runs(bench: Benchmark, metric: str = "valid_acc") -> int:
 
 
 def to_blackbox(bench: Benchmark, metric: str = "valid_acc", runs: bool = False) -> Any:
-    """syne-tune's `BlackboxTabular` of `bench` (see the module's docstring)."""
+    """syne-tune's `BlackboxTabular` of `bench` (see the module's docstring).
+
+    Args:
+        bench: the benchmark.
+        metric: the validation metric read (its error is the objective).
+        runs: one seed slot per recorded seed (missing runs filled with the cell's mean) instead of
+            the seed mean.
+
+    Returns:
+        The blackbox.
+
+    Raises:
+        MissingExtra: syne-tune is not installed.
+        QueryError: the metric is unknown or a test metric, or a covered cell has a value not
+            recorded.
+    """
     require("syne_tune")
     import pandas as pd
     from syne_tune.blackbox_repository.blackbox_tabular import BlackboxTabular
@@ -116,9 +148,20 @@ def to_blackbox(bench: Benchmark, metric: str = "valid_acc", runs: bool = False)
 
 def simulated_backend(bench: Benchmark, metric: str = "valid_acc", runs: bool = False,
                       seed: int | None = None, **kwargs: Any) -> Any:
-    """syne-tune's `UserBlackboxBackend` on `to_blackbox` (`elapsed_time_attr` set; run
-    the `Tuner` with `callbacks=[SimulatorCallback()]`). `seed`: the seed slot read by every
-    trial (default: one drawn per trial)."""
+    """syne-tune's `UserBlackboxBackend` on `to_blackbox`.
+
+    `elapsed_time_attr` is set; run the `Tuner` with `callbacks=[SimulatorCallback()]`.
+
+    Args:
+        bench: the benchmark.
+        metric: the validation metric read.
+        runs: as for `to_blackbox`.
+        seed: the seed slot read by every trial (default: one drawn per trial).
+        **kwargs: passed to `UserBlackboxBackend`.
+
+    Returns:
+        The backend.
+    """
     from syne_tune.blackbox_repository.simulated_tabular_backend import UserBlackboxBackend
 
     return UserBlackboxBackend(blackbox=to_blackbox(bench, metric, runs), elapsed_time_attr=METRIC_ELAPSED_TIME,
