@@ -91,15 +91,24 @@ def _rng(rng: Any) -> np.random.Generator:
 class HPOBenchBenchmark:
     """Any benchmark `nasbench.load` returns (table or surrogate file), HPOBench-style.
 
-    >>> b = HPOBenchBenchmark(nasbench.load("nb201-cifar100"), rng=1)
-    >>> config = b.get_configuration_space(seed=1).sample_configuration()
-    >>> b.objective_function(configuration=config, fidelity={"epoch": 200}, rng=1)["function_value"]
+    ```python
+    b = HPOBenchBenchmark(nasbench.load("nb201-cifar100"), rng=1)
+    config = b.get_configuration_space(seed=1).sample_configuration()
+    b.objective_function(configuration=config, fidelity={"epoch": 200}, rng=1)["function_value"]
+    ```
 
-    `metric`: the validation metric (default `valid_acc`; a test metric is refused);
-    `test_metric`: what `objective_function_test` reads (default: the metric's test pair as the
-    table records it, e.g. `valid_test_acc` on CIFAR-10, the test accuracy of the same
-    cifar10-valid runs, as HPOBench's `Cifar10ValidNasBench201Benchmark`; else `test_acc`);
-    `missing_seed`: `'error'` or `'mean'` (see the module's docstring).
+    Args:
+        bench: the benchmark.
+        metric: the validation metric (default `valid_acc`; a test metric is refused).
+        test_metric: what `objective_function_test` reads (default: the metric's test pair as the
+            table records it, e.g. `valid_test_acc` on CIFAR-10, the test accuracy of the same
+            cifar10-valid runs, as HPOBench's `Cifar10ValidNasBench201Benchmark`; else `test_acc`).
+        rng: the generator (or its seed) that draws a run where `data_seed` is None.
+        missing_seed: `'error'` or `'mean'` (see the module's docstring).
+
+    Raises:
+        QueryError: an unknown or test `metric`, an unknown `test_metric`, or another
+            `missing_seed`.
     """
 
     def __init__(self, bench: Benchmark, metric: str = "valid_acc", test_metric: str | None = None,
@@ -140,13 +149,31 @@ class HPOBenchBenchmark:
     # -- spaces ------------------------------------------------------------------------------
     @staticmethod
     def get_configuration_space(seed: int | None = None) -> Any:
-        """The cell as HPOBench names it: six categoricals `1<-0` ... `3<-2` over the op names
-        (our names `edge_1_0` ... are accepted on input too)."""
+        """The cell as HPOBench names it.
+
+        Six categoricals `1<-0` ... `3<-2` over the op names (our names `edge_1_0` ... are accepted
+        on input too).
+
+        Args:
+            seed: the configuration space's seed.
+
+        Returns:
+            The ConfigSpace `ConfigurationSpace`.
+        """
         return configuration_space(seed, hpobench_names=True)
 
     def get_fidelity_space(self, seed: int | None = None) -> Any:
-        """`epoch`: an integer range when the fidelities are every epoch 1..E, else an ordinal over
-        them (`[12, 200]` on the NAS-Bench-201 tables); default the last (HPOBench's convention)."""
+        """The fidelity space: one hyperparameter, `epoch`.
+
+        `epoch` is an integer range when the fidelities are every epoch 1..E, else an ordinal over
+        them (`[12, 200]` on the NAS-Bench-201 tables); default the last (HPOBench's convention).
+
+        Args:
+            seed: the configuration space's seed.
+
+        Returns:
+            The ConfigSpace `ConfigurationSpace`.
+        """
         cs_mod = require("ConfigSpace")
         eps = list(self.schedules)
         cs = cs_mod.ConfigurationSpace(name="nb201-fidelity", seed=seed)
@@ -158,6 +185,9 @@ class HPOBenchBenchmark:
         return cs
 
     def get_meta_information(self) -> dict[str, Any]:
+        """HPOBench's meta information: name, references, dataset, source, and what
+        `function_value`, `cost` and the fidelities mean here.
+        """
         return {"name": f"NAS-Bench-201 ({self.bench.name or self.bench.meta.dataset}) via nasbench",
                 "references": list(_REFERENCES), "code": "nasbench.bridges.HPOBenchBenchmark",
                 "dataset": self.bench.meta.dataset, "source": self.bench.meta.source,
@@ -330,7 +360,24 @@ class HPOBenchBenchmark:
     # -- HPOBench's calls --------------------------------------------------------------------
     def objective_function(self, configuration: Any, fidelity: Any = None, rng: Any = None,
                            data_seed: Any = "all", **kwargs: Any) -> dict[str, Any]:
-        """`100 - validation accuracy` of `configuration` at `fidelity` (default: the last)."""
+        """`100 - validation accuracy` of a configuration at a fidelity.
+
+        Args:
+            configuration: a ConfigSpace `Configuration` or a mapping of edge names to op names.
+            fidelity: `{'epoch': e}` (default: the last fidelity).
+            rng: where given, becomes the benchmark's generator (as HPOBench's).
+            data_seed: `'all'` (the seed mean, default), a seed, a tuple of seeds (averaged) or None
+                (one recorded run drawn with `rng`).
+            **kwargs: refused (`UnknownKeyword`), as HPOBench refuses them.
+
+        Returns:
+            `{'function_value', 'cost', 'info'}` (see the module's docstring).
+
+        Raises:
+            UnknownKeyword: a keyword argument HPOBench does not take.
+            QueryError: a configuration the benchmark does not cover, an unknown fidelity or
+                `data_seed`, or a run not recorded under `missing_seed='error'`.
+        """
         self._kwargs(kwargs, "objective_function")
         cell = self._cell(configuration)
         sch = self._schedule(fidelity)
@@ -343,8 +390,25 @@ class HPOBenchBenchmark:
 
     def objective_function_test(self, configuration: Any, fidelity: Any = None, rng: Any = None,
                                 data_seed: Any = "all", **kwargs: Any) -> dict[str, Any]:
-        """`100 - test accuracy` at the end of a schedule (the last epoch, or 12 on the NAS-Bench-201
-        tables); the seed mean by default, as HPOBench's."""
+        """`100 - test accuracy` at the end of a schedule.
+
+        The end of a schedule is the last epoch, or 12 on the NAS-Bench-201 tables; the seed mean by
+        default, as HPOBench's.
+
+        Args:
+            configuration: as for `objective_function`.
+            fidelity: as for `objective_function`; must be the end of a schedule.
+            rng: as for `objective_function`.
+            data_seed: as for `objective_function`.
+            **kwargs: refused (`UnknownKeyword`).
+
+        Returns:
+            `{'function_value', 'cost', 'info'}`.
+
+        Raises:
+            UnknownKeyword: a keyword argument HPOBench does not take.
+            QueryError: a fidelity that is not the end of a schedule, or as `objective_function`.
+        """
         self._kwargs(kwargs, "objective_function_test")
         cell = self._cell(configuration)
         sch = self._schedule(fidelity)
@@ -359,7 +423,15 @@ class HPOBenchBenchmark:
         return self._result(cell, sch, sch.test_metric, v, used, runs, fb, test=True)
 
     def __call__(self, configuration: Any, **kwargs: Any) -> float:
-        """`objective_function(configuration, **kwargs)['function_value']` (for SciPy-style optimisers)."""
+        """`objective_function(configuration, **kwargs)['function_value']` (for SciPy-style optimisers).
+
+        Args:
+            configuration: as for `objective_function`.
+            **kwargs: as for `objective_function`.
+
+        Returns:
+            The percent error.
+        """
         return self.objective_function(configuration, **kwargs)["function_value"]
 
 
