@@ -31,16 +31,25 @@ class ProtocolError(NasbenchError, ValueError):
 
 @dataclass(frozen=True)
 class Budget:
-    """`kind`: `queries` (trainings), `seconds` (simulated training seconds, the sum of the
-    table's cost of every queried cell, NAS-Bench-201's protocol) or `epochs` (training epochs
-    charged per query). A query that would overrun the budget is not made and ends the run.
+    """How much a run may spend; a query that would overrun it is not made and ends the run.
 
     With several simulated workers (`ExperimentConfig.workers`): `seconds` is simulated
     wall-clock (a job is started only if it finishes by the budget; the first that would not
     retires its worker), `worker-seconds` the total busy time of all workers (the sum of charged
     costs; the same as `seconds` with one worker), `queries` the number of jobs run and
     `epochs` the training epochs charged over all workers (a job that would overrun either
-    retires its worker)."""
+    retires its worker).
+
+    Attributes:
+        kind: `queries` (trainings), `seconds` (simulated training seconds, the sum of the
+            table's cost of every queried cell, NAS-Bench-201's protocol), `worker-seconds` or
+            `epochs` (training epochs charged per query).
+        amount: the budget in units of `kind` (positive, finite; at most the query cap for
+            `queries`).
+
+    Raises:
+        ProtocolError: an unknown kind or an amount out of range.
+    """
 
     kind: str = "queries"
     amount: float = 100
@@ -56,6 +65,7 @@ class Budget:
                                 "per run")
 
     def to_dict(self) -> dict[str, Any]:
+        """The fields as a dict (for `config.json`)."""
         return asdict(self)
 
 
@@ -63,14 +73,20 @@ class Budget:
 class Protocol:
     """How a query is answered and charged.
 
-    * `metric`/`epoch`: the validation signal (`epoch=None`: the table's last epoch);
-    * `seed`: `random` (one recorded run per query, drawn afresh each time) or `mean`;
-    * `cost_epoch`: the epoch whose cumulative training time is charged (default: `epoch`);
-      `cost_factor` scales it (e.g. 12/200 to charge a 12-epoch schedule from 200-epoch times);
-    * `train_epochs`: epochs charged per query by an `epochs` budget (default: the epoch read);
-    * `test_metric`: what the report shows for the incumbent (never visible to strategies);
-    * `objectives`: extra per-cell properties to minimise in multi-objective runs
-      (`params`, `flops` or `latency:<device>`), known without training.
+    Attributes:
+        metric: the validation signal (a test metric is refused).
+        epoch: the epoch read (None: the table's last epoch).
+        seed: `random` (one recorded run per query, drawn afresh each time) or `mean`.
+        cost_epoch: the epoch whose cumulative training time is charged (default: `epoch`).
+        cost_factor: scales the charged time (e.g. 12/200 to charge a 12-epoch schedule from
+            200-epoch times).
+        train_epochs: epochs charged per query by an `epochs` budget (default: the epoch read).
+        test_metric: what the report shows for the incumbent (never visible to strategies).
+        objectives: extra per-cell properties to minimise in multi-objective runs (`params`,
+            `flops` or `latency:<device>`), known without training.
+
+    Raises:
+        ProtocolError: an unknown seed mode, a `cost_factor` not > 0, or a test metric as signal.
     """
 
     metric: str = "valid_acc"
@@ -92,6 +108,7 @@ class Protocol:
         object.__setattr__(self, "objectives", tuple(self.objectives))
 
     def to_dict(self) -> dict[str, Any]:
+        """The fields as a dict (for `config.json`; `objectives` as a list)."""
         d = asdict(self)
         d["objectives"] = list(self.objectives)
         return d
@@ -210,7 +227,15 @@ class SearchView:
     """The validation signal and the cost of every cell, precomputed as arrays.
 
     `observe(index, rng) -> (value, cost)` is a couple of array reads: the hot loop of the
-    runner. `epochs_per_query`: what an `epochs` budget charges per query.
+    runner. `epochs_per_query`: what an `epochs` budget charges per query. Any attribute besides
+    `observe` and `cost` that a search reaches for is a `ProtocolError`.
+
+    Args:
+        bench: the table.
+        protocol: how queries are answered and charged.
+
+    Raises:
+        ProtocolError: a test metric, a metric or epoch the table does not hold.
     """
 
     def __init__(self, bench: Benchmark, protocol: Protocol) -> None:
@@ -257,7 +282,15 @@ class SearchView:
         return bench.runs(cov, self.protocol.metric, self.epoch)
 
     def observe(self, index: int, rng: np.random.Generator) -> tuple[float, float]:
-        """(validation value, cost in seconds) of one training of cell `index`."""
+        """One training of a cell.
+
+        Args:
+            index: official index of a covered cell.
+            rng: draws the recorded run under `seed='random'`.
+
+        Returns:
+            `(validation value, cost in seconds)`.
+        """
         if self._random:
             n = self._count_l[index]
             if n > 1:
@@ -266,6 +299,7 @@ class SearchView:
         return self._mean_l[index], self._cost_l[index]
 
     def cost(self, index: int) -> float:
+        """What one training of cell `index` is charged (seconds)."""
         return self._cost_l[index]
 
     def mean_values(self) -> np.ndarray:
@@ -279,7 +313,18 @@ class SearchView:
 
 
 def objective_values(bench: Benchmark, names: tuple[str, ...]) -> np.ndarray:
-    """(N_CELLS, len(names)) of per-cell properties known without training (NaN where unknown)."""
+    """Per-cell properties known without training.
+
+    Args:
+        bench: the table.
+        names: `params`, `flops` or `latency:<device>`.
+
+    Returns:
+        Array (N_CELLS, len(names)), NaN where unknown.
+
+    Raises:
+        ProtocolError: an unknown objective, or one the table does not record.
+    """
     out = np.full((N_CELLS, len(names)), np.nan)
     cov = np.asarray(bench.covered, dtype=np.int64)
     for j, name in enumerate(names):
