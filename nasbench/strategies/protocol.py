@@ -31,7 +31,12 @@ class ProtocolError(NasbenchError, ValueError):
 
 @dataclass(frozen=True)
 class Budget:
-    """How much a run may spend; a query that would overrun it is not made and ends the run.
+    """How much a run may spend; a query that would overrun the budget is not made and ends the run.
+
+    `kind`: `queries` (trainings), `seconds` (simulated training seconds, the sum of the table's
+    cost of every queried cell, NAS-Bench-201's protocol), `worker-seconds` or `epochs` (training
+    epochs charged per query); `amount`: positive and finite, at most the query cap for `queries`
+    (else a `ProtocolError`).
 
     With several simulated workers (`ExperimentConfig.workers`): `seconds` is simulated
     wall-clock (a job is started only if it finishes by the budget; the first that would not
@@ -39,16 +44,6 @@ class Budget:
     costs; the same as `seconds` with one worker), `queries` the number of jobs run and
     `epochs` the training epochs charged over all workers (a job that would overrun either
     retires its worker).
-
-    Attributes:
-        kind: `queries` (trainings), `seconds` (simulated training seconds, the sum of the
-            table's cost of every queried cell, NAS-Bench-201's protocol), `worker-seconds` or
-            `epochs` (training epochs charged per query).
-        amount: the budget in units of `kind` (positive, finite; at most the query cap for
-            `queries`).
-
-    Raises:
-        ProtocolError: an unknown kind or an amount out of range.
     """
 
     kind: str = "queries"
@@ -73,20 +68,17 @@ class Budget:
 class Protocol:
     """How a query is answered and charged.
 
-    Attributes:
-        metric: the validation signal (a test metric is refused).
-        epoch: the epoch read (None: the table's last epoch).
-        seed: `random` (one recorded run per query, drawn afresh each time) or `mean`.
-        cost_epoch: the epoch whose cumulative training time is charged (default: `epoch`).
-        cost_factor: scales the charged time (e.g. 12/200 to charge a 12-epoch schedule from
-            200-epoch times).
-        train_epochs: epochs charged per query by an `epochs` budget (default: the epoch read).
-        test_metric: what the report shows for the incumbent (never visible to strategies).
-        objectives: extra per-cell properties to minimise in multi-objective runs (`params`,
-            `flops` or `latency:<device>`), known without training.
+    * `metric`/`epoch`: the validation signal (`epoch=None`: the table's last epoch; a test
+      metric is refused);
+    * `seed`: `random` (one recorded run per query, drawn afresh each time) or `mean`;
+    * `cost_epoch`: the epoch whose cumulative training time is charged (default: `epoch`);
+      `cost_factor` scales it (e.g. 12/200 to charge a 12-epoch schedule from 200-epoch times);
+    * `train_epochs`: epochs charged per query by an `epochs` budget (default: the epoch read);
+    * `test_metric`: what the report shows for the incumbent (never visible to strategies);
+    * `objectives`: extra per-cell properties to minimise in multi-objective runs
+      (`params`, `flops` or `latency:<device>`), known without training.
 
-    Raises:
-        ProtocolError: an unknown seed mode, a `cost_factor` not > 0, or a test metric as signal.
+    A bad value is a `ProtocolError`.
     """
 
     metric: str = "valid_acc"
