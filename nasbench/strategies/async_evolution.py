@@ -44,6 +44,7 @@ class Member:
 
     @property
     def fitness(self) -> tuple[int, float]:
+        """`(rung, value)`: a higher rung beats any value at a lower one."""
         return self.rung, self.value
 
 

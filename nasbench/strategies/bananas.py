@@ -46,7 +46,20 @@ class BananasParams(Params):
 
 def acquire(mean: np.ndarray, std: np.ndarray, kind: str, best: float, beta: float,
             rng: np.random.Generator) -> np.ndarray:
-    """Scores to maximise."""
+    """Acquisition scores of candidate cells, to maximise.
+
+    Args:
+        mean: the ensemble's predicted mean per candidate.
+        std: the ensemble's spread per candidate.
+        kind: `its` (independent Thompson sampling: a normal draw around the mean), `ucb`
+            (`mean + beta * std`), `ei` (expected improvement over `best`) or `mean`.
+        best: the best value observed (for `ei`).
+        beta: the exploration weight of `ucb`.
+        rng: draws the samples of `its`.
+
+    Returns:
+        One score per candidate.
+    """
     if kind == "its":
         return mean + std * rng.standard_normal(len(mean))
     if kind == "ucb":

@@ -68,6 +68,7 @@ class Bohb(Hyperband):
         self.model = BohbModel(settings)
 
     def new_cell(self) -> int:
+        """The cell of one new trial, proposed by the BOHB model (`BohbModel.propose`)."""
         return self.model.propose(self.rng, self.random_index, self.is_candidate)
 
     def tell_result(self, result: TrialResult) -> None:

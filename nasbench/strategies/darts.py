@@ -222,6 +222,7 @@ class SupernetSearch(Strategy):
         return self.last_cost
 
     def alpha(self) -> np.ndarray:
+        """A copy of the architecture parameters (one row of op weights per edge)."""
         return self._net.alpha.detach().numpy().copy()
 
 

@@ -28,7 +28,16 @@ class EvolutionParams(Params):
 
 
 def tournament_parent(pop: deque[tuple[int, float]], sample_size: int, rnd) -> int:
-    """The best of `sample_size` members drawn with replacement (ties: the first drawn)."""
+    """The best of `sample_size` members drawn with replacement (ties: the first drawn).
+
+    Args:
+        pop: the population, `(index, value)` oldest first.
+        sample_size: the tournament's size.
+        rnd: a callable returning a uniform float in [0, 1).
+
+    Returns:
+        The official index of the winner.
+    """
     n = len(pop)
     best_i, best_v = -1, float("-inf")
     for _ in range(sample_size):
@@ -39,7 +48,14 @@ def tournament_parent(pop: deque[tuple[int, float]], sample_size: int, rnd) -> i
 
 
 def age_in(pop: deque[tuple[int, float]], index: int, value: float, population: int) -> None:
-    """The newest member joins; beyond `population` the oldest dies."""
+    """The newest member joins; beyond `population` the oldest dies.
+
+    Args:
+        pop: the population, `(index, value)` oldest first (changed in place).
+        index: official index of the new member.
+        value: its validation value.
+        population: the most members kept.
+    """
     pop.append((index, value))
     if len(pop) > population:
         pop.popleft()

@@ -31,9 +31,18 @@ from .fidelity import Fidelities
 
 
 def rung_levels(fid: Fidelities, eta: float) -> list[int]:
-    """Level indices of the rungs, lowest first: the distinct levels nearest in log epochs to
-    `top_epochs / eta**k`, down to the lowest level (a target below it by more than half a step of
-    eta ends the list)."""
+    """Level indices of the rungs, lowest first.
+
+    The rungs are the distinct levels nearest in log epochs to `top_epochs / eta**k`, down to the
+    lowest level (a target below it by more than half a step of eta ends the list).
+
+    Args:
+        fid: the table's fidelity levels.
+        eta: the reduction factor.
+
+    Returns:
+        The level index of each rung, lowest first; the last is the top level.
+    """
     epochs = [math.log(e) for e in fid.epochs]
     top = fid.top
     rungs = [top]
@@ -50,8 +59,16 @@ def rung_levels(fid: Fidelities, eta: float) -> list[int]:
 
 
 class Bracket:
-    """One bracket of successive halving: new trials of `cells` at `rungs[0]`, the best
-    `1/eta` of each rung (by value; ties: the earlier trial) resumed to the next rung."""
+    """One bracket of successive halving.
+
+    New trials of `cells` start at `rungs[0]`; the best `1/eta` of each rung (by value; ties: the
+    earlier trial) are resumed to the next rung.
+
+    Args:
+        rungs: the level index of each rung, lowest first.
+        cells: the official indices of the bracket's first-rung cells.
+        eta: the reduction factor.
+    """
 
     def __init__(self, rungs: list[int], cells: list[int], eta: int) -> None:
         self.rungs, self.eta = rungs, eta
@@ -62,9 +79,13 @@ class Bracket:
 
     @property
     def done(self) -> bool:
+        """True once every rung is told."""
         return not self.todo and not self.pending and self.rung >= len(self.rungs)
 
     def next_job(self) -> Job | None:
+        """The next job of the current rung; None once all are handed out (the rung waits at its
+        barrier, or the bracket is done).
+        """
         if not self.todo:
             return None
         job = self.todo.pop()
@@ -72,13 +93,29 @@ class Bracket:
         return job
 
     def owns(self, r: TrialResult) -> Job | None:
-        """The pending job `r` answers: its resumed trial, or a new trial of its cell and level."""
+        """The pending job a result answers.
+
+        Args:
+            r: the finished trial.
+
+        Returns:
+            Its resumed trial, or a new trial of its cell and level; None where the bracket did not
+            hand it out.
+        """
         for job in self.pending:
             if (job.trial == r.trial if job.trial is not None else (job.cell, job.level) == (r.cell, r.level)):
                 return job
         return None
 
     def tell(self, r: TrialResult) -> None:
+        """Record a finished trial; the last of a rung promotes the best `1/eta` to the next rung.
+
+        Args:
+            r: the finished trial.
+
+        Raises:
+            StrategyError: the bracket did not hand out that trial.
+        """
         job = self.owns(r)
         if job is None:
             raise StrategyError(f"trial {r.trial} (cell {r.cell}, level {r.level}) was not asked by this bracket")
@@ -146,8 +183,14 @@ class SynchronousBrackets(Strategy, register=False):
         return self.random_index()
 
     def sample_cells(self, n: int) -> list[int]:
-        """`n` cells for a new bracket's first rung from `new_cell`, distinct where the table
-        has enough."""
+        """Cells for a new bracket's first rung, drawn from `new_cell`.
+
+        Args:
+            n: how many cells.
+
+        Returns:
+            `n` official indices, distinct where the table has enough.
+        """
         seen: set[int] = set()
         out = []
         for _ in range(n):
