@@ -57,6 +57,15 @@ class OptunaStrategy(Strategy):
         self._fail = optuna.trial.TrialState.FAIL
 
     def make_sampler(self, optuna: Any, seed: int) -> Any:
+        """The Optuna sampler of the run's study (each subclass builds its own).
+
+        Args:
+            optuna: the imported `optuna` module.
+            seed: the sampler's seed, drawn from the run's generator.
+
+        Returns:
+            The sampler.
+        """
         raise NotImplementedError
 
     def _index(self, params: dict[str, Any]) -> int:
@@ -116,6 +125,7 @@ class OptunaTPE(OptunaStrategy):
     Params = TPEParams
 
     def make_sampler(self, optuna: Any, seed: int) -> Any:
+        """Optuna's `TPESampler` with this strategy's parameters."""
         p = self.params
         return optuna.samplers.TPESampler(seed=seed, n_startup_trials=p.n_startup_trials,
                                           n_ei_candidates=p.n_ei_candidates, multivariate=p.multivariate)
@@ -140,6 +150,7 @@ class OptunaGP(OptunaStrategy):
     Params = GPParams
 
     def make_sampler(self, optuna: Any, seed: int) -> Any:
+        """Optuna's `GPSampler` with this strategy's parameters."""
         p = self.params
         return optuna.samplers.GPSampler(seed=seed, n_startup_trials=p.n_startup_trials,
                                          deterministic_objective=p.deterministic_objective)
@@ -152,6 +163,7 @@ class OptunaRandom(OptunaStrategy):
     Params = OptunaParams
 
     def make_sampler(self, optuna: Any, seed: int) -> Any:
+        """Optuna's `RandomSampler`."""
         return optuna.samplers.RandomSampler(seed=seed)
 
 
@@ -186,6 +198,7 @@ class OptunaNSGA2(OptunaStrategy):
     multi_objective = True
 
     def make_sampler(self, optuna: Any, seed: int) -> Any:
+        """Optuna's `NSGAIISampler` with this strategy's parameters."""
         p = self.params
         return optuna.samplers.NSGAIISampler(
             seed=seed, population_size=p.population_size, crossover_prob=p.crossover_prob,

@@ -66,11 +66,19 @@ class ProxyGuided(Strategy, register=False):
         self._pending = 0.0
 
     def overhead(self) -> float:
+        """Simulated seconds of proxy computation since the last ask (reset on reading)."""
         s, self._pending = self._pending, 0.0
         return s
 
     def score(self, cells: np.ndarray) -> np.ndarray:
-        """The proxy of `cells`; charges those not scored before in this run."""
+        """The proxy of some cells; charges those not scored before in this run.
+
+        Args:
+            cells: official indices.
+
+        Returns:
+            The proxy value of each (-inf where not finite).
+        """
         cells = np.asarray(cells, dtype=np.int64)
         new = np.unique(cells[~self._scored[cells]])
         if len(new):
@@ -79,14 +87,28 @@ class ProxyGuided(Strategy, register=False):
         return self._score[cells]
 
     def sample_unscored(self, n: int) -> np.ndarray:
-        """Up to `n` distinct candidate cells not scored yet, uniformly."""
+        """Up to `n` distinct candidate cells not scored yet, uniformly.
+
+        Args:
+            n: how many.
+
+        Returns:
+            Official indices (all unscored candidates where fewer than `n` remain).
+        """
         pool = self._cands[~self._scored[self._cands]]
         if len(pool) <= n:
             return pool.copy()
         return self.rng.choice(pool, size=n, replace=False)
 
     def ranked(self, cells: np.ndarray) -> np.ndarray:
-        """`cells` scored, best proxy first (ties: lower index first)."""
+        """Cells scored and sorted, best proxy first (ties: lower index first).
+
+        Args:
+            cells: official indices.
+
+        Returns:
+            The same indices, reordered.
+        """
         s = self.score(cells)
         return np.asarray(cells, dtype=np.int64)[np.lexsort((cells, -s))]
 

@@ -52,6 +52,7 @@ class Reinforce(Strategy):
         self._code_to_index = _code_to_index().tolist()
 
     def probs(self) -> np.ndarray:
+        """The policy: softmax of the logits, one row of op probabilities per edge."""
         z = self.logits - self.logits.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)

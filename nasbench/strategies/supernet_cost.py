@@ -46,7 +46,13 @@ def effective_op_counts() -> np.ndarray:
 
 @dataclass(frozen=True)
 class OpCostModel:
-    """Training seconds per epoch = `intercept + sum_k per_op[k] * n_k` (`k` over `COSTED_OPS`)."""
+    """Training seconds per epoch = `intercept + sum_k per_op[k] * n_k` (`k` over `COSTED_OPS`).
+
+    Attributes:
+        intercept: seconds per epoch of a cell with no costed op.
+        per_op: seconds per epoch of each costed op on one effective edge.
+        r2: the fit's coefficient of determination.
+    """
 
     intercept: float
     per_op: tuple[float, float, float, float]
@@ -54,8 +60,19 @@ class OpCostModel:
 
     @classmethod
     def fit(cls, epoch_seconds: np.ndarray) -> "OpCostModel":
-        """Least squares over the cells whose per-epoch seconds are known (official index order);
-        negative coefficients (noise) are clipped to 0."""
+        """Fit the model by least squares over the cells whose per-epoch seconds are known.
+
+        Negative coefficients (noise) are clipped to 0.
+
+        Args:
+            epoch_seconds: one value per cell in official index order (NaN where unknown).
+
+        Returns:
+            The model.
+
+        Raises:
+            CostModelError: a wrong shape, or too few known cells to fit.
+        """
         y = np.asarray(epoch_seconds, dtype=np.float64)
         if y.shape != (N_CELLS,):
             raise CostModelError(f"epoch_seconds must hold one value per cell ({N_CELLS}), got shape {y.shape}")
@@ -71,7 +88,14 @@ class OpCostModel:
         return cls(float(coef[0]), tuple(float(c) for c in coef[1:]), r2)  # type: ignore[arg-type]
 
     def epoch_seconds(self, counts: Sequence[float]) -> float:
-        """Seconds per training epoch of a network computing `counts[k]` edges of each costed op."""
+        """Seconds per training epoch of a network.
+
+        Args:
+            counts: how many edges compute each costed op.
+
+        Returns:
+            The modelled seconds.
+        """
         return self.intercept + float(np.dot(self.per_op, counts))
 
     def supernet_counts(self) -> tuple[int, ...]:
@@ -80,5 +104,12 @@ class OpCostModel:
 
 
 def sampled_counts(ops: Sequence[int]) -> tuple[int, ...]:
-    """GDAS: the number of edges whose sampled op is each costed op (every edge is computed)."""
+    """GDAS: the number of edges whose sampled op is each costed op (every edge is computed).
+
+    Args:
+        ops: the sampled op id of each edge.
+
+    Returns:
+        One count per op of `COSTED_OPS`.
+    """
     return tuple(sum(1 for o in ops if o == k) for k in COSTED_OPS)

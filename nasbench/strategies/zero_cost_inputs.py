@@ -38,10 +38,19 @@ class ProxyInputs:
 
     @property
     def names(self) -> tuple[str, ...]:
+        """The proxies held, sorted."""
         return tuple(sorted(self.values))
 
     def require(self, name: str, candidates: np.ndarray) -> None:
-        """Raise ProxyInputError unless `name` was computed (has seconds) for every candidate."""
+        """Check that a proxy was computed (has seconds) for every candidate.
+
+        Args:
+            name: the proxy.
+            candidates: official indices of the table's cells.
+
+        Raises:
+            ProxyInputError: the proxy is not held, has no compute seconds, or misses candidates.
+        """
         have = ", ".join(self.names) or "none"
         if name not in self.values:
             raise ProxyInputError(f"proxy {name!r} is not in this table; it has: {have}")
@@ -58,7 +67,15 @@ class ProxyInputs:
                                   f"{len(candidates):,} cells; proxies computed for all: {', '.join(full) or 'none'}")
 
     def cost(self, names: Iterable[str], cells: np.ndarray) -> float:
-        """Seconds to compute `names` for `cells`: each pass touched charged once, whole."""
+        """Seconds to compute some proxies for some cells: each pass touched charged once, whole.
+
+        Args:
+            names: the proxies.
+            cells: official indices.
+
+        Returns:
+            The seconds (cells without recorded seconds add nothing).
+        """
         cells = np.asarray(cells, dtype=np.int64)
         pass_of = {m: p for p, members in self.passes.items() for m in members}
         charged: set[str] = set()
@@ -74,9 +91,17 @@ class ProxyInputs:
 
 
 def proxy_inputs(bench: Any) -> ProxyInputs | None:
-    """The proxies `bench` serves, per cell, with what scoring a cell by each costs (the table's
-    recorded compute seconds; a proxy without them has none here, and strategies refuse it);
-    None when the benchmark has no proxies."""
+    """The proxies a benchmark serves, per cell, with what scoring a cell by each costs.
+
+    The costs are the table's recorded compute seconds; a proxy without them has none here, and
+    strategies refuse it.
+
+    Args:
+        bench: the benchmark.
+
+    Returns:
+        The inputs, or None when the benchmark has no proxies.
+    """
     names = tuple(getattr(bench, "proxy_names", ()) or ())
     if not names:
         return None
