@@ -5,7 +5,7 @@
 `multitable.json`, `aggregate.csv`, `aggregate.json` and every table's directory).
 
 Files are read by column name and extra columns are kept, so a `summary.csv` or `pairs.csv`
-with more columns than today's shows them all. The numbers of `summary.csv` are kept as the
+with more columns than the ones named here shows them all. The numbers of `summary.csv` are kept as the
 exact strings of the file (`CsvTable`), so the page can show the very numbers of the file.
 
 Regret curves (`CurveSet`) are averaged only where every run of a strategy has an

@@ -46,6 +46,7 @@ class BatchSpec:
             raise InputError(f"stand-in batch size must be at least 2, got {self.size}")
 
     def describe(self) -> str:
+        """One line saying what the batch is (images, shape, size, seed, dtype), for headers and reports."""
         what = {"fashion-mnist": "Fashion-MNIST train images resized to", "gaussian": "Gaussian N(0,1)",
                 "train": "the table's own training images"}[self.kind]
         return f"{what} {self.channels}x{self.height}x{self.width}, batch {self.size}, seed {self.seed}, {self.dtype}"
@@ -63,7 +64,19 @@ class StandIn:
 
 
 def make_batch(spec: BatchSpec, root: str | Path = FASHION_ROOT, data: "Data | None" = None) -> StandIn:
-    """The tensors of `spec`; kind `train` reads `data` (the table's loaded dataset)."""
+    """The tensors of a batch spec.
+
+    Args:
+        spec: what the batch is.
+        root: where the Fashion-MNIST files lie (kind `fashion-mnist`).
+        data: the table's loaded dataset (kind `train`).
+
+    Returns:
+        The proxy batch and Zen-score's Gaussian input and perturbation.
+
+    Raises:
+        InputError: kind `train` without `data`, or with data of another input shape.
+    """
     g = torch.Generator().manual_seed(spec.seed)
     shape = (spec.size, spec.channels, spec.height, spec.width)
     if spec.kind == "train":

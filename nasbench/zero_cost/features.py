@@ -19,7 +19,19 @@ from ..errors import InputError
 
 @functools.lru_cache(maxsize=8)
 def proxy_matrix(table: str) -> tuple[tuple[str, ...], np.ndarray]:
-    """(names, float32 (15625, k)) of the proxies `table` holds for every cell."""
+    """The proxies a table holds for every cell, as predictor features.
+
+    Each proxy is sign-preserving log-scaled, and its undefined values take the column's minimum.
+
+    Args:
+        table: the table's name or path.
+
+    Returns:
+        `(names, float32 array (15625, k))`.
+
+    Raises:
+        InputError: the table holds no proxy for all of its cells.
+    """
     from ..registry import load
 
     bench = load(table)
@@ -44,4 +56,13 @@ def proxy_matrix(table: str) -> tuple[tuple[str, ...], np.ndarray]:
 
 
 def proxy_features(table: str, indices: np.ndarray) -> np.ndarray:
+    """Rows of `proxy_matrix(table)` for some cells.
+
+    Args:
+        table: the table's name or path.
+        indices: official indices.
+
+    Returns:
+        float32 array (len(indices), k).
+    """
     return proxy_matrix(table)[1][np.asarray(indices, dtype=np.int64)]

@@ -57,21 +57,42 @@ class ProxyReport:
 
 
 def proxies_journal_path(table_file: str | Path) -> Path:
-    """`T.proxies.jsonl` beside the table file `T.h5`."""
+    """`T.proxies.jsonl` beside the table file `T.h5`.
+
+    Args:
+        table_file: the table file.
+
+    Returns:
+        The journal's path.
+    """
     p = Path(table_file)
     return p.with_name(p.stem + PROXIES_SUFFIX)
 
 
 def journal_for(path: Path, published: bool) -> Path:
-    """The default journal of the table file `path`: `data/proxies/<name>.jsonl` for an
-    embedded NAS-Bench-201 table of published results, else `<stem>.proxies.jsonl` beside it."""
+    """The default journal of a table file.
+
+    Args:
+        path: the table file.
+        published: it is an embedded NAS-Bench-201 table of published results.
+
+    Returns:
+        `data/proxies/<name>.jsonl` for a published table, else `<stem>.proxies.jsonl` beside it.
+    """
     if published:
         return path.parent / "proxies" / f"{path.stem}.jsonl"
     return proxies_journal_path(path)
 
 
 def is_published_nb201(path: Path) -> bool:
-    """Whether `path` is one of the embedded NAS-Bench-201 tables of published results."""
+    """Whether a path is one of the embedded NAS-Bench-201 tables of published results.
+
+    Args:
+        path: a table file.
+
+    Returns:
+        True where it resolves to one of them.
+    """
     from ..nb201_tables import TABLE_NAMES
     from ..registry import data_dirs
 
@@ -86,13 +107,35 @@ def _worker(setup: Setup, journal: str, names: tuple[str, ...], limit: int | Non
 
 
 def covered_classes(bench) -> list[int]:
-    """The functional classes of the cells a table covers."""
+    """The functional classes of the cells a table covers.
+
+    Args:
+        bench: the table.
+
+    Returns:
+        The class numbers, sorted.
+    """
     cls, _ = class_table("functional")
     return sorted({int(k) for k in cls[bench.row_arch]})
 
 
 def run_job(job: ProxyJob, progress: bool = True) -> ProxyReport:
-    """Compute, resume and (`job.write`) fold; ProxyError on bad input, before anything is written."""
+    """Compute, resume and (`job.write`) fold a proxy job.
+
+    Bad input is refused before anything is written.
+
+    Args:
+        job: what to do.
+        progress: show progress on stderr.
+
+    Returns:
+        What the job did.
+
+    Raises:
+        ProxyError: bad input (not a table, another space, `--data-dir` or `--write` where they
+            do not apply, ...).
+        LinkRefused: the journal is a symbolic link.
+    """
     from ..registry import load, resolve
     from ..tabular import TabularBenchmark
 

@@ -67,7 +67,15 @@ def _loss(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 # -- the proxies -------------------------------------------------------------------------
 def synflow(net: nn.Module, shape: tuple[int, ...]) -> float:
-    """SynFlow of `net` (any module; BN layers are removed) on one all-ones input of `shape`."""
+    """SynFlow of a network on one all-ones input, in float64.
+
+    Args:
+        net: any module (a copy is scored, with |weights| and BN layers removed).
+        shape: the input's shape.
+
+    Returns:
+        `sum |theta * dR/dtheta|`.
+    """
     m = copy.deepcopy(net).double()
     for name, mod in list(m.named_modules()):
         for cname, child in list(mod.named_children()):
@@ -115,6 +123,16 @@ def _grad_pass(net: NB201Network, x: torch.Tensor, y: torch.Tensor) -> dict[str,
 
 
 def grasp(net: NB201Network, x: torch.Tensor, y: torch.Tensor) -> float:
+    """GraSP: `sum -theta * (H g)` on a batch.
+
+    Args:
+        net: the network.
+        x: the input batch.
+        y: its labels.
+
+    Returns:
+        The score (0 where the loss's gradient has no second-order dependence).
+    """
     ws = _weights(net)
     net.zero_grad()
     g = torch.autograd.grad(_loss(net, x, y), ws, allow_unused=True)
@@ -174,6 +192,16 @@ def _pre_gap(net: NB201Network, x: torch.Tensor) -> torch.Tensor:
 
 
 def zen(net: NB201Network, x: torch.Tensor, eps: torch.Tensor) -> float:
+    """Zen-score: log feature change under a 0.01 Gaussian perturbation, plus the BN scale.
+
+    Args:
+        net: the network (a copy is scored, in training mode).
+        x: Gaussian input.
+        eps: Gaussian perturbation.
+
+    Returns:
+        The score (NaN where the features do not change).
+    """
     m = copy.deepcopy(net)
     m.train()
     with torch.no_grad():
@@ -207,7 +235,17 @@ PASSES: dict[str, tuple[str, ...]] = _GROUPS
 
 
 def parse_proxies(text: str | None) -> tuple[str, ...]:
-    """`a,b,c` -> the proxy names (all when empty); ValueError naming the allowed ones."""
+    """Read a comma-separated list of proxy names.
+
+    Args:
+        text: `a,b,c`; empty or None: all proxies.
+
+    Returns:
+        The proxy names.
+
+    Raises:
+        InputError: an unknown name (the message lists the allowed ones).
+    """
     if not text:
         return PROXY_NAMES
     names = tuple(n.strip() for n in text.split(",") if n.strip())
@@ -219,11 +257,19 @@ def parse_proxies(text: str | None) -> tuple[str, ...]:
 
 def compute_proxies(net: NB201Network, batch: "StandIn",
                     names: tuple[str, ...] = PROXY_NAMES) -> tuple[dict[str, float], dict[str, float]]:
-    """(values, seconds) of the proxies `names` for `net` at its current weights.
+    """Some proxies of a network at its current weights.
 
-    `batch` is the stand-in batch (`nasbench.zero_cost.batch.StandIn`). Seconds are the
-    wall time of each pass, split evenly among the proxies one pass serves. Undefined values (a
-    cell whose output does not depend on its input: log 0) are NaN."""
+    Undefined values (a cell whose output does not depend on its input: log 0) are NaN.
+
+    Args:
+        net: the network.
+        batch: the stand-in batch (`nasbench.zero_cost.batch.StandIn`).
+        names: the proxies.
+
+    Returns:
+        `(values, seconds)` by proxy name; seconds are the wall time of each pass, split evenly
+        among the proxies one pass serves.
+    """
     values: dict[str, float] = {}
     seconds: dict[str, float] = {}
     net.train()  # the reference code scores in training mode (BN on batch statistics)

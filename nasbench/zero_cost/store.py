@@ -33,14 +33,37 @@ from .proxies import PASSES
 
 
 def per_cell_seconds(done: dict[int, dict], name: str) -> np.ndarray:
-    """The journal's seconds of `name`, one per official cell index (NaN where not recorded);
-    every cell of a functional class gets its class's time (what scoring that cell costs)."""
+    """A journal's seconds of a proxy, one per official cell index.
+
+    Every cell of a functional class gets its class's time (what scoring that cell costs).
+
+    Args:
+        done: the journal's classes.
+        name: the proxy.
+
+    Returns:
+        float64 array, NaN where not recorded.
+    """
     return per_cell(done, name, "seconds")
 
 
 def with_proxies(bench: TabularBenchmark, journal: str | os.PathLike) -> TabularBenchmark:
-    """A copy of `bench` holding every proxy of `journal` as `proxies/<name>`; a proxy
-    the table already has is replaced."""
+    """A copy of a table holding every proxy of a journal as `proxies/<name>`.
+
+    A proxy the table already has is replaced; how the proxies were computed goes into
+    `meta.extra["proxies"]`.
+
+    Args:
+        bench: the table.
+        journal: the proxy journal.
+
+    Returns:
+        The new table.
+
+    Raises:
+        InputError: the file has no journal header.
+        ProxyError: the journal is damaged.
+    """
     header, done = read_journal(journal)
     if header is None:
         raise InputError(f"{journal}: no proxy journal header (not a journal of nasbench.zero_cost)")
