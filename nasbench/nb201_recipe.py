@@ -114,6 +114,7 @@ class TrainingSpec:
     source: str = SOURCE
 
     def to_dict(self) -> dict[str, Any]:
+        """The spec as the dict stored in `meta.extra["training"]`."""
         return asdict(self)
 
 
@@ -140,6 +141,9 @@ def training_spec(table: str, metric_names: tuple[str, ...] | None = None) -> Tr
 
     Returns:
         The `TrainingSpec`.
+
+    Raises:
+        ValueError: another table.
     """
     if table not in DATA:
         raise ValueError(f"no NAS-Bench-201 recipe for table {table!r}; allowed: {', '.join(DATA)}")

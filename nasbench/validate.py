@@ -72,6 +72,10 @@ def validate(cfg: ValidateConfig, bench: Benchmark | None = None,
 
     Returns:
         The `ValidationReport`.
+
+    Raises:
+        ValidateError: bad input (a metric the table lacks, a bad or uncovered cell, a device or
+            disk that cannot serve the trainings, ...), in one line.
     """
     import pandas as pd
 

@@ -56,6 +56,7 @@ class ValidationReport:
     trained_now: int = 0
 
     def summary(self) -> str:
+        """The console summary: what was validated and how, the per-cell table and the rank correlation."""
         f = self.frame
         lines = [f"validation of {len(f)} cell(s) of {self.table}: {self.metric}, final epoch; "
                  f"{len(self.seeds)} seed(s) {list(self.seeds)} ({self.seeds_note}); device {self.device}; "
@@ -94,7 +95,19 @@ class ValidationReport:
 
 def build_report_frame(cells: Sequence[int], pred: dict[str, np.ndarray], measured: dict[int, dict[int, float]],
                        seeds: Sequence[int], extra: dict[int, dict[str, Any]] | None = None):
-    """The per-cell DataFrame (see the module doc for the columns)."""
+    """The per-cell DataFrame (see the module doc for the columns).
+
+    Args:
+        cells: official indices, in report order.
+        pred: the table's prediction per cell (`mean`, `sd`, `runs`, `pooled`, ... arrays in
+            the order of `cells`).
+        measured: `{cell: {seed: accuracy}}` of the retrained runs.
+        seeds: the seeds trained.
+        extra: more columns per cell (e.g. how often it was the final incumbent).
+
+    Returns:
+        The `pandas.DataFrame`, one row per cell.
+    """
     import pandas as pd
 
     rows = []
@@ -138,6 +151,15 @@ def _arch(c: int) -> str:
 
 
 def kendall(pred: Sequence[float], meas: Sequence[float]) -> tuple[float, float]:
+    """Kendall's tau between predicted and measured values.
+
+    Args:
+        pred: predicted values.
+        meas: measured values, in the same order.
+
+    Returns:
+        `(tau, p-value)`; NaN for fewer than two cells.
+    """
     if len(pred) < 2:
         return float("nan"), float("nan")
     from scipy.stats import kendalltau
@@ -147,7 +169,15 @@ def kendall(pred: Sequence[float], meas: Sequence[float]) -> tuple[float, float]
 
 
 def plot_report(report: ValidationReport, out: Path) -> list[Path]:
-    """Predicted against measured, error bars = the seed sds, the y = x line; PNG and PDF."""
+    """Predicted against measured, error bars = the seed sds, the y = x line.
+
+    Args:
+        report: the validation report.
+        out: the output folder.
+
+    Returns:
+        The paths written: `validation.png` and `validation.pdf`.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
