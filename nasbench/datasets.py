@@ -102,10 +102,12 @@ class Data:
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
+        """`(channels, height, width)` of the images."""
         return tuple(self.train_x.shape[1:])  # type: ignore[return-value]
 
     @property
     def split_sizes(self) -> dict[str, int]:
+        """Images per split: `train`, `valid`, `test`."""
         return {"train": len(self.train_y), "valid": len(self.valid_y), "test": len(self.test_y)}
 
     def channel_stats(self) -> tuple[list[float], list[float]]:
@@ -117,6 +119,17 @@ class Data:
 
 
 def canonical_name(name: str) -> str:
+    """The canonical name of a dataset (case and known aliases folded).
+
+    Args:
+        name: a dataset name.
+
+    Returns:
+        A key of `DATASETS`.
+
+    Raises:
+        DatasetError: an unknown dataset.
+    """
     key = name.strip().lower()
     key = _ALIASES.get(key, key)
     if key not in DATASETS:
@@ -135,10 +148,25 @@ def load_dataset(
     test_size: int | None = None,
     subset_seed: int = 0,
 ) -> Data:
-    """Load `name` with its default split (see the module doc).
+    """Load a dataset with its default split (see the module doc).
 
-    `downscale`: average-pool the images by this integer factor (28x28 -> 7x7 with 4).
-    `train_size` / `valid_size` / `test_size`: keep a seeded random subset of that split.
+    Args:
+        name: the dataset.
+        root: its folder (or the folder's parent); None: `DEFAULT_ROOTS`.
+        split_seed: seeds the split where it is drawn at random (see the module doc).
+        downscale: average-pool the images by this integer factor (28x28 -> 7x7 with 4).
+        train_size: keep a seeded random subset of the training split.
+        valid_size: likewise for the validation split.
+        test_size: likewise for the test split.
+        subset_seed: seeds the subsets.
+
+    Returns:
+        The data, with its `provenance`.
+
+    Raises:
+        DatasetError: an unknown dataset or a bad option (a factor that does not divide the
+            image size, a subset larger than its split).
+        DatasetMissing: the dataset's files are not found.
     """
     key = canonical_name(name)
     for opt, v in (("downscale", downscale), ("train_size", train_size), ("valid_size", valid_size),
@@ -179,8 +207,19 @@ SPEC_OPTIONS: dict[str, Any] = {"split_seed": 0, "downscale": 1, "train_size": N
 
 
 def load_data_spec(spec: Any, root: str | os.PathLike[str] | None = None) -> Data:
-    """`load_dataset` for a recorded data spec: a mapping or an object (a `DataSpec`) with
-    `dataset` and any of `SPEC_OPTIONS` (a missing one takes its default)."""
+    """`load_dataset` for a recorded data spec.
+
+    Args:
+        spec: a mapping or an object (a `DataSpec`) with `dataset` and any of `SPEC_OPTIONS` (a
+            missing one takes its default), and optionally a fixed `mean` and `std` per channel.
+        root: the dataset's folder.
+
+    Returns:
+        The data.
+
+    Raises:
+        DatasetError: as `load_dataset`, or a bad `mean`/`std`.
+    """
     get = spec.get if isinstance(spec, dict) else (lambda k, d=None: getattr(spec, k, d))
     data = load_dataset(get("dataset"), root, **{k: get(k, d) for k, d in SPEC_OPTIONS.items()})
     mean, std = get("mean"), get("std")

@@ -82,6 +82,7 @@ class NetConfig:
             check_positive_int(getattr(self, name), f"NetConfig.{name}")
 
     def to_dict(self) -> dict:
+        """The fields as a dict."""
         return asdict(self)
 
 
@@ -235,6 +236,19 @@ class NB201Network(nn.Module):
 
     Input: (B, K*in_channels, H, W), model k reading channels `[k*in, (k+1)*in)`.
     Output: (B, num_classes) for a single cell, (B, K, num_classes) for a sequence.
+
+    Args:
+        cells: one cell (anything `to_cell` reads), or a list or tuple of `Cell` objects to
+            stack.
+        C: channels of the first stage.
+        N: cells per stage.
+        num_classes: outputs of the classifier.
+        in_channels: image channels of each model.
+        prune: build only the edges that can influence the output.
+        seeds: one seed per model, one seed for all, or None (see `reset_parameters`).
+
+    Raises:
+        InputError: no cell, or a number of seeds other than K.
     """
 
     def __init__(
@@ -277,11 +291,18 @@ class NB201Network(nn.Module):
 
     # -- init --------------------------------------------------------------------------
     def reset_parameters(self, seeds: int | Sequence[int] | None = None) -> None:
-        """Initialise every model as PyTorch's defaults would (Kaiming-uniform convs, BN 1/0,
-        Linear uniform), each module from its own generator seeded by (seed, place, role).
+        """Initialise every model as PyTorch's defaults would.
 
-        `seeds`: one per model, or None to draw each from torch's global generator (so the
-        usual `torch.manual_seed` governs it)."""
+        Kaiming-uniform convs, BN 1/0, Linear uniform; each module from its own generator seeded by
+        (seed, place, role).
+
+        Args:
+            seeds: one per model, one for all, or None to draw each from torch's global generator
+                (so the usual `torch.manual_seed` governs it).
+
+        Raises:
+            InputError: a number of seeds other than K.
+        """
         if seeds is None:
             seed_list = [int(torch.randint(0, 2**62, (1,)).item()) for _ in range(self.K)]
         elif isinstance(seeds, (int, np.integer)):
@@ -349,7 +370,20 @@ def _init_conv(conv: nn.Conv2d, k: int, base: int, name: str) -> None:
 
 def build_network(cell: CellLike, C: int = 16, N: int = 5, num_classes: int = 10, in_channels: int = 3,
                   prune: bool = True, seed: int | None = None) -> NB201Network:
-    """One cell's network; `prune=True` (the training default) builds only effective edges."""
+    """One cell's network.
+
+    Args:
+        cell: anything `to_cell` reads.
+        C: channels of the first stage.
+        N: cells per stage.
+        num_classes: outputs of the classifier.
+        in_channels: image channels.
+        prune: build only effective edges (the training default).
+        seed: the initialisation seed (None: torch's global generator).
+
+    Returns:
+        The network.
+    """
     return NB201Network(cell, C, N, num_classes, in_channels, prune=prune, seeds=seed)
 
 
@@ -384,14 +418,37 @@ def _counts(n1: np.ndarray, n3: np.ndarray, cfg: NetConfig, input_size: int) -> 
 
 
 def count_params(cell: CellLike, C: int = 16, N: int = 5, num_classes: int = 10, in_channels: int = 3) -> int:
-    """Parameters of the unpruned network (NAS-Bench-201's `params` is this / 1e6)."""
+    """Parameters of the unpruned network (NAS-Bench-201's `params` is this / 1e6).
+
+    Args:
+        cell: anything `to_cell` reads.
+        C: channels of the first stage.
+        N: cells per stage.
+        num_classes: outputs of the classifier.
+        in_channels: image channels.
+
+    Returns:
+        The parameter count.
+    """
     n1, n3 = _conv_counts(np.array([to_cell(cell).ops]))
     return int(_counts(n1, n3, NetConfig(C, N, num_classes, in_channels), 32)[0][0])
 
 
 def count_flops(cell: CellLike, C: int = 16, N: int = 5, num_classes: int = 10, in_channels: int = 3,
                 input_size: int = 32) -> float:
-    """FLOPs in millions, NAS-Bench-201's convention, at `input_size` x `input_size`."""
+    """FLOPs in millions, NAS-Bench-201's convention.
+
+    Args:
+        cell: anything `to_cell` reads.
+        C: channels of the first stage.
+        N: cells per stage.
+        num_classes: outputs of the classifier.
+        in_channels: image channels.
+        input_size: image height and width.
+
+    Returns:
+        The FLOPs (millions).
+    """
     n1, n3 = _conv_counts(np.array([to_cell(cell).ops]))
     return float(_counts(n1, n3, NetConfig(C, N, num_classes, in_channels), input_size)[1][0])
 
@@ -399,7 +456,18 @@ def count_flops(cell: CellLike, C: int = 16, N: int = 5, num_classes: int = 10, 
 @functools.lru_cache(maxsize=32)
 def count_all(C: int = 16, N: int = 5, num_classes: int = 10, in_channels: int = 3,
               input_size: int = 32) -> tuple[np.ndarray, np.ndarray]:
-    """(params int64, FLOPs in millions) of all 15,625 cells in official index order."""
+    """Parameters and FLOPs of all 15,625 cells in official index order.
+
+    Args:
+        C: channels of the first stage.
+        N: cells per stage.
+        num_classes: outputs of the classifier.
+        in_channels: image channels.
+        input_size: image height and width.
+
+    Returns:
+        `(params int64, FLOPs in millions)`, read-only arrays.
+    """
     n1, n3 = _conv_counts(ops_table())
     p, f = _counts(n1, n3, NetConfig(C, N, num_classes, in_channels), input_size)
     p, f = p.astype(np.int64), f.astype(np.float64)
@@ -410,11 +478,20 @@ def count_all(C: int = 16, N: int = 5, num_classes: int = 10, in_channels: int =
 
 
 def count_module_params(model: nn.Module) -> int:
+    """The number of parameters of a module."""
     return sum(p.numel() for p in model.parameters())
 
 
 def count_module_flops(model: NB201Network, input_size: int = 32) -> float:
-    """FLOPs (millions) by running the real module once and counting conv/linear multiply-adds."""
+    """FLOPs (millions) by running the real module once and counting conv/linear multiply-adds.
+
+    Args:
+        model: the network (for K stacked models, the count per model).
+        input_size: image height and width.
+
+    Returns:
+        The FLOPs (millions).
+    """
     total = 0
 
     def conv_hook(m: nn.Conv2d, inp: tuple[torch.Tensor, ...], out: torch.Tensor) -> None:
