@@ -74,6 +74,7 @@ class Published:
     std: float | None = None
 
     def text(self) -> str:
+        """The number as printed: `mean ± std`, or the value alone."""
         return f"{self.mean:.2f}" if self.std is None else f"{self.mean:.2f} ± {self.std:.2f}"
 
 
@@ -98,7 +99,14 @@ class PaperRow:
     imagenet16: PaperCell
 
     def on(self, dataset: str) -> PaperCell:
-        """The row's numbers on `dataset` (one of `DATASETS`)."""
+        """The row's numbers on a dataset.
+
+        Args:
+            dataset: one of `DATASETS`.
+
+        Returns:
+            Its validation and test accuracy in Table 5.
+        """
         return {"cifar10": self.cifar10, "cifar100": self.cifar100, "imagenet16-120": self.imagenet16}[dataset]
 
 
@@ -140,6 +148,14 @@ class Sample:
 
     @classmethod
     def of(cls, values: Sequence[float] | np.ndarray) -> Sample:
+        """The sample of some values.
+
+        Args:
+            values: our runs' values.
+
+        Returns:
+            Their mean, sample std (NaN for one value) and size.
+        """
         a = np.asarray(values, dtype=np.float64)
         return cls(float(a.mean()), float(a.std(ddof=1)) if a.size > 1 else math.nan, int(a.size))
 
@@ -149,6 +165,7 @@ class Sample:
         return self.std / math.sqrt(self.n)
 
     def text(self) -> str:
+        """`mean ± std`, two decimals."""
         return f"{self.mean:.2f} ± {self.std:.2f}"
 
 
@@ -164,11 +181,21 @@ class Verdict:
 
     @classmethod
     def of(cls, ours: Sample, paper: Published) -> Verdict:
+        """Compare our sample with the paper's number.
+
+        Args:
+            ours: our runs' values.
+            paper: the paper's number.
+
+        Returns:
+            The verdict.
+        """
         diff = ours.mean - paper.mean
         within_std = paper.std is not None and abs(diff) <= paper.std
         return cls(diff, ours.se, within_std, bool(abs(diff) <= 2 * ours.se))
 
     def text(self) -> str:
+        """One line: the difference, in SE, and whether it is within the paper's std and within 2 SE."""
         z = self.diff / self.se if self.se > 0 else math.inf
         return (f"{self.diff:+.2f} ({z:+.1f} SE): {'std' if self.within_std else 'out of std'}, "
                 f"{'2SE' if self.within_2se else 'out of 2SE'}")
@@ -188,10 +215,12 @@ class ReproRow:
 
     @property
     def valid_verdict(self) -> Verdict | None:
+        """Our validation accuracy against the paper's (None where not reproduced)."""
         return None if self.valid is None else Verdict.of(self.valid, self.paper.valid)
 
     @property
     def test_verdict(self) -> Verdict | None:
+        """Our test accuracy against the paper's (None where not reproduced)."""
         return None if self.test is None else Verdict.of(self.test, self.paper.test)
 
 
@@ -209,7 +238,17 @@ class DatasetResult:
     path: Path
 
     def row(self, method: str) -> ReproRow:
-        """The row of `method` (a Table 5 name such as `REA`)."""
+        """The row of a method.
+
+        Args:
+            method: a Table 5 name such as `REA`.
+
+        Returns:
+            The row.
+
+        Raises:
+            KeyError: no row of that name.
+        """
         for r in self.rows:
             if r.method == method:
                 return r
@@ -217,12 +256,22 @@ class DatasetResult:
 
 
 def table_of(dataset: str) -> str:
-    """The embedded table of a NAS-Bench-201 dataset name."""
+    """The embedded table of a NAS-Bench-201 dataset name (one of `DATASETS`)."""
     return dict(TABLES)[dataset]
 
 
 def parse_datasets(text: str) -> tuple[str, ...]:
-    """`"cifar10,cifar100"` -> the datasets in that order, each once; a bad name is one line."""
+    """Read a comma-separated list of datasets.
+
+    Args:
+        text: e.g. `"cifar10,cifar100"`.
+
+    Returns:
+        The datasets in that order, each once.
+
+    Raises:
+        ReproduceError: no dataset, or an unknown name (one line).
+    """
     names = [d.strip().lower() for d in str(text).split(",") if d.strip()]
     if not names:
         raise ReproduceError(f"--datasets names no dataset; valid: {', '.join(DATASETS)}")
@@ -233,7 +282,17 @@ def parse_datasets(text: str) -> tuple[str, ...]:
 
 
 def check_runs(runs: object) -> int:
-    """`runs` if it is an integer from 2 (a sample std needs two runs) to `MAX_RUNS`."""
+    """Check the number of runs per algorithm.
+
+    Args:
+        runs: the number given.
+
+    Returns:
+        `runs`, an integer from 2 (a sample std needs two runs) to `MAX_RUNS`.
+
+    Raises:
+        ReproduceError: anything else.
+    """
     if isinstance(runs, bool) or not isinstance(runs, int) or not 2 <= runs <= MAX_RUNS:
         raise ReproduceError(f"--runs must be an integer from 2 to {MAX_RUNS:,} (a sample standard deviation "
                              f"needs two runs), got {runs!r}")
@@ -272,7 +331,15 @@ def reproduction_config(dataset: str, runs: int = DEFAULT_RUNS, jobs: int = 1, o
 
 
 def table_optimum(bench: Benchmark, test_metric: str) -> PaperCell:
-    """The best 200-epoch validation and the best test value (seed means) over the table's cells."""
+    """The best 200-epoch validation and the best test value (seed means) over the table's cells.
+
+    Args:
+        bench: the table.
+        test_metric: the test metric to read.
+
+    Returns:
+        The two values.
+    """
     cov = np.asarray(bench.covered, dtype=np.int64)
     valid = np.asarray(bench.query_many(cov, VALID_METRIC, None, "mean"), dtype=np.float64)
     test = np.asarray(bench.query_many(cov, test_metric, None, "mean"), dtype=np.float64)
@@ -315,7 +382,14 @@ def reproduce_dataset(config: ExperimentConfig, dataset: str, bench: Benchmark |
 
 
 def format_result(result: DatasetResult) -> str:
-    """The report of one dataset: a protocol line, then one line per row of Table 5."""
+    """The report of one dataset: a protocol line, then one line per row of Table 5.
+
+    Args:
+        result: the dataset's reproduction.
+
+    Returns:
+        The report's text.
+    """
     cfg = result.config
     p, b = cfg.protocol, cfg.budget
     budget = f"{b.amount:,.0f} simulated s" if b.kind == "seconds" else f"{b.amount:,.0f} {b.kind}"

@@ -51,8 +51,17 @@ class _Trial:
 
 @dataclass(frozen=True)
 class LoopSetup:
-    """What the loop reads besides the strategy: the protocol's view, the fidelities (None unless
-    the strategy is multi-fidelity), the protocol's level index, test values and objectives."""
+    """What the loop reads besides the strategy.
+
+    Attributes:
+        view: the protocol's view of the table.
+        fidelities: the fidelity view (None unless the strategy is multi-fidelity).
+        protocol_level: the protocol's level index.
+        test: the test value of each cell (official index order), for the report.
+        objectives: the objectives of each cell in multi-objective runs, else None.
+        budget: the run's budget.
+        workers: simulated parallel workers.
+    """
 
     view: SearchView
     fidelities: "FidelityView | None"
@@ -79,6 +88,10 @@ def run_events(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator)
 
     Returns:
         `{column: values}` for `EVENT_COLUMNS`, one value per finished job.
+
+    Raises:
+        StrategyError: a multi-fidelity strategy without fidelities, or a job with a level out
+            of range or a trial it cannot resume.
     """
     kind, limit = setup.budget.kind, float(setup.budget.amount)
     n_workers = setup.workers if not strategy.max_workers else min(setup.workers, strategy.max_workers)
