@@ -22,8 +22,17 @@ BOOTSTRAP_RESAMPLES = 1000
 
 
 def anytime(frame: pd.DataFrame, x: str, grid: np.ndarray, value: str = "incumbent_test") -> dict[str, np.ndarray]:
-    """Per strategy, (runs, len(grid)) of the incumbent's `value` at each grid point of `x`
-    (`step` or `sim_time`); NaN before a run's first query."""
+    """Per strategy, the incumbent's value at each grid point.
+
+    Args:
+        frame: a comparison's tidy results frame.
+        x: `step` or `sim_time`.
+        grid: the points of `x`.
+        value: the column read.
+
+    Returns:
+        `{strategy: array (runs, len(grid))}`, NaN before a run's first query.
+    """
     out: dict[str, np.ndarray] = {}
     for label, g in frame.groupby("strategy", sort=False):
         runs = []
@@ -36,8 +45,14 @@ def anytime(frame: pd.DataFrame, x: str, grid: np.ndarray, value: str = "incumbe
 
 
 def mean_se(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Column means of `a` (runs, grid) over the runs with a value, and their standard errors
-    (0 where fewer than two runs have one)."""
+    """Column means over the runs with a value, and their standard errors.
+
+    Args:
+        a: array (runs, grid).
+
+    Returns:
+        `(means, standard errors)`; the error is 0 where fewer than two runs have a value.
+    """
     with quiet_nan_stats():
         n = np.sum(~np.isnan(a), axis=0)
         m = np.nanmean(a, axis=0)

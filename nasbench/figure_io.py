@@ -14,7 +14,7 @@ DEFAULT = PlotOptions()
 
 
 def pyplot():
-    """matplotlib.pyplot on the Agg backend (no display needed)."""
+    """`matplotlib.pyplot` on the Agg backend (no display needed)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)

@@ -72,8 +72,17 @@ def strategy_colour(label: str) -> str:
 
 
 def strategy_colours(labels: list[str] | tuple[str, ...]) -> dict[str, str]:
-    """Colours of several labels; where two labels would share a colour by hash, the later one
-    moves to the next unused colour (built-in names keep theirs)."""
+    """Colours of several labels.
+
+    Built-in names keep theirs; where two labels would share a colour by hash, the later one
+    moves to the next unused colour.
+
+    Args:
+        labels: strategy names or run labels.
+
+    Returns:
+        `{label: "#RRGGBB"}`.
+    """
     out: dict[str, str] = {}
     used: set[str] = set()
     for lab in labels:

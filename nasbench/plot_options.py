@@ -82,24 +82,32 @@ class PlotOptions:
 
     @contextlib.contextmanager
     def style(self) -> Iterator[None]:
-        """matplotlib's settings for this preset, while drawing and saving."""
+        """matplotlib's settings for this preset, while drawing and saving.
+
+        Yields:
+            Nothing; the settings hold inside the `with` block.
+        """
         import matplotlib
 
         with matplotlib.rc_context(PRINT_RC if self.printed else {}):
             yield
 
     def to_dict(self) -> dict[str, Any]:
+        """The options as a dict (for `config.json`)."""
         return asdict(self)
 
 
 def check_options(width: Any, band: Any, baseline: Any, prefix: str = "--") -> None:
-    """Raise `PlotOptionError` naming the first bad value.
+    """Check plot options, naming the first bad value.
 
     Args:
         width: a key of `WIDTHS`.
         band: one of `BANDS`.
         baseline: a strategy label (a non-empty string) or None.
         prefix: how the options are named in the message (`--` for flags, `plots.` for a file).
+
+    Raises:
+        PlotOptionError: a bad value.
     """
     if not isinstance(width, str) or width not in WIDTHS:
         raise PlotOptionError(f"{prefix}width must be one of {', '.join(WIDTHS)}, got {width!r}")
@@ -116,7 +124,10 @@ def from_dict(d: Any) -> PlotOptions:
         d: the table (a dict with some of width, band, baseline).
 
     Returns:
-        The options; unknown keys and bad values raise `PlotOptionError`.
+        The options.
+
+    Raises:
+        PlotOptionError: not a table, an unknown key or a bad value.
     """
     if not isinstance(d, dict):
         raise PlotOptionError(f"plots must be a table with keys width, band, baseline, got {d!r}")
