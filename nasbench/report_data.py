@@ -40,7 +40,14 @@ class CsvTable:
     rows: list[list[str]]
 
     def column(self, name: str) -> list[str]:
-        """The strings of column `name` (empty list if the file has no such column)."""
+        """The strings of one column.
+
+        Args:
+            name: the column's header.
+
+        Returns:
+            Its cells, top to bottom (an empty list if the file has no such column).
+        """
         if name not in self.columns:
             return []
         i = self.columns.index(name)

@@ -60,11 +60,13 @@ class TableSummary:
     proxies: list[ProxyCoverage] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        """The summary as a dict (for `--json`)."""
         from dataclasses import asdict
 
         return asdict(self)
 
     def lines(self) -> list[str]:
+        """The summary as the console lines of `nasbench info`."""
         ep = self.epochs
         out = [
             f"table          {self.name}",
@@ -134,7 +136,14 @@ def _winners_curse(bench: TabularBenchmark, sds: np.ndarray) -> tuple[float, flo
 
 
 def proxy_coverage(bench: TabularBenchmark) -> list[ProxyCoverage]:
-    """The zero-cost proxies `bench` holds, each with its coverage of the table's cells."""
+    """The zero-cost proxies a table holds, each with its coverage of the table's cells.
+
+    Args:
+        bench: the table.
+
+    Returns:
+        One `ProxyCoverage` per proxy.
+    """
     info = (bench.meta.extra or {}).get("proxies") or {}
     batch = str(info.get("stand_in_batch", "not recorded"))
     rows = bench.arch_row[bench.covered]
@@ -149,6 +158,15 @@ def proxy_coverage(bench: TabularBenchmark) -> list[ProxyCoverage]:
 
 
 def summarise_table(bench: TabularBenchmark) -> TableSummary:
+    """What a table holds and how noisy it is: its metadata, coverage, value ranges, seed noise,
+    spread of the validation values and the winner's curse of its best cell.
+
+    Args:
+        bench: the table.
+
+    Returns:
+        The `TableSummary`.
+    """
     m = bench.meta
     per_seed = [k for k in bench.metrics if k not in bench.mean_only]
     ref = "valid_acc" if "valid_acc" in per_seed else (per_seed[0] if per_seed else None)
@@ -195,7 +213,15 @@ TEX_FILE = "summary.tex"  # the summary as a booktabs table (nasbench.summary_te
 
 
 def final_values(results: Any) -> tuple[dict[str, np.ndarray], str]:
-    """(label -> final incumbent test value of each run, in config order; the test metric's name)."""
+    """The final incumbent test value of each run, per strategy.
+
+    Args:
+        results: a results directory or its path.
+
+    Returns:
+        `({label: values}, metric)`: the values per strategy label in config order, and the
+        test metric's name.
+    """
     from .experiment import ResultsDir, final_rows, open_results
 
     res = results if isinstance(results, ResultsDir) else open_results(results)
@@ -208,8 +234,17 @@ def final_values(results: Any) -> tuple[dict[str, np.ndarray], str]:
 
 
 def pairwise(results: Any, alpha: float | None = None) -> list:
-    """Every pair of strategies of a results directory tested on the final test value of its runs
-    (see `nasbench.significance`)."""
+    """Every pair of strategies of a results directory tested on the final test value of its runs.
+
+    See `nasbench.significance`.
+
+    Args:
+        results: a results directory or its path.
+        alpha: the significance level (None: `ALPHA`).
+
+    Returns:
+        The `PairTest` list.
+    """
     from .significance import ALPHA, compare_pairs
 
     values, metric = final_values(results)
@@ -276,7 +311,15 @@ def write_summary_tex(results: Any, baseline: str | None = None) -> Path:
 
 
 def format_verdicts(pairs: list, alpha: float | None = None) -> str:
-    """The verdicts in words, significant pairs first, under a one-line header saying how."""
+    """The verdicts in words, significant pairs first, under a one-line header saying how.
+
+    Args:
+        pairs: the `PairTest` list.
+        alpha: the level the verdicts used (None: `ALPHA`).
+
+    Returns:
+        The text ("" for no pairs).
+    """
     from .significance import ALPHA
 
     if not pairs:
