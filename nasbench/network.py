@@ -89,6 +89,15 @@ class NetConfig:
 # -- roles: canonical names of what each edge computes -------------------------------------
 # -- modules -------------------------------------------------------------------------------
 class ReLUConvBN(nn.Sequential):
+    """ReLU, convolution (same padding, no bias) and BatchNorm, K models stacked as groups.
+
+    Args:
+        c_in: input channels per model.
+        c_out: output channels per model.
+        k: kernel size.
+        stride: the convolution's stride.
+        groups: K, the number of stacked models.
+    """
     def __init__(self, c_in: int, c_out: int, k: int, stride: int = 1, groups: int = 1) -> None:
         super().__init__(
             nn.ReLU(inplace=False),
@@ -123,7 +132,13 @@ class AvgPool3x3(nn.Module):
 
 
 class ResNetBlock(nn.Module):
-    """NAS-Bench-201's stride-2 ResNetBasicblock (K models stacked: groups=K)."""
+    """NAS-Bench-201's stride-2 ResNetBasicblock (K models stacked: groups=K).
+
+    Args:
+        c_in: input channels per model.
+        c_out: output channels per model.
+        groups: K, the number of stacked models.
+    """
 
     def __init__(self, c_in: int, c_out: int, groups: int = 1) -> None:
         super().__init__()
@@ -171,7 +186,13 @@ class CellBlock(nn.Module):
 
     Node values are kept as lists of named terms and summed in sorted-name order only where an op
     reads them, so cells with equal `functional_key` do the same float operations in the same
-    order (bit-identical outputs), not just the same maths."""
+    order (bit-identical outputs), not just the same maths.
+
+    Args:
+        cells: one cell per model.
+        c: channels per model.
+        prune: build only the edges that can influence the output.
+    """
 
     def __init__(self, cells: Sequence[Cell], c: int, prune: bool) -> None:
         super().__init__()
@@ -218,7 +239,13 @@ def _sum_terms(terms: list[tuple[str, torch.Tensor]]) -> torch.Tensor:
 
 
 class GroupedLinear(nn.Module):
-    """K independent Linear(in, out) layers: (B, K, in) -> (B, K, out)."""
+    """K independent Linear(in, out) layers: (B, K, in) -> (B, K, out).
+
+    Args:
+        groups: K.
+        d_in: input features per model.
+        d_out: output features per model.
+    """
 
     def __init__(self, groups: int, d_in: int, d_out: int) -> None:
         super().__init__()
