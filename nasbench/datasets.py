@@ -87,6 +87,8 @@ class DatasetMissing(DatasetError):
 
 @dataclass
 class Data:
+    """A dataset's three splits (images on the 0..255 scale and labels), its classes and its `provenance`."""
+
     name: str
     train_x: torch.Tensor
     train_y: torch.Tensor

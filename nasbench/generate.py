@@ -494,6 +494,8 @@ def _fingerprint_extra(journal: Journal) -> dict[str, Any]:
 # -- the driver -------------------------------------------------------------------------------------
 @dataclass
 class GenerateReport:
+    """What a `generate` call did: the table file, the units done before, trained now and in total, and the seconds taken."""
+
     out: Path
     done_before: int
     trained_now: int

@@ -98,6 +98,7 @@ class ReLUConvBN(nn.Sequential):
         stride: the convolution's stride.
         groups: K, the number of stacked models.
     """
+
     def __init__(self, c_in: int, c_out: int, k: int, stride: int = 1, groups: int = 1) -> None:
         super().__init__(
             nn.ReLU(inplace=False),

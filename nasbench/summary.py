@@ -30,6 +30,8 @@ class ProxyCoverage:
 
 @dataclass(frozen=True)
 class TableSummary:
+    """What `nasbench info` shows about a table: its metadata, coverage, value ranges, seed noise and spread."""
+
     name: str
     space: str
     dataset: str

@@ -27,6 +27,8 @@ from .rungs import Rungs, check_eta, rung_ladder
 @dataclass(frozen=True)
 class AshaParams(Params):
     #: reduction factor: the top 1/eta of a rung is promoted, rungs eta times apart
+    """The parameters of `asha`."""
+
     eta: int = 3
 
     def check(self) -> None:

@@ -50,6 +50,8 @@ class Member:
 
 @dataclass(frozen=True)
 class AsyncEvolutionParams(Params):
+    """The parameters of `async-evolution`."""
+
     population: int = 10
     sample_size: int = 10
     #: reduction factor of the stopping rule: a trial continues if in the top 1/eta of its rung

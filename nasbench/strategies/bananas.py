@@ -21,6 +21,8 @@ ACQUISITIONS = ("its", "ucb", "ei", "mean")
 
 @dataclass(frozen=True)
 class BananasParams(Params):
+    """The parameters of `bananas` (each field's comment says what it sets)."""
+
     n_init: int = 10
     members: int = 5
     hidden: int = 32

@@ -26,6 +26,8 @@ from .hyperband import Hyperband, HyperbandParams
 class BohbParams(HyperbandParams):
     #: BOHB's parallel scheme (Falkner et al. 2018, sec. 4.2): a worker that would idle at a rung
     #: barrier starts the next bracket
+    """The parameters of `bohb` (each field's comment says what it sets)."""
+
     parallel_brackets: bool = True
     #: observations a budget needs (plus 2) before the model is fitted there; 0: d + 1 = 7
     min_points_in_model: int = 0

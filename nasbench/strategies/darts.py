@@ -28,6 +28,8 @@ from .base import Params, Strategy, StrategyError, check_positive
 @dataclass(frozen=True)
 class SupernetParams(Params):
     #: supernet epochs in all (None: the table recipe's epochs)
+    """The parameters of `darts` and `gdas` (each field's comment says what it sets)."""
+
     epochs: int | None = None
     #: epochs trained per ask (None: all of them on the first ask)
     epochs_per_ask: int | None = None
@@ -227,10 +229,14 @@ class SupernetSearch(Strategy):
 
 
 class Darts(SupernetSearch):
+    """DARTS (first order): every op of every edge computed and mixed by the softmax of the architecture weights, in a supernet trained on the table's dataset."""
+
     name = "darts"
     mode = "darts"
 
 
 class Gdas(SupernetSearch):
+    """GDAS: one op per edge sampled by a straight-through Gumbel-softmax, in a supernet trained on the table's dataset."""
+
     name = "gdas"
     mode = "gdas"

@@ -25,6 +25,8 @@ from .model_based import ModelBasedStrategy
 
 @dataclass(frozen=True)
 class GradientParams(Params):
+    """The parameters of `gradient` (each field's comment says what it sets)."""
+
     n_init: int = 10
     members: int = 3
     hidden: int = 32

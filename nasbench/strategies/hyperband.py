@@ -139,6 +139,8 @@ def _num(v: float) -> float:
 @dataclass(frozen=True)
 class SuccessiveHalvingParams(Params):
     #: the fraction kept at each rung is 1/eta (Li et al.: 3)
+    """The parameters of `sh`."""
+
     eta: int = 3
     #: cells in the first rung; 0: eta ** (number of rungs - 1), Hyperband's most aggressive bracket
     n: int = 0
@@ -250,6 +252,8 @@ class SuccessiveHalving(SynchronousBrackets):
 @dataclass(frozen=True)
 class HyperbandParams(Params):
     #: the fraction kept at each rung is 1/eta (Li et al.: 3)
+    """The parameters of `hyperband`."""
+
     eta: int = 3
     #: True: a worker that would idle at a rung barrier starts the next bracket (BOHB's parallel scheme)
     parallel_brackets: bool = False

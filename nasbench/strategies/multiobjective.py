@@ -19,6 +19,8 @@ from .random_search import RandomParams, RandomSearch
 
 
 class MORandomSearch(RandomSearch):
+    """Multi-objective random search; its result is the Pareto front of what it trained."""
+
     name = "mo_random"
     Params = RandomParams
     multi_objective = True
@@ -26,6 +28,8 @@ class MORandomSearch(RandomSearch):
 
 @dataclass(frozen=True)
 class MOEvolutionParams(Params):
+    """The parameters of `mo_evolution`."""
+
     population: int = 20
     tournament: int = 2
     aging: bool = False
@@ -46,6 +50,8 @@ def _rank_crowd(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class MOEvolution(Strategy):
+    """Multi-objective evolution: steady-state NSGA-II with aging (see the module docstring)."""
+
     name = "mo_evolution"
     Params = MOEvolutionParams
     multi_objective = True

@@ -32,6 +32,8 @@ def _optuna() -> Any:
 
 @dataclass(frozen=True)
 class OptunaParams(Params):
+    """The base of the Optuna strategies' parameters: checking them checks that Optuna is installed."""
+
     def check(self) -> None:
         _optuna()  # a missing extra is a config error, before any run starts
 
@@ -106,6 +108,8 @@ def _check_startup_trials(strategy: str, n: Any) -> None:
 @dataclass(frozen=True)
 class TPEParams(OptunaParams):
     #: random trials before the Parzen estimators are used (Optuna's default)
+    """The parameters of `optuna-tpe`."""
+
     n_startup_trials: int = 10
     #: candidates scored by expected improvement per ask (Optuna's default)
     n_ei_candidates: int = 24
@@ -134,6 +138,8 @@ class OptunaTPE(OptunaStrategy):
 @dataclass(frozen=True)
 class GPParams(OptunaParams):
     #: random trials before the Gaussian process is fitted (Optuna's default)
+    """The parameters of `optuna-gp`."""
+
     n_startup_trials: int = 10
     #: True: no observation noise in the GP (the signal here is one noisy training, so False)
     deterministic_objective: bool = False
@@ -170,6 +176,8 @@ class OptunaRandom(OptunaStrategy):
 @dataclass(frozen=True)
 class NSGA2Params(OptunaParams):
     #: individuals per generation (Optuna's default)
+    """The parameters of `optuna-nsga2`."""
+
     population_size: int = 50
     #: probability of crossover between two parents (Optuna's default)
     crossover_prob: float = 0.9

@@ -17,6 +17,7 @@ class MLPEnsemble:
         hidden: width of each hidden layer.
         seed: seeds the initial weights.
     """
+
     def __init__(self, n_in: int, members: int = 5, hidden: int = 32, seed: int = 0) -> None:
         g = np.random.default_rng(seed)
         dims = [n_in, hidden, hidden, 1]

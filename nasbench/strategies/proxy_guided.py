@@ -116,6 +116,8 @@ class ProxyGuided(Strategy, register=False):
 @dataclass(frozen=True)
 class ProxyRandomParams(Params):
     #: the zero-cost proxy ranking the cells (one the table holds for all its cells)
+    """The parameters of `proxy-random`."""
+
     proxy: str = "synflow"
     #: cells scored per batch (Abdelfattah et al.'s warm-up size)
     sample: int = 3000
@@ -154,6 +156,8 @@ class ProxyRandom(ProxyGuided):
 
 @dataclass(frozen=True)
 class ProxyEvolutionParams(Params):
+    """The parameters of `proxy-evolution`."""
+
     population: int = 10
     sample_size: int = 10
     #: the zero-cost proxy (one the table holds for all its cells)

@@ -18,6 +18,8 @@ from .base import Params, Strategy, StrategyError, check_positive
 
 @dataclass(frozen=True)
 class ReinforceParams(Params):
+    """The parameters of `reinforce` (each field's comment says what it sets)."""
+
     lr: float = 0.001
     ema_momentum: float = 0.9
     beta1: float = 0.9

@@ -29,6 +29,8 @@ def _smac() -> Any:
 @dataclass(frozen=True)
 class SMACParams(Params):
     #: random configurations before the random forest is used (SMAC's own default is 10 per hyperparameter)
+    """The parameters of `smac`."""
+
     n_initial: int = 10
     #: fraction of asks drawn at random (SMAC's hyperparameter-optimisation default)
     random_probability: float = 0.2

@@ -29,6 +29,7 @@ class MixedEdge(nn.Module):
     Args:
         c: channels.
     """
+
     def __init__(self, c: int) -> None:
         super().__init__()
         self.conv1 = ReLUConvBN(c, c, 1)
@@ -70,6 +71,7 @@ class SearchCell(nn.Module):
     Args:
         c: channels.
     """
+
     def __init__(self, c: int) -> None:
         super().__init__()
         self.edges = nn.ModuleList(MixedEdge(c) for _ in range(N_EDGES))
@@ -106,6 +108,7 @@ class Supernet(nn.Module):
         num_classes: outputs of the classifier.
         in_channels: image channels.
     """
+
     def __init__(self, C: int = 16, N: int = 5, num_classes: int = 10, in_channels: int = 3) -> None:
         super().__init__()
         self.stem = nn.Sequential(nn.Conv2d(in_channels, C, 3, padding=1, bias=False), nn.BatchNorm2d(C))
