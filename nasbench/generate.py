@@ -146,9 +146,8 @@ def recipe_from_dict(d: dict[str, Any]):
 
 
 def _comparable(identity: dict[str, Any]) -> dict[str, Any]:
-    """An identity completed by the defaults of fields added since (a journal written before a
-    field existed trained with its default, which keeps the old behaviour): recipe fields, and
-    seed groups (one per seed)."""
+    """An identity completed by the defaults of the fields a journal may lack (a journal without
+    a field trained with that field's default): recipe fields, and seed groups (one per seed)."""
     out = dict(identity)
     out["seed_groups"] = seed_groups_or_default(out.get("seed_groups"), out.get("seeds", []))
     try:

@@ -1,7 +1,7 @@
 """The NAS-Bench-201 network built from a cell, and its parameter and FLOP counts.
 
 Skeleton (checked against NAS-Bench-201's public code, `TinyNetwork` / `InferCell` /
-`ResNetBasicblock`)::
+`ResNetBasicblock`):
 
     stem    Conv3x3(in -> C, pad 1, no bias) -> BN
     stage 1 N cells at C

@@ -2,7 +2,7 @@
 
 A cell is a DAG of 4 nodes; each of its 6 edges `j <- i` (`i < j`) carries one of five
 operations. The official architecture string lists, for nodes 1, 2, 3 in turn, the incoming
-edges `op~i`::
+edges `op~i`:
 
     |op~0|+|op~0|op~1|+|op~0|op~1|op~2|
 

@@ -1,6 +1,6 @@
 """NATS-Bench's topology API (`nats_bench.create(None, 'tss')`) over the embedded NAS-Bench-201 tables.
 
-Code written for NATS-Bench runs against `NATSCompat` with its calls unchanged::
+Code written for NATS-Bench runs against `NATSCompat` with its calls unchanged:
 
     from nasbench.bridges.nats_compat import create
     api = create(None, 'tss')
