@@ -1,20 +1,20 @@
 """The runner's event loop: one search with N simulated parallel workers and fidelities.
 
-Each worker trains one job (:class:`~nasbench.strategies.base.Job`) at a time. Whenever workers
-are free (lowest worker id first) the strategy is asked (``ask_job``); a job's simulated finish is
-its start plus its cost, and finished jobs are told (``tell_result``) one at a time in order of
-finish time (a heap; ties in the order the jobs were started). ``ask_job`` returning None leaves
+Each worker trains one job (`Job`) at a time. Whenever workers
+are free (lowest worker id first) the strategy is asked (`ask_job`); a job's simulated finish is
+its start plus its cost, and finished jobs are told (`tell_result`) one at a time in order of
+finish time (a heap; ties in the order the jobs were started). `ask_job` returning None leaves
 the worker idle until the next finish; if nothing is running either, the run ends.
 
-Budgets (``Budget.kind``), checked when a job would start:
+Budgets (`Budget.kind`), checked when a job would start:
 
-* ``queries``: jobs started (= finished) in all;
-* ``seconds``: simulated wall-clock: a job that would finish after the budget is not started and
+* `queries`: jobs started (= finished) in all;
+* `seconds`: simulated wall-clock: a job that would finish after the budget is not started and
   its worker retires (the strategy was asked, as a one-worker run asks the query it cannot pay);
-* ``worker-seconds``: total charged cost over all workers; ``epochs``: total epochs charged; a job
+* `worker-seconds`: total charged cost over all workers; `epochs`: total epochs charged; a job
   that would overrun either is not started and its worker retires.
 
-This is the suite's one search loop: one worker is the ordinary case (every ``compare`` run goes
+This is the suite's one search loop: one worker is the ordinary case (every `compare` run goes
 through it), several workers and multi-fidelity strategies are the same loop with more free
 workers and levels.
 
@@ -51,8 +51,17 @@ class _Trial:
 
 @dataclass(frozen=True)
 class LoopSetup:
-    """What the loop reads besides the strategy: the protocol's view, the fidelities (None unless
-    the strategy is multi-fidelity), the protocol's level index, test values and objectives."""
+    """What the loop reads besides the strategy.
+
+    Attributes:
+        view: the protocol's view of the table.
+        fidelities: the fidelity view (None unless the strategy is multi-fidelity).
+        protocol_level: the protocol's level index.
+        test: the test value of each cell (official index order), for the report.
+        objectives: the objectives of each cell in multi-objective runs, else None.
+        budget: the run's budget.
+        workers: simulated parallel workers.
+    """
 
     view: SearchView
     fidelities: "FidelityView | None"
@@ -63,7 +72,7 @@ class LoopSetup:
     workers: int
 
 
-#: the columns :func:`run_events` returns, in this order
+#: the columns `run_events` returns, in this order
 EVENT_COLUMNS = ("sim_time", "epochs", "cell", "value", "cost", "incumbent", "incumbent_valid", "incumbent_test",
                  "worker", "start", "level", "fidelity_epochs", "trial")
 
@@ -73,12 +82,16 @@ def run_events(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator)
 
     Args:
         setup: the protocol's view, fidelities, test values, objectives, budget and workers.
-        strategy: the strategy, asked and told through its plain ``ask``/``tell`` or its
-            ``ask_job``/``tell_result`` where it overrides them.
+        strategy: the strategy, asked and told through its plain `ask`/`tell` or its
+            `ask_job`/`tell_result` where it overrides them.
         noise: the generator of the run's recorded-seed draws.
 
     Returns:
-        ``{column: values}`` for :data:`EVENT_COLUMNS`, one value per finished job.
+        `{column: values}` for `EVENT_COLUMNS`, one value per finished job.
+
+    Raises:
+        StrategyError: a multi-fidelity strategy without fidelities, or a job with a level out
+            of range or a trial it cannot resume.
     """
     kind, limit = setup.budget.kind, float(setup.budget.amount)
     n_workers = setup.workers if not strategy.max_workers else min(setup.workers, strategy.max_workers)
