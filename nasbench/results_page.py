@@ -91,10 +91,9 @@ def git_commit(root: str | os.PathLike = ROOT) -> str:
     return f"{head} (with uncommitted changes)" if dirty else head
 
 
-def command_line(argv: Sequence[str], program: str | None = None) -> str:
-    """A shell command line for ``argv``; ``program`` (e.g. ``python scripts/x.py``) replaces argv[0]."""
-    head = program if program is not None else shlex.quote(argv[0])
-    return " ".join([head, *(shlex.quote(a) for a in argv[1:])]) if argv else head
+def command_line(program: str, args: Sequence[str] = ()) -> str:
+    """A shell command line: ``program`` as given (e.g. ``python scripts/x.py``), ``args`` quoted."""
+    return " ".join([program, *(shlex.quote(a) for a in args)])
 
 
 @dataclass(frozen=True)
@@ -239,7 +238,7 @@ def run_to_page(run: Callable[[list[str]], int | None], argv: Sequence[str], pro
         rc = run(rest) or 0
     seconds = time.perf_counter() - t0
     if rc == 0:
-        prov = Provenance(command_line([program, *argv], program), seconds)
+        prov = Provenance(command_line(program, argv), seconds)
         out = buf.getvalue()
         write_page(page, title, (body or text_block)(out), prov, intro, section=section, page_title=page_title)
         print(f"wrote {page}", file=sys.stderr)

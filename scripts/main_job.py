@@ -1,0 +1,93 @@
+"""Run the main job (``nasbench compare``, by default with no arguments: 4 strategies x 100 runs on
+nb201-cifar10 under NAS-Bench-201's protocol) in a child process, time it (wall and CPU seconds), and
+with ``--page PATH`` write the documentation's results page (``docs/results/main-job.md``) from its
+``summary.csv`` and ``pairs.csv``: the command, the machine, the date, the summary table and the
+runner's verdicts.
+
+Arguments other than ``--page`` and ``--out`` are passed to ``nasbench compare`` unchanged.
+
+Usage: python scripts/main_job.py [--out results/main-job] [--page docs/results/main-job.md] [compare options]
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TITLE = "The main job"
+LABELS = {"random": "random search", "evolution": "regularised evolution", "reinforce": "REINFORCE",
+          "gradient": "cheap gradient"}
+
+
+def _f(row: dict, key: str) -> float:
+    return float(row[key])
+
+
+def body(out: Path, seconds: float, cpu: float, compare_cmd: str) -> str:
+    """The page's body from the comparison's ``summary.csv`` and ``pairs.csv``."""
+    import json
+
+    summary = list(csv.DictReader((out / "summary.csv").open(encoding="utf-8")))
+    pairs = list(csv.DictReader((out / "pairs.csv").open(encoding="utf-8")))
+    cfg = json.loads((out / "provenance.json").read_text(encoding="utf-8")).get("config", {})
+    runs = int(summary[0]["runs"]) if summary else 0
+    optimum = _f(summary[0], "test_mean") + _f(summary[0], "regret_mean") if summary else float("nan")
+    queries = sum(_f(r, "queries_mean") * int(r["runs"]) for r in summary)
+    budget = cfg.get("budget", {})
+    lines = [f"`{compare_cmd}` on `{cfg.get('table', '?')}`: {len(summary)} strategies x {runs} runs, "
+             f"{queries:,.0f} queries, budget {budget.get('amount', 0):,.0f} {budget.get('kind', '')}; "
+             f"{seconds:.0f} s wall and {cpu:.0f} s of CPU (the comparison's processes"
+             f"{', no plots' if '--no-plots' in compare_cmd.split() else ', plots included'}). "
+             f"Final test accuracy, mean +- sample std over runs, and regret against the optimum "
+             f"{optimum:.2f}:", "",
+             "| strategy | test accuracy | regret | queries per run | runs on the optimum |",
+             "| --- | --- | --- | --- | --- |"]
+    for r in summary:
+        lines.append(f"| {LABELS.get(r['strategy'], r['strategy'])} | {_f(r, 'test_mean'):.2f} +- "
+                     f"{_f(r, 'test_std'):.2f} | {_f(r, 'regret_mean'):.2f} | {_f(r, 'queries_mean'):.1f} | "
+                     f"{100 * _f(r, 'optimum_share'):.0f} % |")
+    lines += ["", "The runner's verdicts (`pairs.csv`: two-sided Mann-Whitney U on the final test value, "
+              "Holm-corrected; [which differences are real](../explanation/statistics.md)):", ""]
+    for p in pairs:
+        lines.append(f"- {p['verdict']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", default="results/main-job", help="the comparison's results directory")
+    ap.add_argument("--page", help="write the results page (Markdown) to this path")
+    args, rest = ap.parse_known_args(argv)
+    cmd = [sys.executable, "-m", "nasbench.cli", "compare", *rest, "--out", args.out]
+    shown = " ".join(["nasbench compare", *rest, "--out", args.out])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, env=env)
+    seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    print(f"main job: {seconds:.1f} s wall, {cpu:.1f} s CPU (exit {proc.returncode})")
+    if proc.returncode != 0:
+        return proc.returncode
+    if args.page:
+        from nasbench.results_page import Provenance, command_line, write_page
+
+        prov = Provenance(command_line("python scripts/main_job.py", argv), seconds)
+        write_page(args.page, TITLE, body(Path(args.out), seconds, cpu, shown), prov,
+                   "The default comparison of the suite, the command the README opens with. The statistics: "
+                   "[which differences are real](../explanation/statistics.md).")
+        print(f"wrote {args.page}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
