@@ -63,7 +63,7 @@ def _gpu() -> str | None:
 
 
 def machine() -> str:
-    """One line describing this machine: CPU model, usable cores, OS, Python, numpy, torch, GPU."""
+    """One line describing this machine: CPU model, usable cores, OS, Python, numpy, torch, GPU, load."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -76,6 +76,10 @@ def machine() -> str:
             parts.append(f"{dist} {v}")
     gpu = _gpu()
     parts.append(f"GPU {gpu}" if gpu else "no GPU used")
+    try:  # a shared machine's other work shows in its load, and timings with it
+        parts.append("load average {:.1f} / {:.1f} / {:.1f} (1 / 5 / 15 min) when written".format(*os.getloadavg()))
+    except (AttributeError, OSError):
+        pass
     return "; ".join(parts)
 
 
@@ -218,7 +222,8 @@ def run_to_page(run: Callable[[list[str]], int | None], argv: Sequence[str], pro
     """Run a script's ``main(argv)``; with ``--page PATH`` in ``argv``, write its output as a page.
 
     Args:
-        run: the script's main, called with ``argv`` less ``--page``.
+        run: the script's main, called with ``argv`` less ``--page`` (``sys.argv`` holds the same
+            arguments meanwhile, for a main that reads them itself).
         argv: the arguments (without the program).
         program: how the command starts on the page, e.g. ``python scripts/bench_search.py``.
         title: the page's (or section's) title.
@@ -231,12 +236,17 @@ def run_to_page(run: Callable[[list[str]], int | None], argv: Sequence[str], pro
         ``run``'s exit status; the page is written only when it is 0.
     """
     page, rest = pop_page(argv)
-    if page is None:
-        return run(rest) or 0
-    t0 = time.perf_counter()
-    with captured() as buf:
-        rc = run(rest) or 0
-    seconds = time.perf_counter() - t0
+    saved = sys.argv[:]
+    sys.argv[1:] = rest  # for a main() that parses sys.argv itself
+    try:
+        if page is None:
+            return run(rest) or 0
+        t0 = time.perf_counter()
+        with captured() as buf:
+            rc = run(rest) or 0
+        seconds = time.perf_counter() - t0
+    finally:
+        sys.argv[:] = saved
     if rc == 0:
         prov = Provenance(command_line(program, argv), seconds)
         out = buf.getvalue()

@@ -256,5 +256,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+#: ``--page PATH`` (docs/results/bridges.md) replaces this section of the page
+PAGE_SECTION = dict(
+    title='Cost per query', section='cost-per-query', page_title='The bridges: cost and results',
+    intro=('`run_one` on the table, strategy construction included, interleaved rounds, median, ratios within a '
+           'round.'))
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    from nasbench.results_page import run_to_page
+
+    sys.exit(run_to_page(main, sys.argv[1:], "python scripts/bench_bridges.py", **PAGE_SECTION))

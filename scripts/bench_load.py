@@ -106,5 +106,13 @@ def main() -> int:
     return 0
 
 
+#: ``--page PATH`` (docs/results/speed.md) replaces this section of the page
+PAGE_SECTION = dict(
+    title='Loading with the hash check', section='loading', page_title='Speed',
+    intro=('Loading each embedded table with and without its SHA-256 check, interleaved runs, median.'))
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    from nasbench.results_page import run_to_page
+
+    sys.exit(run_to_page(lambda argv: main(), sys.argv[1:], "python scripts/bench_load.py", **PAGE_SECTION))

@@ -76,5 +76,13 @@ def main() -> None:
           f"range {min(ratios):.2f}-{max(ratios):.2f}; results identical: {same}")
 
 
+#: ``--page PATH`` (docs/results/cpu-tables.md) replaces this section of the page
+PAGE_SECTION = dict(
+    title='Keeping freed memory', section='keeping-freed-memory', page_title='The tables trained here: measurements',
+    intro=('A training with and without `nasbench.executors.keep_freed_memory`, in fresh processes, interleaved.'))
+
+
 if __name__ == "__main__":
-    main()
+    from nasbench.results_page import run_to_page
+
+    sys.exit(run_to_page(lambda argv: main(), sys.argv[1:], "python scripts/bench_malloc.py", **PAGE_SECTION))

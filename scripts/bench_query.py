@@ -142,5 +142,14 @@ def main() -> None:
     print(f"import of the package alone: {ours['import_s']:.3f} s (not counted in load)")
 
 
+#: ``--page PATH`` (docs/results/speed.md) replaces this section of the page
+PAGE_SECTION = dict(
+    title='Queries', section='queries', page_title='Speed',
+    intro=('Loading, memory and query speed of a table against a dict of dicts keyed by arch string, dataset, '
+           'metric, epoch and seed, as older benchmark APIs hold results, measured in the same run.'))
+
+
 if __name__ == "__main__":
-    main()
+    from nasbench.results_page import run_to_page
+
+    sys.exit(run_to_page(lambda argv: main(), sys.argv[1:], "python scripts/bench_query.py", **PAGE_SECTION))

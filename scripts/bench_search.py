@@ -298,5 +298,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+#: ``--page PATH`` (docs/results/speed.md) replaces this section of the page
+PAGE_SECTION = dict(
+    title='Search overhead per query', section='search-overhead', page_title='Speed',
+    intro=("Per-query overhead of each strategy against a naive random search, the cheap gradient method's warm "
+           "refits against cold ones, the reproduction's and the main job's wall time, and the event loop "
+           "against a sequential reference (the script's docstring says what each part measures)."))
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    from nasbench.results_page import run_to_page
+
+    sys.exit(run_to_page(main, sys.argv[1:], "python scripts/bench_search.py", **PAGE_SECTION))

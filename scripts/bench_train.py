@@ -30,6 +30,7 @@ backward; an estimate, not a measurement); ceiling = min(peak / FLOPs, bandwidth
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from dataclasses import replace
 from typing import Callable
@@ -423,5 +424,14 @@ def main() -> None:
         print("no CUDA GPU: nothing to report (use --gpu-path-on-cpu to exercise the code)")
 
 
+#: ``--page PATH`` (docs/results/cpu-tables.md) replaces this section of the page
+PAGE_SECTION = dict(
+    title='Training speed', section='training-speed', page_title='The tables trained here: measurements',
+    intro=('Seconds per training of each trainer against a plain training loop, interleaved rounds, ratios '
+           'within a round.'))
+
+
 if __name__ == "__main__":
-    main()
+    from nasbench.results_page import run_to_page
+
+    sys.exit(run_to_page(lambda argv: main(), sys.argv[1:], "python scripts/bench_train.py", **PAGE_SECTION))

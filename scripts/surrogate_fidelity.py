@@ -115,5 +115,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+#: ``--page PATH`` (docs/results/surrogates.md) replaces this section of the page
+PAGE_SECTION = dict(
+    title='A comparison on a surrogate against one on its table', section='fidelity', page_title='Surrogate learning curves and fidelity',
+    intro=('The same comparison on a table and on a surrogate fitted to part of it: regrets and the agreement of'
+           ' the strategy rankings.'))
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from nasbench.results_page import run_to_page
+
+    sys.exit(run_to_page(main, sys.argv[1:], "python scripts/surrogate_fidelity.py", **PAGE_SECTION))

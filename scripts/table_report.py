@@ -89,5 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+#: ``--page PATH`` (docs/results/cpu-tables.md) replaces this section of the page
+PAGE_SECTION = dict(
+    title='The main job on a CPU table', section='main-job-digits', page_title='The tables trained here: measurements',
+    intro=("A table's summary, the main job on it and real validation of its best cells with fresh seeds."))
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    from nasbench.results_page import run_to_page
+
+    sys.exit(run_to_page(main, sys.argv[1:], "python scripts/table_report.py", **PAGE_SECTION))

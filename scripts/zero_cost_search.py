@@ -135,5 +135,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+#: ``--page PATH`` (docs/results/zero-cost.md) replaces this section of the page
+PAGE_SECTION = dict(
+    title='Proxy-guided search', section='proxy-guided-search', page_title='Zero-cost proxies',
+    intro=("Proxy-guided strategies against evolution and random search under each table's preset seconds "
+           "budget, which charges the proxies' cost."))
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    from nasbench.results_page import run_to_page
+
+    sys.exit(run_to_page(main, sys.argv[1:], "python scripts/zero_cost_search.py", **PAGE_SECTION))

@@ -67,5 +67,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+#: ``--page PATH`` (docs/results/zero-cost.md) replaces this section of the page
+PAGE_SECTION = dict(
+    title='As surrogate features', section='surrogate-features', page_title='Zero-cost proxies',
+    intro=('The same random training sets and models with and without the proxies as features ([how](../how-'
+           'to/zero-cost-proxies.md#as-surrogate-features)); Kendall tau and Spearman over every cell not '
+           'trained on.'))
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from nasbench.results_page import run_to_page
+
+    sys.exit(run_to_page(main, sys.argv[1:], "python scripts/zero_cost_surrogate.py", **PAGE_SECTION))
