@@ -201,19 +201,36 @@ def captured() -> Iterator[io.StringIO]:
         yield tee.buf
 
 
-def pop_page(argv: Sequence[str]) -> tuple[str | None, list[str]]:
-    """Split ``--page PATH`` (or ``--page=PATH``) off an argument list."""
-    rest, page, it = [], None, iter(argv)
+#: the options :func:`run_to_page` takes off a script's arguments
+PAGE_OPTIONS = ("--page", "--page-section", "--page-title")
+
+
+def pop_page(argv: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+    """Split the page options off an argument list.
+
+    ``--page PATH`` names the page; ``--page-section KEY`` and ``--page-title TITLE`` replace the
+    script's own section key and title (one script measuring several things, e.g. other tables).
+    Each may also be given as ``--option=VALUE``.
+
+    Returns:
+        The options given (keys ``page``, ``section``, ``title``) and the other arguments.
+    """
+    opts: dict[str, str] = {}
+    rest: list[str] = []
+    it = iter(argv)
     for a in it:
-        if a == "--page":
-            page = next(it, None)
-            if page is None:
-                raise SystemExit("--page needs a path")
-        elif a.startswith("--page="):
-            page = a.split("=", 1)[1]
+        name, eq, value = a.partition("=")
+        if name in PAGE_OPTIONS:
+            if not eq:
+                value = next(it, None)
+                if value is None or value.startswith("--"):
+                    raise SystemExit(f"{name} needs a value")
+            opts[name[2:].replace("page-", "") if name != "--page" else "page"] = value
         else:
             rest.append(a)
-    return page, rest
+    if opts and "page" not in opts:
+        raise SystemExit("--page-section and --page-title need --page PATH")
+    return opts, rest
 
 
 def run_to_page(run: Callable[[list[str]], int | None], argv: Sequence[str], program: str, title: str,
@@ -222,20 +239,22 @@ def run_to_page(run: Callable[[list[str]], int | None], argv: Sequence[str], pro
     """Run a script's ``main(argv)``; with ``--page PATH`` in ``argv``, write its output as a page.
 
     Args:
-        run: the script's main, called with ``argv`` less ``--page`` (``sys.argv`` holds the same
-            arguments meanwhile, for a main that reads them itself).
+        run: the script's main, called with ``argv`` less the page options (``sys.argv`` holds the
+            same arguments meanwhile, for a main that reads them itself).
         argv: the arguments (without the program).
         program: how the command starts on the page, e.g. ``python scripts/bench_search.py``.
-        title: the page's (or section's) title.
+        title: the page's (or section's) title (``--page-title`` replaces it).
         intro: text placed before the output.
         body: turns the captured output into the body (default: the output as a ``text`` block).
-        section: write this section of the page only (see :func:`write_page`).
+        section: write this section of the page only (see :func:`write_page`; ``--page-section``
+            replaces the key).
         page_title: the title of a page created for its first section.
 
     Returns:
         ``run``'s exit status; the page is written only when it is 0.
     """
-    page, rest = pop_page(argv)
+    opts, rest = pop_page(argv)
+    page = opts.get("page")
     saved = sys.argv[:]
     sys.argv[1:] = rest  # for a main() that parses sys.argv itself
     try:
@@ -249,7 +268,7 @@ def run_to_page(run: Callable[[list[str]], int | None], argv: Sequence[str], pro
         sys.argv[:] = saved
     if rc == 0:
         prov = Provenance(command_line(program, argv), seconds)
-        out = buf.getvalue()
-        write_page(page, title, (body or text_block)(out), prov, intro, section=section, page_title=page_title)
+        write_page(page, opts.get("title", title), (body or text_block)(buf.getvalue()), prov, intro,
+                   section=opts.get("section", section), page_title=page_title)
         print(f"wrote {page}", file=sys.stderr)
     return rc
