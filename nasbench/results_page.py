@@ -139,7 +139,7 @@ def render(title: str, body: str, provenance: Provenance, intro: str = "", level
 
 def text_block(text: str) -> str:
     """``text`` as a fenced ``text`` block (program output, verbatim)."""
-    return "```text\n" + text.rstrip("\n") + "\n```"
+    return "```text\n" + text.strip("\n") + "\n```"
 
 
 def _markers(key: str) -> tuple[str, str]:
