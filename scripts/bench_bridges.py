@@ -25,6 +25,10 @@ that library writes it, each round beside the native ``random`` strategy and a b
 A shape whose library is not installed is skipped with its reason.
 
 Usage: python scripts/bench_bridges.py [--queries 100] [--rounds 3] [--strategies a,b,...] [--shapes a,b,...]
+
+``--page PATH`` (e.g. ``--page docs/results/bridges.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 

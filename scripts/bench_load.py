@@ -12,6 +12,10 @@ For each table: the median wall time of
   * ``hash, copying``: the same hash computed with a bytes copy of every array, as it was before;
   * ``verify (re-read)``: ``nasbench verify``'s way, reading the file again and hashing it,
 and the ratios against the baseline. The load budget is 0.5 s.
+
+``--page PATH`` (e.g. ``--page docs/results/speed.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 

@@ -9,6 +9,10 @@ Fashion-MNIST at the `nb201-fashion-mnist` recipe when installed, else digits. A
 per measurement, since mallopt is process-wide. Short runs fault less often than the
 generator's hours-old workers did (~10,000 against ~80,000 page faults a second), so a long
 generation gains more than these runs show (1.26x measured on its throughput).
+
+``--page PATH`` (e.g. ``--page docs/results/cpu-tables.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 

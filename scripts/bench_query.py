@@ -5,6 +5,10 @@ dict-of-dicts baseline (how older benchmark APIs hold results), measured in the 
 
 Prints load time and peak memory (measured in a fresh subprocess), the median latency of a
 single query (by index, by arch string, seed='random'), vectorised throughput, and the ratios.
+
+``--page PATH`` (e.g. ``--page docs/results/speed.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 

@@ -24,6 +24,10 @@
    with ``--skip-main``).
 
 Usage: python scripts/bench_search.py [--queries 5000] [--jobs N] [--gradient-runs 6] [--skip-repro] [--skip-main]
+
+``--page PATH`` (e.g. ``--page docs/results/speed.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 

@@ -10,6 +10,10 @@ on ``time``.
     python scripts/bench_surrogates.py                      # ~3-5 minutes on 2 cores
     python scripts/bench_surrogates.py --sizes 10 100 1000 5000 --repeats 10 --plots out/surrogates
     python scripts/bench_surrogates.py --models baseline xgb ensemble --threads 2
+
+``--page PATH`` (e.g. ``--page docs/results/surrogates.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 

@@ -26,6 +26,10 @@ large device-to-device copy). Roofline model: training FLOPs per image = 3 x 2 x
 multiply-adds (forward, and backward at twice the forward); memory traffic per image ~ 4 x the
 bf16 bytes of every leaf module's output (written in the forward, read and written in the
 backward; an estimate, not a measurement); ceiling = min(peak / FLOPs, bandwidth / bytes).
+
+``--page PATH`` (e.g. ``--page docs/results/cpu-tables.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 

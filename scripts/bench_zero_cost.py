@@ -5,6 +5,10 @@ N=5) at 32x32 (CIFAR) and 16x16 (ImageNet16-120) inputs; the proxies on the stan
 update) timed on the same network, so the ratio is CPU against CPU.
 
     python scripts/bench_zero_cost.py [--classes 5] [--batch 16]
+
+``--page PATH`` (e.g. ``--page docs/results/zero-cost.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 

@@ -12,6 +12,10 @@ final regrets, and identical order or not).
     python scripts/surrogate_fidelity.py                                # embedded nb201-cifar10, ~2 min
     python scripts/surrogate_fidelity.py --table nb201-fashion-mnist --runs 20 --budget 200
     python scripts/surrogate_fidelity.py --budget-kind seconds --budget 200000 --out results/fidelity
+
+``--page PATH`` (e.g. ``--page docs/results/surrogates.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 

@@ -9,6 +9,10 @@ figures as a Markdown paragraph.
 
 Results go under ``--out`` (default ``results/report-<table>``); a rerun reuses the finished
 comparison runs and trainings there.
+
+``--page PATH`` (e.g. ``--page docs/results/cpu-tables.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 

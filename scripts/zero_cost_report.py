@@ -10,6 +10,10 @@ per cell per proxy on one core against one training epoch.
 Proxy values are computed once per functional class and shared by its members (a class's cells
 compute the same function from the same seed); "cells" counts every cell with a value, "classes"
 the classes among them.
+
+``--page PATH`` (e.g. ``--page docs/results/zero-cost.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 

@@ -13,6 +13,10 @@ single most common one (with that cell): a strategy whose runs converge on one c
 
     python scripts/zero_cost_search.py [--tables nb201-cifar10,nb201-cifar100,nb201-imagenet16-120]
            [--proxies synflow,jacob_cov] [--runs 100] [--jobs 1] [--out results/zero_cost_search]
+
+``--page PATH`` (e.g. ``--page docs/results/zero-cost.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 

@@ -6,6 +6,10 @@ nasbench.zero_cost.features). Kendall tau / Spearman on every cell not trained o
 
     python scripts/zero_cost_surrogate.py [--table nb201-cifar10] [--models xgb,rf,xgb&rf]
            [--bases combined,counts] [--sizes 10 30 100 300 1000] [--repeats 5] [--metric valid_acc]
+
+``--page PATH`` (e.g. ``--page docs/results/zero-cost.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 
