@@ -4,7 +4,10 @@ with ``--page PATH`` write the documentation's results page (``docs/results/main
 ``summary.csv`` and ``pairs.csv``: the command, the machine, the date, the summary table and the
 runner's verdicts.
 
-Arguments other than ``--page`` and ``--out`` are passed to ``nasbench compare`` unchanged.
+Arguments other than ``--out`` and the page options are passed to ``nasbench compare`` unchanged, so
+any comparison can be run and written this way; with ``--workers 1,4,8`` the page holds one table per
+worker count. ``--page-section KEY`` and ``--page-title TITLE`` write one section of a page instead
+(:mod:`nasbench.results_page`), e.g. the first section of ``docs/results/parallel-workers.md``.
 
 Usage: python scripts/main_job.py [--out results/main-job] [--page docs/results/main-job.md] [compare options]
 """
@@ -21,6 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TITLE = "The main job"
+INTRO = ("The default comparison of the suite, the command the README opens with. The statistics: "
+         "[which differences are real](../explanation/statistics.md).")
 LABELS = {"random": "random search", "evolution": "regularised evolution", "reinforce": "REINFORCE",
           "gradient": "cheap gradient"}
 
@@ -29,23 +34,26 @@ def _f(row: dict, key: str) -> float:
     return float(row[key])
 
 
-def body(out: Path, seconds: float, cpu: float, compare_cmd: str) -> str:
-    """The page's body from the comparison's ``summary.csv`` and ``pairs.csv``."""
-    import json
+def _dirs(out: Path) -> list[tuple[str | None, Path]]:
+    """The comparison directories under ``out``: ``out`` itself, or one per worker count
+    (``--workers 1,4,8`` writes ``out/workers-N``), in increasing order."""
+    if (out / "summary.csv").is_file():
+        return [(None, out)]
+    found = [(int(d.name.split("-", 1)[1]), d) for d in out.glob("workers-*") if (d / "summary.csv").is_file()]
+    if not found:
+        raise FileNotFoundError(f"no summary.csv in {out} or its workers-N directories")
+    return [(str(n), d) for n, d in sorted(found)]
 
+
+def _one(out: Path, level: str | None) -> list[str]:
     summary = list(csv.DictReader((out / "summary.csv").open(encoding="utf-8")))
     pairs = list(csv.DictReader((out / "pairs.csv").open(encoding="utf-8")))
-    cfg = json.loads((out / "provenance.json").read_text(encoding="utf-8")).get("config", {})
     runs = int(summary[0]["runs"]) if summary else 0
     optimum = _f(summary[0], "test_mean") + _f(summary[0], "regret_mean") if summary else float("nan")
     queries = sum(_f(r, "queries_mean") * int(r["runs"]) for r in summary)
-    budget = cfg.get("budget", {})
-    lines = [f"`{compare_cmd}` on `{cfg.get('table', '?')}`: {len(summary)} strategies x {runs} runs, "
-             f"{queries:,.0f} queries, budget {budget.get('amount', 0):,.0f} {budget.get('kind', '')}; "
-             f"{seconds:.0f} s wall and {cpu:.0f} s of CPU (the comparison's processes"
-             f"{', no plots' if '--no-plots' in compare_cmd.split() else ', plots included'}). "
-             f"Final test accuracy, mean +- sample std over runs, and regret against the optimum "
-             f"{optimum:.2f}:", "",
+    head = f"**{level} worker{'s' if level != '1' else ''}**: " if level else ""
+    lines = [f"{head}{len(summary)} strategies x {runs} runs, {queries:,.0f} queries; final test accuracy, "
+             f"mean +- sample std over runs, and regret against the optimum {optimum:.2f}:", "",
              "| strategy | test accuracy | regret | queries per run | runs on the optimum |",
              "| --- | --- | --- | --- | --- |"]
     for r in summary:
@@ -54,19 +62,37 @@ def body(out: Path, seconds: float, cpu: float, compare_cmd: str) -> str:
                      f"{100 * _f(r, 'optimum_share'):.0f} % |")
     lines += ["", "The runner's verdicts (`pairs.csv`: two-sided Mann-Whitney U on the final test value, "
               "Holm-corrected; [which differences are real](../explanation/statistics.md)):", ""]
-    for p in pairs:
-        lines.append(f"- {p['verdict']}")
-    return "\n".join(lines)
+    lines += [f"- {p['verdict']}" for p in pairs]
+    return lines + [""]
+
+
+def body(out: Path, seconds: float, cpu: float, compare_cmd: str) -> str:
+    """The page's body from the comparison's ``summary.csv`` and ``pairs.csv`` (one table per worker
+    count when the comparison ran several)."""
+    import json
+
+    dirs = _dirs(out)
+    cfg = json.loads((dirs[0][1] / "provenance.json").read_text(encoding="utf-8")).get("config", {})
+    budget = cfg.get("budget", {})
+    plots = ", no plots" if "--no-plots" in compare_cmd.split() else ", plots included"
+    lines = [f"`{compare_cmd}` on `{cfg.get('table', '?')}`, budget {budget.get('amount', 0):,.0f} "
+             f"{budget.get('kind', '')} per run: {seconds:.0f} s wall and {cpu:.0f} s of CPU (the comparison's "
+             f"processes{plots}).", ""]
+    for level, d in dirs:
+        lines += _one(d, level)
+    return "\n".join(lines).rstrip("\n")
 
 
 def main(argv: list[str] | None = None) -> int:
+    from nasbench.results_page import Provenance, command_line, pop_page, write_page
+
     argv = sys.argv[1:] if argv is None else list(argv)
+    page, rest = pop_page(argv)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default="results/main-job", help="the comparison's results directory")
-    ap.add_argument("--page", help="write the results page (Markdown) to this path")
-    args, rest = ap.parse_known_args(argv)
+    args, rest = ap.parse_known_args(rest)
     cmd = [sys.executable, "-m", "nasbench.cli", "compare", *rest, "--out", args.out]
-    shown = " ".join(["nasbench compare", *rest, "--out", args.out])
+    shown = command_line("nasbench compare", [*rest, "--out", args.out])
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -78,14 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"main job: {seconds:.1f} s wall, {cpu:.1f} s CPU (exit {proc.returncode})")
     if proc.returncode != 0:
         return proc.returncode
-    if args.page:
-        from nasbench.results_page import Provenance, command_line, write_page
-
+    if page.get("page"):
         prov = Provenance(command_line("python scripts/main_job.py", argv), seconds)
-        write_page(args.page, TITLE, body(Path(args.out), seconds, cpu, shown), prov,
-                   "The default comparison of the suite, the command the README opens with. The statistics: "
-                   "[which differences are real](../explanation/statistics.md).")
-        print(f"wrote {args.page}", file=sys.stderr)
+        write_page(page["page"], page.get("title", TITLE), body(Path(args.out), seconds, cpu, shown), prov,
+                   INTRO if "section" not in page else "", section=page.get("section"))
+        print(f"wrote {page['page']}", file=sys.stderr)
     return 0
 
 
