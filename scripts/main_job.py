@@ -6,7 +6,7 @@ runner's verdicts.
 
 Arguments other than ``--out`` and the page options are passed to ``nasbench compare`` unchanged, so
 any comparison can be run and written this way; with ``--workers 1,4,8`` the page holds one table per
-worker count. ``--page-section KEY`` and ``--page-title TITLE`` write one section of a page instead
+worker count, and with several ``--table`` names one per table. ``--page-section KEY`` and ``--page-title TITLE`` write one section of a page instead
 (:mod:`nasbench.results_page`), e.g. the first section of ``docs/results/parallel-workers.md``.
 
 Usage: python scripts/main_job.py [--out results/main-job] [--page docs/results/main-job.md] [compare options]
@@ -35,24 +35,38 @@ def _f(row: dict, key: str) -> float:
 
 
 def _dirs(out: Path) -> list[tuple[str | None, Path]]:
-    """The comparison directories under ``out``: ``out`` itself, or one per worker count
-    (``--workers 1,4,8`` writes ``out/workers-N``), in increasing order."""
+    """The comparison directories under ``out`` with a label each: ``out`` itself (no label), one per
+    worker count (``--workers 1,4,8`` writes ``out/workers-N``, in increasing order), or one per table
+    (several ``--table`` names write ``out/TABLE``, in the order given)."""
+    import json
+
     if (out / "summary.csv").is_file():
         return [(None, out)]
+    if (out / "multitable.json").is_file():
+        found = [d for d in sorted(out.iterdir()) if (d / "summary.csv").is_file()]
+        order = json.loads((out / "multitable.json").read_text(encoding="utf-8")).get("tables")
+        if isinstance(order, list):
+            found.sort(key=lambda d: order.index(d.name) if d.name in order else len(order))
+        return [(None, d) for d in found]  # each names its table
     found = [(int(d.name.split("-", 1)[1]), d) for d in out.glob("workers-*") if (d / "summary.csv").is_file()]
     if not found:
-        raise FileNotFoundError(f"no summary.csv in {out} or its workers-N directories")
-    return [(str(n), d) for n, d in sorted(found)]
+        raise FileNotFoundError(f"no summary.csv in {out} or its workers-N or table directories")
+    return [(f"{n} worker{'s' if n != 1 else ''}", d) for n, d in sorted(found)]
 
 
-def _one(out: Path, level: str | None) -> list[str]:
+def _one(out: Path, label: str | None) -> list[str]:
+    import json
+
     summary = list(csv.DictReader((out / "summary.csv").open(encoding="utf-8")))
     pairs = list(csv.DictReader((out / "pairs.csv").open(encoding="utf-8")))
+    cfg = json.loads((out / "provenance.json").read_text(encoding="utf-8")).get("config", {})
+    budget = cfg.get("budget", {})
     runs = int(summary[0]["runs"]) if summary else 0
     optimum = _f(summary[0], "test_mean") + _f(summary[0], "regret_mean") if summary else float("nan")
     queries = sum(_f(r, "queries_mean") * int(r["runs"]) for r in summary)
-    head = f"**{level} worker{'s' if level != '1' else ''}**: " if level else ""
-    lines = [f"{head}{len(summary)} strategies x {runs} runs, {queries:,.0f} queries; final test accuracy, "
+    head = f"**{label}**: " if label else ""
+    lines = [f"{head}`{cfg.get('table', '?')}`, budget {budget.get('amount', 0):,.0f} {budget.get('kind', '')} "
+             f"per run, {len(summary)} strategies x {runs} runs, {queries:,.0f} queries; final test accuracy, "
              f"mean +- sample std over runs, and regret against the optimum {optimum:.2f}:", "",
              "| strategy | test accuracy | regret | queries per run | runs on the optimum |",
              "| --- | --- | --- | --- | --- |"]
@@ -68,18 +82,12 @@ def _one(out: Path, level: str | None) -> list[str]:
 
 def body(out: Path, seconds: float, cpu: float, compare_cmd: str) -> str:
     """The page's body from the comparison's ``summary.csv`` and ``pairs.csv`` (one table per worker
-    count when the comparison ran several)."""
-    import json
-
-    dirs = _dirs(out)
-    cfg = json.loads((dirs[0][1] / "provenance.json").read_text(encoding="utf-8")).get("config", {})
-    budget = cfg.get("budget", {})
+    count or per benchmark table when the comparison ran several)."""
     plots = ", no plots" if "--no-plots" in compare_cmd.split() else ", plots included"
-    lines = [f"`{compare_cmd}` on `{cfg.get('table', '?')}`, budget {budget.get('amount', 0):,.0f} "
-             f"{budget.get('kind', '')} per run: {seconds:.0f} s wall and {cpu:.0f} s of CPU (the comparison's "
+    lines = [f"`{compare_cmd}`: {seconds:.0f} s wall and {cpu:.0f} s of CPU (the comparison's "
              f"processes{plots}).", ""]
-    for level, d in dirs:
-        lines += _one(d, level)
+    for label, d in _dirs(out):
+        lines += _one(d, label)
     return "\n".join(lines).rstrip("\n")
 
 
