@@ -308,7 +308,7 @@ PAGE_SECTION = dict(
     intro=("Per-query overhead of each strategy against a naive random search, the cheap gradient method's warm "
            "refits against cold ones, the reproduction's and the main job's wall time, and the event loop "
            "against a sequential reference (the script's docstring says what each part measures; "
-           "`--skip-repro` and ``--skip-main`` leave parts out)."))
+           "`--skip-repro` and `--skip-main` leave parts out)."))
 
 
 if __name__ == "__main__":
