@@ -6,10 +6,13 @@ runner's verdicts.
 
 Arguments other than ``--out`` and the page options are passed to ``nasbench compare`` unchanged, so
 any comparison can be run and written this way; with ``--workers 1,4,8`` the page holds one table per
-worker count, and with several ``--table`` names one per table. ``--page-section KEY`` and ``--page-title TITLE`` write one section of a page instead
-(:mod:`nasbench.results_page`), e.g. the first section of ``docs/results/parallel-workers.md``.
+worker count, and with several ``--table`` names one per table. ``--page-section KEY`` and
+``--page-title TITLE`` write one section of a page instead (:mod:`nasbench.results_page`), e.g. the
+first section of ``docs/results/parallel-workers.md`` or the current-presets TPE comparison of
+``docs/results/bridges.md`` (each names its command).
 
-Usage: python scripts/main_job.py [--out results/main-job] [--page docs/results/main-job.md] [compare options]
+Usage: python scripts/main_job.py [--out results/main-job] [--page docs/results/main-job.md]
+       [--page-section KEY] [--page-title TITLE] [compare options]
 """
 from __future__ import annotations
 
