@@ -18,15 +18,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-TITLE = "NAS-Bench-201 reproduction"
-INTRO = """\
-NAS-Bench-201's Table 5 (Dong & Yang, ICLR 2020) rerun on the embedded tables, with the paper's
-settings and each table's preset protocol (the `nas-bench-201` family: the 12-epoch signal and the
-table's simulated-seconds budget, named on each report's first line). What the columns and verdicts
-mean, and why the rows that differ differ: [reproduce NAS-Bench-201](../tutorials/reproduce-nb201.md).
-`nasbench reproduce nb201` prints the same reports; this page was written by
-`scripts/reproduce_nb201.py`, which takes the same options and `--page`."""
-
 
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -42,28 +33,9 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
-def summary(results) -> str:
-    """Bullets read from the verdicts: which rows lie within the paper's std and within 2 SE."""
-    lines = []
-    rerun = [(res.dataset, r) for res in results for r in res.rows if r.test is not None]
-    within_std = sum(r.test_verdict.within_std and r.valid_verdict.within_std for _, r in rerun)
-    lines.append(f"- {within_std} of the {len(rerun)} rerun rows lie within the paper's standard deviation "
-                 "on both columns (the `std` verdict).")
-    for res in results:
-        parts = []
-        for r in res.rows:
-            if r.test is None:
-                continue
-            v = r.test_verdict
-            z = v.diff / v.se if v.se > 0 else float("inf")
-            parts.append(f"{r.method} {v.diff:+.2f} ({z:+.1f} SE{', within 2 SE' if v.within_2se else ''})")
-        lines.append(f"- {res.dataset}, test accuracy against the paper: " + "; ".join(parts) + ".")
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> int:
     from nasbench.errors import NasbenchError
-    from nasbench.reproduce import format_result, parse_datasets, reproduce
+    from nasbench.reproduce import parse_datasets, reproduce
 
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser().parse_args(argv)
@@ -83,14 +55,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reproduce_nb201: {exc}", file=sys.stderr)
         return 2
     seconds = time.perf_counter() - t0
-    assert all(format_result(r) in t for r, t in zip(results, reports))
     if args.page:
-        from nasbench.results_page import Provenance, command_line, text_block, write_page
+        from nasbench.reproduce import write_results_page
+        from nasbench.results_page import command_line
 
-        body = ("The output, verbatim:\n\n" + text_block("\n".join(reports))
-                + "\n\nRead from the verdicts above:\n\n" + summary(results))
-        write_page(args.page, TITLE, body,
-                   Provenance(command_line("python scripts/reproduce_nb201.py", argv), seconds), INTRO)
+        write_results_page(args.page, results, reports, command_line("python scripts/reproduce_nb201.py", argv),
+                           seconds)
         print(f"wrote {args.page}", file=sys.stderr)
     return 0
 
