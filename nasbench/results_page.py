@@ -115,7 +115,9 @@ class Provenance:
     commit: str = field(default_factory=git_commit)
 
     def lines(self) -> list[str]:
-        out = [f"- **Command:** `{self.command}`", f"- **Machine:** {self.machine}"]
+        tick = "``" if "`" in self.command else "`"  # a command holding backticks needs a longer fence
+        pad = " " if tick == "``" else ""
+        out = [f"- **Command:** {tick}{pad}{self.command}{pad}{tick}", f"- **Machine:** {self.machine}"]
         if self.seconds is not None:
             out.append(f"- **Wall time:** {_duration(self.seconds)}")
         return out + [f"- **Date:** {self.date}", f"- **Commit:** {self.commit}"]

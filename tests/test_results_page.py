@@ -42,6 +42,10 @@ def test_page_has_title_command_machine_date_commit_and_body(tmp_path):
     assert text.index("What it is.") < text.index("| a | b |") and text.endswith("\n")
 
 
+def test_a_command_holding_backticks_keeps_its_code_span():
+    assert "- **Command:** `` python x.py --title 'a `b`' ``" in rp.Provenance("python x.py --title 'a `b`'").lines()
+
+
 def test_commit_is_marked_when_the_code_differs(tmp_path):
     assert rp.git_commit(tmp_path) == "unknown (not a git checkout)"
     head = rp.git_commit()
