@@ -461,3 +461,52 @@ def reproduce(datasets: Sequence[str] = DATASETS, runs: int = DEFAULT_RUNS, jobs
         if emit is not None:
             emit(format_result(results[-1]) + f"\n({results[-1].seconds:.1f} s; runs in {results[-1].path})\n")
     return results
+
+
+#: the results page's title and the text before the reports
+PAGE_TITLE = "NAS-Bench-201 reproduction"
+PAGE_INTRO = """\
+NAS-Bench-201's Table 5 (Dong & Yang, ICLR 2020) rerun on the embedded tables, with the paper's
+settings and each table's preset protocol (the `nas-bench-201` family: the 12-epoch signal and the
+table's simulated-seconds budget, named on each report's first line). What the columns and verdicts
+mean, and why the rows that differ differ: [reproduce NAS-Bench-201](../tutorials/reproduce-nb201.md)."""
+
+
+def verdict_summary(results: Sequence[DatasetResult]) -> str:
+    """Markdown bullets read from the verdicts: how many rerun rows lie within the paper's std on
+    both columns, and each dataset's test-accuracy differences in standard errors."""
+    rerun = [r for res in results for r in res.rows if r.test is not None]
+    within = sum(r.test_verdict.within_std and r.valid_verdict.within_std for r in rerun)
+    lines = [f"- {within} of the {len(rerun)} rerun rows lie within the paper's standard deviation on both "
+             "columns (the `std` verdict)."]
+    for res in results:
+        parts = []
+        for r in res.rows:
+            if r.test is None:
+                continue
+            v = r.test_verdict
+            z = v.diff / v.se if v.se > 0 else math.inf
+            parts.append(f"{r.method} {v.diff:+.2f} ({z:+.1f} SE{', within 2 SE' if v.within_2se else ''})")
+        lines.append(f"- {res.dataset}, test accuracy against the paper: " + "; ".join(parts) + ".")
+    return "\n".join(lines)
+
+
+def write_results_page(path: str | Path, results: Sequence[DatasetResult], reports: Sequence[str], command: str,
+                       seconds: float | None = None) -> Path:
+    """Write the documentation's results page of a reproduction (``docs/results/reproduction.md``).
+
+    Args:
+        path: the Markdown file.
+        results: what :func:`reproduce` returned.
+        reports: the reports it emitted, in order (printed verbatim on the page).
+        command: the command line that ran it.
+        seconds: its wall time.
+
+    Returns:
+        The path written.
+    """
+    from .results_page import Provenance, text_block, write_page
+
+    body = ("The output, verbatim:\n\n" + text_block("\n".join(reports))
+            + "\n\nRead from the verdicts above:\n\n" + verdict_summary(results))
+    return write_page(path, PAGE_TITLE, body, Provenance(command, seconds), PAGE_INTRO)

@@ -25,6 +25,10 @@ that library writes it, each round beside the native ``random`` strategy and a b
 A shape whose library is not installed is skipped with its reason.
 
 Usage: python scripts/bench_bridges.py [--queries 100] [--rounds 3] [--strategies a,b,...] [--shapes a,b,...]
+
+``--page PATH`` (e.g. ``--page docs/results/bridges.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 
@@ -256,5 +260,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+#: ``--page PATH`` (docs/results/bridges.md) replaces this section of the page
+PAGE_SECTION = dict(
+    title='Cost per query', section='cost-per-query', page_title='The bridges: cost and results',
+    intro=('`run_one` on the table, strategy construction included, interleaved rounds, median, ratios within a '
+           'round.'))
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    from nasbench.results_page import run_to_page
+
+    sys.exit(run_to_page(main, sys.argv[1:], "python scripts/bench_bridges.py", **PAGE_SECTION))

@@ -12,6 +12,10 @@ For each table: the median wall time of
   * ``hash, copying``: the same hash computed with a bytes copy of every array, as it was before;
   * ``verify (re-read)``: ``nasbench verify``'s way, reading the file again and hashing it,
 and the ratios against the baseline. The load budget is 0.5 s.
+
+``--page PATH`` (e.g. ``--page docs/results/speed.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 
@@ -106,5 +110,13 @@ def main() -> int:
     return 0
 
 
+#: ``--page PATH`` (docs/results/speed.md) replaces this section of the page
+PAGE_SECTION = dict(
+    title='Loading with the hash check', section='loading', page_title='Speed',
+    intro=('Loading each embedded table with and without its SHA-256 check, interleaved runs, median.'))
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    from nasbench.results_page import run_to_page
+
+    sys.exit(run_to_page(lambda argv: main(), sys.argv[1:], "python scripts/bench_load.py", **PAGE_SECTION))

@@ -9,6 +9,10 @@ Fashion-MNIST at the `nb201-fashion-mnist` recipe when installed, else digits. A
 per measurement, since mallopt is process-wide. Short runs fault less often than the
 generator's hours-old workers did (~10,000 against ~80,000 page faults a second), so a long
 generation gains more than these runs show (1.26x measured on its throughput).
+
+``--page PATH`` (e.g. ``--page docs/results/cpu-tables.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 
@@ -76,5 +80,13 @@ def main() -> None:
           f"range {min(ratios):.2f}-{max(ratios):.2f}; results identical: {same}")
 
 
+#: ``--page PATH`` (docs/results/cpu-tables.md) replaces this section of the page
+PAGE_SECTION = dict(
+    title='Keeping freed memory', section='keeping-freed-memory', page_title='The tables trained here: measurements',
+    intro=('A training with and without `nasbench.executors.keep_freed_memory`, in fresh processes, interleaved.'))
+
+
 if __name__ == "__main__":
-    main()
+    from nasbench.results_page import run_to_page
+
+    sys.exit(run_to_page(lambda argv: main(), sys.argv[1:], "python scripts/bench_malloc.py", **PAGE_SECTION))

@@ -5,6 +5,10 @@ dict-of-dicts baseline (how older benchmark APIs hold results), measured in the 
 
 Prints load time and peak memory (measured in a fresh subprocess), the median latency of a
 single query (by index, by arch string, seed='random'), vectorised throughput, and the ratios.
+
+``--page PATH`` (e.g. ``--page docs/results/speed.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 
@@ -142,5 +146,14 @@ def main() -> None:
     print(f"import of the package alone: {ours['import_s']:.3f} s (not counted in load)")
 
 
+#: ``--page PATH`` (docs/results/speed.md) replaces this section of the page
+PAGE_SECTION = dict(
+    title='Queries', section='queries', page_title='Speed',
+    intro=('Loading, memory and query speed of a table against a dict of dicts keyed by arch string, dataset, '
+           'metric, epoch and seed, as older benchmark APIs hold results, measured in the same run.'))
+
+
 if __name__ == "__main__":
-    main()
+    from nasbench.results_page import run_to_page
+
+    sys.exit(run_to_page(lambda argv: main(), sys.argv[1:], "python scripts/bench_query.py", **PAGE_SECTION))

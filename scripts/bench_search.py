@@ -24,6 +24,10 @@
    with ``--skip-main``).
 
 Usage: python scripts/bench_search.py [--queries 5000] [--jobs N] [--gradient-runs 6] [--skip-repro] [--skip-main]
+
+``--page PATH`` (e.g. ``--page docs/results/speed.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 
@@ -298,5 +302,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+#: ``--page PATH`` (docs/results/speed.md) replaces this section of the page
+PAGE_SECTION = dict(
+    title='Search overhead per query', section='search-overhead', page_title='Speed',
+    intro=("Per-query overhead of each strategy against a naive random search, the cheap gradient method's warm "
+           "refits against cold ones, the reproduction's and the main job's wall time, and the event loop "
+           "against a sequential reference (the script's docstring says what each part measures; "
+           "`--skip-repro` and `--skip-main` leave parts out)."))
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    from nasbench.results_page import run_to_page
+
+    sys.exit(run_to_page(main, sys.argv[1:], "python scripts/bench_search.py", **PAGE_SECTION))

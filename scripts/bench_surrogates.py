@@ -10,6 +10,10 @@ on ``time``.
     python scripts/bench_surrogates.py                      # ~3-5 minutes on 2 cores
     python scripts/bench_surrogates.py --sizes 10 100 1000 5000 --repeats 10 --plots out/surrogates
     python scripts/bench_surrogates.py --models baseline xgb ensemble --threads 2
+
+``--page PATH`` (e.g. ``--page docs/results/surrogates.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 
@@ -125,5 +129,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+#: ``--page PATH`` (docs/results/surrogates.md) replaces this section of the page
+PAGE_SECTION = dict(
+    title='Learning curves', section='learning-curves', page_title='Surrogate learning curves and fidelity',
+    intro=("Each surrogate model's rank correlation with the table on the cells it was not trained on, by "
+           'training-set size, against plain XGBoost on one-hot measured in the same run.'))
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from nasbench.results_page import run_to_page
+
+    sys.exit(run_to_page(main, sys.argv[1:], "python scripts/bench_surrogates.py", **PAGE_SECTION))

@@ -26,10 +26,15 @@ large device-to-device copy). Roofline model: training FLOPs per image = 3 x 2 x
 multiply-adds (forward, and backward at twice the forward); memory traffic per image ~ 4 x the
 bf16 bytes of every leaf module's output (written in the forward, read and written in the
 backward; an estimate, not a measurement); ceiling = min(peak / FLOPs, bandwidth / bytes).
+
+``--page PATH`` (e.g. ``--page docs/results/cpu-tables.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from dataclasses import replace
 from typing import Callable
@@ -423,5 +428,14 @@ def main() -> None:
         print("no CUDA GPU: nothing to report (use --gpu-path-on-cpu to exercise the code)")
 
 
+#: ``--page PATH`` (docs/results/cpu-tables.md) replaces this section of the page
+PAGE_SECTION = dict(
+    title='Training speed', section='training-speed', page_title='The tables trained here: measurements',
+    intro=('Seconds per training of each trainer against a plain training loop, interleaved rounds, ratios '
+           'within a round.'))
+
+
 if __name__ == "__main__":
-    main()
+    from nasbench.results_page import run_to_page
+
+    sys.exit(run_to_page(lambda argv: main(), sys.argv[1:], "python scripts/bench_train.py", **PAGE_SECTION))

@@ -12,6 +12,10 @@ final regrets, and identical order or not).
     python scripts/surrogate_fidelity.py                                # embedded nb201-cifar10, ~2 min
     python scripts/surrogate_fidelity.py --table nb201-fashion-mnist --runs 20 --budget 200
     python scripts/surrogate_fidelity.py --budget-kind seconds --budget 200000 --out results/fidelity
+
+``--page PATH`` (e.g. ``--page docs/results/surrogates.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 
@@ -115,5 +119,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+#: ``--page PATH`` (docs/results/surrogates.md) replaces this section of the page
+PAGE_SECTION = dict(
+    title='A comparison on a surrogate against one on its table', section='fidelity', page_title='Surrogate learning curves and fidelity',
+    intro=('The same comparison on a table and on a surrogate fitted to part of it: regrets and the agreement of'
+           ' the strategy rankings.'))
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from nasbench.results_page import run_to_page
+
+    sys.exit(run_to_page(main, sys.argv[1:], "python scripts/surrogate_fidelity.py", **PAGE_SECTION))

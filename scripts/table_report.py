@@ -9,6 +9,10 @@ figures as a Markdown paragraph.
 
 Results go under ``--out`` (default ``results/report-<table>``); a rerun reuses the finished
 comparison runs and trainings there.
+
+``--page PATH`` (e.g. ``--page docs/results/cpu-tables.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 
@@ -89,5 +93,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+#: ``--page PATH`` (docs/results/cpu-tables.md) replaces this section of the page
+PAGE_SECTION = dict(
+    title='The main job on a CPU table', section='main-job-digits', page_title='The tables trained here: measurements',
+    intro=("A table's summary, the main job on it and real validation of its best cells with fresh seeds."))
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    from nasbench.results_page import run_to_page
+
+    sys.exit(run_to_page(main, sys.argv[1:], "python scripts/table_report.py", **PAGE_SECTION))

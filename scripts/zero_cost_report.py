@@ -10,10 +10,15 @@ per cell per proxy on one core against one training epoch.
 Proxy values are computed once per functional class and shared by its members (a class's cells
 compute the same function from the same seed); "cells" counts every cell with a value, "classes"
 the classes among them.
+
+``--page PATH`` (e.g. ``--page docs/results/zero-cost.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -88,5 +93,42 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+#: ``--page PATH`` (docs/results/zero-cost.md) replaces this section of the page
+PAGE_SECTION = dict(
+    title='Correlation with accuracy', section='correlations', page_title='Zero-cost proxies',
+    intro=("Spearman and Kendall correlation of each proxy with the table's accuracies, over every cell with a "
+           "value, beside the published values, and the cost per cell from the journals' own timings."))
+
+
+ROW = re.compile(r"^\s+(\w+)\s+(test_acc|valid_acc)\s+(\d+)\s+(\d+)\s+(-?[\d.]+)\s+(-?[\d.]+)\s+(\S+)$")
+
+
+def page_body(out: str) -> str:
+    """The page's body: one Markdown row per table and proxy (Spearman rho and Kendall tau with the
+    test accuracy, the published rho beside it, rho with the validation accuracy), read from the
+    report just printed, then the report verbatim."""
+    from nasbench.results_page import text_block
+
+    rows: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
+    table = "?"
+    for line in out.splitlines():
+        if line.startswith("== "):
+            table = line[3:].split(":", 1)[0]
+        elif m := ROW.match(line):
+            rows.setdefault((table, m.group(1)), {})[m.group(2)] = m.groups()
+    md = ["| table | proxy | cells (classes) | rho test (published) | tau test | rho valid |",
+          "| --- | --- | --- | --- | --- | --- |"]
+    for (t, proxy), r in rows.items():
+        test, valid = r.get("test_acc"), r.get("valid_acc")
+        if test is None:
+            continue
+        pub = "" if test[6] == "-" else f" ({test[6]})"
+        md.append(f"| `{t}` | {proxy} | {int(test[2]):,} ({int(test[3]):,}) | {test[4]}{pub} | {test[5]} | "
+                  f"{valid[4] if valid else '-'} |")
+    return "\n".join(md) + "\n\nThe report, verbatim:\n\n" + text_block(out)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from nasbench.results_page import run_to_page
+
+    sys.exit(run_to_page(main, sys.argv[1:], "python scripts/zero_cost_report.py", body=page_body, **PAGE_SECTION))

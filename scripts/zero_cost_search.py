@@ -13,6 +13,10 @@ single most common one (with that cell): a strategy whose runs converge on one c
 
     python scripts/zero_cost_search.py [--tables nb201-cifar10,nb201-cifar100,nb201-imagenet16-120]
            [--proxies synflow,jacob_cov] [--runs 100] [--jobs 1] [--out results/zero_cost_search]
+
+``--page PATH`` (e.g. ``--page docs/results/zero-cost.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 
@@ -135,5 +139,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+#: ``--page PATH`` (docs/results/zero-cost.md) replaces this section of the page
+PAGE_SECTION = dict(
+    title='Proxy-guided search', section='proxy-guided-search', page_title='Zero-cost proxies',
+    intro=("Proxy-guided strategies against evolution and random search under each table's preset seconds "
+           "budget, which charges the proxies' cost."))
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    from nasbench.results_page import run_to_page
+
+    sys.exit(run_to_page(main, sys.argv[1:], "python scripts/zero_cost_search.py", **PAGE_SECTION))

@@ -6,6 +6,10 @@ nasbench.zero_cost.features). Kendall tau / Spearman on every cell not trained o
 
     python scripts/zero_cost_surrogate.py [--table nb201-cifar10] [--models xgb,rf,xgb&rf]
            [--bases combined,counts] [--sizes 10 30 100 300 1000] [--repeats 5] [--metric valid_acc]
+
+``--page PATH`` (e.g. ``--page docs/results/zero-cost.md``) also writes what this run printed into the
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
 
@@ -67,5 +71,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+#: ``--page PATH`` (docs/results/zero-cost.md) replaces this section of the page
+PAGE_SECTION = dict(
+    title='As surrogate features', section='surrogate-features', page_title='Zero-cost proxies',
+    intro=('The same random training sets and models with and without the proxies as features ([how](../how-'
+           'to/zero-cost-proxies.md#as-surrogate-features)); Kendall tau and Spearman over every cell not '
+           'trained on.'))
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from nasbench.results_page import run_to_page
+
+    sys.exit(run_to_page(main, sys.argv[1:], "python scripts/zero_cost_surrogate.py", **PAGE_SECTION))
