@@ -14,16 +14,11 @@ from nasbench.experiment_config import TIMED_COLUMNS
 from nasbench.strategies import Budget, Job, Params, Protocol, SearchContext, Strategy, StrategyError, TrialResult
 from nasbench.strategies.fidelity import build_fidelities
 from nasbench.strategies.protocol import PRESETS
-from synthetic import curve_table, synthetic_table
+from synthetic import curve_table
 
 FAST = {"gradient": {"fit_epochs": 20, "steps": 5, "n_init": 5}, "bananas": {"n_init": 5, "fit_epochs": 20}}
 #: single-fidelity strategies cheap enough to run here (not optuna/smac: their own tests)
 PLAIN = ["random", "evolution", "reinforce", "local_search", "gradient"]
-
-
-@pytest.fixture(scope="module")
-def bench():
-    return synthetic_table(epochs=4)
 
 
 def _shared(bench, name, budget, workers=1, timed=None, protocol=Protocol()):

@@ -13,8 +13,8 @@ from frozen_jobs import JOBS, frozen, got_as_stored, run_job
 
 
 @pytest.mark.parametrize("job", JOBS, ids=str)
-def test_results_csv_unchanged(job, tmp_path, nb201_table):
-    got = run_job(job, tmp_path, cifar10=nb201_table)
+def test_results_csv_unchanged(job, tmp_path):
+    got = run_job(job, tmp_path)
     if job.store == "csv":
         assert len(got.splitlines()) > 100
     assert got_as_stored(job, got) == frozen(job), \
