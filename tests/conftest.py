@@ -55,3 +55,39 @@ def nb201_h5(tmp_path_factory, nb201_table):
     path = tmp_path_factory.mktemp("tables") / "nb201-cifar10.h5"
     write_table(path, nb201_table)
     return path
+
+
+# -- the SYNTHETIC table of tests/synthetic.py (invented numbers; mechanics only) -----------------
+# Module-scoped: cheap to build (about 0.03 s), and a module that changes one cannot leak into another.
+@pytest.fixture(scope="module")
+def bench(request):
+    """The synthetic table in memory; a module that sets ``BENCH_WITH_PROXIES = True`` gets it with
+    the invented proxies of ``with_synthetic_proxies`` (for the proxy-guided strategies)."""
+    from synthetic import synthetic_table, with_synthetic_proxies
+
+    table = synthetic_table()
+    return with_synthetic_proxies(table) if getattr(request.module, "BENCH_WITH_PROXIES", False) else table
+
+
+@pytest.fixture(scope="module")
+def synthetic_h5(tmp_path_factory):
+    """The synthetic table written to ``synthetic.h5`` in a folder of the module's own."""
+    from synthetic import synthetic_table
+    from nasbench.table import write_table
+
+    path = tmp_path_factory.mktemp("synthetic") / "synthetic.h5"
+    write_table(path, synthetic_table())
+    return path
+
+
+@pytest.fixture(scope="module")
+def synthetic_tables(tmp_path_factory):
+    """A folder of the module's own holding two synthetic tables, ``a.h5`` (seed 0) and ``b.h5``
+    (seed 1); a module may add files of its own to it."""
+    from synthetic import synthetic_table
+    from nasbench.table import write_table
+
+    d = tmp_path_factory.mktemp("tables")
+    for name, seed in (("a", 0), ("b", 1)):
+        write_table(d / f"{name}.h5", synthetic_table(seed=seed))
+    return d

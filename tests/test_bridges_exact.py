@@ -183,12 +183,11 @@ def test_the_bridge_is_a_base_problem_where_optunahub_is_installed():
 
 # -- syne-tune -----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def c10_blackbox():
+def c10_blackbox(nb201_table):
     pytest.importorskip("syne_tune")
     from nasbench.bridges.synetune import to_blackbox
 
-    bench = nasbench.load("nb201-cifar10")
-    return bench, to_blackbox(bench, runs=True)
+    return nb201_table, to_blackbox(nb201_table, runs=True)
 
 
 def test_synetune_blackbox_holds_the_table(c10_blackbox):

@@ -248,16 +248,6 @@ def test_surrogate_fit_query_verify(nb201_h5, tmp_path, capsys):
 
 
 # -- flags over a config file, and bad input that must write nothing (SYNTHETIC table: mechanics only)
-@pytest.fixture(scope="module")
-def synth_path(tmp_path_factory):
-    from synthetic import synthetic_table
-    from nasbench.table import write_table
-
-    p = tmp_path_factory.mktemp("cli") / "synthetic.h5"
-    write_table(p, synthetic_table())
-    return p
-
-
 def _config_json(out):
     import json
 
@@ -273,9 +263,9 @@ def _config_json(out):
     (["--epoch", "2"], lambda c: c["protocol"]["epoch"] == 2 and c["protocol"]["metric"] == "time"),
     (["--runs", "2", "--seed", "5"], lambda c: c["runs"] == 2 and c["seed"] == 5),
 ])
-def test_flags_override_the_config_file(flags, check, synth_path, tmp_path, capsys):
+def test_flags_override_the_config_file(flags, check, synthetic_h5, tmp_path, capsys):
     cfg = tmp_path / "c.toml"
-    cfg.write_text(f'table = "{synth_path}"\nstrategies = ["random", "evolution"]\nruns = 1\n'
+    cfg.write_text(f'table = "{synthetic_h5}"\nstrategies = ["random", "evolution"]\nruns = 1\n'
                    'budget = {kind = "seconds", amount = 3}\nprotocol = {metric = "time", epoch = 3}\n'
                    f'out = "{tmp_path / "file-out"}"\nprogress = false\n[params.evolution]\nsample_size = 3\n')
     out = tmp_path / "o"
@@ -283,7 +273,7 @@ def test_flags_override_the_config_file(flags, check, synth_path, tmp_path, caps
     assert code == 0, err
     c = _config_json(out)
     assert check(c), c
-    assert c["table"] == str(synth_path) and not (tmp_path / "file-out").exists()
+    assert c["table"] == str(synthetic_h5) and not (tmp_path / "file-out").exists()
     for s in c["strategies"]:
         assert s["params"] == ({"sample_size": 3} if s["label"] == "evolution" else {})
 
@@ -316,9 +306,9 @@ def test_config_file_wrong_types_exit_2(name, text, msg, tmp_path, capsys):
     (["--param", "reinforce.lr=1e308"], "reinforce: lr = 1e+308 is out of range"),
     (["--param", "gradient.temperature=-1e300"], "gradient: temperature = -1e+300 is out of range"),
 ])
-def test_compare_bad_flags_exit_2_and_write_nothing(flags, msg, synth_path, tmp_path, capsys):
+def test_compare_bad_flags_exit_2_and_write_nothing(flags, msg, synthetic_h5, tmp_path, capsys):
     out = tmp_path / "o"
-    code, _, err = run(capsys, "compare", "--table", str(synth_path), "--runs", "1", "--budget", "5", "--out", str(out),
+    code, _, err = run(capsys, "compare", "--table", str(synthetic_h5), "--runs", "1", "--budget", "5", "--out", str(out),
                        "--no-progress", *flags)
     assert code == 2 and msg in err and len(err.strip().splitlines()) == 1, err
     assert not out.exists()

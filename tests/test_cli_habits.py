@@ -43,12 +43,21 @@ def test_completion_scripts(capsys, shell, marker, flag):
     assert marker in out and "compare" in out and flag in out
 
 
+@pytest.mark.slow  # a comparison in a fresh process; test_version_and_python_dash_m is the fast smoke test
 def test_piped_compare_has_no_carriage_returns(tmp_path):
     """Output to a pipe (not a terminal): no progress bar, so no carriage return in a log file."""
     r = _run("compare", *SMALL, "--out", str(tmp_path / "r"))
     assert r.returncode == 0, r.stderr
     assert "\r" not in r.stdout + r.stderr
     assert "random" in r.stdout and "LaTeX table" in r.stdout
+
+
+def test_captured_compare_has_no_carriage_returns(tmp_path, capsys):
+    """The same in this process: output captured (not a terminal), no progress bar, no carriage return."""
+    assert main(["compare", *SMALL, "--out", str(tmp_path / "r")]) == 0
+    out = capsys.readouterr()
+    assert "\r" not in out.out + out.err
+    assert "random" in out.out and "LaTeX table" in out.out
 
 
 def test_quiet_and_verbose(tmp_path, capsys):

@@ -10,53 +10,46 @@ from nasbench.benchmark import Benchmark, QueryError
 
 
 @pytest.fixture(scope="module")
-def table():
-    import nasbench
-
-    return nasbench.load("nb201-cifar10")
-
-
-@pytest.fixture(scope="module")
-def frame_bench(table):
+def frame_bench(nb201_table):
     from frame_benchmark import FrameBenchmark
 
-    return FrameBenchmark(table.to_frame(), table.meta, int(table.epochs[-1]),
+    return FrameBenchmark(nb201_table.to_frame(), nb201_table.meta, int(nb201_table.epochs[-1]),
                           metrics=("valid_acc", "test_acc", "time"), name="frame-cifar10")
 
 
-def test_both_kinds_implement_the_contract(table):
+def test_both_kinds_implement_the_contract(nb201_table):
     from synthetic import synthetic_table
 
     from surrogates.benchmark import SurrogateBenchmark, SurrogateConfig
 
     sb = SurrogateBenchmark.fit(synthetic_table(), SurrogateConfig(model="knn", n_train=300, metrics=("valid_acc",)))
     cells = np.array([0, 11, 15624])
-    for b in (table, sb):
+    for b in (nb201_table, sb):
         assert isinstance(b, Benchmark)
         assert b.runs(cells, "valid_acc").shape == (3, len(b.seeds))
         assert b.summary().lines() and b.summary().to_dict()
-    assert np.allclose(np.nanmean(table.runs(cells, "valid_acc"), axis=1), table.query_many(cells, "valid_acc"))
+    assert np.allclose(np.nanmean(nb201_table.runs(cells, "valid_acc"), axis=1), nb201_table.query_many(cells, "valid_acc"))
     for k, seed in enumerate(sb.seeds):  # a surrogate's runs: its fixed draw per seed
         assert sb.runs(cells, "valid_acc")[:, k].tolist() == sb.query_many(cells, "valid_acc", seed=int(seed)).tolist()
-    assert table.content_sha256() == table.sha256 and len(table.sha256) == 64
+    assert nb201_table.content_sha256() == nb201_table.sha256 and len(nb201_table.sha256) == 64
     mem = synthetic_table()  # built in memory: the hash its file would carry
     assert mem.sha256 == "" and len(mem.content_sha256()) == 64
     assert not hasattr(sb, "arch_row") and not hasattr(sb, "params")  # no pretend table layout
     assert sb.objective_names == () and not sb.has_objective("params")
     with pytest.raises(QueryError, match="objective 'params': this surrogate records no such values"):
         sb.objective_many(np.array([0]), "params")
-    assert table.has_objective("params") and "latency:pixel3" in table.objective_names
-    assert table.objective_many(np.array([11]), "params")[0] == table.params_of(11)
-    assert sb.result_key(7) == 7 and table.result_key(7) == int(table.arch_row[7])
-    assert table.measured_runs and not sb.measured_runs
+    assert nb201_table.has_objective("params") and "latency:pixel3" in nb201_table.objective_names
+    assert nb201_table.objective_many(np.array([11]), "params")[0] == nb201_table.params_of(11)
+    assert sb.result_key(7) == 7 and nb201_table.result_key(7) == int(nb201_table.arch_row[7])
+    assert nb201_table.measured_runs and not sb.measured_runs
     # the shared refusals: the same words, the kind named
     with pytest.raises(QueryError, match="unknown metric 'loss'; this surrogate has: valid_acc"):
         sb.query(0, "loss")
     with pytest.raises(QueryError, match="unknown metric 'loss'; this table has: "):
-        table.query(0, "loss")
+        nb201_table.query(0, "loss")
     with pytest.raises(QueryError, match="epoch 7 not modelled; this surrogate has epochs 4"):
         sb.query(0, epoch=7)
-    for b in (table, sb):
+    for b in (nb201_table, sb):
         with pytest.raises(QueryError, match="seed='random' needs rng"):
             b.query(0, seed="random")
         with pytest.raises(QueryError, match="seed 'x' not allowed"):
@@ -72,22 +65,22 @@ def test_an_incomplete_kind_cannot_be_built():
         Half()
 
 
-def test_retrain_recipe_merges_the_recorded_data_options(table):
+def test_retrain_recipe_merges_the_recorded_data_options(nb201_table):
     import dataclasses
 
     from frame_benchmark import FrameBenchmark
 
-    meta = dataclasses.replace(table.meta, recipe={"epochs": 3},
+    meta = dataclasses.replace(nb201_table.meta, recipe={"epochs": 3},
                                extra={"data": {"dataset": "cifar10", "split_seed": 5, "train_size": 100, "x": 1}})
-    fb = FrameBenchmark(table.to_frame().head(50), meta, 200, metrics=("valid_acc",))
+    fb = FrameBenchmark(nb201_table.to_frame().head(50), meta, 200, metrics=("valid_acc",))
     assert fb.retrain_recipe() == {"epochs": 3, "data_options": {"split_seed": 5, "train_size": 100}}
     assert fb.data_spec()["x"] == 1
     meta2 = dataclasses.replace(meta, extra={"data_options": {"split_seed": 9}})
-    assert FrameBenchmark(table.to_frame().head(5), meta2, 200, ("valid_acc",)).retrain_recipe()["data_options"] == \
+    assert FrameBenchmark(nb201_table.to_frame().head(5), meta2, 200, ("valid_acc",)).retrain_recipe()["data_options"] == \
         {"split_seed": 9}
 
 
-def test_a_new_kind_runs_through_the_comparison_runner(tmp_path, table, frame_bench):
+def test_a_new_kind_runs_through_the_comparison_runner(tmp_path, nb201_table, frame_bench):
     """The frame answers with the table's own seed means: a seed-mean comparison on it writes
     the same results.csv, byte for byte, as on the table."""
     from nasbench.experiment import ExperimentConfig, run_comparison
@@ -97,7 +90,7 @@ def test_a_new_kind_runs_through_the_comparison_runner(tmp_path, table, frame_be
         return ExperimentConfig(table="nb201-cifar10", strategies=strategies, runs=2, budget=Budget("queries", 40),
                                 protocol=Protocol(seed="mean", **kw), out=str(tmp_path / out), progress=False)
 
-    a = run_comparison(cfg("table"), table).table_path.read_bytes()
+    a = run_comparison(cfg("table"), nb201_table).table_path.read_bytes()
     b = run_comparison(cfg("frame"), frame_bench).table_path.read_bytes()
     assert len(a.splitlines()) == 1 + 3 * 2 * 40 and a == b
     mo = run_comparison(cfg("mo", ("mo_random",), objectives=("params",)), frame_bench).frame()
@@ -105,35 +98,35 @@ def test_a_new_kind_runs_through_the_comparison_runner(tmp_path, table, frame_be
     with pytest.raises(Exception, match="objective 'flops': the table records no such values; it has: params"):
         from frame_benchmark import FrameBenchmark
 
-        fb = FrameBenchmark(table.to_frame().drop(columns=["flops"]), table.meta, 200, ("valid_acc", "test_acc", "time"))
+        fb = FrameBenchmark(nb201_table.to_frame().drop(columns=["flops"]), nb201_table.meta, 200, ("valid_acc", "test_acc", "time"))
         run_comparison(cfg("mo2", ("mo_random",), objectives=("flops",)), fb)
     # the shared refusals speak of the frame
     with pytest.raises(QueryError, match="unknown metric 'loss'; this frame has: valid_acc, test_acc, time"):
         frame_bench.query(0, "loss")
     with pytest.raises(QueryError, match="epoch 12 not recorded; this frame has epochs 200"):
         frame_bench.query(0, epoch=12)
-    assert frame_bench.best("valid_acc").index == table.best("valid_acc").index
+    assert frame_bench.best("valid_acc").index == nb201_table.best("valid_acc").index
 
 
-def test_validation_predictions_come_from_the_contract(table, frame_bench):
+def test_validation_predictions_come_from_the_contract(nb201_table, frame_bench):
     from nasbench.validate import _predictions
 
     cells = [11, 500]
     p = _predictions(frame_bench, cells, "valid_acc")
-    assert p["mean"].tolist() == table.query_many(cells, "valid_acc").tolist() and (p["runs"] == 1).all()
-    t = _predictions(table, cells, "valid_acc")
+    assert p["mean"].tolist() == nb201_table.query_many(cells, "valid_acc").tolist() and (p["runs"] == 1).all()
+    t = _predictions(nb201_table, cells, "valid_acc")
     assert t["pooled_src"] == "table" and (t["runs"] == 3).all() and np.isfinite(t["expected"]).all()
 
 
-def test_one_load_for_every_source(tmp_path, table):
+def test_one_load_for_every_source(tmp_path, nb201_table):
     import nasbench
     from nasbench.experiment import load_benchmark
     from nasbench.table import write_table
 
-    assert load_benchmark("nb201-cifar10").sha256 == table.sha256
+    assert load_benchmark("nb201-cifar10").sha256 == nb201_table.sha256
     p = tmp_path / "t.h5"
-    write_table(p, table)
-    assert nasbench.load(p).sha256 == load_benchmark(str(p)).sha256 == table.sha256
+    write_table(p, nb201_table)
+    assert nasbench.load(p).sha256 == load_benchmark(str(p)).sha256 == nb201_table.sha256
 
 
 def test_load_takes_a_csv():
@@ -145,7 +138,7 @@ def test_load_takes_a_csv():
     assert isinstance(b, Benchmark) and len(b.covered) == 15625
 
 
-def test_a_new_encoding_plugs_in_by_one_module(table):
+def test_a_new_encoding_plugs_in_by_one_module(nb201_table):
     from scipy.stats import kendalltau
 
     import node_ops_encoding  # noqa: F401  (registers node_in_ops)
@@ -158,9 +151,9 @@ def test_a_new_encoding_plugs_in_by_one_module(table):
     rng = np.random.default_rng(0)
     cells = rng.permutation(15625)
     train, test = cells[:600], cells[600:2600]
-    y = table.query_many(train, "valid_acc")
+    y = nb201_table.query_many(train, "valid_acc")
     m = XGBSurrogate(encoding="node_in_ops", n_estimators=100).fit(ops_of(train), y)
-    tau = kendalltau(m.predict(ops_of(test)), table.query_many(test, "valid_acc"))[0]
+    tau = kendalltau(m.predict(ops_of(test)), nb201_table.query_many(test, "valid_acc"))[0]
     assert tau > 0.5
     with pytest.raises(SpaceError, match="taken"):
         register_encoding("node_in_ops", lambda ops: ops)

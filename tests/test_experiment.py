@@ -9,12 +9,6 @@ import pytest
 from nasbench.experiment import (ConfigError, ExperimentConfig, StrategySpec, format_summary, open_results,
                                  parse_overrides, run_comparison, summarise)
 from nasbench.strategies import Budget, Protocol
-from synthetic import synthetic_table
-
-
-@pytest.fixture(scope="module")
-def bench():
-    return synthetic_table()
 
 
 def _cfg(tmp_path, **kw):

@@ -34,6 +34,7 @@ def _children(pid: int) -> list[int]:
         return []
 
 
+@pytest.mark.slow  # a generator killed in a fresh process (test_signals.py kills one in the default set)
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and SIGKILL")
 def test_kill_minus_9_and_resume(tmp_path):
     out = tmp_path / "t.h5"
@@ -70,6 +71,34 @@ def test_kill_minus_9_and_resume(tmp_path):
         assert bench.query(u["cell"], "valid_acc", 2, u["seed"]) == u["run"]["valid_acc"][-1]
     assert nasbench.verify_table(out).ok
     # seed-major: all seed-1 trainings come before any seed-2 training in the work order
+    assert [u["seed"] for u in after] == sorted(u["seed"] for u in after) or len(after) < 5260
+
+
+def test_resume_after_a_torn_journal_line_in_process(tmp_path):
+    """The resume half of the test above in this process: a journal cut off mid-line (as kill -9
+    leaves it) resumes with nothing lost and nothing doubled."""
+    out = tmp_path / "t.h5"
+    jpath = journal_path(out)
+
+    def cfg(limit: int) -> GenerateConfig:
+        return GenerateConfig(DataSpec("digits"), {"epochs": 2, "C": 2, "N": 1}, seeds=(1, 2), limit=limit,
+                              save_every=0)
+
+    generate(out, cfg(2), progress=False)
+    before = _units(jpath)
+    assert len(before) == 2
+    with open(jpath, "a") as fh:  # a write torn by a kill
+        fh.write('{"crc":"0000","body":{"kind":"unit","cell":1,')
+    generate(out, cfg(3), progress=False)
+    after = _units(jpath)
+    keys = [(u["cell"], u["seed"]) for u in after]
+    assert len(keys) == len(set(keys)) == len(before) + 3  # nothing lost, nothing doubled
+    assert after[: len(before)] == before
+    assert all(line.endswith("\n") and _parse(line) for line in jpath.read_text().splitlines(keepends=True))
+    bench = nasbench.load(out)
+    for u in after:
+        assert bench.query(u["cell"], "valid_acc", 2, u["seed"]) == u["run"]["valid_acc"][-1]
+    assert nasbench.verify_table(out).ok
     assert [u["seed"] for u in after] == sorted(u["seed"] for u in after) or len(after) < 5260
 
 
@@ -120,18 +149,36 @@ def test_refusals(tmp_path):
                  progress=False)
 
 
-@pytest.mark.parametrize("argv, msg", [
+CLI_BAD_INPUT = [
     (["--dataset", "digits", "--out", "{tmp}/a.h5", "--epochs", "0"], "--epochs must be a positive integer"),
     (["--dataset", "digits", "--out", "{tmp}/a.h5", "--jobs", "0"], "--jobs must be a positive integer"),
     (["--dataset", "nope", "--out", "{tmp}/a.h5"], "unknown dataset 'nope'"),
     (["--dataset", "digits", "--out", "{tmp}/a.h5", "--space", "nb101"], "unknown space 'nb101'"),
     (["--preset", "nb201-cifar"], "unknown preset"),
     (["--dataset", "fashion-mnist", "--data-dir", "{tmp}", "--out", "{tmp}/a.h5"], "no train-images"),
-])
+]
+
+
+# in a fresh process: the first case in the default set, the rest marked slow (their in-process twins follow)
+@pytest.mark.parametrize("argv, msg", [CLI_BAD_INPUT[0], *(pytest.param(*c, marks=pytest.mark.slow)
+                                                          for c in CLI_BAD_INPUT[1:])])
 def test_cli_bad_input(argv, msg, tmp_path):
     r = subprocess.run(_cli(*[a.format(tmp=tmp_path) for a in argv]), capture_output=True, text=True)
     assert r.returncode == 2
     assert msg in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("argv, msg", CLI_BAD_INPUT)
+def test_cli_bad_input_in_process(argv, msg, tmp_path, capsys):
+    from nasbench.cli import main
+
+    try:
+        code = main(["generate", *[a.format(tmp=tmp_path) for a in argv]])
+    except SystemExit as exc:  # argparse's own refusals
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2
+    assert msg in err and len(err.strip().splitlines()) == 1, err
 
 
 def test_functional_classes_share_rows(tmp_path):

@@ -20,15 +20,12 @@ from synthetic import synthetic_table
 
 
 @pytest.fixture(scope="module")
-def tables(tmp_path_factory):
-    """a.h5 and b.h5 (4 epochs each) and one.h5 (1 epoch: a single fidelity level)."""
+def tables(synthetic_tables):
+    """conftest's a.h5 and b.h5 (4 epochs each), and one.h5 (1 epoch: a single fidelity level)."""
     from nasbench.table import write_table
 
-    d = tmp_path_factory.mktemp("tables")
-    write_table(d / "a.h5", synthetic_table(seed=0))
-    write_table(d / "b.h5", synthetic_table(seed=1))
-    write_table(d / "one.h5", synthetic_table(seed=2, epochs=1))
-    return d
+    write_table(synthetic_tables / "one.h5", synthetic_table(seed=2, epochs=1))
+    return synthetic_tables
 
 
 def _compare(table: Path, out: Path, *extra: str) -> list[str]:

@@ -15,7 +15,6 @@ import pytest
 
 from nasbench.cli import main
 from nasbench.locking import LockHeld, exclusive, holder_pid
-from synthetic import synthetic_table
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses flock, /proc and SIGKILL")
 
@@ -57,15 +56,6 @@ KILLED_MID_WRITE = textwrap.dedent("""
     pd.DataFrame.to_csv = torn
     sys.exit(main(sys.argv[1:]))
 """)
-
-
-@pytest.fixture(scope="module")
-def table(tmp_path_factory):
-    from nasbench.table import write_table
-
-    path = tmp_path_factory.mktemp("lock") / "synthetic.h5"
-    write_table(path, synthetic_table())
-    return path
 
 
 def _script(tmp_path: Path, name: str, text: str) -> Path:
@@ -131,14 +121,14 @@ def _compare_args(table: Path, out: Path, *extra: str) -> list[str]:
             "--out", str(out), "--no-plots", "--no-progress", *extra]
 
 
-def test_second_compare_is_refused_and_the_first_finishes_intact(tmp_path, table, capsys):
+def test_second_compare_is_refused_and_the_first_finishes_intact(tmp_path, synthetic_h5, capsys):
     out, gate = tmp_path / "res", tmp_path / "gate"
     first = _popen(str(_script(tmp_path, "gated.py", GATED)), str(gate), str(gate),
-                   *_compare_args(table, out, "--seed", "0"))
+                   *_compare_args(synthetic_h5, out, "--seed", "0"))
     _wait_for(lambda: holder_pid(out) == first.pid, first, "the first writer to lock the directory")
     # a second writer with another seed (before: both exited 0 and left a mix) and one resuming
     for extra in (["--seed", "1"], ["--seed", "0", "--resume"], ["--seed", "0"]):
-        code = main(_compare_args(table, out, *extra))
+        code = main(_compare_args(synthetic_h5, out, *extra))
         err = capsys.readouterr().err
         assert code == 2, err
         assert len(err.strip().splitlines()) == 1
@@ -148,7 +138,7 @@ def test_second_compare_is_refused_and_the_first_finishes_intact(tmp_path, table
     _, stderr = first.communicate(timeout=120)
     assert first.returncode == 0, stderr.decode()[-800:]
     # the first writer's results are exactly what the same config gives alone
-    assert main(_compare_args(table, tmp_path / "alone", "--seed", "0")) == 0
+    assert main(_compare_args(synthetic_h5, tmp_path / "alone", "--seed", "0")) == 0
     capsys.readouterr()
     assert (out / "results.csv").read_bytes() == (tmp_path / "alone" / "results.csv").read_bytes()
     assert json.loads((out / "config.json").read_text())["seed"] == 0
@@ -186,11 +176,11 @@ def test_second_generate_on_a_journal_is_refused(tmp_path, capsys):
     assert jpath.read_text() == "" and not out.exists()  # nothing trained, nothing written
 
 
-def test_kill_9_of_compare_with_jobs_leaves_no_worker(tmp_path, table):
+def test_kill_9_of_compare_with_jobs_leaves_no_worker(tmp_path, synthetic_h5):
     out, setup, gate = tmp_path / "res", tmp_path / "setup", tmp_path / "gate"
     setup.touch()  # the run gate never opens: the workers would wait for ever
     proc = _popen(str(_script(tmp_path, "gated.py", GATED)), str(setup), str(gate),
-                  *_compare_args(table, out, "--jobs", "2"))
+                  *_compare_args(synthetic_h5, out, "--jobs", "2"))
     _wait_for(lambda: len(_children(proc.pid)) >= 2, proc, "two worker processes")
     time.sleep(0.3)  # let the workers run their initialiser
     workers = _children(proc.pid)
@@ -210,16 +200,16 @@ def test_kill_9_of_compare_with_jobs_leaves_no_worker(tmp_path, table):
         pass
 
 
-def test_kill_during_the_results_rewrite_leaves_the_old_table_whole(tmp_path, table, capsys):
+def test_kill_during_the_results_rewrite_leaves_the_old_table_whole(tmp_path, synthetic_h5, capsys):
     out = tmp_path / "res"
-    assert main(_compare_args(table, out)) == 0
+    assert main(_compare_args(synthetic_h5, out)) == 0
     capsys.readouterr()
     old = (out / "results.csv").read_bytes()
     (out / "runs" / "evolution" / "00002.csv").unlink()  # so that a resume rewrites the table
-    proc = _popen(str(_script(tmp_path, "killed.py", KILLED_MID_WRITE)), *_compare_args(table, out, "--resume"))
+    proc = _popen(str(_script(tmp_path, "killed.py", KILLED_MID_WRITE)), *_compare_args(synthetic_h5, out, "--resume"))
     proc.communicate(timeout=120)
     assert proc.returncode == -signal.SIGKILL
     assert (out / "results.csv").read_bytes() == old  # whole: the old table, not half of the new one
-    assert main(_compare_args(table, out, "--resume")) == 0
+    assert main(_compare_args(synthetic_h5, out, "--resume")) == 0
     capsys.readouterr()
     assert (out / "results.csv").read_bytes() == old  # rebuilt whole (same config, same numbers)

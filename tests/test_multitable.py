@@ -19,16 +19,12 @@ from synthetic import synthetic_table
 
 
 @pytest.fixture(scope="module")
-def tables(tmp_path_factory):
-    """Two synthetic tables as files (a.h5, b.h5) and the benches themselves."""
+def tables(synthetic_tables):
+    """conftest's two synthetic tables as files (a.h5, b.h5), c.h5 beside them, and the benches themselves."""
     from nasbench.table import write_table
 
-    d = tmp_path_factory.mktemp("tables")
-    benches = {}
-    for name, seed in (("a", 0), ("b", 1)):
-        bench = synthetic_table(seed=seed)
-        write_table(d / f"{name}.h5", bench)
-        benches[name] = bench
+    d = synthetic_tables
+    benches = {name: synthetic_table(seed=seed) for name, seed in (("a", 0), ("b", 1))}
     from nasbench.benchmark import TabularBenchmark
 
     c = synthetic_table(seed=2)  # a table with a second signal that a.h5 and b.h5 lack

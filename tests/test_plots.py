@@ -7,12 +7,6 @@ import pytest
 from nasbench.experiment import ExperimentConfig, run_comparison
 from nasbench.plots import anytime, critical_difference, plot_results, ranks_over_budget
 from nasbench.strategies import Budget, Protocol
-from synthetic import synthetic_table
-
-
-@pytest.fixture(scope="module")
-def bench():
-    return synthetic_table()
 
 
 def test_plot_results_writes_png_and_pdf(tmp_path, bench):

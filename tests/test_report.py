@@ -277,6 +277,7 @@ def test_cli_compare_writes_report(tmp_path):
     assert not (nop / "report.html").exists()
 
 
+@pytest.mark.slow  # the script in a fresh process; the in-process test below runs the same code
 def test_bench_report_script_runs_on_a_results_directory(single):
     import subprocess
     import sys
@@ -284,6 +285,17 @@ def test_bench_report_script_runs_on_a_results_directory(single):
     root = Path(__file__).resolve().parents[1]
     out = subprocess.run([sys.executable, str(root / "scripts" / "bench_report.py"), "--results", str(single),
                           "--repeats", "1"], capture_output=True, text=True, check=True).stdout
+    assert "report / figures" in out and "plotly.js" in out
+
+
+def test_bench_report_script_in_process(single, capsys, monkeypatch):
+    import sys
+
+    from conftest import load_script
+
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the script puts the repository on it
+    assert load_script("bench_report").main(["--results", str(single), "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
     assert "report / figures" in out and "plotly.js" in out
 
 

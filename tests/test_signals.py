@@ -41,14 +41,10 @@ SLOWED = textwrap.dedent("""
 
 
 @pytest.fixture(scope="module")
-def tables(tmp_path_factory):
-    from nasbench.table import write_table
-
-    d = tmp_path_factory.mktemp("signals")
-    for name, seed in (("a", 0), ("b", 1)):
-        write_table(d / f"{name}.h5", synthetic_table(seed=seed))
-    (d / "slowed.py").write_text(SLOWED)
-    return d
+def tables(synthetic_tables):
+    """conftest's a.h5 and b.h5, and slowed.py beside them."""
+    (synthetic_tables / "slowed.py").write_text(SLOWED)
+    return synthetic_tables
 
 
 def _env() -> dict[str, str]:

@@ -9,7 +9,6 @@ from nasbench.experiment import ExperimentConfig, StrategySpec, prepare_search, 
 from nasbench.strategies import (STRATEGIES, Budget, Protocol, ProtocolError, SearchContext, SearchView,
                                  StrategyError, describe, make_params, make_strategy, strategy_names)
 from nasbench.strategies.pareto import crowding_distance, hypervolume, nondominated_sort, pareto_front
-from synthetic import synthetic_table, with_synthetic_proxies
 
 FAST = {"bananas": {"fit_epochs": 20, "n_candidates": 20, "n_init": 5},
         "gradient": {"fit_epochs": 20, "steps": 5, "n_init": 5},
@@ -24,9 +23,7 @@ MO_STRATEGIES = [n for n, c in STRATEGIES.items() if c.multi_objective]
 NETWORK_STRATEGIES = [n for n, c in STRATEGIES.items() if c.trains_networks]
 
 
-@pytest.fixture(scope="module")
-def bench():
-    return with_synthetic_proxies(synthetic_table())  # (invented) proxies for the proxy-guided strategies
+BENCH_WITH_PROXIES = True  # conftest's `bench` gets (invented) proxies for the proxy-guided strategies
 
 
 def _run(bench, name, budget=Budget("queries", 30), seed=0, protocol=Protocol(), params=None):

@@ -12,12 +12,6 @@ import pytest
 from nasbench.experiment import ExperimentConfig, StrategySpec, _chunks, prepare_search, run_comparison, run_one
 from nasbench.strategies import STRATEGIES, Budget, Params, SearchContext, Strategy, StrategyError, describe, make_strategy
 from nasbench.strategies.base import REGISTRY, register_strategy
-from synthetic import synthetic_table
-
-
-@pytest.fixture(scope="module")
-def bench():
-    return synthetic_table()
 
 
 @pytest.fixture

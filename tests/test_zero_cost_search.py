@@ -18,9 +18,7 @@ from synthetic import synthetic_table, with_synthetic_proxies
 PROTO = Protocol(metric="valid_acc", seed="mean", test_metric="test_acc")
 
 
-@pytest.fixture(scope="module")
-def bench() -> TabularBenchmark:
-    return with_synthetic_proxies(synthetic_table())
+BENCH_WITH_PROXIES = True  # conftest's `bench` gets (invented) proxies
 
 
 def _run(bench, name: str, params: dict, run: int = 0, budget: Budget = Budget("queries", 20)):
