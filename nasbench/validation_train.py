@@ -116,8 +116,7 @@ class Schedule:
 def training_spec_of(bench: Benchmark) -> dict[str, Any]:
     """The table's recorded training spec (``meta.extra["training"]``: schedules, metrics, data;
     see :mod:`nasbench.nb201_recipe`), or {} when it records none."""
-    spec = (bench.meta.extra or {}).get("training")
-    return spec if isinstance(spec, dict) else {}
+    return bench.meta.details.training
 
 
 def schedule_of(bench: Benchmark, metric: str) -> Schedule:

@@ -120,9 +120,9 @@ def test_validation_predictions_come_from_the_contract(table, frame_bench):
 
     cells = [11, 500]
     p = _predictions(frame_bench, cells, "valid_acc")
-    assert p["mean"].tolist() == table.query_many(cells, "valid_acc").tolist() and (p["runs"] == 1).all()
+    assert p.mean.tolist() == table.query_many(cells, "valid_acc").tolist() and (p.runs == 1).all()
     t = _predictions(table, cells, "valid_acc")
-    assert t["pooled_src"] == "table" and (t["runs"] == 3).all() and np.isfinite(t["expected"]).all()
+    assert t.pooled_src == "table" and (t.runs == 3).all() and np.isfinite(t.expected).all()
 
 
 def test_one_load_for_every_source(tmp_path, table):

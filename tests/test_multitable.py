@@ -29,7 +29,7 @@ def tables(tmp_path_factory):
         bench = synthetic_table(seed=seed)
         write_table(d / f"{name}.h5", bench)
         benches[name] = bench
-    from nasbench.benchmark import TabularBenchmark
+    from nasbench.tabular import TabularBenchmark
 
     c = synthetic_table(seed=2)  # a table with a second signal that a.h5 and b.h5 lack
     write_table(d / "c.h5", TabularBenchmark(meta=c.meta, arch_row=c.arch_row, row_arch=c.row_arch, seeds=c.seeds,

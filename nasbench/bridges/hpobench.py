@@ -71,7 +71,7 @@ class Schedule:
 
 
 def _test_pair(bench: Benchmark, metric: str) -> str | None:
-    metrics = ((bench.meta.extra or {}).get("training") or {}).get("metrics") or {}
+    metrics = bench.meta.details.training_metrics
     pair = (metrics.get(metric) or {}).get("test_pair")
     return pair if pair in bench.metric_names else None
 

@@ -76,7 +76,7 @@ def setup_for(bench, table: str, seed: int = 0, batch_size: int = 16, batch_kind
     A table trained here (its metadata records its data spec, ``extra["data"]``) is scored on its
     own recipe network and a batch of its own training data (kind ``train``, whatever
     ``batch_kind`` says); a table of published results (NAS-Bench-201) on the stand-in batch."""
-    spec_data = (bench.meta.extra or {}).get("data")
+    spec_data = bench.meta.details.data or None
     if spec_data:
         return _own_data_setup(bench, table, dict(spec_data), seed, batch_size, batch_seed, data_dir)
     ds = str(bench.meta.dataset).lower()
