@@ -90,7 +90,6 @@ class TabularBenchmark(Benchmark):
         self._epoch_pos = {int(e): i for i, e in enumerate(self.epochs)}
         self._seed_pos = {int(s): i for i, s in enumerate(self.seeds)}
         self._last = len(self.epochs) - 1
-        self._str_index: dict[str, int] | None = None
         self._mean_cache: dict[str, np.ndarray] = {}
         self._avail_cache: dict[str, np.ndarray] = {}
         self._slot_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}

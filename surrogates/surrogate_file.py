@@ -19,8 +19,8 @@ from nasbench.limits import MAX_TABLE_BYTES, check_array_size
 from nasbench.parsing import parse_json
 
 from .base import SurrogateRegressor
-from .benchmark import (_FINGERPRINT_CELLS, FORMAT, FORMAT_VERSION, SurrogateBenchmark, SurrogateConfig,
-                        SurrogateFileError, _key)
+from .benchmark import SurrogateBenchmark
+from .config import _FINGERPRINT_CELLS, FORMAT, FORMAT_VERSION, SurrogateConfig, SurrogateFileError, _key
 from .encodings import ops_of
 from .registry import _from_json, _jsonable, from_spec, spec_of
 
