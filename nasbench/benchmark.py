@@ -14,83 +14,18 @@ space, the errors and the metadata record only: never an implementation.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from typing import Any, ClassVar, Iterable, Literal, Sequence, Union
+from typing import Any, ClassVar, Iterable, Sequence
 
 import numpy as np
 
 from .query_errors import (BadMode, BadSeedWord, MeanOnlySeed, NeedRng, NoObjective, NotCovered, QueryError,
                            UnknownEpoch, UnknownMetric, UnknownProxy, UnknownSeed)
+from .bench_records import CORE_METRICS, Best, FreshRunPrediction, Query, SeedLike
 from .space import N_CELLS, CellLike, check_index, format_arch_str, ops_table, to_cell, to_indices
 from .table_meta import TableDetails, TableMeta
 
 __all__ = ["Benchmark", "Best", "CORE_METRICS", "FreshRunPrediction", "Query", "QueryError", "SeedLike",
            "TableDetails", "TableMeta"]
-
-SeedLike = Union[Literal["mean", "random"], int]
-
-#: metrics every table stores (cumulative training seconds is ``time``)
-CORE_METRICS: tuple[str, ...] = (
-    "train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "test_loss", "time",
-)
-
-
-@dataclass(frozen=True)
-class Query:
-    """A query the contract has checked, as the subclass's lookups receive it.
-
-    Attributes:
-        metric: one of the benchmark's metrics (or a zero-cost proxy where ``proxy``).
-        epoch: the epoch number (``None`` resolved to the last one the metric has).
-        seed: ``"mean"``, ``"random"`` (then ``rng`` is a Generator) or one of ``seeds``; always
-            ``"mean"`` for a proxy.
-        rng: the generator for ``seed="random"``, else as given.
-        proxy: True where ``metric`` is a zero-cost proxy (no epoch of its own, no seed).
-    """
-
-    metric: str
-    epoch: int
-    seed: Union[str, int]
-    rng: np.random.Generator | None = None
-    proxy: bool = False
-
-
-@dataclass(frozen=True)
-class Best:
-    """The best cell of a table by one metric."""
-
-    index: int
-    arch_str: str
-    metric: str
-    value: float
-
-
-@dataclass(frozen=True)
-class FreshRunPrediction:
-    """What a new training of each cell is predicted to give (validation compares it with
-    retrainings). Arrays hold one value per asked cell.
-
-    Attributes:
-        mean: the predicted value (the seed mean, or the model's prediction).
-        sd: the cell's own run-to-run standard deviation.
-        runs: how many runs the mean rests on (inf for a model).
-        pooled: the sd differences are measured in (NaN where none), and ``pooled_src`` its source.
-        expected: the winner's-curse-corrected mean (NaN where none).
-        pred_model_sd: the model's own uncertainty (zeros for a table).
-        n_sd_rows: how many rows of the table have a seed sd (two runs or more).
-        surrogate: True where the prediction is a model's.
-    """
-
-    mean: np.ndarray
-    sd: np.ndarray
-    runs: np.ndarray
-    pooled: np.ndarray
-    pooled_src: str
-    expected: np.ndarray
-    pred_model_sd: np.ndarray
-    n_sd_rows: int
-    surrogate: bool = False
-
 
 _STR_INDEX: dict[str, int] = {}
 
@@ -123,7 +58,8 @@ class Benchmark(ABC):
       space and covered, the metric is one of ``metric_names`` or ``proxy_names``, the epoch one
       the metric has (None: the last), the seed ``'mean'``, ``'random'`` with a numpy Generator,
       or one of ``seeds`` (not for a ``mean_only`` metric); ``values`` and ``best`` build on them;
-    * ``runs(cells, metric, epoch)``: every run of each cell, as for ``query`` (no proxies);
+    * ``runs(cells, metric, epoch)``: every run of each cell, as for ``query`` (no proxies), and
+      ``run_seeds(cells)``: the seed of each run slot (-1: not recorded);
     * ``cost`` / ``cost_many(cells, epoch)``: simulated training seconds, the metric ``time``;
     * ``objective_many(cells, name)``: ``name`` is one of ``objective_names``;
     * ``proxy_cost_many(cells, names)``: every name is one of ``proxy_names`` with its compute
@@ -140,8 +76,8 @@ class Benchmark(ABC):
     ``_runs(positions, query)``, ``_fresh_run_prediction(positions, query)``; optionally
     ``_locate`` / ``_locate_one`` (cell index -> its position in the kind's arrays, -1 where not
     covered; default: the index itself), ``_lookup_one`` (a faster single value),
-    ``_epochs_of(metric)`` (default: ``epochs``), ``_objective(positions, name)`` and
-    ``_proxy_seconds(positions, name)``.
+    ``_epochs_of(metric)`` (default: ``epochs``), ``_run_seeds(positions)`` (default: the nominal
+    seeds), ``_objective(positions, name)`` and ``_proxy_seconds(positions, name)``.
     """
 
     #: the word messages use for this kind ("this table has ...")
@@ -293,6 +229,19 @@ class Benchmark(ABC):
         """
         pos = self._positions(cells)
         return self._runs(pos, self._check(metric, epoch, proxies=False))
+
+    def run_seeds(self, cells: Iterable[CellLike] | np.ndarray) -> np.ndarray:
+        """The seed number of each of ``runs``' slots per cell (-1 where the source does not
+        record it); by default every slot's nominal seed (``seeds``).
+
+        Args:
+            cells: covered cells.
+
+        Returns:
+            int64 array (len(cells), len(seeds)).
+        """
+        pos = self._positions(cells)
+        return self._run_seeds(pos)
 
     def cost(self, cell: CellLike, epoch: int | None = None) -> float:
         """Simulated training seconds to reach ``epoch`` (None: the last): :meth:`cost_many` of one cell."""
@@ -481,6 +430,10 @@ class Benchmark(ABC):
     @abstractmethod
     def _runs(self, pos: np.ndarray, q: Query) -> np.ndarray:
         """(len(pos), slots) runs of ``q.metric`` at ``q.epoch``."""
+
+    def _run_seeds(self, pos: np.ndarray) -> np.ndarray:
+        """(len(pos), len(seeds)) seed of each run slot (default: the nominal seeds)."""
+        return np.broadcast_to(np.asarray(self.seeds, dtype=np.int64), (len(pos), len(self.seeds))).copy()
 
     @abstractmethod
     def _fresh_run_prediction(self, pos: np.ndarray, q: Query) -> FreshRunPrediction:

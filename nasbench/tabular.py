@@ -190,6 +190,9 @@ class TabularBenchmark(Benchmark):
         """(len(cells), run slots) of the recorded runs; one slot for a mean-only metric."""
         return np.asarray(self.metrics[q.metric][rows, :, self._epoch_pos[q.epoch]], dtype=np.float64)
 
+    def _run_seeds(self, rows: np.ndarray) -> np.ndarray:
+        return self.run_seed[rows]
+
     def _objective(self, rows: np.ndarray, name: str) -> np.ndarray:
         if name == "params" and self.params is not None:
             return self.params[rows]

@@ -61,7 +61,7 @@ def _values(bench: Benchmark, cells: np.ndarray, metric: str, epoch: int | None,
     if not runs:
         return mean[:, None]
     n = max(len(np.asarray(bench.seeds)), 1)
-    if metric in getattr(bench, "mean_only", ()):
+    if metric in bench.mean_only:
         return np.repeat(mean[:, None], n, axis=1)
     r = np.asarray(bench.runs(cells, metric, epoch), dtype=np.float64)
     return np.where(np.isnan(r), mean[:, None], r)
@@ -69,7 +69,7 @@ def _values(bench: Benchmark, cells: np.ndarray, metric: str, epoch: int | None,
 
 def filled_runs(bench: Benchmark, metric: str = "valid_acc") -> int:
     """How many (cell, seed) runs ``to_blackbox(bench, runs=True)`` fills with the cell's mean."""
-    if metric in getattr(bench, "mean_only", ()):
+    if metric in bench.mean_only:
         return 0
     cells = np.asarray(bench.covered, dtype=np.int64)
     return int(np.isnan(np.asarray(bench.runs(cells, metric, None), dtype=np.float64)).sum())
