@@ -18,9 +18,9 @@ from typing import Any, ClassVar, Iterable, Sequence
 
 import numpy as np
 
+from .bench_records import CORE_METRICS, Best, FreshRunPrediction, Query, SeedLike
 from .query_errors import (BadMode, BadSeedWord, MeanOnlySeed, NeedRng, NoObjective, NotCovered, QueryError,
                            UnknownEpoch, UnknownMetric, UnknownProxy, UnknownSeed)
-from .bench_records import CORE_METRICS, Best, FreshRunPrediction, Query, SeedLike
 from .space import N_CELLS, CellLike, check_index, format_arch_str, ops_table, to_cell, to_indices
 from .table_meta import TableDetails, TableMeta
 
