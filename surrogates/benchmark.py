@@ -50,6 +50,7 @@ from .ensemble import EnsembleSurrogate
 from .models import RuntimeModel
 from .registry import make_estimator
 from .seed_noise import _fit_noise, _noise_sd
+from .surrogate_file import load_surrogate, save_surrogate
 
 
 def _with_seed(est: SurrogateRegressor, seed: int) -> SurrogateRegressor:
@@ -301,8 +302,6 @@ class SurrogateBenchmark(Benchmark):
     # -- saving ---------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> str:
         """Write the surrogate to ``path`` (HDF5, atomically); returns its SHA-256."""
-        from .surrogate_file import save_surrogate
-
         return save_surrogate(self, path)
 
 
@@ -327,7 +326,5 @@ def _bar(total: int, on: bool):
 
 def load_surrogate_benchmark(path: str | os.PathLike, verify: bool | None = None) -> SurrogateBenchmark:
     """Read a file written by :meth:`SurrogateBenchmark.save`; see
-    :func:`surrogates.surrogate_file.load_surrogate_benchmark`."""
-    from .surrogate_file import load_surrogate_benchmark as load
-
-    return load(path, verify)
+    :func:`surrogates.surrogate_file.load_surrogate`."""
+    return load_surrogate(path, verify, SurrogateBenchmark)
