@@ -1,8 +1,8 @@
 """The line and band drawn for a set of anytime curves (runs x grid points), over a fixed set of
 runs: a curve starts at the first grid point where every run has a value, so its early part can
 never move because runs joined the average (a run with no value anywhere is left out and
-counted). Bands: ``se`` mean +- standard error, ``ci95`` mean with a 95 % percentile bootstrap
-interval of the mean (``scipy.stats.bootstrap``, fixed seed), ``iqr`` median with the quartiles.
+counted). Bands: `se` mean +- standard error, `ci95` mean with a 95 % percentile bootstrap
+interval of the mean (`scipy.stats.bootstrap`, fixed seed), `iqr` median with the quartiles.
 
 >>> import numpy as np
 >>> b = curve_band(np.array([[np.nan, 3.0, 2.0], [4.0, 3.0, 1.0]]), "se")
@@ -22,8 +22,17 @@ BOOTSTRAP_RESAMPLES = 1000
 
 
 def anytime(frame: pd.DataFrame, x: str, grid: np.ndarray, value: str = "incumbent_test") -> dict[str, np.ndarray]:
-    """Per strategy, (runs, len(grid)) of the incumbent's ``value`` at each grid point of ``x``
-    (``step`` or ``sim_time``); NaN before a run's first query."""
+    """Per strategy, the incumbent's value at each grid point.
+
+    Args:
+        frame: a comparison's tidy results frame.
+        x: `step` or `sim_time`.
+        grid: the points of `x`.
+        value: the column read.
+
+    Returns:
+        `{strategy: array (runs, len(grid))}`, NaN before a run's first query.
+    """
     out: dict[str, np.ndarray] = {}
     for label, g in frame.groupby("strategy", sort=False):
         runs = []
@@ -36,8 +45,14 @@ def anytime(frame: pd.DataFrame, x: str, grid: np.ndarray, value: str = "incumbe
 
 
 def mean_se(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Column means of ``a`` (runs, grid) over the runs with a value, and their standard errors
-    (0 where fewer than two runs have one)."""
+    """Column means over the runs with a value, and their standard errors.
+
+    Args:
+        a: array (runs, grid).
+
+    Returns:
+        `(means, standard errors)`; the error is 0 where fewer than two runs have a value.
+    """
     with quiet_nan_stats():
         n = np.sum(~np.isnan(a), axis=0)
         m = np.nanmean(a, axis=0)
@@ -48,8 +63,8 @@ def mean_se(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True)
 class Band:
-    """What to draw over ``grid[start:]``: ``centre`` (mean or median), ``low`` and ``high``.
-    ``runs``: the runs averaged (all of them from ``start`` on); ``dropped``: runs with no value
+    """What to draw over `grid[start:]`: `centre` (mean or median), `low` and `high`.
+    `runs`: the runs averaged (all of them from `start` on); `dropped`: runs with no value
     at any grid point, left out."""
 
     start: int
@@ -61,7 +76,7 @@ class Band:
 
 
 def first_complete(values: np.ndarray) -> int:
-    """The first column where every row has a value (``values.shape[1]`` if none).
+    """The first column where every row has a value (`values.shape[1]` if none).
 
     Args:
         values: (runs, grid points), NaN where a run has no value yet.
@@ -74,7 +89,7 @@ def first_complete(values: np.ndarray) -> int:
 
 
 def _bootstrap_mean_ci(v: np.ndarray, level: float = 0.95, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile bootstrap interval of the column means of ``v`` (runs, columns); identical
+    """Percentile bootstrap interval of the column means of `v` (runs, columns); identical
     columns are resampled once."""
     from scipy import stats
 
@@ -92,14 +107,14 @@ def _bootstrap_mean_ci(v: np.ndarray, level: float = 0.95, seed: int = 0) -> tup
 
 
 def curve_band(values: np.ndarray, kind: str = "se") -> Band:
-    """The line and band of ``values`` over a fixed set of runs.
+    """The line and band of `values` over a fixed set of runs.
 
     Args:
         values: (runs, grid points), NaN where a run has no value yet.
-        kind: ``se``, ``ci95`` or ``iqr``.
+        kind: `se`, `ci95` or `iqr`.
 
     Returns:
-        A :class:`Band`; with fewer than 2 runs the band is the line itself.
+        A `Band`; with fewer than 2 runs the band is the line itself.
     """
     v = np.asarray(values, dtype=np.float64)
     if v.ndim != 2:

@@ -1,29 +1,29 @@
 """Datasets with fixed, recorded splits: digits, Fashion-MNIST, CIFAR-10/100, ImageNet16-120.
 
-``load_dataset(name, root=None, ...)`` returns a :class:`Data` whose images are (n, channels, h, w)
+`load_dataset(name, root=None, ...)` returns a `Data` whose images are (n, channels, h, w)
 tensors (uint8, or float32 on the 0..255 scale after downscaling) and int64 labels, plus a
-``provenance`` dict recording where the files were, the split rule, the seeds, the downscaling and
+`provenance` dict recording where the files were, the split rule, the seeds, the downscaling and
 the subsetting, so that a table can state exactly what it was trained on.
 
-``root`` is the dataset's folder (``cifar-10-batches-py``, ``cifar-100-python``, ``ImageNet16``)
+`root` is the dataset's folder (`cifar-10-batches-py`, `cifar-100-python`, `ImageNet16`)
 or a folder that holds it. The real formats are read: CIFAR's python pickles
-(``data_batch_1..5``, ``test_batch``; ``train``, ``test``) and Downsampled ImageNet's 16x16
-pickles (``train_data_batch_1..10``, ``val_data``; labels 1..1000, classes 1..120 kept as 0..119),
-always through the restricted unpickler of :mod:`nasbench.safe_pickle`.
+(`data_batch_1..5`, `test_batch`; `train`, `test`) and Downsampled ImageNet's 16x16
+pickles (`train_data_batch_1..10`, `val_data`; labels 1..1000, classes 1..120 kept as 0..119),
+always through the restricted unpickler of `nasbench.safe_pickle`.
 
 Default splits:
 
-* ``digits``: scikit-learn's 1,797 8x8 digits, seeded permutation -> 1000 / 400 / 397.
-* ``fashion-mnist``: official 60k train -> seeded 50k train / 10k valid; official 10k test.
-* ``cifar10``: NAS-Bench-201's ``cifar10-valid``: the training images in halves, 25k train / 25k
+* `digits`: scikit-learn's 1,797 8x8 digits, seeded permutation -> 1000 / 400 / 397.
+* `fashion-mnist`: official 60k train -> seeded 50k train / 10k valid; official 10k test.
+* `cifar10`: NAS-Bench-201's `cifar10-valid`: the training images in halves, 25k train / 25k
   valid; the official 10k test.
-* ``cifar100``, ``imagenet16-120``: NAS-Bench-201's shape: the full training set; the test (val)
-  set in halves, ``x-valid`` / ``x-test``.
+* `cifar100`, `imagenet16-120`: NAS-Bench-201's shape: the full training set; the test (val)
+  set in halves, `x-valid` / `x-test`.
 
 The halves are NAS-Bench-201's published ones when its split file lies in the data folder or its
-parent (``cifar-split.txt``, ``cifar100-test-split.txt``, ``imagenet-16-120-test-split.txt`` from
-D-X-Y/AutoDL-Projects ``configs/nas-benchmark/``, not redistributed here); otherwise a permutation
-seeded by ``split_seed``, which is not the published split. ``provenance["split_source"]`` says which.
+parent (`cifar-split.txt`, `cifar100-test-split.txt`, `imagenet-16-120-test-split.txt` from
+D-X-Y/AutoDL-Projects `configs/nas-benchmark/`, not redistributed here); otherwise a permutation
+seeded by `split_seed`, which is not the published split. `provenance["split_source"]` says which.
 """
 from __future__ import annotations
 
@@ -87,6 +87,8 @@ class DatasetMissing(DatasetError):
 
 @dataclass
 class Data:
+    """A dataset's three splits (images on the 0..255 scale and labels), its classes and its `provenance`."""
+
     name: str
     train_x: torch.Tensor
     train_y: torch.Tensor
@@ -102,14 +104,16 @@ class Data:
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
+        """`(channels, height, width)` of the images."""
         return tuple(self.train_x.shape[1:])  # type: ignore[return-value]
 
     @property
     def split_sizes(self) -> dict[str, int]:
+        """Images per split: `train`, `valid`, `test`."""
         return {"train": len(self.train_y), "valid": len(self.valid_y), "test": len(self.test_y)}
 
     def channel_stats(self) -> tuple[list[float], list[float]]:
-        """Per-channel mean and std on the 0..1 scale: :attr:`norm` where set, else the training images'."""
+        """Per-channel mean and std on the 0..1 scale: `norm` where set, else the training images'."""
         if self.norm is not None:
             return list(self.norm[0]), list(self.norm[1])
         x = self.train_x.float() / 255.0
@@ -117,6 +121,17 @@ class Data:
 
 
 def canonical_name(name: str) -> str:
+    """The canonical name of a dataset (case and known aliases folded).
+
+    Args:
+        name: a dataset name.
+
+    Returns:
+        A key of `DATASETS`.
+
+    Raises:
+        DatasetError: an unknown dataset.
+    """
     key = name.strip().lower()
     key = _ALIASES.get(key, key)
     if key not in DATASETS:
@@ -135,10 +150,25 @@ def load_dataset(
     test_size: int | None = None,
     subset_seed: int = 0,
 ) -> Data:
-    """Load ``name`` with its default split (see the module doc).
+    """Load a dataset with its default split (see the module doc).
 
-    ``downscale``: average-pool the images by this integer factor (28x28 -> 7x7 with 4).
-    ``train_size`` / ``valid_size`` / ``test_size``: keep a seeded random subset of that split.
+    Args:
+        name: the dataset.
+        root: its folder (or the folder's parent); None: `DEFAULT_ROOTS`.
+        split_seed: seeds the split where it is drawn at random (see the module doc).
+        downscale: average-pool the images by this integer factor (28x28 -> 7x7 with 4).
+        train_size: keep a seeded random subset of the training split.
+        valid_size: likewise for the validation split.
+        test_size: likewise for the test split.
+        subset_seed: seeds the subsets.
+
+    Returns:
+        The data, with its `provenance`.
+
+    Raises:
+        DatasetError: an unknown dataset or a bad option (a factor that does not divide the
+            image size, a subset larger than its split).
+        DatasetMissing: the dataset's files are not found.
     """
     key = canonical_name(name)
     for opt, v in (("downscale", downscale), ("train_size", train_size), ("valid_size", valid_size),
@@ -173,14 +203,25 @@ def load_dataset(
 
 
 #: the fields of a recorded data spec (``nasbench.generate.DataSpec``; a table's ``meta.extra["data"]``)
-#: that :func:`load_dataset` takes as options, with its defaults
+#: that `load_dataset` takes as options, with its defaults
 SPEC_OPTIONS: dict[str, Any] = {"split_seed": 0, "downscale": 1, "train_size": None, "valid_size": None,
                                 "test_size": None, "subset_seed": 0}
 
 
 def load_data_spec(spec: Any, root: str | os.PathLike[str] | None = None) -> Data:
-    """:func:`load_dataset` for a recorded data spec: a mapping or an object (a ``DataSpec``) with
-    ``dataset`` and any of :data:`SPEC_OPTIONS` (a missing one takes its default)."""
+    """`load_dataset` for a recorded data spec.
+
+    Args:
+        spec: a mapping or an object (a `DataSpec`) with `dataset` and any of `SPEC_OPTIONS` (a
+            missing one takes its default), and optionally a fixed `mean` and `std` per channel.
+        root: the dataset's folder.
+
+    Returns:
+        The data.
+
+    Raises:
+        DatasetError: as `load_dataset`, or a bad `mean`/`std`.
+    """
     get = spec.get if isinstance(spec, dict) else (lambda k, d=None: getattr(spec, k, d))
     data = load_dataset(get("dataset"), root, **{k: get(k, d) for k, d in SPEC_OPTIONS.items()})
     mean, std = get("mean"), get("std")
@@ -279,7 +320,7 @@ def parse_idx(raw: bytes, name: str, shape: tuple[int, ...] | None = None) -> np
 
     Raises:
         DatasetError: a truncated or malformed header, another type than unsigned byte, a shape
-        beyond ``shape``, or fewer or more data bytes than the header declares.
+        beyond `shape`, or fewer or more data bytes than the header declares.
     """
     if len(raw) < 4:
         raise DatasetError(f"{name}: truncated IDX header ({len(raw)} bytes; an IDX file starts with 4 magic bytes)")
@@ -315,7 +356,7 @@ class DatasetPickleError(DatasetError, pickle.UnpicklingError):
 
 def _load_pickle(path: Path, key: str) -> dict:
     """A dataset pickle through the restricted unpickler: dicts, lists and plain numeric numpy arrays
-    (checked, see :mod:`nasbench.safe_pickle`), nothing else."""
+    (checked, see `nasbench.safe_pickle`), nothing else."""
     if not path.is_file():
         raise DatasetMissing(f"{key}: no file {path}; get {_HOW_TO_GET[key]}, then pass the folder with --data-dir DIR "
                              f"(root= in Python)")
@@ -367,7 +408,7 @@ def _split_file(root: Path, key: str) -> Path | None:
 
 
 def _halves(x: np.ndarray, y: np.ndarray, seed: int, root: Path, key: str) -> tuple[tuple[np.ndarray, ...], str]:
-    """``x, y`` in NAS-Bench-201's two halves: its published split file where found, else seeded."""
+    """`x, y` in NAS-Bench-201's two halves: its published split file where found, else seeded."""
     path = _split_file(root, key)
     if path is None:
         return _split(x, y, len(y) // 2, seed), (f"seeded (split_seed {seed}): NOT NAS-Bench-201's published split; "
@@ -377,7 +418,7 @@ def _halves(x: np.ndarray, y: np.ndarray, seed: int, root: Path, key: str) -> tu
 
 
 def _read_split_file(path: Path, key: str, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The two index lists of an AutoDL-Projects split file ``{"train": ["int", ["0", ...]], ...}``."""
+    """The two index lists of an AutoDL-Projects split file `{"train": ["int", ["0", ...]], ...}`."""
     _, a, b = SPLIT_FILES[key]
     try:
         if path.stat().st_size > _MAX_SPLIT_FILE:
@@ -412,8 +453,8 @@ def _cifar100(root: Path | None, seed: int) -> _Raw:
 
 def _imagenet16(root: Path | None, seed: int) -> _Raw:
     """NAS-Bench-201's ImageNet16-120: the 16x16 Downsampled ImageNet, classes 1..120 (labels are
-    1-based in the files), as ``train_data_batch_1..10`` and ``val_data`` pickles of
-    ``{'data': (n, 3072) uint8, 'labels': [...]}``."""
+    1-based in the files), as `train_data_batch_1..10` and `val_data` pickles of
+    `{'data': (n, 3072) uint8, 'labels': [...]}`."""
     assert root is not None
 
     def read(names: list[str]) -> tuple[np.ndarray, np.ndarray]:

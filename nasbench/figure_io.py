@@ -1,4 +1,4 @@
-"""Making and saving a figure under a :class:`~nasbench.plot_options.PlotOptions` preset: screen
+"""Making and saving a figure under a `PlotOptions` preset: screen
 sizes with a tight bounding box at 150 dpi, or a print preset at its exact width (constrained
 layout, 300 dpi, so that a figure placed at 3.3 or 6.9 inches shows every font at its size).
 Every figure is written as PNG and PDF."""
@@ -14,7 +14,7 @@ DEFAULT = PlotOptions()
 
 
 def pyplot():
-    """matplotlib.pyplot on the Agg backend (no display needed)."""
+    """`matplotlib.pyplot` on the Agg backend (no display needed)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -25,16 +25,16 @@ def pyplot():
 
 def new_figure(opts: PlotOptions | None, size: tuple[float, float], ratio: float | None = None,
                **subplots: Any):
-    """``plt.subplots`` at the preset's size.
+    """`plt.subplots` at the preset's size.
 
     Args:
         opts: the options (None: screen sizes).
         size: (width, height) in inches at screen size.
         ratio: height / width at a print preset (default: the screen size's, at most 0.9).
-        **subplots: passed to ``plt.subplots`` (nrows, ncols, sharex, ...).
+        **subplots: passed to `plt.subplots` (nrows, ncols, sharex, ...).
 
     Returns:
-        (figure, axes) as ``plt.subplots`` returns them.
+        (figure, axes) as `plt.subplots` returns them.
     """
     opts = opts or DEFAULT
     plt = pyplot()
@@ -44,7 +44,7 @@ def new_figure(opts: PlotOptions | None, size: tuple[float, float], ratio: float
 
 
 def save(fig, out: Path, stem: str, opts: PlotOptions | None = None) -> list[Path]:
-    """Write ``out/stem.png`` and ``out/stem.pdf`` and close the figure.
+    """Write `out/stem.png` and `out/stem.pdf` and close the figure.
 
     Args:
         fig: the figure.

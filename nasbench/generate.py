@@ -3,28 +3,28 @@
 Work runs seed-group-major: every class with the first group of seeds, then every class with
 the second, and so on, so that a table covers the whole space early (with fewer seeds; missing
 runs are NaN) and each later pass adds seeds. A group of several seeds is trained as one
-stacked network (:func:`~nasbench.train.train_many`: ~1.3-1.4x the throughput of one model at a
+stacked network (`train_many`: ~1.3-1.4x the throughput of one model at a
 time on CPU, more on a GPU); its rows are then reproduced exactly by retraining the same stack.
 The default groups are one seed each. Every finished training (one cell, one seed) is appended
-as one line to a journal beside the table (``<out>.journal.jsonl``; a group's lines in one write)
-and flushed to disk before the next is accepted, so a kill at any moment (``kill -9`` included)
+as one line to a journal beside the table (`<out>.journal.jsonl`; a group's lines in one write)
+and flushed to disk before the next is accepted, so a kill at any moment (`kill -9` included)
 loses at most the trainings in flight; a truncated last line is dropped on resume (one note; a
 damaged line followed by more lines is an altered journal, refused), and a group
 left incomplete is trained again whole (first copy wins: nothing is doubled). The HDF5 table is
-rebuilt from the journal atomically every ``save_every`` seconds and at the end, so the table on
+rebuilt from the journal atomically every `save_every` seconds and at the end, so the table on
 disk is always complete for the cells it covers. The journal's first line records the dataset,
 split, recipe and seed groups; a run with other settings refuses to mix with it.
 
 Machines: the header records the numeric fingerprint of the machine that started the journal
-(:mod:`nasbench.fingerprint`) and every unit the id of the fingerprint it was trained under. A
+(`nasbench.fingerprint`) and every unit the id of the fingerprint it was trained under. A
 journal continued under another fingerprint (another machine, or a journal older than
-fingerprints) is not refused: a ``machine`` line with the new fingerprint is appended before its
+fingerprints) is not refused: a `machine` line with the new fingerprint is appended before its
 first unit, and the table then records no single fingerprint but the list of them
-(``extra["fingerprints"]``), so that its retraining is checked statistically, not to the bit.
+(`extra["fingerprints"]`), so that its retraining is checked statistically, not to the bit.
 
 Size: over 400 lines because the journal (its format, appends and resume), the work
 order and the table built from it are one life cycle whose invariants (no unit doubled, none
-lost, the table always whole) are kept together; the training workers are :mod:`nasbench.workers`.
+lost, the table always whole) are kept together; the training workers are `nasbench.workers`.
 """
 from __future__ import annotations
 
@@ -90,16 +90,18 @@ class GenerateConfig:
     seed_groups: tuple[tuple[int, ...], ...] | None = None  # None: one group per seed
 
     def groups(self) -> list[list[int]]:
+        """The seed groups, each trained in one stacked network (default: one group per seed)."""
         return seed_groups_or_default(self.seed_groups, self.seeds)
 
     def identity(self) -> dict[str, Any]:
+        """What decides the numbers: data, recipe, seeds, rule, order seed and seed groups (compared on resume)."""
         return {"data": asdict(self.data), "recipe": self.recipe, "seeds": list(self.seeds), "rule": self.rule,
                 "order_seed": self.order_seed, "seed_groups": self.groups()}
 
 
 @dataclass(frozen=True)
 class Preset:
-    """How an embedded table is made: ``nasbench generate --preset NAME`` reproduces it."""
+    """How an embedded table is made: `nasbench generate --preset NAME` reproduces it."""
 
     data: DataSpec
     recipe: dict[str, Any]
@@ -108,8 +110,15 @@ class Preset:
 
 
 def seed_groups_or_default(groups: Any, seeds: Any) -> list[list[int]]:
-    """The passes of seeds as lists; without recorded groups, each seed trained alone (as
-    tables and journals made before seed groups existed were)."""
+    """The passes of seeds as lists.
+
+    Args:
+        groups: the recorded seed groups, or None/empty where a table or journal records none.
+        seeds: the seeds.
+
+    Returns:
+        The groups; without recorded groups, each seed trained alone.
+    """
     return [[int(s) for s in g] for g in groups] if groups else [[int(s)] for s in seeds]
 
 
@@ -121,6 +130,7 @@ def _tiny_recipe(**changes: Any) -> dict[str, Any]:
 
 
 def presets() -> dict[str, Preset]:
+    """The embedded tables' generation presets, by name (`nasbench generate --preset NAME`)."""
     return {
         "nb201-digits": Preset(DataSpec("digits"), _tiny_recipe()),
         "nb201-fashion-mnist": Preset(
@@ -130,16 +140,15 @@ def presets() -> dict[str, Preset]:
 
 
 def recipe_from_dict(d: dict[str, Any]):
-    """:func:`nasbench.train.recipe_from_dict` (kept here for callers that import it from generate)."""
+    """`nasbench.train.recipe_from_dict`, importable from this module too."""
     from .train import recipe_from_dict as _from_dict
 
     return _from_dict(d)
 
 
 def _comparable(identity: dict[str, Any]) -> dict[str, Any]:
-    """An identity completed by the defaults of fields added since (a journal written before a
-    field existed trained with its default, which keeps the old behaviour): recipe fields, and
-    seed groups (one per seed)."""
+    """An identity completed by the defaults of the fields a journal may lack (a journal without
+    a field trained with that field's default): recipe fields, and seed groups (one per seed)."""
     out = dict(identity)
     out["seed_groups"] = seed_groups_or_default(out.get("seed_groups"), out.get("seeds", []))
     try:
@@ -151,6 +160,7 @@ def _comparable(identity: dict[str, Any]) -> dict[str, Any]:
 
 # -- the journal ------------------------------------------------------------------------------
 def journal_path(out: str | os.PathLike) -> Path:
+    """The journal beside a table file: `T.h5` -> `T` + `JOURNAL_SUFFIX`."""
     out = Path(out)
     return out.with_name(out.name.removesuffix(".h5") + JOURNAL_SUFFIX)
 
@@ -187,8 +197,20 @@ class Journal:
     def open(cls, path: Path, header: dict[str, Any]) -> "Journal":
         """Read an existing journal (checking that its header matches) or start a new one.
 
-        A damaged or incomplete line (a kill in the middle of a write) ends the readable part;
-        the file is cut back to it so that new lines append cleanly."""
+        A damaged or incomplete last line (a kill in the middle of a write) ends the readable part;
+        the file is cut back to it so that new lines append cleanly.
+
+        Args:
+            path: the journal file.
+            header: the header this generation writes (its identity must match an existing one's).
+
+        Returns:
+            The journal, with its finished units and machines.
+
+        Raises:
+            GenerateError: the journal was made with different settings, or a damaged line is
+                followed by more lines.
+        """
         if not path.exists() or path.stat().st_size == 0:  # empty: created by the lock, or a kill before the header
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "w") as fh:
@@ -239,8 +261,13 @@ class Journal:
         return cls(path, head, units, machines)
 
     def note_machine(self, fingerprint: dict[str, Any]) -> None:
-        """Record a fingerprint the journal does not know yet (one ``machine`` line), so that the
-        units trained under it can name it by id."""
+        """Record a fingerprint the journal does not know yet (one `machine` line).
+
+        The units trained under it can then name it by id.
+
+        Args:
+            fingerprint: the machine's fingerprint, as a dict.
+        """
         from .fingerprint import Fingerprint
 
         fid = Fingerprint.from_dict(fingerprint).id
@@ -253,11 +280,18 @@ class Journal:
         self.machines[fid] = fingerprint
 
     def append(self, unit: dict[str, Any]) -> None:
+        """Append one unit (skipped if already recorded)."""
         self.append_many([unit])
 
     def append_many(self, units: Sequence[dict[str, Any]]) -> int:
-        """Append units (a stacked group's) in one write, skipping any already recorded; how many
-        were new."""
+        """Append units (a stacked group's) in one write, skipping any already recorded.
+
+        Args:
+            units: the unit bodies.
+
+        Returns:
+            How many were new.
+        """
         new = [u for u in units if (int(u["cell"]), int(u["seed"])) not in self.units]
         if not new:
             return 0
@@ -280,13 +314,30 @@ def _machines_of(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 # -- work --------------------------------------------------------------------------------------
 def work_order(rule: str, order_seed: int) -> np.ndarray:
-    """Class representatives in a seeded random order, so a partial table is a uniform sample."""
+    """Class representatives in a seeded random order, so a partial table is a uniform sample.
+
+    Args:
+        rule: the canonical rule of the classes.
+        order_seed: seeds the order.
+
+    Returns:
+        Official indices, one per class, in training order.
+    """
     _, reps = class_table(rule)
     return reps[np.random.default_rng(order_seed).permutation(len(reps))]
 
 
 def measure_latency_ms(net, input_shape: Sequence[int], repeats: int = 30) -> float:
-    """Median batch-1 inference latency on this CPU, in ms."""
+    """Median batch-1 inference latency on this CPU, in ms.
+
+    Args:
+        net: the network (put in eval mode).
+        input_shape: `(channels, height, width)`.
+        repeats: timed forward passes (after 3 warm-up passes).
+
+    Returns:
+        The median latency in milliseconds.
+    """
     import torch
 
     net.eval()
@@ -303,9 +354,18 @@ def measure_latency_ms(net, input_shape: Sequence[int], repeats: int = 30) -> fl
 
 
 def train_unit(cell: int, seeds: Sequence[int]) -> list[dict[str, Any]]:
-    """Train one cell with a group of seeds in this worker, stacked in one network (one seed:
-    exactly ``train_cell``), so that retraining the group with the recorded recipe reproduces it
-    exactly; one JSON-able unit per seed (a stacked one records its group under ``stack``)."""
+    """Train one cell with a group of seeds in this worker, stacked in one network.
+
+    One seed is exactly `train_cell`, so that retraining the group with the recorded recipe
+    reproduces it exactly.
+
+    Args:
+        cell: official index of the class representative.
+        seeds: the group's seeds.
+
+    Returns:
+        One JSON-able unit per seed (a stacked one records its group under `stack`).
+    """
     from .network import build_network, count_flops
     from .train import METRICS, train_many
 
@@ -345,7 +405,15 @@ def _unit_star(task: Task) -> list[dict[str, Any]]:
 
 # -- building the table ---------------------------------------------------------------------------
 def build_table(journal: Journal, name: str = "") -> TabularBenchmark:
-    """A table from the finished units: one row per trained class, NaN for missing runs."""
+    """A table from the finished units: one row per trained class, NaN for missing runs.
+
+    Args:
+        journal: the journal.
+        name: the table's name.
+
+    Returns:
+        The table.
+    """
     head = journal.header
     ident = head["identity"]
     seeds = np.array(ident["seeds"], dtype=np.int64)
@@ -393,8 +461,8 @@ def build_table(journal: Journal, name: str = "") -> TabularBenchmark:
 
 
 def _table_of(journal: Journal, out: Path) -> TabularBenchmark:
-    """The table of ``out``: its training journal's results, with the zero-cost proxies of the
-    proxy journal beside it (``nasbench proxies`` / ``generate --proxies``) where there is one,
+    """The table of `out`: its training journal's results, with the zero-cost proxies of the
+    proxy journal beside it (`nasbench proxies` / `generate --proxies`) where there is one,
     so that a rebuilt table keeps them."""
     from .zero_cost.job import proxies_journal_path
 
@@ -408,8 +476,8 @@ def _table_of(journal: Journal, out: Path) -> TabularBenchmark:
 
 
 def _fingerprint_extra(journal: Journal) -> dict[str, Any]:
-    """``fingerprint``: the machine every unit was trained on, or None when they were trained on
-    several (or some on an unknown one), then listed under ``fingerprints`` with their counts.
+    """`fingerprint`: the machine every unit was trained on, or None when they were trained on
+    several (or some on an unknown one), then listed under `fingerprints` with their counts.
     Nothing for a journal older than fingerprints (unknown, and its table stays as it was)."""
     counts: dict[str | None, int] = {}
     for u in journal.units.values():
@@ -426,6 +494,8 @@ def _fingerprint_extra(journal: Journal) -> dict[str, Any]:
 # -- the driver -------------------------------------------------------------------------------------
 @dataclass
 class GenerateReport:
+    """What a `generate` call did: the table file, the units done before, trained now and in total, and the seconds taken."""
+
     out: Path
     done_before: int
     trained_now: int
@@ -461,7 +531,14 @@ def _validate(cfg: GenerateConfig) -> None:
 
 
 def check_device(device: str) -> None:
-    """``cpu``, ``cuda`` or ``cuda:N``, and a CUDA device only where torch sees one."""
+    """Check a training device: `cpu`, `cuda` or `cuda:N`, and a CUDA device only where torch sees one.
+
+    Args:
+        device: the device name.
+
+    Raises:
+        GenerateError: another name, or a CUDA device torch does not see.
+    """
     if not isinstance(device, str) or not re.fullmatch(r"cpu|cuda(:\d+)?", device):
         raise GenerateError(f"unknown device {device!r}; allowed: cpu, cuda, cuda:N")
     if device.startswith("cuda"):
@@ -490,9 +567,27 @@ def _header(cfg: GenerateConfig) -> dict[str, Any]:
 
 def generate(out: str | os.PathLike, cfg: GenerateConfig, progress: bool = True,
              on_unit: Callable[[dict[str, Any]], None] | None = None) -> GenerateReport:
-    """Train what the journal of ``out`` still lacks (at most ``cfg.limit`` trainings), writing the
-    table as it grows. Safe to kill and rerun with the same settings. One writer at a time: the
-    journal is locked (:mod:`nasbench.locking`) and a second ``generate`` on it is refused at once."""
+    """Train what the journal of `out` still lacks, writing the table as it grows.
+
+    At most `cfg.limit` trainings (in whole seed groups, at least one) are done per call.
+
+    Safe to kill and rerun with the same settings. One writer at a time: the journal is locked
+    (`nasbench.locking`) and a second `generate` on it is refused at once.
+
+    Args:
+        out: the table file.
+        cfg: the settings.
+        progress: show a progress bar.
+        on_unit: called with each finished unit.
+
+    Returns:
+        How many units were done before, trained now and in total, and the seconds taken.
+
+    Raises:
+        GenerateError: bad settings, a table without a journal at `out`, or a journal made
+            with other settings.
+        LockHeld: another process is writing the journal.
+    """
     from .locking import exclusive
 
     _validate(cfg)
@@ -509,7 +604,7 @@ def generate(out: str | os.PathLike, cfg: GenerateConfig, progress: bool = True,
 
 def _generate(out: Path, cfg: GenerateConfig, header: dict[str, Any], progress: bool,
               on_unit: Callable[[dict[str, Any]], None] | None) -> GenerateReport:
-    """:func:`generate` with the journal locked."""
+    """`generate` with the journal locked."""
     journal = Journal.open(journal_path(out), header)
     order = work_order(cfg.rule, cfg.order_seed)
     groups = [tuple(g) for g in cfg.groups()]

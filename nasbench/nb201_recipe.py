@@ -1,32 +1,32 @@
 """NAS-Bench-201's training recipe and data spec, as the embedded NAS-Bench-201 tables carry them.
 
-Every embedded table (``nb201-cifar10``, ``nb201-cifar100``, ``nb201-imagenet16-120``) holds, in
-``meta.extra["training"]`` (a :class:`TrainingSpec` as a dict, written by
-``scripts/build_nb201_tables.py`` through :func:`training_spec`):
+Every embedded table (`nb201-cifar10`, `nb201-cifar100`, `nb201-imagenet16-120`) holds, in
+`meta.extra["training"]` (a `TrainingSpec` as a dict, written by
+`scripts/build_nb201_tables.py` through `training_spec`):
 
-* ``schedules``: the two schedules NAS-Bench-201 trained every cell with, ``"12"`` and ``"200"``
-  epochs, each a :class:`nasbench.train.Recipe` dict: network C=16, N=5; SGD with Nesterov momentum
+* `schedules`: the two schedules NAS-Bench-201 trained every cell with, `"12"` and `"200"`
+  epochs, each a `nasbench.train.Recipe` dict: network C=16, N=5; SGD with Nesterov momentum
   0.9, learning rate 0.1 cosine-annealed to 0, weight decay 5e-4, batch 256, random crop (zero
   padding 4; ImageNet16-120: 2) and horizontal flip. Source: D-X-Y/AutoDL-Projects,
-  ``configs/nas-benchmark/hyper-opts/12E.config`` and ``200E.config`` (scheduler ``cos``,
-  ``eta_min`` 0, ``LR`` 0.1, ``decay`` 0.0005, ``momentum`` 0.9, ``nesterov`` 1, ``batch_size`` 256,
+  `configs/nas-benchmark/hyper-opts/12E.config` and `200E.config` (scheduler `cos`,
+  `eta_min` 0, `LR` 0.1, `decay` 0.0005, `momentum` 0.9, `nesterov` 1, `batch_size` 256,
   no warm-up); the augmentation and the per-dataset normalisation constants from the same
   project's dataset transforms.
-* ``metrics``: for each table metric, the schedule that produced it (``valid_acc_s12`` and
-  ``test_acc_s12``: the 12-epoch one) and which accuracy of that training it is (``measures``:
-  ``valid_acc`` or ``test_acc`` of the runs :mod:`nasbench.validate` trains), or ``None`` where the
-  published number comes from another training set (CIFAR-10's ``test_acc`` and ``test_acc_s12``:
-  trained on all 50k images, not on the 25k of ``cifar10-valid``).
-* ``data``: the data spec :func:`nasbench.datasets.load_data_spec` reads (dataset name and the
+* `metrics`: for each table metric, the schedule that produced it (`valid_acc_s12` and
+  `test_acc_s12`: the 12-epoch one) and which accuracy of that training it is (`measures`:
+  `valid_acc` or `test_acc` of the runs `nasbench.validate` trains), or `None` where the
+  published number comes from another training set (CIFAR-10's `test_acc` and `test_acc_s12`:
+  trained on all 50k images, not on the 25k of `cifar10-valid`).
+* `data`: the data spec `nasbench.datasets.load_data_spec` reads (dataset name and the
   fixed normalisation mean / std on the 0..1 scale), the files to get (archive, folder, file
-  names, format) and the split: ``cifar10-valid``, the 50k CIFAR-10 training images split in
+  names, format) and the split: `cifar10-valid`, the 50k CIFAR-10 training images split in
   halves (25k train / 25k valid), official 10k test; CIFAR-100 and ImageNet16-120, the full
-  training set, the official test (val) set split in halves into ``x-valid`` / ``x-test``.
-  NAS-Bench-201's own split files (``cifar-split.txt``, ``cifar100-test-split.txt``,
-  ``imagenet-16-120-test-split.txt`` in AutoDL-Projects' ``configs/nas-benchmark/``) are not
-  redistributed here; :mod:`nasbench.datasets` uses them when they lie in the data directory and
+  training set, the official test (val) set split in halves into `x-valid` / `x-test`.
+  NAS-Bench-201's own split files (`cifar-split.txt`, `cifar100-test-split.txt`,
+  `imagenet-16-120-test-split.txt` in AutoDL-Projects' `configs/nas-benchmark/`) are not
+  redistributed here; `nasbench.datasets` uses them when they lie in the data directory and
   otherwise splits with a fixed seed, which is *not* the published split (the provenance and
-  ``nasbench validate`` say which one was used).
+  `nasbench validate` say which one was used).
 """
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ SCHEDULES = ("12", "200")
 class DataFiles:
     """Where one dataset comes from and how NAS-Bench-201 splits it."""
 
-    dataset: str  #: :func:`nasbench.datasets.load_dataset`'s name
+    dataset: str  #: `nasbench.datasets.load_dataset`'s name
     archive: str  #: the file to download
     folder: str  #: the folder the archive extracts to (``--data-dir`` names it or its parent)
     files: tuple[str, ...]  #: the files inside ``folder``
@@ -106,7 +106,7 @@ METRICS: dict[str, dict[str, dict[str, Any]]] = {
 
 @dataclass(frozen=True)
 class TrainingSpec:
-    """What ``meta.extra["training"]`` holds (see the module doc)."""
+    """What `meta.extra["training"]` holds (see the module doc)."""
 
     schedules: dict[str, dict[str, Any]]
     metrics: dict[str, dict[str, Any]]
@@ -114,18 +114,19 @@ class TrainingSpec:
     source: str = SOURCE
 
     def to_dict(self) -> dict[str, Any]:
+        """The spec as the dict stored in `meta.extra["training"]`."""
         return asdict(self)
 
 
 def schedule_recipe(epochs: int, crop_padding: int) -> dict[str, Any]:
-    """NAS-Bench-201's recipe for one schedule, as a :class:`nasbench.train.Recipe` dict.
+    """NAS-Bench-201's recipe for one schedule, as a `nasbench.train.Recipe` dict.
 
     Args:
         epochs: 12 or 200.
         crop_padding: the random crop's zero padding (4 for CIFAR, 2 for ImageNet16-120).
 
     Returns:
-        ``Recipe.to_dict()``: SGD Nesterov 0.9, lr 0.1 cosine to 0, wd 5e-4, batch 256, C=16, N=5.
+        `Recipe.to_dict()`: SGD Nesterov 0.9, lr 0.1 cosine to 0, wd 5e-4, batch 256, C=16, N=5.
     """
     return Recipe(epochs=epochs, batch_size=256, lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4,
                   schedule="cosine", C=16, N=5, augment=True, crop_padding=crop_padding, normalize=True).to_dict()
@@ -135,11 +136,14 @@ def training_spec(table: str, metric_names: tuple[str, ...] | None = None) -> Tr
     """The training recipe of both schedules and the data spec of one embedded table.
 
     Args:
-        table: ``nb201-cifar10``, ``nb201-cifar100`` or ``nb201-imagenet16-120``.
-        metric_names: the table's metrics (only those get a ``metrics`` entry); None: all known.
+        table: `nb201-cifar10`, `nb201-cifar100` or `nb201-imagenet16-120`.
+        metric_names: the table's metrics (only those get a `metrics` entry); None: all known.
 
     Returns:
-        The :class:`TrainingSpec`.
+        The `TrainingSpec`.
+
+    Raises:
+        ValueError: another table.
     """
     if table not in DATA:
         raise ValueError(f"no NAS-Bench-201 recipe for table {table!r}; allowed: {', '.join(DATA)}")
@@ -153,10 +157,10 @@ def training_spec(table: str, metric_names: tuple[str, ...] | None = None) -> Tr
 
 
 def with_training_spec(bench: Any, table: str) -> Any:
-    """``bench`` with its :class:`TrainingSpec` in ``meta.extra["training"]`` (the build script's step).
+    """`bench` with its `TrainingSpec` in `meta.extra["training"]` (the build script's step).
 
     Args:
-        bench: a freshly imported embedded table (a ``TabularBenchmark``).
+        bench: a freshly imported embedded table (a `TabularBenchmark`).
         table: its name.
 
     Returns:

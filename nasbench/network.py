@@ -1,7 +1,7 @@
 """The NAS-Bench-201 network built from a cell, and its parameter and FLOP counts.
 
-Skeleton (checked against NAS-Bench-201's public code, ``TinyNetwork`` / ``InferCell`` /
-``ResNetBasicblock``)::
+Skeleton (checked against NAS-Bench-201's public code, `TinyNetwork` / `InferCell` /
+`ResNetBasicblock`):
 
     stem    Conv3x3(in -> C, pad 1, no bias) -> BN
     stage 1 N cells at C
@@ -13,26 +13,26 @@ Skeleton (checked against NAS-Bench-201's public code, ``TinyNetwork`` / ``Infer
     head    BN -> ReLU -> global average pool -> Linear(4C, classes)
 
 Every BN has affine weights and tracks running statistics; convolutions have no bias. Ops:
-``nor_conv_k`` = ReLU -> Conv(k, pad k//2, no bias) -> BN, ``avg_pool_3x3`` = AvgPool2d(3, 1, 1,
-count_include_pad=False), ``skip_connect`` = identity, ``none`` = zero. Node j is the sum of its
+`nor_conv_k` = ReLU -> Conv(k, pad k//2, no bias) -> BN, `avg_pool_3x3` = AvgPool2d(3, 1, 1,
+count_include_pad=False), `skip_connect` = identity, `none` = zero. Node j is the sum of its
 incoming edges; the cell's output is node 3.
 
-One deviation, invisible at NAS-Bench-201's sizes: the shortcut pool uses ``ceil_mode=True`` so that
+One deviation, invisible at NAS-Bench-201's sizes: the shortcut pool uses `ceil_mode=True` so that
 odd feature maps (7x7 Fashion-MNIST) reduce to the same size as the stride-2 convolution
 (ceil(h/2)); for even sizes it is exactly AvgPool2d(2).
 
-**Stacking.** :class:`NB201Network` holds K >= 1 models side by side along the channel axis
-(model k owns channels ``[k*c, (k+1)*c)`` of every layer), with grouped convolutions (groups=K),
+**Stacking.** `NB201Network` holds K >= 1 models side by side along the channel axis
+(model k owns channels `[k*c, (k+1)*c)` of every layer), with grouped convolutions (groups=K),
 per-channel BN and a per-model linear head. Models never exchange information, so training the
 stack with a summed loss and an element-wise optimiser (SGD) trains each model exactly as on its
 own; the K models may be different cells (an edge whose op differs between models computes each op
 present and masks channels). K=1 is the plain network.
 
-**Pruning.** With ``prune=True`` only the edges of :func:`nasbench.space.effective_edges` are built
+**Pruning.** With `prune=True` only the edges of `nasbench.space.effective_edges` are built
 (the rest cannot reach the output or read an all-zero node), and every parametrised module is
 initialised from a generator seeded by a hash of the base seed, its place in the skeleton and its
 *role*: the canonical expression of what it computes (op applied to the canonical value of its
-source node). Cells with equal :func:`functional_key` therefore get identical weights and compute
+source node). Cells with equal `functional_key` therefore get identical weights and compute
 the identical function from the same seed. Note: in the unpruned build a convolution that reads an
 all-zero node outputs its BN bias, a learnable constant, so pruning is a (slight) change of function
 for such cells; NAS-Bench-201's class rule treats them as equal.
@@ -82,12 +82,23 @@ class NetConfig:
             check_positive_int(getattr(self, name), f"NetConfig.{name}")
 
     def to_dict(self) -> dict:
+        """The fields as a dict."""
         return asdict(self)
 
 
 # -- roles: canonical names of what each edge computes -------------------------------------
 # -- modules -------------------------------------------------------------------------------
 class ReLUConvBN(nn.Sequential):
+    """ReLU, convolution (same padding, no bias) and BatchNorm, K models stacked as groups.
+
+    Args:
+        c_in: input channels per model.
+        c_out: output channels per model.
+        k: kernel size.
+        stride: the convolution's stride.
+        groups: K, the number of stacked models.
+    """
+
     def __init__(self, c_in: int, c_out: int, k: int, stride: int = 1, groups: int = 1) -> None:
         super().__init__(
             nn.ReLU(inplace=False),
@@ -97,7 +108,7 @@ class ReLUConvBN(nn.Sequential):
 
 
 class AvgPool3x3(nn.Module):
-    """``AvgPool2d(3, stride=1, padding=1, count_include_pad=False)`` computed as a depthwise
+    """`AvgPool2d(3, stride=1, padding=1, count_include_pad=False)` computed as a depthwise
     box-filter convolution divided by the number of in-image neighbours. Same values up to
     float rounding; about twice as fast forward+backward on CPU for the small maps used here
     (PyTorch's CPU avg-pool kernel is the slowest op of a tiny NAS-Bench-201 net)."""
@@ -122,7 +133,13 @@ class AvgPool3x3(nn.Module):
 
 
 class ResNetBlock(nn.Module):
-    """NAS-Bench-201's stride-2 ResNetBasicblock (K models stacked: groups=K)."""
+    """NAS-Bench-201's stride-2 ResNetBasicblock (K models stacked: groups=K).
+
+    Args:
+        c_in: input channels per model.
+        c_out: output channels per model.
+        groups: K, the number of stacked models.
+    """
 
     def __init__(self, c_in: int, c_out: int, groups: int = 1) -> None:
         super().__init__()
@@ -166,11 +183,17 @@ class _Edge(nn.Module):
 
 
 class CellBlock(nn.Module):
-    """K stacked cells (possibly different) at ``c`` channels each.
+    """K stacked cells (possibly different) at `c` channels each.
 
     Node values are kept as lists of named terms and summed in sorted-name order only where an op
-    reads them, so cells with equal :func:`functional_key` do the same float operations in the same
-    order (bit-identical outputs), not just the same maths."""
+    reads them, so cells with equal `functional_key` do the same float operations in the same
+    order (bit-identical outputs), not just the same maths.
+
+    Args:
+        cells: one cell per model.
+        c: channels per model.
+        prune: build only the edges that can influence the output.
+    """
 
     def __init__(self, cells: Sequence[Cell], c: int, prune: bool) -> None:
         super().__init__()
@@ -217,7 +240,13 @@ def _sum_terms(terms: list[tuple[str, torch.Tensor]]) -> torch.Tensor:
 
 
 class GroupedLinear(nn.Module):
-    """K independent Linear(in, out) layers: (B, K, in) -> (B, K, out)."""
+    """K independent Linear(in, out) layers: (B, K, in) -> (B, K, out).
+
+    Args:
+        groups: K.
+        d_in: input features per model.
+        d_out: output features per model.
+    """
 
     def __init__(self, groups: int, d_in: int, d_out: int) -> None:
         super().__init__()
@@ -233,8 +262,21 @@ class GroupedLinear(nn.Module):
 class NB201Network(nn.Module):
     """The NAS-Bench-201 network of one cell, or K stacked models (a sequence of cells).
 
-    Input: (B, K*in_channels, H, W), model k reading channels ``[k*in, (k+1)*in)``.
+    Input: (B, K*in_channels, H, W), model k reading channels `[k*in, (k+1)*in)`.
     Output: (B, num_classes) for a single cell, (B, K, num_classes) for a sequence.
+
+    Args:
+        cells: one cell (anything `to_cell` reads), or a list or tuple of `Cell` objects to
+            stack.
+        C: channels of the first stage.
+        N: cells per stage.
+        num_classes: outputs of the classifier.
+        in_channels: image channels of each model.
+        prune: build only the edges that can influence the output.
+        seeds: one seed per model, one seed for all, or None (see `reset_parameters`).
+
+    Raises:
+        InputError: no cell, or a number of seeds other than K.
     """
 
     def __init__(
@@ -277,11 +319,18 @@ class NB201Network(nn.Module):
 
     # -- init --------------------------------------------------------------------------
     def reset_parameters(self, seeds: int | Sequence[int] | None = None) -> None:
-        """Initialise every model as PyTorch's defaults would (Kaiming-uniform convs, BN 1/0,
-        Linear uniform), each module from its own generator seeded by (seed, place, role).
+        """Initialise every model as PyTorch's defaults would.
 
-        ``seeds``: one per model, or None to draw each from torch's global generator (so the
-        usual ``torch.manual_seed`` governs it)."""
+        Kaiming-uniform convs, BN 1/0, Linear uniform; each module from its own generator seeded by
+        (seed, place, role).
+
+        Args:
+            seeds: one per model, one for all, or None to draw each from torch's global generator
+                (so the usual `torch.manual_seed` governs it).
+
+        Raises:
+            InputError: a number of seeds other than K.
+        """
         if seeds is None:
             seed_list = [int(torch.randint(0, 2**62, (1,)).item()) for _ in range(self.K)]
         elif isinstance(seeds, (int, np.integer)):
@@ -349,7 +398,20 @@ def _init_conv(conv: nn.Conv2d, k: int, base: int, name: str) -> None:
 
 def build_network(cell: CellLike, C: int = 16, N: int = 5, num_classes: int = 10, in_channels: int = 3,
                   prune: bool = True, seed: int | None = None) -> NB201Network:
-    """One cell's network; ``prune=True`` (the training default) builds only effective edges."""
+    """One cell's network.
+
+    Args:
+        cell: anything `to_cell` reads.
+        C: channels of the first stage.
+        N: cells per stage.
+        num_classes: outputs of the classifier.
+        in_channels: image channels.
+        prune: build only effective edges (the training default).
+        seed: the initialisation seed (None: torch's global generator).
+
+    Returns:
+        The network.
+    """
     return NB201Network(cell, C, N, num_classes, in_channels, prune=prune, seeds=seed)
 
 
@@ -384,14 +446,37 @@ def _counts(n1: np.ndarray, n3: np.ndarray, cfg: NetConfig, input_size: int) -> 
 
 
 def count_params(cell: CellLike, C: int = 16, N: int = 5, num_classes: int = 10, in_channels: int = 3) -> int:
-    """Parameters of the unpruned network (NAS-Bench-201's ``params`` is this / 1e6)."""
+    """Parameters of the unpruned network (NAS-Bench-201's `params` is this / 1e6).
+
+    Args:
+        cell: anything `to_cell` reads.
+        C: channels of the first stage.
+        N: cells per stage.
+        num_classes: outputs of the classifier.
+        in_channels: image channels.
+
+    Returns:
+        The parameter count.
+    """
     n1, n3 = _conv_counts(np.array([to_cell(cell).ops]))
     return int(_counts(n1, n3, NetConfig(C, N, num_classes, in_channels), 32)[0][0])
 
 
 def count_flops(cell: CellLike, C: int = 16, N: int = 5, num_classes: int = 10, in_channels: int = 3,
                 input_size: int = 32) -> float:
-    """FLOPs in millions, NAS-Bench-201's convention, at ``input_size`` x ``input_size``."""
+    """FLOPs in millions, NAS-Bench-201's convention.
+
+    Args:
+        cell: anything `to_cell` reads.
+        C: channels of the first stage.
+        N: cells per stage.
+        num_classes: outputs of the classifier.
+        in_channels: image channels.
+        input_size: image height and width.
+
+    Returns:
+        The FLOPs (millions).
+    """
     n1, n3 = _conv_counts(np.array([to_cell(cell).ops]))
     return float(_counts(n1, n3, NetConfig(C, N, num_classes, in_channels), input_size)[1][0])
 
@@ -399,7 +484,18 @@ def count_flops(cell: CellLike, C: int = 16, N: int = 5, num_classes: int = 10, 
 @functools.lru_cache(maxsize=32)
 def count_all(C: int = 16, N: int = 5, num_classes: int = 10, in_channels: int = 3,
               input_size: int = 32) -> tuple[np.ndarray, np.ndarray]:
-    """(params int64, FLOPs in millions) of all 15,625 cells in official index order."""
+    """Parameters and FLOPs of all 15,625 cells in official index order.
+
+    Args:
+        C: channels of the first stage.
+        N: cells per stage.
+        num_classes: outputs of the classifier.
+        in_channels: image channels.
+        input_size: image height and width.
+
+    Returns:
+        `(params int64, FLOPs in millions)`, read-only arrays.
+    """
     n1, n3 = _conv_counts(ops_table())
     p, f = _counts(n1, n3, NetConfig(C, N, num_classes, in_channels), input_size)
     p, f = p.astype(np.int64), f.astype(np.float64)
@@ -410,11 +506,20 @@ def count_all(C: int = 16, N: int = 5, num_classes: int = 10, in_channels: int =
 
 
 def count_module_params(model: nn.Module) -> int:
+    """The number of parameters of a module."""
     return sum(p.numel() for p in model.parameters())
 
 
 def count_module_flops(model: NB201Network, input_size: int = 32) -> float:
-    """FLOPs (millions) by running the real module once and counting conv/linear multiply-adds."""
+    """FLOPs (millions) by running the real module once and counting conv/linear multiply-adds.
+
+    Args:
+        model: the network (for K stacked models, the count per model).
+        input_size: image height and width.
+
+    Returns:
+        The FLOPs (millions).
+    """
     total = 0
 
     def conv_hook(m: nn.Conv2d, inp: tuple[torch.Tensor, ...], out: torch.Tensor) -> None:

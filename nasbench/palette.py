@@ -3,7 +3,7 @@
 Colours come from Okabe and Ito's colour-blind-safe set (eight hues) and Paul Tol's muted set
 (nine more), so that up to seventeen strategies are told apart without relying on red against
 green. Each built-in strategy has a fixed colour; any other name (a plug-in, a label such as
-``evolution@2``) gets one from the same list chosen by a stable hash of its name, so a strategy
+`evolution@2`) gets one from the same list chosen by a stable hash of its name, so a strategy
 keeps its colour across runs, machines and result directories.
 """
 from __future__ import annotations
@@ -59,11 +59,11 @@ def strategy_colour(label: str) -> str:
     """The hex colour of a strategy label.
 
     Args:
-        label: a strategy name or a run label; a label ``name@k`` or ``name[...]`` whose
+        label: a strategy name or a run label; a label `name@k` or `name[...]` whose
             name is built in keeps the built-in colour only when written exactly as the name.
 
     Returns:
-        A ``#RRGGBB`` string, the same for the same label everywhere.
+        A `#RRGGBB` string, the same for the same label everywhere.
     """
     if label in FIXED:
         return FIXED[label]
@@ -72,8 +72,17 @@ def strategy_colour(label: str) -> str:
 
 
 def strategy_colours(labels: list[str] | tuple[str, ...]) -> dict[str, str]:
-    """Colours of several labels; where two labels would share a colour by hash, the later one
-    moves to the next unused colour (built-in names keep theirs)."""
+    """Colours of several labels.
+
+    Built-in names keep theirs; where two labels would share a colour by hash, the later one
+    moves to the next unused colour.
+
+    Args:
+        labels: strategy names or run labels.
+
+    Returns:
+        `{label: "#RRGGBB"}`.
+    """
     out: dict[str, str] = {}
     used: set[str] = set()
     for lab in labels:

@@ -1,18 +1,18 @@
 """How a comparison's outputs are drawn and tabulated, not what they contain: the figure width
-preset, the uncertainty band of the curves, and the baseline that ``summary.tex`` marks
+preset, the uncertainty band of the curves, and the baseline that `summary.tex` marks
 significance against. None of it changes a result, so none of it is part of a config's identity.
 
-Width presets (``width``):
+Width presets (`width`):
 
-- ``default``: the screen sizes (about 5.5 x 3.8 inches, saved with a tight bounding box);
-- ``one-column``: 3.3 inches wide, ``two-column``: 6.9 inches wide; the figure is exactly that
+- `default`: the screen sizes (about 5.5 x 3.8 inches, saved with a tight bounding box);
+- `one-column`: 3.3 inches wide, `two-column`: 6.9 inches wide; the figure is exactly that
   wide on paper (fixed size, constrained layout, 300 dpi) and no text is under 7 points.
 
-Bands (``band``): ``se`` mean +- standard error; ``ci95`` mean with a 95 % bootstrap interval of
-the mean (``scipy.stats.bootstrap``, percentile method, fixed seed); ``iqr`` median with the
+Bands (`band`): `se` mean +- standard error; `ci95` mean with a 95 % bootstrap interval of
+the mean (`scipy.stats.bootstrap`, percentile method, fixed seed); `iqr` median with the
 interquartile range.
 
-In a config file these are the keys of ``[plots]``: ``width``, ``band``, ``baseline``.
+In a config file these are the keys of `[plots]`: `width`, `band`, `baseline`.
 """
 from __future__ import annotations
 
@@ -43,9 +43,9 @@ class PlotOptionError(NasbenchError, ValueError):
 
 @dataclass(frozen=True)
 class PlotOptions:
-    """Width preset, band of the curves and ``summary.tex``'s baseline label.
+    """Width preset, band of the curves and `summary.tex`'s baseline label.
 
-    ``baseline`` None means ``random`` where the comparison has it, else no markers."""
+    `baseline` None means `random` where the comparison has it, else no markers."""
 
     width: str = "default"
     band: str = "se"
@@ -65,10 +65,10 @@ class PlotOptions:
         return self.inches is not None
 
     def figsize(self, default: tuple[float, float], ratio: float | None = None) -> tuple[float, float]:
-        """The size of a figure whose screen size is ``default``.
+        """The size of a figure whose screen size is `default`.
 
         Args:
-            default: (width, height) in inches at the ``default`` preset.
+            default: (width, height) in inches at the `default` preset.
             ratio: height / width at a print preset (default: the screen size's, capped at 0.9).
 
         Returns:
@@ -82,24 +82,32 @@ class PlotOptions:
 
     @contextlib.contextmanager
     def style(self) -> Iterator[None]:
-        """matplotlib's settings for this preset, while drawing and saving."""
+        """matplotlib's settings for this preset, while drawing and saving.
+
+        Yields:
+            Nothing; the settings hold inside the `with` block.
+        """
         import matplotlib
 
         with matplotlib.rc_context(PRINT_RC if self.printed else {}):
             yield
 
     def to_dict(self) -> dict[str, Any]:
+        """The options as a dict (for `config.json`)."""
         return asdict(self)
 
 
 def check_options(width: Any, band: Any, baseline: Any, prefix: str = "--") -> None:
-    """Raise :class:`PlotOptionError` naming the first bad value.
+    """Check plot options, naming the first bad value.
 
     Args:
-        width: a key of :data:`WIDTHS`.
-        band: one of :data:`BANDS`.
+        width: a key of `WIDTHS`.
+        band: one of `BANDS`.
         baseline: a strategy label (a non-empty string) or None.
-        prefix: how the options are named in the message (``--`` for flags, ``plots.`` for a file).
+        prefix: how the options are named in the message (`--` for flags, `plots.` for a file).
+
+    Raises:
+        PlotOptionError: a bad value.
     """
     if not isinstance(width, str) or width not in WIDTHS:
         raise PlotOptionError(f"{prefix}width must be one of {', '.join(WIDTHS)}, got {width!r}")
@@ -110,13 +118,16 @@ def check_options(width: Any, band: Any, baseline: Any, prefix: str = "--") -> N
 
 
 def from_dict(d: Any) -> PlotOptions:
-    """The options of a config file's ``[plots]`` table.
+    """The options of a config file's `[plots]` table.
 
     Args:
         d: the table (a dict with some of width, band, baseline).
 
     Returns:
-        The options; unknown keys and bad values raise :class:`PlotOptionError`.
+        The options.
+
+    Raises:
+        PlotOptionError: not a table, an unknown key or a bad value.
     """
     if not isinstance(d, dict):
         raise PlotOptionError(f"plots must be a table with keys width, band, baseline, got {d!r}")

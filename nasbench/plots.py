@@ -1,11 +1,11 @@
 """Figures of a results directory: anytime regret, final accuracy (significant pairs marked), the
-pooled ranks of independent runs over the budget and at its end (:mod:`nasbench.rank_plots`),
+pooled ranks of independent runs over the budget and at its end (`nasbench.rank_plots`),
 Pareto fronts and hypervolume; of a multi-table directory: the critical differences over tables
 (tables are the blocks) and the normalised regret averaged over tables. Each figure is written as
 PNG and PDF, at the width preset and with the band of a
-:class:`~nasbench.plot_options.PlotOptions`, and every strategy has its colour from
-:mod:`nasbench.palette`. Regret curves average a fixed set of runs
-(:mod:`nasbench.curve_stats`).
+`PlotOptions`, and every strategy has its colour from
+`nasbench.palette`. Regret curves average a fixed set of runs
+(`nasbench.curve_stats`).
 
 >>> from nasbench.plots import plot_results
 >>> plot_results("results/default", "results/default/figures")
@@ -34,7 +34,7 @@ REGRET_FLOOR = 1e-3  # regret axes are logarithmic: a run on the optimum is draw
 
 
 def _draw_band(ax, grid: np.ndarray, b: Band, label: str, colour: str, floor: float | None = None) -> None:
-    """The line and band of ``b`` over ``grid[b.start:]`` (clipped below at ``floor`` on log axes)."""
+    """The line and band of `b` over `grid[b.start:]` (clipped below at `floor` on log axes)."""
     x = grid[b.start:]
     if not len(x):
         return
@@ -47,16 +47,41 @@ def _draw_band(ax, grid: np.ndarray, b: Band, label: str, colour: str, floor: fl
 
 def regret_bands(frame: pd.DataFrame, best: float, grid: np.ndarray, x: str = "step",
                  band: str = "se") -> dict[str, Band]:
-    """Per strategy, the regret of the incumbent (``best`` - its test value) on ``grid`` of ``x``,
-    over a fixed set of runs: each curve starts where every run of the strategy has an incumbent
-    (:func:`nasbench.curve_stats.curve_band`), so it never rises because runs joined the average."""
+    """Per strategy, the regret of the incumbent (`best` - its test value) over a fixed set of runs.
+
+    Each curve starts where every run of the strategy has an incumbent
+    (`nasbench.curve_stats.curve_band`), so it never rises because runs joined the average.
+
+    Args:
+        frame: a comparison's tidy results frame.
+        best: the table's best test value.
+        grid: the points of `x` to evaluate at.
+        x: `step` or `sim_time`.
+        band: `se`, `ci95` or `iqr`.
+
+    Returns:
+        `{strategy: Band}`.
+    """
     return {label: curve_band(best - c, band) for label, c in anytime(frame, x, grid).items()}
 
 
 def plot_regret(frame: pd.DataFrame, best: float, out: Path, x: str = "step", points: int = 200,
                 opts: PlotOptions | None = None) -> list[Path]:
-    """``regret_vs_queries`` (``x="step"``) or ``regret_vs_time`` (``x="sim_time"``): the regret of
-    the incumbent with the options' band, one fixed colour per strategy."""
+    """`regret_vs_queries` (`x="step"`) or `regret_vs_time` (`x="sim_time"`).
+
+    The regret of the incumbent with the options' band, one fixed colour per strategy.
+
+    Args:
+        frame: a comparison's tidy results frame.
+        best: the table's best test value.
+        out: the figures folder.
+        x: `step` or `sim_time`.
+        points: grid points of the curves.
+        opts: the plot options (None: screen sizes, mean +- s.e.).
+
+    Returns:
+        The files written (PNG and PDF).
+    """
     opts = opts or PlotOptions()
     hi = float(frame[x].max())
     lo = float(frame[x][frame[x] > 0].min()) if (frame[x] > 0).any() else 1.0
@@ -88,8 +113,19 @@ def _time_label(frame: pd.DataFrame) -> str:
 
 def plot_worker_counts(dirs: dict[int, ResultsDir], out: Path, points: int = 200,
                        opts: PlotOptions | None = None) -> list[Path]:
-    """Regret of the incumbent vs simulated wall-clock, one panel per worker count (``dirs``: the
-    comparison's results directory per count), shared axes: ``regret_vs_time_by_workers``."""
+    """`regret_vs_time_by_workers`: regret of the incumbent vs simulated wall-clock.
+
+    One panel per worker count, shared axes.
+
+    Args:
+        dirs: the comparison's results directory per worker count.
+        out: the figures folder.
+        points: grid points of the curves.
+        opts: the plot options.
+
+    Returns:
+        The files written.
+    """
     opts = opts or PlotOptions()
     frames = {n: (r.frame(), float(r.provenance["optimum"]["best_test"])) for n, r in sorted(dirs.items())}
     frames = {n: fb for n, fb in frames.items() if not fb[0].empty}
@@ -119,9 +155,20 @@ def plot_worker_counts(dirs: dict[int, ResultsDir], out: Path, points: int = 200
 
 def plot_final(frame: pd.DataFrame, best: float, out: Path, pairs: Sequence | None = None,
                opts: PlotOptions | None = None) -> list[Path]:
-    """Violins and boxes of the final test value per strategy; a bracket with stars over every pair
-    whose difference is significant after Holm (``pairs``: :class:`~nasbench.significance.PairTest`
-    list; computed from ``frame`` when not given)."""
+    """Violins and boxes of the final test value per strategy.
+
+    A bracket with stars stands over every pair whose difference is significant after Holm.
+
+    Args:
+        frame: a comparison's tidy results frame.
+        best: the table's best test value.
+        out: the figures folder.
+        pairs: the `PairTest` list (computed from `frame` when not given).
+        opts: the plot options.
+
+    Returns:
+        The files written.
+    """
     from .significance import compare_pairs
 
     fin = final_rows(frame)
@@ -176,7 +223,17 @@ def _significance_brackets(ax, labels: list[str], data: list[np.ndarray], pairs:
 
 def hypervolume_curves(frame: pd.DataFrame, objective: str, ref: tuple[float, float],
                        grid: np.ndarray) -> dict[str, np.ndarray]:
-    """Per strategy, (runs, grid) hypervolume of the observed front in (-valid value, objective)."""
+    """Per strategy, the hypervolume of the observed front in (-valid value, objective).
+
+    Args:
+        frame: a multi-objective comparison's tidy results frame.
+        objective: the objective (`obj_<objective>` column).
+        ref: the reference point.
+        grid: the steps to evaluate at.
+
+    Returns:
+        `{strategy: array (runs, len(grid))}`.
+    """
     out: dict[str, np.ndarray] = {}
     col = f"obj_{objective}"
     for label, g in frame.groupby("strategy", sort=False):
@@ -191,8 +248,20 @@ def hypervolume_curves(frame: pd.DataFrame, objective: str, ref: tuple[float, fl
 
 
 def plot_pareto(frame: pd.DataFrame, objective: str, out: Path, opts: PlotOptions | None = None) -> list[Path]:
-    """Pareto fronts (observed validation value vs ``objective``) of the first run of each strategy,
-    and hypervolume over the budget with the options' band over runs."""
+    """Pareto fronts and hypervolume of a multi-objective comparison.
+
+    The fronts (observed validation value vs `objective`) are of the first run of each strategy;
+    the hypervolume over the budget has the options' band over runs.
+
+    Args:
+        frame: a multi-objective comparison's tidy results frame.
+        objective: the objective.
+        out: the figures folder.
+        opts: the plot options.
+
+    Returns:
+        The files written.
+    """
     opts = opts or PlotOptions()
     col = f"obj_{objective}"
     ref = (-float(frame["value"].min()), float(frame[col].max()) * 1.01)
@@ -217,9 +286,20 @@ def plot_pareto(frame: pd.DataFrame, objective: str, out: Path, opts: PlotOption
 
 
 def plot_tables(multi_dir, out_dir: str | os.PathLike | None = None, opts: PlotOptions | None = None) -> list[Path]:
-    """A multi-table results directory (:mod:`nasbench.multitable`): each table's own figures in
-    ``<table>/figures``, and over tables, in ``out_dir`` (default ``DIR/figures``), the critical-
-    difference diagram with tables as the blocks and the normalised regret averaged over tables."""
+    """The figures of a multi-table results directory (`nasbench.multitable`).
+
+    Each table's own figures go in `<table>/figures`; over tables, in `out_dir`, the
+    critical-difference diagram with tables as the blocks and the normalised regret averaged over
+    tables.
+
+    Args:
+        multi_dir: the multi-table directory (or its opened `MultiResults`).
+        out_dir: the folder of the figures over tables (default `DIR/figures`).
+        opts: the plot options.
+
+    Returns:
+        The files written.
+    """
     from .multitable import MultiResults, aggregate, open_multi
 
     multi = multi_dir if isinstance(multi_dir, MultiResults) else open_multi(multi_dir)
@@ -237,9 +317,19 @@ def plot_tables(multi_dir, out_dir: str | os.PathLike | None = None, opts: PlotO
 
 
 def plot_normalised_regret(multi, out: Path, opts: PlotOptions | None = None) -> list[Path]:
-    """Normalised regret of the incumbent (0 = a table's best cell, 1 = its median cell) against the
-    fraction of the budget used, averaged over tables (the options' band over tables; each curve
-    starts where every table has a value)."""
+    """Normalised regret of the incumbent against the fraction of the budget used, averaged over tables.
+
+    0 is a table's best cell, 1 its median cell; the band is the options' band over tables, and
+    each curve starts where every table has a value.
+
+    Args:
+        multi: the opened multi-table results.
+        out: the figures folder.
+        opts: the plot options.
+
+    Returns:
+        The files written.
+    """
     from .multitable import normalised_curves
 
     opts = opts or PlotOptions()
@@ -260,11 +350,21 @@ def plot_normalised_regret(multi, out: Path, opts: PlotOptions | None = None) ->
 
 def plot_results(results_dir: str | os.PathLike | ResultsDir, out_dir: str | os.PathLike | None = None,
                  opts: PlotOptions | None = None) -> list[Path]:
-    """Every figure that fits the results, drawn with ``opts`` (width preset, band; default:
-    screen sizes, mean +- s.e.); returns the files written. The results table is checked
-    first (a bad one raises before anything is created) and the figures are drawn in a temporary
-    folder beside ``out_dir`` that then becomes it (or, if it exists, whose files replace their
-    namesakes one by one): a failure or a kill never leaves a half-written figure folder."""
+    """Every figure that fits the results.
+
+    The results table is checked first (a bad one raises before anything is created) and the
+    figures are drawn in a temporary folder beside `out_dir` that then becomes it (or, if it
+    exists, whose files replace their namesakes one by one): a failure or a kill never leaves a
+    half-written figure folder.
+
+    Args:
+        results_dir: the results directory (or its opened `ResultsDir`).
+        out_dir: the figures folder (default: the directory's `figures`).
+        opts: width preset and band (default: screen sizes, mean +- s.e.).
+
+    Returns:
+        The files written.
+    """
     import shutil
     import tempfile
 

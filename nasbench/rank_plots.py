@@ -1,13 +1,13 @@
 """Rank figures. Within one table the runs of different strategies are independent samples, so
 runs are ranked together, never paired by run number:
 
-- ``mean_rank``: over the budget, the mean rank of each strategy's runs among all runs of all
+- `mean_rank`: over the budget, the mean rank of each strategy's runs among all runs of all
   strategies (1 = best) with its 95 % interval;
-- ``rank_groups``: the same at the end of the budget, one row per strategy, with the strategies
+- `rank_groups`: the same at the end of the budget, one row per strategy, with the strategies
   that no printed Mann-Whitney verdict (Holm) separates joined by a bar, and Kruskal-Wallis's p.
 
 Across tables, where every table is a block, Demsar's critical-difference diagram of the
-Friedman/Nemenyi result (:func:`draw_cd`), sized to its content.
+Friedman/Nemenyi result (`draw_cd`), sized to its content.
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def pooled_rank_curves(curves: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     point (1 = best, higher value better, ties averaged, no value yet = last).
 
     Args:
-        curves: label -> (runs, grid) anytime values (:func:`nasbench.curve_stats.anytime`).
+        curves: label -> (runs, grid) anytime values (`nasbench.curve_stats.anytime`).
 
     Returns:
         label -> (runs, grid) ranks.
@@ -48,13 +48,31 @@ def pooled_rank_curves(curves: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def ranks_over_budget(curves: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Mean rank of each strategy's runs among all runs (1 = best) at each grid point; the
-    strategies may have different numbers of runs (independent samples, never paired)."""
+    """Mean rank of each strategy's runs among all runs (1 = best) at each grid point.
+
+    The strategies may have different numbers of runs (independent samples, never paired).
+
+    Args:
+        curves: label -> (runs, grid) anytime values.
+
+    Returns:
+        label -> (grid,) mean ranks.
+    """
     return {k: r.mean(axis=0) for k, r in pooled_rank_curves(curves).items()}
 
 
 def plot_ranks(frame: pd.DataFrame, out: Path, points: int = 100, opts: PlotOptions | None = None) -> list[Path]:
-    """``mean_rank``: mean pooled rank of each strategy's runs over the queries, +- 1.96 s.e."""
+    """`mean_rank`: mean pooled rank of each strategy's runs over the queries, +- 1.96 s.e.
+
+    Args:
+        frame: a comparison's tidy results frame.
+        out: the figures folder.
+        points: grid points of the curves.
+        opts: the plot options.
+
+    Returns:
+        The files written.
+    """
     grid = np.linspace(1, float(frame["step"].max()), points)
     ranked = pooled_rank_curves(anytime(frame, "step", grid))
     total = sum(r.shape[0] for r in ranked.values())
@@ -75,8 +93,14 @@ def plot_ranks(frame: pd.DataFrame, out: Path, points: int = 100, opts: PlotOpti
 
 
 def final_pooled_ranks(frame: pd.DataFrame) -> PooledRanks:
-    """Pooled ranks of the final test value of every run (:func:`nasbench.significance.pooled_ranks`),
-    strategies in the order they appear in ``frame``."""
+    """Pooled ranks of the final test value of every run (`nasbench.significance.pooled_ranks`).
+
+    Args:
+        frame: a comparison's tidy results frame.
+
+    Returns:
+        The ranks, strategies in the order they appear in `frame`.
+    """
     fin = final_rows(frame)
     labels = list(dict.fromkeys(frame["strategy"]))
     return pooled_ranks({k: fin.loc[fin.strategy == k, "incumbent_test"].to_numpy(dtype=np.float64) for k in labels})
@@ -84,9 +108,20 @@ def final_pooled_ranks(frame: pd.DataFrame) -> PooledRanks:
 
 def plot_rank_groups(frame: pd.DataFrame, out: Path, pairs: Sequence | None = None,
                      opts: PlotOptions | None = None) -> tuple[list[Path], PooledRanks]:
-    """``rank_groups``: one row per strategy, best first, at the mean pooled rank of its runs' final
-    test values with a 95 % interval; a bar joins strategies that no verdict in ``pairs``
-    separates (computed with :func:`nasbench.significance.compare_pairs` when not given)."""
+    """`rank_groups`: one row per strategy, best first, at the mean pooled rank of its runs' final test values.
+
+    Each row has a 95 % interval; a bar joins strategies that no verdict in `pairs` separates.
+
+    Args:
+        frame: a comparison's tidy results frame.
+        out: the figures folder.
+        pairs: the pairwise verdicts (computed with `nasbench.significance.compare_pairs` when
+            not given).
+        opts: the plot options.
+
+    Returns:
+        The files written and the pooled ranks.
+    """
     from .significance import compare_pairs
 
     pr = final_pooled_ranks(frame)
@@ -123,9 +158,21 @@ def plot_rank_groups(frame: pd.DataFrame, out: Path, pairs: Sequence | None = No
 
 
 def draw_cd(res: CDResult, out: Path, stem: str, unit: str, opts: PlotOptions | None = None) -> list[Path]:
-    """Demsar's critical-difference diagram of ``res`` (rank 1 on the right); ``unit`` names the
-    blocks (tables). Labels are stacked in two columns of ceil(k/2) rows under the cliques, and
-    the figure is as tall as that, so it has no empty band."""
+    """Demsar's critical-difference diagram (rank 1 on the right).
+
+    Labels are stacked in two columns of ceil(k/2) rows under the cliques, and the figure is as
+    tall as that, so it has no empty band.
+
+    Args:
+        res: the Friedman/Nemenyi result.
+        out: the figures folder.
+        stem: the file name without extension.
+        unit: names the blocks (e.g. `tables`).
+        opts: the plot options.
+
+    Returns:
+        The files written.
+    """
     labels = res.labels
     k = len(labels)
     order = [int(i) for i in np.argsort(res.mean_ranks, kind="stable")]

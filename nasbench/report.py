@@ -1,18 +1,18 @@
-"""One self-contained HTML page per results directory: ``report.html``.
+"""One self-contained HTML page per results directory: `report.html`.
 
 >>> from nasbench.report import write_report
 >>> write_report("results/default")          # -> results/default/report.html
 
-It shows the summary (the numbers of ``summary.csv``), which differences are real (``pairs.csv``
+It shows the summary (the numbers of `summary.csv`), which differences are real (`pairs.csv`
 as a matrix), interactive regret curves (hover for values, click a legend entry to hide a
 strategy), the final values of every run, the configuration, the provenance and the exact command
 that reruns the comparison; for a multi-table directory also the ranks on each table, the tests
 over tables, the normalised regret averaged over tables, and every table's own sections.
 
-The page needs no network: plotly.js (from the installed ``plotly`` package) and the figures'
-data are inlined. Colours come from :mod:`nasbench.palette`, the same as in the figures. The file
-is written atomically; nothing else in the directory is changed (a ``summary.csv`` or
-``aggregate.csv`` missing from an older directory is written first).
+The page needs no network: plotly.js (from the installed `plotly` package) and the figures'
+data are inlined. Colours come from `nasbench.palette`, the same as in the figures. The file
+is written atomically; nothing else in the directory is changed (a `summary.csv` or
+`aggregate.csv` missing from an older directory is written first).
 """
 from __future__ import annotations
 
@@ -113,7 +113,7 @@ def table_html(r: TableReport, js: str) -> str:
     """The page of one results directory.
 
     Args:
-        r: the directory's contents (:func:`nasbench.report_data.table_report`).
+        r: the directory's contents (`nasbench.report_data.table_report`).
         js: the plotly.js source to inline.
 
     Returns:
@@ -137,7 +137,7 @@ def multi_html(m: MultiReport, js: str) -> str:
     """The page of a multi-table directory: the comparison over tables, then each table's sections.
 
     Args:
-        m: the directory's contents (:func:`nasbench.report_data.multi_report`).
+        m: the directory's contents (`nasbench.report_data.multi_report`).
         js: the plotly.js source to inline.
 
     Returns:
@@ -192,7 +192,7 @@ def report_html(results_dir: str | os.PathLike) -> str:
     """The report page of a results directory (single- or multi-table).
 
     Args:
-        results_dir: a directory written by ``nasbench compare``.
+        results_dir: a directory written by `nasbench compare`.
 
     Returns:
         The HTML document.
@@ -212,8 +212,8 @@ def write_report(results_dir: str | os.PathLike, out: str | os.PathLike | None =
     """Write the report page of a results directory, atomically.
 
     Args:
-        results_dir: a directory written by ``nasbench compare`` (one table or several).
-        out: the file to write (default ``RESULTS_DIR/report.html``).
+        results_dir: a directory written by `nasbench compare` (one table or several).
+        out: the file to write (default `RESULTS_DIR/report.html`).
 
     Returns:
         The path written.

@@ -1,14 +1,14 @@
 """What a report page shows, read from a results directory: records only, no HTML.
 
-:func:`table_report` reads one results directory (``summary.csv``, ``pairs.csv``, ``results.csv``,
-``config.json``, ``provenance.json``); :func:`multi_report` a multi-table directory (its
-``multitable.json``, ``aggregate.csv``, ``aggregate.json`` and every table's directory).
+`table_report` reads one results directory (`summary.csv`, `pairs.csv`, `results.csv`,
+`config.json`, `provenance.json`); `multi_report` a multi-table directory (its
+`multitable.json`, `aggregate.csv`, `aggregate.json` and every table's directory).
 
-Files are read by column name and extra columns are kept, so a ``summary.csv`` or ``pairs.csv``
-with more columns than today's shows them all. The numbers of ``summary.csv`` are kept as the
-exact strings of the file (:class:`CsvTable`), so the page can show the very numbers of the file.
+Files are read by column name and extra columns are kept, so a `summary.csv` or `pairs.csv`
+with more columns than the ones named here shows them all. The numbers of `summary.csv` are kept as the
+exact strings of the file (`CsvTable`), so the page can show the very numbers of the file.
 
-Regret curves (:class:`CurveSet`) are averaged only where every run of a strategy has an
+Regret curves (`CurveSet`) are averaged only where every run of a strategy has an
 incumbent: a curve starts at the first point where all its runs have one, so its mean never
 jumps because the set of averaged runs changed.
 """
@@ -40,7 +40,14 @@ class CsvTable:
     rows: list[list[str]]
 
     def column(self, name: str) -> list[str]:
-        """The strings of column ``name`` (empty list if the file has no such column)."""
+        """The strings of one column.
+
+        Args:
+            name: the column's header.
+
+        Returns:
+            Its cells, top to bottom (an empty list if the file has no such column).
+        """
         if name not in self.columns:
             return []
         i = self.columns.index(name)
@@ -49,8 +56,8 @@ class CsvTable:
 
 @dataclass(frozen=True)
 class Curve:
-    """One strategy's curve: ``x`` the budget points, ``mean``/``se`` over runs (or tables) there,
-    ``n`` how many were averaged at each point (all of them: the curve starts where all have a value)."""
+    """One strategy's curve: `x` the budget points, `mean`/`se` over runs (or tables) there,
+    `n` how many were averaged at each point (all of them: the curve starts where all have a value)."""
 
     label: str
     colour: str
@@ -77,7 +84,7 @@ class CurveSet:
 
 @dataclass(frozen=True)
 class Distribution:
-    """The final test values of one strategy's runs (``runs``: their run numbers)."""
+    """The final test values of one strategy's runs (`runs`: their run numbers)."""
 
     label: str
     colour: str
@@ -87,7 +94,7 @@ class Distribution:
 
 @dataclass(frozen=True)
 class PairVerdict:
-    """One row of ``pairs.csv``: ``better`` is the label found better where significant, else ''."""
+    """One row of `pairs.csv`: `better` is the label found better where significant, else ''."""
 
     a: str
     b: str
@@ -141,7 +148,7 @@ def read_csv_table(path: Path) -> CsvTable:
         path: the file (absent: a table with no columns and no rows).
 
     Returns:
-        Its :class:`CsvTable`.
+        Its `CsvTable`.
     """
     if not path.is_file():
         return CsvTable([], [])
@@ -158,14 +165,14 @@ def _float(text: str) -> float:
 
 
 def read_pairs(path: Path) -> list[PairVerdict]:
-    """Read ``pairs.csv`` by column name; other columns are ignored.
+    """Read `pairs.csv` by column name; other columns are ignored.
 
     Args:
-        path: the file; it needs ``a`` and ``b`` and may have ``significant``, ``better``,
-            ``p_holm`` (else ``p_adj``, else ``p``), ``cliffs_delta`` and ``verdict``.
+        path: the file; it needs `a` and `b` and may have `significant`, `better`,
+            `p_holm` (else `p_adj`, else `p`), `cliffs_delta` and `verdict`.
 
     Returns:
-        One :class:`PairVerdict` per row (none for an absent file or one without ``a``/``b``).
+        One `PairVerdict` per row (none for an absent file or one without `a`/`b`).
     """
     t = read_csv_table(path)
     if "a" not in t.columns or "b" not in t.columns:
@@ -230,14 +237,14 @@ def regret_curves(frame, best: float, colours: dict[str, str], x: str, x_label: 
     """The incumbent's test regret against a budget axis, per strategy.
 
     Args:
-        frame: a results table (``results.csv``).
+        frame: a results table (`results.csv`).
         best: the table's optimum test value (regret = best - incumbent's test value).
         colours: strategy label -> colour.
-        x: ``step`` (a linear grid of queries) or ``sim_time`` (a log grid of seconds).
+        x: `step` (a linear grid of queries) or `sim_time` (a log grid of seconds).
         x_label: the axis title.
 
     Returns:
-        The :class:`CurveSet`, mean and s.e. over all runs at each point kept.
+        The `CurveSet`, mean and s.e. over all runs at each point kept.
     """
     from .plots import anytime
 
@@ -265,11 +272,11 @@ def rerun_command(config: dict[str, Any], out: Path) -> str:
     """The shell command that reruns a comparison: the config written as YAML, then compare on it.
 
     Args:
-        config: a ``config.json`` mapping (what the results depend on).
-        out: the results directory to name in ``--out``.
+        config: a `config.json` mapping (what the results depend on).
+        out: the results directory to name in `--out`.
 
     Returns:
-        The command (a here-document and ``nasbench compare rerun.yaml --out OUT``).
+        The command (a here-document and `nasbench compare rerun.yaml --out OUT`).
     """
     import yaml
 
@@ -283,10 +290,10 @@ def table_report(results: ResultsDir | str | Path) -> TableReport:
     """Read the report's contents from one finished results directory.
 
     Args:
-        results: a results directory written by ``nasbench compare`` (or its ResultsDir).
+        results: a results directory written by `nasbench compare` (or its ResultsDir).
 
     Returns:
-        The :class:`TableReport` of that directory.
+        The `TableReport` of that directory.
     """
     from .summary import PAIRS_FILE, SUMMARY_FILE, write_summary
 
@@ -321,10 +328,10 @@ def multi_report(path: str | Path) -> MultiReport:
     """Read the report's contents from a finished multi-table results directory.
 
     Args:
-        path: a directory written by ``nasbench compare --table a,b,...``.
+        path: a directory written by `nasbench compare --table a,b,...`.
 
     Returns:
-        The :class:`MultiReport` of that directory (with each table's :class:`TableReport`).
+        The `MultiReport` of that directory (with each table's `TableReport`).
     """
     from .multitable import AGGREGATE_CSV, AGGREGATE_JSON, MANIFEST, normalised_curves, open_multi, \
         strategy_labels, write_aggregate

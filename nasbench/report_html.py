@@ -2,9 +2,9 @@
 key/value lists and the page around them.
 
 Every text from a results directory is HTML-escaped; figure specs are strict JSON in
-``<script type="application/json">`` elements (NaN written as null, ``</`` escaped), drawn by
+`<script type="application/json">` elements (NaN written as null, `</` escaped), drawn by
 the inlined plotly.js when the page loads. Each table cell of a CSV keeps the file's exact string
-in ``data-value`` and shows it rounded.
+in `data-value` and shows it rounded.
 """
 from __future__ import annotations
 
@@ -44,13 +44,28 @@ FIGURE_CONFIG = {"responsive": True, "displaylogo": False, "toImageButtonOptions
 
 
 def esc(text: Any) -> str:
-    """``str(text)`` escaped for HTML text and attribute values."""
+    """Escape for HTML text and attribute values.
+
+    Args:
+        text: anything; `str(text)` is escaped.
+
+    Returns:
+        The escaped text.
+    """
     return html.escape(str(text), quote=True)
 
 
 def fmt_number(text: str, spec: str) -> str:
-    """A CSV cell rounded by ``spec`` ('d', '.3f', ...); text that is no number is shown as it is,
-    an empty cell or NaN as 'n/a'."""
+    """A CSV cell rounded by a format spec.
+
+    Args:
+        text: the cell as the file holds it.
+        spec: `d` (an integer where whole, else 4 significant digits) or a format spec such as
+            `.3f`.
+
+    Returns:
+        The number formatted; text that is no number as it is, an empty cell or NaN as `n/a`.
+    """
     try:
         v = float(text)
     except (TypeError, ValueError):
@@ -67,13 +82,13 @@ def csv_table(table: CsvTable, formats: dict[str, tuple[str, str]], name: str, r
 
     Args:
         table: the file's contents.
-        formats: column (or the part before ``:``) -> (heading, format spec); others keep their
+        formats: column (or the part before `:`) -> (heading, format spec); others keep their
             name and show 4 significant digits.
-        name: the file's name, put in the table's ``data-file``.
-        row_key: each row carries its first cell in ``data-<row_key>``.
+        name: the file's name, put in the table's `data-file`.
+        row_key: each row carries its first cell in `data-<row_key>`.
 
     Returns:
-        The HTML; each cell holds the file's string in ``data-value`` and its column in ``data-col``.
+        The HTML; each cell holds the file's string in `data-value` and its column in `data-col`.
     """
     if not table.columns:
         return "<p class='note'>no such file</p>"
@@ -109,12 +124,12 @@ def verdict_matrix(labels: list[str], pairs: list[PairVerdict], colours: dict[st
 
     Args:
         labels: the strategies in order.
-        pairs: the verdicts (:func:`nasbench.report_data.read_pairs`).
+        pairs: the verdicts (`nasbench.report_data.read_pairs`).
         colours: strategy -> colour (a swatch beside each name).
 
     Returns:
         The HTML: ▲ the row finds better cells (significant), ▼ worse, = no detectable
-        difference, · not tested; the verdict in words in each cell's ``title``.
+        difference, · not tested; the verdict in words in each cell's `title`.
     """
     if not pairs:
         return "<p class='note'>no pairs to test (one strategy, or no pairs.csv)</p>"
@@ -164,7 +179,7 @@ def _rgba(colour: str, alpha: float) -> str:
 
 
 def _clean(obj: Any) -> Any:
-    """``obj`` with NaN and infinities as None (strict JSON)."""
+    """`obj` with NaN and infinities as None (strict JSON)."""
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
     if isinstance(obj, dict):
@@ -192,7 +207,7 @@ def curve_figure(cs: CurveSet) -> dict[str, Any]:
         cs: the curves.
 
     Returns:
-        ``{"data", "layout"}``: per strategy a shaded ± s.e. band and the mean line in one legend
+        `{"data", "layout"}`: per strategy a shaded ± s.e. band and the mean line in one legend
         group (a click on the legend entry hides both); hover shows mean ± s.e. and the count.
     """
     data = []
@@ -213,7 +228,14 @@ def curve_figure(cs: CurveSet) -> dict[str, Any]:
 
 
 def curve_note(cs: CurveSet) -> str:
-    """What a reader must know about a curve figure: where curves start, how zero is drawn."""
+    """What a reader must know about a curve figure: where curves start, how zero is drawn.
+
+    Args:
+        cs: the curves.
+
+    Returns:
+        The note's HTML paragraph.
+    """
     text = (f"Each curve starts where every {cs.unit} has an incumbent, so its mean never jumps because the "
             "averaged set changed.")
     if cs.log_y:
@@ -230,7 +252,7 @@ def distribution_figure(dists: list[Distribution], optimum: float, metric: str) 
         metric: the test metric's name (the axis title).
 
     Returns:
-        ``{"data", "layout"}``: a violin with a box and every run's point per strategy.
+        `{"data", "layout"}`: a violin with a box and every run's point per strategy.
     """
     data = [{"type": "violin", "y": d.values, "name": d.label, "legendgroup": d.label, "box": {"visible": True},
              "meanline": {"visible": True}, "points": "all", "jitter": 0.3, "pointpos": 0, "spanmode": "hard",
@@ -249,7 +271,16 @@ def distribution_figure(dists: list[Distribution], optimum: float, metric: str) 
 
 
 def rank_figure(tables: list[str], labels: list[str], ranks: list[list[float]]) -> dict[str, Any]:
-    """Plotly spec of a heatmap of each strategy's rank (1 = best) on each table."""
+    """Plotly spec of a heatmap of each strategy's rank (1 = best) on each table.
+
+    Args:
+        tables: the tables (columns).
+        labels: the strategies (rows).
+        ranks: `ranks[i][j]`: rank of strategy i on table j (NaN: n/a).
+
+    Returns:
+        `{"data", "layout"}`.
+    """
     text = [["n/a" if not math.isfinite(v) else f"{v:g}" for v in row] for row in ranks]
     data = [{"type": "heatmap", "z": ranks, "x": tables, "y": labels, "text": text, "texttemplate": "%{text}",
              "colorscale": "Viridis", "reversescale": True, "colorbar": {"title": {"text": "rank"}},
@@ -262,20 +293,44 @@ def rank_figure(tables: list[str], labels: list[str], ranks: list[list[float]]) 
 
 
 def figure_div(spec: dict[str, Any], fig_id: str, kind: str) -> str:
-    """A figure's div and its spec as strict JSON (drawn by the page's script)."""
+    """A figure's div and its spec as strict JSON (drawn by the page's script).
+
+    Args:
+        spec: the Plotly spec.
+        fig_id: the div's id.
+        kind: the figure's kind, put in `data-figure`.
+
+    Returns:
+        The HTML.
+    """
     text = json.dumps(_clean(spec), allow_nan=False, separators=(",", ":")).replace("</", "<\\/")
     return (f"<div class='figure' id='{fig_id}' data-figure='{esc(kind)}'></div>"
             f"<script type='application/json' class='figure-spec' data-for='{fig_id}'>{text}</script>")
 
 
 def key_values(items: Iterable[tuple[str, Any]]) -> str:
-    """(key, value) pairs as a two-column HTML table."""
+    """(key, value) pairs as a two-column HTML table.
+
+    Args:
+        items: the pairs.
+
+    Returns:
+        The HTML.
+    """
     rows = "".join(f"<tr><th scope='row'>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in items)
     return f"<div class='scroll'><table class='kv'><tbody>{rows}</tbody></table></div>"
 
 
 def flatten(d: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
-    """Nested mappings as (dotted key, value) pairs; lists of plain values joined by commas."""
+    """Nested mappings as (dotted key, value) pairs; lists of plain values joined by commas.
+
+    Args:
+        d: the mapping.
+        prefix: put before every key.
+
+    Returns:
+        The pairs, in the mapping's order.
+    """
     out: list[tuple[str, Any]] = []
     for k, v in d.items():
         key = f"{prefix}{k}"
@@ -289,7 +344,15 @@ def flatten(d: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
 
 
 def pre(text: str, cls: str = "") -> str:
-    """``text`` in a ``<pre>`` element of class ``cls``."""
+    """Text in a `<pre>` element.
+
+    Args:
+        text: the text (escaped).
+        cls: the element's class.
+
+    Returns:
+        The HTML.
+    """
     return f"<pre class='{esc(cls)}'>{esc(text)}</pre>"
 
 

@@ -1,24 +1,24 @@
 """Reproduce NAS-Bench-201's search comparison (Dong & Yang, "NAS-Bench-201: Extending the Scope of
 Reproducible Neural Architecture Search", ICLR 2020, Table 5) on the embedded tables
-``nb201-cifar10``, ``nb201-cifar100`` and ``nb201-imagenet16-120``: ``nasbench reproduce nb201``.
+`nb201-cifar10`, `nb201-cifar100` and `nb201-imagenet16-120`: `nasbench reproduce nb201`.
 
 Contract:
 
 * every row of Table 5 is reported, with the paper's validation and test accuracy (mean +- std
   over 500 runs, as published). Random search (RS), regularised evolution (REA) and REINFORCE are
   rerun on the table; every other row states in one line why a table cannot reproduce it; the
-  ``optimal`` row is computed from the table;
+  `optimal` row is computed from the table;
 * the settings are NAS-Bench-201's scripts' (scripts-search/NAS-Bench-201-algos/*.sh and
   exps/NAS-Bench-201-algos/*.py): REA population 10, tournament sample size 3 (R-EA.sh's example
-  ``R-EA.sh cifar10 3 -1``; ``--ea_population 10 --ea_sample_size 3``), one-op mutation, the
+  `R-EA.sh cifar10 3 -1`; `--ea_population 10 --ea_sample_size 3`), one-op mutation, the
   oldest dies; REINFORCE Adam with learning rate 0.001 (REINFORCE.sh's example), EMA baseline
   momentum 0.9, logits initialised at 1e-3 N(0, 1), the incumbent the best observed cell; random
   search uniform with replacement. A query that would overrun the budget ends the run;
 * the protocol (search signal, cost per query, time budget, test metric) is each table's preset,
-  :func:`nasbench.strategies.protocol.preset_for`, so a change of preset is followed here;
-* our statistics are over ``runs`` runs per algorithm (default 500, the paper's): mean, SAMPLE
+  `nasbench.strategies.protocol.preset_for`, so a change of preset is followed here;
+* our statistics are over `runs` runs per algorithm (default 500, the paper's): mean, SAMPLE
   standard deviation (ddof=1) and standard error SE = s / sqrt(runs). A row's verdict, for the
-  validation and the test column: ``std`` when |ours - paper| <= the paper's std, and ``2SE``
+  validation and the test column: `std` when |ours - paper| <= the paper's std, and `2SE`
   when |ours - paper| <= 2 SE (our SE);
 * the validation column is the 200-epoch validation accuracy (seed mean) of the final incumbent,
   the test column the preset's test metric (seed mean), as in the paper.
@@ -68,12 +68,13 @@ class ReproduceError(NasbenchError, ValueError):
 
 @dataclass(frozen=True)
 class Published:
-    """A number as the paper prints it: mean and std, or one value (``std`` None)."""
+    """A number as the paper prints it: mean and std, or one value (`std` None)."""
 
     mean: float
     std: float | None = None
 
     def text(self) -> str:
+        """The number as printed: `mean ± std`, or the value alone."""
         return f"{self.mean:.2f}" if self.std is None else f"{self.mean:.2f} ± {self.std:.2f}"
 
 
@@ -88,7 +89,7 @@ class PaperCell:
 @dataclass(frozen=True)
 class PaperRow:
     """One row of Table 5: the method, our strategy that reruns it (None: not reproducible on a
-    table, with ``reason``), and its numbers on the three datasets."""
+    table, with `reason`), and its numbers on the three datasets."""
 
     method: str
     strategy: str | None
@@ -98,7 +99,14 @@ class PaperRow:
     imagenet16: PaperCell
 
     def on(self, dataset: str) -> PaperCell:
-        """The row's numbers on ``dataset`` (one of :data:`DATASETS`)."""
+        """The row's numbers on a dataset.
+
+        Args:
+            dataset: one of `DATASETS`.
+
+        Returns:
+            Its validation and test accuracy in Table 5.
+        """
         return {"cifar10": self.cifar10, "cifar100": self.cifar100, "imagenet16-120": self.imagenet16}[dataset]
 
 
@@ -140,6 +148,14 @@ class Sample:
 
     @classmethod
     def of(cls, values: Sequence[float] | np.ndarray) -> Sample:
+        """The sample of some values.
+
+        Args:
+            values: our runs' values.
+
+        Returns:
+            Their mean, sample std (NaN for one value) and size.
+        """
         a = np.asarray(values, dtype=np.float64)
         return cls(float(a.mean()), float(a.std(ddof=1)) if a.size > 1 else math.nan, int(a.size))
 
@@ -149,6 +165,7 @@ class Sample:
         return self.std / math.sqrt(self.n)
 
     def text(self) -> str:
+        """`mean ± std`, two decimals."""
         return f"{self.mean:.2f} ± {self.std:.2f}"
 
 
@@ -164,11 +181,21 @@ class Verdict:
 
     @classmethod
     def of(cls, ours: Sample, paper: Published) -> Verdict:
+        """Compare our sample with the paper's number.
+
+        Args:
+            ours: our runs' values.
+            paper: the paper's number.
+
+        Returns:
+            The verdict.
+        """
         diff = ours.mean - paper.mean
         within_std = paper.std is not None and abs(diff) <= paper.std
         return cls(diff, ours.se, within_std, bool(abs(diff) <= 2 * ours.se))
 
     def text(self) -> str:
+        """One line: the difference, in SE, and whether it is within the paper's std and within 2 SE."""
         z = self.diff / self.se if self.se > 0 else math.inf
         return (f"{self.diff:+.2f} ({z:+.1f} SE): {'std' if self.within_std else 'out of std'}, "
                 f"{'2SE' if self.within_2se else 'out of 2SE'}")
@@ -177,7 +204,7 @@ class Verdict:
 @dataclass(frozen=True)
 class ReproRow:
     """One row of the report: the paper's numbers on one dataset and ours (None where the row is
-    not reproducible; then ``reason`` says why)."""
+    not reproducible; then `reason` says why)."""
 
     method: str
     paper: PaperCell
@@ -188,10 +215,12 @@ class ReproRow:
 
     @property
     def valid_verdict(self) -> Verdict | None:
+        """Our validation accuracy against the paper's (None where not reproduced)."""
         return None if self.valid is None else Verdict.of(self.valid, self.paper.valid)
 
     @property
     def test_verdict(self) -> Verdict | None:
+        """Our test accuracy against the paper's (None where not reproduced)."""
         return None if self.test is None else Verdict.of(self.test, self.paper.test)
 
 
@@ -209,7 +238,17 @@ class DatasetResult:
     path: Path
 
     def row(self, method: str) -> ReproRow:
-        """The row of ``method`` (a Table 5 name such as ``REA``)."""
+        """The row of a method.
+
+        Args:
+            method: a Table 5 name such as `REA`.
+
+        Returns:
+            The row.
+
+        Raises:
+            KeyError: no row of that name.
+        """
         for r in self.rows:
             if r.method == method:
                 return r
@@ -217,12 +256,22 @@ class DatasetResult:
 
 
 def table_of(dataset: str) -> str:
-    """The embedded table of a NAS-Bench-201 dataset name."""
+    """The embedded table of a NAS-Bench-201 dataset name (one of `DATASETS`)."""
     return dict(TABLES)[dataset]
 
 
 def parse_datasets(text: str) -> tuple[str, ...]:
-    """``"cifar10,cifar100"`` -> the datasets in that order, each once; a bad name is one line."""
+    """Read a comma-separated list of datasets.
+
+    Args:
+        text: e.g. `"cifar10,cifar100"`.
+
+    Returns:
+        The datasets in that order, each once.
+
+    Raises:
+        ReproduceError: no dataset, or an unknown name (one line).
+    """
     names = [d.strip().lower() for d in str(text).split(",") if d.strip()]
     if not names:
         raise ReproduceError(f"--datasets names no dataset; valid: {', '.join(DATASETS)}")
@@ -233,7 +282,17 @@ def parse_datasets(text: str) -> tuple[str, ...]:
 
 
 def check_runs(runs: object) -> int:
-    """``runs`` if it is an integer from 2 (a sample std needs two runs) to :data:`MAX_RUNS`."""
+    """Check the number of runs per algorithm.
+
+    Args:
+        runs: the number given.
+
+    Returns:
+        `runs`, an integer from 2 (a sample std needs two runs) to `MAX_RUNS`.
+
+    Raises:
+        ReproduceError: anything else.
+    """
     if isinstance(runs, bool) or not isinstance(runs, int) or not 2 <= runs <= MAX_RUNS:
         raise ReproduceError(f"--runs must be an integer from 2 to {MAX_RUNS:,} (a sample standard deviation "
                              f"needs two runs), got {runs!r}")
@@ -247,18 +306,18 @@ def reproduction_config(dataset: str, runs: int = DEFAULT_RUNS, jobs: int = 1, o
     the table's preset protocol and budget.
 
     Args:
-        dataset: one of :data:`DATASETS`.
+        dataset: one of `DATASETS`.
         runs: runs per algorithm.
         jobs: worker processes (results do not depend on it).
         out: results directory of this dataset.
         seed: root seed of the runs.
         sample_size: REA's tournament size (NAS-Bench-201's scripts: 3).
-        resume: continue ``out`` if it holds this config's runs.
+        resume: continue `out` if it holds this config's runs.
         progress: show a progress bar.
 
     Returns:
-        The :class:`~nasbench.experiment_config.ExperimentConfig`; its protocol and budget are
-        :func:`~nasbench.strategies.protocol.preset_for` of the table.
+        The `ExperimentConfig`; its protocol and budget are
+        `preset_for` of the table.
     """
     table = table_of(dataset)
     preset = preset_for(table)
@@ -272,7 +331,15 @@ def reproduction_config(dataset: str, runs: int = DEFAULT_RUNS, jobs: int = 1, o
 
 
 def table_optimum(bench: Benchmark, test_metric: str) -> PaperCell:
-    """The best 200-epoch validation and the best test value (seed means) over the table's cells."""
+    """The best 200-epoch validation and the best test value (seed means) over the table's cells.
+
+    Args:
+        bench: the table.
+        test_metric: the test metric to read.
+
+    Returns:
+        The two values.
+    """
     cov = np.asarray(bench.covered, dtype=np.int64)
     valid = np.asarray(bench.query_many(cov, VALID_METRIC, None, "mean"), dtype=np.float64)
     test = np.asarray(bench.query_many(cov, test_metric, None, "mean"), dtype=np.float64)
@@ -280,15 +347,15 @@ def table_optimum(bench: Benchmark, test_metric: str) -> PaperCell:
 
 
 def reproduce_dataset(config: ExperimentConfig, dataset: str, bench: Benchmark | None = None) -> DatasetResult:
-    """Run ``config`` (from :func:`reproduction_config`) and set Table 5's rows beside ours.
+    """Run `config` (from `reproduction_config`) and set Table 5's rows beside ours.
 
     Args:
         config: the dataset's comparison.
-        dataset: one of :data:`DATASETS`.
-        bench: the loaded table (default: load ``config.table``).
+        dataset: one of `DATASETS`.
+        bench: the loaded table (default: load `config.table`).
 
     Returns:
-        The :class:`DatasetResult`.
+        The `DatasetResult`.
     """
     from .experiment import run_comparison
     from .registry import load
@@ -315,7 +382,14 @@ def reproduce_dataset(config: ExperimentConfig, dataset: str, bench: Benchmark |
 
 
 def format_result(result: DatasetResult) -> str:
-    """The report of one dataset: a protocol line, then one line per row of Table 5."""
+    """The report of one dataset: a protocol line, then one line per row of Table 5.
+
+    Args:
+        result: the dataset's reproduction.
+
+    Returns:
+        The report's text.
+    """
     cfg = result.config
     p, b = cfg.protocol, cfg.budget
     budget = f"{b.amount:,.0f} simulated s" if b.kind == "seconds" else f"{b.amount:,.0f} {b.kind}"
@@ -348,18 +422,18 @@ def reproduce(datasets: Sequence[str] = DATASETS, runs: int = DEFAULT_RUNS, jobs
     """Reproduce Table 5 on each dataset in turn, after checking every input and every table first.
 
     Args:
-        datasets: names from :data:`DATASETS`.
-        runs: runs per algorithm (2 .. :data:`MAX_RUNS`).
+        datasets: names from `DATASETS`.
+        runs: runs per algorithm (2 .. `MAX_RUNS`).
         jobs: worker processes.
-        out: parent directory; each dataset's runs go to ``out/DATASET``.
+        out: parent directory; each dataset's runs go to `out/DATASET`.
         seed: root seed.
         sample_size: REA's tournament size.
         resume: reuse the finished runs of an earlier call with the same settings.
         progress: show progress bars.
-        emit: called with each dataset's report as soon as it is ready (``None``: silent).
+        emit: called with each dataset's report as soon as it is ready (`None`: silent).
 
     Returns:
-        One :class:`DatasetResult` per dataset.
+        One `DatasetResult` per dataset.
     """
     from .checks import check_positive_int
     from .registry import resolve

@@ -1,20 +1,20 @@
 """The runner's event loop: one search with N simulated parallel workers and fidelities.
 
-Each worker trains one job (:class:`~nasbench.strategies.base.Job`) at a time. Whenever workers
-are free (lowest worker id first) the strategy is asked (``ask_job``); a job's simulated finish is
-its start plus its cost, and finished jobs are told (``tell_result``) one at a time in order of
-finish time (a heap; ties in the order the jobs were started). ``ask_job`` returning None leaves
+Each worker trains one job (`Job`) at a time. Whenever workers
+are free (lowest worker id first) the strategy is asked (`ask_job`); a job's simulated finish is
+its start plus its cost, and finished jobs are told (`tell_result`) one at a time in order of
+finish time (a heap; ties in the order the jobs were started). `ask_job` returning None leaves
 the worker idle until the next finish; if nothing is running either, the run ends.
 
-Budgets (``Budget.kind``), checked when a job would start:
+Budgets (`Budget.kind`), checked when a job would start:
 
-* ``queries``: jobs started (= finished) in all;
-* ``seconds``: simulated wall-clock: a job that would finish after the budget is not started and
+* `queries`: jobs started (= finished) in all;
+* `seconds`: simulated wall-clock: a job that would finish after the budget is not started and
   its worker retires (the strategy was asked, as a one-worker run asks the query it cannot pay);
-* ``worker-seconds``: total charged cost over all workers; ``epochs``: total epochs charged; a job
+* `worker-seconds`: total charged cost over all workers; `epochs`: total epochs charged; a job
   that would overrun either is not started and its worker retires.
 
-This is the suite's one search loop: one worker is the ordinary case (every ``compare`` run goes
+This is the suite's one search loop: one worker is the ordinary case (every `compare` run goes
 through it), several workers and multi-fidelity strategies are the same loop with more free
 workers and levels.
 
@@ -51,8 +51,17 @@ class _Trial:
 
 @dataclass(frozen=True)
 class LoopSetup:
-    """What the loop reads besides the strategy: the protocol's view, the fidelities (None unless
-    the strategy is multi-fidelity), the protocol's level index, test values and objectives."""
+    """What the loop reads besides the strategy.
+
+    Attributes:
+        view: the protocol's view of the table.
+        fidelities: the fidelity view (None unless the strategy is multi-fidelity).
+        protocol_level: the protocol's level index.
+        test: the test value of each cell (official index order), for the report.
+        objectives: the objectives of each cell in multi-objective runs, else None.
+        budget: the run's budget.
+        workers: simulated parallel workers.
+    """
 
     view: SearchView
     fidelities: "FidelityView | None"
@@ -63,7 +72,7 @@ class LoopSetup:
     workers: int
 
 
-#: the columns :func:`run_events` returns, in this order
+#: the columns `run_events` returns, in this order
 EVENT_COLUMNS = ("sim_time", "epochs", "cell", "value", "cost", "incumbent", "incumbent_valid", "incumbent_test",
                  "worker", "start", "level", "fidelity_epochs", "trial")
 
@@ -73,12 +82,16 @@ def run_events(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator)
 
     Args:
         setup: the protocol's view, fidelities, test values, objectives, budget and workers.
-        strategy: the strategy, asked and told through its plain ``ask``/``tell`` or its
-            ``ask_job``/``tell_result`` where it overrides them.
+        strategy: the strategy, asked and told through its plain `ask`/`tell` or its
+            `ask_job`/`tell_result` where it overrides them.
         noise: the generator of the run's recorded-seed draws.
 
     Returns:
-        ``{column: values}`` for :data:`EVENT_COLUMNS`, one value per finished job.
+        `{column: values}` for `EVENT_COLUMNS`, one value per finished job.
+
+    Raises:
+        StrategyError: a multi-fidelity strategy without fidelities, or a job with a level out
+            of range or a trial it cannot resume.
     """
     kind, limit = setup.budget.kind, float(setup.budget.amount)
     n_workers = setup.workers if not strategy.max_workers else min(setup.workers, strategy.max_workers)
@@ -98,8 +111,10 @@ def run_events(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator)
     by_queries = kind == "queries"
     cap = min(MAX_QUERIES, math.ceil(limit)) if by_queries else MAX_QUERIES  # jobs started in all
     by_seconds, by_worker_seconds, by_epochs = kind == "seconds", kind == "worker-seconds", kind == "epochs"
+    plain = plain_ask and not mf and own_cost is None  # a cell asked, looked up and charged its recorded cost
+    told = plain_tell and objs is None and not mf  # tell(cell, value, cost) with no objectives
 
-    free = list(range(n_workers))
+    free = list(range(-n_workers + 1, 1))  # free workers as negative ids, ascending: pop() is the lowest id
     heap: list[tuple] = []
     trials: list[_Trial] = []
     rows: list[tuple] = []  # one tuple per finished job, EVENT_COLUMNS in order (transposed at the end)
@@ -108,28 +123,34 @@ def run_events(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator)
     started = 0
     inc, inc_v, inc_lv = -1, float("-inf"), -1
     last = None  # the job started last, held out of the heap until another one starts
-    fid_epochs = [lv.epochs for lv in levels]
+    level, ep, job = plevel, epq, None
+    fid_epochs = [lv.epochs for lv in levels] if mf else [epq] * (plevel + 1)  # epochs charged per level
     while True:
         while free and started < cap:
-            if plain_ask:
-                job, cell = None, ask()
-            else:
-                job = ask_job()
-                if job is None:
-                    break
-                cell = job.cell
-            if mf:
-                tid, level, v, c, ep = _resolve(job if job is not None else Job(cell), trials, fv, noise)
-            else:
+            if plain:  # level and ep stay the protocol's
+                cell = ask()
                 v, c = observe(cell, noise)
-                if own_cost is not None:
-                    c = own_cost()
-                tid, level, ep = started, plevel, epq
+                tid = started
+            else:
+                if plain_ask:
+                    job, cell = None, ask()
+                else:
+                    job = ask_job()
+                    if job is None:
+                        break
+                    cell = job.cell
+                if mf:
+                    tid, level, v, c, ep = _resolve(job if job is not None else Job(cell), trials, fv, noise)
+                else:
+                    v, c = observe(cell, noise)
+                    if own_cost is not None:
+                        c = own_cost()
+                    tid, level, ep = started, plevel, epq
             if overhead is not None:  # the strategy's own compute since its last ask (proxies it scored),
                 c += overhead()       # done by the worker that runs this job, before training
-            if (by_seconds and now + c > limit) or (by_worker_seconds and spent_w + c > limit) \
-                    or (by_epochs and spent_e + ep > limit):
-                free.pop(0)  # this worker retires; the job is not run
+            if not by_queries and ((by_seconds and now + c > limit) or (by_worker_seconds and spent_w + c > limit)
+                                   or (by_epochs and spent_e + ep > limit)):
+                free.pop()  # this worker retires; the job is not run
                 if mf and (job is None or job.trial is None):
                     trials.pop()  # the trial never started
                 elif mf:
@@ -140,7 +161,7 @@ def run_events(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator)
             started += 1
             if last is not None:
                 heapq.heappush(heap, last)
-            last = (now + c, started, free.pop(0), now, tid, cell, level, v, c, ep)
+            last = (now + c, started, -free.pop(), now, tid, cell, level, v, c, ep)
         if last is None:
             if not heap:
                 break
@@ -153,19 +174,21 @@ def run_events(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator)
             last = None
         now = finish
         done_e += ep
-        if mf:
-            t = trials[tid]
-            t.running, t.level = False, level
-        if plain_tell:
-            tell(cell, v, c, tuple(objs[cell]) if objs is not None else ())
+        if told:
+            tell(cell, v, c, ())
         else:
-            tell_result(TrialResult(tid, cell, level, v, c, w, start, finish,
-                                    tuple(objs[cell]) if objs is not None else ()))
+            if mf:
+                t = trials[tid]
+                t.running, t.level = False, level
+            o = tuple(objs[cell]) if objs is not None else ()
+            if plain_tell:
+                tell(cell, v, c, o)
+            else:
+                tell_result(TrialResult(tid, cell, level, v, c, w, start, finish, o))
         if level > inc_lv or (level == inc_lv and v > inc_v):
             inc, inc_v, inc_lv = cell, v, level
-        rows.append((finish, done_e, cell, v, c, inc, inc_v, test[inc], w, start, level,
-                     fid_epochs[level] if mf else epq, tid))
-        insort(free, w)
+        rows.append((finish, done_e, cell, v, c, inc, inc_v, test[inc], w, start, level, fid_epochs[level], tid))
+        insort(free, -w)
     if not rows:
         return {k: [] for k in EVENT_COLUMNS}
     return {k: list(col) for k, col in zip(EVENT_COLUMNS, zip(*rows))}

@@ -4,11 +4,11 @@ Within one table the runs of different strategies are independent samples (indep
 a two-sided Mann-Whitney U test on the final test value of every pair of strategies, Holm's
 correction for the number of pairs, Cliff's delta as the effect size, and a verdict in words;
 Kruskal-Wallis over all strategies; the mean rank of each strategy's runs in the pooled ranking of
-all runs (:func:`pooled_ranks`), and the groups no verdict separates (:func:`no_difference_groups`),
+all runs (`pooled_ranks`), and the groups no verdict separates (`no_difference_groups`),
 which the rank figure draws. Runs are never paired by run number.
 
 Across tables, where each table is a block that every strategy ran on, the Friedman test and the
-Nemenyi critical difference of mean ranks (:func:`critical_difference`).
+Nemenyi critical difference of mean ranks (`critical_difference`).
 
 >>> from nasbench.significance import compare_pairs
 >>> for t in compare_pairs({"random": [93.1, 93.4, 93.2], "evolution": [94.0, 94.1, 93.9]}):
@@ -34,10 +34,10 @@ EFFECT_WORDS = ((0.147, "negligible"), (0.33, "small"), (0.474, "medium"), (floa
 
 @dataclass(frozen=True)
 class PairTest:
-    """One pair of strategies. ``delta`` = P(a > b) - P(a < b) over runs (Cliff's delta; ties count
-    zero), so positive means ``a`` tends to give higher values. ``p``: two-sided Mann-Whitney U;
-    ``p_holm``: after Holm's correction over the tested pairs. ``diff_ci_low/high``: 95 % percentile
-    bootstrap interval of ``mean_a - mean_b`` (runs resampled within each strategy). ``better``: the label that found
+    """One pair of strategies. `delta` = P(a > b) - P(a < b) over runs (Cliff's delta; ties count
+    zero), so positive means `a` tends to give higher values. `p`: two-sided Mann-Whitney U;
+    `p_holm`: after Holm's correction over the tested pairs. `diff_ci_low/high`: 95 % percentile
+    bootstrap interval of `mean_a - mean_b` (runs resampled within each strategy). `better`: the label that found
     better cells where the difference is significant, else empty."""
 
     a: str
@@ -59,12 +59,21 @@ class PairTest:
     verdict: str
 
     def to_dict(self) -> dict:
+        """The fields as a dict (one row of `pairs.csv`)."""
         return asdict(self)
 
 
 def holm(pvalues: Sequence[float]) -> np.ndarray:
-    """Holm's step-down adjusted p-values (same order as given; NaN stays NaN and is not counted):
-    the i-th smallest of m p-values becomes max over j <= i of min(1, (m - j + 1) p_(j))."""
+    """Holm's step-down adjusted p-values.
+
+    The i-th smallest of m p-values becomes max over j <= i of min(1, (m - j + 1) p_(j)).
+
+    Args:
+        pvalues: the raw p-values; NaN stays NaN and is not counted.
+
+    Returns:
+        The adjusted p-values, in the order given.
+    """
     p = np.asarray(pvalues, dtype=np.float64)
     out = np.full(p.shape, np.nan)
     ok = np.flatnonzero(np.isfinite(p))
@@ -78,7 +87,15 @@ def holm(pvalues: Sequence[float]) -> np.ndarray:
 
 
 def cliffs_delta(a: Sequence[float], b: Sequence[float]) -> float:
-    """P(a > b) - P(a < b) over all pairs of values; 0 for identical samples."""
+    """Cliff's delta: P(a > b) - P(a < b) over all pairs of values.
+
+    Args:
+        a: one sample.
+        b: the other.
+
+    Returns:
+        The delta in [-1, 1] (0 for identical samples; NaN where a sample is empty).
+    """
     x = np.asarray(a, dtype=np.float64)[:, None]
     y = np.asarray(b, dtype=np.float64)[None, :]
     if x.size == 0 or y.size == 0:
@@ -87,15 +104,26 @@ def cliffs_delta(a: Sequence[float], b: Sequence[float]) -> float:
 
 
 def effect_words(delta: float) -> str:
+    """The size of a Cliff's delta in words: negligible, small, medium or large ("" for NaN)."""
     if not np.isfinite(delta):
         return ""
     return next(w for t, w in EFFECT_WORDS if abs(delta) < t)
 
 
 def mann_whitney(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
-    """(U of ``a``, two-sided p). Identical pooled values give p = 1; fewer than 2 values on a side
-    give NaN. Exact distribution for small samples without ties, else the normal approximation
-    with the tie correction (scipy's ``method="auto"``)."""
+    """Two-sided Mann-Whitney U test.
+
+    Exact distribution for small samples without ties, else the normal approximation with the
+    tie correction (scipy's `method="auto"`).
+
+    Args:
+        a: one sample.
+        b: the other.
+
+    Returns:
+        `(U of a, p)`; identical pooled values give p = 1; fewer than 2 values on a side give
+        NaN.
+    """
     x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if len(x) < 2 or len(y) < 2:
         return float("nan"), float("nan")
@@ -110,8 +138,21 @@ BOOTSTRAP = 2000
 
 def bootstrap_diff(a: Sequence[float], b: Sequence[float], level: float = 0.95,
                    n: int = BOOTSTRAP, seed: int = 0) -> tuple[float, float]:
-    """Percentile bootstrap interval of mean(a) - mean(b), resampling each sample's values with
-    replacement (a fixed seed: the same data give the same interval). NaN with fewer than 2 values."""
+    """Percentile bootstrap interval of mean(a) - mean(b).
+
+    Each sample's values are resampled with replacement; a fixed seed: the same data give the
+    same interval.
+
+    Args:
+        a: one sample.
+        b: the other.
+        level: the interval's coverage.
+        n: bootstrap resamples.
+        seed: the resampling seed.
+
+    Returns:
+        `(low, high)`; NaN with fewer than 2 values on a side.
+    """
     x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if len(x) < 2 or len(y) < 2:
         return float("nan"), float("nan")
@@ -123,7 +164,15 @@ def bootstrap_diff(a: Sequence[float], b: Sequence[float], level: float = 0.95,
 
 
 def min_p(n_a: int, n_b: int) -> float:
-    """The smallest two-sided p an exact Mann-Whitney test can give with these sample sizes."""
+    """The smallest two-sided p an exact Mann-Whitney test can give with these sample sizes.
+
+    Args:
+        n_a: size of one sample.
+        n_b: size of the other.
+
+    Returns:
+        The p-value (1 where a sample is empty).
+    """
     return min(1.0, 2.0 / comb(n_a + n_b, n_a)) if n_a and n_b else 1.0
 
 
@@ -133,8 +182,16 @@ def _fmt_p(p: float) -> str:
 
 def compare_pairs(samples: Mapping[str, Sequence[float]], alpha: float = ALPHA,
                   metric: str = "test value") -> list[PairTest]:
-    """Every pair of ``samples`` (label -> final values of its runs; higher is better), in the
-    order the labels come, tested and put in words."""
+    """Every pair of samples tested and put in words, in the order the labels come.
+
+    Args:
+        samples: label -> final values of its runs (higher is better; NaN dropped).
+        alpha: the significance level of the Holm-corrected p.
+        metric: the values' name in the verdicts.
+
+    Returns:
+        One `PairTest` per pair.
+    """
     labels = list(samples)
     clean = {k: np.asarray(v, dtype=np.float64) for k, v in samples.items()}
     clean = {k: v[np.isfinite(v)] for k, v in clean.items()}
@@ -174,7 +231,7 @@ def compare_pairs(samples: Mapping[str, Sequence[float]], alpha: float = ALPHA,
 
 
 def significance_stars(p: float) -> str:
-    """'***' p < 0.001, '**' p < 0.01, '*' p < 0.05, '' otherwise (for figures)."""
+    """Stars for figures: `***` p < 0.001, `**` p < 0.01, `*` p < 0.05, "" otherwise (and for NaN)."""
     if not np.isfinite(p):
         return ""
     return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
@@ -184,7 +241,7 @@ def significance_stars(p: float) -> str:
 @dataclass(frozen=True)
 class PooledRanks:
     """Each strategy's runs ranked among all runs of all strategies (1 = highest value, ties
-    averaged): ``mean_rank`` per label, its 95 % normal interval (``ci_low``/``ci_high``: mean
+    averaged): `mean_rank` per label, its 95 % normal interval (`ci_low`/`ci_high`: mean
     +- 1.96 standard errors of the mean of that strategy's ranks), the runs of each label, the
     total ranked, and Kruskal-Wallis H and p over the strategies (NaN when not testable)."""
 
@@ -199,8 +256,15 @@ class PooledRanks:
 
 
 def kruskal_wallis(samples: Mapping[str, Sequence[float]]) -> tuple[float, float]:
-    """(H, p) of the Kruskal-Wallis test over the samples with at least one value; NaN with fewer
-    than two such samples, p = 1 when every value is the same."""
+    """The Kruskal-Wallis test over the samples with at least one value.
+
+    Args:
+        samples: label -> values (NaN dropped).
+
+    Returns:
+        `(H, p)`; NaN with fewer than two such samples (or fewer than 3 values), p = 1 when
+        every value is the same.
+    """
     xs = [np.asarray(v, dtype=np.float64) for v in samples.values()]
     xs = [x[np.isfinite(x)] for x in xs]
     xs = [x for x in xs if len(x)]
@@ -221,7 +285,7 @@ def pooled_ranks(samples: Mapping[str, Sequence[float]], z: float = 1.959964) ->
         z: the normal quantile of the interval (1.96: 95 %).
 
     Returns:
-        A :class:`PooledRanks` in the order of ``samples``.
+        A `PooledRanks` in the order of `samples`.
     """
     labels = list(samples)
     xs = [np.asarray(samples[k], dtype=np.float64).reshape(-1) for k in labels]
@@ -242,9 +306,19 @@ def pooled_ranks(samples: Mapping[str, Sequence[float]], z: float = 1.959964) ->
 
 
 def no_difference_groups(order: Sequence[str], pairs: Sequence[PairTest]) -> list[tuple[int, int]]:
-    """Maximal stretches ``(i, j)`` (positions in ``order``, i < j) whose every pair of labels has no
-    significant verdict in ``pairs``: the bars a rank figure draws, so that it says what the
-    printed verdicts say. A pair missing from ``pairs`` or not tested counts as not separated."""
+    """The stretches of strategies the verdicts do not separate: the bars a rank figure draws.
+
+    A pair missing from `pairs` or not tested counts as not separated, so the figure says what
+    the printed verdicts say.
+
+    Args:
+        order: the labels in the figure's order.
+        pairs: the verdicts.
+
+    Returns:
+        Maximal stretches `(i, j)` (positions in `order`, i < j) whose every pair of labels has
+        no significant verdict.
+    """
     sig = {frozenset((p.a, p.b)) for p in pairs if p.significant}
     out: list[tuple[int, int]] = []
     k = len(order)
@@ -261,7 +335,7 @@ def no_difference_groups(order: Sequence[str], pairs: Sequence[PairTest]) -> lis
 @dataclass(frozen=True)
 class CDResult:
     """Friedman test over blocks (Wilcoxon signed-rank for two strategies) and the Nemenyi
-    critical difference ``cd`` of ``mean_ranks`` (1 = best) over ``n`` blocks."""
+    critical difference `cd` of `mean_ranks` (1 = best) over `n` blocks."""
 
     labels: list[str]
     mean_ranks: np.ndarray
@@ -272,8 +346,17 @@ class CDResult:
 
 
 def nemenyi_q(k: int, alpha: float = 0.05) -> float:
-    """The Nemenyi test's critical value for ``k`` strategies: the Studentized range quantile
-    (infinite degrees of freedom) over sqrt(2), e.g. 2.569 for k = 4 at alpha 0.05 (Demsar 2006)."""
+    """The Nemenyi test's critical value: the Studentized range quantile (infinite degrees of freedom) over sqrt(2).
+
+    E.g. 2.569 for k = 4 at alpha 0.05 (Demsar 2006).
+
+    Args:
+        k: the number of strategies.
+        alpha: the level.
+
+    Returns:
+        The critical value.
+    """
     return float(stats.studentized_range.ppf(1 - alpha, k, np.inf)) / float(np.sqrt(2))
 
 
@@ -287,7 +370,7 @@ def critical_difference(scores: np.ndarray, labels: Sequence[str], alpha: float 
         alpha: the level of the critical difference.
 
     Returns:
-        A :class:`CDResult`.
+        A `CDResult`.
     """
     scores = np.asarray(scores, dtype=np.float64)
     n, k = scores.shape

@@ -1,38 +1,38 @@
 """The NAS-Bench-201 cell space.
 
-A cell is a DAG of 4 nodes; each of its 6 edges ``j <- i`` (``i < j``) carries one of five
+A cell is a DAG of 4 nodes; each of its 6 edges `j <- i` (`i < j`) carries one of five
 operations. The official architecture string lists, for nodes 1, 2, 3 in turn, the incoming
-edges ``op~i``::
+edges `op~i`:
 
     |op~0|+|op~0|op~1|+|op~0|op~1|op~2|
 
 Official index order: NAS-Bench-201 enumerated the 5^6 cells with the first edge as the most
-significant digit and then shuffled the list with Python's ``random.seed(88)``; we recompute the
+significant digit and then shuffled the list with Python's `random.seed(88)`; we recompute the
 same permutation (checked against all 15,625 published rows), so no table of strings is needed.
 
 Three canonical forms are offered:
 
-* ``nb201`` -- NAS-Bench-201's own rule, 6,466 classes: write each node as the sorted,
-  '+'-joined list of its incoming terms, where an edge is ``#`` if its op is ``none`` or its source
-  is ``#``, the source's own expression if its op is ``skip_connect``, and ``(source)@op``
-  otherwise; node 0 is ``0``; cells with equal node-3 expressions are one class (15,625 classes
+* `nb201` -- NAS-Bench-201's own rule, 6,466 classes: write each node as the sorted,
+  '+'-joined list of its incoming terms, where an edge is `#` if its op is `none` or its source
+  is `#`, the source's own expression if its op is `skip_connect`, and `(source)@op`
+  otherwise; node 0 is `0`; cells with equal node-3 expressions are one class (15,625 classes
   without the zero and skip rules, 12,751 with the skip rule alone);
-* ``fine`` -- the same rule with zero terms dropped from every sum, 5,390 classes;
-* ``functional`` -- isomorphism of the pruned module graph (only edges that can influence the
+* `fine` -- the same rule with zero terms dropped from every sum, 5,390 classes;
+* `functional` -- isomorphism of the pruned module graph (only edges that can influence the
   output; each convolution a distinct module, pools named by what they compute, skips passing
   terms through), 5,260 classes. Members of one class build the same network: from one seed
-  they compute the same function throughout training (tested in ``tests/test_network.py``).
+  they compute the same function throughout training (tested in `tests/test_network.py`).
 
-The ``fine`` rule is *not* a functional equivalence: it merges, for example,
-``n1 = conv(x0); n3 = conv'(x0) + skip(n1)`` (two independent convolutions) with
-``n1 = conv(x0); n2 = skip(n1); n3 = skip(n1) + skip(n2)`` (one convolution counted twice),
-which have different parameters. The ``nb201`` rule itself merges such pairs in 430 classes
+The `fine` rule is *not* a functional equivalence: it merges, for example,
+`n1 = conv(x0); n3 = conv'(x0) + skip(n1)` (two independent convolutions) with
+`n1 = conv(x0); n2 = skip(n1); n3 = skip(n1) + skip(n2)` (one convolution counted twice),
+which have different parameters. The `nb201` rule itself merges such pairs in 430 classes
 (the 150 published parameter counts taken from a sibling cell are among them). Tables are
-therefore generated one cell per ``functional`` class.
+therefore generated one cell per `functional` class.
 
 The module is longer than most (about 600 lines) because it is the one place that knows the
 cell's layout: indices, strings, canonical forms, encodings and neighbours all read the same
-index arithmetic and ``EDGES``/``OPS`` tables, and splitting them would spread that knowledge.
+index arithmetic and `EDGES`/`OPS` tables, and splitting them would spread that knowledge.
 """
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ class SpaceError(NasbenchError, ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Cell:
-    """One cell of the NAS-Bench-201 space: the op id of each edge, in :data:`EDGES` order."""
+    """One cell of the NAS-Bench-201 space: the op id of each edge, in `EDGES` order."""
 
     ops: tuple[int, ...]
 
@@ -80,17 +80,51 @@ class Cell:
     # -- conversions ---------------------------------------------------------------------
     @classmethod
     def from_str(cls, arch: str) -> "Cell":
+        """The cell of an official arch string.
+
+        Args:
+            arch: an official NAS-Bench-201 arch string, e.g. `|nor_conv_3x3~0|+|...|`.
+
+        Returns:
+            The cell.
+
+        Raises:
+            SpaceError: the string is malformed or names an unknown op.
+        """
         return cls(parse_arch_str(arch))
 
     @classmethod
     def from_index(cls, index: int) -> "Cell":
+        """The cell at an official NAS-Bench-201 index.
+
+        Args:
+            index: official index, 0..15,624.
+
+        Returns:
+            The cell.
+
+        Raises:
+            SpaceError: the index is not an integer in range.
+        """
         return cls(tuple(int(o) for o in ops_table()[check_index(index)]))
 
     @classmethod
     def from_names(cls, names: Sequence[str]) -> "Cell":
+        """The cell of six op names, one per edge in `EDGES` order.
+
+        Args:
+            names: six op names out of `OPS`.
+
+        Returns:
+            The cell.
+
+        Raises:
+            SpaceError: a name is not an op.
+        """
         return cls(tuple(_op_id(n) for n in names))
 
     def to_str(self) -> str:
+        """The official arch string of the cell."""
         return format_arch_str(self.ops)
 
     @property
@@ -105,6 +139,7 @@ class Cell:
 
     @property
     def op_names(self) -> tuple[str, ...]:
+        """The op name of each edge, in `EDGES` order."""
         return tuple(OPS[o] for o in self.ops)
 
     def __str__(self) -> str:
@@ -119,7 +154,17 @@ def _op_id(name: str) -> int:
 
 
 def parse_arch_str(arch: str) -> tuple[int, ...]:
-    """Parse an official arch string into 6 op ids, with a precise error for each malformation."""
+    """Parse an official arch string into 6 op ids, with a precise error for each malformation.
+
+    Args:
+        arch: the arch string (surrounding whitespace is ignored).
+
+    Returns:
+        The op id of each edge, in `EDGES` order.
+
+    Raises:
+        SpaceError: the string is not a `str`, is malformed, or names an unknown op.
+    """
     if not isinstance(arch, str):
         raise SpaceError(f"arch string must be a str, got {type(arch).__name__}")
     s = arch.strip()
@@ -156,6 +201,14 @@ def parse_arch_str(arch: str) -> tuple[int, ...]:
 
 
 def format_arch_str(ops: Sequence[int]) -> str:
+    """The official arch string of six op ids.
+
+    Args:
+        ops: the op id of each edge, in `EDGES` order.
+
+    Returns:
+        The arch string, e.g. `|nor_conv_3x3~0|+|none~0|skip_connect~1|+|...|`.
+    """
     names = [OPS[o] for o in ops]
     parts, k = [], 0
     for j in range(1, N_NODES):
@@ -165,6 +218,17 @@ def format_arch_str(ops: Sequence[int]) -> str:
 
 
 def check_index(index: int) -> int:
+    """Check an official cell index.
+
+    Args:
+        index: the index to check (an integer; `bool` is refused).
+
+    Returns:
+        The index as an `int`.
+
+    Raises:
+        SpaceError: it is not an integer or lies outside 0..15,624.
+    """
     if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
         raise SpaceError(f"cell index must be an integer, got {index!r}")
     if not 0 <= int(index) < N_CELLS:
@@ -202,7 +266,17 @@ def ops_table() -> np.ndarray:
 
 
 def indices_of_ops(ops: np.ndarray) -> np.ndarray:
-    """Vectorised: official indices of an (n, 6) array of op ids."""
+    """Vectorised: official indices of an (n, 6) array of op ids.
+
+    Args:
+        ops: array of shape (n, 6), op ids 0..4.
+
+    Returns:
+        int64 array (n,) of official indices.
+
+    Raises:
+        SpaceError: the shape is wrong or an op id is out of range.
+    """
     ops = np.asarray(ops)
     if ops.ndim != 2 or ops.shape[1] != N_EDGES:
         raise SpaceError(f"expected an (n, {N_EDGES}) array of op ids, got shape {ops.shape}")
@@ -212,7 +286,18 @@ def indices_of_ops(ops: np.ndarray) -> np.ndarray:
 
 
 def to_cell(x: CellLike) -> Cell:
-    """Accept a Cell, an official arch string, an index, or a 6-tuple of op names or op ids."""
+    """Read anything that names a cell as a `Cell`.
+
+    Args:
+        x: a `Cell`, an official arch string, an official index (an integer or a string of
+            digits), or a sequence of 6 op names or 6 op ids.
+
+    Returns:
+        The cell.
+
+    Raises:
+        SpaceError: `x` names no cell of the space.
+    """
     if isinstance(x, Cell):
         return x
     if isinstance(x, str):
@@ -236,7 +321,17 @@ def to_cell(x: CellLike) -> Cell:
 
 
 def to_indices(cells: Iterable[CellLike] | np.ndarray) -> np.ndarray:
-    """Vectorised form of ``to_cell(...).index``; integer arrays are checked and passed through."""
+    """Vectorised form of `to_cell(...).index`; integer arrays are checked and passed through.
+
+    Args:
+        cells: anything `to_cell` reads, one per cell, or a 1-d integer array of indices.
+
+    Returns:
+        int64 array of official indices.
+
+    Raises:
+        SpaceError: an entry names no cell, or an index is out of range.
+    """
     if isinstance(cells, np.ndarray) and np.issubdtype(cells.dtype, np.integer) and cells.ndim == 1:
         if cells.size and (cells.min() < 0 or cells.max() >= N_CELLS):
             bad = cells[(cells < 0) | (cells >= N_CELLS)][0]
@@ -246,7 +341,11 @@ def to_indices(cells: Iterable[CellLike] | np.ndarray) -> np.ndarray:
 
 
 def all_cells() -> Iterator[Cell]:
-    """All 15,625 cells in official index order."""
+    """All 15,625 cells in official index order.
+
+    Yields:
+        Each cell of the space, index 0 first.
+    """
     for row in ops_table():
         yield Cell(tuple(int(o) for o in row))
 
@@ -256,7 +355,7 @@ _ZERO = "#"
 
 
 def _node_exprs(ops: Sequence[int], drop_zero: bool) -> list[str]:
-    """Expression of each node, NAS-Bench-201 style (the ``nb201`` rule of the module docstring)."""
+    """Expression of each node, NAS-Bench-201 style (the `nb201` rule of the module docstring)."""
     exprs = ["0"]
     k = 0
     for j in range(1, N_NODES):
@@ -285,9 +384,9 @@ _SKIP, _CONV1, _CONV3, _POOL = 1, 2, 3, 4
 def _describe(ops: Sequence[int], live: Sequence[bool], label: dict[int, int]) -> tuple[dict[int, str], str]:
     """Names of the live conv edges under one numbering, and the description of the whole cell.
 
-    The pruned cell is a DAG of modules: each conv edge is a distinct module named ``op#n``; a pool
+    The pruned cell is a DAG of modules: each conv edge is a distinct module named `op#n`; a pool
     has no parameters, so it is named by what it computes; a skip passes its source's terms on. A
-    node's value is the multiset of its terms (input ``x``, conv and pool names)."""
+    node's value is the multiset of its terms (input `x`, conv and pool names)."""
     values: list[list[str]] = [["x"]]
     names: dict[int, str] = {}  # conv and pool edges: the term they contribute
     defs: list[str] = []
@@ -330,16 +429,36 @@ def _canonical(ops: tuple[int, ...], live: tuple[bool, ...]) -> tuple[dict[int, 
 
 
 def functional_key(cell: CellLike) -> str:
-    """Canonical description of the pruned cell's module graph. Cells with equal keys build
-    isomorphic pruned networks whose corresponding modules get the same seeds: from one seed they
-    are the same function with the same parameters, before and throughout training."""
+    """Canonical description of the pruned cell's module graph.
+
+    Cells with equal keys build isomorphic pruned networks whose corresponding modules get the
+    same seeds: from one seed they are the same function with the same parameters, before and
+    throughout training.
+
+    Args:
+        cell: anything `to_cell` reads.
+
+    Returns:
+        The key (equal keys: one `functional` class).
+    """
     c = to_cell(cell)
     return _canonical(c.ops, effective_edges(c))[1]
 
 
 
 def canonical_key(cell: CellLike, rule: str = "nb201") -> str:
-    """String key; two cells with equal keys are one class. ``rule``: 'nb201' or 'fine'."""
+    """String key of a cell's class under a canonical rule.
+
+    Args:
+        cell: anything `to_cell` reads.
+        rule: `nb201`, `fine` or `functional` (see the module docstring).
+
+    Returns:
+        The key; two cells with equal keys are one class.
+
+    Raises:
+        SpaceError: unknown rule.
+    """
     if rule not in CANONICAL_RULES:
         raise SpaceError(f"unknown canonical rule {rule!r}; allowed: {', '.join(CANONICAL_RULES)}")
     if rule == "functional":
@@ -352,10 +471,19 @@ CANONICAL_RULES = ("nb201", "fine", "functional")
 
 @functools.lru_cache(maxsize=None)
 def class_table(rule: str = "nb201") -> tuple[np.ndarray, np.ndarray]:
-    """(class_of_index, representative_of_class).
+    """Classes of every cell under a canonical rule.
 
-    ``class_of_index[i]`` numbers the classes 0..K-1 in order of their lowest official index;
-    ``representative_of_class[k]`` is that lowest index.
+    `class_of_index[i]` numbers the classes 0..K-1 in order of their lowest official index;
+    `representative_of_class[k]` is that lowest index.
+
+    Args:
+        rule: `nb201`, `fine` or `functional`.
+
+    Returns:
+        `(class_of_index, representative_of_class)`.
+
+    Raises:
+        SpaceError: unknown rule.
     """
     if rule not in CANONICAL_RULES:
         raise SpaceError(f"unknown canonical rule {rule!r}; allowed: {', '.join(CANONICAL_RULES)}")
@@ -380,14 +508,31 @@ def class_table(rule: str = "nb201") -> tuple[np.ndarray, np.ndarray]:
 
 
 def canonical_index(cell: CellLike, rule: str = "nb201") -> int:
-    """The lowest official index of the cell's class."""
+    """The lowest official index of the cell's class.
+
+    Args:
+        cell: anything `to_cell` reads.
+        rule: `nb201`, `fine` or `functional`.
+
+    Returns:
+        The official index of the class's representative.
+    """
     cls, rep = class_table(rule)
     return int(rep[cls[to_cell(cell).index]])
 
 
 def effective_edges(cell: CellLike) -> tuple[bool, ...]:
-    """Which edges can influence the output: op is not ``none``, the source is not identically
-    zero, and the target node reaches node 3 through non-``none`` edges."""
+    """Which edges can influence the output.
+
+    An edge counts where its op is not `none`, its source is not identically zero, and its target
+    node reaches node 3 through non-`none` edges.
+
+    Args:
+        cell: anything `to_cell` reads.
+
+    Returns:
+        One flag per edge, in `EDGES` order.
+    """
     ops = to_cell(cell).ops
     zero = [False] * N_NODES
     k = 0
@@ -436,14 +581,24 @@ _PATH_FEATURE_ID = {seq: i for i, seq in enumerate(_PATH_FEATURES)}
 def encode_ops(ops: np.ndarray, kind: str = "onehot") -> np.ndarray:
     """Vectorised encodings of an (n, 6) array of op ids (float32 features).
 
-    * ``onehot``: 6 x 5 one-hot of the op on each edge (30);
-    * ``adjacency``: the op-on-node DAG (input, 6 op nodes, output) as its flattened upper
+    * `onehot`: 6 x 5 one-hot of the op on each edge (30);
+    * `adjacency`: the op-on-node DAG (input, 6 op nodes, output) as its flattened upper
       triangular 8 x 8 adjacency followed by the one-hot ops (28 + 30 = 58); since the edge
       structure is fixed, this is the one-hot plus constant adjacency bits, offered for
       compatibility with NAS-Bench-101-style predictors;
-    * ``path``: BANANAS path encoding, one bit per sequence of non-``none`` ops on a path from
+    * `path`: BANANAS path encoding, one bit per sequence of non-`none` ops on a path from
       input to output (4 + 16 + 64 = 84);
-    * ``ops``: the raw op ids (6).
+    * `ops`: the raw op ids (6).
+
+    Args:
+        ops: array of shape (n, 6), op ids 0..4.
+        kind: one of the encodings above.
+
+    Returns:
+        float32 array (n, width of the encoding).
+
+    Raises:
+        SpaceError: unknown encoding.
     """
     ops = np.asarray(ops, dtype=np.int64)
     if ops.ndim == 1:
@@ -488,14 +643,30 @@ def _op_node_adjacency() -> np.ndarray:
 
 # -- sampling, mutation, neighbourhood ---------------------------------------------------
 def sample(rng: np.random.Generator, n: int | None = None) -> Cell | list[Cell]:
-    """Uniform random cell(s)."""
+    """Uniform random cell(s).
+
+    Args:
+        rng: the random generator.
+        n: how many cells; None: one.
+
+    Returns:
+        One cell where `n` is None, else a list of `n` cells.
+    """
     if n is None:
         return Cell(tuple(int(o) for o in rng.integers(0, N_OPS, N_EDGES)))
     return [Cell(tuple(int(o) for o in row)) for row in rng.integers(0, N_OPS, (n, N_EDGES))]
 
 
 def mutate(cell: CellLike, rng: np.random.Generator) -> Cell:
-    """Change the op of one uniformly chosen edge to a different, uniformly chosen op."""
+    """Change the op of one uniformly chosen edge to a different, uniformly chosen op.
+
+    Args:
+        cell: anything `to_cell` reads.
+        rng: the random generator.
+
+    Returns:
+        The mutated cell.
+    """
     ops = list(to_cell(cell).ops)
     e = int(rng.integers(N_EDGES))
     ops[e] = (ops[e] + 1 + int(rng.integers(N_OPS - 1))) % N_OPS
@@ -503,7 +674,14 @@ def mutate(cell: CellLike, rng: np.random.Generator) -> Cell:
 
 
 def neighbours(cell: CellLike) -> list[Cell]:
-    """All 24 cells one op change away, in edge-then-op order."""
+    """All 24 cells one op change away, in edge-then-op order.
+
+    Args:
+        cell: anything `to_cell` reads.
+
+    Returns:
+        The neighbouring cells.
+    """
     base = to_cell(cell).ops
     out = []
     for e in range(N_EDGES):
@@ -536,30 +714,39 @@ class NB201Space:
     ops: tuple[str, ...] = OPS
 
     def cell(self, index: int) -> Cell:
+        """The cell at an official index (`Cell.from_index`)."""
         return Cell.from_index(index)
 
     def index(self, cell: CellLike) -> int:
+        """The official index of anything `to_cell` reads."""
         return to_cell(cell).index
 
     def indices(self, cells: Iterable[CellLike] | np.ndarray) -> np.ndarray:
+        """Official indices of several cells (`to_indices`)."""
         return to_indices(cells)
 
     def sample(self, rng: np.random.Generator) -> Cell:
+        """One uniformly random cell."""
         return sample(rng)  # type: ignore[return-value]
 
     def sample_indices(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Official indices of `n` uniformly random cells (with repetition)."""
         return rng.integers(0, N_CELLS, n)
 
     def mutate(self, cell: CellLike, rng: np.random.Generator) -> Cell:
+        """The cell with one edge's op changed (`mutate`)."""
         return mutate(cell, rng)
 
     def mutate_index(self, index: int, rng: np.random.Generator) -> int:
+        """The official index of a random one-op mutation of the cell at `index`."""
         return mutate(Cell.from_index(index), rng).index
 
     def neighbours(self, cell: CellLike) -> list[Cell]:
+        """All 24 cells one op change away (`neighbours`)."""
         return neighbours(cell)
 
     def neighbour_indices(self, index: int) -> np.ndarray:
+        """Official indices of the 24 one-op neighbours of the cell at `index`."""
         return neighbour_table()[check_index(index)]
 
     def neighbour_table(self) -> np.ndarray:
@@ -568,13 +755,15 @@ class NB201Space:
 
     @property
     def edges(self) -> tuple[tuple[int, int], ...]:
-        """The cell's edges ``(to, from)`` (node ``to`` <- node ``from``) in the order of a cell's ``ops``."""
+        """The cell's edges `(to, from)` (node `to` <- node `from`) in the order of a cell's `ops`."""
         return EDGES
 
     def encode(self, cells: Iterable[CellLike] | np.ndarray, kind: str = "onehot") -> np.ndarray:
+        """Encodings of several cells (`encode_ops`; `kind` as there)."""
         return encode_ops(ops_table()[to_indices(cells)], kind)
 
     def canonical(self, cell: CellLike, rule: str = "nb201") -> int:
+        """The lowest official index of the cell's class under `rule` (`canonical_index`)."""
         return canonical_index(cell, rule)
 
 
@@ -598,7 +787,19 @@ NB201 = NB201Space()
 
 
 def get_space(name: str) -> NB201Space:
-    """The space a table names (only ``nb201`` exists; see the comment above :class:`NB201Space`)."""
+    """The space a table names.
+
+    Only `nb201` exists (see the comment above `NB201Space`).
+
+    Args:
+        name: the space's name, as a table records it.
+
+    Returns:
+        The space.
+
+    Raises:
+        SpaceError: unknown space name.
+    """
     if name != NB201.name:
         raise SpaceError(f"unknown space {name!r}; allowed: {NB201.name}")
     return NB201

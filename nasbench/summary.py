@@ -1,6 +1,6 @@
 """What `nasbench info` reports about a table (a dataclass of facts, computed from the arrays), and
-what `nasbench compare` reports about a results directory: ``summary.csv``, ``pairs.csv``,
-``summary.tex`` and the verdict on every pair of strategies."""
+what `nasbench compare` reports about a results directory: `summary.csv`, `pairs.csv`,
+`summary.tex` and the verdict on every pair of strategies."""
 from __future__ import annotations
 
 import dataclasses
@@ -21,7 +21,15 @@ TEX_FILE = "summary.tex"  # the summary as a booktabs table (nasbench.summary_te
 
 
 def final_values(results: Any) -> tuple[dict[str, np.ndarray], str]:
-    """(label -> final incumbent test value of each run, in config order; the test metric's name)."""
+    """The final incumbent test value of each run, per strategy.
+
+    Args:
+        results: a results directory or its path.
+
+    Returns:
+        `({label: values}, metric)`: the values per strategy label in config order, and the
+        test metric's name.
+    """
     from .experiment import ResultsDir, final_rows, open_results
 
     res = results if isinstance(results, ResultsDir) else open_results(results)
@@ -34,8 +42,17 @@ def final_values(results: Any) -> tuple[dict[str, np.ndarray], str]:
 
 
 def pairwise(results: Any, alpha: float | None = None) -> list:
-    """Every pair of strategies of a results directory tested on the final test value of its runs
-    (see :mod:`nasbench.significance`)."""
+    """Every pair of strategies of a results directory tested on the final test value of its runs.
+
+    See `nasbench.significance`.
+
+    Args:
+        results: a results directory or its path.
+        alpha: the significance level (None: `ALPHA`).
+
+    Returns:
+        The `PairTest` list.
+    """
     from .significance import ALPHA, compare_pairs
 
     values, metric = final_values(results)
@@ -43,16 +60,16 @@ def pairwise(results: Any, alpha: float | None = None) -> list:
 
 
 def write_summary(results: Any, baseline: str | None = None) -> tuple[Path, Path]:
-    """Write ``summary.csv`` (per strategy, as :func:`nasbench.experiment.summarise`),
-    ``pairs.csv`` (per pair) and ``summary.tex`` (:mod:`nasbench.summary_tex`, markers against
-    ``baseline``, default ``random`` where present) into the results directory, atomically.
+    """Write `summary.csv` (per strategy, as `nasbench.experiment.summarise`),
+    `pairs.csv` (per pair) and `summary.tex` (`nasbench.summary_tex`, markers against
+    `baseline`, default `random` where present) into the results directory, atomically.
 
     Args:
         results: a results directory or its path.
-        baseline: ``summary.tex``'s baseline label (None: ``random`` if the comparison has it).
+        baseline: `summary.tex`'s baseline label (None: `random` if the comparison has it).
 
     Returns:
-        The paths of ``summary.csv`` and ``pairs.csv``.
+        The paths of `summary.csv` and `pairs.csv`.
     """
     import pandas as pd
 
@@ -83,11 +100,11 @@ def _write_tex(res: Any, summary: Any, tests: list, baseline: str | None) -> Pat
 
 
 def write_summary_tex(results: Any, baseline: str | None = None) -> Path:
-    """Rewrite only ``summary.tex`` of a results directory (e.g. with another baseline).
+    """Rewrite only `summary.tex` of a results directory (e.g. with another baseline).
 
     Args:
         results: a results directory or its path.
-        baseline: the markers' baseline label (None: ``random`` if present).
+        baseline: the markers' baseline label (None: `random` if present).
 
     Returns:
         The path written.
@@ -102,7 +119,15 @@ def write_summary_tex(results: Any, baseline: str | None = None) -> Path:
 
 
 def format_verdicts(pairs: list, alpha: float | None = None) -> str:
-    """The verdicts in words, significant pairs first, under a one-line header saying how."""
+    """The verdicts in words, significant pairs first, under a one-line header saying how.
+
+    Args:
+        pairs: the `PairTest` list.
+        alpha: the level the verdicts used (None: `ALPHA`).
+
+    Returns:
+        The text ("" for no pairs).
+    """
     from .significance import ALPHA
 
     if not pairs:

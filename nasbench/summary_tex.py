@@ -1,12 +1,12 @@
-"""``summary.tex``: a results directory's summary as a booktabs ``tabular`` ready for ``\\input``
-(needs ``\\usepackage{booktabs}``; nothing else).
+"""`summary.tex`: a results directory's summary as a booktabs `tabular` ready for `\\input`
+(needs `\\usepackage{booktabs}`; nothing else).
 
 One row per strategy: runs, the final test value as mean +- sample standard deviation, the mean
 regret, the number of distinct final cells and the share of runs ending on the optimum's value. The
 best value of each numeric column is bold (every strategy whose printed value ties it). A marker
 after the mean says the strategy is significantly better (up arrow) or worse (down arrow) than the
-baseline by the verdicts of ``pairs.csv`` (two-sided Mann-Whitney U, Holm over all pairs); the
-baseline is ``random`` where the comparison has it, unless another label is chosen.
+baseline by the verdicts of `pairs.csv` (two-sided Mann-Whitney U, Holm over all pairs); the
+baseline is `random` where the comparison has it, unless another label is chosen.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ UP, DOWN = r"$^{\uparrow}$", r"$^{\downarrow}$"
 
 
 def tex_escape(text: str) -> str:
-    """``text`` with LaTeX's special characters escaped."""
+    """`text` with LaTeX's special characters escaped."""
     return "".join(_ESCAPES.get(c, c) for c in str(text))
 
 
@@ -33,10 +33,10 @@ def resolve_baseline(labels: Sequence[str], baseline: str | None) -> str | None:
 
     Args:
         labels: the comparison's strategy labels.
-        baseline: the chosen label, or None for ``random`` where present.
+        baseline: the chosen label, or None for `random` where present.
 
     Returns:
-        A label of ``labels``, or None (no markers) when none was chosen and there is no ``random``.
+        A label of `labels`, or None (no markers) when none was chosen and there is no `random`.
 
     Raises:
         PlotOptionError: a chosen label that is not a strategy of the comparison.
@@ -66,18 +66,18 @@ def _bold_best(cells: list[str], higher_better: bool) -> list[str]:
 
 def summary_tex(summary: Any, values: dict[str, np.ndarray], pairs: Sequence, baseline: str | None = None,
                 metric: str = "test value", alpha: float = 0.05) -> str:
-    """The LaTeX text of ``summary.tex``.
+    """The LaTeX text of `summary.tex`.
 
     Args:
-        summary: the frame of :func:`nasbench.results.summarise` (index: strategy labels).
+        summary: the frame of `nasbench.results.summarise` (index: strategy labels).
         values: label -> final test values of its runs (for the sample standard deviation).
-        pairs: the :class:`~nasbench.significance.PairTest` verdicts of the comparison.
-        baseline: the label the markers compare against (None: ``random`` if present, else no markers).
+        pairs: the `PairTest` verdicts of the comparison.
+        baseline: the label the markers compare against (None: `random` if present, else no markers).
         metric: the test metric's name, for the header comment.
         alpha: the level the verdicts used.
 
     Returns:
-        The file's text (comment lines, then one ``tabular``).
+        The file's text (comment lines, then one `tabular`).
     """
     labels = [str(k) for k in summary.index]
     base = resolve_baseline(labels, baseline)

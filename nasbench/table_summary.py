@@ -30,6 +30,8 @@ class ProxyCoverage:
 
 @dataclass(frozen=True)
 class TableSummary:
+    """What `nasbench info` shows about a table: its metadata, coverage, value ranges, seed noise and spread."""
+
     name: str
     space: str
     dataset: str
@@ -60,11 +62,13 @@ class TableSummary:
     proxies: list[ProxyCoverage] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        """The summary as a dict (for `--json`)."""
         from dataclasses import asdict
 
         return asdict(self)
 
     def lines(self) -> list[str]:
+        """The summary as the console lines of `nasbench info`."""
         ep = self.epochs
         out = [
             f"table          {self.name}",
@@ -121,7 +125,7 @@ class TableSummary:
 
 
 def _winners_curse(bench: Any, sds: np.ndarray) -> tuple[float, float]:
-    """The best row's seed mean of valid_acc, and its expectation on fresh seeds (``sds``: the
+    """The best row's seed mean of valid_acc, and its expectation on fresh seeds (`sds`: the
     rows' seed sds of valid_acc)."""
     means = bench.seed_mean("valid_acc")
     if not np.isfinite(means).any():
@@ -132,7 +136,14 @@ def _winners_curse(bench: Any, sds: np.ndarray) -> tuple[float, float]:
 
 
 def proxy_coverage(bench: Any) -> list[ProxyCoverage]:
-    """The zero-cost proxies ``bench`` holds, each with its coverage of the table's cells."""
+    """The zero-cost proxies a table holds, each with its coverage of the table's cells.
+
+    Args:
+        bench: the table.
+
+    Returns:
+        One `ProxyCoverage` per proxy.
+    """
     info = bench.meta.details.proxies
     batch = str(info.get("stand_in_batch", "not recorded"))
     rows = bench.arch_row[bench.covered]
@@ -147,6 +158,15 @@ def proxy_coverage(bench: Any) -> list[ProxyCoverage]:
 
 
 def summarise_table(bench: Any) -> TableSummary:
+    """What a table holds and how noisy it is: its metadata, coverage, value ranges, seed noise,
+    spread of the validation values and the winner's curse of its best cell.
+
+    Args:
+        bench: the table.
+
+    Returns:
+        The `TableSummary`.
+    """
     m = bench.meta
     per_seed = [k for k in bench.metrics if k not in bench.mean_only]
     ref = "valid_acc" if "valid_acc" in per_seed else (per_seed[0] if per_seed else None)

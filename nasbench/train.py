@@ -1,10 +1,10 @@
 """Training recipe and trainer: one cell and seed at a time, or many models stacked into one.
 
-:func:`train_cell` trains one cell with one seed; :func:`train_many` trains K (cell, seed) pairs at
-once as one channel-stacked network (see :mod:`nasbench.network`): every model has its own
+`train_cell` trains one cell with one seed; `train_many` trains K (cell, seed) pairs at
+once as one channel-stacked network (see `nasbench.network`): every model has its own
 initialisation, its own data order and augmentation draws, its own BN statistics and loss, and
 SGD is element-wise, so each model follows the same maths as on its own (the stacked grouped
-convolutions may round differently in the last bit). ``train_cell`` *is* ``train_many`` with K=1
+convolutions may round differently in the last bit). `train_cell` *is* `train_many` with K=1
 and therefore the plain single network, so both share one code path, on CPU and CUDA.
 
 Determinism: on CPU, the same (cell, seed, data, recipe) gives bit-identical records, whatever the
@@ -13,7 +13,7 @@ and augmentation from a generator seeded by it. Timings are of course not reprod
 
 CUDA path: the data live on the device, normalised once; batches are gathered there, augmentation
 (random crop with zero padding + horizontal flip) runs there, bf16 autocast and channels_last are
-on by default (``Recipe.amp``, ``Recipe.channels_last``; both ignored on CPU).
+on by default (`Recipe.amp`, `Recipe.channels_last`; both ignored on CPU).
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ class Recipe:
     """NAS-Bench-201's recipe (SGD, Nesterov momentum 0.9, lr 0.1 cosine-annealed to 0 per step,
     weight decay 5e-4 on all parameters, batch 256) at a chosen size and length.
 
-    ``augment``: random crop (zero padding ``crop_padding``) + horizontal flip, as NAS-Bench-201
+    `augment`: random crop (zero padding `crop_padding`) + horizontal flip, as NAS-Bench-201
     does for CIFAR. Off by default: the tiny tables use 7x7 / 8x8 grayscale images, where a 4-pixel
     shift destroys most of the image and flipping digits changes their meaning.
     """
@@ -78,16 +78,36 @@ class Recipe:
             raise RecipeError(f"unknown schedule {self.schedule!r}; allowed: cosine, constant")
 
     def to_dict(self) -> dict[str, Any]:
+        """The recipe as recorded: the fields plus the descriptive `optimizer` and `loss`."""
         return {"optimizer": "sgd", "loss": "cross_entropy", **asdict(self)}
 
     def lr_at(self, step: int, total: int) -> float:
+        """The learning rate at a step.
+
+        Args:
+            step: the optimiser step (0-based).
+            total: the run's total steps.
+
+        Returns:
+            `lr` for the constant schedule, else the cosine-annealed rate.
+        """
         if self.schedule == "constant":
             return self.lr
         return 0.5 * self.lr * (1.0 + math.cos(math.pi * step / total))
 
 
 def recipe_from_dict(d: dict[str, Any]) -> Recipe:
-    """A :class:`Recipe` from its recorded dict (the descriptive keys ``optimizer`` and ``loss`` ignored)."""
+    """A `Recipe` from its recorded dict (the descriptive keys `optimizer` and `loss` ignored).
+
+    Args:
+        d: the recorded dict.
+
+    Returns:
+        The recipe.
+
+    Raises:
+        RecipeError: an unknown field or a bad value.
+    """
     from dataclasses import fields
 
     names = {f.name for f in fields(Recipe)}
@@ -102,9 +122,9 @@ METRICS = ("train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "te
 
 @dataclass
 class TrainRecord:
-    """Per-epoch metrics of one training (arrays of length ``epochs``). Accuracies in percent;
-    ``train_acc``/``train_loss`` are running averages over the epoch's batches (train mode);
-    ``train_time`` is cumulative training seconds (excluding evaluation; for a stacked run, the
+    """Per-epoch metrics of one training (arrays of length `epochs`). Accuracies in percent;
+    `train_acc`/`train_loss` are running averages over the epoch's batches (train mode);
+    `train_time` is cumulative training seconds (excluding evaluation; for a stacked run, the
     run's time divided by the number of models)."""
 
     cell: int
@@ -126,8 +146,18 @@ def _seed_generator(seed: int, what: str, device: str = "cpu") -> torch.Generato
 
 
 def random_crop_flip(x: torch.Tensor, padding: int, gen: torch.Generator, flip: bool = True) -> torch.Tensor:
-    """Per-sample random crop (zero padding) and horizontal flip, on x's device; draws from ``gen``
-    (a CPU generator, so the draws do not depend on the device)."""
+    """Per-sample random crop (zero padding) and horizontal flip, on x's device.
+
+    Args:
+        x: images (B, C, H, W).
+        padding: the crop's zero padding.
+        gen: a CPU generator that draws the offsets and flips (so the draws do not depend on the
+            device).
+        flip: also flip half of the images, at random.
+
+    Returns:
+        The augmented images, same shape.
+    """
     B, C, H, W = x.shape
     offs = torch.randint(0, 2 * padding + 1, (2, B), generator=gen).to(x.device)
     flips = (torch.rand(B, generator=gen) < 0.5).to(x.device) if flip else None
@@ -153,7 +183,16 @@ class _DeviceData:
 
 
 def prepare_data(data: Data, recipe: Recipe, device: torch.device | str = "cpu") -> _DeviceData:
-    """Normalised float32 copies of the three splits on ``device`` (done once per run)."""
+    """Normalised float32 copies of the three splits on a device (done once per run).
+
+    Args:
+        data: the dataset.
+        recipe: the recipe (`normalize` decides whether the channel statistics apply).
+        device: the torch device.
+
+    Returns:
+        The splits on the device.
+    """
     mean, std = data.channel_stats() if recipe.normalize else ([0.0] * data.input_shape[0], [1.0] * data.input_shape[0])
     m = torch.tensor(mean).view(1, -1, 1, 1)
     s = torch.tensor(std).view(1, -1, 1, 1)
@@ -164,7 +203,19 @@ def prepare_data(data: Data, recipe: Recipe, device: torch.device | str = "cpu")
 
 def train_cell(cell: CellLike, data: Data, recipe: Recipe, seed: int, device: str | torch.device = "cpu",
                prepared: _DeviceData | None = None) -> TrainRecord:
-    """Train one cell with one seed; per-epoch record."""
+    """Train one cell with one seed.
+
+    Args:
+        cell: anything `to_cell` reads.
+        data: the dataset.
+        recipe: the recipe.
+        seed: the seed.
+        device: the torch device.
+        prepared: the data already on the device (`prepare_data`).
+
+    Returns:
+        The per-epoch record.
+    """
     return train_many([to_cell(cell)], [seed], data, recipe, device, prepared)[0]
 
 
@@ -172,16 +223,31 @@ def train_many(cells: Sequence[CellLike], seeds: Sequence[int], data: Data, reci
                device: str | torch.device = "cpu", prepared: _DeviceData | None = None,
                checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 1, key: str = "",
                on_epoch: Callable[[int], None] | None = None) -> list[TrainRecord]:
-    """Train K (cell, seed) pairs at once as one stacked network; one record per pair.
+    """Train K (cell, seed) pairs at once as one stacked network.
 
-    ``cells`` and ``seeds`` have equal length; the cells may repeat (seeds of one cell) or differ
-    (then edges whose op differs compute every op present, masked per model: cheapest when the
-    cells share most ops).
+    The cells may repeat (seeds of one cell) or differ (then edges whose op differs compute every
+    op present, masked per model: cheapest when the cells share most ops).
 
-    ``checkpoint``: a file that receives the full training state every ``checkpoint_every``
-    finished epochs; a run started with a checkpoint holding the same ``key`` resumes after its
-    last epoch and, on CPU, ends bit-identical to an uninterrupted run. ``on_epoch(epoch)`` is
-    called after each epoch (1-based)."""
+    Args:
+        cells: the cells, one per model.
+        seeds: the seeds, as many as `cells`.
+        data: the dataset.
+        recipe: the recipe.
+        device: the torch device.
+        prepared: the data already on the device (`prepare_data`).
+        checkpoint: a file that receives the full training state every `checkpoint_every`
+            finished epochs; a run started with a checkpoint holding the same `key` resumes after
+            its last epoch and, on CPU, ends bit-identical to an uninterrupted run.
+        checkpoint_every: epochs between checkpoints.
+        key: identifies the training the checkpoint belongs to.
+        on_epoch: called with each finished epoch (1-based).
+
+    Returns:
+        One record per pair, in order.
+
+    Raises:
+        RecipeError: `cells` and `seeds` differ in length.
+    """
     cell_list = [to_cell(c) for c in cells]
     if len(cell_list) != len(seeds) or not cell_list:
         raise RecipeError(f"need one seed per cell, got {len(cell_list)} cells and {len(seeds)} seeds")
@@ -282,10 +348,18 @@ def _evaluate(net: NB201Network, x: torch.Tensor, y: torch.Tensor, K: int, recip
 
 
 def record_to_dict(rec: TrainRecord) -> dict[str, Any]:
-    """JSON-able form of a record."""
+    """JSON-able form of a record.
+
+    Args:
+        rec: the record.
+
+    Returns:
+        `cell`, `seed`, `params`, `info` and every metric as a list.
+    """
     return {"cell": rec.cell, "seed": rec.seed, "params": rec.params, "info": rec.info,
             **{m: getattr(rec, m).tolist() for m in METRICS}}
 
 
 def cell_of(rec: TrainRecord) -> Cell:
+    """The `Cell` a record trained."""
     return Cell.from_index(rec.cell)

@@ -4,39 +4,39 @@
 >>> report = validate(ValidateConfig(results="results/default", top_k=5))
 >>> print(report.summary())
 
-**Which cells.** ``top_k`` picks the best K distinct final incumbents of a comparison, across
+**Which cells.** `top_k` picks the best K distinct final incumbents of a comparison, across
 its runs and strategies: every (strategy, run)'s last incumbent, de-duplicated by the table row
 that holds it (cells of one canonical class share a row and build the same network), ranked by
 the benchmark's seed-mean of the comparison's validation metric at the table's last epoch (ties:
-the lower cell index). Or ``cells``: explicit arch strings or indices.
+the lower cell index). Or `cells`: explicit arch strings or indices.
 
-**How they are trained.** With the benchmark's recorded recipe (``bench.meta.recipe``) and data
-(``bench.meta.extra["data"]``, a :class:`~nasbench.generate.DataSpec`; imported NAS-Bench-201
-tables record none, so then ``dataset`` / ``data_dir`` must be given), or overrides (epochs,
+**How they are trained.** With the benchmark's recorded recipe (`bench.meta.recipe`) and data
+(`bench.meta.extra["data"]`, a `DataSpec`; imported NAS-Bench-201
+tables record none, so then `dataset` / `data_dir` must be given), or overrides (epochs,
 seeds, C, N, batch size, dataset, data directory, sizes). Seeds default to three fresh seeds not
 in the table (1, 2, 3 unless taken), so that the measurement is independent of the table's own
-runs; ``seeds="table"`` retrains the table's seeds, in the table's seed groups (seeds the
+runs; `seeds="table"` retrains the table's seeds, in the table's seed groups (seeds the
 generator stacked are stacked again), which on CPU with the recorded recipe reproduces the
 table bit for bit (a reproducibility check, not a noise check).
 
-**The statistics**: see :mod:`nasbench.validation_report`.
+**The statistics**: see `nasbench.validation_report`.
 
 **Checkpoints.** Every training saves model, optimiser and data-generator state after each
-finished epoch (``<out>/checkpoints``, numpy ``.npz`` + JSON, no pickle, written atomically); a
+finished epoch (`<out>/checkpoints`, numpy `.npz` + JSON, no pickle, written atomically); a
 killed run resumes from its last finished epoch, and on CPU the result is bit-identical to an
-uninterrupted run. Finished trainings are kept as JSON (``<out>/units``) and are not redone.
+uninterrupted run. Finished trainings are kept as JSON (`<out>/units`) and are not redone.
 
-**Hardware.** ``device="auto"``: CUDA when available, else CPU; ``device="cuda"`` without a GPU is an
-error unless ``allow_cpu_fallback``. On CPU each (cell, seed) is its own training, ``jobs`` worker
+**Hardware.** `device="auto"`: CUDA when available, else CPU; `device="cuda"` without a GPU is an
+error unless `allow_cpu_fallback`. On CPU each (cell, seed) is its own training, `jobs` worker
 processes in parallel (one thread each). On CUDA the seeds of one cell are stacked into one network
-(:func:`nasbench.train.train_many`'s channel stacking), ``jobs`` processes share the GPU;
-``executor="ray"`` spreads the trainings over a Ray cluster (one GPU per actor on CUDA).
+(`nasbench.train.train_many`'s channel stacking), `jobs` processes share the GPU;
+`executor="ray"` spreads the trainings over a Ray cluster (one GPU per actor on CUDA).
 
-**Where things live.** This module is the driver (:func:`validate`); the config and its error are in
-:mod:`nasbench.validation_config`, choosing the cells and the benchmark's predictions in
-:mod:`nasbench.validation_select`, training them (recipe, data, seeds, resumable units) in
-:mod:`nasbench.validation_train` on the workers of :mod:`nasbench.workers`, and the statistics,
-tables and plots in :mod:`nasbench.validation_report`.
+**Where things live.** This module is the driver (`validate`); the config and its error are in
+`nasbench.validation_config`, choosing the cells and the benchmark's predictions in
+`nasbench.validation_select`, training them (recipe, data, seeds, resumable units) in
+`nasbench.validation_train` on the workers of `nasbench.workers`, and the statistics,
+tables and plots in `nasbench.validation_report`.
 """
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ from .validation_train import (_check_loaded_data, _data_of, _load_data, _read_u
 def validate(cfg: ValidateConfig, bench: Benchmark | None = None,
              on_unit: Callable[[dict[str, Any]], None] | None = None,
              on_message: Callable[[str], None] | None = None) -> ValidationReport:
-    """Select, train (resumably), compare, write CSV / JSON / plot into ``cfg.out``.
+    """Select, train (resumably), compare, write CSV / JSON / plot into `cfg.out`.
 
     Args:
         cfg: what to validate and how.
@@ -71,7 +71,11 @@ def validate(cfg: ValidateConfig, bench: Benchmark | None = None,
         on_message: called with lines to show before training (the time estimate).
 
     Returns:
-        The :class:`ValidationReport`.
+        The `ValidationReport`.
+
+    Raises:
+        ValidateError: bad input (a metric the table lacks, a bad or uncovered cell, a device or
+            disk that cannot serve the trainings, ...), in one line.
     """
     import pandas as pd
 

@@ -1,5 +1,5 @@
-"""What ``nasbench validate`` is asked to do: :class:`ValidateConfig` (checked when made) and
-:class:`ValidateError`, the one-line error of every bad input to validation."""
+"""What `nasbench validate` is asked to do: `ValidateConfig` (checked when made) and
+`ValidateError`, the one-line error of every bad input to validation."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,8 +25,8 @@ class ValidateError(NasbenchError, ValueError):
 
 @dataclass(frozen=True)
 class ValidateConfig:
-    """What to validate and how. ``results``: a comparison's results directory (``top_k`` cells of
-    it), or None with ``table`` and ``cells``. Every ``None`` override keeps the recorded value."""
+    """What to validate and how. `results`: a comparison's results directory (`top_k` cells of
+    it), or None with `table` and `cells`. Every `None` override keeps the recorded value."""
 
     results: str | None = None
     top_k: int | None = 5

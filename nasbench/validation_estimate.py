@@ -1,17 +1,17 @@
 """What a validation costs before it starts: time on the chosen device, and disk.
 
-**Time** (:func:`estimate_time`): each selected cell's network is built with the recipe and timed
+**Time** (`estimate_time`): each selected cell's network is built with the recipe and timed
 for a few real training steps (forward, backward, SGD step; one warm-up step not counted) on a batch
 of the real training images, on the device and with the thread count the trainings will use. One
-training of that cell is then ``epochs * (steps per epoch * step time + evaluation time)``, where
+training of that cell is then `epochs * (steps per epoch * step time + evaluation time)`, where
 evaluating an image is taken to cost a third of training on it (forward only). It is an estimate:
 data movement, augmentation and the device's warm-up are left out, and a busy machine differs.
 
-**Disk** (:func:`check_disk`): a training's checkpoint holds the weights and momentum (8 bytes per
+**Disk** (`check_disk`): a training's checkpoint holds the weights and momentum (8 bytes per
 parameter) and per-epoch metric arrays, its finished unit JSON and the curves CSV grow with the
 epochs too. The total, with room for one temporary copy of each checkpoint, is compared with
-:func:`shutil.disk_usage` of the output folder before anything is written; too little is a
-one-line :class:`~nasbench.validation_config.ValidateError`.
+`shutil.disk_usage` of the output folder before anything is written; too little is a
+one-line `ValidateError`.
 """
 from __future__ import annotations
 
@@ -70,13 +70,13 @@ def estimate_time(cells: Sequence[int], trainings_per_cell: dict[int, int], data
     Args:
         cells: the cells to train.
         trainings_per_cell: (cell, seed) trainings still to do per cell (finished ones excluded).
-        data: the loaded :class:`nasbench.datasets.Data`.
+        data: the loaded `nasbench.datasets.Data`.
         recipe: the Recipe dict the trainings use.
-        device: ``cpu``, ``cuda`` or ``cuda:N``.
+        device: `cpu`, `cuda` or `cuda:N`.
         jobs: parallel trainings.
 
     Returns:
-        The :class:`TimeEstimate`.
+        The `TimeEstimate`.
     """
     import torch
 
@@ -170,11 +170,11 @@ def disk_needed(trainings: Sequence[tuple[int, Sequence[int]]], recipe: dict[str
 
 
 def check_disk(out: str | Path, need: int) -> None:
-    """Refuse (one line) when the disk holding ``out`` has less than ``need`` bytes free.
+    """Refuse (one line) when the disk holding `out` has less than `need` bytes free.
 
     Args:
         out: the output folder (need not exist yet: its nearest existing parent is asked).
-        need: bytes needed (:func:`disk_needed`).
+        need: bytes needed (`disk_needed`).
     """
     where = Path(out).absolute()
     while not where.exists() and where != where.parent:

@@ -1,27 +1,27 @@
 """The report of a validation: what the benchmark predicted against what real training measured.
 
-**The statistics** (columns of :attr:`ValidationReport.frame`):
+**The statistics** (columns of `ValidationReport.frame`):
 
-* ``pred_mean``: the table's seed mean (or the surrogate's mean) of ``metric`` at its last epoch;
-  ``pred_sd``: the table's seed standard deviation of that cell (ddof=1; the surrogate's seed-noise
-  sd); ``pred_runs``: how many recorded runs the mean is over.
-* ``meas_<seed>`` per seed, ``meas_mean``, ``meas_sd`` (ddof=1), final epoch.
-* ``sd_used`` and ``sd_source``: the per-run seed standard deviation the differences are measured
-  in: ``table`` (the square root of the mean seed variance of the 200 table rows with >= 2 runs
+* `pred_mean`: the table's seed mean (or the surrogate's mean) of `metric` at its last epoch;
+  `pred_sd`: the table's seed standard deviation of that cell (ddof=1; the surrogate's seed-noise
+  sd); `pred_runs`: how many recorded runs the mean is over.
+* `meas_<seed>` per seed, `meas_mean`, `meas_sd` (ddof=1), final epoch.
+* `sd_used` and `sd_source`: the per-run seed standard deviation the differences are measured
+  in: `table` (the square root of the mean seed variance of the 200 table rows with >= 2 runs
   whose seed means lie nearest to the cell's: a cell's own sd from 2-3 runs is too uncertain to
-  divide by, its neighbours in accuracy are not; see :func:`nasbench.noise.pooled_seed_sd`),
-  else ``surrogate`` (its noise sd), else ``measured`` (the sd of our own seeds, pooled over the
+  divide by, its neighbours in accuracy are not; see `nasbench.noise.pooled_seed_sd`),
+  else `surrogate` (its noise sd), else `measured` (the sd of our own seeds, pooled over the
   K cells: sqrt of the mean of the per-cell variances), else NaN.
-* ``diff_in_sd`` = (meas_mean - pred_mean) / sd_used: the difference in seed standard deviations.
-* ``z`` = (meas_mean - pred_mean) / (sd_used * sqrt(1/pred_runs + 1/n_seeds)): the z-score of a
-  difference of two means of independent runs with per-run sd ``sd_used`` (for a surrogate the
-  prediction's variance is its own ``predict_std`` squared). |z| > 2 means the table's promise is
+* `diff_in_sd` = (meas_mean - pred_mean) / sd_used: the difference in seed standard deviations.
+* `z` = (meas_mean - pred_mean) / (sd_used * sqrt(1/pred_runs + 1/n_seeds)): the z-score of a
+  difference of two means of independent runs with per-run sd `sd_used` (for a surrogate the
+  prediction's variance is its own `predict_std` squared). |z| > 2 means the table's promise is
   unlikely to be seed noise alone. Note that top cells are selected *because* their table values
   are high, so fresh seeds are expected to land a little lower (the winner's curse).
-* ``pred_expected``: what fresh seeds are expected to give for a cell that was *picked* for its
+* `pred_expected`: what fresh seeds are expected to give for a cell that was *picked* for its
   high table value (top K): the table's mean corrected for that selection by Tweedie's formula
-  (:func:`nasbench.noise.tweedie_means`; NaN for a surrogate); ``z_expected`` the z-score of
-  the measurement against it, with the same standard error as ``z``.
+  (`nasbench.noise.tweedie_means`; NaN for a surrogate); `z_expected` the z-score of
+  the measurement against it, with the same standard error as `z`.
 * Kendall's tau between predicted and measured means among the K cells.
 """
 from __future__ import annotations
@@ -58,6 +58,7 @@ class ValidationReport:
     trained_now: int = 0
 
     def summary(self) -> str:
+        """The console summary: what was validated and how, the per-cell table and the rank correlation."""
         f = self.frame
         lines = [f"validation of {len(f)} cell(s) of {self.table}: {self.metric}, final epoch; "
                  f"{len(self.seeds)} seed(s) {list(self.seeds)} ({self.seeds_note}); device {self.device}; "
@@ -96,7 +97,19 @@ class ValidationReport:
 
 def build_report_frame(cells: Sequence[int], pred: FreshRunPrediction, measured: dict[int, dict[int, float]],
                        seeds: Sequence[int], extra: dict[int, dict[str, Any]] | None = None):
-    """The per-cell DataFrame (see the module doc for the columns)."""
+    """The per-cell DataFrame (see the module doc for the columns).
+
+    Args:
+        cells: official indices, in report order.
+        pred: the table's prediction per cell (`mean`, `sd`, `runs`, `pooled`, ... arrays in
+            the order of `cells`).
+        measured: `{cell: {seed: accuracy}}` of the retrained runs.
+        seeds: the seeds trained.
+        extra: more columns per cell (e.g. how often it was the final incumbent).
+
+    Returns:
+        The `pandas.DataFrame`, one row per cell.
+    """
     import pandas as pd
 
     rows = []
@@ -140,6 +153,15 @@ def _arch(c: int) -> str:
 
 
 def kendall(pred: Sequence[float], meas: Sequence[float]) -> tuple[float, float]:
+    """Kendall's tau between predicted and measured values.
+
+    Args:
+        pred: predicted values.
+        meas: measured values, in the same order.
+
+    Returns:
+        `(tau, p-value)`; NaN for fewer than two cells.
+    """
     if len(pred) < 2:
         return float("nan"), float("nan")
     from scipy.stats import kendalltau
@@ -149,7 +171,15 @@ def kendall(pred: Sequence[float], meas: Sequence[float]) -> tuple[float, float]
 
 
 def plot_report(report: ValidationReport, out: Path) -> list[Path]:
-    """Predicted against measured, error bars = the seed sds, the y = x line; PNG and PDF."""
+    """Predicted against measured, error bars = the seed sds, the y = x line.
+
+    Args:
+        report: the validation report.
+        out: the output folder.
+
+    Returns:
+        The paths written: `validation.png` and `validation.pdf`.
+    """
     import matplotlib
 
     matplotlib.use("Agg")

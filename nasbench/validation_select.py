@@ -47,9 +47,24 @@ def _load_bench(table: str, results_path: str | None = None):
 
 
 def select_top(frame: Any, bench: Benchmark, k: int, metric: str = "valid_acc") -> tuple[list[int], dict[int, dict]]:
-    """The best ``k`` distinct final incumbents of a comparison's tidy frame: de-duplicated by table
-    row, ranked by the benchmark's seed mean of ``metric`` (last epoch), ties by lower index.
-    Returns the cells and, per cell, how often and by which strategies it was the final incumbent."""
+    """The best `k` distinct final incumbents of a comparison.
+
+    Incumbents are de-duplicated by table row and ranked by the benchmark's seed mean of `metric`
+    (last epoch), ties by lower index.
+
+    Args:
+        frame: the comparison's tidy results frame.
+        bench: the benchmark that ranks them.
+        k: how many cells.
+        metric: the ranking metric.
+
+    Returns:
+        The cells and, per cell, how often and by which strategies it was the final incumbent.
+
+    Raises:
+        ValidateError: no final incumbents, fewer than `k` distinct ones, or a metric the
+            benchmark cannot give for them.
+    """
     from .experiment import final_rows
 
     fin = final_rows(frame)

@@ -1,6 +1,6 @@
 """Training the selected cells for validation: the recipe, data and seeds (recorded values with
 the config's overrides), one resumable unit per (cell, seed group) with its checkpoint and its
-finished JSON, and the workers that train them (:mod:`nasbench.workers`, shared with ``generate``)."""
+finished JSON, and the workers that train them (`nasbench.workers`, shared with `generate`)."""
 from __future__ import annotations
 
 import hashlib
@@ -19,8 +19,18 @@ from .workers import WORKER, run_tasks
 
 
 def resolve_device(device: str, allow_cpu_fallback: bool = False) -> str:
-    """``auto`` -> ``cuda`` when available else ``cpu``; ``cuda`` without a GPU is an error unless
-    ``allow_cpu_fallback``."""
+    """The torch device the trainings use.
+
+    Args:
+        device: `auto` (`cuda` when available, else `cpu`), `cpu`, `cuda` or `cuda:N`.
+        allow_cpu_fallback: run on the CPU when `cuda` is asked for and no GPU is available.
+
+    Returns:
+        The device name.
+
+    Raises:
+        ValidateError: `cuda` without a GPU (and no fallback), or a GPU number not visible.
+    """
     import torch
 
     if device == "auto":
@@ -39,9 +49,28 @@ def resolve_device(device: str, allow_cpu_fallback: bool = False) -> str:
 def train_checkpointed(cell: Any, seeds: Sequence[int], data: Any, recipe: Any, device: str = "cpu",
                        prepared: Any = None, checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 1,
                        key: str = "", on_epoch: Callable[[int], None] | None = None) -> list:
-    """Train one cell with the given seeds stacked (K = len(seeds); K=1 is exactly
-    :func:`nasbench.train.train_cell`), checkpointing every ``checkpoint_every`` epochs and
-    resuming from ``checkpoint`` when it holds one with the same ``key`` (see ``train_many``)."""
+    """Train one cell with the given seeds stacked, checkpointing and resuming.
+
+    K = len(seeds); K=1 is exactly `nasbench.train.train_cell`. See `train_many`.
+
+    Args:
+        cell: anything `to_cell` reads.
+        seeds: the seeds, trained together.
+        data: the loaded dataset.
+        recipe: the training recipe.
+        device: the torch device.
+        prepared: the data already on the device (optional).
+        checkpoint: the checkpoint path; resumed from when it holds one with the same `key`.
+        checkpoint_every: epochs between checkpoints.
+        key: identifies the training the checkpoint belongs to.
+        on_epoch: called with each finished epoch.
+
+    Returns:
+        One `TrainRecord` per seed.
+
+    Raises:
+        RecipeError: no seed.
+    """
     from .space import to_cell
     from .train import RecipeError, train_many
 
@@ -86,7 +115,7 @@ def _write_json(path: Path, obj: Any) -> None:
 
 def _results(units: Sequence[_Unit], init: tuple, jobs: int, executor: str, address: str | None,
              cuda: bool) -> Iterator[dict[str, Any]]:
-    """The body of each unit as it finishes (workers set up by :func:`nasbench.workers.init_training_worker`)."""
+    """The body of each unit as it finishes (workers set up by `nasbench.workers.init_training_worker`)."""
     return run_tasks(_run_unit, units, jobs, init, executor, address, gpu=cuda, error=ValidateError)
 
 
@@ -102,10 +131,14 @@ def _load_data(spec: dict[str, Any], data_dir: str | None):
 
 @dataclass(frozen=True)
 class Schedule:
-    """What a comparison's metric is, in training terms: the accuracy of the retrained runs that
-    estimates it (``measures``), the table's schedule that produced it (``schedule``: a key of the
-    table's ``extra["training"]["schedules"]``, None for a table without one) and the table metric
-    of the same runs' test accuracy (``test_pair``), if any."""
+    """What a comparison's metric is, in training terms.
+
+    Attributes:
+        measures: the accuracy of the retrained runs that estimates the metric.
+        schedule: the table's schedule that produced it (a key of the table's
+            `extra["training"]["schedules"]`; None for a table without one).
+        test_pair: the table metric of the same runs' test accuracy, if any.
+    """
 
     metric: str
     measures: str
@@ -114,14 +147,32 @@ class Schedule:
 
 
 def training_spec_of(bench: Benchmark) -> dict[str, Any]:
-    """The table's recorded training spec (``meta.extra["training"]``: schedules, metrics, data;
-    see :mod:`nasbench.nb201_recipe`), or {} when it records none."""
+    """A table's recorded training spec.
+
+    Args:
+        bench: the table.
+
+    Returns:
+        `meta.details.training`, the stored `meta.extra["training"]` (schedules, metrics, data;
+        see `nasbench.nb201_recipe`), or {} when it records none.
+    """
     return bench.meta.details.training
 
 
 def schedule_of(bench: Benchmark, metric: str) -> Schedule:
-    """How ``metric`` of ``bench`` is measured by training (see :class:`Schedule`); a one-line
-    :class:`ValidateError` when it is not."""
+    """How a metric of a table is measured by training (see `Schedule`).
+
+    Args:
+        bench: the table.
+        metric: the comparison's metric.
+
+    Returns:
+        The schedule.
+
+    Raises:
+        ValidateError: the metric cannot be measured by training (one line, naming those that
+            can).
+    """
     training = training_spec_of(bench)
     entry = (training.get("metrics") or {}).get(metric)
     if isinstance(entry, dict):
@@ -261,6 +312,18 @@ def _seeds_of(bench: Benchmark, cfg: ValidateConfig) -> tuple[tuple[int, ...], s
 
 
 def unit_key(cell: int, seeds: Sequence[int], recipe: dict[str, Any], data: dict[str, Any], device: str) -> str:
+    """The identity of one training unit: a hash of its cell, seeds, recipe, data and device kind.
+
+    Args:
+        cell: official index.
+        seeds: the seeds trained together.
+        recipe: the recipe dict.
+        data: the data spec.
+        device: the device (only its kind, `cpu` or `cuda`, counts).
+
+    Returns:
+        16 hex digits.
+    """
     ident = {"cell": int(cell), "seeds": [int(s) for s in seeds], "recipe": recipe, "data": data,
              "device": device.split(":")[0]}
     return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]

@@ -1,18 +1,18 @@
 """Our benchmarks in the shapes other optimisers expect, and those libraries as optional extras.
 
-* :mod:`.cellspace`: the cell as a ConfigSpace ``ConfigurationSpace`` (edges ``edge_1_0`` ...
-  ``edge_3_2``, op names as choices) and an Optuna search space; configurations <-> cells.
-* :class:`HPOBenchBenchmark`: HPOBench's exact shape, ``objective_function(configuration,
-  fidelity=None, rng=None, data_seed=...)`` -> ``{'function_value': 100 - acc, 'cost': seconds,
-  'info'}`` (minimised, HPOBench's keys), fidelity ``epoch`` 12 or 200 on the NAS-Bench-201 tables;
-  HPOBench's class names (``Cifar10ValidNasBench201Benchmark`` ...) on the embedded tables.
-* :class:`OptunaProblem`: OptunaHub's shape (``search_space``, ``directions``, ``metric_names``,
-  ``evaluate``, ``reseed``, ``__call__``); an ``optunahub.benchmarks.BaseProblem`` where optunahub is
-  installed. ``optunahub_package/`` in the repository lays it out for OptunaHub's registry.
-* :mod:`.synetune`: syne-tune's tabular blackbox (``to_blackbox``, ``simulated_backend``).
+* `nasbench.bridges.cellspace`: the cell as a ConfigSpace `ConfigurationSpace` (edges `edge_1_0`
+  ... `edge_3_2`, op names as choices) and an Optuna search space; configurations <-> cells.
+* `HPOBenchBenchmark`: HPOBench's exact shape, `objective_function(configuration,
+  fidelity=None, rng=None, data_seed=...)` -> `{'function_value': 100 - acc, 'cost': seconds,
+  'info'}` (minimised, HPOBench's keys), fidelity `epoch` 12 or 200 on the NAS-Bench-201 tables;
+  HPOBench's class names (`Cifar10ValidNasBench201Benchmark` ...) on the embedded tables.
+* `OptunaProblem`: OptunaHub's shape (`search_space`, `directions`, `metric_names`,
+  `evaluate`, `reseed`, `__call__`); an `optunahub.benchmarks.BaseProblem` where optunahub is
+  installed. `optunahub_package/` in the repository lays it out for OptunaHub's registry.
+* `nasbench.bridges.synetune`: syne-tune's tabular blackbox (`to_blackbox`, `simulated_backend`).
 
-Optuna, ConfigSpace, optunahub and syne-tune are imported only when used (``pip install
-'nasbench[optuna,configspace,optunahub,synetune]'``).
+Optuna, ConfigSpace, optunahub and syne-tune are imported only when used (`pip install
+'nasbench[optuna,configspace,optunahub,synetune]'`).
 """
 from __future__ import annotations
 

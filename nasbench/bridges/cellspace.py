@@ -1,9 +1,9 @@
 """The cell and its fidelity as ConfigSpace / Optuna search spaces, and configurations <-> cells.
 
-A configuration names each of the six edges ``edge_<to>_<from>`` (``edge_1_0`` ... ``edge_3_2``,
-the arch-string order) with its op name as the value (``none``, ``skip_connect``, ``nor_conv_1x1``,
-``nor_conv_3x3``, ``avg_pool_3x3``). HPOBench's NAS-Bench-201 names (``1<-0`` ... ``3<-2``) are
-accepted on input as well. The fidelity is ``epoch``: the epochs the benchmark holds (1-based).
+A configuration names each of the six edges `edge_<to>_<from>` (`edge_1_0` ... `edge_3_2`,
+the arch-string order) with its op name as the value (`none`, `skip_connect`, `nor_conv_1x1`,
+`nor_conv_3x3`, `avg_pool_3x3`). HPOBench's NAS-Bench-201 names (`1<-0` ... `3<-2`) are
+accepted on input as well. The fidelity is `epoch`: the epochs the benchmark holds (1-based).
 """
 from __future__ import annotations
 
@@ -24,7 +24,18 @@ _NAMES = frozenset(EDGE_NAMES) | frozenset(HPOBENCH_NAMES)
 
 
 def configuration_space(seed: int | None = None, hpobench_names: bool = False) -> Any:
-    """A ``ConfigSpace.ConfigurationSpace`` of the cell: six categorical edges over the five ops."""
+    """A `ConfigSpace.ConfigurationSpace` of the cell: six categorical edges over the five ops.
+
+    Args:
+        seed: the configuration space's seed (None: ConfigSpace's default).
+        hpobench_names: name the edges as HPOBench does (`1<-0` ...) instead of `edge_1_0` ...
+
+    Returns:
+        The configuration space; every edge defaults to `none`.
+
+    Raises:
+        MissingExtra: ConfigSpace is not installed.
+    """
     cs_mod = require("ConfigSpace")
     names = HPOBENCH_NAMES if hpobench_names else EDGE_NAMES
     cs = cs_mod.ConfigurationSpace(name="nb201-cell", seed=seed)
@@ -33,12 +44,26 @@ def configuration_space(seed: int | None = None, hpobench_names: bool = False) -
 
 
 def epoch_list(bench: Benchmark) -> list[int]:
+    """The epochs a benchmark holds, as a list of `int`."""
     return [int(e) for e in np.asarray(bench.epochs)]
 
 
 def fidelity_space(bench: Benchmark, seed: int | None = None) -> Any:
-    """``epoch``: an integer range when the benchmark holds every epoch 1..E (default E, HPOBench's
-    convention), else an ordinal over the epochs it holds (one epoch: a one-value ordinal)."""
+    """A ConfigSpace with one fidelity, `epoch`.
+
+    `epoch` is an integer range when the benchmark holds every epoch 1..E (default E, HPOBench's
+    convention), else an ordinal over the epochs it holds (one epoch: a one-value ordinal).
+
+    Args:
+        bench: the benchmark whose epochs are offered.
+        seed: the configuration space's seed.
+
+    Returns:
+        The fidelity space.
+
+    Raises:
+        MissingExtra: ConfigSpace is not installed.
+    """
     cs_mod = require("ConfigSpace")
     epochs = epoch_list(bench)
     cs = cs_mod.ConfigurationSpace(name="nb201-fidelity", seed=seed)
@@ -51,9 +76,19 @@ def fidelity_space(bench: Benchmark, seed: int | None = None) -> Any:
 
 
 def config_to_cell(config: Mapping[str, Any]) -> int:
-    """The official index of a configuration (a ConfigSpace Configuration, an Optuna params dict or
-    any mapping with the six edge names, ours or HPOBench's, to op names). Anything else, and a
-    mapping with other keys, is a one-line :class:`SpaceError`."""
+    """The official index of a configuration.
+
+    Args:
+        config: a ConfigSpace `Configuration`, an Optuna params dict, or any mapping of the six
+            edge names (ours or HPOBench's) to op names.
+
+    Returns:
+        The official index of the cell.
+
+    Raises:
+        SpaceError: `config` is not a mapping, has an unknown key, lacks an edge, or names an
+            unknown op (one line each).
+    """
     if isinstance(config, (str, bytes)) or not (hasattr(config, "keys") and hasattr(config, "get")):
         raise SpaceError(f"a configuration is a mapping of the six edge names to op names, got "
                          f"{type(config).__name__}; edges: {', '.join(EDGE_NAMES)}")
@@ -79,7 +114,15 @@ def config_to_cell(config: Mapping[str, Any]) -> int:
 
 
 def cell_to_dict(index: int, hpobench_names: bool = False) -> dict[str, str]:
-    """``{edge name: op name}`` of a cell (an Optuna params dict)."""
+    """`{edge name: op name}` of a cell (an Optuna params dict).
+
+    Args:
+        index: anything `to_cell` reads.
+        hpobench_names: use HPOBench's edge names instead of ours.
+
+    Returns:
+        The op name of each edge.
+    """
     from ..space import to_cell
 
     names = HPOBENCH_NAMES if hpobench_names else EDGE_NAMES
@@ -87,7 +130,19 @@ def cell_to_dict(index: int, hpobench_names: bool = False) -> dict[str, str]:
 
 
 def cell_to_config(index: int, cs: Any = None) -> Any:
-    """The ConfigSpace ``Configuration`` of a cell in ``cs`` (default: :func:`configuration_space`)."""
+    """The ConfigSpace `Configuration` of a cell.
+
+    Args:
+        index: anything `to_cell` reads.
+        cs: the configuration space (default: `configuration_space()`); its edge names, ours or
+            HPOBench's, are used.
+
+    Returns:
+        The configuration.
+
+    Raises:
+        MissingExtra: ConfigSpace is not installed.
+    """
     cs_mod = require("ConfigSpace")
     cs = configuration_space() if cs is None else cs
     hpobench = HPOBENCH_NAMES[0] in cs
@@ -95,7 +150,14 @@ def cell_to_config(index: int, cs: Any = None) -> Any:
 
 
 def optuna_distributions() -> dict[str, Any]:
-    """Optuna's search space of the cell: one ``CategoricalDistribution`` over the op names per edge."""
+    """Optuna's search space of the cell: one `CategoricalDistribution` over the op names per edge.
+
+    Returns:
+        `{edge name: distribution}`.
+
+    Raises:
+        MissingExtra: Optuna is not installed.
+    """
     optuna = require("optuna")
     return {n: optuna.distributions.CategoricalDistribution(list(OPS)) for n in EDGE_NAMES}
 

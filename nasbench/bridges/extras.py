@@ -21,7 +21,17 @@ class MissingExtra(StrategyError, ImportError):
 
 
 def require(module: str) -> ModuleType:
-    """``import module``, or raise :class:`MissingExtra` naming the extra that installs it."""
+    """Import an optional library, or say which extra installs it.
+
+    Args:
+        module: the module's import name, e.g. `optuna`.
+
+    Returns:
+        The imported module.
+
+    Raises:
+        MissingExtra: the module is not installed (the message names the `pip install` line).
+    """
     try:
         return importlib.import_module(module)
     except ImportError as exc:
@@ -31,7 +41,14 @@ def require(module: str) -> ModuleType:
 
 
 def quiet_optuna() -> ModuleType:
-    """``import optuna`` with its per-trial INFO logging and experimental warnings silenced."""
+    """`import optuna` with its per-trial INFO logging and experimental warnings silenced.
+
+    Returns:
+        The `optuna` module.
+
+    Raises:
+        MissingExtra: Optuna is not installed.
+    """
     import warnings
 
     optuna = require("optuna")

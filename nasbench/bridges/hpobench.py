@@ -1,32 +1,32 @@
 """A benchmark in HPOBench's exact shape (its NAS-Bench-201 benchmarks' interface and conventions).
 
-``objective_function(configuration, fidelity=None, rng=None, **kwargs)`` returns
-``{'function_value', 'cost', 'info'}``, to be minimised: ``function_value = 100 - accuracy``
+`objective_function(configuration, fidelity=None, rng=None, **kwargs)` returns
+`{'function_value', 'cost', 'info'}`, to be minimised: `function_value = 100 - accuracy`
 (percent error, as HPOBench's NAS-Bench-201 benchmarks give it). The only keyword is HPOBench's
-``data_seed``: a seed (777), a tuple of seeds (averaged; the default is all the table's seeds, so
-the seed mean) or ``None`` (one recorded run drawn with ``rng``). Any other keyword is refused in
-one line (:class:`UnknownKeyword`), a fidelity passed as a keyword too (HPOBench refuses it).
+`data_seed`: a seed (777), a tuple of seeds (averaged; the default is all the table's seeds, so
+the seed mean) or `None` (one recorded run drawn with `rng`). Any other keyword is refused in
+one line (`UnknownKeyword`), a fidelity passed as a keyword too (HPOBench refuses it).
 
-Fidelity ``epoch``: the epochs the benchmark holds and, on the NAS-Bench-201 tables, the two
-training schedules they record: ``{'epoch': 200}`` reads the 200-epoch runs (``valid_acc``),
-``{'epoch': 12}`` the final result of the separate 12-epoch schedule (``valid_acc_s12``, seed mean
-only), charged 12/200 of the recorded 200-epoch training time (the suite's ``cost_factor``
-convention, :data:`nasbench.strategies.protocol.NB201_PROTOCOL`). HPOBench reads epoch ``e`` of the
+Fidelity `epoch`: the epochs the benchmark holds and, on the NAS-Bench-201 tables, the two
+training schedules they record: `{'epoch': 200}` reads the 200-epoch runs (`valid_acc`),
+`{'epoch': 12}` the final result of the separate 12-epoch schedule (`valid_acc_s12`, seed mean
+only), charged 12/200 of the recorded 200-epoch training time (the suite's `cost_factor`
+convention, `nasbench.strategies.protocol.NB201_PROTOCOL`). HPOBench reads epoch `e` of the
 200-epoch curve instead; these tables hold no curves.
 
-``cost``: the training seconds of one run at that fidelity, as the benchmark records them. HPOBench
+`cost`: the training seconds of one run at that fidelity, as the benchmark records them. HPOBench
 sums the runs' times when it averages several seeds and adds evaluation time; the tables record one
-training time per cell and no evaluation time. ``info`` has HPOBench's keys (``train_precision``,
-``train_losses``, ``train_cost``, ``valid_precision``, ``valid_losses``, ``valid_cost``,
-``test_precision``, ``test_losses``, ``test_cost``, ``fidelity``); a value the benchmark does not
-hold is ``None`` and ``info['not_recorded']`` names it, ``objective_function`` never shows a test
-value (``test_precision`` is ``None``, ``info['withheld']`` says so: ``objective_function_test``
+training time per cell and no evaluation time. `info` has HPOBench's keys (`train_precision`,
+`train_losses`, `train_cost`, `valid_precision`, `valid_losses`, `valid_cost`,
+`test_precision`, `test_losses`, `test_cost`, `fidelity`); a value the benchmark does not
+hold is `None` and `info['not_recorded']` names it, `objective_function` never shows a test
+value (`test_precision` is `None`, `info['withheld']` says so: `objective_function_test`
 gives it).
 
 Never a silent NaN: NAS-Bench-201's tables list two runs without their seeds for 7,456 cells, and
-the 12-epoch schedule holds the seed mean only. A ``data_seed`` that names a run the cell does not
-record is an error by default (``missing_seed='error'``); ``missing_seed='mean'`` reads the mean of
-the runs recorded instead and names that fallback in ``info['fallback']`` (HPOBench fills such runs
+the 12-epoch schedule holds the seed mean only. A `data_seed` that names a run the cell does not
+record is an error by default (`missing_seed='error'`); `missing_seed='mean'` reads the mean of
+the runs recorded instead and names that fallback in `info['fallback']` (HPOBench fills such runs
 with another seed's values).
 """
 from __future__ import annotations
@@ -77,7 +77,7 @@ def _test_pair(bench: Benchmark, metric: str) -> str | None:
 
 
 def _rng(rng: Any) -> np.random.Generator:
-    """HPOBench's ``rng`` (int, ``numpy.random.RandomState`` or None) or a ``numpy.random.Generator``."""
+    """HPOBench's `rng` (int, `numpy.random.RandomState` or None) or a `numpy.random.Generator`."""
     if isinstance(rng, np.random.Generator):
         return rng
     if isinstance(rng, np.random.RandomState):
@@ -89,17 +89,26 @@ def _rng(rng: Any) -> np.random.Generator:
 
 
 class HPOBenchBenchmark:
-    """Any benchmark ``nasbench.load`` returns (table or surrogate file), HPOBench-style.
+    """Any benchmark `nasbench.load` returns (table or surrogate file), HPOBench-style.
 
-    >>> b = HPOBenchBenchmark(nasbench.load("nb201-cifar100"), rng=1)
-    >>> config = b.get_configuration_space(seed=1).sample_configuration()
-    >>> b.objective_function(configuration=config, fidelity={"epoch": 200}, rng=1)["function_value"]
+    ```python
+    b = HPOBenchBenchmark(nasbench.load("nb201-cifar100"), rng=1)
+    config = b.get_configuration_space(seed=1).sample_configuration()
+    b.objective_function(configuration=config, fidelity={"epoch": 200}, rng=1)["function_value"]
+    ```
 
-    ``metric``: the validation metric (default ``valid_acc``; a test metric is refused);
-    ``test_metric``: what ``objective_function_test`` reads (default: the metric's test pair as the
-    table records it, e.g. ``valid_test_acc`` on CIFAR-10, the test accuracy of the same
-    cifar10-valid runs, as HPOBench's ``Cifar10ValidNasBench201Benchmark``; else ``test_acc``);
-    ``missing_seed``: ``'error'`` or ``'mean'`` (see the module's docstring).
+    Args:
+        bench: the benchmark.
+        metric: the validation metric (default `valid_acc`; a test metric is refused).
+        test_metric: what `objective_function_test` reads (default: the metric's test pair as the
+            table records it, e.g. `valid_test_acc` on CIFAR-10, the test accuracy of the same
+            cifar10-valid runs, as HPOBench's `Cifar10ValidNasBench201Benchmark`; else `test_acc`).
+        rng: the generator (or its seed) that draws a run where `data_seed` is None.
+        missing_seed: `'error'` or `'mean'` (see the module's docstring).
+
+    Raises:
+        QueryError: an unknown or test `metric`, an unknown `test_metric`, or another
+            `missing_seed`.
     """
 
     def __init__(self, bench: Benchmark, metric: str = "valid_acc", test_metric: str | None = None,
@@ -140,13 +149,31 @@ class HPOBenchBenchmark:
     # -- spaces ------------------------------------------------------------------------------
     @staticmethod
     def get_configuration_space(seed: int | None = None) -> Any:
-        """The cell as HPOBench names it: six categoricals ``1<-0`` ... ``3<-2`` over the op names
-        (our names ``edge_1_0`` ... are accepted on input too)."""
+        """The cell as HPOBench names it.
+
+        Six categoricals `1<-0` ... `3<-2` over the op names (our names `edge_1_0` ... are accepted
+        on input too).
+
+        Args:
+            seed: the configuration space's seed.
+
+        Returns:
+            The ConfigSpace `ConfigurationSpace`.
+        """
         return configuration_space(seed, hpobench_names=True)
 
     def get_fidelity_space(self, seed: int | None = None) -> Any:
-        """``epoch``: an integer range when the fidelities are every epoch 1..E, else an ordinal over
-        them (``[12, 200]`` on the NAS-Bench-201 tables); default the last (HPOBench's convention)."""
+        """The fidelity space: one hyperparameter, `epoch`.
+
+        `epoch` is an integer range when the fidelities are every epoch 1..E, else an ordinal over
+        them (`[12, 200]` on the NAS-Bench-201 tables); default the last (HPOBench's convention).
+
+        Args:
+            seed: the configuration space's seed.
+
+        Returns:
+            The ConfigSpace `ConfigurationSpace`.
+        """
         cs_mod = require("ConfigSpace")
         eps = list(self.schedules)
         cs = cs_mod.ConfigurationSpace(name="nb201-fidelity", seed=seed)
@@ -158,6 +185,9 @@ class HPOBenchBenchmark:
         return cs
 
     def get_meta_information(self) -> dict[str, Any]:
+        """HPOBench's meta information: name, references, dataset, source, and what
+        `function_value`, `cost` and the fidelities mean here.
+        """
         return {"name": f"NAS-Bench-201 ({self.bench.name or self.bench.meta.dataset}) via nasbench",
                 "references": list(_REFERENCES), "code": "nasbench.bridges.HPOBenchBenchmark",
                 "dataset": self.bench.meta.dataset, "source": self.bench.meta.source,
@@ -329,7 +359,24 @@ class HPOBenchBenchmark:
     # -- HPOBench's calls --------------------------------------------------------------------
     def objective_function(self, configuration: Any, fidelity: Any = None, rng: Any = None,
                            data_seed: Any = "all", **kwargs: Any) -> dict[str, Any]:
-        """``100 - validation accuracy`` of ``configuration`` at ``fidelity`` (default: the last)."""
+        """`100 - validation accuracy` of a configuration at a fidelity.
+
+        Args:
+            configuration: a ConfigSpace `Configuration` or a mapping of edge names to op names.
+            fidelity: `{'epoch': e}` (default: the last fidelity).
+            rng: where given, becomes the benchmark's generator (as HPOBench's).
+            data_seed: `'all'` (the seed mean, default), a seed, a tuple of seeds (averaged) or None
+                (one recorded run drawn with `rng`).
+            **kwargs: refused (`UnknownKeyword`), as HPOBench refuses them.
+
+        Returns:
+            `{'function_value', 'cost', 'info'}` (see the module's docstring).
+
+        Raises:
+            UnknownKeyword: a keyword argument HPOBench does not take.
+            QueryError: a configuration the benchmark does not cover, an unknown fidelity or
+                `data_seed`, or a run not recorded under `missing_seed='error'`.
+        """
         self._kwargs(kwargs, "objective_function")
         cell = self._cell(configuration)
         sch = self._schedule(fidelity)
@@ -342,8 +389,25 @@ class HPOBenchBenchmark:
 
     def objective_function_test(self, configuration: Any, fidelity: Any = None, rng: Any = None,
                                 data_seed: Any = "all", **kwargs: Any) -> dict[str, Any]:
-        """``100 - test accuracy`` at the end of a schedule (the last epoch, or 12 on the NAS-Bench-201
-        tables); the seed mean by default, as HPOBench's."""
+        """`100 - test accuracy` at the end of a schedule.
+
+        The end of a schedule is the last epoch, or 12 on the NAS-Bench-201 tables; the seed mean by
+        default, as HPOBench's.
+
+        Args:
+            configuration: as for `objective_function`.
+            fidelity: as for `objective_function`; must be the end of a schedule.
+            rng: as for `objective_function`.
+            data_seed: as for `objective_function`.
+            **kwargs: refused (`UnknownKeyword`).
+
+        Returns:
+            `{'function_value', 'cost', 'info'}`.
+
+        Raises:
+            UnknownKeyword: a keyword argument HPOBench does not take.
+            QueryError: a fidelity that is not the end of a schedule, or as `objective_function`.
+        """
         self._kwargs(kwargs, "objective_function_test")
         cell = self._cell(configuration)
         sch = self._schedule(fidelity)
@@ -358,14 +422,22 @@ class HPOBenchBenchmark:
         return self._result(cell, sch, sch.test_metric, v, used, runs, fb, test=True)
 
     def __call__(self, configuration: Any, **kwargs: Any) -> float:
-        """``objective_function(configuration, **kwargs)['function_value']`` (for SciPy-style optimisers)."""
+        """`objective_function(configuration, **kwargs)['function_value']` (for SciPy-style optimisers).
+
+        Args:
+            configuration: as for `objective_function`.
+            **kwargs: as for `objective_function`.
+
+        Returns:
+            The percent error.
+        """
         return self.objective_function(configuration, **kwargs)["function_value"]
 
 
 class _NB201(HPOBenchBenchmark):
     """HPOBench's NAS-Bench-201 benchmark classes by name, on the embedded tables: HPOBench code runs
-    with only its import line changed (``rng`` as HPOBench's; the keywords of
-    :class:`HPOBenchBenchmark` otherwise)."""
+    with only its import line changed (`rng` as HPOBench's; the keywords of
+    `HPOBenchBenchmark` otherwise)."""
 
     table = ""
 
@@ -376,21 +448,21 @@ class _NB201(HPOBenchBenchmark):
 
 
 class Cifar10ValidNasBench201Benchmark(_NB201):
-    """HPOBench's ``cifar10-valid``: the 25k/25k split's validation accuracy (``valid_acc``);
-    ``objective_function_test``: the test accuracy of the same runs (``valid_test_acc``)."""
+    """HPOBench's `cifar10-valid`: the 25k/25k split's validation accuracy (`valid_acc`);
+    `objective_function_test`: the test accuracy of the same runs (`valid_test_acc`)."""
 
     table = "nb201-cifar10"
 
 
 class Cifar100NasBench201Benchmark(_NB201):
-    """HPOBench's ``cifar100``. HPOBench's objective there is ``ori-test`` (validation + test
-    images); ours is the validation split (``valid_acc``), so that no test image steers the search;
-    ``objective_function_test``: ``test_acc``."""
+    """HPOBench's `cifar100`. HPOBench's objective there is `ori-test` (validation + test
+    images); ours is the validation split (`valid_acc`), so that no test image steers the search;
+    `objective_function_test`: `test_acc`."""
 
     table = "nb201-cifar100"
 
 
 class ImageNetNasBench201Benchmark(_NB201):
-    """HPOBench's ``ImageNet16-120``; the objective as :class:`Cifar100NasBench201Benchmark`'s."""
+    """HPOBench's `ImageNet16-120`; the objective as `Cifar100NasBench201Benchmark`'s."""
 
     table = "nb201-imagenet16-120"

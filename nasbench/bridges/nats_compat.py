@@ -1,6 +1,6 @@
-"""NATS-Bench's topology API (``nats_bench.create(None, 'tss')``) over the embedded NAS-Bench-201 tables.
+"""NATS-Bench's topology API (`nats_bench.create(None, 'tss')`) over the embedded NAS-Bench-201 tables.
 
-Code written for NATS-Bench runs against :class:`NATSCompat` with its calls unchanged::
+Code written for NATS-Bench runs against `NATSCompat` with its calls unchanged:
 
     from nasbench.bridges.nats_compat import create
     api = create(None, 'tss')
@@ -8,29 +8,29 @@ Code written for NATS-Bench runs against :class:`NATSCompat` with its calls unch
     cost = api.get_cost_info(12, 'cifar10')                        # {'flops': ..., 'params': ...}
     acc, latency, time_cost, total = api.simulate_train_eval(1224, dataset='cifar10', hp='12')
 
-Every number comes from the tables ``nb201-cifar10`` (datasets ``cifar10-valid`` and ``cifar10``),
-``nb201-cifar100`` (``cifar100``) and ``nb201-imagenet16-120`` (``ImageNet16-120``). Where they
+Every number comes from the tables `nb201-cifar10` (datasets `cifar10-valid` and `cifar10`),
+`nb201-cifar100` (`cifar100`) and `nb201-imagenet16-120` (`ImageNet16-120`). Where they
 hold less than NATS-Bench's own files, this object says so instead of inventing a value:
 
 * **keys**: only what a table holds is returned. There are no losses, no training accuracy, no
-  evaluation times (``valid-per-time``, ``T-x-valid@epoch`` ...) and no latency in NATS-Bench's
-  sense; ``cifar10`` (trained on all 50k) has no recorded training time. Such keys are absent from
-  ``get_more_info`` / ``get_cost_info``; ``get_latency`` raises :class:`NATSCompatError`.
-* ``hp='12'``: the 12-epoch schedule is held as the **mean of its runs** (``valid_acc_s12``,
-  ``test_acc_s12``), so ``is_random`` does not change it; its training time is the 200-epoch
+  evaluation times (`valid-per-time`, `T-x-valid@epoch` ...) and no latency in NATS-Bench's
+  sense; `cifar10` (trained on all 50k) has no recorded training time. Such keys are absent from
+  `get_more_info` / `get_cost_info`; `get_latency` raises `NATSCompatError`.
+* `hp='12'`: the 12-epoch schedule is held as the **mean of its runs** (`valid_acc_s12`,
+  `test_acc_s12`), so `is_random` does not change it; its training time is the 200-epoch
   run's recorded time x 12/200 (the rule nasbench's NAS-Bench-201 presets charge,
-  ``Protocol.cost_factor``), since the tables record no 12-epoch time.
-* ``hp='200'``: validation accuracy (and x-test / ori-test on CIFAR-100 and ImageNet16-120) per
-  recorded run; ``cifar10``'s test accuracy and ``cifar10-valid``'s test accuracy are seed means
-  only. ``is_random=True`` picks one recorded run (the same run for every per-run key);
-  ``is_random=<seed>`` needs a seed the cell's runs record (7,456 cells list two runs whose seeds
+  `Protocol.cost_factor`), since the tables record no 12-epoch time.
+* `hp='200'`: validation accuracy (and x-test / ori-test on CIFAR-100 and ImageNet16-120) per
+  recorded run; `cifar10`'s test accuracy and `cifar10-valid`'s test accuracy are seed means
+  only. `is_random=True` picks one recorded run (the same run for every per-run key);
+  `is_random=<seed>` needs a seed the cell's runs record (7,456 cells list two runs whose seeds
   the source does not record). Training time is one value per cell (the recorded time).
-* ``simulate_train_eval`` charges the training time only (no validation time is recorded) and
-  returns ``latency=None``.
-* ``iepoch``: only the final epoch is recorded (``None``, or 11 / 199 for ``hp='12'`` / ``'200'``).
-* ``query_index_by_arch`` raises on a string that is not a cell of the space (NATS-Bench returns
-  -1), and every bad argument is one line naming what is allowed (:class:`NATSCompatError`, a
-  :class:`~nasbench.errors.NasbenchError` and a ``ValueError``).
+* `simulate_train_eval` charges the training time only (no validation time is recorded) and
+  returns `latency=None`.
+* `iepoch`: only the final epoch is recorded (`None`, or 11 / 199 for `hp='12'` / `'200'`).
+* `query_index_by_arch` raises on a string that is not a cell of the space (NATS-Bench returns
+  -1), and every bad argument is one line naming what is allowed (`NATSCompatError`, a
+  `NasbenchError` and a `ValueError`).
 """
 from __future__ import annotations
 
@@ -83,8 +83,21 @@ class NATSCompatError(NasbenchError, ValueError):
 
 def create(file_path_or_dict: Any = None, search_space: str = "tss", fast_mode: bool = True,
            verbose: bool = False, seed: int | None = None) -> "NATSCompat":
-    """``nats_bench.create`` for the topology search space: the file argument is ignored (the data is
-    embedded); ``search_space`` must be ``'tss'`` / ``'topology'`` (the size space is not held)."""
+    """`nats_bench.create` for the topology search space.
+
+    Args:
+        file_path_or_dict: ignored (the data is embedded).
+        search_space: `'tss'` or `'topology'` (the size space is not held).
+        fast_mode: accepted for NATS-Bench's signature.
+        verbose: accepted for NATS-Bench's signature.
+        seed: seeds the generator behind `is_random=True` and `random`.
+
+    Returns:
+        The API object.
+
+    Raises:
+        NATSCompatError: another search space.
+    """
     if search_space not in ("tss", "topology"):
         raise NATSCompatError(f"search space {search_space!r} not held; allowed: 'tss' (or 'topology'); "
                               "NATS-Bench's size space (sss) is not embedded")
@@ -92,12 +105,22 @@ def create(file_path_or_dict: Any = None, search_space: str = "tss", fast_mode: 
 
 
 class NATSTrial:
-    """One recorded run of a cell (NATS-Bench's ``ResultsCount``), as far as the table holds it.
+    """One recorded run of a cell (NATS-Bench's `ResultsCount`), as far as the table holds it.
 
-    ``seed`` is the run's seed (None where the source does not record it, or for the seed mean of
-    ``hp='12'``); ``get_eval(name)`` gives ``{'iepoch', 'accuracy'}`` (no loss, no time:
-    not recorded); ``get_train()`` gives ``{'iepoch', 'all_time', 'cur_time'}`` where the training
-    time is recorded (``cur_time``: the mean per-epoch time).
+    `get_eval(name)` gives `{'iepoch', 'accuracy'}` (no loss, no time: not recorded);
+    `get_train()` gives `{'iepoch', 'all_time', 'cur_time'}` where the training time is recorded
+    (`cur_time`: the mean per-epoch time).
+
+    Args:
+        name: the dataset.
+        arch_str: the cell's arch string.
+        seed: the run's seed (None where the source does not record it, or for the seed mean of
+            `hp='12'`).
+        epochs: the schedule's length.
+        accuracies: the final accuracies by evaluation key.
+        train_time: the training time (s), None where not recorded.
+        params: parameters (M).
+        flop: FLOPs (M).
     """
 
     def __init__(self, name: str, arch_str: str, seed: int | None, epochs: int, accuracies: dict[str, float],
@@ -115,12 +138,25 @@ class NATSTrial:
         return [k for k, v in _EVAL_SETS[self.name].items() if v in self._acc and k != "valid"]
 
     def get_total_epoch(self) -> int:
+        """The schedule's length in epochs."""
         return self.epochs
 
     def _iepoch(self, iepoch: int | None) -> int:
         return _check_iepoch(iepoch, self.epochs)
 
     def get_eval(self, name: str, iepoch: int | None = None) -> dict[str, Any]:
+        """The accuracy on an evaluation set.
+
+        Args:
+            name: the evaluation set, e.g. `ori-test` or `x-valid`.
+            iepoch: None or the last epoch (only the final epoch is recorded).
+
+        Returns:
+            `{'iepoch', 'accuracy'}`.
+
+        Raises:
+            NATSCompatError: the set or epoch is not recorded.
+        """
         e = self._iepoch(iepoch)
         key = _EVAL_SETS[self.name].get(name)
         if key is None or key not in self._acc:
@@ -129,6 +165,17 @@ class NATSTrial:
         return {"iepoch": e, "accuracy": self._acc[key]}
 
     def get_train(self, iepoch: int | None = None) -> dict[str, Any]:
+        """The training time of the run.
+
+        Args:
+            iepoch: None or the last epoch.
+
+        Returns:
+            `{'iepoch', 'all_time', 'cur_time'}` (`cur_time`: the mean per-epoch time).
+
+        Raises:
+            NATSCompatError: the epoch or the training time is not recorded.
+        """
         e = self._iepoch(iepoch)
         if self._time is None:
             raise NATSCompatError(f"no training time recorded for {self.name}; the tables hold no training loss "
@@ -136,6 +183,11 @@ class NATSTrial:
         return {"iepoch": e, "all_time": self._time, "cur_time": self._time / self.epochs}
 
     def get_latency(self) -> float:
+        """Not held.
+
+        Raises:
+            NATSCompatError: always (the tables hold no NATS-Bench latency).
+        """
         raise NATSCompatError("latency not recorded: the embedded tables hold no NATS-Bench latency")
 
 
@@ -148,15 +200,15 @@ def _check_iepoch(iepoch: Any, epochs: int) -> int:
 
 
 class NATSCompat:
-    """NATS-Bench's topology API (``NATStopology``) answered from the embedded tables.
+    """NATS-Bench's topology API (`NATStopology`) answered from the embedded tables.
 
     Args:
-        seed: seeds the generator behind ``is_random=True`` and :meth:`random` (NATS-Bench uses
-            Python's global ``random``); None: fresh entropy.
+        seed: seeds the generator behind `is_random=True` and `random` (NATS-Bench uses
+            Python's global `random`); None: fresh entropy.
         verbose: accepted for NATS-Bench's signature; this object prints nothing.
 
     The methods take NATS-Bench's arguments and return its keys, restricted to what the tables hold
-    (see the module's docstring and :meth:`info`).
+    (see the module's docstring and `info`).
     """
 
     def __init__(self, seed: int | None = None, verbose: bool = False):
@@ -178,19 +230,23 @@ class NATSCompat:
 
     @property
     def search_space_name(self) -> str:
+        """`'topology'`."""
         return "topology"
 
     @property
     def avaliable_hps(self) -> list[str]:  # NATS-Bench's spelling
+        """The training schedules held, `['12', '200']` (NATS-Bench's spelling; also `available_hps`)."""
         return list(HPS)
 
     available_hps = avaliable_hps
 
     @property
     def used_time(self) -> float:
+        """Simulated seconds accounted by `simulate_train_eval(account_time=True)`."""
         return self._used_time
 
     def reset_time(self) -> None:
+        """Set `used_time` back to 0."""
         self._used_time = 0.0
 
     @staticmethod
@@ -203,7 +259,7 @@ class NATSCompat:
         return self._rng.randint(0, N_CELLS - 1)
 
     def arch(self, index: int) -> str:
-        """The arch string of cell ``index``."""
+        """The arch string of cell `index`."""
         return to_cell(self._index(index)).to_str()
 
     # -- arguments -----------------------------------------------------------------------------
@@ -238,9 +294,18 @@ class NATSCompat:
         return self._tables[name]
 
     def query_index_by_arch(self, arch: Any) -> int:
-        """The index of ``arch``: an index (checked), an arch string, or an object with ``tostr()``.
+        """The index of an architecture.
 
         Unlike NATS-Bench (which returns -1), a string that is not a cell of the space is an error.
+
+        Args:
+            arch: an index (checked), an arch string, or an object with `tostr()`.
+
+        Returns:
+            The official index.
+
+        Raises:
+            NATSCompatError: `arch` is not a cell of the space.
         """
         if isinstance(arch, (int, np.integer)) and not isinstance(arch, bool):
             return self._index(arch)
@@ -269,7 +334,7 @@ class NATSCompat:
         return vals, seeds, per_run
 
     def _train_time(self, index: int, dataset: str, hp: str) -> float | None:
-        """Training seconds of the schedule ``hp`` (None where the table records no time)."""
+        """Training seconds of the schedule `hp` (None where the table records no time)."""
         if dataset not in _TIMED:
             return None
         t200 = float(self._table(dataset).query(index, "time"))
@@ -281,7 +346,7 @@ class NATSCompat:
 
     def _pick(self, index: int, dataset: str, vals: dict[str, np.ndarray], seeds: np.ndarray,
               per_run: list[str], is_random: Any) -> dict[str, float]:
-        """The accuracies of one run (``is_random`` True or a seed) or their means (False)."""
+        """The accuracies of one run (`is_random` True or a seed) or their means (False)."""
         out: dict[str, float] = {}
         slot = None
         if per_run:
@@ -312,11 +377,24 @@ class NATSCompat:
     # -- NATS-Bench's queries ----------------------------------------------------------------------
     def get_more_info(self, index: Any, dataset: str, iepoch: int | None = None, hp: Any = "12",
                       is_random: Any = True) -> dict[str, float]:
-        """NATS-Bench's ``get_more_info``: accuracies and training time of one run or their mean.
+        """NATS-Bench's `get_more_info`: accuracies and training time of one run or their mean.
 
-        Returns the keys the table holds among ``train-all-time``, ``train-per-time``,
-        ``valid-accuracy``, ``test-accuracy`` and ``valtest-accuracy`` (accuracies in percent,
-        times in seconds). No losses, no training accuracy, no evaluation times: not recorded.
+        No losses, no training accuracy, no evaluation times: not recorded.
+
+        Args:
+            index: an architecture, as `query_index_by_arch` reads it.
+            dataset: the dataset.
+            iepoch: None or the last epoch of the schedule.
+            hp: the schedule, `'12'` or `'200'`.
+            is_random: True: one recorded run drawn at random; False: the mean of the runs; a seed:
+                that run.
+
+        Returns:
+            The keys the table holds among `train-all-time`, `train-per-time`, `valid-accuracy`,
+            `test-accuracy` and `valtest-accuracy` (accuracies in percent, times in seconds).
+
+        Raises:
+            NATSCompatError: an unknown architecture, dataset, schedule, epoch or seed.
         """
         index = self.query_index_by_arch(index)
         dataset, hp = self._dataset(dataset), self._hp(hp)
@@ -332,8 +410,22 @@ class NATSCompat:
         return out
 
     def get_cost_info(self, index: Any, dataset: str, hp: Any = "12") -> dict[str, float]:
-        """NATS-Bench's ``get_cost_info``: ``flops`` (M), ``params`` (M) and, where the training
-        time is recorded, ``T-train@epoch`` and ``T-train@total`` (s). No latency (not recorded)."""
+        """NATS-Bench's `get_cost_info`.
+
+        No latency (not recorded).
+
+        Args:
+            index: an architecture, as `query_index_by_arch` reads it.
+            dataset: the dataset.
+            hp: the schedule, `'12'` or `'200'`.
+
+        Returns:
+            `flops` (M), `params` (M) and, where the training time is recorded, `T-train@epoch` and
+            `T-train@total` (s).
+
+        Raises:
+            NATSCompatError: an unknown architecture, dataset or schedule.
+        """
         index = self.query_index_by_arch(index)
         dataset, hp = self._dataset(dataset), self._hp(hp)
         bench = self._table(dataset)
@@ -347,7 +439,16 @@ class NATSCompat:
         return out
 
     def get_latency(self, index: Any, dataset: str, hp: Any = "12") -> float:
-        """Not held: NATS-Bench's latency (s per batch of 256 on its GPU) is not in the tables."""
+        """Not held: NATS-Bench's latency (s per batch of 256 on its GPU) is not in the tables.
+
+        Args:
+            index: an architecture (checked).
+            dataset: the dataset (checked).
+            hp: the schedule (checked).
+
+        Raises:
+            NATSCompatError: always.
+        """
         self.query_index_by_arch(index), self._dataset(dataset), self._hp(hp)
         raise NATSCompatError("latency not recorded: the embedded tables hold no NATS-Bench latency "
                               "(nb201-cifar10 holds HW-NAS-Bench device latencies: bench.objective_many(cells, "
@@ -355,11 +456,21 @@ class NATSCompat:
 
     def simulate_train_eval(self, arch: Any, dataset: str, iepoch: int | None = None, hp: Any = "12",
                             account_time: bool = True) -> tuple[float, None, float, float]:
-        """NATS-Bench's ``simulate_train_eval``: ``(valid_accuracy, latency, time_cost, total_time)``.
+        """NATS-Bench's `simulate_train_eval`.
 
-        ``cifar10`` is searched on ``cifar10-valid`` (as NATS-Bench does). ``time_cost`` is the
-        training time only (NATS-Bench adds ``valid-per-time``, which the tables do not record);
-        ``latency`` is None (not recorded). ``account_time`` adds ``time_cost`` to :attr:`used_time`.
+        `cifar10` is searched on `cifar10-valid` (as NATS-Bench does).
+
+        Args:
+            arch: an architecture, as `query_index_by_arch` reads it.
+            dataset: the dataset.
+            iepoch: None or the last epoch of the schedule.
+            hp: the schedule, `'12'` or `'200'`.
+            account_time: add `time_cost` to `used_time`.
+
+        Returns:
+            `(valid_accuracy, latency, time_cost, total_time)`: `time_cost` is the training time only
+            (NATS-Bench adds `valid-per-time`, which the tables do not record); `latency` is None
+            (not recorded).
         """
         index = self.query_index_by_arch(arch)
         dataset = self._dataset(dataset, SIMULATE_DATASETS)
@@ -371,10 +482,20 @@ class NATSCompat:
 
     def query_by_index(self, arch_index: Any, dataname: str | None = None,
                        hp: Any = "12") -> dict[Any, NATSTrial] | dict[str, dict[Any, NATSTrial]]:
-        """NATS-Bench's ``query_by_index``: with ``dataname``, the cell's runs on it keyed by seed
-        (:class:`NATSTrial`); without, that for every dataset (NATS-Bench returns its
-        ``ArchResults`` there). A run whose seed is not recorded is keyed ``'run-1'``, ``'run-2'``
-        ...; ``hp='12'`` holds only the seed mean, keyed ``'mean'``."""
+        """NATS-Bench's `query_by_index`.
+
+        A run whose seed is not recorded is keyed `'run-1'`, `'run-2'` ...; `hp='12'` holds only the
+        seed mean, keyed `'mean'`.
+
+        Args:
+            arch_index: an architecture, as `query_index_by_arch` reads it.
+            dataname: the dataset; None: every dataset (NATS-Bench returns its `ArchResults` there).
+            hp: the schedule, `'12'` or `'200'`.
+
+        Returns:
+            With `dataname`, the cell's runs on it keyed by seed (`NATSTrial`); without, that for
+            every dataset.
+        """
         index = self.query_index_by_arch(arch_index)
         hp = self._hp(hp)
         if dataname is None:

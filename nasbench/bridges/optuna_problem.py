@@ -1,15 +1,15 @@
-"""A benchmark as an OptunaHub problem: ``search_space``, ``directions``, ``metric_names``,
-``evaluate(params)``, ``reseed(seed)`` and ``__call__(trial)``, so that ``study.optimize(problem)``
-runs on it. Where ``optunahub`` is installed (``pip install 'nasbench[optunahub]'``) the problem is
-an ``optunahub.benchmarks.BaseProblem``; without it the same object, duck-typed.
+"""A benchmark as an OptunaHub problem: `search_space`, `directions`, `metric_names`,
+`evaluate(params)`, `reseed(seed)` and `__call__(trial)`, so that `study.optimize(problem)`
+runs on it. Where `optunahub` is installed (`pip install 'nasbench[optunahub]'`) the problem is
+an `optunahub.benchmarks.BaseProblem`; without it the same object, duck-typed.
 
-Objectives keep their natural sense: an accuracy metric (``valid_acc``) is maximised as it stands
-(no conversion to error), ``cost`` (training seconds), ``params`` (millions), ``flops`` (millions)
-and ``latency:<device>`` (ms) are minimised. Give one objective for a single-objective study, more
-for a multi-objective one (``directions`` has one entry per objective, in order). A test metric is
-refused as an objective (as in the HPOBench bridge): ``__call__`` records it beside the cell and the
-training cost in the trial's user attributes (``cell``, ``arch``, ``cost``, ``test_acc`` and
-``test_metric``, the table's metric it was read from).
+Objectives keep their natural sense: an accuracy metric (`valid_acc`) is maximised as it stands
+(no conversion to error), `cost` (training seconds), `params` (millions), `flops` (millions)
+and `latency:<device>` (ms) are minimised. Give one objective for a single-objective study, more
+for a multi-objective one (`directions` has one entry per objective, in order). A test metric is
+refused as an objective (as in the HPOBench bridge): `__call__` records it beside the cell and the
+training cost in the trial's user attributes (`cell`, `arch`, `cost`, `test_acc` and
+`test_metric`, the table's metric it was read from).
 
 Nothing here changes Optuna's global state: no logging verbosity, no warning filter.
 """
@@ -40,7 +40,7 @@ def _seed_arg(seed: Any) -> Any:
 
 
 def _is_test(name: str) -> bool:
-    """A metric measured on test images (``test_acc``, ``valid_test_acc``, ``valtest_acc``: the
+    """A metric measured on test images (`test_acc`, `valid_test_acc`, `valtest_acc`: the
     validation and test images of CIFAR-100 / ImageNet16-120 together)."""
     return "test" in name
 
@@ -57,7 +57,7 @@ _HUB_CLASS: Any = None
 
 
 def _hub_class() -> Any:
-    """``OptunaProblem`` with ``optunahub.benchmarks.BaseProblem`` as a base where optunahub is
+    """`OptunaProblem` with `optunahub.benchmarks.BaseProblem` as a base where optunahub is
     installed (built once, on first use, so that importing the bridges does not import optunahub)."""
     global _HUB_CLASS
     if _HUB_CLASS is None:
@@ -81,12 +81,24 @@ def __getattr__(name: str) -> Any:
 
 
 class OptunaProblem:
-    """``OptunaProblem(nasbench.load("nb201-cifar10"), objectives=("valid_acc", "params"))``.
+    """A benchmark as an OptunaHub problem.
 
-    ``seed``: ``'mean'`` (the mean of the recorded runs, default), ``'random'`` (one recorded run
-    drawn with ``rng`` per evaluation, as a real training gives one) or a seed number.
-    ``epoch``: the epoch read (default: the last). ``rng``: the generator of ``seed='random'``
-    (``reseed`` recreates it).
+    `OptunaProblem(nasbench.load("nb201-cifar10"), objectives=("valid_acc", "params"))`; an
+    `optunahub.benchmarks.BaseProblem` where optunahub is installed.
+
+    Args:
+        bench: the benchmark.
+        objectives: the values a trial returns: metrics of the benchmark, `cost`, `params`,
+            `flops` or `latency:<device>` (never a test metric).
+        epoch: the epoch read (default: the last).
+        seed: `'mean'` (the mean of the recorded runs, default), `'random'` (one recorded run
+            drawn with `rng` per evaluation, as a real training gives one) or a seed number.
+        rng: the generator (or its seed) of `seed='random'` (`reseed` recreates it).
+
+    Raises:
+        MissingExtra: Optuna is not installed.
+        QueryError: no objective, a test metric, an objective the benchmark does not record, or an
+            epoch it does not hold.
     """
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "OptunaProblem":
@@ -137,16 +149,18 @@ class OptunaProblem:
     # -- OptunaHub's BaseProblem ---------------------------------------------------------------
     @property
     def search_space(self) -> dict[str, Any]:
+        """Optuna's distributions of the six edges (`optuna_distributions`)."""
         return optuna_distributions()
 
     @property
     def directions(self) -> list[Any]:
+        """Maximise for accuracies, minimise for the others, in the order of `objectives`."""
         d = self._optuna.study.StudyDirection
         return [d.MAXIMIZE if self._maximised(n) else d.MINIMIZE for n in self.objectives]
 
     @property
     def metric_names(self) -> list[str]:
-        """The objectives, in the order of ``directions`` and of the values ``evaluate`` returns."""
+        """The objectives, in the order of `directions` and of the values `evaluate` returns."""
         return list(self.objectives)
 
     @staticmethod
@@ -154,10 +168,25 @@ class OptunaProblem:
         return name.endswith("acc") or "_acc" in name
 
     def reseed(self, seed: int | None = None) -> None:
-        """Recreate the generator that ``seed='random'`` draws the recorded runs with."""
+        """Recreate the generator that `seed='random'` draws the recorded runs with.
+
+        Args:
+            seed: the new generator's seed.
+        """
         self.rng = np.random.default_rng(seed)
 
     def evaluate(self, params: Mapping[str, Any]) -> float | tuple[float, ...]:
+        """The objectives of a configuration.
+
+        Args:
+            params: a mapping of the six edge names to op names (`config_to_cell`).
+
+        Returns:
+            The value of the single objective, or a tuple in the order of `objectives`.
+
+        Raises:
+            QueryError: a value is not recorded.
+        """
         return self._evaluate(config_to_cell(params))
 
     def _evaluate(self, cell: int) -> float | tuple[float, ...]:
@@ -174,6 +203,17 @@ class OptunaProblem:
         return out[0] if len(out) == 1 else tuple(out)
 
     def __call__(self, trial: Any) -> float | tuple[float, ...]:
+        """Evaluate an Optuna trial.
+
+        Suggests the six edges, and records `cell`, `arch`, `cost` and (where the benchmark has one)
+        `test_acc` and `test_metric` in the trial's user attributes.
+
+        Args:
+            trial: the Optuna trial.
+
+        Returns:
+            As `evaluate`.
+        """
         params = {n: trial.suggest_categorical(n, list(OPS)) for n in EDGE_NAMES}
         cell = config_to_cell(params)
         values = self._evaluate(cell)
@@ -186,5 +226,13 @@ class OptunaProblem:
         return values
 
     def create_study(self, sampler: Any = None, **kwargs: Any) -> Any:
-        """``optuna.create_study`` with this problem's directions."""
+        """`optuna.create_study` with this problem's directions.
+
+        Args:
+            sampler: the Optuna sampler (None: Optuna's default).
+            **kwargs: passed to `optuna.create_study`.
+
+        Returns:
+            The study.
+        """
         return self._optuna.create_study(sampler=sampler, directions=self.directions, **kwargs)

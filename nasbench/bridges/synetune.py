@@ -1,25 +1,25 @@
 """A benchmark as syne-tune's tabular blackbox, for its simulator backend and schedulers.
 
-``to_blackbox(bench)`` returns a ``syne_tune.blackbox_repository.BlackboxTabular`` in the shape of
-syne-tune's own ``nasbench201`` blackbox: hyperparameters ``hp_x0`` ... ``hp_x5`` (the six edges in
-arch-string order, the op names as choices), fidelity ``hp_epoch``, objectives
-``metric_valid_error`` (``1 - accuracy / 100``, in [0, 1]), ``metric_runtime`` (seconds of this
-fidelity step), ``metric_elapsed_time`` (cumulative seconds: the simulator's clock), and
-``metric_params`` / ``metric_flops`` / ``metric_latency`` where the benchmark records them.
-``simulated_backend(bench)`` wraps it in syne-tune's ``UserBlackboxBackend``.
+`to_blackbox(bench)` returns a `syne_tune.blackbox_repository.BlackboxTabular` in the shape of
+syne-tune's own `nasbench201` blackbox: hyperparameters `hp_x0` ... `hp_x5` (the six edges in
+arch-string order, the op names as choices), fidelity `hp_epoch`, objectives
+`metric_valid_error` (`1 - accuracy / 100`, in [0, 1]), `metric_runtime` (seconds of this
+fidelity step), `metric_elapsed_time` (cumulative seconds: the simulator's clock), and
+`metric_params` / `metric_flops` / `metric_latency` where the benchmark records them.
+`simulated_backend(bench)` wraps it in syne-tune's `UserBlackboxBackend`.
 
 Fidelities: the epochs the benchmark holds and, on the NAS-Bench-201 tables, the separate 12-epoch
-schedule: ``hp_epoch`` 12 reads ``valid_acc_s12`` at 12/200 of the recorded 200-epoch training time,
-200 reads ``valid_acc`` at the whole of it (a trial resumed from 12 to 200 is charged the rest).
+schedule: `hp_epoch` 12 reads `valid_acc_s12` at 12/200 of the recorded 200-epoch training time,
+200 reads `valid_acc` at the whole of it (a trial resumed from 12 to 200 is charged the rest).
 syne-tune's own blackbox holds the 200 epochs of the 200-epoch curve instead (these tables hold no
 curves) and scores CIFAR-100 and ImageNet16-120 on validation + test images; ours on the
 validation split.
 
-Seeds: ``runs=False`` (default) gives one seed slot, the seed mean; ``runs=True`` one slot per
+Seeds: `runs=False` (default) gives one seed slot, the seed mean; `runs=True` one slot per
 recorded seed, the simulator drawing one per trial; a run the cell does not record (7,456 cells of
 the NAS-Bench-201 tables list two) is filled with the mean of the cell's recorded runs, as syne-tune's
-own conversion of NAS-Bench-201 fills it, and :func:`filled_runs` counts them. A metric held as the
-seed mean only (``valid_acc_s12``) is that mean in every slot.
+own conversion of NAS-Bench-201 fills it, and `filled_runs` counts them. A metric held as the
+seed mean only (`valid_acc_s12`) is that mean in every slot.
 """
 from __future__ import annotations
 
@@ -44,7 +44,16 @@ METRIC_ELAPSED_TIME = "metric_elapsed_time"
 
 
 def fidelities(bench: Benchmark, metric: str = "valid_acc") -> list[tuple[int, str, int | None, float]]:
-    """``(hp_epoch, metric read, epoch read (None: last), share of that epoch's recorded time)``."""
+    """The fidelities of the blackbox, in order of `hp_epoch`.
+
+    Args:
+        bench: the benchmark.
+        metric: the validation metric read.
+
+    Returns:
+        `(hp_epoch, metric read, epoch read (None: last), share of that epoch's recorded time)`
+        per fidelity.
+    """
     epochs = [int(e) for e in np.asarray(bench.epochs)]
     out: list[tuple[int, str, int | None, float]] = []
     s12 = f"{metric}_s12"
@@ -55,7 +64,7 @@ def fidelities(bench: Benchmark, metric: str = "valid_acc") -> list[tuple[int, s
 
 
 def _values(bench: Benchmark, cells: np.ndarray, metric: str, epoch: int | None, runs: bool) -> np.ndarray:
-    """(cells, slots) of ``metric``: the seed mean (one slot), or each recorded seed's run with the
+    """(cells, slots) of `metric`: the seed mean (one slot), or each recorded seed's run with the
     missing ones filled by the cell's mean."""
     mean = np.asarray(bench.query_many(cells, metric, epoch, "mean"), dtype=np.float64)
     if not runs:
@@ -68,7 +77,15 @@ def _values(bench: Benchmark, cells: np.ndarray, metric: str, epoch: int | None,
 
 
 def filled_runs(bench: Benchmark, metric: str = "valid_acc") -> int:
-    """How many (cell, seed) runs ``to_blackbox(bench, runs=True)`` fills with the cell's mean."""
+    """How many (cell, seed) runs `to_blackbox(bench, runs=True)` fills with the cell's mean.
+
+    Args:
+        bench: the benchmark.
+        metric: the validation metric read.
+
+    Returns:
+        The number of runs filled (0 where the metric holds means only).
+    """
     if metric in bench.mean_only:
         return 0
     cells = np.asarray(bench.covered, dtype=np.int64)
@@ -76,7 +93,22 @@ def filled_runs(bench: Benchmark, metric: str = "valid_acc") -> int:
 
 
 def to_blackbox(bench: Benchmark, metric: str = "valid_acc", runs: bool = False) -> Any:
-    """syne-tune's ``BlackboxTabular`` of ``bench`` (see the module's docstring)."""
+    """syne-tune's `BlackboxTabular` of `bench` (see the module's docstring).
+
+    Args:
+        bench: the benchmark.
+        metric: the validation metric read (its error is the objective).
+        runs: one seed slot per recorded seed (missing runs filled with the cell's mean) instead of
+            the seed mean.
+
+    Returns:
+        The blackbox.
+
+    Raises:
+        MissingExtra: syne-tune is not installed.
+        QueryError: the metric is unknown or a test metric, or a covered cell has a value not
+            recorded.
+    """
     require("syne_tune")
     import pandas as pd
     from syne_tune.blackbox_repository.blackbox_tabular import BlackboxTabular
@@ -116,9 +148,20 @@ def to_blackbox(bench: Benchmark, metric: str = "valid_acc", runs: bool = False)
 
 def simulated_backend(bench: Benchmark, metric: str = "valid_acc", runs: bool = False,
                       seed: int | None = None, **kwargs: Any) -> Any:
-    """syne-tune's ``UserBlackboxBackend`` on :func:`to_blackbox` (``elapsed_time_attr`` set; run
-    the ``Tuner`` with ``callbacks=[SimulatorCallback()]``). ``seed``: the seed slot read by every
-    trial (default: one drawn per trial)."""
+    """syne-tune's `UserBlackboxBackend` on `to_blackbox`.
+
+    `elapsed_time_attr` is set; run the `Tuner` with `callbacks=[SimulatorCallback()]`.
+
+    Args:
+        bench: the benchmark.
+        metric: the validation metric read.
+        runs: as for `to_blackbox`.
+        seed: the seed slot read by every trial (default: one drawn per trial).
+        **kwargs: passed to `UserBlackboxBackend`.
+
+    Returns:
+        The backend.
+    """
     from syne_tune.blackbox_repository.simulated_tabular_backend import UserBlackboxBackend
 
     return UserBlackboxBackend(blackbox=to_blackbox(bench, metric, runs), elapsed_time_attr=METRIC_ELAPSED_TIME,

@@ -2,15 +2,15 @@
 Tuning", MLSys 2020, Algorithm 2, promotion type).
 
 Whenever a worker is free, look at the rungs from the second highest down: the first rung holding a
-trial that is among its top ``floor(n / eta)`` (``n`` results at that rung so far) and has not been
+trial that is among its top `floor(n / eta)` (`n` results at that rung so far) and has not been
 promoted yet gives the job: that trial is resumed to the next rung. Otherwise a new random cell is
 started at the lowest rung. It never waits (a free worker always gets a job), so a promotion may
 come from an incomplete rung: the price of never idling, which Li et al. show costs little.
 
-Defaults: ``eta`` = 3 (syne-tune's and HpBandSter's reduction factor, and that of our ``sh`` and
-``hyperband``; Ray Tune's ASHAScheduler uses 4: ``--param asha.eta=4``) and early-stopping rate
-``s`` = 0 (new cells start at the lowest rung). The rungs are those of ``sh`` and ``hyperband``
-(:mod:`~nasbench.strategies.rungs`), so the three compare on one ladder. Ties at a rung rank the
+Defaults: `eta` = 3 (syne-tune's and HpBandSter's reduction factor, and that of our `sh` and
+`hyperband`; Ray Tune's ASHAScheduler uses 4: `--param asha.eta=4`) and early-stopping rate
+`s` = 0 (new cells start at the lowest rung). The rungs are those of `sh` and `hyperband`
+(`rungs`), so the three compare on one ladder. Ties at a rung rank the
 earlier result first.
 """
 from __future__ import annotations
@@ -27,6 +27,8 @@ from .rungs import Rungs, check_eta, rung_ladder
 @dataclass(frozen=True)
 class AshaParams(Params):
     #: reduction factor: the top 1/eta of a rung is promoted, rungs eta times apart
+    """The parameters of `asha`."""
+
     eta: int = 3
 
     def check(self) -> None:

@@ -3,23 +3,23 @@
 Regularised (aging) evolution (Real et al., "Regularized Evolution for Image Classifier
 Architecture Search", AAAI 2019) run asynchronously: a free worker starts a child of a tournament
 winner at once, without waiting for other workers. Each trial trains rung by rung and is stopped at
-a rung unless its value is at least the ``1 - 1/eta`` quantile of the values recorded at that rung
+a rung unless its value is at least the `1 - 1/eta` quantile of the values recorded at that rung
 before it (the first trial at a rung always continues): the *stopping* rule of asynchronous
-Hyperband (Li et al., MLSys 2020; Ray Tune's ``ASHAScheduler``, syne-tune's ``type="stopping"``),
+Hyperband (Li et al., MLSys 2020; Ray Tune's `ASHAScheduler`, syne-tune's `type="stopping"`),
 which syne-tune pairs with its regularised-evolution searcher. A continuing trial goes on at once
 on the worker that just freed (it resumes from its rung, charged the extra epochs only where the
 levels are resumable).
 
 A trial joins the population when it ends (stopped, or at the highest rung), the oldest member
-leaving once there are ``population``. Fitness is the pair (rung reached, value there): a trial
+leaving once there are `population`. Fitness is the pair (rung reached, value there): a trial
 that survived more rungs beats one stopped earlier, and values are compared within a rung only
-(a value at epoch 3 and one at epoch 12 are not comparable). Until ``population`` trials have
+(a value at epoch 3 and one at epoch 12 are not comparable). Until `population` trials have
 ended, new trials are random cells.
 
-Defaults: ``population`` 10 and ``sample_size`` 10 (a tournament of 10; ``evolution`` defaults
+Defaults: `population` 10 and `sample_size` 10 (a tournament of 10; `evolution` defaults
 to NAS-Bench-201's 3, so to isolate early stopping and asynchrony compare with
-``--param async-evolution.sample_size=3`` or ``--param evolution.sample_size=10``); ``eta`` 3 and
-rungs as ``asha``, ``sh`` and ``hyperband`` (:mod:`~nasbench.strategies.rungs`).
+`--param async-evolution.sample_size=3` or `--param evolution.sample_size=10`); `eta` 3 and
+rungs as `asha`, `sh` and `hyperband` (`rungs`).
 """
 from __future__ import annotations
 
@@ -44,11 +44,14 @@ class Member:
 
     @property
     def fitness(self) -> tuple[int, float]:
+        """`(rung, value)`: a higher rung beats any value at a lower one."""
         return self.rung, self.value
 
 
 @dataclass(frozen=True)
 class AsyncEvolutionParams(Params):
+    """The parameters of `async-evolution`."""
+
     population: int = 10
     sample_size: int = 10
     #: reduction factor of the stopping rule: a trial continues if in the top 1/eta of its rung

@@ -2,7 +2,7 @@
 encoding, an acquisition on the ensemble's mean and spread, candidates by mutating the best cells.
 
 Defaults follow BANANAS: 10 random initial cells, 5 members, path encoding, independent Thompson
-sampling (``its``; ``ucb`` and ``ei`` also offered), 100 candidates from mutations of the top 10
+sampling (`its`; `ucb` and `ei` also offered), 100 candidates from mutations of the top 10
 cells, one cell per step, never a cell already trained.
 """
 from __future__ import annotations
@@ -21,6 +21,8 @@ ACQUISITIONS = ("its", "ucb", "ei", "mean")
 
 @dataclass(frozen=True)
 class BananasParams(Params):
+    """The parameters of `bananas` (each field's comment says what it sets)."""
+
     n_init: int = 10
     members: int = 5
     hidden: int = 32
@@ -46,7 +48,20 @@ class BananasParams(Params):
 
 def acquire(mean: np.ndarray, std: np.ndarray, kind: str, best: float, beta: float,
             rng: np.random.Generator) -> np.ndarray:
-    """Scores to maximise."""
+    """Acquisition scores of candidate cells, to maximise.
+
+    Args:
+        mean: the ensemble's predicted mean per candidate.
+        std: the ensemble's spread per candidate.
+        kind: `its` (independent Thompson sampling: a normal draw around the mean), `ucb`
+            (`mean + beta * std`), `ei` (expected improvement over `best`) or `mean`.
+        best: the best value observed (for `ei`).
+        beta: the exploration weight of `ucb`.
+        rng: draws the samples of `its`.
+
+    Returns:
+        One score per candidate.
+    """
     if kind == "its":
         return mean + std * rng.standard_normal(len(mean))
     if kind == "ucb":

@@ -1,16 +1,16 @@
 """BOHB (Falkner, Klein & Hutter, "BOHB: Robust and Efficient Hyperparameter Optimization at
 Scale", ICML 2018): Hyperband whose new cells come from a TPE-like model instead of uniformly.
 
-The brackets, rungs and promotions are those of ``hyperband`` (:mod:`~nasbench.strategies.hyperband`:
+The brackets, rungs and promotions are those of `hyperband` (`hyperband`:
 synchronous successive halving; with BOHB's parallel scheme, on by default, a worker that would
 wait at a rung barrier starts the next bracket instead). Each new cell of a bracket is proposed by
-:class:`~nasbench.strategies.bohb_model.BohbModel` (a density ratio of categorical KDEs fitted at
+`BohbModel` (a density ratio of categorical KDEs fitted at
 the largest budget with enough observations, a third of the proposals random). Every told result,
 at every rung, is an observation at its level.
 
-Defaults are the paper's and HpBandSter's: parallel brackets, eta 3, ``min_points_in_model``
-d + 1 = 7 (d = the six edges; 0 here means that), ``top_n_percent`` 15, ``num_samples`` 64,
-``random_fraction`` 1/3, ``bandwidth_factor`` 3, ``min_bandwidth`` 1e-3.
+Defaults are the paper's and HpBandSter's: parallel brackets, eta 3, `min_points_in_model`
+d + 1 = 7 (d = the six edges; 0 here means that), `top_n_percent` 15, `num_samples` 64,
+`random_fraction` 1/3, `bandwidth_factor` 3, `min_bandwidth` 1e-3.
 """
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ from .hyperband import Hyperband, HyperbandParams
 class BohbParams(HyperbandParams):
     #: BOHB's parallel scheme (Falkner et al. 2018, sec. 4.2): a worker that would idle at a rung
     #: barrier starts the next bracket
+    """The parameters of `bohb` (each field's comment says what it sets)."""
+
     parallel_brackets: bool = True
     #: observations a budget needs (plus 2) before the model is fitted there; 0: d + 1 = 7
     min_points_in_model: int = 0
@@ -68,6 +70,7 @@ class Bohb(Hyperband):
         self.model = BohbModel(settings)
 
     def new_cell(self) -> int:
+        """The cell of one new trial, proposed by the BOHB model (`BohbModel.propose`)."""
         return self.model.propose(self.rng, self.random_index, self.is_candidate)
 
     def tell_result(self, result: TrialResult) -> None:

@@ -1,10 +1,10 @@
 """BOHB's configuration sampler: observations per budget and the model-based proposal.
 
-Falkner, Klein & Hutter, ICML 2018, Algorithm 2: with probability ``random_fraction`` (1/3) a
+Falkner, Klein & Hutter, ICML 2018, Algorithm 2: with probability `random_fraction` (1/3) a
 proposal is a random cell; otherwise the model is fitted on the largest budget that has at least
-``min_points_in_model + 2`` observations (``min_points_in_model`` defaults to d + 1 = 7, d = the
-six edges) and proposes the best of ``num_samples`` draws by the density ratio
-(:mod:`~nasbench.strategies.tpe_kde`); with no such budget yet the proposal is random. The losses
+`min_points_in_model + 2` observations (`min_points_in_model` defaults to d + 1 = 7, d = the
+six edges) and proposes the best of `num_samples` draws by the density ratio
+(`tpe_kde`); with no such budget yet the proposal is random. The losses
 are the negated validation values. A proposal outside the table's cells (a partial table) falls
 to the next best draw, and to a random cell if none of the draws is in the table.
 """
@@ -33,7 +33,11 @@ class ModelSettings:
 
 
 class BohbModel:
-    """Observations ``(cell, value)`` per fidelity level and proposals from them."""
+    """Observations `(cell, value)` per fidelity level and proposals from them.
+
+    Args:
+        settings: the model's parameters.
+    """
 
     def __init__(self, settings: ModelSettings) -> None:
         self.settings = settings
@@ -47,6 +51,13 @@ class BohbModel:
         self.random_proposals = 0
 
     def observe(self, level: int, cell: int, value: float) -> None:
+        """Record a value observed at a fidelity level (a NaN value is ignored).
+
+        Args:
+            level: the fidelity level.
+            cell: official index of the cell.
+            value: the validation value there.
+        """
         if value == value:  # a missing (NaN) value tells the model nothing
             self._cells[level].append(int(cell))
             self._values[level].append(float(value))
@@ -69,8 +80,19 @@ class BohbModel:
 
     def propose(self, rng: np.random.Generator, random_cell: Callable[[], int],
                 is_candidate: Callable[[int], bool]) -> int:
-        """The next cell: random with probability ``random_fraction`` or while no level has enough
-        observations, else the model's best draw that is a cell of the table."""
+        """The next cell.
+
+        It is random with probability `random_fraction` or while no level has enough observations,
+        else the model's best draw that is a cell of the table (random where no draw is).
+
+        Args:
+            rng: the strategy's random generator.
+            random_cell: draws a random candidate cell.
+            is_candidate: whether the table answers for a cell.
+
+        Returns:
+            The official index of the cell.
+        """
         s = self.settings
         k = self.model_level()
         if k is None or rng.random() < s.random_fraction:

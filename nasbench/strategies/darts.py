@@ -4,12 +4,12 @@ Network weights use the table's recipe (SGD, momentum, Nesterov, lr with cosine 
 decay, batch size, C and N) on the training split; architecture weights use Adam (lr 3e-4,
 betas (0.5, 0.999), weight decay 1e-3, NAS-Bench-201's DARTS/GDAS settings) on the validation
 split, alternating batch by batch. GDAS anneals its Gumbel temperature linearly from 10 to 0.1.
-Every ``ask`` trains ``epochs_per_ask`` more epochs (all of them on the first ask by default) and
+Every `ask` trains `epochs_per_ask` more epochs (all of them on the first ask by default) and
 returns the derived cell (argmax per edge); the runner charges that training as the query's cost,
-so the supernet's training is the search cost. ``cost="model"`` (the default) charges a
+so the supernet's training is the search cost. `cost="model"` (the default) charges a
 deterministic model of it fitted to the table's own training times
-(:mod:`~nasbench.strategies.supernet_cost`), so that the same config gives the same results;
-``cost="measured"`` charges the measured wall-clock seconds instead (different on every run).
+(`supernet_cost`), so that the same config gives the same results;
+`cost="measured"` charges the measured wall-clock seconds instead (different on every run).
 """
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ from .base import Params, Strategy, StrategyError, check_positive
 @dataclass(frozen=True)
 class SupernetParams(Params):
     #: supernet epochs in all (None: the table recipe's epochs)
+    """The parameters of `darts` and `gdas` (each field's comment says what it sets)."""
+
     epochs: int | None = None
     #: epochs trained per ask (None: all of them on the first ask)
     epochs_per_ask: int | None = None
@@ -64,7 +66,7 @@ class _Loaded:
 
 
 class SupernetSearch(Strategy):
-    """Shared machinery of DARTS and GDAS; subclasses set ``mode``."""
+    """Shared machinery of DARTS and GDAS; subclasses set `mode`."""
 
     Params = SupernetParams
     trains_networks = True
@@ -179,7 +181,7 @@ class SupernetSearch(Strategy):
         self._epoch += 1
 
     def _charge(self, images: int) -> None:
-        """Add the modelled seconds of the forward and backward pass just made on ``images`` images."""
+        """Add the modelled seconds of the forward and backward pass just made on `images` images."""
         if self.params.cost != "model":
             return
         from .supernet_cost import sampled_counts
@@ -218,18 +220,23 @@ class SupernetSearch(Strategy):
 
     def own_cost(self) -> float:
         """What the last ask is charged (by the runner): the modelled seconds of its supernet
-        training, or with ``cost="measured"`` the measured ones."""
+        training, or with `cost="measured"` the measured ones."""
         return self.last_cost
 
     def alpha(self) -> np.ndarray:
+        """A copy of the architecture parameters (one row of op weights per edge)."""
         return self._net.alpha.detach().numpy().copy()
 
 
 class Darts(SupernetSearch):
+    """DARTS (first order): every op of every edge computed and mixed by the softmax of the architecture weights, in a supernet trained on the table's dataset."""
+
     name = "darts"
     mode = "darts"
 
 
 class Gdas(SupernetSearch):
+    """GDAS: one op per edge sampled by a straight-through Gumbel-softmax, in a supernet trained on the table's dataset."""
+
     name = "gdas"
     mode = "gdas"

@@ -1,9 +1,9 @@
 """Regularised (aging) evolution, Real et al. 2019, as NAS-Bench-201 ran it.
 
 Defaults follow NAS-Bench-201's R_EA.py / R-EA.sh: population 10, a tournament of
-``sample_size`` = 3 members drawn with replacement (R-EA.sh takes the sample size as an argument;
-its example invocation, ``R-EA.sh cifar10 3 -1``, and the later NATS-Bench ``REA.py`` examples,
-``--ea_population 10 --ea_sample_size 3``, pass 3), the best of them is the parent, the child
+`sample_size` = 3 members drawn with replacement (R-EA.sh takes the sample size as an argument;
+its example invocation, `R-EA.sh cifar10 3 -1`, and the later NATS-Bench `REA.py` examples,
+`--ea_population 10 --ea_sample_size 3`, pass 3), the best of them is the parent, the child
 differs in one op of one edge, the oldest member dies.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from .base import Params, Strategy, StrategyError, check_positive
 
 @dataclass(frozen=True)
 class EvolutionParams(Params):
-    """``population``: members kept (the oldest dies); ``sample_size``: tournament size."""
+    """`population`: members kept (the oldest dies); `sample_size`: tournament size."""
 
     population: int = 10
     sample_size: int = 3
@@ -28,7 +28,16 @@ class EvolutionParams(Params):
 
 
 def tournament_parent(pop: deque[tuple[int, float]], sample_size: int, rnd) -> int:
-    """The best of ``sample_size`` members drawn with replacement (ties: the first drawn)."""
+    """The best of `sample_size` members drawn with replacement (ties: the first drawn).
+
+    Args:
+        pop: the population, `(index, value)` oldest first.
+        sample_size: the tournament's size.
+        rnd: a callable returning a uniform float in [0, 1).
+
+    Returns:
+        The official index of the winner.
+    """
     n = len(pop)
     best_i, best_v = -1, float("-inf")
     for _ in range(sample_size):
@@ -39,7 +48,14 @@ def tournament_parent(pop: deque[tuple[int, float]], sample_size: int, rnd) -> i
 
 
 def age_in(pop: deque[tuple[int, float]], index: int, value: float, population: int) -> None:
-    """The newest member joins; beyond ``population`` the oldest dies."""
+    """The newest member joins; beyond `population` the oldest dies.
+
+    Args:
+        pop: the population, `(index, value)` oldest first (changed in place).
+        index: official index of the new member.
+        value: its validation value.
+        population: the most members kept.
+    """
     pop.append((index, value))
     if len(pop) > population:
         pop.popleft()

@@ -2,14 +2,14 @@
 of the cells trained so far, then the discretised cell is trained (queried).
 
 A small MLP ensemble is fitted on the one-hot encodings of the trained cells; architecture weights
-``alpha`` (6 edges x 5 ops) are relaxed to ``softmax(alpha / T)`` per edge, which is a point of the
-one-hot encoding's convex hull, and ascended by Adam on the ensemble's mean plus ``explore`` x its
+`alpha` (6 edges x 5 ops) are relaxed to `softmax(alpha / T)` per edge, which is a point of the
+one-hot encoding's convex hull, and ascended by Adam on the ensemble's mean plus `explore` x its
 spread. The argmax cell is queried; if it was trained already, the next restart's cell is used, and
 failing all, a mutation of it.
 
-The ensemble is fitted from scratch (``fit_epochs``) once, after ``n_init`` random cells; every later
-fit updates it incrementally, ``refit_epochs`` more epochs of Adam on all cells so far from the
-current weights (``refit_epochs=0``: a fresh fit each time, about 3x dearer per query for the same
+The ensemble is fitted from scratch (`fit_epochs`) once, after `n_init` random cells; every later
+fit updates it incrementally, `refit_epochs` more epochs of Adam on all cells so far from the
+current weights (`refit_epochs=0`: a fresh fit each time, about 3x dearer per query for the same
 search quality on NAS-Bench-201 CIFAR-10).
 """
 from __future__ import annotations
@@ -25,6 +25,8 @@ from .model_based import ModelBasedStrategy
 
 @dataclass(frozen=True)
 class GradientParams(Params):
+    """The parameters of `gradient` (each field's comment says what it sets)."""
+
     n_init: int = 10
     members: int = 3
     hidden: int = 32

@@ -1,11 +1,11 @@
 """Successive halving and Hyperband (Li et al., JMLR 2018), synchronous, on the table's fidelities.
 
-Rungs. The published algorithms use a continuous resource: a bracket ``s`` starts
-``n = ceil((s_max + 1) / (s + 1) * eta**s)`` configurations at ``R * eta**-s`` and keeps the best
-``1/eta`` at each rung, up to the maximum ``R``; ``s_max = floor(log_eta(R / r_min))``, eta = 3.
-A table records discrete levels (:mod:`~nasbench.strategies.fidelity`), so the rungs are the
-distinct levels nearest (in log epochs) to ``top / eta**k``, k = 0, 1, ..., down to the lowest
-level (:func:`rung_levels`), and ``s_max`` is their number minus one:
+Rungs. The published algorithms use a continuous resource: a bracket `s` starts
+`n = ceil((s_max + 1) / (s + 1) * eta**s)` configurations at `R * eta**-s` and keeps the best
+`1/eta` at each rung, up to the maximum `R`; `s_max = floor(log_eta(R / r_min))`, eta = 3.
+A table records discrete levels (`fidelity`), so the rungs are the
+distinct levels nearest (in log epochs) to `top / eta**k`, k = 0, 1, ..., down to the lowest
+level (`rung_levels`), and `s_max` is their number minus one:
 
 * CPU tables (epochs 1..12): rungs at 1, 4 and 12 epochs (s_max = 2). Hyperband's brackets: 9
   cells at 1 epoch -> 3 resumed to 4 -> 1 resumed to 12; 5 at 4 -> 1 at 12; 3 at 12. Successive
@@ -15,9 +15,9 @@ level (:func:`rung_levels`), and ``s_max`` is their number minus one:
   that level is not resumable); then 2 cells at 200 epochs.
 
 Promotions resume the trial (charged the extra epochs where the levels are resumable). Both are
-synchronous: a rung's jobs are handed to free workers in parallel, then ``ask_job`` returns None
+synchronous: a rung's jobs are handed to free workers in parallel, then `ask_job` returns None
 (the workers idle) until the whole rung is told; a bracket starts when the previous one ends.
-With ``parallel_brackets=True`` a worker that would idle starts the next bracket instead (the
+With `parallel_brackets=True` a worker that would idle starts the next bracket instead (the
 parallel scheme of BOHB, Falkner et al. 2018; with one worker nothing changes).
 """
 from __future__ import annotations
@@ -31,9 +31,18 @@ from .fidelity import Fidelities
 
 
 def rung_levels(fid: Fidelities, eta: float) -> list[int]:
-    """Level indices of the rungs, lowest first: the distinct levels nearest in log epochs to
-    ``top_epochs / eta**k``, down to the lowest level (a target below it by more than half a step of
-    eta ends the list)."""
+    """Level indices of the rungs, lowest first.
+
+    The rungs are the distinct levels nearest in log epochs to `top_epochs / eta**k`, down to the
+    lowest level (a target below it by more than half a step of eta ends the list).
+
+    Args:
+        fid: the table's fidelity levels.
+        eta: the reduction factor.
+
+    Returns:
+        The level index of each rung, lowest first; the last is the top level.
+    """
     epochs = [math.log(e) for e in fid.epochs]
     top = fid.top
     rungs = [top]
@@ -50,8 +59,16 @@ def rung_levels(fid: Fidelities, eta: float) -> list[int]:
 
 
 class Bracket:
-    """One bracket of successive halving: new trials of ``cells`` at ``rungs[0]``, the best
-    ``1/eta`` of each rung (by value; ties: the earlier trial) resumed to the next rung."""
+    """One bracket of successive halving.
+
+    New trials of `cells` start at `rungs[0]`; the best `1/eta` of each rung (by value; ties: the
+    earlier trial) are resumed to the next rung.
+
+    Args:
+        rungs: the level index of each rung, lowest first.
+        cells: the official indices of the bracket's first-rung cells.
+        eta: the reduction factor.
+    """
 
     def __init__(self, rungs: list[int], cells: list[int], eta: int) -> None:
         self.rungs, self.eta = rungs, eta
@@ -62,9 +79,13 @@ class Bracket:
 
     @property
     def done(self) -> bool:
+        """True once every rung is told."""
         return not self.todo and not self.pending and self.rung >= len(self.rungs)
 
     def next_job(self) -> Job | None:
+        """The next job of the current rung; None once all are handed out (the rung waits at its
+        barrier, or the bracket is done).
+        """
         if not self.todo:
             return None
         job = self.todo.pop()
@@ -72,13 +93,29 @@ class Bracket:
         return job
 
     def owns(self, r: TrialResult) -> Job | None:
-        """The pending job ``r`` answers: its resumed trial, or a new trial of its cell and level."""
+        """The pending job a result answers.
+
+        Args:
+            r: the finished trial.
+
+        Returns:
+            Its resumed trial, or a new trial of its cell and level; None where the bracket did not
+            hand it out.
+        """
         for job in self.pending:
             if (job.trial == r.trial if job.trial is not None else (job.cell, job.level) == (r.cell, r.level)):
                 return job
         return None
 
     def tell(self, r: TrialResult) -> None:
+        """Record a finished trial; the last of a rung promotes the best `1/eta` to the next rung.
+
+        Args:
+            r: the finished trial.
+
+        Raises:
+            StrategyError: the bracket did not hand out that trial.
+        """
         job = self.owns(r)
         if job is None:
             raise StrategyError(f"trial {r.trial} (cell {r.cell}, level {r.level}) was not asked by this bracket")
@@ -102,6 +139,8 @@ def _num(v: float) -> float:
 @dataclass(frozen=True)
 class SuccessiveHalvingParams(Params):
     #: the fraction kept at each rung is 1/eta (Li et al.: 3)
+    """The parameters of `sh`."""
+
     eta: int = 3
     #: cells in the first rung; 0: eta ** (number of rungs - 1), Hyperband's most aggressive bracket
     n: int = 0
@@ -119,8 +158,8 @@ class SuccessiveHalvingParams(Params):
 
 class SynchronousBrackets(Strategy, register=False):
     """Shared by SH and Hyperband (and a base for model-based variants): brackets, each
-    synchronous, one after another, or with ``params.parallel_brackets`` a new one whenever every
-    running bracket waits at a barrier. Subclasses define :meth:`_new_bracket`; :meth:`sample_cells`
+    synchronous, one after another, or with `params.parallel_brackets` a new one whenever every
+    running bracket waits at a barrier. Subclasses define `_new_bracket`; `sample_cells`
     draws a new bracket's cells (uniformly at random, distinct; override it to sample from a model)."""
 
     multi_fidelity = True
@@ -146,8 +185,14 @@ class SynchronousBrackets(Strategy, register=False):
         return self.random_index()
 
     def sample_cells(self, n: int) -> list[int]:
-        """``n`` cells for a new bracket's first rung from :meth:`new_cell`, distinct where the table
-        has enough."""
+        """Cells for a new bracket's first rung, drawn from `new_cell`.
+
+        Args:
+            n: how many cells.
+
+        Returns:
+            `n` official indices, distinct where the table has enough.
+        """
         seen: set[int] = set()
         out = []
         for _ in range(n):
@@ -207,6 +252,8 @@ class SuccessiveHalving(SynchronousBrackets):
 @dataclass(frozen=True)
 class HyperbandParams(Params):
     #: the fraction kept at each rung is 1/eta (Li et al.: 3)
+    """The parameters of `hyperband`."""
+
     eta: int = 3
     #: True: a worker that would idle at a rung barrier starts the next bracket (BOHB's parallel scheme)
     parallel_brackets: bool = False

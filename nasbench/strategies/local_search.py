@@ -20,6 +20,8 @@ from .base import Params, Strategy, StrategyError
 @dataclass(frozen=True)
 class LocalSearchParams(Params):
     #: random cells trained before the first walk; the walk starts from the best of them
+    """The parameters of `local_search`."""
+
     n_init: int = 1
     #: True: move at the first improving neighbour; False: train all neighbours, move to the best
     first_improvement: bool = True

@@ -9,8 +9,8 @@ from .base import Strategy
 
 
 class ModelBasedStrategy(Strategy):
-    """Keeps (cell, value) pairs; ``_fit_predictor`` fits an MLP ensemble to them. Subclasses'
-    params must define ``members``, ``hidden``, ``fit_epochs``."""
+    """Keeps (cell, value) pairs; `_fit_predictor` fits an MLP ensemble to them. Subclasses'
+    params must define `members`, `hidden`, `fit_epochs`."""
 
     def __init__(self, context, params=None) -> None:
         super().__init__(context, params)
@@ -29,9 +29,9 @@ class ModelBasedStrategy(Strategy):
         return self.random_index()
 
     def _fit_predictor(self, encoding: str, lr: float, seed: int) -> None:
-        """Fit the ensemble to every cell queried so far. With a ``refit_epochs`` parameter > 0
-        (the cheap gradient method), only the first fit trains ``fit_epochs`` from scratch; later
-        fits continue from the current weights for ``refit_epochs`` (an incremental update)."""
+        """Fit the ensemble to every cell queried so far. With a `refit_epochs` parameter > 0
+        (the cheap gradient method), only the first fit trains `fit_epochs` from scratch; later
+        fits continue from the current weights for `refit_epochs` (an incremental update)."""
         from .predictor import MLPEnsemble
 
         p = self.params

@@ -1,11 +1,11 @@
 """Multi-objective search: maximise validation accuracy and minimise per-cell properties told
 alongside it (params, FLOPs, latency; known without training).
 
-* ``mo_random``: random search; its result is the Pareto front of what it trained.
-* ``mo_evolution``: steady-state NSGA-II with aging. Parents by binary tournament on
+* `mo_random`: random search; its result is the Pareto front of what it trained.
+* `mo_evolution`: steady-state NSGA-II with aging. Parents by binary tournament on
   (non-domination rank, crowding distance); the child is a one-op mutation; when the population
-  is full, the worst member by (rank, crowding) is removed (``aging=False``) or the oldest
-  (``aging=True``, regularised evolution's rule).
+  is full, the worst member by (rank, crowding) is removed (`aging=False`) or the oldest
+  (`aging=True`, regularised evolution's rule).
 """
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from .random_search import RandomParams, RandomSearch
 
 
 class MORandomSearch(RandomSearch):
+    """Multi-objective random search; its result is the Pareto front of what it trained."""
+
     name = "mo_random"
     Params = RandomParams
     multi_objective = True
@@ -26,6 +28,8 @@ class MORandomSearch(RandomSearch):
 
 @dataclass(frozen=True)
 class MOEvolutionParams(Params):
+    """The parameters of `mo_evolution`."""
+
     population: int = 20
     tournament: int = 2
     aging: bool = False
@@ -46,6 +50,8 @@ def _rank_crowd(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class MOEvolution(Strategy):
+    """Multi-objective evolution: steady-state NSGA-II with aging (see the module docstring)."""
+
     name = "mo_evolution"
     Params = MOEvolutionParams
     multi_objective = True

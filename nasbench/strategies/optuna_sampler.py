@@ -1,14 +1,14 @@
-"""Optuna's samplers as strategies, through Optuna's ask/tell (``pip install 'nasbench[optuna]'``).
+"""Optuna's samplers as strategies, through Optuna's ask/tell (`pip install 'nasbench[optuna]'`).
 
-* ``optuna-tpe``: ``TPESampler`` (multivariate by default, Optuna 5's default);
-* ``optuna-gp``: ``GPSampler`` (Gaussian process over the six categorical edges; torch);
-* ``optuna-random``: ``RandomSampler``;
-* ``optuna-nsga2``: ``NSGAIISampler``, multi-objective (validation value maximised, the
-  protocol's objectives minimised), like ``mo_evolution``.
+* `optuna-tpe`: `TPESampler` (multivariate by default, Optuna 5's default);
+* `optuna-gp`: `GPSampler` (Gaussian process over the six categorical edges; torch);
+* `optuna-random`: `RandomSampler`;
+* `optuna-nsga2`: `NSGAIISampler`, multi-objective (validation value maximised, the
+  protocol's objectives minimised), like `mo_evolution`.
 
 Each run gets a fresh in-memory study whose sampler seed is drawn from the run's spawned generator,
 so a run repeats bit for bit (for a given Optuna release). Cells are the six edges as categorical
-parameters ``edge_1_0`` ... ``edge_3_2`` over the op names; the study is told only the validation
+parameters `edge_1_0` ... `edge_3_2` over the op names; the study is told only the validation
 value (and, for NSGA-II, the objectives), as every strategy. On a partial table a proposal outside
 the table is told as failed and asked again (64 tries, then a random covered cell is enqueued).
 """
@@ -32,6 +32,8 @@ def _optuna() -> Any:
 
 @dataclass(frozen=True)
 class OptunaParams(Params):
+    """The base of the Optuna strategies' parameters: checking them checks that Optuna is installed."""
+
     def check(self) -> None:
         _optuna()  # a missing extra is a config error, before any run starts
 
@@ -57,6 +59,15 @@ class OptunaStrategy(Strategy):
         self._fail = optuna.trial.TrialState.FAIL
 
     def make_sampler(self, optuna: Any, seed: int) -> Any:
+        """The Optuna sampler of the run's study (each subclass builds its own).
+
+        Args:
+            optuna: the imported `optuna` module.
+            seed: the sampler's seed, drawn from the run's generator.
+
+        Returns:
+            The sampler.
+        """
         raise NotImplementedError
 
     def _index(self, params: dict[str, Any]) -> int:
@@ -97,6 +108,8 @@ def _check_startup_trials(strategy: str, n: Any) -> None:
 @dataclass(frozen=True)
 class TPEParams(OptunaParams):
     #: random trials before the Parzen estimators are used (Optuna's default)
+    """The parameters of `optuna-tpe`."""
+
     n_startup_trials: int = 10
     #: candidates scored by expected improvement per ask (Optuna's default)
     n_ei_candidates: int = 24
@@ -116,6 +129,7 @@ class OptunaTPE(OptunaStrategy):
     Params = TPEParams
 
     def make_sampler(self, optuna: Any, seed: int) -> Any:
+        """Optuna's `TPESampler` with this strategy's parameters."""
         p = self.params
         return optuna.samplers.TPESampler(seed=seed, n_startup_trials=p.n_startup_trials,
                                           n_ei_candidates=p.n_ei_candidates, multivariate=p.multivariate)
@@ -124,6 +138,8 @@ class OptunaTPE(OptunaStrategy):
 @dataclass(frozen=True)
 class GPParams(OptunaParams):
     #: random trials before the Gaussian process is fitted (Optuna's default)
+    """The parameters of `optuna-gp`."""
+
     n_startup_trials: int = 10
     #: True: no observation noise in the GP (the signal here is one noisy training, so False)
     deterministic_objective: bool = False
@@ -140,24 +156,28 @@ class OptunaGP(OptunaStrategy):
     Params = GPParams
 
     def make_sampler(self, optuna: Any, seed: int) -> Any:
+        """Optuna's `GPSampler` with this strategy's parameters."""
         p = self.params
         return optuna.samplers.GPSampler(seed=seed, n_startup_trials=p.n_startup_trials,
                                          deterministic_objective=p.deterministic_objective)
 
 
 class OptunaRandom(OptunaStrategy):
-    """Optuna's random sampler through ask/tell (the bridge's own overhead, against ``random``)."""
+    """Optuna's random sampler through ask/tell (the bridge's own overhead, against `random`)."""
 
     name = "optuna-random"
     Params = OptunaParams
 
     def make_sampler(self, optuna: Any, seed: int) -> Any:
+        """Optuna's `RandomSampler`."""
         return optuna.samplers.RandomSampler(seed=seed)
 
 
 @dataclass(frozen=True)
 class NSGA2Params(OptunaParams):
     #: individuals per generation (Optuna's default)
+    """The parameters of `optuna-nsga2`."""
+
     population_size: int = 50
     #: probability of crossover between two parents (Optuna's default)
     crossover_prob: float = 0.9
@@ -186,6 +206,7 @@ class OptunaNSGA2(OptunaStrategy):
     multi_objective = True
 
     def make_sampler(self, optuna: Any, seed: int) -> Any:
+        """Optuna's `NSGAIISampler` with this strategy's parameters."""
         p = self.params
         return optuna.samplers.NSGAIISampler(
             seed=seed, population_size=p.population_size, crossover_prob=p.crossover_prob,

@@ -6,11 +6,19 @@ import numpy as np
 
 
 def dominates(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether `a` Pareto-dominates `b` (no worse in every objective, better in one)."""
     return bool(np.all(a <= b) and np.any(a < b))
 
 
 def nondominated_sort(points: np.ndarray) -> np.ndarray:
-    """Front number (0 = non-dominated) of each row of ``points`` (n, k)."""
+    """Front number of each point (0 = non-dominated).
+
+    Args:
+        points: array (n, k) of objectives to minimise.
+
+    Returns:
+        int64 array (n,) of front numbers.
+    """
     pts = np.asarray(points, dtype=np.float64)
     n = len(pts)
     if n == 0:
@@ -32,7 +40,15 @@ def nondominated_sort(points: np.ndarray) -> np.ndarray:
 
 
 def crowding_distance(points: np.ndarray) -> np.ndarray:
-    """NSGA-II crowding distance within one front (boundary points: inf)."""
+    """NSGA-II crowding distance within one front.
+
+    Args:
+        points: array (n, k) of one front's objectives.
+
+    Returns:
+        The distance of each point (boundary points, and all points of a front of two or fewer:
+        inf).
+    """
     pts = np.asarray(points, dtype=np.float64)
     n, k = pts.shape
     d = np.zeros(n)
@@ -48,7 +64,15 @@ def crowding_distance(points: np.ndarray) -> np.ndarray:
 
 
 def pareto_front(points: np.ndarray) -> np.ndarray:
-    """Indices of the non-dominated rows (duplicates kept once), sorted by the first objective."""
+    """The non-dominated points.
+
+    Args:
+        points: array (n, k) of objectives to minimise.
+
+    Returns:
+        Row indices of the non-dominated points (duplicates kept once), sorted by the first
+        objective.
+    """
     pts = np.asarray(points, dtype=np.float64)
     if len(pts) == 0:
         return np.zeros(0, dtype=np.int64)
@@ -67,7 +91,16 @@ def pareto_front(points: np.ndarray) -> np.ndarray:
 
 
 def hypervolume(points: np.ndarray, ref: np.ndarray) -> float:
-    """Volume dominated by ``points`` and bounded by ``ref`` (points beyond ref are ignored)."""
+    """Volume dominated by `points` and bounded by `ref`.
+
+    Args:
+        points: array (n, k) of objectives to minimise.
+        ref: the reference point (k,); points not strictly below it in every objective are
+            ignored.
+
+    Returns:
+        The hypervolume (0 where no point counts).
+    """
     pts = np.asarray(points, dtype=np.float64)
     ref = np.asarray(ref, dtype=np.float64)
     if len(pts) == 0:

@@ -9,6 +9,15 @@ import numpy as np
 
 
 class MLPEnsemble:
+    """An ensemble of small MLPs (two hidden layers) trained together in numpy.
+
+    Args:
+        n_in: input width.
+        members: how many networks.
+        hidden: width of each hidden layer.
+        seed: seeds the initial weights.
+    """
+
     def __init__(self, n_in: int, members: int = 5, hidden: int = 32, seed: int = 0) -> None:
         g = np.random.default_rng(seed)
         dims = [n_in, hidden, hidden, 1]
@@ -49,7 +58,7 @@ class MLPEnsemble:
     def _backward(self, acts: list[np.ndarray], dout: np.ndarray,
                   into_grad: bool = False) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
         """Gradients of sum(dout * out) w.r.t. weights, biases and the input (members, n, in).
-        ``into_grad``: write the weight and bias gradients into the flat gradient buffer."""
+        `into_grad`: write the weight and bias gradients into the flat gradient buffer."""
         d = dout[..., None]
         gW, gb = ([*self._gW], [*self._gb]) if into_grad else ([None] * 3, [None] * 3)
         for k in (2, 1, 0):
@@ -74,13 +83,26 @@ class MLPEnsemble:
 
     def fit(self, x: np.ndarray, y: np.ndarray, epochs: int = 200, lr: float = 0.01,
             weight_decay: float = 1e-4, seed: int = 0, warm: bool = False) -> "MLPEnsemble":
-        """Adam on the squared error of standardised targets; each member weights the points by
-        its own Bayesian-bootstrap draw, so the members disagree where data are thin.
+        """Fit the members to `(x, y)`.
 
-        ``warm=True`` continues from the current weights and Adam state (an incremental update
-        after new points arrive: the old points keep their bootstrap weights, new points draw
-        theirs from ``seed``); otherwise Adam and the bootstrap weights start afresh (from the
-        initial weights on a new ensemble)."""
+        Adam on the squared error of standardised targets; each member weights the points by its own
+        Bayesian-bootstrap draw, so the members disagree where data are thin.
+
+        Args:
+            x: inputs (n, n_in).
+            y: targets (n,).
+            epochs: Adam steps (full batch).
+            lr: Adam's learning rate.
+            weight_decay: L2 weight added to the gradient.
+            seed: seeds the bootstrap weights.
+            warm: continue from the current weights and Adam state (an incremental update after new
+                points arrive: the old points keep their bootstrap weights, new points draw theirs
+                from `seed`); otherwise Adam and the bootstrap weights start afresh (from the initial
+                weights on a new ensemble).
+
+        Returns:
+            The ensemble itself.
+        """
         x = np.asarray(x, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
         self.y_mean = float(y.mean())
@@ -113,16 +135,39 @@ class MLPEnsemble:
         return self
 
     def predict_members(self, x: np.ndarray) -> np.ndarray:
-        """(members, n) predictions on the original scale."""
+        """Every member's predictions on the original scale.
+
+        Args:
+            x: inputs (n, n_in).
+
+        Returns:
+            Array (members, n).
+        """
         return self._forward(np.asarray(x, dtype=np.float64))[0] * self.y_std + self.y_mean
 
     def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(mean, std) over members."""
+        """Mean and spread of the members' predictions.
+
+        Args:
+            x: inputs (n, n_in).
+
+        Returns:
+            `(mean, std)` over members, each (n,).
+        """
         p = self.predict_members(x)
         return p.mean(axis=0), p.std(axis=0)
 
     def score_and_grad(self, x: np.ndarray, explore: float) -> tuple[np.ndarray, np.ndarray]:
-        """score = mean + explore * std over members (original scale), per row, and d score / d x."""
+        """An optimistic score and its gradient with respect to the inputs.
+
+        Args:
+            x: inputs (n, n_in).
+            explore: weight of the spread.
+
+        Returns:
+            `score = mean + explore * std` over members (original scale) per row, and
+            `d score / d x` (n, n_in).
+        """
         pz, acts = self._forward(np.asarray(x, dtype=np.float64))
         p = pz * self.y_std + self.y_mean
         mean, std = p.mean(axis=0), p.std(axis=0)

@@ -1,6 +1,6 @@
 """What a search observes and what it is charged: the protocol, the budget, and the restricted view.
 
-:class:`SearchView` is the only door from a search to the table. It answers, for a cell index,
+`SearchView` is the only door from a search to the table. It answers, for a cell index,
 the protocol's validation signal (one recorded training run drawn at random by default, as a real
 search sees one training run) and its cost; it refuses every other metric. Test values are looked
 up by the runner for the report, never through the view.
@@ -31,16 +31,20 @@ class ProtocolError(NasbenchError, ValueError):
 
 @dataclass(frozen=True)
 class Budget:
-    """``kind``: ``queries`` (trainings), ``seconds`` (simulated training seconds, the sum of the
-    table's cost of every queried cell, NAS-Bench-201's protocol) or ``epochs`` (training epochs
-    charged per query). A query that would overrun the budget is not made and ends the run.
+    """How much a run may spend; a query that would overrun the budget is not made and ends the run.
 
-    With several simulated workers (``ExperimentConfig.workers``): ``seconds`` is simulated
+    `kind`: `queries` (trainings), `seconds` (simulated training seconds, the sum of the table's
+    cost of every queried cell, NAS-Bench-201's protocol), `worker-seconds` or `epochs` (training
+    epochs charged per query); `amount`: positive and finite, at most the query cap for `queries`
+    (else a `ProtocolError`).
+
+    With several simulated workers (`ExperimentConfig.workers`): `seconds` is simulated
     wall-clock (a job is started only if it finishes by the budget; the first that would not
-    retires its worker), ``worker-seconds`` the total busy time of all workers (the sum of charged
-    costs; the same as ``seconds`` with one worker), ``queries`` the number of jobs run and
-    ``epochs`` the training epochs charged over all workers (a job that would overrun either
-    retires its worker)."""
+    retires its worker), `worker-seconds` the total busy time of all workers (the sum of charged
+    costs; the same as `seconds` with one worker), `queries` the number of jobs run and
+    `epochs` the training epochs charged over all workers (a job that would overrun either
+    retires its worker).
+    """
 
     kind: str = "queries"
     amount: float = 100
@@ -56,6 +60,7 @@ class Budget:
                                 "per run")
 
     def to_dict(self) -> dict[str, Any]:
+        """The fields as a dict (for `config.json`)."""
         return asdict(self)
 
 
@@ -63,14 +68,17 @@ class Budget:
 class Protocol:
     """How a query is answered and charged.
 
-    * ``metric``/``epoch``: the validation signal (``epoch=None``: the table's last epoch);
-    * ``seed``: ``random`` (one recorded run per query, drawn afresh each time) or ``mean``;
-    * ``cost_epoch``: the epoch whose cumulative training time is charged (default: ``epoch``);
-      ``cost_factor`` scales it (e.g. 12/200 to charge a 12-epoch schedule from 200-epoch times);
-    * ``train_epochs``: epochs charged per query by an ``epochs`` budget (default: the epoch read);
-    * ``test_metric``: what the report shows for the incumbent (never visible to strategies);
-    * ``objectives``: extra per-cell properties to minimise in multi-objective runs
-      (``params``, ``flops`` or ``latency:<device>``), known without training.
+    * `metric`/`epoch`: the validation signal (`epoch=None`: the table's last epoch; a test
+      metric is refused);
+    * `seed`: `random` (one recorded run per query, drawn afresh each time) or `mean`;
+    * `cost_epoch`: the epoch whose cumulative training time is charged (default: `epoch`);
+      `cost_factor` scales it (e.g. 12/200 to charge a 12-epoch schedule from 200-epoch times);
+    * `train_epochs`: epochs charged per query by an `epochs` budget (default: the epoch read);
+    * `test_metric`: what the report shows for the incumbent (never visible to strategies);
+    * `objectives`: extra per-cell properties to minimise in multi-objective runs
+      (`params`, `flops` or `latency:<device>`), known without training.
+
+    A bad value is a `ProtocolError`.
     """
 
     metric: str = "valid_acc"
@@ -92,6 +100,7 @@ class Protocol:
         object.__setattr__(self, "objectives", tuple(self.objectives))
 
     def to_dict(self) -> dict[str, Any]:
+        """The fields as a dict (for `config.json`; `objectives` as a list)."""
         d = asdict(self)
         d["objectives"] = list(self.objectives)
         return d
@@ -100,7 +109,7 @@ class Protocol:
 @dataclass(frozen=True)
 class Preset:
     """A table's published search protocol: the protocol and budget a comparison on that table uses
-    when its config names neither (``ExperimentConfig`` resolves them), and where they come from."""
+    when its config names neither (`ExperimentConfig` resolves them), and where they come from."""
 
     protocol: Protocol
     budget: Budget
@@ -167,10 +176,10 @@ NB201_IMAGENET16 = PRESETS["nb201-imagenet16-120"]
 
 
 def check_preset_name(name: str) -> str:
-    """``name`` if it names a preset family.
+    """`name` if it names a preset family.
 
     Args:
-        name: one of :data:`PRESET_NAMES`.
+        name: one of `PRESET_NAMES`.
 
     Returns:
         The name.
@@ -187,11 +196,11 @@ def check_preset_name(name: str) -> str:
 
 
 def preset_for(table: str, family: str = DEFAULT_PRESET) -> Preset | None:
-    """The preset of an embedded table name (or of a file named like one, ``.../nb201-cifar10.h5``).
+    """The preset of an embedded table name (or of a file named like one, `.../nb201-cifar10.h5`).
 
     Args:
         table: the table's name or path.
-        family: the preset family (:data:`PRESET_NAMES`).
+        family: the preset family (`PRESET_NAMES`).
 
     Returns:
         The table's preset in that family, or None for a table without one.
@@ -209,8 +218,16 @@ def _is_test(metric: str) -> bool:
 class SearchView:
     """The validation signal and the cost of every cell, precomputed as arrays.
 
-    ``observe(index, rng) -> (value, cost)`` is a couple of array reads: the hot loop of the
-    runner. ``epochs_per_query``: what an ``epochs`` budget charges per query.
+    `observe(index, rng) -> (value, cost)` is a couple of array reads: the hot loop of the
+    runner. `epochs_per_query`: what an `epochs` budget charges per query. Any attribute besides
+    `observe` and `cost` that a search reaches for is a `ProtocolError`.
+
+    Args:
+        bench: the table.
+        protocol: how queries are answered and charged.
+
+    Raises:
+        ProtocolError: a test metric, a metric or epoch the table does not hold.
     """
 
     def __init__(self, bench: Benchmark, protocol: Protocol) -> None:
@@ -257,7 +274,15 @@ class SearchView:
         return bench.runs(cov, self.protocol.metric, self.epoch)
 
     def observe(self, index: int, rng: np.random.Generator) -> tuple[float, float]:
-        """(validation value, cost in seconds) of one training of cell ``index``."""
+        """One training of a cell.
+
+        Args:
+            index: official index of a covered cell.
+            rng: draws the recorded run under `seed='random'`.
+
+        Returns:
+            `(validation value, cost in seconds)`.
+        """
         if self._random:
             n = self._count_l[index]
             if n > 1:
@@ -266,6 +291,7 @@ class SearchView:
         return self._mean_l[index], self._cost_l[index]
 
     def cost(self, index: int) -> float:
+        """What one training of cell `index` is charged (seconds)."""
         return self._cost_l[index]
 
     def mean_values(self) -> np.ndarray:
@@ -279,7 +305,18 @@ class SearchView:
 
 
 def objective_values(bench: Benchmark, names: tuple[str, ...]) -> np.ndarray:
-    """(N_CELLS, len(names)) of per-cell properties known without training (NaN where unknown)."""
+    """Per-cell properties known without training.
+
+    Args:
+        bench: the table.
+        names: `params`, `flops` or `latency:<device>`.
+
+    Returns:
+        Array (N_CELLS, len(names)), NaN where unknown.
+
+    Raises:
+        ProtocolError: an unknown objective, or one the table does not record.
+    """
     out = np.full((N_CELLS, len(names)), np.nan)
     cov = np.asarray(bench.covered, dtype=np.int64)
     for j, name in enumerate(names):

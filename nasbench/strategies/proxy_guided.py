@@ -6,17 +6,17 @@ starts it from the best of them (on NAS-Bench-201 they warmed aging evolution up
 cells scored by synflow), and *zero-cost move proposal* lets the proxy choose among candidate
 mutations.
 
-* ``proxy-random``: score ``sample`` random cells by the proxy, train them best first; when all
-  are trained, score another ``sample`` (warm-up ranking as a search of its own).
-* ``proxy-evolution``: regularised evolution (population 10, tournament 10 where ``evolution``
-  defaults to NAS-Bench-201's 3; one-op mutation, the oldest dies) whose initial population is the proxy's top ``population``
-  cells among ``warmup`` random cells scored, and optionally (``move_candidates`` > 1) whose
+* `proxy-random`: score `sample` random cells by the proxy, train them best first; when all
+  are trained, score another `sample` (warm-up ranking as a search of its own).
+* `proxy-evolution`: regularised evolution (population 10, tournament 10 where `evolution`
+  defaults to NAS-Bench-201's 3; one-op mutation, the oldest dies) whose initial population is the proxy's top `population`
+  cells among `warmup` random cells scored, and optionally (`move_candidates` > 1) whose
   child is the proxy's best of that many mutations of the parent (move proposal).
 
 Every scored cell is charged the seconds the table records for computing the proxy for it
-(``SearchContext.proxies``; a pass that serves several proxies is charged once, whole), through
-the ``overhead()`` hook: the runner adds them to the cost of the next query (its ``cost`` and
-``sim_time``), so that a ``seconds`` budget pays for the scoring. A cell is scored (and charged)
+(`SearchContext.proxies`; a pass that serves several proxies is charged once, whole), through
+the `overhead()` hook: the runner adds them to the cost of the next query (its `cost` and
+`sim_time`), so that a `seconds` budget pays for the scoring. A cell is scored (and charged)
 at most once per run. Cells whose proxy is undefined (NaN: a cell whose output does not depend
 on its input) rank last.
 
@@ -24,7 +24,7 @@ Defaults: the paper's warm-up of 3,000 cells and synflow. It computed them on a 
 charged here are this project's single-core CPU seconds as the table records them (synflow on
 CIFAR-10 about 0.12 s per cell, so about 350 s for the warm-up: 2.9% of NAS-Bench-201's CIFAR-10
 budget of 12,000 s, 0.05% / 0.01% of CIFAR-100's and ImageNet16-120's). A proxy with a costlier
-pass charges proportionally more; lower ``warmup``/``sample`` to keep its share.
+pass charges proportionally more; lower `warmup`/`sample` to keep its share.
 """
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def _check_proxy(strategy: str, name: object) -> None:
 
 
 class ProxyGuided(Strategy, register=False):
-    """Base: the proxy's values, scoring with its cost charged through ``overhead()``."""
+    """Base: the proxy's values, scoring with its cost charged through `overhead()`."""
 
     needs = frozenset({"proxies"})
     charges_overhead = True
@@ -66,11 +66,19 @@ class ProxyGuided(Strategy, register=False):
         self._pending = 0.0
 
     def overhead(self) -> float:
+        """Simulated seconds of proxy computation since the last ask (reset on reading)."""
         s, self._pending = self._pending, 0.0
         return s
 
     def score(self, cells: np.ndarray) -> np.ndarray:
-        """The proxy of ``cells``; charges those not scored before in this run."""
+        """The proxy of some cells; charges those not scored before in this run.
+
+        Args:
+            cells: official indices.
+
+        Returns:
+            The proxy value of each (-inf where not finite).
+        """
         cells = np.asarray(cells, dtype=np.int64)
         new = np.unique(cells[~self._scored[cells]])
         if len(new):
@@ -79,14 +87,28 @@ class ProxyGuided(Strategy, register=False):
         return self._score[cells]
 
     def sample_unscored(self, n: int) -> np.ndarray:
-        """Up to ``n`` distinct candidate cells not scored yet, uniformly."""
+        """Up to `n` distinct candidate cells not scored yet, uniformly.
+
+        Args:
+            n: how many.
+
+        Returns:
+            Official indices (all unscored candidates where fewer than `n` remain).
+        """
         pool = self._cands[~self._scored[self._cands]]
         if len(pool) <= n:
             return pool.copy()
         return self.rng.choice(pool, size=n, replace=False)
 
     def ranked(self, cells: np.ndarray) -> np.ndarray:
-        """``cells`` scored, best proxy first (ties: lower index first)."""
+        """Cells scored and sorted, best proxy first (ties: lower index first).
+
+        Args:
+            cells: official indices.
+
+        Returns:
+            The same indices, reordered.
+        """
         s = self.score(cells)
         return np.asarray(cells, dtype=np.int64)[np.lexsort((cells, -s))]
 
@@ -94,6 +116,8 @@ class ProxyGuided(Strategy, register=False):
 @dataclass(frozen=True)
 class ProxyRandomParams(Params):
     #: the zero-cost proxy ranking the cells (one the table holds for all its cells)
+    """The parameters of `proxy-random`."""
+
     proxy: str = "synflow"
     #: cells scored per batch (Abdelfattah et al.'s warm-up size)
     sample: int = 3000
@@ -132,6 +156,8 @@ class ProxyRandom(ProxyGuided):
 
 @dataclass(frozen=True)
 class ProxyEvolutionParams(Params):
+    """The parameters of `proxy-evolution`."""
+
     population: int = 10
     sample_size: int = 10
     #: the zero-cost proxy (one the table holds for all its cells)

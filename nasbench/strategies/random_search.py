@@ -9,6 +9,8 @@ from .base import Params, Strategy
 @dataclass(frozen=True)
 class RandomParams(Params):
     #: never ask a cell twice (a real search would not retrain a cell); NAS-Bench-201's baseline does
+    """The parameters of `random` and `mo_random`."""
+
     dedupe: bool = False
 
 

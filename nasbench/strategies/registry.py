@@ -1,7 +1,7 @@
 """Strategies by name, their parameters, and construction with checked overrides.
 
-Strategies register themselves when their class is created (:class:`~nasbench.strategies.base.Strategy`
-with a ``name``); this module imports the built-in ones, in the order they are listed to users."""
+Strategies register themselves when their class is created (`Strategy`
+with a `name`); this module imports the built-in ones, in the order they are listed to users."""
 from __future__ import annotations
 
 import dataclasses
@@ -22,12 +22,25 @@ DEFAULT_STRATEGIES = ("random", "evolution", "reinforce", "gradient")
 
 
 def strategy_names() -> list[str]:
+    """The names of the registered strategies, in registration order."""
     return list(STRATEGIES)
 
 
 def get_strategy(name: str) -> type[Strategy]:
-    """The class registered as ``name``; a name not registered yet loads the installed plug-ins
-    (entry points of the group ``nasbench.strategies``, :mod:`nasbench.plugins`) first."""
+    """The class registered under a name.
+
+    A name not registered yet loads the installed plug-ins (entry points of the group
+    `nasbench.strategies`, `nasbench.plugins`) first.
+
+    Args:
+        name: the strategy's name.
+
+    Returns:
+        The strategy class.
+
+    Raises:
+        StrategyError: no strategy of that name (the message lists the valid ones).
+    """
     cls = STRATEGIES.get(name)
     if cls is None:
         from ..plugins import load_entry_points
@@ -43,7 +56,18 @@ def get_strategy(name: str) -> type[Strategy]:
 
 
 def describe(name: str) -> str:
-    """One line per parameter: name = default (type)."""
+    """A strategy and its parameters, for `--help`-style listings.
+
+    Args:
+        name: the strategy's name.
+
+    Returns:
+        A first line with the strategy's summary, then one line per parameter:
+        `name = default (type)`.
+
+    Raises:
+        StrategyError: unknown strategy.
+    """
     cls = get_strategy(name)
     import sys
 
@@ -62,7 +86,22 @@ MAX_FLOAT_PARAM = 1e6
 
 
 def make_params(name: str, overrides: dict[str, Any] | None = None):
-    """The strategy's Params with ``overrides`` applied; unknown keys list the valid ones."""
+    """A strategy's `Params` with overrides applied and checked.
+
+    Values from flags or files are coerced to the field's type (integers given as floats, numbers
+    as strings) and bounded (`MAX_INT_PARAM`, `MAX_FLOAT_PARAM`).
+
+    Args:
+        name: the strategy's name.
+        overrides: parameter values by field name.
+
+    Returns:
+        The parameters.
+
+    Raises:
+        StrategyError: an unknown strategy or key (the message lists the valid ones), or a value
+            of the wrong type, out of bounds or refused by `Params.check`.
+    """
     cls = get_strategy(name)
     overrides = dict(overrides or {})
     valid = [f.name for f in dataclasses.fields(cls.Params)]
@@ -106,7 +145,7 @@ def _coerce(strategy: str, f: dataclasses.Field, v: Any) -> Any:
 
 
 def _bounded(strategy: str, key: str, v: Any) -> Any:
-    """``v`` if it is not a number out of the bounds above."""
+    """`v` if it is not a number out of the bounds above."""
     if isinstance(v, bool):
         return v
     if isinstance(v, int) and not -MAX_INT_PARAM <= v <= MAX_INT_PARAM:
@@ -119,8 +158,21 @@ def _bounded(strategy: str, key: str, v: Any) -> Any:
 
 
 def make_strategy(name: str, context: SearchContext, overrides: dict[str, Any] | None = None) -> Strategy:
-    """A strategy built as the runner builds it: its parameters checked, and a context holding only
-    what its class declares (:class:`~nasbench.strategies.base.DeclaredContext`: an undeclared
-    field read is a StrategyError)."""
+    """A strategy built as the runner builds it.
+
+    Its parameters are checked, and its context holds only what its class declares
+    (`DeclaredContext`: an undeclared field read is a `StrategyError`).
+
+    Args:
+        name: the strategy's name.
+        context: the full search context.
+        overrides: parameter values by field name.
+
+    Returns:
+        The strategy.
+
+    Raises:
+        StrategyError: as `make_params`.
+    """
     cls = get_strategy(name)
     return cls(DeclaredContext(context, cls), make_params(name, overrides))

@@ -2,7 +2,7 @@
 
 Logits (6 edges x 5 ops) start at 1e-3 * N(0, 1); each query samples one op per edge; the reward
 is the observed validation value; baseline = exponential moving average (bias-corrected, as in
-NAS-Bench-201's ``ExponentialMovingAverage``); loss = -log p(a) * (reward - baseline); Adam.
+NAS-Bench-201's `ExponentialMovingAverage`); loss = -log p(a) * (reward - baseline); Adam.
 Defaults: lr 0.001, EMA momentum 0.9 (NAS-Bench-201's REINFORCE.sh). Implemented in numpy, so a
 step costs microseconds; the gradient of log p(a) w.r.t. the logits is onehot(a) - softmax.
 """
@@ -18,6 +18,8 @@ from .base import Params, Strategy, StrategyError, check_positive
 
 @dataclass(frozen=True)
 class ReinforceParams(Params):
+    """The parameters of `reinforce` (each field's comment says what it sets)."""
+
     lr: float = 0.001
     ema_momentum: float = 0.9
     beta1: float = 0.9
@@ -52,6 +54,7 @@ class Reinforce(Strategy):
         self._code_to_index = _code_to_index().tolist()
 
     def probs(self) -> np.ndarray:
+        """The policy: softmax of the logits, one row of op probabilities per edge."""
         z = self.logits - self.logits.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)

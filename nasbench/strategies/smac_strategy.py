@@ -1,8 +1,8 @@
-"""SMAC3 as a strategy, through its ask/tell (``pip install 'nasbench[smac]'``).
+"""SMAC3 as a strategy, through its ask/tell (`pip install 'nasbench[smac]'`).
 
-``smac``: SMAC's hyperparameter-optimisation facade (random-forest surrogate, log expected
-improvement, local and random search over the ConfigSpace of the cell; :mod:`nasbench.bridges.cellspace`).
-SMAC minimises, so it is told ``-value``. The scenario is ``deterministic`` (each configuration is
+`smac`: SMAC's hyperparameter-optimisation facade (random-forest surrogate, log expected
+improvement, local and random search over the ConfigSpace of the cell; `nasbench.bridges.cellspace`).
+SMAC minimises, so it is told `-value`. The scenario is `deterministic` (each configuration is
 asked once, as a real search would not retrain a cell); its seed is drawn from the run's spawned
 generator, so a run repeats bit for bit. SMAC keeps its run history in a temporary directory that
 is removed with the strategy. A proposal outside a partial table is told as crashed (64 tries, then a
@@ -29,6 +29,8 @@ def _smac() -> Any:
 @dataclass(frozen=True)
 class SMACParams(Params):
     #: random configurations before the random forest is used (SMAC's own default is 10 per hyperparameter)
+    """The parameters of `smac`."""
+
     n_initial: int = 10
     #: fraction of asks drawn at random (SMAC's hyperparameter-optimisation default)
     random_probability: float = 0.2

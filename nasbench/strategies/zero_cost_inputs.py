@@ -1,14 +1,14 @@
 """What a proxy-guided strategy may know about the table's zero-cost proxies, and what scoring costs.
 
-A strategy never holds the benchmark: the runner builds a :class:`ProxyInputs` from the table
-(:func:`proxy_inputs`) and passes it as ``SearchContext.proxies``; the strategy reads values and
-is charged, through the ``overhead()`` hook, the seconds the table records for computing them.
+A strategy never holds the benchmark: the runner builds a `ProxyInputs` from the table
+(`proxy_inputs`) and passes it as `SearchContext.proxies`; the strategy reads values and
+is charged, through the `overhead()` hook, the seconds the table records for computing them.
 
-``seconds[name][cell]`` is what scoring ``cell`` by ``name`` alone costs: the table's
-:meth:`~nasbench.tabular.TabularBenchmark.proxy_cost_many`, i.e. the whole pass that yields
-``name`` (one backward pass gives snip, grad_norm and fisher; one forward and one input
-gradient give jacob_cov and naswot). :meth:`ProxyInputs.cost` of several proxies charges every
-pass touched once (``passes``, as the table records them).
+`seconds[name][cell]` is what scoring `cell` by `name` alone costs: the table's
+`proxy_cost_many`, i.e. the whole pass that yields
+`name` (one backward pass gives snip, grad_norm and fisher; one forward and one input
+gradient give jacob_cov and naswot). `ProxyInputs.cost` of several proxies charges every
+pass touched once (`passes`, as the table records them).
 """
 from __future__ import annotations
 
@@ -38,10 +38,19 @@ class ProxyInputs:
 
     @property
     def names(self) -> tuple[str, ...]:
+        """The proxies held, sorted."""
         return tuple(sorted(self.values))
 
     def require(self, name: str, candidates: np.ndarray) -> None:
-        """Raise ProxyInputError unless ``name`` was computed (has seconds) for every candidate."""
+        """Check that a proxy was computed (has seconds) for every candidate.
+
+        Args:
+            name: the proxy.
+            candidates: official indices of the table's cells.
+
+        Raises:
+            ProxyInputError: the proxy is not held, has no compute seconds, or misses candidates.
+        """
         have = ", ".join(self.names) or "none"
         if name not in self.values:
             raise ProxyInputError(f"proxy {name!r} is not in this table; it has: {have}")
@@ -58,7 +67,15 @@ class ProxyInputs:
                                   f"{len(candidates):,} cells; proxies computed for all: {', '.join(full) or 'none'}")
 
     def cost(self, names: Iterable[str], cells: np.ndarray) -> float:
-        """Seconds to compute ``names`` for ``cells``: each pass touched charged once, whole."""
+        """Seconds to compute some proxies for some cells: each pass touched charged once, whole.
+
+        Args:
+            names: the proxies.
+            cells: official indices.
+
+        Returns:
+            The seconds (cells without recorded seconds add nothing).
+        """
         cells = np.asarray(cells, dtype=np.int64)
         pass_of = {m: p for p, members in self.passes.items() for m in members}
         charged: set[str] = set()
@@ -74,9 +91,17 @@ class ProxyInputs:
 
 
 def proxy_inputs(bench: Any) -> ProxyInputs | None:
-    """The proxies ``bench`` serves, per cell, with what scoring a cell by each costs (the table's
-    recorded compute seconds; a proxy without them has none here, and strategies refuse it);
-    None when the benchmark has no proxies."""
+    """The proxies a benchmark serves, per cell, with what scoring a cell by each costs.
+
+    The costs are the table's recorded compute seconds; a proxy without them has none here, and
+    strategies refuse it.
+
+    Args:
+        bench: the benchmark.
+
+    Returns:
+        The inputs, or None when the benchmark has no proxies.
+    """
     names = tuple(bench.proxy_names)
     if not names:
         return None

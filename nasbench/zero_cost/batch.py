@@ -1,11 +1,11 @@
 """The stand-in input batch of the data-dependent proxies.
 
 The NAS-Bench-201 tables' images (CIFAR-10/100, ImageNet16-120) are not on this machine, so the
-data-dependent proxies read a documented stand-in: ``fashion-mnist`` = B Fashion-MNIST training
+data-dependent proxies read a documented stand-in: `fashion-mnist` = B Fashion-MNIST training
 images drawn by a seeded generator, resized (bilinear) to H x W, the grey channel copied to every
 input channel, standardised by the batch's mean and std, with their own labels (0..9, valid class
-indices for 10, 100 or 120 outputs); ``gaussian`` = a seeded standard-normal batch with seeded
-uniform labels; ``train`` = B images of the table's own training split (a table trained here,
+indices for 10, 100 or 120 outputs); `gaussian` = a seeded standard-normal batch with seeded
+uniform labels; `train` = B images of the table's own training split (a table trained here,
 whose data is on this machine: its recipe's input, normalised per channel by the training
 split's statistics as training does, with their own labels), drawn by a seeded generator.
 Zen-score always reads its own seeded Gaussian input and perturbation.
@@ -46,6 +46,7 @@ class BatchSpec:
             raise InputError(f"stand-in batch size must be at least 2, got {self.size}")
 
     def describe(self) -> str:
+        """One line saying what the batch is (images, shape, size, seed, dtype), for headers and reports."""
         what = {"fashion-mnist": "Fashion-MNIST train images resized to", "gaussian": "Gaussian N(0,1)",
                 "train": "the table's own training images"}[self.kind]
         return f"{what} {self.channels}x{self.height}x{self.width}, batch {self.size}, seed {self.seed}, {self.dtype}"
@@ -63,7 +64,19 @@ class StandIn:
 
 
 def make_batch(spec: BatchSpec, root: str | Path = FASHION_ROOT, data: "Data | None" = None) -> StandIn:
-    """The tensors of ``spec``; kind ``train`` reads ``data`` (the table's loaded dataset)."""
+    """The tensors of a batch spec.
+
+    Args:
+        spec: what the batch is.
+        root: where the Fashion-MNIST files lie (kind `fashion-mnist`).
+        data: the table's loaded dataset (kind `train`).
+
+    Returns:
+        The proxy batch and Zen-score's Gaussian input and perturbation.
+
+    Raises:
+        InputError: kind `train` without `data`, or with data of another input shape.
+    """
     g = torch.Generator().manual_seed(spec.seed)
     shape = (spec.size, spec.channels, spec.height, spec.width)
     if spec.kind == "train":

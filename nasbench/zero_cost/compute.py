@@ -1,18 +1,18 @@
 """The resumable computation of proxies over a table's functional classes, into a JSON-lines
 journal.
 
-One network per functional class (:func:`nasbench.space.class_table` with the ``functional``
-rule): the pruned network of the class's lowest-index cell, initialised from ``seed`` - members
+One network per functional class (`nasbench.space.class_table` with the `functional`
+rule): the pruned network of the class's lowest-index cell, initialised from `seed` - members
 of a class built from one seed have identical weights and compute the identical function, so
 their proxies are equal. Classes are visited in a seeded random order, so that a computation
-stopped early (``--limit``, or a kill) leaves a uniform random sample of classes.
+stopped early (`--limit`, or a kill) leaves a uniform random sample of classes.
 
-Journal (``<name>.jsonl``): line 1 ``{"header": {...}}`` records the network, the stand-in batch
+Journal (`<name>.jsonl`): line 1 `{"header": {...}}` records the network, the stand-in batch
 spec and the seed; every further line is one class,
-``{"class": k, "index": i, "values": {proxy: float|null}, "seconds": {proxy: float}}``, appended
+`{"class": k, "index": i, "values": {proxy: float|null}, "seconds": {proxy: float}}`, appended
 as soon as it is computed; a later run skips the (class, proxy) pairs present. Every line carries
-a checksum and is verified when read (:mod:`nasbench.zero_cost.journal`): a last line a kill cut
-short is cut away (one note) and recomputed, any other damaged line refused. ``null`` is an
+a checksum and is verified when read (`nasbench.zero_cost.journal`): a last line a kill cut
+short is cut away (one note) and recomputed, any other damaged line refused. `null` is an
 undefined value (NaN: e.g. a cell whose output does not depend on its input)."""
 from __future__ import annotations
 
@@ -59,11 +59,20 @@ class Setup:
     data: dict | None = None
 
     def header(self) -> dict:
+        """The journal's header record: the fields, plus `batch_describe`."""
         d = asdict(self)
         d["batch_describe"] = self.batch.describe()
         return d
 
     def same_values(self, other: dict) -> bool:
+        """Whether a journal header describes a setup that computes the same values.
+
+        Args:
+            other: a journal's header.
+
+        Returns:
+            True where C, N, classes, seed, batch, order seed and data spec agree.
+        """
         mine = self.header()
         keys = ("C", "N", "num_classes", "seed", "batch", "order_seed", "data")
         return all(mine[k] == other.get(k) for k in keys)
@@ -73,9 +82,26 @@ def setup_for(bench, table: str, seed: int = 0, batch_size: int = 16, batch_kind
               batch_seed: int = 0, data_dir: str | None = None) -> Setup:
     """The setup of a loaded table: its recipe's C and N, its dataset's input shape and classes.
 
-    A table trained here (its metadata records its data spec, ``extra["data"]``) is scored on its
-    own recipe network and a batch of its own training data (kind ``train``, whatever
-    ``batch_kind`` says); a table of published results (NAS-Bench-201) on the stand-in batch."""
+    A table trained here (its metadata records its data spec, `extra["data"]`) is scored on its
+    own recipe network and a batch of its own training data (kind `train`, whatever `batch_kind`
+    says); a table of published results (NAS-Bench-201) on the stand-in batch.
+
+    Args:
+        bench: the loaded table.
+        table: its name, recorded in the header.
+        seed: the networks' initialisation seed.
+        batch_size: images in the batch.
+        batch_kind: the stand-in batch's kind for a table of published results.
+        batch_seed: seeds the batch.
+        data_dir: where a table's own dataset lies.
+
+    Returns:
+        The setup.
+
+    Raises:
+        ProxyError: a dataset whose network input is unknown, or a batch larger than the
+            table's training set.
+    """
     spec_data = bench.meta.details.data or None
     if spec_data:
         return _own_data_setup(bench, table, dict(spec_data), seed, batch_size, batch_seed, data_dir)
@@ -105,7 +131,15 @@ def _own_data_setup(bench, table: str, spec_data: dict, seed: int, batch_size: i
 
 
 def load_batch(setup: Setup, data_dir: str | None = None) -> "StandIn":
-    """The batch the proxies of ``setup`` read (its own training data for kind ``train``)."""
+    """The batch the proxies of a setup read (its own training data for kind `train`).
+
+    Args:
+        setup: the setup.
+        data_dir: where a table's own dataset lies.
+
+    Returns:
+        The batch.
+    """
     if setup.batch.kind == "train":
         from ..datasets import load_data_spec
 
@@ -114,15 +148,34 @@ def load_batch(setup: Setup, data_dir: str | None = None) -> "StandIn":
 
 
 def class_order(order_seed: int) -> np.ndarray:
-    """The functional classes in the seeded random order they are visited."""
+    """The functional classes in the seeded random order they are visited.
+
+    Args:
+        order_seed: seeds the permutation.
+
+    Returns:
+        The class numbers, in visiting order.
+    """
     _, rep = class_table("functional")
     return np.random.default_rng(order_seed).permutation(len(rep))
 
 
 def read_journal(path: str | os.PathLike) -> tuple[dict | None, dict[int, dict]]:
-    """(header, {class: {"index", "values", "seconds"}}) merged over every whole, verified line
-    (:func:`nasbench.zero_cost.journal.scan`: a cut last line is left out, a damaged other line
-    refused with a ProxyError naming it)."""
+    """Read a journal, merged over every whole, verified line.
+
+    A cut last line is left out (`nasbench.zero_cost.journal.scan`).
+
+    Args:
+        path: the journal.
+
+    Returns:
+        `(header, {class: {"index", "values", "seconds"}})`; the header is None for an empty or
+        absent journal.
+
+    Raises:
+        ProxyError: a damaged line other than a cut last one (named), or a class or cell index
+            outside the space.
+    """
     try:
         s = scan(path)
     except JournalDamaged as exc:
@@ -132,8 +185,17 @@ def read_journal(path: str | os.PathLike) -> tuple[dict | None, dict[int, dict]]
 
 
 def repair_journal(path: str | os.PathLike) -> str | None:
-    """Cut a journal's last line that a kill cut short (the one writer does this before
-    appending); a one-line note of it, or None. A damaged other line: ProxyError."""
+    """Cut a journal's last line that a kill cut short (the one writer does this before appending).
+
+    Args:
+        path: the journal.
+
+    Returns:
+        A one-line note of what was cut, or None.
+
+    Raises:
+        ProxyError: a damaged line other than the last.
+    """
     try:
         return repair(path)
     except JournalDamaged as exc:
@@ -142,7 +204,7 @@ def repair_journal(path: str | os.PathLike) -> str | None:
 
 def _check_ranges(path: str | os.PathLike, done: dict[int, dict]) -> None:
     """Refuse a journal whose class or cell index lies outside the space (types are checked per
-    line by :func:`nasbench.zero_cost.journal.scan`)."""
+    line by `nasbench.zero_cost.journal.scan`)."""
     n_classes = len(class_table("functional")[1])
     for k, rec in done.items():
         for name, v, top in (("class", k, n_classes), ("index", rec["index"], N_CELLS)):
@@ -151,8 +213,17 @@ def _check_ranges(path: str | os.PathLike, done: dict[int, dict]) -> None:
 
 
 def write_header(setup: Setup, journal: str | os.PathLike) -> None:
-    """Start ``journal`` with ``setup``'s header, or check that its header is ``setup``'s (a
-    journal of another setup is refused, never appended to)."""
+    """Start a journal with a setup's header, or check that its header is the setup's.
+
+    A journal of another setup is refused, never appended to.
+
+    Args:
+        setup: the setup.
+        journal: the journal's path.
+
+    Raises:
+        ProxyError: the journal holds another setup, or is not a proxy journal.
+    """
     p = Path(journal)
     header, _ = read_journal(p)
     if header is not None:
@@ -169,8 +240,18 @@ def write_header(setup: Setup, journal: str | os.PathLike) -> None:
 
 def todo_classes(done: dict[int, dict], names: tuple[str, ...], order_seed: int, limit: int | None = None,
                  classes: Iterable[int] | None = None) -> list[int]:
-    """The classes, in the seeded order, that still lack one of ``names``: the first ``limit``
-    of the order (restricted to ``classes`` where given)."""
+    """The classes, in the seeded order, that still lack one of some proxies.
+
+    Args:
+        done: the journal's classes (`read_journal`).
+        names: the proxies wanted.
+        order_seed: seeds the visiting order.
+        limit: only the first `limit` classes of the order.
+        classes: only these classes.
+
+    Returns:
+        The class numbers still to compute, in visiting order.
+    """
     order = class_order(order_seed)
     if classes is not None:
         keep = np.zeros(len(order), dtype=bool)
@@ -184,10 +265,27 @@ def todo_classes(done: dict[int, dict], names: tuple[str, ...], order_seed: int,
 def run(setup: Setup, journal: str | os.PathLike, names: Iterable[str] = PROXY_NAMES, limit: int | None = None,
         progress: bool = True, threads: int = 1, classes: Iterable[int] | None = None,
         part: tuple[int, int] = (0, 1), data_dir: str | None = None) -> int:
-    """Compute ``names`` for every class (or the first ``limit`` of the seeded order; only those
-    in ``classes`` where given) not yet in ``journal``; returns the number of classes computed now.
-    ``part=(i, n)``: only every n-th of those, from the i-th (one of n processes appending to the
-    same journal: a line is one write, so lines of several processes never interleave)."""
+    """Compute proxies for every class not yet in a journal.
+
+    Args:
+        setup: the setup (checked against the journal's header).
+        journal: the journal's path.
+        names: the proxies.
+        limit: only the first `limit` classes of the seeded order.
+        progress: show a progress bar on stderr.
+        threads: torch threads.
+        classes: only these classes.
+        part: `(i, n)`: only every n-th of the classes to do, from the i-th (one of n processes
+            appending to the same journal: a line is one write, so lines of several processes
+            never interleave).
+        data_dir: where a table's own dataset lies.
+
+    Returns:
+        The number of classes computed.
+
+    Raises:
+        ProxyError: the journal is damaged or holds another setup.
+    """
     names = tuple(names)
     p = Path(journal)
     if part[1] == 1:  # the one writer: never append onto a line a kill cut short
@@ -228,9 +326,18 @@ def run(setup: Setup, journal: str | os.PathLike, names: Iterable[str] = PROXY_N
 
 
 def per_cell(done: dict[int, dict], name: str, field: str = "values") -> np.ndarray:
-    """One journal entry of ``name`` per official cell index (float64, NaN where not computed or
-    undefined): its value (``field="values"``) or the seconds computing it took (``"seconds"``);
-    every cell of a functional class gets its class's entry."""
+    """One journal entry of a proxy per official cell index.
+
+    Every cell of a functional class gets its class's entry.
+
+    Args:
+        done: the journal's classes (`read_journal`).
+        name: the proxy.
+        field: `values` (the proxy's value) or `seconds` (what computing it took).
+
+    Returns:
+        float64 array (15,625,), NaN where not computed or undefined.
+    """
     cls, _ = class_table("functional")
     by_class = np.full(int(cls.max()) + 1, np.nan)
     for k, rec in done.items():

@@ -1,8 +1,8 @@
-"""Zero-cost proxies as learning features: per cell, from a table's ``proxies/<name>`` group.
+"""Zero-cost proxies as learning features: per cell, from a table's `proxies/<name>` group.
 
-Used by the surrogate encoding ``<base>+zc:<table>`` (:func:`surrogates.encodings.encode`): the
+Used by the surrogate encoding `<base>+zc:<table>` (`surrogates.encodings.encode`): the
 base encoding's features, then, for every proxy the table holds for all its cells, a
-sign-preserving log (``sign(v) * log10(1 + |v|)``: synflow spans 1e18..1e49). A proxy that was
+sign-preserving log (`sign(v) * log10(1 + |v|)`: synflow spans 1e18..1e49). A proxy that was
 not computed for some cell is left out, so that every model can read the features; a proxy
 computed for every cell (its compute seconds recorded for all) but undefined on some (NaN:
 jacob_cov and naswot of a cell whose output does not depend on its input) is kept, those cells
@@ -19,7 +19,19 @@ from ..errors import InputError
 
 @functools.lru_cache(maxsize=8)
 def proxy_matrix(table: str) -> tuple[tuple[str, ...], np.ndarray]:
-    """(names, float32 (15625, k)) of the proxies ``table`` holds for every cell."""
+    """The proxies a table holds for every cell, as predictor features.
+
+    Each proxy is sign-preserving log-scaled, and its undefined values take the column's minimum.
+
+    Args:
+        table: the table's name or path.
+
+    Returns:
+        `(names, float32 array (15625, k))`.
+
+    Raises:
+        InputError: the table holds no proxy for all of its cells.
+    """
     from ..registry import load
 
     bench = load(table)
@@ -43,4 +55,13 @@ def proxy_matrix(table: str) -> tuple[tuple[str, ...], np.ndarray]:
 
 
 def proxy_features(table: str, indices: np.ndarray) -> np.ndarray:
+    """Rows of `proxy_matrix(table)` for some cells.
+
+    Args:
+        table: the table's name or path.
+        indices: official indices.
+
+    Returns:
+        float32 array (len(indices), k).
+    """
     return proxy_matrix(table)[1][np.asarray(indices, dtype=np.int64)]

@@ -1,12 +1,12 @@
-"""``nasbench proxies``: compute a table's zero-cost proxies into its journal (resumable, ``--jobs``
+"""`nasbench proxies`: compute a table's zero-cost proxies into its journal (resumable, `--jobs`
 processes of one thread each) and optionally fold them into the table file.
 
-Which journal: a table file ``T.h5`` has ``T.proxies.jsonl`` beside it (``nasbench generate``
+Which journal: a table file `T.h5` has `T.proxies.jsonl` beside it (`nasbench generate`
 folds it into every table it writes); the embedded NAS-Bench-201 tables of published results keep
-theirs in ``data/proxies/<name>.jsonl``. Only the functional classes the table covers are
-computed. Folding (``write``) rewrites a table file atomically with every proxy of the journal
-(:func:`nasbench.zero_cost.store.with_proxies`); the embedded NAS-Bench-201 tables are instead
-rebuilt from their published sources by ``scripts/build_nb201_tables.py --write``.
+theirs in `data/proxies/<name>.jsonl`. Only the functional classes the table covers are
+computed. Folding (`write`) rewrites a table file atomically with every proxy of the journal
+(`nasbench.zero_cost.store.with_proxies`); the embedded NAS-Bench-201 tables are instead
+rebuilt from their published sources by `scripts/build_nb201_tables.py --write`.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ PROXIES_SUFFIX = ".proxies.jsonl"
 
 @dataclass(frozen=True)
 class ProxyJob:
-    """What ``nasbench proxies`` was asked to do."""
+    """What `nasbench proxies` was asked to do."""
 
     table: str
     names: tuple[str, ...] = PROXY_NAMES
@@ -57,21 +57,42 @@ class ProxyReport:
 
 
 def proxies_journal_path(table_file: str | Path) -> Path:
-    """``T.proxies.jsonl`` beside the table file ``T.h5``."""
+    """`T.proxies.jsonl` beside the table file `T.h5`.
+
+    Args:
+        table_file: the table file.
+
+    Returns:
+        The journal's path.
+    """
     p = Path(table_file)
     return p.with_name(p.stem + PROXIES_SUFFIX)
 
 
 def journal_for(path: Path, published: bool) -> Path:
-    """The default journal of the table file ``path``: ``data/proxies/<name>.jsonl`` for an
-    embedded NAS-Bench-201 table of published results, else ``<stem>.proxies.jsonl`` beside it."""
+    """The default journal of a table file.
+
+    Args:
+        path: the table file.
+        published: it is an embedded NAS-Bench-201 table of published results.
+
+    Returns:
+        `data/proxies/<name>.jsonl` for a published table, else `<stem>.proxies.jsonl` beside it.
+    """
     if published:
         return path.parent / "proxies" / f"{path.stem}.jsonl"
     return proxies_journal_path(path)
 
 
 def is_published_nb201(path: Path) -> bool:
-    """Whether ``path`` is one of the embedded NAS-Bench-201 tables of published results."""
+    """Whether a path is one of the embedded NAS-Bench-201 tables of published results.
+
+    Args:
+        path: a table file.
+
+    Returns:
+        True where it resolves to one of them.
+    """
     from ..nb201_tables import TABLE_NAMES
     from ..registry import data_dirs
 
@@ -86,13 +107,35 @@ def _worker(setup: Setup, journal: str, names: tuple[str, ...], limit: int | Non
 
 
 def covered_classes(bench) -> list[int]:
-    """The functional classes of the cells a table covers."""
+    """The functional classes of the cells a table covers.
+
+    Args:
+        bench: the table.
+
+    Returns:
+        The class numbers, sorted.
+    """
     cls, _ = class_table("functional")
     return sorted({int(k) for k in cls[bench.row_arch]})
 
 
 def run_job(job: ProxyJob, progress: bool = True) -> ProxyReport:
-    """Compute, resume and (``job.write``) fold; ProxyError on bad input, before anything is written."""
+    """Compute, resume and (`job.write`) fold a proxy job.
+
+    Bad input is refused before anything is written.
+
+    Args:
+        job: what to do.
+        progress: show progress on stderr.
+
+    Returns:
+        What the job did.
+
+    Raises:
+        ProxyError: bad input (not a table, another space, `--data-dir` or `--write` where they
+            do not apply, ...).
+        LinkRefused: the journal is a symbolic link.
+    """
     from ..registry import load, resolve
     from ..tabular import TabularBenchmark
 
@@ -130,7 +173,7 @@ def run_job(job: ProxyJob, progress: bool = True) -> ProxyReport:
 
 
 def _run_locked(job: ProxyJob, path: Path, bench, setup: Setup, journal: Path, progress: bool) -> ProxyReport:
-    """:func:`run_job` with the journal locked."""
+    """`run_job` with the journal locked."""
     note = repair_journal(journal)  # a last line a kill cut short: cut away, never appended onto
     if note:
         print(note, file=sys.stderr)
@@ -153,7 +196,7 @@ def _run_locked(job: ProxyJob, path: Path, bench, setup: Setup, journal: Path, p
 
 
 def _check_job(job: ProxyJob) -> None:
-    """The counts of ``job`` lie within :mod:`nasbench.limits` (one line naming the flag)."""
+    """The counts of `job` lie within `nasbench.limits` (one line naming the flag)."""
     check_count(job.jobs, "--jobs", MAX_JOBS, ProxyError)
     check_count(job.threads, "--threads", MAX_THREADS, ProxyError)
     check_count(job.limit, "--limit", MAX_LIMIT, ProxyError, allow_none=True)
@@ -202,7 +245,7 @@ def _lines(journal: Path) -> int:
 
 
 def _fold(path: Path, journal: Path) -> str:
-    """Rewrite the table file at ``path`` with the journal's proxies, atomically."""
+    """Rewrite the table file at `path` with the journal's proxies, atomically."""
     from ..table import read_table, write_table
     from .store import with_proxies
 

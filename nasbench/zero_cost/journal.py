@@ -1,19 +1,19 @@
 """A proxy journal on disk: each line one JSON record carrying a checksum, read back verified.
 
-Line 1 is ``{"header": {...}}``; every further line one class,
-``{"class": k, "index": i, "values": {proxy: float|null}, "seconds": {proxy: float}}``. Each line
-written since journals carried checksums also has ``"crc"``: the first 16 hex digits of the
-SHA-256 of the record without it (``json.dumps(..., sort_keys=True)``). Lines without ``crc``
-(journals written before) are legacy: verified by parsing and by their fields' types.
+Line 1 is `{"header": {...}}`; every further line one class,
+`{"class": k, "index": i, "values": {proxy: float|null}, "seconds": {proxy: float}}`. Each line
+written by this module also has `"crc"`: the first 16 hex digits of the SHA-256 of the record
+without it (`json.dumps(..., sort_keys=True)`). Lines without `crc` (from journals that carry
+no checksums) are accepted as legacy: verified by parsing and by their fields' types.
 
-Reading (:func:`scan`): a last line without its newline is a write cut short (a kill): it is left
-out, and :func:`repair` cuts the file back to the last whole record (one note) before anything is
+Reading (`scan`): a last line without its newline is a write cut short (a kill): it is left
+out, and `repair` cuts the file back to the last whole record (one note) before anything is
 appended, so a record never lands on a broken line. Any other line that does not parse, has the
-wrong fields or a checksum that does not match is refused (:class:`JournalDamaged`, naming the
+wrong fields or a checksum that does not match is refused (`JournalDamaged`, naming the
 file and line): the journal was altered, and merging the rest would be silently wrong.
 
-Each line is appended with one ``write`` on a file opened for appending, so lines of the several
-processes of one ``nasbench proxies --jobs N`` never interleave.
+Each line is appended with one `write` on a file opened for appending, so lines of the several
+processes of one `nasbench proxies --jobs N` never interleave.
 """
 from __future__ import annotations
 
@@ -36,10 +36,10 @@ def _crc(rec: dict[str, Any]) -> str:
 
 
 def encode(rec: dict[str, Any]) -> bytes:
-    """One journal line: ``rec`` with its ``crc``, newline-terminated.
+    """One journal line: `rec` with its `crc`, newline-terminated.
 
     Args:
-        rec: a header (``{"header": {...}}``) or class record.
+        rec: a header (`{"header": {...}}`) or class record.
 
     Returns:
         The line's bytes.
@@ -48,7 +48,7 @@ def encode(rec: dict[str, Any]) -> bytes:
 
 
 def append(path: str | os.PathLike, recs: list[dict[str, Any]]) -> None:
-    """Append records to ``path``, each line one ``write`` (whole lines, never interleaved).
+    """Append records to `path`, each line one `write` (whole lines, never interleaved).
 
     Args:
         path: the journal.
@@ -66,7 +66,7 @@ def append(path: str | os.PathLike, recs: list[dict[str, Any]]) -> None:
 
 @dataclass
 class Scan:
-    """What :func:`scan` found: the header, the merged classes, the length of the whole records
+    """What `scan` found: the header, the merged classes, the length of the whole records
     and whether a last line was cut short."""
 
     header: dict | None
@@ -80,7 +80,7 @@ def _number(v: Any) -> bool:
 
 
 def _check(rec: Any) -> str | None:
-    """What is wrong with a parsed record (None: nothing); pops and checks its ``crc``."""
+    """What is wrong with a parsed record (None: nothing); pops and checks its `crc`."""
     if not isinstance(rec, dict):
         return f"a JSON {type(rec).__name__}, not a record"
     crc = rec.pop("crc", None)
@@ -105,7 +105,7 @@ def scan(path: str | os.PathLike) -> Scan:
         path: the journal (absent: an empty scan).
 
     Returns:
-        The header, ``{class: {"index", "values", "seconds"}}`` merged over the whole records, the
+        The header, `{class: {"index", "values", "seconds"}}` merged over the whole records, the
         byte length of those and whether the last line was cut short.
 
     Raises:

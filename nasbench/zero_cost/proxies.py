@@ -1,28 +1,28 @@
-"""The zero-cost proxies, computed on an :class:`nasbench.network.NB201Network` at initialisation.
+"""The zero-cost proxies, computed on an `nasbench.network.NB201Network` at initialisation.
 
 Definitions follow the reference implementations (Abdelfattah et al. 2021, "Zero-Cost Proxies
 for Lightweight NAS", and the papers they cite); "weights" below are the weights of every
-``Conv2d`` and ``Linear`` layer (BN affine parameters are not scored, as in the reference code):
+`Conv2d` and `Linear` layer (BN affine parameters are not scored, as in the reference code):
 
-* ``synflow``  sum |theta * dR/dtheta| with R = sum of the output of the network with every
+* `synflow`  sum |theta * dR/dtheta| with R = sum of the output of the network with every
   weight replaced by its absolute value, BN removed, on a batch of one all-ones input, in float64.
-* ``snip``     sum |theta * dL/dtheta|, L = cross-entropy on the stand-in batch.
-* ``grad_norm`` sum over layers of the L2 norm of dL/dW.
-* ``fisher``   sum over conv/linear outputs a of 0.5 * mean_batch( sum_spatial(a * dL/da) )^2,
+* `snip`     sum |theta * dL/dtheta|, L = cross-entropy on the stand-in batch.
+* `grad_norm` sum over layers of the L2 norm of dL/dW.
+* `fisher`   sum over conv/linear outputs a of 0.5 * mean_batch( sum_spatial(a * dL/da) )^2,
   summed over channels.
-* ``grasp``    sum of -theta * (H g), g = dL/dtheta, H the Hessian of L (one Hessian-vector
+* `grasp`    sum of -theta * (H g), g = dL/dtheta, H the Hessian of L (one Hessian-vector
   product by double back-propagation).
-* ``jacob_cov`` -sum_i (log(v_i + k) + 1/(v_i + k)), v the eigenvalues of the correlation matrix
+* `jacob_cov` -sum_i (log(v_i + k) + 1/(v_i + k)), v the eigenvalues of the correlation matrix
   of the per-example input Jacobians of the summed output, k = 1e-5.
-* ``naswot``   log|det K|, K_ij = number of ReLUs with the same on/off state for inputs i and j
+* `naswot`   log|det K|, K_ij = number of ReLUs with the same on/off state for inputs i and j
   (Mellor et al. 2021), over every ReLU of the network (each cell ReLU and the head ReLU).
-* ``zen``      log E|f(x) - f(x + 0.01 e)|_1 + sum over BN of log sqrt(mean running variance),
+* `zen`      log E|f(x) - f(x + 0.01 e)|_1 + sum over BN of log sqrt(mean running variance),
   f the pre-pooling feature map, x and e standard Gaussian, BN in training mode (Lin et al.
   2021, Zen-NAS). One deviation: the weights keep the network's own (PyTorch default) init
   rather than Zen-NAS's Gaussian re-init, so that every proxy scores the same network.
 
 The data-dependent proxies (snip, grad_norm, fisher, grasp, jacob_cov, naswot) read the stand-in
-batch of :mod:`.batch`; synflow and zen read no data.
+batch of `nasbench.zero_cost.batch`; synflow and zen read no data.
 """
 from __future__ import annotations
 
@@ -67,7 +67,15 @@ def _loss(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 # -- the proxies -------------------------------------------------------------------------
 def synflow(net: nn.Module, shape: tuple[int, ...]) -> float:
-    """SynFlow of ``net`` (any module; BN layers are removed) on one all-ones input of ``shape``."""
+    """SynFlow of a network on one all-ones input, in float64.
+
+    Args:
+        net: any module (a copy is scored, with |weights| and BN layers removed).
+        shape: the input's shape.
+
+    Returns:
+        `sum |theta * dR/dtheta|`.
+    """
     m = copy.deepcopy(net).double()
     for name, mod in list(m.named_modules()):
         for cname, child in list(mod.named_children()):
@@ -115,6 +123,16 @@ def _grad_pass(net: NB201Network, x: torch.Tensor, y: torch.Tensor) -> dict[str,
 
 
 def grasp(net: NB201Network, x: torch.Tensor, y: torch.Tensor) -> float:
+    """GraSP: `sum -theta * (H g)` on a batch.
+
+    Args:
+        net: the network.
+        x: the input batch.
+        y: its labels.
+
+    Returns:
+        The score (0 where the loss's gradient has no second-order dependence).
+    """
     ws = _weights(net)
     net.zero_grad()
     g = torch.autograd.grad(_loss(net, x, y), ws, allow_unused=True)
@@ -174,6 +192,16 @@ def _pre_gap(net: NB201Network, x: torch.Tensor) -> torch.Tensor:
 
 
 def zen(net: NB201Network, x: torch.Tensor, eps: torch.Tensor) -> float:
+    """Zen-score: log feature change under a 0.01 Gaussian perturbation, plus the BN scale.
+
+    Args:
+        net: the network (a copy is scored, in training mode).
+        x: Gaussian input.
+        eps: Gaussian perturbation.
+
+    Returns:
+        The score (NaN where the features do not change).
+    """
     m = copy.deepcopy(net)
     m.train()
     with torch.no_grad():
@@ -202,12 +230,22 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     "jacob": ("jacob_cov", "naswot"),
 }
 #: the passes by name and the proxies each yields (public: tables record it, searches charge a
-#: shared pass once; see :mod:`.store`)
+#: shared pass once; see `nasbench.zero_cost.store`)
 PASSES: dict[str, tuple[str, ...]] = _GROUPS
 
 
 def parse_proxies(text: str | None) -> tuple[str, ...]:
-    """``a,b,c`` -> the proxy names (all when empty); ValueError naming the allowed ones."""
+    """Read a comma-separated list of proxy names.
+
+    Args:
+        text: `a,b,c`; empty or None: all proxies.
+
+    Returns:
+        The proxy names.
+
+    Raises:
+        InputError: an unknown name (the message lists the allowed ones).
+    """
     if not text:
         return PROXY_NAMES
     names = tuple(n.strip() for n in text.split(",") if n.strip())
@@ -219,11 +257,19 @@ def parse_proxies(text: str | None) -> tuple[str, ...]:
 
 def compute_proxies(net: NB201Network, batch: "StandIn",
                     names: tuple[str, ...] = PROXY_NAMES) -> tuple[dict[str, float], dict[str, float]]:
-    """(values, seconds) of the proxies ``names`` for ``net`` at its current weights.
+    """Some proxies of a network at its current weights.
 
-    ``batch`` is the stand-in batch (:class:`nasbench.zero_cost.batch.StandIn`). Seconds are the
-    wall time of each pass, split evenly among the proxies one pass serves. Undefined values (a
-    cell whose output does not depend on its input: log 0) are NaN."""
+    Undefined values (a cell whose output does not depend on its input: log 0) are NaN.
+
+    Args:
+        net: the network.
+        batch: the stand-in batch (`nasbench.zero_cost.batch.StandIn`).
+        names: the proxies.
+
+    Returns:
+        `(values, seconds)` by proxy name; seconds are the wall time of each pass, split evenly
+        among the proxies one pass serves.
+    """
     values: dict[str, float] = {}
     seconds: dict[str, float] = {}
     net.train()  # the reference code scores in training mode (BN on batch statistics)

@@ -37,7 +37,14 @@ class Correlation:
 
 
 def proxy_values(bench: TabularBenchmark) -> dict[str, np.ndarray]:
-    """Per cell (official order): every stored proxy, plus the table's params and FLOPs."""
+    """Every stored proxy of a table, plus its params and FLOPs.
+
+    Args:
+        bench: the table.
+
+    Returns:
+        One array per name, one value per cell in official order (NaN where not covered).
+    """
     out: dict[str, np.ndarray] = {}
     cov = bench.covered
     for name, per_row in (("params", bench.params), ("flops", bench.flops)):
@@ -51,6 +58,16 @@ def proxy_values(bench: TabularBenchmark) -> dict[str, np.ndarray]:
 
 
 def correlations(bench: TabularBenchmark, table: str, metrics: tuple[str, ...] = ("test_acc", "valid_acc")) -> list[Correlation]:
+    """Rank correlations of every proxy with accuracy metrics of a table.
+
+    Args:
+        bench: the table.
+        table: its name (for the published values to compare with).
+        metrics: the accuracy metrics; those the table lacks are skipped.
+
+    Returns:
+        One `Correlation` per (metric, proxy) with at least 3 cells holding both.
+    """
     cls, _ = class_table("functional")
     res = []
     for metric in metrics:
@@ -81,11 +98,20 @@ class Cost:
 
     @property
     def epochs_equivalent(self) -> float:
+        """The mean seconds per class in training epochs."""
         return self.mean_s / self.epoch_s
 
 
 def costs(done: dict[int, dict], bench: TabularBenchmark) -> list[Cost]:
-    """From a journal's ``seconds`` (:func:`nasbench.zero_cost.compute.read_journal`)."""
+    """Seconds per class of each proxy, from a journal's `seconds`.
+
+    Args:
+        done: the journal's classes (`nasbench.zero_cost.compute.read_journal`).
+        bench: the table (for its training seconds per epoch).
+
+    Returns:
+        One `Cost` per proxy, sorted by name.
+    """
     t = bench.values("time") / float(bench.epochs[-1])
     epoch_s = float(np.nanmean(t))
     names = sorted({n for r in done.values() for n in r["seconds"]})
@@ -97,8 +123,18 @@ def costs(done: dict[int, dict], bench: TabularBenchmark) -> list[Cost]:
 
 
 def pass_costs(done: dict[int, dict], bench: TabularBenchmark) -> list[Cost]:
-    """Seconds per class of each pass (:data:`nasbench.zero_cost.proxies.PASSES`; a pass's time is
-    the sum of its proxies' shares in a class's record), named ``a+b+c``, vs one training epoch."""
+    """Seconds per class of each computation pass, vs one training epoch.
+
+    A pass's time is the sum of its proxies' shares in a class's record
+    (`nasbench.zero_cost.proxies.PASSES`); it is named `a+b+c`.
+
+    Args:
+        done: the journal's classes.
+        bench: the table.
+
+    Returns:
+        One `Cost` per pass recorded.
+    """
     from .proxies import PASSES
 
     t = bench.values("time") / float(bench.epochs[-1])

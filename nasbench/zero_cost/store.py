@@ -1,23 +1,23 @@
-"""Zero-cost proxies in a table file: the ``proxies/<name>`` group.
+"""Zero-cost proxies in a table file: the `proxies/<name>` group.
 
-``proxies/<name>``: float64, one value per row (like ``params``), NaN where the proxy was not
+`proxies/<name>`: float64, one value per row (like `params`), NaN where the proxy was not
 computed for that row's cell or is undefined there. Being arrays of the file, they are covered by
 its SHA-256.
 
-``proxy_seconds/<name>``: float64, one per row, the wall seconds (one process, one thread) the
-journal recorded for computing ``<name>`` for the row's functional class, NaN where not
-recorded. One pass can yield several proxies (:data:`nasbench.zero_cost.proxies.PASSES`: snip,
+`proxy_seconds/<name>`: float64, one per row, the wall seconds (one process, one thread) the
+journal recorded for computing `<name>` for the row's functional class, NaN where not
+recorded. One pass can yield several proxies (`nasbench.zero_cost.proxies.PASSES`: snip,
 grad_norm and fisher come from one forward/backward pass; jacob_cov and naswot from one
 forward and input-gradient pass); the journal splits a pass's wall time evenly among the proxies
 that run computed, so the shares of a pass's proxies add up to the pass's time.
-``extra["proxies"]["passes"]`` records which proxies share a pass, and
-:meth:`nasbench.tabular.TabularBenchmark.proxy_cost_many` charges a pass once, in full (the sum
+`extra["proxies"]["passes"]` records which proxies share a pass, and
+`nasbench.tabular.TabularBenchmark.proxy_cost_many` charges a pass once, in full (the sum
 of its proxies' shares), whichever of its proxies a search uses. (Where a pass's proxies were
 computed by separate runs, each run's pass is counted: an over-, never an under-charge.)
 
 How they were computed (network seed, stand-in batch, how many classes) is recorded
-in the metadata's ``extra["proxies"]``. A table serves them through ``query``/``query_many`` as a
-metric with no epoch and no seed dimension: ``nasbench query nb201-cifar10 6111 --metric synflow``.
+in the metadata's `extra["proxies"]`. A table serves them through `query`/`query_many` as a
+metric with no epoch and no seed dimension: `nasbench query nb201-cifar10 6111 --metric synflow`.
 """
 from __future__ import annotations
 
@@ -32,14 +32,37 @@ from .proxies import PASSES
 
 
 def per_cell_seconds(done: dict[int, dict], name: str) -> np.ndarray:
-    """The journal's seconds of ``name``, one per official cell index (NaN where not recorded);
-    every cell of a functional class gets its class's time (what scoring that cell costs)."""
+    """A journal's seconds of a proxy, one per official cell index.
+
+    Every cell of a functional class gets its class's time (what scoring that cell costs).
+
+    Args:
+        done: the journal's classes.
+        name: the proxy.
+
+    Returns:
+        float64 array, NaN where not recorded.
+    """
     return per_cell(done, name, "seconds")
 
 
 def with_proxies(bench: TabularBenchmark, journal: str | os.PathLike) -> TabularBenchmark:
-    """A copy of ``bench`` holding every proxy of ``journal`` as ``proxies/<name>``; a proxy
-    the table already has is replaced."""
+    """A copy of a table holding every proxy of a journal as `proxies/<name>`.
+
+    A proxy the table already has is replaced; how the proxies were computed goes into
+    `meta.extra["proxies"]`.
+
+    Args:
+        bench: the table.
+        journal: the proxy journal.
+
+    Returns:
+        The new table.
+
+    Raises:
+        InputError: the file has no journal header.
+        ProxyError: the journal is damaged.
+    """
     header, done = read_journal(journal)
     if header is None:
         raise InputError(f"{journal}: no proxy journal header (not a journal of nasbench.zero_cost)")
