@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from ._version import __version__
 
-from .benchmark import Benchmark, QueryError, TableMeta, TabularBenchmark  # noqa: E402
+from .benchmark import Benchmark, QueryError, TableMeta  # noqa: E402
+from .tabular import TabularBenchmark  # noqa: E402
 from .registry import load  # noqa: E402
 from .space import NB201, Cell, SpaceError, to_cell  # noqa: E402
 from .table import TableError, read_table, verify_table, write_table  # noqa: E402

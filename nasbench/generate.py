@@ -40,7 +40,8 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from .benchmark import TableMeta, TabularBenchmark
+from .benchmark import TableMeta
+from .tabular import TabularBenchmark
 from .executors import EXECUTORS
 from .limits import MAX_EPOCHS, MAX_JOBS, MAX_LIMIT, check_count
 from .space import N_CELLS, class_table

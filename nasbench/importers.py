@@ -26,7 +26,8 @@ from typing import Any, Iterable, Iterator, Mapping
 
 import numpy as np
 
-from .benchmark import TableMeta, TabularBenchmark
+from .benchmark import TableMeta
+from .tabular import TabularBenchmark
 from .limits import check_regular_file
 from .safe_pickle import NATS_ALLOWED, PTH_ALLOWED, ForbiddenPickle, RestrictedUnpickler, loads
 from .space import N_CELLS, SpaceError, to_cell

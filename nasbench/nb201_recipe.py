@@ -166,5 +166,5 @@ def with_training_spec(bench: Any, table: str) -> Any:
     Returns:
         The same benchmark object, its metadata extended.
     """
-    bench.meta.extra["training"] = training_spec(table, tuple(bench.metric_names)).to_dict()
+    bench.meta = bench.meta.with_extra(training=training_spec(table, tuple(bench.metric_names)).to_dict())
     return bench

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .benchmark import TabularBenchmark
+from .tabular import TabularBenchmark
 from .errors import InputError
 from .importers import ImportError_, _check_arch, _float_column, _read_frame, import_csv, import_nats_simple
 from .space import N_CELLS

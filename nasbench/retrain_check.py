@@ -171,7 +171,7 @@ def pick_units(bench: "TabularBenchmark", k: int, seed: int = 0) -> list[tuple[i
     turn (so K >= the number of passes checks every pass); ``seed`` picks them."""
     from .generate import seed_groups_or_default
 
-    groups = seed_groups_or_default(bench.meta.extra.get("seed_groups"), bench.seeds)
+    groups = seed_groups_or_default(bench.meta.details.seed_groups, bench.seeds)
     slot_of = {int(s): i for i, s in enumerate(bench.seeds)}
     groups = [g for g in groups if all(s in slot_of for s in g)]
     rng = np.random.default_rng(seed)

@@ -15,65 +15,22 @@ import numpy as np
 
 from ._version import __version__
 from .atomic import atomic_h5
-from .benchmark import TableMeta, TabularBenchmark
+from .table_hash import (FORMAT, FORMAT_VERSION, JSON_ATTRS, META_ATTRS, arrays_of,  # noqa: F401
+                         compute_sha256, meta_attrs)
+from .table_meta import TableMeta
+from .tabular import TabularBenchmark
 from .limits import MAX_TABLE_BYTES, check_array_size
 from .parsing import parse_json
 from .space import N_CELLS
 from .fileformat import (NO_VERIFY_ENV, HashMismatchWarning, TableError, check_hash, file_format,  # noqa: F401
-                         first_line as _first_line, hash_arrays, new_hash, open_hdf5, verify_hash_default)
+                         first_line as _first_line, open_hdf5, verify_hash_default)
 
-FORMAT = "nasbench-table"
-FORMAT_VERSION = 1
-_META_ATTRS = ("space", "dataset", "split_sizes", "recipe", "code_version", "source", "notes", "extra")
-_JSON_ATTRS = ("split_sizes", "recipe", "extra")
+_META_ATTRS, _JSON_ATTRS = META_ATTRS, JSON_ATTRS
+_arrays_of, _meta_attrs = arrays_of, meta_attrs  # the names this module used before table_hash
 
 
 def code_version() -> str:
     return f"nasbench {__version__}"
-
-
-# -- hashing ---------------------------------------------------------------------------
-def _arrays_of(bench: TabularBenchmark) -> dict[str, np.ndarray]:
-    """Every array of the file, by its HDF5 path, in the dtypes they are stored with."""
-    out: dict[str, np.ndarray] = {
-        "arch_row": bench.arch_row.astype(np.int32),
-        "row_arch": bench.row_arch.astype(np.int32),
-        "seeds": bench.seeds.astype(np.int64),
-        "epochs": bench.epochs.astype(np.int32),
-        "run_seed": bench.run_seed.astype(np.int64),
-    }
-    for k, v in bench.metrics.items():
-        out[f"metrics/{k}"] = v.astype(np.float64)
-    if bench.params is not None:
-        out["params"] = bench.params.astype(np.float64)
-    if bench.flops is not None:
-        out["flops"] = bench.flops.astype(np.float64)
-    for k, v in bench.latency.items():
-        out[f"latency/{k}"] = v.astype(np.float64)
-    for k, v in getattr(bench, "proxies", {}).items():
-        out[f"proxies/{k}"] = v.astype(np.float64)
-    for k, v in getattr(bench, "proxy_seconds", {}).items():
-        out[f"proxy_seconds/{k}"] = v.astype(np.float64)
-    return out
-
-
-def _meta_attrs(meta: TableMeta) -> dict[str, str]:
-    attrs = {}
-    for k in _META_ATTRS:
-        v = getattr(meta, k)
-        attrs[k] = json.dumps(v, sort_keys=True) if k in _JSON_ATTRS else str(v)
-    return attrs
-
-
-def compute_sha256(arrays: dict[str, np.ndarray], attrs: dict[str, str], mean_only: list[str]) -> str:
-    """SHA-256 over every array (name, dtype, shape, little-endian C-order bytes, sorted by
-    name) and the metadata attributes (sorted by name)."""
-    h = new_hash(FORMAT, FORMAT_VERSION)
-    hash_arrays(h, arrays)
-    for name in sorted(attrs):
-        h.update(f"{name}={attrs[name]}\n".encode())
-    h.update(("mean_only=" + ",".join(sorted(mean_only))).encode())
-    return h.hexdigest()
 
 
 # -- writing ---------------------------------------------------------------------------

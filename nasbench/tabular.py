@@ -5,14 +5,18 @@ This is the object that ``nasbench.load`` returns for a table; it implements the
 """
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable, Sequence
+from typing import Any, ClassVar, Sequence
 
 import numpy as np
 
-from .benchmark import Benchmark, QueryError, SeedLike, TableMeta
+from .benchmark import Benchmark, FreshRunPrediction, Query, QueryError, TableMeta
 from .checks import quiet_nan_stats
 from .fileformat import TableError
-from .space import N_CELLS, CellLike, check_index, get_space, ops_table, to_cell, to_indices
+from .noise import fresh_seed_estimate
+from .query_errors import UnknownEpoch, UnknownMetric
+from .space import N_CELLS, CellLike, get_space, ops_table
+from .table_hash import table_sha256
+from .table_summary import summarise_table
 
 
 class TabularBenchmark(Benchmark):
@@ -28,7 +32,10 @@ class TabularBenchmark(Benchmark):
     * ``proxies[name]``: a zero-cost proxy per row (NaN where not computed), served by
       :meth:`query` as a metric of no epoch and no seed (see :mod:`nasbench.zero_cost`);
       ``proxy_seconds[name]``: the seconds its computation took for the row's cell (NaN where
-      not recorded), served by :meth:`proxy_cost_many`.
+      not recorded), served by :meth:`~nasbench.benchmark.Benchmark.proxy_cost_many`.
+
+    The contract's public methods check every query; this class implements its lookups on the
+    arrays (``_lookup``, ``_runs``, ...), each given a checked :class:`~nasbench.benchmark.Query`.
     """
 
     kind: ClassVar[str] = "table"
@@ -83,7 +90,6 @@ class TabularBenchmark(Benchmark):
         self._epoch_pos = {int(e): i for i, e in enumerate(self.epochs)}
         self._seed_pos = {int(s): i for i, s in enumerate(self.seeds)}
         self._last = len(self.epochs) - 1
-        self._str_index: dict[str, int] | None = None
         self._mean_cache: dict[str, np.ndarray] = {}
         self._avail_cache: dict[str, np.ndarray] = {}
         self._slot_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -140,53 +146,84 @@ class TabularBenchmark(Benchmark):
         """The zero-cost proxies this table holds (``query`` serves each as a metric)."""
         return tuple(self.proxies)
 
-    def proxy_cost_many(self, cells: Iterable[CellLike] | np.ndarray, names: str | Sequence[str]) -> np.ndarray:
-        """Seconds it took to compute the proxies ``names`` for each of ``cells`` (one core, one
-        thread; the table's ``extra["proxies"]`` says on what), as a search must be charged for
-        scoring those cells by them: float64, NaN where a proxy's time is not recorded.
-
-        One computation ("pass") can yield several proxies (``extra["proxies"]["passes"]``:
-        snip, grad_norm and fisher share one backward pass, jacob_cov and naswot one forward and
-        input-gradient pass); ``proxy_seconds/<name>`` holds the proxy's share of its pass (the
-        pass's wall time split evenly among the proxies it computed). A pass any of ``names``
-        needs is therefore charged once, in full: the sum of the shares of every proxy of that
-        pass the table holds, whichever of them were asked for."""
-        wanted = (names,) if isinstance(names, str) else tuple(names)
-        for n in wanted:
-            if n not in self.proxies:
-                raise QueryError(f"unknown proxy {n!r}; this table has: {', '.join(self.proxies) or 'none'}")
-            if n not in self.proxy_seconds:
-                raise QueryError(f"proxy {n!r} of this table has no recorded compute time")
-        rows = self._rows(cells)
-        passes = (self.meta.extra.get("proxies") or {}).get("passes") or {}
-        pass_of = {m: tuple(members) for members in passes.values() for m in members}
-        total = np.zeros(len(rows))
-        charged: set[tuple[str, ...]] = set()
-        for n in wanted:
-            group = pass_of.get(n, (n,))
-            if group in charged:
-                continue
-            charged.add(group)
-            own = self.proxy_seconds[n].take(rows)
-            share = np.nansum([self.proxy_seconds[m].take(rows) for m in group if m in self.proxy_seconds], axis=0)
-            total += np.where(np.isnan(own), np.nan, share)
-        return total
+    @property
+    def timed_proxy_names(self) -> tuple[str, ...]:
+        """The proxies whose compute seconds the table records (``proxy_seconds/<name>``)."""
+        return tuple(self.proxy_seconds)
 
     def __repr__(self) -> str:
         return (f"TabularBenchmark({self.name!r}, space={self.space_name}, dataset={self.meta.dataset}, "
                 f"cells={len(self.covered)}, rows={self.n_rows}, seeds={self.seeds.tolist()}, "
                 f"epochs={self.epochs[0]}..{self.epochs[-1]} ({len(self.epochs)}))")
 
-    # -- argument checking ----------------------------------------------------------------
-    def unknown_metric(self, metric: object) -> QueryError:
-        """The shared refusal, listing the zero-cost proxies too (they answer ``query``)."""
-        return QueryError(f"unknown metric {metric!r}; this table has: {', '.join([*self.metrics, *self.proxies])}")
 
+    # -- the lookups of the contract (arguments checked by Benchmark) -------------------------
+    def _locate(self, idx: np.ndarray) -> np.ndarray:
+        return self.arch_row.take(idx)
+
+    def _locate_one(self, idx: int) -> int:
+        return int(self.arch_row[idx])
+
+    def _lookup(self, rows: np.ndarray, q: Query) -> np.ndarray:
+        if q.proxy:
+            return self.proxies[q.metric].take(rows)  # at initialisation: no epoch, no seed
+        e = self._epoch_pos[q.epoch]
+        if q.seed == "mean":
+            return self._mean_column(q.metric, e).take(rows)
+        arr = self.metrics[q.metric]
+        if q.seed == "random":
+            return arr[rows, self._random_slots(rows, q.metric, q.rng), e]
+        return self._by_seed(arr, rows, q.metric, int(q.seed), e)
+
+    def _lookup_one(self, row: int, q: Query) -> float:
+        if q.proxy:
+            return float(self.proxies[q.metric][row])
+        e = self._epoch_pos[q.epoch]
+        if q.seed == "mean":
+            return float(self._mean(q.metric)[row, e])
+        arr = self.metrics[q.metric]
+        if q.seed == "random":
+            return float(arr[row, self._random_slot(row, q.metric, q.rng), e])
+        return float(self._by_seed(arr, np.array([row]), q.metric, int(q.seed), e)[0])
+
+    def _runs(self, rows: np.ndarray, q: Query) -> np.ndarray:
+        """(len(cells), run slots) of the recorded runs; one slot for a mean-only metric."""
+        return np.asarray(self.metrics[q.metric][rows, :, self._epoch_pos[q.epoch]], dtype=np.float64)
+
+    def _run_seeds(self, rows: np.ndarray) -> np.ndarray:
+        return self.run_seed[rows]
+
+    def _objective(self, rows: np.ndarray, name: str) -> np.ndarray:
+        if name == "params" and self.params is not None:
+            return self.params[rows]
+        if name == "flops" and self.flops is not None:
+            return self.flops[rows]
+        return self.latency[name.split(":", 1)[1]][rows]
+
+    def _proxy_seconds(self, rows: np.ndarray, name: str) -> np.ndarray:
+        return self.proxy_seconds[name].take(rows)
+
+    def _fresh_run_prediction(self, rows: np.ndarray, q: Query) -> FreshRunPrediction:
+        """The seed mean, each cell's recorded sd, and the expectation on fresh seeds corrected for
+        the winner's curse (:func:`nasbench.noise.fresh_seed_estimate`)."""
+        metric = q.metric
+        mean = np.asarray(self._mean_column(metric, self._epoch_pos[q.epoch]).take(rows), dtype=np.float64)
+        if metric in self.mean_only:  # no runs: nothing to pool or correct
+            sd_all, runs = np.full(self.n_rows, np.nan), np.ones(len(rows))
+        else:
+            sd_all = self.seed_std(metric)
+            runs = (~np.isnan(self.metrics[metric][rows, :, -1])).sum(axis=1).astype(float)
+        est = fresh_seed_estimate(self.seed_mean(metric), sd_all, mean, runs)
+        return FreshRunPrediction(mean=mean, sd=sd_all[rows], runs=runs, pooled=est.pooled_sd, pooled_src="table",
+                                  expected=est.expected, pred_model_sd=np.zeros(len(rows)),
+                                  n_sd_rows=int(np.isfinite(sd_all).sum()))
+
+    # -- table-only helpers ---------------------------------------------------------------------
     def _metric(self, metric: str) -> np.ndarray:
         try:
             return self.metrics[metric]
         except (KeyError, TypeError):
-            raise self.unknown_metric(metric) from None
+            raise UnknownMetric(metric, self.kind, (*self.metrics, *self.proxies)) from None
 
     def _epoch(self, epoch: int | None) -> int:
         if epoch is None:
@@ -194,36 +231,7 @@ class TabularBenchmark(Benchmark):
         try:
             return self._epoch_pos[int(epoch)]
         except (KeyError, TypeError, ValueError):
-            raise self.unknown_epoch(epoch) from None
-
-    def _row(self, cell: CellLike) -> int:
-        if type(cell) is int:
-            if not 0 <= cell < N_CELLS:
-                check_index(cell)
-            idx = cell
-        elif isinstance(cell, str):
-            idx = self._index_of_str(cell)
-        else:
-            idx = to_cell(cell).index
-        row = self.arch_row[idx]
-        if row < 0:
-            raise QueryError(f"cell {idx} is not covered by this table ({len(self.covered)} cells are)")
-        return int(row)
-
-    def _index_of_str(self, s: str) -> int:
-        if self._str_index is None:
-            from .space import format_arch_str
-            self._str_index = {format_arch_str(ops): i for i, ops in enumerate(ops_table())}
-        idx = self._str_index.get(s)
-        return to_cell(s).index if idx is None else idx
-
-    def _rows(self, cells: Iterable[CellLike] | np.ndarray) -> np.ndarray:
-        idx = to_indices(cells)
-        rows = self.arch_row.take(idx)
-        if rows.size and rows.min() < 0:
-            bad = idx[rows < 0][0]
-            raise QueryError(f"cell {int(bad)} is not covered by this table ({len(self.covered)} cells are)")
-        return rows
+            raise UnknownEpoch(epoch, self.kind, self.held, self.epochs) from None
 
     def _mean(self, metric: str) -> np.ndarray:
         m = self._mean_cache.get(metric)
@@ -242,66 +250,21 @@ class TabularBenchmark(Benchmark):
             col = self._col_cache[key] = np.ascontiguousarray(self._mean(metric)[:, e])
         return col
 
-    def _seed_slot(self, metric: str, seed: int) -> int:
-        if metric in self.mean_only:
-            raise self.mean_only_seed(metric)
-        try:
-            return self._seed_pos[int(seed)]
-        except (KeyError, TypeError, ValueError):
-            raise self.unknown_seed(seed) from None
-
-    # -- queries --------------------------------------------------------------------------
-    def query(self, cell: CellLike, metric: str = "valid_acc", epoch: int | None = None,
-              seed: SeedLike = "mean", rng: np.random.Generator | None = None) -> float:
-        """One value. ``epoch=None``: the last recorded epoch; ``seed``: 'mean', 'random' (needs
-        ``rng``; draws one of the cell's recorded runs) or a seed number."""
-        row = self._row(cell)
-        e = self._epoch(epoch)
-        if metric in self.proxies and metric not in self.metrics:
-            return float(self.proxies[metric][row])  # at initialisation: no epoch, no seed
-        if seed == "mean":
-            return float(self._mean(metric)[row, e])
-        arr = self._metric(metric)
-        if seed == "random":
-            return float(arr[row, self._random_slot(row, metric, rng), e])
-        if isinstance(seed, str):
-            raise self.bad_seed_word(seed)
-        return float(self._by_seed(arr, np.array([row]), metric, self.seed_number(seed), e)[0])
-
-    def query_many(self, cells: Iterable[CellLike] | np.ndarray, metric: str = "valid_acc",
-                   epoch: int | None = None, seed: SeedLike = "mean",
-                   rng: np.random.Generator | None = None) -> np.ndarray:
-        """Vectorised :meth:`query` over an array of cells (indices are fastest)."""
-        rows = self._rows(cells)
-        e = self._epoch(epoch)
-        if metric in self.proxies and metric not in self.metrics:
-            return self.proxies[metric].take(rows)
-        if seed == "mean":
-            return self._mean_column(metric, e).take(rows)
-        arr = self._metric(metric)
-        if seed == "random":
-            return arr[rows, self._random_slots(rows, metric, rng), e]
-        if isinstance(seed, str):
-            raise self.bad_seed_word(seed)
-        return self._by_seed(arr, rows, metric, self.seed_number(seed), e)
-
     def _by_seed(self, arr: np.ndarray, rows: np.ndarray, metric: str, seed: int, e: int) -> np.ndarray:
-        slot = self._seed_slot(metric, seed)
+        slot = self._seed_pos[seed]
         vals = arr[rows, slot, e].copy()
         vals[self.run_seed[rows, slot] != seed] = np.nan  # seed not recorded for that row
         return vals
 
-    def _random_slots(self, rows: np.ndarray, metric: str, rng: np.random.Generator | None) -> np.ndarray:
+    def _random_slots(self, rows: np.ndarray, metric: str, rng: np.random.Generator) -> np.ndarray:
         """For each row, one of its recorded run slots, uniformly (one uniform draw per row)."""
-        rng = self.need_rng(rng)
         if metric in self.mean_only:
             return np.zeros(len(rows), dtype=np.int64)
         slots, counts = self._slot_table(metric)
         pick = (rng.random(len(rows)) * counts[rows]).astype(np.int64)
         return slots[rows, pick]
 
-    def _random_slot(self, row: int, metric: str, rng: np.random.Generator | None) -> int:
-        rng = self.need_rng(rng)
+    def _random_slot(self, row: int, metric: str, rng: np.random.Generator) -> int:
         if metric in self.mean_only:
             return 0
         slots, counts = self._slot_table(metric)
@@ -325,71 +288,27 @@ class TabularBenchmark(Benchmark):
             a = self._avail_cache[metric] = ~np.isnan(self._metric(metric)[:, :, -1])
         return a
 
-    def cost(self, cell: CellLike, epoch: int | None = None) -> float:
-        """Simulated training seconds to reach ``epoch`` (mean over seeds)."""
-        return self.query(cell, "time", epoch, "mean")
-
-    def cost_many(self, cells: Iterable[CellLike] | np.ndarray, epoch: int | None = None) -> np.ndarray:
-        return self.query_many(cells, "time", epoch, "mean")
-
-    def runs(self, cells: np.ndarray, metric: str, epoch: int | None = None) -> np.ndarray:
-        """(len(cells), run slots) of the recorded runs; one slot for a mean-only metric."""
-        return np.asarray(self._metric(metric)[self._rows(cells), :, self._epoch(epoch)], dtype=np.float64)
-
     @property
     def objective_names(self) -> tuple[str, ...]:
         own = (("params",) if self.params is not None else ()) + (("flops",) if self.flops is not None else ())
         return own + tuple(f"latency:{d}" for d in sorted(self.latency))
 
-    def objective_many(self, cells: np.ndarray, name: str) -> np.ndarray:
-        if name == "params" and self.params is not None:
-            arr = self.params
-        elif name == "flops" and self.flops is not None:
-            arr = self.flops
-        elif name.startswith("latency:") and name.split(":", 1)[1] in self.latency:
-            arr = self.latency[name.split(":", 1)[1]]
-        else:
-            raise self.no_objective(name)
-        return arr[self._rows(cells)]
-
     def content_sha256(self) -> str:
         """The stored hash, or for a table built in memory the hash its file would carry."""
         if self.sha256:
             return self.sha256
-        from .table import _arrays_of, _meta_attrs, compute_sha256
-
-        return compute_sha256(_arrays_of(self), _meta_attrs(self.meta), sorted(self.mean_only))
+        return table_sha256(self)
 
     def result_key(self, cell: int) -> int:
         return int(self.arch_row[cell])
 
-    def fresh_run_prediction(self, cells: np.ndarray, metric: str) -> dict[str, Any]:
-        """The seed mean, each cell's recorded sd, and the expectation on fresh seeds corrected for
-        the winner's curse (:func:`nasbench.noise.fresh_seed_estimate`)."""
-        from .noise import fresh_seed_estimate
-
-        cells = np.asarray(cells, dtype=np.int64)
-        mean = np.asarray(self.query_many(cells, metric, None, "mean"), dtype=np.float64)
-        rows = self.arch_row[cells]
-        if metric in self.mean_only:  # no runs: nothing to pool or correct
-            sd_all, runs = np.full(self.n_rows, np.nan), np.ones(len(cells))
-        else:
-            sd_all = self.seed_std(metric)
-            runs = (~np.isnan(self.metrics[metric][rows, :, -1])).sum(axis=1).astype(float)
-        est = fresh_seed_estimate(self.seed_mean(metric), sd_all, mean, runs)
-        return {"mean": mean, "sd": sd_all[rows], "runs": runs, "pooled": est.pooled_sd, "pooled_src": "table",
-                "expected": est.expected, "pred_model_sd": np.zeros(len(cells)),
-                "n_sd_rows": int(np.isfinite(sd_all).sum())}
-
     def summary(self) -> Any:
-        from .summary import summarise_table
-
         return summarise_table(self)
 
     def params_of(self, cell: CellLike) -> float:
         if self.params is None:
             raise QueryError("this table records no params")
-        return float(self.params[self._row(cell)])
+        return float(self.params[self._position(cell)])
 
     def to_frame(self, epoch: int | None = None):
         """A pandas DataFrame, one row per covered cell: index, arch string, row, the seed-mean

@@ -129,7 +129,7 @@ def validate(cfg: ValidateConfig, bench: Benchmark | None = None,
     cuda = device.startswith("cuda")
     stack = cfg.stack_seeds if cfg.stack_seeds is not None else cuda
     groups = [tuple(seeds)] if stack else [(s,) for s in seeds]
-    table_groups = bench.meta.extra.get("seed_groups")
+    table_groups = bench.meta.details.seed_groups
     if cfg.seeds == "table" and cfg.stack_seeds is None and not cuda and table_groups:
         groups = [tuple(int(s) for s in g) for g in table_groups]  # stacked as generated: bit-identical
     out = Path(cfg.out)
@@ -179,12 +179,12 @@ def validate(cfg: ValidateConfig, bench: Benchmark | None = None,
         notes.append(f"the table holds only the seed mean of {metric} (no per-seed runs): its seed noise is not "
                      f"recorded, so sd_used is the spread of the measured seeds and the mean counts as one run")
     notes_sd = []
-    if pred.get("surrogate"):
+    if pred.surrogate:
         notes_sd.append("sd_used: the surrogate's seed-noise sd of each cell")
     else:
-        notes_sd.append(f"sd_used: the table's seed sd pooled over the {min(POOL_ROWS, pred['n_sd_rows'])} rows "
-                        f"(of {pred['n_sd_rows']} with >= 2 runs) nearest to each cell in seed mean (pred_sd: the "
-                        f"cell's own)" if pred["n_sd_rows"] else "sd_used: none in the table (one run per cell), so "
+        notes_sd.append(f"sd_used: the table's seed sd pooled over the {min(POOL_ROWS, pred.n_sd_rows)} rows "
+                        f"(of {pred.n_sd_rows} with >= 2 runs) nearest to each cell in seed mean (pred_sd: the "
+                        f"cell's own)" if pred.n_sd_rows else "sd_used: none in the table (one run per cell), so "
                         "the sd of the measured seeds, pooled over the validated cells")
     if sched.schedule is not None:
         if recipe["epochs"] != int(sched.schedule):

@@ -33,6 +33,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .benchmark import FreshRunPrediction
+
 
 @dataclass
 class ValidationReport:
@@ -93,7 +95,7 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-def build_report_frame(cells: Sequence[int], pred: dict[str, np.ndarray], measured: dict[int, dict[int, float]],
+def build_report_frame(cells: Sequence[int], pred: FreshRunPrediction, measured: dict[int, dict[int, float]],
                        seeds: Sequence[int], extra: dict[int, dict[str, Any]] | None = None):
     """The per-cell DataFrame (see the module doc for the columns).
 
@@ -111,7 +113,7 @@ def build_report_frame(cells: Sequence[int], pred: dict[str, np.ndarray], measur
     import pandas as pd
 
     rows = []
-    surrogate = bool(pred.get("surrogate"))
+    surrogate = pred.surrogate
     # last resort for the sd: our own seeds' variance, pooled over all validated cells
     per_cell_var = [np.var([measured[c][s] for s in seeds], ddof=1) for c in cells] if len(seeds) > 1 else []
     pooled = float(np.sqrt(np.mean(per_cell_var))) if per_cell_var else float("nan")
@@ -119,18 +121,18 @@ def build_report_frame(cells: Sequence[int], pred: dict[str, np.ndarray], measur
         vals = np.array([measured[c][s] for s in seeds], dtype=np.float64)
         m_mean = float(vals.mean())
         m_sd = float(vals.std(ddof=1)) if len(vals) > 1 else float("nan")
-        p_mean, p_sd, p_runs = float(pred["mean"][i]), float(pred["sd"][i]), float(pred["runs"][i])
+        p_mean, p_sd, p_runs = float(pred.mean[i]), float(pred.sd[i]), float(pred.runs[i])
         if surrogate and np.isfinite(p_sd):
             sd, src = p_sd, "surrogate"
-        elif np.isfinite(pred["pooled"][i]):
-            sd, src = float(pred["pooled"][i]), pred["pooled_src"]
+        elif np.isfinite(pred.pooled[i]):
+            sd, src = float(pred.pooled[i]), pred.pooled_src
         elif np.isfinite(pooled):
             sd, src = pooled, "measured"
         else:
             sd, src = float("nan"), "none"
         diff = m_mean - p_mean
-        expected = float(pred.get("expected", np.full(len(cells), np.nan))[i])
-        var_pred = float(pred["pred_model_sd"][i]) ** 2 if surrogate else (sd ** 2 / p_runs if p_runs > 0 else np.inf)
+        expected = float(pred.expected[i])
+        var_pred = float(pred.pred_model_sd[i]) ** 2 if surrogate else (sd ** 2 / p_runs if p_runs > 0 else np.inf)
         se = math.sqrt(var_pred + sd ** 2 / len(vals)) if np.isfinite(sd) else float("nan")
         row = {"cell": int(c), "arch_str": _arch(c), "pred_mean": p_mean, "pred_sd": p_sd, "pred_runs": p_runs,
                **{f"meas_{s}": float(v) for s, v in zip(seeds, vals)}, "meas_mean": m_mean, "meas_sd": m_sd,

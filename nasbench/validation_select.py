@@ -8,7 +8,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .benchmark import Benchmark
+from .benchmark import Benchmark, FreshRunPrediction
 
 from .validation_config import ValidateError
 
@@ -94,7 +94,7 @@ def select_top(frame: Any, bench: Benchmark, k: int, metric: str = "valid_acc") 
 
 
 # -- what the benchmark predicted ------------------------------------------------------------
-def _predictions(bench: Benchmark, cells: Sequence[int], metric: str) -> dict[str, np.ndarray]:
+def _predictions(bench: Benchmark, cells: Sequence[int], metric: str) -> FreshRunPrediction:
     """pred_mean, pred_sd (the cell's own), pred_runs (inf for a surrogate), the sd the
     differences are measured in with its source, and (for a table) the winner's-curse-corrected
     expectation of each cell."""

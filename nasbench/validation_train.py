@@ -153,11 +153,10 @@ def training_spec_of(bench: Benchmark) -> dict[str, Any]:
         bench: the table.
 
     Returns:
-        `meta.extra["training"]` (schedules, metrics, data; see `nasbench.nb201_recipe`), or {}
-        when it records none.
+        `meta.details.training`, the stored `meta.extra["training"]` (schedules, metrics, data;
+        see `nasbench.nb201_recipe`), or {} when it records none.
     """
-    spec = (bench.meta.extra or {}).get("training")
-    return spec if isinstance(spec, dict) else {}
+    return bench.meta.details.training
 
 
 def schedule_of(bench: Benchmark, metric: str) -> Schedule:

@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
                    else journal_for(resolve(t), published=False))
         if a.from_journals and journal.exists():
             bench = with_proxies(bench, journal)
-        info = bench.meta.extra.get("proxies", {})
+        info = bench.meta.details.proxies
         print(f"\n== {t}: proxies {', '.join(bench.proxies) or '(none stored)'}; params, flops from the table")
         if info:
             print(f"   network C={info['network']['C']} N={info['network']['N']} classes={info['network']['num_classes']}"

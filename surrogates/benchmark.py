@@ -32,61 +32,25 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar, Iterable
 
 import numpy as np
 
-from nasbench.benchmark import Benchmark, QueryError, SeedLike, TableMeta
-from nasbench.space import N_CELLS, CellLike, get_space, to_cell, to_indices
-from nasbench.fileformat import TableError
+from nasbench.benchmark import Benchmark, FreshRunPrediction, Query, QueryError, TableMeta
+from nasbench.space import N_CELLS, get_space
 
 from .base import SurrogateError, SurrogateRegressor
+# the fitting options and the file's constants: in surrogates.config (read by seed_noise and
+# surrogate_file without importing this module), re-exported here, where they were
+from .config import (_FINGERPRINT_CELLS, DEFAULT_METRICS, FORMAT, FORMAT_VERSION, NOISE_MODES,  # noqa: F401
+                     SurrogateConfig, SurrogateFileError, _key)
 from .encodings import ops_of
 from .ensemble import EnsembleSurrogate
 from .models import RuntimeModel
 from .registry import make_estimator
 from .seed_noise import _fit_noise, _noise_sd
-
-FORMAT = "nasbench-surrogate"
-FORMAT_VERSION = 1
-NOISE_MODES = ("seed", "ensemble", "none")
-_FINGERPRINT_CELLS = np.arange(0, N_CELLS, 977)  # 16 fixed cells
-#: what ``fit`` models without ``metrics``, where the table has it: the validation and test
-#: accuracy, and the 12-epoch schedule's validation accuracy (``valid_acc_s12``, the search signal
-#: of the NAS-Bench-201 tables' presets, so a surrogate of such a table keeps its protocol)
-DEFAULT_METRICS = ("valid_acc", "test_acc", "valid_acc_s12")
-
-
-class SurrogateFileError(TableError):
-    """A file that cannot be read as a surrogate benchmark of this format."""
-
-
-@dataclass
-class SurrogateConfig:
-    """How to fit a surrogate benchmark.
-
-    ``model``/``model_params``: a name of :data:`surrogates.registry.ESTIMATORS` and its
-    parameters (default: an ensemble of 5 XGBoost models, which gives the spread for
-    ``noise="ensemble"``); ``metrics``: the table metrics to model (``None``: those of
-    :data:`DEFAULT_METRICS` the table has); ``epochs``: table epochs to model (``None``: the last);
-    ``train_fraction`` / ``n_train``: the part of the covered cells to fit on (``n_train`` wins);
-    ``noise``: see the module docstring; ``seed``: the split, the models and the fixed per-seed
-    draws."""
-
-    model: str = "ensemble"
-    model_params: dict[str, Any] = field(default_factory=dict)
-    metrics: tuple[str, ...] | None = None
-    epochs: tuple[int, ...] | None = None
-    train_fraction: float = 1.0
-    n_train: int | None = None
-    noise: str = "seed"
-    runtime: bool = True
-    seed: int = 0
-
-
-def _key(metric: str, epoch: int) -> str:
-    return f"{metric}@{int(epoch)}"
+from .surrogate_file import load_surrogate, save_surrogate
 
 
 def _with_seed(est: SurrogateRegressor, seed: int) -> SurrogateRegressor:
@@ -214,19 +178,10 @@ class SurrogateBenchmark(Benchmark):
                 f"epochs={self.epochs.tolist()}, noise={self.config.noise})")
 
     def _key_of(self, metric: str, epoch: int | None) -> str:
+        """The model key of a modelled metric at an epoch, checked as the contract checks a query."""
         if metric == "time" and self.runtime is not None:
             return "time"
-        if metric not in self._metrics:
-            raise self.unknown_metric(metric)
-        if epoch is None:
-            return _key(metric, int(self.epochs[-1]))
-        try:
-            e = int(epoch)
-        except (TypeError, ValueError):
-            e = None
-        if e is None or e not in set(self.epochs.tolist()):
-            raise self.unknown_epoch(epoch)
-        return _key(metric, e)
+        return _key(metric, self._check(metric, epoch, proxies=False).epoch)
 
     def _means(self, key: str) -> np.ndarray:
         v = self._mean.get(key)
@@ -259,28 +214,17 @@ class SurrogateBenchmark(Benchmark):
             return np.asarray(est.predict(self._X, return_std=True)[1], dtype=np.float64)
         return np.zeros(N_CELLS)
 
-    def _draw(self, key: str, idx: np.ndarray, seed: SeedLike, rng: np.random.Generator | None,
+    def _draw(self, key: str, idx: np.ndarray, seed: str | int, rng: np.random.Generator | None,
               metric: str) -> np.ndarray:
+        """Values of a checked query: the mean, a fresh draw (``rng``) or the fixed draw of a seed."""
         mean = self._means(key)[idx]
-        if seed == "mean":
+        if seed == "mean" or metric in self.mean_only:
             return mean.copy()
-        if isinstance(seed, str) and seed != "random":
-            raise self.bad_seed_word(seed)
         if seed == "random":
-            rng = self.need_rng(rng)
-            if metric in self.mean_only:
-                return mean.copy()
+            assert rng is not None
             z = rng.standard_normal(len(idx))
         else:
-            if metric in self.mean_only:
-                raise self.mean_only_seed(metric)
-            try:
-                s = int(seed)  # type: ignore[arg-type]
-            except (TypeError, ValueError):
-                s = None
-            if s is None or isinstance(seed, bool) or s not in set(self.seeds.tolist()):
-                raise self.unknown_seed(seed)
-            z = self._fixed_z(key, s)[idx]
+            z = self._fixed_z(key, int(seed))[idx]
         vals = mean + self.noise_sd(metric, int(key.split("@")[1])) [idx] * z
         if metric.endswith("_acc"):
             vals = np.clip(vals, 0.0, 100.0)
@@ -295,22 +239,45 @@ class SurrogateBenchmark(Benchmark):
             self._z[(key, seed)] = z
         return z
 
-    def query(self, cell: CellLike, metric: str = "valid_acc", epoch: int | None = None,
-              seed: SeedLike = "mean", rng: np.random.Generator | None = None) -> float:
-        """One value; same arguments and meaning as ``TabularBenchmark.query``."""
-        if metric == "time":
-            return self.cost(cell, epoch)
-        key = self._key_of(metric, epoch)
-        idx = np.array([to_cell(cell).index])
-        return float(self._draw(key, idx, seed, rng, metric)[0])
+    # -- the lookups of the contract (arguments checked by Benchmark) -------------------------
+    def _locate(self, idx: np.ndarray) -> np.ndarray:
+        return idx  # every cell answered
 
-    def query_many(self, cells: Iterable[CellLike] | np.ndarray, metric: str = "valid_acc",
-                   epoch: int | None = None, seed: SeedLike = "mean",
-                   rng: np.random.Generator | None = None) -> np.ndarray:
-        if metric == "time":
-            return self.cost_many(cells, epoch)
-        key = self._key_of(metric, epoch)
-        return self._draw(key, to_indices(cells), seed, rng, metric)
+    def _locate_one(self, idx: int) -> int:
+        return idx
+
+    def _epochs_of(self, metric: str) -> np.ndarray:
+        """The modelled epochs; for ``time`` every epoch up to the runtime model's (linear in it)."""
+        if metric == "time" and self.runtime is not None:
+            assert self.time_epoch is not None
+            return np.arange(1, self.time_epoch + 1)
+        return self.epochs
+
+    def _lookup(self, idx: np.ndarray, q: Query) -> np.ndarray:
+        if q.metric == "time" and self.runtime is not None:
+            assert self.time_epoch is not None
+            return self._costs()[idx] * (q.epoch / self.time_epoch)
+        return self._draw(_key(q.metric, q.epoch), idx, q.seed, q.rng, q.metric)
+
+    def _runs(self, idx: np.ndarray, q: Query) -> np.ndarray:
+        """(len(cells), seeds): the fixed draw of each table seed (the same on every call), so a
+        search drawing one run per training sees a surrogate's runs as it sees a table's; one
+        column holding the mean for a mean-only metric or the cost for ``time``."""
+        if q.metric == "time" or q.metric in self.mean_only or len(self.seeds) == 0:
+            return self._lookup(idx, dataclasses.replace(q, seed="mean"))[:, None]
+        return np.stack([self._lookup(idx, dataclasses.replace(q, seed=int(s))) for s in self.seeds], axis=1)
+
+    def _fresh_run_prediction(self, idx: np.ndarray, q: Query) -> FreshRunPrediction:
+        """The model's prediction, its seed-noise sd as each cell's sd, and its own uncertainty."""
+        mean = np.asarray(self._lookup(idx, q), dtype=np.float64)
+        noise = np.asarray(self.noise_sd(q.metric), dtype=np.float64)[idx]
+        try:
+            model_sd = np.asarray(self.predict_std(q.metric), dtype=np.float64)[idx]
+        except Exception:
+            model_sd = np.zeros(len(idx))
+        nan = np.full(len(idx), np.nan)
+        return FreshRunPrediction(mean=mean, sd=noise, runs=np.full(len(idx), np.inf), pooled=nan, pooled_src="",
+                                  expected=nan, pred_model_sd=model_sd, n_sd_rows=0, surrogate=True)
 
     def _costs(self) -> np.ndarray:
         if self.runtime is None:
@@ -321,53 +288,9 @@ class SurrogateBenchmark(Benchmark):
             self._cost = c
         return self._cost
 
-    def _cost_factor(self, epoch: int | None) -> float:
-        if epoch is None:
-            return 1.0
-        assert self.time_epoch is not None
-        try:
-            e = int(epoch)
-        except (TypeError, ValueError):
-            e = -1
-        if not 1 <= e <= self.time_epoch:
-            raise QueryError(f"epoch {epoch!r} out of range for cost; allowed: 1..{self.time_epoch}")
-        return e / self.time_epoch
-
-    def cost(self, cell: CellLike, epoch: int | None = None) -> float:
-        """Predicted training seconds to reach ``epoch`` (linear in the epoch; None = the last)."""
-        c = self._costs()
-        return float(c[to_cell(cell).index] * self._cost_factor(epoch))
-
-    def cost_many(self, cells: Iterable[CellLike] | np.ndarray, epoch: int | None = None) -> np.ndarray:
-        c = self._costs()
-        return c[to_indices(cells)] * self._cost_factor(epoch)
-
-    def runs(self, cells: np.ndarray, metric: str, epoch: int | None = None) -> np.ndarray:
-        """(len(cells), seeds): the fixed draw of each table seed (the same on every call), so a
-        search drawing one run per training sees a surrogate's runs as it sees a table's; one
-        column holding the mean for a mean-only metric or the cost for ``time``."""
-        e = int(self.epochs[-1]) if epoch is None else epoch
-        if metric == "time":
-            return self.cost_many(cells, e)[:, None]
-        if metric in self.mean_only or len(self.seeds) == 0:
-            return self.query_many(cells, metric, e)[:, None]
-        return np.stack([self.query_many(cells, metric, e, int(s)) for s in self.seeds], axis=1)
-
     def result_key(self, cell: int) -> int:
         return int(cell)  # every cell answered on its own
 
-    def fresh_run_prediction(self, cells: np.ndarray, metric: str) -> dict[str, Any]:
-        """The model's prediction, its seed-noise sd as each cell's sd, and its own uncertainty."""
-        cells = np.asarray(cells, dtype=np.int64)
-        mean = np.asarray(self.query_many(cells, metric, None, "mean"), dtype=np.float64)
-        noise = np.asarray(self.noise_sd(metric), dtype=np.float64)[cells]
-        try:
-            model_sd = np.asarray(self.predict_std(metric), dtype=np.float64)[cells]
-        except Exception:
-            model_sd = np.zeros(len(cells))
-        nan = np.full(len(cells), np.nan)
-        return {"mean": mean, "sd": noise, "runs": np.full(len(cells), np.inf), "pooled": nan, "pooled_src": "",
-                "expected": nan, "pred_model_sd": model_sd, "n_sd_rows": 0, "surrogate": True}
 
     def summary(self) -> "SurrogateSummary":
         return SurrogateSummary({
@@ -379,8 +302,6 @@ class SurrogateBenchmark(Benchmark):
     # -- saving ---------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> str:
         """Write the surrogate to ``path`` (HDF5, atomically); returns its SHA-256."""
-        from .surrogate_file import save_surrogate
-
         return save_surrogate(self, path)
 
 
@@ -405,7 +326,5 @@ def _bar(total: int, on: bool):
 
 def load_surrogate_benchmark(path: str | os.PathLike, verify: bool | None = None) -> SurrogateBenchmark:
     """Read a file written by :meth:`SurrogateBenchmark.save`; see
-    :func:`surrogates.surrogate_file.load_surrogate_benchmark`."""
-    from .surrogate_file import load_surrogate_benchmark as load
-
-    return load(path, verify)
+    :func:`surrogates.surrogate_file.load_surrogate`."""
+    return load_surrogate(path, verify, SurrogateBenchmark)

@@ -3,18 +3,14 @@ regressed on the cell (``noise="seed"``) or the ensemble's spread rescaled to it
 (``noise="ensemble"``); see :mod:`surrogates.benchmark`."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from nasbench.benchmark import Benchmark, QueryError
 
 from .base import SurrogateError, SurrogateRegressor
+from .config import SurrogateConfig
 from .ensemble import EnsembleSurrogate
 from .models import XGBSurrogate
-
-if TYPE_CHECKING:
-    from .benchmark import SurrogateConfig
 
 
 def _recorded_sd(table: Benchmark, metric: str, epoch: int, cells: np.ndarray) -> np.ndarray | None:

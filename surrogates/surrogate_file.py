@@ -1,6 +1,8 @@
 """The surrogate-benchmark file: writing (:func:`save_surrogate`, what
-``SurrogateBenchmark.save`` does), reading (:func:`load_surrogate_benchmark`, what
-``nasbench.load`` does for this kind) and the hash. The format is described in
+``SurrogateBenchmark.save`` does), reading (:func:`load_surrogate`, what
+``surrogates.benchmark.load_surrogate_benchmark`` and so ``nasbench.load`` do for this kind) and
+the hash. It reads into the benchmark's constructor arguments and imports no benchmark class (the
+benchmark module imports it). The format is described in
 :mod:`surrogates.benchmark`; the HDF5 and hash helpers are shared with tables
 (:mod:`nasbench.fileformat`)."""
 from __future__ import annotations
@@ -9,7 +11,7 @@ import dataclasses
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -19,13 +21,12 @@ from nasbench.limits import MAX_TABLE_BYTES, check_array_size
 from nasbench.parsing import parse_json
 
 from .base import SurrogateRegressor
-from .benchmark import (_FINGERPRINT_CELLS, FORMAT, FORMAT_VERSION, SurrogateBenchmark, SurrogateConfig,
-                        SurrogateFileError, _key)
+from .config import _FINGERPRINT_CELLS, FORMAT, FORMAT_VERSION, SurrogateConfig, SurrogateFileError, _key
 from .encodings import ops_of
 from .registry import _from_json, _jsonable, from_spec, spec_of
 
 
-def _collect(self: SurrogateBenchmark) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def _collect(self: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     arrays: dict[str, np.ndarray] = {"train_cells": self.train_cells.astype(np.int64)}
     entries: dict[str, Any] = {}
 
@@ -61,7 +62,7 @@ def _collect(self: SurrogateBenchmark) -> tuple[dict[str, Any], dict[str, np.nda
     return manifest, arrays
 
 
-def save_surrogate(self: SurrogateBenchmark, path: str | os.PathLike) -> str:
+def save_surrogate(self: Any, path: str | os.PathLike) -> str:
     """Write the surrogate to ``path`` (HDF5, atomically); returns its SHA-256."""
     from nasbench._version import __version__
     from nasbench.atomic import atomic_h5
@@ -89,8 +90,9 @@ def _digest(manifest_text: str, arrays: dict[str, np.ndarray]) -> str:
     return h.hexdigest()
 
 
-def load_surrogate_benchmark(path: str | os.PathLike, verify: bool | None = None) -> SurrogateBenchmark:
-    """Read a file written by :meth:`SurrogateBenchmark.save`. One-line :class:`SurrogateFileError`
+def load_surrogate(path: str | os.PathLike, verify: bool | None, build: Callable[..., Any]) -> Any:
+    """Read a file written by :meth:`SurrogateBenchmark.save` into ``build`` (the benchmark class,
+    called with its constructor's arguments). One-line :class:`SurrogateFileError`
     for a missing or non-HDF5 file, another format or version, a wrong hash, or models that do not
     reproduce their saved predictions. ``verify=False`` (or ``$NASBENCH_NO_VERIFY_HASH=1`` when
     ``verify`` is None) loads a file with a wrong hash anyway, with a warning (forensic use); the
@@ -124,7 +126,7 @@ def load_surrogate_benchmark(path: str | os.PathLike, verify: bool | None = None
     check_hash(p, stored, computed, verify, what="surrogate file", error=SurrogateFileError)
     m = parse_json(text, f"{p}: manifest", SurrogateFileError)
     try:
-        sb = _from_manifest(m, arrays, p, computed)
+        sb = _from_manifest(m, arrays, p, computed, build)
         sb.stored_sha256 = stored
         return sb
     except SurrogateFileError:
@@ -147,7 +149,8 @@ def _check_sizes(datasets: dict[str, Any], p: Path) -> None:
                                  f"{MAX_TABLE_BYTES:,} bytes")
 
 
-def _from_manifest(m: dict[str, Any], arrays: dict[str, np.ndarray], p: Path, digest: str) -> SurrogateBenchmark:
+def _from_manifest(m: dict[str, Any], arrays: dict[str, np.ndarray], p: Path, digest: str,
+                   build: Callable[..., Any]) -> Any:
     X_fp = ops_of(_FINGERPRINT_CELLS)
 
     def get(name: str) -> SurrogateRegressor | None:
@@ -172,11 +175,11 @@ def _from_manifest(m: dict[str, Any], arrays: dict[str, np.ndarray], p: Path, di
     models = {k: get(f"model/{k}") for k in keys}
     noise = {k: get(f"noise/{k}") for k in keys}
     meta = TableMeta.from_dict(m["meta"], str(p), SurrogateFileError)
-    return SurrogateBenchmark(meta, config, np.array(m["seeds"]), np.array(m["epochs"]), models,  # type: ignore[arg-type]
-                              noise, {k: float(v) for k, v in m["noise_scale"].items()}, m["mean_only"],
-                              get("runtime"), m["time_epoch"], arrays["train_cells"], name=m["name"],
-                              source_sha256=m.get("source_sha256", ""), sha256=digest,
-                              source_table=str(m.get("source_table", "")))
+    return build(meta, config, np.array(m["seeds"]), np.array(m["epochs"]), models,
+                 noise, {k: float(v) for k, v in m["noise_scale"].items()}, m["mean_only"],
+                 get("runtime"), m["time_epoch"], arrays["train_cells"], name=m["name"],
+                 source_sha256=m.get("source_sha256", ""), sha256=digest,
+                 source_table=str(m.get("source_table", "")))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -5,8 +5,8 @@ objective columns -- e.g. ``TabularBenchmark.to_frame()`` or published results k
 It holds one epoch and no per-seed runs (every metric is mean-only), so ``seed='random'``
 answers the mean and a seed number is refused, as a table does for its mean-only metrics. It
 exists to show (``tests/test_contract.py``) that implementing :class:`nasbench.benchmark.Benchmark`
-is all a new kind needs to run through the comparison runner, ``nasbench.load``'s consumers and
-validation's prediction step.
+(its lookups, given queries the base class has checked) is all a new kind needs to run through
+the comparison runner, ``nasbench.load``'s consumers and validation's prediction step.
 """
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from typing import Any, ClassVar, Iterable
 
 import numpy as np
 
-from nasbench.benchmark import Benchmark, QueryError, SeedLike, TableMeta
-from nasbench.space import N_CELLS, CellLike, get_space, to_indices
+from nasbench.benchmark import Benchmark, FreshRunPrediction, Query, TableMeta
+from nasbench.space import N_CELLS, get_space
 
 OBJECTIVES = ("params", "flops")
 
@@ -59,52 +59,28 @@ class FrameBenchmark(Benchmark):
     def covered(self) -> np.ndarray:
         return self._cells
 
-    def _rows(self, cells: Iterable[CellLike] | np.ndarray) -> np.ndarray:
-        idx = to_indices(cells)
-        pos = self._pos[idx]
-        if pos.size and pos.min() < 0:
-            raise QueryError(f"cell {int(idx[pos < 0][0])} is not covered by this frame ({len(self._cells)} cells are)")
-        return pos
+    # the lookups: the contract has checked the cell, metric, epoch and seed
+    def _locate(self, idx: np.ndarray) -> np.ndarray:
+        return self._pos[idx]
 
-    def query_many(self, cells: Iterable[CellLike] | np.ndarray, metric: str = "valid_acc",
-                   epoch: int | None = None, seed: SeedLike = "mean",
-                   rng: np.random.Generator | None = None) -> np.ndarray:
-        if metric not in self._metrics:
-            raise self.unknown_metric(metric)
-        if epoch is not None and epoch != int(self.epochs[0]):
-            raise self.unknown_epoch(epoch)
-        if seed == "random":
-            self.need_rng(rng)
-        elif isinstance(seed, str) and seed != "mean":
-            raise self.bad_seed_word(seed)
-        elif seed != "mean":
-            raise self.mean_only_seed(metric)
-        return self._cols[metric][self._rows(cells)]
+    def _lookup(self, pos: np.ndarray, q: Query) -> np.ndarray:
+        return self._cols[q.metric][pos]  # every metric mean-only: 'random' answers the mean
 
-    def query(self, cell: CellLike, metric: str = "valid_acc", epoch: int | None = None,
-              seed: SeedLike = "mean", rng: np.random.Generator | None = None) -> float:
-        return float(self.query_many([cell], metric, epoch, seed, rng)[0])
-
-    def runs(self, cells: np.ndarray, metric: str, epoch: int | None = None) -> np.ndarray:
-        return self.query_many(cells, metric, epoch)[:, None]
-
-    def cost_many(self, cells: Iterable[CellLike] | np.ndarray, epoch: int | None = None) -> np.ndarray:
-        return self.query_many(cells, "time", epoch)
+    def _runs(self, pos: np.ndarray, q: Query) -> np.ndarray:
+        return self._lookup(pos, q)[:, None]
 
     @property
     def objective_names(self) -> tuple[str, ...]:
         return tuple(o for o in OBJECTIVES if o in self._cols)
 
-    def objective_many(self, cells: np.ndarray, name: str) -> np.ndarray:
-        if name not in self.objective_names:
-            raise self.no_objective(name)
-        return self._cols[name][self._rows(cells)]
+    def _objective(self, pos: np.ndarray, name: str) -> np.ndarray:
+        return self._cols[name][pos]
 
-    def fresh_run_prediction(self, cells: np.ndarray, metric: str) -> dict[str, Any]:
-        mean = self.query_many(cells, metric)
+    def _fresh_run_prediction(self, pos: np.ndarray, q: Query) -> FreshRunPrediction:
+        mean = self._lookup(pos, q)
         nan = np.full(len(mean), np.nan)
-        return {"mean": mean, "sd": nan, "runs": np.ones(len(mean)), "pooled": nan, "pooled_src": "",
-                "expected": nan, "pred_model_sd": np.zeros(len(mean)), "n_sd_rows": 0}
+        return FreshRunPrediction(mean=mean, sd=nan, runs=np.ones(len(mean)), pooled=nan, pooled_src="",
+                                  expected=nan, pred_model_sd=np.zeros(len(mean)), n_sd_rows=0)
 
     def summary(self) -> FrameSummary:
         return FrameSummary({"frame": self.name, "dataset": self.dataset, "cells": len(self._cells),

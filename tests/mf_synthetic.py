@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nasbench.benchmark import TableMeta, TabularBenchmark
+from nasbench.benchmark import TableMeta
+from nasbench.tabular import TabularBenchmark
 from nasbench.space import N_CELLS, ops_table
 
 EPOCHS = 27

@@ -6,7 +6,8 @@ import dataclasses
 
 import numpy as np
 
-from nasbench.benchmark import TableMeta, TabularBenchmark
+from nasbench.benchmark import TableMeta
+from nasbench.tabular import TabularBenchmark
 from nasbench.space import N_CELLS, ops_table
 
 

@@ -113,9 +113,9 @@ def test_validation_predictions_come_from_the_contract(nb201_table, frame_bench)
 
     cells = [11, 500]
     p = _predictions(frame_bench, cells, "valid_acc")
-    assert p["mean"].tolist() == nb201_table.query_many(cells, "valid_acc").tolist() and (p["runs"] == 1).all()
+    assert p.mean.tolist() == nb201_table.query_many(cells, "valid_acc").tolist() and (p.runs == 1).all()
     t = _predictions(nb201_table, cells, "valid_acc")
-    assert t["pooled_src"] == "table" and (t["runs"] == 3).all() and np.isfinite(t["expected"]).all()
+    assert t.pooled_src == "table" and (t.runs == 3).all() and np.isfinite(t.expected).all()
 
 
 def test_one_load_for_every_source(tmp_path, nb201_table):
@@ -215,3 +215,46 @@ def test_info_prints_any_kind_through_its_summary(tmp_path, capsys):
     assert main(["info", str(p), "--json"]) == 0
     facts = json.loads(capsys.readouterr().out)
     assert facts["answers for cells"] == 15625 and facts["sha256"] == sb.sha256 and facts["config"]["model"] == "knn"
+
+
+def test_the_contract_checks_once_and_kinds_only_look_up(table, frame_bench):
+    """The base class checks every query before a kind's lookup runs; the refusals are error
+    classes that carry their messages; records are typed; capabilities are declared."""
+    import dataclasses
+
+    from nasbench import query_errors as qe
+    from nasbench.benchmark import FreshRunPrediction, Query
+
+    seen = []
+
+    class Spy(type(frame_bench)):
+        def _lookup(self, pos, q):
+            seen.append(q)
+            return super()._lookup(pos, q)
+
+    spy = Spy(table.to_frame(), table.meta, int(table.epochs[-1]), metrics=("valid_acc", "time"), name="spy")
+    assert spy.query(11) == table.query(11)
+    assert seen == [Query("valid_acc", int(table.epochs[-1]), "mean", None)]
+    for kwargs, err in (({"metric": "loss"}, qe.UnknownMetric), ({"epoch": 3}, qe.UnknownEpoch),
+                        ({"seed": "x"}, qe.BadSeedWord), ({"seed": "random"}, qe.NeedRng),
+                        ({"seed": 777}, qe.MeanOnlySeed)):
+        with pytest.raises(err):
+            spy.query(11, **kwargs)
+    missing = int(np.setdiff1d(np.arange(15625), spy.covered)[0]) if len(spy.covered) < 15625 else None
+    if missing is not None:
+        with pytest.raises(qe.NotCovered, match=f"cell {missing} is not covered by this frame"):
+            spy.query_many([missing])
+    assert len(seen) == 1, "no lookup runs for a refused query"
+    with pytest.raises(qe.UnknownSeed, match=r"seed 5 not in this table; allowed: 'mean', 'random', or one of \[777"):
+        table.query(11, seed=5)
+    p = table.fresh_run_prediction([11, 500], "valid_acc")
+    assert isinstance(p, FreshRunPrediction) and dataclasses.is_dataclass(p) and not p.surrogate
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.mean = None
+    assert spy.proxy_names == () and spy.timed_proxy_names == () and table.proxy_names == tuple(table.proxies)
+    with pytest.raises(qe.UnknownProxy, match="unknown proxy 'synflow'; this frame has: none"):
+        spy.proxy_cost_many([11], "synflow")
+    assert spy.run_seeds([11]).shape == (1, 0) and (table.run_seeds([11]) == table.run_seed[table.arch_row[11]]).all()
+    d = dataclasses.replace(table.meta, extra={"data": {"split_seed": 3}, "seed_groups": [[1, 2]], "other": 1}).details
+    assert d.data == {"split_seed": 3} and d.seed_groups == [[1, 2]] and d.training == {} and d.proxy_passes == {}
+    assert table.meta.with_extra(x=1).extra == {**table.meta.extra, "x": 1} and "x" not in table.meta.extra

@@ -211,7 +211,7 @@ def test_a_leftover_temporary_file_does_not_stop_a_resume(tables, finished, tmp_
 # -- 3. one writer per proxies journal; a journal cut or altered -----------------------------------
 def _own_data_table(tmp_path: Path) -> Path:
     """A small table 'trained here' on digits with a C=2, N=1 recipe (the proxies' own-data path)."""
-    from nasbench.benchmark import TabularBenchmark
+    from nasbench.tabular import TabularBenchmark
     from nasbench.table import write_table
 
     base = synthetic_table()

@@ -25,7 +25,7 @@ def tables(synthetic_tables):
 
     d = synthetic_tables
     benches = {name: synthetic_table(seed=seed) for name, seed in (("a", 0), ("b", 1))}
-    from nasbench.benchmark import TabularBenchmark
+    from nasbench.tabular import TabularBenchmark
 
     c = synthetic_table(seed=2)  # a table with a second signal that a.h5 and b.h5 lack
     write_table(d / "c.h5", TabularBenchmark(meta=c.meta, arch_row=c.arch_row, row_arch=c.row_arch, seeds=c.seeds,

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import nasbench
-from nasbench.benchmark import TabularBenchmark
+from nasbench.tabular import TabularBenchmark
 from nasbench.generate import DataSpec, GenerateConfig, generate
 from nasbench.table import write_table
 

@@ -226,7 +226,7 @@ def _proxies_table(tmp_path: Path) -> Path:
     """A table 'trained here' on digits with a C=2, N=1 recipe (its proxies use its own data)."""
     import dataclasses
 
-    from nasbench.benchmark import TabularBenchmark
+    from nasbench.tabular import TabularBenchmark
     from nasbench.table import write_table
 
     base = synthetic_table()

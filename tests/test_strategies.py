@@ -63,7 +63,7 @@ def test_objective_errors_name_what_the_table_has(bench):
 
 def test_strategies_never_hold_the_table(bench):
     """A strategy's whole object graph holds no benchmark, view or test array."""
-    from nasbench.benchmark import TabularBenchmark
+    from nasbench.tabular import TabularBenchmark
 
     shared = prepare_search(bench, ExperimentConfig(table="x", progress=False))
     test_arr = np.asarray(shared.test)
@@ -99,7 +99,7 @@ def test_view_refuses_test_metrics(bench):
 
 def test_search_results_do_not_depend_on_test_values(bench):
     """Scramble the test metric: every strategy asks exactly the same cells."""
-    from nasbench.benchmark import TabularBenchmark
+    from nasbench.tabular import TabularBenchmark
 
     scrambled = TabularBenchmark(meta=bench.meta, arch_row=bench.arch_row, row_arch=bench.row_arch, seeds=bench.seeds,
                                  epochs=bench.epochs, metrics={**bench.metrics, "test_acc": -bench.metrics["test_acc"]},

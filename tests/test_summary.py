@@ -30,7 +30,7 @@ def test_summary_spread_and_noise_from_the_arrays():
 
 def test_body_spread_ignores_the_tail_of_broken_cells():
     """The std over all cells is mostly the few broken cells; the interquartile range is not."""
-    from nasbench.benchmark import TabularBenchmark
+    from nasbench.tabular import TabularBenchmark
 
     bench = synthetic_table()
     s = summarise_table(bench)
@@ -52,7 +52,7 @@ def test_info_expects_the_best_cell_lower_on_fresh_seeds():
 
 def test_summary_of_a_table_with_seed_means_only():
     """Published data may give no per-seed values: no noise, no spread against it, no crash."""
-    from nasbench.benchmark import TabularBenchmark
+    from nasbench.tabular import TabularBenchmark
 
     full = synthetic_table()
     means = {k: np.nanmean(v, axis=1, keepdims=True) for k, v in full.metrics.items()}

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import nasbench
-from nasbench.benchmark import QueryError, TableMeta, TabularBenchmark
+from nasbench.benchmark import QueryError, TableMeta
+from nasbench.tabular import TabularBenchmark
 from nasbench.space import Cell, SpaceError
 from nasbench.table import HashMismatchWarning, TableError, read_table, verify_table, write_table
 

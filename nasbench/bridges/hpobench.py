@@ -71,7 +71,7 @@ class Schedule:
 
 
 def _test_pair(bench: Benchmark, metric: str) -> str | None:
-    metrics = ((bench.meta.extra or {}).get("training") or {}).get("metrics") or {}
+    metrics = bench.meta.details.training_metrics
     pair = (metrics.get(metric) or {}).get("test_pair")
     return pair if pair in bench.metric_names else None
 
@@ -256,16 +256,16 @@ class HPOBenchBenchmark:
     # -- reading -----------------------------------------------------------------------------
     def _recorded(self, cell: int, metric: str, epoch: int | None) -> np.ndarray:
         """The cell's runs per seed slot (NaN: not recorded); one value for a seed-mean-only metric."""
-        if metric in getattr(self.bench, "mean_only", ()):
+        if metric in self.bench.mean_only:
             return np.array([])
         return np.asarray(self.bench.runs(np.array([cell]), metric, epoch), dtype=np.float64)[0]
 
     def _n_recorded(self, cell: int, metric: str, epoch: int | None) -> int | None:
         """How many runs the cell records (None: a seed-mean-only metric); a table's counts are
         computed once per (metric, epoch), a model's draws are all there."""
-        if metric in getattr(self.bench, "mean_only", ()):
+        if metric in self.bench.mean_only:
             return None
-        if not hasattr(self.bench, "run_seed"):
+        if not self.bench.measured_runs:  # a model's draws: every run there
             return len(self.seeds)
         cache = self.__dict__.setdefault("_counts", {})
         key = (metric, epoch)
@@ -299,10 +299,9 @@ class HPOBenchBenchmark:
                 v = float(b.query(cell, metric, epoch=epoch, seed="random", rng=rng))
                 if not np.isnan(v):
                     hit = np.flatnonzero(runs == v)
-                    rs = getattr(b, "run_seed", None)
                     used = None
-                    if hit.size and rs is not None:
-                        used = int(np.asarray(rs)[int(b.arch_row[cell]), int(hit[0])])
+                    if hit.size:
+                        used = int(b.run_seeds(np.array([cell]))[0, int(hit[0])])
                     label = "drawn" if not hit.size else "unrecorded" if used is None or used < 0 else used
                     return v, label, 1, None
                 why = "no run recorded"  # not reached on a covered cell

@@ -21,6 +21,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..benchmark import Benchmark, QueryError
+from ..query_errors import UnknownEpoch
 from ..space import N_CELLS, OPS, to_cell
 from .cellspace import EDGE_NAMES, config_to_cell, optuna_distributions
 from .extras import require
@@ -45,7 +46,7 @@ def _is_test(name: str) -> bool:
 
 
 def _test_pair(bench: Benchmark, metric: str) -> str | None:
-    metrics = ((bench.meta.extra or {}).get("training") or {}).get("metrics") or {}
+    metrics = bench.meta.details.training_metrics
     pair = (metrics.get(metric) or {}).get("test_pair")
     if pair in bench.metric_names:
         return pair
@@ -118,7 +119,7 @@ class OptunaProblem:
                                  "trial records the test accuracy in its user attributes (test_acc)")
         if epoch is not None and (isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer))
                                   or int(epoch) not in set(bench.epochs.tolist())):
-            raise bench.unknown_epoch(epoch)
+            raise UnknownEpoch(epoch, bench.kind, bench.held, bench.epochs)
         self.bench, self.objectives, self.epoch = bench, tuple(objectives), epoch
         self.seed = _seed_arg(seed)
         self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)

@@ -70,7 +70,7 @@ def _values(bench: Benchmark, cells: np.ndarray, metric: str, epoch: int | None,
     if not runs:
         return mean[:, None]
     n = max(len(np.asarray(bench.seeds)), 1)
-    if metric in getattr(bench, "mean_only", ()):
+    if metric in bench.mean_only:
         return np.repeat(mean[:, None], n, axis=1)
     r = np.asarray(bench.runs(cells, metric, epoch), dtype=np.float64)
     return np.where(np.isnan(r), mean[:, None], r)
@@ -86,7 +86,7 @@ def filled_runs(bench: Benchmark, metric: str = "valid_acc") -> int:
     Returns:
         The number of runs filled (0 where the metric holds means only).
     """
-    if metric in getattr(bench, "mean_only", ()):
+    if metric in bench.mean_only:
         return 0
     cells = np.asarray(bench.covered, dtype=np.int64)
     return int(np.isnan(np.asarray(bench.runs(cells, metric, None), dtype=np.float64)).sum())

@@ -102,7 +102,7 @@ def proxy_inputs(bench: Any) -> ProxyInputs | None:
     Returns:
         The inputs, or None when the benchmark has no proxies.
     """
-    names = tuple(getattr(bench, "proxy_names", ()) or ())
+    names = tuple(bench.proxy_names)
     if not names:
         return None
     cov = np.asarray(bench.covered, dtype=np.int64)
@@ -111,11 +111,11 @@ def proxy_inputs(bench: Any) -> ProxyInputs | None:
         v = np.full(N_CELLS, np.nan)
         v[cov] = bench.query_many(cov, n)
         values[n] = v
-        if n in getattr(bench, "proxy_seconds", {}):
+        if n in bench.timed_proxy_names:
             s = np.full(N_CELLS, np.nan)
             s[cov] = bench.proxy_cost_many(cov, n)
             seconds[n] = s
-    passes = ((getattr(bench, "meta", None) and bench.meta.extra.get("proxies")) or {}).get("passes") or {}
+    passes = bench.meta.details.proxy_passes
     for a in (*values.values(), *seconds.values()):
         a.setflags(write=False)
     return ProxyInputs(values, seconds, {p: tuple(m) for p, m in passes.items()})

@@ -102,7 +102,7 @@ def setup_for(bench, table: str, seed: int = 0, batch_size: int = 16, batch_kind
         ProxyError: a dataset whose network input is unknown, or a batch larger than the
             table's training set.
     """
-    spec_data = (bench.meta.extra or {}).get("data")
+    spec_data = bench.meta.details.data or None
     if spec_data:
         return _own_data_setup(bench, table, dict(spec_data), seed, batch_size, batch_seed, data_dir)
     ds = str(bench.meta.dataset).lower()

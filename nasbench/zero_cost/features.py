@@ -36,13 +36,12 @@ def proxy_matrix(table: str) -> tuple[tuple[str, ...], np.ndarray]:
 
     bench = load(table)
     names, cols = [], []
-    seconds = getattr(bench, "proxy_seconds", {})
-    for name in sorted(bench.proxies):
+    for name in sorted(bench.proxy_names):
         v = bench.values(name)
         computed = np.isfinite(v)
-        if name in seconds:  # seconds recorded but no value: undefined there, not missing
-            rows = bench.arch_row
-            computed[rows >= 0] |= np.isfinite(seconds[name][rows[rows >= 0]])
+        if name in bench.timed_proxy_names:  # seconds recorded but no value: undefined there, not missing
+            cov = bench.covered
+            computed[cov] |= np.isfinite(bench.proxy_cost_many(cov, name))
         if np.all(computed) and np.any(np.isfinite(v)):
             f = np.sign(v) * np.log10(1.0 + np.abs(v))
             names.append(name)

@@ -144,7 +144,7 @@ def run_job(job: ProxyJob, progress: bool = True) -> ProxyReport:
     bench = load(path)
     if not isinstance(bench, TabularBenchmark):
         raise ProxyError(f"{job.table} is not a table (proxies are stored in tables, not in a {bench.kind})")
-    if job.data_dir is not None and not (bench.meta.extra or {}).get("data"):
+    if job.data_dir is not None and not bench.meta.details.data:
         raise ProxyError(f"--data-dir: {job.table} records no dataset of its own (its proxies are computed on a "
                          f"stand-in batch that reads no data); give --data-dir only for a table trained here")
     if bench.space_name != "nb201":

@@ -21,12 +21,11 @@ metric with no epoch and no seed dimension: `nasbench query nb201-cifar10 6111 -
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 
 import numpy as np
 
-from ..benchmark import TabularBenchmark
+from ..tabular import TabularBenchmark
 from ..errors import InputError
 from .compute import per_cell, read_journal
 from .proxies import PASSES
@@ -78,8 +77,7 @@ def with_proxies(bench: TabularBenchmark, journal: str | os.PathLike) -> Tabular
         seconds[n] = per_cell_seconds(done, n)[rows_cell]
         info[n] = {"classes": sum(1 for r in done.values() if n in r["values"]),
                    "rows_with_value": int(np.isfinite(v).sum())}
-    extra = dict(bench.meta.extra)
-    extra["proxies"] = {
+    proxies_info = {
         "network": {"C": header["C"], "N": header["N"], "num_classes": header["num_classes"],
                     "init_seed": header["seed"], "pruned": True, "one network per functional class": True},
         "stand_in_batch": header["batch_describe"], "batch": header["batch"], "torch": header["torch_version"],
@@ -88,7 +86,7 @@ def with_proxies(bench: TabularBenchmark, journal: str | os.PathLike) -> Tabular
         "seconds": "proxy_seconds/<name>: wall seconds per cell on one thread; a pass's time is split evenly "
                    "among the proxies it computed (proxy_cost_many charges a pass once)",
     }
-    meta = dataclasses.replace(bench.meta, extra=extra)
+    meta = bench.meta.with_extra(proxies=proxies_info)
     return TabularBenchmark(
         meta=meta, arch_row=bench.arch_row, row_arch=bench.row_arch, seeds=bench.seeds, epochs=bench.epochs,
         metrics=bench.metrics, run_seed=bench.run_seed, mean_only=sorted(bench.mean_only), params=bench.params,
