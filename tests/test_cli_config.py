@@ -68,8 +68,20 @@ def test_each_flag_means_its_config_key(flags, text, tmp_path):
         return
     by_flag, by_file = _flags(*flags), _file(tmp_path, text)
     assert by_flag == by_file
-    # and the flag over a file that gives another value of the key wins, key by key
+    # the flag over a file that leaves the key out means the same as without the file
     assert _file(tmp_path, "", *flags) == by_flag
+
+
+@pytest.mark.parametrize("text, flags", [
+    ("runs = 3", ["--runs", "7"]), ("seed = 1", ["--seed", "5"]), ("jobs = 2", ["--jobs", "3"]),
+    ('out = "results/y"', ["--out", "results/x"]), ('table = "nb201-fashion-mnist"', ["--table", "nb201-digits"]),
+    ('strategies = ["reinforce"]', ["--strategies", "random,evolution"]), ("workers = 2", ["--workers", "4"]),
+    ('budget = {kind = "seconds", amount = 9000}', ["--budget", "50", "--budget-kind", "queries"]),
+    ('protocol = {metric = "valid_acc", epoch = 12}', ["--metric", "valid_acc", "--epoch", "12"]),
+    ('plots = {band = "ci95"}', ["--band", "iqr"]), ('preset = "nats-bench"', ["--preset", "nas-bench-201"]),
+])
+def test_a_flag_wins_over_the_files_value_of_its_key(text, flags, tmp_path):
+    assert _file(tmp_path, text, *flags) == _flags(*flags)
 
 
 def test_no_file_and_an_empty_file_run_the_same_comparison(tmp_path):
