@@ -91,7 +91,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--n-train", type=int, help="number of cells to fit on (overrides --fraction)")
     f.add_argument("--metrics", nargs="+", help="metrics to model (default valid_acc test_acc, and valid_acc_s12 where the "
                                                      "table has it: the 12-epoch signal of its preset)")
-    f.add_argument("--epochs", type=int, nargs="+", help="table epochs to model (default: the last)")
+    f.add_argument("--epoch", dest="epochs", type=int, nargs="+",
+                   help="recorded epoch(s) of the table to model (default: the last; formerly --epochs, which "
+                        "elsewhere means training epochs)")
     f.add_argument("--noise", default="seed", choices=["seed", "ensemble", "none"])
     f.add_argument("--force", action="store_true")
     f.set_defaults(func=cmd_surrogate_fit)
