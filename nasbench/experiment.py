@@ -64,12 +64,12 @@ from .strategies.protocol import BUDGET_KINDS, MAX_QUERIES, objective_values
 from .strategies.zero_cost_inputs import proxy_inputs
 
 # -- loading the benchmark ---------------------------------------------------------------------
-def load_benchmark(table: str) -> Benchmark:
+def load_benchmark(table: str, verify: bool | None = None) -> Benchmark:
     """An embedded table, an .h5 table or surrogate file, or a NAS-Bench-201 CSV: the one entry
-    point :func:`nasbench.load` (kept under this name for callers of the runner)."""
+    point :func:`nasbench.load` (kept under this name for callers of the runner); ``verify`` as there."""
     from .registry import load
 
-    return load(table)
+    return load(table, verify=verify)
 
 
 def table_sha256(bench: Benchmark) -> str:
@@ -206,8 +206,11 @@ def _epoch_seconds(bench: Benchmark, cov: np.ndarray) -> np.ndarray | None:
     return out
 
 
-def run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) -> ResultsDir:
+def run_comparison(config: ExperimentConfig, bench: Benchmark | None = None,
+                   verify: bool | None = None) -> ResultsDir:
     """Run every (strategy, run) not yet finished in ``config.out``; write the tidy table.
+    ``verify``: whether loading ``config.table`` (when ``bench`` is None) checks its SHA-256, as
+    :func:`nasbench.load` (None: unless ``$NASBENCH_NO_VERIFY_HASH=1``).
 
     One writer at a time: the directory is locked (:mod:`nasbench.locking`) for the whole call and
     a second writer is refused at once; a directory this call created is removed again if the call
@@ -221,7 +224,7 @@ def run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) -> 
     try:
         with exclusive(out, f"results directory {out}"):
             try:
-                return _run_comparison(config, bench)
+                return _run_comparison(config, bench, verify)
             except KeyboardInterrupt as exc:  # SIGINT/SIGTERM: the workers are stopped; say what is kept
                 raise interrupted(exc, runs_kept(config)) from None
     except LockHeld:
@@ -235,7 +238,8 @@ def run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) -> 
         raise
 
 
-def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) -> ResultsDir:
+def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None,
+                    verify: bool | None = None) -> ResultsDir:
     """:func:`run_comparison` with the directory locked."""
     import pandas as pd
 
@@ -244,7 +248,7 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None) ->
     check_results_dir(out, config)
     if bench is None:
         try:
-            bench = load_benchmark(config.table)
+            bench = load_benchmark(config.table, verify)
         except Exception as exc:  # TableError and friends: one line
             raise ConfigError(f"table: {str(exc).splitlines()[0]}") from None
     try:

@@ -14,14 +14,15 @@ import numpy as np
 
 from .plot_options import PlotOptionError, PlotOptions
 from .plot_options import from_dict as plot_options_from_dict
-from .strategies import DEFAULT_STRATEGIES, Budget, Protocol, ProtocolError, StrategyError, make_params
-from .strategies.protocol import DEFAULT_PRESET, Preset, check_preset_name, preset_for
+from .strategies import Budget, Protocol, ProtocolError, StrategyError, make_params
+from .strategies.protocol import Preset, check_preset_name, preset_for
 from .parsing import parse_json, parse_toml, parse_yaml, read_config_text
 from .limits import MAX_JOBS, MAX_RUNS, MAX_STRATEGIES, MAX_WORKERS, check_count
 from .errors import LimitError, NasbenchError
+from . import defaults
 
-DEFAULT_TABLE = "nb201-cifar10"  # NAS-Bench-201's published CIFAR-10 results (data/nb201-cifar10.h5)
-DEFAULT_RUNS = 100  # runs per strategy of the main job: enough to tell real differences from noise
+DEFAULT_TABLE = defaults.TABLE  # NAS-Bench-201's published CIFAR-10 results (data/nb201-cifar10.h5)
+DEFAULT_RUNS = defaults.RUNS  # runs per strategy of the main job: enough to tell real differences from noise
 COLUMNS = ("strategy", "run", "step", "sim_time", "epochs", "cell", "value", "cost", "incumbent",
            "incumbent_valid", "incumbent_test")
 #: columns added after COLUMNS when a config simulates several workers or has a multi-fidelity
@@ -65,7 +66,7 @@ class ExperimentConfig:
     default, searches the NAS-Bench-201 tables on their 12-epoch signal with NAS-Bench-201's
     12,000 simulated seconds; ``nats-bench`` with NATS-Bench's 20,000 / 40,000 / 120,000 s); a
     surrogate file fitted on such a table keeps that table's preset; for any other table, or when
-    only the protocol is given, ``Protocol()`` and 100 queries. With several tables (names
+    only the protocol is given, ``Protocol()`` and 100 queries (:mod:`nasbench.defaults`). With several tables (names
     separated by commas) they stay None unless given: each table is run under its own preset
     (:mod:`nasbench.multitable`).
 
@@ -73,25 +74,25 @@ class ExperimentConfig:
     ``jobs`` Ray actors on the cluster at ``address`` (``executor="ray"``; ``jobs=0``: one per CPU
     of the cluster). Not to be confused with simulated workers inside one search."""
 
-    table: str = DEFAULT_TABLE
-    strategies: tuple[StrategySpec, ...] = tuple(StrategySpec(n) for n in DEFAULT_STRATEGIES)
-    runs: int = 10
+    table: str = defaults.TABLE
+    strategies: tuple[StrategySpec, ...] = tuple(StrategySpec(n) for n in defaults.STRATEGIES)
+    runs: int = defaults.LIBRARY["runs"]
     budget: Budget | None = None
     protocol: Protocol | None = None
-    seed: int = 0
-    jobs: int = 1
-    out: str = "results"
+    seed: int = defaults.SEED
+    jobs: int = defaults.LIBRARY["jobs"]
+    out: str = defaults.LIBRARY["out"]
     resume: bool = False
     progress: bool = True
-    executor: str = "local"  # where runs execute: "local" (processes here) or "ray" (actors on a cluster)
+    executor: str = defaults.EXECUTOR  # where runs execute: "local" (processes here) or "ray" (actors on a cluster)
     address: str | None = None  # the Ray cluster's address (executor "ray"; None: a local instance)
     #: simulated parallel workers of each run (the runner's event loop); 1: today's sequential search
-    workers: int = 1
+    workers: int = defaults.WORKERS
     #: how figures and summary.tex are drawn (width preset, band, baseline): changes no result
     plots: PlotOptions = PlotOptions()
     #: the preset family that resolves an unset protocol and budget (not part of the identity: the
     #: resolved protocol and budget are)
-    preset: str = DEFAULT_PRESET
+    preset: str = defaults.PRESET
     #: plug-in modules imported before the strategies are looked up (:mod:`nasbench.plugins`): module
     #: names or .py paths. Not part of the identity (the strategies' names and parameters are; each
     #: plug-in's version and file hash go into provenance.json)
@@ -110,7 +111,7 @@ class ExperimentConfig:
             if self.protocol is None:
                 object.__setattr__(self, "protocol", preset.protocol if preset else Protocol())
             if self.budget is None:
-                object.__setattr__(self, "budget", preset.budget if preset else Budget("queries", 100))
+                object.__setattr__(self, "budget", preset.budget if preset else fallback_budget())
         specs = tuple(StrategySpec(s) if isinstance(s, str) else s for s in self.strategies)
         object.__setattr__(self, "strategies", specs)
         if not specs:
@@ -170,19 +171,28 @@ class ExperimentConfig:
 
     @classmethod
     def from_file(cls, path: str | os.PathLike, **overrides: Any) -> "ExperimentConfig":
-        """The file's config with ``overrides`` (None: keep the file's value) on top. A dict for
-        ``budget`` or ``protocol`` overrides only the keys it has (``{"amount": 50}`` keeps the
-        file's budget kind); ``strategies`` replaces the list, keeping the file's ``params`` of the
-        strategies still in it."""
-        d, lines = read_config_file(path)
-        flag_budget = overrides.get("budget")
-        if isinstance(d.get("budget"), dict) and "amount" not in d["budget"] and set(d["budget"]) <= set(_BUDGET_KEYS) \
-                and not (
-                isinstance(flag_budget, Budget) or (isinstance(flag_budget, dict) and "amount" in flag_budget)):
-            raise ConfigError(f"{_where('budget', lines, str(path))}budget needs an amount, e.g. "
-                              f"budget = {{kind = \"seconds\", amount = 12000}} (or --budget)")
-        _merge_overrides(d, {k: v for k, v in overrides.items() if v is not None})
-        return _config_from_dict(d, lines, str(path))
+        """The file's config with ``overrides`` (None: keep the file's value) on top, as
+        ``nasbench compare FILE`` runs it (:func:`command_config`)."""
+        return command_config(path, **overrides)
+
+
+def command_config(path: str | os.PathLike | None = None, **overrides: Any) -> "ExperimentConfig":
+    """What ``nasbench compare [FILE] [flags]`` runs: the command's defaults
+    (:data:`nasbench.defaults.COMMAND`), under the config file's keys (if ``path`` is given),
+    under ``overrides`` (the flags; None: not given). One merge with and without a file, so a flag
+    means the same in both: a dict for ``budget``, ``protocol`` or ``plots`` overrides only the keys
+    it has (``{"amount": 50}`` keeps the kind the file gives, else the table's preset's; see
+    :func:`complete_budget`); ``strategies`` replaces the list, keeping the file's ``params`` of the
+    strategies still in it; ``imports`` adds to the file's."""
+    d, lines = read_config_file(path) if path is not None else ({}, {})
+    source = str(path) if path is not None else ""
+    flag_budget = overrides.get("budget")
+    if isinstance(d.get("budget"), dict) and "amount" not in d["budget"] and set(d["budget"]) <= set(_BUDGET_KEYS) \
+            and not (isinstance(flag_budget, Budget) or (isinstance(flag_budget, dict) and "amount" in flag_budget)):
+        raise ConfigError(f"{_where('budget', lines, source)}budget needs an amount, e.g. "
+                          f"budget = {{kind = \"seconds\", amount = 12000}} (or --budget)")
+    _merge_overrides(d, {k: v for k, v in overrides.items() if v is not None})
+    return _config_from_dict(d, lines, source)
 
 
 def _merge_overrides(d: dict[str, Any], overrides: dict[str, Any]) -> None:
@@ -190,10 +200,12 @@ def _merge_overrides(d: dict[str, Any], overrides: dict[str, Any]) -> None:
     for k, v in overrides.items():
         if isinstance(v, (Budget, Protocol)):
             v = v.to_dict()
+        elif isinstance(v, PlotOptions):
+            v = dataclasses.asdict(v)
         elif k in ("budget", "protocol", "plots") and isinstance(v, dict):
             base = d.get(k)
             if k == "budget" and isinstance(base, (int, float)) and not isinstance(base, bool):
-                base = {"kind": "queries", "amount": base}
+                base = {"amount": base}  # a bare amount: the kind comes from below (complete_budget)
             if isinstance(base, dict):
                 v = {**base, **v}
         elif k == "strategies" and isinstance(v, (list, tuple)):
@@ -213,7 +225,7 @@ def _several_tables(table: Any) -> bool:
     return isinstance(table, str) and len([t for t in table.split(",") if t.strip()]) > 1
 
 
-def table_preset(table: str, family: str = DEFAULT_PRESET) -> Preset | None:
+def table_preset(table: str, family: str = defaults.PRESET) -> Preset | None:
     """The preset of one table in ``family``: an embedded NAS-Bench-201 table's (or a file's named
     like one), or, for a surrogate file, the preset of the table it was fitted on where it models
     that preset's signal and test metric.
@@ -334,21 +346,24 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
         from .multitable import join_tables
 
         kw["table"] = join_tables(kw["table"])
-    # a config file runs on all cores (with Ray: all the cluster's CPUs) unless it says otherwise
-    kw.setdefault("jobs", 0 if kw.get("executor") == "ray" else os.cpu_count() or 1)
+    # a key the file (and the flags) leave out takes the command's default (nasbench.defaults)
+    for k, v in defaults.command_defaults(_several_tables(kw.get("table")), kw.get("executor")).items():
+        kw.setdefault(k, v)
     if "budget" in d:
         b = d["budget"]
         if isinstance(b, (int, float)) and not isinstance(b, bool):
-            b = {"kind": "queries", "amount": b}
+            b = {"amount": b}  # a bare amount: the kind of the budget below it (complete_budget)
         if not isinstance(b, dict):
             raise err("budget", f"budget must be a table with kind and amount, got {b!r}")
         for k in b:
             if k not in _BUDGET_KEYS:
                 raise err(f"budget.{k}", f"unknown key 'budget.{k}'; valid: {', '.join(_BUDGET_KEYS)}")
         try:
-            kw["budget"] = Budget(**b)
+            kw["budget"] = complete_budget(b, kw.get("table", defaults.TABLE), kw.get("preset", defaults.PRESET))
         except ProtocolError as exc:
             raise err("budget", str(exc)) from None
+        except ConfigError as exc:
+            raise err("preset" if "preset" in d else "budget", str(exc)) from None
     if "protocol" in d:
         p = d["protocol"]
         if not isinstance(p, dict):
@@ -408,7 +423,7 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
                 raise err("strategies", str(exc)) from None
         kw["strategies"] = tuple(specs)
     elif params:
-        kw["strategies"] = tuple(StrategySpec(n, params.get(n, {})) for n in DEFAULT_STRATEGIES)
+        kw["strategies"] = tuple(StrategySpec(n, params.get(n, {})) for n in defaults.STRATEGIES)
     unknown_p = [k for k in params if k not in {s.label for s in kw.get("strategies", ())} | {s.name for s in kw.get("strategies", ())}]
     if unknown_p:
         raise err(f"params.{unknown_p[0]}", f"params.{unknown_p[0]}: no such strategy in this config")
@@ -543,10 +558,52 @@ def parse_overrides(items: Iterable[str]) -> dict[str, dict[str, Any]]:
 
 
 def default_config(**overrides: Any) -> ExperimentConfig:
-    """The main job: random search, regularised evolution, REINFORCE and the cheap gradient method,
-    ``DEFAULT_RUNS`` runs each on ``DEFAULT_TABLE`` under its published protocol (the table's
-    preset, unless ``protocol``/``budget`` are given), on all cores."""
-    base = dict(table=DEFAULT_TABLE, strategies=tuple(StrategySpec(n) for n in DEFAULT_STRATEGIES),
-                runs=DEFAULT_RUNS, jobs=os.cpu_count() or 1, out="results/default")
-    base.update({k: v for k, v in overrides.items() if v is not None})
+    """The main job, what ``nasbench compare`` runs with no arguments: random search, regularised
+    evolution, REINFORCE and the cheap gradient method, ``DEFAULT_RUNS`` runs each on
+    ``DEFAULT_TABLE`` under its published protocol (the table's preset, unless
+    ``protocol``/``budget`` are given), on all cores: the command's defaults
+    (:data:`nasbench.defaults.COMMAND`) under ``overrides`` (None: not given)."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    several = _several_tables(given.get("table", defaults.TABLE))
+    base: dict[str, Any] = {"table": defaults.TABLE,
+                            "strategies": tuple(StrategySpec(n) for n in defaults.STRATEGIES),
+                            **defaults.command_defaults(several, given.get("executor"))}
+    base.update(given)
     return ExperimentConfig(**base)
+
+
+def fallback_budget() -> Budget:
+    """The budget of a table without a preset, or of a comparison that gives only its protocol."""
+    return Budget(defaults.FALLBACK_BUDGET_KIND, defaults.FALLBACK_BUDGET_AMOUNT)
+
+
+def base_budget(table: str, family: str = defaults.PRESET) -> Budget:
+    """The budget a comparison on ``table`` runs under when it gives none: the table's preset in
+    ``family``, else :func:`fallback_budget`. Several tables (comma-separated): their presets'
+    budget where they all share one, else their shared kind with the fallback amount, else the
+    fallback."""
+    try:
+        check_preset_name(family)
+    except ProtocolError as exc:
+        raise ConfigError(str(exc)) from None
+    tables = [t.strip() for t in table.split(",") if t.strip()] if isinstance(table, str) else []
+    budgets = [p.budget if p else None for p in (table_preset(t, family) for t in tables or [defaults.TABLE])]
+    if None in budgets:
+        return fallback_budget()
+    if len(set(budgets)) == 1:
+        return budgets[0]
+    kinds = {b.kind for b in budgets}
+    return Budget(kinds.pop(), defaults.FALLBACK_BUDGET_AMOUNT) if len(kinds) == 1 else fallback_budget()
+
+
+def complete_budget(given: dict[str, Any] | Budget, table: str, family: str = defaults.PRESET) -> Budget:
+    """A budget given in part (a flag, a config file's key, or both: ``{"amount": 6000}``) made
+    whole: each missing key (``kind``, ``amount``) is the one of :func:`base_budget`, the budget
+    that would apply without it. So ``--budget 6000`` on nb201-cifar10 is 6,000 seconds (its preset
+    counts seconds), on a table without a preset 6,000 queries, with and without a config file."""
+    if isinstance(given, Budget):
+        return given
+    if {"kind", "amount"} <= set(given):
+        return Budget(**given)
+    base = base_budget(table, family)
+    return Budget(given.get("kind", base.kind), given.get("amount", base.amount))

@@ -45,6 +45,8 @@ from .locking import LockHeld, exclusive
 from .experiment import ConfigError, ExperimentConfig, ResultsDir, StrategySpec, final_rows, load_benchmark, \
     check_proxy_strategies, open_results, run_comparison
 from .interrupt import Interrupted, interrupted
+from . import defaults
+from .experiment_config import default_config as command_default
 
 MANIFEST = "multitable.json"
 AGGREGATE_CSV = "aggregate.csv"
@@ -80,19 +82,15 @@ def table_dir_name(table: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.+-]", "_", name) or "table"
 
 
-DEFAULT_OUT = "results/tables"
+DEFAULT_OUT = defaults.OUT_SEVERAL_TABLES
 
 
 def default_config(**overrides: Any) -> ExperimentConfig:
-    """What `nasbench compare --table a,b,...` runs without a config file: the default strategies,
-    10 runs, each table under its own preset protocol and budget (unless ``protocol``/``budget``
-    are given), into ``results/tables``."""
-    from .strategies import DEFAULT_STRATEGIES
-
-    base: dict[str, Any] = dict(strategies=tuple(StrategySpec(n) for n in DEFAULT_STRATEGIES), runs=10,
-                                out=DEFAULT_OUT)
-    base.update({k: v for k, v in overrides.items() if v is not None})
-    return ExperimentConfig(**base)
+    """What `nasbench compare --table a,b,...` runs without a config file: the command's defaults
+    (:data:`nasbench.defaults.COMMAND`: the default strategies, 10 runs, all cores, into
+    ``results/tables``), each table under its own preset protocol and budget (unless
+    ``protocol``/``budget`` are given)."""
+    return command_default(**overrides)
 
 
 # -- running -----------------------------------------------------------------------------------
@@ -125,9 +123,10 @@ def _check_out(out: Path) -> None:
         raise ConfigError(f"{out} exists and is not a multi-table results directory; choose an empty or new directory")
 
 
-def run_tables(config: ExperimentConfig) -> MultiResults:
+def run_tables(config: ExperimentConfig, verify: bool | None = None) -> MultiResults:
     """Run ``config`` on each of its comma-separated tables into ``config.out/<table>/`` (each a
-    normal, resumable results directory), then write the aggregate over tables."""
+    normal, resumable results directory), then write the aggregate over tables. ``verify``: whether
+    loading each table checks its SHA-256, as :func:`nasbench.load`."""
     from .strategies import ProtocolError, SearchView
 
     tables = split_tables(config.table)
@@ -143,7 +142,7 @@ def run_tables(config: ExperimentConfig) -> MultiResults:
     for t, name in zip(tables, names):  # load and check every table before running any
         sub = subs[t] = table_config(config, t, str(out / name))
         try:
-            bench = load_benchmark(t)
+            bench = load_benchmark(t, verify)
         except Exception as exc:
             raise ConfigError(f"table {t}: {str(exc).splitlines()[0]}") from None
         try:

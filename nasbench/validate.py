@@ -61,7 +61,7 @@ from .validation_train import (_check_loaded_data, _data_of, _load_data, _read_u
 
 def validate(cfg: ValidateConfig, bench: Benchmark | None = None,
              on_unit: Callable[[dict[str, Any]], None] | None = None,
-             on_message: Callable[[str], None] | None = None) -> ValidationReport:
+             on_message: Callable[[str], None] | None = None, verify: bool | None = None) -> ValidationReport:
     """Select, train (resumably), compare, write CSV / JSON / plot into `cfg.out`.
 
     Args:
@@ -69,6 +69,7 @@ def validate(cfg: ValidateConfig, bench: Benchmark | None = None,
         bench: the benchmark to predict from (default: the comparison's table).
         on_unit: called with each finished training's body.
         on_message: called with lines to show before training (the time estimate).
+        verify: whether loading the table checks its SHA-256, as `nasbench.load`.
 
     Returns:
         The `ValidationReport`.
@@ -90,7 +91,7 @@ def validate(cfg: ValidateConfig, bench: Benchmark | None = None,
     prov = res.provenance if res is not None else {}
     table = cfg.table or prov.get("config", {}).get("table")
     if bench is None:
-        bench = _load_bench(table, cfg.results)
+        bench = _load_bench(table, cfg.results, verify)
     table_name = bench.name or str(table)
     if res is not None:
         rec_sha = prov.get("table", {}).get("sha256", "")

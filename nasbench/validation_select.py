@@ -31,7 +31,7 @@ def _open_results(path: str):
     return res, frame
 
 
-def _load_bench(table: str, results_path: str | None = None):
+def _load_bench(table: str, results_path: str | None = None, verify: bool | None = None):
     from .experiment import load_benchmark
 
     candidates = [table]
@@ -40,7 +40,7 @@ def _load_bench(table: str, results_path: str | None = None):
     err = None
     for t in candidates:
         try:
-            return load_benchmark(t)
+            return load_benchmark(t, verify)
         except Exception as exc:  # TableError and friends
             err = err or exc
     raise ValidateError(f"cannot load table {table!r}: {str(err).splitlines()[0]} (give --table)")

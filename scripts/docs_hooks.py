@@ -119,14 +119,15 @@ def _compare_help() -> dict[str, str]:
     return {}
 
 
-def _fields_table(cls: type, prefix: str, none_means: dict[str, str], fallback: dict[str, str] | None = None) -> list[str]:
+def _fields_table(cls: type, prefix: str, none_means: dict[str, str], fallback: dict[str, str] | None = None,
+                  replace: dict[str, str] | None = None) -> list[str]:
     comments = _field_comments(cls)
     for k, v in (fallback or {}).items():
         if not comments.get(k):
             comments[k] = v
     rows = ["| key | type | default | meaning |", "| --- | --- | --- | --- |"]
     for f in dataclasses.fields(cls):
-        default = _default(f)
+        default = (replace or {}).get(f.name) or _default(f)
         if f.name in none_means:
             default += f" ({none_means[f.name]})"
         rows.append(f"| `{prefix}{f.name}` | `{_cell(f.type)}` | {_cell(default)} | {_cell(comments.get(f.name, ''))} |")
@@ -143,8 +144,12 @@ def config_markdown() -> str:
     fields = {f.name for f in dataclasses.fields(ExperimentConfig)}
     extra = [k for k in _TOP_KEYS if k not in fields]
     out = ["### `ExperimentConfig`", "", doc, ""]
+    from nasbench import defaults
+
+    both = {k: f"{_cell(v)} (config files and `nasbench compare`); `{defaults.LIBRARY[k]}` in "
+               f"`ExperimentConfig(...)`" for k, v in defaults.COMMAND.items()}
     out += _fields_table(ExperimentConfig, "", {"budget": "the table's preset", "protocol": "the table's preset"},
-                         {k: v for k, v in _compare_help().items() if k in fields})
+                         {k: v for k, v in _compare_help().items() if k in fields}, both)
     if extra:
         out += ["", "Keys of a config file that are not fields: " + ", ".join(f"`{k}`" for k in extra)
                 + " (`params.<strategy>`: a table of that strategy's parameters, as `--param STRATEGY.KEY=VALUE`)."]

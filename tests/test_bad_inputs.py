@@ -464,11 +464,11 @@ def test_every_project_exception_keeps_its_builtin_base():
 def test_a_bug_is_a_traceback_not_exit_2(monkeypatch):
     """main() answers the project's errors only: any other exception propagates (exit 1 with a
     traceback at the console), so that a bug never looks like bad input."""
-    import nasbench.cli as cli
+    import nasbench.cli.tables as tables
 
     def boom(args):
         raise KeyError("a bug")
 
-    monkeypatch.setattr(cli, "cmd_info", boom)
+    monkeypatch.setattr(tables, "cmd_info", boom)
     with pytest.raises(KeyError):
         main(["info", "nb201-cifar10"])

@@ -208,7 +208,8 @@ def test_main_job_runs_on_the_default_embedded_table(tmp_path, capsys):
 def test_compare_plot_and_errors(nb201_h5, tmp_path, capsys):
     out = tmp_path / "cmp"
     code, stdout, err = run(capsys, "compare", "--table", str(nb201_h5), "--out", str(out), "--runs", "2",
-                            "--budget", "20", "--strategies", "random,evolution", "--no-progress")
+                            "--budget", "20", "--budget-kind", "queries", "--strategies", "random,evolution",
+                            "--no-progress")  # a bare --budget keeps the preset's kind (seconds): 20 queries asked
     assert code == 0, err
     assert "random" in stdout and "evolution" in stdout and "optimum test 94.373" in stdout
     assert (out / "results.csv").is_file() and (out / "figures" / "regret_vs_queries.png").is_file()
@@ -216,7 +217,7 @@ def test_compare_plot_and_errors(nb201_h5, tmp_path, capsys):
     assert code == 0 and (tmp_path / "figs" / "final_test.pdf").is_file()
     for argv, msg in (
         (["compare", "--table", str(nb201_h5), "--out", str(out), "--runs", "2", "--budget", "20",
-          "--strategies", "random,evolution", "--no-progress"], "resume"),
+          "--budget-kind", "queries", "--strategies", "random,evolution", "--no-progress"], "resume"),
         (["compare", "--table", str(nb201_h5), "--out", str(tmp_path / "x"), "--strategies", "random,annealing"],
          "unknown strategy 'annealing'; valid: random"),
         (["compare", "--table", str(nb201_h5), "--out", str(tmp_path / "x"), "--param", "evolution.pop=3"],

@@ -217,7 +217,7 @@ def test_info_prints_any_kind_through_its_summary(tmp_path, capsys):
     assert facts["answers for cells"] == 15625 and facts["sha256"] == sb.sha256 and facts["config"]["model"] == "knn"
 
 
-def test_the_contract_checks_once_and_kinds_only_look_up(table, frame_bench):
+def test_the_contract_checks_once_and_kinds_only_look_up(nb201_table, frame_bench):
     """The base class checks every query before a kind's lookup runs; the refusals are error
     classes that carry their messages; records are typed; capabilities are declared."""
     import dataclasses
@@ -232,9 +232,9 @@ def test_the_contract_checks_once_and_kinds_only_look_up(table, frame_bench):
             seen.append(q)
             return super()._lookup(pos, q)
 
-    spy = Spy(table.to_frame(), table.meta, int(table.epochs[-1]), metrics=("valid_acc", "time"), name="spy")
-    assert spy.query(11) == table.query(11)
-    assert seen == [Query("valid_acc", int(table.epochs[-1]), "mean", None)]
+    spy = Spy(nb201_table.to_frame(), nb201_table.meta, int(nb201_table.epochs[-1]), metrics=("valid_acc", "time"), name="spy")
+    assert spy.query(11) == nb201_table.query(11)
+    assert seen == [Query("valid_acc", int(nb201_table.epochs[-1]), "mean", None)]
     for kwargs, err in (({"metric": "loss"}, qe.UnknownMetric), ({"epoch": 3}, qe.UnknownEpoch),
                         ({"seed": "x"}, qe.BadSeedWord), ({"seed": "random"}, qe.NeedRng),
                         ({"seed": 777}, qe.MeanOnlySeed)):
@@ -246,15 +246,15 @@ def test_the_contract_checks_once_and_kinds_only_look_up(table, frame_bench):
             spy.query_many([missing])
     assert len(seen) == 1, "no lookup runs for a refused query"
     with pytest.raises(qe.UnknownSeed, match=r"seed 5 not in this table; allowed: 'mean', 'random', or one of \[777"):
-        table.query(11, seed=5)
-    p = table.fresh_run_prediction([11, 500], "valid_acc")
+        nb201_table.query(11, seed=5)
+    p = nb201_table.fresh_run_prediction([11, 500], "valid_acc")
     assert isinstance(p, FreshRunPrediction) and dataclasses.is_dataclass(p) and not p.surrogate
     with pytest.raises(dataclasses.FrozenInstanceError):
         p.mean = None
-    assert spy.proxy_names == () and spy.timed_proxy_names == () and table.proxy_names == tuple(table.proxies)
+    assert spy.proxy_names == () and spy.timed_proxy_names == () and nb201_table.proxy_names == tuple(nb201_table.proxies)
     with pytest.raises(qe.UnknownProxy, match="unknown proxy 'synflow'; this frame has: none"):
         spy.proxy_cost_many([11], "synflow")
-    assert spy.run_seeds([11]).shape == (1, 0) and (table.run_seeds([11]) == table.run_seed[table.arch_row[11]]).all()
-    d = dataclasses.replace(table.meta, extra={"data": {"split_seed": 3}, "seed_groups": [[1, 2]], "other": 1}).details
+    assert spy.run_seeds([11]).shape == (1, 0) and (nb201_table.run_seeds([11]) == nb201_table.run_seed[nb201_table.arch_row[11]]).all()
+    d = dataclasses.replace(nb201_table.meta, extra={"data": {"split_seed": 3}, "seed_groups": [[1, 2]], "other": 1}).details
     assert d.data == {"split_seed": 3} and d.seed_groups == [[1, 2]] and d.training == {} and d.proxy_passes == {}
-    assert table.meta.with_extra(x=1).extra == {**table.meta.extra, "x": 1} and "x" not in table.meta.extra
+    assert nb201_table.meta.with_extra(x=1).extra == {**nb201_table.meta.extra, "x": 1} and "x" not in nb201_table.meta.extra

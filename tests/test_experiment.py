@@ -161,7 +161,7 @@ def test_darts_and_gdas_runs_are_reproducible(tmp_path, bench):
     ("c.toml", 'protocol = {epoch = "x"}\n', "c.toml:1: protocol.epoch must be a positive integer"),
     ("c.yaml", "protocol:\n  metric: 5\n", "c.yaml:2: protocol.metric must be a non-empty string, got 5"),
     ("c.toml", "[budget]\namount = inf\n", "budget amount must be a positive finite number, got inf"),
-    ("c.yaml", "budget: 1000000000\n", "budget of 1e+09 queries is beyond the cap of 1,000,000 queries per run"),
+    ("c.yaml", "table: synthetic\nbudget: 1000000000\n", "budget of 1e+09 queries is beyond the cap of 1,000,000 queries per run"),
     ("c.toml", 'strategies = ["evolution"]\n[params.evolution]\npopulation = 1e308\n',
      "evolution: population = 1e+308 is out of range"),
 ])

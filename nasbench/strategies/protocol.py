@@ -15,6 +15,7 @@ import numpy as np
 
 from ..space import N_CELLS
 from ..errors import NasbenchError
+from .. import defaults
 
 if TYPE_CHECKING:
     from ..benchmark import Benchmark
@@ -46,8 +47,8 @@ class Budget:
     retires its worker).
     """
 
-    kind: str = "queries"
-    amount: float = 100
+    kind: str = defaults.FALLBACK_BUDGET_KIND
+    amount: float = defaults.FALLBACK_BUDGET_AMOUNT
 
     def __post_init__(self) -> None:
         if self.kind not in BUDGET_KINDS:
@@ -140,7 +141,7 @@ NB201_PROTOCOL = Protocol(metric="valid_acc_s12", seed="mean", cost_factor=12 / 
 #: * ``nas-bench-201-flat``: 12,000 s on every dataset, as the scripts' flag reads;
 #: * ``nats-bench``: NATS-Bench's budgets (exps/NATS-algos/run-all.sh: 20,000 / 40,000 / 120,000 s on
 #:   CIFAR-10 / CIFAR-100 / ImageNet16-120).
-DEFAULT_PRESET = "nas-bench-201"
+DEFAULT_PRESET = defaults.PRESET
 _SOURCES = {
     "nas-bench-201": "NAS-Bench-201's 12,000 s (scripts-search/algos/*.sh) on CIFAR-10, scaled by the training-time "
                      "ratio 1 : 2 : 6 of CIFAR-10 : CIFAR-100 : ImageNet16-120 to buy as many trainings",

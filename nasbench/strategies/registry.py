@@ -8,6 +8,7 @@ import dataclasses
 import math
 from typing import Any
 
+from .. import defaults
 from .base import REGISTRY, DeclaredContext, SearchContext, Strategy, StrategyError, param_specs
 
 # the built-in strategies, imported for their registration (this order is the listing order)
@@ -18,7 +19,7 @@ from . import asha, async_evolution, bohb  # noqa: E402,F401  # isort: skip  (mu
 #: every registered strategy by name (the same dict as base.REGISTRY: strategies defined later appear too)
 STRATEGIES: dict[str, type[Strategy]] = REGISTRY
 #: the default comparison
-DEFAULT_STRATEGIES = ("random", "evolution", "reinforce", "gradient")
+DEFAULT_STRATEGIES = defaults.STRATEGIES
 
 
 def strategy_names() -> list[str]:

@@ -1,0 +1,24 @@
+"""``nasbench completion``: the shell completion script (made by shtab)."""
+from __future__ import annotations
+
+import argparse
+
+from .common import CliError
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    try:
+        import shtab
+    except ImportError:  # pragma: no cover - a dependency
+        raise CliError("shell completion needs shtab: pip install shtab") from None
+    print(shtab.complete(args.top_parser, shell=args.shell))
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction, top: argparse.ArgumentParser) -> None:
+    s = sub.add_parser("completion", help="print a shell completion script (bash, zsh or tcsh)",
+                       description="Print the completion script of `nasbench` for SHELL (made by shtab). E.g. bash: "
+                       "nasbench completion bash > ~/.local/share/bash-completion/completions/nasbench; zsh: "
+                       "nasbench completion zsh > ~/.zfunc/_nasbench (with fpath+=~/.zfunc before compinit).")
+    s.add_argument("shell", choices=["bash", "zsh", "tcsh"], help="the shell")
+    s.set_defaults(func=cmd_completion, top_parser=top)  # the whole command line, to complete
