@@ -61,8 +61,29 @@ KEY_BY_KEY = [
 ]
 
 
+@pytest.fixture
+def forget_plugins():
+    """The plug-in a case imports is forgotten afterwards (registry, module, loader caches)."""
+    import sys
+
+    from nasbench import plugins
+    from nasbench.strategies.base import REGISTRY
+
+    reg, mods = dict(REGISTRY), set(sys.modules)
+    saved = (dict(plugins._LOADED), dict(plugins._FROM_FILE), dict(plugins._ENTRY_POINTS))
+    yield
+    REGISTRY.clear()
+    REGISTRY.update(reg)
+    for m in set(sys.modules) - mods:
+        if m == "strategy_plugin":
+            del sys.modules[m]
+    for cache, old in zip((plugins._LOADED, plugins._FROM_FILE, plugins._ENTRY_POINTS), saved):
+        cache.clear()
+        cache.update(old)
+
+
 @pytest.mark.parametrize("flags, text", KEY_BY_KEY, ids=[" ".join(f) for f, _ in KEY_BY_KEY])
-def test_each_flag_means_its_config_key(flags, text, tmp_path):
+def test_each_flag_means_its_config_key(flags, text, tmp_path, forget_plugins):
     if "--budget-kind" in flags and "--budget" not in flags:  # a kind alone: the file needs an amount
         assert _flags(*flags) == _file(tmp_path, "", *flags)
         return
