@@ -49,6 +49,7 @@ from .atomic import atomic_path, atomic_write
 from .checksummed import sha256_bytes
 from .benchmark import Benchmark
 from .interrupt import interrupted
+from .locking import exclusive_dir
 from .search_loop import LoopSetup, run_events
 from .space import N_CELLS
 from .experiment_config import _strategy_class
@@ -215,27 +216,13 @@ def run_comparison(config: ExperimentConfig, bench: Benchmark | None = None,
     One writer at a time: the directory is locked (:mod:`nasbench.locking`) for the whole call and
     a second writer is refused at once; a directory this call created is removed again if the call
     fails before writing into it."""
-    from .locking import LockHeld, exclusive
-
     out = Path(config.out)
     check_results_dir(out, config)  # a refusal before anything is created
-    created = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)
-    try:
-        with exclusive(out, f"results directory {out}"):
-            try:
-                return _run_comparison(config, bench, verify)
-            except KeyboardInterrupt as exc:  # SIGINT/SIGTERM: the workers are stopped; say what is kept
-                raise interrupted(exc, runs_kept(config)) from None
-    except LockHeld:
-        raise
-    except BaseException:
-        if created:
-            try:
-                out.rmdir()  # only if still empty
-            except OSError:
-                pass
-        raise
+    with exclusive_dir(out, f"results directory {out}"):
+        try:
+            return _run_comparison(config, bench, verify)
+        except KeyboardInterrupt as exc:  # SIGINT/SIGTERM: the workers are stopped; say what is kept
+            raise interrupted(exc, runs_kept(config)) from None
 
 
 def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None,

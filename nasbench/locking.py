@@ -72,4 +72,26 @@ def exclusive(path: str | os.PathLike, what: str) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-__all__ = ["LockHeld", "exclusive", "holder_pid"]
+@contextlib.contextmanager
+def exclusive_dir(path: str | os.PathLike, what: str) -> Iterator[None]:
+    """:func:`exclusive` on a directory, created (with its parents) if missing; a directory this
+    call created is removed again if the block fails while it is still empty (a refused second
+    writer, :class:`LockHeld`, never removes anything)."""
+    p = Path(path)
+    created = not p.exists()
+    p.mkdir(parents=True, exist_ok=True)
+    try:
+        with exclusive(p, what):
+            yield
+    except LockHeld:
+        raise
+    except BaseException:
+        if created:
+            try:
+                p.rmdir()  # only if still empty
+            except OSError:
+                pass
+        raise
+
+
+__all__ = ["LockHeld", "exclusive", "exclusive_dir", "holder_pid"]

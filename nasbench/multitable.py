@@ -41,7 +41,7 @@ import numpy as np
 from .atomic import atomic_write, check_dir, check_writable
 from .checksummed import read_json
 from .experiment import check_results_dir, check_runnable
-from .locking import LockHeld, exclusive
+from .locking import exclusive_dir
 from .experiment import ConfigError, ExperimentConfig, ResultsDir, StrategySpec, final_rows, load_benchmark, \
     check_proxy_strategies, open_results, run_comparison
 from .interrupt import Interrupted, interrupted
@@ -176,20 +176,8 @@ def run_tables(config: ExperimentConfig, verify: bool | None = None) -> MultiRes
                 "normalised_regret": "(optimum - final test value) / (optimum - median test value over the table's cells)"}
     _check_manifest(out, manifest)
     check_writable([out / MANIFEST, out / AGGREGATE_CSV, out / AGGREGATE_JSON])
-    created = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)
-    try:
-        with exclusive(out, f"multi-table results directory {out}"):  # one writer; a refused one writes nothing
-            return _run_locked(config, subs, out, benches, optimum, median, manifest)
-    except LockHeld:
-        raise
-    except BaseException:
-        if created:
-            try:
-                out.rmdir()  # only if still empty
-            except OSError:
-                pass
-        raise
+    with exclusive_dir(out, f"multi-table results directory {out}"):  # one writer; a refused one writes nothing
+        return _run_locked(config, subs, out, benches, optimum, median, manifest)
 
 
 def _check_manifest(out: Path, manifest: dict[str, Any]) -> None:
