@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from ._version import __version__
 
-from .benchmark import Benchmark, QueryError, TableMeta  # noqa: E402
-from .tabular import TabularBenchmark  # noqa: E402
-from .registry import load  # noqa: E402
+from .tables.benchmark import Benchmark, QueryError, TableMeta  # noqa: E402
+from .tables.tabular import TabularBenchmark  # noqa: E402
+from .tables.registry import load  # noqa: E402
 from .space import NB201, Cell, SpaceError, to_cell  # noqa: E402
-from .table import TableError, read_table, verify_table, write_table  # noqa: E402
+from .tables.hdf5 import TableError, read_table, verify_table, write_table  # noqa: E402
 
 __all__ = [
     "Benchmark", "Cell", "NB201", "QueryError", "SpaceError", "TableError", "TableMeta", "TabularBenchmark",

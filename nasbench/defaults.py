@@ -21,7 +21,7 @@ preset in the family ``preset`` (:mod:`nasbench.strategies.protocol`), and for a
 preset :data:`FALLBACK_BUDGET_KIND` / :data:`FALLBACK_BUDGET_AMOUNT` (100 queries) and
 ``Protocol()``. A budget given in part (``--budget 6000``, or ``[budget] amount = 6000``) takes its
 missing key from the budget that would apply without it (see
-:func:`nasbench.experiment_config.complete_budget`), with and without a config file alike.
+:func:`nasbench.search.config.complete_budget`), with and without a config file alike.
 """
 from __future__ import annotations
 

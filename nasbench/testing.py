@@ -27,7 +27,7 @@ default) the way the runner does, checking:
 
 A broken contract raises :class:`ContractError` (an ``AssertionError``) whose message starts with
 the strategy's name and says what broke and how to fix it. :func:`check_benchmark` does the same
-for a :class:`~nasbench.benchmark.Benchmark` (a new kind of table or surrogate).
+for a :class:`~nasbench.tables.benchmark.Benchmark` (a new kind of table or surrogate).
 """
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def _fail(who: str, msg: str) -> ContractError:
 
 @functools.lru_cache(maxsize=4)
 def _bench(table: str):
-    from .registry import load
+    from .tables.registry import load
 
     return load(table)
 
@@ -161,7 +161,7 @@ def _check_params(cls: type, who: str) -> None:
 
 
 def _check_searches(cls: type, who: str, table: str, queries: int, seed: int) -> None:
-    from .experiment_config import ExperimentConfig, StrategySpec
+    from .search.config import ExperimentConfig, StrategySpec
     from .strategies import Budget
 
     bench = _bench(table)
@@ -197,9 +197,9 @@ def _same_search(who: str, a: dict[str, list], b: dict[str, list]) -> None:
 
 
 def _watched_run(cls: type, who: str, bench, cfg, spec, global_seed: int) -> dict[str, list]:
-    """One search of ``spec`` as :func:`nasbench.experiment.run_one` runs it, with the strategy's
+    """One search of ``spec`` as :func:`nasbench.search.runner.run_one` runs it, with the strategy's
     asks and tells checked as they happen and the global generators seeded with ``global_seed``."""
-    from .experiment import _build_shared, run_seed, run_strategy
+    from .search.runner import _build_shared, run_seed, run_strategy
     from .strategies import SearchContext, StrategyError, make_strategy
 
     shared = _build_shared(bench, cfg)
@@ -320,7 +320,7 @@ class _Watch:
 
 # -- benchmarks -----------------------------------------------------------------------------------
 def check_benchmark(bench: Any, *, cells: int = 8, seed: int = 0) -> None:
-    """Check that ``bench`` keeps the :class:`~nasbench.benchmark.Benchmark` contract: identity,
+    """Check that ``bench`` keeps the :class:`~nasbench.tables.benchmark.Benchmark` contract: identity,
     epochs and seeds, queries (by index and arch string, one and many, every metric, each epoch
     and seed mode), runs, costs, objectives, the shared refusals, and a short search of the runner
     on it.
@@ -333,7 +333,7 @@ def check_benchmark(bench: Any, *, cells: int = 8, seed: int = 0) -> None:
     Raises:
         ContractError: an ``AssertionError`` naming what broke.
     """
-    from .benchmark import Benchmark, QueryError
+    from .tables.benchmark import Benchmark, QueryError
     from .space import N_CELLS, to_cell
 
     who = f"benchmark {getattr(bench, 'name', '?')!r} ({type(bench).__name__})"
@@ -415,8 +415,8 @@ def check_benchmark(bench: Any, *, cells: int = 8, seed: int = 0) -> None:
 
 def _check_search_on(bench, who: str, metrics: tuple[str, ...], seed: int) -> None:
     """A short random search of the runner on ``bench`` (its validation and test metrics)."""
-    from .experiment import _build_shared, run_one
-    from .experiment_config import ExperimentConfig, StrategySpec
+    from .search.runner import _build_shared, run_one
+    from .search.config import ExperimentConfig, StrategySpec
     from .strategies import Budget, Protocol
 
     valid = next((m for m in ("valid_acc", "valid_acc_s12") if m in metrics), metrics[0])

@@ -27,7 +27,7 @@ A shape whose library is not installed is skipped with its reason.
 Usage: python scripts/bench_bridges.py [--queries 100] [--rounds 3] [--strategies a,b,...] [--shapes a,b,...]
 
 ``--page PATH`` (e.g. ``--page docs/results/bridges.md``) also writes what this run printed into the
-results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.analysis.results_page`;
 ``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
@@ -46,7 +46,7 @@ _SHAPE_LIB = {"hpobench": "ConfigSpace", "hpobench-12": "ConfigSpace", "optunahu
 
 
 def per_query(bench, name: str, queries: int, run: int) -> float:
-    from nasbench.experiment import ExperimentConfig, StrategySpec, prepare_search, run_one
+    from nasbench.search.runner import ExperimentConfig, StrategySpec, prepare_search, run_one
     from nasbench.strategies import Budget, Protocol
 
     proto = Protocol(objectives=("params",)) if name in MULTI else Protocol()
@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench_bridges: shape {unknown[0]!r} unknown; allowed: {', '.join(SHAPES)}", file=sys.stderr)
         return 2
     shapes, skipped = _available(shapes)
-    from nasbench.experiment import load_benchmark
+    from nasbench.search.runner import load_benchmark
     from nasbench.strategies import StrategyError, get_strategy
 
     try:
@@ -268,6 +268,6 @@ PAGE_SECTION = dict(
 
 
 if __name__ == "__main__":
-    from nasbench.results_page import run_to_page
+    from nasbench.analysis.results_page import run_to_page
 
     sys.exit(run_to_page(main, sys.argv[1:], "python scripts/bench_bridges.py", **PAGE_SECTION))

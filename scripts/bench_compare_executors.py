@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def _run(out: Path, runs: int, jobs: int, executor: str) -> float:
-    from nasbench.experiment import default_config, run_comparison
+    from nasbench.search.runner import default_config, run_comparison
 
     cfg = default_config(runs=runs, jobs=jobs, executor=executor, out=str(out), progress=False)
     t0 = time.perf_counter()

@@ -14,7 +14,7 @@ For each table: the median wall time of
 and the ratios against the baseline. The load budget is 0.5 s.
 
 ``--page PATH`` (e.g. ``--page docs/results/speed.md``) also writes what this run printed into the
-results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.analysis.results_page`;
 ``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
@@ -37,7 +37,7 @@ BUDGET_S = 0.5
 
 def _sha256_copying(arrays: dict, attrs: dict, mean_only: list) -> str:
     """compute_sha256 as it was: ``a.tobytes()`` copies every array before hashing it."""
-    from nasbench.table import FORMAT, FORMAT_VERSION
+    from nasbench.tables.hdf5 import FORMAT, FORMAT_VERSION
 
     h = hashlib.sha256()
     h.update(f"{FORMAT} v{FORMAT_VERSION}\n".encode())
@@ -54,7 +54,7 @@ def _sha256_copying(arrays: dict, attrs: dict, mean_only: list) -> str:
 
 def measure(path: Path, repeats: int) -> dict:
     import nasbench
-    from nasbench.table import _bench_from, _read_contents, compute_sha256, read_table, verify_table
+    from nasbench.tables.hdf5 import _bench_from, _read_contents, compute_sha256, read_table, verify_table
 
     def no_hash():
         c = _read_contents(path)
@@ -117,6 +117,6 @@ PAGE_SECTION = dict(
 
 
 if __name__ == "__main__":
-    from nasbench.results_page import run_to_page
+    from nasbench.analysis.results_page import run_to_page
 
     sys.exit(run_to_page(lambda argv: main(), sys.argv[1:], "python scripts/bench_load.py", **PAGE_SECTION))

@@ -11,7 +11,7 @@ generator's hours-old workers did (~10,000 against ~80,000 page faults a second)
 generation gains more than these runs show (1.26x measured on its throughput).
 
 ``--page PATH`` (e.g. ``--page docs/results/cpu-tables.md``) also writes what this run printed into the
-results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.analysis.results_page`;
 ``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
@@ -27,13 +27,13 @@ import json, resource, sys, time
 import torch
 keep = sys.argv[1] == "keep"
 if keep:
-    from nasbench.executors import keep_freed_memory
+    from nasbench.util.executors import keep_freed_memory
     keep_freed_memory()
 torch.set_num_threads(1)
 from dataclasses import replace
-from nasbench.datasets import DatasetMissing, load_data_spec, load_dataset
-from nasbench.generate import presets
-from nasbench.train import prepare_data, recipe_from_dict, train_many
+from nasbench.training.datasets import DatasetMissing, load_data_spec, load_dataset
+from nasbench.generation.generate import presets
+from nasbench.training.train import prepare_data, recipe_from_dict, train_many
 p = presets()["nb201-fashion-mnist"]
 d = p.data
 try:
@@ -83,10 +83,10 @@ def main() -> None:
 #: ``--page PATH`` (docs/results/cpu-tables.md) replaces this section of the page
 PAGE_SECTION = dict(
     title='Keeping freed memory', section='keeping-freed-memory', page_title='The tables trained here: measurements',
-    intro=('A training with and without `nasbench.executors.keep_freed_memory`, in fresh processes, interleaved.'))
+    intro=('A training with and without `nasbench.util.executors.keep_freed_memory`, in fresh processes, interleaved.'))
 
 
 if __name__ == "__main__":
-    from nasbench.results_page import run_to_page
+    from nasbench.analysis.results_page import run_to_page
 
     sys.exit(run_to_page(lambda argv: main(), sys.argv[1:], "python scripts/bench_malloc.py", **PAGE_SECTION))

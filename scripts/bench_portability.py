@@ -56,9 +56,9 @@ def worker(name: str, epochs: int, train_size: int, repeats: int) -> None:
     if "deterministic" in switches:
         torch.use_deterministic_algorithms(True)
     torch.set_num_threads(1)
-    from nasbench.datasets import DatasetMissing, load_dataset
-    from nasbench.fingerprint import current
-    from nasbench.train import Recipe, prepare_data, train_cell
+    from nasbench.training.datasets import DatasetMissing, load_dataset
+    from nasbench.training.fingerprint import current
+    from nasbench.training.train import Recipe, prepare_data, train_cell
 
     try:
         data = load_dataset("fashion-mnist", downscale=4, train_size=train_size, valid_size=1000, test_size=1000)
@@ -110,7 +110,7 @@ def main() -> None:
 
     import numpy as np
 
-    from nasbench.fingerprint import current
+    from nasbench.training.fingerprint import current
 
     print(f"machine: {current(1).describe()}")
     names = list(SETTINGS)

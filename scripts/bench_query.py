@@ -7,7 +7,7 @@ Prints load time and peak memory (measured in a fresh subprocess), the median la
 single query (by index, by arch string, seed='random'), vectorised throughput, and the ratios.
 
 ``--page PATH`` (e.g. ``--page docs/results/speed.md``) also writes what this run printed into the
-results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.analysis.results_page`;
 ``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
@@ -69,10 +69,10 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=20000, help="single queries per pass")
     args = ap.parse_args()
 
-    from nasbench.importers import import_csv
-    from nasbench.registry import load
+    from nasbench.tables.importers import import_csv
+    from nasbench.tables.registry import load
     from nasbench.space import Cell
-    from nasbench.table import write_table
+    from nasbench.tables.hdf5 import write_table
 
     tmp = Path(tempfile.mkdtemp()) / "nb201-cifar10.h5"
     write_table(tmp, import_csv(args.csv))
@@ -154,6 +154,6 @@ PAGE_SECTION = dict(
 
 
 if __name__ == "__main__":
-    from nasbench.results_page import run_to_page
+    from nasbench.analysis.results_page import run_to_page
 
     sys.exit(run_to_page(lambda argv: main(), sys.argv[1:], "python scripts/bench_query.py", **PAGE_SECTION))

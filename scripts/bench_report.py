@@ -38,9 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3, help="timings of figures and report (median; default 3)")
     ap.add_argument("--results", help="a finished results directory to use instead of running the main job")
     args = ap.parse_args(argv)
-    from nasbench.experiment import default_config, run_comparison
-    from nasbench.plots import plot_results
-    from nasbench.report import write_report
+    from nasbench.search.runner import default_config, run_comparison
+    from nasbench.analysis.plots import plot_results
+    from nasbench.analysis.report import write_report
 
     with tempfile.TemporaryDirectory() as tmp:
         compare = None

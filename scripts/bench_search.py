@@ -14,7 +14,7 @@
    500 runs, 12,000 s budget), with the number of jobs given, against a baseline of the naive
    random search doing the same number of queries in one process.
 4. Wall and CPU time of the main job (``nasbench compare`` with no arguments, without plots).
-5. The search loop (:mod:`nasbench.search_loop`, the event loop: one worker is the ordinary
+5. The search loop (:mod:`nasbench.search.loop`, the event loop: one worker is the ordinary
    case) against a reference sequential loop kept in this script (the loop the suite ran before
    the event loop became its only one), the same (strategy, run) pairs interleaved (order
    rotated), on nb201-cifar10 with a budget of ``--queries`` queries: simulated events (finished
@@ -26,7 +26,7 @@
 Usage: python scripts/bench_search.py [--queries 5000] [--jobs N] [--gradient-runs 6] [--skip-repro] [--skip-main]
 
 ``--page PATH`` (e.g. ``--page docs/results/speed.md``) also writes what this run printed into the
-results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.analysis.results_page`;
 ``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
@@ -70,7 +70,7 @@ def naive_random_search(bench, n: int, seed: int = 0) -> float:
 
 
 def per_query(bench, name: str, queries: int, params: dict | None = None) -> float:
-    from nasbench.experiment import StrategySpec, prepare_search, ExperimentConfig, run_one
+    from nasbench.search.runner import StrategySpec, prepare_search, ExperimentConfig, run_one
     from nasbench.strategies import Budget
 
     cfg = ExperimentConfig(table="x", strategies=(StrategySpec(name, params or {}),), runs=1,
@@ -87,7 +87,7 @@ def gradient_warm_vs_cold(bench, runs: int) -> None:
     """Part 2: the gradient method's default against cold refits, runs interleaved."""
     import numpy as np
 
-    from nasbench.experiment import StrategySpec, prepare_search, ExperimentConfig, run_one
+    from nasbench.search.runner import StrategySpec, prepare_search, ExperimentConfig, run_one
 
     variants = {"warm refits (default, refit_epochs=20)": {}, "cold refits (refit_epochs=0)": {"refit_epochs": 0}}
     cfgs = {k: ExperimentConfig(table="nb201-cifar10", strategies=(StrategySpec("gradient", p),), runs=1,
@@ -116,7 +116,7 @@ def main_job_time() -> None:
     """Part 4: `nasbench compare` with no arguments (no plots), wall and CPU seconds."""
     import resource
 
-    from nasbench.experiment import default_config, run_comparison
+    from nasbench.search.runner import default_config, run_comparison
 
     out = Path(tempfile.mkdtemp(prefix="nb201-main-"))
     shutil.rmtree(out)
@@ -139,7 +139,7 @@ def reference_sequential(shared, spec, run: int) -> dict[str, list]:
     as ``run_one`` with one worker (the rows are compared below)."""
     import numpy as np
 
-    from nasbench.experiment import SearchContext, _strategy_class, make_strategy, run_seed
+    from nasbench.search.runner import SearchContext, _strategy_class, make_strategy, run_seed
     from nasbench.strategies.protocol import MAX_QUERIES
 
     s_seq, n_seq = run_seed(shared.seed, spec.label, run).spawn(2)
@@ -196,7 +196,7 @@ def event_loop_vs_sequential(bench, runs: int, queries: int) -> None:
     the reference sequential loop above, the same (strategy, run) pairs interleaved (order rotated)."""
     import dataclasses
 
-    from nasbench.experiment import ExperimentConfig, StrategySpec, prepare_search, run_one
+    from nasbench.search.runner import ExperimentConfig, StrategySpec, prepare_search, run_one
     from nasbench.strategies import Budget
 
     for name in ("random", "evolution"):
@@ -232,7 +232,7 @@ def event_loop_vs_sequential(bench, runs: int, queries: int) -> None:
 
 def workers_comparison_time(jobs: int, runs: int = 100) -> None:
     """Part 6: wall-clock of a 4-strategy x ``runs``-run x 8-worker comparison."""
-    from nasbench.experiment import ExperimentConfig, run_comparison
+    from nasbench.search.runner import ExperimentConfig, run_comparison
 
     out = Path(tempfile.mkdtemp(prefix="nb201-workers-"))
     shutil.rmtree(out)
@@ -257,9 +257,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--event-runs", type=int, default=6, help="runs per loop variant in part 5")
     args = ap.parse_args(argv)
     import nasbench
-    from nasbench.experiment import run_comparison
-    from nasbench.reproduce import reproduction_config
-    from nasbench.table import TableError
+    from nasbench.search.runner import run_comparison
+    from nasbench.validation.reproduce import reproduction_config
+    from nasbench.tables.hdf5 import TableError
 
     try:
         bench = nasbench.load("nb201-cifar10")
@@ -312,6 +312,6 @@ PAGE_SECTION = dict(
 
 
 if __name__ == "__main__":
-    from nasbench.results_page import run_to_page
+    from nasbench.analysis.results_page import run_to_page
 
     sys.exit(run_to_page(main, sys.argv[1:], "python scripts/bench_search.py", **PAGE_SECTION))

@@ -12,7 +12,7 @@ on ``time``.
     python scripts/bench_surrogates.py --models baseline xgb ensemble --threads 2
 
 ``--page PATH`` (e.g. ``--page docs/results/surrogates.md``) also writes what this run printed into the
-results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.analysis.results_page`;
 ``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
@@ -137,6 +137,6 @@ PAGE_SECTION = dict(
 
 
 if __name__ == "__main__":
-    from nasbench.results_page import run_to_page
+    from nasbench.analysis.results_page import run_to_page
 
     sys.exit(run_to_page(main, sys.argv[1:], "python scripts/bench_surrogates.py", **PAGE_SECTION))

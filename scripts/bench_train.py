@@ -28,7 +28,7 @@ bf16 bytes of every leaf module's output (written in the forward, read and writt
 backward; an estimate, not a measurement); ceiling = min(peak / FLOPs, bandwidth / bytes).
 
 ``--page PATH`` (e.g. ``--page docs/results/cpu-tables.md``) also writes what this run printed into the
-results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.analysis.results_page`;
 ``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
@@ -42,9 +42,9 @@ from typing import Callable
 import numpy as np
 import torch
 
-from nasbench.datasets import Data, DatasetMissing, load_dataset
+from nasbench.training.datasets import Data, DatasetMissing, load_dataset
 from nasbench.space import Cell, to_cell
-from nasbench.train import Recipe, prepare_data, train_cell, train_many
+from nasbench.training.train import Recipe, prepare_data, train_cell, train_many
 
 BEST_NB201 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
 ALL_3X3 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"
@@ -90,7 +90,7 @@ class _PlainCell(torch.nn.Module):
 
 def _plain_network(cell: Cell, C: int, N: int, classes: int, in_ch: int) -> torch.nn.Module:
     """The textbook NAS-Bench-201 TinyNetwork (unpruned), for the baseline loop."""
-    from nasbench.network import ResNetBlock
+    from nasbench.training.network import ResNetBlock
 
     layers: list[torch.nn.Module] = [torch.nn.Conv2d(in_ch, C, 3, padding=1, bias=False), torch.nn.BatchNorm2d(C)]
     c = C
@@ -257,7 +257,7 @@ def measure_roofline(device: str, small: bool = False) -> dict[str, float]:
 
 def activation_bytes(cell: Cell, C: int, N: int, in_ch: int, hw: int, num_classes: int, bytes_per: int = 2) -> float:
     """Bytes of every leaf module's output for one image (a proxy for activation traffic)."""
-    from nasbench.network import NB201Network
+    from nasbench.training.network import NB201Network
 
     net = NB201Network([cell], C, N, num_classes, in_ch, prune=True, seeds=[0])
     total = 0
@@ -288,7 +288,7 @@ def _nb201_times() -> "dict[int, float] | None":
 
 
 def default_gpu_cells(times: "dict[int, float] | None") -> list[tuple[str, Cell]]:
-    from nasbench.network import count_all
+    from nasbench.training.network import count_all
 
     if times:
         arr = np.array([times[i] for i in range(len(times))])
@@ -318,7 +318,7 @@ def _gpu_data(device: str, small: bool) -> Data:
 def gpu_report(device: str, cells: list[tuple[str, Cell]], epochs: int, Ks: list[int], small: bool = False,
                cudnn_benchmark: bool = False) -> list[dict]:
     """Measure and print; returns one dict per (cell, K)."""
-    from nasbench.network import count_flops
+    from nasbench.training.network import count_flops
 
     if device.startswith("cuda"):
         torch.backends.cudnn.benchmark = cudnn_benchmark
@@ -408,7 +408,7 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     if not args.default_malloc:
-        from nasbench.executors import keep_freed_memory
+        from nasbench.util.executors import keep_freed_memory
 
         print(f"freed memory kept for reuse, as in the generator's workers: {keep_freed_memory()} "
               "(applies to every trainer below)")
@@ -436,6 +436,6 @@ PAGE_SECTION = dict(
 
 
 if __name__ == "__main__":
-    from nasbench.results_page import run_to_page
+    from nasbench.analysis.results_page import run_to_page
 
     sys.exit(run_to_page(lambda argv: main(), sys.argv[1:], "python scripts/bench_train.py", **PAGE_SECTION))

@@ -7,7 +7,7 @@ update) timed on the same network, so the ratio is CPU against CPU.
     python scripts/bench_zero_cost.py [--classes 5] [--batch 16]
 
 ``--page PATH`` (e.g. ``--page docs/results/zero-cost.md``) also writes what this run printed into the
-results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.analysis.results_page`;
 ``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from nasbench.network import build_network  # noqa: E402
+from nasbench.training.network import build_network  # noqa: E402
 from nasbench.space import class_table  # noqa: E402
 from nasbench.zero_cost.batch import BatchSpec, make_batch  # noqa: E402
 from nasbench.zero_cost.proxies import PROXY_NAMES, compute_proxies  # noqa: E402
@@ -84,6 +84,6 @@ PAGE_SECTION = dict(
 
 
 if __name__ == "__main__":
-    from nasbench.results_page import run_to_page
+    from nasbench.analysis.results_page import run_to_page
 
     sys.exit(run_to_page(main, sys.argv[1:], "python scripts/bench_zero_cost.py", **PAGE_SECTION))

@@ -23,10 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nasbench.nb201_tables import (TABLE_NAMES, build_table, check_12_epoch_against_nats,  # noqa: E402
+from nasbench.tables.nb201_tables import (TABLE_NAMES, build_table, check_12_epoch_against_nats,  # noqa: E402
                                    check_against_nats, published_mean_evidence, spec_of)
-from nasbench.nb201_recipe import with_training_spec  # noqa: E402
-from nasbench.table import read_table, write_table  # noqa: E402
+from nasbench.training.nb201_recipe import with_training_spec  # noqa: E402
+from nasbench.tables.hdf5 import read_table, write_table  # noqa: E402
 from nasbench.zero_cost.store import with_proxies  # noqa: E402
 
 

@@ -2,7 +2,7 @@
 
 A page holds a marker such as ``<!-- generated: cli -->``; :func:`on_page_markdown` replaces it with
 Markdown built from the code: the command line from :func:`nasbench.cli.build_parser`, the
-configuration keys and their defaults from the :class:`nasbench.experiment_config.ExperimentConfig`,
+configuration keys and their defaults from the :class:`nasbench.search.config.ExperimentConfig`,
 ``Budget``, ``Protocol`` and ``PlotOptions`` dataclasses, and the preset families from
 :data:`nasbench.strategies.protocol.NAMED_PRESETS`. ``python scripts/docs_hooks.py cli`` prints one.
 """
@@ -136,8 +136,8 @@ def _fields_table(cls: type, prefix: str, none_means: dict[str, str], fallback: 
 
 def config_markdown() -> str:
     """The keys of a comparison's config file, with the defaults of the dataclasses that hold them."""
-    from nasbench.experiment_config import _TOP_KEYS, ExperimentConfig
-    from nasbench.plot_options import PlotOptions
+    from nasbench.search.config import _TOP_KEYS, ExperimentConfig
+    from nasbench.search.plot_options import PlotOptions
     from nasbench.strategies.protocol import Budget, Protocol
 
     doc = inspect.getdoc(ExperimentConfig) or ""

@@ -7,7 +7,7 @@ runner's verdicts.
 Arguments other than ``--out`` and the page options are passed to ``nasbench compare`` unchanged, so
 any comparison can be run and written this way; with ``--workers 1,4,8`` the page holds one table per
 worker count, and with several ``--table`` names one per table. ``--page-section KEY`` and
-``--page-title TITLE`` write one section of a page instead (:mod:`nasbench.results_page`), e.g. the
+``--page-title TITLE`` write one section of a page instead (:mod:`nasbench.analysis.results_page`), e.g. the
 first section of ``docs/results/parallel-workers.md`` or the current-presets TPE comparison of
 ``docs/results/bridges.md`` (each names its command).
 
@@ -95,7 +95,7 @@ def body(out: Path, seconds: float, cpu: float, compare_cmd: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from nasbench.results_page import Provenance, command_line, pop_page, write_page
+    from nasbench.analysis.results_page import Provenance, command_line, pop_page, write_page
 
     argv = sys.argv[1:] if argv is None else list(argv)
     page, rest = pop_page(argv)

@@ -1,5 +1,5 @@
 """Reproduce NAS-Bench-201's Table 5 (ICLR 2020) on the embedded tables: ``nasbench reproduce nb201``
-with the same options (the library module is :mod:`nasbench.reproduce`; its docstring states the
+with the same options (the library module is :mod:`nasbench.validation.reproduce`; its docstring states the
 settings, the protocol and the verdicts), plus ``--page PATH``, which writes the documentation's
 results page (``docs/results/reproduction.md``) from the reports just printed: the command, the
 machine, the date, the output verbatim and a summary of the verdicts.
@@ -35,7 +35,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from nasbench.errors import NasbenchError
-    from nasbench.reproduce import parse_datasets, reproduce
+    from nasbench.validation.reproduce import parse_datasets, reproduce
 
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser().parse_args(argv)
@@ -56,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     seconds = time.perf_counter() - t0
     if args.page:
-        from nasbench.reproduce import write_results_page
-        from nasbench.results_page import command_line
+        from nasbench.validation.reproduce import write_results_page
+        from nasbench.analysis.results_page import command_line
 
         write_results_page(args.page, results, reports, command_line("python scripts/reproduce_nb201.py", argv),
                            seconds)

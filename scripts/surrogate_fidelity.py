@@ -3,7 +3,7 @@
 part (default 10 %) of a table reach the conclusions the table itself gives? (The claim
 NAS-Bench-301 made for its surrogates.)
 
-Runs the comparison runner (``nasbench.experiment.run_comparison``) with the same config on the
+Runs the comparison runner (``nasbench.search.runner.run_comparison``) with the same config on the
 table and on the surrogate, then reports per strategy the final test regret on each (each
 benchmark's own optimum), their difference, the regret of the surrogate run's incumbents
 measured on the table, and whether the ranking of strategies agrees (Kendall tau of the mean
@@ -14,7 +14,7 @@ final regrets, and identical order or not).
     python scripts/surrogate_fidelity.py --budget-kind seconds --budget 200000 --out results/fidelity
 
 ``--page PATH`` (e.g. ``--page docs/results/surrogates.md``) also writes what this run printed into the
-results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.analysis.results_page`;
 ``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     try:
-        from nasbench.experiment import ExperimentConfig, load_benchmark, run_comparison
+        from nasbench.search.runner import ExperimentConfig, load_benchmark, run_comparison
         from nasbench.strategies import DEFAULT_STRATEGIES, Budget, Protocol
     except ImportError as exc:  # the runner is another part of the suite
         print(f"surrogate_fidelity: the comparison runner is not available ({exc})", file=sys.stderr)
@@ -127,6 +127,6 @@ PAGE_SECTION = dict(
 
 
 if __name__ == "__main__":
-    from nasbench.results_page import run_to_page
+    from nasbench.analysis.results_page import run_to_page
 
     sys.exit(run_to_page(main, sys.argv[1:], "python scripts/surrogate_fidelity.py", **PAGE_SECTION))

@@ -11,7 +11,7 @@ Results go under ``--out`` (default ``results/report-<table>``); a rerun reuses 
 comparison runs and trainings there.
 
 ``--page PATH`` (e.g. ``--page docs/results/cpu-tables.md``) also writes what this run printed into the
-results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.analysis.results_page`;
 ``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
@@ -37,10 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     import nasbench
-    from nasbench.experiment import default_config, format_summary, run_comparison, summarise
+    from nasbench.search.runner import default_config, format_summary, run_comparison, summarise
     from nasbench.strategies import Budget
-    from nasbench.summary import IQR_PER_SD, summarise_table
-    from nasbench.validate import ValidateConfig, validate
+    from nasbench.search.summary import IQR_PER_SD, summarise_table
+    from nasbench.validation.run import ValidateConfig, validate
 
     bench = nasbench.load(args.table)
     out = Path(args.out or f"results/report-{bench.name or Path(args.table).stem}")
@@ -100,6 +100,6 @@ PAGE_SECTION = dict(
 
 
 if __name__ == "__main__":
-    from nasbench.results_page import run_to_page
+    from nasbench.analysis.results_page import run_to_page
 
     sys.exit(run_to_page(main, sys.argv[1:], "python scripts/table_report.py", **PAGE_SECTION))

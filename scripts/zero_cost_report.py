@@ -12,7 +12,7 @@ compute the same function from the same seed); "cells" counts every cell with a 
 the classes among them.
 
 ``--page PATH`` (e.g. ``--page docs/results/zero-cost.md``) also writes what this run printed into the
-results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.analysis.results_page`;
 ``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
@@ -25,10 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nasbench.nb201_tables import TABLE_NAMES  # noqa: E402
-from nasbench.registry import load  # noqa: E402
+from nasbench.tables.nb201_tables import TABLE_NAMES  # noqa: E402
+from nasbench.tables.registry import load  # noqa: E402
 from nasbench.zero_cost.compute import read_journal  # noqa: E402
-from nasbench.registry import resolve  # noqa: E402
+from nasbench.tables.registry import resolve  # noqa: E402
 from nasbench.zero_cost.job import journal_for  # noqa: E402
 from nasbench.zero_cost.report import correlations, pass_costs  # noqa: E402
 from nasbench.zero_cost.store import with_proxies  # noqa: E402
@@ -107,7 +107,7 @@ def page_body(out: str) -> str:
     """The page's body: one Markdown row per table and proxy (Spearman rho and Kendall tau with the
     test accuracy, the published rho beside it, rho with the validation accuracy), read from the
     report just printed, then the report verbatim."""
-    from nasbench.results_page import text_block
+    from nasbench.analysis.results_page import text_block
 
     rows: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
     table = "?"
@@ -129,6 +129,6 @@ def page_body(out: str) -> str:
 
 
 if __name__ == "__main__":
-    from nasbench.results_page import run_to_page
+    from nasbench.analysis.results_page import run_to_page
 
     sys.exit(run_to_page(main, sys.argv[1:], "python scripts/zero_cost_report.py", body=page_body, **PAGE_SECTION))

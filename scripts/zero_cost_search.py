@@ -15,7 +15,7 @@ single most common one (with that cell): a strategy whose runs converge on one c
            [--proxies synflow,jacob_cov] [--runs 100] [--jobs 1] [--out results/zero_cost_search]
 
 ``--page PATH`` (e.g. ``--page docs/results/zero-cost.md``) also writes what this run printed into the
-results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.analysis.results_page`;
 ``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
@@ -31,8 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nasbench.multitable import split_tables, table_dir_name  # noqa: E402
-from nasbench.registry import load  # noqa: E402
+from nasbench.search.multitable import split_tables, table_dir_name  # noqa: E402
+from nasbench.tables.registry import load  # noqa: E402
 from nasbench.strategies.zero_cost_inputs import ProxyInputError, proxy_inputs  # noqa: E402
 
 
@@ -74,7 +74,7 @@ class Convergence:
 
 def convergence(results_dir: Path) -> list[Convergence]:
     """Per strategy of a results directory: see :class:`Convergence`."""
-    from nasbench.results import final_rows, open_results
+    from nasbench.search.results import final_rows, open_results
 
     res = open_results(results_dir)
     best = float(res.provenance["optimum"]["best_test"])
@@ -147,6 +147,6 @@ PAGE_SECTION = dict(
 
 
 if __name__ == "__main__":
-    from nasbench.results_page import run_to_page
+    from nasbench.analysis.results_page import run_to_page
 
     sys.exit(run_to_page(main, sys.argv[1:], "python scripts/zero_cost_search.py", **PAGE_SECTION))

@@ -8,7 +8,7 @@ nasbench.zero_cost.features). Kendall tau / Spearman on every cell not trained o
            [--bases combined,counts] [--sizes 10 30 100 300 1000] [--repeats 5] [--metric valid_acc]
 
 ``--page PATH`` (e.g. ``--page docs/results/zero-cost.md``) also writes what this run printed into the
-results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.results_page`;
+results page's section, with the command, the machine, the date and the commit (:mod:`nasbench.analysis.results_page`;
 ``--page-section KEY`` and ``--page-title TITLE`` name another section).
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nasbench.registry import load  # noqa: E402
+from nasbench.tables.registry import load  # noqa: E402
 from nasbench.zero_cost.features import proxy_matrix  # noqa: E402
 from surrogates.evaluation import evaluate  # noqa: E402
 from surrogates.registry import make_estimator  # noqa: E402
@@ -80,6 +80,6 @@ PAGE_SECTION = dict(
 
 
 if __name__ == "__main__":
-    from nasbench.results_page import run_to_page
+    from nasbench.analysis.results_page import run_to_page
 
     sys.exit(run_to_page(main, sys.argv[1:], "python scripts/zero_cost_surrogate.py", **PAGE_SECTION))

@@ -4,7 +4,7 @@
 (default: an ensemble of five boosted-tree models) on the table's seed-mean values of the
 training cells (all covered cells, or a ``train_fraction`` of them), a noise model, and a runtime
 model for ``cost``. It then answers ``query`` / ``query_many`` / ``cost`` / ``cost_many`` /
-``values`` / ``best`` exactly as :class:`nasbench.benchmark.TabularBenchmark` does:
+``values`` / ``best`` exactly as :class:`nasbench.tables.benchmark.TabularBenchmark` does:
 
 * ``seed="mean"``: the model's prediction (deterministic);
 * ``seed="random"`` (needs ``rng``): prediction + N(0, sd(cell)^2), the draw of a fresh run;
@@ -37,7 +37,7 @@ from typing import Any, ClassVar, Iterable
 
 import numpy as np
 
-from nasbench.benchmark import Benchmark, FreshRunPrediction, Query, QueryError, TableMeta
+from nasbench.tables.benchmark import Benchmark, FreshRunPrediction, Query, QueryError, TableMeta
 from nasbench.space import N_CELLS, get_space
 
 from .base import SurrogateError, SurrogateRegressor
@@ -60,7 +60,7 @@ def _with_seed(est: SurrogateRegressor, seed: int) -> SurrogateRegressor:
 
 
 class SurrogateBenchmark(Benchmark):
-    """Answers like a :class:`~nasbench.benchmark.TabularBenchmark` for every cell of the space."""
+    """Answers like a :class:`~nasbench.tables.benchmark.TabularBenchmark` for every cell of the space."""
 
     kind: ClassVar[str] = "surrogate"
     held: ClassVar[str] = "modelled"
@@ -319,7 +319,7 @@ class SurrogateSummary:
 
 
 def _bar(total: int, on: bool):
-    from nasbench.checks import progress_bar
+    from nasbench.util.checks import progress_bar
 
     return progress_bar(total, on, desc="surrogate fit", unit="model")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from nasbench.fileformat import TableError
+from nasbench.tables.fileformat import TableError
 from nasbench.space import N_CELLS
 
 FORMAT = "nasbench-surrogate"

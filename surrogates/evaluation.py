@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 from sklearn.base import clone
 
-from nasbench.benchmark import Benchmark
+from nasbench.tables.benchmark import Benchmark
 
 from .base import SurrogateError
 from .encodings import ops_of
@@ -188,6 +188,6 @@ def plot_evaluation(result: Evaluation, out_dir: str | Path, scores_to_plot: Seq
 
 
 def _progress(total: int, on: bool):
-    from nasbench.checks import progress_bar
+    from nasbench.util.checks import progress_bar
 
     return progress_bar(total, on, desc="surrogate eval", unit="fit")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nasbench.benchmark import Benchmark, QueryError
+from nasbench.tables.benchmark import Benchmark, QueryError
 
 from .base import SurrogateError, SurrogateRegressor
 from .config import SurrogateConfig
@@ -21,7 +21,7 @@ def _recorded_sd(table: Benchmark, metric: str, epoch: int, cells: np.ndarray) -
         runs = table.runs(cells, metric, epoch)
     except QueryError:
         return None
-    from nasbench.checks import quiet_nan_stats
+    from nasbench.util.checks import quiet_nan_stats
 
     with quiet_nan_stats():
         n = (~np.isnan(runs)).sum(axis=1)

@@ -4,7 +4,7 @@
 the hash. It reads into the benchmark's constructor arguments and imports no benchmark class (the
 benchmark module imports it). The format is described in
 :mod:`surrogates.benchmark`; the HDF5 and hash helpers are shared with tables
-(:mod:`nasbench.fileformat`)."""
+(:mod:`nasbench.tables.fileformat`)."""
 from __future__ import annotations
 
 import dataclasses
@@ -15,10 +15,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from nasbench.benchmark import TableMeta
-from nasbench.fileformat import check_hash, first_line, hash_arrays, new_hash
-from nasbench.limits import MAX_TABLE_BYTES, check_array_size
-from nasbench.parsing import parse_json
+from nasbench.tables.benchmark import TableMeta
+from nasbench.tables.fileformat import check_hash, first_line, hash_arrays, new_hash
+from nasbench.util.limits import MAX_TABLE_BYTES, check_array_size
+from nasbench.util.parsing import parse_json
 
 from .base import SurrogateRegressor
 from .config import _FINGERPRINT_CELLS, FORMAT, FORMAT_VERSION, SurrogateConfig, SurrogateFileError, _key
@@ -65,7 +65,7 @@ def _collect(self: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
 def save_surrogate(self: Any, path: str | os.PathLike) -> str:
     """Write the surrogate to ``path`` (HDF5, atomically); returns its SHA-256."""
     from nasbench._version import __version__
-    from nasbench.atomic import atomic_h5
+    from nasbench.util.atomic import atomic_h5
 
     manifest, arrays = _collect(self)
     manifest["code_version"] = f"nasbench {__version__}"
@@ -99,7 +99,7 @@ def load_surrogate(path: str | os.PathLike, verify: bool | None, build: Callable
     result's ``sha256`` is always the recomputed hash, ``stored_sha256`` the file's."""
     import h5py
 
-    from nasbench.fileformat import open_hdf5
+    from nasbench.tables.fileformat import open_hdf5
 
     p = Path(path)
     f = open_hdf5(p, "surrogate benchmark", SurrogateFileError)
@@ -138,7 +138,7 @@ def load_surrogate(path: str | os.PathLike, verify: bool | None, build: Callable
 
 
 def _check_sizes(datasets: dict[str, Any], p: Path) -> None:
-    """No array of the file (nor all of them together) is beyond the caps of :mod:`nasbench.limits`,
+    """No array of the file (nor all of them together) is beyond the caps of :mod:`nasbench.util.limits`,
     from the declared shapes, before reading."""
     total = 0
     for name, obj in datasets.items():
@@ -203,7 +203,7 @@ def surrogate_source(path: str | os.PathLike) -> SurrogateSource:
     Raises:
         SurrogateFileError: not a readable surrogate file.
     """
-    from nasbench.fileformat import first_line, open_hdf5
+    from nasbench.tables.fileformat import first_line, open_hdf5
 
     p = Path(path)
     try:

@@ -42,7 +42,7 @@ def nb201_table():
 @pytest.fixture(scope="session")
 def nb201_imported():
     """The same results imported from ../shared/data by the csv importer (skips without it)."""
-    from nasbench.importers import import_csv
+    from nasbench.tables.importers import import_csv
 
     return import_csv(need(NB201_CSV))
 
@@ -50,7 +50,7 @@ def nb201_imported():
 @pytest.fixture(scope="session")
 def nb201_h5(tmp_path_factory, nb201_table):
     """The same table written to an .h5 file."""
-    from nasbench.table import write_table
+    from nasbench.tables.hdf5 import write_table
 
     path = tmp_path_factory.mktemp("tables") / "nb201-cifar10.h5"
     write_table(path, nb201_table)
@@ -73,7 +73,7 @@ def bench(request):
 def synthetic_h5(tmp_path_factory):
     """The synthetic table written to ``synthetic.h5`` in a folder of the module's own."""
     from synthetic import synthetic_table
-    from nasbench.table import write_table
+    from nasbench.tables.hdf5 import write_table
 
     path = tmp_path_factory.mktemp("synthetic") / "synthetic.h5"
     write_table(path, synthetic_table())
@@ -85,7 +85,7 @@ def synthetic_tables(tmp_path_factory):
     """A folder of the module's own holding two synthetic tables, ``a.h5`` (seed 0) and ``b.h5``
     (seed 1); a module may add files of its own to it."""
     from synthetic import synthetic_table
-    from nasbench.table import write_table
+    from nasbench.tables.hdf5 import write_table
 
     d = tmp_path_factory.mktemp("tables")
     for name, seed in (("a", 0), ("b", 1)):

@@ -4,7 +4,7 @@ objective columns -- e.g. ``TabularBenchmark.to_frame()`` or published results k
 
 It holds one epoch and no per-seed runs (every metric is mean-only), so ``seed='random'``
 answers the mean and a seed number is refused, as a table does for its mean-only metrics. It
-exists to show (``tests/test_contract.py``) that implementing :class:`nasbench.benchmark.Benchmark`
+exists to show (``tests/test_contract.py``) that implementing :class:`nasbench.tables.benchmark.Benchmark`
 (its lookups, given queries the base class has checked) is all a new kind needs to run through
 the comparison runner, ``nasbench.load``'s consumers and validation's prediction step.
 """
@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Iterable
 
 import numpy as np
 
-from nasbench.benchmark import Benchmark, FreshRunPrediction, Query, TableMeta
+from nasbench.tables.benchmark import Benchmark, FreshRunPrediction, Query, TableMeta
 from nasbench.space import N_CELLS, get_space
 
 OBJECTIVES = ("params", "flops")

@@ -63,7 +63,7 @@ def frozen(job: Job) -> bytes | str:
 
 
 def _config(job: Job, out: Path):
-    from nasbench.experiment import ExperimentConfig, StrategySpec
+    from nasbench.search.runner import ExperimentConfig, StrategySpec
     from nasbench.strategies import Budget, Protocol
 
     out = str(out)
@@ -116,7 +116,7 @@ def _bench(job: Job, cifar10=None):
 def run_job(job: Job, out: Path, cifar10=None) -> bytes:
     """The ``results.csv`` bytes of ``job``, run under ``out`` (``cifar10``: the loaded
     nb201-cifar10 table, to share one; loaded here when None)."""
-    from nasbench.experiment import run_comparison
+    from nasbench.search.runner import run_comparison
 
     return run_comparison(_config(job, out / job.store / job.name), _bench(job, cifar10)).table_path.read_bytes()
 

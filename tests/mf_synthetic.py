@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nasbench.benchmark import TableMeta
-from nasbench.tabular import TabularBenchmark
+from nasbench.tables.benchmark import TableMeta
+from nasbench.tables.tabular import TabularBenchmark
 from nasbench.space import N_CELLS, ops_table
 
 EPOCHS = 27
@@ -92,8 +92,8 @@ def mf_table(kind: str = "predictive", seed: int = 0) -> TabularBenchmark:
 
 def found_best(kind: str, strategy: str, seconds: float = 1200, workers: int = 4, runs: int = 20) -> int:
     """In how many of ``runs`` seeded runs ``strategy`` ends with the known best cell as incumbent."""
-    from nasbench.experiment import prepare_search, run_one
-    from nasbench.experiment_config import ExperimentConfig, StrategySpec
+    from nasbench.search.runner import prepare_search, run_one
+    from nasbench.search.config import ExperimentConfig, StrategySpec
     from nasbench.strategies import Budget, Protocol
 
     cfg = ExperimentConfig(table=f"mf-{kind}", strategies=(StrategySpec(strategy),), runs=runs,

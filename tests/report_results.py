@@ -22,8 +22,8 @@ def _root() -> Path:
 @functools.lru_cache(maxsize=None)
 def single() -> Path:
     """A finished results directory of a small comparison on nb201-cifar10 (with its report.html)."""
-    from nasbench.experiment import ExperimentConfig, run_comparison
-    from nasbench.report import write_report
+    from nasbench.search.runner import ExperimentConfig, run_comparison
+    from nasbench.analysis.report import write_report
     from nasbench.strategies import Budget, Protocol
 
     res = run_comparison(ExperimentConfig(table="nb201-cifar10", strategies=STRATEGIES, runs=5,
@@ -36,11 +36,11 @@ def single() -> Path:
 @functools.lru_cache(maxsize=None)
 def multi() -> Path:
     """A finished multi-table results directory on two synthetic tables (with its report.html)."""
-    from nasbench.experiment import ExperimentConfig
-    from nasbench.multitable import run_tables
-    from nasbench.report import write_report
+    from nasbench.search.runner import ExperimentConfig
+    from nasbench.search.multitable import run_tables
+    from nasbench.analysis.report import write_report
     from nasbench.strategies import Budget
-    from nasbench.table import write_table
+    from nasbench.tables.hdf5 import write_table
     from synthetic import synthetic_table
 
     d = _root() / "tables"

@@ -6,8 +6,8 @@ import dataclasses
 
 import numpy as np
 
-from nasbench.benchmark import TableMeta
-from nasbench.tabular import TabularBenchmark
+from nasbench.tables.benchmark import TableMeta
+from nasbench.tables.tabular import TabularBenchmark
 from nasbench.space import N_CELLS, ops_table
 
 

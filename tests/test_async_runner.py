@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nasbench.experiment import (COLUMNS, ConfigError, ExperimentConfig, StrategySpec, prepare_search,
+from nasbench.search.runner import (COLUMNS, ConfigError, ExperimentConfig, StrategySpec, prepare_search,
                                  run_comparison, run_one)
-from nasbench.experiment_config import TIMED_COLUMNS
+from nasbench.search.config import TIMED_COLUMNS
 from nasbench.strategies import Budget, Job, Params, Protocol, SearchContext, Strategy, StrategyError, TrialResult
 from nasbench.strategies.fidelity import build_fidelities
 from nasbench.strategies.protocol import PRESETS
@@ -194,7 +194,7 @@ class _Scripted(Strategy, register=False):
 
 
 def _scripted_run(bench, protocol, script, workers=1):
-    from nasbench.search_loop import LoopSetup, run_events
+    from nasbench.search.loop import LoopSetup, run_events
 
     fv = build_fidelities(bench, protocol)
     shared = prepare_search(bench, ExperimentConfig(table="x", strategies=("random",), protocol=protocol,
@@ -241,7 +241,7 @@ def test_cpu_table_levels_one_per_epoch():
 
 
 def test_nb201_cifar10_two_schedules():
-    from nasbench.registry import load
+    from nasbench.tables.registry import load
 
     bench = load("nb201-cifar10")
     proto = PRESETS["nb201-cifar10"].protocol
@@ -275,7 +275,7 @@ def test_fidelities_expose_no_test_values():
 
 
 def test_regret_vs_wall_clock_figure_per_worker_count(bench, tmp_path):
-    from nasbench.plots import _time_label, plot_worker_counts
+    from nasbench.analysis.plots import _time_label, plot_worker_counts
 
     dirs = {}
     for w in (1, 3):
@@ -304,7 +304,7 @@ def test_workers_from_a_config_file(tmp_path):
 def test_a_given_worker_seconds_budget_applies_to_every_table(tmp_path):
     """Several tables: a given budget is honoured on each (it was refused before each table ran
     under its own preset)."""
-    from nasbench.multitable import run_tables
+    from nasbench.search.multitable import run_tables
 
     cfg = ExperimentConfig(table="nb201-digits,nb201-fashion-mnist", strategies=("random",), runs=1, workers=2,
                            budget=Budget("worker-seconds", 100), out=str(tmp_path / "m"), progress=False)

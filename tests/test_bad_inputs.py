@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 def _toy(tmp: Path) -> Path:
     """The 3-cell SYNTHETIC table of test_table, as a file."""
     from test_table import small_table
-    from nasbench.table import write_table
+    from nasbench.tables.hdf5 import write_table
 
     p = tmp / "toy.h5"
     if not p.exists():
@@ -47,7 +47,7 @@ def _toy(tmp: Path) -> Path:
 def _cifar_like(tmp: Path) -> Path:
     """A SYNTHETIC full table recorded as dataset cifar10 (proxies run on a stand-in batch)."""
     from synthetic import synthetic_table
-    from nasbench.table import write_table
+    from nasbench.tables.hdf5 import write_table
 
     p = tmp / "c10.h5"
     write_table(p, synthetic_table(dataset="cifar10"))
@@ -57,7 +57,7 @@ def _cifar_like(tmp: Path) -> Path:
 def _set_attr(tmp: Path, name: str, value) -> None:
     """Change one attribute of the toy table and store the hash of the new content (a buggy
     writer), so that the check under test, not the hash, answers."""
-    from nasbench.table import _read_contents, compute_sha256
+    from nasbench.tables.hdf5 import _read_contents, compute_sha256
 
     p = _toy(tmp)
     with h5py.File(p, "r+") as f:
@@ -293,7 +293,7 @@ def _idx(dims: tuple[int, ...], payload: int | None = None, magic: bytes = b"\x0
     (_idx((100, 2)), "IDX header declares shape (100, 2); allowed: up to (60000,)"),
 ], ids=["short", "cut-dims", "magic", "type", "huge-dims", "cut-data", "extra-dim"])
 def test_malformed_idx_is_one_line(content, msg, tmp_path):
-    from nasbench.datasets import DatasetError, _read_idx
+    from nasbench.training.datasets import DatasetError, _read_idx
 
     (tmp_path / "train-labels-idx1-ubyte").write_bytes(content)
     with pytest.raises(DatasetError, match=msg.replace("(", r"\(").replace(")", r"\)")) as exc:
@@ -310,7 +310,7 @@ with gzip.open(d / "train-images-idx3-ubyte.gz", "wb", compresslevel=1) as f:
     zeros = bytes(1 << 20)
     for _ in range(64):  # 64 MB of zeros after the header (the file holds 47 MB): 64 KB on disk
         f.write(zeros)
-from nasbench.datasets import DatasetError, _read_idx
+from nasbench.training.datasets import DatasetError, _read_idx
 try:
     _read_idx(d, "train-images-idx3-ubyte")
 except DatasetError as exc:
@@ -381,7 +381,7 @@ def test_bad_surrogate_file_is_one_line(tamper, msg, surrogate_file, tmp_path, c
 
 # -- the Python API (item 9) -------------------------------------------------------------------
 def _edges(cell: int) -> dict:
-    from nasbench.bridges.cellspace import cell_to_dict
+    from nasbench.strategies.cellspace import cell_to_dict
 
     return cell_to_dict(cell)
 
@@ -448,10 +448,10 @@ def test_every_project_exception_keeps_its_builtin_base():
     """Each error class is a NasbenchError and still what callers catch (ValueError, ...)."""
     import pickle
 
-    from nasbench.bridges.extras import MissingExtra
-    from nasbench.datasets import DatasetPickleError
-    from nasbench.locking import LockHeld
-    from nasbench.safe_pickle import ForbiddenPickle
+    from nasbench.util.extras import MissingExtra
+    from nasbench.training.datasets import DatasetPickleError
+    from nasbench.util.locking import LockHeld
+    from nasbench.util.safe_pickle import ForbiddenPickle
     from nasbench.strategies import ProtocolError, StrategyError
     from surrogates.benchmark import SurrogateFileError
 

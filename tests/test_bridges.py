@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import nasbench
-from nasbench.experiment import ExperimentConfig, StrategySpec, prepare_search, run_comparison, run_one
+from nasbench.search.runner import ExperimentConfig, StrategySpec, prepare_search, run_comparison, run_one
 from nasbench.space import N_CELLS, OPS, to_cell
 from nasbench.strategies import Budget, Protocol, SearchContext, make_strategy
 from synthetic import synthetic_table
@@ -155,7 +155,7 @@ def test_optunahub_style_on_a_surrogate_file(surrogate_file):
 # -- strategies through the runner ---------------------------------------------------------------
 def test_real_tpe_run_on_an_embedded_table(tmp_path):
     """TPE on NAS-Bench-201 CIFAR-10 through the runner: bit-identical whatever jobs, resumable, plotted."""
-    from nasbench.plots import plot_results
+    from nasbench.analysis.plots import plot_results
 
     kw = dict(table="nb201-cifar10", strategies=("optuna-tpe", "random"), runs=2, budget=Budget("queries", 40),
               progress=False)
@@ -180,7 +180,7 @@ def test_real_tpe_run_on_an_embedded_table(tmp_path):
 def test_provenance_records_the_libraries_of_the_strategies_used():
     from importlib.metadata import version
 
-    from nasbench.experiment import strategy_libraries
+    from nasbench.search.runner import strategy_libraries
 
     specs = [StrategySpec(n) for n in ("random", "smac", "optuna-gp", "evolution")]
     assert strategy_libraries(specs) == {"ConfigSpace": version("ConfigSpace"), "optuna": optuna.__version__,

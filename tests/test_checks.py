@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nasbench.checks import NoBar, check_positive_int, is_positive_int, parse_params, parse_value, progress_bar
+from nasbench.util.checks import NoBar, check_positive_int, is_positive_int, parse_params, parse_value, progress_bar
 
 
 def test_positive_int():
@@ -20,8 +20,8 @@ def test_positive_int():
 
 def test_every_caller_refuses_a_bool_count():
     """Several hand-written checks let True through as 1; the shared one does not."""
-    from nasbench.generate import DataSpec, GenerateConfig, GenerateError, _validate
-    from nasbench.network import NetConfig
+    from nasbench.generation.generate import DataSpec, GenerateConfig, GenerateError, _validate
+    from nasbench.training.network import NetConfig
     from nasbench.strategies import StrategyError, make_params
 
     with pytest.raises(ValueError, match="NetConfig.C must be a positive integer, got True"):
@@ -42,7 +42,7 @@ def test_params_and_values():
 
 def test_compare_and_surrogate_params_read_values_alike():
     from nasbench.cli import _surrogate_params
-    from nasbench.experiment import parse_overrides
+    from nasbench.search.runner import parse_overrides
 
     items = ["1e-3", "true", "[1, 2]", "path", "null"]
     got_c = [parse_overrides([f"x.k={v}"])["x"]["k"] for v in items]
@@ -62,7 +62,7 @@ def test_quiet_nan_stats_silences_nan_statistics_and_restores():
 
     import numpy as np
 
-    from nasbench.checks import quiet_nan_stats
+    from nasbench.util.checks import quiet_nan_stats
 
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
@@ -76,7 +76,7 @@ def test_quiet_nan_stats_silences_nan_statistics_and_restores():
 
 
 def test_one_warning_silencer():
-    """RuntimeWarnings of NaN statistics are silenced in one place (nasbench.checks), not by
+    """RuntimeWarnings of NaN statistics are silenced in one place (nasbench.util.checks), not by
     copies in the modules that compute them."""
     import re
     from pathlib import Path

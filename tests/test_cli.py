@@ -51,7 +51,7 @@ def test_import_nats(tmp_path, capsys):
 @pytest.fixture(scope="module")
 def table_path(tmp_path_factory):
     from test_table import small_table
-    from nasbench.table import write_table
+    from nasbench.tables.hdf5 import write_table
 
     p = tmp_path_factory.mktemp("cli") / "toy.h5"
     write_table(p, small_table())
@@ -104,7 +104,7 @@ def test_modified_table_is_refused_by_every_loading_command(tmp_path, capsys, mo
 
     import numpy as np
     from synthetic import synthetic_table
-    from nasbench.table import verify_table, write_table
+    from nasbench.tables.hdf5 import verify_table, write_table
 
     monkeypatch.delenv("NASBENCH_NO_VERIFY_HASH", raising=False)
     p = tmp_path / "syn.h5"
@@ -183,8 +183,8 @@ def test_main_job_runs_on_the_default_embedded_table(tmp_path, capsys):
     import json
 
     import nasbench
-    from nasbench.experiment import DEFAULT_STRATEGIES, DEFAULT_TABLE
-    from nasbench.table import TableError
+    from nasbench.search.runner import DEFAULT_STRATEGIES, DEFAULT_TABLE
+    from nasbench.tables.hdf5 import TableError
 
     try:
         bench = nasbench.load(DEFAULT_TABLE)

@@ -12,7 +12,7 @@ import pytest
 from nasbench import defaults
 from nasbench.cli import build_parser
 from nasbench.cli.compare import compare_config
-from nasbench.experiment import ExperimentConfig, default_config
+from nasbench.search.runner import ExperimentConfig, default_config
 from nasbench.strategies import Budget, Protocol
 
 PLUGIN = Path(__file__).resolve().parent / "strategy_plugin.py"
@@ -66,7 +66,7 @@ def forget_plugins():
     """The plug-in a case imports is forgotten afterwards (registry, module, loader caches)."""
     import sys
 
-    from nasbench import plugins
+    from nasbench.strategies import plugins
     from nasbench.strategies.base import REGISTRY
 
     reg, mods = dict(REGISTRY), set(sys.modules)
@@ -145,7 +145,7 @@ def test_the_library_keeps_its_small_serial_defaults():
 def test_no_default_is_retyped_outside_the_table():
     """The literal defaults live in nasbench/defaults.py only (the CLI and the config readers)."""
     root = Path(__file__).resolve().parents[1] / "nasbench"
-    for rel in ("experiment_config.py", "multitable.py", "cli/compare.py", "cli/reproduce.py"):
+    for rel in ("search/config.py", "search/multitable.py", "cli/compare.py", "cli/reproduce.py"):
         text = (root / rel).read_text()
         for literal in ('"results/default"', '"results/tables"', "runs=10", "runs=100", "os.cpu_count()",
                         'Budget("queries", 100)'):

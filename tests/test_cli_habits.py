@@ -119,7 +119,7 @@ def test_compare_reruns_from_its_own_config_json(tmp_path, capsys):
 
 def test_ray_cause_names_the_underlying_exception():
     """The one line names the exception under Ray's wrapper (its type and message), not the actor."""
-    from nasbench.ray_session import ray_cause
+    from nasbench.util.ray_session import ray_cause
 
     class FakeActorDied(Exception):  # Ray's RayActorError: the remote traceback quoted in the message
         pass
@@ -140,8 +140,8 @@ def test_ray_cause_names_the_underlying_exception():
 
 def test_ray_worker_that_cannot_import_names_the_module():
     ray = pytest.importorskip("ray")
-    from nasbench.executors import ray_map
-    from nasbench.experiment import ConfigError
+    from nasbench.util.executors import ray_map
+    from nasbench.search.runner import ConfigError
 
     started = not ray.is_initialized()
     if started:

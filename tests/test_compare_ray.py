@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from nasbench.cli import main
-from nasbench.experiment import ConfigError, ExperimentConfig, run_comparison
+from nasbench.search.runner import ConfigError, ExperimentConfig, run_comparison
 from nasbench.strategies import Budget
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -159,7 +159,7 @@ def test_killed_ray_comparison_keeps_finished_runs_and_resumes(tmp_path, ray_loc
 def test_multitable_compare_runs_on_ray(tmp_path, ray_local):
     cfg = ExperimentConfig(table="nb201-digits,nb201-fashion-mnist", strategies=("random", "evolution"), runs=2,
                            budget=Budget("queries", 10), out=str(tmp_path / "local"), progress=False, jobs=1)
-    from nasbench.multitable import AGGREGATE_CSV, run_tables
+    from nasbench.search.multitable import AGGREGATE_CSV, run_tables
 
     a = run_tables(cfg)
     b = run_tables(dataclasses.replace(cfg, out=str(tmp_path / "ray"), executor="ray", jobs=2))
@@ -171,7 +171,7 @@ def test_multitable_compare_runs_on_ray(tmp_path, ray_local):
 
 def test_an_error_in_a_ray_task_is_raised_as_itself_in_one_line(ray_local):
     """Not Ray's coloured, multi-line wrapper naming the actor: the task's own exception."""
-    from nasbench.executors import keep_freed_memory, ray_map
+    from nasbench.util.executors import keep_freed_memory, ray_map
     from nasbench.space import SpaceError, to_cell
 
     with pytest.raises(SpaceError) as info:

@@ -1,4 +1,4 @@
-"""The benchmark contract (nasbench.benchmark.Benchmark): both kinds implement it, consumers use
+"""The benchmark contract (nasbench.tables.benchmark.Benchmark): both kinds implement it, consumers use
 only it, a new kind (tests/frame_benchmark.py) and a new encoding (tests/node_ops_encoding.py)
 each plug in by one module, and the file-format helpers are shared."""
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nasbench.benchmark import Benchmark, QueryError
+from nasbench.tables.benchmark import Benchmark, QueryError
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ def test_retrain_recipe_merges_the_recorded_data_options(nb201_table):
 def test_a_new_kind_runs_through_the_comparison_runner(tmp_path, nb201_table, frame_bench):
     """The frame answers with the table's own seed means: a seed-mean comparison on it writes
     the same results.csv, byte for byte, as on the table."""
-    from nasbench.experiment import ExperimentConfig, run_comparison
+    from nasbench.search.runner import ExperimentConfig, run_comparison
     from nasbench.strategies import Budget, Protocol
 
     def cfg(out, strategies=("random", "evolution", "local_search"), **kw):
@@ -109,7 +109,7 @@ def test_a_new_kind_runs_through_the_comparison_runner(tmp_path, nb201_table, fr
 
 
 def test_validation_predictions_come_from_the_contract(nb201_table, frame_bench):
-    from nasbench.validate import _predictions
+    from nasbench.validation.run import _predictions
 
     cells = [11, 500]
     p = _predictions(frame_bench, cells, "valid_acc")
@@ -120,8 +120,8 @@ def test_validation_predictions_come_from_the_contract(nb201_table, frame_bench)
 
 def test_one_load_for_every_source(tmp_path, nb201_table):
     import nasbench
-    from nasbench.experiment import load_benchmark
-    from nasbench.table import write_table
+    from nasbench.search.runner import load_benchmark
+    from nasbench.tables.hdf5 import write_table
 
     assert load_benchmark("nb201-cifar10").sha256 == nb201_table.sha256
     p = tmp_path / "t.h5"
@@ -162,10 +162,10 @@ def test_a_new_encoding_plugs_in_by_one_module(nb201_table):
 
 
 def test_file_format_helpers_are_shared():
-    import nasbench.table as table_mod
+    import nasbench.tables.hdf5 as table_mod
     import surrogates.benchmark as sur_mod
     import surrogates.surrogate_file as sur_file
-    from nasbench import fileformat
+    from nasbench.tables import fileformat
 
     assert table_mod.check_hash is fileformat.check_hash is sur_file.check_hash
     assert table_mod.TableError is fileformat.TableError
@@ -222,8 +222,8 @@ def test_the_contract_checks_once_and_kinds_only_look_up(nb201_table, frame_benc
     classes that carry their messages; records are typed; capabilities are declared."""
     import dataclasses
 
-    from nasbench import query_errors as qe
-    from nasbench.benchmark import FreshRunPrediction, Query
+    from nasbench.tables import query_errors as qe
+    from nasbench.tables.benchmark import FreshRunPrediction, Query
 
     seen = []
 

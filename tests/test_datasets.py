@@ -15,8 +15,8 @@ import torch
 
 from crafted_pickles import (array_op, dataset_dict, dtype_op, forged_array, forged_void, object_field_state,
                              py2_cifar, u as _u)
-from nasbench.datasets import DEFAULT_ROOTS, DatasetError, DatasetMissing, DatasetPickleError, load_dataset
-from nasbench.safe_pickle import DATASET_ALLOWED, ForbiddenPickle, RestrictedUnpickler
+from nasbench.training.datasets import DEFAULT_ROOTS, DatasetError, DatasetMissing, DatasetPickleError, load_dataset
+from nasbench.util.safe_pickle import DATASET_ALLOWED, ForbiddenPickle, RestrictedUnpickler
 
 
 def test_digits_split_is_fixed_and_recorded():
@@ -181,7 +181,7 @@ def test_forged_dataset_pickle_is_refused_with_one_line(tmp_path):
     """The forged-pointer pickles crash an unrestricted load (as tests/test_importers.py shows for
     the scalar; the array form does the same); the dataset loader refuses both with one line naming
     the file. Run in a subprocess, so that a regression crashes the child, not the test run."""
-    code = ("import sys; from nasbench.datasets import DatasetError, load_dataset\n"
+    code = ("import sys; from nasbench.training.datasets import DatasetError, load_dataset\n"
             "for root in sys.argv[1:]:\n"
             "    try:\n        load_dataset('cifar10', root=root)\n"
             "    except DatasetError as e:\n        print(type(e).__name__ + ': ' + str(e), flush=True)\n")

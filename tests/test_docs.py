@@ -145,7 +145,7 @@ def command_lines(code: str) -> list[list[str]]:
 
 def _check_strategies(args, where: str) -> None:
     """The strategy names and ``--param`` overrides a ``compare`` line gives exist."""
-    from nasbench.experiment_config import parse_overrides
+    from nasbench.search.config import parse_overrides
     from nasbench.strategies.registry import STRATEGIES, make_params
 
     plugin = bool(getattr(args, "imports", None))  # a plug-in's strategies are known once it is imported
@@ -180,7 +180,7 @@ def test_toml_block_is_a_valid_config(block: Block):
         import tomllib
     else:  # pragma: no cover
         import tomli as tomllib
-    from nasbench.experiment_config import ExperimentConfig
+    from nasbench.search.config import ExperimentConfig
 
     ExperimentConfig.from_dict(tomllib.loads(block.code), source=block.id)
 
@@ -207,7 +207,7 @@ def test_generated_pages_build_from_the_code():
     hook), and each generator runs: the CLI page has every subcommand, the configuration page every
     key a config file accepts, so the site cannot silently lose a section where mkdocs is absent."""
     from nasbench.cli import build_parser
-    from nasbench.experiment_config import _TOP_KEYS
+    from nasbench.search.config import _TOP_KEYS
 
     hooks = _hooks()
     markers = {m for p in doc_files() for m in re.findall(r"<!-- generated: (\S+) -->", p.read_text(encoding="utf-8"))}

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 
-from nasbench.registry import data_dirs
+from nasbench.tables.registry import data_dirs
 
 
 def _table(name: str):
@@ -24,8 +24,8 @@ def test_retraining_reproduces_embedded_table(name):
     bit where the table's machine fingerprint matches this one (or where it holds anyway: it does on
     the machine that made the tables, which recorded no fingerprint); elsewhere within the seed
     noise, and the test says so instead of failing because the machine differs."""
-    from nasbench.datasets import DatasetMissing
-    from nasbench.retrain_check import check_retraining
+    from nasbench.training.datasets import DatasetMissing
+    from nasbench.generation.retrain_check import check_retraining
 
     bench = _table(name)
     assert bench.meta.recipe and bench.meta.extra.get("data"), "a generated table records its recipe and data"
@@ -49,8 +49,8 @@ def test_statistical_rule_rarely_fails_the_tables_own_seed_pairs(name):
     taken as the 'retraining' of another, in groups of 4 runs = 8 values, as `verify --retrain 4`
     checks): it must almost never fail them (they differ more than a retraining, which shares the
     stored run's initialisation and data order)."""
-    from nasbench.noise import pooled_seed_sd
-    from nasbench.retrain_check import STAT_METRICS, statistical_rule
+    from nasbench.tables.noise import pooled_seed_sd
+    from nasbench.generation.retrain_check import STAT_METRICS, statistical_rule
 
     bench = _table(name)
     z = []
@@ -72,7 +72,7 @@ def test_statistical_rule_rarely_fails_the_tables_own_seed_pairs(name):
 @pytest.mark.parametrize("name", ["nb201-digits", "nb201-fashion-mnist"])
 def test_embedded_table_integrity(name):
     from nasbench.space import class_table
-    from nasbench.table import verify_table
+    from nasbench.tables.hdf5 import verify_table
 
     bench = _table(name)
     assert verify_table(data_dirs()[-1] / f"{name}.h5").ok
@@ -98,7 +98,7 @@ NB201 = {  # name: (metrics, best test_acc cell and value, best valid_acc, (clas
 @pytest.mark.parametrize("name", sorted(NB201))
 def test_nb201_table_facts(name):
     """Published optima (NAS-Bench-201, Dong & Yang 2020), coverage, seeds as the source gives them."""
-    from nasbench.table import verify_table
+    from nasbench.tables.hdf5 import verify_table
 
     metrics, (best_cell, best_test), best_valid, _ = NB201[name]
     bench = _table(name)
@@ -118,7 +118,7 @@ def test_nb201_table_facts(name):
 def test_nb201_table_params_and_flops(name):
     """FLOPs: the network's count (the official NATS-Bench values of cells 0, 11, 284); params: as
     published, which is the network's count except in the 150 cells whose record came from a sibling."""
-    from nasbench.network import count_all
+    from nasbench.training.network import count_all
 
     bench = _table(name)
     classes, size = NB201[name][3]
@@ -185,7 +185,7 @@ def test_nb201_info(capsys):
 def test_nb201_cifar10_valid_test_follows_the_published_mean():
     """Where the published validation mean is one run, the published valid_test_acc is that run's too:
     closer to the published mean than to the mean of both runs, as close as where the means agree."""
-    from nasbench.nb201_tables import published_mean_evidence
+    from nasbench.tables.nb201_tables import published_mean_evidence
 
     ev = published_mean_evidence(_table("nb201-cifar10"))
     assert ev.cells == 1947 and ev.cells_agreeing == 4611

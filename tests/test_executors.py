@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from nasbench.executors import keep_freed_memory, pool_map, ray_map
+from nasbench.util.executors import keep_freed_memory, pool_map, ray_map
 
 
 def test_pool_map_runs_every_task_in_initialised_workers():

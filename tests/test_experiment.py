@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from nasbench.experiment import (ConfigError, ExperimentConfig, StrategySpec, format_summary, open_results,
+from nasbench.search.runner import (ConfigError, ExperimentConfig, StrategySpec, format_summary, open_results,
                                  parse_overrides, run_comparison, summarise)
 from nasbench.strategies import Budget, Protocol
 
@@ -214,7 +214,7 @@ def test_summary_columns_stay_apart_for_wide_numbers():
 
 
 def test_jobs_beyond_the_work_start_no_idle_processes(tmp_path, bench, monkeypatch):
-    import nasbench.experiment as ex
+    import nasbench.search.runner as ex
 
     sizes = []
 

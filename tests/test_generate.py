@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import nasbench
-from nasbench.generate import DataSpec, GenerateConfig, GenerateError, _parse, generate, journal_path
+from nasbench.generation.generate import DataSpec, GenerateConfig, GenerateError, _parse, generate, journal_path
 
 TINY = ["--dataset", "digits", "--epochs", "2", "--channels", "2", "--cells-per-stage", "1", "--seeds", "1", "2",
         "--no-progress", "--save-every", "0"]
@@ -105,9 +105,9 @@ def test_resume_after_a_torn_journal_line_in_process(tmp_path):
 def test_retraining_reproduces_the_journal(tmp_path):
     import torch
 
-    from nasbench.datasets import load_dataset
-    from nasbench.generate import recipe_from_dict
-    from nasbench.train import train_cell
+    from nasbench.training.datasets import load_dataset
+    from nasbench.generation.generate import recipe_from_dict
+    from nasbench.training.train import train_cell
 
     out = tmp_path / "r.h5"
     cfg = GenerateConfig(DataSpec("digits"), {"epochs": 2, "C": 2, "N": 1}, seeds=(5,), limit=2)
@@ -240,7 +240,7 @@ def test_journal_without_a_newer_recipe_field_resumes(tmp_path):
 
 
 def test_journal_without_seed_groups_resumes_one_seed_per_pass(tmp_path):
-    from nasbench.generate import _line
+    from nasbench.generation.generate import _line
 
     out = tmp_path / "t.h5"
     plain = GenerateConfig(DataSpec("digits"), {"epochs": 1, "C": 2, "N": 1}, seeds=(1, 2), limit=1)
@@ -263,8 +263,8 @@ def test_stacked_seed_groups_reproduce_and_resume_whole(tmp_path):
     without doubling the half that was recorded."""
     import torch
 
-    from nasbench.datasets import load_dataset
-    from nasbench.train import Recipe, train_many
+    from nasbench.training.datasets import load_dataset
+    from nasbench.training.train import Recipe, train_many
 
     out = tmp_path / "g.h5"
     recipe = {"epochs": 2, "C": 2, "N": 1}
@@ -315,8 +315,8 @@ def test_journal_records_the_machine_fingerprint_and_a_change_of_machine(tmp_pat
     """The header records this machine's fingerprint and each unit its id; a journal continued under
     another fingerprint is not refused: a machine line is appended and the table lists both. A
     journal older than fingerprints resumes, and a table built only from its units records none."""
-    from nasbench.fingerprint import current
-    from nasbench.generate import _line
+    from nasbench.training.fingerprint import current
+    from nasbench.generation.generate import _line
 
     out = tmp_path / "t.h5"
     cfg = GenerateConfig(DataSpec("digits"), {"epochs": 1, "C": 2, "N": 1}, seeds=(1,), limit=2)
@@ -351,7 +351,7 @@ def test_journal_records_the_machine_fingerprint_and_a_change_of_machine(tmp_pat
         del u["fingerprint"]
     lpath.write_text("".join(_line(b) for b in old))
     cut = GenerateConfig(DataSpec("digits"), {"epochs": 1, "C": 2, "N": 1}, seeds=(1,), limit=1)
-    from nasbench.generate import Journal, build_table
+    from nasbench.generation.generate import Journal, build_table
 
     assert "fingerprint" not in build_table(Journal.open(lpath, {"identity": cut.identity()})).meta.extra
     assert generate(legacy, cut, progress=False).trained_now == 1  # resumes, recording this machine
@@ -389,8 +389,8 @@ def test_cli_bad_input_writes_nothing(argv, msg, tmp_path, capsys):
 
 
 def test_never_more_workers_than_trainings(monkeypatch):
-    import nasbench.generate as gen
-    import nasbench.workers as workers
+    import nasbench.generation.generate as gen
+    import nasbench.training.workers as workers
 
     asked = []
     monkeypatch.setattr(workers, "pool_map", lambda fn, tasks, jobs, *a: asked.append(jobs) or iter(()))

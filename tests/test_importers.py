@@ -10,9 +10,9 @@ import zipfile
 import numpy as np
 import pytest
 
-from nasbench.importers import (NATS_CELL_MAX_BYTES, ImportError_, _bz2_capped, import_any, import_csv,
+from nasbench.tables.importers import (NATS_CELL_MAX_BYTES, ImportError_, _bz2_capped, import_any, import_csv,
                                 import_nats_simple, import_nb201_pth)
-from nasbench.safe_pickle import NATS_ALLOWED, PTH_ALLOWED, ForbiddenPickle, loads
+from nasbench.util.safe_pickle import NATS_ALLOWED, PTH_ALLOWED, ForbiddenPickle, loads
 from conftest import NATS_SAMPLE, NB201_CSV, need
 from crafted_pickles import dtype_op as _dtype_op, forged_void as _forged_void, u as _u
 
@@ -287,7 +287,7 @@ def _wide2_csv(path, rows):
 
 def test_wide2_layout(tmp_path):
     """CIFAR-100 / ImageNet16-120 layout: per-seed x-valid, ori-test, x-test derived; FLOPs counted."""
-    from nasbench.network import count_all
+    from nasbench.training.network import count_all
 
     p = _wide2_csv(tmp_path / "w.csv", [(11, [67.72, 68.18, 66.46], [67.29, 67.93, 67.37]),
                                          (5, [60.0, 61.0], [60.5, 60.75])])

@@ -12,17 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from nasbench.checksummed import DamagedFile, read_run_file, run_file_bytes
+from nasbench.util.checksummed import DamagedFile, read_run_file, run_file_bytes
 from nasbench.cli import main
-from nasbench.experiment import ConfigError, StrategySpec
-from nasbench.locking import exclusive
+from nasbench.search.runner import ConfigError, StrategySpec
+from nasbench.util.locking import exclusive
 from synthetic import synthetic_table
 
 
 @pytest.fixture(scope="module")
 def tables(synthetic_tables):
     """conftest's a.h5 and b.h5 (4 epochs each), and one.h5 (1 epoch: a single fidelity level)."""
-    from nasbench.table import write_table
+    from nasbench.tables.hdf5 import write_table
 
     write_table(synthetic_tables / "one.h5", synthetic_table(seed=2, epochs=1))
     return synthetic_tables
@@ -211,8 +211,8 @@ def test_a_leftover_temporary_file_does_not_stop_a_resume(tables, finished, tmp_
 # -- 3. one writer per proxies journal; a journal cut or altered -----------------------------------
 def _own_data_table(tmp_path: Path) -> Path:
     """A small table 'trained here' on digits with a C=2, N=1 recipe (the proxies' own-data path)."""
-    from nasbench.tabular import TabularBenchmark
-    from nasbench.table import write_table
+    from nasbench.tables.tabular import TabularBenchmark
+    from nasbench.tables.hdf5 import write_table
 
     base = synthetic_table()
     meta = dataclasses.replace(base.meta, recipe={"C": 2, "N": 1, "epochs": 4},
@@ -319,7 +319,7 @@ def test_a_second_proxies_writer_is_refused(journal_of_3, tmp_path, capsys):
 
 
 def test_generate_journal_with_a_damaged_middle_line_is_refused(tmp_path):
-    from nasbench.generate import GenerateError, Journal, _line
+    from nasbench.generation.generate import GenerateError, Journal, _line
 
     header = {"identity": {"seeds": [0]}}
     p = tmp_path / "g.journal.jsonl"

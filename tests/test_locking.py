@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from nasbench.cli import main
-from nasbench.locking import LockHeld, exclusive, holder_pid
+from nasbench.util.locking import LockHeld, exclusive, holder_pid
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses flock, /proc and SIGKILL")
 
@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 GATED = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    import nasbench.experiment as ex
+    import nasbench.search.runner as ex
     from nasbench.cli import main
     def gated(f, gate):
         def g(*a, **k):
@@ -146,7 +146,7 @@ def test_second_compare_is_refused_and_the_first_finishes_intact(tmp_path, synth
 
 def test_lock_names_the_holder_and_dies_with_it(tmp_path):
     target = tmp_path / "journal.jsonl"
-    holder = _popen("-c", "import sys, time; from nasbench.locking import exclusive\n"
+    holder = _popen("-c", "import sys, time; from nasbench.util.locking import exclusive\n"
                           f"with exclusive({str(target)!r}, 'x'):\n    print('held', flush=True); time.sleep(600)")
     assert holder.stdout.readline().strip() == b"held"
     with pytest.raises(LockHeld, match=f"journal {target} is being written by process {holder.pid}"):
@@ -161,7 +161,7 @@ def test_lock_names_the_holder_and_dies_with_it(tmp_path):
 def test_second_generate_on_a_journal_is_refused(tmp_path, capsys):
     import os
 
-    from nasbench.generate import journal_path
+    from nasbench.generation.generate import journal_path
 
     out = tmp_path / "t.h5"
     jpath = journal_path(out)

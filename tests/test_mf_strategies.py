@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from mf_synthetic import GAP, best_cell, covered_cells, curves, final_accuracy, mf_table
-from nasbench.experiment import prepare_search, run_one
-from nasbench.experiment_config import ExperimentConfig, StrategySpec
+from nasbench.search.runner import prepare_search, run_one
+from nasbench.search.config import ExperimentConfig, StrategySpec
 from nasbench.space import N_OPS, ops_table
 from nasbench.strategies import Budget, Protocol, StrategyError, make_params
 from nasbench.strategies.bohb_model import BohbModel, ModelSettings
@@ -256,7 +256,7 @@ def test_one_worker_runs_the_same_algorithms():
 def test_one_level_tables_are_refused(tmp_path):
     from synthetic import synthetic_table
 
-    from nasbench.experiment import ConfigError, run_comparison
+    from nasbench.search.runner import ConfigError, run_comparison
 
     one = synthetic_table(epochs=1)
     for name in ("asha", "bohb", "async-evolution"):
@@ -267,7 +267,7 @@ def test_one_level_tables_are_refused(tmp_path):
 
 
 def test_asha_on_nb201_cifar10_promotes_to_a_fresh_200_epoch_training():
-    from nasbench.registry import load
+    from nasbench.tables.registry import load
 
     bench = load("nb201-cifar10")
     cfg = ExperimentConfig(table="nb201-cifar10", strategies=("asha",), runs=1, budget=Budget("queries", 5),

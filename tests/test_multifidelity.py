@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from synthetic import curve_table
 
-from nasbench.experiment import ConfigError, ExperimentConfig, StrategySpec, prepare_search, run_one
+from nasbench.search.runner import ConfigError, ExperimentConfig, StrategySpec, prepare_search, run_one
 from nasbench.strategies import Budget, Protocol, StrategyError
 from nasbench.strategies.fidelity import build_fidelities
 
@@ -43,7 +43,7 @@ def mean_final_regret(bench, name: str, budget: Budget, runs: int = 10) -> float
 
 # -- successive halving and Hyperband ----------------------------------------------------------
 def test_rungs_on_the_embedded_tables(faithful):
-    from nasbench.registry import load
+    from nasbench.tables.registry import load
     from nasbench.strategies.hyperband import rung_levels
     from nasbench.strategies.protocol import PRESETS
 
@@ -101,7 +101,7 @@ def test_sh_is_misled_where_low_fidelity_misleads(misleading):
 def test_multi_fidelity_strategies_refuse_a_one_level_table(tmp_path):
     from synthetic import synthetic_table
 
-    from nasbench.experiment import run_comparison
+    from nasbench.search.runner import run_comparison
 
     one = synthetic_table(epochs=1)
     for name in ("sh", "hyperband"):
@@ -123,7 +123,7 @@ def test_bad_eta_is_refused():
 
 
 def test_sh_on_nb201_cifar10_trains_the_best_of_three_for_200_epochs():
-    from nasbench.registry import load
+    from nasbench.tables.registry import load
 
     bench = load("nb201-cifar10")
     cfg = ExperimentConfig(table="nb201-cifar10", strategies=("sh",), runs=1, budget=Budget("queries", 8),

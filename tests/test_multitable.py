@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from nasbench.cli import main
-from nasbench.experiment import ConfigError, ExperimentConfig, open_results, summarise
-from nasbench.multitable import (aggregate, is_multi, join_tables, normalised_regret, open_multi, run_tables,
+from nasbench.search.runner import ConfigError, ExperimentConfig, open_results, summarise
+from nasbench.search.multitable import (aggregate, is_multi, join_tables, normalised_regret, open_multi, run_tables,
                                  split_tables)
 from nasbench.strategies import Budget, Protocol
 from synthetic import synthetic_table
@@ -21,11 +21,11 @@ from synthetic import synthetic_table
 @pytest.fixture(scope="module")
 def tables(synthetic_tables):
     """conftest's two synthetic tables as files (a.h5, b.h5), c.h5 beside them, and the benches themselves."""
-    from nasbench.table import write_table
+    from nasbench.tables.hdf5 import write_table
 
     d = synthetic_tables
     benches = {name: synthetic_table(seed=seed) for name, seed in (("a", 0), ("b", 1))}
-    from nasbench.tabular import TabularBenchmark
+    from nasbench.tables.tabular import TabularBenchmark
 
     c = synthetic_table(seed=2)  # a table with a second signal that a.h5 and b.h5 lack
     write_table(d / "c.h5", TabularBenchmark(meta=c.meta, arch_row=c.arch_row, row_arch=c.row_arch, seeds=c.seeds,

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from conftest import NATS_SAMPLE, SHARED_DATA, need
-from nasbench.nb201_tables import TABLES, build_table, check_against_nats, spec_of
-from nasbench.registry import data_dirs
+from nasbench.tables.nb201_tables import TABLES, build_table, check_against_nats, spec_of
+from nasbench.tables.registry import data_dirs
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "build_nb201_tables.py"
 
@@ -69,13 +69,13 @@ def test_installed_tables_are_found(tmp_path, monkeypatch):
     """A wheel installs data/*.h5 as nasbench/data/ (pyproject's package-dir mapping): the registry
     looks there when the package has it, and in the checkout's data/ otherwise."""
     import nasbench
-    from nasbench import registry
+    from nasbench.tables import registry
 
     pkg = tmp_path / "site-packages" / "nasbench"
     (pkg / "data").mkdir(parents=True)
     shutil.copy(data_dirs()[-1] / "nb201-cifar100.h5", pkg / "data")
     monkeypatch.delenv(registry.DATA_DIR_ENV, raising=False)
-    monkeypatch.setattr(registry, "__file__", str(pkg / "registry.py"))
+    monkeypatch.setattr(registry, "__file__", str(pkg / "tables" / "registry.py"))
     assert registry.data_dirs() == [pkg / "data"] and registry.embedded_names() == ["nb201-cifar100"]
     assert nasbench.load("nb201-cifar100").best("test_acc").index == 9930
     shutil.rmtree(pkg / "data")
@@ -124,8 +124,8 @@ def test_12_epoch_join_refuses_a_wrong_file(tmp_path):
     """The join checks the 12-epoch file's cells and columns instead of misplacing values."""
     import pandas as pd
 
-    from nasbench.importers import ImportError_
-    from nasbench.nb201_tables import CSV_12_EPOCH, with_12_epoch_schedule
+    from nasbench.tables.importers import ImportError_
+    from nasbench.tables.nb201_tables import CSV_12_EPOCH, with_12_epoch_schedule
 
     src = need(SHARED_DATA / "nasbench201" / CSV_12_EPOCH)
     bench = build_table(spec_of("nb201-cifar100"), SHARED_DATA)

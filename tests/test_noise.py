@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nasbench.noise import fresh_seed_estimate, kde_bandwidth, pooled_seed_sd, tweedie_means
+from nasbench.tables.noise import fresh_seed_estimate, kde_bandwidth, pooled_seed_sd, tweedie_means
 
 
 def test_pooled_seed_sd_uses_the_nearest_rows():

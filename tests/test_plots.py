@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nasbench.experiment import ExperimentConfig, run_comparison
-from nasbench.plots import anytime, critical_difference, plot_results, ranks_over_budget
+from nasbench.search.runner import ExperimentConfig, run_comparison
+from nasbench.analysis.plots import anytime, critical_difference, plot_results, ranks_over_budget
 from nasbench.strategies import Budget, Protocol
 
 
@@ -91,7 +91,7 @@ def test_plot_refuses_a_damaged_results_table(finished, tmp_path, capsys, damage
 
 
 def test_a_failed_plot_leaves_no_half_written_folder(finished, tmp_path, monkeypatch):
-    import nasbench.plots as plots
+    import nasbench.analysis.plots as plots
 
     _copy(finished, tmp_path / "r")
     before = sorted(p.name for p in (tmp_path / "r").iterdir())
@@ -123,8 +123,8 @@ def _final_frame(values: dict[str, list[float]]):
 
 
 def test_final_figure_marks_significant_pairs(tmp_path):
-    from nasbench.plots import _plt, _significance_brackets, plot_final
-    from nasbench.significance import compare_pairs
+    from nasbench.analysis.plots import _plt, _significance_brackets, plot_final
+    from nasbench.stats.significance import compare_pairs
 
     low = [90.0 + 0.1 * i for i in range(8)]
     values = {"a": low, "b": [95.0 + 0.1 * i for i in range(8)], "c": list(low)}
@@ -138,7 +138,7 @@ def test_final_figure_marks_significant_pairs(tmp_path):
 
 
 def test_final_figure_with_one_run_nan_and_identical_runs(tmp_path):
-    from nasbench.plots import plot_final
+    from nasbench.analysis.plots import plot_final
 
     frame = _final_frame({"one": [93.0], "nan": [float("nan"), float("nan")], "same": [93.0, 93.0, 93.0]})
     assert len(plot_final(frame, 94.0, tmp_path)) == 2

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nasbench import plugins
+from nasbench.strategies import plugins
 from nasbench.cli import main
 from nasbench.strategies import STRATEGIES, Budget, Params, Strategy, StrategyError, register
 from nasbench.strategies.base import REGISTRY, check_positive
@@ -164,7 +164,7 @@ def test_unknown_strategy_points_at_import(clean_registry, capsys):
 
 # -- config files ---------------------------------------------------------------------------------------
 def test_config_file_imports_are_relative_to_the_file(tmp_path, clean_registry, monkeypatch):
-    from nasbench.experiment import ExperimentConfig, run_comparison
+    from nasbench.search.runner import ExperimentConfig, run_comparison
 
     (tmp_path / "cfg").mkdir()
     plug = _write_plugin(tmp_path / "cfg", "cfg_plug", "cfg_evo")
@@ -191,7 +191,7 @@ def test_config_file_imports_are_relative_to_the_file(tmp_path, clean_registry, 
 
 
 def test_flag_imports_add_to_the_file_imports(tmp_path, clean_registry):
-    from nasbench.experiment import ExperimentConfig
+    from nasbench.search.runner import ExperimentConfig
 
     a = _write_plugin(tmp_path, "plug_a", "evo_a")
     b = _write_plugin(tmp_path, "plug_b", "evo_b")
@@ -212,7 +212,7 @@ def test_spawned_workers_import_the_plugins_before_building_strategies(tmp_path,
     """With a start method that does not fork, a worker knows a plug-in only by importing it."""
     import multiprocessing as mp
 
-    from nasbench.experiment import ExperimentConfig, plugin_imports
+    from nasbench.search.runner import ExperimentConfig, plugin_imports
     from nasbench.strategies.registry import describe
 
     plug = _write_plugin(tmp_path, "spawn_plug", "spawn_evo")
@@ -272,7 +272,7 @@ def _fake_distribution(root: Path, value: str = "fake_nb_strats:FakeClimb") -> N
 
 
 def test_entry_points_register_installed_strategies_lazily(tmp_path, clean_registry, monkeypatch, capsys):
-    from nasbench.experiment import ExperimentConfig, run_comparison
+    from nasbench.search.runner import ExperimentConfig, run_comparison
 
     _fake_distribution(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))

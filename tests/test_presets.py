@@ -9,14 +9,14 @@ import os
 import numpy as np
 import pytest
 
-from nasbench.experiment import DEFAULT_RUNS, DEFAULT_TABLE, ExperimentConfig, default_config
+from nasbench.search.runner import DEFAULT_RUNS, DEFAULT_TABLE, ExperimentConfig, default_config
 from nasbench.strategies import Budget, Protocol
 from nasbench.strategies.protocol import NB201_CIFAR10, PRESETS, SearchView, preset_for
 
 
 def _embedded(name):
     import nasbench
-    from nasbench.table import TableError
+    from nasbench.tables.hdf5 import TableError
 
     try:
         return nasbench.load(name)
@@ -65,7 +65,7 @@ def test_every_nb201_preset_searches_the_12_epoch_signal():
 
 
 def test_a_preset_is_chosen_by_name_and_a_wrong_name_is_one_line(tmp_path):
-    from nasbench.experiment_config import ConfigError
+    from nasbench.search.config import ConfigError
 
     assert ExperimentConfig(table="nb201-cifar100", preset="nats-bench").budget == Budget("seconds", 40_000)
     # the preset resolves what is not given: a given budget stays
@@ -125,7 +125,7 @@ def test_cifar10_preset_observes_the_12_epoch_signal_and_charges_12_of_200_epoch
 def test_multi_table_compare_runs_each_table_under_its_own_preset(tmp_path):
     """`compare --table nb201-cifar10,nb201-cifar100,nb201-imagenet16-120`: each table searches its
     12-epoch signal under its own preset budget (no longer 100 queries of the 200-epoch signal)."""
-    from nasbench.multitable import default_config as tables_config, run_tables
+    from nasbench.search.multitable import default_config as tables_config, run_tables
 
     tables = ("nb201-cifar10", "nb201-cifar100", "nb201-imagenet16-120")
     for t in tables:
@@ -156,8 +156,8 @@ def test_a_surrogate_keeps_its_tables_preset(tmp_path):
     under the table's budget. One that does not model the signal gets the plain protocol."""
     from surrogates.benchmark import SurrogateBenchmark, SurrogateConfig
 
-    from nasbench.experiment import run_comparison
-    from nasbench.registry import load
+    from nasbench.search.runner import run_comparison
+    from nasbench.tables.registry import load
 
     bench = _embedded("nb201-cifar10")
     sb = SurrogateBenchmark.fit(bench, SurrogateConfig(model="knn", n_train=400))

@@ -17,10 +17,10 @@ import pytest
 
 import report_results
 from nasbench.cli import main
-from nasbench.experiment import ExperimentConfig, final_rows
-from nasbench.palette import strategy_colours
-from nasbench.report_data import PairVerdict, complete_mean, read_pairs
-from nasbench.report_html import verdict_matrix
+from nasbench.search.runner import ExperimentConfig, final_rows
+from nasbench.analysis.palette import strategy_colours
+from nasbench.analysis.report_data import PairVerdict, complete_mean, read_pairs
+from nasbench.analysis.report_html import verdict_matrix
 
 VOID = {"meta", "br", "link", "img", "input", "hr", "col", "source", "wbr"}
 
@@ -320,8 +320,8 @@ def test_extra_columns_from_other_summaries_are_shown(single, tmp_path):
 def test_multi_report_without_a_test_over_tables():
     import dataclasses
 
-    from nasbench.report import multi_html
-    from nasbench.report_data import multi_report
+    from nasbench.analysis.report import multi_html
+    from nasbench.analysis.report_data import multi_report
 
     m = multi_report(report_results.multi())
     html = multi_html(dataclasses.replace(m, tests={"friedman": {"p": None}, "nemenyi_cd": None}), "")

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from nasbench.cli import main
-from nasbench.reproduce import (DATASETS, PAPER_TABLE5, Published, ReproduceError, Sample, Verdict, check_runs,
+from nasbench.validation.reproduce import (DATASETS, PAPER_TABLE5, Published, ReproduceError, Sample, Verdict, check_runs,
                                 parse_datasets, reproduce, reproduction_config)
 from nasbench.strategies.protocol import preset_for
 
@@ -17,9 +17,9 @@ METHODS = ("RSPS", "DARTS-V1", "DARTS-V2", "GDAS", "SETN", "ENAS", "REA", "RS", 
 
 
 def _need(*datasets: str) -> None:
-    from nasbench.reproduce import table_of
-    from nasbench.registry import resolve
-    from nasbench.table import TableError
+    from nasbench.validation.reproduce import table_of
+    from nasbench.tables.registry import resolve
+    from nasbench.tables.hdf5 import TableError
 
     for d in datasets:
         try:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nasbench import results_page as rp
+from nasbench.analysis import results_page as rp
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "scripts"
@@ -109,8 +109,8 @@ def _run(script: str, *args: str, timeout: int = 300) -> subprocess.CompletedPro
 
 
 def _need_embedded(*names: str) -> None:
-    from nasbench.registry import resolve
-    from nasbench.table import TableError
+    from nasbench.tables.registry import resolve
+    from nasbench.tables.hdf5 import TableError
 
     for name in names:
         try:

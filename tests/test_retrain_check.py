@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import nasbench
-from nasbench.tabular import TabularBenchmark
-from nasbench.generate import DataSpec, GenerateConfig, generate
-from nasbench.table import write_table
+from nasbench.tables.tabular import TabularBenchmark
+from nasbench.generation.generate import DataSpec, GenerateConfig, generate
+from nasbench.tables.hdf5 import write_table
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def _verify(capsys, *args):
 
 
 def test_generated_table_records_this_machine_and_retrains_bit_identically(tiny, capsys):
-    from nasbench.fingerprint import current, of_table
+    from nasbench.training.fingerprint import current, of_table
 
     bench = nasbench.load(tiny)
     assert current(threads=1).matches(of_table(bench.meta.extra))
@@ -61,7 +61,7 @@ def test_generated_table_records_this_machine_and_retrains_bit_identically(tiny,
 
 def test_bit_identity_is_required_where_the_fingerprint_matches(tiny, capsys, tmp_path):
     """A change far below the seed noise passes a statistical check, but not a bit-identity one."""
-    from nasbench.retrain_check import check_retraining
+    from nasbench.generation.retrain_check import check_retraining
 
     moved = _variant(tiny, tmp_path / "moved.h5", shift=1e-9)
     r = _verify(capsys, moved, "--retrain", 3)
@@ -71,7 +71,7 @@ def test_bit_identity_is_required_where_the_fingerprint_matches(tiny, capsys, tm
 
 
 def test_unknown_or_other_fingerprint_gets_the_statistical_check(tiny, capsys, tmp_path):
-    from nasbench.fingerprint import current
+    from nasbench.training.fingerprint import current
 
     extra = dict(nasbench.load(tiny).meta.extra)
     del extra["fingerprint"]
@@ -109,7 +109,7 @@ def test_bad_input_is_exit_2_with_one_line(tiny, capsys, tmp_path):
 
 
 def test_pick_units_takes_every_pass_in_turn():
-    from nasbench.retrain_check import pick_units
+    from nasbench.generation.retrain_check import pick_units
 
     b = nasbench.load(_embedded("nb201-fashion-mnist"))
     units = pick_units(b, 5, seed=3)
@@ -119,7 +119,7 @@ def test_pick_units_takes_every_pass_in_turn():
 
 
 def _embedded(name):
-    from nasbench.registry import data_dirs
+    from nasbench.tables.registry import data_dirs
 
     path = data_dirs()[-1] / f"{name}.h5"
     if not path.exists():

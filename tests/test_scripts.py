@@ -115,7 +115,7 @@ def test_bench_load_in_process(capsys, monkeypatch):
 def _bench_load(out: str) -> None:
     for name in ("nb201-digits.h5", "nb201-fashion-mnist.h5"):
         assert name in out
-    from nasbench.registry import embedded_names
+    from nasbench.tables.registry import embedded_names
 
     n = len(embedded_names())  # every embedded table, the NAS-Bench-201 ones included
     assert n >= 2 and out.count("load + check") == n and out.count("budget") == n
@@ -170,7 +170,7 @@ def test_compare_recipes_in_process(capsys):
 def _compare_recipes(out: str) -> None:
     import numpy as np
     import nasbench
-    from nasbench.summary import IQR_PER_SD
+    from nasbench.search.summary import IQR_PER_SD
 
     assert "5260 cells trained in both with 2+ runs" in out
     digits = nasbench.load("nb201-digits")
@@ -184,8 +184,8 @@ def _compare_recipes(out: str) -> None:
 def _need_embedded(*names: str) -> None:
     import pytest
 
-    from nasbench.registry import resolve
-    from nasbench.table import TableError
+    from nasbench.tables.registry import resolve
+    from nasbench.tables.hdf5 import TableError
 
     for name in names:
         try:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from nasbench._reaper import _start_time, descendants
+from nasbench.util._reaper import _start_time, descendants
 from nasbench.cli import main
-from nasbench.generate import journal_path
+from nasbench.generation.generate import journal_path
 from synthetic import synthetic_table
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc, process groups, SIGKILL")
@@ -29,7 +29,7 @@ LINE = "interrupted: {n} run{s} kept; rerun with --resume"
 # The CLI with every search run slowed by argv[1] seconds (forked pool workers inherit the patch).
 SLOWED = textwrap.dedent("""
     import sys, time
-    import nasbench.experiment as ex
+    import nasbench.search.runner as ex
     from nasbench.cli import main
     run_one, pause = ex.run_one, float(sys.argv[1])
     def slowed(*a, **k):
@@ -189,7 +189,7 @@ def test_a_second_signal_while_stopping_exits_at_once(tmp_path, tables):
     hang = tmp_path / "hang.py"
     hang.write_text(textwrap.dedent("""
         import sys, time
-        import nasbench.experiment as ex
+        import nasbench.search.runner as ex
         from nasbench.cli import main
         def run_one(*a, **k):
             try:
@@ -226,8 +226,8 @@ def _proxies_table(tmp_path: Path) -> Path:
     """A table 'trained here' on digits with a C=2, N=1 recipe (its proxies use its own data)."""
     import dataclasses
 
-    from nasbench.tabular import TabularBenchmark
-    from nasbench.table import write_table
+    from nasbench.tables.tabular import TabularBenchmark
+    from nasbench.tables.hdf5 import write_table
 
     base = synthetic_table()
     meta = dataclasses.replace(base.meta, recipe={"C": 2, "N": 1, "epochs": 4},
@@ -335,7 +335,7 @@ RAY = [(signal.SIGTERM, False), (signal.SIGINT, True), (signal.SIGKILL, False)]
 @pytest.mark.parametrize("sig,group", RAY, ids=[f"{signal.Signals(s).name}{'-group' if g else ''}" for s, g in RAY])
 def test_signal_under_ray_stops_the_local_instance(tmp_path, tables, sig, group, capsys):
     """The local Ray instance the command started goes with it: at once after SIGINT/SIGTERM (one line,
-    no C++ stack dump), and within seconds after kill -9 (the watcher of nasbench._reaper)."""
+    no C++ stack dump), and within seconds after kill -9 (the watcher of nasbench.util._reaper)."""
     pytest.importorskip("ray")
     out = tmp_path / "ray"
     st = _stop(_ray_argv(tables, out), lambda pid: len(_run_files(out)) >= 4, sig, group, timeout=300)

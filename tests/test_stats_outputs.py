@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nasbench.curve_stats import curve_band
-from nasbench.experiment import ExperimentConfig, run_comparison
-from nasbench.plot_options import MIN_FONT_PT, PlotOptions
-from nasbench.significance import compare_pairs, kruskal_wallis, no_difference_groups, pooled_ranks
+from nasbench.stats.curve_stats import curve_band
+from nasbench.search.runner import ExperimentConfig, run_comparison
+from nasbench.search.plot_options import MIN_FONT_PT, PlotOptions
+from nasbench.stats.significance import compare_pairs, kruskal_wallis, no_difference_groups, pooled_ranks
 from nasbench.strategies import Budget
 from synthetic import synthetic_table
 
@@ -44,7 +44,7 @@ def test_pooled_ranks_do_not_depend_on_run_order_or_equal_run_counts():
 
 
 def test_rank_curves_pool_runs_of_different_counts():
-    from nasbench.rank_plots import ranks_over_budget
+    from nasbench.analysis.rank_plots import ranks_over_budget
 
     curves = {"a": np.array([[1.0, 3.0], [2.0, 2.0]]), "b": np.array([[1.5, 2.5]])}
     r = ranks_over_budget(curves)  # column 0 pooled: 1.0, 2.0, 1.5 -> ranks 3, 1, 2
@@ -70,8 +70,8 @@ def test_rank_groups_say_what_the_verdicts_say():
 
 def test_rank_figures_do_not_change_when_run_numbers_are_relabelled(finished):
     """Renumbering one strategy's runs changes nothing: runs are not paired across strategies by number."""
-    from nasbench.curve_stats import anytime
-    from nasbench.rank_plots import final_pooled_ranks, pooled_rank_curves
+    from nasbench.stats.curve_stats import anytime
+    from nasbench.analysis.rank_plots import final_pooled_ranks, pooled_rank_curves
 
     frame = finished.frame()
     relabelled = frame.copy()
@@ -85,7 +85,7 @@ def test_rank_figures_do_not_change_when_run_numbers_are_relabelled(finished):
 
 # -- summary: distinct final cells and the share on the optimum -----------------------------------
 def test_summary_counts_distinct_final_cells_and_optimum_share(finished):
-    from nasbench.experiment import final_rows, format_summary, summarise
+    from nasbench.search.runner import final_rows, format_summary, summarise
 
     s = summarise(finished)
     fin = final_rows(finished.frame())
@@ -110,8 +110,8 @@ def _tex_rows(text: str) -> list[list[str]]:
 
 
 def test_summary_tex_is_a_booktabs_table_with_bold_best_and_markers(finished):
-    from nasbench.experiment import summarise
-    from nasbench.summary import final_values, pairwise
+    from nasbench.search.runner import summarise
+    from nasbench.search.summary import final_values, pairwise
 
     text = (finished.path / "summary.tex").read_text()
     lines = [line for line in text.splitlines() if not line.startswith("%")]
@@ -139,7 +139,7 @@ def test_summary_tex_is_a_booktabs_table_with_bold_best_and_markers(finished):
 
 
 def test_summary_tex_escapes_labels_and_takes_a_baseline():
-    from nasbench.summary_tex import summary_tex
+    from nasbench.analysis.summary_tex import summary_tex
 
     s = pd.DataFrame({"runs": [3, 3], "test_mean": [1.0, 2.0], "regret_mean": [1.0, 0.0], "distinct_finals": [3, 1],
                       "optimum_share": [0.0, 1.0]}, index=["my_plugin&co", "evolution"])
@@ -148,7 +148,7 @@ def test_summary_tex_escapes_labels_and_takes_a_baseline():
     text = summary_tex(s, values, pairs, baseline="my_plugin&co")
     assert r"my\_plugin\&co \textit{(baseline)}" in text and r"\textbf{2.00} $\pm$ 0.10$^{\uparrow}$" in text
     assert "no baseline" in summary_tex(s, values, pairs)  # no random: no markers
-    from nasbench.plot_options import PlotOptionError
+    from nasbench.search.plot_options import PlotOptionError
 
     with pytest.raises(PlotOptionError, match="baseline 'bohb' is not a strategy of this comparison"):
         summary_tex(s, values, pairs, baseline="bohb")
@@ -210,8 +210,8 @@ def _capture_figures(monkeypatch) -> list[dict]:
 
 @pytest.mark.parametrize("width, inches", [("one-column", 3.3), ("two-column", 6.9)])
 def test_print_presets_have_no_text_under_7pt_at_their_width(finished, tmp_path, monkeypatch, width, inches):
-    from nasbench.plots import draw_cd, plot_results
-    from nasbench.significance import critical_difference
+    from nasbench.analysis.plots import draw_cd, plot_results
+    from nasbench.stats.significance import critical_difference
 
     seen = _capture_figures(monkeypatch)
     opts = PlotOptions(width=width)
@@ -234,8 +234,8 @@ def test_print_presets_have_no_text_under_7pt_at_their_width(finished, tmp_path,
 
 
 def test_every_figure_uses_the_palette_colours(finished, tmp_path, monkeypatch):
-    from nasbench.palette import strategy_colours
-    from nasbench.plots import plot_results
+    from nasbench.analysis.palette import strategy_colours
+    from nasbench.analysis.plots import plot_results
 
     seen = _capture_figures(monkeypatch)
     plot_results(finished, tmp_path / "fig")
@@ -253,8 +253,8 @@ def test_cd_figure_has_no_blank_band(tmp_path, monkeypatch):
     """The diagram's drawn content spans the figure's height (issue 27: a blank lower third)."""
     import matplotlib.figure
 
-    from nasbench.plots import draw_cd
-    from nasbench.significance import critical_difference
+    from nasbench.analysis.plots import draw_cd
+    from nasbench.stats.significance import critical_difference
 
     heights = []
     original = matplotlib.figure.Figure.savefig
@@ -288,8 +288,8 @@ def _staggered_frame() -> pd.DataFrame:
 
 @pytest.mark.parametrize("band", ["se", "ci95", "iqr"])
 def test_early_regret_never_rises_because_runs_join(band):
-    from nasbench.curve_stats import anytime, mean_se
-    from nasbench.plots import regret_bands
+    from nasbench.stats.curve_stats import anytime, mean_se
+    from nasbench.analysis.plots import regret_bands
 
     frame = _staggered_frame()
     grid = np.geomspace(1, 70, 50)
@@ -337,7 +337,7 @@ def test_bad_plot_flags_are_one_line(argv, msg, capsys, tmp_path, monkeypatch):
 
 
 def test_plots_config_keys(tmp_path):
-    from nasbench.experiment import ConfigError
+    from nasbench.search.runner import ConfigError
 
     good = tmp_path / "c.toml"
     good.write_text('strategies = ["random", "evolution"]\n[plots]\nwidth = "one-column"\nband = "iqr"\n'

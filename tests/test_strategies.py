@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nasbench.experiment import ExperimentConfig, StrategySpec, prepare_search, run_one
+from nasbench.search.runner import ExperimentConfig, StrategySpec, prepare_search, run_one
 from nasbench.strategies import (STRATEGIES, Budget, Protocol, ProtocolError, SearchContext, SearchView,
                                  StrategyError, describe, make_params, make_strategy, strategy_names)
 from nasbench.strategies.pareto import crowding_distance, hypervolume, nondominated_sort, pareto_front
@@ -63,7 +63,7 @@ def test_objective_errors_name_what_the_table_has(bench):
 
 def test_strategies_never_hold_the_table(bench):
     """A strategy's whole object graph holds no benchmark, view or test array."""
-    from nasbench.tabular import TabularBenchmark
+    from nasbench.tables.tabular import TabularBenchmark
 
     shared = prepare_search(bench, ExperimentConfig(table="x", progress=False))
     test_arr = np.asarray(shared.test)
@@ -99,7 +99,7 @@ def test_view_refuses_test_metrics(bench):
 
 def test_search_results_do_not_depend_on_test_values(bench):
     """Scramble the test metric: every strategy asks exactly the same cells."""
-    from nasbench.tabular import TabularBenchmark
+    from nasbench.tables.tabular import TabularBenchmark
 
     scrambled = TabularBenchmark(meta=bench.meta, arch_row=bench.arch_row, row_arch=bench.row_arch, seeds=bench.seeds,
                                  epochs=bench.epochs, metrics={**bench.metrics, "test_acc": -bench.metrics["test_acc"]},

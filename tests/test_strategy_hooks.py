@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from nasbench.experiment import ExperimentConfig, StrategySpec, _chunks, prepare_search, run_comparison, run_one
+from nasbench.search.runner import ExperimentConfig, StrategySpec, _chunks, prepare_search, run_comparison, run_one
 from nasbench.strategies import STRATEGIES, Budget, Params, SearchContext, Strategy, StrategyError, describe, make_strategy
 from nasbench.strategies.base import REGISTRY, register_strategy
 

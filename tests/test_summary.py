@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nasbench.summary import summarise_table
+from nasbench.search.summary import summarise_table
 from synthetic import synthetic_table
 
 
@@ -30,7 +30,7 @@ def test_summary_spread_and_noise_from_the_arrays():
 
 def test_body_spread_ignores_the_tail_of_broken_cells():
     """The std over all cells is mostly the few broken cells; the interquartile range is not."""
-    from nasbench.tabular import TabularBenchmark
+    from nasbench.tables.tabular import TabularBenchmark
 
     bench = synthetic_table()
     s = summarise_table(bench)
@@ -52,7 +52,7 @@ def test_info_expects_the_best_cell_lower_on_fresh_seeds():
 
 def test_summary_of_a_table_with_seed_means_only():
     """Published data may give no per-seed values: no noise, no spread against it, no crash."""
-    from nasbench.tabular import TabularBenchmark
+    from nasbench.tables.tabular import TabularBenchmark
 
     full = synthetic_table()
     means = {k: np.nanmean(v, axis=1, keepdims=True) for k, v in full.metrics.items()}
@@ -63,9 +63,9 @@ def test_summary_of_a_table_with_seed_means_only():
     assert "seed noise     n/a" in "\n".join(s.lines())
 
 
-# -- which differences are real (nasbench.significance, summary.csv / pairs.csv) ---------------
+# -- which differences are real (nasbench.stats.significance, summary.csv / pairs.csv) ---------------
 def test_holm_by_hand():
-    from nasbench.significance import holm
+    from nasbench.stats.significance import holm
 
     # sorted 0.005, 0.01, 0.03, 0.04 -> x4, x3, x2, x1 = 0.02, 0.03, 0.06, 0.04 -> running max 0.02, 0.03, 0.06, 0.06
     assert np.allclose(holm([0.01, 0.04, 0.03, 0.005]), [0.03, 0.06, 0.06, 0.02])
@@ -76,7 +76,7 @@ def test_holm_by_hand():
 
 
 def test_cliffs_delta_and_u_by_hand():
-    from nasbench.significance import cliffs_delta, mann_whitney
+    from nasbench.stats.significance import cliffs_delta, mann_whitney
 
     # 1 vs (2,2,4): -1,-1,-1; 2 vs: 0,0,-1; 3 vs: +1,+1,-1 -> -3/9
     assert cliffs_delta([1, 2, 3], [2, 2, 4]) == pytest.approx(-1 / 3)
@@ -86,7 +86,7 @@ def test_cliffs_delta_and_u_by_hand():
 
 
 def test_known_large_difference_is_significant():
-    from nasbench.significance import compare_pairs
+    from nasbench.stats.significance import compare_pairs
 
     rng = np.random.default_rng(1)
     t, = compare_pairs({"random": rng.normal(93.7, 0.35, 20), "evolution": rng.normal(94.2, 0.2, 20)},
@@ -98,7 +98,7 @@ def test_known_large_difference_is_significant():
 
 
 def test_bootstrap_interval():
-    from nasbench.significance import bootstrap_diff
+    from nasbench.stats.significance import bootstrap_diff
 
     rng = np.random.default_rng(3)
     a, b = rng.normal(1.0, 1.0, 400), rng.normal(0.0, 1.0, 400)
@@ -111,7 +111,7 @@ def test_bootstrap_interval():
 
 
 def test_identical_distributions_are_not_significant():
-    from nasbench.significance import compare_pairs
+    from nasbench.stats.significance import compare_pairs
 
     rng = np.random.default_rng(2)
     same = rng.normal(93.7, 0.35, 15)
@@ -127,7 +127,7 @@ def test_identical_distributions_are_not_significant():
 def test_holm_turns_a_marginal_pair_insignificant():
     """Alone, p = 0.0207 is significant; among 3 pairs it is not: c = a, so the p-values are 0.0207
     (a-b), 1 (a-c), 0.0207 (b-c) and Holm makes both small ones max(3 x 0.0207, 2 x 0.0207) = 0.062."""
-    from nasbench.significance import compare_pairs
+    from nasbench.stats.significance import compare_pairs
 
     a = [1.0, 2, 3, 4, 5, 6, 7, 8]
     b = [x + 3.5 for x in a]
@@ -140,7 +140,7 @@ def test_holm_turns_a_marginal_pair_insignificant():
 
 
 def test_too_few_runs_nan_and_ties():
-    from nasbench.significance import compare_pairs
+    from nasbench.stats.significance import compare_pairs
 
     pairs = compare_pairs({"one": [93.0], "two": [93.0, float("nan"), 94.0], "three": [92, 92, 95.0]})
     one_two, one_three, two_three = pairs
@@ -154,9 +154,9 @@ def test_too_few_runs_nan_and_ties():
 def test_compare_writes_summary_and_pairs(tmp_path):
     import pandas as pd
 
-    from nasbench.experiment import ExperimentConfig, run_comparison, summarise
+    from nasbench.search.runner import ExperimentConfig, run_comparison, summarise
     from nasbench.strategies import Budget
-    from nasbench.summary import format_verdicts, pairwise
+    from nasbench.search.summary import format_verdicts, pairwise
 
     res = run_comparison(ExperimentConfig(table="s", strategies=("random", "evolution", "local_search"), runs=4,
                                           budget=Budget("queries", 20), out=str(tmp_path / "r"), progress=False),

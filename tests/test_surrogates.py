@@ -14,7 +14,7 @@ from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from nasbench.benchmark import QueryError
+from nasbench.tables.benchmark import QueryError
 from nasbench.space import SpaceError
 from surrogates import (ENCODINGS, EnsembleSurrogate, GINSurrogate, GPSurrogate, KNNSurrogate, MLPSurrogate,
                         RandomForestSurrogate, RuntimeModel, SurrogateError, XGBSurrogate, encode, encode_graph,
@@ -303,7 +303,7 @@ def test_wrong_hash_opt_out_loads_with_a_warning(sbench, tmp_path, monkeypatch):
     import h5py
 
     import nasbench
-    from nasbench.table import HashMismatchWarning
+    from nasbench.tables.hdf5 import HashMismatchWarning
 
     path = tmp_path / "s.h5"
     stored = sbench.save(path)
@@ -325,7 +325,7 @@ def test_wrong_hash_opt_out_loads_with_a_warning(sbench, tmp_path, monkeypatch):
 
 def test_surrogate_drives_every_strategy(sbench, tmp_path):
     strategies = pytest.importorskip("nasbench.strategies")
-    experiment = pytest.importorskip("nasbench.experiment")
+    experiment = pytest.importorskip("nasbench.search.runner")
     cfg = experiment.ExperimentConfig(table="surrogate", strategies=tuple(strategies.DEFAULT_STRATEGIES), runs=2,
                                       budget=strategies.Budget("queries", 30), out=str(tmp_path / "res"),
                                       progress=False)

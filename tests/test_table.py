@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 import nasbench
-from nasbench.benchmark import QueryError, TableMeta
-from nasbench.tabular import TabularBenchmark
+from nasbench.tables.benchmark import QueryError, TableMeta
+from nasbench.tables.tabular import TabularBenchmark
 from nasbench.space import Cell, SpaceError
-from nasbench.table import HashMismatchWarning, TableError, read_table, verify_table, write_table
+from nasbench.tables.hdf5 import HashMismatchWarning, TableError, read_table, verify_table, write_table
 
 
 def small_table() -> TabularBenchmark:
@@ -154,7 +154,7 @@ def test_verify_detects_single_flip(tmp_path):
 def _tamper(path, name, value, rehash=False):
     """Replace one array of a table file (its shape may change). ``rehash``: store the hash of the
     new content, as a buggy writer would; otherwise the stored hash goes stale, as after tampering."""
-    from nasbench.table import _read_contents, compute_sha256
+    from nasbench.tables.hdf5 import _read_contents, compute_sha256
 
     with h5py.File(path, "r+") as f:
         del f[name]

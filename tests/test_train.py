@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from nasbench.datasets import load_dataset
+from nasbench.training.datasets import load_dataset
 from nasbench.space import Cell
-from nasbench.train import METRICS, Recipe, RecipeError, random_crop_flip, record_to_dict, train_cell, train_many
+from nasbench.training.train import METRICS, Recipe, RecipeError, random_crop_flip, record_to_dict, train_cell, train_many
 
 TINY = Recipe(epochs=2, batch_size=128, C=4, N=1)
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from nasbench.validate import ValidateConfig, ValidateError, train_checkpointed, validate
+from nasbench.validation.run import ValidateConfig, ValidateError, train_checkpointed, validate
 
 torch.set_num_threads(1)
 TINY = dict(epochs=1, C=2, N=1, progress=False)
@@ -16,7 +16,7 @@ TINY = dict(epochs=1, C=2, N=1, progress=False)
 
 @pytest.fixture(scope="module")
 def digits():
-    from nasbench.datasets import load_dataset
+    from nasbench.training.datasets import load_dataset
 
     return load_dataset("digits")
 
@@ -24,9 +24,9 @@ def digits():
 @pytest.fixture(scope="module")
 def synthetic_results(tmp_path_factory):
     """A SYNTHETIC table (invented numbers, 3 seeds, no data spec) on disk, and a small comparison on it."""
-    from nasbench.experiment import ExperimentConfig, run_comparison
+    from nasbench.search.runner import ExperimentConfig, run_comparison
     from nasbench.strategies import Budget
-    from nasbench.table import write_table
+    from nasbench.tables.hdf5 import write_table
     from tests.synthetic import synthetic_table
 
     d = tmp_path_factory.mktemp("val")
@@ -40,7 +40,7 @@ def synthetic_results(tmp_path_factory):
 @pytest.fixture(scope="module")
 def tiny_real_table(tmp_path_factory):
     """A tiny table trained for real by the generator (2 cells, one seed): records recipe and data."""
-    from nasbench.generate import DataSpec, GenerateConfig, generate
+    from nasbench.generation.generate import DataSpec, GenerateConfig, generate
 
     out = tmp_path_factory.mktemp("gen") / "tiny.h5"
     generate(out, GenerateConfig(DataSpec("digits"), {"epochs": 2, "C": 2, "N": 1}, seeds=(5,), limit=2),
@@ -66,7 +66,7 @@ def _same(a, b):
 
 
 def test_resume_from_checkpoint_is_bit_identical(tmp_path, digits):
-    from nasbench.train import Recipe, train_cell
+    from nasbench.training.train import Recipe, train_cell
 
     recipe = Recipe(epochs=3, C=4, N=1, augment=True, crop_padding=1, batch_size=128)  # augmentation draws too
     cell = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|nor_conv_3x3~1|skip_connect~2|"
@@ -90,7 +90,7 @@ def test_resume_from_checkpoint_is_bit_identical(tmp_path, digits):
 
 
 def test_stacked_seeds_checkpoint_and_resume(tmp_path, digits):
-    from nasbench.train import Recipe
+    from nasbench.training.train import Recipe
 
     recipe = Recipe(epochs=2, C=2, N=1)
     whole = train_checkpointed(6111, [1, 2], digits, recipe)
@@ -134,7 +134,7 @@ def test_whole_flow_on_a_comparison(tmp_path, synthetic_results):
     assert r.z_expected == pytest.approx((r.meas_mean - r.pred_expected) / (r.sd_used * np.sqrt(1 / 3 + 1 / 2)))
     # the top 2 by the table's seed mean among the comparison's final incumbents
     import nasbench
-    from nasbench.experiment import final_rows, open_results
+    from nasbench.search.runner import final_rows, open_results
 
     bench = nasbench.load(str(synthetic_results.parent / "synthetic.h5"))
     fin = set(final_rows(open_results(synthetic_results).frame())["incumbent"].astype(int))
@@ -302,7 +302,7 @@ def test_ray_executor_matches_local(tmp_path, synthetic_results):
 def test_table_seeds_are_retrained_in_the_tables_stacks(tmp_path):
     """A table whose seeds were generated stacked reproduces bit for bit only when they are
     retrained stacked the same way: --seeds table does that on CPU."""
-    from nasbench.generate import DataSpec, GenerateConfig, generate
+    from nasbench.generation.generate import DataSpec, GenerateConfig, generate
 
     out = tmp_path / "stacked.h5"
     generate(out, GenerateConfig(DataSpec("digits"), {"epochs": 2, "C": 2, "N": 1}, seeds=(5, 6),

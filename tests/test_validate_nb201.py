@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from nasbench import cli
-from nasbench.datasets import DatasetError, load_dataset
+from nasbench.training.datasets import DatasetError, load_dataset
 from nb201_data import write_cifar10, write_cifar100, write_imagenet16, write_split_file
 
 torch.set_num_threads(1)
@@ -151,7 +151,7 @@ def test_validate_refuses_another_dataset(tmp_path, main_job, capsys):
 def test_epochs_and_disk_are_bounded(tmp_path, main_job, capsys, monkeypatch):
     import shutil
 
-    from nasbench.validate import ValidateConfig, ValidateError, validate
+    from nasbench.validation.run import ValidateConfig, ValidateError, validate
 
     capsys.readouterr()
     for argv in (["--epochs", "1000000000"], ["--top-k", "5000"], ["--seeds", *map(str, range(101))]):
@@ -159,7 +159,7 @@ def test_epochs_and_disk_are_bounded(tmp_path, main_job, capsys, monkeypatch):
         assert "must be at most" in _one_line_error(capsys)
     write_cifar10(tmp_path / "data", per_batch=4, n_test=4)
     free = shutil.disk_usage(tmp_path)._replace(free=10_000)
-    monkeypatch.setattr("nasbench.validation_estimate.shutil.disk_usage", lambda p: free)
+    monkeypatch.setattr("nasbench.validation.estimate.shutil.disk_usage", lambda p: free)
     with pytest.raises(ValidateError, match=r"needs about .* MB .* the disk has 0 MB free"):
         validate(ValidateConfig(results=str(main_job), top_k=1, data_dir=str(tmp_path / "data"), epochs=1000,
                                 out=str(tmp_path / "v"), progress=False, device="cpu"))
@@ -168,8 +168,8 @@ def test_epochs_and_disk_are_bounded(tmp_path, main_job, capsys, monkeypatch):
 
 def test_verify_retrain_is_bounded():
     from nasbench.errors import LimitError
-    from nasbench.limits import MAX_RETRAIN
-    from nasbench.retrain_check import check_retraining
+    from nasbench.util.limits import MAX_RETRAIN
+    from nasbench.generation.retrain_check import check_retraining
     import nasbench as nb
 
     with pytest.raises(LimitError, match=f"maximum of {MAX_RETRAIN:,}"):
@@ -177,7 +177,7 @@ def test_verify_retrain_is_bounded():
 
 
 def test_time_estimate_says_hours_per_cell_on_cpu():
-    from nasbench.validation_estimate import TimeEstimate
+    from nasbench.validation.estimate import TimeEstimate
 
     line = TimeEstimate("cpu", {1: 5000.0}, {1: 15000.0}, 3, 1, 15000.0).line()
     assert "4.2 hours per cell" in line and "--device cuda" in line

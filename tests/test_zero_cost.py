@@ -12,9 +12,9 @@ import torch
 from torch import nn
 
 from nasbench.cli import main
-from nasbench.network import build_network
+from nasbench.training.network import build_network
 from nasbench.space import Cell, class_table
-from nasbench.table import TableError, read_table, write_table
+from nasbench.tables.hdf5 import TableError, read_table, write_table
 from nasbench.zero_cost.batch import BatchSpec, make_batch
 from nasbench.zero_cost.compute import ProxyError, Setup, class_order, read_journal, run
 from nasbench.zero_cost.proxies import PROXY_NAMES, _jacob_naswot, compute_proxies, parse_proxies, synflow
@@ -142,8 +142,8 @@ def test_proxies_group_is_hashed_and_served_by_query(tmp_path, capsys):
 
 
 def test_proxy_seconds_are_stored_hashed_and_charge_a_shared_pass_once(tmp_path):
-    from nasbench.benchmark import QueryError
-    from nasbench.tabular import TabularBenchmark
+    from nasbench.tables.benchmark import QueryError
+    from nasbench.tables.tabular import TabularBenchmark
 
     j = tmp_path / "t.jsonl"
     run(_setup(), j, ("synflow", "snip", "grad_norm"), limit=3, progress=False)
@@ -176,7 +176,7 @@ def test_proxy_seconds_are_stored_hashed_and_charge_a_shared_pass_once(tmp_path)
 
 
 def test_surrogate_encoding_appends_the_tables_complete_proxies(tmp_path):
-    from nasbench.tabular import TabularBenchmark
+    from nasbench.tables.tabular import TabularBenchmark
     from nasbench.space import SpaceError, ops_table
     from surrogates.encodings import encode
     from surrogates.registry import make_estimator
@@ -247,7 +247,7 @@ def _own_data_table(tmp_path, name: str = "t.h5"):
 
 
 def _with_meta(base, meta):
-    from nasbench.tabular import TabularBenchmark
+    from nasbench.tables.tabular import TabularBenchmark
 
     return TabularBenchmark(meta=meta, arch_row=base.arch_row, row_arch=base.row_arch, seeds=base.seeds,
                             epochs=base.epochs, metrics=base.metrics, params=base.params)

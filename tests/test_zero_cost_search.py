@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from scipy.stats import mannwhitneyu
 
-from nasbench.experiment import ConfigError, ExperimentConfig, StrategySpec, prepare_search, run_comparison, run_one
+from nasbench.search.runner import ConfigError, ExperimentConfig, StrategySpec, prepare_search, run_comparison, run_one
 from nasbench.space import N_CELLS
 from nasbench.strategies import Budget, Protocol, SearchContext, Strategy, StrategyError, make_strategy
 from nasbench.strategies.zero_cost_inputs import ProxyInputs, proxy_inputs
-from nasbench.tabular import TabularBenchmark
+from nasbench.tables.tabular import TabularBenchmark
 from synthetic import synthetic_table, with_synthetic_proxies
 
 PROTO = Protocol(metric="valid_acc", seed="mean", test_metric="test_acc")
@@ -194,7 +194,7 @@ def test_proxy_inputs_are_read_only_and_per_official_index(bench):
 
 def test_surrogate_encoding_with_several_proxies_keeps_undefined_values_drops_uncomputed(tmp_path):
     from nasbench.space import ops_table
-    from nasbench.table import write_table
+    from nasbench.tables.hdf5 import write_table
     from surrogates.encodings import encode
     from surrogates.registry import make_estimator
 
@@ -229,8 +229,8 @@ def _script(name: str):
 
 
 def test_search_script_configs_and_proxy_selection(bench, tmp_path):
-    from nasbench.experiment_config import read_config_file
-    from nasbench.table import write_table
+    from nasbench.search.config import read_config_file
+    from nasbench.tables.hdf5 import write_table
 
     mod = _script("zero_cost_search")
     path = tmp_path / "t.h5"
@@ -249,7 +249,7 @@ def test_search_script_configs_and_proxy_selection(bench, tmp_path):
 
 @pytest.mark.slow
 def test_surrogate_script_runs_with_and_without_proxies(tmp_path, capsys):
-    from nasbench.table import write_table
+    from nasbench.tables.hdf5 import write_table
 
     path = tmp_path / "t.h5"
     write_table(path, with_synthetic_proxies(synthetic_table()))

@@ -1,6 +1,6 @@
 """Our benchmarks in the shapes other optimisers expect, and those libraries as optional extras.
 
-* `nasbench.bridges.cellspace`: the cell as a ConfigSpace `ConfigurationSpace` (edges `edge_1_0`
+* `nasbench.strategies.cellspace`: the cell as a ConfigSpace `ConfigurationSpace` (edges `edge_1_0`
   ... `edge_3_2`, op names as choices) and an Optuna search space; configurations <-> cells.
 * `HPOBenchBenchmark`: HPOBench's exact shape, `objective_function(configuration,
   fidelity=None, rng=None, data_seed=...)` -> `{'function_value': 100 - acc, 'cost': seconds,
@@ -16,9 +16,9 @@ Optuna, ConfigSpace, optunahub and syne-tune are imported only when used (`pip i
 """
 from __future__ import annotations
 
-from .cellspace import (EDGE_NAMES, HPOBENCH_NAMES, cell_to_config, cell_to_dict, config_to_cell,
+from ..strategies.cellspace import (EDGE_NAMES, HPOBENCH_NAMES, cell_to_config, cell_to_dict, config_to_cell,
                         configuration_space, fidelity_space, optuna_distributions)
-from .extras import MissingExtra, require
+from ..util.extras import MissingExtra, require
 from .hpobench import (Cifar10ValidNasBench201Benchmark, Cifar100NasBench201Benchmark, HPOBenchBenchmark,
                        ImageNetNasBench201Benchmark, UnknownKeyword)
 from .optuna_problem import OptunaProblem

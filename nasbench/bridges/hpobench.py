@@ -36,10 +36,10 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..benchmark import Benchmark, QueryError
+from ..tables.benchmark import Benchmark, QueryError
 from ..space import N_CELLS
-from .cellspace import config_to_cell, configuration_space, epoch_list
-from .extras import require
+from ..strategies.cellspace import config_to_cell, configuration_space, epoch_list
+from ..util.extras import require
 
 #: the 12-epoch schedule of NAS-Bench-201 (its ``hp='12'`` results, the tables' ``*_s12`` metrics)
 S12 = 12
@@ -442,7 +442,7 @@ class _NB201(HPOBenchBenchmark):
     table = ""
 
     def __init__(self, rng: Any = None, **kwargs: Any) -> None:
-        from ..registry import load
+        from ..tables.registry import load
 
         super().__init__(load(self.table), rng=rng, **kwargs)
 

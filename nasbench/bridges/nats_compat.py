@@ -288,7 +288,7 @@ class NATSCompat:
     def _table(self, dataset: str):
         name = DATASET_TABLES[dataset]
         if name not in self._tables:
-            from ..registry import load
+            from ..tables.registry import load
 
             self._tables[name] = load(name)
         return self._tables[name]

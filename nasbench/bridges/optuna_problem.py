@@ -20,11 +20,11 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ..benchmark import Benchmark, QueryError
-from ..query_errors import UnknownEpoch
+from ..tables.benchmark import Benchmark, QueryError
+from ..tables.query_errors import UnknownEpoch
 from ..space import N_CELLS, OPS, to_cell
-from .cellspace import EDGE_NAMES, config_to_cell, optuna_distributions
-from .extras import require
+from ..strategies.cellspace import EDGE_NAMES, config_to_cell, optuna_distributions
+from ..util.extras import require
 
 _PROPERTIES = ("params", "flops")
 

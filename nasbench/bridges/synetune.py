@@ -27,10 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from ..benchmark import Benchmark, QueryError
+from ..tables.benchmark import Benchmark, QueryError
 from ..space import OPS, to_cell
-from .cellspace import EDGE_NAMES
-from .extras import require
+from ..strategies.cellspace import EDGE_NAMES
+from ..util.extras import require
 from .hpobench import S12
 
 #: syne-tune's names (those of its ``nasbench201`` blackbox)

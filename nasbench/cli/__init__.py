@@ -22,8 +22,8 @@ from contextlib import contextmanager
 from typing import Sequence
 
 from ..errors import NasbenchError
-from ..executors import release_ray
-from ..interrupt import handlers
+from ..util.executors import release_ray
+from ..util.interrupt import handlers
 from . import compare, completion, figures, generate, reproduce, surrogate, tables, validate
 from .common import CliError, Parser, add_verbosity, all_subparsers, version
 from .surrogate import _surrogate_params  # noqa: F401  (the CLI's reading of --param KEY=VALUE)
@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"nasbench {args.command}: error: {msg}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt as exc:  # SIGINT or SIGTERM (nasbench.interrupt): one line, exit 128 + signal
+    except KeyboardInterrupt as exc:  # SIGINT or SIGTERM (nasbench.util.interrupt): one line, exit 128 + signal
         print(_interrupted_line(args.command, exc), file=sys.stderr)
         code = getattr(exc, "exit_code", 130)
         release_ray(exit_code=code)  # a local Ray instance this command started: killed, and exit here
@@ -79,7 +79,7 @@ def _hash_warnings(command: str):
     warning line on stderr."""
     import warnings
 
-    from ..fileformat import HashMismatchWarning
+    from ..tables.fileformat import HashMismatchWarning
 
     with warnings.catch_warnings():  # restores showwarning on the way out
         shown = warnings.showwarning

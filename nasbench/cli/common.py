@@ -7,7 +7,7 @@ import argparse
 from typing import NoReturn
 
 from ..errors import NasbenchError
-from ..executors import EXECUTORS
+from ..util.executors import EXECUTORS
 
 
 class CliError(NasbenchError, ValueError):
@@ -25,7 +25,7 @@ class Parser(argparse.ArgumentParser):
         try:
             super()._check_value(action, value)
         except argparse.ArgumentError as exc:
-            from ..suggest import did_you_mean
+            from ..util.suggest import did_you_mean
 
             hint = did_you_mean(value, action.choices or ())
             if not hint:
@@ -82,7 +82,7 @@ def verify_parent() -> argparse.ArgumentParser:
 def verify_arg(args: argparse.Namespace) -> bool | None:
     """What ``--no-verify-hash`` passes down as ``verify=``: False when given, else None (the
     library's default: check, unless ``$NASBENCH_NO_VERIFY_HASH=1``, read in one place,
-    :func:`nasbench.fileformat.verify_hash_default`)."""
+    :func:`nasbench.tables.fileformat.verify_hash_default`)."""
     return False if getattr(args, "no_verify_hash", False) else None
 
 
@@ -173,7 +173,7 @@ def plots_parent() -> argparse.ArgumentParser:
 
 def plot_flags(args: argparse.Namespace) -> dict:
     """``--width``, ``--band``, ``--baseline`` as given (checked: a bad value is one line naming the flag)."""
-    from ..plot_options import check_options
+    from ..search.plot_options import check_options
 
     given = {k: getattr(args, k, None) for k in ("width", "band", "baseline")}
     given = {k: v for k, v in given.items() if v is not None}
@@ -183,7 +183,7 @@ def plot_flags(args: argparse.Namespace) -> dict:
 
 def check_positive(args: argparse.Namespace, *flags: str) -> None:
     """Each flag given is a positive integer (one line naming the flag otherwise)."""
-    from ..checks import check_positive_int
+    from ..util.checks import check_positive_int
 
     for flag in flags:
         check_positive_int(getattr(args, flag), f"--{flag.replace('_', '-')}", CliError, allow_none=True)

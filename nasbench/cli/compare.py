@@ -1,6 +1,6 @@
 """``nasbench compare``: search strategies x runs on one or several tables (the main job).
 
-Flags and a config file are merged once (:func:`nasbench.experiment_config.command_config`):
+Flags and a config file are merged once (:func:`nasbench.search.config.command_config`):
 defaults (:mod:`nasbench.defaults`) < the file's keys < the flags, key by key, so a flag means the
 same with and without a file."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ import argparse
 import json
 import logging
 
-from ..interrupt import Interrupted, interrupted
+from ..util.interrupt import Interrupted, interrupted
 from .common import (CliError, jobs_parent, plot_flags, plots_parent, progress_parent, ray_parent, seed_parent,
                      verify_arg, verify_parent)
 
@@ -40,7 +40,7 @@ def flag_overrides(args: argparse.Namespace, imports: tuple[str, ...] = ()) -> d
 
 def compare_config(args: argparse.Namespace):
     """The comparison the flags (over ``args.config``, if given) describe, with ``--param`` applied."""
-    from ..experiment_config import ExperimentConfig, StrategySpec, command_config, parse_overrides
+    from ..search.config import ExperimentConfig, StrategySpec, command_config, parse_overrides
 
     overrides = flag_overrides(args, _plugin_imports(args.imports))
     params = parse_overrides(args.param or [])
@@ -57,11 +57,11 @@ def compare_config(args: argparse.Namespace):
 def cmd_compare(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..experiment import ExperimentConfig
-    from ..multitable import is_multi
+    from ..search.runner import ExperimentConfig
+    from ..search.multitable import is_multi
 
     if args.list_strategies:
-        from ..plugins import load_entry_points
+        from ..strategies.plugins import load_entry_points
         from ..strategies.registry import describe, strategy_names
 
         _plugin_imports(args.imports)  # before any strategy name is looked up
@@ -77,7 +77,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             raise CliError("--workers with several counts runs one table; give one --table, or one worker count")
         return _compare_tables(cfg, args.no_plots, verify)
     if len(worker_counts) > 1:  # one comparison per worker count, in OUT/workers-N
-        from ..plots import plot_worker_counts
+        from ..analysis.plots import plot_worker_counts
 
         dirs = {}
         for n in worker_counts:
@@ -101,7 +101,7 @@ def _plugin_imports(specs: list[str] | None) -> tuple[str, ...]:
     config file's own ``imports`` then agree on it)."""
     from pathlib import Path
 
-    from ..plugins import is_path, load_plugins
+    from ..strategies.plugins import is_path, load_plugins
 
     load_plugins(specs or ())  # a failure names the plug-in as given
     return tuple(str(Path(s).expanduser().absolute()) if is_path(s) else s for s in specs or ())
@@ -123,9 +123,9 @@ def _worker_counts(text: str | None) -> list[int]:
 
 def _compare_one(cfg, no_plots: bool, verify: bool | None = None):
     """Run one comparison, print its summary and verdicts, write its figures; its ResultsDir."""
-    from ..experiment import format_summary, run_comparison, summarise
-    from ..plots import plot_results
-    from ..summary import format_verdicts, pairwise
+    from ..search.runner import format_summary, run_comparison, summarise
+    from ..analysis.plots import plot_results
+    from ..search.summary import format_verdicts, pairwise
 
     res = run_comparison(cfg, verify=verify)
     summary = summarise(res)
@@ -143,7 +143,7 @@ def _compare_one(cfg, no_plots: bool, verify: bool | None = None):
 
 def write_report_note(path) -> None:
     """``report.html`` at the end of a comparison (its results are already written: a failure is a note)."""
-    from ..report import ReportError, write_report
+    from ..analysis.report import ReportError, write_report
 
     try:
         log.info(f"report: {write_report(path)}")
@@ -153,10 +153,10 @@ def write_report_note(path) -> None:
 
 def _compare_tables(cfg, no_plots: bool, verify: bool | None = None) -> int:
     """`compare --table a,b,c`: each table's summary and verdicts, then the aggregate over tables."""
-    from ..experiment import format_summary, summarise
-    from ..multitable import AGGREGATE_CSV, budget_source, format_aggregate, run_tables, write_aggregate
-    from ..plots import plot_tables
-    from ..summary import format_verdicts, pairwise
+    from ..search.runner import format_summary, summarise
+    from ..search.multitable import AGGREGATE_CSV, budget_source, format_aggregate, run_tables, write_aggregate
+    from ..analysis.plots import plot_tables
+    from ..search.summary import format_verdicts, pairwise
 
     multi = run_tables(cfg, verify=verify)
     print(f"== {len(multi.tables)} tables; {budget_source(cfg)}")

@@ -9,11 +9,11 @@ from .common import CliError, plot_flags, plots_parent
 def cmd_plot(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..experiment import open_results
-    from ..multitable import is_multitable_dir, open_multi
-    from ..plot_options import PlotOptions
-    from ..plots import plot_results, plot_tables
-    from ..summary import write_summary_tex
+    from ..search.runner import open_results
+    from ..search.multitable import is_multitable_dir, open_multi
+    from ..search.plot_options import PlotOptions
+    from ..analysis.plots import plot_results, plot_tables
+    from ..search.summary import write_summary_tex
 
     opts = PlotOptions(**plot_flags(args))
     if not Path(args.results).is_dir():
@@ -36,7 +36,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from ..report import write_report
+    from ..analysis.report import write_report
 
     path = write_report(args.results, args.out)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, opens without network)")

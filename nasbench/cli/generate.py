@@ -12,11 +12,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .. import defaults
-    from ..generate import DataSpec, GenerateConfig, generate, presets
-    from ..registry import data_dirs
+    from ..generation.generate import DataSpec, GenerateConfig, generate, presets
+    from ..tables.registry import data_dirs
     from ..space import get_space
-    from ..train import Recipe
-    from ..validation_train import resolve_device
+    from ..training.train import Recipe
+    from ..validation.train import resolve_device
 
     get_space(args.space)
     if args.preset:

@@ -8,7 +8,7 @@ from .common import jobs_parent, progress_parent, seed_parent
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
     from .. import defaults
-    from ..reproduce import parse_datasets, reproduce
+    from ..validation.reproduce import parse_datasets, reproduce
 
     jobs = defaults.all_cores() if args.jobs is None else args.jobs
     reproduce(parse_datasets(args.datasets), runs=args.runs, jobs=jobs, out=args.out, seed=args.seed,

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import argparse
 
-from ..limits import MAX_RUNS, check_count
+from ..util.limits import MAX_RUNS, check_count
 from .common import CliError, progress_parent, seed_parent, verify_arg, verify_parent
 
 
 def _surrogate_params(items: list[str] | None) -> dict:
-    from ..checks import parse_params
+    from ..util.checks import parse_params
 
     return parse_params(items or [], CliError)
 
@@ -19,8 +19,8 @@ def cmd_surrogate_eval(args: argparse.Namespace) -> int:
     from surrogates import make_estimator
     from surrogates.evaluation import DEFAULT_SIZES, evaluate, plot_evaluation
 
-    from ..atomic import atomic_write
-    from ..registry import load
+    from ..util.atomic import atomic_write
+    from ..tables.registry import load
 
     bench = load(args.table, verify=verify_arg(args))
     check_count(args.repeats, "--repeats", MAX_RUNS, CliError)
@@ -47,7 +47,7 @@ def cmd_surrogate_fit(args: argparse.Namespace) -> int:
 
     from surrogates.benchmark import SurrogateBenchmark, SurrogateConfig
 
-    from ..registry import load
+    from ..tables.registry import load
 
     out = Path(args.out)
     if out.exists() and not args.force:

@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 
-from ..limits import MAX_RETRAIN, check_count
+from ..util.limits import MAX_RETRAIN, check_count
 from .common import CliError, data_dir_parent, jobs_parent, progress_parent, seed_parent, verify_arg, verify_parent
 
 
@@ -28,7 +28,7 @@ def _epoch_arg(text: str):
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from ..registry import load
+    from ..tables.registry import load
 
     summary = load(args.table, verify=verify_arg(args)).summary()
     if args.json:
@@ -41,7 +41,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_query(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from ..registry import load
+    from ..tables.registry import load
     from ..space import to_cell
 
     if args.rng_seed < 0:
@@ -76,8 +76,8 @@ def cmd_proxies(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..importers import import_any
-    from ..table import write_table
+    from ..tables.importers import import_any
+    from ..tables.hdf5 import write_table
 
     out = Path(args.out)
     if out.exists() and not args.force:
@@ -90,8 +90,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from ..registry import resolve
-    from ..table import file_format, verify_table
+    from ..tables.registry import resolve
+    from ..tables.hdf5 import file_format, verify_table
 
     path = resolve(args.table)
     if args.retrain is not None and args.retrain < 1:
@@ -120,8 +120,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     print(f"OK {res.path} sha256 {res.computed}")
     if args.retrain is None:
         return 0
-    from ..registry import load
-    from ..retrain_check import check_retraining
+    from ..tables.registry import load
+    from ..generation.retrain_check import check_retraining
 
     report = check_retraining(load(path), args.retrain, args.seed, args.data_dir, name=str(args.table))
     print(report.summary())

@@ -25,7 +25,7 @@ def _validate_seeds(items: Sequence[str] | None) -> tuple[int, ...] | str | None
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .. import defaults
-    from ..validate import ValidateConfig, validate
+    from ..validation.run import ValidateConfig, validate
 
     if args.results is None and not args.cells:
         raise CliError("give a results directory, or --cells with --table")

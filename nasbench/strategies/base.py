@@ -32,7 +32,7 @@ it (never its name) what it needs:
 * `synchronous`: it batches (successive halving, Hyperband wait at rung barriers): its
   `ask_job` returns None while a batch is incomplete, and the asking worker idles.
 
-Parallel workers and fidelities (the runner's event loop, `nasbench.experiment`): whenever a
+Parallel workers and fidelities (the runner's event loop, `nasbench.search.runner`): whenever a
 simulated worker is free the runner calls `ask_job()` -> `Job` (a cell, a fidelity
 `level`, and `trial`: None for a new trial, or the id of a paused trial of that cell to resume
 to a higher level). Results come back in order of simulated finish time through

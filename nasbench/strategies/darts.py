@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import check_positive_int
+from ..util.checks import check_positive_int
 from ..space import indices_of_ops
 from .base import Params, Strategy, StrategyError, check_positive
 
@@ -42,7 +42,7 @@ class SupernetParams(Params):
     tau_min: float = 0.1
     #: cap on batches per epoch (None: the whole training split); for quick tests
     max_batches: int | None = None
-    #: options for nasbench.datasets.load_dataset (e.g. {"downscale": 4}); None: from the recipe
+    #: options for nasbench.training.datasets.load_dataset (e.g. {"downscale": 4}); None: from the recipe
     data_options: dict[str, Any] | None = None
     threads: int = 1
     #: what a query is charged: "model" (the table-calibrated cost model; reproducible) or "measured"
@@ -99,7 +99,7 @@ class SupernetSearch(Strategy):
     def _setup(self) -> None:
         import torch
 
-        from ..datasets import DatasetError, load_dataset
+        from ..training.datasets import DatasetError, load_dataset
         from .supernet import Supernet
 
         p = self.params

@@ -37,7 +37,7 @@ import numpy as np
 from .protocol import Protocol, ProtocolError, SearchView
 
 if TYPE_CHECKING:
-    from ..benchmark import Benchmark
+    from ..tables.benchmark import Benchmark
 
 #: epochs of NAS-Bench-201's short schedule (its ``hp='12'`` results, the ``*_s12`` metrics)
 S12_EPOCHS = 12

@@ -27,7 +27,7 @@ class LocalSearchParams(Params):
     first_improvement: bool = True
 
     def check(self) -> None:
-        from ..checks import check_positive_int
+        from ..util.checks import check_positive_int
 
         check_positive_int(self.n_init, "local_search: n_init", StrategyError)
 

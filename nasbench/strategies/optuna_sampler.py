@@ -25,7 +25,7 @@ _MAX_TRIES = 64
 
 
 def _optuna() -> Any:
-    from ..bridges.extras import quiet_optuna
+    from ..util.extras import quiet_optuna
 
     return quiet_optuna()
 
@@ -48,7 +48,7 @@ class OptunaStrategy(Strategy):
     def __init__(self, context, params=None) -> None:
         super().__init__(context, params)
         optuna = _optuna()
-        from ..bridges.cellspace import EDGE_NAMES, optuna_distributions
+        from .cellspace import EDGE_NAMES, optuna_distributions
 
         self._names = EDGE_NAMES
         self._dists = optuna_distributions()

@@ -18,7 +18,7 @@ from ..errors import NasbenchError
 from .. import defaults
 
 if TYPE_CHECKING:
-    from ..benchmark import Benchmark
+    from ..tables.benchmark import Benchmark
 
 BUDGET_KINDS = ("queries", "seconds", "epochs", "worker-seconds")
 SEED_MODES = ("random", "mean")
@@ -189,7 +189,7 @@ def check_preset_name(name: str) -> str:
         ProtocolError: any other name (the message lists the allowed ones).
     """
     if name not in NAMED_PRESETS:
-        from ..suggest import did_you_mean
+        from ..util.suggest import did_you_mean
 
         raise ProtocolError(f"preset {name!r} unknown; allowed: {', '.join(PRESET_NAMES)}"
                             f"{did_you_mean(name, PRESET_NAMES)}")

@@ -31,7 +31,7 @@ def get_strategy(name: str) -> type[Strategy]:
     """The class registered under a name.
 
     A name not registered yet loads the installed plug-ins (entry points of the group
-    `nasbench.strategies`, `nasbench.plugins`) first.
+    `nasbench.strategies`, `nasbench.strategies.plugins`) first.
 
     Args:
         name: the strategy's name.
@@ -44,12 +44,12 @@ def get_strategy(name: str) -> type[Strategy]:
     """
     cls = STRATEGIES.get(name)
     if cls is None:
-        from ..plugins import load_entry_points
+        from .plugins import load_entry_points
 
         load_entry_points()
         cls = STRATEGIES.get(name)
     if cls is None:
-        from ..suggest import did_you_mean
+        from ..util.suggest import did_you_mean
 
         raise StrategyError(f"unknown strategy {name!r}; valid: {', '.join(STRATEGIES)} (a strategy of your own: "
                             f"--import MODULE){did_you_mean(name, STRATEGIES)}")

@@ -1,7 +1,7 @@
 """SMAC3 as a strategy, through its ask/tell (`pip install 'nasbench[smac]'`).
 
 `smac`: SMAC's hyperparameter-optimisation facade (random-forest surrogate, log expected
-improvement, local and random search over the ConfigSpace of the cell; `nasbench.bridges.cellspace`).
+improvement, local and random search over the ConfigSpace of the cell; `nasbench.strategies.cellspace`).
 SMAC minimises, so it is told `-value`. The scenario is `deterministic` (each configuration is
 asked once, as a real search would not retrain a cell); its seed is drawn from the run's spawned
 generator, so a run repeats bit for bit. SMAC keeps its run history in a temporary directory that
@@ -20,7 +20,7 @@ _MAX_TRIES = 64
 
 
 def _smac() -> Any:
-    from ..bridges.extras import require
+    from ..util.extras import require
 
     require("ConfigSpace")
     return require("smac")
@@ -60,7 +60,7 @@ class SMAC(Strategy):
         from smac.runhistory.dataclasses import TrialValue
         from smac.runhistory.enumerations import StatusType
 
-        from ..bridges.cellspace import config_to_cell, configuration_space
+        from .cellspace import config_to_cell, configuration_space
 
         self._to_cell = config_to_cell
         self._value, self._crashed = TrialValue, StatusType.CRASHED

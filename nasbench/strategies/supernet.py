@@ -1,6 +1,6 @@
 """A weight-sharing supernet of the NAS-Bench-201 space, for DARTS and GDAS.
 
-Same skeleton as `nasbench.network` (stem, three stages of N cells with ResNet reduction
+Same skeleton as `nasbench.training.network` (stem, three stages of N cells with ResNet reduction
 blocks between them, BN-ReLU-pool-linear head), reusing its `ReLUConvBN` and `ResNetBlock`;
 every edge of every cell holds all five ops, and the architecture weights `alpha` (6 edges x 5
 ops, shared by all cells) mix them:
@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..network import ReLUConvBN, ResNetBlock
+from ..training.network import ReLUConvBN, ResNetBlock
 from ..space import EDGES, N_EDGES, N_NODES, N_OPS, OPS
 from ..errors import InputError
 

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..datasets import Data, _read_idx
+from ..training.datasets import Data, _read_idx
 from ..errors import InputError
 
 FASHION_ROOT = Path("/usr/share/datasets/fashion-mnist")

@@ -25,7 +25,7 @@ from typing import Iterable
 import numpy as np
 import torch
 
-from ..network import build_network
+from ..training.network import build_network
 from ..space import N_CELLS, class_table
 from .batch import BatchSpec, StandIn, make_batch
 from .journal import JournalDamaged, append, repair, scan
@@ -118,7 +118,7 @@ def setup_for(bench, table: str, seed: int = 0, batch_size: int = 16, batch_kind
 
 def _own_data_setup(bench, table: str, spec_data: dict, seed: int, batch_size: int, batch_seed: int,
                     data_dir: str | None) -> Setup:
-    from ..datasets import load_data_spec
+    from ..training.datasets import load_data_spec
 
     data = load_data_spec(spec_data, data_dir)
     cin, h, w = data.input_shape
@@ -141,7 +141,7 @@ def load_batch(setup: Setup, data_dir: str | None = None) -> "StandIn":
         The batch.
     """
     if setup.batch.kind == "train":
-        from ..datasets import load_data_spec
+        from ..training.datasets import load_data_spec
 
         return make_batch(setup.batch, data=load_data_spec(setup.data, data_dir))
     return make_batch(setup.batch)

@@ -32,7 +32,7 @@ def proxy_matrix(table: str) -> tuple[tuple[str, ...], np.ndarray]:
     Raises:
         InputError: the table holds no proxy for all of its cells.
     """
-    from ..registry import load
+    from ..tables.registry import load
 
     bench = load(table)
     names, cols = [], []

@@ -17,12 +17,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..executors import become_worker
-from ..interrupt import starting_workers
-from ..limits import MAX_JOBS, MAX_LIMIT, MAX_PROXY_BATCH, MAX_THREADS, check_count
+from ..util.executors import become_worker
+from ..util.interrupt import starting_workers
+from ..util.limits import MAX_JOBS, MAX_LIMIT, MAX_PROXY_BATCH, MAX_THREADS, check_count
 from ..space import class_table
-from ..atomic import LinkRefused
-from ..locking import LockHeld, exclusive
+from ..util.atomic import LinkRefused
+from ..util.locking import LockHeld, exclusive
 from .compute import ProxyError, Setup, read_journal, repair_journal, run, setup_for, todo_classes, write_header
 from .proxies import PROXY_NAMES
 
@@ -93,8 +93,8 @@ def is_published_nb201(path: Path) -> bool:
     Returns:
         True where it resolves to one of them.
     """
-    from ..nb201_tables import TABLE_NAMES
-    from ..registry import data_dirs
+    from ..tables.nb201_tables import TABLE_NAMES
+    from ..tables.registry import data_dirs
 
     return any(path.resolve() == (d / f"{n}.h5").resolve() for d in data_dirs() for n in TABLE_NAMES)
 
@@ -136,8 +136,8 @@ def run_job(job: ProxyJob, progress: bool = True) -> ProxyReport:
             do not apply, ...).
         LinkRefused: the journal is a symbolic link.
     """
-    from ..registry import load, resolve
-    from ..tabular import TabularBenchmark
+    from ..tables.registry import load, resolve
+    from ..tables.tabular import TabularBenchmark
 
     _check_job(job)
     path = resolve(job.table)
@@ -196,7 +196,7 @@ def _run_locked(job: ProxyJob, path: Path, bench, setup: Setup, journal: Path, p
 
 
 def _check_job(job: ProxyJob) -> None:
-    """The counts of `job` lie within `nasbench.limits` (one line naming the flag)."""
+    """The counts of `job` lie within `nasbench.util.limits` (one line naming the flag)."""
     check_count(job.jobs, "--jobs", MAX_JOBS, ProxyError)
     check_count(job.threads, "--threads", MAX_THREADS, ProxyError)
     check_count(job.limit, "--limit", MAX_LIMIT, ProxyError, allow_none=True)
@@ -246,7 +246,7 @@ def _lines(journal: Path) -> int:
 
 def _fold(path: Path, journal: Path) -> str:
     """Rewrite the table file at `path` with the journal's proxies, atomically."""
-    from ..table import read_table, write_table
+    from ..tables.hdf5 import read_table, write_table
     from .store import with_proxies
 
     return write_table(path, with_proxies(read_table(path), journal))

@@ -1,4 +1,4 @@
-"""The zero-cost proxies, computed on an `nasbench.network.NB201Network` at initialisation.
+"""The zero-cost proxies, computed on an `nasbench.training.network.NB201Network` at initialisation.
 
 Definitions follow the reference implementations (Abdelfattah et al. 2021, "Zero-Cost Proxies
 for Lightweight NAS", and the papers they cite); "weights" below are the weights of every
@@ -38,7 +38,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import InputError
-from ..network import GroupedLinear, NB201Network
+from ..training.network import GroupedLinear, NB201Network
 
 if TYPE_CHECKING:
     from .batch import StandIn

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ..tabular import TabularBenchmark
+from ..tables.tabular import TabularBenchmark
 from ..space import class_table
 
 #: Abdelfattah et al. 2021 ("Zero-Cost Proxies for Lightweight NAS", ICLR), Spearman rho with

@@ -11,7 +11,7 @@ grad_norm and fisher come from one forward/backward pass; jacob_cov and naswot f
 forward and input-gradient pass); the journal splits a pass's wall time evenly among the proxies
 that run computed, so the shares of a pass's proxies add up to the pass's time.
 `extra["proxies"]["passes"]` records which proxies share a pass, and
-`nasbench.tabular.TabularBenchmark.proxy_cost_many` charges a pass once, in full (the sum
+`nasbench.tables.tabular.TabularBenchmark.proxy_cost_many` charges a pass once, in full (the sum
 of its proxies' shares), whichever of its proxies a search uses. (Where a pass's proxies were
 computed by separate runs, each run's pass is counted: an over-, never an under-charge.)
 
@@ -25,7 +25,7 @@ import os
 
 import numpy as np
 
-from ..tabular import TabularBenchmark
+from ..tables.tabular import TabularBenchmark
 from ..errors import InputError
 from .compute import per_cell, read_journal
 from .proxies import PASSES

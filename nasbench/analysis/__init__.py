@@ -1,0 +1,1 @@
+"""Figures, LaTeX tables, report pages and documentation results pages drawn from results directories."""

@@ -1,0 +1,609 @@
+"""The comparison's configuration: what to compare and how (:class:`ExperimentConfig`), built
+from arguments, TOML/YAML files (a bad key is named with its file and line) and ``--param``
+overrides; :func:`default_config` is the main job. The runner is :mod:`nasbench.search.runner`."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from .plot_options import PlotOptionError, PlotOptions
+from .plot_options import from_dict as plot_options_from_dict
+from ..strategies import Budget, Protocol, ProtocolError, StrategyError, make_params
+from ..strategies.protocol import Preset, check_preset_name, preset_for
+from ..util.parsing import parse_json, parse_toml, parse_yaml, read_config_text
+from ..util.limits import MAX_JOBS, MAX_RUNS, MAX_STRATEGIES, MAX_WORKERS, check_count
+from ..errors import LimitError, NasbenchError
+from .. import defaults
+
+DEFAULT_TABLE = defaults.TABLE  # NAS-Bench-201's published CIFAR-10 results (data/nb201-cifar10.h5)
+DEFAULT_RUNS = defaults.RUNS  # runs per strategy of the main job: enough to tell real differences from noise
+COLUMNS = ("strategy", "run", "step", "sim_time", "epochs", "cell", "value", "cost", "incumbent",
+           "incumbent_valid", "incumbent_test")
+#: columns added after COLUMNS when a config simulates several workers or has a multi-fidelity
+#: strategy (``ExperimentConfig.timed``): which worker ran the job, when it started (``sim_time`` is
+#: its finish), the fidelity level (index) and its epochs, and the trial id (a resumed trial keeps it)
+TIMED_COLUMNS = ("worker", "start", "level", "fidelity_epochs", "trial")
+
+
+class ConfigError(NasbenchError, ValueError):
+    """A bad experiment config (one line, names the key and, for files, the line)."""
+
+
+# -- config ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StrategySpec:
+    """A strategy by registry name, its parameter overrides, and a label (default: the name)."""
+
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", dict(self.params))
+        if not self.label:
+            object.__setattr__(self, "label", self.name)
+        if not isinstance(self.label, str) or not re.fullmatch(r"[A-Za-z0-9_+-]+", self.label):
+            # no dots or slashes: the label names the folder runs/<label>/ ('..' would be the folder above)
+            raise ConfigError(f"strategy label {self.label!r} may use letters, digits and _ + - only "
+                              "(no dots or slashes: it names the folder runs/<label>/)")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "label": self.label, "params": dict(sorted(self.params.items()))}
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """What to compare and how. ``table``: embedded name, .h5 path, or a NAS-Bench-201 CSV path.
+
+    ``protocol`` and ``budget`` left as None are resolved from the table's published preset in the
+    family ``preset`` (:data:`~nasbench.strategies.protocol.NAMED_PRESETS`: ``nas-bench-201``, the
+    default, searches the NAS-Bench-201 tables on their 12-epoch signal with NAS-Bench-201's
+    12,000 simulated seconds; ``nats-bench`` with NATS-Bench's 20,000 / 40,000 / 120,000 s); a
+    surrogate file fitted on such a table keeps that table's preset; for any other table, or when
+    only the protocol is given, ``Protocol()`` and 100 queries (:mod:`nasbench.defaults`). With several tables (names
+    separated by commas) they stay None unless given: each table is run under its own preset
+    (:mod:`nasbench.search.multitable`).
+
+    Where the runs execute changes no result: ``jobs`` processes here (``executor="local"``) or
+    ``jobs`` Ray actors on the cluster at ``address`` (``executor="ray"``; ``jobs=0``: one per CPU
+    of the cluster). Not to be confused with simulated workers inside one search."""
+
+    table: str = defaults.TABLE
+    strategies: tuple[StrategySpec, ...] = tuple(StrategySpec(n) for n in defaults.STRATEGIES)
+    runs: int = defaults.LIBRARY["runs"]
+    budget: Budget | None = None
+    protocol: Protocol | None = None
+    seed: int = defaults.SEED
+    jobs: int = defaults.LIBRARY["jobs"]
+    out: str = defaults.LIBRARY["out"]
+    resume: bool = False
+    progress: bool = True
+    executor: str = defaults.EXECUTOR  # where runs execute: "local" (processes here) or "ray" (actors on a cluster)
+    address: str | None = None  # the Ray cluster's address (executor "ray"; None: a local instance)
+    #: simulated parallel workers of each run (the runner's event loop); 1: today's sequential search
+    workers: int = defaults.WORKERS
+    #: how figures and summary.tex are drawn (width preset, band, baseline): changes no result
+    plots: PlotOptions = PlotOptions()
+    #: the preset family that resolves an unset protocol and budget (not part of the identity: the
+    #: resolved protocol and budget are)
+    preset: str = defaults.PRESET
+    #: plug-in modules imported before the strategies are looked up (:mod:`nasbench.strategies.plugins`): module
+    #: names or .py paths. Not part of the identity (the strategies' names and parameters are; each
+    #: plug-in's version and file hash go into provenance.json)
+    imports: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _check_plain_types(self)
+        _load_imports(self)
+        _check_counts(self)
+        try:
+            check_preset_name(self.preset)
+        except ProtocolError as exc:
+            raise ConfigError(str(exc)) from None
+        if not _several_tables(self.table):  # several: each table's own preset (nasbench.search.multitable)
+            preset = table_preset(self.table, self.preset) if self.protocol is None else None
+            if self.protocol is None:
+                object.__setattr__(self, "protocol", preset.protocol if preset else Protocol())
+            if self.budget is None:
+                object.__setattr__(self, "budget", preset.budget if preset else fallback_budget())
+        specs = tuple(StrategySpec(s) if isinstance(s, str) else s for s in self.strategies)
+        object.__setattr__(self, "strategies", specs)
+        if not specs:
+            raise ConfigError("strategies: give at least one")
+        labels = [s.label for s in specs]
+        dup = sorted({x for x in labels if labels.count(x) > 1})
+        if dup:
+            raise ConfigError(f"strategies: label {dup[0]!r} used twice; give each entry its own label")
+        for s in specs:
+            try:
+                make_params(s.name, s.params)
+            except StrategyError as exc:
+                raise ConfigError(str(exc)) from None
+        _check_executor(self)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if not isinstance(self.plots, PlotOptions):
+            raise ConfigError(f"plots must be PlotOptions(width, band, baseline), got {self.plots!r}")
+        if self.plots.baseline is not None and self.plots.baseline not in labels:
+            raise ConfigError(f"plots.baseline {self.plots.baseline!r} is not a strategy of this comparison; "
+                              f"choose one of {', '.join(labels)}")
+        if self.protocol is not None and self.protocol.objectives:
+            single = [s.label for s in specs if not _strategy_class(s.name).multi_objective]
+            if single:
+                from ..strategies import STRATEGIES
+
+                multi = " / ".join(n for n, c in STRATEGIES.items() if c.multi_objective)
+                raise ConfigError(f"protocol.objectives is set but {single[0]!r} is single-objective; use {multi}")
+
+    def identity(self) -> dict[str, Any]:
+        """What the results depend on (not jobs, executor, address, out, resume, progress)."""
+        d = {"table": self.table, "strategies": [s.to_dict() for s in self.strategies], "runs": self.runs,
+             "budget": self.budget.to_dict() if self.budget else None,
+             "protocol": self.protocol.to_dict() if self.protocol else None, "seed": self.seed}
+        if self.workers != 1:  # only then: one-worker results directories keep their identity
+            d["workers"] = self.workers
+        return d
+
+    @property
+    def timed(self) -> bool:
+        """True if the results carry :data:`TIMED_COLUMNS` (several workers, or a multi-fidelity
+        strategy): such runs go through the runner's event loop."""
+        return self.workers != 1 or any(_strategy_class(s.name).multi_fidelity for s in self.strategies)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The results' columns before any ``obj_*`` ones."""
+        return COLUMNS + TIMED_COLUMNS if self.timed else COLUMNS
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.identity(), "jobs": self.jobs, "executor": self.executor, "address": self.address,
+                "out": self.out, "preset": self.preset, **({"imports": list(self.imports)} if self.imports else {})}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], lines: dict[str, int] | None = None, source: str = "") -> "ExperimentConfig":
+        return _config_from_dict(d, lines or {}, source)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike, **overrides: Any) -> "ExperimentConfig":
+        """The file's config with ``overrides`` (None: keep the file's value) on top, as
+        ``nasbench compare FILE`` runs it (:func:`command_config`)."""
+        return command_config(path, **overrides)
+
+
+def command_config(path: str | os.PathLike | None = None, **overrides: Any) -> "ExperimentConfig":
+    """What ``nasbench compare [FILE] [flags]`` runs: the command's defaults
+    (:data:`nasbench.defaults.COMMAND`), under the config file's keys (if ``path`` is given),
+    under ``overrides`` (the flags; None: not given). One merge with and without a file, so a flag
+    means the same in both: a dict for ``budget``, ``protocol`` or ``plots`` overrides only the keys
+    it has (``{"amount": 50}`` keeps the kind the file gives, else the table's preset's; see
+    :func:`complete_budget`); ``strategies`` replaces the list, keeping the file's ``params`` of the
+    strategies still in it; ``imports`` adds to the file's."""
+    d, lines = read_config_file(path) if path is not None else ({}, {})
+    source = str(path) if path is not None else ""
+    flag_budget = overrides.get("budget")
+    if isinstance(d.get("budget"), dict) and "amount" not in d["budget"] and set(d["budget"]) <= set(_BUDGET_KEYS) \
+            and not (isinstance(flag_budget, Budget) or (isinstance(flag_budget, dict) and "amount" in flag_budget)):
+        raise ConfigError(f"{_where('budget', lines, source)}budget needs an amount, e.g. "
+                          f"budget = {{kind = \"seconds\", amount = 12000}} (or --budget)")
+    _merge_overrides(d, {k: v for k, v in overrides.items() if v is not None})
+    return _config_from_dict(d, lines, source)
+
+
+def _merge_overrides(d: dict[str, Any], overrides: dict[str, Any]) -> None:
+    """Put flag values over a config file's mapping ``d`` (in the file's own form)."""
+    for k, v in overrides.items():
+        if isinstance(v, (Budget, Protocol)):
+            v = v.to_dict()
+        elif isinstance(v, PlotOptions):
+            v = dataclasses.asdict(v)
+        elif k in ("budget", "protocol", "plots") and isinstance(v, dict):
+            base = d.get(k)
+            if k == "budget" and isinstance(base, (int, float)) and not isinstance(base, bool):
+                base = {"amount": base}  # a bare amount: the kind comes from below (complete_budget)
+            if isinstance(base, dict):
+                v = {**base, **v}
+        elif k == "strategies" and isinstance(v, (list, tuple)):
+            v = [s.to_dict() if isinstance(s, StrategySpec) else s for s in v]
+            keep = {s if isinstance(s, str) else s.get("label") or s.get("name") for s in v} | \
+                   {s if isinstance(s, str) else s.get("name") for s in v}
+            if isinstance(d.get("params"), dict):
+                d["params"] = {name: p for name, p in d["params"].items() if name in keep}
+        elif k == "imports" and isinstance(v, (list, tuple)):  # flags add to the file's (absolute paths)
+            base = d.get(k, [])
+            v = [*([base] if isinstance(base, str) else base if isinstance(base, list) else []), *v]
+        d[k] = v
+
+
+def _several_tables(table: Any) -> bool:
+    """True for a config's ``table`` naming several tables (separated by commas)."""
+    return isinstance(table, str) and len([t for t in table.split(",") if t.strip()]) > 1
+
+
+def table_preset(table: str, family: str = defaults.PRESET) -> Preset | None:
+    """The preset of one table in ``family``: an embedded NAS-Bench-201 table's (or a file's named
+    like one), or, for a surrogate file, the preset of the table it was fitted on where it models
+    that preset's signal and test metric.
+
+    Args:
+        table: a table name or path.
+        family: the preset family.
+
+    Returns:
+        The preset, or None where the table has none.
+    """
+    from ..tables.registry import source_table_of
+
+    preset = preset_for(table, family)
+    if preset is None:
+        source = source_table_of(table)
+        preset = preset_for(source, family) if source else None
+        if preset is not None and not source_table_of(table, (preset.protocol.metric, preset.protocol.test_metric)):
+            preset = None
+    return preset
+
+
+def _check_plain_types(cfg: "ExperimentConfig") -> None:
+    """The keys a config file can give the wrong type: ``table`` and ``out`` are strings (a path
+    is taken as one), ``resume`` and ``progress`` true or false, ``strategies`` a list."""
+    for name, what in (("table", "a table name or path"), ("out", "a directory path")):
+        v = getattr(cfg, name)
+        if isinstance(v, os.PathLike):
+            object.__setattr__(cfg, name, os.fspath(v))
+        elif name == "table" and isinstance(v, (tuple, list)) and v and all(isinstance(t, str) and t for t in v):
+            pass  # several tables
+        elif not isinstance(v, str) or not v.strip():
+            raise ConfigError(f"{name} must be {what} (a string), got {v!r}")
+    for name in ("resume", "progress"):
+        v = getattr(cfg, name)
+        if not isinstance(v, bool):
+            raise ConfigError(f"{name} must be true or false, got {v!r}")
+    if not isinstance(cfg.strategies, (tuple, list)):
+        raise ConfigError(f"strategies must be a list of strategy names, got {cfg.strategies!r}")
+
+
+def _load_imports(cfg: "ExperimentConfig") -> None:
+    """``imports`` is a list of module names or .py paths; each is imported (once per process)."""
+    from ..strategies.plugins import load_plugins
+
+    v = cfg.imports
+    if isinstance(v, str):
+        v = (v,)
+    if not isinstance(v, (tuple, list)) or not all(isinstance(s, str) and s.strip() for s in v):
+        raise ConfigError(f"imports must be a list of module names or .py file paths, got {cfg.imports!r}")
+    object.__setattr__(cfg, "imports", tuple(s.strip() for s in v))
+    load_plugins(cfg.imports)
+
+
+def _check_counts(cfg: "ExperimentConfig") -> None:
+    """``runs``, ``workers``, ``jobs`` and the number of strategies lie within :mod:`nasbench.util.limits`
+    (``jobs`` 0 means one Ray actor per CPU of the cluster, with executor ray only)."""
+    check_count(cfg.runs, "runs", MAX_RUNS, ConfigError)
+    check_count(cfg.workers, "workers", MAX_WORKERS, ConfigError)
+    if not (cfg.executor == "ray" and type(cfg.jobs) is int and cfg.jobs == 0):
+        check_count(cfg.jobs, "jobs", MAX_JOBS, ConfigError)
+    if len(cfg.strategies) > MAX_STRATEGIES:
+        raise LimitError(f"strategies: {len(cfg.strategies):,} given, beyond the maximum of {MAX_STRATEGIES} "
+                         f"in one comparison")
+
+
+def _check_executor(cfg: "ExperimentConfig") -> None:
+    """``executor`` is one of :data:`~nasbench.util.executors.EXECUTORS`; ``address`` only with Ray."""
+    from ..util.executors import EXECUTORS
+
+    if cfg.executor not in EXECUTORS:
+        raise ConfigError(f"executor must be one of {', '.join(EXECUTORS)}, got {cfg.executor!r}")
+    if cfg.address is not None and (not isinstance(cfg.address, str) or not cfg.address.strip()):
+        raise ConfigError(f"address must be a Ray cluster address (host:port), got {cfg.address!r}")
+    if cfg.address is not None and cfg.executor != "ray":
+        raise ConfigError("address is a Ray cluster's address: give it with executor ray (--executor ray)")
+
+
+def _strategy_class(name: str):
+    from ..strategies import get_strategy
+
+    try:
+        return get_strategy(name)
+    except StrategyError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+_TOP_KEYS = ("table", "strategies", "runs", "budget", "protocol", "seed", "jobs", "out", "resume", "progress", "params",
+             "executor", "address", "workers", "plots", "preset", "imports")
+_BUDGET_KEYS = tuple(f.name for f in dataclasses.fields(Budget))
+_PROTOCOL_KEYS = tuple(f.name for f in dataclasses.fields(Protocol))
+
+
+def _where(key: str, lines: dict[str, int], source: str) -> str:
+    line = lines.get(key)
+    while line is None and "." in key:  # a key inside an inline table: the table's line
+        key = key.rsplit(".", 1)[0]
+        line = lines.get(key)
+    if source and line:
+        return f"{source}:{line}: "
+    return f"{source}: " if source else ""
+
+
+def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> ExperimentConfig:
+    def err(key: str, msg: str) -> ConfigError:
+        return ConfigError(f"{_where(key, lines, source)}{msg}")
+
+    for k in d:
+        if k not in _TOP_KEYS:
+            return _raise(err(k, f"unknown key {k!r}; valid: {', '.join(_TOP_KEYS)}"))
+    kw: dict[str, Any] = {}
+    if "imports" in d:  # first: the strategies below may come from them
+        kw["imports"] = _file_imports(d["imports"], source, err)
+    for k in ("table", "runs", "seed", "jobs", "out", "resume", "progress", "executor", "address", "workers", "preset"):
+        if k in d:
+            kw[k] = d[k]
+    if "table" in kw:  # several tables: a list, or names separated by commas (nasbench.search.multitable)
+        from .multitable import join_tables
+
+        kw["table"] = join_tables(kw["table"])
+    # a key the file (and the flags) leave out takes the command's default (nasbench.defaults)
+    for k, v in defaults.command_defaults(_several_tables(kw.get("table")), kw.get("executor")).items():
+        kw.setdefault(k, v)
+    if "budget" in d:
+        b = d["budget"]
+        if isinstance(b, (int, float)) and not isinstance(b, bool):
+            b = {"amount": b}  # a bare amount: the kind of the budget below it (complete_budget)
+        if not isinstance(b, dict):
+            raise err("budget", f"budget must be a table with kind and amount, got {b!r}")
+        for k in b:
+            if k not in _BUDGET_KEYS:
+                raise err(f"budget.{k}", f"unknown key 'budget.{k}'; valid: {', '.join(_BUDGET_KEYS)}")
+        try:
+            kw["budget"] = complete_budget(b, kw.get("table", defaults.TABLE), kw.get("preset", defaults.PRESET))
+        except ProtocolError as exc:
+            raise err("budget", str(exc)) from None
+        except ConfigError as exc:
+            raise err("preset" if "preset" in d else "budget", str(exc)) from None
+    if "protocol" in d:
+        p = d["protocol"]
+        if not isinstance(p, dict):
+            raise err("protocol", "protocol must be a table")
+        for k in p:
+            if k not in _PROTOCOL_KEYS:
+                raise err(f"protocol.{k}", f"unknown key 'protocol.{k}'; valid: {', '.join(_PROTOCOL_KEYS)}")
+            bad = _protocol_type_error(k, p[k])
+            if bad:
+                raise err(f"protocol.{k}", f"protocol.{k} must be {bad}, got {p[k]!r}")
+        try:
+            kw["protocol"] = Protocol(**p)
+        except (ProtocolError, TypeError) as exc:
+            raise err("protocol", str(exc)) from None
+    if "plots" in d:
+        try:
+            kw["plots"] = plot_options_from_dict(d["plots"])
+        except (PlotOptionError, TypeError) as exc:
+            key = next((f"plots.{k}" for k in ("width", "band", "baseline") if f"plots.{k}" in str(exc)), "plots")
+            raise err(key, str(exc)) from None
+    params = d.get("params", {}) or {}
+    if not isinstance(params, dict):
+        raise err("params", "params must be a table of tables: [params.<strategy>]")
+    for k, v in params.items():
+        if not isinstance(v, dict):
+            raise err(f"params.{k}", f"params.{k} must be a table of parameter values, got {v!r}")
+    if "strategies" in d:
+        raw = d["strategies"]
+        if isinstance(raw, str):
+            raw = [s.strip() for s in raw.split(",") if s.strip()]
+        if not isinstance(raw, (list, tuple)) or not raw:
+            raise err("strategies", f"strategies must be a non-empty list of strategy names or tables, got {raw!r}; "
+                                    f"valid names: {', '.join(_strategy_names())}")
+        if len(raw) > MAX_STRATEGIES:
+            raise err("strategies", f"strategies: {len(raw):,} given, beyond the maximum of {MAX_STRATEGIES} in one "
+                                    f"comparison")
+        specs = []
+        for entry in raw:
+            try:
+                if isinstance(entry, str):
+                    _strategy_class(entry)
+                    specs.append(StrategySpec(entry, params.get(entry, {})))
+                elif isinstance(entry, dict):
+                    e = dict(entry)
+                    name = e.pop("name", None)
+                    if name is None:
+                        raise ConfigError("a strategy table needs name = '...'")
+                    _strategy_class(name)
+                    label = e.pop("label", "")
+                    extra = e.pop("params", {})
+                    if not isinstance(extra, dict):
+                        raise ConfigError(f"strategy {label or name!r}: params must be a table, got {extra!r}")
+                    specs.append(StrategySpec(name, {**params.get(label or name, {}), **extra, **e}, label))
+                else:
+                    raise ConfigError(f"a strategy is a name or a table, got {entry!r}")
+            except ConfigError as exc:
+                raise err("strategies", str(exc)) from None
+        kw["strategies"] = tuple(specs)
+    elif params:
+        kw["strategies"] = tuple(StrategySpec(n, params.get(n, {})) for n in defaults.STRATEGIES)
+    unknown_p = [k for k in params if k not in {s.label for s in kw.get("strategies", ())} | {s.name for s in kw.get("strategies", ())}]
+    if unknown_p:
+        raise err(f"params.{unknown_p[0]}", f"params.{unknown_p[0]}: no such strategy in this config")
+    try:
+        return ExperimentConfig(**kw)
+    except ConfigError as exc:
+        key = str(exc).split(" ", 1)[0].rstrip(":")
+        raise err(key if key in lines else "strategies", str(exc)) from None
+    except ProtocolError as exc:
+        raise err("protocol", str(exc)) from None
+
+
+def _file_imports(raw: Any, source: str, err) -> tuple[str, ...]:
+    """A config file's ``imports``, imported now: a relative .py path is relative to the file's
+    folder (kept absolute, so that the config loads from any directory); a failure names the line."""
+    from ..strategies.plugins import PluginError, is_path, load_plugin
+
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, (list, tuple)) or not all(isinstance(s, str) and s.strip() for s in raw):
+        raise err("imports", f"imports must be a list of module names or .py file paths, got {raw!r}")
+    base = Path(source).parent if source else Path.cwd()
+    out = []
+    for s in raw:
+        s = s.strip()
+        if is_path(s):
+            p = Path(s).expanduser()
+            s = str(p if p.is_absolute() else (base / p).absolute())
+        try:
+            load_plugin(s)
+        except PluginError as exc:
+            raise PluginError(str(err("imports", str(exc)))) from None
+        out.append(s)
+    return tuple(out)
+
+
+def _raise(exc: Exception):
+    raise exc
+
+
+def _strategy_names() -> list[str]:
+    from ..strategies.registry import strategy_names
+
+    return strategy_names()
+
+
+def _protocol_type_error(key: str, v: Any) -> str:
+    """What ``protocol.<key>`` must be, if ``v`` is not that (else "")."""
+    if key in ("metric", "seed", "test_metric"):
+        return "" if isinstance(v, str) and v else "a non-empty string"
+    if key in ("epoch", "cost_epoch", "train_epochs"):
+        ok = v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 1)
+        return "" if ok else "a positive integer (an epoch number)"
+    if key == "cost_factor":
+        ok = isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) and v > 0
+        return "" if ok else "a positive finite number"
+    if key == "objectives":
+        ok = isinstance(v, (list, tuple)) and all(isinstance(o, str) and o for o in v)
+        return "" if ok else "a list of names (params, flops, latency:<device>)"
+    return ""
+
+
+def read_config_file(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, int]]:
+    """(mapping, line of each dotted key) from a TOML (.toml) or YAML (.yaml/.yml) file, or the
+    ``config.json`` a comparison writes into its results directory (no line numbers), parsed within
+    the limits of :mod:`nasbench.util.parsing` (size, depth, no YAML aliases)."""
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError(f"{p}: no such config file")
+    suffix = p.suffix.lower()
+    if suffix not in (".toml", ".yaml", ".yml", ".json"):
+        raise ConfigError(f"{p}: config files are .toml, .yaml or .yml (or a results directory's config.json)")
+    text = read_config_text(p, ConfigError)
+    if suffix == ".toml":
+        return parse_toml(text, str(p), ConfigError), _toml_lines(text)
+    if suffix == ".json":
+        d = parse_json(text, str(p), ConfigError)
+        if not isinstance(d, dict):
+            raise ConfigError(f"{p}: the top level must be a mapping")
+        return d, {}
+    d, node = parse_yaml(text, str(p), ConfigError)
+    d = {} if d is None else d
+    if not isinstance(d, dict):
+        raise ConfigError(f"{p}: the top level must be a mapping")
+    lines: dict[str, int] = {}
+    _yaml_lines(node, "", lines)
+    return d, lines
+
+
+def _toml_lines(text: str) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    section = ""
+    for n, raw in enumerate(text.splitlines(), start=1):
+        s = raw.split("#", 1)[0].strip()
+        m = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?$", s)
+        if m:
+            section = m.group(1).replace('"', "").replace("'", "")
+            lines.setdefault(section, n)
+            lines.setdefault(section.split(".")[0], n)
+            continue
+        m = re.match(r"^([\"']?)([A-Za-z0-9_.:-]+)\1\s*=", s)
+        if m:
+            key = f"{section}.{m.group(2)}" if section else m.group(2)
+            lines.setdefault(key, n)
+    return lines
+
+
+def _yaml_lines(node: Any, prefix: str, out: dict[str, int]) -> None:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = f"{prefix}{k.value}"
+            out.setdefault(key, k.start_mark.line + 1)
+            _yaml_lines(v, key + ".", out)
+
+
+def parse_overrides(items: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """``["evolution.sample_size=3", "reinforce.lr=0.01"]`` -> {label: {param: value}} (for CLI flags;
+    values as :func:`nasbench.util.checks.parse_value` reads them, like the surrogates' ``--param``)."""
+    from ..util.checks import parse_value
+
+    out: dict[str, dict[str, Any]] = {}
+    for item in items:
+        m = re.fullmatch(r"\s*([A-Za-z0-9_.+-]+?)\.([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)", item)
+        if not m:
+            raise ConfigError(f"parameter {item!r} must look like strategy.param=value")
+        label, key, value = m.groups()
+        out.setdefault(label, {})[key] = parse_value(value)
+    return out
+
+
+
+def default_config(**overrides: Any) -> ExperimentConfig:
+    """The main job, what ``nasbench compare`` runs with no arguments: random search, regularised
+    evolution, REINFORCE and the cheap gradient method, ``DEFAULT_RUNS`` runs each on
+    ``DEFAULT_TABLE`` under its published protocol (the table's preset, unless
+    ``protocol``/``budget`` are given), on all cores: the command's defaults
+    (:data:`nasbench.defaults.COMMAND`) under ``overrides`` (None: not given)."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    several = _several_tables(given.get("table", defaults.TABLE))
+    base: dict[str, Any] = {"table": defaults.TABLE,
+                            "strategies": tuple(StrategySpec(n) for n in defaults.STRATEGIES),
+                            **defaults.command_defaults(several, given.get("executor"))}
+    base.update(given)
+    return ExperimentConfig(**base)
+
+
+def fallback_budget() -> Budget:
+    """The budget of a table without a preset, or of a comparison that gives only its protocol."""
+    return Budget(defaults.FALLBACK_BUDGET_KIND, defaults.FALLBACK_BUDGET_AMOUNT)
+
+
+def base_budget(table: str, family: str = defaults.PRESET) -> Budget:
+    """The budget a comparison on ``table`` runs under when it gives none: the table's preset in
+    ``family``, else :func:`fallback_budget`. Several tables (comma-separated): their presets'
+    budget where they all share one, else their shared kind with the fallback amount, else the
+    fallback."""
+    try:
+        check_preset_name(family)
+    except ProtocolError as exc:
+        raise ConfigError(str(exc)) from None
+    tables = [t.strip() for t in table.split(",") if t.strip()] if isinstance(table, str) else []
+    budgets = [p.budget if p else None for p in (table_preset(t, family) for t in tables or [defaults.TABLE])]
+    if None in budgets:
+        return fallback_budget()
+    if len(set(budgets)) == 1:
+        return budgets[0]
+    kinds = {b.kind for b in budgets}
+    return Budget(kinds.pop(), defaults.FALLBACK_BUDGET_AMOUNT) if len(kinds) == 1 else fallback_budget()
+
+
+def complete_budget(given: dict[str, Any] | Budget, table: str, family: str = defaults.PRESET) -> Budget:
+    """A budget given in part (a flag, a config file's key, or both: ``{"amount": 6000}``) made
+    whole: each missing key (``kind``, ``amount``) is the one of :func:`base_budget`, the budget
+    that would apply without it. So ``--budget 6000`` on nb201-cifar10 is 6,000 seconds (its preset
+    counts seconds), on a table without a preset 6,000 queries, with and without a config file."""
+    if isinstance(given, Budget):
+        return given
+    if {"kind", "amount"} <= set(given):
+        return Budget(**given)
+    base = base_budget(table, family)
+    return Budget(given.get("kind", base.kind), given.get("amount", base.amount))
