@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nasbench.search.summary import IQR_PER_SD
+from nasbench.tables.table_summary import IQR_PER_SD
 
 
 @dataclass(frozen=True)

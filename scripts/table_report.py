@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     import nasbench
     from nasbench.search.runner import default_config, format_summary, run_comparison, summarise
     from nasbench.strategies import Budget
-    from nasbench.search.summary import IQR_PER_SD, summarise_table
+    from nasbench.tables.table_summary import IQR_PER_SD, summarise_table
     from nasbench.validation.run import ValidateConfig, validate
 
     bench = nasbench.load(args.table)

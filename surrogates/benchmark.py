@@ -38,6 +38,7 @@ from typing import Any, ClassVar, Iterable
 import numpy as np
 
 from nasbench.tables.benchmark import Benchmark, FreshRunPrediction, Query, QueryError, TableMeta
+from nasbench.tables.registry import FileFormat, register_format
 from nasbench.space import N_CELLS, get_space
 
 from .base import SurrogateError, SurrogateRegressor
@@ -50,7 +51,7 @@ from .ensemble import EnsembleSurrogate
 from .models import RuntimeModel
 from .registry import make_estimator
 from .seed_noise import _fit_noise, _noise_sd
-from .surrogate_file import load_surrogate, save_surrogate
+from .surrogate_file import load_surrogate, save_surrogate, surrogate_source
 
 
 def _with_seed(est: SurrogateRegressor, seed: int) -> SurrogateRegressor:
@@ -328,3 +329,9 @@ def load_surrogate_benchmark(path: str | os.PathLike, verify: bool | None = None
     """Read a file written by :meth:`SurrogateBenchmark.save`; see
     :func:`surrogates.surrogate_file.load_surrogate`."""
     return load_surrogate(path, verify, SurrogateBenchmark)
+
+
+#: how `nasbench.load` reads a surrogate-benchmark file (found through the `nasbench.file_formats`
+#: entry point, or registered here when this module is imported first)
+FILE_FORMAT = FileFormat(FORMAT, load_surrogate_benchmark, surrogate_source)
+register_format(FILE_FORMAT)

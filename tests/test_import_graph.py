@@ -1,8 +1,10 @@
-"""No import cycles among the package's modules, and every module imports on its own.
+"""No import cycles among the package's modules, no import that runs back up the layers of the
+architecture, and every module imports on its own.
 
-The graph holds each module's top-level imports (those inside functions run late, after every
-module is loaded, and cannot deadlock an import); ``from pkg import name`` counts as an import of
-``pkg.name`` where that is a module, else of ``pkg`` itself (its ``__init__``)."""
+The graph holds every import of a module, at the top level and inside functions alike (an import
+inside a function hides a cycle from the interpreter, not from the design); imports under
+`if TYPE_CHECKING:` are not run and do not count. `from pkg import name` counts as an import of
+`pkg.name` where that is a module, else of `pkg` itself (its `__init__`)."""
 from __future__ import annotations
 
 import ast
@@ -35,31 +37,40 @@ def _resolve(mod: str, is_pkg: bool, level: int, target: str | None) -> str:
     return ".".join(base + ([target] if target else []))
 
 
+def _imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
+    """Every import statement of a module, at any depth, except those under `if TYPE_CHECKING:`."""
+    out: list[ast.Import | ast.ImportFrom] = []
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            out.append(node)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return out
+
+
 def import_graph() -> dict[str, set[str]]:
     mods = _modules()
     graph: dict[str, set[str]] = {m: set() for m in mods}
     for mod, path in mods.items():
         is_pkg = path.name == "__init__.py"
-        for node in ast.parse(path.read_text()).body:  # top level only
-            stmts = [node]
-            if isinstance(node, ast.If):  # e.g. `if TYPE_CHECKING:` is not run; other ifs are
-                test = ast.unparse(node.test)
-                stmts = [] if "TYPE_CHECKING" in test else node.body + node.orelse
-            if isinstance(node, ast.Try):
-                stmts = node.body + [s for h in node.handlers for s in h.body]
-            for st in stmts:
-                if isinstance(st, ast.Import):
-                    targets = [a.name for a in st.names]
-                elif isinstance(st, ast.ImportFrom):
-                    base = _resolve(mod, is_pkg, st.level, st.module)
-                    targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in mods else base for a in st.names]
-                else:
-                    continue
-                for t in targets:
-                    while t and t not in mods and "." in t:
-                        t = t.rsplit(".", 1)[0]
-                    if t in mods and t != mod:
-                        graph[mod].add(t)
+        for st in _imports(ast.parse(path.read_text())):
+            if isinstance(st, ast.Import):
+                targets = [a.name for a in st.names]
+            else:
+                base = _resolve(mod, is_pkg, st.level, st.module)
+                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in mods else base for a in st.names]
+            for t in targets:
+                while t and t not in mods and "." in t:
+                    t = t.rsplit(".", 1)[0]
+                if t in mods and t != mod:
+                    graph[mod].add(t)
     return graph
 
 
@@ -94,12 +105,56 @@ def test_no_import_cycles():
     assert cycle is None, "import cycle: " + " -> ".join(cycle)
 
 
+#: the layers of the architecture, bottom first: a module imports its own layer or lower ones only
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("nasbench.errors", "nasbench._version", "nasbench.defaults"),
+    ("nasbench.util",),
+    ("nasbench.stats",),
+    ("nasbench.space",),
+    ("nasbench.training",),
+    ("nasbench.tables",),
+    ("nasbench.zero_cost",),
+    ("nasbench.generation",),
+    ("surrogates",),
+    ("nasbench.strategies",),
+    ("nasbench.bridges",),
+    ("nasbench.search",),
+    ("nasbench.analysis",),
+    ("nasbench.validation",),
+    ("nasbench.testing",),
+    ("nasbench",),  # the package's face: nasbench.load and friends
+    ("nasbench.cli", "nasbench.__main__"),
+)
+
+
+def layer_of(module: str) -> int:
+    """The index in `LAYERS` of the longest prefix that names `module` or a package holding it."""
+    best, depth = -1, -1
+    for i, names in enumerate(LAYERS):
+        for n in names:
+            if (module == n or module.startswith(n + ".")) and n.count(".") > depth:
+                best, depth = i, n.count(".")
+    assert best >= 0, f"{module} is in no layer of LAYERS"
+    return best
+
+
+def test_no_import_runs_back_up():
+    up = [f"{m} -> {t}" for m, targets in import_graph().items() for t in targets if layer_of(t) > layer_of(m)]
+    assert not up, "imports that run back up the layers: " + "; ".join(sorted(up))
+
+
+def test_the_layer_check_sees_a_climb():
+    assert layer_of("nasbench.search.runner") > layer_of("nasbench.strategies.base") > layer_of("nasbench.space")
+    assert layer_of("nasbench.cli.compare") == len(LAYERS) - 1 and layer_of("nasbench") == len(LAYERS) - 2
+
+
 def test_the_checker_sees_a_cycle():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
     g = import_graph()
     assert "nasbench.strategies.base" in g["nasbench.strategies.registry"]
     assert "nasbench.space" in g["nasbench.strategies.base"]
+    assert "nasbench.strategies.plugins" in g["nasbench.strategies.registry"]  # inside a function: counted
 
 
 @pytest.mark.parametrize("order", ["forward", "reverse"])

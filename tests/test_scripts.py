@@ -170,7 +170,7 @@ def test_compare_recipes_in_process(capsys):
 def _compare_recipes(out: str) -> None:
     import numpy as np
     import nasbench
-    from nasbench.search.summary import IQR_PER_SD
+    from nasbench.tables.table_summary import IQR_PER_SD
 
     assert "5260 cells trained in both with 2+ runs" in out
     digits = nasbench.load("nb201-digits")

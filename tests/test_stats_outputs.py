@@ -139,7 +139,7 @@ def test_summary_tex_is_a_booktabs_table_with_bold_best_and_markers(finished):
 
 
 def test_summary_tex_escapes_labels_and_takes_a_baseline():
-    from nasbench.analysis.summary_tex import summary_tex
+    from nasbench.search.summary_tex import summary_tex
 
     s = pd.DataFrame({"runs": [3, 3], "test_mean": [1.0, 2.0], "regret_mean": [1.0, 0.0], "distinct_finals": [3, 1],
                       "optimum_share": [0.0, 1.0]}, index=["my_plugin&co", "evolution"])

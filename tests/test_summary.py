@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nasbench.search.summary import summarise_table
+from nasbench.tables.table_summary import summarise_table
 from synthetic import synthetic_table
 
 

@@ -14,8 +14,9 @@ nothing in the results: each run's seeds depend on its strategy label and run nu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
+from ..strategies.plugins import PluginError, init_worker
 from ..util.executors import connect_ray, ray_map
 
 
@@ -35,41 +36,56 @@ def connect(address: str | None, error: type[Exception]) -> int:
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
-def _init_actor(box: list, imports: tuple[str, ...] = ()) -> None:
-    """Actor set-up: import the plug-ins the strategies come from (:mod:`nasbench.strategies.plugins`), then
-    fetch the shared search state once (``box`` holds its object reference). A plug-in that fails
-    to import here is raised by the actor's first task, as itself (one line naming it)."""
+#: what an actor holds once set up: the shared search state, the search function, or the plug-in error
+_ACTOR: dict[str, Any] = {}
+
+#: one search: (shared state, strategy spec, run number) -> the run's tidy columns
+RunFn = Callable[[Any, Any, int], dict[str, list]]
+
+
+def _init_actor(box: list, run: RunFn, imports: tuple[str, ...] = ()) -> None:
+    """Actor set-up: import the plug-ins the strategies come from (`nasbench.strategies.plugins`),
+    then fetch the shared search state once (`box` holds its object reference). A plug-in that
+    fails to import here is raised by the actor's first task, as itself (one line naming it)."""
     import ray
 
-    from .runner import _WORKER
-    from ..strategies.plugins import PluginError, init_worker
-
+    _ACTOR["run"] = run
     try:
         init_worker(imports)
     except PluginError as exc:
-        _WORKER["error"] = exc
-    _WORKER["shared"] = ray.get(box[0])
+        _ACTOR["error"] = exc
+    _ACTOR["shared"] = ray.get(box[0])
 
 
 def _run(task: tuple[Any, int]) -> FinishedRun:
-    from .runner import _WORKER, run_one
-
-    if "error" in _WORKER:
-        raise _WORKER["error"]
+    if "error" in _ACTOR:
+        raise _ACTOR["error"]
     spec, r = task
-    return FinishedRun(spec.label, r, run_one(_WORKER["shared"], spec, r))
+    return FinishedRun(spec.label, r, _ACTOR["run"](_ACTOR["shared"], spec, r))
 
 
-def ray_runs(shared: Any, todo: Sequence[tuple[Any, int]], actors: int, address: str | None,
+def ray_runs(shared: Any, todo: Sequence[tuple[Any, int]], run: RunFn, actors: int, address: str | None,
              error: type[Exception], imports: tuple[str, ...] = ()) -> Iterator[FinishedRun]:
-    """Run every ``(StrategySpec, run)`` of ``todo`` on ``actors`` Ray actors (never more than
-    runs); the finished runs in the order they finish. ``imports``: the plug-ins each actor
-    imports first (module names, or .py paths that exist on every node)."""
+    """Run every `(StrategySpec, run)` of `todo` on Ray actors.
+
+    Args:
+        shared: the search state every run needs (put once into Ray's object store).
+        todo: the `(StrategySpec, run number)` pairs.
+        run: the search function each actor calls (a module-level function, sent by reference).
+        actors: the number of actors (never more than runs).
+        address: the cluster's address (None: a local instance).
+        error: the one-line error raised when Ray is missing or the cluster cannot be reached.
+        imports: the plug-ins each actor imports first (module names, or .py paths that exist on
+            every node).
+
+    Yields:
+        The finished runs, in the order they finish.
+    """
     if not todo:
         return
     ray = connect_ray(address, error)
     box = [ray.put(shared)]  # one copy in the object store, whatever the number of actors
-    yield from ray_map(_run, list(todo), min(actors, len(todo)), _init_actor, (box, tuple(imports)), address,
+    yield from ray_map(_run, list(todo), min(actors, len(todo)), _init_actor, (box, run, tuple(imports)), address,
                        error=error)
 
 

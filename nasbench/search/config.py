@@ -220,6 +220,37 @@ def _merge_overrides(d: dict[str, Any], overrides: dict[str, Any]) -> None:
         d[k] = v
 
 
+# -- several tables in one config -------------------------------------------------------------
+def split_tables(table: str | Sequence[str]) -> list[str]:
+    """``"a, b,c"`` or ``["a", "b"]`` -> ``["a", "b", "c"]``. One name (no comma) gives a list of one."""
+    items = table.split(",") if isinstance(table, str) else list(table)
+    if not all(isinstance(t, str) for t in items):
+        raise ConfigError(f"table must be a name, a comma-separated string or a list of names, got {table!r}")
+    out = [t.strip() for t in items if t.strip()]
+    if not out:
+        raise ConfigError("table: give at least one table")
+    return out
+
+
+def join_tables(value: Any) -> Any:
+    """A config file's ``table = ["a", "b"]`` as the comma string ``ExperimentConfig.table`` holds;
+    anything else unchanged."""
+    if isinstance(value, (list, tuple)):
+        return ",".join(split_tables(value))
+    return value
+
+
+def is_multi(table: str) -> bool:
+    """True for a `table` naming several tables (separated by commas)."""
+    return isinstance(table, str) and "," in table and len(split_tables(table)) > 1
+
+
+def table_dir_name(table: str) -> str:
+    """The folder of a table's results: its name, or a path's file stem."""
+    name = Path(table).stem if (os.sep in table or table.endswith((".h5", ".hdf5", ".csv"))) else table
+    return re.sub(r"[^A-Za-z0-9_.+-]", "_", name) or "table"
+
+
 def _several_tables(table: Any) -> bool:
     """True for a config's ``table`` naming several tables (separated by commas)."""
     return isinstance(table, str) and len([t for t in table.split(",") if t.strip()]) > 1
@@ -343,8 +374,6 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
         if k in d:
             kw[k] = d[k]
     if "table" in kw:  # several tables: a list, or names separated by commas (nasbench.search.multitable)
-        from .multitable import join_tables
-
         kw["table"] = join_tables(kw["table"])
     # a key the file (and the flags) leave out takes the command's default (nasbench.defaults)
     for k, v in defaults.command_defaults(_several_tables(kw.get("table")), kw.get("executor")).items():

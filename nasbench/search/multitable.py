@@ -45,41 +45,14 @@ from ..util.locking import exclusive_dir
 from .runner import ConfigError, ExperimentConfig, ResultsDir, StrategySpec, final_rows, load_benchmark, \
     check_proxy_strategies, open_results, run_comparison
 from ..util.interrupt import Interrupted, interrupted
+from .compare_ray import connect
 from .. import defaults
 from .config import default_config as command_default
+from .config import is_multi, join_tables, split_tables, table_dir_name  # noqa: F401  (part of this module's face)
 
 MANIFEST = "multitable.json"
 AGGREGATE_CSV = "aggregate.csv"
 AGGREGATE_JSON = "aggregate.json"
-
-
-def split_tables(table: str | Sequence[str]) -> list[str]:
-    """``"a, b,c"`` or ``["a", "b"]`` -> ``["a", "b", "c"]``. One name (no comma) gives a list of one."""
-    items = table.split(",") if isinstance(table, str) else list(table)
-    if not all(isinstance(t, str) for t in items):
-        raise ConfigError(f"table must be a name, a comma-separated string or a list of names, got {table!r}")
-    out = [t.strip() for t in items if t.strip()]
-    if not out:
-        raise ConfigError("table: give at least one table")
-    return out
-
-
-def join_tables(value: Any) -> Any:
-    """A config file's ``table = ["a", "b"]`` as the comma string ``ExperimentConfig.table`` holds;
-    anything else unchanged."""
-    if isinstance(value, (list, tuple)):
-        return ",".join(split_tables(value))
-    return value
-
-
-def is_multi(table: str) -> bool:
-    return isinstance(table, str) and "," in table and len(split_tables(table)) > 1
-
-
-def table_dir_name(table: str) -> str:
-    """The folder of a table's results: its name, or a path's file stem."""
-    name = Path(table).stem if (os.sep in table or table.endswith((".h5", ".hdf5", ".csv"))) else table
-    return re.sub(r"[^A-Za-z0-9_.+-]", "_", name) or "table"
 
 
 DEFAULT_OUT = defaults.OUT_SEVERAL_TABLES
@@ -165,8 +138,6 @@ def run_tables(config: ExperimentConfig, verify: bool | None = None) -> MultiRes
     shared = budgets[tables[0]] if all(b == budgets[tables[0]] for b in budgets.values()) else {}
     tests = {subs[t].protocol.test_metric for t in tables}
     if config.executor == "ray":  # connect (or refuse: no Ray, no cluster) before writing anything
-        from .compare_ray import connect
-
         connect(config.address, ConfigError)
     manifest = {"tables": [{"table": t, "dir": n, "optimum": optimum[t], "median": median[t],
                             "protocol": subs[t].protocol.to_dict(), "budget": budgets[t]}

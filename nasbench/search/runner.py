@@ -50,7 +50,9 @@ from ..util.checksummed import sha256_bytes
 from ..tables.benchmark import Benchmark
 from ..util.interrupt import interrupted
 from ..util.locking import exclusive_dir
+from .compare_ray import connect, ray_runs
 from .loop import LoopSetup, run_events
+from .summary import PAIRS_FILE, SUMMARY_FILE, write_summary
 from ..space import N_CELLS
 from .config import _strategy_class
 from .config import (COLUMNS, DEFAULT_RUNS, DEFAULT_TABLE, ConfigError, ExperimentConfig,  # noqa: F401
@@ -246,15 +248,11 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None,
     _check_proxy_strategies(config, shared.context_kw)
     jobs = config.jobs
     if config.executor == "ray":  # connect (or refuse: no Ray, no cluster) before writing anything
-        from .compare_ray import connect
-
         cpus = connect(config.address, ConfigError)
         jobs = config.jobs or cpus  # 0: one actor per CPU of the cluster
     out.mkdir(parents=True, exist_ok=True)
     res = ResultsDir(out)
     kept, todo = finished_runs(res, config)
-    from .summary import PAIRS_FILE, SUMMARY_FILE
-
     check_planted(res, config, todo, (SUMMARY_FILE, PAIRS_FILE))  # a planted link: refused before any write
     _write_text(out / "config.json", json.dumps(config.identity(), indent=2))
     if config.executor == "ray":
@@ -272,8 +270,6 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None,
         table.to_csv(tmp, index=False)
         data = tmp.read_bytes()  # its checksum goes into provenance.json
     _write_provenance(res, config, bench, shared, time.perf_counter() - t0, len(todo), jobs, data)
-    from .summary import write_summary
-
     write_summary(res, config.plots.baseline)
     return res
 
@@ -282,11 +278,9 @@ def _run_on_ray(shared: _Shared, todo: list[tuple[StrategySpec, int]], jobs: int
                 res: ResultsDir) -> dict[tuple[str, int], dict[str, list]]:
     """``todo`` on ``jobs`` Ray actors; each run file written here as its result arrives (the
     results directory need not be on the cluster's filesystem)."""
-    from .compare_ray import ray_runs
-
     bar = _progress(len(todo), config.progress)
     fresh: dict[tuple[str, int], dict[str, list]] = {}
-    runs = ray_runs(shared, todo, jobs, config.address, ConfigError, plugin_imports(config))
+    runs = ray_runs(shared, todo, run_one, jobs, config.address, ConfigError, plugin_imports(config))
     try:
         for done in runs:
             write_run(res.run_file(done.label, done.run), done.cols, res.path)

@@ -1,5 +1,4 @@
-"""What `nasbench info` reports about a table (a dataclass of facts, computed from the arrays), and
-what `nasbench compare` reports about a results directory: `summary.csv`, `pairs.csv`,
+"""What `nasbench compare` reports about a results directory: `summary.csv`, `pairs.csv`,
 `summary.tex` and the verdict on every pair of strategies."""
 from __future__ import annotations
 
@@ -8,16 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from ..stats.significance import ALPHA, PairTest, compare_pairs
 from ..util.atomic import atomic_write
-# what `nasbench info` reports about a table lives with the table; re-exported here, where it was
-from ..tables.table_summary import IQR_PER_SD, ProxyCoverage, TableSummary, proxy_coverage, summarise_table  # noqa: F401
+from .results import ResultsDir, final_rows, open_results, summarise
+from .summary_tex import TEX_FILE, resolve_baseline, summary_tex
 
-
-# -- what `nasbench compare` reports about a results directory ---------------------------------
 SUMMARY_FILE = "summary.csv"  # one row per strategy
 PAIRS_FILE = "pairs.csv"  # one row per pair of strategies: the test, the effect size, the verdict
-TEX_FILE = "summary.tex"  # the summary as a booktabs table (nasbench.analysis.summary_tex)
 
 
 def final_values(results: Any) -> tuple[dict[str, np.ndarray], str]:
@@ -30,7 +28,6 @@ def final_values(results: Any) -> tuple[dict[str, np.ndarray], str]:
         `({label: values}, metric)`: the values per strategy label in config order, and the
         test metric's name.
     """
-    from .runner import ResultsDir, final_rows, open_results
 
     res = results if isinstance(results, ResultsDir) else open_results(results)
     fin = final_rows(res.frame())
@@ -53,7 +50,6 @@ def pairwise(results: Any, alpha: float | None = None) -> list:
     Returns:
         The `PairTest` list.
     """
-    from ..stats.significance import ALPHA, compare_pairs
 
     values, metric = final_values(results)
     return compare_pairs(values, ALPHA if alpha is None else alpha, metric)
@@ -61,7 +57,7 @@ def pairwise(results: Any, alpha: float | None = None) -> list:
 
 def write_summary(results: Any, baseline: str | None = None) -> tuple[Path, Path]:
     """Write `summary.csv` (per strategy, as `nasbench.search.runner.summarise`),
-    `pairs.csv` (per pair) and `summary.tex` (`nasbench.analysis.summary_tex`, markers against
+    `pairs.csv` (per pair) and `summary.tex` (`nasbench.search.summary_tex`, markers against
     `baseline`, default `random` where present) into the results directory, atomically.
 
     Args:
@@ -71,11 +67,7 @@ def write_summary(results: Any, baseline: str | None = None) -> tuple[Path, Path
     Returns:
         The paths of `summary.csv` and `pairs.csv`.
     """
-    import pandas as pd
 
-    from .runner import ResultsDir, open_results, summarise
-    from ..stats.significance import PairTest
-    from ..analysis.summary_tex import resolve_baseline
 
     res = results if isinstance(results, ResultsDir) else open_results(results)
     s = summarise(res)
@@ -91,7 +83,6 @@ def write_summary(results: Any, baseline: str | None = None) -> tuple[Path, Path
 
 
 def _write_tex(res: Any, summary: Any, tests: list, baseline: str | None) -> Path:
-    from ..analysis.summary_tex import TEX_FILE, summary_tex
 
     values, metric = final_values(res)
     path = res.path / TEX_FILE
@@ -109,8 +100,6 @@ def write_summary_tex(results: Any, baseline: str | None = None) -> Path:
     Returns:
         The path written.
     """
-    from .runner import ResultsDir, open_results, summarise
-    from ..analysis.summary_tex import resolve_baseline
 
     res = results if isinstance(results, ResultsDir) else open_results(results)
     s = summarise(res)
@@ -128,7 +117,6 @@ def format_verdicts(pairs: list, alpha: float | None = None) -> str:
     Returns:
         The text ("" for no pairs).
     """
-    from ..stats.significance import ALPHA
 
     if not pairs:
         return ""

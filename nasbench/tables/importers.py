@@ -488,7 +488,7 @@ def _params_note(n_differ: int, rounding: str) -> str:
     return (f"params: as published (millions{rounding}); in {n_differ:,} cells the published count is not the "
             "count of the network the arch string describes (it differs by one convolution: the record was "
             "taken from another cell of its NAS-Bench-201 class), and extra['params_computed'] gives the "
-            "network's own count for those; flops: counted by nasbench.training.network from the arch string "
+            "network's own count for those; flops: counted by nasbench.network from the arch string "
             "(NAS-Bench-201 counting: multiply-adds of convolutions and the classifier)")
 
 
@@ -553,7 +553,7 @@ def _import_nb201_wide(df, src: Path) -> TabularBenchmark:
         "test_acc_s12: final results of the separate 12-epoch schedule (seed means); time: recorded 200-epoch "
         "training seconds (one per cell); latency: ms per device",
         _params_note(len(differ), ", 6 decimals") if "params_mb" in df.columns else
-        "params, flops: counted by nasbench.training.network from the arch string",
+        "params, flops: counted by nasbench.network from the arch string",
     ]
     if "valid_acc_published_mean" in metrics:
         q = _published_mean_subsets(valid, counts, metrics["valid_acc_published_mean"][:, 0, 0])
@@ -627,7 +627,7 @@ def _import_nb201_wide2(df, src: Path, dataset: str) -> TabularBenchmark:
         f"training set ({splits['train']:,} images); {_runs_note(counts)}",
         "time: recorded 200-epoch training seconds (one per cell)",
         _params_note(len(differ), ", 6 significant digits") if has_params else
-        "params, flops: counted by nasbench.training.network from the arch string",
+        "params, flops: counted by nasbench.network from the arch string",
     ]
     meta = TableMeta(
         space="nb201", dataset=dataset, split_sizes=splits, recipe=dict(NB201_RECIPE, epochs=200),

@@ -1,14 +1,77 @@
-"""Where embedded tables live and how a name or path becomes a benchmark."""
+"""Where embedded tables live and how a name or path becomes a benchmark.
+
+`load` reads tables itself; another kind of benchmark file (a surrogate benchmark, say) is read
+by the `FileFormat` registered under the file's `format` attribute, either by `register_format`
+or through the entry-point group `nasbench.file_formats`, so that this module never imports the
+packages that add formats.
+"""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Callable
 
-if TYPE_CHECKING:
-    from .benchmark import Benchmark
+from ..util.suggest import did_you_mean
+from .benchmark import Benchmark
+from .fileformat import TableError, file_format
+from .hdf5 import FORMAT, read_table
+from .importers import import_csv
 
 DATA_DIR_ENV = "NASBENCH_DATA"
+#: the entry-point group through which an installed package adds a kind of benchmark file
+FORMAT_GROUP = "nasbench.file_formats"
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """A kind of benchmark file that `load` reads, found by the file's `format` attribute.
+
+    Attributes:
+        name: the value of the file's `format` attribute.
+        load: `(path, verify) -> Benchmark`; `verify` as `load`'s.
+        source: `path -> record` with the `table` the file was made from and the `metrics` it
+            answers for (None: the format records no source table).
+    """
+
+    name: str
+    load: Callable[[Path, bool | None], Benchmark]
+    source: Callable[[Path], Any] | None = None
+
+
+_FORMATS: dict[str, FileFormat] = {}
+
+
+def register_format(fmt: FileFormat) -> None:
+    """Make `load` read files whose `format` attribute is `fmt.name` with `fmt.load`.
+
+    Args:
+        fmt: the file format.
+
+    Raises:
+        TableError: `fmt.name` is the table format itself.
+    """
+    if fmt.name in (FORMAT, ""):
+        raise TableError(f"file format {fmt.name!r} is the table format; choose another name")
+    _FORMATS[fmt.name] = fmt
+
+
+def format_reader(name: str) -> FileFormat | None:
+    """The registered reader of files of format `name`, looked up in the entry points on first use.
+
+    Args:
+        name: a file's `format` attribute.
+
+    Returns:
+        The `FileFormat`, or None where no installed package reads it.
+    """
+    if name not in _FORMATS:
+        for ep in entry_points(group=FORMAT_GROUP):
+            if ep.name == name:
+                register_format(ep.load())
+                break
+    return _FORMATS.get(name)
 
 
 def data_dirs() -> list[Path]:
@@ -33,8 +96,6 @@ def embedded_names() -> list[str]:
 
 def resolve(name_or_path: str | os.PathLike) -> Path:
     """A path as given if it exists or looks like a path; else an embedded table by name."""
-    from .hdf5 import TableError
-
     s = str(name_or_path)
     p = Path(s)
     if p.exists() or os.sep in s or s.endswith((".h5", ".hdf5")):
@@ -44,38 +105,31 @@ def resolve(name_or_path: str | os.PathLike) -> Path:
         if cand.exists():
             return cand
     names = embedded_names()
-    from ..util.suggest import did_you_mean
-
     raise TableError(
         f"no table named {s!r} and no such file; embedded tables: {', '.join(names) if names else '(none built yet)'}"
         f"{did_you_mean(s, names)}"
     )
 
 
-def load(name_or_path: str | os.PathLike, verify: bool | None = None) -> "Benchmark":
+def load(name_or_path: str | os.PathLike, verify: bool | None = None) -> Benchmark:
     """Load a benchmark -- the one entry point for every kind of source: an embedded table by
     name (``nb201-fashion-mnist``), a table or surrogate-benchmark file of this project's formats
     (the kind is read from the file's ``format`` attribute), or a NAS-Bench-201 results CSV
     (imported on the fly; it carries no hash to check). The file's SHA-256 is recomputed and a
     mismatch refused; ``verify=False`` (or ``$NASBENCH_NO_VERIFY_HASH=1`` when ``verify`` is None)
     loads it anyway, with a warning, for forensic use."""
-    from .hdf5 import FORMAT, file_format, read_table
-
     if str(name_or_path).lower().endswith(".csv"):
-        from .importers import import_csv
-
         return import_csv(name_or_path)
     p = resolve(name_or_path)
     fmt = file_format(p)
     if fmt == FORMAT or fmt == "":
         return read_table(p, name=p.stem, verify=verify)
-    if fmt == "nasbench-surrogate":
-        from surrogates.benchmark import load_surrogate_benchmark  # optional second package
-
-        return load_surrogate_benchmark(p, verify=verify)
-    from .hdf5 import TableError
-
-    raise TableError(f"{p} has unknown format {fmt!r}; expected a nasbench table or surrogate benchmark")
+    reader = format_reader(fmt)
+    if reader is not None:
+        return reader.load(p, verify)
+    raise TableError(f"{p} has unknown format {fmt!r}; expected a nasbench table or a format an installed "
+                     f"package registers ({', '.join(sorted(_FORMATS)) or 'none registered'}; surrogate "
+                     "benchmarks need the project installed: pip install -e .)")
 
 
 def source_table_of(name_or_path: str | os.PathLike, metrics: tuple[str, ...] = ()) -> str | None:
@@ -90,15 +144,15 @@ def source_table_of(name_or_path: str | os.PathLike, metrics: tuple[str, ...] = 
     Returns:
         The source table's name, or None.
     """
-    from .fileformat import TableError, file_format
-
     p = Path(str(name_or_path))
     try:
-        if not p.is_file() or file_format(p) != "nasbench-surrogate":
+        if not p.is_file():
             return None
-        from surrogates.surrogate_file import surrogate_source  # optional second package
-
-        src = surrogate_source(p)
+        fmt = file_format(p)
+        reader = format_reader(fmt) if fmt not in (FORMAT, "") else None
+        if reader is None or reader.source is None:
+            return None
+        src = reader.source(p)
     except (OSError, ImportError, TableError):  # loading the table reports what is wrong with it
         return None
     if not src.table or not set(metrics) <= set(src.metrics):

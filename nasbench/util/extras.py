@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from ..strategies.base import StrategyError
+from ..errors import NasbenchError
 
 #: module -> (extra of ``pip install 'nasbench[EXTRA]'``, the pinned release line)
 EXTRAS: dict[str, tuple[str, str]] = {
@@ -16,8 +16,8 @@ EXTRAS: dict[str, tuple[str, str]] = {
 }
 
 
-class MissingExtra(StrategyError, ImportError):
-    """An optional library is not installed (a ValueError, so the CLI exits 2 with the message)."""
+class MissingExtra(NasbenchError, ValueError, ImportError):
+    """An optional library is not installed (a project error, so the CLI exits 2 with the message)."""
 
 
 def require(module: str) -> ModuleType:

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..search.plot_options import PlotOptionError
+from .plot_options import PlotOptionError
 
 TEX_FILE = "summary.tex"
 DEFAULT_BASELINE = "random"
