@@ -90,7 +90,7 @@ class _PlainCell(torch.nn.Module):
 
 def _plain_network(cell: Cell, C: int, N: int, classes: int, in_ch: int) -> torch.nn.Module:
     """The textbook NAS-Bench-201 TinyNetwork (unpruned), for the baseline loop."""
-    from nasbench.training.network import ResNetBlock
+    from nasbench.training.ops import ResNetBlock
 
     layers: list[torch.nn.Module] = [torch.nn.Conv2d(in_ch, C, 3, padding=1, bias=False), torch.nn.BatchNorm2d(C)]
     c = C
@@ -288,7 +288,7 @@ def _nb201_times() -> "dict[int, float] | None":
 
 
 def default_gpu_cells(times: "dict[int, float] | None") -> list[tuple[str, Cell]]:
-    from nasbench.training.network import count_all
+    from nasbench.training.counts import count_all
 
     if times:
         arr = np.array([times[i] for i in range(len(times))])
@@ -318,7 +318,7 @@ def _gpu_data(device: str, small: bool) -> Data:
 def gpu_report(device: str, cells: list[tuple[str, Cell]], epochs: int, Ks: list[int], small: bool = False,
                cudnn_benchmark: bool = False) -> list[dict]:
     """Measure and print; returns one dict per (cell, K)."""
-    from nasbench.training.network import count_flops
+    from nasbench.training.counts import count_flops
 
     if device.startswith("cuda"):
         torch.backends.cudnn.benchmark = cudnn_benchmark

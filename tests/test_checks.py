@@ -21,7 +21,7 @@ def test_positive_int():
 def test_every_caller_refuses_a_bool_count():
     """Several hand-written checks let True through as 1; the shared one does not."""
     from nasbench.generation.generate import DataSpec, GenerateConfig, GenerateError, _validate
-    from nasbench.training.network import NetConfig
+    from nasbench.training.counts import NetConfig
     from nasbench.strategies import StrategyError, make_params
 
     with pytest.raises(ValueError, match="NetConfig.C must be a positive integer, got True"):

@@ -118,7 +118,7 @@ def test_nb201_table_facts(name):
 def test_nb201_table_params_and_flops(name):
     """FLOPs: the network's count (the official NATS-Bench values of cells 0, 11, 284); params: as
     published, which is the network's count except in the 150 cells whose record came from a sibling."""
-    from nasbench.training.network import count_all
+    from nasbench.training.counts import count_all
 
     bench = _table(name)
     classes, size = NB201[name][3]

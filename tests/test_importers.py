@@ -287,7 +287,7 @@ def _wide2_csv(path, rows):
 
 def test_wide2_layout(tmp_path):
     """CIFAR-100 / ImageNet16-120 layout: per-seed x-valid, ori-test, x-test derived; FLOPs counted."""
-    from nasbench.training.network import count_all
+    from nasbench.training.counts import count_all
 
     p = _wide2_csv(tmp_path / "w.csv", [(11, [67.72, 68.18, 66.46], [67.29, 67.93, 67.37]),
                                          (5, [60.0, 61.0], [60.5, 60.75])])

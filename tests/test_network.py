@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from nasbench.training.network import (NB201Network, build_network, count_all, count_flops, count_module_flops,
-                              count_module_params, count_params)
+from nasbench.training.counts import count_all, count_flops, count_params
+from nasbench.training.network import NB201Network, build_network, count_module_flops, count_module_params
 from nasbench.space import Cell, all_cells, class_table, functional_key
 
 

@@ -50,7 +50,7 @@ class Reinforce(Strategy):
         self._num = 0.0
         self._den = 0.0
         self._pending: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        from ..space import _code_to_index  # noqa: PLC0415  (official index of an op code)
+        from ..space.cells import _code_to_index  # noqa: PLC0415  (official index of an op code)
         self._code_to_index = _code_to_index().tolist()
 
     def probs(self) -> np.ndarray:

@@ -31,8 +31,9 @@ import torch.nn.functional as F
 
 from ..util.checks import check_positive_int
 from .checkpoint import load_checkpoint, restore, save_checkpoint, state_to_arrays
+from .counts import count_params
 from .datasets import Data
-from .network import NB201Network, count_params
+from .network import NB201Network
 from ..space import Cell, CellLike, to_cell
 from ..errors import NasbenchError
 

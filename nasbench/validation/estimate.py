@@ -158,7 +158,7 @@ def disk_needed(trainings: Sequence[tuple[int, Sequence[int]]], recipe: dict[str
     Returns:
         An upper estimate in bytes.
     """
-    from ..training.network import count_params
+    from ..training.counts import count_params
 
     epochs, total = int(recipe["epochs"]), 0
     for c, g in trainings:

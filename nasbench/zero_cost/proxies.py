@@ -38,7 +38,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import InputError
-from ..training.network import GroupedLinear, NB201Network
+from ..training.network import NB201Network
+from ..training.ops import GroupedLinear
 
 if TYPE_CHECKING:
     from .batch import StandIn
