@@ -41,14 +41,14 @@ from ..space import N_CELLS
 from ..strategies.cellspace import config_to_cell, configuration_space, epoch_list
 from ..util.extras import require
 
-#: the 12-epoch schedule of NAS-Bench-201 (its ``hp='12'`` results, the tables' ``*_s12`` metrics)
+#: the 12-epoch schedule of NAS-Bench-201 (its `hp='12'` results, the tables' `*_s12` metrics)
 S12 = 12
 _REFERENCES = [
     "@inproceedings{dong2020nasbench201, title = {{NAS-Bench-201}: Extending the Scope of Reproducible Neural "
     "Architecture Search}, author = {Dong, Xuanyi and Yang, Yi}, booktitle = {ICLR}, year = {2020}}",
     "https://openreview.net/forum?id=HJxyZkBKDr",
 ]
-#: HPOBench's ``info`` keys of its NAS-Bench-201 benchmarks
+#: HPOBench's `info` keys of its NAS-Bench-201 benchmarks
 INFO_KEYS = ("train_precision", "train_losses", "train_cost", "valid_precision", "valid_losses", "valid_cost",
              "test_precision", "test_losses", "test_cost", "fidelity")
 _NOT_RECORDED = ("train_precision", "train_losses", "valid_losses", "test_losses")

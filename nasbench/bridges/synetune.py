@@ -33,9 +33,9 @@ from ..strategies.cellspace import EDGE_NAMES
 from ..util.extras import require
 from .hpobench import S12
 
-#: syne-tune's names (those of its ``nasbench201`` blackbox)
+#: syne-tune's names (those of its `nasbench201` blackbox)
 CONFIG_KEYS: tuple[str, ...] = tuple(f"hp_x{i}" for i in range(6))
-#: our edge name of each ``hp_x<i>``
+#: our edge name of each `hp_x<i>`
 EDGE_NAMES_FROM_HP: tuple[str, ...] = EDGE_NAMES
 RESOURCE_ATTR = "hp_epoch"
 METRIC_VALID_ERROR = "metric_valid_error"
