@@ -102,19 +102,32 @@ class NATSCompat:
 
     @property
     def search_space_name(self) -> str:
-        """`'topology'`."""
+        """The search space's name.
+
+        Returns:
+            `'topology'`.
+        """
         return "topology"
 
     @property
     def avaliable_hps(self) -> list[str]:  # NATS-Bench's spelling
-        """The training schedules held, `['12', '200']` (NATS-Bench's spelling; also `available_hps`)."""
+        """The training schedules held (NATS-Bench's spelling; also `available_hps`).
+
+        Returns:
+            `['12', '200']`.
+        """
         return list(HPS)
 
     available_hps = avaliable_hps
 
     @property
     def used_time(self) -> float:
-        """Simulated seconds accounted by `simulate_train_eval(account_time=True)`."""
+        """The simulated time spent so far.
+
+        Returns:
+            Seconds accounted by `simulate_train_eval(account_time=True)` since creation or
+            `reset_time`.
+        """
         return self._used_time
 
     def reset_time(self) -> None:

@@ -1,6 +1,7 @@
-"""A benchmark as an OptunaHub problem: `search_space`, `directions`, `metric_names`,
-`evaluate(params)`, `reseed(seed)` and `__call__(trial)`, so that `study.optimize(problem)`
-runs on it. Where `optunahub` is installed (`pip install 'nasbench[optunahub]'`) the problem is
+"""A benchmark as an OptunaHub problem, so that `study.optimize(problem)` runs on it.
+
+The problem has OptunaHub's shape: `search_space`, `directions`, `metric_names`,
+`evaluate(params)`, `reseed(seed)` and `__call__(trial)`. Where `optunahub` is installed (`pip install 'nasbench[optunahub]'`) the problem is
 an `optunahub.benchmarks.BaseProblem`; without it the same object, duck-typed.
 
 Objectives keep their natural sense: an accuracy metric (`valid_acc`) is maximised as it stands
@@ -40,8 +41,11 @@ def _seed_arg(seed: Any) -> Any:
 
 
 def _is_test(name: str) -> bool:
-    """A metric measured on test images (`test_acc`, `valid_test_acc`, `valtest_acc`: the
-    validation and test images of CIFAR-100 / ImageNet16-120 together)."""
+    """Whether a metric is measured on test images.
+
+    `test_acc`, `valid_test_acc` and `valtest_acc` (the validation and test images of CIFAR-100 /
+    ImageNet16-120 together) are.
+    """
     return "test" in name
 
 
@@ -57,8 +61,10 @@ _HUB_CLASS: Any = None
 
 
 def _hub_class() -> Any:
-    """`OptunaProblem` with `optunahub.benchmarks.BaseProblem` as a base where optunahub is
-    installed (built once, on first use, so that importing the bridges does not import optunahub)."""
+    """`OptunaProblem` with `optunahub.benchmarks.BaseProblem` as a base where optunahub is installed.
+
+    Built once, on first use, so that importing the bridges does not import optunahub.
+    """
     global _HUB_CLASS
     if _HUB_CLASS is None:
         try:
@@ -149,18 +155,31 @@ class OptunaProblem:
     # -- OptunaHub's BaseProblem ---------------------------------------------------------------
     @property
     def search_space(self) -> dict[str, Any]:
-        """Optuna's distributions of the six edges (`optuna_distributions`)."""
+        """The search space of the six edges.
+
+        Returns:
+            Edge name -> Optuna distribution (`optuna_distributions`).
+        """
         return optuna_distributions()
 
     @property
     def directions(self) -> list[Any]:
-        """Maximise for accuracies, minimise for the others, in the order of `objectives`."""
+        """The direction of each objective.
+
+        Returns:
+            Optuna's `StudyDirection`s in the order of `objectives`: maximise for accuracies,
+            minimise for the others.
+        """
         d = self._optuna.study.StudyDirection
         return [d.MAXIMIZE if self._maximised(n) else d.MINIMIZE for n in self.objectives]
 
     @property
     def metric_names(self) -> list[str]:
-        """The objectives, in the order of `directions` and of the values `evaluate` returns."""
+        """The objectives' names.
+
+        Returns:
+            The objectives, in the order of `directions` and of the values `evaluate` returns.
+        """
         return list(self.objectives)
 
     @staticmethod
@@ -213,6 +232,9 @@ class OptunaProblem:
 
         Returns:
             As `evaluate`.
+
+        Raises:
+            QueryError: a value is not recorded.
         """
         params = {n: trial.suggest_categorical(n, list(OPS)) for n in EDGE_NAMES}
         cell = config_to_cell(params)

@@ -64,8 +64,10 @@ def fidelities(bench: Benchmark, metric: str = "valid_acc") -> list[tuple[int, s
 
 
 def _values(bench: Benchmark, cells: np.ndarray, metric: str, epoch: int | None, runs: bool) -> np.ndarray:
-    """(cells, slots) of `metric`: the seed mean (one slot), or each recorded seed's run with the
-    missing ones filled by the cell's mean."""
+    """(cells, slots) of `metric`: the seed mean (one slot), or each recorded seed's run.
+
+    Runs a cell does not record are filled with the cell's mean.
+    """
     mean = np.asarray(bench.query_many(cells, metric, epoch, "mean"), dtype=np.float64)
     if not runs:
         return mean[:, None]
@@ -161,6 +163,9 @@ def simulated_backend(bench: Benchmark, metric: str = "valid_acc", runs: bool = 
 
     Returns:
         The backend.
+
+    Raises:
+        QueryError: as `to_blackbox`.
     """
     from syne_tune.blackbox_repository.simulated_tabular_backend import UserBlackboxBackend
 
