@@ -102,32 +102,19 @@ class NATSCompat:
 
     @property
     def search_space_name(self) -> str:
-        """The search space's name.
-
-        Returns:
-            `'topology'`.
-        """
+        """The search space's name, `'topology'`."""
         return "topology"
 
     @property
     def avaliable_hps(self) -> list[str]:  # NATS-Bench's spelling
-        """The training schedules held (NATS-Bench's spelling; also `available_hps`).
-
-        Returns:
-            `['12', '200']`.
-        """
+        """The training schedules held, `['12', '200']` (NATS-Bench's spelling; also `available_hps`)."""
         return list(HPS)
 
     available_hps = avaliable_hps
 
     @property
     def used_time(self) -> float:
-        """The simulated time spent so far.
-
-        Returns:
-            Seconds accounted by `simulate_train_eval(account_time=True)` since creation or
-            `reset_time`.
-        """
+        """Simulated seconds accounted by `simulate_train_eval(account_time=True)` since `reset_time`."""
         return self._used_time
 
     def reset_time(self) -> None:

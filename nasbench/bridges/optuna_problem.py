@@ -1,8 +1,9 @@
 """A benchmark as an OptunaHub problem, so that `study.optimize(problem)` runs on it.
 
 The problem has OptunaHub's shape: `search_space`, `directions`, `metric_names`,
-`evaluate(params)`, `reseed(seed)` and `__call__(trial)`. Where `optunahub` is installed (`pip install 'nasbench[optunahub]'`) the problem is
-an `optunahub.benchmarks.BaseProblem`; without it the same object, duck-typed.
+`evaluate(params)`, `reseed(seed)` and `__call__(trial)`. Where `optunahub` is installed
+(`pip install 'nasbench[optunahub]'`) the problem is an `optunahub.benchmarks.BaseProblem`;
+without it the same object, duck-typed.
 
 Objectives keep their natural sense: an accuracy metric (`valid_acc`) is maximised as it stands
 (no conversion to error), `cost` (training seconds), `params` (millions), `flops` (millions)
@@ -155,31 +156,18 @@ class OptunaProblem:
     # -- OptunaHub's BaseProblem ---------------------------------------------------------------
     @property
     def search_space(self) -> dict[str, Any]:
-        """The search space of the six edges.
-
-        Returns:
-            Edge name -> Optuna distribution (`optuna_distributions`).
-        """
+        """Optuna's distributions of the six edges (`optuna_distributions`)."""
         return optuna_distributions()
 
     @property
     def directions(self) -> list[Any]:
-        """The direction of each objective.
-
-        Returns:
-            Optuna's `StudyDirection`s in the order of `objectives`: maximise for accuracies,
-            minimise for the others.
-        """
+        """Maximise for accuracies, minimise for the others, in the order of `objectives`."""
         d = self._optuna.study.StudyDirection
         return [d.MAXIMIZE if self._maximised(n) else d.MINIMIZE for n in self.objectives]
 
     @property
     def metric_names(self) -> list[str]:
-        """The objectives' names.
-
-        Returns:
-            The objectives, in the order of `directions` and of the values `evaluate` returns.
-        """
+        """The objectives, in the order of `directions` and of the values `evaluate` returns."""
         return list(self.objectives)
 
     @staticmethod

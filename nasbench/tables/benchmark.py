@@ -46,27 +46,11 @@ class Benchmark(ABC):
     """The benchmark contract: everything strategies, the runner, validation and the CLI may ask.
 
     Whatever answers it (a recorded table, a fitted surrogate, a new kind) holds the attributes
-    below, with `metric_names` and `covered`.
-
-    Public methods, and what they check before a subclass is asked (a failed check raises a
-    `QueryError` subclass of `nasbench.tables.query_errors`, the same words for every kind):
-
-    * `query` / `query_many(cells, metric, epoch, seed, rng)`: the cells are cells of the
-      space and covered, the metric is one of `metric_names` or `proxy_names`, the epoch one
-      the metric has (None: the last), the seed `'mean'`, `'random'` with a numpy Generator,
-      or one of `seeds` (not for a `mean_only` metric); `values` and `best` build on them;
-    * `runs(cells, metric, epoch)`: every run of each cell, as for `query` (no proxies), and
-      `run_seeds(cells)`: the seed of each run slot (-1: not recorded);
-    * `cost` / `cost_many(cells, epoch)`: simulated training seconds, the metric `time`;
-    * `objective_many(cells, name)`: `name` is one of `objective_names`;
-    * `proxy_cost_many(cells, names)`: every name is one of `proxy_names` with its compute
-      seconds recorded (`timed_proxy_names`); a pass shared by several proxies is charged once;
-    * `fresh_run_prediction(cells, metric)`: a `FreshRunPrediction`;
-    * `retrain_recipe`, `data_spec`, `content_sha256`, `result_key`, `summary`.
-
-    Optional capabilities are declared here with their "none" default, never discovered:
-    `objective_names` and `proxy_names` / `timed_proxy_names` are empty tuples,
-    `measured_runs` says whether `runs` are measured trainings.
+    below. The public methods check a query once (cells, metric, epoch, seed, rng) before a subclass
+    is asked; a failed check raises a `QueryError` subclass of `nasbench.tables.query_errors`, in
+    the same words for every kind. Optional capabilities are declared here with their "none"
+    default, never discovered: `objective_names`, `proxy_names` and `timed_proxy_names` are empty
+    tuples, `measured_runs` says whether `runs` are measured trainings.
 
     A subclass implements `metric_names`, `covered`, `summary` and the lookups, each given
     checked arguments: `_lookup(positions, query)` (values, one per position),
@@ -91,12 +75,8 @@ class Benchmark(ABC):
             can reproduce (a table); False where they are model draws (a surrogate).
     """
 
-    #: the word messages use for this kind ("this table has ...")
     kind: ClassVar[str] = "benchmark"
-    #: how its epochs came to be ("epoch 7 not recorded")
     held: ClassVar[str] = "recorded"
-    #: True where `runs` are measured trainings whose seed numbers a retraining can reproduce
-    #: (a table); False where they are model draws (a surrogate)
     measured_runs: ClassVar[bool] = True
 
     name: str
@@ -112,55 +92,31 @@ class Benchmark(ABC):
     @property
     @abstractmethod
     def metric_names(self) -> tuple[str, ...]:
-        """Every metric `query` answers (`time` among them where costs are known).
-
-        Returns:
-            The metric names.
-        """
+        """Every metric `query` answers (`time` among them where costs are known)."""
 
     @property
     @abstractmethod
     def covered(self) -> np.ndarray:
-        """Official indices of the cells this benchmark answers for.
-
-        Returns:
-            An integer array of indices, increasing.
-        """
+        """Official indices of the cells this benchmark answers for (increasing)."""
 
     @property
     def dataset(self) -> str:
-        """The dataset of `meta`.
-
-        Returns:
-            The dataset's name.
-        """
+        """The dataset of `meta`."""
         return self.meta.dataset
 
     @property
     def proxy_names(self) -> tuple[str, ...]:
-        """The zero-cost proxies `query` serves as metrics of no epoch and no seed.
-
-        Returns:
-            The proxy names (none by default).
-        """
+        """The zero-cost proxies `query` serves as metrics of no epoch and no seed (none by default)."""
         return ()
 
     @property
     def timed_proxy_names(self) -> tuple[str, ...]:
-        """The proxies whose compute seconds are recorded (`proxy_cost_many` answers for them).
-
-        Returns:
-            The proxy names (none by default).
-        """
+        """The proxies whose compute seconds are recorded (`proxy_cost_many` answers for them)."""
         return ()
 
     @property
     def objective_names(self) -> tuple[str, ...]:
-        """The per-cell properties it knows without training.
-
-        Returns:
-            Names such as `params`, `flops`, `latency:<device>` (none by default).
-        """
+        """The per-cell properties it knows without training (`params`, `flops`, `latency:<device>`)."""
         return ()
 
     # -- the checks, once ---------------------------------------------------------------------
@@ -230,9 +186,8 @@ class Benchmark(ABC):
             The value (NaN where that run is missing).
 
         Raises:
-            QueryError: a cell not covered, an unknown metric, epoch or seed, a seed for a metric held
-                only as a seed mean, or `seed='random'` without `rng` (one subclass of `QueryError`
-                per case, from `nasbench.tables.query_errors`).
+            QueryError: a cell not covered, an unknown metric, epoch or seed, a seed of a metric
+                held as the mean only, or `seed='random'` without `rng`.
             SpaceError: a cell that is not a cell of the space.
         """
         pos = self._position(cell)
@@ -282,13 +237,12 @@ class Benchmark(ABC):
     def run_seeds(self, cells: Iterable[CellLike] | np.ndarray) -> np.ndarray:
         """The seed number of each of `runs`' slots per cell.
 
-        By default every slot's nominal seed (`seeds`).
-
         Args:
             cells: covered cells.
 
         Returns:
-            int64 array (len(cells), len(seeds)); -1 where the source does not record the seed.
+            int64 array (len(cells), len(seeds)); -1 where the source does not record the seed
+            (by default every slot's nominal seed, `seeds`).
 
         Raises:
             QueryError: a cell not covered.
@@ -308,8 +262,8 @@ class Benchmark(ABC):
             Seconds.
 
         Raises:
-            QueryError: a cell not covered, no `time` metric, or an epoch `time` does not have.
-            SpaceError: a cell that is not a cell of the space.
+            QueryError: as `cost_many`.
+            SpaceError: as `cost_many`.
         """
         pos = self._position(cell)
         return float(self._lookup_one(pos, self._check("time", epoch, proxies=False)))
@@ -325,8 +279,8 @@ class Benchmark(ABC):
             float64 array, one value per cell.
 
         Raises:
-            QueryError: as `cost`.
-            SpaceError: as `cost`.
+            QueryError: a cell not covered, no `time` metric, or an epoch `time` does not have.
+            SpaceError: a cell that is not a cell of the space.
         """
         pos = self._positions(cells)
         return self._lookup(pos, self._check("time", epoch, proxies=False))
@@ -377,13 +331,10 @@ class Benchmark(ABC):
 
     # -- objectives and proxies -----------------------------------------------------------
     def has_objective(self, name: str) -> bool:
-        """Whether an objective is known.
+        """Returns whether an objective is known (one of `objective_names`).
 
         Args:
-            name: an objective's name.
-
-        Returns:
-            True where `name` is one of `objective_names`.
+            name: the objective's name.
         """
         return name in self.objective_names
 
@@ -408,10 +359,10 @@ class Benchmark(ABC):
     def proxy_cost_many(self, cells: Iterable[CellLike] | np.ndarray, names: str | Sequence[str]) -> np.ndarray:
         """Seconds it took to compute some proxies for each cell (one core, one thread).
 
-        This is what a search must be charged for scoring those cells by them. One computation ("pass") can yield several proxies (`meta.details.proxy_passes`); each
-        proxy's recorded seconds are its share of its pass. A pass any of `names` needs is
-        charged once, in full: the sum of the shares of every proxy of that pass the benchmark
-        holds, whichever of them were asked for.
+        This is what a search is charged for scoring those cells by them. One computation ("pass")
+        can yield several proxies (`meta.details.proxy_passes`); each proxy's recorded seconds are
+        its share of its pass. A pass any of `names` needs is charged once, in full: the sum of the
+        shares of every proxy of that pass the benchmark holds, whichever of them were asked for.
 
         Args:
             cells: covered cells.
@@ -448,13 +399,8 @@ class Benchmark(ABC):
 
     # -- retraining and reporting ---------------------------------------------------------------
     def retrain_recipe(self) -> dict[str, Any]:
-        """The training recipe, with the data options that reproduce the benchmark's runs.
-
-        The data options (split seed, sizes) are added where the benchmark records them.
-
-        Returns:
-            The recipe mapping (`data_options` added where recorded).
-        """
+        """Returns the training recipe, with the data options (split seed, sizes) that reproduce the
+        benchmark's runs added as `data_options` where recorded."""
         d = self.meta.details
         recipe = dict(self.meta.recipe or {})
         if d.data_options:
@@ -466,20 +412,12 @@ class Benchmark(ABC):
         return recipe
 
     def content_sha256(self) -> str:
-        """The SHA-256 that names what is served.
-
-        Returns:
-            `sha256`; "" where nothing is hashed.
-        """
+        """Returns the SHA-256 that names what is served (`sha256`; "" where nothing is hashed)."""
         return self.sha256
 
     def data_spec(self) -> dict[str, Any]:
-        """The training data as recorded.
-
-        Returns:
-            A generated table's `DataSpec` fields (dataset, split seed, sizes, downscale); empty
-            where the source did not record them (imported tables).
-        """
+        """Returns the training data as recorded: a generated table's `DataSpec` fields (dataset, split
+        seed, sizes, downscale); empty where the source did not record them (imported tables)."""
         return dict(self.meta.details.data)
 
     def result_key(self, cell: int) -> int:
@@ -513,18 +451,11 @@ class Benchmark(ABC):
 
     @abstractmethod
     def summary(self) -> Any:
-        """What `nasbench info` prints.
-
-        Returns:
-            An object with `lines()` and `to_dict()`.
-        """
+        """Returns what `nasbench info` prints: an object with `lines()` and `to_dict()`."""
 
     # -- what a subclass implements -----------------------------------------------------------
     def _locate(self, idx: np.ndarray) -> np.ndarray:
-        """Positions of checked cell indices in the kind's arrays, -1 where not covered.
-
-        By default the index itself where covered.
-        """
+        """Positions of checked cell indices in the kind's arrays, -1 where not covered (default: the index)."""
         mask = np.zeros(N_CELLS, dtype=bool)
         mask[self.covered] = True
         return np.where(mask[idx], idx, -1)

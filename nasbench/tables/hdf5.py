@@ -255,11 +255,7 @@ class VerifyResult:
 
     @property
     def ok(self) -> bool:
-        """Whether the file states a hash and its content matches it.
-
-        Returns:
-            True where `stored` is set and equals `computed`.
-        """
+        """Whether the file states a hash and its content matches it."""
         return bool(self.stored) and self.stored == self.computed
 
 

@@ -63,21 +63,13 @@ class TableDetails:
 
     @property
     def proxy_passes(self) -> dict[str, tuple[str, ...]]:
-        """Which proxies share one computation ("pass").
-
-        Returns:
-            Pass name -> its proxies; empty where none is recorded.
-        """
+        """Which proxies share one computation ("pass"): pass name -> its proxies."""
         passes = _mapping(self.proxies.get("passes"))
         return {p: tuple(m) for p, m in passes.items()}
 
     @property
     def training_metrics(self) -> dict[str, Any]:
-        """The training spec's metrics.
-
-        Returns:
-            Table metric -> what it measures; empty where none.
-        """
+        """The training spec's metrics (table metric -> what it measures); empty where none."""
         return _mapping(self.training.get("metrics"))
 
 
@@ -110,11 +102,7 @@ class TableMeta:
 
     @property
     def details(self) -> TableDetails:
-        """The `extra` keys read across modules, typed.
-
-        Returns:
-            The typed view (`TableDetails`).
-        """
+        """The `extra` keys read across modules, typed (`TableDetails`)."""
         return TableDetails.from_extra(self.extra)
 
     def with_extra(self, **keys: Any) -> "TableMeta":

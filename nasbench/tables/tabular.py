@@ -147,47 +147,27 @@ class TabularBenchmark(Benchmark):
     # -- what is in the table -------------------------------------------------------------
     @property
     def metric_names(self) -> tuple[str, ...]:
-        """The metrics the table holds.
-
-        Returns:
-            The keys of `metrics`.
-        """
+        """The metrics the table holds (the keys of `metrics`)."""
         return tuple(self.metrics)
 
     @property
     def n_rows(self) -> int:
-        """The number of rows.
-
-        Returns:
-            The row count (one recorded result each).
-        """
+        """The number of rows (one recorded result each)."""
         return len(self.row_arch)
 
     @property
     def covered(self) -> np.ndarray:
-        """Official indices of the cells this table answers for.
-
-        Returns:
-            An integer array of indices, increasing.
-        """
+        """Official indices of the cells this table answers for (increasing)."""
         return np.nonzero(self.arch_row >= 0)[0]
 
     @property
     def proxy_names(self) -> tuple[str, ...]:
-        """The zero-cost proxies this table holds (`query` serves each as a metric).
-
-        Returns:
-            The keys of `proxies`.
-        """
+        """The zero-cost proxies this table holds (`query` serves each as a metric)."""
         return tuple(self.proxies)
 
     @property
     def timed_proxy_names(self) -> tuple[str, ...]:
-        """The proxies whose compute seconds the table records (`proxy_seconds/<name>`).
-
-        Returns:
-            The keys of `proxy_seconds`.
-        """
+        """The proxies whose compute seconds the table records (`proxy_seconds/<name>`)."""
         return tuple(self.proxy_seconds)
 
     def __repr__(self) -> str:
@@ -334,11 +314,7 @@ class TabularBenchmark(Benchmark):
 
     @property
     def objective_names(self) -> tuple[str, ...]:
-        """The per-cell properties the table records.
-
-        Returns:
-            `params` and `flops` where recorded, then `latency:<device>` per device.
-        """
+        """The per-cell properties the table records: `params`, `flops`, then `latency:<device>`."""
         own = (("params",) if self.params is not None else ()) + (("flops",) if self.flops is not None else ())
         return own + tuple(f"latency:{d}" for d in sorted(self.latency))
 
