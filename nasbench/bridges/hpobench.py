@@ -41,14 +41,14 @@ from ..space import N_CELLS
 from ..strategies.cellspace import config_to_cell, configuration_space, epoch_list
 from ..util.extras import require
 
-#: the 12-epoch schedule of NAS-Bench-201 (its ``hp='12'`` results, the tables' ``*_s12`` metrics)
+#: the 12-epoch schedule of NAS-Bench-201 (its `hp='12'` results, the tables' `*_s12` metrics)
 S12 = 12
 _REFERENCES = [
     "@inproceedings{dong2020nasbench201, title = {{NAS-Bench-201}: Extending the Scope of Reproducible Neural "
     "Architecture Search}, author = {Dong, Xuanyi and Yang, Yi}, booktitle = {ICLR}, year = {2020}}",
     "https://openreview.net/forum?id=HJxyZkBKDr",
 ]
-#: HPOBench's ``info`` keys of its NAS-Bench-201 benchmarks
+#: HPOBench's `info` keys of its NAS-Bench-201 benchmarks
 INFO_KEYS = ("train_precision", "train_losses", "train_cost", "valid_precision", "valid_losses", "valid_cost",
              "test_precision", "test_losses", "test_cost", "fidelity")
 _NOT_RECORDED = ("train_precision", "train_losses", "valid_losses", "test_losses")
@@ -60,7 +60,16 @@ class UnknownKeyword(QueryError, TypeError):
 
 @dataclass(frozen=True)
 class Schedule:
-    """One fidelity value: the metrics read and how its cost is charged."""
+    """One fidelity value: the metrics read and how its cost is charged.
+
+    Attributes:
+        epoch: the fidelity value.
+        metric: the validation metric read.
+        test_metric: the test metric read; None: no test value at this fidelity.
+        cost_epoch: the benchmark's epoch whose recorded time is charged.
+        cost_factor: the share of that time charged.
+        note: what the fidelity means, for `get_meta_information`.
+    """
 
     epoch: int
     metric: str
@@ -185,8 +194,11 @@ class HPOBenchBenchmark:
         return cs
 
     def get_meta_information(self) -> dict[str, Any]:
-        """HPOBench's meta information: name, references, dataset, source, and what
-        `function_value`, `cost` and the fidelities mean here.
+        """HPOBench's meta information.
+
+        Returns:
+            Name, references, dataset, source, and what `function_value`, `cost`, the fidelities,
+            `data_seed` and `missing_seed` mean here.
         """
         return {"name": f"NAS-Bench-201 ({self.bench.name or self.bench.meta.dataset}) via nasbench",
                 "references": list(_REFERENCES), "code": "nasbench.bridges.HPOBenchBenchmark",
@@ -261,8 +273,7 @@ class HPOBenchBenchmark:
         return np.asarray(self.bench.runs(np.array([cell]), metric, epoch), dtype=np.float64)[0]
 
     def _n_recorded(self, cell: int, metric: str, epoch: int | None) -> int | None:
-        """How many runs the cell records (None: a seed-mean-only metric); a table's counts are
-        computed once per (metric, epoch), a model's draws are all there."""
+        """How many runs the cell records (None: a seed-mean-only metric); counted once per (metric, epoch)."""
         if metric in self.bench.mean_only:
             return None
         if not self.bench.measured_runs:  # a model's draws: every run there
@@ -435,9 +446,7 @@ class HPOBenchBenchmark:
 
 
 class _NB201(HPOBenchBenchmark):
-    """HPOBench's NAS-Bench-201 benchmark classes by name, on the embedded tables: HPOBench code runs
-    with only its import line changed (`rng` as HPOBench's; the keywords of
-    `HPOBenchBenchmark` otherwise)."""
+    """HPOBench's NAS-Bench-201 classes by name on the embedded tables: its code runs with the import changed."""
 
     table = ""
 
@@ -448,21 +457,40 @@ class _NB201(HPOBenchBenchmark):
 
 
 class Cifar10ValidNasBench201Benchmark(_NB201):
-    """HPOBench's `cifar10-valid`: the 25k/25k split's validation accuracy (`valid_acc`);
-    `objective_function_test`: the test accuracy of the same runs (`valid_test_acc`)."""
+    """HPOBench's `cifar10-valid` on the table `nb201-cifar10`.
+
+    The objective is the 25k/25k split's validation accuracy (`valid_acc`); `objective_function_test`
+    gives the test accuracy of the same runs (`valid_test_acc`).
+
+    Args:
+        rng: the generator (or its seed) that draws a run where `data_seed` is None, as HPOBench's.
+        **kwargs: the other keywords of `HPOBenchBenchmark`.
+    """
 
     table = "nb201-cifar10"
 
 
 class Cifar100NasBench201Benchmark(_NB201):
-    """HPOBench's `cifar100`. HPOBench's objective there is `ori-test` (validation + test
-    images); ours is the validation split (`valid_acc`), so that no test image steers the search;
-    `objective_function_test`: `test_acc`."""
+    """HPOBench's `cifar100` on the table `nb201-cifar100`.
+
+    HPOBench's objective there is `ori-test` (validation + test images); ours is the validation
+    split (`valid_acc`), so that no test image steers the search; `objective_function_test` gives
+    `test_acc`.
+
+    Args:
+        rng: the generator (or its seed) that draws a run where `data_seed` is None, as HPOBench's.
+        **kwargs: the other keywords of `HPOBenchBenchmark`.
+    """
 
     table = "nb201-cifar100"
 
 
 class ImageNetNasBench201Benchmark(_NB201):
-    """HPOBench's `ImageNet16-120`; the objective as `Cifar100NasBench201Benchmark`'s."""
+    """HPOBench's `ImageNet16-120` on the table `nb201-imagenet16-120`; objectives as for `cifar100`.
+
+    Args:
+        rng: the generator (or its seed) that draws a run where `data_seed` is None, as HPOBench's.
+        **kwargs: the other keywords of `HPOBenchBenchmark`.
+    """
 
     table = "nb201-imagenet16-120"

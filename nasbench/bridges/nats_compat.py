@@ -39,46 +39,13 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import NasbenchError
 from ..space import N_CELLS, SpaceError, to_cell
+from .nats_keys import (DATASET_TABLES, DATASETS, EPOCHS, HPS, SIMULATE_DATASETS, NATSCompatError, check_dataset,
+                        check_hp, check_iepoch, check_index)
+from .nats_records import NATSTrial, cell_runs, cell_trials, pick_run, train_time
 
-#: NATS-Bench's dataset names -> the embedded table holding them
-DATASET_TABLES: dict[str, str] = {
-    "cifar10-valid": "nb201-cifar10", "cifar10": "nb201-cifar10",
-    "cifar100": "nb201-cifar100", "ImageNet16-120": "nb201-imagenet16-120",
-}
-DATASETS = tuple(DATASET_TABLES)
-#: the datasets ``simulate_train_eval`` takes (``cifar10`` is searched on ``cifar10-valid``, as in NATS-Bench)
-SIMULATE_DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
-HPS = ("12", "200")
-_EPOCHS = {"12": 12, "200": 200}
-
-#: (dataset, hp) -> NATS-Bench key -> table metric; the accuracies each table holds
-_ACCURACY: dict[tuple[str, str], dict[str, str]] = {
-    ("cifar10-valid", "200"): {"valid-accuracy": "valid_acc", "test-accuracy": "valid_test_acc"},
-    ("cifar10", "200"): {"test-accuracy": "test_acc"},
-    ("cifar10-valid", "12"): {"valid-accuracy": "valid_acc_s12"},
-    ("cifar10", "12"): {"test-accuracy": "test_acc_s12"},
-}
-for _ds in ("cifar100", "ImageNet16-120"):
-    _ACCURACY[(_ds, "200")] = {"valid-accuracy": "valid_acc", "test-accuracy": "test_acc",
-                               "valtest-accuracy": "valtest_acc"}
-    _ACCURACY[(_ds, "12")] = {"valid-accuracy": "valid_acc_s12", "test-accuracy": "test_acc_s12"}
-#: NATS-Bench's evaluation-set names per dataset (``ResultsCount.get_eval``) -> key of ``_ACCURACY``
-_EVAL_SETS: dict[str, dict[str, str]] = {
-    "cifar10-valid": {"x-valid": "valid-accuracy", "valid": "valid-accuracy", "ori-test": "test-accuracy"},
-    "cifar10": {"ori-test": "test-accuracy"},
-    "cifar100": {"x-valid": "valid-accuracy", "valid": "valid-accuracy", "x-test": "test-accuracy",
-                 "ori-test": "valtest-accuracy"},
-}
-_EVAL_SETS["ImageNet16-120"] = _EVAL_SETS["cifar100"]
-#: datasets whose table records the training time (cifar10's 50k trainings have none in the data)
-_TIMED = ("cifar10-valid", "cifar100", "ImageNet16-120")
-
-
-class NATSCompatError(NasbenchError, ValueError):
-    """A NATS-Bench call this object cannot answer: unknown dataset, hp, index, epoch or seed, or
-    a value the tables do not hold (the message is one line naming what is allowed)."""
+__all__ = ["DATASETS", "DATASET_TABLES", "HPS", "NATSCompat", "NATSCompatError", "NATSTrial", "SIMULATE_DATASETS",
+           "create"]
 
 
 def create(file_path_or_dict: Any = None, search_space: str = "tss", fast_mode: bool = True,
@@ -104,111 +71,16 @@ def create(file_path_or_dict: Any = None, search_space: str = "tss", fast_mode: 
     return NATSCompat(seed=seed, verbose=verbose)
 
 
-class NATSTrial:
-    """One recorded run of a cell (NATS-Bench's `ResultsCount`), as far as the table holds it.
-
-    `get_eval(name)` gives `{'iepoch', 'accuracy'}` (no loss, no time: not recorded);
-    `get_train()` gives `{'iepoch', 'all_time', 'cur_time'}` where the training time is recorded
-    (`cur_time`: the mean per-epoch time).
-
-    Args:
-        name: the dataset.
-        arch_str: the cell's arch string.
-        seed: the run's seed (None where the source does not record it, or for the seed mean of
-            `hp='12'`).
-        epochs: the schedule's length.
-        accuracies: the final accuracies by evaluation key.
-        train_time: the training time (s), None where not recorded.
-        params: parameters (M).
-        flop: FLOPs (M).
-    """
-
-    def __init__(self, name: str, arch_str: str, seed: int | None, epochs: int, accuracies: dict[str, float],
-                 train_time: float | None, params: float, flop: float):
-        self.name, self.arch_str, self.seed, self.epochs = name, arch_str, seed, epochs
-        self._acc, self._time = accuracies, train_time
-        self.params, self.flop = params, flop
-
-    def __repr__(self) -> str:
-        return (f"NATSTrial({self.name}, arch={self.arch_str}, seed={self.seed}, epochs={self.epochs}, "
-                f"eval-sets: {', '.join(self.get_eval_set())})")
-
-    def get_eval_set(self) -> list[str]:
-        """The evaluation sets this run holds an accuracy on."""
-        return [k for k, v in _EVAL_SETS[self.name].items() if v in self._acc and k != "valid"]
-
-    def get_total_epoch(self) -> int:
-        """The schedule's length in epochs."""
-        return self.epochs
-
-    def _iepoch(self, iepoch: int | None) -> int:
-        return _check_iepoch(iepoch, self.epochs)
-
-    def get_eval(self, name: str, iepoch: int | None = None) -> dict[str, Any]:
-        """The accuracy on an evaluation set.
-
-        Args:
-            name: the evaluation set, e.g. `ori-test` or `x-valid`.
-            iepoch: None or the last epoch (only the final epoch is recorded).
-
-        Returns:
-            `{'iepoch', 'accuracy'}`.
-
-        Raises:
-            NATSCompatError: the set or epoch is not recorded.
-        """
-        e = self._iepoch(iepoch)
-        key = _EVAL_SETS[self.name].get(name)
-        if key is None or key not in self._acc:
-            raise NATSCompatError(f"evaluation set {name!r} not recorded for {self.name}; held: "
-                                  f"{', '.join(self.get_eval_set()) or '(none)'}")
-        return {"iepoch": e, "accuracy": self._acc[key]}
-
-    def get_train(self, iepoch: int | None = None) -> dict[str, Any]:
-        """The training time of the run.
-
-        Args:
-            iepoch: None or the last epoch.
-
-        Returns:
-            `{'iepoch', 'all_time', 'cur_time'}` (`cur_time`: the mean per-epoch time).
-
-        Raises:
-            NATSCompatError: the epoch or the training time is not recorded.
-        """
-        e = self._iepoch(iepoch)
-        if self._time is None:
-            raise NATSCompatError(f"no training time recorded for {self.name}; the tables hold no training loss "
-                                  "or accuracy")
-        return {"iepoch": e, "all_time": self._time, "cur_time": self._time / self.epochs}
-
-    def get_latency(self) -> float:
-        """Not held.
-
-        Raises:
-            NATSCompatError: always (the tables hold no NATS-Bench latency).
-        """
-        raise NATSCompatError("latency not recorded: the embedded tables hold no NATS-Bench latency")
-
-
-def _check_iepoch(iepoch: Any, epochs: int) -> int:
-    if iepoch is None or (not isinstance(iepoch, bool) and isinstance(iepoch, (int, np.integer))
-                          and int(iepoch) == epochs - 1):
-        return epochs - 1
-    raise NATSCompatError(f"iepoch {iepoch!r} not recorded: the tables hold only the final epoch of the "
-                          f"{epochs}-epoch schedule; use iepoch=None or {epochs - 1}")
-
-
 class NATSCompat:
     """NATS-Bench's topology API (`NATStopology`) answered from the embedded tables.
+
+    The methods take NATS-Bench's arguments and return its keys, restricted to what the tables hold
+    (see the module's docstring and `info`). Each table is loaded on first use.
 
     Args:
         seed: seeds the generator behind `is_random=True` and `random` (NATS-Bench uses
             Python's global `random`); None: fresh entropy.
         verbose: accepted for NATS-Bench's signature; this object prints nothing.
-
-    The methods take NATS-Bench's arguments and return its keys, restricted to what the tables hold
-    (see the module's docstring and `info`).
     """
 
     def __init__(self, seed: int | None = None, verbose: bool = False):
@@ -230,7 +102,7 @@ class NATSCompat:
 
     @property
     def search_space_name(self) -> str:
-        """`'topology'`."""
+        """The search space's name, `'topology'`."""
         return "topology"
 
     @property
@@ -242,7 +114,7 @@ class NATSCompat:
 
     @property
     def used_time(self) -> float:
-        """Simulated seconds accounted by `simulate_train_eval(account_time=True)`."""
+        """Simulated seconds accounted by `simulate_train_eval(account_time=True)` since `reset_time`."""
         return self._used_time
 
     def reset_time(self) -> None:
@@ -251,40 +123,36 @@ class NATSCompat:
 
     @staticmethod
     def info() -> str:
-        """What differs from NATS-Bench (the module's docstring)."""
+        """What differs from NATS-Bench.
+
+        Returns:
+            The module's docstring.
+        """
         return __doc__ or ""
 
     def random(self) -> int:
-        """A random architecture index (uniform over the 15,625 cells)."""
+        """A random architecture index.
+
+        Returns:
+            An index drawn uniformly over the 15,625 cells.
+        """
         return self._rng.randint(0, N_CELLS - 1)
 
     def arch(self, index: int) -> str:
-        """The arch string of cell `index`."""
-        return to_cell(self._index(index)).to_str()
+        """The arch string of a cell.
 
-    # -- arguments -----------------------------------------------------------------------------
-    @staticmethod
-    def _index(index: Any) -> int:
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
-            raise NATSCompatError(f"architecture index must be an integer in [0, {N_CELLS}), got {index!r}")
-        if not 0 <= int(index) < N_CELLS:
-            raise NATSCompatError(f"architecture index {int(index)} out of range; allowed: 0 .. {N_CELLS - 1}")
-        return int(index)
+        Args:
+            index: the cell's index.
 
-    @staticmethod
-    def _dataset(dataset: Any, allowed: tuple[str, ...] = DATASETS) -> str:
-        if dataset not in allowed:
-            raise NATSCompatError(f"unknown dataset {dataset!r}; allowed: {', '.join(allowed)}")
-        return str(dataset)
+        Returns:
+            NATS-Bench's arch string, e.g. `|nor_conv_3x3~0|+|...|`.
 
-    @staticmethod
-    def _hp(hp: Any) -> str:
-        h = str(hp)
-        if h not in HPS:
-            raise NATSCompatError(f"hp {hp!r} not held; allowed: '12' (the 12-epoch schedule) or '200'; "
-                                  "NATS-Bench's '01' and '90' are not embedded")
-        return h
+        Raises:
+            NATSCompatError: `index` is not an integer in `[0, 15625)`.
+        """
+        return to_cell(check_index(index)).to_str()
 
+    # -- the tables -----------------------------------------------------------------------------
     def _table(self, dataset: str):
         name = DATASET_TABLES[dataset]
         if name not in self._tables:
@@ -308,7 +176,7 @@ class NATSCompat:
             NATSCompatError: `arch` is not a cell of the space.
         """
         if isinstance(arch, (int, np.integer)) and not isinstance(arch, bool):
-            return self._index(arch)
+            return check_index(arch)
         if not isinstance(arch, str) and hasattr(arch, "tostr"):
             arch = arch.tostr()
         if not isinstance(arch, str):
@@ -318,61 +186,6 @@ class NATSCompat:
             return to_cell(arch).index
         except SpaceError as exc:
             raise NATSCompatError(f"unknown arch string {arch!r}: {str(exc).splitlines()[0]}") from None
-
-    # -- what a cell holds -------------------------------------------------------------------------
-    def _runs(self, index: int, dataset: str, hp: str) -> tuple[dict[str, np.ndarray], np.ndarray, list[str]]:
-        """Per NATS key: the values per run slot (one slot for a seed mean), the run seeds of the
-        cell, and which keys are per run."""
-        bench = self._table(dataset)
-        cells = np.array([index])
-        vals, per_run = {}, []
-        for key, metric in _ACCURACY[(dataset, hp)].items():
-            vals[key] = bench.runs(cells, metric)[0]
-            if metric not in bench.mean_only:
-                per_run.append(key)
-        seeds = bench.run_seed[bench.arch_row[index]]
-        return vals, seeds, per_run
-
-    def _train_time(self, index: int, dataset: str, hp: str) -> float | None:
-        """Training seconds of the schedule `hp` (None where the table records no time)."""
-        if dataset not in _TIMED:
-            return None
-        t200 = float(self._table(dataset).query(index, "time"))
-        if hp == "200":
-            return t200
-        from ..strategies.protocol import NB201_PROTOCOL
-
-        return t200 * NB201_PROTOCOL.cost_factor
-
-    def _pick(self, index: int, dataset: str, vals: dict[str, np.ndarray], seeds: np.ndarray,
-              per_run: list[str], is_random: Any) -> dict[str, float]:
-        """The accuracies of one run (`is_random` True or a seed) or their means (False)."""
-        out: dict[str, float] = {}
-        slot = None
-        if per_run:
-            recorded = np.flatnonzero(~np.isnan(vals[per_run[0]]))
-            if isinstance(is_random, bool):
-                if is_random:
-                    slot = int(recorded[self._rng.randrange(len(recorded))])
-            elif isinstance(is_random, (int, np.integer)):
-                hit = [int(s) for s in recorded if seeds[s] == int(is_random)]
-                if not hit:
-                    known = [int(seeds[s]) for s in recorded if seeds[s] >= 0]
-                    raise NATSCompatError(
-                        f"seed {int(is_random)} not recorded for cell {index} on {dataset}; "
-                        + (f"its runs have seeds {known}" if known else
-                           f"its {len(recorded)} runs record no seed numbers; use is_random=True or False"))
-                slot = hit[0]
-            else:
-                raise NATSCompatError(f"is_random must be True, False or a seed number, got {is_random!r}")
-        elif not isinstance(is_random, (bool, int, np.integer)):
-            raise NATSCompatError(f"is_random must be True, False or a seed number, got {is_random!r}")
-        for key, v in vals.items():
-            if key in per_run and slot is not None:
-                out[key] = float(v[slot])
-            else:
-                out[key] = float(np.nanmean(v))
-        return out
 
     # -- NATS-Bench's queries ----------------------------------------------------------------------
     def get_more_info(self, index: Any, dataset: str, iepoch: int | None = None, hp: Any = "12",
@@ -397,14 +210,14 @@ class NATSCompat:
             NATSCompatError: an unknown architecture, dataset, schedule, epoch or seed.
         """
         index = self.query_index_by_arch(index)
-        dataset, hp = self._dataset(dataset), self._hp(hp)
-        _check_iepoch(iepoch, _EPOCHS[hp])
-        vals, seeds, per_run = self._runs(index, dataset, hp)
-        acc = self._pick(index, dataset, vals, seeds, per_run, is_random)
+        dataset, hp = check_dataset(dataset), check_hp(hp)
+        check_iepoch(iepoch, EPOCHS[hp])
+        vals, seeds, per_run = cell_runs(self._table(dataset), index, dataset, hp)
+        acc = pick_run(index, dataset, vals, seeds, per_run, is_random, self._rng)
         out: dict[str, float] = {}
-        t = self._train_time(index, dataset, hp)
+        t = train_time(self._table(dataset), index, dataset, hp)
         if t is not None:
-            out["train-per-time"] = t / _EPOCHS[hp]
+            out["train-per-time"] = t / EPOCHS[hp]
             out["train-all-time"] = t
         out.update(acc)
         return out
@@ -427,14 +240,14 @@ class NATSCompat:
             NATSCompatError: an unknown architecture, dataset or schedule.
         """
         index = self.query_index_by_arch(index)
-        dataset, hp = self._dataset(dataset), self._hp(hp)
+        dataset, hp = check_dataset(dataset), check_hp(hp)
         bench = self._table(dataset)
         cells = np.array([index])
         out = {"flops": float(bench.objective_many(cells, "flops")[0]),
                "params": float(bench.objective_many(cells, "params")[0])}
-        t = self._train_time(index, dataset, hp)
+        t = train_time(bench, index, dataset, hp)
         if t is not None:
-            out["T-train@epoch"] = t / _EPOCHS[hp]
+            out["T-train@epoch"] = t / EPOCHS[hp]
             out["T-train@total"] = t
         return out
 
@@ -449,7 +262,7 @@ class NATSCompat:
         Raises:
             NATSCompatError: always.
         """
-        self.query_index_by_arch(index), self._dataset(dataset), self._hp(hp)
+        self.query_index_by_arch(index), check_dataset(dataset), check_hp(hp)
         raise NATSCompatError("latency not recorded: the embedded tables hold no NATS-Bench latency "
                               "(nb201-cifar10 holds HW-NAS-Bench device latencies: bench.objective_many(cells, "
                               "'latency:<device>'))")
@@ -471,9 +284,13 @@ class NATSCompat:
             `(valid_accuracy, latency, time_cost, total_time)`: `time_cost` is the training time only
             (NATS-Bench adds `valid-per-time`, which the tables do not record); `latency` is None
             (not recorded).
+
+        Raises:
+            NATSCompatError: an unknown architecture, dataset (one of `cifar10`, `cifar100`,
+                `ImageNet16-120`), schedule or epoch.
         """
         index = self.query_index_by_arch(arch)
-        dataset = self._dataset(dataset, SIMULATE_DATASETS)
+        dataset = check_dataset(dataset, SIMULATE_DATASETS)
         info = self.get_more_info(index, "cifar10-valid" if dataset == "cifar10" else dataset, iepoch, hp, True)
         time_cost = info["train-all-time"]
         if account_time:
@@ -495,28 +312,13 @@ class NATSCompat:
         Returns:
             With `dataname`, the cell's runs on it keyed by seed (`NATSTrial`); without, that for
             every dataset.
+
+        Raises:
+            NATSCompatError: an unknown architecture, dataset or schedule.
         """
         index = self.query_index_by_arch(arch_index)
-        hp = self._hp(hp)
+        hp = check_hp(hp)
         if dataname is None:
             return {ds: self.query_by_index(index, ds, hp) for ds in DATASETS}
-        dataset = self._dataset(dataname)
-        bench = self._table(dataset)
-        vals, seeds, per_run = self._runs(index, dataset, hp)
-        arch_str = to_cell(index).to_str()
-        cells = np.array([index])
-        params = float(bench.objective_many(cells, "params")[0])
-        flop = float(bench.objective_many(cells, "flops")[0])
-        t = self._train_time(index, dataset, hp)
-        epochs = _EPOCHS[hp]
-        if not per_run:
-            acc = {k: float(np.nanmean(v)) for k, v in vals.items()}
-            return {"mean": NATSTrial(dataset, arch_str, None, epochs, acc, t, params, flop)}
-        out: dict[Any, NATSTrial] = {}
-        recorded = np.flatnonzero(~np.isnan(vals[per_run[0]]))
-        for n, slot in enumerate(recorded.tolist(), 1):
-            acc = {k: float(v[slot]) if k in per_run else float(np.nanmean(v)) for k, v in vals.items()}
-            seed = int(seeds[slot]) if seeds[slot] >= 0 else None
-            out[seed if seed is not None else f"run-{n}"] = NATSTrial(dataset, arch_str, seed, epochs, acc, t,
-                                                                       params, flop)
-        return out
+        dataset = check_dataset(dataname)
+        return cell_trials(self._table(dataset), index, dataset, hp)

@@ -1,7 +1,9 @@
-"""A benchmark as an OptunaHub problem: `search_space`, `directions`, `metric_names`,
-`evaluate(params)`, `reseed(seed)` and `__call__(trial)`, so that `study.optimize(problem)`
-runs on it. Where `optunahub` is installed (`pip install 'nasbench[optunahub]'`) the problem is
-an `optunahub.benchmarks.BaseProblem`; without it the same object, duck-typed.
+"""A benchmark as an OptunaHub problem, so that `study.optimize(problem)` runs on it.
+
+The problem has OptunaHub's shape: `search_space`, `directions`, `metric_names`,
+`evaluate(params)`, `reseed(seed)` and `__call__(trial)`. Where `optunahub` is installed
+(`pip install 'nasbench[optunahub]'`) the problem is an `optunahub.benchmarks.BaseProblem`;
+without it the same object, duck-typed.
 
 Objectives keep their natural sense: an accuracy metric (`valid_acc`) is maximised as it stands
 (no conversion to error), `cost` (training seconds), `params` (millions), `flops` (millions)
@@ -40,8 +42,11 @@ def _seed_arg(seed: Any) -> Any:
 
 
 def _is_test(name: str) -> bool:
-    """A metric measured on test images (`test_acc`, `valid_test_acc`, `valtest_acc`: the
-    validation and test images of CIFAR-100 / ImageNet16-120 together)."""
+    """Whether a metric is measured on test images.
+
+    `test_acc`, `valid_test_acc` and `valtest_acc` (the validation and test images of CIFAR-100 /
+    ImageNet16-120 together) are.
+    """
     return "test" in name
 
 
@@ -57,8 +62,10 @@ _HUB_CLASS: Any = None
 
 
 def _hub_class() -> Any:
-    """`OptunaProblem` with `optunahub.benchmarks.BaseProblem` as a base where optunahub is
-    installed (built once, on first use, so that importing the bridges does not import optunahub)."""
+    """`OptunaProblem` with `optunahub.benchmarks.BaseProblem` as a base where optunahub is installed.
+
+    Built once, on first use, so that importing the bridges does not import optunahub.
+    """
     global _HUB_CLASS
     if _HUB_CLASS is None:
         try:
@@ -213,6 +220,9 @@ class OptunaProblem:
 
         Returns:
             As `evaluate`.
+
+        Raises:
+            QueryError: a value is not recorded.
         """
         params = {n: trial.suggest_categorical(n, list(OPS)) for n in EDGE_NAMES}
         cell = config_to_cell(params)

@@ -33,9 +33,9 @@ from ..strategies.cellspace import EDGE_NAMES
 from ..util.extras import require
 from .hpobench import S12
 
-#: syne-tune's names (those of its ``nasbench201`` blackbox)
+#: syne-tune's names (those of its `nasbench201` blackbox)
 CONFIG_KEYS: tuple[str, ...] = tuple(f"hp_x{i}" for i in range(6))
-#: our edge name of each ``hp_x<i>``
+#: our edge name of each `hp_x<i>`
 EDGE_NAMES_FROM_HP: tuple[str, ...] = EDGE_NAMES
 RESOURCE_ATTR = "hp_epoch"
 METRIC_VALID_ERROR = "metric_valid_error"
@@ -64,8 +64,10 @@ def fidelities(bench: Benchmark, metric: str = "valid_acc") -> list[tuple[int, s
 
 
 def _values(bench: Benchmark, cells: np.ndarray, metric: str, epoch: int | None, runs: bool) -> np.ndarray:
-    """(cells, slots) of `metric`: the seed mean (one slot), or each recorded seed's run with the
-    missing ones filled by the cell's mean."""
+    """(cells, slots) of `metric`: the seed mean (one slot), or each recorded seed's run.
+
+    Runs a cell does not record are filled with the cell's mean.
+    """
     mean = np.asarray(bench.query_many(cells, metric, epoch, "mean"), dtype=np.float64)
     if not runs:
         return mean[:, None]
@@ -161,6 +163,9 @@ def simulated_backend(bench: Benchmark, metric: str = "valid_acc", runs: bool = 
 
     Returns:
         The backend.
+
+    Raises:
+        QueryError: as `to_blackbox`.
     """
     from syne_tune.blackbox_repository.simulated_tabular_backend import UserBlackboxBackend
 

@@ -1,10 +1,11 @@
-"""File-format helpers shared by both kinds of benchmark file (tables, ``nasbench.tables.hdf5``, and
-surrogate benchmarks, ``surrogates.benchmark``): the HDF5 signature check and opening with
-one-line errors, the ``format`` attribute, hashing arrays into a SHA-256, and the stored-hash
-check with its forensic ``verify=False`` escape.
+"""What both kinds of benchmark file share: opening, the format attribute, and the SHA-256.
 
-Both file kinds are HDF5 with attributes ``format``, ``format_version`` and ``sha256``; the hash
-covers every array as ``name|dtype|shape`` followed by its little-endian C-order bytes, sorted by
+Tables (`nasbench.tables.hdf5`) and surrogate benchmarks (`surrogates.benchmark`) use the HDF5
+signature check and opening with one-line errors, the `format` attribute, hashing arrays into a
+SHA-256, and the stored-hash check with its forensic `verify=False` escape.
+
+Both file kinds are HDF5 with attributes `format`, `format_version` and `sha256`; the hash
+covers every array as `name|dtype|shape` followed by its little-endian C-order bytes, sorted by
 name (each kind adds its own metadata to the hash; see the README's file format).
 """
 from __future__ import annotations
@@ -30,18 +31,40 @@ class TableError(NasbenchError, ValueError):
 
 
 class HashMismatchWarning(UserWarning):
-    """A table or surrogate file whose content no longer matches its stored SHA-256 was loaded
-    anyway, because the hash check was switched off."""
+    """A file whose content does not match its stored SHA-256 was loaded anyway.
+
+    Issued for a table or surrogate file when the hash check is switched off.
+    """
 
 
 def first_line(exc: BaseException) -> str:
-    """The first line of an exception's message (its type's name where it has none)."""
+    """The first line of an exception's message.
+
+    Args:
+        exc: the exception.
+
+    Returns:
+        Its message's first line, or its type's name where it has no message.
+    """
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def open_hdf5(path: str | os.PathLike, what: str = "table", error: type[TableError] = TableError) -> Any:
-    """``h5py.File(path, "r")``, or a one-line ``error`` for a missing path, a directory, a FIFO or
-    other file that is not regular, a file without the HDF5 signature, or one h5py cannot open (truncated, corrupt)."""
+    """Open an HDF5 file of this project for reading, with one-line errors.
+
+    Args:
+        path: the file.
+        what: the word messages use for the file ("table", "surrogate").
+        error: the error class to raise.
+
+    Returns:
+        `h5py.File(path, "r")`.
+
+    Raises:
+        TableError: (or `error`) a missing path, a directory, a FIFO or other file that is not
+            regular, a file without the HDF5 signature, or one h5py cannot open (truncated,
+            corrupt).
+    """
     import h5py
 
     p = check_regular_file(path, what, error)  # a FIFO would block the open below forever
@@ -56,14 +79,32 @@ def open_hdf5(path: str | os.PathLike, what: str = "table", error: type[TableErr
 
 
 def file_format(path: str | os.PathLike) -> str:
-    """The ``format`` attribute of an HDF5 file of this project (table or surrogate)."""
+    """The `format` attribute of an HDF5 file of this project (table or surrogate).
+
+    Args:
+        path: the file.
+
+    Returns:
+        The attribute; "" where the file has none.
+
+    Raises:
+        TableError: a file that cannot be opened as HDF5.
+    """
     with open_hdf5(path) as f:
         return str(f.attrs.get("format", ""))
 
 
 def hash_arrays(h: "hashlib._Hash", arrays: dict[str, np.ndarray], lead: str = "") -> None:
-    """Feed ``arrays`` into ``h``, sorted by name: ``{lead}name|dtype|shape\\n`` then the bytes
-    (little-endian, C order). ``lead`` is the separator a file kind puts before each header."""
+    """Feed arrays into a hash, sorted by name: a header line, then the bytes.
+
+    Each array adds `{lead}name|dtype|shape` and a newline, then its bytes (little-endian, C
+    order).
+
+    Args:
+        h: the hash to update.
+        arrays: name -> array.
+        lead: the separator a file kind puts before each header.
+    """
     for name in sorted(arrays):
         a = np.ascontiguousarray(arrays[name])
         a = a.astype(a.dtype.newbyteorder("<"), copy=False)
@@ -72,16 +113,30 @@ def hash_arrays(h: "hashlib._Hash", arrays: dict[str, np.ndarray], lead: str = "
 
 
 def new_hash(fmt: str, version: int) -> "hashlib._Hash":
-    """A SHA-256 started with the file kind's ``{format} v{version}`` line."""
+    """A SHA-256 started with the file kind's `{format} v{version}` line.
+
+    Args:
+        fmt: the file kind's `format` attribute.
+        version: its format version.
+
+    Returns:
+        The hash object.
+    """
     h = hashlib.sha256()
     h.update(f"{fmt} v{version}\n".encode())
     return h
 
 
 def verify_hash_default() -> bool:
-    """Whether loading checks the SHA-256: yes where ``$NASBENCH_NO_VERIFY_HASH`` is unset, empty
-    or ``0``; no where it is ``1``. Any other value is refused (a one-line :class:`TableError`), so
-    that ``false`` or ``no`` never switches the check off by accident."""
+    """Whether loading checks the SHA-256 when the caller does not say.
+
+    Returns:
+        True where `$NASBENCH_NO_VERIFY_HASH` is unset, empty or `0`; False where it is `1`.
+
+    Raises:
+        TableError: any other value, so that `false` or `no` never switches the check off by
+            accident.
+    """
     value = os.environ.get(NO_VERIFY_ENV, "").strip()
     if value in ("", "0"):
         return True
@@ -93,8 +148,22 @@ def verify_hash_default() -> bool:
 
 def check_hash(p: Path, stored: str, computed: str, verify: bool | None, what: str = "table",
                error: type[TableError] = TableError) -> None:
-    """Refuse (one-line ``error``) a file whose recomputed SHA-256 differs from the stored one;
-    with the check off, warn instead (:class:`HashMismatchWarning`)."""
+    """Refuse a file whose recomputed SHA-256 differs from the stored one.
+
+    With the check off, warn instead (`HashMismatchWarning`).
+
+    Args:
+        p: the file (for messages).
+        stored: the hash the file states.
+        computed: the hash of its content.
+        verify: check; None: as `verify_hash_default` says.
+        what: the word messages use for the file ("table", "surrogate").
+        error: the error class to raise.
+
+    Raises:
+        TableError: (or `error`) the hashes differ and the check is on, or
+            `$NASBENCH_NO_VERIFY_HASH` has a value other than 0 or 1.
+    """
     check = verify_hash_default() if verify is None else verify  # a bad $NASBENCH_NO_VERIFY_HASH: refused always
     if stored == computed:
         return

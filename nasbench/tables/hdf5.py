@@ -1,7 +1,10 @@
-"""The HDF5 tabular format: writer, reader, hash.
+"""The HDF5 table file: writing, reading with checks, and verifying the stored hash.
 
-One file = one search space x one dataset x one training recipe. See the README section
-"The file format" for the schema; everything can be read with h5py alone.
+One file holds one search space x one dataset x one training recipe; the schema is in the file
+format reference (`docs/reference/file-format.md`), and everything can be read with h5py alone.
+`read_table` refuses, with a one-line `TableError`, a file it cannot serve as stored: a missing
+or non-HDF5 file, a truncated one, another format version, arrays beyond the size caps or whose
+shapes disagree, or content whose SHA-256 differs from the stored one (unless the check is off).
 """
 from __future__ import annotations
 
@@ -26,17 +29,32 @@ from .fileformat import (NO_VERIFY_ENV, HashMismatchWarning, TableError, check_h
                          first_line as _first_line, open_hdf5, verify_hash_default)
 
 _META_ATTRS, _JSON_ATTRS = META_ATTRS, JSON_ATTRS
-_arrays_of, _meta_attrs = arrays_of, meta_attrs  # the names this module used before table_hash
+_arrays_of, _meta_attrs = arrays_of, meta_attrs  # table_hash's helpers, also importable from here
 
 
 def code_version() -> str:
+    """The code version a file records.
+
+    Returns:
+        `nasbench <version>`.
+    """
     return f"nasbench {__version__}"
 
 
 # -- writing ---------------------------------------------------------------------------
 def write_table(path: str | os.PathLike, bench: TabularBenchmark) -> str:
-    """Write ``bench`` to ``path`` atomically (a temporary file, then a rename), so that an
-    interrupted write never leaves a half-written table behind. Returns the SHA-256."""
+    """Write a table to a file atomically.
+
+    The file is written to a temporary file, then renamed, so that an interrupted write never
+    leaves a half-written table behind.
+
+    Args:
+        path: the file to write (replaced where it exists).
+        bench: the table.
+
+    Returns:
+        The SHA-256 stored in the file.
+    """
     arrays = _arrays_of(bench)
     attrs = _meta_attrs(bench.meta)
     mean_only = sorted(bench.mean_only)
@@ -97,10 +115,13 @@ _SHAPES = {"arch_row": ("N",), "row_arch": ("n",), "seeds": ("s",), "epochs": ("
 
 
 def _check_shapes(datasets: dict[str, Any], p: Path) -> None:
-    """Every array's declared shape has the layout's dimensions (rows x seeds x epochs for a
-    metric; at most one row per cell), and no array (nor all of them together) is beyond the size
-    caps of :mod:`nasbench.util.limits`: checked from the HDF5 headers, before any array is read. That
-    the sizes agree with each other is checked once read (:class:`TabularBenchmark`)."""
+    """Check the declared shapes from the HDF5 headers, before any array is read.
+
+    Every array's declared shape has the layout's dimensions (rows x seeds x epochs for a metric;
+    at most one row per cell), and no array (nor all of them together) is beyond the size caps of
+    `nasbench.util.limits`. That the sizes agree with each other is checked once read
+    (`TabularBenchmark`).
+    """
     total = 0
     for name, obj in datasets.items():
         check_array_size(tuple(obj.shape), obj.dtype.itemsize, f"{p}: array {name!r}", TableError)
@@ -165,12 +186,22 @@ def _read_contents(p: Path) -> _Contents:
 
 
 def read_table(path: str | os.PathLike, name: str = "", verify: bool | None = None) -> TabularBenchmark:
-    """Read a table file into memory. Raises :class:`TableError` with a one-line message for a
-    missing file, a file that is not HDF5, a truncated file, another format version, arrays that
-    do not agree (an ``arch_row`` pointing past the rows, ...) or content whose SHA-256 differs
-    from the stored one. ``verify=False`` (or ``$NASBENCH_NO_VERIFY_HASH=1`` when ``verify`` is
-    None) loads a mismatching file anyway, with a :class:`HashMismatchWarning`. The returned
-    table's ``sha256`` is always the recomputed hash, ``stored_sha256`` the file's."""
+    """Read a table file into memory.
+
+    Args:
+        path: the table file.
+        name: the table's name; "": the file's stem.
+        verify: check the stored SHA-256; False loads a mismatching file anyway, with a
+            `HashMismatchWarning`; None: check unless `$NASBENCH_NO_VERIFY_HASH=1`.
+
+    Returns:
+        The table; its `sha256` is always the recomputed hash, `stored_sha256` the file's.
+
+    Raises:
+        TableError: a one-line message for a missing file, a file that is not HDF5, a truncated
+            file, another format version, arrays that do not agree (an `arch_row` pointing past
+            the rows, ...) or content whose SHA-256 differs from the stored one.
+    """
     p = Path(path)
     c = _read_contents(p)
     computed = compute_sha256(c.arrays, c.attrs, c.mean_only)
@@ -210,7 +241,13 @@ def _bench_from(arrays: dict[str, np.ndarray], attrs: dict[str, str], mean_only:
 
 @dataclass(frozen=True)
 class VerifyResult:
-    """Outcome of :func:`verify_table`."""
+    """Outcome of `verify_table`.
+
+    Attributes:
+        path: the file.
+        stored: the SHA-256 the file states ("" where none).
+        computed: the SHA-256 of its content.
+    """
 
     path: str
     stored: str
@@ -218,13 +255,25 @@ class VerifyResult:
 
     @property
     def ok(self) -> bool:
+        """Whether the file states a hash and its content matches it."""
         return bool(self.stored) and self.stored == self.computed
 
 
 def verify_table(path: str | os.PathLike) -> VerifyResult:
     """Recompute the SHA-256 of a table's arrays and metadata and compare it with the stored one.
-    Where they match, the layout is checked too (a :class:`TableError` if it is inconsistent, as
-    on load), so that an OK file also loads."""
+
+    Where they match, the layout is checked too, as on load, so that an OK file also loads.
+
+    Args:
+        path: the table file.
+
+    Returns:
+        The stored and the computed hash.
+
+    Raises:
+        TableError: a file that cannot be read as a table, or whose hash matches but whose layout
+            is inconsistent.
+    """
     p = Path(path)
     c = _read_contents(p)
     res = VerifyResult(str(p), c.sha256, compute_sha256(c.arrays, c.attrs, c.mean_only))

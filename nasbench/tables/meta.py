@@ -1,9 +1,8 @@
-"""What a benchmark says about itself besides the numbers: :class:`TableMeta`, and the typed
-record :class:`TableDetails` of the ``extra`` keys that modules read across the suite.
+"""What a benchmark says about itself besides the numbers: `TableMeta` and its typed `TableDetails`.
 
-``TableMeta.extra`` stays the mapping a table file stores (JSON, written and hashed exactly as
-before, unknown keys kept); code reads it through :attr:`TableMeta.details` (typed fields, with
-the defaults a table without the key gets) and writes it through :meth:`TableMeta.with_extra`.
+`TableMeta.extra` is the mapping a table file stores (JSON, written and hashed as stored,
+unknown keys kept); code reads it through `TableMeta.details` (typed fields, with the defaults a
+table without the key gets) and writes it through `TableMeta.with_extra`.
 
 This module imports nothing of the project.
 """
@@ -19,17 +18,19 @@ def _mapping(v: Any) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class TableDetails:
-    """The ``extra`` keys read across modules, typed (a key absent or of another type: the default).
+    """The `extra` keys read across modules, typed.
+
+    A key that is absent, or of another type, gives the field's default.
 
     Attributes:
-        data: the training data as recorded (a generated table's ``DataSpec`` fields: dataset,
+        data: the training data as recorded (a generated table's `DataSpec` fields: dataset,
             split seed, sizes, downscale); empty for imported tables.
         data_options: data options a retraining passes to the trainer (where recorded instead of
-            ``data``).
-        training: the recorded training spec (``nasbench.training.nb201_recipe.TrainingSpec`` as a dict:
+            `data`).
+        training: the recorded training spec (`nasbench.training.nb201_recipe.TrainingSpec` as a dict:
             schedules, metrics, data); empty where none.
-        proxies: what the zero-cost proxies were computed on (network, stand-in batch, ``passes``,
-            ``computed``); empty where the table holds none.
+        proxies: what the zero-cost proxies were computed on (network, stand-in batch, `passes`,
+            `computed`); empty where the table holds none.
         seed_groups: the seeds trained together (a generated table), None where not recorded.
         fingerprint: the machine fingerprint of the table's trainings (a mapping), None where
             unknown or several.
@@ -44,13 +45,13 @@ class TableDetails:
 
     @classmethod
     def from_extra(cls, extra: Mapping[str, Any] | None) -> "TableDetails":
-        """The typed view of a stored ``extra`` mapping.
+        """The typed view of a stored `extra` mapping.
 
         Args:
-            extra: ``TableMeta.extra`` (None: empty).
+            extra: `TableMeta.extra` (None: empty).
 
         Returns:
-            The record; keys it does not type are left in ``extra``.
+            The record; keys it does not type are left in `extra`.
         """
         e = extra or {}
         groups = e.get("seed_groups")
@@ -76,8 +77,18 @@ class TableDetails:
 class TableMeta:
     """Everything a table says about itself besides the numbers.
 
-    ``extra`` is the stored mapping (free-form JSON in the file); read it through
-    :attr:`details`, extend it through :meth:`with_extra`.
+    `extra` is the stored mapping (free-form JSON in the file); read it through
+    `details`, extend it through `with_extra`.
+
+    Attributes:
+        space: the search space's name.
+        dataset: the dataset's name.
+        split_sizes: split name -> number of examples.
+        recipe: the training recipe.
+        code_version: the code that wrote the table.
+        source: where the data comes from.
+        notes: free text.
+        extra: further keys, free-form (typed through `details`).
     """
 
     space: str
@@ -91,14 +102,14 @@ class TableMeta:
 
     @property
     def details(self) -> TableDetails:
-        """The ``extra`` keys read across modules, typed (:class:`TableDetails`)."""
+        """The `extra` keys read across modules, typed (`TableDetails`)."""
         return TableDetails.from_extra(self.extra)
 
     def with_extra(self, **keys: Any) -> "TableMeta":
-        """A copy whose ``extra`` has ``keys`` set (the other keys kept).
+        """A copy whose `extra` has `keys` set (the other keys kept).
 
         Args:
-            **keys: the ``extra`` keys to set (for example ``proxies=...``, ``training=...``).
+            **keys: the `extra` keys to set (for example `proxies=...`, `training=...`).
 
         Returns:
             The new metadata.
@@ -107,8 +118,10 @@ class TableMeta:
 
     @classmethod
     def from_dict(cls, d: Any, where: str, error: type[Exception]) -> "TableMeta":
-        """The metadata a file stores, checked by type: the text fields are strings,
-        ``split_sizes`` maps names to non-negative integers, ``recipe`` and ``extra`` are mappings.
+        """The metadata a file stores, checked by type.
+
+        The text fields are strings, `split_sizes` maps names to non-negative integers, `recipe`
+        and `extra` are mappings.
 
         Args:
             d: the stored mapping (parsed from the file).
@@ -117,6 +130,9 @@ class TableMeta:
 
         Returns:
             The metadata.
+
+        Raises:
+            Exception: `error`, for a field that is unknown, missing or of another type.
         """
         if not isinstance(d, dict):
             raise error(f"{where}: metadata must be a mapping, got {type(d).__name__}")

@@ -1,6 +1,8 @@
-"""The records the benchmark contract passes around: a checked :class:`Query`, the :class:`Best`
-cell, a :class:`FreshRunPrediction`; :mod:`nasbench.tables.benchmark` re-exports them. Imports nothing
-of the project."""
+"""The records the benchmark contract passes around.
+
+A checked `Query`, the `Best` cell and a `FreshRunPrediction`; `nasbench.tables.benchmark`
+re-exports them. This module imports nothing of the project.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,7 +12,7 @@ import numpy as np
 
 SeedLike = Union[Literal["mean", "random"], int]
 
-#: metrics every table stores (cumulative training seconds is ``time``)
+#: metrics every table stores (cumulative training seconds is `time`)
 CORE_METRICS: tuple[str, ...] = (
     "train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "test_loss", "time",
 )
@@ -21,12 +23,12 @@ class Query:
     """A query the contract has checked, as the subclass's lookups receive it.
 
     Attributes:
-        metric: one of the benchmark's metrics (or a zero-cost proxy where ``proxy``).
-        epoch: the epoch number (``None`` resolved to the last one the metric has).
-        seed: ``"mean"``, ``"random"`` (then ``rng`` is a Generator) or one of ``seeds``; always
-            ``"mean"`` for a proxy.
-        rng: the generator for ``seed="random"``, else as given.
-        proxy: True where ``metric`` is a zero-cost proxy (no epoch of its own, no seed).
+        metric: one of the benchmark's metrics (or a zero-cost proxy where `proxy`).
+        epoch: the epoch number (`None` resolved to the last one the metric has).
+        seed: `"mean"`, `"random"` (then `rng` is a Generator) or one of `seeds`; always
+            `"mean"` for a proxy.
+        rng: the generator for `seed="random"`, else as given.
+        proxy: True where `metric` is a zero-cost proxy (no epoch of its own, no seed).
     """
 
     metric: str
@@ -38,7 +40,14 @@ class Query:
 
 @dataclass(frozen=True)
 class Best:
-    """The best cell of a table by one metric."""
+    """The best cell of a table by one metric.
+
+    Attributes:
+        index: the cell's official index.
+        arch_str: its arch string.
+        metric: the metric it is best by.
+        value: its seed-mean value.
+    """
 
     index: int
     arch_str: str
@@ -48,14 +57,16 @@ class Best:
 
 @dataclass(frozen=True)
 class FreshRunPrediction:
-    """What a new training of each cell is predicted to give (validation compares it with
-    retrainings). Arrays hold one value per asked cell.
+    """What a new training of each cell is predicted to give.
+
+    Validation compares it with retrainings. Arrays hold one value per asked cell.
 
     Attributes:
         mean: the predicted value (the seed mean, or the model's prediction).
         sd: the cell's own run-to-run standard deviation.
         runs: how many runs the mean rests on (inf for a model).
-        pooled: the sd differences are measured in (NaN where none), and ``pooled_src`` its source.
+        pooled: the sd differences are measured in (NaN where none).
+        pooled_src: where `pooled` comes from (`"table"`; "" where none).
         expected: the winner's-curse-corrected mean (NaN where none).
         pred_model_sd: the model's own uncertainty (zeros for a table).
         n_sd_rows: how many rows of the table have a seed sd (two runs or more).

@@ -1,7 +1,7 @@
 """The tabular benchmark in memory: one tensor per metric, rows x runs x epochs.
 
-This is the object that ``nasbench.load`` returns for a table; it implements the contract of
-:class:`nasbench.tables.benchmark.Benchmark` from recorded arrays.
+This is the object that `nasbench.load` returns for a table; it implements the contract of
+`nasbench.tables.benchmark.Benchmark` from recorded arrays.
 """
 from __future__ import annotations
 
@@ -20,22 +20,37 @@ from .table_summary import summarise_table
 
 
 class TabularBenchmark(Benchmark):
-    """Answers queries from arrays.
-
-    * ``arch_row[i]``: the row holding cell ``i`` (-1: not covered);
-    * ``metrics[name]``: float array (rows, runs, epochs); NaN where a run is missing. A metric
-      in ``mean_only`` has one run slot holding the mean over seeds (published data that gives
-      only means);
-    * ``run_seed``: (rows, runs) seed of each run slot, -1 where the seed is not recorded;
-    * ``seeds``: the nominal seeds (one per run slot); ``epochs``: recorded epoch numbers (1-based);
-    * ``params``/``flops``: per row; ``latency[device]``: per row;
-    * ``proxies[name]``: a zero-cost proxy per row (NaN where not computed), served by
-      :meth:`query` as a metric of no epoch and no seed (see :mod:`nasbench.zero_cost`);
-      ``proxy_seconds[name]``: the seconds its computation took for the row's cell (NaN where
-      not recorded), served by :meth:`~nasbench.tables.benchmark.Benchmark.proxy_cost_many`.
+    """A benchmark answered from recorded arrays, one per metric (rows x runs x epochs).
 
     The contract's public methods check every query; this class implements its lookups on the
-    arrays (``_lookup``, ``_runs``, ...), each given a checked :class:`~nasbench.tables.benchmark.Query`.
+    arrays (`_lookup`, `_runs`, ...), each given a checked `Query`. The arrays stay available
+    under the argument names below.
+
+    Args:
+        meta: what the table says about itself (space, dataset, recipe, `extra`).
+        arch_row: (15,625,) the row holding each cell, -1 where not covered.
+        row_arch: (rows,) the cell each row holds.
+        seeds: the nominal seeds, one per run slot.
+        epochs: the recorded epoch numbers, 1-based and increasing.
+        metrics: metric name -> float array (rows, runs, epochs), NaN where a run is missing; a
+            metric in `mean_only` has one run slot holding the mean over seeds (published data
+            that gives only means).
+        run_seed: (rows, runs) the seed of each run slot, -1 where the seed is not recorded;
+            None: every row has the nominal seeds.
+        mean_only: the metrics held only as seed means.
+        params: parameters per row, or None.
+        flops: FLOPs per row, or None.
+        latency: device -> latency per row.
+        name: the table's name (default: the dataset of `meta`).
+        sha256: the content's hash (`read_table` sets the recomputed one and `stored_sha256`).
+        proxies: proxy name -> a zero-cost proxy per row (NaN where not computed), served by
+            `query` as a metric of no epoch and no seed (see `nasbench.zero_cost`).
+        proxy_seconds: proxy name -> the seconds its computation took for the row's cell (NaN
+            where not recorded), served by `proxy_cost_many`.
+
+    Raises:
+        TableError: indices or shapes that disagree (a row pointer past the rows, a metric of
+            another shape, repeated seeds, epochs that do not increase ...).
     """
 
     kind: ClassVar[str] = "table"
@@ -96,9 +111,11 @@ class TabularBenchmark(Benchmark):
         self._col_cache: dict[tuple[str, int], np.ndarray] = {}
 
     def _check_layout(self) -> None:
-        """Indices and shapes that agree, so that no query can index past an array: every
-        ``arch_row`` entry is -1 or a row, every row's own cell (``row_arch``) points back to it,
-        one seed per run slot, increasing epochs, per-row arrays of one entry per row."""
+        """Check that indices and shapes agree, so that no query can index past an array.
+
+        Every `arch_row` entry is -1 or a row, every row's own cell (`row_arch`) points back to
+        it, one seed per run slot, increasing epochs, per-row arrays of one entry per row.
+        """
         ar, ra, n = self.arch_row, self.row_arch, len(self.row_arch)
         for k, v in (("row_arch", ra), ("seeds", self.seeds), ("epochs", self.epochs)):
             if v.ndim != 1:
@@ -130,25 +147,27 @@ class TabularBenchmark(Benchmark):
     # -- what is in the table -------------------------------------------------------------
     @property
     def metric_names(self) -> tuple[str, ...]:
+        """The metrics the table holds (the keys of `metrics`)."""
         return tuple(self.metrics)
 
     @property
     def n_rows(self) -> int:
+        """The number of rows (one recorded result each)."""
         return len(self.row_arch)
 
     @property
     def covered(self) -> np.ndarray:
-        """Official indices of the cells this table answers for."""
+        """Official indices of the cells this table answers for (increasing)."""
         return np.nonzero(self.arch_row >= 0)[0]
 
     @property
     def proxy_names(self) -> tuple[str, ...]:
-        """The zero-cost proxies this table holds (``query`` serves each as a metric)."""
+        """The zero-cost proxies this table holds (`query` serves each as a metric)."""
         return tuple(self.proxies)
 
     @property
     def timed_proxy_names(self) -> tuple[str, ...]:
-        """The proxies whose compute seconds the table records (``proxy_seconds/<name>``)."""
+        """The proxies whose compute seconds the table records (`proxy_seconds/<name>`)."""
         return tuple(self.proxy_seconds)
 
     def __repr__(self) -> str:
@@ -204,8 +223,11 @@ class TabularBenchmark(Benchmark):
         return self.proxy_seconds[name].take(rows)
 
     def _fresh_run_prediction(self, rows: np.ndarray, q: Query) -> FreshRunPrediction:
-        """The seed mean, each cell's recorded sd, and the expectation on fresh seeds corrected for
-        the winner's curse (:func:`nasbench.tables.noise.fresh_seed_estimate`)."""
+        """The seed mean, each cell's recorded sd, and the expectation on fresh seeds.
+
+        The expectation is corrected for the winner's curse
+        (`nasbench.tables.noise.fresh_seed_estimate`).
+        """
         metric = q.metric
         mean = np.asarray(self._mean_column(metric, self._epoch_pos[q.epoch]).take(rows), dtype=np.float64)
         if metric in self.mean_only:  # no runs: nothing to pool or correct
@@ -271,8 +293,10 @@ class TabularBenchmark(Benchmark):
         return int(slots[row, int(rng.random() * counts[row])])
 
     def _slot_table(self, metric: str) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, runs) recorded slots first, and (rows,) how many are recorded (at least 1, so
-        that a row with no runs yields NaN rather than an error)."""
+        """(rows, runs) recorded slots first, and (rows,) how many are recorded.
+
+        The count is at least 1, so that a row with no runs yields NaN rather than an error.
+        """
         t = self._slot_cache.get(metric)
         if t is None:
             avail = self._available(metric)
@@ -290,29 +314,69 @@ class TabularBenchmark(Benchmark):
 
     @property
     def objective_names(self) -> tuple[str, ...]:
+        """The per-cell properties the table records: `params`, `flops`, then `latency:<device>`."""
         own = (("params",) if self.params is not None else ()) + (("flops",) if self.flops is not None else ())
         return own + tuple(f"latency:{d}" for d in sorted(self.latency))
 
     def content_sha256(self) -> str:
-        """The stored hash, or for a table built in memory the hash its file would carry."""
+        """The SHA-256 that names the table's content.
+
+        Returns:
+            The stored hash, or for a table built in memory the hash its file would carry.
+        """
         if self.sha256:
             return self.sha256
         return table_sha256(self)
 
     def result_key(self, cell: int) -> int:
+        """The key of a cell's recorded result: its row.
+
+        Args:
+            cell: an official index.
+
+        Returns:
+            The row; -1 where the cell is not covered.
+        """
         return int(self.arch_row[cell])
 
     def summary(self) -> Any:
+        """What `nasbench info` prints.
+
+        Returns:
+            The table's summary (`nasbench.tables.table_summary.summarise_table`).
+        """
         return summarise_table(self)
 
     def params_of(self, cell: CellLike) -> float:
+        """The parameter count of one cell.
+
+        Args:
+            cell: a covered cell, as `query` takes it.
+
+        Returns:
+            Parameters (M).
+
+        Raises:
+            QueryError: the table records no params, or the cell is not covered.
+        """
         if self.params is None:
             raise QueryError("this table records no params")
         return float(self.params[self._position(cell)])
 
     def to_frame(self, epoch: int | None = None):
-        """A pandas DataFrame, one row per covered cell: index, arch string, row, the seed-mean
-        of every metric at ``epoch``, the number of recorded runs, params, FLOPs, latencies."""
+        """The table as a pandas DataFrame, one row per covered cell.
+
+        Args:
+            epoch: the epoch of the metrics; None: the last.
+
+        Returns:
+            A DataFrame indexed by official index with the arch string, the row, the seed mean of
+            every metric at `epoch`, the number of recorded runs, params, FLOPs and latencies
+            (those recorded).
+
+        Raises:
+            QueryError: an epoch the table does not hold.
+        """
         import pandas as pd
         from ..space import format_arch_str
 
@@ -338,11 +402,33 @@ class TabularBenchmark(Benchmark):
         return pd.DataFrame(data).set_index("index")
 
     def seed_mean(self, metric: str = "valid_acc", epoch: int | None = None) -> np.ndarray:
-        """Per-row mean over recorded runs (NaN where a row has none); a copy."""
+        """Per-row mean over recorded runs.
+
+        Args:
+            metric: one of `metric_names`.
+            epoch: one the table holds; None: the last.
+
+        Returns:
+            float64 array, one value per row (NaN where a row has no run); a copy.
+
+        Raises:
+            QueryError: an unknown metric or epoch.
+        """
         return self._mean(metric)[:, self._epoch(epoch)].copy()
 
     def seed_std(self, metric: str = "valid_acc", epoch: int | None = None) -> np.ndarray:
-        """Per-row standard deviation over recorded runs (ddof=1; NaN with fewer than 2 runs)."""
+        """Per-row standard deviation over recorded runs (ddof=1).
+
+        Args:
+            metric: one of `metric_names`, not one held only as seed means.
+            epoch: one the table holds; None: the last.
+
+        Returns:
+            float64 array, one value per row (NaN with fewer than 2 runs).
+
+        Raises:
+            QueryError: an unknown metric or epoch, or a metric held only as seed means.
+        """
         if metric in self.mean_only:
             raise QueryError(f"metric {metric!r} holds only seed means in this table")
         arr = self._metric(metric)[:, :, self._epoch(epoch)]
