@@ -1,4 +1,4 @@
-"""Tree, kernel and neighbour surrogates (scikit-learn API; ``X`` = (n, 6) op ids).
+"""Tree, kernel and neighbour surrogates (scikit-learn API; `X` = (n, 6) op ids).
 
 The neural ones (MLP, GIN) are in :mod:`surrogates.neural`, the ensemble wrapper in
 :mod:`surrogates.ensemble`.
@@ -13,8 +13,8 @@ from .base import RefitState, SurrogateError, SurrogateRegressor, seed_of
 
 
 class XGBSurrogate(SurrogateRegressor):
-    """Gradient-boosted trees (XGBoost, ``hist``). Defaults tuned on NB201 CIFAR-10: the
-    ``combined`` encoding and the ``log_error`` target lift Kendall tau at 1,000 cells from 0.74
+    """Gradient-boosted trees (XGBoost, `hist`). Defaults tuned on NB201 CIFAR-10: the
+    `combined` encoding and the `log_error` target lift Kendall tau at 1,000 cells from 0.74
     (plain one-hot, raw target) to about 0.87."""
 
     min_samples = 2
@@ -124,8 +124,8 @@ class KNNSurrogate(RefitState, SurrogateRegressor):
 
 class GPSurrogate(SurrogateRegressor):
     """Gaussian process with a Matern-5/2 ARD-free kernel on standardised features plus a white
-    noise term (suited to the binary ``combined`` encoding: distance counts differing ops and
-    paths). Predicts a mean; ``predict(X, return_std=True)`` also gives the posterior std in the
+    noise term (suited to the binary `combined` encoding: distance counts differing ops and
+    paths). Predicts a mean; `predict(X, return_std=True)` also gives the posterior std in the
     transformed target space mapped through the inverse transform's local slope."""
 
     min_samples = 3
@@ -167,6 +167,16 @@ class GPSurrogate(SurrogateRegressor):
         return self.gp_.predict(np.asarray(F, dtype=np.float64)) * self._zs + self._zm
 
     def predict(self, X, return_std: bool = False):
+        """The posterior mean, and optionally its spread, in the target's units.
+
+        Args:
+            X: an `(n, 6)` array of op ids.
+            return_std: also return the posterior std (half the
+                width of the +-1 std interval mapped back through the target transform).
+
+        Returns:
+            The mean, or `(mean, std)` with `return_std`.
+        """
         mean = super().predict(X)
         if not return_std:
             return mean
@@ -188,7 +198,7 @@ class GPSurrogate(SurrogateRegressor):
 
 
 class RuntimeModel(XGBSurrogate):
-    """The cost model: training seconds of a cell (the table's ``time`` at its last epoch) from
+    """The cost model: training seconds of a cell (the table's `time` at its last epoch) from
     its ops, boosted trees on the log of the time. Shallower and shorter than the accuracy model:
     runtime is nearly additive in the ops."""
 
@@ -203,6 +213,19 @@ class RuntimeModel(XGBSurrogate):
 
 
 def check_option(value: str, allowed: tuple[str, ...], what: str) -> str:
+    """Check that a string option is one of the allowed values.
+
+    Args:
+        value: the value given.
+        allowed: the allowed values.
+        what: the option's name, for the message.
+
+    Returns:
+        `value`.
+
+    Raises:
+        SurrogateError: `value` is not allowed.
+    """
     if value not in allowed:
         raise SurrogateError(f"unknown {what} {value!r}; allowed: {', '.join(allowed)}")
     return value

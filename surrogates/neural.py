@@ -2,7 +2,7 @@
 op-on-node graph (:func:`surrogates.encodings.encode_graph`), written with dense tensors so no
 graph library is needed. Both train with Adam on standardised transformed targets, seeded, on
 the CPU (a GPU is not worth it for 8-node graphs); the thread count is the caller's
-(``torch.set_num_threads``)."""
+(`torch.set_num_threads`)."""
 from __future__ import annotations
 
 from typing import Any
@@ -125,8 +125,8 @@ class MLPSurrogate(_TorchSurrogate):
 
 
 class GINSurrogate(_TorchSurrogate):
-    """Graph isomorphism network on the op-on-node DAG: ``layers`` GIN layers
-    ``h <- MLP((1 + eps) h + sum of predecessors' h + sum of successors' h)`` (separate weights
+    """Graph isomorphism network on the op-on-node DAG: `layers` GIN layers
+    `h <- MLP((1 + eps) h + sum of predecessors' h + sum of successors' h)` (separate weights
     per direction), sum readout over live nodes concatenated with the output node's embedding,
     then a two-layer head."""
 
@@ -148,6 +148,7 @@ class GINSurrogate(_TorchSurrogate):
 
     @property
     def encoding(self) -> str:  # the graph form; not a parameter
+        """Always `graph`: the network reads the op-on-node DAG (not a parameter)."""
         return "graph"
 
     def _features(self, ops):
