@@ -60,7 +60,27 @@ def _with_seed(est: SurrogateRegressor, seed: int) -> SurrogateRegressor:
 
 
 class SurrogateBenchmark(Benchmark):
-    """Answers like a :class:`~nasbench.benchmark.TabularBenchmark` for every cell of the space."""
+    """Answers like a :class:`~nasbench.benchmark.TabularBenchmark` for every cell of the space.
+
+    Built by :meth:`fit` or read by :func:`load_surrogate_benchmark`, not by hand.
+
+    Args:
+        meta: the table metadata it answers under.
+        config: how it was fitted.
+        seeds: the seeds a query may name.
+        epochs: the modelled epochs.
+        models: one fitted regressor per (metric, epoch) key.
+        noise_models: the seed-noise model of each key (None: no noise model).
+        noise_scale: the calibration of each noise model.
+        mean_only: the metrics the table holds only as seed means.
+        runtime: the cost model (None: no `time`).
+        time_epoch: the epoch the cost model was fitted at.
+        train_cells: the cells it was fitted on.
+        name: its name.
+        source_sha256: the SHA-256 of the table it was fitted on.
+        sha256: its own file's SHA-256 ("" until saved).
+        source_table: the name of the table it was fitted on.
+    """
 
     kind: ClassVar[str] = "surrogate"
     held: ClassVar[str] = "modelled"

@@ -28,13 +28,18 @@ class SurrogateFileError(TableError):
 class SurrogateConfig:
     """How to fit a surrogate benchmark.
 
-    `model`/`model_params`: a name of :data:`surrogates.registry.ESTIMATORS` and its
-    parameters (default: an ensemble of 5 XGBoost models, which gives the spread for
-    `noise="ensemble"`); `metrics`: the table metrics to model (`None`: those of
-    :data:`DEFAULT_METRICS` the table has); `epochs`: table epochs to model (`None`: the last);
-    `train_fraction` / `n_train`: the part of the covered cells to fit on (`n_train` wins);
-    `noise`: see the module docstring; `seed`: the split, the models and the fixed per-seed
-    draws."""
+    Attributes:
+        model: a name of :data:`surrogates.registry.ESTIMATORS` (default: an ensemble of 5 XGBoost
+            models, which gives the spread for `noise="ensemble"`).
+        model_params: its parameters.
+        metrics: the table metrics to model (None: those of :data:`DEFAULT_METRICS` the table has).
+        epochs: table epochs to model (None: the last).
+        train_fraction: the part of the covered cells to fit on.
+        n_train: the number of covered cells to fit on (wins over `train_fraction`).
+        noise: `seed`, `ensemble` or `none` (see :mod:`surrogates.benchmark`).
+        runtime: also fit the cost model, where the table records `time`.
+        seed: seeds the split, the models and the fixed per-seed draws.
+    """
 
     model: str = "ensemble"
     model_params: dict[str, Any] = field(default_factory=dict)

@@ -226,9 +226,15 @@ def op_node_adjacency() -> np.ndarray:
 
 @dataclass(frozen=True)
 class GraphBatch:
-    """Dense graph form: `nodes` (n, 8, 7) one-hot node types, `adj` (n, 8, 8) with
-    `adj[b, i, j] = 1` for an edge i -> j. Edges into or out of a `none` node are removed
-    (`canonical=True` first sets ineffective edges to `none`)."""
+    """Dense graph form of a batch of cells.
+
+    Edges into or out of a `none` node are removed (`canonical=True` first sets ineffective
+    edges to `none`).
+
+    Attributes:
+        nodes: (n, 8, 7) one-hot node types.
+        adj: (n, 8, 8), `adj[b, i, j] = 1` for an edge i -> j.
+    """
 
     nodes: np.ndarray
     adj: np.ndarray

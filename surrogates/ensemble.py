@@ -19,7 +19,15 @@ from .encodings import check_ops
 
 
 class EnsembleSurrogate(SurrogateRegressor):
-    """`predict(X)` -> mean; `predict(X, return_std=True)` -> (mean, std)."""
+    """An ensemble of surrogates: `predict(X)` -> mean; `predict(X, return_std=True)` -> (mean, std).
+
+    Args:
+        base_estimator: the model cloned into members (None: :class:`XGBSurrogate`).
+        n_members: how many clones, each with its own seed.
+        estimators: heterogeneous members instead of clones (each fitted on all cells, or its own resample).
+        bootstrap: fit each member on a bootstrap resample of the training cells.
+        random_state: the seed (None: 0).
+    """
 
     def __init__(self, base_estimator: SurrogateRegressor | None = None, n_members: int = 5,
                  estimators: Sequence[SurrogateRegressor] | None = None, bootstrap: bool = True,

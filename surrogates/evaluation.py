@@ -75,8 +75,12 @@ def scores(y_true: np.ndarray, y_pred: np.ndarray, top_k: Sequence[int] = (10, 1
 
 @dataclass
 class Evaluation:
-    """`runs`: one row per (model, size, repeat); `predictions[(model, size)]` = (true, predicted)
-    on the test cells of repeat 0 (for the scatter plots)."""
+    """The learning curves of :func:`evaluate`.
+
+    Attributes:
+        runs: one row per (model, size, repeat), with the scores of :func:`scores`.
+        predictions: (true, predicted) on the test cells of repeat 0, by (model, size), for the scatter plots.
+    """
 
     runs: pd.DataFrame
     predictions: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)

@@ -204,8 +204,12 @@ def _from_manifest(m: dict[str, Any], arrays: dict[str, np.ndarray], p: Path, di
 
 @dataclasses.dataclass(frozen=True)
 class SurrogateSource:
-    """What a surrogate file says of its origin, read without loading its models: the name of the
-    table it was fitted on ("" in files written before it was recorded) and the metrics it models."""
+    """What a surrogate file says of its origin, read without loading its models.
+
+    Attributes:
+        table: the name of the table it was fitted on ("" where the file does not record it).
+        metrics: the metrics it models.
+    """
 
     table: str
     metrics: tuple[str, ...]
