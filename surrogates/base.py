@@ -1,12 +1,12 @@
 """The base of every surrogate regressor: input checking, target transform, state for saving.
 
-Every estimator here is a scikit-learn regressor (``BaseEstimator`` + ``RegressorMixin``):
-``fit(X, y)`` / ``predict(X)``, ``get_params`` / ``set_params``, ``sklearn.base.clone``,
-pipelines and ``cross_val_score`` all work. ``X`` is an ``(n, 6)`` array of op ids (see
-:mod:`surrogates.encodings`); ``y`` the metric (accuracy in percent, or seconds for the runtime
+Every estimator here is a scikit-learn regressor (`BaseEstimator` + `RegressorMixin`):
+`fit(X, y)` / `predict(X)`, `get_params` / `set_params`, `sklearn.base.clone`,
+pipelines and `cross_val_score` all work. `X` is an `(n, 6)` array of op ids (see
+:mod:`surrogates.encodings`); `y` the metric (accuracy in percent, or seconds for the runtime
 model).
 
-Saving without pickle: a fitted estimator gives its state as ``(json_dict, arrays)`` with
+Saving without pickle: a fitted estimator gives its state as `(json_dict, arrays)` with
 :meth:`SurrogateRegressor.get_state` -- JSON-able numbers and named numpy arrays (an XGBoost
 booster as its own UBJ bytes, a torch network as its state-dict tensors). An estimator whose
 library offers no pickle-free format (random forest, GP, k-NN) keeps its training features
@@ -31,8 +31,21 @@ class SurrogateError(NasbenchError, ValueError):
 
 
 def forward_target(y: np.ndarray, kind: str) -> np.ndarray:
-    """``log_error``: -log(100 - y) for accuracies in percent (monotone increasing, spreads the top);
-    ``log``: log(y) for positive quantities such as seconds; ``identity``."""
+    """Transform a target before fitting.
+
+    `log_error`: -log(100 - y) for accuracies in percent (monotone increasing, spreads the top);
+    `log`: log(y) for positive quantities such as seconds; `identity`: y.
+
+    Args:
+        y: the target values.
+        kind: `log_error`, `log` or `identity`.
+
+    Returns:
+        The transformed values (float64).
+
+    Raises:
+        SurrogateError: an unknown `kind`, or a non-positive value with `log`.
+    """
     y = np.asarray(y, dtype=np.float64)
     if kind == "identity":
         return y
@@ -46,6 +59,18 @@ def forward_target(y: np.ndarray, kind: str) -> np.ndarray:
 
 
 def inverse_target(z: np.ndarray, kind: str) -> np.ndarray:
+    """Undo :func:`forward_target`: a prediction back in the target's units.
+
+    Args:
+        z: transformed values.
+        kind: `log_error`, `log` or `identity`.
+
+    Returns:
+        The values in the target's units (float64).
+
+    Raises:
+        SurrogateError: an unknown `kind`.
+    """
     z = np.asarray(z, dtype=np.float64)
     if kind == "identity":
         return z
@@ -57,15 +82,15 @@ def inverse_target(z: np.ndarray, kind: str) -> np.ndarray:
 
 
 class SurrogateRegressor(RegressorMixin, BaseEstimator):
-    """Shared fit/predict plumbing. Subclasses implement ``_fit(F, z)`` and ``_predict(F)`` on
-    encoded features ``F`` and transformed targets ``z``, and set :attr:`min_samples`."""
+    """Shared fit/predict plumbing. Subclasses implement `_fit(F, z)` and `_predict(F)` on
+    encoded features `F` and transformed targets `z`, and set :attr:`min_samples`."""
 
     min_samples: ClassVar[int] = 2
     #: set by subclasses whose features are not a flat encoding (the GIN)
     uses_flat_features: ClassVar[bool] = True
 
     # subclasses define __init__ with explicit keyword parameters (scikit-learn convention),
-    # including ``encoding`` and ``target_transform``
+    # including `encoding` and `target_transform`
     encoding: str
     target_transform: str
 
@@ -73,6 +98,20 @@ class SurrogateRegressor(RegressorMixin, BaseEstimator):
         return encode(ops, self.encoding)
 
     def fit(self, X, y, sample_weight=None):  # noqa: ARG002 - sklearn signature
+        """Fit on cells and their values.
+
+        Args:
+            X: an `(n, 6)` array of op ids.
+            y: the `n` target values (finite).
+            sample_weight: accepted for scikit-learn's signature; not used.
+
+        Returns:
+            The fitted estimator itself.
+
+        Raises:
+            SurrogateError: `X` and `y` differ in length, `y` holds NaN or infinite values, or
+                there are fewer cells than the model needs.
+        """
         ops = check_ops(X)
         y = np.asarray(y, dtype=np.float64).ravel()
         if len(y) != len(ops):
@@ -94,6 +133,17 @@ class SurrogateRegressor(RegressorMixin, BaseEstimator):
         return self.min_samples
 
     def predict(self, X) -> np.ndarray:
+        """Predict the target of cells.
+
+        Args:
+            X: an `(n, 6)` array of op ids.
+
+        Returns:
+            The `n` predictions, in the target's units.
+
+        Raises:
+            sklearn.exceptions.NotFittedError: the estimator is not fitted.
+        """
         check_is_fitted(self, "n_train_")
         ops = check_ops(X)
         if len(ops) == 0:
@@ -109,13 +159,25 @@ class SurrogateRegressor(RegressorMixin, BaseEstimator):
 
     # -- state for saving -------------------------------------------------------------------
     def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        """JSON-able state and named arrays of a fitted estimator."""
+        """JSON-able state and named arrays of a fitted estimator.
+
+        Returns:
+            A JSON-able dict and a dict of named arrays, which :meth:`set_state` restores.
+        """
         check_is_fitted(self, "n_train_")
         info, arrays = self._get_state()
         return {"n_train": int(self.n_train_), **info}, arrays
 
     def set_state(self, info: dict[str, Any], arrays: dict[str, np.ndarray]) -> "SurrogateRegressor":
-        """Restore what :meth:`get_state` gave (on an estimator built with the same params)."""
+        """Restore what :meth:`get_state` gave (on an estimator built with the same params).
+
+        Args:
+            info: the JSON-able part of :meth:`get_state`.
+            arrays: its named arrays.
+
+        Returns:
+            The estimator itself, fitted.
+        """
         self._set_state(info, arrays)
         self.n_features_in_ = 6
         self.n_train_ = int(info["n_train"])
@@ -139,7 +201,17 @@ class RefitState:
 
 
 def seed_of(random_state: Any) -> int:
-    """An int seed from ``random_state`` (None -> 0, so that fits are reproducible by default)."""
+    """An int seed from `random_state` (None -> 0, so that fits are reproducible by default).
+
+    Args:
+        random_state: None, an int, or a numpy Generator or RandomState.
+
+    Returns:
+        An int seed.
+
+    Raises:
+        SurrogateError: any other `random_state`.
+    """
     if random_state is None:
         return 0
     if isinstance(random_state, (int, np.integer)):

@@ -1,27 +1,27 @@
 """A surrogate benchmark: a table's interface answered by models, for all 15,625 cells.
 
-``SurrogateBenchmark.fit(table, SurrogateConfig(...))`` fits, per (metric, epoch), a regressor
+`SurrogateBenchmark.fit(table, SurrogateConfig(...))` fits, per (metric, epoch), a regressor
 (default: an ensemble of five boosted-tree models) on the table's seed-mean values of the
-training cells (all covered cells, or a ``train_fraction`` of them), a noise model, and a runtime
-model for ``cost``. It then answers ``query`` / ``query_many`` / ``cost`` / ``cost_many`` /
-``values`` / ``best`` exactly as :class:`nasbench.tables.benchmark.TabularBenchmark` does:
+training cells (all covered cells, or a `train_fraction` of them), a noise model, and a runtime
+model for `cost`. It then answers `query` / `query_many` / `cost` / `cost_many` /
+`values` / `best` exactly as :class:`nasbench.tables.benchmark.TabularBenchmark` does:
 
-* ``seed="mean"``: the model's prediction (deterministic);
-* ``seed="random"`` (needs ``rng``): prediction + N(0, sd(cell)^2), the draw of a fresh run;
-* ``seed=<one of bench.seeds>``: a fixed draw per (seed, cell), the same on every call;
-* metrics the table holds only as seed means answer the mean for ``"random"`` and refuse a seed
+* `seed="mean"`: the model's prediction (deterministic);
+* `seed="random"` (needs `rng`): prediction + N(0, sd(cell)^2), the draw of a fresh run;
+* `seed=<one of bench.seeds>`: a fixed draw per (seed, cell), the same on every call;
+* metrics the table holds only as seed means answer the mean for `"random"` and refuse a seed
   number, as the table does.
 
-Noise (``SurrogateConfig.noise``): ``"seed"`` (default) regresses the log of the table's recorded
-seed standard deviation (``TabularBenchmark.seed_std``) on the cell and rescales it so that the
-mean predicted variance equals the mean recorded variance on the training cells; ``"ensemble"``
-uses the ensemble spread scaled by the same calibration; ``"none"``. Accuracies are clipped to
+Noise (`SurrogateConfig.noise`): `"seed"` (default) regresses the log of the table's recorded
+seed standard deviation (`TabularBenchmark.seed_std`) on the cell and rescales it so that the
+mean predicted variance equals the mean recorded variance on the training cells; `"ensemble"`
+uses the ensemble spread scaled by the same calibration; `"none"`. Accuracies are clipped to
 [0, 100].
 
-File format (HDF5, read by ``nasbench.load``): attributes ``format = "nasbench-surrogate"``,
-``format_version``, ``manifest`` (JSON: metadata, each model's class, parameters and JSON state,
-prediction fingerprints) and ``sha256`` (over the manifest and every array); datasets under
-``arrays/`` hold the rest (XGBoost boosters as their own UBJ bytes, torch state-dict tensors,
+File format (HDF5, read by `nasbench.load`): attributes `format = "nasbench-surrogate"`,
+`format_version`, `manifest` (JSON: metadata, each model's class, parameters and JSON state,
+prediction fingerprints) and `sha256` (over the manifest and every array); datasets under
+`arrays/` hold the rest (XGBoost boosters as their own UBJ bytes, torch state-dict tensors,
 training features of refit-on-load models). No pickle anywhere. Loading checks format, version,
 hash, and that every reloaded model reproduces its saved fingerprint predictions. Writing and
 reading live in :mod:`surrogates.surrogate_file`, the seed-noise models in
@@ -61,7 +61,27 @@ def _with_seed(est: SurrogateRegressor, seed: int) -> SurrogateRegressor:
 
 
 class SurrogateBenchmark(Benchmark):
-    """Answers like a :class:`~nasbench.tables.benchmark.TabularBenchmark` for every cell of the space."""
+    """Answers like a :class:`~nasbench.tables.benchmark.TabularBenchmark` for every cell of the space.
+
+    Built by :meth:`fit` or read by :func:`load_surrogate_benchmark`, not by hand.
+
+    Args:
+        meta: the table metadata it answers under.
+        config: how it was fitted.
+        seeds: the seeds a query may name.
+        epochs: the modelled epochs.
+        models: one fitted regressor per (metric, epoch) key.
+        noise_models: the seed-noise model of each key (None: no noise model).
+        noise_scale: the calibration of each noise model.
+        mean_only: the metrics the table holds only as seed means.
+        runtime: the cost model (None: no `time`).
+        time_epoch: the epoch the cost model was fitted at.
+        train_cells: the cells it was fitted on.
+        name: its name.
+        source_sha256: the SHA-256 of the table it was fitted on.
+        sha256: its own file's SHA-256 ("" until saved).
+        source_table: the name of the table it was fitted on.
+    """
 
     kind: ClassVar[str] = "surrogate"
     held: ClassVar[str] = "modelled"
@@ -101,11 +121,25 @@ class SurrogateBenchmark(Benchmark):
 
     @property
     def run_seed(self) -> np.ndarray:
+        """The seed of every (cell, run) slot: the table's seeds, for every cell."""
         return np.broadcast_to(self.seeds, (N_CELLS, len(self.seeds)))
 
     # -- fitting ------------------------------------------------------------------------------
     @classmethod
     def fit(cls, table: Benchmark, config: SurrogateConfig | None = None, progress: bool = False) -> "SurrogateBenchmark":
+        """Fit a surrogate benchmark on a table.
+
+        Args:
+            table: the benchmark to learn from (its covered cells' seed means and seed spread).
+            config: models, metrics, epochs, training cells, noise and seed (None: the defaults).
+            progress: show a progress bar.
+
+        Returns:
+            The fitted surrogate benchmark.
+
+        Raises:
+            SurrogateError: an unknown noise mode, a bad seed, or a metric or epoch the table lacks.
+        """
         cfg = dataclasses.replace(config) if config is not None else SurrogateConfig()
         if cfg.noise not in NOISE_MODES:
             raise SurrogateError(f"unknown noise mode {cfg.noise!r}; allowed: {', '.join(NOISE_MODES)}")
@@ -163,14 +197,17 @@ class SurrogateBenchmark(Benchmark):
     # -- what it answers ------------------------------------------------------------------------
     @property
     def metric_names(self) -> tuple[str, ...]:
+        """The modelled metrics, and `time` when a runtime model was fitted."""
         return self._metrics + (("time",) if self.runtime is not None else ())
 
     @property
     def covered(self) -> np.ndarray:
+        """Every cell of the space: a surrogate answers for all 15,625."""
         return np.arange(N_CELLS, dtype=np.int64)
 
     @property
     def n_rows(self) -> int:
+        """One row per cell: 15,625."""
         return N_CELLS
 
     def __repr__(self) -> str:
@@ -195,7 +232,15 @@ class SurrogateBenchmark(Benchmark):
         return v
 
     def noise_sd(self, metric: str = "valid_acc", epoch: int | None = None) -> np.ndarray:
-        """Standard deviation of ``seed="random"`` draws, per cell (15,625)."""
+        """Standard deviation of `seed="random"` draws, per cell (15,625).
+
+        Args:
+            metric: a modelled metric.
+            epoch: a modelled epoch (None: the last).
+
+        Returns:
+            The standard deviation per cell.
+        """
         key = self._key_of(metric, epoch)
         if key == "time":
             return np.zeros(N_CELLS)
@@ -208,7 +253,15 @@ class SurrogateBenchmark(Benchmark):
         return sd
 
     def predict_std(self, metric: str = "valid_acc", epoch: int | None = None) -> np.ndarray:
-        """The model's own (epistemic) spread per cell; zeros for a model without one."""
+        """The model's own (epistemic) spread per cell; zeros for a model without one.
+
+        Args:
+            metric: a modelled metric.
+            epoch: a modelled epoch (None: the last).
+
+        Returns:
+            The spread per cell (15,625).
+        """
         key = self._key_of(metric, epoch)
         est = self.models[key]
         if isinstance(est, EnsembleSurrogate) or hasattr(est, "gp_"):
@@ -217,7 +270,7 @@ class SurrogateBenchmark(Benchmark):
 
     def _draw(self, key: str, idx: np.ndarray, seed: str | int, rng: np.random.Generator | None,
               metric: str) -> np.ndarray:
-        """Values of a checked query: the mean, a fresh draw (``rng``) or the fixed draw of a seed."""
+        """Values of a checked query: the mean, a fresh draw (`rng`) or the fixed draw of a seed."""
         mean = self._means(key)[idx]
         if seed == "mean" or metric in self.mean_only:
             return mean.copy()
@@ -248,7 +301,7 @@ class SurrogateBenchmark(Benchmark):
         return idx
 
     def _epochs_of(self, metric: str) -> np.ndarray:
-        """The modelled epochs; for ``time`` every epoch up to the runtime model's (linear in it)."""
+        """The modelled epochs; for `time` every epoch up to the runtime model's (linear in it)."""
         if metric == "time" and self.runtime is not None:
             assert self.time_epoch is not None
             return np.arange(1, self.time_epoch + 1)
@@ -263,7 +316,7 @@ class SurrogateBenchmark(Benchmark):
     def _runs(self, idx: np.ndarray, q: Query) -> np.ndarray:
         """(len(cells), seeds): the fixed draw of each table seed (the same on every call), so a
         search drawing one run per training sees a surrogate's runs as it sees a table's; one
-        column holding the mean for a mean-only metric or the cost for ``time``."""
+        column holding the mean for a mean-only metric or the cost for `time`."""
         if q.metric == "time" or q.metric in self.mean_only or len(self.seeds) == 0:
             return self._lookup(idx, dataclasses.replace(q, seed="mean"))[:, None]
         return np.stack([self._lookup(idx, dataclasses.replace(q, seed=int(s))) for s in self.seeds], axis=1)
@@ -290,10 +343,23 @@ class SurrogateBenchmark(Benchmark):
         return self._cost
 
     def result_key(self, cell: int) -> int:
+        """The row of a cell's results: the cell's own index.
+
+        Args:
+            cell: an official cell index.
+
+        Returns:
+            The same index.
+        """
         return int(cell)  # every cell answered on its own
 
 
     def summary(self) -> "SurrogateSummary":
+        """What `nasbench info` prints for this surrogate.
+
+        Returns:
+            Its name, space, dataset, source, hash, training cells, metrics, epochs, seeds and config.
+        """
         return SurrogateSummary({
             "surrogate": self.name, "space": self.space_name, "dataset": self.meta.dataset,
             "source": self.meta.source, "sha256": self.sha256, "fitted on cells": len(self.train_cells),
@@ -302,20 +368,37 @@ class SurrogateBenchmark(Benchmark):
 
     # -- saving ---------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> str:
-        """Write the surrogate to ``path`` (HDF5, atomically); returns its SHA-256."""
+        """Write the surrogate to `path` (HDF5, atomically).
+
+        Args:
+            path: the file to write.
+
+        Returns:
+            Its SHA-256.
+        """
         return save_surrogate(self, path)
 
 
 @dataclass(frozen=True)
 class SurrogateSummary:
-    """What ``nasbench info`` prints for a surrogate benchmark."""
+    """What `nasbench info` prints for a surrogate benchmark."""
 
     facts: dict[str, Any]
 
     def to_dict(self) -> dict[str, Any]:
+        """The facts as a dict.
+
+        Returns:
+            A copy of the facts, by label.
+        """
         return dict(self.facts)
 
     def lines(self) -> list[str]:
+        """The facts as aligned text lines.
+
+        Returns:
+            One line per fact, label then value.
+        """
         return [f"{k:<18}{v}" for k, v in self.facts.items()]
 
 
@@ -326,8 +409,18 @@ def _bar(total: int, on: bool):
 
 
 def load_surrogate_benchmark(path: str | os.PathLike, verify: bool | None = None) -> SurrogateBenchmark:
-    """Read a file written by :meth:`SurrogateBenchmark.save`; see
-    :func:`surrogates.surrogate_file.load_surrogate`."""
+    """Read a file written by :meth:`SurrogateBenchmark.save`.
+
+    Args:
+        path: the file.
+        verify: check the file's hash (None: unless `$NASBENCH_NO_VERIFY_HASH=1`).
+
+    Returns:
+        The surrogate benchmark.
+
+    Raises:
+        surrogates.surrogate_file.SurrogateFileError: see :func:`surrogates.surrogate_file.load_surrogate`.
+    """
     return load_surrogate(path, verify, SurrogateBenchmark)
 
 

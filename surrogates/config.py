@@ -14,8 +14,8 @@ FORMAT = "nasbench-surrogate"
 FORMAT_VERSION = 1
 NOISE_MODES = ("seed", "ensemble", "none")
 _FINGERPRINT_CELLS = np.arange(0, N_CELLS, 977)  # 16 fixed cells
-#: what ``fit`` models without ``metrics``, where the table has it: the validation and test
-#: accuracy, and the 12-epoch schedule's validation accuracy (``valid_acc_s12``, the search signal
+#: what `fit` models without `metrics`, where the table has it: the validation and test
+#: accuracy, and the 12-epoch schedule's validation accuracy (`valid_acc_s12`, the search signal
 #: of the NAS-Bench-201 tables' presets, so a surrogate of such a table keeps its protocol)
 DEFAULT_METRICS = ("valid_acc", "test_acc", "valid_acc_s12")
 
@@ -28,13 +28,18 @@ class SurrogateFileError(TableError):
 class SurrogateConfig:
     """How to fit a surrogate benchmark.
 
-    ``model``/``model_params``: a name of :data:`surrogates.registry.ESTIMATORS` and its
-    parameters (default: an ensemble of 5 XGBoost models, which gives the spread for
-    ``noise="ensemble"``); ``metrics``: the table metrics to model (``None``: those of
-    :data:`DEFAULT_METRICS` the table has); ``epochs``: table epochs to model (``None``: the last);
-    ``train_fraction`` / ``n_train``: the part of the covered cells to fit on (``n_train`` wins);
-    ``noise``: see the module docstring; ``seed``: the split, the models and the fixed per-seed
-    draws."""
+    Attributes:
+        model: a name of :data:`surrogates.registry.ESTIMATORS` (default: an ensemble of 5 XGBoost
+            models, which gives the spread for `noise="ensemble"`).
+        model_params: its parameters.
+        metrics: the table metrics to model (None: those of :data:`DEFAULT_METRICS` the table has).
+        epochs: table epochs to model (None: the last).
+        train_fraction: the part of the covered cells to fit on.
+        n_train: the number of covered cells to fit on (wins over `train_fraction`).
+        noise: `seed`, `ensemble` or `none` (see :mod:`surrogates.benchmark`).
+        runtime: also fit the cost model, where the table records `time`.
+        seed: seeds the split, the models and the fixed per-seed draws.
+    """
 
     model: str = "ensemble"
     model_params: dict[str, Any] = field(default_factory=dict)

@@ -1,8 +1,8 @@
 """An ensemble wrapper: predictive mean and standard deviation over members.
 
-Members are clones of ``base_estimator`` (default: :class:`XGBSurrogate`) with their own seed,
-each fitted on a bootstrap resample of the training cells (``bootstrap=True``), or the given
-heterogeneous ``estimators`` (each fitted on all cells, or on its own resample). The spread is
+Members are clones of `base_estimator` (default: :class:`XGBSurrogate`) with their own seed,
+each fitted on a bootstrap resample of the training cells (`bootstrap=True`), or the given
+heterogeneous `estimators` (each fitted on all cells, or on its own resample). The spread is
 the epistemic uncertainty; :class:`surrogates.benchmark.SurrogateBenchmark` calibrates it
 against the table's seed noise.
 """
@@ -19,7 +19,15 @@ from .encodings import check_ops
 
 
 class EnsembleSurrogate(SurrogateRegressor):
-    """``predict(X)`` -> mean; ``predict(X, return_std=True)`` -> (mean, std)."""
+    """An ensemble of surrogates: `predict(X)` -> mean; `predict(X, return_std=True)` -> (mean, std).
+
+    Args:
+        base_estimator: the model cloned into members (None: :class:`XGBSurrogate`).
+        n_members: how many clones, each with its own seed.
+        estimators: heterogeneous members instead of clones (each fitted on all cells, or its own resample).
+        bootstrap: fit each member on a bootstrap resample of the training cells.
+        random_state: the seed (None: 0).
+    """
 
     def __init__(self, base_estimator: SurrogateRegressor | None = None, n_members: int = 5,
                  estimators: Sequence[SurrogateRegressor] | None = None, bootstrap: bool = True,
@@ -59,6 +67,19 @@ class EnsembleSurrogate(SurrogateRegressor):
         return max(m._min_samples() for m in self._prototypes())
 
     def fit(self, X, y, sample_weight=None):  # noqa: ARG002
+        """Fit every member (on a bootstrap resample when `bootstrap=True`).
+
+        Args:
+            X: an `(n, 6)` array of op ids.
+            y: the `n` target values.
+            sample_weight: accepted for scikit-learn's signature; not used.
+
+        Returns:
+            The fitted ensemble itself.
+
+        Raises:
+            SurrogateError: `X` and `y` differ in length, or too few cells.
+        """
         ops = check_ops(X)
         y = np.asarray(y, dtype=np.float64).ravel()
         if len(y) != len(ops):
@@ -77,6 +98,15 @@ class EnsembleSurrogate(SurrogateRegressor):
         return self
 
     def predict(self, X, return_std: bool = False):
+        """The members' mean prediction, and optionally their spread.
+
+        Args:
+            X: an `(n, 6)` array of op ids.
+            return_std: also return the members' standard deviation.
+
+        Returns:
+            The mean, or `(mean, std)` with `return_std`.
+        """
         check_is_fitted(self, "n_train_")
         ops = check_ops(X)
         preds = np.stack([m.predict(ops) for m in self.members_]) if len(ops) else np.zeros((1, 0))

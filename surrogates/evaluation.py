@@ -1,9 +1,9 @@
 """How well a surrogate predicts a table: learning curves over training-set sizes.
 
-``evaluate(bench, models, sizes, repeats, metric, epoch, seed)`` draws, for each repeat, one
+`evaluate(bench, models, sizes, repeats, metric, epoch, seed)` draws, for each repeat, one
 random permutation of the table's covered cells (shared by every model and size, so models are
-compared on identical splits); the first ``size`` cells train, the remaining cells (or a fixed
-random ``test_size`` of them) test. Per (model, size, repeat) it records R², Kendall tau,
+compared on identical splits); the first `size` cells train, the remaining cells (or a fixed
+random `test_size` of them) test. Per (model, size, repeat) it records R², Kendall tau,
 sparse Kendall tau (predictions and truths rounded to 0.1 points, as NAS-Bench-301 does),
 Spearman, precision at top-k, MAE, fit and predict seconds. :func:`summarize` gives mean and std
 over repeats; :func:`plot_evaluation` the learning curves and predicted-against-true plots.
@@ -30,12 +30,31 @@ SCORES: tuple[str, ...] = ("r2", "kendall_tau", "sparse_kendall_tau", "spearman"
 
 
 def log_sizes(lo: int = 10, hi: int = 5000, n: int = 9) -> list[int]:
-    """About ``n`` log-spaced integer sizes from ``lo`` to ``hi``."""
+    """About `n` log-spaced integer sizes from `lo` to `hi`.
+
+    Args:
+        lo: the smallest size.
+        hi: the largest size.
+        n: about how many sizes.
+
+    Returns:
+        The distinct sizes, ascending.
+    """
     return sorted({int(round(v)) for v in np.geomspace(lo, hi, n)})
 
 
 def scores(y_true: np.ndarray, y_pred: np.ndarray, top_k: Sequence[int] = (10, 100)) -> dict[str, float]:
-    """Regression and ranking scores of one prediction."""
+    """Regression and ranking scores of one prediction.
+
+    Args:
+        y_true: the true values.
+        y_pred: the predictions.
+        top_k: the k of the `precision_at_k` scores.
+
+    Returns:
+        `r2`, `kendall_tau`, `sparse_kendall_tau`, `spearman`, `mae` and
+        `precision_at_<k>`, by name.
+    """
     y_true, y_pred = np.asarray(y_true, float), np.asarray(y_pred, float)
     ss_res = float(np.sum((y_true - y_pred) ** 2))
     ss_tot = float(np.sum((y_true - y_true.mean()) ** 2))
@@ -56,22 +75,46 @@ def scores(y_true: np.ndarray, y_pred: np.ndarray, top_k: Sequence[int] = (10, 1
 
 @dataclass
 class Evaluation:
-    """``runs``: one row per (model, size, repeat); ``predictions[(model, size)]`` = (true, predicted)
-    on the test cells of repeat 0 (for the scatter plots)."""
+    """The learning curves of :func:`evaluate`.
+
+    Attributes:
+        runs: one row per (model, size, repeat), with the scores of :func:`scores`.
+        predictions: (true, predicted) on the test cells of repeat 0, by (model, size), for the scatter plots.
+    """
 
     runs: pd.DataFrame
     predictions: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     @property
     def summary(self) -> pd.DataFrame:
+        """Mean and std over repeats per (model, size): :func:`summarize` of `runs`."""
         return summarize(self.runs)
 
 
 def evaluate(bench: Benchmark, models: Mapping[str, Any], sizes: Sequence[int] = DEFAULT_SIZES, repeats: int = 5,
              metric: str = "valid_acc", epoch: int | None = None, seed: int = 0, test_size: int | None = None,
              top_k: Sequence[int] = (10, 100), progress: bool = False) -> Evaluation:
-    """Learning curves of ``models`` (name -> unfitted estimator; each is cloned per fit) on the
-    seed-mean ``metric`` of ``bench``'s covered cells. Sizes that leave no test cells are refused."""
+    """Learning curves of `models` (name -> unfitted estimator; each is cloned per fit) on the
+    seed-mean `metric` of `bench`'s covered cells. Sizes that leave no test cells are refused.
+
+    Args:
+        bench: the benchmark whose covered cells train and test.
+        models: name -> unfitted estimator.
+        sizes: training-set sizes.
+        repeats: random splits per size.
+        metric: the target metric.
+        epoch: its epoch (None: the last).
+        seed: seeds the splits.
+        test_size: a fixed random number of test cells (None: all the cells not trained on).
+        top_k: the k of the precision scores.
+        progress: show a progress bar.
+
+    Returns:
+        The `Evaluation`.
+
+    Raises:
+        SurrogateError: a size that leaves no test cells.
+    """
     cells = np.asarray(bench.covered, dtype=np.int64)
     y_all = np.asarray(bench.query_many(cells, metric, epoch, "mean"), dtype=np.float64)
     keep = np.isfinite(y_all)
@@ -115,7 +158,14 @@ def evaluate(bench: Benchmark, models: Mapping[str, Any], sizes: Sequence[int] =
 
 
 def summarize(runs: pd.DataFrame) -> pd.DataFrame:
-    """Mean and std over repeats per (model, size); columns ``<score>_mean`` / ``<score>_std``."""
+    """Mean and std over repeats per (model, size); columns `<score>_mean` / `<score>_std`.
+
+    Args:
+        runs: `Evaluation.runs`.
+
+    Returns:
+        One row per (model, size).
+    """
     value_cols = [c for c in runs.columns if c not in ("model", "size", "repeat")]
     g = runs.groupby(["model", "size"], sort=False)[value_cols]
     mean, std = g.mean(), g.std(ddof=1) if runs["repeat"].nunique() > 1 else g.mean() * np.nan
@@ -125,8 +175,18 @@ def summarize(runs: pd.DataFrame) -> pd.DataFrame:
 
 def plot_evaluation(result: Evaluation, out_dir: str | Path, scores_to_plot: Sequence[str] = (
         "kendall_tau", "sparse_kendall_tau", "spearman", "r2", "mae", "fit_s")) -> list[Path]:
-    """Learning curves (one panel per score, mean +- std over repeats, log x) and a grid of
-    predicted-against-true scatter plots (repeat 0). Returns the written PNG paths."""
+    """Plot learning curves and predicted-against-true scatter plots.
+
+    One panel per score (mean +- std over repeats, log x), and a grid of scatter plots (repeat 0).
+
+    Args:
+        result: what :func:`evaluate` returned.
+        out_dir: the folder to write to.
+        scores_to_plot: the scores to draw.
+
+    Returns:
+        The PNG paths written.
+    """
     import matplotlib
 
     matplotlib.use("Agg")

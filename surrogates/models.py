@@ -1,4 +1,4 @@
-"""Tree, kernel and neighbour surrogates (scikit-learn API; ``X`` = (n, 6) op ids).
+"""Tree, kernel and neighbour surrogates (scikit-learn API; `X` = (n, 6) op ids).
 
 The neural ones (MLP, GIN) are in :mod:`surrogates.neural`, the ensemble wrapper in
 :mod:`surrogates.ensemble`.
@@ -13,9 +13,24 @@ from .base import RefitState, SurrogateError, SurrogateRegressor, seed_of
 
 
 class XGBSurrogate(SurrogateRegressor):
-    """Gradient-boosted trees (XGBoost, ``hist``). Defaults tuned on NB201 CIFAR-10: the
-    ``combined`` encoding and the ``log_error`` target lift Kendall tau at 1,000 cells from 0.74
-    (plain one-hot, raw target) to about 0.87."""
+    """Gradient-boosted trees (XGBoost, `hist`).
+
+    Defaults tuned on NB201 CIFAR-10: the `combined` encoding and the `log_error` target lift
+    Kendall tau at 1,000 cells from 0.74 (plain one-hot, raw target) to about 0.87.
+
+    Args:
+        encoding: the features the model reads (a name of :func:`surrogates.encodings.encoding_names`).
+        target_transform: `log_error`, `log` or `identity` (:func:`surrogates.base.forward_target`).
+        n_estimators: boosting rounds.
+        learning_rate: shrinkage per round (XGBoost's `eta`).
+        max_depth: the deepest tree.
+        subsample: the fraction of training cells each tree sees.
+        colsample_bytree: the fraction of features each tree sees.
+        min_child_weight: the least hessian weight of a leaf.
+        reg_lambda: L2 regularisation of the leaf weights.
+        n_jobs: XGBoost's threads.
+        random_state: the seed (None: 0).
+    """
 
     min_samples = 2
 
@@ -69,7 +84,17 @@ class XGBSurrogate(SurrogateRegressor):
 
 
 class RandomForestSurrogate(RefitState, SurrogateRegressor):
-    """scikit-learn random forest. Saved as its training data, refitted on load (same seed)."""
+    """scikit-learn random forest. Saved as its training data, refitted on load (same seed).
+
+    Args:
+        encoding: the features the model reads (a name of :func:`surrogates.encodings.encoding_names`).
+        target_transform: `log_error`, `log` or `identity` (:func:`surrogates.base.forward_target`).
+        n_estimators: trees.
+        max_features: the features considered per split (a fraction, or scikit-learn's names).
+        min_samples_leaf: the fewest training cells in a leaf.
+        n_jobs: worker threads.
+        random_state: the seed (None: 0).
+    """
 
     min_samples = 2
 
@@ -98,7 +123,15 @@ class RandomForestSurrogate(RefitState, SurrogateRegressor):
 
 
 class KNNSurrogate(RefitState, SurrogateRegressor):
-    """k-nearest-neighbour baseline (distance-weighted mean of the k closest training cells)."""
+    """k-nearest-neighbour baseline (distance-weighted mean of the k closest training cells).
+
+    Args:
+        encoding: the features the model reads (a name of :func:`surrogates.encodings.encoding_names`).
+        target_transform: `log_error`, `log` or `identity` (:func:`surrogates.base.forward_target`).
+        n_neighbors: k.
+        weights: `distance` or `uniform`.
+        metric: the distance between encoded cells (scikit-learn's name, e.g. `manhattan`).
+    """
 
     def __init__(self, encoding: str = "canonical", target_transform: str = "log_error",
                  n_neighbors: int = 5, weights: str = "distance", metric: str = "manhattan") -> None:
@@ -123,10 +156,22 @@ class KNNSurrogate(RefitState, SurrogateRegressor):
 
 
 class GPSurrogate(SurrogateRegressor):
-    """Gaussian process with a Matern-5/2 ARD-free kernel on standardised features plus a white
-    noise term (suited to the binary ``combined`` encoding: distance counts differing ops and
-    paths). Predicts a mean; ``predict(X, return_std=True)`` also gives the posterior std in the
-    transformed target space mapped through the inverse transform's local slope."""
+    """Gaussian process: a Matern kernel on standardised features plus a white noise term.
+
+    Suited to the binary `combined` encoding: distance counts differing ops and paths. Predicts a
+    mean; `predict(X, return_std=True)` also gives the posterior std in the transformed target
+    space mapped through the inverse transform.
+
+    Args:
+        encoding: the features the model reads (a name of :func:`surrogates.encodings.encoding_names`).
+        target_transform: `log_error`, `log` or `identity` (:func:`surrogates.base.forward_target`).
+        length_scale: the kernel's initial length scale.
+        nu: the Matern smoothness (2.5: Matern-5/2).
+        noise_level: the white noise term's initial level.
+        optimize: fit the kernel's hyperparameters.
+        n_restarts: restarts of that optimiser.
+        random_state: the seed (None: 0).
+    """
 
     min_samples = 3
 
@@ -167,6 +212,16 @@ class GPSurrogate(SurrogateRegressor):
         return self.gp_.predict(np.asarray(F, dtype=np.float64)) * self._zs + self._zm
 
     def predict(self, X, return_std: bool = False):
+        """The posterior mean, and optionally its spread, in the target's units.
+
+        Args:
+            X: an `(n, 6)` array of op ids.
+            return_std: also return the posterior std (half the
+                width of the +-1 std interval mapped back through the target transform).
+
+        Returns:
+            The mean, or `(mean, std)` with `return_std`.
+        """
         mean = super().predict(X)
         if not return_std:
             return mean
@@ -188,9 +243,24 @@ class GPSurrogate(SurrogateRegressor):
 
 
 class RuntimeModel(XGBSurrogate):
-    """The cost model: training seconds of a cell (the table's ``time`` at its last epoch) from
-    its ops, boosted trees on the log of the time. Shallower and shorter than the accuracy model:
-    runtime is nearly additive in the ops."""
+    """The cost model: training seconds of a cell from its ops.
+
+    The target is the table's `time` at its last epoch, modelled by boosted trees on its log;
+    shallower and shorter than the accuracy model, since runtime is nearly additive in the ops.
+
+    Args:
+        encoding: the features the model reads (a name of :func:`surrogates.encodings.encoding_names`).
+        target_transform: `log` (default), `log_error` or `identity`.
+        n_estimators: boosting rounds.
+        learning_rate: shrinkage per round (XGBoost's `eta`).
+        max_depth: the deepest tree.
+        subsample: the fraction of training cells each tree sees.
+        colsample_bytree: the fraction of features each tree sees.
+        min_child_weight: the least hessian weight of a leaf.
+        reg_lambda: L2 regularisation of the leaf weights.
+        n_jobs: XGBoost's threads.
+        random_state: the seed (None: 0).
+    """
 
     def __init__(self, encoding: str = "combined", target_transform: str = "log",
                  n_estimators: int = 300, learning_rate: float = 0.1, max_depth: int = 4,
@@ -203,6 +273,19 @@ class RuntimeModel(XGBSurrogate):
 
 
 def check_option(value: str, allowed: tuple[str, ...], what: str) -> str:
+    """Check that a string option is one of the allowed values.
+
+    Args:
+        value: the value given.
+        allowed: the allowed values.
+        what: the option's name, for the message.
+
+    Returns:
+        `value`.
+
+    Raises:
+        SurrogateError: `value` is not allowed.
+    """
     if value not in allowed:
         raise SurrogateError(f"unknown {what} {value!r}; allowed: {', '.join(allowed)}")
     return value

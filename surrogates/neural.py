@@ -2,7 +2,7 @@
 op-on-node graph (:func:`surrogates.encodings.encode_graph`), written with dense tensors so no
 graph library is needed. Both train with Adam on standardised transformed targets, seeded, on
 the CPU (a GPU is not worth it for 8-node graphs); the thread count is the caller's
-(``torch.set_num_threads``)."""
+(`torch.set_num_threads`)."""
 from __future__ import annotations
 
 from typing import Any
@@ -90,7 +90,20 @@ class _TorchSurrogate(SurrogateRegressor):
 
 
 class MLPSurrogate(_TorchSurrogate):
-    """Multi-layer perceptron (ReLU, dropout-free) on a flat encoding."""
+    """Multi-layer perceptron (ReLU, dropout-free) on a flat encoding.
+
+    Args:
+        encoding: the features the model reads (a name of :func:`surrogates.encodings.encoding_names`).
+        target_transform: `log_error`, `log` or `identity` (:func:`surrogates.base.forward_target`).
+        hidden: units per hidden layer.
+        layers: hidden layers.
+        epochs: training epochs (at least `min_steps` optimiser steps in all).
+        min_steps: the fewest optimiser steps.
+        batch_size: cells per step.
+        lr: Adam's learning rate.
+        weight_decay: Adam's weight decay.
+        random_state: the seed (None: 0).
+    """
 
     def __init__(self, encoding: str = "combined", target_transform: str = "log_error",
                  hidden: int = 128, layers: int = 3, epochs: int = 100, min_steps: int = 300,
@@ -125,10 +138,24 @@ class MLPSurrogate(_TorchSurrogate):
 
 
 class GINSurrogate(_TorchSurrogate):
-    """Graph isomorphism network on the op-on-node DAG: ``layers`` GIN layers
-    ``h <- MLP((1 + eps) h + sum of predecessors' h + sum of successors' h)`` (separate weights
-    per direction), sum readout over live nodes concatenated with the output node's embedding,
-    then a two-layer head."""
+    """Graph isomorphism network on the op-on-node DAG.
+
+    `layers` GIN layers `h <- MLP((1 + eps) h + sum of predecessors' h + sum of successors' h)`
+    (separate weights per direction), sum readout over live nodes concatenated with the output
+    node's embedding, then a two-layer head.
+
+    Args:
+        target_transform: `log_error`, `log` or `identity` (:func:`surrogates.base.forward_target`).
+        hidden: the node embedding's size.
+        layers: GIN layers.
+        epochs: training epochs (at least `min_steps` optimiser steps in all).
+        min_steps: the fewest optimiser steps.
+        batch_size: cells per step.
+        lr: Adam's learning rate.
+        weight_decay: Adam's weight decay.
+        canonical: set ineffective edges to `none` before building the graph.
+        random_state: the seed (None: 0).
+    """
 
     uses_flat_features = False
 
@@ -148,6 +175,7 @@ class GINSurrogate(_TorchSurrogate):
 
     @property
     def encoding(self) -> str:  # the graph form; not a parameter
+        """Always `graph`: the network reads the op-on-node DAG (not a parameter)."""
         return "graph"
 
     def _features(self, ops):

@@ -26,7 +26,18 @@ _BY_CLASS = {cls.__name__: cls for cls in ESTIMATORS.values()}
 
 
 def make_estimator(name: str, **params: Any) -> SurrogateRegressor:
-    """``make_estimator("xgb", n_estimators=200)``; names: see :data:`ESTIMATORS`."""
+    """An estimator by name, e.g. `make_estimator("xgb", n_estimators=200)`.
+
+    Args:
+        name: a name of :data:`ESTIMATORS`.
+        **params: its parameters.
+
+    Returns:
+        The unfitted estimator.
+
+    Raises:
+        SurrogateError: an unknown name.
+    """
     try:
         cls = ESTIMATORS[name]
     except KeyError:
@@ -38,7 +49,14 @@ def make_estimator(name: str, **params: Any) -> SurrogateRegressor:
 
 
 def spec_of(est: BaseEstimator) -> dict[str, Any]:
-    """JSON-able description: class name and parameters (nested estimators as nested specs)."""
+    """JSON-able description: class name and parameters (nested estimators as nested specs).
+
+    Args:
+        est: an estimator of this package.
+
+    Returns:
+        `{"class": ..., "params": ...}`, JSON-able.
+    """
     name = type(est).__name__
     if name not in _BY_CLASS:
         raise SurrogateError(f"{name} cannot be saved; saveable: {', '.join(sorted(_BY_CLASS))}")
@@ -58,6 +76,17 @@ def _jsonable(v: Any) -> Any:
 
 
 def from_spec(spec: dict[str, Any]) -> SurrogateRegressor:
+    """The estimator a :func:`spec_of` description names, unfitted.
+
+    Args:
+        spec: the description.
+
+    Returns:
+        The estimator.
+
+    Raises:
+        SurrogateError: an unknown class.
+    """
     try:
         cls = _BY_CLASS[spec["class"]]
     except KeyError:

@@ -1,6 +1,6 @@
 """A surrogate's seed noise: the run-to-run sd recorded by the benchmark it is fitted to,
-regressed on the cell (``noise="seed"``) or the ensemble's spread rescaled to it
-(``noise="ensemble"``); see :mod:`surrogates.benchmark`."""
+regressed on the cell (`noise="seed"`) or the ensemble's spread rescaled to it
+(`noise="ensemble"`); see :mod:`surrogates.benchmark`."""
 from __future__ import annotations
 
 import numpy as np
@@ -32,9 +32,9 @@ def _recorded_sd(table: Benchmark, metric: str, epoch: int, cells: np.ndarray) -
 
 def _fit_noise(table: Benchmark, metric: str, epoch: int, train: np.ndarray, X: np.ndarray, est: SurrogateRegressor,
                cfg: SurrogateConfig, k: int) -> tuple[SurrogateRegressor | None, float]:
-    """(noise model, scale). ``seed``: XGBoost on log recorded sd, scaled so that mean predicted
-    variance = mean recorded variance; ``ensemble``: scale of the ensemble spread; no recorded
-    seeds (or ``none``): (None, 0)."""
+    """(noise model, scale). `seed`: XGBoost on log recorded sd, scaled so that mean predicted
+    variance = mean recorded variance; `ensemble`: scale of the ensemble spread; no recorded
+    seeds (or `none`): (None, 0)."""
     if cfg.noise == "none":
         return None, 0.0
     sd = _recorded_sd(table, metric, epoch, train)

@@ -1,6 +1,6 @@
 """The surrogate-benchmark file: writing (:func:`save_surrogate`, what
-``SurrogateBenchmark.save`` does), reading (:func:`load_surrogate`, what
-``surrogates.benchmark.load_surrogate_benchmark`` and so ``nasbench.load`` do for this kind) and
+`SurrogateBenchmark.save` does), reading (:func:`load_surrogate`, what
+`surrogates.benchmark.load_surrogate_benchmark` and so `nasbench.load` do for this kind) and
 the hash. It reads into the benchmark's constructor arguments and imports no benchmark class (the
 benchmark module imports it). The format is described in
 :mod:`surrogates.benchmark`; the HDF5 and hash helpers are shared with tables
@@ -63,7 +63,15 @@ def _collect(self: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
 
 
 def save_surrogate(self: Any, path: str | os.PathLike) -> str:
-    """Write the surrogate to ``path`` (HDF5, atomically); returns its SHA-256."""
+    """Write a fitted surrogate benchmark to `path` (HDF5, atomically).
+
+    Args:
+        self: the `SurrogateBenchmark`.
+        path: the file to write.
+
+    Returns:
+        Its SHA-256.
+    """
     from nasbench._version import __version__
     from nasbench.util.atomic import atomic_h5
 
@@ -91,12 +99,24 @@ def _digest(manifest_text: str, arrays: dict[str, np.ndarray]) -> str:
 
 
 def load_surrogate(path: str | os.PathLike, verify: bool | None, build: Callable[..., Any]) -> Any:
-    """Read a file written by :meth:`SurrogateBenchmark.save` into ``build`` (the benchmark class,
+    """Read a file written by :meth:`SurrogateBenchmark.save` into `build` (the benchmark class,
     called with its constructor's arguments). One-line :class:`SurrogateFileError`
     for a missing or non-HDF5 file, another format or version, a wrong hash, or models that do not
-    reproduce their saved predictions. ``verify=False`` (or ``$NASBENCH_NO_VERIFY_HASH=1`` when
-    ``verify`` is None) loads a file with a wrong hash anyway, with a warning (forensic use); the
-    result's ``sha256`` is always the recomputed hash, ``stored_sha256`` the file's."""
+    reproduce their saved predictions. `verify=False` (or `$NASBENCH_NO_VERIFY_HASH=1` when
+    `verify` is None) loads a file with a wrong hash anyway, with a warning (forensic use); the
+    result's `sha256` is always the recomputed hash, `stored_sha256` the file's.
+
+    Args:
+        path: the file.
+        verify: check the hash (None: unless `$NASBENCH_NO_VERIFY_HASH=1`).
+        build: the benchmark class.
+
+    Returns:
+        The benchmark `build` made.
+
+    Raises:
+        SurrogateFileError: see above.
+    """
     import h5py
 
     from nasbench.tables.fileformat import open_hdf5
@@ -184,8 +204,12 @@ def _from_manifest(m: dict[str, Any], arrays: dict[str, np.ndarray], p: Path, di
 
 @dataclasses.dataclass(frozen=True)
 class SurrogateSource:
-    """What a surrogate file says of its origin, read without loading its models: the name of the
-    table it was fitted on ("" in files written before it was recorded) and the metrics it models."""
+    """What a surrogate file says of its origin, read without loading its models.
+
+    Attributes:
+        table: the name of the table it was fitted on ("" where the file does not record it).
+        metrics: the metrics it models.
+    """
 
     table: str
     metrics: tuple[str, ...]

@@ -147,6 +147,36 @@ def test_cifar10_few_runs_every_row_number_or_reason(tmp_path, capsys):
     assert _row_line(again, "REA") == _row_line(out, "REA")
 
 
+def test_cli_page_writes_the_results_page(tmp_path, capsys):
+    """`--page PATH` writes the results page: the command with every setting, the machine, the date,
+    the reports verbatim and the verdicts read from them; rerunning the named command rewrites it."""
+    _need("cifar10")
+    page, out_dir = tmp_path / "reproduction.md", tmp_path / "out"
+    assert main(["reproduce", "nb201", "--datasets", "cifar10", "--runs", "3", "--jobs", "1", "--out", str(out_dir),
+                 "--no-progress", "--page", str(page)]) == 0
+    captured = capsys.readouterr()
+    assert f"wrote {page}" in captured.err
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("# NAS-Bench-201 reproduction\n\n- **Command:** `nasbench reproduce nb201 --datasets "
+                           f"cifar10 --runs 3 --jobs 1 --seed 201 --sample-size 3 --out {out_dir} --no-progress "
+                           f"--page {page}`\n")
+    for field in ("Machine", "Wall time", "Date", "Commit"):
+        assert f"- **{field}:** " in text
+    report = captured.out.strip()
+    assert report.startswith("NAS-Bench-201 cifar10 (nb201-cifar10): 3 runs each") and report in text
+    assert "rerun rows lie within the paper's standard deviation" in text
+    assert "- cifar10, test accuracy against the paper: REA " in text
+
+
+def test_cli_page_in_a_missing_folder_is_refused_before_running(tmp_path, capsys):
+    page = tmp_path / "no-such-folder" / "reproduction.md"
+    assert main(["reproduce", "nb201", "--datasets", "cifar10", "--runs", "3", "--jobs", "1",
+                 "--out", str(tmp_path / "r"), "--no-progress", "--page", str(page)]) == 2
+    err = capsys.readouterr().err
+    assert f"folder {page.parent} does not exist" in err and err.count("\n") == 1, err
+    assert not (tmp_path / "r").exists()  # nothing run
+
+
 def test_three_datasets_small(tmp_path):
     """The code path on all three tables, each under its own preset (whatever it is), with the
     paper's numbers of each dataset beside ours."""

@@ -127,7 +127,9 @@ def test_reproduce_nb201_writes_its_page(tmp_path):
     _run("reproduce_nb201.py", *args)
     text = page.read_text()
     assert text.startswith("# NAS-Bench-201 reproduction\n")
-    _has_provenance(text, "python scripts/reproduce_nb201.py " + " ".join(args))
+    # the script is `nasbench reproduce nb201`, and the page names that command with every setting
+    _has_provenance(text, "nasbench reproduce nb201 --datasets cifar10 --runs 2 --jobs 1 --seed 201 --sample-size 3 "
+                    f"--out {tmp_path / 'out'} --no-progress --page {page}")
     assert "```text\nNAS-Bench-201 cifar10 (nb201-cifar10): 2 runs each" in text
     assert "- cifar10, test accuracy against the paper: REA " in text and "rerun rows lie within" in text
 

@@ -10,6 +10,10 @@ A page measured by several scripts is made of sections, each between
 ``<!-- results:KEY begin -->`` and ``<!-- results:KEY end -->`` and carrying its own provenance;
 :func:`write_page` with ``section=KEY`` replaces that section only (appending it if the page has
 none yet) and leaves the rest of the page as it is. Every write is atomic.
+
+The NAS-Bench-201 reproduction page (``docs/results/reproduction.md``) is written by
+`nasbench.validation.reproduce_page.reproduce_to_page`, behind `nasbench reproduce nb201 --page PATH`: the reports of
+:func:`nasbench.validation.reproduce.reproduce` verbatim, then a summary read from their verdicts.
 """
 from __future__ import annotations
 
@@ -22,11 +26,12 @@ import re
 import shlex
 import subprocess
 import sys
+import math
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from ..util.atomic import atomic_write
 

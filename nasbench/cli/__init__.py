@@ -1,17 +1,17 @@
 """The `nasbench` command. It only parses arguments and calls the library.
 
-One module per command group, each adding its subcommands (``add_commands``) and holding their
-``cmd_*`` functions: :mod:`~nasbench.cli.tables` (info, query, import, verify, proxies),
+One module per command group, each adding its subcommands (`add_commands`) and holding their
+`cmd_*` functions: :mod:`~nasbench.cli.tables` (info, query, import, verify, proxies),
 :mod:`~nasbench.cli.compare`, :mod:`~nasbench.cli.generate`, :mod:`~nasbench.cli.validate`,
 :mod:`~nasbench.cli.surrogate`, :mod:`~nasbench.cli.figures` (plot, report),
 :mod:`~nasbench.cli.reproduce` and :mod:`~nasbench.cli.completion`; the flags several commands take
 come from the parent parsers of :mod:`~nasbench.cli.common`, one meaning per flag name. The
 defaults of a comparison are :mod:`nasbench.defaults`.
 
-Exit codes: 0 success, 1 a check failed (``verify``), 2 bad input (a :class:`~nasbench.errors.NasbenchError`,
+Exit codes: 0 success, 1 a check failed (`verify`), 2 bad input (a :class:`~nasbench.errors.NasbenchError`,
 or a file the system refused: one line on stderr). Any other exception is a bug: a traceback, exit 1.
-``--no-verify-hash`` is passed down as ``verify=False`` to the loads of the command; the command
-never changes ``os.environ``.
+`--no-verify-hash` is passed down as `verify=False` to the loads of the command; the command
+never changes `os.environ`.
 """
 from __future__ import annotations
 
@@ -35,6 +35,11 @@ log = logging.getLogger("nasbench")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The `nasbench` argument parser, every subcommand included.
+
+    Returns:
+        The parser (the reference's command-line page is generated from it).
+    """
     p = Parser(prog="nasbench", description="NAS-Bench-201 tabular and surrogate benchmarks.")
     p.add_argument("--version", action="version", version=f"nasbench {version()}")
     add_verbosity(p, top=True)
@@ -54,6 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `nasbench` command.
+
+    Args:
+        argv: the arguments after `nasbench` (None: `sys.argv[1:]`).
+
+    Returns:
+        The exit status: 0 success, 1 a failed check, 2 bad input (one line on stderr),
+        128 + the signal number when interrupted.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup_output(args)
@@ -75,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 @contextmanager
 def _hash_warnings(command: str):
-    """A tolerated hash mismatch (``--no-verify-hash``, passed down as ``verify=False``) is one
+    """A tolerated hash mismatch (`--no-verify-hash`, passed down as `verify=False`) is one
     warning line on stderr."""
     import warnings
 
@@ -97,7 +111,7 @@ def _hash_warnings(command: str):
 class _ConsoleHandler(logging.Handler):
     """Informational lines on stdout (where the commands always printed them), debug lines, warnings
     and errors on stderr; the streams are looked up at each line (tests and callers may replace them).
-    A closed pipe propagates (``main`` ends quietly on it)."""
+    A closed pipe propagates (`main` ends quietly on it)."""
 
     def emit(self, record: logging.LogRecord) -> None:
         stream = sys.stdout if record.levelno == logging.INFO else sys.stderr
@@ -109,8 +123,8 @@ _HANDLER = _ConsoleHandler()
 
 
 def _setup_output(args: argparse.Namespace) -> None:
-    """``-q``/``-v`` set the "nasbench" logger's level; progress bars are drawn only on a terminal
-    (stderr a TTY) and not with ``-q``, so output piped to a file holds no carriage returns."""
+    """`-q`/`-v` set the "nasbench" logger's level; progress bars are drawn only on a terminal
+    (stderr a TTY) and not with `-q`, so output piped to a file holds no carriage returns."""
     quiet, verbose = getattr(args, "quiet", 0) or 0, getattr(args, "verbose", 0) or 0
     level = logging.DEBUG if verbose > quiet else logging.WARNING if quiet > verbose else logging.INFO
     if _HANDLER not in log.handlers:

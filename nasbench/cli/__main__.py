@@ -1,4 +1,4 @@
-"""``python -m nasbench.cli``: the ``nasbench`` command."""
+"""`python -m nasbench.cli`: the `nasbench` command."""
 import sys
 
 from . import main

@@ -1,6 +1,6 @@
 """What the commands share: the parser class, the error of bad flags, and the parent parsers of
 the flags several commands take. Each flag name has one meaning, stated once here in its help;
-a command's own default (``--jobs``) is stated where the command adds the parent."""
+a command's own default (`--jobs`) is stated where the command adds the parent."""
 from __future__ import annotations
 
 import argparse
@@ -16,9 +16,17 @@ class CliError(NasbenchError, ValueError):
 
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (the full usage stays behind --help), and a name not
-    among the choices (a subcommand, ``--executor`` ...) suggests the closest one."""
+    among the choices (a subcommand, `--executor` ...) suggests the closest one."""
 
     def error(self, message: str) -> NoReturn:
+        """Exit with status 2 and a one-line usage error.
+
+        Args:
+            message: what is wrong.
+
+        Raises:
+            SystemExit: always (status 2).
+        """
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
     def _check_value(self, action: argparse.Action, value) -> None:  # noqa: ANN001
@@ -34,7 +42,11 @@ class Parser(argparse.ArgumentParser):
 
 
 def version() -> str:
-    """The installed distribution's version, else the package's own."""
+    """The installed distribution's version, else the package's own.
+
+    Returns:
+        The version string.
+    """
     try:
         from importlib.metadata import PackageNotFoundError, version as dist_version
 
@@ -46,7 +58,12 @@ def version() -> str:
 
 
 def add_verbosity(p: argparse.ArgumentParser, top: bool) -> None:
-    """``-q``/``-v``: before the subcommand, or after it (there they override only when given)."""
+    """`-q`/`-v`: before the subcommand, or after it (there they override only when given).
+
+    Args:
+        p: the parser to add the flags to.
+        top: True for the top-level parser (defaults 0), False for a subcommand (no defaults).
+    """
     default = 0 if top else argparse.SUPPRESS
     p.add_argument("-q", "--quiet", action="count", default=default,
                    help="fewer messages: no progress bars, no informational lines (results and errors stay)")
@@ -54,7 +71,14 @@ def add_verbosity(p: argparse.ArgumentParser, top: bool) -> None:
 
 
 def all_subparsers(p: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
-    """Every (nested) subcommand's parser."""
+    """Every (nested) subcommand's parser.
+
+    Args:
+        p: the parser.
+
+    Returns:
+        The parsers of its subcommands, depth first, each once.
+    """
     out = []
     for action in p._actions:
         if isinstance(action, argparse._SubParsersAction):
@@ -73,21 +97,36 @@ NO_VERIFY_HELP = ("load the table even if its SHA-256 does not match (forensic u
 
 
 def verify_parent() -> argparse.ArgumentParser:
-    """``--no-verify-hash``: the command loads its tables with ``verify=False``."""
+    """`--no-verify-hash`: the command loads its tables with `verify=False`.
+
+    Returns:
+        The parent parser (no help of its own), for `parents=` of a subcommand.
+    """
     p = _parent()
     p.add_argument("--no-verify-hash", action="store_true", help=NO_VERIFY_HELP)
     return p
 
 
 def verify_arg(args: argparse.Namespace) -> bool | None:
-    """What ``--no-verify-hash`` passes down as ``verify=``: False when given, else None (the
-    library's default: check, unless ``$NASBENCH_NO_VERIFY_HASH=1``, read in one place,
-    :func:`nasbench.tables.fileformat.verify_hash_default`)."""
+    """What `--no-verify-hash` passes down as `verify=`: False when given, else None (the
+    library's default: check, unless `$NASBENCH_NO_VERIFY_HASH=1`, read in one place,
+    :func:`nasbench.tables.fileformat.verify_hash_default`).
+
+    Args:
+        args: the parsed arguments.
+
+    Returns:
+        False with `--no-verify-hash`, else None.
+    """
     return False if getattr(args, "no_verify_hash", False) else None
 
 
 def progress_parent() -> argparse.ArgumentParser:
-    """``--no-progress``."""
+    """`--no-progress`.
+
+    Returns:
+        The parent parser (no help of its own), for `parents=` of a subcommand.
+    """
     p = _parent()
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bars (they are drawn only when stderr is a terminal, and not with -q)")
@@ -95,7 +134,11 @@ def progress_parent() -> argparse.ArgumentParser:
 
 
 def data_dir_parent() -> argparse.ArgumentParser:
-    """``--data-dir``: where the dataset files are."""
+    """`--data-dir`: where the dataset files are.
+
+    Returns:
+        The parent parser (no help of its own), for `parents=` of a subcommand.
+    """
     p = _parent()
     p.add_argument("--data-dir", help="directory holding the dataset files (for commands that train or read "
                                       "images; default: the datasets' usual places)")
@@ -103,7 +146,15 @@ def data_dir_parent() -> argparse.ArgumentParser:
 
 
 def seed_parent(default: int | None, what: str) -> argparse.ArgumentParser:
-    """``--seed``: the root seed of the command's random choices (the same seed gives the same result)."""
+    """`--seed`: the root seed of the command's random choices (the same seed gives the same result).
+
+    Args:
+        default: the command's default seed (None: none).
+        what: what the seed seeds, for the help.
+
+    Returns:
+        The parent parser (no help of its own), for `parents=` of a subcommand.
+    """
     p = _parent()
     shown = "" if default is None else f" (default {default})"
     p.add_argument("--seed", type=int, default=default,
@@ -113,7 +164,15 @@ def seed_parent(default: int | None, what: str) -> argparse.ArgumentParser:
 
 
 def jobs_parent(default: int | None, shown: str) -> argparse.ArgumentParser:
-    """``--jobs``: how many runs, trainings or computations execute at once."""
+    """`--jobs`: how many runs, trainings or computations execute at once.
+
+    Args:
+        default: the command's default (None: resolved by the command).
+        shown: the default as the help states it.
+
+    Returns:
+        The parent parser (no help of its own), for `parents=` of a subcommand.
+    """
     p = _parent()
     p.add_argument("--jobs", type=int, default=default,
                    help=f"how many execute at once: local processes, or Ray actors with --executor ray (default "
@@ -122,7 +181,11 @@ def jobs_parent(default: int | None, shown: str) -> argparse.ArgumentParser:
 
 
 def ray_parent() -> argparse.ArgumentParser:
-    """``--executor`` and ``--address``: where the work executes."""
+    """`--executor` and `--address`: where the work executes.
+
+    Returns:
+        The parent parser (no help of its own), for `parents=` of a subcommand.
+    """
     p = _parent()
     p.add_argument("--executor", choices=EXECUTORS,
                    help="where the work executes: local processes (default) or the actors of a Ray cluster "
@@ -132,7 +195,11 @@ def ray_parent() -> argparse.ArgumentParser:
 
 
 def device_parent() -> argparse.ArgumentParser:
-    """``--device`` and ``--allow-cpu-fallback``: where networks are trained."""
+    """`--device` and `--allow-cpu-fallback`: where networks are trained.
+
+    Returns:
+        The parent parser (no help of its own), for `parents=` of a subcommand.
+    """
     p = _parent()
     p.add_argument("--device", default="auto",
                    help="where networks are trained: auto (a CUDA GPU where torch sees one, else the CPU; default), "
@@ -142,8 +209,12 @@ def device_parent() -> argparse.ArgumentParser:
 
 
 def recipe_parent() -> argparse.ArgumentParser:
-    """The training recipe and data flags of ``generate`` and ``validate`` (each left out: the
-    preset's, or what the table records)."""
+    """The training recipe and data flags of `generate` and `validate` (each left out: the
+    preset's, or what the table records).
+
+    Returns:
+        The parent parser (no help of its own), for `parents=` of a subcommand.
+    """
     p = _parent()
     p.add_argument("--epochs", type=int, help="training epochs (default: the preset's, or the recipe the table "
                                               "records)")
@@ -160,7 +231,11 @@ def recipe_parent() -> argparse.ArgumentParser:
 
 
 def plots_parent() -> argparse.ArgumentParser:
-    """``--width``, ``--band``, ``--baseline`` (checked in code: a bad value is one line, exit 2)."""
+    """`--width`, `--band`, `--baseline` (checked in code: a bad value is one line, exit 2).
+
+    Returns:
+        The parent parser (no help of its own), for `parents=` of a subcommand.
+    """
     s = _parent()
     s.add_argument("--width", metavar="PRESET", help="figure width: default (screen), one-column (3.3 in) or "
                    "two-column (6.9 in); the print presets keep every font at 7 pt or more (config: plots.width)")
@@ -172,7 +247,17 @@ def plots_parent() -> argparse.ArgumentParser:
 
 
 def plot_flags(args: argparse.Namespace) -> dict:
-    """``--width``, ``--band``, ``--baseline`` as given (checked: a bad value is one line naming the flag)."""
+    """`--width`, `--band`, `--baseline` as given (checked: a bad value is one line naming the flag).
+
+    Args:
+        args: the parsed arguments.
+
+    Returns:
+        The flags given, by name (`width`, `band`, `baseline`).
+
+    Raises:
+        nasbench.errors.NasbenchError: a bad value (the message names the flag).
+    """
     from ..search.plot_options import check_options
 
     given = {k: getattr(args, k, None) for k in ("width", "band", "baseline")}
@@ -182,7 +267,15 @@ def plot_flags(args: argparse.Namespace) -> dict:
 
 
 def check_positive(args: argparse.Namespace, *flags: str) -> None:
-    """Each flag given is a positive integer (one line naming the flag otherwise)."""
+    """Each flag given is a positive integer (one line naming the flag otherwise).
+
+    Args:
+        args: the parsed arguments.
+        *flags: the attribute names of the flags to check (None, not given, passes).
+
+    Raises:
+        CliError: a flag given is not a positive integer.
+    """
     from ..util.checks import check_positive_int
 
     for flag in flags:

@@ -1,4 +1,4 @@
-"""``nasbench compare``: search strategies x runs on one or several tables (the main job).
+"""`nasbench compare`: search strategies x runs on one or several tables (the main job).
 
 Flags and a config file are merged once (:func:`nasbench.search.config.command_config`):
 defaults (:mod:`nasbench.defaults`) < the file's keys < the flags, key by key, so a flag means the
@@ -17,7 +17,18 @@ log = logging.getLogger("nasbench")
 
 
 def flag_overrides(args: argparse.Namespace, imports: tuple[str, ...] = ()) -> dict:
-    """The config keys the flags give, in a config file's form (None: the flag was not given)."""
+    """The config keys the flags give, in a config file's form (None: the flag was not given).
+
+    Args:
+        args: the parsed arguments of `compare`.
+        imports: the plug-in modules of `--import`, already resolved.
+
+    Returns:
+        The config keys and their values.
+
+    Raises:
+        CliError: `--strategies` names no strategy.
+    """
     worker_counts = _worker_counts(args.workers)
     budget = {k: v for k, v in (("kind", args.budget_kind), ("amount", args.budget)) if v is not None}
     proto = {k: v for k, v in (("metric", args.metric), ("epoch", args.epoch), ("seed", args.seed_mode)) if v is not None}
@@ -39,7 +50,17 @@ def flag_overrides(args: argparse.Namespace, imports: tuple[str, ...] = ()) -> d
 
 
 def compare_config(args: argparse.Namespace):
-    """The comparison the flags (over ``args.config``, if given) describe, with ``--param`` applied."""
+    """The comparison the flags (over `args.config`, if given) describe, with `--param` applied.
+
+    Args:
+        args: the parsed arguments of `compare`.
+
+    Returns:
+        The `ExperimentConfig` to run.
+
+    Raises:
+        CliError: `--param` names a strategy that is not in the comparison.
+    """
     from ..search.config import ExperimentConfig, StrategySpec, command_config, parse_overrides
 
     overrides = flag_overrides(args, _plugin_imports(args.imports))
@@ -55,6 +76,14 @@ def compare_config(args: argparse.Namespace):
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    """Run `nasbench compare`.
+
+    Args:
+        args: the parsed arguments.
+
+    Returns:
+        The exit status: 0 (a bad input raises, which `main` turns into status 2).
+    """
     from pathlib import Path
 
     from ..search.runner import ExperimentConfig
@@ -97,8 +126,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _plugin_imports(specs: list[str] | None) -> tuple[str, ...]:
-    """``--import MODULE`` (repeatable), imported now: a .py path made absolute (workers and a
-    config file's own ``imports`` then agree on it)."""
+    """`--import MODULE` (repeatable), imported now: a .py path made absolute (workers and a
+    config file's own `imports` then agree on it)."""
     from pathlib import Path
 
     from ..strategies.plugins import is_path, load_plugins
@@ -108,7 +137,7 @@ def _plugin_imports(specs: list[str] | None) -> tuple[str, ...]:
 
 
 def _worker_counts(text: str | None) -> list[int]:
-    """``--workers 4`` or ``--workers 1,4,8`` -> the counts (None: [None], the config's own)."""
+    """`--workers 4` or `--workers 1,4,8` -> the counts (None: [None], the config's own)."""
     if text is None:
         return [None]
     out = []
@@ -142,7 +171,11 @@ def _compare_one(cfg, no_plots: bool, verify: bool | None = None):
 
 
 def write_report_note(path) -> None:
-    """``report.html`` at the end of a comparison (its results are already written: a failure is a note)."""
+    """`report.html` at the end of a comparison (its results are already written: a failure is a note).
+
+    Args:
+        path: the results directory.
+    """
     from ..analysis.report import ReportError, write_report
 
     try:
@@ -178,6 +211,11 @@ def _compare_tables(cfg, no_plots: bool, verify: bool | None = None) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Add `compare` to the subcommands.
+
+    Args:
+        sub: the subparsers of the `nasbench` parser.
+    """
     from .. import defaults
 
     s = sub.add_parser("compare", help="run search strategies x runs on a benchmark (the main job)",

@@ -1,4 +1,4 @@
-"""``nasbench completion``: the shell completion script (made by shtab)."""
+"""`nasbench completion`: the shell completion script (made by shtab)."""
 from __future__ import annotations
 
 import argparse
@@ -7,6 +7,14 @@ from .common import CliError
 
 
 def cmd_completion(args: argparse.Namespace) -> int:
+    """Run `nasbench completion`.
+
+    Args:
+        args: the parsed arguments.
+
+    Returns:
+        The exit status: 0.
+    """
     try:
         import shtab
     except ImportError:  # pragma: no cover - a dependency
@@ -16,6 +24,12 @@ def cmd_completion(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction, top: argparse.ArgumentParser) -> None:
+    """Add `completion` to the subcommands.
+
+    Args:
+        sub: the subparsers of the `nasbench` parser.
+        top: the top-level parser, whose completion script is printed.
+    """
     s = sub.add_parser("completion", help="print a shell completion script (bash, zsh or tcsh)",
                        description="Print the completion script of `nasbench` for SHELL (made by shtab). E.g. bash: "
                        "nasbench completion bash > ~/.local/share/bash-completion/completions/nasbench; zsh: "

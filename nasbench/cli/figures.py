@@ -1,4 +1,4 @@
-"""Commands on a results directory: ``plot`` (figures) and ``report`` (one HTML page)."""
+"""Commands on a results directory: `plot` (figures) and `report` (one HTML page)."""
 from __future__ import annotations
 
 import argparse
@@ -7,6 +7,14 @@ from .common import CliError, plot_flags, plots_parent
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
+    """Run `nasbench plot`.
+
+    Args:
+        args: the parsed arguments.
+
+    Returns:
+        The exit status: 0.
+    """
     from pathlib import Path
 
     from ..search.runner import open_results
@@ -36,6 +44,14 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    """Run `nasbench report`.
+
+    Args:
+        args: the parsed arguments.
+
+    Returns:
+        The exit status: 0.
+    """
     from ..analysis.report import write_report
 
     path = write_report(args.results, args.out)
@@ -44,6 +60,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Add `plot` and `report` to the subcommands.
+
+    Args:
+        sub: the subparsers of the `nasbench` parser.
+    """
     s = sub.add_parser("plot", help="figures of a results directory (PNG and PDF)", parents=[plots_parent()])
     s.add_argument("results", help="results directory written by `nasbench compare`")
     s.add_argument("--out", help="figure directory (default RESULTS/figures)")

@@ -1,4 +1,4 @@
-"""``nasbench generate``: fill a table by real training (resumable; rerun to continue)."""
+"""`nasbench generate`: fill a table by real training (resumable; rerun to continue)."""
 from __future__ import annotations
 
 import argparse
@@ -8,6 +8,14 @@ from .common import (CliError, check_positive, data_dir_parent, device_parent, j
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    """Run `nasbench generate`.
+
+    Args:
+        args: the parsed arguments.
+
+    Returns:
+        The exit status: 0.
+    """
     from dataclasses import asdict, replace
     from pathlib import Path
 
@@ -74,7 +82,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _generate_proxies(text: str) -> tuple[str, ...]:
-    """``generate --proxies``: none (default), ``all``, or a comma-separated list."""
+    """`generate --proxies`: none (default), `all`, or a comma-separated list."""
     from ..zero_cost.proxies import PROXY_NAMES, parse_proxies
 
     if not text or text == "none":
@@ -83,6 +91,11 @@ def _generate_proxies(text: str) -> tuple[str, ...]:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Add `generate` to the subcommands.
+
+    Args:
+        sub: the subparsers of the `nasbench` parser.
+    """
     s = sub.add_parser("generate", help="fill a table by real training (resumable; rerun to continue)",
                        parents=[recipe_parent(), data_dir_parent(), device_parent(),
                                 jobs_parent(1, "1"), ray_parent(), progress_parent()])

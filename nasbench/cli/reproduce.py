@@ -1,22 +1,71 @@
-"""``nasbench reproduce``: rerun a published search comparison and print it beside the paper's."""
+"""`nasbench reproduce`: rerun a published search comparison and print it beside the paper's.
+
+`nasbench reproduce nb201` reruns NAS-Bench-201's Table 5 through :func:`nasbench.validation.reproduce.reproduce`;
+with `--page PATH` it also writes the results page of :func:`nasbench.validation.reproduce_page.reproduce_to_page`
+(the command, the machine, the date, the reports verbatim and a summary of the verdicts).
+"""
 from __future__ import annotations
 
 import argparse
+import sys
 
 from .common import jobs_parent, progress_parent, seed_parent
 
 
+def page_command(args: argparse.Namespace, jobs: int) -> str:
+    """The command line a results page names: every setting of the run spelled out.
+
+    Args:
+        args: the parsed arguments of `nasbench reproduce`.
+        jobs: the number of worker processes used (`--jobs`, or its default resolved).
+
+    Returns:
+        A shell command line that reruns the same reproduction and rewrites the same page.
+    """
+    from ..analysis.results_page import command_line
+
+    argv = [args.benchmark, "--datasets", args.datasets, "--runs", str(args.runs), "--jobs", str(jobs),
+            "--seed", str(args.seed), "--sample-size", str(args.sample_size), "--out", args.out]
+    argv += ["--resume"] * bool(args.resume) + ["--no-progress"] * bool(args.no_progress)
+    return command_line("nasbench reproduce", [*argv, "--page", str(args.page)])
+
+
 def cmd_reproduce(args: argparse.Namespace) -> int:
+    """Run `nasbench reproduce`.
+
+    Args:
+        args: the parsed arguments.
+
+    Returns:
+        The exit status, 0.
+
+    Raises:
+        nasbench.validation.reproduce.ReproduceError: an invalid input, a missing table, a non-empty `--out`
+            without `--resume`, or a `--page` whose folder does not exist (checked before running).
+    """
     from .. import defaults
     from ..validation.reproduce import parse_datasets, reproduce
 
     jobs = defaults.all_cores() if args.jobs is None else args.jobs
-    reproduce(parse_datasets(args.datasets), runs=args.runs, jobs=jobs, out=args.out, seed=args.seed,
-              sample_size=args.sample_size, resume=args.resume, progress=not args.no_progress)
+    kwargs = dict(runs=args.runs, jobs=jobs, out=args.out, seed=args.seed, sample_size=args.sample_size,
+                  resume=args.resume, progress=not args.no_progress)
+    datasets = parse_datasets(args.datasets)
+    if args.page is None:
+        reproduce(datasets, **kwargs)
+        return 0
+    from ..validation.reproduce_page import reproduce_to_page
+
+    reproduce_to_page(args.page, page_command(args, jobs), datasets, **kwargs)
+    print(f"wrote {args.page}", file=sys.stderr)
     return 0
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Add `reproduce` to the subcommands.
+
+    Args:
+        sub: the subparsers of the `nasbench` parser.
+    """
     s = sub.add_parser("reproduce", help="rerun a published search comparison and print it beside the paper's",
                        description="nb201: NAS-Bench-201's Table 5 (ICLR 2020) on the embedded tables, with the "
                        "paper's settings (REA population 10, tournament 3; REINFORCE lr 0.001, EMA 0.9; random "
@@ -32,4 +81,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--sample-size", type=int, default=3,
                    help="REA's tournament size (default 3, NAS-Bench-201's R-EA.sh)")
     s.add_argument("--resume", action="store_true", help="reuse the finished runs in --out")
+    s.add_argument("--page", metavar="PATH",
+                   help="also write the results page (Markdown) to PATH: the command, the machine, the date, "
+                        "the output verbatim and a summary of the verdicts (docs/results/reproduction.md is "
+                        "written this way)")
     s.set_defaults(func=cmd_reproduce)

@@ -1,4 +1,4 @@
-"""``nasbench surrogate eval`` and ``nasbench surrogate fit``."""
+"""`nasbench surrogate eval` and `nasbench surrogate fit`."""
 from __future__ import annotations
 
 import argparse
@@ -14,6 +14,14 @@ def _surrogate_params(items: list[str] | None) -> dict:
 
 
 def cmd_surrogate_eval(args: argparse.Namespace) -> int:
+    """Run `nasbench surrogate eval`.
+
+    Args:
+        args: the parsed arguments.
+
+    Returns:
+        The exit status: 0.
+    """
     from pathlib import Path
 
     from surrogates import make_estimator
@@ -43,6 +51,14 @@ def cmd_surrogate_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_surrogate_fit(args: argparse.Namespace) -> int:
+    """Run `nasbench surrogate fit`.
+
+    Args:
+        args: the parsed arguments.
+
+    Returns:
+        The exit status: 0.
+    """
     from pathlib import Path
 
     from surrogates.benchmark import SurrogateBenchmark, SurrogateConfig
@@ -66,6 +82,11 @@ def cmd_surrogate_fit(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Add `surrogate eval` and `surrogate fit` to the subcommands.
+
+    Args:
+        sub: the subparsers of the `nasbench` parser.
+    """
     s = sub.add_parser("surrogate", help="evaluate surrogate models, or fit a surrogate benchmark")
     ssub = s.add_subparsers(dest="surrogate_command", metavar="SUBCOMMAND")
     ssub.required = True

@@ -1,4 +1,4 @@
-"""Commands on one table: ``info``, ``query``, ``import``, ``verify`` and ``proxies``."""
+"""Commands on one table: `info`, `query`, `import`, `verify` and `proxies`."""
 from __future__ import annotations
 
 import argparse
@@ -28,6 +28,14 @@ def _epoch_arg(text: str):
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    """Run `nasbench info`.
+
+    Args:
+        args: the parsed arguments.
+
+    Returns:
+        The exit status: 0.
+    """
     from ..tables.registry import load
 
     summary = load(args.table, verify=verify_arg(args)).summary()
@@ -39,6 +47,14 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
+    """Run `nasbench query`.
+
+    Args:
+        args: the parsed arguments.
+
+    Returns:
+        The exit status: 0.
+    """
     import numpy as np
 
     from ..tables.registry import load
@@ -60,6 +76,14 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_proxies(args: argparse.Namespace) -> int:
+    """Run `nasbench proxies`.
+
+    Args:
+        args: the parsed arguments.
+
+    Returns:
+        The exit status: 0.
+    """
     from ..zero_cost.job import ProxyJob, run_job
     from ..zero_cost.proxies import parse_proxies
 
@@ -74,6 +98,14 @@ def cmd_proxies(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    """Run `nasbench import`.
+
+    Args:
+        args: the parsed arguments.
+
+    Returns:
+        The exit status: 0.
+    """
     from pathlib import Path
 
     from ..tables.importers import import_any
@@ -90,6 +122,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    """Run `nasbench verify`.
+
+    Args:
+        args: the parsed arguments.
+
+    Returns:
+        The exit status: 0 when every check passes, 1 when one fails.
+    """
     from ..tables.registry import resolve
     from ..tables.hdf5 import file_format, verify_table
 
@@ -129,6 +169,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Add `info`, `query`, `proxies`, `import` and `verify` to the subcommands.
+
+    Args:
+        sub: the subparsers of the `nasbench` parser.
+    """
     verify = verify_parent()
     s = sub.add_parser("info", help="describe a table: coverage, seeds, epochs, ranges, noise", parents=[verify])
     s.add_argument("table", help="embedded table name (e.g. nb201-digits) or path to an .h5 file")

@@ -1,4 +1,4 @@
-"""``nasbench validate``: train a comparison's top cells for real and compare with the benchmark."""
+"""`nasbench validate`: train a comparison's top cells for real and compare with the benchmark."""
 from __future__ import annotations
 
 import argparse
@@ -24,6 +24,14 @@ def _validate_seeds(items: Sequence[str] | None) -> tuple[int, ...] | str | None
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Run `nasbench validate`.
+
+    Args:
+        args: the parsed arguments.
+
+    Returns:
+        The exit status: 0.
+    """
     from .. import defaults
     from ..validation.run import ValidateConfig, validate
 
@@ -44,6 +52,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Add `validate` to the subcommands.
+
+    Args:
+        sub: the subparsers of the `nasbench` parser.
+    """
     s = sub.add_parser("validate", help="train a comparison's top cells for real and compare with the benchmark",
                        parents=[recipe_parent(), data_dir_parent(), device_parent(), jobs_parent(1, "1"),
                                 ray_parent(), progress_parent(), verify_parent()])
