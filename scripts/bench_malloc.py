@@ -32,7 +32,7 @@ if keep:
 torch.set_num_threads(1)
 from dataclasses import replace
 from nasbench.training.datasets import DatasetMissing, load_data_spec, load_dataset
-from nasbench.generation.generate import presets
+from nasbench.generation.presets import presets
 from nasbench.training.train import prepare_data, recipe_from_dict, train_many
 p = presets()["nb201-fashion-mnist"]
 d = p.data

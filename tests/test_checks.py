@@ -20,14 +20,14 @@ def test_positive_int():
 
 def test_every_caller_refuses_a_bool_count():
     """Several hand-written checks let True through as 1; the shared one does not."""
-    from nasbench.generation.generate import DataSpec, GenerateConfig, GenerateError, _validate
+    from nasbench.generation.config import DataSpec, GenerateConfig, GenerateError, validate_config
     from nasbench.training.counts import NetConfig
     from nasbench.strategies import StrategyError, make_params
 
     with pytest.raises(ValueError, match="NetConfig.C must be a positive integer, got True"):
         NetConfig(C=True)
     with pytest.raises(GenerateError, match="jobs must be a positive integer, got True"):
-        _validate(GenerateConfig(DataSpec("digits"), {"epochs": 1}, seeds=(1,), jobs=True))
+        validate_config(GenerateConfig(DataSpec("digits"), {"epochs": 1}, seeds=(1,), jobs=True))
     with pytest.raises(StrategyError, match="supernet: C must be a positive integer or None, got True"):
         make_params("darts", {}).__class__(C=True).check()
 

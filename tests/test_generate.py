@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 import nasbench
-from nasbench.generation.generate import DataSpec, GenerateConfig, GenerateError, _parse, generate, journal_path
+from nasbench.generation.config import DataSpec, GenerateConfig, GenerateError
+from nasbench.generation.generate import generate
+from nasbench.generation.journal import _parse, journal_path
 
 TINY = ["--dataset", "digits", "--epochs", "2", "--channels", "2", "--cells-per-stage", "1", "--seeds", "1", "2",
         "--no-progress", "--save-every", "0"]
@@ -106,7 +108,7 @@ def test_retraining_reproduces_the_journal(tmp_path):
     import torch
 
     from nasbench.training.datasets import load_dataset
-    from nasbench.generation.generate import recipe_from_dict
+    from nasbench.generation.config import recipe_from_dict
     from nasbench.training.train import train_cell
 
     out = tmp_path / "r.h5"
@@ -240,7 +242,7 @@ def test_journal_without_a_newer_recipe_field_resumes(tmp_path):
 
 
 def test_journal_without_seed_groups_resumes_one_seed_per_pass(tmp_path):
-    from nasbench.generation.generate import _line
+    from nasbench.generation.journal import _line
 
     out = tmp_path / "t.h5"
     plain = GenerateConfig(DataSpec("digits"), {"epochs": 1, "C": 2, "N": 1}, seeds=(1, 2), limit=1)
@@ -316,7 +318,7 @@ def test_journal_records_the_machine_fingerprint_and_a_change_of_machine(tmp_pat
     another fingerprint is not refused: a machine line is appended and the table lists both. A
     journal older than fingerprints resumes, and a table built only from its units records none."""
     from nasbench.training.fingerprint import current
-    from nasbench.generation.generate import _line
+    from nasbench.generation.journal import _line
 
     out = tmp_path / "t.h5"
     cfg = GenerateConfig(DataSpec("digits"), {"epochs": 1, "C": 2, "N": 1}, seeds=(1,), limit=2)
@@ -351,7 +353,8 @@ def test_journal_records_the_machine_fingerprint_and_a_change_of_machine(tmp_pat
         del u["fingerprint"]
     lpath.write_text("".join(_line(b) for b in old))
     cut = GenerateConfig(DataSpec("digits"), {"epochs": 1, "C": 2, "N": 1}, seeds=(1,), limit=1)
-    from nasbench.generation.generate import Journal, build_table
+    from nasbench.generation.journal import Journal
+    from nasbench.generation.journal_table import build_table
 
     assert "fingerprint" not in build_table(Journal.open(lpath, {"identity": cut.identity()})).meta.extra
     assert generate(legacy, cut, progress=False).trained_now == 1  # resumes, recording this machine
@@ -389,12 +392,12 @@ def test_cli_bad_input_writes_nothing(argv, msg, tmp_path, capsys):
 
 
 def test_never_more_workers_than_trainings(monkeypatch):
-    import nasbench.generation.generate as gen
+    import nasbench.generation.train_units as units
     import nasbench.training.workers as workers
 
     asked = []
     monkeypatch.setattr(workers, "pool_map", lambda fn, tasks, jobs, *a: asked.append(jobs) or iter(()))
     cfg = GenerateConfig(DataSpec("digits"), {"epochs": 1}, seeds=(1,), jobs=8)
-    list(gen._results(cfg, [(0, (1,)), (1, (1,)), (2, (1,))]))
+    list(units.trained_units(cfg, [(0, (1,)), (1, (1,)), (2, (1,))]))
     assert asked == [3]
-    assert list(gen._results(cfg, [])) == [] and asked == [3]  # nothing to do: no worker started
+    assert list(units.trained_units(cfg, [])) == [] and asked == [3]  # nothing to do: no worker started

@@ -10,8 +10,10 @@ import zipfile
 import numpy as np
 import pytest
 
-from nasbench.tables.importers import (NATS_CELL_MAX_BYTES, ImportError_, _bz2_capped, import_any, import_csv,
-                                import_nats_simple, import_nb201_pth)
+from nasbench.tables.import_common import ImportError_
+from nasbench.tables.import_nats import NATS_CELL_MAX_BYTES, _bz2_capped, import_nats_simple
+from nasbench.tables.import_pth import import_nb201_pth
+from nasbench.tables.importers import import_any, import_csv
 from nasbench.util.safe_pickle import NATS_ALLOWED, PTH_ALLOWED, ForbiddenPickle, loads
 from conftest import NATS_SAMPLE, NB201_CSV, need
 from crafted_pickles import dtype_op as _dtype_op, forged_void as _forged_void, u as _u

@@ -319,7 +319,8 @@ def test_a_second_proxies_writer_is_refused(journal_of_3, tmp_path, capsys):
 
 
 def test_generate_journal_with_a_damaged_middle_line_is_refused(tmp_path):
-    from nasbench.generation.generate import GenerateError, Journal, _line
+    from nasbench.generation.config import GenerateError
+    from nasbench.generation.journal import Journal, _line
 
     header = {"identity": {"seeds": [0]}}
     p = tmp_path / "g.journal.jsonl"

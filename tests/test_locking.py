@@ -161,7 +161,7 @@ def test_lock_names_the_holder_and_dies_with_it(tmp_path):
 def test_second_generate_on_a_journal_is_refused(tmp_path, capsys):
     import os
 
-    from nasbench.generation.generate import journal_path
+    from nasbench.generation.journal import journal_path
 
     out = tmp_path / "t.h5"
     jpath = journal_path(out)

@@ -124,7 +124,7 @@ def test_12_epoch_join_refuses_a_wrong_file(tmp_path):
     """The join checks the 12-epoch file's cells and columns instead of misplacing values."""
     import pandas as pd
 
-    from nasbench.tables.importers import ImportError_
+    from nasbench.tables.import_common import ImportError_
     from nasbench.tables.nb201_tables import CSV_12_EPOCH, with_12_epoch_schedule
 
     src = need(SHARED_DATA / "nasbench201" / CSV_12_EPOCH)

@@ -8,7 +8,8 @@ import pytest
 
 import nasbench
 from nasbench.tables.tabular import TabularBenchmark
-from nasbench.generation.generate import DataSpec, GenerateConfig, generate
+from nasbench.generation.config import DataSpec, GenerateConfig
+from nasbench.generation.generate import generate
 from nasbench.tables.hdf5 import write_table
 
 

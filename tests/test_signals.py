@@ -18,7 +18,7 @@ import pytest
 
 from nasbench.util._reaper import _start_time, descendants
 from nasbench.cli import main
-from nasbench.generation.generate import journal_path
+from nasbench.generation.journal import journal_path
 from synthetic import synthetic_table
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc, process groups, SIGKILL")

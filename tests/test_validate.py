@@ -40,7 +40,8 @@ def synthetic_results(tmp_path_factory):
 @pytest.fixture(scope="module")
 def tiny_real_table(tmp_path_factory):
     """A tiny table trained for real by the generator (2 cells, one seed): records recipe and data."""
-    from nasbench.generation.generate import DataSpec, GenerateConfig, generate
+    from nasbench.generation.config import DataSpec, GenerateConfig
+    from nasbench.generation.generate import generate
 
     out = tmp_path_factory.mktemp("gen") / "tiny.h5"
     generate(out, GenerateConfig(DataSpec("digits"), {"epochs": 2, "C": 2, "N": 1}, seeds=(5,), limit=2),
@@ -302,7 +303,8 @@ def test_ray_executor_matches_local(tmp_path, synthetic_results):
 def test_table_seeds_are_retrained_in_the_tables_stacks(tmp_path):
     """A table whose seeds were generated stacked reproduces bit for bit only when they are
     retrained stacked the same way: --seeds table does that on CPU."""
-    from nasbench.generation.generate import DataSpec, GenerateConfig, generate
+    from nasbench.generation.config import DataSpec, GenerateConfig
+    from nasbench.generation.generate import generate
 
     out = tmp_path / "stacked.h5"
     generate(out, GenerateConfig(DataSpec("digits"), {"epochs": 2, "C": 2, "N": 1}, seeds=(5, 6),

@@ -8,7 +8,7 @@ import torch
 
 import nasbench.training.workers as workers
 from nasbench.training.datasets import load_data_spec, load_dataset
-from nasbench.generation.generate import DataSpec, GenerateConfig
+from nasbench.generation.config import DataSpec, GenerateConfig
 from nasbench.training.train import Recipe, RecipeError, recipe_from_dict
 
 
@@ -28,7 +28,7 @@ def test_recipe_from_dict_lives_beside_recipe():
     assert recipe_from_dict({**asdict(r), "optimizer": "SGD", "loss": "CE"}) == r
     with pytest.raises(RecipeError, match="unknown recipe field.s. chanels; allowed: .*C"):
         recipe_from_dict({"chanels": 16})
-    from nasbench.generation.generate import recipe_from_dict as from_generate
+    from nasbench.generation.config import recipe_from_dict as from_generate
 
     assert from_generate(asdict(r)) == r
 
@@ -39,17 +39,17 @@ def test_both_go_through_one_runner(monkeypatch, who):
     asked = []
     monkeypatch.setattr(workers, "pool_map", lambda fn, tasks, jobs, *a: asked.append((fn.__module__, jobs)) or iter(()))
     if who == "generate":
-        import nasbench.generation.generate as gen
+        import nasbench.generation.train_units as units
 
         cfg = GenerateConfig(DataSpec("digits"), {"epochs": 1}, seeds=(1,), jobs=8)
-        run = lambda todo: gen._results(cfg, todo)  # noqa: E731
+        run = lambda todo: units.trained_units(cfg, todo)  # noqa: E731
     else:
         from nasbench.validation.train import _results, _Unit
 
         run = lambda todo: _results(todo, (), 8, "local", None, False)  # noqa: E731
         mk = _Unit
     todo = [(0, (1,)), (1, (1,)), (2, (1,))] if who == "generate" else [mk(c, (1,), "k", "c", "r") for c in range(3)]
-    module = {"generate": "nasbench.generation.generate", "validate": "nasbench.validation.train"}[who]
+    module = {"generate": "nasbench.generation.train_units", "validate": "nasbench.validation.train"}[who]
     assert list(run(todo)) == [] and asked == [(module, 3)]
     assert list(run([])) == [] and len(asked) == 1
 

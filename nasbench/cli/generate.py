@@ -20,7 +20,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .. import defaults
-    from ..generation.generate import DataSpec, GenerateConfig, generate, presets
+    from ..generation.config import DataSpec, GenerateConfig
+    from ..generation.generate import generate
+    from ..generation.presets import presets
     from ..tables.registry import data_dirs
     from ..space import get_space
     from ..training.train import Recipe

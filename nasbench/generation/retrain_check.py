@@ -169,7 +169,7 @@ def seed_pair_tail(bench: "TabularBenchmark") -> dict[str, Any]:
 def pick_units(bench: "TabularBenchmark", k: int, seed: int = 0) -> list[tuple[int, list[int]]]:
     """K distinct trained rows, each with one seed group it was trained with, the groups taken in
     turn (so K >= the number of passes checks every pass); ``seed`` picks them."""
-    from .generate import seed_groups_or_default
+    from .config import seed_groups_or_default
 
     groups = seed_groups_or_default(bench.meta.details.seed_groups, bench.seeds)
     slot_of = {int(s): i for i, s in enumerate(bench.seeds)}

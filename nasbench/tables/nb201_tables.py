@@ -20,7 +20,10 @@ import numpy as np
 
 from .tabular import TabularBenchmark
 from ..errors import InputError
-from .importers import ImportError_, _check_arch, _float_column, _read_frame, import_csv, import_nats_simple
+from .import_columns import float_column, read_frame
+from .import_common import ImportError_, check_arch
+from .import_nats import import_nats_simple
+from .importers import import_csv
 from ..space import N_CELLS
 
 
@@ -103,7 +106,7 @@ def with_12_epoch_schedule(bench: TabularBenchmark, src: str | Path, prefix: str
     """
     src = Path(src)
     cols = {"valid_acc_s12": f"{prefix}__valid_acc_12ep", "test_acc_s12": f"{prefix}__test_acc_12ep"}
-    df = _read_frame(src)
+    df = read_frame(src)
     missing = [c for c in ("arch_index", "arch_str", *cols.values()) if c not in df.columns]
     if missing:
         raise ImportError_(f"{src}: missing column(s) {', '.join(missing)}")
@@ -111,13 +114,13 @@ def with_12_epoch_schedule(bench: TabularBenchmark, src: str | Path, prefix: str
     if len(idx) != N_CELLS or sorted(idx.tolist()) != list(range(N_CELLS)):
         raise ImportError_(f"{src}: expected one row per cell, arch_index 0..{N_CELLS - 1}")
     for i, s in zip(idx.tolist(), df["arch_str"].tolist()):
-        _check_arch(i, s, str(src))
+        check_arch(i, s, str(src))
     rows = bench.arch_row[idx]
     keep = rows >= 0
     added: dict[str, np.ndarray] = {}
     for name, col in cols.items():
         v = np.full((bench.n_rows, 1, 1), np.nan)
-        v[rows[keep], 0, 0] = _float_column(df, col, src)[keep]
+        v[rows[keep], 0, 0] = float_column(df, col, src)[keep]
         if np.isnan(v[bench.arch_row[bench.covered], 0, 0]).any():
             raise ImportError_(f"{src}: column {col} has no value for some covered cells")
         added[name] = v

@@ -202,7 +202,7 @@ def load_dataset(
     return data
 
 
-#: the fields of a recorded data spec (``nasbench.generation.generate.DataSpec``; a table's ``meta.extra["data"]``)
+#: the fields of a recorded data spec (``nasbench.generation.config.DataSpec``; a table's ``meta.extra["data"]``)
 #: that `load_dataset` takes as options, with its defaults
 SPEC_OPTIONS: dict[str, Any] = {"split_seed": 0, "downscale": 1, "train_size": None, "valid_size": None,
                                 "test_size": None, "subset_seed": 0}

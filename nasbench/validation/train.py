@@ -243,7 +243,7 @@ def _canonical_or_none(name: Any) -> str | None:
 
 def _data_of(bench: Benchmark, cfg: ValidateConfig) -> tuple[dict[str, Any], list[str]]:
     from ..training.datasets import DatasetError, canonical_name
-    from ..generation.generate import DataSpec
+    from ..generation.config import DataSpec
 
     notes: list[str] = []
     training = training_spec_of(bench)
