@@ -199,10 +199,10 @@ def _same_search(who: str, a: dict[str, list], b: dict[str, list]) -> None:
 def _watched_run(cls: type, who: str, bench, cfg, spec, global_seed: int) -> dict[str, list]:
     """One search of ``spec`` as :func:`nasbench.search.runner.run_one` runs it, with the strategy's
     asks and tells checked as they happen and the global generators seeded with ``global_seed``."""
-    from .search.runner import _build_shared, run_seed, run_strategy
+    from .search.one_run import prepare_search, run_seed, run_strategy
     from .strategies import SearchContext, StrategyError, make_strategy
 
-    shared = _build_shared(bench, cfg)
+    shared = prepare_search(bench, cfg)
     s_seq, n_seq = run_seed(shared.seed, spec.label, 0).spawn(2)
     fid = shared.fidelities.fidelities if shared.fidelities is not None and cls.multi_fidelity else None
     ctx = SearchContext(rng=np.random.default_rng(s_seq), fidelities=fid, **shared.context_kw)
@@ -415,7 +415,7 @@ def check_benchmark(bench: Any, *, cells: int = 8, seed: int = 0) -> None:
 
 def _check_search_on(bench, who: str, metrics: tuple[str, ...], seed: int) -> None:
     """A short random search of the runner on ``bench`` (its validation and test metrics)."""
-    from .search.runner import _build_shared, run_one
+    from .search.one_run import prepare_search, run_one
     from .search.config import ExperimentConfig, StrategySpec
     from .strategies import Budget, Protocol
 
@@ -425,7 +425,7 @@ def _check_search_on(bench, who: str, metrics: tuple[str, ...], seed: int) -> No
                            budget=Budget("queries", 10), protocol=Protocol(metric=valid, test_metric=test), jobs=1,
                            out="unused", progress=False)
     try:
-        cols = run_one(_build_shared(bench, cfg), StrategySpec("random"), 0)
+        cols = run_one(prepare_search(bench, cfg), StrategySpec("random"), 0)
     except Exception as exc:
         raise _fail(who, f"a short search of the runner on it raised {type(exc).__name__}: {exc}") from exc
     if len(cols["cell"]) != 10:

@@ -34,7 +34,7 @@ GATED = textwrap.dedent("""
                 time.sleep(0.02)
             return f(*a, **k)
         return g
-    ex._build_shared = gated(ex._build_shared, Path(sys.argv[1]))
+    ex.prepare_checked = gated(ex.prepare_checked, Path(sys.argv[1]))
     ex.run_one = gated(ex.run_one, Path(sys.argv[2]))
     sys.exit(main(sys.argv[3:]))
 """)

@@ -8,138 +8,66 @@ A results directory holds::
 
     config.json       the config that defines the results (table, strategies+params, budget,
                       protocol, root seed, runs)
-    provenance.json   config, package and library versions, the table's SHA-256 and optimum, timings
+    provenance.json   config, package and library versions, the table's SHA-256 and optimum,
+                      timings (`nasbench.search.provenance`)
     runs/<label>/<run>.csv   one file per finished run (what makes a run resumable), ending with a
-                      line of its row count and SHA-256 (:mod:`nasbench.util.checksummed`): resume
+                      line of its row count and SHA-256 (`nasbench.util.checksummed`): resume
                       redoes a run whose file is cut, altered or lacks that line
     results.csv       the tidy table: one row per query (see COLUMNS)
-    summary.csv       one row per strategy (:func:`summarise`)
-    pairs.csv         one row per pair of strategies: test, effect size, verdict (nasbench.search.summary)
+    summary.csv       one row per strategy (`summarise`)
+    pairs.csv         one row per pair of strategies: test, effect size, verdict (`nasbench.search.summary`)
 
-Seeds: run ``r`` of strategy label ``L`` uses ``SeedSequence(seed, spawn_key=(crc32(L), r))``,
-split into the strategy's generator and the generator that draws which recorded training run a
-query sees; so results do not depend on ``jobs``, on ``executor`` (local processes or Ray
-actors, :mod:`nasbench.search.compare_ray`), on the order of work, or on which other strategies are in
-the config.
-
-This module is the runner: loading, one search (:func:`run_one`, through the one search loop of
-:mod:`nasbench.search.loop`), execution over processes (or Ray actors) and provenance. A config
-with several simulated ``workers`` or a multi-fidelity strategy also records which worker ran each
-job, when and at which level (``TIMED_COLUMNS``). The configuration lives in
-:mod:`nasbench.search.config`, the results directory and its summaries in
-:mod:`nasbench.search.results`; both are re-exported here.
+The runner loads the benchmark, runs every (strategy, run) not yet finished here, in a pool of
+processes or on Ray actors (`nasbench.search.compare_ray`), each run one search of
+`nasbench.search.one_run` (seeded per strategy label and run, so results do not depend on how the
+work is spread), and writes the results directory. A config with several simulated `workers` or a
+multi-fidelity strategy also records which worker ran each job, when and at which level
+(`TIMED_COLUMNS`). The configuration (`nasbench.search.config`), the results directory
+(`nasbench.search.results`) and one run (`nasbench.search.one_run`) are re-exported here.
 """
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import os
 import sys
 import time
-import zlib
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-import numpy as np
+import pandas as pd
 
-from ..util.atomic import atomic_path, atomic_write
-from ..util.checksummed import sha256_bytes
+from ..strategies import DEFAULT_STRATEGIES, Budget, Protocol  # noqa: F401  (part of the runner's face)
+from ..strategies.plugins import init_worker, worker_imports
+from ..strategies.protocol import BUDGET_KINDS  # noqa: F401
 from ..tables.benchmark import Benchmark
-from ..util.interrupt import interrupted
+from ..tables.registry import load
+from ..util.atomic import atomic_path, atomic_write
+from ..util.checks import progress_bar
+from ..util.executors import become_worker, stop_now
+from ..util.interrupt import interrupted, starting_workers
 from ..util.locking import exclusive_dir
 from .compare_ray import connect, ray_runs
-from .loop import LoopSetup, run_events
-from .summary import PAIRS_FILE, SUMMARY_FILE, write_summary
-from ..space import N_CELLS
-from .config import _strategy_class
-from .config import (COLUMNS, DEFAULT_RUNS, DEFAULT_TABLE, ConfigError, ExperimentConfig,  # noqa: F401
-                                StrategySpec, default_config, parse_overrides, read_config_file)
-from .config import TIMED_COLUMNS
+from .config import (COLUMNS, DEFAULT_RUNS, DEFAULT_TABLE, TIMED_COLUMNS, ConfigError,  # noqa: F401
+                     ExperimentConfig, StrategySpec, _strategy_class, default_config, parse_overrides,
+                     read_config_file)
+from .one_run import (_Shared, check_budget_cap, check_proxy_strategies, check_runnable,  # noqa: F401
+                      prepare_checked, prepare_search, run_one, run_seed, run_strategy)
+from .provenance import resolved_strategies, strategy_libraries, table_sha256, write_provenance  # noqa: F401
 from .results import (ResultsDir, check_planted, check_results_dir, final_rows, finished_runs,  # noqa: F401
                       format_summary, open_results, read_results_csv, summarise, write_run)
-from ..strategies import (DEFAULT_STRATEGIES, Budget, Protocol, ProtocolError, SearchContext, SearchView,  # noqa: F401
-                         make_strategy)
-from ..strategies.fidelity import FidelityView, build_fidelities, level_protocols
-from ..strategies.protocol import BUDGET_KINDS, MAX_QUERIES, objective_values
-from ..strategies.zero_cost_inputs import proxy_inputs
+from .summary import PAIRS_FILE, SUMMARY_FILE, write_summary
+
 
 # -- loading the benchmark ---------------------------------------------------------------------
 def load_benchmark(table: str, verify: bool | None = None) -> Benchmark:
     """An embedded table, an .h5 table or surrogate file, or a NAS-Bench-201 CSV: the one entry
     point :func:`nasbench.load` (kept under this name for callers of the runner); ``verify`` as there."""
-    from ..tables.registry import load
-
     return load(table, verify=verify)
 
 
-def table_sha256(bench: Benchmark) -> str:
-    return bench.content_sha256()
-
-
-def _stored_if_different(bench: Benchmark) -> dict[str, str]:
-    """The file's stored SHA-256 where it differs from the recomputed one (loaded with the hash
-    check off): provenance names what was served, and that the file did not match."""
-    stored, sha = bench.stored_sha256, bench.sha256
-    return {"stored_sha256_mismatch": stored or "(none)"} if sha and stored != sha else {}
-
-
 # -- one run ---------------------------------------------------------------------------------
-@dataclass
-class _Shared:
-    """Everything a run needs, built once per process."""
-
-    view: SearchView
-    test: list[float]
-    objectives: np.ndarray | None
-    context_kw: dict[str, Any]
-    budget: Budget
-    seed: int
-    #: simulated workers per run, and whether runs go through the event loop (config.timed)
-    workers: int = 1
-    timed: bool = False
-    #: the fidelity levels (built where a multi-fidelity strategy is in the config) and the index
-    #: of the protocol's own level
-    fidelities: FidelityView | None = None
-    protocol_level: int = 0
-
-
-def run_seed(root: int, label: str, run: int) -> np.random.SeedSequence:
-    return np.random.SeedSequence(root, spawn_key=(zlib.crc32(label.encode()), run))
-
-
-def run_one(shared: _Shared, spec: StrategySpec, run: int) -> dict[str, list]:
-    """One search through the search loop (:func:`nasbench.search.loop.run_events`); returns the
-    tidy columns of its queries (with TIMED_COLUMNS where the configuration is timed)."""
-    s_seq, n_seq = run_seed(shared.seed, spec.label, run).spawn(2)
-    fid = shared.fidelities.fidelities if shared.fidelities is not None and \
-        _strategy_class(spec.name).multi_fidelity else None
-    ctx = SearchContext(rng=np.random.default_rng(s_seq), fidelities=fid, **shared.context_kw)
-    strategy = make_strategy(spec.name, ctx, spec.params)
-    return run_strategy(shared, spec, run, strategy, np.random.default_rng(n_seq))
-
-
-def run_strategy(shared: _Shared, spec: StrategySpec, run: int, strategy, noise: np.random.Generator
-                 ) -> dict[str, list]:
-    """The search of :func:`run_one` with a strategy already built (``noise`` draws which recorded
-    run each query sees); :func:`nasbench.testing.check_strategy` drives a watched strategy here."""
-    objs = shared.objectives.tolist() if shared.objectives is not None else None
-    setup = LoopSetup(shared.view, shared.fidelities if strategy.multi_fidelity else None, shared.protocol_level,
-                      shared.test, objs, shared.budget, shared.workers)
-    ev = run_events(setup, strategy, noise)
-    n = len(ev["cell"])
-    cols = {"strategy": [spec.label] * n, "run": [run] * n, "step": list(range(1, n + 1))}
-    cols.update((k, ev[k]) for k in COLUMNS[3:])
-    if shared.timed:  # several workers or fidelities: which worker, when, at which level
-        cols.update((k, ev[k]) for k in TIMED_COLUMNS)
-    if objs is not None:
-        arr = shared.objectives[np.array(ev["cell"], dtype=np.int64)] if n else \
-            np.zeros((0, shared.objectives.shape[1]))
-        for j, name in enumerate(shared.context_kw["objectives"]):
-            cols[f"obj_{name}"] = arr[:, j].tolist()
-    return cols
 
 
 _WORKER: dict[str, Any] = {}
@@ -154,59 +82,6 @@ def _work(task: tuple[StrategySpec, list[int], str]) -> list[tuple[str, int, dic
         write_run(res.run_file(spec.label, r), cols, res.path)
         done.append((spec.label, r, cols))
     return done
-
-
-def _build_shared(bench: Benchmark, config: ExperimentConfig) -> _Shared:
-    proto = config.protocol
-    view = SearchView(bench, proto)
-    if proto.test_metric not in bench.metric_names:
-        raise ConfigError(f"protocol.test_metric {proto.test_metric!r} not in the table; it has: "
-                          f"{', '.join(bench.metric_names)}")
-    test = np.full(N_CELLS, np.nan)
-    cov = view.candidates
-    test[cov] = bench.query_many(cov, proto.test_metric, None, "mean")
-    objectives = objective_values(bench, proto.objectives) if proto.objectives else None
-    ctx = {"candidates": cov, "dataset": bench.dataset, "recipe": bench.retrain_recipe(),
-           "objectives": tuple(proto.objectives), "epoch_seconds": _epoch_seconds(bench, cov),
-           "proxies": proxy_inputs(bench)}
-    fid, plevel = _fidelities(bench, config) if config.timed else (None, 0)
-    return _Shared(view, test.tolist(), objectives, ctx, config.budget, config.seed, config.workers, config.timed,
-                   fid, plevel)
-
-
-def _fidelities(bench: Benchmark, config: ExperimentConfig) -> tuple[FidelityView | None, int]:
-    """The fidelity view (where a multi-fidelity strategy is in the config) and the protocol's level;
-    a multi-fidelity strategy on a table with one level is refused."""
-    mf = [s.label for s in config.strategies if _strategy_class(s.name).multi_fidelity]
-    if not mf:
-        return None, level_protocols(bench, config.protocol)[1]
-    fv = build_fidelities(bench, config.protocol, config.table)
-    if len(fv.fidelities.levels) < 2:
-        raise ConfigError(f"strategy {mf[0]!r} is multi-fidelity but {fv.fidelities.describe()}; it needs a table "
-                          "recording several epochs (e.g. nb201-digits, nb201-fashion-mnist) or two schedules "
-                          "(nb201-cifar10)")
-    return fv, fv.fidelities.protocol_level
-
-
-def _needs_proxies(config: ExperimentConfig) -> bool:
-    return any("proxies" in _strategy_class(s.name).needs for s in config.strategies)
-
-
-def prepare_search(bench: Benchmark, config: ExperimentConfig) -> _Shared:
-    """What every run of ``config`` on ``bench`` shares (the search view, the test values, the
-    strategies' context): pass it to :func:`run_one` to run one search without a results directory."""
-    return _build_shared(bench, config)
-
-
-def _epoch_seconds(bench: Benchmark, cov: np.ndarray) -> np.ndarray | None:
-    """The table's training seconds per epoch of every cell (for DARTS/GDAS's cost model); None
-    where the benchmark records no training time."""
-    if "time" not in bench.metric_names:
-        return None
-    last = int(np.asarray(bench.epochs)[-1])
-    out = np.full(N_CELLS, np.nan)
-    out[cov] = np.asarray(bench.cost_many(cov, last), dtype=np.float64) / last
-    return out
 
 
 def run_comparison(config: ExperimentConfig, bench: Benchmark | None = None,
@@ -230,8 +105,6 @@ def run_comparison(config: ExperimentConfig, bench: Benchmark | None = None,
 def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None,
                     verify: bool | None = None) -> ResultsDir:
     """:func:`run_comparison` with the directory locked."""
-    import pandas as pd
-
     t0 = time.perf_counter()
     out = Path(config.out)
     check_results_dir(out, config)
@@ -240,12 +113,7 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None,
             bench = load_benchmark(config.table, verify)
         except Exception as exc:  # TableError and friends: one line
             raise ConfigError(f"table: {str(exc).splitlines()[0]}") from None
-    try:
-        shared = _build_shared(bench, config)
-    except ProtocolError as exc:
-        raise ConfigError(f"protocol: {exc}") from None
-    check_budget_cap(config.budget, shared.view, config.workers)
-    _check_proxy_strategies(config, shared.context_kw)
+    shared = prepare_checked(bench, config)
     jobs = config.jobs
     if config.executor == "ray":  # connect (or refuse: no Ray, no cluster) before writing anything
         cpus = connect(config.address, ConfigError)
@@ -269,7 +137,7 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None,
     with atomic_path(res.table_path, out) as tmp:  # a kill mid-write leaves the old table whole
         table.to_csv(tmp, index=False)
         data = tmp.read_bytes()  # its checksum goes into provenance.json
-    _write_provenance(res, config, bench, shared, time.perf_counter() - t0, len(todo), jobs, data)
+    write_provenance(res, config, bench, shared, time.perf_counter() - t0, len(todo), jobs, data)
     write_summary(res, config.plots.baseline)
     return res
 
@@ -308,8 +176,6 @@ def _run_here(shared: _Shared, todo: list[tuple[StrategySpec, int]], config: Exp
         else:
             import multiprocessing as mp
 
-            from ..util.interrupt import starting_workers
-
             # never more processes than tasks; each dies with this one (a kill -9 leaves no orphan), ignores
             # a terminal's Ctrl-C and dies on SIGTERM; no worker sees a signal before its initialiser ran
             with starting_workers(fork=True):
@@ -322,8 +188,6 @@ def _run_here(shared: _Shared, todo: list[tuple[StrategySpec, int]], config: Exp
             bar.update(len(done))
     except BaseException:
         if pool is not None:
-            from ..util.executors import stop_now
-
             stop_now(pool)
             pool = None
         raise
@@ -339,17 +203,12 @@ def _init_worker(parent: int, imports: tuple[str, ...]) -> None:
     """A pool worker's set-up: it dies with ``parent`` (:func:`~nasbench.util.executors.become_worker`)
     and imports the plug-ins the strategies come from before it builds any (with a start method
     other than fork the worker would not know them)."""
-    from ..util.executors import become_worker
-    from ..strategies.plugins import init_worker
-
     become_worker(parent)
     init_worker(imports)
 
 
 def plugin_imports(config: ExperimentConfig) -> tuple[str, ...]:
     """What a worker imports before building the config's strategies (:func:`nasbench.strategies.plugins.worker_imports`)."""
-    from ..strategies.plugins import worker_imports
-
     return worker_imports(config.imports, [_strategy_class(s.name) for s in config.strategies])
 
 
@@ -357,42 +216,6 @@ def runs_kept(config: ExperimentConfig) -> int:
     """How many of the config's runs have their run file in ``config.out`` (what resume keeps)."""
     res = ResultsDir(Path(config.out))
     return sum(res.run_file(s.label, r).is_file() for s in config.strategies for r in range(config.runs))
-
-
-def _check_proxy_strategies(config: ExperimentConfig, context_kw: dict[str, Any]) -> None:
-    """Refuse, before any run, a strategy whose proxy the table lacks (built once to ask it)."""
-    from ..strategies import StrategyError
-
-    for s in config.strategies:
-        if "proxies" in _strategy_class(s.name).needs:
-            try:
-                make_strategy(s.name, SearchContext(rng=np.random.default_rng(0), **context_kw), s.params)
-            except StrategyError as exc:
-                raise ConfigError(str(exc)) from None  # names the strategy
-
-
-def check_runnable(bench: Benchmark, config: ExperimentConfig) -> None:
-    """Everything :func:`run_comparison` refuses before its first run, checked without running or
-    writing anything: the results directory, the protocol, the budget cap, the proxies and the
-    fidelity levels every strategy needs (a multi-table comparison checks each table first).
-
-    Args:
-        bench: the loaded benchmark.
-        config: the comparison on it.
-    """
-    check_results_dir(config.out, config)
-    try:
-        shared = _build_shared(bench, config)
-    except ProtocolError as exc:
-        raise ConfigError(f"protocol: {exc}") from None
-    check_budget_cap(config.budget, shared.view, config.workers)
-    _check_proxy_strategies(config, shared.context_kw)
-
-
-def check_proxy_strategies(bench: Benchmark, config: ExperimentConfig, candidates: np.ndarray) -> None:
-    """:func:`_check_proxy_strategies` without building the whole search (multi-table pre-checks)."""
-    if _needs_proxies(config):
-        _check_proxy_strategies(config, {"candidates": candidates, "proxies": proxy_inputs(bench)})
 
 
 def _chunks(todo: list[tuple[StrategySpec, int]], jobs: int, out: str) -> list[tuple[StrategySpec, list[int], str]]:
@@ -411,114 +234,11 @@ def _chunks(todo: list[tuple[StrategySpec, int]], jobs: int, out: str) -> list[t
 
 
 def _progress(total: int, show: bool):
-    from ..util.checks import progress_bar
-
     return progress_bar(total, show, desc="runs", unit="run", file=sys.stderr, leave=False)
-
-
-def _write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Benchmark, shared: _Shared,
-                      seconds: float, n_new: int, jobs: int, table_bytes: bytes) -> None:
-    import platform
-
-    import numpy
-    import pandas
-    import torch
-
-    from .._version import __version__
-
-    test = np.array(shared.test)
-    valid = shared.view.mean_values()
-    best_t = int(np.nanargmax(test))
-    best_v = int(np.nanargmax(valid))
-    prov = {
-        "config": config.identity(),
-        "nasbench_version": __version__,
-        "python": platform.python_version(), "numpy": numpy.__version__, "pandas": pandas.__version__,
-        "torch": torch.__version__,
-        "strategy_libraries": strategy_libraries(config.strategies),
-        # each strategy's class and every parameter as run (the defaults resolved), by label
-        "strategies": resolved_strategies(config.strategies),
-        "table": {"name": bench.name, "sha256": table_sha256(bench),  # recomputed on load
-                  **_stored_if_different(bench),
-                  "dataset": bench.meta.dataset, "source": bench.meta.source,
-                  "cells": int(len(shared.view.candidates))},
-        "optimum": {"test_metric": config.protocol.test_metric, "best_test": float(test[best_t]),
-                    "best_test_cell": best_t, "best_valid_mean": float(valid[best_v]), "best_valid_cell": best_v,
-                    "test_of_best_valid": float(test[best_v])},
-        "protocol_note": shared.view.note,
-        "signal_epoch": shared.view.epoch, "epochs_per_query": shared.view.epochs_per_query,
-        "columns": list(config.columns),
-        # what results.csv holds, checked when it is read back (nasbench.search.results.read_results_csv)
-        "results_file": {"rows": max(table_bytes.count(b"\n") - 1, 0), "sha256": sha256_bytes(table_bytes)},
-        "last_invocation": {"seconds": round(seconds, 3), "runs_done": n_new, "jobs": jobs,
-                            "executor": config.executor, **({"address": config.address} if config.address else {})},
-    }
-    from ..strategies.plugins import provenance as plugin_provenance
-
-    plugins = plugin_provenance({s.label: _strategy_class(s.name) for s in config.strategies}, config.imports)
-    if plugins:  # strategies from outside the package: module, version, file and its SHA-256
-        prov["plugins"] = plugins
-    if config.timed:  # only then: one-worker provenance keeps its keys
-        prov["workers"] = config.workers
-        if shared.fidelities is not None:
-            fid = shared.fidelities.fidelities
-            prov["fidelities"] = {"protocol_level": fid.protocol_level,
-                                  "levels": [{**dataclasses.asdict(lv), "mean_cost": m}
-                                             for lv, m in zip(fid.levels, fid.mean_cost)]}
-    _write_text(res.path / "provenance.json", json.dumps(prov, indent=2))
-
-
-def resolved_strategies(specs: Iterable[StrategySpec]) -> dict[str, dict[str, Any]]:
-    """label -> ``{"name", "class", "params"}``: the strategy's class (module.qualname) and all its
-    parameters, the defaults resolved (what ``config.json``'s overrides alone do not say)."""
-    from ..strategies import make_params
-
-    out = {}
-    for s in specs:
-        cls = _strategy_class(s.name)
-        params = dataclasses.asdict(make_params(s.name, s.params))
-        out[s.label] = {"name": s.name, "class": f"{cls.__module__}.{cls.__qualname__}",
-                        "params": json.loads(json.dumps(params, default=repr))}
-    return out
-
-
-def strategy_libraries(specs: Iterable[StrategySpec]) -> dict[str, str]:
-    """The installed version of every library the strategies declare (their ``libraries`` hook),
-    by distribution name, sorted: e.g. ``{"optuna": "5.0.0"}`` for a comparison with optuna-tpe."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    names = sorted({lib for s in specs for lib in _strategy_class(s.name).libraries}, key=str.lower)
-    out = {}
-    for name in names:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:  # a strategy that runs without it installed
-            out[name] = "not installed"
-    return out
 
 
 def _write_text(path: Path, text: str) -> None:
     atomic_write(path, text, path.parent)
-
-
-def check_budget_cap(budget: Budget, view: SearchView, workers: int = 1) -> None:
-    """Refuse a seconds or epochs budget that could need more than :data:`MAX_QUERIES` queries in
-    one run (at the table's cheapest query, on ``workers`` workers), rather than cutting runs short
-    at the cap."""
-    if budget.kind == "epochs":
-        per, unit = view.epochs_per_query, "epochs"
-    elif budget.kind in ("seconds", "worker-seconds"):
-        costs = np.asarray(view._cost[view.candidates], dtype=np.float64)
-        costs = costs[np.isfinite(costs) & (costs > 0)]
-        if not len(costs):
-            return
-        per, unit = float(costs.min()) / (workers if budget.kind == "seconds" else 1), "s"
-    else:
-        return
-    if per > 0 and budget.amount > MAX_QUERIES * per:
-        raise ConfigError(f"budget: {budget.amount:g} {budget.kind} could take more than the cap of {MAX_QUERIES:,} "
-                          f"queries per run (the cheapest query charges {per:.3g} {unit}); the largest budget allowed "
-                          f"here is {MAX_QUERIES * per:.6g} {budget.kind}")
 
 
 # -- summaries -------------------------------------------------------------------------------
