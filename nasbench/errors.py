@@ -22,3 +22,7 @@ class LimitError(NasbenchError, ValueError):
 
 class InputError(NasbenchError, ValueError):
     """Bad input where no more specific kind applies (a value of the Python API, a name)."""
+
+
+class ConfigError(NasbenchError, ValueError):
+    """A bad comparison configuration (one line, names the key and, for files, the line)."""

@@ -136,13 +136,13 @@ def _fields_table(cls: type, prefix: str, none_means: dict[str, str], fallback: 
 
 def config_markdown() -> str:
     """The keys of a comparison's config file, with the defaults of the dataclasses that hold them."""
-    from nasbench.search.config import _TOP_KEYS, ExperimentConfig
+    from nasbench.search.config import TOP_KEYS, ExperimentConfig
     from nasbench.search.plot_options import PlotOptions
     from nasbench.strategies.protocol import Budget, Protocol
 
     doc = inspect.getdoc(ExperimentConfig) or ""
     fields = {f.name for f in dataclasses.fields(ExperimentConfig)}
-    extra = [k for k in _TOP_KEYS if k not in fields]
+    extra = [k for k in TOP_KEYS if k not in fields]
     out = ["### `ExperimentConfig`", "", doc, ""]
     from nasbench import defaults
 

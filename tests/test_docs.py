@@ -207,7 +207,7 @@ def test_generated_pages_build_from_the_code():
     hook), and each generator runs: the CLI page has every subcommand, the configuration page every
     key a config file accepts, so the site cannot silently lose a section where mkdocs is absent."""
     from nasbench.cli import build_parser
-    from nasbench.search.config import _TOP_KEYS
+    from nasbench.search.config import TOP_KEYS
 
     hooks = _hooks()
     markers = {m for p in doc_files() for m in re.findall(r"<!-- generated: (\S+) -->", p.read_text(encoding="utf-8"))}
@@ -216,7 +216,7 @@ def test_generated_pages_build_from_the_code():
     for name in build_parser()._subparsers._group_actions[0].choices:  # type: ignore[union-attr]
         assert f"## `nasbench {name}`" in cli
     config = hooks.config_markdown()
-    for key in _TOP_KEYS:
+    for key in TOP_KEYS:
         assert f"`{key}`" in config
     assert "`nb201-imagenet16-120` | 72,000 seconds" in hooks.presets_markdown()
     assert "| `evolution` |" in hooks.strategies_markdown()

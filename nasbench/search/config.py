@@ -1,25 +1,30 @@
-"""The comparison's configuration: what to compare and how (:class:`ExperimentConfig`), built
-from arguments, TOML/YAML files (a bad key is named with its file and line) and ``--param``
-overrides; :func:`default_config` is the main job. The runner is :mod:`nasbench.search.runner`."""
+"""The comparison's configuration: what to compare and how (`ExperimentConfig`), built from
+arguments, configuration files (`nasbench.search.config_file`: a bad key is named with its file and
+line) and `--param` overrides, with the default budgets of `nasbench.search.budgets`; one merge of
+file and flags (`command_config`), so a flag means the same with and without a file;
+`default_config` is the main job. The runner is `nasbench.search.runner`."""
 from __future__ import annotations
 
 import dataclasses
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
-import numpy as np
-
+from .. import defaults
+from ..errors import ConfigError, LimitError
+from ..strategies import Budget, Protocol, ProtocolError, StrategyError, make_params
+from ..strategies.plugins import load_plugins
+from ..util.executors import EXECUTORS
+from ..util.limits import MAX_JOBS, MAX_RUNS, MAX_STRATEGIES, MAX_WORKERS, check_count
+from ..strategies import STRATEGIES, get_strategy
+from ..strategies.protocol import check_preset_name
+from .budgets import (base_budget, complete_budget, fallback_budget, is_multi, join_tables,  # noqa: F401
+                      several_tables, split_tables, table_dir_name, table_preset)
+from .config_file import (BUDGET_KEYS, PROTOCOL_KEYS, TOP_KEYS, file_imports, parse_overrides,  # noqa: F401
+                          protocol_type_error, raise_now, read_config_file, strategy_names_now, where)
 from .plot_options import PlotOptionError, PlotOptions
 from .plot_options import from_dict as plot_options_from_dict
-from ..strategies import Budget, Protocol, ProtocolError, StrategyError, make_params
-from ..strategies.protocol import Preset, check_preset_name, preset_for
-from ..util.parsing import parse_json, parse_toml, parse_yaml, read_config_text
-from ..util.limits import MAX_JOBS, MAX_RUNS, MAX_STRATEGIES, MAX_WORKERS, check_count
-from ..errors import LimitError, NasbenchError
-from .. import defaults
 
 DEFAULT_TABLE = defaults.TABLE  # NAS-Bench-201's published CIFAR-10 results (data/nb201-cifar10.h5)
 DEFAULT_RUNS = defaults.RUNS  # runs per strategy of the main job: enough to tell real differences from noise
@@ -31,8 +36,6 @@ COLUMNS = ("strategy", "run", "step", "sim_time", "epochs", "cell", "value", "co
 TIMED_COLUMNS = ("worker", "start", "level", "fidelity_epochs", "trial")
 
 
-class ConfigError(NasbenchError, ValueError):
-    """A bad experiment config (one line, names the key and, for files, the line)."""
 
 
 # -- config ----------------------------------------------------------------------------------
@@ -106,7 +109,7 @@ class ExperimentConfig:
             check_preset_name(self.preset)
         except ProtocolError as exc:
             raise ConfigError(str(exc)) from None
-        if not _several_tables(self.table):  # several: each table's own preset (nasbench.search.multitable)
+        if not several_tables(self.table):  # several: each table's own preset (nasbench.search.multitable)
             preset = table_preset(self.table, self.preset) if self.protocol is None else None
             if self.protocol is None:
                 object.__setattr__(self, "protocol", preset.protocol if preset else Protocol())
@@ -136,8 +139,6 @@ class ExperimentConfig:
         if self.protocol is not None and self.protocol.objectives:
             single = [s.label for s in specs if not _strategy_class(s.name).multi_objective]
             if single:
-                from ..strategies import STRATEGIES
-
                 multi = " / ".join(n for n, c in STRATEGIES.items() if c.multi_objective)
                 raise ConfigError(f"protocol.objectives is set but {single[0]!r} is single-objective; use {multi}")
 
@@ -187,9 +188,9 @@ def command_config(path: str | os.PathLike | None = None, **overrides: Any) -> "
     d, lines = read_config_file(path) if path is not None else ({}, {})
     source = str(path) if path is not None else ""
     flag_budget = overrides.get("budget")
-    if isinstance(d.get("budget"), dict) and "amount" not in d["budget"] and set(d["budget"]) <= set(_BUDGET_KEYS) \
+    if isinstance(d.get("budget"), dict) and "amount" not in d["budget"] and set(d["budget"]) <= set(BUDGET_KEYS) \
             and not (isinstance(flag_budget, Budget) or (isinstance(flag_budget, dict) and "amount" in flag_budget)):
-        raise ConfigError(f"{_where('budget', lines, source)}budget needs an amount, e.g. "
+        raise ConfigError(f"{where('budget', lines, source)}budget needs an amount, e.g. "
                           f"budget = {{kind = \"seconds\", amount = 12000}} (or --budget)")
     _merge_overrides(d, {k: v for k, v in overrides.items() if v is not None})
     return _config_from_dict(d, lines, source)
@@ -220,63 +221,6 @@ def _merge_overrides(d: dict[str, Any], overrides: dict[str, Any]) -> None:
         d[k] = v
 
 
-# -- several tables in one config -------------------------------------------------------------
-def split_tables(table: str | Sequence[str]) -> list[str]:
-    """``"a, b,c"`` or ``["a", "b"]`` -> ``["a", "b", "c"]``. One name (no comma) gives a list of one."""
-    items = table.split(",") if isinstance(table, str) else list(table)
-    if not all(isinstance(t, str) for t in items):
-        raise ConfigError(f"table must be a name, a comma-separated string or a list of names, got {table!r}")
-    out = [t.strip() for t in items if t.strip()]
-    if not out:
-        raise ConfigError("table: give at least one table")
-    return out
-
-
-def join_tables(value: Any) -> Any:
-    """A config file's ``table = ["a", "b"]`` as the comma string ``ExperimentConfig.table`` holds;
-    anything else unchanged."""
-    if isinstance(value, (list, tuple)):
-        return ",".join(split_tables(value))
-    return value
-
-
-def is_multi(table: str) -> bool:
-    """True for a `table` naming several tables (separated by commas)."""
-    return isinstance(table, str) and "," in table and len(split_tables(table)) > 1
-
-
-def table_dir_name(table: str) -> str:
-    """The folder of a table's results: its name, or a path's file stem."""
-    name = Path(table).stem if (os.sep in table or table.endswith((".h5", ".hdf5", ".csv"))) else table
-    return re.sub(r"[^A-Za-z0-9_.+-]", "_", name) or "table"
-
-
-def _several_tables(table: Any) -> bool:
-    """True for a config's ``table`` naming several tables (separated by commas)."""
-    return isinstance(table, str) and len([t for t in table.split(",") if t.strip()]) > 1
-
-
-def table_preset(table: str, family: str = defaults.PRESET) -> Preset | None:
-    """The preset of one table in ``family``: an embedded NAS-Bench-201 table's (or a file's named
-    like one), or, for a surrogate file, the preset of the table it was fitted on where it models
-    that preset's signal and test metric.
-
-    Args:
-        table: a table name or path.
-        family: the preset family.
-
-    Returns:
-        The preset, or None where the table has none.
-    """
-    from ..tables.registry import source_table_of
-
-    preset = preset_for(table, family)
-    if preset is None:
-        source = source_table_of(table)
-        preset = preset_for(source, family) if source else None
-        if preset is not None and not source_table_of(table, (preset.protocol.metric, preset.protocol.test_metric)):
-            preset = None
-    return preset
 
 
 def _check_plain_types(cfg: "ExperimentConfig") -> None:
@@ -300,8 +244,6 @@ def _check_plain_types(cfg: "ExperimentConfig") -> None:
 
 def _load_imports(cfg: "ExperimentConfig") -> None:
     """``imports`` is a list of module names or .py paths; each is imported (once per process)."""
-    from ..strategies.plugins import load_plugins
-
     v = cfg.imports
     if isinstance(v, str):
         v = (v,)
@@ -325,8 +267,6 @@ def _check_counts(cfg: "ExperimentConfig") -> None:
 
 def _check_executor(cfg: "ExperimentConfig") -> None:
     """``executor`` is one of :data:`~nasbench.util.executors.EXECUTORS`; ``address`` only with Ray."""
-    from ..util.executors import EXECUTORS
-
     if cfg.executor not in EXECUTORS:
         raise ConfigError(f"executor must be one of {', '.join(EXECUTORS)}, got {cfg.executor!r}")
     if cfg.address is not None and (not isinstance(cfg.address, str) or not cfg.address.strip()):
@@ -336,47 +276,29 @@ def _check_executor(cfg: "ExperimentConfig") -> None:
 
 
 def _strategy_class(name: str):
-    from ..strategies import get_strategy
-
     try:
         return get_strategy(name)
     except StrategyError as exc:
         raise ConfigError(str(exc)) from None
 
 
-_TOP_KEYS = ("table", "strategies", "runs", "budget", "protocol", "seed", "jobs", "out", "resume", "progress", "params",
-             "executor", "address", "workers", "plots", "preset", "imports")
-_BUDGET_KEYS = tuple(f.name for f in dataclasses.fields(Budget))
-_PROTOCOL_KEYS = tuple(f.name for f in dataclasses.fields(Protocol))
-
-
-def _where(key: str, lines: dict[str, int], source: str) -> str:
-    line = lines.get(key)
-    while line is None and "." in key:  # a key inside an inline table: the table's line
-        key = key.rsplit(".", 1)[0]
-        line = lines.get(key)
-    if source and line:
-        return f"{source}:{line}: "
-    return f"{source}: " if source else ""
-
-
 def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> ExperimentConfig:
     def err(key: str, msg: str) -> ConfigError:
-        return ConfigError(f"{_where(key, lines, source)}{msg}")
+        return ConfigError(f"{where(key, lines, source)}{msg}")
 
     for k in d:
-        if k not in _TOP_KEYS:
-            return _raise(err(k, f"unknown key {k!r}; valid: {', '.join(_TOP_KEYS)}"))
+        if k not in TOP_KEYS:
+            return raise_now(err(k, f"unknown key {k!r}; valid: {', '.join(TOP_KEYS)}"))
     kw: dict[str, Any] = {}
     if "imports" in d:  # first: the strategies below may come from them
-        kw["imports"] = _file_imports(d["imports"], source, err)
+        kw["imports"] = file_imports(d["imports"], source, err)
     for k in ("table", "runs", "seed", "jobs", "out", "resume", "progress", "executor", "address", "workers", "preset"):
         if k in d:
             kw[k] = d[k]
     if "table" in kw:  # several tables: a list, or names separated by commas (nasbench.search.multitable)
         kw["table"] = join_tables(kw["table"])
     # a key the file (and the flags) leave out takes the command's default (nasbench.defaults)
-    for k, v in defaults.command_defaults(_several_tables(kw.get("table")), kw.get("executor")).items():
+    for k, v in defaults.command_defaults(several_tables(kw.get("table")), kw.get("executor")).items():
         kw.setdefault(k, v)
     if "budget" in d:
         b = d["budget"]
@@ -385,8 +307,8 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
         if not isinstance(b, dict):
             raise err("budget", f"budget must be a table with kind and amount, got {b!r}")
         for k in b:
-            if k not in _BUDGET_KEYS:
-                raise err(f"budget.{k}", f"unknown key 'budget.{k}'; valid: {', '.join(_BUDGET_KEYS)}")
+            if k not in BUDGET_KEYS:
+                raise err(f"budget.{k}", f"unknown key 'budget.{k}'; valid: {', '.join(BUDGET_KEYS)}")
         try:
             kw["budget"] = complete_budget(b, kw.get("table", defaults.TABLE), kw.get("preset", defaults.PRESET))
         except ProtocolError as exc:
@@ -398,9 +320,9 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
         if not isinstance(p, dict):
             raise err("protocol", "protocol must be a table")
         for k in p:
-            if k not in _PROTOCOL_KEYS:
-                raise err(f"protocol.{k}", f"unknown key 'protocol.{k}'; valid: {', '.join(_PROTOCOL_KEYS)}")
-            bad = _protocol_type_error(k, p[k])
+            if k not in PROTOCOL_KEYS:
+                raise err(f"protocol.{k}", f"unknown key 'protocol.{k}'; valid: {', '.join(PROTOCOL_KEYS)}")
+            bad = protocol_type_error(k, p[k])
             if bad:
                 raise err(f"protocol.{k}", f"protocol.{k} must be {bad}, got {p[k]!r}")
         try:
@@ -425,7 +347,7 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
             raw = [s.strip() for s in raw.split(",") if s.strip()]
         if not isinstance(raw, (list, tuple)) or not raw:
             raise err("strategies", f"strategies must be a non-empty list of strategy names or tables, got {raw!r}; "
-                                    f"valid names: {', '.join(_strategy_names())}")
+                                    f"valid names: {', '.join(strategy_names_now())}")
         if len(raw) > MAX_STRATEGIES:
             raise err("strategies", f"strategies: {len(raw):,} given, beyond the maximum of {MAX_STRATEGIES} in one "
                                     f"comparison")
@@ -465,127 +387,6 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
         raise err("protocol", str(exc)) from None
 
 
-def _file_imports(raw: Any, source: str, err) -> tuple[str, ...]:
-    """A config file's ``imports``, imported now: a relative .py path is relative to the file's
-    folder (kept absolute, so that the config loads from any directory); a failure names the line."""
-    from ..strategies.plugins import PluginError, is_path, load_plugin
-
-    if isinstance(raw, str):
-        raw = [raw]
-    if not isinstance(raw, (list, tuple)) or not all(isinstance(s, str) and s.strip() for s in raw):
-        raise err("imports", f"imports must be a list of module names or .py file paths, got {raw!r}")
-    base = Path(source).parent if source else Path.cwd()
-    out = []
-    for s in raw:
-        s = s.strip()
-        if is_path(s):
-            p = Path(s).expanduser()
-            s = str(p if p.is_absolute() else (base / p).absolute())
-        try:
-            load_plugin(s)
-        except PluginError as exc:
-            raise PluginError(str(err("imports", str(exc)))) from None
-        out.append(s)
-    return tuple(out)
-
-
-def _raise(exc: Exception):
-    raise exc
-
-
-def _strategy_names() -> list[str]:
-    from ..strategies.registry import strategy_names
-
-    return strategy_names()
-
-
-def _protocol_type_error(key: str, v: Any) -> str:
-    """What ``protocol.<key>`` must be, if ``v`` is not that (else "")."""
-    if key in ("metric", "seed", "test_metric"):
-        return "" if isinstance(v, str) and v else "a non-empty string"
-    if key in ("epoch", "cost_epoch", "train_epochs"):
-        ok = v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 1)
-        return "" if ok else "a positive integer (an epoch number)"
-    if key == "cost_factor":
-        ok = isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) and v > 0
-        return "" if ok else "a positive finite number"
-    if key == "objectives":
-        ok = isinstance(v, (list, tuple)) and all(isinstance(o, str) and o for o in v)
-        return "" if ok else "a list of names (params, flops, latency:<device>)"
-    return ""
-
-
-def read_config_file(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, int]]:
-    """(mapping, line of each dotted key) from a TOML (.toml) or YAML (.yaml/.yml) file, or the
-    ``config.json`` a comparison writes into its results directory (no line numbers), parsed within
-    the limits of :mod:`nasbench.util.parsing` (size, depth, no YAML aliases)."""
-    p = Path(path)
-    if not p.exists():
-        raise ConfigError(f"{p}: no such config file")
-    suffix = p.suffix.lower()
-    if suffix not in (".toml", ".yaml", ".yml", ".json"):
-        raise ConfigError(f"{p}: config files are .toml, .yaml or .yml (or a results directory's config.json)")
-    text = read_config_text(p, ConfigError)
-    if suffix == ".toml":
-        return parse_toml(text, str(p), ConfigError), _toml_lines(text)
-    if suffix == ".json":
-        d = parse_json(text, str(p), ConfigError)
-        if not isinstance(d, dict):
-            raise ConfigError(f"{p}: the top level must be a mapping")
-        return d, {}
-    d, node = parse_yaml(text, str(p), ConfigError)
-    d = {} if d is None else d
-    if not isinstance(d, dict):
-        raise ConfigError(f"{p}: the top level must be a mapping")
-    lines: dict[str, int] = {}
-    _yaml_lines(node, "", lines)
-    return d, lines
-
-
-def _toml_lines(text: str) -> dict[str, int]:
-    lines: dict[str, int] = {}
-    section = ""
-    for n, raw in enumerate(text.splitlines(), start=1):
-        s = raw.split("#", 1)[0].strip()
-        m = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?$", s)
-        if m:
-            section = m.group(1).replace('"', "").replace("'", "")
-            lines.setdefault(section, n)
-            lines.setdefault(section.split(".")[0], n)
-            continue
-        m = re.match(r"^([\"']?)([A-Za-z0-9_.:-]+)\1\s*=", s)
-        if m:
-            key = f"{section}.{m.group(2)}" if section else m.group(2)
-            lines.setdefault(key, n)
-    return lines
-
-
-def _yaml_lines(node: Any, prefix: str, out: dict[str, int]) -> None:
-    import yaml
-
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            key = f"{prefix}{k.value}"
-            out.setdefault(key, k.start_mark.line + 1)
-            _yaml_lines(v, key + ".", out)
-
-
-def parse_overrides(items: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """``["evolution.sample_size=3", "reinforce.lr=0.01"]`` -> {label: {param: value}} (for CLI flags;
-    values as :func:`nasbench.util.checks.parse_value` reads them, like the surrogates' ``--param``)."""
-    from ..util.checks import parse_value
-
-    out: dict[str, dict[str, Any]] = {}
-    for item in items:
-        m = re.fullmatch(r"\s*([A-Za-z0-9_.+-]+?)\.([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)", item)
-        if not m:
-            raise ConfigError(f"parameter {item!r} must look like strategy.param=value")
-        label, key, value = m.groups()
-        out.setdefault(label, {})[key] = parse_value(value)
-    return out
-
-
-
 def default_config(**overrides: Any) -> ExperimentConfig:
     """The main job, what ``nasbench compare`` runs with no arguments: random search, regularised
     evolution, REINFORCE and the cheap gradient method, ``DEFAULT_RUNS`` runs each on
@@ -593,7 +394,7 @@ def default_config(**overrides: Any) -> ExperimentConfig:
     ``protocol``/``budget`` are given), on all cores: the command's defaults
     (:data:`nasbench.defaults.COMMAND`) under ``overrides`` (None: not given)."""
     given = {k: v for k, v in overrides.items() if v is not None}
-    several = _several_tables(given.get("table", defaults.TABLE))
+    several = several_tables(given.get("table", defaults.TABLE))
     base: dict[str, Any] = {"table": defaults.TABLE,
                             "strategies": tuple(StrategySpec(n) for n in defaults.STRATEGIES),
                             **defaults.command_defaults(several, given.get("executor"))}
@@ -601,38 +402,3 @@ def default_config(**overrides: Any) -> ExperimentConfig:
     return ExperimentConfig(**base)
 
 
-def fallback_budget() -> Budget:
-    """The budget of a table without a preset, or of a comparison that gives only its protocol."""
-    return Budget(defaults.FALLBACK_BUDGET_KIND, defaults.FALLBACK_BUDGET_AMOUNT)
-
-
-def base_budget(table: str, family: str = defaults.PRESET) -> Budget:
-    """The budget a comparison on ``table`` runs under when it gives none: the table's preset in
-    ``family``, else :func:`fallback_budget`. Several tables (comma-separated): their presets'
-    budget where they all share one, else their shared kind with the fallback amount, else the
-    fallback."""
-    try:
-        check_preset_name(family)
-    except ProtocolError as exc:
-        raise ConfigError(str(exc)) from None
-    tables = [t.strip() for t in table.split(",") if t.strip()] if isinstance(table, str) else []
-    budgets = [p.budget if p else None for p in (table_preset(t, family) for t in tables or [defaults.TABLE])]
-    if None in budgets:
-        return fallback_budget()
-    if len(set(budgets)) == 1:
-        return budgets[0]
-    kinds = {b.kind for b in budgets}
-    return Budget(kinds.pop(), defaults.FALLBACK_BUDGET_AMOUNT) if len(kinds) == 1 else fallback_budget()
-
-
-def complete_budget(given: dict[str, Any] | Budget, table: str, family: str = defaults.PRESET) -> Budget:
-    """A budget given in part (a flag, a config file's key, or both: ``{"amount": 6000}``) made
-    whole: each missing key (``kind``, ``amount``) is the one of :func:`base_budget`, the budget
-    that would apply without it. So ``--budget 6000`` on nb201-cifar10 is 6,000 seconds (its preset
-    counts seconds), on a table without a preset 6,000 queries, with and without a config file."""
-    if isinstance(given, Budget):
-        return given
-    if {"kind", "amount"} <= set(given):
-        return Budget(**given)
-    base = base_budget(table, family)
-    return Budget(given.get("kind", base.kind), given.get("amount", base.amount))

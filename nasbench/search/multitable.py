@@ -34,21 +34,20 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
+from .. import defaults
 from ..util.atomic import atomic_write, check_dir, check_writable
 from ..util.checksummed import read_json
-from .runner import check_results_dir, check_runnable
-from ..util.locking import exclusive_dir
-from .runner import ConfigError, ExperimentConfig, ResultsDir, StrategySpec, final_rows, load_benchmark, \
-    check_proxy_strategies, open_results, run_comparison
 from ..util.interrupt import Interrupted, interrupted
+from ..util.locking import exclusive_dir
+from .budgets import is_multi, join_tables, split_tables, table_dir_name  # noqa: F401  (part of this module's face)
 from .compare_ray import connect
-from .. import defaults
 from .config import default_config as command_default
-from .config import is_multi, join_tables, split_tables, table_dir_name  # noqa: F401  (part of this module's face)
+from .runner import (ConfigError, ExperimentConfig, ResultsDir, check_proxy_strategies, check_results_dir,
+                     check_runnable, final_rows, load_benchmark, open_results, run_comparison)
 
 MANIFEST = "multitable.json"
 AGGREGATE_CSV = "aggregate.csv"
