@@ -186,8 +186,44 @@ def strategies_markdown() -> str:
     return "\n".join(out)
 
 
+def _layers() -> list[tuple[str, ...]]:
+    """The architecture's layers, bottom first, as `tests/test_import_graph.py` states and checks them."""
+    tree = ast.parse((ROOT / "tests" / "test_import_graph.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "LAYERS":
+            return [tuple(x) for x in ast.literal_eval(node.value)]
+    raise RuntimeError("tests/test_import_graph.py defines no LAYERS")
+
+
+def _first_sentence(path: Path) -> str:
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    para = " ".join(doc.split("\n\n")[0].split())
+    end = para.find(". ")
+    return para if end < 0 else para[: end + 1]
+
+
+def modules_markdown() -> str:
+    """Every module of the two packages, layer by layer from the top: its first docstring sentence and size."""
+    layers = _layers()
+    rows: dict[int, list[str]] = {}
+    for pkg in ("nasbench", "surrogates"):
+        for f in sorted((ROOT / pkg).rglob("*.py")):
+            mod = ".".join(f.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+            best, depth = None, -1  # the layer of the longest name that holds the module
+            for i, names in enumerate(layers):
+                for n in names:
+                    if (mod == n or mod.startswith(n + ".")) and n.count(".") > depth:
+                        best, depth = i, n.count(".")
+            lines = len(f.read_text(encoding="utf-8").splitlines())
+            rows.setdefault(best, []).append(f"| `{mod}` | {_cell(_first_sentence(f))} | {lines} |")
+    out = ["| module | what it holds | lines |", "| --- | --- | --- |"]
+    for i in sorted(rows, reverse=True):
+        out += rows[i]
+    return "\n".join(out)
+
+
 GENERATORS = {"cli": cli_markdown, "config": config_markdown, "presets": presets_markdown,
-              "strategies": strategies_markdown}
+              "strategies": strategies_markdown, "modules": modules_markdown}
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ARG001 (the MkDocs hook's signature)
