@@ -113,7 +113,7 @@ def run_one(shared: _Shared, spec: StrategySpec, run: int) -> dict[str, list]:
     tidy columns of its queries (with TIMED_COLUMNS where the configuration is timed)."""
     s_seq, n_seq = run_seed(shared.seed, spec.label, run).spawn(2)
     fid = shared.fidelities.fidelities if shared.fidelities is not None and \
-        _strategy_class(spec.name).multi_fidelity else None
+        _strategy_class(spec.name).capabilities.multi_fidelity else None
     ctx = SearchContext(rng=np.random.default_rng(s_seq), fidelities=fid, **shared.context_kw)
     strategy = make_strategy(spec.name, ctx, spec.params)
     return run_strategy(shared, spec, run, strategy, np.random.default_rng(n_seq))
@@ -124,7 +124,7 @@ def run_strategy(shared: _Shared, spec: StrategySpec, run: int, strategy, noise:
     """The search of :func:`run_one` with a strategy already built (``noise`` draws which recorded
     run each query sees); :func:`nasbench.testing.check_strategy` drives a watched strategy here."""
     objs = shared.objectives.tolist() if shared.objectives is not None else None
-    setup = LoopSetup(shared.view, shared.fidelities if strategy.multi_fidelity else None, shared.protocol_level,
+    setup = LoopSetup(shared.view, shared.fidelities if strategy.capabilities.multi_fidelity else None, shared.protocol_level,
                       shared.test, objs, shared.budget, shared.workers)
     ev = run_events(setup, strategy, noise)
     n = len(ev["cell"])
@@ -175,7 +175,7 @@ def _build_shared(bench: Benchmark, config: ExperimentConfig) -> _Shared:
 def _fidelities(bench: Benchmark, config: ExperimentConfig) -> tuple[FidelityView | None, int]:
     """The fidelity view (where a multi-fidelity strategy is in the config) and the protocol's level;
     a multi-fidelity strategy on a table with one level is refused."""
-    mf = [s.label for s in config.strategies if _strategy_class(s.name).multi_fidelity]
+    mf = [s.label for s in config.strategies if _strategy_class(s.name).capabilities.multi_fidelity]
     if not mf:
         return None, level_protocols(bench, config.protocol)[1]
     fv = build_fidelities(bench, config.protocol, config.table)
@@ -187,7 +187,7 @@ def _fidelities(bench: Benchmark, config: ExperimentConfig) -> tuple[FidelityVie
 
 
 def _needs_proxies(config: ExperimentConfig) -> bool:
-    return any("proxies" in _strategy_class(s.name).needs for s in config.strategies)
+    return any("proxies" in _strategy_class(s.name).capabilities.needs for s in config.strategies)
 
 
 def prepare_search(bench: Benchmark, config: ExperimentConfig) -> _Shared:
@@ -370,7 +370,7 @@ def _check_proxy_strategies(config: ExperimentConfig, context_kw: dict[str, Any]
     from .strategies import StrategyError
 
     for s in config.strategies:
-        if "proxies" in _strategy_class(s.name).needs:
+        if "proxies" in _strategy_class(s.name).capabilities.needs:
             try:
                 make_strategy(s.name, SearchContext(rng=np.random.default_rng(0), **context_kw), s.params)
             except StrategyError as exc:
@@ -410,7 +410,7 @@ def _chunks(todo: list[tuple[StrategySpec, int]], jobs: int, out: str) -> list[t
     n_tasks = max(1, 4 * jobs)
     per = max(1, -(-len(todo) // n_tasks))
     for s, runs in by.values():
-        per_s = 1 if _strategy_class(s.name).trains_networks else per
+        per_s = 1 if _strategy_class(s.name).capabilities.trains_networks else per
         for k in range(0, len(runs), per_s):
             tasks.append((s, runs[k:k + per_s], out))
     return tasks
@@ -489,11 +489,11 @@ def resolved_strategies(specs: Iterable[StrategySpec]) -> dict[str, dict[str, An
 
 
 def strategy_libraries(specs: Iterable[StrategySpec]) -> dict[str, str]:
-    """The installed version of every library the strategies declare (their ``libraries`` hook),
+    """The installed version of every library the strategies declare (``capabilities.libraries``),
     by distribution name, sorted: e.g. ``{"optuna": "5.0.0"}`` for a comparison with optuna-tpe."""
     from importlib.metadata import PackageNotFoundError, version
 
-    names = sorted({lib for s in specs for lib in _strategy_class(s.name).libraries}, key=str.lower)
+    names = sorted({lib for s in specs for lib in _strategy_class(s.name).capabilities.libraries}, key=str.lower)
     out = {}
     for name in names:
         try:

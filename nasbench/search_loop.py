@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .strategies.base import Job, Strategy, StrategyError, TrialResult
+from .strategies.base import Job, JobStrategy, Strategy, StrategyError, TrialResult
 from .strategies.protocol import MAX_QUERIES, Budget, SearchView
 
 if TYPE_CHECKING:
@@ -82,8 +82,8 @@ def run_events(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator)
 
     Args:
         setup: the protocol's view, fidelities, test values, objectives, budget and workers.
-        strategy: the strategy, asked and told through its plain `ask`/`tell` or its
-            `ask_job`/`tell_result` where it overrides them.
+        strategy: the strategy: a classic `Strategy` is asked and told through its `ask`/`tell`,
+            a `JobStrategy` through its `ask_job`/`tell_result`.
         noise: the generator of the run's recorded-seed draws.
 
     Returns:
@@ -93,26 +93,79 @@ def run_events(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator)
         StrategyError: a multi-fidelity strategy without fidelities, or a job with a level out
             of range or a trial it cannot resume.
     """
-    kind, limit = setup.budget.kind, float(setup.budget.amount)
-    n_workers = setup.workers if not strategy.max_workers else min(setup.workers, strategy.max_workers)
-    mf = strategy.multi_fidelity
-    fv = setup.fidelities
-    if mf and fv is None:
+    caps = strategy.capabilities
+    n_workers = setup.workers if not caps.max_workers else min(setup.workers, caps.max_workers)
+    if caps.multi_fidelity and setup.fidelities is None:
         raise StrategyError(f"strategy {strategy.name!r} is multi-fidelity but the run has no fidelities")
+    if n_workers == 1 and not caps.multi_fidelity and not isinstance(strategy, JobStrategy):
+        return _run_sequential(setup, strategy, noise)
+    return _run_workers(setup, strategy, noise, n_workers)
+
+
+def _run_sequential(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator) -> dict[str, list]:
+    """`run_events` with one worker, one fidelity and a classic strategy: each job starts when the
+    one before it finishes, so no queue; the same rows as the event loop, column by column."""
+    kind, limit = setup.budget.kind, float(setup.budget.amount)
+    ask, tell, observe = strategy.ask, strategy.tell, setup.view.observe
+    objs, test, epq = setup.objectives, setup.test, setup.view.epochs_per_query
+    sim: list[float] = []
+    eps: list[float] = []
+    cells: list[int] = []
+    values: list[float] = []
+    costs: list[float] = []
+    incs: list[int] = []
+    inc_vs: list[float] = []
+    inc_ts: list[float] = []
+    now = done_e = 0.0
+    inc, inc_v = -1, float("-inf")
+    if kind == "queries":  # no budget check in the loop: the number of jobs is known
+        steps, stop = range(min(MAX_QUERIES, math.ceil(limit))), float("inf")
+    else:  # seconds and worker-seconds are the same with one worker; epochs: each job charges epq
+        steps, stop = range(MAX_QUERIES), (limit if kind != "epochs" else float("inf"))
+    e_stop = limit if kind == "epochs" else float("inf")
+    for _ in steps:
+        cell = ask()
+        v, c = observe(cell, noise)
+        if now + c > stop or done_e + epq > e_stop:
+            break  # the one worker retires; the job is not run
+        now += c
+        done_e += epq
+        if objs is None:
+            tell(cell, v, c, ())
+        else:
+            tell(cell, v, c, tuple(objs[cell]))
+        if v > inc_v or inc < 0:
+            inc, inc_v = cell, v
+        sim.append(now)
+        eps.append(done_e)
+        cells.append(cell)
+        values.append(v)
+        costs.append(c)
+        incs.append(inc)
+        inc_vs.append(inc_v)
+        inc_ts.append(test[inc])
+    n = len(cells)
+    return {"sim_time": sim, "epochs": eps, "cell": cells, "value": values, "cost": costs, "incumbent": incs,
+            "incumbent_valid": inc_vs, "incumbent_test": inc_ts, "worker": [0] * n, "start": [0.0, *sim[:-1]][:n],
+            "level": [setup.protocol_level] * n, "fidelity_epochs": [epq] * n, "trial": list(range(n))}
+
+
+def _run_workers(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator, n_workers: int
+                 ) -> dict[str, list]:
+    """`run_events` in general: several workers (a heap of running jobs), fidelities, jobs."""
+    kind, limit = setup.budget.kind, float(setup.budget.amount)
+    mf = strategy.capabilities.multi_fidelity
+    fv = setup.fidelities
     levels = fv.fidelities.levels if fv is not None else ()
     observe = setup.view.observe
-    own_cost = strategy.own_cost if strategy.prices_queries else None
-    overhead = strategy.overhead if strategy.charges_overhead else None
     objs, test = setup.objectives, setup.test
-    plain_ask = type(strategy).ask_job is Strategy.ask_job
-    plain_tell = type(strategy).tell_result is Strategy.tell_result
+    jobs = isinstance(strategy, JobStrategy)  # else a classic strategy: its ask/tell are called directly
     ask, ask_job, tell, tell_result = strategy.ask, strategy.ask_job, strategy.tell, strategy.tell_result
     epq, plevel = setup.view.epochs_per_query, setup.protocol_level
     by_queries = kind == "queries"
     cap = min(MAX_QUERIES, math.ceil(limit)) if by_queries else MAX_QUERIES  # jobs started in all
     by_seconds, by_worker_seconds, by_epochs = kind == "seconds", kind == "worker-seconds", kind == "epochs"
-    plain = plain_ask and not mf and own_cost is None  # a cell asked, looked up and charged its recorded cost
-    told = plain_tell and objs is None and not mf  # tell(cell, value, cost) with no objectives
+    plain = not jobs and not mf  # a cell asked, looked up and charged its recorded cost
 
     free = list(range(-n_workers + 1, 1))  # free workers as negative ids, ascending: pop() is the lowest id
     heap: list[tuple] = []
@@ -132,22 +185,23 @@ def run_events(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator)
                 v, c = observe(cell, noise)
                 tid = started
             else:
-                if plain_ask:
-                    job, cell = None, ask()
-                else:
+                if jobs:
                     job = ask_job()
                     if job is None:
                         break
                     cell = job.cell
+                else:
+                    job, cell = None, ask()
                 if mf:
                     tid, level, v, c, ep = _resolve(job if job is not None else Job(cell), trials, fv, noise)
                 else:
                     v, c = observe(cell, noise)
-                    if own_cost is not None:
-                        c = own_cost()
                     tid, level, ep = started, plevel, epq
-            if overhead is not None:  # the strategy's own compute since its last ask (proxies it scored),
-                c += overhead()       # done by the worker that runs this job, before training
+                if job is not None:  # what the job costs beyond the table: the strategy's price, its overhead
+                    if job.cost is not None:
+                        c = job.cost
+                    if job.overhead:  # the strategy's own compute (proxies it scored), done by the
+                        c += job.overhead  # worker that runs this job, before training
             if not by_queries and ((by_seconds and now + c > limit) or (by_worker_seconds and spent_w + c > limit)
                                    or (by_epochs and spent_e + ep > limit)):
                 free.pop()  # this worker retires; the job is not run
@@ -169,22 +223,19 @@ def run_events(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator)
         elif heap:
             finish, _, w, start, tid, cell, level, v, c, ep = heapq.heappushpop(heap, last)
             last = None
-        else:  # the only job running (always so with one worker): it finishes next, no queue needed
+        else:  # the only job running: it finishes next, no queue needed
             finish, _, w, start, tid, cell, level, v, c, ep = last
             last = None
         now = finish
         done_e += ep
-        if told:
-            tell(cell, v, c, ())
+        if mf:
+            t = trials[tid]
+            t.running, t.level = False, level
+        o = tuple(objs[cell]) if objs is not None else ()
+        if jobs:
+            tell_result(TrialResult(tid, cell, level, v, c, w, start, finish, o))
         else:
-            if mf:
-                t = trials[tid]
-                t.running, t.level = False, level
-            o = tuple(objs[cell]) if objs is not None else ()
-            if plain_tell:
-                tell(cell, v, c, o)
-            else:
-                tell_result(TrialResult(tid, cell, level, v, c, w, start, finish, o))
+            tell(cell, v, c, o)
         if level > inc_lv or (level == inc_lv and v > inc_v):
             inc, inc_v, inc_lv = cell, v, level
         rows.append((finish, done_e, cell, v, c, inc, inc_v, test[inc], w, start, level, fid_epochs[level], tid))
