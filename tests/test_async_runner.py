@@ -11,7 +11,8 @@ import pytest
 from nasbench.experiment import (COLUMNS, ConfigError, ExperimentConfig, StrategySpec, prepare_search,
                                  run_comparison, run_one)
 from nasbench.experiment_config import TIMED_COLUMNS
-from nasbench.strategies import Budget, Job, Params, Protocol, SearchContext, Strategy, StrategyError, TrialResult
+from nasbench.strategies import (Budget, Capabilities, Job, JobStrategy, Params, Protocol, SearchContext, Strategy,
+                                 StrategyError, TrialResult)
 from nasbench.strategies.fidelity import build_fidelities
 from nasbench.strategies.protocol import PRESETS
 from synthetic import curve_table
@@ -148,8 +149,8 @@ def test_cli_runs_one_comparison_per_worker_count(tmp_path, capsys):
 def test_supernet_strategies_use_one_worker():
     from nasbench.strategies import STRATEGIES
 
-    assert STRATEGIES["darts"].max_workers == STRATEGIES["gdas"].max_workers == 1
-    assert all(c.max_workers == 0 for n, c in STRATEGIES.items() if not c.trains_networks)
+    assert STRATEGIES["darts"].capabilities.max_workers == STRATEGIES["gdas"].capabilities.max_workers == 1
+    assert all(c.capabilities.max_workers == 0 for n, c in STRATEGIES.items() if not c.capabilities.trains_networks)
 
 
 def test_local_search_hands_each_neighbour_out_once(bench):
@@ -168,12 +169,11 @@ def test_multiobjective_strategies_with_workers(bench, name):
 
 
 # -- fidelities: resume charging, the nb201-cifar10 mapping ---------------------------------------
-class _Scripted(Strategy, register=False):
+class _Scripted(JobStrategy, register=False):
     """A test double: runs the jobs of its script, then stops."""
 
     name = "scripted"
-    multi_fidelity = True
-    needs = frozenset({"fidelities"})
+    capabilities = Capabilities(multi_fidelity=True, needs={"fidelities"})
 
     def __init__(self, context, script):
         super().__init__(context, Params())
