@@ -4,7 +4,15 @@ Each worker trains one job (`Job`) at a time. Whenever workers
 are free (lowest worker id first) the strategy is asked (`ask_job`); a job's simulated finish is
 its start plus its cost, and finished jobs are told (`tell_result`) one at a time in order of
 finish time (a heap; ties in the order the jobs were started). `ask_job` returning None leaves
-the worker idle until the next finish; if nothing is running either, the run ends.
+the worker idle until the next finish; if nothing is running either, the run ends. A job's cost
+is the table's recorded training cost of its cell, or the strategy's own price (`Job.cost`),
+plus the strategy's overhead (`Job.overhead`: the compute it spent choosing the job).
+
+A classic strategy (`Strategy`, not a `JobStrategy`) is asked and told through its `ask`/`tell`
+directly: the base's `Job(self.ask())` adapter, without the allocations. With one worker, one
+fidelity and a classic strategy each job starts when the one before it finishes, so the loop
+needs no heap and records its rows column by column (`_run_sequential`, the common case);
+otherwise `_run_workers` runs the general loop. Both give the same rows.
 
 Budgets (`Budget.kind`), checked when a job would start:
 

@@ -11,7 +11,7 @@ import pytest
 from nasbench.experiment import (COLUMNS, ConfigError, ExperimentConfig, StrategySpec, prepare_search,
                                  run_comparison, run_one)
 from nasbench.experiment_config import TIMED_COLUMNS
-from nasbench.strategies import (Budget, Capabilities, Job, JobStrategy, Params, Protocol, SearchContext, Strategy,
+from nasbench.strategies import (Budget, Capabilities, Job, JobStrategy, Params, Protocol, SearchContext,
                                  StrategyError, TrialResult)
 from nasbench.strategies.fidelity import build_fidelities
 from nasbench.strategies.protocol import PRESETS
