@@ -36,6 +36,7 @@ import heapq
 import math
 from bisect import insort
 from dataclasses import dataclass
+from itertools import accumulate, repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -111,51 +112,69 @@ def run_events(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator)
 
 
 def _run_sequential(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator) -> dict[str, list]:
-    """`run_events` with one worker, one fidelity and a classic strategy: each job starts when the
-    one before it finishes, so no queue; the same rows as the event loop, column by column."""
+    """`run_events` with one worker, one fidelity and a classic strategy.
+
+    Each job starts when the one before it finishes, so no queue; per job the loop keeps only the
+    cell, value and cost (and where the incumbent changes); the other columns are built after it
+    (the running sums by `accumulate`, the same additions in the same order): the same rows as
+    the event loop.
+
+    Args:
+        setup: as for `run_events`.
+        strategy: a classic strategy (its `ask`/`tell` are called).
+        noise: the generator of the run's recorded-seed draws.
+
+    Returns:
+        `{column: values}` for `EVENT_COLUMNS`.
+    """
     kind, limit = setup.budget.kind, float(setup.budget.amount)
     ask, tell, observe = strategy.ask, strategy.tell, setup.view.observe
-    objs, test, epq = setup.objectives, setup.test, setup.view.epochs_per_query
-    sim: list[float] = []
-    eps: list[float] = []
+    objs, epq = setup.objectives, setup.view.epochs_per_query
     cells: list[int] = []
     values: list[float] = []
     costs: list[float] = []
-    incs: list[int] = []
-    inc_vs: list[float] = []
-    inc_ts: list[float] = []
-    now = done_e = 0.0
+    add_cell, add_value, add_cost = cells.append, values.append, costs.append
+    changes: list[tuple[int, int, float]] = []  # (job, cell, value) where the incumbent changes
     inc, inc_v = -1, float("-inf")
-    if kind == "queries":  # no budget check in the loop: the number of jobs is known
-        steps, stop = range(min(MAX_QUERIES, math.ceil(limit))), float("inf")
-    else:  # seconds and worker-seconds are the same with one worker; epochs: each job charges epq
-        steps, stop = range(MAX_QUERIES), (limit if kind != "epochs" else float("inf"))
+    budgeted = kind != "queries"  # queries: the number of jobs is known, nothing to check per job
+    steps = range(min(MAX_QUERIES, math.ceil(limit)) if not budgeted else MAX_QUERIES)
+    # seconds and worker-seconds are the same with one worker; epochs: each job charges epq
+    stop = limit if kind in ("seconds", "worker-seconds") else float("inf")
     e_stop = limit if kind == "epochs" else float("inf")
-    for _ in steps:
+    now = done_e = 0.0
+    for step in steps:
         cell = ask()
         v, c = observe(cell, noise)
-        if now + c > stop or done_e + epq > e_stop:
-            break  # the one worker retires; the job is not run
-        now += c
-        done_e += epq
+        if budgeted:
+            if now + c > stop or done_e + epq > e_stop:
+                break  # the one worker retires; the job is not run
+            now += c
+            done_e += epq
         if objs is None:
             tell(cell, v, c, ())
         else:
             tell(cell, v, c, tuple(objs[cell]))
         if v > inc_v or inc < 0:
             inc, inc_v = cell, v
-        sim.append(now)
-        eps.append(done_e)
-        cells.append(cell)
-        values.append(v)
-        costs.append(c)
-        incs.append(inc)
-        inc_vs.append(inc_v)
-        inc_ts.append(test[inc])
+            changes.append((step, cell, v))
+        add_cell(cell)
+        add_value(v)
+        add_cost(c)
     n = len(cells)
-    return {"sim_time": sim, "epochs": eps, "cell": cells, "value": values, "cost": costs, "incumbent": incs,
-            "incumbent_valid": inc_vs, "incumbent_test": inc_ts, "worker": [0] * n, "start": [0.0, *sim[:-1]][:n],
-            "level": [setup.protocol_level] * n, "fidelity_epochs": [epq] * n, "trial": list(range(n))}
+    test = setup.test
+    incs: list[int] = []
+    inc_vs: list[float] = []
+    inc_ts: list[float] = []
+    for (first, cell, v), end in zip(changes, [*(ch[0] for ch in changes[1:]), n]):
+        k = end - first
+        incs += [cell] * k
+        inc_vs += [v] * k
+        inc_ts += [test[cell]] * k
+    sim = list(accumulate(costs, initial=0.0))  # 0.0, then each finish: the loop's running sum
+    return {"sim_time": sim[1:], "epochs": list(accumulate(repeat(epq, n), initial=0.0))[1:], "cell": cells,
+            "value": values, "cost": costs, "incumbent": incs, "incumbent_valid": inc_vs, "incumbent_test": inc_ts,
+            "worker": [0] * n, "start": sim[:n], "level": [setup.protocol_level] * n, "fidelity_epochs": [epq] * n,
+            "trial": list(range(n))}
 
 
 def _run_workers(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator, n_workers: int
