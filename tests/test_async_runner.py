@@ -43,6 +43,31 @@ def test_event_loop_with_one_worker_is_the_sequential_loop(bench, name, budget):
     assert set(ev["worker"]) == {0} and ev["start"] == [0.0] + ev["sim_time"][:-1]
 
 
+@pytest.mark.parametrize("name", ["random", "evolution", "mo_random"])
+@pytest.mark.parametrize("budget", [Budget("queries", 40), Budget("seconds", 1500), Budget("worker-seconds", 1500),
+                                    Budget("epochs", 100)], ids=["queries", "seconds", "worker-seconds", "epochs"])
+def test_the_one_worker_path_gives_the_general_loops_rows(bench, name, budget):
+    """`run_events` runs one worker with a classic strategy without the heap (`_run_sequential`);
+    the general loop (`_run_workers`) with one worker gives the same rows, value for value."""
+    from nasbench.experiment import run_seed
+    from nasbench.search_loop import EVENT_COLUMNS, LoopSetup, _run_sequential, _run_workers
+    from nasbench.strategies import make_strategy
+
+    sh, spec = _shared(bench, name, budget, protocol=Protocol(objectives=("params",) if name == "mo_random" else ()))
+    setup = LoopSetup(sh.view, None, sh.protocol_level, sh.test,
+                      sh.objectives.tolist() if sh.objectives is not None else None, sh.budget, 1)
+
+    def fresh():
+        s_seq, n_seq = run_seed(sh.seed, spec.label, 2).spawn(2)
+        ctx = SearchContext(rng=np.random.default_rng(s_seq), fidelities=None, **sh.context_kw)
+        return make_strategy(spec.name, ctx, spec.params), np.random.default_rng(n_seq)
+
+    fast, general = _run_sequential(setup, *fresh()), _run_workers(setup, *fresh(), 1)
+    assert list(fast) == list(EVENT_COLUMNS) and len(fast["cell"]) > 5
+    assert fast == general
+    assert [type(x) for x in fast["incumbent"]] == [type(x) for x in general["incumbent"]]
+
+
 def test_one_worker_configs_keep_their_results_and_identity(bench, tmp_path):
     cfg = ExperimentConfig(table="synthetic", strategies=("random",), runs=2, budget=Budget("queries", 5),
                            out=str(tmp_path / "a"), progress=False)

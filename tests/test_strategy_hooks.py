@@ -68,6 +68,9 @@ def test_registration_rules(clean_registry):
             name = "typo"
             capabilities = Capabilities(needs={"datset"})
     assert "typo" not in REGISTRY and REGISTRY["random"].__module__ == "nasbench.strategies.random_search"
+    with pytest.raises(StrategyError, match="needs must be a set of SearchContext field names"):
+        Capabilities(needs="dataset")
+    assert Capabilities(needs=["dataset"]).needs == frozenset({"dataset"})
 
 
 def test_every_strategy_declares_its_hooks():

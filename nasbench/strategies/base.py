@@ -132,7 +132,10 @@ class Capabilities:
     libraries: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if not isinstance(self.needs, (str, frozenset)):
+        if isinstance(self.needs, str):
+            raise StrategyError(f"capabilities: needs must be a set of SearchContext field names, e.g. "
+                                f"{{{self.needs!r}}}, got the string {self.needs!r}")
+        if not isinstance(self.needs, frozenset):
             object.__setattr__(self, "needs", frozenset(self.needs))
 
 
@@ -279,7 +282,7 @@ class Strategy(ABC):
         if not isinstance(caps, Capabilities):
             raise StrategyError(f"strategy {cls.__qualname__}: capabilities must be a Capabilities(...), got {caps!r}")
         valid = [f.name for f in fields(SearchContext)]
-        unknown = sorted(caps.needs - set(valid)) if isinstance(caps.needs, frozenset) else [caps.needs]
+        unknown = sorted(caps.needs - set(valid))
         if unknown:
             raise StrategyError(f"strategy {cls.__qualname__}: needs names {unknown[0]!r}, not a SearchContext "
                                 f"field; valid: {', '.join(valid)}")
