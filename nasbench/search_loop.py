@@ -141,6 +141,11 @@ def _run_sequential(setup: LoopSetup, strategy: Strategy, noise: np.random.Gener
     # seconds and worker-seconds are the same with one worker; epochs: each job charges epq
     stop = limit if kind in ("seconds", "worker-seconds") else float("inf")
     e_stop = limit if kind == "epochs" else float("inf")
+    if objs is not None:  # multi-objective: the cell's objectives are told too
+        tell_strategy = tell
+
+        def tell(cell: int, v: float, c: float, _: tuple) -> None:
+            tell_strategy(cell, v, c, tuple(objs[cell]))
     now = done_e = 0.0
     for step in steps:
         cell = ask()
@@ -150,10 +155,7 @@ def _run_sequential(setup: LoopSetup, strategy: Strategy, noise: np.random.Gener
                 break  # the one worker retires; the job is not run
             now += c
             done_e += epq
-        if objs is None:
-            tell(cell, v, c, ())
-        else:
-            tell(cell, v, c, tuple(objs[cell]))
+        tell(cell, v, c, ())
         if v > inc_v or inc < 0:
             inc, inc_v = cell, v
             changes.append((step, cell, v))
