@@ -124,8 +124,8 @@ def run_strategy(shared: _Shared, spec: StrategySpec, run: int, strategy, noise:
     """The search of :func:`run_one` with a strategy already built (``noise`` draws which recorded
     run each query sees); :func:`nasbench.testing.check_strategy` drives a watched strategy here."""
     objs = shared.objectives.tolist() if shared.objectives is not None else None
-    setup = LoopSetup(shared.view, shared.fidelities if strategy.capabilities.multi_fidelity else None, shared.protocol_level,
-                      shared.test, objs, shared.budget, shared.workers)
+    fid = shared.fidelities if strategy.capabilities.multi_fidelity else None
+    setup = LoopSetup(shared.view, fid, shared.protocol_level, shared.test, objs, shared.budget, shared.workers)
     ev = run_events(setup, strategy, noise)
     n = len(ev["cell"])
     cols = {"strategy": [spec.label] * n, "run": [run] * n, "step": list(range(1, n + 1))}

@@ -278,8 +278,8 @@ class _Watch:
             if job.level is not None:
                 if self.levels is None:
                     raise _fail(self.who, f"ask_job() asked for fidelity level {job.level!r} but the strategy is not "
-                                          "multi-fidelity (set capabilities = Capabilities(multi_fidelity=True), or leave "
-                                          "level None)")
+                                          "multi-fidelity (set capabilities = Capabilities(multi_fidelity=True), "
+                                          "or leave level None)")
                 if isinstance(job.level, bool) or not isinstance(job.level, (int, np.integer)) \
                         or not 0 <= job.level < self.levels:
                     raise _fail(self.who, f"ask_job() asked for level {job.level!r}; the levels are "

@@ -17,7 +17,8 @@ import pytest
 
 from nasbench import plugins
 from nasbench.cli import main
-from nasbench.strategies import STRATEGIES, Budget, Capabilities, Job, JobStrategy, Params, Strategy, StrategyError, register
+from nasbench.strategies import (STRATEGIES, Budget, Capabilities, Job, JobStrategy, Params, Strategy, StrategyError,
+                                 register)
 from nasbench.strategies.base import REGISTRY, check_positive
 from nasbench.testing import ContractError, check_benchmark, check_strategy
 
@@ -394,7 +395,8 @@ class _BadDefault(Params):
     ({"name": ""}, "has no name"),
     ({"ask_job": lambda self: None}, "ask_job() returned None before any job ran"),
     ({"ask_job": lambda self: self.random_index()}, "not a Job (or None)"),
-    ({"ask_job": lambda self: Job(self.random_index(), cost=-1.0)}, "ask_job().cost is -1.0; it must be finite seconds"),
+    ({"ask_job": lambda self: Job(self.random_index(), cost=-1.0)},
+     "ask_job().cost is -1.0; it must be finite seconds"),
     ({"ask_job": lambda self: Job(self.random_index(), overhead=float("nan"))},
      "ask_job().overhead is nan; it must be finite seconds"),
     ({"capabilities": Capabilities(libraries="optuna")}, "libraries must be a tuple of distribution names"),

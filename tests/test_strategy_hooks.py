@@ -81,7 +81,8 @@ def test_every_strategy_declares_its_hooks():
         assert isinstance(caps.multi_objective, bool) and isinstance(caps.needs, frozenset)
         assert not hasattr(cls, "own_cost") and not hasattr(cls, "prices_queries"), name  # the price is the Job's
         assert not caps.multi_fidelity or issubclass(cls, JobStrategy), name
-    assert STRATEGIES["darts"].capabilities.trains_networks and STRATEGIES["darts"].capabilities.needs >= {"dataset", "recipe"}
+    darts = STRATEGIES["darts"].capabilities
+    assert darts.trains_networks and darts.needs >= {"dataset", "recipe"}
     assert issubclass(STRATEGIES["darts"], JobStrategy) and not issubclass(STRATEGIES["random"], JobStrategy)
 
 

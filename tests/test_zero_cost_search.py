@@ -10,7 +10,8 @@ from scipy.stats import mannwhitneyu
 
 from nasbench.experiment import ConfigError, ExperimentConfig, StrategySpec, prepare_search, run_comparison, run_one
 from nasbench.space import N_CELLS
-from nasbench.strategies import Budget, Job, JobStrategy, Protocol, SearchContext, Strategy, StrategyError, make_strategy
+from nasbench.strategies import (Budget, Job, JobStrategy, Protocol, SearchContext, Strategy, StrategyError,
+                                 make_strategy)
 from nasbench.strategies.zero_cost_inputs import ProxyInputs, proxy_inputs
 from nasbench.tabular import TabularBenchmark
 from synthetic import synthetic_table, with_synthetic_proxies

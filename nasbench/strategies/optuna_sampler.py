@@ -53,7 +53,8 @@ class OptunaStrategy(Strategy):
         self._names = EDGE_NAMES
         self._dists = optuna_distributions()
         seed = int(self.rng.integers(0, 2**32 - 1))
-        directions = ["maximize"] + (["minimize"] * len(context.objectives) if self.capabilities.multi_objective else [])
+        mo = self.capabilities.multi_objective
+        directions = ["maximize"] + (["minimize"] * len(context.objectives) if mo else [])
         self.study = optuna.create_study(sampler=self.make_sampler(optuna, seed), directions=directions)
         self._pending: dict[int, list[Any]] = {}
         self._fail = optuna.trial.TrialState.FAIL
