@@ -68,6 +68,39 @@ def test_the_one_worker_path_gives_the_general_loops_rows(bench, name, budget):
     assert [type(x) for x in fast["incumbent"]] == [type(x) for x in general["incumbent"]]
 
 
+class _GappyView:
+    """A view with missing values (NaN, the first one too) and, if asked, missing costs."""
+
+    epochs_per_query = 12.0
+
+    def __init__(self, nan_costs: bool) -> None:
+        self.nan_costs = nan_costs
+
+    def observe(self, cell, rng):
+        u = rng.random()
+        v = float("nan") if u < 0.25 or cell == self.first else u
+        return v, float("nan") if self.nan_costs and cell % 5 == 0 else 100.0 * u
+
+
+@pytest.mark.parametrize("budget, nan_costs", [(Budget("queries", 60), True), (Budget("epochs", 600), True),
+                                               (Budget("seconds", 3000), False)])
+def test_the_one_worker_path_keeps_the_general_loops_rows_where_values_are_missing(budget, nan_costs):
+    from nasbench.search_loop import LoopSetup, _run_sequential, _run_workers
+    from nasbench.strategies import make_strategy
+
+    view = _GappyView(nan_costs)
+    setup = LoopSetup(view, None, 0, [float(i % 97) for i in range(15625)], None, budget, 1)
+
+    def fresh():
+        s = make_strategy("evolution", SearchContext(rng=np.random.default_rng(5)))
+        view.first = make_strategy("evolution", SearchContext(rng=np.random.default_rng(5))).ask()  # NaN first
+        return s, np.random.default_rng(6)
+
+    fast, general = _run_sequential(setup, *fresh()), _run_workers(setup, *fresh(), 1)
+    assert len(fast["cell"]) > 10 and np.isnan(fast["value"][0])
+    assert json.dumps(fast) == json.dumps(general)  # NaN == NaN as text
+
+
 def test_one_worker_configs_keep_their_results_and_identity(bench, tmp_path):
     cfg = ExperimentConfig(table="synthetic", strategies=("random",), runs=2, budget=Budget("queries", 5),
                            out=str(tmp_path / "a"), progress=False)
