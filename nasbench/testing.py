@@ -14,12 +14,13 @@ default) the way the runner does, checking:
 * **parameters**: ``Params`` is a frozen dataclass subclass of ``Params`` whose fields all have
   defaults; the defaults pass ``check()``; they go through JSON (config files, provenance) and
   :func:`~nasbench.strategies.make_params` unchanged;
-* **declared capabilities**: ``needs``, ``libraries``, ``max_workers`` have the right types;
-  ``own_cost()`` (``prices_queries``) and ``overhead()`` (``charges_overhead``) return finite
-  non-negative seconds; the strategy reads no context field it does not declare;
-* **asks**: ``ask()`` returns a cell index (an int) of the table; ``ask_job()`` a
-  :class:`~nasbench.strategies.base.Job` of such a cell, a valid fidelity level and a trial that
-  exists for that cell (or None), and returns None at the start only if ``synchronous``;
+* **declared capabilities**: ``capabilities`` is a
+  :class:`~nasbench.strategies.base.Capabilities` whose ``needs``, ``libraries``, ``max_workers``
+  and flags have the right types; the strategy reads no context field it does not declare;
+* **asks**: ``ask()`` returns a cell index (an int) of the table; ``ask_job()`` (a
+  :class:`~nasbench.strategies.base.JobStrategy`) a :class:`~nasbench.strategies.base.Job` of such
+  a cell, a valid fidelity level, a trial that exists for that cell (or None) and finite
+  non-negative ``cost`` (or None) and ``overhead`` seconds, and never None before any job ran;
 * **tells** are accepted, with one worker and with several (asked again before earlier results are
   told), and the search makes queries until its budget;
 * **determinism**: the same seed gives the same search, whatever numpy's and Python's global
@@ -105,25 +106,23 @@ def check_strategy(cls: type, *, table: str = "nb201-digits", queries: int = 20,
 
 
 def _check_declarations(cls: type, who: str) -> None:
-    from .strategies.base import SearchContext
+    from .strategies.base import Capabilities, SearchContext
 
+    caps = cls.capabilities
+    if not isinstance(caps, Capabilities):
+        raise _fail(who, f"capabilities must be a nasbench.strategies.Capabilities(...), got {caps!r}")
     fields = {f.name for f in dataclasses.fields(SearchContext)}
-    if not isinstance(cls.needs, frozenset) or not cls.needs <= fields:
+    if not isinstance(caps.needs, frozenset) or not caps.needs <= fields:
         raise _fail(who, f"needs must be a set of SearchContext fields ({', '.join(sorted(fields))}), "
-                         f"got {cls.needs!r}")
-    if not isinstance(cls.libraries, tuple) or not all(isinstance(x, str) and x for x in cls.libraries):
-        raise _fail(who, f"libraries must be a tuple of distribution names, e.g. ('optuna',), got {cls.libraries!r}")
-    mw = cls.max_workers
+                         f"got {caps.needs!r}")
+    if not isinstance(caps.libraries, tuple) or not all(isinstance(x, str) and x for x in caps.libraries):
+        raise _fail(who, f"libraries must be a tuple of distribution names, e.g. ('optuna',), got {caps.libraries!r}")
+    mw = caps.max_workers
     if isinstance(mw, bool) or not isinstance(mw, int) or mw < 0:
         raise _fail(who, f"max_workers must be an integer >= 0 (0: any number), got {mw!r}")
-    for flag in ("trains_networks", "prices_queries", "multi_objective", "charges_overhead", "multi_fidelity",
-                 "synchronous"):
-        if not isinstance(getattr(cls, flag), bool):
-            raise _fail(who, f"{flag} must be True or False, got {getattr(cls, flag)!r}")
-    if cls.prices_queries and not callable(getattr(cls, "own_cost", None)):
-        raise _fail(who, "prices_queries is set but it defines no own_cost()")
-    if cls.charges_overhead and not callable(getattr(cls, "overhead", None)):
-        raise _fail(who, "charges_overhead is set but it defines no overhead()")
+    for flag in ("trains_networks", "multi_objective", "multi_fidelity"):
+        if not isinstance(getattr(caps, flag), bool):
+            raise _fail(who, f"{flag} must be True or False, got {getattr(caps, flag)!r}")
 
 
 def _check_params(cls: type, who: str) -> None:
@@ -169,18 +168,18 @@ def _check_searches(cls: type, who: str, table: str, queries: int, seed: int) ->
     base = dict(table=table, strategies=(spec,), runs=1, budget=Budget("queries", queries), seed=seed, jobs=1,
                 out="unused", progress=False)
     cfg = ExperimentConfig(**base)
-    if cls.multi_objective:
+    if cls.capabilities.multi_objective:
         objective = next((o for o in ("params", "flops") if bench.has_objective(o)), None)
         if objective is None:
             raise _fail(who, f"is multi-objective but table {table!r} records no params or flops; give another table")
         cfg = dataclasses.replace(cfg, protocol=dataclasses.replace(cfg.protocol, objectives=(objective,)))
     first = _watched_run(cls, who, bench, cfg, spec, global_seed=1)
     if not first["cell"]:
-        raise _fail(who, "made no query: ask_job() returned None before any job ran (only a synchronous "
-                         "strategy waiting on running jobs may return None)")
+        raise _fail(who, "made no query: ask_job() returned None before any job ran (only a strategy waiting "
+                         "on running jobs may return None)")
     again = _watched_run(cls, who, bench, cfg, spec, global_seed=2)
     _same_search(who, first, again)
-    if cls.max_workers != 1:
+    if cls.capabilities.max_workers != 1:
         _watched_run(cls, who, bench, dataclasses.replace(cfg, workers=3), spec, global_seed=3)
 
 
@@ -204,7 +203,7 @@ def _watched_run(cls: type, who: str, bench, cfg, spec, global_seed: int) -> dic
 
     shared = prepare_search(bench, cfg)
     s_seq, n_seq = run_seed(shared.seed, spec.label, 0).spawn(2)
-    fid = shared.fidelities.fidelities if shared.fidelities is not None and cls.multi_fidelity else None
+    fid = shared.fidelities.fidelities if shared.fidelities is not None and cls.capabilities.multi_fidelity else None
     ctx = SearchContext(rng=np.random.default_rng(s_seq), fidelities=fid, **shared.context_kw)
     np_state, py_state = np.random.get_state(), random.getstate()
     np.random.seed(global_seed)
@@ -246,10 +245,6 @@ class _Watch:
         s = self.s
         for meth in ("ask", "ask_job", "tell", "tell_result"):
             setattr(s, meth, getattr(self, meth)(getattr(s, meth)))
-        if s.prices_queries:
-            s.own_cost = self._seconds("own_cost", s.own_cost)
-        if s.charges_overhead:
-            s.overhead = self._seconds("overhead", s.overhead)
 
     def _cell(self, what: str, x: Any) -> int:
         if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)):
@@ -273,9 +268,9 @@ class _Watch:
         def ask_job():
             job = f()
             if job is None:
-                if not self.s.synchronous and self.told == 0 and self.asked == 0:
-                    raise _fail(self.who, "ask_job() returned None before any job ran; only a synchronous strategy "
-                                          "(synchronous = True) waits for running jobs")
+                if self.told == 0 and self.asked == 0:
+                    raise _fail(self.who, "ask_job() returned None before any job ran; None means: wait for running "
+                                          "jobs, and none runs")
                 return None
             if not isinstance(job, Job):
                 raise _fail(self.who, f"ask_job() returned {job!r}, not a Job (or None)")
@@ -283,7 +278,8 @@ class _Watch:
             if job.level is not None:
                 if self.levels is None:
                     raise _fail(self.who, f"ask_job() asked for fidelity level {job.level!r} but the strategy is not "
-                                          "multi_fidelity (set multi_fidelity = True, or leave level None)")
+                                          "multi-fidelity (set capabilities = Capabilities(multi_fidelity=True), "
+                                          "or leave level None)")
                 if isinstance(job.level, bool) or not isinstance(job.level, (int, np.integer)) \
                         or not 0 <= job.level < self.levels:
                     raise _fail(self.who, f"ask_job() asked for level {job.level!r}; the levels are "
@@ -291,6 +287,10 @@ class _Watch:
             if job.trial is not None and self.trials.get(job.trial) != job.cell:
                 raise _fail(self.who, f"ask_job() resumes trial {job.trial!r} of cell {job.cell}, but no told trial "
                                       "of that cell has that id (resume only trials from tell_result)")
+            for what in ("cost", "overhead"):
+                v = getattr(job, what)
+                if v is not None:
+                    self._check_seconds(f"ask_job().{what}", v)
             self.asked += 1
             return job
         return ask_job
@@ -308,14 +308,10 @@ class _Watch:
             return f(result)
         return tell_result
 
-    def _seconds(self, name: str, f: Callable) -> Callable:
-        def wrapped():
-            v = f()
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
-                    or not math.isfinite(v) or v < 0:
-                raise _fail(self.who, f"{name}() returned {v!r}; it must be finite seconds >= 0")
-            return v
-        return wrapped
+    def _check_seconds(self, what: str, v: Any) -> None:
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
+                or not math.isfinite(v) or v < 0:
+            raise _fail(self.who, f"{what} is {v!r}; it must be finite seconds >= 0")
 
 
 # -- benchmarks -----------------------------------------------------------------------------------

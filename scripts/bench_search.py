@@ -136,21 +136,24 @@ def main_job_time() -> None:
 def reference_sequential(shared, spec, run: int) -> dict[str, list]:
     """The sequential loop the suite ran before the event loop became its only loop (one worker,
     one fidelity), kept here as the speed reference: the same seeds, asks, look-ups, tells and rows
-    as ``run_one`` with one worker (the rows are compared below)."""
+    as ``run_one`` with one worker (the rows are compared below), for a classic (ask/tell) strategy
+    (its ``own_cost()``/``overhead()`` flags, which the old loop also checked at every query, are
+    gone: a strategy that prices its jobs speaks jobs now)."""
     import numpy as np
 
-    from nasbench.search.runner import SearchContext, _strategy_class, make_strategy, run_seed
+    from nasbench.search.config import _strategy_class
+    from nasbench.search.one_run import run_seed
+    from nasbench.strategies import SearchContext, make_strategy
+    from nasbench.strategies.base import JobStrategy
     from nasbench.strategies.protocol import MAX_QUERIES
 
     s_seq, n_seq = run_seed(shared.seed, spec.label, run).spawn(2)
-    assert not _strategy_class(spec.name).multi_fidelity
+    assert not issubclass(_strategy_class(spec.name), JobStrategy)
     strategy = make_strategy(spec.name, SearchContext(rng=np.random.default_rng(s_seq), fidelities=None,
                                                       **shared.context_kw), spec.params)
     noise = np.random.default_rng(n_seq)
     view, test, budget = shared.view, shared.test, shared.budget
     observe = view.observe
-    own_cost = strategy.own_cost if strategy.prices_queries else None
-    overhead = strategy.overhead if strategy.charges_overhead else None
     objs = shared.objectives.tolist() if shared.objectives is not None else None
     kind, limit, epq = budget.kind, float(budget.amount), view.epochs_per_query
     cells, values, costs, sim, eps, inc_l, inc_v_l, inc_t_l = [], [], [], [], [], [], [], []
@@ -163,10 +166,6 @@ def reference_sequential(shared, spec, run: int) -> dict[str, list]:
             break
         i = ask()
         v, c = observe(i, noise)
-        if own_cost is not None:
-            c = own_cost()
-        if overhead is not None:
-            c += overhead()
         if kind in ("seconds", "worker-seconds") and t + c > limit:
             break
         if kind == "epochs" and e + epq > limit:

@@ -11,7 +11,8 @@ import pytest
 from nasbench.search.runner import (COLUMNS, ConfigError, ExperimentConfig, StrategySpec, prepare_search,
                                  run_comparison, run_one)
 from nasbench.search.config import TIMED_COLUMNS
-from nasbench.strategies import Budget, Job, Params, Protocol, SearchContext, Strategy, StrategyError, TrialResult
+from nasbench.strategies import (Budget, Capabilities, Job, JobStrategy, Params, Protocol, SearchContext,
+                                 StrategyError, TrialResult)
 from nasbench.strategies.fidelity import build_fidelities
 from nasbench.strategies.protocol import PRESETS
 from synthetic import curve_table
@@ -40,6 +41,64 @@ def test_event_loop_with_one_worker_is_the_sequential_loop(bench, name, budget):
     assert list(ev) == list(COLUMNS) + list(TIMED_COLUMNS)
     assert {k: ev[k] for k in COLUMNS} == seq and len(seq["cell"]) > 5
     assert set(ev["worker"]) == {0} and ev["start"] == [0.0] + ev["sim_time"][:-1]
+
+
+@pytest.mark.parametrize("name", ["random", "evolution", "mo_random"])
+@pytest.mark.parametrize("budget", [Budget("queries", 40), Budget("seconds", 1500), Budget("worker-seconds", 1500),
+                                    Budget("epochs", 100)], ids=["queries", "seconds", "worker-seconds", "epochs"])
+def test_the_one_worker_path_gives_the_general_loops_rows(bench, name, budget):
+    """`run_events` runs one worker with a classic strategy without the heap (`_run_sequential`);
+    the general loop (`_run_workers`) with one worker gives the same rows, value for value."""
+    from nasbench.search.runner import run_seed
+    from nasbench.search.loop import EVENT_COLUMNS, LoopSetup, _run_sequential, _run_workers
+    from nasbench.strategies import make_strategy
+
+    sh, spec = _shared(bench, name, budget, protocol=Protocol(objectives=("params",) if name == "mo_random" else ()))
+    setup = LoopSetup(sh.view, None, sh.protocol_level, sh.test,
+                      sh.objectives.tolist() if sh.objectives is not None else None, sh.budget, 1)
+
+    def fresh():
+        s_seq, n_seq = run_seed(sh.seed, spec.label, 2).spawn(2)
+        ctx = SearchContext(rng=np.random.default_rng(s_seq), fidelities=None, **sh.context_kw)
+        return make_strategy(spec.name, ctx, spec.params), np.random.default_rng(n_seq)
+
+    fast, general = _run_sequential(setup, *fresh()), _run_workers(setup, *fresh(), 1)
+    assert list(fast) == list(EVENT_COLUMNS) and len(fast["cell"]) > 5
+    assert fast == general
+    assert [type(x) for x in fast["incumbent"]] == [type(x) for x in general["incumbent"]]
+
+
+class _GappyView:
+    """A view with missing values (NaN, the first one too) and, if asked, missing costs."""
+
+    epochs_per_query = 12.0
+
+    def __init__(self, nan_costs: bool) -> None:
+        self.nan_costs = nan_costs
+
+    def observe(self, cell, rng):
+        u = rng.random()
+        v = float("nan") if u < 0.25 or cell == self.first else u
+        return v, float("nan") if self.nan_costs and cell % 5 == 0 else 100.0 * u
+
+
+@pytest.mark.parametrize("budget, nan_costs", [(Budget("queries", 60), True), (Budget("epochs", 600), True),
+                                               (Budget("seconds", 3000), False)])
+def test_the_one_worker_path_keeps_the_general_loops_rows_where_values_are_missing(budget, nan_costs):
+    from nasbench.search.loop import LoopSetup, _run_sequential, _run_workers
+    from nasbench.strategies import make_strategy
+
+    view = _GappyView(nan_costs)
+    setup = LoopSetup(view, None, 0, [float(i % 97) for i in range(15625)], None, budget, 1)
+
+    def fresh():
+        s = make_strategy("evolution", SearchContext(rng=np.random.default_rng(5)))
+        view.first = make_strategy("evolution", SearchContext(rng=np.random.default_rng(5))).ask()  # NaN first
+        return s, np.random.default_rng(6)
+
+    fast, general = _run_sequential(setup, *fresh()), _run_workers(setup, *fresh(), 1)
+    assert len(fast["cell"]) > 10 and np.isnan(fast["value"][0])
+    assert json.dumps(fast) == json.dumps(general)  # NaN == NaN as text
 
 
 def test_one_worker_configs_keep_their_results_and_identity(bench, tmp_path):
@@ -148,8 +207,8 @@ def test_cli_runs_one_comparison_per_worker_count(tmp_path, capsys):
 def test_supernet_strategies_use_one_worker():
     from nasbench.strategies import STRATEGIES
 
-    assert STRATEGIES["darts"].max_workers == STRATEGIES["gdas"].max_workers == 1
-    assert all(c.max_workers == 0 for n, c in STRATEGIES.items() if not c.trains_networks)
+    assert STRATEGIES["darts"].capabilities.max_workers == STRATEGIES["gdas"].capabilities.max_workers == 1
+    assert all(c.capabilities.max_workers == 0 for n, c in STRATEGIES.items() if not c.capabilities.trains_networks)
 
 
 def test_local_search_hands_each_neighbour_out_once(bench):
@@ -168,12 +227,11 @@ def test_multiobjective_strategies_with_workers(bench, name):
 
 
 # -- fidelities: resume charging, the nb201-cifar10 mapping ---------------------------------------
-class _Scripted(Strategy, register=False):
+class _Scripted(JobStrategy, register=False):
     """A test double: runs the jobs of its script, then stops."""
 
     name = "scripted"
-    multi_fidelity = True
-    needs = frozenset({"fidelities"})
+    capabilities = Capabilities(multi_fidelity=True, needs={"fidelities"})
 
     def __init__(self, context, script):
         super().__init__(context, Params())

@@ -17,7 +17,8 @@ import pytest
 
 from nasbench.strategies import plugins
 from nasbench.cli import main
-from nasbench.strategies import STRATEGIES, Budget, Params, Strategy, StrategyError, register
+from nasbench.strategies import (STRATEGIES, Budget, Capabilities, Job, JobStrategy, Params, Strategy, StrategyError,
+                                 register)
 from nasbench.strategies.base import REGISTRY, check_positive
 from nasbench.testing import ContractError, check_benchmark, check_strategy
 
@@ -358,7 +359,7 @@ def _broken(**attrs):
         pass
 
     body = {"name": "broken_one", "ask": ask, "tell": tell, "__qualname__": "Broken", **attrs}
-    return type("Broken", (Strategy,), body, register=False)
+    return type("Broken", (JobStrategy if "ask_job" in attrs else Strategy,), body, register=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -394,8 +395,11 @@ class _BadDefault(Params):
     ({"name": ""}, "has no name"),
     ({"ask_job": lambda self: None}, "ask_job() returned None before any job ran"),
     ({"ask_job": lambda self: self.random_index()}, "not a Job (or None)"),
-    ({"prices_queries": True, "own_cost": lambda self: -1.0}, "own_cost() returned -1.0; it must be finite seconds"),
-    ({"libraries": "optuna"}, "libraries must be a tuple of distribution names"),
+    ({"ask_job": lambda self: Job(self.random_index(), cost=-1.0)},
+     "ask_job().cost is -1.0; it must be finite seconds"),
+    ({"ask_job": lambda self: Job(self.random_index(), overhead=float("nan"))},
+     "ask_job().overhead is nan; it must be finite seconds"),
+    ({"capabilities": Capabilities(libraries="optuna")}, "libraries must be a tuple of distribution names"),
 ])
 def test_check_strategy_names_what_broke(attrs, message):
     cls = _broken(**attrs)

@@ -18,9 +18,9 @@ FAST = {"bananas": {"fit_epochs": 20, "n_candidates": 20, "n_init": 5},
 SLOW_HERE = {"optuna-gp"}
 #: the strategies that search the table alone (asked, not named: no network training, one objective)
 TABLE_STRATEGIES = [n for n, c in STRATEGIES.items()
-                    if not c.trains_networks and not c.multi_objective and n not in SLOW_HERE]
-MO_STRATEGIES = [n for n, c in STRATEGIES.items() if c.multi_objective]
-NETWORK_STRATEGIES = [n for n, c in STRATEGIES.items() if c.trains_networks]
+                    if not c.capabilities.trains_networks and not c.capabilities.multi_objective and n not in SLOW_HERE]
+MO_STRATEGIES = [n for n, c in STRATEGIES.items() if c.capabilities.multi_objective]
+NETWORK_STRATEGIES = [n for n, c in STRATEGIES.items() if c.capabilities.trains_networks]
 
 
 BENCH_WITH_PROXIES = True  # conftest's `bench` gets (invented) proxies for the proxy-guided strategies
@@ -204,15 +204,17 @@ def test_darts_gdas_train_a_tiny_supernet_on_digits():
         ctx = SearchContext(rng=np.random.default_rng(0), dataset="digits", recipe={"epochs": 1, "batch_size": 128},
                             epoch_seconds=per_epoch)
         s = make_strategy(name, ctx, {"C": 2, "N": 1, "max_batches": 2})
-        i = s.ask()
-        assert 0 <= i < 15625 and s.own_cost() > 0
+        job = s.ask_job()  # the job carries its price: the supernet's training, charged instead of the table's
+        i = job.cell
+        assert 0 <= i < 15625 and job.cost > 0
         ctx2 = SearchContext(rng=np.random.default_rng(0), dataset="digits", recipe={"epochs": 1, "batch_size": 128})
         s2 = make_strategy(name, ctx2, {"C": 2, "N": 1, "max_batches": 2, "cost": "measured"})
-        assert s2.ask() == i
+        job2 = s2.ask_job()
+        assert job2.cell == i
         assert np.array_equal(s.alpha(), s2.alpha())
-        assert s2.own_cost() == s2.last_train_seconds > 0  # measured: the wall clock
+        assert job2.cost == s2.last_train_seconds > 0  # measured: the wall clock
         if name == "darts":  # 2 batches x (128 valid + 128 train images) of 1,000, every op on every edge
-            assert s.own_cost() == pytest.approx(2 * 256 / 1000 * (0.01 + 0.02 * 6), rel=1e-6)
+            assert job.cost == pytest.approx(2 * 256 / 1000 * (0.01 + 0.02 * 6), rel=1e-6)
         with pytest.raises(StrategyError, match="cost='model' needs the table's training times"):
             make_strategy(name, SearchContext(rng=np.random.default_rng(0), dataset="digits"), {"C": 2}).ask()
         with pytest.raises(StrategyError, match="cost must be 'model' or 'measured'"):

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from nasbench.search.runner import ExperimentConfig, StrategySpec, _chunks, prepare_search, run_comparison, run_one
-from nasbench.strategies import STRATEGIES, Budget, Params, SearchContext, Strategy, StrategyError, describe, make_strategy
+from nasbench.strategies import (STRATEGIES, Budget, Capabilities, Job, JobStrategy, Params, SearchContext, Strategy,
+                                 StrategyError, describe, make_strategy)
 from nasbench.strategies.base import REGISTRY, register_strategy
 
 
@@ -65,18 +66,24 @@ def test_registration_rules(clean_registry):
     with pytest.raises(StrategyError, match="needs names 'datset', not a SearchContext field; valid: rng"):
         class Typo(Base):
             name = "typo"
-            needs = frozenset({"datset"})
+            capabilities = Capabilities(needs={"datset"})
     assert "typo" not in REGISTRY and REGISTRY["random"].__module__ == "nasbench.strategies.random_search"
+    with pytest.raises(StrategyError, match="needs must be a set of SearchContext field names"):
+        Capabilities(needs="dataset")
+    assert Capabilities(needs=["dataset"]).needs == frozenset({"dataset"})
 
 
 def test_every_strategy_declares_its_hooks():
     for name, cls in STRATEGIES.items():
-        assert cls.name == name and issubclass(cls.Params, Params)
-        assert isinstance(cls.trains_networks, bool) and isinstance(cls.prices_queries, bool)
-        assert isinstance(cls.multi_objective, bool) and isinstance(cls.needs, frozenset)
-        assert cls.prices_queries == hasattr(cls, "own_cost"), name
-    assert STRATEGIES["darts"].trains_networks and STRATEGIES["darts"].needs >= {"dataset", "recipe"}
-    assert not STRATEGIES["random"].prices_queries
+        caps = cls.capabilities
+        assert cls.name == name and issubclass(cls.Params, Params) and isinstance(caps, Capabilities)
+        assert isinstance(caps.trains_networks, bool) and isinstance(caps.multi_fidelity, bool)
+        assert isinstance(caps.multi_objective, bool) and isinstance(caps.needs, frozenset)
+        assert not hasattr(cls, "own_cost") and not hasattr(cls, "prices_queries"), name  # the price is the Job's
+        assert not caps.multi_fidelity or issubclass(cls, JobStrategy), name
+    darts = STRATEGIES["darts"].capabilities
+    assert darts.trains_networks and darts.needs >= {"dataset", "recipe"}
+    assert issubclass(STRATEGIES["darts"], JobStrategy) and not issubclass(STRATEGIES["random"], JobStrategy)
 
 
 def test_needs_are_declared_honestly():
@@ -90,8 +97,8 @@ def test_needs_are_declared_honestly():
     for name, cls in STRATEGIES.items():
         src = "".join(inspect.getsource(c) for c in cls.__mro__ if issubclass(c, Strategy) and c is not Strategy)
         read = set(re.findall(r"context\.(\w+)", src)) & optional
-        assert read <= cls.needs, (name, sorted(read - cls.needs))
-    assert STRATEGIES["darts"].needs == {"dataset", "recipe", "epoch_seconds"}
+        assert read <= cls.capabilities.needs, (name, sorted(read - cls.capabilities.needs))
+    assert STRATEGIES["darts"].capabilities.needs == {"dataset", "recipe", "epoch_seconds"}
 
 
 def test_runner_asks_the_hooks(bench, clean_registry):
@@ -102,21 +109,17 @@ def test_runner_asks_the_hooks(bench, clean_registry):
     class P(Params):
         pass
 
-    class Priced(Strategy):
+    class Priced(JobStrategy):
         name = "priced"
         Params = P
-        trains_networks = True
-        prices_queries = True
+        capabilities = Capabilities(trains_networks=True)
 
-        def ask(self) -> int:
-            self._last = self.random_index()
-            return self._last
+        def ask_job(self) -> Job:
+            cell = self.random_index()
+            return Job(cell, cost=7.0 + cell % 3)
 
         def tell(self, index, value, cost, objectives=()) -> None:
             pass
-
-        def own_cost(self) -> float:
-            return 7.0 + self._last % 3
 
     cfg = ExperimentConfig(table="synthetic", strategies=("random", "priced"), runs=3, budget=Budget("queries", 6),
                            progress=False)
@@ -126,9 +129,11 @@ def test_runner_asks_the_hooks(bench, clean_registry):
     assert [len(runs) for s, runs, _ in tasks if s.name == "random"] == [2, 1]  # 6 runs in ~4 tasks
     cols = run_one(prepare_search(bench, cfg), cfg.strategies[1], 0)
     assert cols["cost"] == [7.0 + c % 3 for c in cols["cell"]]
-    with pytest.raises(StrategyError, match="prices_queries is set but it defines no own_cost"):
+    with pytest.raises(StrategyError, match=r"defines ask_job\(\) but derives from Strategy, .* derive it from "
+                                            "JobStrategy"):
         class Unpriced(Strategy, register=False):
-            prices_queries = True
+            def ask_job(self) -> Job:
+                return Job(0, cost=1.0)
 
     assert not hasattr(STRATEGIES["random"](SearchContext(rng=np.random.default_rng(0))), "own_cost")
 
@@ -159,7 +164,7 @@ def test_undeclared_context_field_is_refused(tmp_path, bench, clean_registry):
 
     class Honest(Sneaky):
         name = "honest"
-        needs = frozenset({"dataset"})
+        capabilities = Capabilities(needs={"dataset"})
 
     cols = run_one(prepare_search(bench, cfg), StrategySpec("honest"), 0)
     assert len(cols["cell"]) == 5

@@ -1,4 +1,4 @@
-"""Proxy-guided search: the overhead hook charges what a strategy computed, proxy-random and
+"""Proxy-guided search: a job's overhead charges what a strategy computed, proxy-random and
 proxy-evolution read proxies through SearchContext, are charged for every cell they score (a
 shared pass once), are deterministic, beat random search where the proxy is informative, and a
 proxy the table lacks is refused."""
@@ -10,7 +10,8 @@ from scipy.stats import mannwhitneyu
 
 from nasbench.search.runner import ConfigError, ExperimentConfig, StrategySpec, prepare_search, run_comparison, run_one
 from nasbench.space import N_CELLS
-from nasbench.strategies import Budget, Protocol, SearchContext, Strategy, StrategyError, make_strategy
+from nasbench.strategies import (Budget, Job, JobStrategy, Protocol, SearchContext, Strategy, StrategyError,
+                                 make_strategy)
 from nasbench.strategies.zero_cost_inputs import ProxyInputs, proxy_inputs
 from nasbench.tables.tabular import TabularBenchmark
 from synthetic import synthetic_table, with_synthetic_proxies
@@ -27,20 +28,16 @@ def _run(bench, name: str, params: dict, run: int = 0, budget: Budget = Budget("
     return run_one(prepare_search(bench, cfg), cfg.strategies[0], run)
 
 
-class _Charging(Strategy, register=False):
+class _Charging(JobStrategy, register=False):
     """Random cells; claims 7 s of its own compute before every query."""
 
     name = "test-charging"
-    charges_overhead = True
 
-    def ask(self) -> int:
-        return self.random_index()
+    def ask_job(self) -> Job:
+        return Job(self.random_index(), overhead=7.0)
 
     def tell(self, index, value, cost, objectives=()) -> None:
         pass
-
-    def overhead(self) -> float:
-        return 7.0
 
 
 def test_overhead_hook_adds_the_strategys_compute_to_each_querys_cost(bench):
@@ -56,10 +53,11 @@ def test_overhead_hook_adds_the_strategys_compute_to_each_querys_cost(bench):
     assert np.allclose(np.array(cols["sim_time"]), np.cumsum(train + 7.0))
 
 
-def test_a_strategy_that_charges_overhead_must_define_it():
-    with pytest.raises(StrategyError, match="charges_overhead is set but it defines no overhead"):
+def test_a_strategy_that_charges_overhead_must_speak_jobs():
+    with pytest.raises(StrategyError, match="defines ask_job.* derive it from JobStrategy"):
         class _Bad(Strategy, register=False):  # noqa: F841
-            charges_overhead = True
+            def ask_job(self):
+                return Job(0, overhead=7.0)
 
             def ask(self):
                 return 0

@@ -137,9 +137,9 @@ class ExperimentConfig:
             raise ConfigError(f"plots.baseline {self.plots.baseline!r} is not a strategy of this comparison; "
                               f"choose one of {', '.join(labels)}")
         if self.protocol is not None and self.protocol.objectives:
-            single = [s.label for s in specs if not _strategy_class(s.name).multi_objective]
+            single = [s.label for s in specs if not _strategy_class(s.name).capabilities.multi_objective]
             if single:
-                multi = " / ".join(n for n, c in STRATEGIES.items() if c.multi_objective)
+                multi = " / ".join(n for n, c in STRATEGIES.items() if c.capabilities.multi_objective)
                 raise ConfigError(f"protocol.objectives is set but {single[0]!r} is single-objective; use {multi}")
 
     def identity(self) -> dict[str, Any]:
@@ -155,7 +155,7 @@ class ExperimentConfig:
     def timed(self) -> bool:
         """True if the results carry :data:`TIMED_COLUMNS` (several workers, or a multi-fidelity
         strategy): such runs go through the runner's event loop."""
-        return self.workers != 1 or any(_strategy_class(s.name).multi_fidelity for s in self.strategies)
+        return self.workers != 1 or any(_strategy_class(s.name).capabilities.multi_fidelity for s in self.strategies)
 
     @property
     def columns(self) -> tuple[str, ...]:

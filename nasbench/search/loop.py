@@ -4,7 +4,15 @@ Each worker trains one job (`Job`) at a time. Whenever workers
 are free (lowest worker id first) the strategy is asked (`ask_job`); a job's simulated finish is
 its start plus its cost, and finished jobs are told (`tell_result`) one at a time in order of
 finish time (a heap; ties in the order the jobs were started). `ask_job` returning None leaves
-the worker idle until the next finish; if nothing is running either, the run ends.
+the worker idle until the next finish; if nothing is running either, the run ends. A job's cost
+is the table's recorded training cost of its cell, or the strategy's own price (`Job.cost`),
+plus the strategy's overhead (`Job.overhead`: the compute it spent choosing the job).
+
+A classic strategy (`Strategy`, not a `JobStrategy`) is asked and told through its `ask`/`tell`
+directly: the base's `Job(self.ask())` adapter, without the allocations. With one worker, one
+fidelity and a classic strategy each job starts when the one before it finishes, so the loop
+needs no heap and records its rows column by column (`_run_sequential`, the common case);
+otherwise `_run_workers` runs the general loop. Both give the same rows.
 
 Budgets (`Budget.kind`), checked when a job would start:
 
@@ -28,11 +36,12 @@ import heapq
 import math
 from bisect import insort
 from dataclasses import dataclass
+from itertools import accumulate, repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..strategies.base import Job, Strategy, StrategyError, TrialResult
+from ..strategies.base import Job, JobStrategy, Strategy, StrategyError, TrialResult
 from ..strategies.protocol import MAX_QUERIES, Budget, SearchView
 
 if TYPE_CHECKING:
@@ -82,8 +91,8 @@ def run_events(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator)
 
     Args:
         setup: the protocol's view, fidelities, test values, objectives, budget and workers.
-        strategy: the strategy, asked and told through its plain `ask`/`tell` or its
-            `ask_job`/`tell_result` where it overrides them.
+        strategy: the strategy: a classic `Strategy` is asked and told through its `ask`/`tell`,
+            a `JobStrategy` through its `ask_job`/`tell_result`.
         noise: the generator of the run's recorded-seed draws.
 
     Returns:
@@ -93,26 +102,99 @@ def run_events(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator)
         StrategyError: a multi-fidelity strategy without fidelities, or a job with a level out
             of range or a trial it cannot resume.
     """
-    kind, limit = setup.budget.kind, float(setup.budget.amount)
-    n_workers = setup.workers if not strategy.max_workers else min(setup.workers, strategy.max_workers)
-    mf = strategy.multi_fidelity
-    fv = setup.fidelities
-    if mf and fv is None:
+    caps = strategy.capabilities
+    n_workers = setup.workers if not caps.max_workers else min(setup.workers, caps.max_workers)
+    if caps.multi_fidelity and setup.fidelities is None:
         raise StrategyError(f"strategy {strategy.name!r} is multi-fidelity but the run has no fidelities")
+    if n_workers == 1 and not caps.multi_fidelity and not isinstance(strategy, JobStrategy):
+        return _run_sequential(setup, strategy, noise)
+    return _run_workers(setup, strategy, noise, n_workers)
+
+
+def _run_sequential(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator) -> dict[str, list]:
+    """`run_events` with one worker, one fidelity and a classic strategy.
+
+    Each job starts when the one before it finishes, so no queue; per job the loop keeps only the
+    cell, value and cost (and where the incumbent changes); the other columns are built after it
+    (the running sums by `accumulate`, the same additions in the same order): the same rows as
+    the event loop.
+
+    Args:
+        setup: as for `run_events`.
+        strategy: a classic strategy (its `ask`/`tell` are called).
+        noise: the generator of the run's recorded-seed draws.
+
+    Returns:
+        `{column: values}` for `EVENT_COLUMNS`.
+    """
+    kind, limit = setup.budget.kind, float(setup.budget.amount)
+    ask, tell, observe = strategy.ask, strategy.tell, setup.view.observe
+    objs, epq = setup.objectives, setup.view.epochs_per_query
+    cells: list[int] = []
+    values: list[float] = []
+    costs: list[float] = []
+    add_cell, add_value, add_cost = cells.append, values.append, costs.append
+    changes: list[tuple[int, int, float]] = []  # (job, cell, value) where the incumbent changes
+    inc, inc_v = -1, float("-inf")
+    budgeted = kind != "queries"  # queries: the number of jobs is known, nothing to check per job
+    steps = range(min(MAX_QUERIES, math.ceil(limit)) if not budgeted else MAX_QUERIES)
+    # seconds and worker-seconds are the same with one worker; epochs: each job charges epq
+    stop = limit if kind in ("seconds", "worker-seconds") else float("inf")
+    e_stop = limit if kind == "epochs" else float("inf")
+    if objs is not None:  # multi-objective: the cell's objectives are told too
+        tell_strategy = tell
+
+        def tell(cell: int, v: float, c: float, _: tuple) -> None:
+            tell_strategy(cell, v, c, tuple(objs[cell]))
+    now = done_e = 0.0
+    for step in steps:
+        cell = ask()
+        v, c = observe(cell, noise)
+        if budgeted:
+            if now + c > stop or done_e + epq > e_stop:
+                break  # the one worker retires; the job is not run
+            now += c
+            done_e += epq
+        tell(cell, v, c, ())
+        if v > inc_v or inc < 0:
+            inc, inc_v = cell, v
+            changes.append((step, cell, v))
+        add_cell(cell)
+        add_value(v)
+        add_cost(c)
+    n = len(cells)
+    test = setup.test
+    incs: list[int] = []
+    inc_vs: list[float] = []
+    inc_ts: list[float] = []
+    for (first, cell, v), end in zip(changes, [*(ch[0] for ch in changes[1:]), n]):
+        k = end - first
+        incs += [cell] * k
+        inc_vs += [v] * k
+        inc_ts += [test[cell]] * k
+    sim = list(accumulate(costs, initial=0.0))  # 0.0, then each finish: the loop's running sum
+    return {"sim_time": sim[1:], "epochs": list(accumulate(repeat(epq, n), initial=0.0))[1:], "cell": cells,
+            "value": values, "cost": costs, "incumbent": incs, "incumbent_valid": inc_vs, "incumbent_test": inc_ts,
+            "worker": [0] * n, "start": sim[:n], "level": [setup.protocol_level] * n, "fidelity_epochs": [epq] * n,
+            "trial": list(range(n))}
+
+
+def _run_workers(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator, n_workers: int
+                 ) -> dict[str, list]:
+    """`run_events` in general: several workers (a heap of running jobs), fidelities, jobs."""
+    kind, limit = setup.budget.kind, float(setup.budget.amount)
+    mf = strategy.capabilities.multi_fidelity
+    fv = setup.fidelities
     levels = fv.fidelities.levels if fv is not None else ()
     observe = setup.view.observe
-    own_cost = strategy.own_cost if strategy.prices_queries else None
-    overhead = strategy.overhead if strategy.charges_overhead else None
     objs, test = setup.objectives, setup.test
-    plain_ask = type(strategy).ask_job is Strategy.ask_job
-    plain_tell = type(strategy).tell_result is Strategy.tell_result
+    jobs = isinstance(strategy, JobStrategy)  # else a classic strategy: its ask/tell are called directly
     ask, ask_job, tell, tell_result = strategy.ask, strategy.ask_job, strategy.tell, strategy.tell_result
     epq, plevel = setup.view.epochs_per_query, setup.protocol_level
     by_queries = kind == "queries"
     cap = min(MAX_QUERIES, math.ceil(limit)) if by_queries else MAX_QUERIES  # jobs started in all
     by_seconds, by_worker_seconds, by_epochs = kind == "seconds", kind == "worker-seconds", kind == "epochs"
-    plain = plain_ask and not mf and own_cost is None  # a cell asked, looked up and charged its recorded cost
-    told = plain_tell and objs is None and not mf  # tell(cell, value, cost) with no objectives
+    plain = not jobs and not mf  # a cell asked, looked up and charged its recorded cost
 
     free = list(range(-n_workers + 1, 1))  # free workers as negative ids, ascending: pop() is the lowest id
     heap: list[tuple] = []
@@ -132,22 +214,23 @@ def run_events(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator)
                 v, c = observe(cell, noise)
                 tid = started
             else:
-                if plain_ask:
-                    job, cell = None, ask()
-                else:
+                if jobs:
                     job = ask_job()
                     if job is None:
                         break
                     cell = job.cell
+                else:
+                    job, cell = None, ask()
                 if mf:
                     tid, level, v, c, ep = _resolve(job if job is not None else Job(cell), trials, fv, noise)
                 else:
                     v, c = observe(cell, noise)
-                    if own_cost is not None:
-                        c = own_cost()
                     tid, level, ep = started, plevel, epq
-            if overhead is not None:  # the strategy's own compute since its last ask (proxies it scored),
-                c += overhead()       # done by the worker that runs this job, before training
+                if job is not None:  # what the job costs beyond the table: the strategy's price, its overhead
+                    if job.cost is not None:
+                        c = job.cost
+                    if job.overhead:  # the strategy's own compute (proxies it scored), done by the
+                        c += job.overhead  # worker that runs this job, before training
             if not by_queries and ((by_seconds and now + c > limit) or (by_worker_seconds and spent_w + c > limit)
                                    or (by_epochs and spent_e + ep > limit)):
                 free.pop()  # this worker retires; the job is not run
@@ -169,22 +252,19 @@ def run_events(setup: LoopSetup, strategy: Strategy, noise: np.random.Generator)
         elif heap:
             finish, _, w, start, tid, cell, level, v, c, ep = heapq.heappushpop(heap, last)
             last = None
-        else:  # the only job running (always so with one worker): it finishes next, no queue needed
+        else:  # the only job running: it finishes next, no queue needed
             finish, _, w, start, tid, cell, level, v, c, ep = last
             last = None
         now = finish
         done_e += ep
-        if told:
-            tell(cell, v, c, ())
+        if mf:
+            t = trials[tid]
+            t.running, t.level = False, level
+        o = tuple(objs[cell]) if objs is not None else ()
+        if jobs:
+            tell_result(TrialResult(tid, cell, level, v, c, w, start, finish, o))
         else:
-            if mf:
-                t = trials[tid]
-                t.running, t.level = False, level
-            o = tuple(objs[cell]) if objs is not None else ()
-            if plain_tell:
-                tell(cell, v, c, o)
-            else:
-                tell_result(TrialResult(tid, cell, level, v, c, w, start, finish, o))
+            tell(cell, v, c, o)
         if level > inc_lv or (level == inc_lv and v > inc_v):
             inc, inc_v, inc_lv = cell, v, level
         rows.append((finish, done_e, cell, v, c, inc, inc_v, test[inc], w, start, level, fid_epochs[level], tid))

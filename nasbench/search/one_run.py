@@ -54,7 +54,7 @@ def run_one(shared: _Shared, spec: StrategySpec, run: int) -> dict[str, list]:
     tidy columns of its queries (with TIMED_COLUMNS where the configuration is timed)."""
     s_seq, n_seq = run_seed(shared.seed, spec.label, run).spawn(2)
     fid = shared.fidelities.fidelities if shared.fidelities is not None and \
-        _strategy_class(spec.name).multi_fidelity else None
+        _strategy_class(spec.name).capabilities.multi_fidelity else None
     ctx = SearchContext(rng=np.random.default_rng(s_seq), fidelities=fid, **shared.context_kw)
     strategy = make_strategy(spec.name, ctx, spec.params)
     return run_strategy(shared, spec, run, strategy, np.random.default_rng(n_seq))
@@ -65,8 +65,8 @@ def run_strategy(shared: _Shared, spec: StrategySpec, run: int, strategy, noise:
     """The search of :func:`run_one` with a strategy already built (``noise`` draws which recorded
     run each query sees); :func:`nasbench.testing.check_strategy` drives a watched strategy here."""
     objs = shared.objectives.tolist() if shared.objectives is not None else None
-    setup = LoopSetup(shared.view, shared.fidelities if strategy.multi_fidelity else None, shared.protocol_level,
-                      shared.test, objs, shared.budget, shared.workers)
+    fid = shared.fidelities if strategy.capabilities.multi_fidelity else None
+    setup = LoopSetup(shared.view, fid, shared.protocol_level, shared.test, objs, shared.budget, shared.workers)
     ev = run_events(setup, strategy, noise)
     n = len(ev["cell"])
     cols = {"strategy": [spec.label] * n, "run": [run] * n, "step": list(range(1, n + 1))}
@@ -102,7 +102,7 @@ def _build_shared(bench: Benchmark, config: ExperimentConfig) -> _Shared:
 def _fidelities(bench: Benchmark, config: ExperimentConfig) -> tuple[FidelityView | None, int]:
     """The fidelity view (where a multi-fidelity strategy is in the config) and the protocol's level;
     a multi-fidelity strategy on a table with one level is refused."""
-    mf = [s.label for s in config.strategies if _strategy_class(s.name).multi_fidelity]
+    mf = [s.label for s in config.strategies if _strategy_class(s.name).capabilities.multi_fidelity]
     if not mf:
         return None, level_protocols(bench, config.protocol)[1]
     fv = build_fidelities(bench, config.protocol, config.table)
@@ -114,7 +114,7 @@ def _fidelities(bench: Benchmark, config: ExperimentConfig) -> tuple[FidelityVie
 
 
 def _needs_proxies(config: ExperimentConfig) -> bool:
-    return any("proxies" in _strategy_class(s.name).needs for s in config.strategies)
+    return any("proxies" in _strategy_class(s.name).capabilities.needs for s in config.strategies)
 
 
 def prepare_search(bench: Benchmark, config: ExperimentConfig) -> _Shared:
@@ -137,7 +137,7 @@ def _epoch_seconds(bench: Benchmark, cov: np.ndarray) -> np.ndarray | None:
 def _check_proxy_strategies(config: ExperimentConfig, context_kw: dict[str, Any]) -> None:
     """Refuse, before any run, a strategy whose proxy the table lacks (built once to ask it)."""
     for s in config.strategies:
-        if "proxies" in _strategy_class(s.name).needs:
+        if "proxies" in _strategy_class(s.name).capabilities.needs:
             try:
                 make_strategy(s.name, SearchContext(rng=np.random.default_rng(0), **context_kw), s.params)
             except StrategyError as exc:

@@ -95,9 +95,9 @@ def resolved_strategies(specs: Iterable[StrategySpec]) -> dict[str, dict[str, An
 
 
 def strategy_libraries(specs: Iterable[StrategySpec]) -> dict[str, str]:
-    """The installed version of every library the strategies declare (their ``libraries`` hook),
+    """The installed version of every library the strategies declare (``capabilities.libraries``),
     by distribution name, sorted: e.g. ``{"optuna": "5.0.0"}`` for a comparison with optuna-tpe."""
-    names = sorted({lib for s in specs for lib in _strategy_class(s.name).libraries}, key=str.lower)
+    names = sorted({lib for s in specs for lib in _strategy_class(s.name).capabilities.libraries}, key=str.lower)
     out = {}
     for name in names:
         try:

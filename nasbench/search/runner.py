@@ -227,7 +227,7 @@ def _chunks(todo: list[tuple[StrategySpec, int]], jobs: int, out: str) -> list[t
     n_tasks = max(1, 4 * jobs)
     per = max(1, -(-len(todo) // n_tasks))
     for s, runs in by.values():
-        per_s = 1 if _strategy_class(s.name).trains_networks else per
+        per_s = 1 if _strategy_class(s.name).capabilities.trains_networks else per
         for k in range(0, len(runs), per_s):
             tasks.append((s, runs[k:k + per_s], out))
     return tasks

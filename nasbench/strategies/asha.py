@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
-from .base import Job, Params, Strategy, StrategyError, TrialResult
+from .base import Capabilities, Job, JobStrategy, Params, TrialResult
 from .rungs import Rungs, check_eta, rung_ladder
 
 
@@ -35,13 +35,12 @@ class AshaParams(Params):
         check_eta("asha", self.eta)
 
 
-class Asha(Strategy):
+class Asha(JobStrategy):
     """ASHA: asynchronous successive halving, promotes the top 1/eta of each rung, never waits."""
 
     name = "asha"
     Params = AshaParams
-    multi_fidelity = True
-    needs = frozenset({"fidelities"})
+    capabilities = Capabilities(multi_fidelity=True, needs={"fidelities"})
 
     def __init__(self, context, params=None) -> None:
         super().__init__(context, params)
@@ -54,12 +53,6 @@ class Asha(Strategy):
     def rungs(self) -> Rungs:
         """The rungs (computed at the first job: the strategy can be built without fidelities)."""
         return rung_ladder(self.context.fidelities, self.params.eta, "asha")
-
-    def ask(self) -> int:
-        raise StrategyError(f"{self.name} is multi-fidelity: the runner drives it through ask_job/tell_result")
-
-    def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
-        raise StrategyError(f"{self.name} is multi-fidelity: the runner drives it through ask_job/tell_result")
 
     def ask_job(self) -> Job:
         lv = self.rungs.levels

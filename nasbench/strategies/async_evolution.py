@@ -30,7 +30,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .base import Job, Params, Strategy, StrategyError, TrialResult, check_positive
+from .base import Capabilities, Job, JobStrategy, Params, StrategyError, TrialResult, check_positive
 from .rungs import Rungs, check_eta, rung_ladder
 
 
@@ -64,13 +64,12 @@ class AsyncEvolutionParams(Params):
         check_eta("async-evolution", self.eta)
 
 
-class AsyncEvolution(Strategy):
+class AsyncEvolution(JobStrategy):
     """Asynchronous regularised evolution; each trial stopped at ASHA rungs unless in the top 1/eta."""
 
     name = "async-evolution"
     Params = AsyncEvolutionParams
-    multi_fidelity = True
-    needs = frozenset({"fidelities"})
+    capabilities = Capabilities(multi_fidelity=True, needs={"fidelities"})
 
     def __init__(self, context, params=None) -> None:
         super().__init__(context, params)
@@ -86,12 +85,6 @@ class AsyncEvolution(Strategy):
     def rungs(self) -> Rungs:
         """The rungs (computed at the first job: the strategy can be built without fidelities)."""
         return rung_ladder(self.context.fidelities, self.params.eta, "async-evolution")
-
-    def ask(self) -> int:
-        raise StrategyError(f"{self.name} is multi-fidelity: the runner drives it through ask_job/tell_result")
-
-    def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
-        raise StrategyError(f"{self.name} is multi-fidelity: the runner drives it through ask_job/tell_result")
 
     def ask_job(self) -> Job:
         if self._continue:

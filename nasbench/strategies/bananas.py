@@ -13,7 +13,7 @@ import numpy as np
 from scipy.stats import norm
 
 from ..space import ENCODINGS, encode_ops, ops_table
-from .base import Params, StrategyError, check_positive
+from .base import Capabilities, Params, StrategyError, check_positive
 from .model_based import ModelBasedStrategy
 
 ACQUISITIONS = ("its", "ucb", "ei", "mean")
@@ -75,7 +75,7 @@ def acquire(mean: np.ndarray, std: np.ndarray, kind: str, best: float, beta: flo
 
 class Bananas(ModelBasedStrategy):
     name = "bananas"
-    libraries = ("scipy",)  # its acquisition's normal distribution
+    capabilities = Capabilities(libraries=("scipy",))  # its acquisition's normal distribution
     Params = BananasParams
 
     def _fit(self) -> None:

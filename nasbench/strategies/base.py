@@ -1,46 +1,35 @@
-"""The ask/tell interface every search strategy implements, and what a strategy is allowed to see.
+"""The interface every search strategy implements, and what a strategy is allowed to see.
 
-A strategy never holds the benchmark. The runner asks it for a cell index, trains (looks up) that
-cell through a `SearchView`, and tells it the observed
-validation value and the cost that training would have taken. The only other things a strategy
-gets are in `SearchContext`: the space, a random generator, which cells exist in the table,
-and (for the strategies that train a supernet for real) the table's dataset name and recipe.
+A strategy never holds the benchmark. The runner's search loop (`nasbench.search.loop`) asks it
+for a job, trains (looks up) the job's cell through a `SearchView`, and tells it the result: the
+observed validation value and the cost that training would have taken. The only other things a
+strategy gets are in `SearchContext`: the space, a random generator, which cells exist in the
+table, and what its capabilities declare it needs.
 
-Adding a strategy is one module: subclass `Strategy`, set `name` and `Params`, declare
-the hooks below, and import the module (the built-ins are imported by
-`registry`). A subclass that sets its own `name` registers itself in
-`REGISTRY` when the class is created; the runner and the tests then find it by name and ask
-it (never its name) what it needs:
+Two ways to speak, in the spirit of Optuna's sampler base and syne-tune's scheduler:
 
-* `trains_networks`: it trains networks itself (slow; the runner gives each run its own task);
-* `prices_queries`: it charges its own cost per query (its `own_cost()` method) instead of the
-  table's training cost of the cell it returns;
-* `multi_objective`: it handles the `objectives` told besides the validation value;
-* `charges_overhead`: it spends simulated compute of its own besides training (zero-cost proxies
-  of the cells it scored); its `overhead()` returns the seconds spent since the last `ask` and
-  the runner adds them to the cost of the query that ask returned (`cost` and `sim_time`);
-* `needs`: the `SearchContext` fields it reads besides `rng`, `space` and
-  `candidates` (e.g. `dataset` and `recipe` to train, `epoch_seconds` to price);
-* `libraries`: the installed distributions (beyond numpy, pandas and torch, recorded always)
-  whose releases decide its results: their versions go into a comparison's `provenance.json`;
-* `Params`: the frozen dataclass of its parameters (names, defaults, types; `check` adds rules);
-* `multi_fidelity`: it chooses at which fidelity (epoch/schedule) each cell is trained and may
-  resume paused trials; it gets `context.fidelities` (`Fidelities`)
-  and speaks `Strategy.ask_job` / `Strategy.tell_result` (below);
-* `max_workers`: the most simulated workers it can use (0: any number; DARTS and GDAS, which
-  train one supernet, use 1 and the other workers stay idle);
-* `synchronous`: it batches (successive halving, Hyperband wait at rung barriers): its
-  `ask_job` returns None while a batch is incomplete, and the asking worker idles.
+* `Strategy`, the classic way and the short one: `ask() -> cell index` and
+  `tell(index, value, cost, objectives)`. The base adapts them into jobs (`ask_job` is
+  `Job(self.ask())`, `tell_result` calls `tell`); a plug-in strategy is one short module.
+* `JobStrategy`: the strategy asks for jobs itself, `ask_job() -> Job | None` and
+  `tell_result(TrialResult)`. A `Job` names a cell, a fidelity `level` and a `trial` to resume
+  (multi-fidelity strategies), and what it costs beyond the table: `cost` (the strategy prices the
+  job itself, e.g. a supernet's training seconds) and `overhead` (simulated seconds the strategy
+  spent choosing it, e.g. zero-cost proxies of the cells it scored), which the loop charges to the
+  job (`cost` and `sim_time`). `ask_job` returning None leaves the asking worker idle until a
+  running job finishes (successive halving waits at a rung barrier); results come back in order
+  of simulated finish time. A classic `Strategy` does not override `ask_job`/`tell_result`
+  (refused when the class is made): the loop calls its `ask`/`tell` directly.
 
-Parallel workers and fidelities (the runner's event loop, `nasbench.search.runner`): whenever a
-simulated worker is free the runner calls `ask_job()` -> `Job` (a cell, a fidelity
-`level`, and `trial`: None for a new trial, or the id of a paused trial of that cell to resume
-to a higher level). Results come back in order of simulated finish time through
-`tell_result(TrialResult)`. The defaults bridge the plain interface: `ask_job` is
-`Job(self.ask())` (the protocol's own level, a new trial) and `tell_result` calls `tell`, so
-every strategy runs with any number of workers; with several workers a strategy is simply asked
-again while earlier results are still pending (ask must not assume a tell in between).
+With several workers a strategy is simply asked again while earlier results are still pending
+(ask must not assume a tell in between).
 
+What a runner must know about a strategy is declared once, in its `capabilities`
+(`Capabilities`: trains networks, multi-fidelity, multi-objective, the most workers it can use,
+the `SearchContext` fields it reads, the libraries whose versions decide its results), besides
+its `name` and `Params` (the frozen dataclass of its parameters). A subclass that sets its own
+`name` registers itself in `REGISTRY` when the class is created; the runner and the tests then
+find it by name and ask it (never its name) what it needs.
 `class Mine(Strategy, register=False)` opts out (a base for other strategies, or a test double).
 """
 from __future__ import annotations
@@ -75,11 +64,18 @@ class Job:
         trial: None starts a new trial; the id of a paused trial (from its `TrialResult`) resumes
             that trial of the same cell to a higher level, charged only the extra time where the
             levels are resumable, else a fresh training to `level`.
+        cost: the seconds the job is charged where the strategy prices it itself (a supernet's
+            training); None: the table's recorded training cost of the cell.
+        overhead: simulated seconds the strategy spent besides training to choose this job
+            (zero-cost proxies of the cells it scored), added to the job's cost: the worker that
+            runs the job spends them before training.
     """
 
     cell: int
     level: int | None = None
     trial: int | None = None
+    cost: float | None = None
+    overhead: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -107,6 +103,40 @@ class TrialResult:
     start: float
     finish: float
     objectives: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a runner must know about a strategy, declared once as its `capabilities`.
+
+    Attributes:
+        trains_networks: it trains networks itself (DARTS, GDAS): slow; the runner gives each run
+            its own task.
+        multi_fidelity: it chooses at which fidelity (epoch/schedule) each cell is trained and may
+            resume paused trials (a `JobStrategy`); it gets `context.fidelities`.
+        multi_objective: it handles the `objectives` told besides the validation value.
+        max_workers: the most simulated workers it can use (0: any number; DARTS and GDAS, which
+            train one supernet, use 1 and the other workers stay idle).
+        needs: the `SearchContext` fields it reads besides `rng`, `space` and `candidates` (e.g.
+            `dataset` and `recipe` to train, `epoch_seconds` to price, `proxies`); any iterable
+            of names, kept as a frozenset.
+        libraries: installed distributions (beyond numpy, pandas and torch, recorded always) whose
+            releases decide its results: their versions go into a comparison's `provenance.json`.
+    """
+
+    trains_networks: bool = False
+    multi_fidelity: bool = False
+    multi_objective: bool = False
+    max_workers: int = 0
+    needs: frozenset[str] = frozenset()
+    libraries: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if isinstance(self.needs, str):
+            raise StrategyError(f"capabilities: needs must be a set of SearchContext field names, e.g. "
+                                f"{{{self.needs!r}}}, got the string {self.needs!r}")
+        if not isinstance(self.needs, frozenset):
+            object.__setattr__(self, "needs", frozenset(self.needs))
 
 
 @dataclass(frozen=True)
@@ -195,7 +225,7 @@ class DeclaredContext:
     """The context a strategy built by `make_strategy` (the runner's way) gets.
 
     It holds the `SearchContext`'s `rng`, `space`, `candidates` and the fields its class declares
-    in `needs` (and `fidelities` for a `multi_fidelity` one), as plain attributes (no cost on the
+    in `capabilities.needs` (and `fidelities` for a multi-fidelity one), as plain attributes (no cost on the
     hot path); reading any other field raises a `StrategyError` naming the field and the fix.
 
     Args:
@@ -204,8 +234,9 @@ class DeclaredContext:
     """
 
     def __init__(self, context: SearchContext, strategy: type["Strategy"]) -> None:
-        implied = {"fidelities"} if strategy.multi_fidelity else set()  # the multi_fidelity hook implies it
-        for name in _ALWAYS | strategy.needs | implied:
+        caps = strategy.capabilities
+        implied = {"fidelities"} if caps.multi_fidelity else set()  # multi-fidelity implies it
+        for name in _ALWAYS | caps.needs | implied:
             self.__dict__[name] = getattr(context, name)
         self.__dict__["_strategy"] = strategy.__qualname__
 
@@ -217,7 +248,7 @@ class DeclaredContext:
     def __getattr__(self, name: str) -> Any:  # only for what is not set above
         if name in _OPTIONAL:
             raise StrategyError(f"strategy {self._strategy} reads SearchContext.{name} but does not declare it: add "
-                                f"{name!r} to its needs (needs = frozenset({{{name!r}}}))")
+                                f"{name!r} to its needs (capabilities = Capabilities(needs={{{name!r}}}))")
         raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -225,10 +256,11 @@ class DeclaredContext:
 
 
 class Strategy(ABC):
-    """Ask for a cell, be told what it scored.
+    """Ask for a cell, be told what it scored: the classic interface, adapted into jobs.
 
-    Subclasses set `name` and `Params` and declare the hooks listed in the module docstring;
-    setting `name` registers the class.
+    Subclasses set `name`, `Params` and (where not the defaults) `capabilities`, and implement
+    `ask` and `tell`; setting `name` registers the class. A strategy that speaks jobs itself
+    (fidelities, trials, its own costs) derives from `JobStrategy` instead.
 
     Args:
         context: what the strategy may know (`SearchContext`, or the `DeclaredContext` the runner
@@ -241,37 +273,24 @@ class Strategy(ABC):
 
     name: ClassVar[str] = ""
     Params: ClassVar[type[Params]] = Params
-    #: True for strategies that train networks themselves (DARTS, GDAS): slow, need the dataset
-    trains_networks: ClassVar[bool] = False
-    #: True for strategies that charge their own cost per query (they define ``own_cost() -> float``)
-    prices_queries: ClassVar[bool] = False
-    #: True for strategies that handle ``objectives`` (multi-objective)
-    multi_objective: ClassVar[bool] = False
-    #: True for strategies that spend compute besides training (they define ``overhead() -> float``:
-    #: simulated seconds spent since the last ask, added by the runner to that query's cost)
-    charges_overhead: ClassVar[bool] = False
-    #: the SearchContext fields read besides rng, space and candidates
-    needs: ClassVar[frozenset[str]] = frozenset()
-    #: distributions whose versions decide its results (recorded in provenance), e.g. ("optuna",)
-    libraries: ClassVar[tuple[str, ...]] = ()
-    #: True for strategies that choose fidelities (they get ``context.fidelities`` and use ask_job/tell_result)
-    multi_fidelity: ClassVar[bool] = False
-    #: the most simulated workers the strategy can use (0: any number)
-    max_workers: ClassVar[int] = 0
-    #: True for strategies that batch: ask_job returns None until the pending batch is told
-    synchronous: ClassVar[bool] = False
+    #: what a runner must know about it (see `Capabilities`)
+    capabilities: ClassVar[Capabilities] = Capabilities()
 
     def __init_subclass__(cls, register: bool = True, **kw: Any) -> None:
         super().__init_subclass__(**kw)
-        cls.needs = frozenset(cls.needs)
-        unknown = sorted(cls.needs - {f.name for f in fields(SearchContext)})
+        caps = cls.capabilities
+        if not isinstance(caps, Capabilities):
+            raise StrategyError(f"strategy {cls.__qualname__}: capabilities must be a Capabilities(...), got {caps!r}")
+        valid = [f.name for f in fields(SearchContext)]
+        unknown = sorted(caps.needs - set(valid))
         if unknown:
             raise StrategyError(f"strategy {cls.__qualname__}: needs names {unknown[0]!r}, not a SearchContext "
-                                f"field; valid: {', '.join(f.name for f in fields(SearchContext))}")
-        if cls.prices_queries and not callable(getattr(cls, "own_cost", None)):
-            raise StrategyError(f"strategy {cls.__qualname__}: prices_queries is set but it defines no own_cost()")
-        if cls.charges_overhead and not callable(getattr(cls, "overhead", None)):
-            raise StrategyError(f"strategy {cls.__qualname__}: charges_overhead is set but it defines no overhead()")
+                                f"field; valid: {', '.join(valid)}")
+        if not getattr(cls, "_speaks_jobs", False):
+            own = sorted({"ask_job", "tell_result"} & cls.__dict__.keys())
+            if own:
+                raise StrategyError(f"strategy {cls.__qualname__}: defines {own[0]}() but derives from Strategy, "
+                                    "whose ask()/tell() the runner calls; derive it from JobStrategy to speak jobs")
         if register and "name" in cls.__dict__ and cls.name:
             register_strategy(cls)
 
@@ -306,9 +325,7 @@ class Strategy(ABC):
         """
 
     def ask_job(self) -> Job | None:
-        """What a free worker trains next.
-
-        The default is a new trial of `ask()` at the protocol's level.
+        """What a free worker trains next: here a new trial of `ask()` at the protocol's level.
 
         Returns:
             The job, or None: nothing until a running job finishes (the worker idles; if no job is
@@ -317,9 +334,8 @@ class Strategy(ABC):
         return Job(self.ask())
 
     def tell_result(self, result: TrialResult) -> None:
-        """Report a finished job, in order of simulated finish time.
-
-        The default tells `tell` its cell, value, cost and objectives.
+        """Report a finished job, in order of simulated finish time: here `tell` of its cell,
+        value, cost and objectives.
 
         Args:
             result: the finished job.
@@ -365,12 +381,44 @@ class Strategy(ABC):
         """
         return self._full or bool(self._covered[index])
 
-    # A strategy with ``prices_queries`` defines ``own_cost(self) -> float``: what the last asked query
-    # cost (seconds), charged by the runner instead of the table's cost of the cell. The others do not
-    # define it (the base has none, so that asking for it on them fails loudly).
-    # Likewise a strategy with ``charges_overhead`` defines ``overhead(self) -> float``: the simulated
-    # seconds it spent since the last ask (e.g. proxies computed for the cells it scored), added by the
-    # runner to the cost of the query that ask returned.
+
+class JobStrategy(Strategy, register=False):
+    """A strategy that speaks jobs itself: `ask_job() -> Job | None` and `tell_result(TrialResult)`.
+
+    Multi-fidelity strategies choose levels and resume trials; others price their jobs (`Job.cost`)
+    or charge what choosing them cost (`Job.overhead`). `tell_result` defaults to `tell` (as on
+    `Strategy`); `ask` and `tell` default to refusing, so a strategy that only speaks jobs defines
+    `ask_job` and `tell_result` and nothing else.
+    """
+
+    _speaks_jobs: ClassVar[bool] = True
+
+    @abstractmethod
+    def ask_job(self) -> Job | None:
+        """What a free worker trains next.
+
+        Returns:
+            The job, or None: nothing until a running job finishes (the worker idles; if no job is
+            running either, the run ends).
+        """
+
+    def ask(self) -> int:
+        """Refused: the runner drives this strategy through `ask_job`.
+
+        Raises:
+            StrategyError: always.
+        """
+        raise StrategyError(f"{self.name or type(self).__qualname__} speaks jobs: the runner drives it through "
+                            "ask_job/tell_result")
+
+    def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
+        """Refused unless a subclass defines it (as `tell_result`'s target).
+
+        Raises:
+            StrategyError: always.
+        """
+        raise StrategyError(f"{self.name or type(self).__qualname__} speaks jobs: the runner drives it through "
+                            "ask_job/tell_result")
 
 
 def register_strategy(cls: type[Strategy]) -> type[Strategy]:

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..util.checks import check_positive_int
 from ..space import indices_of_ops
-from .base import Params, Strategy, StrategyError, check_positive
+from .base import Capabilities, Job, JobStrategy, Params, StrategyError, check_positive
 
 
 @dataclass(frozen=True)
@@ -65,15 +65,12 @@ class _Loaded:
     in_channels: int
 
 
-class SupernetSearch(Strategy):
+class SupernetSearch(JobStrategy):
     """Shared machinery of DARTS and GDAS; subclasses set `mode`."""
 
     Params = SupernetParams
-    trains_networks = True
-    prices_queries = True
     #: one supernet trains on one device: with several simulated workers the others stay idle
-    max_workers = 1
-    needs = frozenset({"dataset", "recipe", "epoch_seconds"})
+    capabilities = Capabilities(trains_networks=True, max_workers=1, needs={"dataset", "recipe", "epoch_seconds"})
     mode = "darts"
 
     def __init__(self, context, params=None) -> None:
@@ -218,10 +215,15 @@ class SupernetSearch(Strategy):
     def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
         pass
 
-    def own_cost(self) -> float:
-        """What the last ask is charged (by the runner): the modelled seconds of its supernet
-        training, or with `cost="measured"` the measured ones."""
-        return self.last_cost
+    def ask_job(self) -> Job:
+        """A job of `ask()`'s cell, priced by its supernet training: the modelled seconds, or with
+        `cost="measured"` the measured ones (the runner charges them instead of the table's cost).
+
+        Returns:
+            The job.
+        """
+        cell = self.ask()
+        return Job(cell, cost=self.last_cost)
 
     def alpha(self) -> np.ndarray:
         """A copy of the architecture parameters (one row of op weights per edge)."""

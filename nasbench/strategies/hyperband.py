@@ -26,7 +26,7 @@ import math
 from abc import abstractmethod
 from dataclasses import dataclass
 
-from .base import Job, Params, Strategy, StrategyError, TrialResult
+from .base import Capabilities, Job, JobStrategy, Params, StrategyError, TrialResult
 from .fidelity import Fidelities
 
 
@@ -156,15 +156,13 @@ class SuccessiveHalvingParams(Params):
             raise StrategyError(f"sh: n must be a non-negative integer (0: eta ** (rungs - 1)), got {self.n!r}")
 
 
-class SynchronousBrackets(Strategy, register=False):
+class SynchronousBrackets(JobStrategy, register=False):
     """Shared by SH and Hyperband (and a base for model-based variants): brackets, each
     synchronous, one after another, or with `params.parallel_brackets` a new one whenever every
     running bracket waits at a barrier. Subclasses define `_new_bracket`; `sample_cells`
     draws a new bracket's cells (uniformly at random, distinct; override it to sample from a model)."""
 
-    multi_fidelity = True
-    synchronous = True
-    needs = frozenset({"fidelities"})
+    capabilities = Capabilities(multi_fidelity=True, needs={"fidelities"})
 
     def __init__(self, context, params=None) -> None:
         super().__init__(context, params)
@@ -229,12 +227,6 @@ class SynchronousBrackets(Strategy, register=False):
                 b.tell(result)
                 return
         raise StrategyError(f"trial {result.trial} (cell {result.cell}) was not asked by {self.name}")
-
-    def ask(self) -> int:
-        raise StrategyError(f"{self.name} is multi-fidelity: the runner drives it through ask_job/tell_result")
-
-    def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
-        raise StrategyError(f"{self.name} is multi-fidelity: the runner drives it through ask_job/tell_result")
 
 
 class SuccessiveHalving(SynchronousBrackets):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import Params, Strategy, StrategyError, check_positive
+from .base import Capabilities, Params, Strategy, StrategyError, check_positive
 from .pareto import crowding_distance, nondominated_sort
 from .random_search import RandomParams, RandomSearch
 
@@ -23,7 +23,7 @@ class MORandomSearch(RandomSearch):
 
     name = "mo_random"
     Params = RandomParams
-    multi_objective = True
+    capabilities = Capabilities(multi_objective=True)
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class MOEvolution(Strategy):
 
     name = "mo_evolution"
     Params = MOEvolutionParams
-    multi_objective = True
+    capabilities = Capabilities(multi_objective=True)
 
     def __init__(self, context, params=None) -> None:
         super().__init__(context, params)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..space import OPS, to_cell
-from .base import Params, Strategy, StrategyError, check_positive
+from .base import Capabilities, Params, Strategy, StrategyError, check_positive
 
 _OP_ID = {name: i for i, name in enumerate(OPS)}
 _MAX_TRIES = 64
@@ -42,8 +42,8 @@ class OptunaStrategy(Strategy):
     """Base: a study per run; subclasses build the sampler."""
 
     Params: ClassVar[type[Params]] = OptunaParams
-    needs = frozenset({"objectives"})  # the multi-objective sampler sizes its study by them
-    libraries = ("optuna",)
+    #: the multi-objective sampler sizes its study by the objectives
+    capabilities = Capabilities(needs={"objectives"}, libraries=("optuna",))
 
     def __init__(self, context, params=None) -> None:
         super().__init__(context, params)
@@ -53,7 +53,8 @@ class OptunaStrategy(Strategy):
         self._names = EDGE_NAMES
         self._dists = optuna_distributions()
         seed = int(self.rng.integers(0, 2**32 - 1))
-        directions = ["maximize"] + (["minimize"] * len(context.objectives) if self.multi_objective else [])
+        mo = self.capabilities.multi_objective
+        directions = ["maximize"] + (["minimize"] * len(context.objectives) if mo else [])
         self.study = optuna.create_study(sampler=self.make_sampler(optuna, seed), directions=directions)
         self._pending: dict[int, list[Any]] = {}
         self._fail = optuna.trial.TrialState.FAIL
@@ -95,7 +96,7 @@ class OptunaStrategy(Strategy):
         trial = trials.pop(0)
         if not trials:
             del self._pending[index]
-        values = [float(value), *map(float, objectives)] if self.multi_objective else float(value)
+        values = [float(value), *map(float, objectives)] if self.capabilities.multi_objective else float(value)
         self.study.tell(trial, values)
 
 
@@ -203,7 +204,7 @@ class OptunaNSGA2(OptunaStrategy):
 
     name = "optuna-nsga2"
     Params = NSGA2Params
-    multi_objective = True
+    capabilities = Capabilities(multi_objective=True, needs={"objectives"}, libraries=("optuna",))
 
     def make_sampler(self, optuna: Any, seed: int) -> Any:
         """Optuna's `NSGAIISampler` with this strategy's parameters."""

@@ -15,7 +15,7 @@ mutations.
 
 Every scored cell is charged the seconds the table records for computing the proxy for it
 (`SearchContext.proxies`; a pass that serves several proxies is charged once, whole), through
-the `overhead()` hook: the runner adds them to the cost of the next query (its `cost` and
+each job's `overhead` (`ask_job`): the runner adds them to the job's cost (its `cost` and
 `sim_time`), so that a `seconds` budget pays for the scoring. A cell is scored (and charged)
 at most once per run. Cells whose proxy is undefined (NaN: a cell whose output does not depend
 on its input) rank last.
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import Params, Strategy, StrategyError, check_positive
+from .base import Capabilities, Job, JobStrategy, Params, StrategyError, check_positive
 from .evolution import age_in, tournament_parent
 from .zero_cost_inputs import ProxyInputError
 
@@ -43,11 +43,10 @@ def _check_proxy(strategy: str, name: object) -> None:
         raise StrategyError(f"{strategy}: proxy must be a proxy name such as 'synflow', got {name!r}")
 
 
-class ProxyGuided(Strategy, register=False):
-    """Base: the proxy's values, scoring with its cost charged through `overhead()`."""
+class ProxyGuided(JobStrategy, register=False):
+    """Base: the proxy's values, scoring with its cost charged as each job's `overhead`."""
 
-    needs = frozenset({"proxies"})
-    charges_overhead = True
+    capabilities = Capabilities(needs={"proxies"})
 
     def __init__(self, context, params=None) -> None:
         super().__init__(context, params)
@@ -65,8 +64,21 @@ class ProxyGuided(Strategy, register=False):
         self._scored = np.zeros(len(v), dtype=bool)
         self._pending = 0.0
 
+    def ask_job(self) -> Job:
+        """A job of `ask()`'s cell, charged the proxies computed since the last job.
+
+        Returns:
+            The job, its `overhead` the simulated seconds of proxy computation `ask` spent.
+        """
+        cell = self.ask()
+        return Job(cell, overhead=self.overhead())
+
     def overhead(self) -> float:
-        """Simulated seconds of proxy computation since the last ask (reset on reading)."""
+        """Simulated seconds of proxy computation since the last ask (reset on reading).
+
+        Returns:
+            The seconds.
+        """
         s, self._pending = self._pending, 0.0
         return s
 

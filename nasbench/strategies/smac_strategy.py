@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any
 
-from .base import Params, Strategy, StrategyError
+from .base import Capabilities, Params, Strategy, StrategyError
 
 _MAX_TRIES = 64
 
@@ -52,7 +52,7 @@ class SMAC(Strategy):
 
     name = "smac"
     Params = SMACParams
-    libraries = ("smac", "ConfigSpace")
+    capabilities = Capabilities(libraries=("smac", "ConfigSpace"))
 
     def __init__(self, context, params=None) -> None:
         super().__init__(context, params)

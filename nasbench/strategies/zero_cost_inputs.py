@@ -2,7 +2,7 @@
 
 A strategy never holds the benchmark: the runner builds a `ProxyInputs` from the table
 (`proxy_inputs`) and passes it as `SearchContext.proxies`; the strategy reads values and
-is charged, through the `overhead()` hook, the seconds the table records for computing them.
+is charged, as each job's `overhead` (`Job.overhead`), the seconds the table records for computing them.
 
 `seconds[name][cell]` is what scoring `cell` by `name` alone costs: the table's
 `proxy_cost_many`, i.e. the whole pass that yields
