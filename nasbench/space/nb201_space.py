@@ -1,14 +1,14 @@
 """The NAS-Bench-201 space as one object, the form tables, strategies and surrogates hold it in.
 
-One concrete space, no pluggable-space protocol: every table (``arch_row`` has one entry per
+One concrete space, no pluggable-space protocol: every table (`arch_row` has one entry per
 cell of this space), encoding, surrogate feature and the network builder are NAS-Bench-201
 shaped (6 edges x 5 ops), so a protocol covering only sampling would promise a pluggability the
 rest of the code does not have. What the next features need from a space is what this object
-gives: an outside optimiser's configuration space (``nasbench/strategies/cellspace.py``, a
-ConfigSpace of the cell) is ``edges`` x ``ops`` categorical choices; multi-fidelity lives on the
-benchmark (its ``epochs``), not the space. Strategies reach the space through
-``SearchContext.space`` (their neighbours come from its ``neighbour_table()``); tables and
-surrogates hold it as ``.space``.
+gives: an outside optimiser's configuration space (`nasbench/strategies/cellspace.py`, a
+ConfigSpace of the cell) is `edges` x `ops` categorical choices; multi-fidelity lives on the
+benchmark (its `epochs`), not the space. Strategies reach the space through
+`SearchContext.space` (their neighbours come from its `neighbour_table()`); tables and
+surrogates hold it as `.space`.
 
 Contract: `NB201Space` gathers the space's size, edges, operations, sampling, neighbours,
 encodings and canonical forms behind methods that take and return official indices or cells;

@@ -1,9 +1,9 @@
-"""The content hash of a table: what its file's ``sha256`` attribute holds.
+"""The content hash of a table: what its file's `sha256` attribute holds.
 
-:func:`compute_sha256` hashes every array (name, dtype, shape, little-endian C-order bytes,
-sorted by name) and the metadata attributes as stored; :func:`table_sha256` is the hash a table
-in memory would carry in its file. :mod:`nasbench.tables.hdf5` (the file) and
-:class:`nasbench.tables.tabular.TabularBenchmark` (in memory) both use it; it imports neither.
+`compute_sha256` hashes every array (name, dtype, shape, little-endian C-order bytes,
+sorted by name) and the metadata attributes as stored; `table_sha256` is the hash a table
+in memory would carry in its file. `nasbench.tables.hdf5` (the file) and
+`nasbench.tables.tabular.TabularBenchmark` (in memory) both use it; it imports neither.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ JSON_ATTRS = ("split_sizes", "recipe", "extra")
 
 
 def arrays_of(bench: Any) -> dict[str, np.ndarray]:
-    """Every array of a table's file (``bench``: a ``TabularBenchmark``), by its HDF5 path, in
+    """Every array of a table's file (`bench`: a `TabularBenchmark`), by its HDF5 path, in
     the dtypes they are stored with."""
     out: dict[str, np.ndarray] = {
         "arch_row": bench.arch_row.astype(np.int32),
@@ -67,5 +67,5 @@ def compute_sha256(arrays: dict[str, np.ndarray], attrs: dict[str, str], mean_on
 
 
 def table_sha256(bench: Any) -> str:
-    """The hash ``bench`` (a ``TabularBenchmark``) would carry in its file."""
+    """The hash `bench` (a `TabularBenchmark`) would carry in its file."""
     return compute_sha256(arrays_of(bench), meta_attrs(bench.meta), sorted(bench.mean_only))

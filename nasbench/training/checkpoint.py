@@ -56,7 +56,7 @@ def load_checkpoint(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]] 
 
 
 def restore(arrays: dict[str, np.ndarray], meta: dict[str, Any], net, opt, gens, out: dict[str, np.ndarray]) -> None:
-    """Load a checkpoint's state into ``net``, ``opt``, the data generators and ``out``."""
+    """Load a checkpoint's state into `net`, `opt`, the data generators and `out`."""
     import torch
 
     net.load_state_dict({k[6:]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("model/")})

@@ -1,7 +1,7 @@
 """Small shared pieces of input checking and console output, so that every module says the same
 thing the same way: the positive-integer check behind the "NAME must be a positive integer, got
-VALUE" errors, ``key=value`` parameter items (``--param``), a progress bar that may be off, and
-the one context that keeps NaN statistics quiet (:func:`quiet_nan_stats`)."""
+VALUE" errors, `key=value` parameter items (`--param`), a progress bar that may be off, and
+the one context that keeps NaN statistics quiet (`quiet_nan_stats`)."""
 from __future__ import annotations
 
 import contextlib
@@ -18,8 +18,8 @@ def is_positive_int(v: Any) -> bool:
 
 def check_positive_int(v: Any, name: str, error: type[Exception] = InputError, *, allow_none: bool = False,
                        say_none: bool = False) -> None:
-    """Raise ``error("NAME must be a positive integer, got V")`` unless ``v`` is one (or None with
-    ``allow_none``; ``say_none`` adds "or None" to the message)."""
+    """Raise `error("NAME must be a positive integer, got V")` unless `v` is one (or None with
+    `allow_none`; `say_none` adds "or None" to the message)."""
     if (allow_none and v is None) or is_positive_int(v):
         return
     raise error(f"{name} must be a positive integer{' or None' if say_none else ''}, got {v!r}")
@@ -36,8 +36,8 @@ def parse_value(text: str) -> Any:
 
 
 def parse_params(items: Iterable[str], error: type[Exception] = InputError, flag: str = "--param") -> dict[str, Any]:
-    """``["n_estimators=100", "encoding=path"]`` -> {key: value}; an item without ``=`` or with an
-    empty key raises ``error`` naming it."""
+    """`["n_estimators=100", "encoding=path"]` -> {key: value}; an item without `=` or with an
+    empty key raises `error` naming it."""
     params: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")
@@ -48,7 +48,7 @@ def parse_params(items: Iterable[str], error: type[Exception] = InputError, flag
 
 
 class NoBar:
-    """A progress bar that shows nothing (the ``progress=False`` stand-in for tqdm)."""
+    """A progress bar that shows nothing (the `progress=False` stand-in for tqdm)."""
 
     def update(self, n: int = 1) -> None:
         pass
@@ -58,7 +58,7 @@ class NoBar:
 
 
 def progress_bar(total: int, show: bool, **tqdm_kw: Any):
-    """A tqdm bar over ``total`` items, or a :class:`NoBar` when ``show`` is false or there is nothing to do."""
+    """A tqdm bar over `total` items, or a `NoBar` when `show` is false or there is nothing to do."""
     if not show or total == 0:
         return NoBar()
     from tqdm import tqdm
@@ -68,7 +68,7 @@ def progress_bar(total: int, show: bool, **tqdm_kw: Any):
 
 @contextlib.contextmanager
 def quiet_nan_stats() -> Iterator[None]:
-    """Statistics over arrays with NaN gaps (``nanmean`` of an all-NaN column, ``nanstd`` of one
+    """Statistics over arrays with NaN gaps (`nanmean` of an all-NaN column, `nanstd` of one
     value, 0/0) without numpy's RuntimeWarnings: the callers mask those results themselves. Inside
     it numpy's floating-point errors are ignored and RuntimeWarnings are not shown; both are
     restored on the way out."""
