@@ -74,8 +74,8 @@ def _params_that_differ(published: np.ndarray, computed: np.ndarray, cells: np.n
     return {str(int(cells[r])): float(computed[r]) for r in differ}
 
 
-# the notes below are recorded in the embedded tables, whose hash covers them: "nasbench.network" is the
-# name the network's module had when the tables were built (now nasbench.training.network)
+# the notes below are recorded in the embedded tables, whose hash covers them, so they stay byte-identical:
+# "nasbench.network" in them names the module `nasbench.training.network`
 def _params_note(n_differ: int, rounding: str) -> str:
     return (f"params: as published (millions{rounding}); in {n_differ:,} cells the published count is not the "
             "count of the network the arch string describes (it differs by one convolution: the record was "
