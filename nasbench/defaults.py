@@ -69,7 +69,15 @@ def all_cores() -> int:
 
 def command_defaults(several_tables: bool, executor: str | None) -> dict[str, Any]:
     """The command column (`COMMAND`) for a comparison on one or several tables, run locally
-    or on Ray: `runs`, `jobs` and `out`."""
+    or on Ray: `runs`, `jobs` and `out`.
+
+    Args:
+        several_tables: whether the comparison runs on more than one table.
+        executor: the executor name (`ray` or another), None for the local default.
+
+    Returns:
+        The defaults of `runs`, `jobs` and `out`.
+    """
     return {"runs": RUNS_SEVERAL_TABLES if several_tables else RUNS,
             "jobs": JOBS_ALL_RAY_CPUS if executor == "ray" else all_cores(),
             "out": OUT_SEVERAL_TABLES if several_tables else OUT}

@@ -95,7 +95,17 @@ def embedded_names() -> list[str]:
 
 
 def resolve(name_or_path: str | os.PathLike) -> Path:
-    """A path as given if it exists or looks like a path; else an embedded table by name."""
+    """A path as given if it exists or looks like a path; else an embedded table by name.
+
+    Args:
+        name_or_path: an embedded table's name or a file path.
+
+    Returns:
+        The path of the table file.
+
+    Raises:
+        TableError: no such file and no embedded table of that name.
+    """
     s = str(name_or_path)
     p = Path(s)
     if p.exists() or os.sep in s or s.endswith((".h5", ".hdf5")):
@@ -117,7 +127,18 @@ def load(name_or_path: str | os.PathLike, verify: bool | None = None) -> Benchma
     (the kind is read from the file's `format` attribute), or a NAS-Bench-201 results CSV
     (imported on the fly; it carries no hash to check). The file's SHA-256 is recomputed and a
     mismatch refused; `verify=False` (or `$NASBENCH_NO_VERIFY_HASH=1` when `verify` is None)
-    loads it anyway, with a warning, for forensic use."""
+    loads it anyway, with a warning, for forensic use.
+
+    Args:
+        name_or_path: an embedded table's name, a table or surrogate-benchmark file, or a CSV file.
+        verify: check the file's SHA-256; None reads `$NASBENCH_NO_VERIFY_HASH`.
+
+    Returns:
+        The benchmark.
+
+    Raises:
+        TableError: no such table, or a file of unknown format.
+    """
     if str(name_or_path).lower().endswith(".csv"):
         return import_csv(name_or_path)
     p = resolve(name_or_path)
