@@ -216,7 +216,14 @@ def atomic_write(path: str | os.PathLike, data: str | bytes, root: str | os.Path
 
 @contextlib.contextmanager
 def atomic_h5(path: str | os.PathLike):
-    """An `h5py.File` opened for writing that appears at `path` only once fully written."""
+    """An `h5py.File` opened for writing that appears at `path` only once fully written.
+
+    Args:
+        path: the file to write.
+
+    Yields:
+        The open `h5py.File`.
+    """
     import h5py
 
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:

@@ -106,7 +106,14 @@ def read_json(path: str | os.PathLike, fix: str = "") -> Any:
 
 
 def sha256_bytes(data: bytes) -> str:
-    """The hex SHA-256 of `data`."""
+    """The hex SHA-256 of `data`.
+
+    Args:
+        data: the bytes to hash.
+
+    Returns:
+        The hex digest.
+    """
     return hashlib.sha256(data).hexdigest()
 
 

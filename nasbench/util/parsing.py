@@ -42,7 +42,15 @@ def read_config_text(path: str | os.PathLike, error: type[NasbenchError], what: 
 
 def bracket_depth(text: str, comment: str = "") -> int:
     """The deepest nesting of `[`/`{` in `text` outside quoted strings (and, with `comment`
-    such as `"#"`, outside comments to the end of the line); linear, no recursion."""
+    such as `"#"`, outside comments to the end of the line); linear, no recursion.
+
+    Args:
+        text: the text to scan.
+        comment: the comment marker; "" for none.
+
+    Returns:
+        The deepest nesting.
+    """
     depth = deepest = 0
     quote = ""
     escaped = in_comment = False
@@ -69,7 +77,14 @@ def bracket_depth(text: str, comment: str = "") -> int:
 
 
 def value_depth(value: Any) -> int:
-    """The nesting depth of parsed data (a scalar 0, `[1]` 1, `{"a": [1]}` 2); iterative."""
+    """The nesting depth of parsed data (a scalar 0, `[1]` 1, `{"a": [1]}` 2); iterative.
+
+    Args:
+        value: the parsed data.
+
+    Returns:
+        The nesting depth.
+    """
     deepest = 0
     stack = [(value, 0)]
     while stack:

@@ -283,4 +283,17 @@ class RestrictedUnpickler(pickle.Unpickler):
 
 
 def loads(data: bytes, allowed: dict[tuple[str, str], Any], source: str) -> Any:
+    """Unpickle `data`, resolving only the classes and functions in `allowed`.
+
+    Args:
+        data: the pickle bytes.
+        allowed: `(module, name)` -> the object to use for it.
+        source: the file or member the bytes came from, for messages.
+
+    Returns:
+        The unpickled object.
+
+    Raises:
+        ForbiddenPickle: the pickle references anything not in `allowed`.
+    """
     return RestrictedUnpickler(io.BytesIO(data), allowed, source).load()
