@@ -47,18 +47,39 @@ class RetrainCheckError(NasbenchError, ValueError):
 
 
 def normal_tail(z: float) -> float:
-    """P(|N(0, 1)| >= z)."""
+    """P(|N(0, 1)| >= z).
+
+    Args:
+        z: the threshold.
+
+    Returns:
+        The two-sided tail probability.
+    """
     return math.erfc(z / math.sqrt(2.0))
 
 
 def false_failure_bound(n_values: int) -> float:
     """Probability that the statistical rule fails a correct table, with normal noise: a union
-    bound over the `n_values` single values plus the mean-shift test."""
+    bound over the `n_values` single values plus the mean-shift test.
+
+    Args:
+        n_values: number of single values checked.
+
+    Returns:
+        The bound.
+    """
     return n_values * normal_tail(Z_MAX) + normal_tail(Z_SHIFT)
 
 
 def statistical_rule(z: np.ndarray) -> bool:
-    """The pass rule of the statistical check: every |z| < `Z_MAX` and |sum z| / sqrt(2 n) < `Z_SHIFT`."""
+    """The pass rule of the statistical check: every |z| < `Z_MAX` and |sum z| / sqrt(2 n) < `Z_SHIFT`.
+
+    Args:
+        z: the z values of the retrained values.
+
+    Returns:
+        Whether the check passes.
+    """
     z = np.asarray(z, dtype=np.float64)
     if not len(z) or not np.all(np.isfinite(z)):
         return False
@@ -150,7 +171,14 @@ def _pooled_sds(bench: "TabularBenchmark", rows: np.ndarray) -> dict[str, np.nda
 def seed_pair_tail(bench: "TabularBenchmark") -> dict[str, Any]:
     """The statistical rule's z computed between the table's own independent seed pairs of every
     row (final `valid_acc` and `test_acc`): how many pairs there are and how many reach
-    |z| >= 4 and |z| >= `Z_MAX`."""
+    |z| >= 4 and |z| >= `Z_MAX`.
+
+    Args:
+        bench: the generated table.
+
+    Returns:
+        The counts and tail fractions, by name.
+    """
     zs = []
     for m in STAT_METRICS:
         means, sds = bench.seed_mean(m), bench.seed_std(m)
@@ -168,7 +196,16 @@ def seed_pair_tail(bench: "TabularBenchmark") -> dict[str, Any]:
 
 def pick_units(bench: "TabularBenchmark", k: int, seed: int = 0) -> list[tuple[int, list[int]]]:
     """K distinct trained rows, each with one seed group it was trained with, the groups taken in
-    turn (so K >= the number of passes checks every pass); `seed` picks them."""
+    turn (so K >= the number of passes checks every pass); `seed` picks them.
+
+    Args:
+        bench: the generated table.
+        k: how many rows.
+        seed: seeds the choice.
+
+    Returns:
+        `(row, seeds)` pairs.
+    """
     from .config import seed_groups_or_default
 
     groups = seed_groups_or_default(bench.meta.details.seed_groups, bench.seeds)
@@ -198,7 +235,19 @@ def check_retraining(bench: "TabularBenchmark", k: int, seed: int = 0, data_dir:
                      mode: str = "auto", name: str = "") -> RetrainReport:
     """Retrain `k` rows of a generated table and check them (see the module docstring).
     `mode`: `auto` (bit-identity when the fingerprints match, else statistical), or force
-    `bit-identity` / `statistical`."""
+    `bit-identity` / `statistical`.
+
+    Args:
+        bench: the generated table.
+        k: how many rows to retrain.
+        seed: seeds the choice of rows.
+        data_dir: where the dataset files are; None: the default.
+        mode: `auto`, `bit-identity` or `statistical`.
+        name: the table's name in the report.
+
+    Returns:
+        The report.
+    """
     import torch
 
     from ..training.datasets import load_data_spec

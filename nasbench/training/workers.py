@@ -22,7 +22,16 @@ def init_training_worker(data: Any, recipe: dict[str, Any], data_dir: str | None
                          fingerprint: bool = False) -> None:
     """Set this process up to train: `data` a data spec (a DataSpec or its dict), `recipe` a
     Recipe dict, `threads` torch threads (0: leave torch's default), `fingerprint`: record
-    this machine's fingerprint for the units it trains."""
+    this machine's fingerprint for the units it trains.
+
+    Args:
+        data: a `DataSpec` or its dict.
+        recipe: a `Recipe` dict.
+        data_dir: where the dataset files are; None: the default.
+        device: the torch device.
+        threads: torch threads; 0: torch's default.
+        fingerprint: record this machine's fingerprint.
+    """
     import torch
 
     from .datasets import load_data_spec
@@ -46,7 +55,21 @@ def run_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any], jobs: int, init_ar
               error: type[Exception] = RuntimeError) -> Iterator[Any]:
     """`fn(task)` for every task, each worker set up by `init_training_worker(*init_args)`; the
     results in the order they finish (in order for one job). `error`: raised, with how to get
-    Ray, when `executor="ray"` and Ray is missing."""
+    Ray, when `executor="ray"` and Ray is missing.
+
+    Args:
+        fn: the function applied to each task.
+        tasks: the tasks.
+        jobs: number of workers.
+        init_args: arguments of `init_training_worker`.
+        executor: `local` or `ray`.
+        address: the Ray cluster's address; None: a local instance.
+        gpu: give each Ray worker one GPU.
+        error: the exception class raised when Ray is missing.
+
+    Yields:
+        Each task's result, as it finishes.
+    """
     if not tasks:
         return
     jobs = min(jobs, len(tasks))  # never more workers than tasks

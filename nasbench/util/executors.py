@@ -22,7 +22,11 @@ EXECUTORS = ("local", "ray")
 def die_with_parent(parent: int | None = None) -> None:
     """Linux: this process gets SIGKILL when its parent dies, so no orphan worker trains on.
     `parent`: the pid that started this process; if it died before the signal was armed (this
-    process already belongs to another), exit at once."""
+    process already belongs to another), exit at once.
+
+    Args:
+        parent: the pid that started this process; None: not checked.
+    """
     import os
 
     try:
@@ -55,7 +59,11 @@ def keep_freed_memory() -> bool:
 
 def become_worker(parent: int | None = None) -> None:
     """A worker process's first step: `die_with_parent` and the signal dispositions of
-    `nasbench.util.interrupt.worker_signals` (SIGINT ignored, SIGTERM fatal)."""
+    `nasbench.util.interrupt.worker_signals` (SIGINT ignored, SIGTERM fatal).
+
+    Args:
+        parent: the pid that started this process, as in `die_with_parent`.
+    """
     worker_signals()
     die_with_parent(parent)
 
@@ -70,7 +78,18 @@ def pool_map(fn: Callable[[Any], Any], tasks: Iterable[Any], jobs: int, init: Ca
     """`fn(task)` for each task in `jobs` spawned processes (each ran `init(*init_args)`
     first and dies with this one), in the order they finish. When the iterator is closed or
     garbage collected before the end (an interrupt or an error in the caller), the workers are
-    terminated at once."""
+    terminated at once.
+
+    Args:
+        fn: the function applied to each task.
+        tasks: the tasks.
+        jobs: number of processes.
+        init: run once in each process.
+        init_args: arguments of `init`.
+
+    Yields:
+        Each task's result, as it finishes.
+    """
     import multiprocessing as mp
     import os
 
@@ -88,7 +107,11 @@ def pool_map(fn: Callable[[Any], Any], tasks: Iterable[Any], jobs: int, init: Ca
 
 def stop_now(pool: Any) -> None:
     """Stop a `concurrent.futures.ProcessPoolExecutor` at once: cancel the queued tasks and
-    SIGTERM the workers (its own shutdown waits for every running task to finish)."""
+    SIGTERM the workers (its own shutdown waits for every running task to finish).
+
+    Args:
+        pool: the `ProcessPoolExecutor`.
+    """
     procs = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
     for p in procs:
@@ -120,7 +143,21 @@ def ray_map(fn: Callable[[Any], Any], tasks: Iterable[Any], workers: int, init: 
     except an ImportError (a module the workers cannot import: the environment, not a bug); that,
     and an actor that dies, raise `error` in one line naming the underlying exception's type and
     message (`nasbench.util.ray_session.ray_cause`). When the caller stops early
-    (an interrupt, an error, closing the iterator), every actor is killed at once."""
+    (an interrupt, an error, closing the iterator), every actor is killed at once.
+
+    Args:
+        fn: the function applied to each task.
+        tasks: the tasks.
+        workers: number of Ray actors.
+        init: run once in each actor.
+        init_args: arguments of `init`.
+        address: the Ray cluster's address; None: a local instance.
+        gpu: give each actor one GPU.
+        error: the exception class raised when Ray is missing or unreachable.
+
+    Yields:
+        Each task's result, as it finishes.
+    """
     ray = connect_ray(address, error)
     from ray.exceptions import RayActorError, RayTaskError
 
