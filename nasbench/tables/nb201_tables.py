@@ -65,6 +65,17 @@ TABLE_NAMES = tuple(t.name for t in TABLES)
 
 
 def spec_of(name: str) -> TableSpec:
+    """The spec of an embedded NAS-Bench-201 table.
+
+    Args:
+        name: the table's name.
+
+    Returns:
+        The table's spec.
+
+    Raises:
+        InputError: no such table.
+    """
     for t in TABLES:
         if t.name == name:
             return t
@@ -171,7 +182,16 @@ _REL_TOL_TIME = 1e-5
 def check_against_nats(bench: TabularBenchmark, spec: TableSpec, sample_dir: str | Path) -> list[Check]:
     """Compare `bench` with the official NATS-Bench records in `sample_dir` (a partial
     'simple' directory): per-seed accuracies where the table has seeds, seed means otherwise,
-    200-epoch training time, and params and FLOPs of the dataset's network."""
+    200-epoch training time, and params and FLOPs of the dataset's network.
+
+    Args:
+        bench: the built table.
+        spec: the table's spec.
+        sample_dir: the NATS-Bench records.
+
+    Returns:
+        One check per compared quantity.
+    """
     nats: dict[str, TabularBenchmark] = {}
     checks: list[Check] = []
     for metric, where in spec.nats.items():
@@ -242,7 +262,16 @@ def published_mean_evidence(bench: TabularBenchmark, metric: str = "valid_test_a
                             floor: float = 80.0) -> MeanEvidence:
     """Runs of one training share their validation and test accuracy's luck: a test mean taken
     over the same runs as the published validation mean differs from it less than from the mean
-    of all runs. Two-run cells above `floor` (broken cells would dominate the spread)."""
+    of all runs. Two-run cells above `floor` (broken cells would dominate the spread).
+
+    Args:
+        bench: the imported table.
+        metric: the test metric compared.
+        floor: only cells whose validation mean is above it.
+
+    Returns:
+        The evidence.
+    """
     runs = bench.metrics["valid_acc"][:, :, -1]
     n = (~np.isnan(runs)).sum(axis=1)
     full = np.nanmean(runs, axis=1)

@@ -218,7 +218,14 @@ def build_network(cell: CellLike, C: int = 16, N: int = 5, num_classes: int = 10
 
 
 def count_module_params(model: nn.Module) -> int:
-    """The number of parameters of a module."""
+    """The number of parameters of a module.
+
+    Args:
+        model: the module.
+
+    Returns:
+        The number of parameters.
+    """
     return sum(p.numel() for p in model.parameters())
 
 
