@@ -10,6 +10,17 @@ from typing import Any
 import numpy as np
 
 def state_to_arrays(net, opt, gens, out: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The training state as numeric arrays plus JSON-serialisable metadata, for `save_checkpoint`.
+
+    Args:
+        net: the network.
+        opt: the optimiser.
+        gens: the data generators.
+        out: the per-epoch result arrays.
+
+    Returns:
+        `(arrays, meta)`.
+    """
     arrays: dict[str, np.ndarray] = {}
     for k, v in net.state_dict().items():
         arrays[f"model/{k}"] = v.detach().cpu().contiguous().numpy()

@@ -170,6 +170,14 @@ class NB201Network(nn.Module):
 
     # -- forward -----------------------------------------------------------------------
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Apply the network.
+
+        Args:
+            x: the image batch, `(n, channels, height, width)`.
+
+        Returns:
+            The logits, `(n, num_classes)`.
+        """
         x = self.stem(x)
         for layer in self.layers:
             x = layer(x)
