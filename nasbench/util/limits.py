@@ -34,7 +34,7 @@ MAX_THREADS = 256
 MAX_PROXY_BATCH = 4_096
 #: strategies of one comparison
 MAX_STRATEGIES = 64
-#: `--limit`: functional classes (`proxies`) or (cell, seed) trainings (`generate`) done now
+#: `--limit`: functional classes (`proxies`) or (cell, seed) trainings (`generate`) done in one invocation
 MAX_LIMIT = 10_000_000
 #: training epochs of a recipe (`generate --epochs`: a table's arrays are sized by it)
 MAX_EPOCHS = 10_000
