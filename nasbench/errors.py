@@ -1,12 +1,12 @@
 """The project's one exception base.
 
 Contract: every error that means *bad input* (a flag, a file, a configuration, an argument of the
-Python API that is not allowed) is an instance of :class:`NasbenchError`. The command line
-(``nasbench.cli.main``) catches this base only and prints one line ``nasbench CMD: error: ...``
+Python API that is not allowed) is an instance of `NasbenchError`. The command line
+(`nasbench.cli.main`) catches this base only and prints one line `nasbench CMD: error: ...`
 with exit status 2; any other exception is a bug and surfaces as a traceback with exit status 1.
 
 Each kind of error is a subclass that also keeps a builtin base (for example
-``class ProtocolError(NasbenchError, ValueError)``), so ``except ValueError`` in callers keeps
+`class ProtocolError(NasbenchError, ValueError)`), so `except ValueError` in callers keeps
 working. This module imports nothing of the project: it sits at the bottom of the import graph.
 """
 from __future__ import annotations

@@ -3,14 +3,14 @@
 Every estimator here is a scikit-learn regressor (`BaseEstimator` + `RegressorMixin`):
 `fit(X, y)` / `predict(X)`, `get_params` / `set_params`, `sklearn.base.clone`,
 pipelines and `cross_val_score` all work. `X` is an `(n, 6)` array of op ids (see
-:mod:`surrogates.encodings`); `y` the metric (accuracy in percent, or seconds for the runtime
+`surrogates.encodings`); `y` the metric (accuracy in percent, or seconds for the runtime
 model).
 
 Saving without pickle: a fitted estimator gives its state as `(json_dict, arrays)` with
-:meth:`SurrogateRegressor.get_state` -- JSON-able numbers and named numpy arrays (an XGBoost
+`SurrogateRegressor.get_state` -- JSON-able numbers and named numpy arrays (an XGBoost
 booster as its own UBJ bytes, a torch network as its state-dict tensors). An estimator whose
 library offers no pickle-free format (random forest, GP, k-NN) keeps its training features
-and refits deterministically on :meth:`set_state`.
+and refits deterministically on `set_state`.
 """
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def forward_target(y: np.ndarray, kind: str) -> np.ndarray:
 
 
 def inverse_target(z: np.ndarray, kind: str) -> np.ndarray:
-    """Undo :func:`forward_target`: a prediction back in the target's units.
+    """Undo `forward_target`: a prediction back in the target's units.
 
     Args:
         z: transformed values.
@@ -83,7 +83,7 @@ def inverse_target(z: np.ndarray, kind: str) -> np.ndarray:
 
 class SurrogateRegressor(RegressorMixin, BaseEstimator):
     """Shared fit/predict plumbing. Subclasses implement `_fit(F, z)` and `_predict(F)` on
-    encoded features `F` and transformed targets `z`, and set :attr:`min_samples`."""
+    encoded features `F` and transformed targets `z`, and set `min_samples`."""
 
     min_samples: ClassVar[int] = 2
     #: set by subclasses whose features are not a flat encoding (the GIN)
@@ -162,17 +162,17 @@ class SurrogateRegressor(RegressorMixin, BaseEstimator):
         """JSON-able state and named arrays of a fitted estimator.
 
         Returns:
-            A JSON-able dict and a dict of named arrays, which :meth:`set_state` restores.
+            A JSON-able dict and a dict of named arrays, which `set_state` restores.
         """
         check_is_fitted(self, "n_train_")
         info, arrays = self._get_state()
         return {"n_train": int(self.n_train_), **info}, arrays
 
     def set_state(self, info: dict[str, Any], arrays: dict[str, np.ndarray]) -> "SurrogateRegressor":
-        """Restore what :meth:`get_state` gave (on an estimator built with the same params).
+        """Restore what `get_state` gave (on an estimator built with the same params).
 
         Args:
-            info: the JSON-able part of :meth:`get_state`.
+            info: the JSON-able part of `get_state`.
             arrays: its named arrays.
 
         Returns:

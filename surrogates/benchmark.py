@@ -4,7 +4,7 @@
 (default: an ensemble of five boosted-tree models) on the table's seed-mean values of the
 training cells (all covered cells, or a `train_fraction` of them), a noise model, and a runtime
 model for `cost`. It then answers `query` / `query_many` / `cost` / `cost_many` /
-`values` / `best` exactly as :class:`nasbench.tables.benchmark.TabularBenchmark` does:
+`values` / `best` exactly as `nasbench.tables.benchmark.TabularBenchmark` does:
 
 * `seed="mean"`: the model's prediction (deterministic);
 * `seed="random"` (needs `rng`): prediction + N(0, sd(cell)^2), the draw of a fresh run;
@@ -24,8 +24,8 @@ prediction fingerprints) and `sha256` (over the manifest and every array); datas
 `arrays/` hold the rest (XGBoost boosters as their own UBJ bytes, torch state-dict tensors,
 training features of refit-on-load models). No pickle anywhere. Loading checks format, version,
 hash, and that every reloaded model reproduces its saved fingerprint predictions. Writing and
-reading live in :mod:`surrogates.surrogate_file`, the seed-noise models in
-:mod:`surrogates.seed_noise`.
+reading live in `surrogates.surrogate_file`, the seed-noise models in
+`surrogates.seed_noise`.
 """
 from __future__ import annotations
 
@@ -61,9 +61,9 @@ def _with_seed(est: SurrogateRegressor, seed: int) -> SurrogateRegressor:
 
 
 class SurrogateBenchmark(Benchmark):
-    """Answers like a :class:`~nasbench.tables.benchmark.TabularBenchmark` for every cell of the space.
+    """Answers like a `nasbench.tables.benchmark.TabularBenchmark` for every cell of the space.
 
-    Built by :meth:`fit` or read by :func:`load_surrogate_benchmark`, not by hand.
+    Built by `fit` or read by `load_surrogate_benchmark`, not by hand.
 
     Args:
         meta: the table metadata it answers under.
@@ -409,7 +409,7 @@ def _bar(total: int, on: bool):
 
 
 def load_surrogate_benchmark(path: str | os.PathLike, verify: bool | None = None) -> SurrogateBenchmark:
-    """Read a file written by :meth:`SurrogateBenchmark.save`.
+    """Read a file written by `SurrogateBenchmark.save`.
 
     Args:
         path: the file.
@@ -419,7 +419,7 @@ def load_surrogate_benchmark(path: str | os.PathLike, verify: bool | None = None
         The surrogate benchmark.
 
     Raises:
-        surrogates.surrogate_file.SurrogateFileError: see :func:`surrogates.surrogate_file.load_surrogate`.
+        surrogates.surrogate_file.SurrogateFileError: see `surrogates.surrogate_file.load_surrogate`.
     """
     return load_surrogate(path, verify, SurrogateBenchmark)
 

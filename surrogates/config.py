@@ -1,5 +1,5 @@
-"""What fitting a surrogate benchmark takes (:class:`SurrogateConfig`) and the constants of its
-file; :mod:`surrogates.benchmark` re-exports them. Imports nothing of this package."""
+"""What fitting a surrogate benchmark takes (`SurrogateConfig`) and the constants of its
+file; `surrogates.benchmark` re-exports them. Imports nothing of this package."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -29,14 +29,14 @@ class SurrogateConfig:
     """How to fit a surrogate benchmark.
 
     Attributes:
-        model: a name of :data:`surrogates.registry.ESTIMATORS` (default: an ensemble of 5 XGBoost
+        model: a name of `surrogates.registry.ESTIMATORS` (default: an ensemble of 5 XGBoost
             models, which gives the spread for `noise="ensemble"`).
         model_params: its parameters.
-        metrics: the table metrics to model (None: those of :data:`DEFAULT_METRICS` the table has).
+        metrics: the table metrics to model (None: those of `DEFAULT_METRICS` the table has).
         epochs: table epochs to model (None: the last).
         train_fraction: the part of the covered cells to fit on.
         n_train: the number of covered cells to fit on (wins over `train_fraction`).
-        noise: `seed`, `ensemble` or `none` (see :mod:`surrogates.benchmark`).
+        noise: `seed`, `ensemble` or `none` (see `surrogates.benchmark`).
         runtime: also fit the cost model, where the table records `time`.
         seed: seeds the split, the models and the fixed per-seed draws.
     """

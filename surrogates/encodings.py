@@ -1,27 +1,27 @@
 """Encodings of NAS-Bench-201 cells for learning.
 
-Convention used by every estimator in :mod:`surrogates`: the input `X` is an `(n, 6)` array
-of op ids (one column per edge in :data:`nasbench.space.EDGES` order, values 0..4 in
-:data:`nasbench.space.OPS` order) -- lossless, and what `NB201.encode(cells, "ops")` or
-:func:`ops_of` gives. Each estimator turns it into its own features with an `encoding`
+Convention used by every estimator in `surrogates`: the input `X` is an `(n, 6)` array
+of op ids (one column per edge in `nasbench.space.EDGES` order, values 0..4 in
+`nasbench.space.OPS` order) -- lossless, and what `NB201.encode(cells, "ops")` or
+`ops_of` gives. Each estimator turns it into its own features with an `encoding`
 parameter, so models, pipelines, cross-validation and ensembles all share one `X`.
 
 Encodings (`encode(ops, kind)`):
 
-* `onehot`, `adjacency`, `path`, `ops` -- exactly :func:`nasbench.space.encode_ops`;
+* `onehot`, `adjacency`, `path`, `ops` -- exactly `nasbench.space.encode_ops`;
 * `canonical` -- one-hot of the canonical ops: every edge that cannot influence the output
-  (:func:`nasbench.space.effective_edges`) is set to `none`;
+  (`nasbench.space.effective_edges`) is set to `none`;
 * `canonical_adjacency` -- the adjacency encoding of the canonical ops;
 * `counts` -- number of effective edges carrying each op (skip, conv1x1, conv3x3, pool) and
   their total (5 features);
 * `combined` -- `canonical` + `path` + `counts` (30 + 84 + 5 = 119), the default of the
   tree models: it measured the best Kendall tau on NB201 CIFAR-10 (see scripts/bench_surrogates.py);
 * `<kind>+zc:<table>` -- `<kind>` followed by the zero-cost proxies that table stores for
-  every cell (:mod:`nasbench.zero_cost.features`), e.g. `combined+zc:nb201-cifar10`.
+  every cell (`nasbench.zero_cost.features`), e.g. `combined+zc:nb201-cifar10`.
 
-:func:`encode_graph` gives the graph form (node features + adjacency) for graph networks.
+`encode_graph` gives the graph form (node features + adjacency) for graph networks.
 
-A new encoding plugs in by one module that calls :func:`register_encoding` at import: every
+A new encoding plugs in by one module that calls `register_encoding` at import: every
 estimator then accepts `encoding=<name>`. A surrogate file that uses it loads only where that
 module has been imported (the file stores the encoding's name, not its code).
 """
@@ -118,7 +118,7 @@ def ops_of(cells) -> np.ndarray:
 
 @functools.lru_cache(maxsize=None)
 def effective_table() -> np.ndarray:
-    """bool (15625, 6): :func:`nasbench.space.effective_edges` of every cell, official order.
+    """bool (15625, 6): `nasbench.space.effective_edges` of every cell, official order.
 
     Returns:
         A read-only bool array, one row per cell.
@@ -161,7 +161,7 @@ def encode(ops: np.ndarray, kind: str = "combined") -> np.ndarray:
 
     Args:
         ops: an `(n, 6)` op-id array.
-        kind: an encoding name (:func:`encoding_names`).
+        kind: an encoding name (`encoding_names`).
 
     Returns:
         An `(n, k)` float32 array.

@@ -1,9 +1,9 @@
 """An ensemble wrapper: predictive mean and standard deviation over members.
 
-Members are clones of `base_estimator` (default: :class:`XGBSurrogate`) with their own seed,
+Members are clones of `base_estimator` (default: `XGBSurrogate`) with their own seed,
 each fitted on a bootstrap resample of the training cells (`bootstrap=True`), or the given
 heterogeneous `estimators` (each fitted on all cells, or on its own resample). The spread is
-the epistemic uncertainty; :class:`surrogates.benchmark.SurrogateBenchmark` calibrates it
+the epistemic uncertainty; `surrogates.benchmark.SurrogateBenchmark` calibrates it
 against the table's seed noise.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ class EnsembleSurrogate(SurrogateRegressor):
     """An ensemble of surrogates: `predict(X)` -> mean; `predict(X, return_std=True)` -> (mean, std).
 
     Args:
-        base_estimator: the model cloned into members (None: :class:`XGBSurrogate`).
+        base_estimator: the model cloned into members (None: `XGBSurrogate`).
         n_members: how many clones, each with its own seed.
         estimators: heterogeneous members instead of clones (each fitted on all cells, or its own resample).
         bootstrap: fit each member on a bootstrap resample of the training cells.

@@ -5,8 +5,8 @@ random permutation of the table's covered cells (shared by every model and size,
 compared on identical splits); the first `size` cells train, the remaining cells (or a fixed
 random `test_size` of them) test. Per (model, size, repeat) it records R², Kendall tau,
 sparse Kendall tau (predictions and truths rounded to 0.1 points, as NAS-Bench-301 does),
-Spearman, precision at top-k, MAE, fit and predict seconds. :func:`summarize` gives mean and std
-over repeats; :func:`plot_evaluation` the learning curves and predicted-against-true plots.
+Spearman, precision at top-k, MAE, fit and predict seconds. `summarize` gives mean and std
+over repeats; `plot_evaluation` the learning curves and predicted-against-true plots.
 """
 from __future__ import annotations
 
@@ -75,10 +75,10 @@ def scores(y_true: np.ndarray, y_pred: np.ndarray, top_k: Sequence[int] = (10, 1
 
 @dataclass
 class Evaluation:
-    """The learning curves of :func:`evaluate`.
+    """The learning curves of `evaluate`.
 
     Attributes:
-        runs: one row per (model, size, repeat), with the scores of :func:`scores`.
+        runs: one row per (model, size, repeat), with the scores of `scores`.
         predictions: (true, predicted) on the test cells of repeat 0, by (model, size), for the scatter plots.
     """
 
@@ -87,7 +87,7 @@ class Evaluation:
 
     @property
     def summary(self) -> pd.DataFrame:
-        """Mean and std over repeats per (model, size): :func:`summarize` of `runs`."""
+        """Mean and std over repeats per (model, size): `summarize` of `runs`."""
         return summarize(self.runs)
 
 
@@ -180,7 +180,7 @@ def plot_evaluation(result: Evaluation, out_dir: str | Path, scores_to_plot: Seq
     One panel per score (mean +- std over repeats, log x), and a grid of scatter plots (repeat 0).
 
     Args:
-        result: what :func:`evaluate` returned.
+        result: what `evaluate` returned.
         out_dir: the folder to write to.
         scores_to_plot: the scores to draw.
 

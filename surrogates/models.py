@@ -1,7 +1,7 @@
 """Tree, kernel and neighbour surrogates (scikit-learn API; `X` = (n, 6) op ids).
 
-The neural ones (MLP, GIN) are in :mod:`surrogates.neural`, the ensemble wrapper in
-:mod:`surrogates.ensemble`.
+The neural ones (MLP, GIN) are in `surrogates.neural`, the ensemble wrapper in
+`surrogates.ensemble`.
 """
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ class XGBSurrogate(SurrogateRegressor):
     Kendall tau at 1,000 cells from 0.74 (plain one-hot, raw target) to about 0.87.
 
     Args:
-        encoding: the features the model reads (a name of :func:`surrogates.encodings.encoding_names`).
-        target_transform: `log_error`, `log` or `identity` (:func:`surrogates.base.forward_target`).
+        encoding: the features the model reads (a name of `surrogates.encodings.encoding_names`).
+        target_transform: `log_error`, `log` or `identity` (`surrogates.base.forward_target`).
         n_estimators: boosting rounds.
         learning_rate: shrinkage per round (XGBoost's `eta`).
         max_depth: the deepest tree.
@@ -87,8 +87,8 @@ class RandomForestSurrogate(RefitState, SurrogateRegressor):
     """scikit-learn random forest. Saved as its training data, refitted on load (same seed).
 
     Args:
-        encoding: the features the model reads (a name of :func:`surrogates.encodings.encoding_names`).
-        target_transform: `log_error`, `log` or `identity` (:func:`surrogates.base.forward_target`).
+        encoding: the features the model reads (a name of `surrogates.encodings.encoding_names`).
+        target_transform: `log_error`, `log` or `identity` (`surrogates.base.forward_target`).
         n_estimators: trees.
         max_features: the features considered per split (a fraction, or scikit-learn's names).
         min_samples_leaf: the fewest training cells in a leaf.
@@ -126,8 +126,8 @@ class KNNSurrogate(RefitState, SurrogateRegressor):
     """k-nearest-neighbour baseline (distance-weighted mean of the k closest training cells).
 
     Args:
-        encoding: the features the model reads (a name of :func:`surrogates.encodings.encoding_names`).
-        target_transform: `log_error`, `log` or `identity` (:func:`surrogates.base.forward_target`).
+        encoding: the features the model reads (a name of `surrogates.encodings.encoding_names`).
+        target_transform: `log_error`, `log` or `identity` (`surrogates.base.forward_target`).
         n_neighbors: k.
         weights: `distance` or `uniform`.
         metric: the distance between encoded cells (scikit-learn's name, e.g. `manhattan`).
@@ -163,8 +163,8 @@ class GPSurrogate(SurrogateRegressor):
     space mapped through the inverse transform.
 
     Args:
-        encoding: the features the model reads (a name of :func:`surrogates.encodings.encoding_names`).
-        target_transform: `log_error`, `log` or `identity` (:func:`surrogates.base.forward_target`).
+        encoding: the features the model reads (a name of `surrogates.encodings.encoding_names`).
+        target_transform: `log_error`, `log` or `identity` (`surrogates.base.forward_target`).
         length_scale: the kernel's initial length scale.
         nu: the Matern smoothness (2.5: Matern-5/2).
         noise_level: the white noise term's initial level.
@@ -249,7 +249,7 @@ class RuntimeModel(XGBSurrogate):
     shallower and shorter than the accuracy model, since runtime is nearly additive in the ops.
 
     Args:
-        encoding: the features the model reads (a name of :func:`surrogates.encodings.encoding_names`).
+        encoding: the features the model reads (a name of `surrogates.encodings.encoding_names`).
         target_transform: `log` (default), `log_error` or `identity`.
         n_estimators: boosting rounds.
         learning_rate: shrinkage per round (XGBoost's `eta`).

@@ -1,5 +1,5 @@
 """PyTorch surrogates: an MLP on a flat encoding and a graph isomorphism network (GIN) on the
-op-on-node graph (:func:`surrogates.encodings.encode_graph`), written with dense tensors so no
+op-on-node graph (`surrogates.encodings.encode_graph`), written with dense tensors so no
 graph library is needed. Both train with Adam on standardised transformed targets, seeded, on
 the CPU (a GPU is not worth it for 8-node graphs); the thread count is the caller's
 (`torch.set_num_threads`)."""
@@ -93,8 +93,8 @@ class MLPSurrogate(_TorchSurrogate):
     """Multi-layer perceptron (ReLU, dropout-free) on a flat encoding.
 
     Args:
-        encoding: the features the model reads (a name of :func:`surrogates.encodings.encoding_names`).
-        target_transform: `log_error`, `log` or `identity` (:func:`surrogates.base.forward_target`).
+        encoding: the features the model reads (a name of `surrogates.encodings.encoding_names`).
+        target_transform: `log_error`, `log` or `identity` (`surrogates.base.forward_target`).
         hidden: units per hidden layer.
         layers: hidden layers.
         epochs: training epochs (at least `min_steps` optimiser steps in all).
@@ -145,7 +145,7 @@ class GINSurrogate(_TorchSurrogate):
     node's embedding, then a two-layer head.
 
     Args:
-        target_transform: `log_error`, `log` or `identity` (:func:`surrogates.base.forward_target`).
+        target_transform: `log_error`, `log` or `identity` (`surrogates.base.forward_target`).
         hidden: the node embedding's size.
         layers: GIN layers.
         epochs: training epochs (at least `min_steps` optimiser steps in all).

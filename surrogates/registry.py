@@ -29,7 +29,7 @@ def make_estimator(name: str, **params: Any) -> SurrogateRegressor:
     """An estimator by name, e.g. `make_estimator("xgb", n_estimators=200)`.
 
     Args:
-        name: a name of :data:`ESTIMATORS`.
+        name: a name of `ESTIMATORS`.
         **params: its parameters.
 
     Returns:
@@ -76,7 +76,7 @@ def _jsonable(v: Any) -> Any:
 
 
 def from_spec(spec: dict[str, Any]) -> SurrogateRegressor:
-    """The estimator a :func:`spec_of` description names, unfitted.
+    """The estimator a `spec_of` description names, unfitted.
 
     Args:
         spec: the description.

@@ -1,6 +1,6 @@
 """A surrogate's seed noise: the run-to-run sd recorded by the benchmark it is fitted to,
 regressed on the cell (`noise="seed"`) or the ensemble's spread rescaled to it
-(`noise="ensemble"`); see :mod:`surrogates.benchmark`."""
+(`noise="ensemble"`); see `surrogates.benchmark`."""
 from __future__ import annotations
 
 import numpy as np

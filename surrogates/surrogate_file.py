@@ -1,10 +1,10 @@
-"""The surrogate-benchmark file: writing (:func:`save_surrogate`, what
-`SurrogateBenchmark.save` does), reading (:func:`load_surrogate`, what
+"""The surrogate-benchmark file: writing (`save_surrogate`, what
+`SurrogateBenchmark.save` does), reading (`load_surrogate`, what
 `surrogates.benchmark.load_surrogate_benchmark` and so `nasbench.load` do for this kind) and
 the hash. It reads into the benchmark's constructor arguments and imports no benchmark class (the
 benchmark module imports it). The format is described in
-:mod:`surrogates.benchmark`; the HDF5 and hash helpers are shared with tables
-(:mod:`nasbench.tables.fileformat`)."""
+`surrogates.benchmark`; the HDF5 and hash helpers are shared with tables
+(`nasbench.tables.fileformat`)."""
 from __future__ import annotations
 
 import dataclasses
@@ -99,8 +99,8 @@ def _digest(manifest_text: str, arrays: dict[str, np.ndarray]) -> str:
 
 
 def load_surrogate(path: str | os.PathLike, verify: bool | None, build: Callable[..., Any]) -> Any:
-    """Read a file written by :meth:`SurrogateBenchmark.save` into `build` (the benchmark class,
-    called with its constructor's arguments). One-line :class:`SurrogateFileError`
+    """Read a file written by `SurrogateBenchmark.save` into `build` (the benchmark class,
+    called with its constructor's arguments). One-line `SurrogateFileError`
     for a missing or non-HDF5 file, another format or version, a wrong hash, or models that do not
     reproduce their saved predictions. `verify=False` (or `$NASBENCH_NO_VERIFY_HASH=1` when
     `verify` is None) loads a file with a wrong hash anyway, with a warning (forensic use); the
@@ -158,7 +158,7 @@ def load_surrogate(path: str | os.PathLike, verify: bool | None, build: Callable
 
 
 def _check_sizes(datasets: dict[str, Any], p: Path) -> None:
-    """No array of the file (nor all of them together) is beyond the caps of :mod:`nasbench.util.limits`,
+    """No array of the file (nor all of them together) is beyond the caps of `nasbench.util.limits`,
     from the declared shapes, before reading."""
     total = 0
     for name, obj in datasets.items():
@@ -219,7 +219,7 @@ def surrogate_source(path: str | os.PathLike) -> SurrogateSource:
     """The origin recorded in a surrogate file's manifest (no hash check, no models loaded).
 
     Args:
-        path: a file written by :meth:`SurrogateBenchmark.save`.
+        path: a file written by `SurrogateBenchmark.save`.
 
     Returns:
         The source table's name and the modelled metrics.

@@ -1,10 +1,10 @@
 """The settings of a generation and their checks.
 
-A :class:`GenerateConfig` holds what decides the numbers in a table (the :class:`DataSpec`, the
+A `GenerateConfig` holds what decides the numbers in a table (the `DataSpec`, the
 recipe, the seeds and their groups, the canonical rule and the order seed; its
-:meth:`~GenerateConfig.identity`, compared on resume) and how to run (jobs, executor, device,
-limit, save interval; free to change between resumes). :func:`validate_config` refuses bad
-settings with a :class:`GenerateError` before anything is written; :func:`comparable_identity`
+`GenerateConfig.identity`, compared on resume) and how to run (jobs, executor, device,
+limit, save interval; free to change between resumes). `validate_config` refuses bad
+settings with a `GenerateError` before anything is written; `comparable_identity`
 completes an identity recorded by a journal with the defaults of the fields it lacks.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Fill a table by training one cell per canonical class, resumably: :func:`generate`.
+"""Fill a table by training one cell per canonical class, resumably: `generate`.
 
 Work runs seed-group-major: every class with the first group of seeds, then every class with
 the second, and so on, so that a table covers the whole space early (with fewer seeds; missing

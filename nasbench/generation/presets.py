@@ -1,4 +1,4 @@
-"""How the embedded tables are made: :func:`presets` gives each one's data, recipe and seeds, so
+"""How the embedded tables are made: `presets` gives each one's data, recipe and seeds, so
 that `nasbench generate --preset NAME` reproduces it.
 """
 from __future__ import annotations

@@ -1,23 +1,23 @@
 """Does retraining reproduce a generated table? Bit-identity where the machine matches, else
 statistical agreement within the table's seed noise.
 
-:func:`check_retraining` retrains K of a table's trained rows with the recorded data split,
+`check_retraining` retrains K of a table's trained rows with the recorded data split,
 recipe and seed (or stack of seeds, as the row was trained) and compares:
 
 * **bit-identity**, the check made when the table's fingerprint matches this machine's
-  (:mod:`nasbench.training.fingerprint`): every recorded metric at every epoch equal to the bit;
+  (`nasbench.training.fingerprint`): every recorded metric at every epoch equal to the bit;
 * **statistical agreement**, the check made otherwise (another machine, or a table that records no
-  fingerprint): for the final ``valid_acc`` and ``test_acc`` of each retrained run,
-  ``z = (retrained - stored) / (sqrt(2) * sd)``, with ``sd`` the per-run seed sd pooled over the
-  200 table rows nearest the row's seed mean (:func:`nasbench.tables.noise.pooled_seed_sd`). Under the
+  fingerprint): for the final `valid_acc` and `test_acc` of each retrained run,
+  `z = (retrained - stored) / (sqrt(2) * sd)`, with `sd` the per-run seed sd pooled over the
+  200 table rows nearest the row's seed mean (`nasbench.tables.noise.pooled_seed_sd`). Under the
   null (same code, recipe and data; only the rounding differs) each retrained value is another
-  draw of the same training, so the difference of two draws has sd ``sqrt(2) * sd``: conservative,
+  draw of the same training, so the difference of two draws has sd `sqrt(2) * sd`: conservative,
   since the retraining shares the stored run's initialisation and data order. The check passes
-  when every ``|z| < Z_MAX`` and the mean shift ``|sum z| / sqrt(2 n) < Z_SHIFT`` (the
-  ``sqrt(2 n)`` bounds the variance of the sum whatever the correlation of a run's two values).
-  With normal noise a false failure has probability at most ``n * P(|N| >= 6) + P(|N| >= 5)``
+  when every `|z| < Z_MAX` and the mean shift `|sum z| / sqrt(2 n) < Z_SHIFT` (the
+  `sqrt(2 n)` bounds the variance of the sum whatever the correlation of a run's two values).
+  With normal noise a false failure has probability at most `n * P(|N| >= 6) + P(|N| >= 5)`
   (< 1e-6 for up to 200 values). The tables' noise has heavier tails than normal (a seed that
-  trains badly): :func:`seed_pair_tail` counts how many of the table's own independent seed pairs
+  trains badly): `seed_pair_tail` counts how many of the table's own independent seed pairs
   cross the thresholds, and the report says so; on the embedded tables none of 31,560 per table
   reaches |z| = 6, and no group of 1, 4 or 10 seed pairs fails the rule.
 """
@@ -47,18 +47,39 @@ class RetrainCheckError(NasbenchError, ValueError):
 
 
 def normal_tail(z: float) -> float:
-    """P(|N(0, 1)| >= z)."""
+    """P(|N(0, 1)| >= z).
+
+    Args:
+        z: the threshold.
+
+    Returns:
+        The two-sided tail probability.
+    """
     return math.erfc(z / math.sqrt(2.0))
 
 
 def false_failure_bound(n_values: int) -> float:
     """Probability that the statistical rule fails a correct table, with normal noise: a union
-    bound over the ``n_values`` single values plus the mean-shift test."""
+    bound over the `n_values` single values plus the mean-shift test.
+
+    Args:
+        n_values: number of single values checked.
+
+    Returns:
+        The bound.
+    """
     return n_values * normal_tail(Z_MAX) + normal_tail(Z_SHIFT)
 
 
 def statistical_rule(z: np.ndarray) -> bool:
-    """The pass rule of the statistical check: every |z| < ``Z_MAX`` and |sum z| / sqrt(2 n) < ``Z_SHIFT``."""
+    """The pass rule of the statistical check: every |z| < `Z_MAX` and |sum z| / sqrt(2 n) < `Z_SHIFT`.
+
+    Args:
+        z: the z values of the retrained values.
+
+    Returns:
+        Whether the check passes.
+    """
     z = np.asarray(z, dtype=np.float64)
     if not len(z) or not np.all(np.isfinite(z)):
         return False
@@ -149,8 +170,15 @@ def _pooled_sds(bench: "TabularBenchmark", rows: np.ndarray) -> dict[str, np.nda
 
 def seed_pair_tail(bench: "TabularBenchmark") -> dict[str, Any]:
     """The statistical rule's z computed between the table's own independent seed pairs of every
-    row (final ``valid_acc`` and ``test_acc``): how many pairs there are and how many reach
-    |z| >= 4 and |z| >= ``Z_MAX``."""
+    row (final `valid_acc` and `test_acc`): how many pairs there are and how many reach
+    |z| >= 4 and |z| >= `Z_MAX`.
+
+    Args:
+        bench: the generated table.
+
+    Returns:
+        The counts and tail fractions, by name.
+    """
     zs = []
     for m in STAT_METRICS:
         means, sds = bench.seed_mean(m), bench.seed_std(m)
@@ -168,7 +196,16 @@ def seed_pair_tail(bench: "TabularBenchmark") -> dict[str, Any]:
 
 def pick_units(bench: "TabularBenchmark", k: int, seed: int = 0) -> list[tuple[int, list[int]]]:
     """K distinct trained rows, each with one seed group it was trained with, the groups taken in
-    turn (so K >= the number of passes checks every pass); ``seed`` picks them."""
+    turn (so K >= the number of passes checks every pass); `seed` picks them.
+
+    Args:
+        bench: the generated table.
+        k: how many rows.
+        seed: seeds the choice.
+
+    Returns:
+        `(row, seeds)` pairs.
+    """
     from .config import seed_groups_or_default
 
     groups = seed_groups_or_default(bench.meta.details.seed_groups, bench.seeds)
@@ -196,9 +233,21 @@ def pick_units(bench: "TabularBenchmark", k: int, seed: int = 0) -> list[tuple[i
 
 def check_retraining(bench: "TabularBenchmark", k: int, seed: int = 0, data_dir: str | None = None,
                      mode: str = "auto", name: str = "") -> RetrainReport:
-    """Retrain ``k`` rows of a generated table and check them (see the module docstring).
-    ``mode``: ``auto`` (bit-identity when the fingerprints match, else statistical), or force
-    ``bit-identity`` / ``statistical``."""
+    """Retrain `k` rows of a generated table and check them (see the module docstring).
+    `mode`: `auto` (bit-identity when the fingerprints match, else statistical), or force
+    `bit-identity` / `statistical`.
+
+    Args:
+        bench: the generated table.
+        k: how many rows to retrain.
+        seed: seeds the choice of rows.
+        data_dir: where the dataset files are; None: the default.
+        mode: `auto`, `bit-identity` or `statistical`.
+        name: the table's name in the report.
+
+    Returns:
+        The report.
+    """
     import torch
 
     from ..training.datasets import load_data_spec

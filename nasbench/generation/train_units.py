@@ -1,6 +1,6 @@
-"""The work of a generation: which cells to train and in what order (:func:`work_order`), the
-training of one cell with a group of seeds in a worker (:func:`train_unit`), and the stream of
-finished units from the workers (:func:`trained_units`).
+"""The work of a generation: which cells to train and in what order (`work_order`), the
+training of one cell with a group of seeds in a worker (`train_unit`), and the stream of
+finished units from the workers (`trained_units`).
 
 A group of several seeds is trained as one stacked network (`train_many`: ~1.3-1.4x the
 throughput of one model at a time on CPU, more on a GPU); its rows are reproduced exactly by
@@ -104,7 +104,7 @@ def trained_units(cfg: GenerateConfig, todo: Sequence[Task]) -> Iterator[list[di
         todo: the tasks, each a cell and a group of seeds.
 
     Returns:
-        An iterator over each task's units (:func:`train_unit`), in the order they finish; no
+        An iterator over each task's units (`train_unit`), in the order they finish; no
         worker is started for no task, nor more workers than tasks.
     """
     init_args = (cfg.data, cfg.recipe, cfg.data_dir, cfg.device, 1, True)

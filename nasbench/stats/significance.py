@@ -104,7 +104,14 @@ def cliffs_delta(a: Sequence[float], b: Sequence[float]) -> float:
 
 
 def effect_words(delta: float) -> str:
-    """The size of a Cliff's delta in words: negligible, small, medium or large ("" for NaN)."""
+    """The size of a Cliff's delta in words: negligible, small, medium or large ("" for NaN).
+
+    Args:
+        delta: Cliff's delta.
+
+    Returns:
+        The size in words.
+    """
     if not np.isfinite(delta):
         return ""
     return next(w for t, w in EFFECT_WORDS if abs(delta) < t)
@@ -231,7 +238,14 @@ def compare_pairs(samples: Mapping[str, Sequence[float]], alpha: float = ALPHA,
 
 
 def significance_stars(p: float) -> str:
-    """Stars for figures: `***` p < 0.001, `**` p < 0.01, `*` p < 0.05, "" otherwise (and for NaN)."""
+    """Stars for figures: `***` p < 0.001, `**` p < 0.01, `*` p < 0.05, "" otherwise (and for NaN).
+
+    Args:
+        p: the p-value.
+
+    Returns:
+        The stars, or "".
+    """
     if not np.isfinite(p):
         return ""
     return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""

@@ -1,8 +1,8 @@
 """Read a CSV or Parquet file of results and its columns, each refused with a one-line
-:class:`~nasbench.tables.import_common.ImportError_` that names the file, and where it can the
+`nasbench.tables.import_common.ImportError_` that names the file, and where it can the
 column and row.
 
-A CSV row must have as many fields as the header; column names hold no ``/``, ``\\`` or ``..``.
+A CSV row must have as many fields as the header; column names hold no `/`, `\\` or `..`.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from ..util.limits import check_regular_file
 from ..space import N_CELLS, SpaceError, to_cell
 
 def read_frame(src: Path):
-    """Read a CSV or Parquet file (Parquet by the suffix ``.parquet`` or ``.pq``).
+    """Read a CSV or Parquet file (Parquet by the suffix `.parquet` or `.pq`).
 
     Args:
         src: the file.
@@ -27,7 +27,7 @@ def read_frame(src: Path):
 
     Raises:
         ImportError_: no such regular file, a CSV row with another number of fields than the
-            header, an unreadable file, or a column name holding ``/``, ``\\`` or ``..``.
+            header, an unreadable file, or a column name holding `/`, `\\` or `..`.
     """
     import pandas as pd
 
@@ -70,8 +70,8 @@ def _check_csv_rows(src: Path) -> None:
 
 
 def indices_of_frame(df, src: Path) -> np.ndarray:
-    """The official cell index of each row, from ``arch_index`` (checked against ``arch_str``
-    where both are given) or else ``arch_str``.
+    """The official cell index of each row, from `arch_index` (checked against `arch_str`
+    where both are given) or else `arch_str`.
 
     Args:
         df: the frame.
@@ -105,7 +105,7 @@ def indices_of_frame(df, src: Path) -> np.ndarray:
 
 
 def float_column(df, column: str, src: Path) -> np.ndarray:
-    """Column ``column`` as float64.
+    """Column `column` as float64.
 
     Args:
         df: the frame.
@@ -125,7 +125,7 @@ def float_column(df, column: str, src: Path) -> np.ndarray:
 
 
 def unique_indices(df, src: Path) -> np.ndarray:
-    """:func:`indices_of_frame`, each cell on one row only (the wide layouts).
+    """`indices_of_frame`, each cell on one row only (the wide layouts).
 
     Args:
         df: the frame.
@@ -135,7 +135,7 @@ def unique_indices(df, src: Path) -> np.ndarray:
         The indices, int64, one per row.
 
     Raises:
-        ImportError_: as :func:`indices_of_frame`, or an index repeats.
+        ImportError_: as `indices_of_frame`, or an index repeats.
     """
     idx = indices_of_frame(df, src)
     if len(np.unique(idx)) != len(idx):
@@ -149,7 +149,7 @@ def _bad_row(src: Path, col: str, r: int, value: Any, rule: str) -> ImportError_
 
 
 def int_column(df, col: str, src: Path, lo: int, hi: int) -> np.ndarray:
-    """Column ``col`` as int64, every value a whole number in lo..hi (no NaN, no overflow).
+    """Column `col` as int64, every value a whole number in lo..hi (no NaN, no overflow).
 
     Args:
         df: the frame.
@@ -200,7 +200,7 @@ def _as_int(x: Any) -> int | None:
 
 
 def finite_column(df, col: str, src: Path) -> np.ndarray:
-    """Column ``col`` as float64: numbers, NaN (missing) allowed, infinities and text refused.
+    """Column `col` as float64: numbers, NaN (missing) allowed, infinities and text refused.
 
     Args:
         df: the frame.

@@ -2,7 +2,7 @@
 schedules a source may hold, the recipe and splits recorded in an imported table, and the
 checks of a cell index, a choice and a record's structure.
 
-Every refusal is an :class:`ImportError_` whose one-line message names the source.
+Every refusal is an `ImportError_` whose one-line message names the source.
 """
 from __future__ import annotations
 
@@ -40,18 +40,18 @@ class ImportError_(NasbenchError, ValueError):
 
 
 def check_choice(value: str, allowed: Iterable[str], what: str) -> str:
-    """Check that ``value`` is one of ``allowed``.
+    """Check that `value` is one of `allowed`.
 
     Args:
         value: the value given.
         allowed: the values allowed.
-        what: what the value is, for the message (e.g. ``"dataset"``).
+        what: what the value is, for the message (e.g. `"dataset"`).
 
     Returns:
-        ``value``.
+        `value`.
 
     Raises:
-        ImportError_: ``value`` is not allowed; the message lists what is.
+        ImportError_: `value` is not allowed; the message lists what is.
     """
     allowed = tuple(allowed)
     if value not in allowed:
@@ -63,8 +63,8 @@ def nb201_meta(dataset: str, schedule: str, source: str) -> TableMeta:
     """The metadata of a table imported from an official NAS-Bench-201 / NATS-Bench file.
 
     Args:
-        dataset: one of :data:`NB201_DATASETS`.
-        schedule: one of :data:`SCHEDULES` (the epochs trained).
+        dataset: one of `NB201_DATASETS`.
+        schedule: one of `SCHEDULES` (the epochs trained).
         source: the source's description, recorded in the table.
 
     Returns:
@@ -84,7 +84,7 @@ def check_arch(idx: int, arch_str: str | None, source: str) -> int:
         source: the source, for the message.
 
     Returns:
-        ``idx``.
+        `idx`.
 
     Raises:
         ImportError_: the index is out of range, the arch string is not one, or it is another cell.

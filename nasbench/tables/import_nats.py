@@ -1,9 +1,9 @@
-"""Import a NATS-Bench topology-space "simple" directory (``NATS-tss-v1_0-3ffb9-simple``):
-``meta.pickle.pbz2`` and one ``NNNNNN.pickle.pbz2`` per cell; a partial directory imports the
+"""Import a NATS-Bench topology-space "simple" directory (`NATS-tss-v1_0-3ffb9-simple`):
+`meta.pickle.pbz2` and one `NNNNNN.pickle.pbz2` per cell; a partial directory imports the
 cells it holds.
 
-Each cell file is decompressed in a stream and refused past :data:`NATS_CELL_MAX_BYTES`, then read
-with :mod:`nasbench.util.safe_pickle`'s restricted unpickler: a crafted pickle cannot run code.
+Each cell file is decompressed in a stream and refused past `NATS_CELL_MAX_BYTES`, then read
+with `nasbench.util.safe_pickle`'s restricted unpickler: a crafted pickle cannot run code.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from .import_records import Run, runs_of_record, table_of_runs
 from .tabular import TabularBenchmark
 from ..util.safe_pickle import NATS_ALLOWED, ForbiddenPickle, loads
 
-#: the most a NATS-Bench per-cell ``NNNNNN.pickle.pbz2`` may decompress to. The published files
+#: the most a NATS-Bench per-cell `NNNNNN.pickle.pbz2` may decompress to. The published files
 #: (all 4 datasets x 2 schedules) decompress to 325,796-325,810 bytes; 4 MiB is 12.9x that.
 NATS_CELL_MAX_BYTES = 4 << 20
 _CHUNK = 1 << 16
@@ -25,7 +25,7 @@ _CHUNK = 1 << 16
 
 def _bz2_capped(path: Path, cap: int) -> bytes:
     """Decompress a bz2 file (one or more streams) chunk by chunk, refusing it as soon as the
-    output would exceed ``cap`` bytes: a few KB of bz2 can expand to gigabytes."""
+    output would exceed `cap` bytes: a few KB of bz2 can expand to gigabytes."""
     out = bytearray()
     with open(path, "rb") as fh:
         d = bz2.BZ2Decompressor()
@@ -69,11 +69,11 @@ def import_nats_simple(src: str | Path, dataset: str = "cifar10-valid", schedule
 
     Args:
         src: the directory.
-        dataset: one of ``cifar10-valid``, ``cifar10``, ``cifar100``, ``ImageNet16-120``.
-        schedule: ``"200"`` or ``"12"`` (epochs).
+        dataset: one of `cifar10-valid`, `cifar10`, `cifar100`, `ImageNet16-120`.
+        schedule: `"200"` or `"12"` (epochs).
 
     Returns:
-        The table, one row per cell file with results for ``dataset``.
+        The table, one row per cell file with results for `dataset`.
 
     Raises:
         ImportError_: a bad choice, not such a directory, or a file that cannot be read or holds

@@ -1,10 +1,10 @@
 """Import the two wide NAS-Bench-201 CSV/Parquet layouts (one row per cell): CIFAR-10
-(:func:`import_nb201_wide`, detected by :data:`NB201_WIDE_KEY`), and CIFAR-100 and ImageNet16-120
-side by side (:func:`import_nb201_wide2`, one dataset chosen with :func:`wide2_dataset`).
+(`import_nb201_wide`, detected by `NB201_WIDE_KEY`), and CIFAR-100 and ImageNet16-120
+side by side (`import_nb201_wide2`, one dataset chosen with `wide2_dataset`).
 
 Per-seed lists of three values fill the seed slots 777, 888, 999, of fewer values the first slots
 with seed -1 (not recorded); params as published, FLOPs counted by
-:mod:`nasbench.training.network` for the dataset's network, and ``extra["params_computed"]`` where
+`nasbench.training.network` for the dataset's network, and `extra["params_computed"]` where
 the published count is another cell's. The table's notes say how each column was read.
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ NB201_SEEDS = (777, 888, 999)
 
 
 def _per_seed(df, column: str, src: Path) -> tuple[np.ndarray, np.ndarray]:
-    """A column of per-seed lists (``"[90.1, 90.2, 90.3]"``) as an (n, 3) array padded with NaN,
+    """A column of per-seed lists (`"[90.1, 90.2, 90.3]"`) as an (n, 3) array padded with NaN,
     and the number of values of each row."""
     if column not in df.columns:
         raise ImportError_(f"{src}: missing column {column} (the wide NAS-Bench-201 layout has it)")
@@ -59,8 +59,8 @@ def _run_seeds(counts: np.ndarray) -> np.ndarray:
 
 
 def _nb201_counts(dataset: str, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(params in millions, FLOPs in millions) of ``cells`` for ``dataset``'s NAS-Bench-201 network
-    (C=16, N=5, its classes and input size), counted by :mod:`nasbench.training.network`."""
+    """(params in millions, FLOPs in millions) of `cells` for `dataset`'s NAS-Bench-201 network
+    (C=16, N=5, its classes and input size), counted by `nasbench.training.network`."""
     from ..training.network import count_all  # torch: only when a NAS-Bench-201 layout is imported
 
     classes, size = NB201_CLASSIFIER[dataset]
@@ -74,8 +74,8 @@ def _params_that_differ(published: np.ndarray, computed: np.ndarray, cells: np.n
     return {str(int(cells[r])): float(computed[r]) for r in differ}
 
 
-# the notes below are recorded in the embedded tables, whose hash covers them: "nasbench.network" is the
-# name the network's module had when the tables were built (now nasbench.training.network)
+# the notes below are recorded in the embedded tables, whose hash covers them, so they stay byte-identical:
+# "nasbench.network" in them names the module `nasbench.training.network`
 def _params_note(n_differ: int, rounding: str) -> str:
     return (f"params: as published (millions{rounding}); in {n_differ:,} cells the published count is not the "
             "count of the network the arch string describes (it differs by one convolution: the record was "
@@ -107,20 +107,20 @@ def _runs_note(counts: np.ndarray) -> str:
 def import_nb201_wide(df, src: Path) -> TabularBenchmark:
     """The wide NAS-Bench-201 CIFAR-10 table: 200-epoch results and the 12-epoch schedule.
 
-    ``valid_acc`` = cifar10-valid validation accuracy per seed (slots 777, 888, 999; two-seed
-    cells, whose seeds are not recorded, fill two slots with seed -1); ``valid_acc_published_mean``
+    `valid_acc` = cifar10-valid validation accuracy per seed (slots 777, 888, 999; two-seed
+    cells, whose seeds are not recorded, fill two slots with seed -1); `valid_acc_published_mean`
     = the source's own mean column (kept because in some cells it is a mean over fewer runs);
-    ``test_acc`` = NAS-Bench-201's reported CIFAR-10 test accuracy (trained on all 50k, seed mean);
-    ``valid_test_acc`` = test accuracy of the cifar10-valid runs (seed mean); ``valid_acc_s12`` and
-    ``test_acc_s12`` = final results of the separate 12-epoch schedule; ``time`` = recorded
-    200-epoch training seconds; ``params`` as published, ``flops`` counted; seven latencies.
+    `test_acc` = NAS-Bench-201's reported CIFAR-10 test accuracy (trained on all 50k, seed mean);
+    `valid_test_acc` = test accuracy of the cifar10-valid runs (seed mean); `valid_acc_s12` and
+    `test_acc_s12` = final results of the separate 12-epoch schedule; `time` = recorded
+    200-epoch training seconds; `params` as published, `flops` counted; seven latencies.
 
     Args:
         df: the file's frame.
         src: the file, for messages and the table's source.
 
     Returns:
-        The table (dataset ``cifar10``), one row per cell.
+        The table (dataset `cifar10`), one row per cell.
 
     Raises:
         ImportError_: a missing or malformed column, or a cell on more than one row.
@@ -206,16 +206,16 @@ def wide2_dataset(dataset: str | None, held: list[str], src: Path) -> str:
 def import_nb201_wide2(df, src: Path, dataset: str) -> TabularBenchmark:
     """One dataset of the wide NAS-Bench-201 CIFAR-100 / ImageNet16-120 table (200 epochs).
 
-    ``valid_acc`` = ``x-valid`` per seed (the first half of the official test set); ``valtest_acc`` =
-    ``ori-test`` per seed (the whole test set); ``test_acc`` = ``x-test`` per seed (the second half),
-    derived as ``2 * valtest_acc - valid_acc`` (equal halves) and rounded to 4 decimals, the
-    source's precision; ``time`` = recorded 200-epoch training seconds; ``params`` as published,
-    ``flops`` counted for the dataset's network.
+    `valid_acc` = `x-valid` per seed (the first half of the official test set); `valtest_acc` =
+    `ori-test` per seed (the whole test set); `test_acc` = `x-test` per seed (the second half),
+    derived as `2 * valtest_acc - valid_acc` (equal halves) and rounded to 4 decimals, the
+    source's precision; `time` = recorded 200-epoch training seconds; `params` as published,
+    `flops` counted for the dataset's network.
 
     Args:
         df: the file's frame.
         src: the file, for messages and the table's source.
-        dataset: ``cifar100`` or ``ImageNet16-120`` (see :func:`wide2_dataset`).
+        dataset: `cifar100` or `ImageNet16-120` (see `wide2_dataset`).
 
     Returns:
         The table, one row per cell.

@@ -1,9 +1,9 @@
-"""Import the NAS-Bench-201 ``.pth`` (``meta_archs``, ``arch2infos``, ``evaluated_indexes``), a
+"""Import the NAS-Bench-201 `.pth` (`meta_archs`, `arch2infos`, `evaluated_indexes`), a
 torch.save file in the zip or the legacy format, read without torch.
 
-The pickle is read with :mod:`nasbench.util.safe_pickle`'s restricted unpickler (a crafted pickle
-cannot run code), and its size is capped before memory is spent (:data:`PTH_MAX_BYTES`,
-:data:`PTH_MAX_RATIO`).
+The pickle is read with `nasbench.util.safe_pickle`'s restricted unpickler (a crafted pickle
+cannot run code), and its size is capped before memory is spent (`PTH_MAX_BYTES`,
+`PTH_MAX_RATIO`).
 """
 from __future__ import annotations
 
@@ -17,15 +17,15 @@ from .tabular import TabularBenchmark
 from ..util.safe_pickle import PTH_ALLOWED, ForbiddenPickle, RestrictedUnpickler
 from ..space import N_CELLS
 
-#: the most pickle data a ``.pth`` may hold: 15,625 cells x 640 KiB, about twice the published
+#: the most pickle data a `.pth` may hold: 15,625 cells x 640 KiB, about twice the published
 #: per-cell records (both schedules, all datasets: ~326 KB pickled, see NATS_CELL_MAX_BYTES)
 PTH_MAX_BYTES = N_CELLS * (640 << 10)
-#: torch.save stores ``data.pkl`` uncompressed; a compressed one may expand at most this much
+#: torch.save stores `data.pkl` uncompressed; a compressed one may expand at most this much
 PTH_MAX_RATIO = 20
 
 
 def _pth_entry(z: zipfile.ZipFile, path: Path) -> zipfile.ZipInfo:
-    """The ``data.pkl`` of a torch.save zip, refused if it would expand beyond the caps."""
+    """The `data.pkl` of a torch.save zip, refused if it would expand beyond the caps."""
     infos = [i for i in z.infolist() if i.filename.endswith("/data.pkl") or i.filename == "data.pkl"]
     if not infos:
         raise ImportError_(f"{path} is a zip file but not a torch.save file (no data.pkl)")
@@ -70,19 +70,19 @@ def _load_pth(path: Path) -> Any:
 
 
 def import_nb201_pth(src: str | Path, dataset: str = "cifar10-valid", schedule: str = "200") -> TabularBenchmark:
-    """Import the NAS-Bench-201 ``.pth`` for one dataset and schedule ('200' = 'full', '12' = 'less').
+    """Import the NAS-Bench-201 `.pth` for one dataset and schedule ('200' = 'full', '12' = 'less').
 
     Args:
-        src: the ``.pth`` file.
-        dataset: one of ``cifar10-valid``, ``cifar10``, ``cifar100``, ``ImageNet16-120``.
-        schedule: ``"200"`` or ``"12"`` (epochs).
+        src: the `.pth` file.
+        dataset: one of `cifar10-valid`, `cifar10`, `cifar100`, `ImageNet16-120`.
+        schedule: `"200"` or `"12"` (epochs).
 
     Returns:
-        The table, one row per cell with results for ``dataset``.
+        The table, one row per cell with results for `dataset`.
 
     Raises:
         ImportError_: a bad choice, no such file, a file that is not a readable NAS-Bench-201
-            ``.pth`` or exceeds the caps, or a malformed record.
+            `.pth` or exceeds the caps, or a malformed record.
     """
     src = Path(src)
     check_choice(dataset, NB201_DATASETS, "dataset")

@@ -1,7 +1,7 @@
 """The per-cell records of the official files, which NATS-Bench's "simple" directory and the
-NAS-Bench-201 ``.pth`` share: one record per cell and schedule, ``all_results`` keyed by
-``(dataset, seed)``, each with per-epoch dicts. :func:`runs_of_record` reads one record's runs,
-:func:`table_of_runs` builds the table of every imported cell.
+NAS-Bench-201 `.pth` share: one record per cell and schedule, `all_results` keyed by
+`(dataset, seed)`, each with per-epoch dicts. `runs_of_record` reads one record's runs,
+`table_of_runs` builds the table of every imported cell.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from ..space import N_CELLS
 
 @dataclass
 class Run:
-    """One training run of one cell, per-epoch arrays of length ``epochs``."""
+    """One training run of one cell, per-epoch arrays of length `epochs`."""
 
     seed: int
     metrics: dict[str, np.ndarray]
@@ -29,7 +29,7 @@ class Run:
 
 
 def runs_of_record(record: Mapping[str, Any], dataset: str, epochs: int, source: str) -> list[Run]:
-    """The runs of one cell's schedule record for ``dataset`` (NATS / NAS-Bench-201 structure).
+    """The runs of one cell's schedule record for `dataset` (NATS / NAS-Bench-201 structure).
 
     Args:
         record: the cell's record of one schedule.
@@ -38,10 +38,10 @@ def runs_of_record(record: Mapping[str, Any], dataset: str, epochs: int, source:
         source: the source, for the message.
 
     Returns:
-        One run per seed recorded for ``dataset`` (none if it has no results there).
+        One run per seed recorded for `dataset` (none if it has no results there).
 
     Raises:
-        ImportError_: the record lacks ``all_results``.
+        ImportError_: the record lacks `all_results`.
     """
     try:
         results = record["all_results"]
@@ -89,7 +89,7 @@ def table_of_runs(per_cell: dict[int, list[Run]], epochs: int, meta: TableMeta) 
         meta: the table's metadata.
 
     Returns:
-        The table; metrics the source never records (e.g. ``valid_*`` for ``cifar10``) left out.
+        The table; metrics the source never records (e.g. `valid_*` for `cifar10`) left out.
 
     Raises:
         ImportError_: no cell has results for the dataset.

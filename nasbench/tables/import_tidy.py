@@ -1,6 +1,6 @@
-"""Import the tidy CSV/Parquet layout: one row per cell x seed x epoch, columns ``arch_index`` or
-``arch_str``, ``seed``, ``epoch`` (from 1), any of :data:`TIDY_METRICS`, and optionally
-``params``, ``flops`` and ``latency_<device>`` (per-cell columns: one value repeated on every row
+"""Import the tidy CSV/Parquet layout: one row per cell x seed x epoch, columns `arch_index` or
+`arch_str`, `seed`, `epoch` (from 1), any of `TIDY_METRICS`, and optionally
+`params`, `flops` and `latency_<device>` (per-cell columns: one value repeated on every row
 of a cell, or blank).
 
 Seeds are whole numbers in 0..2^63-1 and epochs in 1..2^31-1; metrics are finite numbers or

@@ -1,15 +1,15 @@
-"""Choose the importer of published results for a source: :func:`import_any` by the format's
-name, :func:`import_csv` by the layout of a CSV or Parquet file.
+"""Choose the importer of published results for a source: `import_any` by the format's
+name, `import_csv` by the layout of a CSV or Parquet file.
 
-* ``nats-simple``: a NATS-Bench topology-space "simple" directory
-  (:mod:`nasbench.tables.import_nats`);
-* ``nb201-pth``: the NAS-Bench-201 ``.pth`` (:mod:`nasbench.tables.import_pth`);
-* ``csv``: a CSV or Parquet file, either one of the two wide NAS-Bench-201 layouts (one row per
-  cell; :mod:`nasbench.tables.import_nb201_csv`) or the tidy layout documented in the README (one
-  row per cell x seed x epoch; :mod:`nasbench.tables.import_tidy`).
+* `nats-simple`: a NATS-Bench topology-space "simple" directory
+  (`nasbench.tables.import_nats`);
+* `nb201-pth`: the NAS-Bench-201 `.pth` (`nasbench.tables.import_pth`);
+* `csv`: a CSV or Parquet file, either one of the two wide NAS-Bench-201 layouts (one row per
+  cell; `nasbench.tables.import_nb201_csv`) or the tidy layout documented in the README (one
+  row per cell x seed x epoch; `nasbench.tables.import_tidy`).
 
-Each importer returns a :class:`~nasbench.tables.tabular.TabularBenchmark` or raises
-:class:`~nasbench.tables.import_common.ImportError_` with a one-line message.
+Each importer returns a `nasbench.tables.tabular.TabularBenchmark` or raises
+`nasbench.tables.import_common.ImportError_` with a one-line message.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ FORMATS = ("nats-simple", "nb201-pth", "csv")
 
 def import_csv(src: str | Path, dataset: str | None = None) -> TabularBenchmark:
     """Import a CSV/Parquet file: a wide NAS-Bench-201 layout (detected by its columns) or the tidy
-    layout. ``dataset`` picks ``cifar100`` or ``ImageNet16-120`` from the layout that holds both
+    layout. `dataset` picks `cifar100` or `ImageNet16-120` from the layout that holds both
     (required there); for the tidy layout it is the dataset name to record.
 
     Args:
@@ -39,7 +39,7 @@ def import_csv(src: str | Path, dataset: str | None = None) -> TabularBenchmark:
         The table.
 
     Raises:
-        ImportError_: the file cannot be read, ``dataset`` does not fit its layout, or the
+        ImportError_: the file cannot be read, `dataset` does not fit its layout, or the
             layout's importer refuses it.
     """
     src = Path(src)
@@ -56,14 +56,14 @@ def import_csv(src: str | Path, dataset: str | None = None) -> TabularBenchmark:
 
 
 def import_any(fmt: str, src: str | Path, dataset: str | None = None, schedule: str = "200") -> TabularBenchmark:
-    """Dispatch on ``fmt`` (one of :data:`FORMATS`).
+    """Dispatch on `fmt` (one of `FORMATS`).
 
     Args:
         fmt: the source's format.
         src: the file or directory.
-        dataset: the dataset to import (``nats-simple`` and ``nb201-pth``: None means
-            ``cifar10-valid``), or for ``csv`` as in :func:`import_csv`.
-        schedule: ``"200"`` or ``"12"`` (``nats-simple`` and ``nb201-pth`` only).
+        dataset: the dataset to import (`nats-simple` and `nb201-pth`: None means
+            `cifar10-valid`), or for `csv` as in `import_csv`.
+        schedule: `"200"` or `"12"` (`nats-simple` and `nb201-pth` only).
 
     Returns:
         The table.

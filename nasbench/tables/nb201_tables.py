@@ -1,13 +1,13 @@
 """The embedded NAS-Bench-201 tables: built from the published results by the csv importer, and
 checked against the official NATS-Bench records of the cells those hold.
 
-Every table holds NAS-Bench-201's 12-epoch schedule (``hp='12'``, the signal of the paper's search
-experiments) beside the 200-epoch results, as the seed-mean metrics ``valid_acc_s12`` and
-``test_acc_s12``: CIFAR-10's come with its wide CSV, CIFAR-100's and ImageNet16-120's are joined
-from ``nb201_12epoch_cifar100_imagenet16.csv`` (``x-valid`` and ``x-test`` after 12 epochs) by
-:func:`with_12_epoch_schedule`.
+Every table holds NAS-Bench-201's 12-epoch schedule (`hp='12'`, the signal of the paper's search
+experiments) beside the 200-epoch results, as the seed-mean metrics `valid_acc_s12` and
+`test_acc_s12`: CIFAR-10's come with its wide CSV, CIFAR-100's and ImageNet16-120's are joined
+from `nb201_12epoch_cifar100_imagenet16.csv` (`x-valid` and `x-test` after 12 epochs) by
+`with_12_epoch_schedule`.
 
-``scripts/build_nb201_tables.py`` rebuilds ``data/nb201-*.h5`` with :func:`build_table` and
+`scripts/build_nb201_tables.py` rebuilds `data/nb201-*.h5` with `build_table` and
 checks that the SHA-256s match the committed files.
 """
 from __future__ import annotations
@@ -32,11 +32,11 @@ class TableSpec:
     """One embedded table and where it comes from."""
 
     name: str
-    csv: str  #: file under ``<shared>/nasbench201/``
-    dataset: str | None  #: the csv importer's ``dataset`` (None: the file holds one dataset)
+    csv: str  #: file under `<shared>/nasbench201/`
+    dataset: str | None  #: the csv importer's `dataset` (None: the file holds one dataset)
     nats: dict[str, str]  #: table metric -> "NATS dataset:metric" holding the same runs in the official records
-    #: the file under ``<shared>/nasbench201/`` and column prefix of the 12-epoch schedule, when
-    #: ``csv`` does not hold it ("": it does)
+    #: the file under `<shared>/nasbench201/` and column prefix of the 12-epoch schedule, when
+    #: `csv` does not hold it ("": it does)
     csv12: str = ""
     prefix12: str = ""
     #: 12-epoch metric -> "NATS dataset:metric" of the official records' schedule '12'
@@ -65,6 +65,17 @@ TABLE_NAMES = tuple(t.name for t in TABLES)
 
 
 def spec_of(name: str) -> TableSpec:
+    """The spec of an embedded NAS-Bench-201 table.
+
+    Args:
+        name: the table's name.
+
+    Returns:
+        The table's spec.
+
+    Raises:
+        InputError: no such table.
+    """
     for t in TABLES:
         if t.name == name:
             return t
@@ -72,11 +83,11 @@ def spec_of(name: str) -> TableSpec:
 
 
 def build_table(spec: TableSpec, shared: str | Path) -> TabularBenchmark:
-    """Import ``spec``'s table from the shared reference data folder.
+    """Import `spec`'s table from the shared reference data folder.
 
     Args:
         spec: the table and its source files.
-        shared: the shared reference data folder (holds ``nasbench201/``).
+        shared: the shared reference data folder (holds `nasbench201/`).
 
     Returns:
         The table with its 200-epoch results and its 12-epoch schedule.
@@ -88,17 +99,17 @@ def build_table(spec: TableSpec, shared: str | Path) -> TabularBenchmark:
 
 
 def with_12_epoch_schedule(bench: TabularBenchmark, src: str | Path, prefix: str) -> TabularBenchmark:
-    """A copy of ``bench`` with the 12-epoch schedule's final results joined from ``src`` as the
-    seed-mean metrics ``valid_acc_s12`` (column ``<prefix>__valid_acc_12ep``) and ``test_acc_s12``
-    (``<prefix>__test_acc_12ep``), named and served like CIFAR-10's.
+    """A copy of `bench` with the 12-epoch schedule's final results joined from `src` as the
+    seed-mean metrics `valid_acc_s12` (column `<prefix>__valid_acc_12ep`) and `test_acc_s12`
+    (`<prefix>__test_acc_12ep`), named and served like CIFAR-10's.
 
     Args:
         bench: a 200-epoch NAS-Bench-201 table (one recorded epoch, 200).
-        src: the 12-epoch CSV (``arch_index``, ``arch_str`` and the two columns per dataset).
-        prefix: the dataset's column prefix (``cifar100`` or ``imagenet16_120``).
+        src: the 12-epoch CSV (`arch_index`, `arch_str` and the two columns per dataset).
+        prefix: the dataset's column prefix (`cifar100` or `imagenet16_120`).
 
     Returns:
-        The table with the two metrics added before ``time`` and a note on where they come from.
+        The table with the two metrics added before `time` and a note on where they come from.
 
     Raises:
         ImportError_: a missing column, an arch string that is not the index's, or a covered cell
@@ -169,9 +180,18 @@ _REL_TOL_TIME = 1e-5
 
 
 def check_against_nats(bench: TabularBenchmark, spec: TableSpec, sample_dir: str | Path) -> list[Check]:
-    """Compare ``bench`` with the official NATS-Bench records in ``sample_dir`` (a partial
+    """Compare `bench` with the official NATS-Bench records in `sample_dir` (a partial
     'simple' directory): per-seed accuracies where the table has seeds, seed means otherwise,
-    200-epoch training time, and params and FLOPs of the dataset's network."""
+    200-epoch training time, and params and FLOPs of the dataset's network.
+
+    Args:
+        bench: the built table.
+        spec: the table's spec.
+        sample_dir: the NATS-Bench records.
+
+    Returns:
+        One check per compared quantity.
+    """
     nats: dict[str, TabularBenchmark] = {}
     checks: list[Check] = []
     for metric, where in spec.nats.items():
@@ -201,12 +221,12 @@ def check_against_nats(bench: TabularBenchmark, spec: TableSpec, sample_dir: str
 
 
 def check_12_epoch_against_nats(bench: TabularBenchmark, spec: TableSpec, sample_dir: str | Path) -> list[Check]:
-    """Compare ``bench``'s 12-epoch metrics (seed means) with the final epoch of the official
-    NATS-Bench records of schedule ``'12'`` (mean of their runs) in ``sample_dir``.
+    """Compare `bench`'s 12-epoch metrics (seed means) with the final epoch of the official
+    NATS-Bench records of schedule `'12'` (mean of their runs) in `sample_dir`.
 
     Args:
         bench: the built table.
-        spec: its spec (``nats12`` names the official dataset and metric of each 12-epoch metric).
+        spec: its spec (`nats12` names the official dataset and metric of each 12-epoch metric).
         sample_dir: a partial NATS-Bench 'simple' directory.
 
     Returns:
@@ -231,10 +251,10 @@ class MeanEvidence:
     the mean of all listed runs, where the two differ? Spread (std) of its difference to each."""
 
     metric: str
-    cells: int  #: cells where the published mean differs (two-run cells above ``floor``)
+    cells: int  #: cells where the published mean differs (two-run cells above `floor`)
     sd_to_published: float
     sd_to_all_runs: float
-    cells_agreeing: int  #: two-run cells above ``floor`` where the means agree
+    cells_agreeing: int  #: two-run cells above `floor` where the means agree
     sd_agreeing: float
 
 
@@ -242,7 +262,16 @@ def published_mean_evidence(bench: TabularBenchmark, metric: str = "valid_test_a
                             floor: float = 80.0) -> MeanEvidence:
     """Runs of one training share their validation and test accuracy's luck: a test mean taken
     over the same runs as the published validation mean differs from it less than from the mean
-    of all runs. Two-run cells above ``floor`` (broken cells would dominate the spread)."""
+    of all runs. Two-run cells above `floor` (broken cells would dominate the spread).
+
+    Args:
+        bench: the imported table.
+        metric: the test metric compared.
+        floor: only cells whose validation mean is above it.
+
+    Returns:
+        The evidence.
+    """
     runs = bench.metrics["valid_acc"][:, :, -1]
     n = (~np.isnan(runs)).sum(axis=1)
     full = np.nanmean(runs, axis=1)

@@ -95,7 +95,17 @@ def embedded_names() -> list[str]:
 
 
 def resolve(name_or_path: str | os.PathLike) -> Path:
-    """A path as given if it exists or looks like a path; else an embedded table by name."""
+    """A path as given if it exists or looks like a path; else an embedded table by name.
+
+    Args:
+        name_or_path: an embedded table's name or a file path.
+
+    Returns:
+        The path of the table file.
+
+    Raises:
+        TableError: no such file and no embedded table of that name.
+    """
     s = str(name_or_path)
     p = Path(s)
     if p.exists() or os.sep in s or s.endswith((".h5", ".hdf5")):
@@ -113,11 +123,22 @@ def resolve(name_or_path: str | os.PathLike) -> Path:
 
 def load(name_or_path: str | os.PathLike, verify: bool | None = None) -> Benchmark:
     """Load a benchmark -- the one entry point for every kind of source: an embedded table by
-    name (``nb201-fashion-mnist``), a table or surrogate-benchmark file of this project's formats
-    (the kind is read from the file's ``format`` attribute), or a NAS-Bench-201 results CSV
+    name (`nb201-fashion-mnist`), a table or surrogate-benchmark file of this project's formats
+    (the kind is read from the file's `format` attribute), or a NAS-Bench-201 results CSV
     (imported on the fly; it carries no hash to check). The file's SHA-256 is recomputed and a
-    mismatch refused; ``verify=False`` (or ``$NASBENCH_NO_VERIFY_HASH=1`` when ``verify`` is None)
-    loads it anyway, with a warning, for forensic use."""
+    mismatch refused; `verify=False` (or `$NASBENCH_NO_VERIFY_HASH=1` when `verify` is None)
+    loads it anyway, with a warning, for forensic use.
+
+    Args:
+        name_or_path: an embedded table's name, a table or surrogate-benchmark file, or a CSV file.
+        verify: check the file's SHA-256; None reads `$NASBENCH_NO_VERIFY_HASH`.
+
+    Returns:
+        The benchmark.
+
+    Raises:
+        TableError: no such table, or a file of unknown format.
+    """
     if str(name_or_path).lower().endswith(".csv"):
         return import_csv(name_or_path)
     p = resolve(name_or_path)
@@ -134,11 +155,11 @@ def load(name_or_path: str | os.PathLike, verify: bool | None = None) -> Benchma
 
 def source_table_of(name_or_path: str | os.PathLike, metrics: tuple[str, ...] = ()) -> str | None:
     """The table a surrogate-benchmark file was fitted on, read from its manifest (no models are
-    loaded), when it models every one of ``metrics``; None for anything else (a table, a name, a
+    loaded), when it models every one of `metrics`; None for anything else (a table, a name, a
     missing or unreadable file, an older surrogate file that does not record it).
 
     Args:
-        name_or_path: what a config's ``table`` names.
+        name_or_path: what a config's `table` names.
         metrics: metrics the surrogate must model for the answer to count.
 
     Returns:

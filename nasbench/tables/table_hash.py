@@ -1,9 +1,9 @@
-"""The content hash of a table: what its file's ``sha256`` attribute holds.
+"""The content hash of a table: what its file's `sha256` attribute holds.
 
-:func:`compute_sha256` hashes every array (name, dtype, shape, little-endian C-order bytes,
-sorted by name) and the metadata attributes as stored; :func:`table_sha256` is the hash a table
-in memory would carry in its file. :mod:`nasbench.tables.hdf5` (the file) and
-:class:`nasbench.tables.tabular.TabularBenchmark` (in memory) both use it; it imports neither.
+`compute_sha256` hashes every array (name, dtype, shape, little-endian C-order bytes,
+sorted by name) and the metadata attributes as stored; `table_sha256` is the hash a table
+in memory would carry in its file. `nasbench.tables.hdf5` (the file) and
+`nasbench.tables.tabular.TabularBenchmark` (in memory) both use it; it imports neither.
 """
 from __future__ import annotations
 
@@ -22,8 +22,15 @@ JSON_ATTRS = ("split_sizes", "recipe", "extra")
 
 
 def arrays_of(bench: Any) -> dict[str, np.ndarray]:
-    """Every array of a table's file (``bench``: a ``TabularBenchmark``), by its HDF5 path, in
-    the dtypes they are stored with."""
+    """Every array of a table's file (`bench`: a `TabularBenchmark`), by its HDF5 path, in
+    the dtypes they are stored with.
+
+    Args:
+        bench: the `TabularBenchmark`.
+
+    Returns:
+        HDF5 path -> array.
+    """
     out: dict[str, np.ndarray] = {
         "arch_row": bench.arch_row.astype(np.int32),
         "row_arch": bench.row_arch.astype(np.int32),
@@ -47,7 +54,14 @@ def arrays_of(bench: Any) -> dict[str, np.ndarray]:
 
 
 def meta_attrs(meta: TableMeta) -> dict[str, str]:
-    """The metadata as the file's text attributes (the mappings as sorted-key JSON)."""
+    """The metadata as the file's text attributes (the mappings as sorted-key JSON).
+
+    Args:
+        meta: the table's metadata.
+
+    Returns:
+        attribute name -> text.
+    """
     attrs = {}
     for k in META_ATTRS:
         v = getattr(meta, k)
@@ -57,7 +71,16 @@ def meta_attrs(meta: TableMeta) -> dict[str, str]:
 
 def compute_sha256(arrays: dict[str, np.ndarray], attrs: dict[str, str], mean_only: list[str]) -> str:
     """SHA-256 over every array (name, dtype, shape, little-endian C-order bytes, sorted by
-    name) and the metadata attributes (sorted by name)."""
+    name) and the metadata attributes (sorted by name).
+
+    Args:
+        arrays: HDF5 path -> array, as `arrays_of` gives.
+        attrs: attribute name -> text, as `meta_attrs` gives.
+        mean_only: the metrics stored as seed means only.
+
+    Returns:
+        The hex digest.
+    """
     h = new_hash(FORMAT, FORMAT_VERSION)
     hash_arrays(h, arrays)
     for name in sorted(attrs):
@@ -67,5 +90,12 @@ def compute_sha256(arrays: dict[str, np.ndarray], attrs: dict[str, str], mean_on
 
 
 def table_sha256(bench: Any) -> str:
-    """The hash ``bench`` (a ``TabularBenchmark``) would carry in its file."""
+    """The hash `bench` (a `TabularBenchmark`) would carry in its file.
+
+    Args:
+        bench: the `TabularBenchmark`.
+
+    Returns:
+        The hex digest.
+    """
     return compute_sha256(arrays_of(bench), meta_attrs(bench.meta), sorted(bench.mean_only))

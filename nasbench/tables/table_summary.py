@@ -1,8 +1,8 @@
-"""What ``nasbench info`` reports about a table: a dataclass of facts (:class:`TableSummary`),
-computed from a :class:`~nasbench.tables.tabular.TabularBenchmark`'s arrays (its ``summary()``).
+"""What `nasbench info` reports about a table: a dataclass of facts (`TableSummary`),
+computed from a `nasbench.tables.tabular.TabularBenchmark`'s arrays (its `summary()`).
 
 It sits beside the table (the table imports it; it imports neither the table nor the
-statistics of comparisons), so that data flows one way; :mod:`nasbench.search.summary` re-exports it.
+statistics of comparisons), so that data flows one way; `nasbench.search.summary` re-exports it.
 """
 from __future__ import annotations
 

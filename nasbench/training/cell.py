@@ -80,6 +80,14 @@ class CellBlock(nn.Module):
             self.term_names = {e: f"e{e}" for e in range(N_EDGES)}
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Apply the module.
+
+        Args:
+            x: the input batch, `(n, channels, height, width)`.
+
+        Returns:
+            The output batch.
+        """
         values: list[list[tuple[str, torch.Tensor]]] = [[("x", x)]]
         for j in range(1, N_NODES):
             terms: list[tuple[str, torch.Tensor]] = []

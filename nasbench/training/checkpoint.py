@@ -10,6 +10,17 @@ from typing import Any
 import numpy as np
 
 def state_to_arrays(net, opt, gens, out: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The training state as numeric arrays plus JSON-serialisable metadata, for `save_checkpoint`.
+
+    Args:
+        net: the network.
+        opt: the optimiser.
+        gens: the data generators.
+        out: the per-epoch result arrays.
+
+    Returns:
+        `(arrays, meta)`.
+    """
     arrays: dict[str, np.ndarray] = {}
     for k, v in net.state_dict().items():
         arrays[f"model/{k}"] = v.detach().cpu().contiguous().numpy()
@@ -31,7 +42,13 @@ def state_to_arrays(net, opt, gens, out: dict[str, np.ndarray]) -> tuple[dict[st
 
 
 def save_checkpoint(path: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
-    """Atomic .npz: numeric arrays plus one JSON string (no pickle)."""
+    """Atomic .npz: numeric arrays plus one JSON string (no pickle).
+
+    Args:
+        path: the .npz file to write.
+        arrays: name -> numeric array.
+        meta: JSON-serialisable metadata.
+    """
     from ..util.atomic import atomic_path
 
     with atomic_path(path) as tmp, open(tmp, "r+b") as fh:  # created exclusively: never a planted link
@@ -41,7 +58,14 @@ def save_checkpoint(path: Path, arrays: dict[str, np.ndarray], meta: dict[str, A
 
 
 def load_checkpoint(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
-    """The arrays and meta of a checkpoint, or None when it is absent or unreadable."""
+    """The arrays and meta of a checkpoint, or None when it is absent or unreadable.
+
+    Args:
+        path: the .npz file.
+
+    Returns:
+        `(arrays, meta)`, or None.
+    """
     if not path.is_file():
         return None
     try:
@@ -56,7 +80,16 @@ def load_checkpoint(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]] 
 
 
 def restore(arrays: dict[str, np.ndarray], meta: dict[str, Any], net, opt, gens, out: dict[str, np.ndarray]) -> None:
-    """Load a checkpoint's state into ``net``, ``opt``, the data generators and ``out``."""
+    """Load a checkpoint's state into `net`, `opt`, the data generators and `out`.
+
+    Args:
+        arrays: the checkpoint's arrays.
+        meta: the checkpoint's metadata.
+        net: the network to load the weights into.
+        opt: the optimiser to load the state into.
+        gens: the data generators whose states are restored.
+        out: the per-epoch result arrays, filled in place.
+    """
     import torch
 
     net.load_state_dict({k[6:]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("model/")})

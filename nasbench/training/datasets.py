@@ -65,7 +65,7 @@ _HOW_TO_GET = {
     "imagenet16-120": "the 16x16 Downsampled ImageNet (Chrabaszcz et al. 2017, pickle format: "
                       "train_data_batch_1..10 and val_data) into a folder ImageNet16/, as NAS-Bench-201 uses it",
 }
-#: the folder each dataset's files lie in (``root`` may be it or its parent)
+#: the folder each dataset's files lie in (`root` may be it or its parent)
 FOLDERS = {"fashion-mnist": "fashion-mnist", "cifar10": "cifar-10-batches-py", "cifar100": "cifar-100-python",
            "imagenet16-120": "ImageNet16"}
 #: a file that must be there for the folder to be the dataset's
@@ -202,7 +202,7 @@ def load_dataset(
     return data
 
 
-#: the fields of a recorded data spec (``nasbench.generation.config.DataSpec``; a table's ``meta.extra["data"]``)
+#: the fields of a recorded data spec (`nasbench.generation.config.DataSpec`; a table's `meta.extra["data"]`)
 #: that `load_dataset` takes as options, with its defaults
 SPEC_OPTIONS: dict[str, Any] = {"split_seed": 0, "downscale": 1, "train_size": None, "valid_size": None,
                                 "test_size": None, "subset_seed": 0}

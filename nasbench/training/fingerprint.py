@@ -4,8 +4,8 @@ Two trainings with the same cell, seed, data and recipe give bit-identical numbe
 kernels run them in the same order. Which kernels run is decided by the CPU (its model and the
 instruction-set flags that oneDNN, MKL and PyTorch's ATen dispatch on), the PyTorch, oneDNN and MKL
 builds, the number of threads, and a few settings (environment variables that cap the instruction
-set, oneDNN switched off, deterministic algorithms). :class:`Fingerprint` records all of them; a
-table or journal made on a machine whose fingerprint :meth:`~Fingerprint.matches` this one's is
+set, oneDNN switched off, deterministic algorithms). `Fingerprint` records all of them; a
+table or journal made on a machine whose fingerprint `Fingerprint.matches` this one's is
 expected to retrain bit-identically here, any other only to agree within its seed noise.
 
 Every field takes part in the match (a conservative rule: two CPU models with the same flags
@@ -56,7 +56,14 @@ class Fingerprint:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Fingerprint":
-        """From :meth:`to_dict`'s form; a missing field reads as ``"unknown"`` (and then never matches)."""
+        """From `to_dict`'s form; a missing field reads as `"unknown"` (and then never matches).
+
+        Args:
+            d: the dict `to_dict` wrote.
+
+        Returns:
+            The fingerprint.
+        """
         kw: dict[str, Any] = {}
         for f in fields(cls):
             v = d.get(f.name, "unknown")
@@ -78,11 +85,25 @@ class Fingerprint:
         return hashlib.sha256(body.encode()).hexdigest()[:16]
 
     def differences(self, other: "Fingerprint") -> list[str]:
-        """Names of the fields that differ (all of them decide bit-identity)."""
+        """Names of the fields that differ (all of them decide bit-identity).
+
+        Args:
+            other: the fingerprint to compare with.
+
+        Returns:
+            Names of the differing fields.
+        """
         return [f.name for f in fields(self) if getattr(self, f.name) != getattr(other, f.name)]
 
     def matches(self, other: "Fingerprint | dict[str, Any] | None") -> bool:
-        """True when a training here is expected to reproduce one made under ``other`` to the bit."""
+        """True when a training here is expected to reproduce one made under `other` to the bit.
+
+        Args:
+            other: a fingerprint, its dict form, or None (never matches).
+
+        Returns:
+            Whether a bit-identical reproduction is expected.
+        """
         if other is None:
             return False
         if isinstance(other, dict):
@@ -124,9 +145,17 @@ def _build() -> tuple[str, str]:
 
 
 def current(threads: int | None = None, device: str = "cpu") -> Fingerprint:
-    """This process's fingerprint. ``threads``: the intra-op threads the training uses (default:
-    torch's current setting); ``device``: ``cpu`` or a CUDA device (its name and the CUDA and cuDNN
-    versions are recorded)."""
+    """This process's fingerprint. `threads`: the intra-op threads the training uses (default:
+    torch's current setting); `device`: `cpu` or a CUDA device (its name and the CUDA and cuDNN
+    versions are recorded).
+
+    Args:
+        threads: intra-op threads; None: torch's current setting.
+        device: `cpu` or a CUDA device.
+
+    Returns:
+        The fingerprint.
+    """
     import numpy
     import torch
 
@@ -150,6 +179,13 @@ def current(threads: int | None = None, device: str = "cpu") -> Fingerprint:
 
 
 def of_table(extra: dict[str, Any]) -> Fingerprint | None:
-    """The fingerprint a table records in its ``extra`` (None: unknown, or trained on several)."""
+    """The fingerprint a table records in its `extra` (None: unknown, or trained on several).
+
+    Args:
+        extra: the table metadata's `extra`.
+
+    Returns:
+        The fingerprint, or None.
+    """
     fp = extra.get("fingerprint")
     return Fingerprint.from_dict(fp) if isinstance(fp, dict) else None

@@ -47,8 +47,8 @@ class DataFiles:
 
     dataset: str  #: `nasbench.training.datasets.load_dataset`'s name
     archive: str  #: the file to download
-    folder: str  #: the folder the archive extracts to (``--data-dir`` names it or its parent)
-    files: tuple[str, ...]  #: the files inside ``folder``
+    folder: str  #: the folder the archive extracts to (`--data-dir` names it or its parent)
+    files: tuple[str, ...]  #: the files inside `folder`
     format: str
     url: str
     split: str

@@ -170,6 +170,14 @@ class NB201Network(nn.Module):
 
     # -- forward -----------------------------------------------------------------------
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Apply the network.
+
+        Args:
+            x: the image batch, `(n, channels, height, width)`.
+
+        Returns:
+            The logits, `(n, num_classes)`.
+        """
         x = self.stem(x)
         for layer in self.layers:
             x = layer(x)
@@ -218,7 +226,14 @@ def build_network(cell: CellLike, C: int = 16, N: int = 5, num_classes: int = 10
 
 
 def count_module_params(model: nn.Module) -> int:
-    """The number of parameters of a module."""
+    """The number of parameters of a module.
+
+    Args:
+        model: the module.
+
+    Returns:
+        The number of parameters.
+    """
     return sum(p.numel() for p in model.parameters())
 
 

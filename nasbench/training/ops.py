@@ -68,6 +68,14 @@ class AvgPool3x3(nn.Module):
         return c
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Apply the module.
+
+        Args:
+            x: the input batch, `(n, channels, height, width)`.
+
+        Returns:
+            The output batch.
+        """
         kernel, inv_count = self._consts(x)
         return F.conv2d(x, kernel, padding=1, groups=x.shape[1]) * inv_count
 
@@ -89,6 +97,14 @@ class ResNetBlock(nn.Module):
         self.shortcut = nn.Conv2d(c_in * groups, c_out * groups, 1, bias=False, groups=groups)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Apply the module.
+
+        Args:
+            x: the input batch, `(n, channels, height, width)`.
+
+        Returns:
+            The output batch.
+        """
         return self.shortcut(self.pool(x)) + self.conv_b(self.conv_a(x))
 
 
@@ -107,6 +123,14 @@ class GroupedLinear(nn.Module):
         self.bias = nn.Parameter(torch.empty(groups, d_out))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Apply the module.
+
+        Args:
+            x: the input batch.
+
+        Returns:
+            The output batch.
+        """
         if self.weight.shape[0] == 1:
             return F.linear(x, self.weight[0], self.bias[0])
         return torch.einsum("bki,koi->bko", x, self.weight) + self.bias

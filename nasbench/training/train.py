@@ -362,5 +362,12 @@ def record_to_dict(rec: TrainRecord) -> dict[str, Any]:
 
 
 def cell_of(rec: TrainRecord) -> Cell:
-    """The `Cell` a record trained."""
+    """The `Cell` a record trained.
+
+    Args:
+        rec: the training record.
+
+    Returns:
+        The cell.
+    """
     return Cell.from_index(rec.cell)

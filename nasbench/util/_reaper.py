@@ -2,7 +2,7 @@
 process dies without shutting it down (kill -9, a crash).
 
 Run as a script (standard library only, nothing of the package imported):
-``python -I -S _reaper.py PID`` with its stdin a pipe from process PID. Until the pipe closes it
+`python -I -S _reaper.py PID` with its stdin a pipe from process PID. Until the pipe closes it
 records, twice a second, every descendant of PID (pid and start time, read from /proc). When the
 pipe closes (PID exited or died) it sends SIGKILL to every recorded process that still runs with
 the same start time, so a reused pid is never hit. Ray's raylet and GCS die with the driver by
@@ -45,7 +45,7 @@ def _children(pid: int) -> list[int]:
 
 
 def descendants(pid: int) -> dict[int, str]:
-    """Every live descendant of ``pid``: pid -> start time."""
+    """Every live descendant of `pid`: pid -> start time."""
     seen: dict[int, str] = {}
     todo = _children(pid)
     while todo:
@@ -60,7 +60,7 @@ def descendants(pid: int) -> dict[int, str]:
 
 
 def watch(parent: int) -> int:
-    """Record ``parent``'s descendants until stdin closes, then kill those still running; how many."""
+    """Record `parent`'s descendants until stdin closes, then kill those still running; how many."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C is for the command, not for us
     recorded: dict[int, str] = {}
     fd = sys.stdin.fileno()

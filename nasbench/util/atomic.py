@@ -1,17 +1,17 @@
 """Write a file so that readers see the old one or the complete new one, never a half-written one,
 and never write through a symbolic link the command did not create.
 
-Every writer of a file a later command reads back goes through :func:`atomic_path` (or
-:func:`atomic_write`): the new content is written to ``<name>.tmp`` beside the target, created
-exclusively (``O_CREAT | O_EXCL | O_NOFOLLOW``), then renamed over the target. A rename replaces
+Every writer of a file a later command reads back goes through `atomic_path` (or
+`atomic_write`): the new content is written to `<name>.tmp` beside the target, created
+exclusively (`O_CREAT | O_EXCL | O_NOFOLLOW`), then renamed over the target. A rename replaces
 a link at the target's name instead of writing into what it points to. A symbolic link (or any
-non-regular file) planted at the temporary name is refused with :class:`LinkRefused` naming it,
+non-regular file) planted at the temporary name is refused with `LinkRefused` naming it,
 its target untouched; a regular file left there by a killed writer is left alone and a unique
 temporary name is used instead.
 
-Folders the command creates inside an output directory are made by :func:`ensure_dir`, which
+Folders the command creates inside an output directory are made by `ensure_dir`, which
 refuses a component below the output directory that is a symbolic link or not a folder (e.g. a
-planted ``runs/<label>`` or ``figures`` link); the output directory itself, being named by the
+planted `runs/<label>` or `figures` link); the output directory itself, being named by the
 user, may be a link.
 """
 from __future__ import annotations
@@ -47,16 +47,16 @@ def _kind(st: os.stat_result) -> str:
 
 
 def ensure_dir(path: str | os.PathLike, root: str | os.PathLike | None = None) -> Path:
-    """Create the folder ``path`` (and its parents) and return it, refusing (:class:`LinkRefused`)
-    any component below ``root`` that is a symbolic link or not a folder. Without ``root`` nothing
-    is checked (the folder was named by the user); with ``path`` outside ``root`` only ``path``.
+    """Create the folder `path` (and its parents) and return it, refusing (`LinkRefused`)
+    any component below `root` that is a symbolic link or not a folder. Without `root` nothing
+    is checked (the folder was named by the user); with `path` outside `root` only `path`.
 
     Args:
         path: the folder to create.
         root: the output directory the command was given; components from it down are checked.
 
     Returns:
-        ``path`` as a Path.
+        `path` as a Path.
     """
     path = Path(path)
     if root is None:
@@ -79,8 +79,8 @@ def ensure_dir(path: str | os.PathLike, root: str | os.PathLike | None = None) -
 
 
 def _below(path: Path, root: str | os.PathLike | None) -> list[Path]:
-    """The components of ``path`` from just below ``root`` down to ``path`` (only ``path`` without
-    ``root`` or outside it)."""
+    """The components of `path` from just below `root` down to `path` (only `path` without
+    `root` or outside it)."""
     if root is None:
         return [path]
     try:
@@ -91,8 +91,8 @@ def _below(path: Path, root: str | os.PathLike | None) -> list[Path]:
 
 
 def check_dir(path: str | os.PathLike, root: str | os.PathLike | None = None) -> None:
-    """Refuse (:class:`LinkRefused`) a component of ``path`` below ``root`` (only ``path`` itself
-    without ``root``) that exists and is a symbolic link or not a folder; create nothing.
+    """Refuse (`LinkRefused`) a component of `path` below `root` (only `path` itself
+    without `root`) that exists and is a symbolic link or not a folder; create nothing.
 
     Args:
         path: a folder the command will write into.
@@ -108,7 +108,7 @@ def check_dir(path: str | os.PathLike, root: str | os.PathLike | None = None) ->
 
 
 def _open_temp(path: Path) -> tuple[int, Path]:
-    """An exclusive new temporary file beside ``path``: ``<name>.tmp``, or a unique name where a
+    """An exclusive new temporary file beside `path`: `<name>.tmp`, or a unique name where a
     regular file (a killed writer's, or another writer's) already holds that one."""
     mode = 0o666  # less the umask, as for any new file (not mkstemp's 0600)
     tmp = path.with_name(path.name + ".tmp")
@@ -144,7 +144,7 @@ def check_target(path: str | os.PathLike) -> None:
 
 def check_writable(paths) -> None:
     """Refuse, before a command writes anything, a planted link (or special file) at the
-    temporary name of any of ``paths`` or at ``paths`` themselves (see :func:`check_target`).
+    temporary name of any of `paths` or at `paths` themselves (see `check_target`).
 
     Args:
         paths: the files the command will write.
@@ -163,13 +163,13 @@ def check_writable(paths) -> None:
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, root: str | os.PathLike | None = None) -> Iterator[Path]:
-    """Yield a new, exclusively created temporary path beside ``path``; on success it replaces
-    ``path`` (with the usual file mode), on any exception it is removed and ``path`` is untouched.
+    """Yield a new, exclusively created temporary path beside `path`; on success it replaces
+    `path` (with the usual file mode), on any exception it is removed and `path` is untouched.
 
     Args:
         path: the file to write.
-        root: the output directory ``path`` lies in: folders below it are created by
-            :func:`ensure_dir` (a planted link refused).
+        root: the output directory `path` lies in: folders below it are created by
+            `ensure_dir` (a planted link refused).
 
     Returns:
         A context manager yielding the temporary path to write.
@@ -189,12 +189,12 @@ def atomic_path(path: str | os.PathLike, root: str | os.PathLike | None = None) 
 
 def atomic_write(path: str | os.PathLike, data: str | bytes, root: str | os.PathLike | None = None,
                  fsync: bool = False) -> None:
-    """Write ``data`` (text as UTF-8) to ``path`` atomically through :func:`atomic_path`.
+    """Write `data` (text as UTF-8) to `path` atomically through `atomic_path`.
 
     Args:
         path: the file to write.
         data: its whole content.
-        root: the output directory, as for :func:`atomic_path`.
+        root: the output directory, as for `atomic_path`.
         fsync: flush the file to disk before the rename.
     """
     raw = data.encode() if isinstance(data, str) else data
@@ -216,7 +216,14 @@ def atomic_write(path: str | os.PathLike, data: str | bytes, root: str | os.Path
 
 @contextlib.contextmanager
 def atomic_h5(path: str | os.PathLike):
-    """An ``h5py.File`` opened for writing that appears at ``path`` only once fully written."""
+    """An `h5py.File` opened for writing that appears at `path` only once fully written.
+
+    Args:
+        path: the file to write.
+
+    Yields:
+        The open `h5py.File`.
+    """
     import h5py
 
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:

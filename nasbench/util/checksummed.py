@@ -1,18 +1,18 @@
 """Files that carry their own length and checksum, and the checks that read them back.
 
-A run file (``runs/<label>/<run>.csv`` of a results directory) is a plain CSV followed by one
+A run file (`runs/<label>/<run>.csv` of a results directory) is a plain CSV followed by one
 trailer line::
 
     # nasbench run file: rows=25 sha256=<64 hex digits of every byte before this line>
 
-:func:`read_run_file` returns the CSV text only when the trailer is there and both the row count
+`read_run_file` returns the CSV text only when the trailer is there and both the row count
 and the SHA-256 match; a file cut anywhere (mid-line or at a line boundary, the trailer
 included), altered, or written before run files carried a trailer is refused with
-:class:`DamagedFile`, whose message names the file and what is wrong (``compare --resume`` then
+`DamagedFile`, whose message names the file and what is wrong (`compare --resume` then
 redoes that run: runs are deterministic, so the redone file is the one a whole run writes).
 
-:func:`read_json` reads a JSON file a command wrote (``config.json``, ``provenance.json``,
-``multitable.json``): such files are written whole by :mod:`nasbench.util.atomic`, so a parse
+`read_json` reads a JSON file a command wrote (`config.json`, `provenance.json`,
+`multitable.json`): such files are written whole by `nasbench.util.atomic`, so a parse
 error means a cut or altered file, refused in one line naming it.
 """
 from __future__ import annotations
@@ -35,7 +35,7 @@ class DamagedFile(NasbenchError, ValueError):
 
 
 def run_file_bytes(csv_text: str) -> bytes:
-    """``csv_text`` (a header line and one line per row, each ending in a newline) with its trailer.
+    """`csv_text` (a header line and one line per row, each ending in a newline) with its trailer.
 
     Args:
         csv_text: the CSV the run file holds.
@@ -49,7 +49,7 @@ def run_file_bytes(csv_text: str) -> bytes:
 
 
 def write_run_file(path: str | os.PathLike, csv_text: str, root: str | os.PathLike | None = None) -> None:
-    """Write a run file atomically (:func:`nasbench.util.atomic.atomic_write`) with its trailer.
+    """Write a run file atomically (`nasbench.util.atomic.atomic_write`) with its trailer.
 
     Args:
         path: the run file.
@@ -88,7 +88,7 @@ def read_run_file(path: str | os.PathLike) -> str:
 
 
 def read_json(path: str | os.PathLike, fix: str = "") -> Any:
-    """A JSON file a command wrote, refused in one line (:class:`DamagedFile`) where it does not parse.
+    """A JSON file a command wrote, refused in one line (`DamagedFile`) where it does not parse.
 
     Args:
         path: the file.
@@ -106,7 +106,14 @@ def read_json(path: str | os.PathLike, fix: str = "") -> Any:
 
 
 def sha256_bytes(data: bytes) -> str:
-    """The hex SHA-256 of ``data``."""
+    """The hex SHA-256 of `data`.
+
+    Args:
+        data: the bytes to hash.
+
+    Returns:
+        The hex digest.
+    """
     return hashlib.sha256(data).hexdigest()
 
 

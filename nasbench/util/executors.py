@@ -1,12 +1,12 @@
 """Independent tasks run in worker processes, each worker set up once by an initialiser and the
-results yielded as they finish: a local pool (``--jobs``) or Ray actors (``--executor ray``).
+results yielded as they finish: a local pool (`--jobs`) or Ray actors (`--executor ray`).
 
-Stopping (:mod:`nasbench.util.interrupt`): every worker dies with the process that started it (a kill -9
+Stopping (`nasbench.util.interrupt`): every worker dies with the process that started it (a kill -9
 leaves no orphan), ignores SIGINT and dies on SIGTERM. When the caller stops consuming the results
 (an interrupt, an error, or closing the generator), the local pool's workers are terminated at once:
 no queued task starts and no running one is waited for; results already yielded are the caller's.
-Ray actors are killed the same way, and a local Ray instance that :func:`connect_ray` started is
-shut down by :func:`release_ray` (the command line calls it on every exit).
+Ray actors are killed the same way, and a local Ray instance that `connect_ray` started is
+shut down by `release_ray` (the command line calls it on every exit).
 """
 
 from __future__ import annotations
@@ -21,8 +21,12 @@ EXECUTORS = ("local", "ray")
 
 def die_with_parent(parent: int | None = None) -> None:
     """Linux: this process gets SIGKILL when its parent dies, so no orphan worker trains on.
-    ``parent``: the pid that started this process; if it died before the signal was armed (this
-    process already belongs to another), exit at once."""
+    `parent`: the pid that started this process; if it died before the signal was armed (this
+    process already belongs to another), exit at once.
+
+    Args:
+        parent: the pid that started this process; None: not checked.
+    """
     import os
 
     try:
@@ -54,8 +58,12 @@ def keep_freed_memory() -> bool:
 
 
 def become_worker(parent: int | None = None) -> None:
-    """A worker process's first step: :func:`die_with_parent` and the signal dispositions of
-    :func:`nasbench.util.interrupt.worker_signals` (SIGINT ignored, SIGTERM fatal)."""
+    """A worker process's first step: `die_with_parent` and the signal dispositions of
+    `nasbench.util.interrupt.worker_signals` (SIGINT ignored, SIGTERM fatal).
+
+    Args:
+        parent: the pid that started this process, as in `die_with_parent`.
+    """
     worker_signals()
     die_with_parent(parent)
 
@@ -67,10 +75,21 @@ def _pool_init(init: Callable[..., None], init_args: tuple, parent: int) -> None
 
 def pool_map(fn: Callable[[Any], Any], tasks: Iterable[Any], jobs: int, init: Callable[..., None],
              init_args: tuple = ()) -> Iterator[Any]:
-    """``fn(task)`` for each task in ``jobs`` spawned processes (each ran ``init(*init_args)``
+    """`fn(task)` for each task in `jobs` spawned processes (each ran `init(*init_args)`
     first and dies with this one), in the order they finish. When the iterator is closed or
     garbage collected before the end (an interrupt or an error in the caller), the workers are
-    terminated at once."""
+    terminated at once.
+
+    Args:
+        fn: the function applied to each task.
+        tasks: the tasks.
+        jobs: number of processes.
+        init: run once in each process.
+        init_args: arguments of `init`.
+
+    Yields:
+        Each task's result, as it finishes.
+    """
     import multiprocessing as mp
     import os
 
@@ -87,8 +106,12 @@ def pool_map(fn: Callable[[Any], Any], tasks: Iterable[Any], jobs: int, init: Ca
 
 
 def stop_now(pool: Any) -> None:
-    """Stop a ``concurrent.futures.ProcessPoolExecutor`` at once: cancel the queued tasks and
-    SIGTERM the workers (its own shutdown waits for every running task to finish)."""
+    """Stop a `concurrent.futures.ProcessPoolExecutor` at once: cancel the queued tasks and
+    SIGTERM the workers (its own shutdown waits for every running task to finish).
+
+    Args:
+        pool: the `ProcessPoolExecutor`.
+    """
     procs = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
     for p in procs:
@@ -111,16 +134,30 @@ def _ignore_sigint() -> None:
 def ray_map(fn: Callable[[Any], Any], tasks: Iterable[Any], workers: int, init: Callable[..., None],
             init_args: tuple = (), address: str | None = None, gpu: bool = False,
             error: type[Exception] = RuntimeError) -> Iterator[Any]:
-    """The same on ``workers`` Ray actors (one CPU each, and one GPU each when ``gpu``) of the
-    cluster at ``address`` (a local instance when None), each fed its next task as it finishes
+    """The same on `workers` Ray actors (one CPU each, and one GPU each when `gpu`) of the
+    cluster at `address` (a local instance when None), each fed its next task as it finishes
     one (handed over before the result is yielded, so no actor waits on the caller). Without Ray
-    installed, or with an address that cannot be reached, raises ``error`` saying so.
+    installed, or with an address that cannot be reached, raises `error` saying so.
 
     A task's exception is raised here as itself (not wrapped in Ray's coloured, multi-line error),
     except an ImportError (a module the workers cannot import: the environment, not a bug); that,
-    and an actor that dies, raise ``error`` in one line naming the underlying exception's type and
-    message (:func:`~nasbench.util.ray_session.ray_cause`). When the caller stops early
-    (an interrupt, an error, closing the iterator), every actor is killed at once."""
+    and an actor that dies, raise `error` in one line naming the underlying exception's type and
+    message (`nasbench.util.ray_session.ray_cause`). When the caller stops early
+    (an interrupt, an error, closing the iterator), every actor is killed at once.
+
+    Args:
+        fn: the function applied to each task.
+        tasks: the tasks.
+        workers: number of Ray actors.
+        init: run once in each actor.
+        init_args: arguments of `init`.
+        address: the Ray cluster's address; None: a local instance.
+        gpu: give each actor one GPU.
+        error: the exception class raised when Ray is missing or unreachable.
+
+    Yields:
+        Each task's result, as it finishes.
+    """
     ray = connect_ray(address, error)
     from ray.exceptions import RayActorError, RayTaskError
 

@@ -6,7 +6,7 @@ from types import ModuleType
 
 from ..errors import NasbenchError
 
-#: module -> (extra of ``pip install 'nasbench[EXTRA]'``, the pinned release line)
+#: module -> (extra of `pip install 'nasbench[EXTRA]'`, the pinned release line)
 EXTRAS: dict[str, tuple[str, str]] = {
     "optuna": ("optuna", "optuna>=5.0.0"),
     "ConfigSpace": ("configspace", "ConfigSpace>=1.2.2"),

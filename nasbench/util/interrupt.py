@@ -2,17 +2,17 @@
 
 The contract, for the command line and for the runners it calls:
 
-- :func:`handlers` (installed by ``nasbench`` around every command) makes both signals raise
-  :class:`Interrupted` in the main thread. It is a ``KeyboardInterrupt``, so code that cleans up on
+- `handlers` (installed by `nasbench` around every command) makes both signals raise
+  `Interrupted` in the main thread. It is a `KeyboardInterrupt`, so code that cleans up on
   Ctrl-C cleans up on SIGTERM too, and library users who never install the handlers still get
-  ``KeyboardInterrupt`` for Ctrl-C as Python gives it. A second signal during the clean-up ends
+  `KeyboardInterrupt` for Ctrl-C as Python gives it. A second signal during the clean-up ends
   the process at once (exit 128 + signal number).
 - A runner that owns worker processes stops them at once when it sees the interrupt (no queued
   task is started, no running one is waited for), keeps every result already on disk and re-raises
-  :func:`interrupted` with how many it kept; the command prints one line and exits
+  `interrupted` with how many it kept; the command prints one line and exits
   128 + the signal number: 130 for SIGINT, 143 for SIGTERM.
-- Worker processes are started with :func:`starting_workers` around their creation and call
-  :func:`worker_signals` first: they ignore SIGINT (a terminal sends Ctrl-C to the whole process
+- Worker processes are started with `starting_workers` around their creation and call
+  `worker_signals` first: they ignore SIGINT (a terminal sends Ctrl-C to the whole process
   group; the parent decides) and die at once on SIGTERM, which is how their parent stops them.
 
 Only the standard library is used here, so every layer may import it.
@@ -51,15 +51,15 @@ class Interrupted(KeyboardInterrupt):
 
 
 def interrupted(exc: BaseException, kept: int | None = None) -> Interrupted:
-    """``exc`` (an :class:`Interrupted`, or a plain ``KeyboardInterrupt`` from Python's own SIGINT
-    handler) as an :class:`Interrupted` that records ``kept`` finished results.
+    """`exc` (an `Interrupted`, or a plain `KeyboardInterrupt` from Python's own SIGINT
+    handler) as an `Interrupted` that records `kept` finished results.
 
     Args:
         exc: the interrupt caught.
         kept: finished results on disk.
 
     Returns:
-        The exception to raise (``raise interrupted(exc, n) from None``).
+        The exception to raise (`raise interrupted(exc, n) from None`).
     """
     return Interrupted(getattr(exc, "signum", signal.SIGINT), kept)
 
@@ -75,7 +75,7 @@ def _raise(signum: int, frame) -> None:
 
 @contextmanager
 def handlers() -> Iterator[None]:
-    """SIGINT and SIGTERM raise :class:`Interrupted` inside this block (main thread only; a no-op
+    """SIGINT and SIGTERM raise `Interrupted` inside this block (main thread only; a no-op
     elsewhere); the previous handlers are restored after it."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -94,8 +94,8 @@ def handlers() -> Iterator[None]:
 
 
 def rearm() -> None:
-    """Put this module's handlers back where a library replaced them (``ray.init`` installs its
-    own SIGTERM handler); a no-op outside :func:`handlers` or off the main thread."""
+    """Put this module's handlers back where a library replaced them (`ray.init` installs its
+    own SIGTERM handler); a no-op outside `handlers` or off the main thread."""
     if "previous" in _ACTIVE and threading.current_thread() is threading.main_thread():
         for s in STOP_SIGNALS:
             signal.signal(s, _raise)
@@ -103,8 +103,8 @@ def rearm() -> None:
 
 @contextmanager
 def starting_workers(fork: bool) -> Iterator[None]:
-    """Block SIGINT (and SIGTERM for ``fork``) in this thread while worker processes are created, so
-    that no worker sees a signal before :func:`worker_signals` has run; signals that arrive in the
+    """Block SIGINT (and SIGTERM for `fork`) in this thread while worker processes are created, so
+    that no worker sees a signal before `worker_signals` has run; signals that arrive in the
     meantime are delivered to this process when the block ends.
 
     Args:
@@ -126,7 +126,7 @@ def starting_workers(fork: bool) -> Iterator[None]:
 
 def worker_signals() -> None:
     """In a worker process: ignore SIGINT, die at once on SIGTERM, and unblock both (the mask
-    :func:`starting_workers` set is inherited)."""
+    `starting_workers` set is inherited)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, set(STOP_SIGNALS))

@@ -1,12 +1,12 @@
 """The stated maxima of everything a user controls, and the checks that refuse more in one line.
 
 Every count a flag, a configuration file or an argument of the Python API sets (runs, simulated
-workers, processes, threads, strategies, ``--limit``, ``verify --retrain``), every configuration
+workers, processes, threads, strategies, `--limit`, `verify --retrain`), every configuration
 file (bytes, nesting depth) and every array read from a benchmark file (bytes) has a maximum
-here; beyond it the suite raises :class:`~nasbench.errors.LimitError` naming the value and the
+here; beyond it the suite raises `nasbench.errors.LimitError` naming the value and the
 maximum, before any memory is allocated or any work starts. Files named by the user must be
-regular files (:func:`check_regular_file`): a FIFO or a device is refused instead of read (which
-could block forever). Compressed dataset files are read through :func:`read_capped`, which stops
+regular files (`check_regular_file`): a FIFO or a device is refused instead of read (which
+could block forever). Compressed dataset files are read through `read_capped`, which stops
 at a stated size (a "gzip bomb" costs nothing).
 
 The maxima are far above any real use (NAS-Bench-201's own protocol is 500 runs of one strategy)
@@ -28,17 +28,17 @@ MAX_RUNS = 10_000
 MAX_WORKERS = 1_024
 #: worker processes (or Ray actors) of one command
 MAX_JOBS = 512
-#: torch threads per process (``proxies --threads``)
+#: torch threads per process (`proxies --threads`)
 MAX_THREADS = 256
-#: images of the batch zero-cost proxies are computed on (``proxies --batch-size``)
+#: images of the batch zero-cost proxies are computed on (`proxies --batch-size`)
 MAX_PROXY_BATCH = 4_096
 #: strategies of one comparison
 MAX_STRATEGIES = 64
-#: ``--limit``: functional classes (``proxies``) or (cell, seed) trainings (``generate``) done now
+#: `--limit`: functional classes (`proxies`) or (cell, seed) trainings (`generate`) done in one invocation
 MAX_LIMIT = 10_000_000
-#: training epochs of a recipe (``generate --epochs``: a table's arrays are sized by it)
+#: training epochs of a recipe (`generate --epochs`: a table's arrays are sized by it)
 MAX_EPOCHS = 10_000
-#: rows retrained by ``verify --retrain`` (each is a real training)
+#: rows retrained by `verify --retrain` (each is a real training)
 MAX_RETRAIN = 1_000
 #: bytes of a configuration file (TOML, YAML, JSON)
 MAX_CONFIG_BYTES = 1 << 20
@@ -52,18 +52,18 @@ MAX_TABLE_BYTES = 4 << 30
 
 def check_count(v: Any, name: str, maximum: int, error: type[NasbenchError] = LimitError, *,
                 allow_none: bool = False) -> None:
-    """Refuse ``v`` unless it is an integer in ``1..maximum`` (or None with ``allow_none``).
+    """Refuse `v` unless it is an integer in `1..maximum` (or None with `allow_none`).
 
     Args:
         v: the value given.
-        name: how the user gave it (``--runs``, ``runs``).
+        name: how the user gave it (`--runs`, `runs`).
         maximum: the largest value allowed.
         error: the exception class for a value that is not a positive integer (a project error);
-            a value over ``maximum`` raises :class:`LimitError`.
+            a value over `maximum` raises `LimitError`.
         allow_none: None means "the default" and passes.
 
     Raises:
-        NasbenchError: ``error`` or :class:`LimitError`, one line naming ``name``, the value and
+        NasbenchError: `error` or `LimitError`, one line naming `name`, the value and
         what is allowed.
     """
     if allow_none and v is None:
@@ -75,7 +75,7 @@ def check_count(v: Any, name: str, maximum: int, error: type[NasbenchError] = Li
 
 
 def check_regular_file(path: str | os.PathLike, what: str, error: type[NasbenchError]) -> Path:
-    """``path`` as a Path if it names a regular file (following symlinks); else one-line ``error``.
+    """`path` as a Path if it names a regular file (following symlinks); else one-line `error`.
 
     A FIFO, socket or device is refused without opening it (opening a FIFO blocks until a writer
     comes); a missing path and a directory are named as such.
@@ -103,7 +103,7 @@ def check_regular_file(path: str | os.PathLike, what: str, error: type[NasbenchE
 
 
 def read_capped(fh: IO[bytes], limit: int, name: str, error: type[NasbenchError]) -> bytes:
-    """Read all of ``fh`` (for example a ``gzip.open`` stream) but never more than ``limit`` bytes.
+    """Read all of `fh` (for example a `gzip.open` stream) but never more than `limit` bytes.
 
     Args:
         fh: a binary stream.
@@ -115,7 +115,7 @@ def read_capped(fh: IO[bytes], limit: int, name: str, error: type[NasbenchError]
         The content.
 
     Raises:
-        NasbenchError: ``error`` when the content is longer than ``limit`` (a decompression bomb
+        NasbenchError: `error` when the content is longer than `limit` (a decompression bomb
         or the wrong file).
     """
     data = fh.read(limit + 1)
@@ -126,7 +126,7 @@ def read_capped(fh: IO[bytes], limit: int, name: str, error: type[NasbenchError]
 
 
 def check_array_size(shape: tuple[int, ...], itemsize: int, name: str, error: type[NasbenchError]) -> None:
-    """Refuse an array whose declared ``shape`` x ``itemsize`` exceeds :data:`MAX_ARRAY_BYTES`,
+    """Refuse an array whose declared `shape` x `itemsize` exceeds `MAX_ARRAY_BYTES`,
     before reading it.
 
     Args:

@@ -1,10 +1,10 @@
 """One writer at a time: an exclusive lock on a results directory or a generation journal.
 
-The lock is ``flock(LOCK_EX | LOCK_NB)`` on the directory or file itself, so it leaves no lock
-file behind and the kernel releases it when the holder exits or dies (``kill -9`` included;
+The lock is `flock(LOCK_EX | LOCK_NB)` on the directory or file itself, so it leaves no lock
+file behind and the kernel releases it when the holder exits or dies (`kill -9` included;
 worker processes forked by the holder share it, which is why they die with it). A second
-writer is refused at once with a :class:`LockHeld` naming the path and, where Linux says
-(``/proc/locks``), the pid of the holder. Advisory: it excludes other ``nasbench`` writers,
+writer is refused at once with a `LockHeld` naming the path and, where Linux says
+(`/proc/locks`), the pid of the holder. Advisory: it excludes other `nasbench` writers,
 not programs that ignore it.
 """
 from __future__ import annotations
@@ -25,7 +25,14 @@ class LockHeld(NasbenchError, ValueError):
 
 
 def holder_pid(path: str | os.PathLike) -> int | None:
-    """The pid holding a ``flock`` on ``path`` according to ``/proc/locks`` (None: unknown)."""
+    """The pid holding a `flock` on `path` according to `/proc/locks` (None: unknown).
+
+    Args:
+        path: the locked file or directory.
+
+    Returns:
+        The pid, or None.
+    """
     try:
         st = os.stat(path)
         with open("/proc/locks") as fh:
@@ -46,9 +53,17 @@ def holder_pid(path: str | os.PathLike) -> int | None:
 
 @contextlib.contextmanager
 def exclusive(path: str | os.PathLike, what: str) -> Iterator[None]:
-    """Hold an exclusive lock on ``path`` (an existing directory, or a file, created empty if
-    missing) for the ``with`` block; raise :class:`LockHeld` at once if another process holds it.
-    ``what`` names the thing in the message (e.g. ``results directory results/default``)."""
+    """Hold an exclusive lock on `path` (an existing directory, or a file, created empty if
+    missing) for the `with` block; raise `LockHeld` at once if another process holds it.
+    `what` names the thing in the message (e.g. `results directory results/default`).
+
+    Args:
+        path: the directory or file to lock.
+        what: the thing's name in the message.
+
+    Raises:
+        LockHeld: another process holds the lock.
+    """
     p = Path(path)
     # a journal is never opened through a link planted at its name (O_NOFOLLOW: ELOOP)
     flags = os.O_RDONLY if p.is_dir() else os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW
@@ -74,9 +89,17 @@ def exclusive(path: str | os.PathLike, what: str) -> Iterator[None]:
 
 @contextlib.contextmanager
 def exclusive_dir(path: str | os.PathLike, what: str) -> Iterator[None]:
-    """:func:`exclusive` on a directory, created (with its parents) if missing; a directory this
+    """`exclusive` on a directory, created (with its parents) if missing; a directory this
     call created is removed again if the block fails while it is still empty (a refused second
-    writer, :class:`LockHeld`, never removes anything)."""
+    writer, `LockHeld`, never removes anything).
+
+    Args:
+        path: the directory to lock.
+        what: the thing's name in the message.
+
+    Raises:
+        LockHeld: another process holds the lock.
+    """
     p = Path(path)
     created = not p.exists()
     p.mkdir(parents=True, exist_ok=True)

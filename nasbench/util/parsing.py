@@ -1,10 +1,10 @@
 """Bounded parsing of configuration text: JSON, TOML and YAML.
 
 Contract: a configuration file is a regular file of at most
-:data:`~nasbench.util.limits.MAX_CONFIG_BYTES`, nested at most :data:`~nasbench.util.limits.MAX_CONFIG_DEPTH`
-levels deep; YAML may not use anchors or aliases (``&a`` / ``*a``: the "billion laughs" expansion
+`nasbench.util.limits.MAX_CONFIG_BYTES`, nested at most `nasbench.util.limits.MAX_CONFIG_DEPTH`
+levels deep; YAML may not use anchors or aliases (`&a` / `*a`: the "billion laughs" expansion
 needs them, and no configuration of this suite does). The depth is measured before the parser runs
-(the parsers recurse and would end in a ``RecursionError`` thousands of levels down), so every
+(the parsers recurse and would end in a `RecursionError` thousands of levels down), so every
 refusal is one line of the caller's project error naming the file.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from .limits import MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, check_regular_file
 
 def read_config_text(path: str | os.PathLike, error: type[NasbenchError], what: str = "config") -> str:
     """The text of a configuration file after the checks: a regular file, at most
-    :data:`MAX_CONFIG_BYTES`, UTF-8.
+    `MAX_CONFIG_BYTES`, UTF-8.
 
     Args:
         path: the file.
@@ -41,8 +41,16 @@ def read_config_text(path: str | os.PathLike, error: type[NasbenchError], what: 
 
 
 def bracket_depth(text: str, comment: str = "") -> int:
-    """The deepest nesting of ``[``/``{`` in ``text`` outside quoted strings (and, with ``comment``
-    such as ``"#"``, outside comments to the end of the line); linear, no recursion."""
+    """The deepest nesting of `[`/`{` in `text` outside quoted strings (and, with `comment`
+    such as `"#"`, outside comments to the end of the line); linear, no recursion.
+
+    Args:
+        text: the text to scan.
+        comment: the comment marker; "" for none.
+
+    Returns:
+        The deepest nesting.
+    """
     depth = deepest = 0
     quote = ""
     escaped = in_comment = False
@@ -69,7 +77,14 @@ def bracket_depth(text: str, comment: str = "") -> int:
 
 
 def value_depth(value: Any) -> int:
-    """The nesting depth of parsed data (a scalar 0, ``[1]`` 1, ``{"a": [1]}`` 2); iterative."""
+    """The nesting depth of parsed data (a scalar 0, `[1]` 1, `{"a": [1]}` 2); iterative.
+
+    Args:
+        value: the parsed data.
+
+    Returns:
+        The nesting depth.
+    """
     deepest = 0
     stack = [(value, 0)]
     while stack:
@@ -98,7 +113,7 @@ def _check_depth(value: Any, source: str, error: type[NasbenchError]) -> Any:
 
 
 def parse_json(text: str, source: str, error: type[NasbenchError]) -> Any:
-    """JSON text -> value, refusing malformed text, and text nested deeper than :data:`MAX_CONFIG_DEPTH`.
+    """JSON text -> value, refusing malformed text, and text nested deeper than `MAX_CONFIG_DEPTH`.
 
     Args:
         text: the JSON text.
@@ -140,7 +155,7 @@ def parse_toml(text: str, source: str, error: type[NasbenchError]) -> dict[str, 
 
 def parse_yaml(text: str, source: str, error: type[NasbenchError]) -> tuple[Any, Any]:
     """YAML text -> (value, node tree for line numbers), refusing anchors and aliases and nesting
-    deeper than :data:`MAX_CONFIG_DEPTH` (counted over the parser's events, before composing).
+    deeper than `MAX_CONFIG_DEPTH` (counted over the parser's events, before composing).
 
     Args:
         text: the YAML text.
@@ -148,7 +163,7 @@ def parse_yaml(text: str, source: str, error: type[NasbenchError]) -> tuple[Any,
         error: the project error to raise.
 
     Returns:
-        (the value as ``yaml.safe_load`` gives it, the composed root node or None).
+        (the value as `yaml.safe_load` gives it, the composed root node or None).
     """
     import yaml
 

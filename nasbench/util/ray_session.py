@@ -1,21 +1,21 @@
 """This process's connection to Ray: connect (or start a local instance), report Ray's failures in
 one line, and stop a local instance that this process started, whichever way the process ends.
 
-- :func:`connect_ray` refuses in one line, before anything runs: Ray missing, an address with no
-  host (``:6379``), an address that does not answer, or any failure of ``ray.init`` (without
+- `connect_ray` refuses in one line, before anything runs: Ray missing, an address with no
+  host (`:6379`), an address that does not answer, or any failure of `ray.init` (without
   Ray's colour codes or logged traceback). It puts back the SIGINT/SIGTERM handlers of
-  :mod:`nasbench.util.interrupt` that ``ray.init`` replaces (Ray's SIGTERM handler ends the process
+  `nasbench.util.interrupt` that `ray.init` replaces (Ray's SIGTERM handler ends the process
   with a C++ stack dump).
-- A local instance started here (no address) is this process's: :func:`release_ray` shuts it down
-  on a normal end or an error; after an interrupt, ``release_ray(exit_code=...)`` kills its
+- A local instance started here (no address) is this process's: `release_ray` shuts it down
+  on a normal end or an error; after an interrupt, `release_ray(exit_code=...)` kills its
   processes and ends this process at once (Ray's graceful shutdown would wait seconds on each of
   its processes, and Ray's driver exits with status 1 as soon as its raylet dies).
-- Linux: a watcher process (:mod:`nasbench.util._reaper`, started before ``ray.init``) kills the local
+- Linux: a watcher process (`nasbench.util._reaper`, started before `ray.init`) kills the local
   instance's processes when this process dies without stopping them (kill -9). Without it Ray's
   dashboard and runtime-env agents outlive a killed driver by a minute or more.
 
 A cluster given by address is never stopped; only this process's actors on it are (by
-:func:`nasbench.util.executors.ray_map`).
+`nasbench.util.executors.ray_map`).
 """
 from __future__ import annotations
 
@@ -47,17 +47,17 @@ def one_line(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-#: the last line of a Python traceback: ``ModuleNotFoundError: No module named 'x'``
+#: the last line of a Python traceback: `ModuleNotFoundError: No module named 'x'`
 _EXC_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit)\w*): (.+)$")
 
 
 def ray_cause(exc: BaseException) -> str:
-    """What a Ray failure was underneath its wrapper, in one line: ``Type: message`` of the
-    exception the task (or an actor's set-up) raised, found as Ray's ``cause`` or as the last line
-    of the remote traceback Ray quotes; else :func:`one_line`.
+    """What a Ray failure was underneath its wrapper, in one line: `Type: message` of the
+    exception the task (or an actor's set-up) raised, found as Ray's `cause` or as the last line
+    of the remote traceback Ray quotes; else `one_line`.
 
     Args:
-        exc: a Ray exception (``RayTaskError``, ``RayActorError`` ...).
+        exc: a Ray exception (`RayTaskError`, `RayActorError` ...).
 
     Returns:
         The line, without colour codes, actor names or ids.
@@ -78,8 +78,8 @@ def ray_cause(exc: BaseException) -> str:
 
 
 def _check_address(address: str, error: type[Exception], timeout: float = 5.0) -> None:
-    """A ``host:port`` (or ``ray://host:port``) address must name a host and accept a TCP
-    connection within ``timeout`` seconds: Ray itself retries an unreachable one for many minutes,
+    """A `host:port` (or `ray://host:port`) address must name a host and accept a TCP
+    connection within `timeout` seconds: Ray itself retries an unreachable one for many minutes,
     and answers one without a host with a logged traceback."""
     import socket
 
@@ -99,15 +99,15 @@ def _check_address(address: str, error: type[Exception], timeout: float = 5.0) -
 
 
 def connect_ray(address: str | None = None, error: type[Exception] = RuntimeError):
-    """Ray, connected to the cluster at ``address`` (a new local instance when None; a no-op when
+    """Ray, connected to the cluster at `address` (a new local instance when None; a no-op when
     this process is already connected).
 
     Args:
-        address: ``host:port`` of a running cluster, or None for a local instance.
+        address: `host:port` of a running cluster, or None for a local instance.
         error: the exception class of the one-line refusals.
 
     Returns:
-        The ``ray`` module, initialised.
+        The `ray` module, initialised.
     """
     import logging
 
@@ -141,7 +141,7 @@ def connect_ray(address: str | None = None, error: type[Exception] = RuntimeErro
 
 
 def _start_reaper() -> None:
-    """Linux: the watcher of :mod:`nasbench.util._reaper` for this process (best effort)."""
+    """Linux: the watcher of `nasbench.util._reaper` for this process (best effort)."""
     import subprocess
 
     if not sys.platform.startswith("linux"):  # pragma: no cover
@@ -156,7 +156,7 @@ def _start_reaper() -> None:
 
 
 def release_ray(exit_code: int | None = None) -> None:
-    """Stop the local Ray instance that :func:`connect_ray` started in this process, and its watcher;
+    """Stop the local Ray instance that `connect_ray` started in this process, and its watcher;
     a no-op when there is none (a cluster given by address is never stopped).
 
     Args:

@@ -4,17 +4,17 @@ The official NATS-Bench and NAS-Bench-201 releases are pickles. Loading an arbit
 runs arbitrary code, so we resolve globals against an explicit allow-list and refuse the rest
 with a one-line error before anything is called.
 
-Allow-listed names are not enough on their own: ``numpy.dtype`` restored with a crafted state (an
-object field whose flags are reset) and then ``numpy``'s ``scalar`` with attacker-chosen bytes
+Allow-listed names are not enough on their own: `numpy.dtype` restored with a crafted state (an
+object field whose flags are reset) and then `numpy`'s `scalar` with attacker-chosen bytes
 yield a scalar holding a forged pointer, which crashes the process when touched. So numpy is
-reached only through checked stand-ins: ``numpy.dtype`` builds only the plain numeric dtypes in
-:data:`SCALAR_DTYPES`, its restored state must be that dtype's own (byte order aside), and
-``scalar`` takes only such a dtype and exactly its item size of bytes.
+reached only through checked stand-ins: `numpy.dtype` builds only the plain numeric dtypes in
+`SCALAR_DTYPES`, its restored state must be that dtype's own (byte order aside), and
+`scalar` takes only such a dtype and exactly its item size of bytes.
 
 Dataset pickles (CIFAR-10/100, Downsampled ImageNet) hold numpy arrays, rebuilt as
-``_reconstruct(ndarray, (0,), 'b')`` then ``BUILD`` with ``(1, shape, dtype, fortran, data)``. Here too
-only stand-ins are reached: ``_reconstruct`` yields a :class:`CheckedArray` placeholder that takes
-only a checked plain dtype (:data:`ARRAY_DTYPES`) and exactly ``prod(shape) * itemsize`` bytes, and
+`_reconstruct(ndarray, (0,), 'b')` then `BUILD` with `(1, shape, dtype, fortran, data)`. Here too
+only stand-ins are reached: `_reconstruct` yields a `CheckedArray` placeholder that takes
+only a checked plain dtype (`ARRAY_DTYPES`) and exactly `prod(shape) * itemsize` bytes, and
 the placeholders are swapped for the real arrays once the whole pickle is read.
 """
 from __future__ import annotations
@@ -40,16 +40,16 @@ class ForbiddenPickle(NasbenchError, pickle.UnpicklingError):
 
 
 #: the numpy scalar types the published pickles hold: NATS-Bench's records hold float64 scalars
-#: (``dtype('f8')``); integers and single precision are allowed for other dumps of the same records
+#: (`dtype('f8')`); integers and single precision are allowed for other dumps of the same records
 SCALAR_DTYPES: frozenset[str] = frozenset({"f8", "f4", "i8", "i4"})
-#: the array dtypes the dataset pickles hold: ``u1`` images (CIFAR, Downsampled ImageNet); the
+#: the array dtypes the dataset pickles hold: `u1` images (CIFAR, Downsampled ImageNet); the
 #: numeric ones for a float mean image (Downsampled ImageNet's train batches) or integer labels
 ARRAY_DTYPES: frozenset[str] = SCALAR_DTYPES | {"u1"}
 
 
 class CheckedDtype:
-    """What a pickle's ``numpy.dtype(name, align, copy)`` call yields: a plain numeric dtype,
-    whose restored state (``BUILD``) is checked before it is applied."""
+    """What a pickle's `numpy.dtype(name, align, copy)` call yields: a plain numeric dtype,
+    whose restored state (`BUILD`) is checked before it is applied."""
 
     __slots__ = ("dtype", "_source")
 
@@ -88,7 +88,7 @@ def _checked_array_dtype(source: str) -> Callable[..., CheckedDtype]:
 
 
 class _NdarrayName:
-    """What a pickle's ``numpy.ndarray`` resolves to: a token :func:`_checked_reconstruct` accepts as
+    """What a pickle's `numpy.ndarray` resolves to: a token `_checked_reconstruct` accepts as
     its subtype, never a class the pickle can call or restore."""
 
     __slots__ = ("_source",)
@@ -105,10 +105,10 @@ class _NdarrayName:
 
 
 class CheckedArray:
-    """What a pickle's ``_reconstruct(ndarray, (0,), 'b')`` yields: a placeholder whose restored
-    state (``BUILD``) must be a plain array's: ``([1,] shape, dtype, fortran, data)`` with a checked
-    dtype among :data:`ARRAY_DTYPES` and exactly ``prod(shape) * itemsize`` bytes. numpy's own
-    ``__setstate__`` then builds :attr:`array` from those checked parts."""
+    """What a pickle's `_reconstruct(ndarray, (0,), 'b')` yields: a placeholder whose restored
+    state (`BUILD`) must be a plain array's: `([1,] shape, dtype, fortran, data)` with a checked
+    dtype among `ARRAY_DTYPES` and exactly `prod(shape) * itemsize` bytes. numpy's own
+    `__setstate__` then builds `array` from those checked parts."""
 
     __slots__ = ("array", "_source")
 
@@ -199,8 +199,8 @@ PTH_ALLOWED: dict[tuple[str, str], Any] = {
     **NATS_ALLOWED, ("builtins", "set"): set, ("_codecs", "encode"): _latin1_encode,
 }
 #: what CIFAR-10/100 and Downsampled ImageNet (ImageNet16-120) python pickles reference: a dict of
-#: arrays (``_reconstruct``, ``ndarray``, ``dtype``) and lists; Python 3 protocol 2 dumps store bytes
-#: via ``_codecs.encode``; numpy scalars are allowed (checked) for labels dumped as numpy integers
+#: arrays (`_reconstruct`, `ndarray`, `dtype`) and lists; Python 3 protocol 2 dumps store bytes
+#: via `_codecs.encode`; numpy scalars are allowed (checked) for labels dumped as numpy integers
 DATASET_ALLOWED: dict[tuple[str, str], Any] = {
     ("numpy", "dtype"): _checked_array_dtype,
     ("numpy", "ndarray"): _NdarrayName,
@@ -216,7 +216,7 @@ _FACTORIES = (_checked_dtype, _checked_array_dtype, _checked_scalar, _latin1_enc
 
 
 def _resolve_arrays(obj: Any, source: str) -> Any:
-    """Swap every :class:`CheckedArray` placeholder in dicts and lists for its array (iteratively:
+    """Swap every `CheckedArray` placeholder in dicts and lists for its array (iteratively:
     a deeply nested pickle cannot exhaust the stack); one inside a tuple, set or key is refused."""
     if isinstance(obj, CheckedArray):
         return obj.resolved()
@@ -283,4 +283,17 @@ class RestrictedUnpickler(pickle.Unpickler):
 
 
 def loads(data: bytes, allowed: dict[tuple[str, str], Any], source: str) -> Any:
+    """Unpickle `data`, resolving only the classes and functions in `allowed`.
+
+    Args:
+        data: the pickle bytes.
+        allowed: `(module, name)` -> the object to use for it.
+        source: the file or member the bytes came from, for messages.
+
+    Returns:
+        The unpickled object.
+
+    Raises:
+        ForbiddenPickle: the pickle references anything not in `allowed`.
+    """
     return RestrictedUnpickler(io.BytesIO(data), allowed, source).load()

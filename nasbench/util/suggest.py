@@ -1,6 +1,6 @@
 """"Did you mean ...?" for names a user types (strategies, tables, presets, subcommands, choices).
 
-Kept apart from :mod:`nasbench.errors` so that it stays a leaf: it imports only the standard library.
+Kept apart from `nasbench.errors` so that it stays a leaf: it imports only the standard library.
 """
 from __future__ import annotations
 
@@ -9,7 +9,16 @@ from typing import Iterable
 
 
 def close_match(word: object, choices: Iterable[object], cutoff: float = 0.6) -> str | None:
-    """The choice closest to ``word`` (case-insensitive, :func:`difflib.get_close_matches`), or None."""
+    """The choice closest to `word` (case-insensitive, `difflib.get_close_matches`), or None.
+
+    Args:
+        word: the word as typed.
+        choices: the valid names.
+        cutoff: the `difflib` similarity cutoff.
+
+    Returns:
+        The closest choice, or None.
+    """
     if not isinstance(word, str) or not word:
         return None
     names = [str(c) for c in choices]
@@ -21,6 +30,14 @@ def close_match(word: object, choices: Iterable[object], cutoff: float = 0.6) ->
 
 
 def did_you_mean(word: object, choices: Iterable[object]) -> str:
-    """``"; did you mean 'x'?"`` to append to a one-line refusal, or "" when nothing is close."""
+    """`"; did you mean 'x'?"` to append to a one-line refusal, or "" when nothing is close.
+
+    Args:
+        word: the word as typed.
+        choices: the valid names.
+
+    Returns:
+        The suffix, or "".
+    """
     hit = close_match(word, choices)
     return f"; did you mean {hit!r}?" if hit is not None and hit != word else ""
