@@ -16,7 +16,7 @@ from ..tables.registry import source_table_of
 
 
 def split_tables(table: str | Sequence[str]) -> list[str]:
-    """``"a, b,c"`` or ``["a", "b"]`` -> ``["a", "b", "c"]``. One name (no comma) gives a list of one."""
+    """`"a, b,c"` or `["a", "b"]` -> `["a", "b", "c"]`. One name (no comma) gives a list of one."""
     items = table.split(",") if isinstance(table, str) else list(table)
     if not all(isinstance(t, str) for t in items):
         raise ConfigError(f"table must be a name, a comma-separated string or a list of names, got {table!r}")
@@ -27,7 +27,7 @@ def split_tables(table: str | Sequence[str]) -> list[str]:
 
 
 def join_tables(value: Any) -> Any:
-    """A config file's ``table = ["a", "b"]`` as the comma string ``ExperimentConfig.table`` holds;
+    """A config file's `table = ["a", "b"]` as the comma string `ExperimentConfig.table` holds;
     anything else unchanged."""
     if isinstance(value, (list, tuple)):
         return ",".join(split_tables(value))
@@ -46,12 +46,12 @@ def table_dir_name(table: str) -> str:
 
 
 def several_tables(table: Any) -> bool:
-    """True for a config's ``table`` naming several tables (separated by commas)."""
+    """True for a config's `table` naming several tables (separated by commas)."""
     return isinstance(table, str) and len([t for t in table.split(",") if t.strip()]) > 1
 
 
 def table_preset(table: str, family: str = defaults.PRESET) -> Preset | None:
-    """The preset of one table in ``family``: an embedded NAS-Bench-201 table's (or a file's named
+    """The preset of one table in `family`: an embedded NAS-Bench-201 table's (or a file's named
     like one), or, for a surrogate file, the preset of the table it was fitted on where it models
     that preset's signal and test metric.
 
@@ -77,8 +77,8 @@ def fallback_budget() -> Budget:
 
 
 def base_budget(table: str, family: str = defaults.PRESET) -> Budget:
-    """The budget a comparison on ``table`` runs under when it gives none: the table's preset in
-    ``family``, else :func:`fallback_budget`. Several tables (comma-separated): their presets'
+    """The budget a comparison on `table` runs under when it gives none: the table's preset in
+    `family`, else `fallback_budget`. Several tables (comma-separated): their presets'
     budget where they all share one, else their shared kind with the fallback amount, else the
     fallback."""
     try:
@@ -96,9 +96,9 @@ def base_budget(table: str, family: str = defaults.PRESET) -> Budget:
 
 
 def complete_budget(given: dict[str, Any] | Budget, table: str, family: str = defaults.PRESET) -> Budget:
-    """A budget given in part (a flag, a config file's key, or both: ``{"amount": 6000}``) made
-    whole: each missing key (``kind``, ``amount``) is the one of :func:`base_budget`, the budget
-    that would apply without it. So ``--budget 6000`` on nb201-cifar10 is 6,000 seconds (its preset
+    """A budget given in part (a flag, a config file's key, or both: `{"amount": 6000}`) made
+    whole: each missing key (`kind`, `amount`) is the one of `base_budget`, the budget
+    that would apply without it. So `--budget 6000` on nb201-cifar10 is 6,000 seconds (its preset
     counts seconds), on a table without a preset 6,000 queries, with and without a config file."""
     if isinstance(given, Budget):
         return given

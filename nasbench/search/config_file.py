@@ -41,7 +41,7 @@ def where(key: str, lines: dict[str, int], source: str) -> str:
 
 
 def file_imports(raw: Any, source: str, err) -> tuple[str, ...]:
-    """A config file's ``imports``, imported now: a relative .py path is relative to the file's
+    """A config file's `imports`, imported now: a relative .py path is relative to the file's
     folder (kept absolute, so that the config loads from any directory); a failure names the line."""
     if isinstance(raw, str):
         raw = [raw]
@@ -71,7 +71,7 @@ def strategy_names_now() -> list[str]:
 
 
 def protocol_type_error(key: str, v: Any) -> str:
-    """What ``protocol.<key>`` must be, if ``v`` is not that (else "")."""
+    """What `protocol.<key>` must be, if `v` is not that (else "")."""
     if key in ("metric", "seed", "test_metric"):
         return "" if isinstance(v, str) and v else "a non-empty string"
     if key in ("epoch", "cost_epoch", "train_epochs"):
@@ -88,8 +88,8 @@ def protocol_type_error(key: str, v: Any) -> str:
 
 def read_config_file(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, int]]:
     """(mapping, line of each dotted key) from a TOML (.toml) or YAML (.yaml/.yml) file, or the
-    ``config.json`` a comparison writes into its results directory (no line numbers), parsed within
-    the limits of :mod:`nasbench.util.parsing` (size, depth, no YAML aliases)."""
+    `config.json` a comparison writes into its results directory (no line numbers), parsed within
+    the limits of `nasbench.util.parsing` (size, depth, no YAML aliases)."""
     p = Path(path)
     if not p.exists():
         raise ConfigError(f"{p}: no such config file")
@@ -140,8 +140,8 @@ def _yaml_lines(node: Any, prefix: str, out: dict[str, int]) -> None:
 
 
 def parse_overrides(items: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """``["evolution.sample_size=3", "reinforce.lr=0.01"]`` -> {label: {param: value}} (for CLI flags;
-    values as :func:`nasbench.util.checks.parse_value` reads them, like the surrogates' ``--param``)."""
+    """`["evolution.sample_size=3", "reinforce.lr=0.01"]` -> {label: {param: value}} (for CLI flags;
+    values as `nasbench.util.checks.parse_value` reads them, like the surrogates' `--param`)."""
     out: dict[str, dict[str, Any]] = {}
     for item in items:
         m = re.fullmatch(r"\s*([A-Za-z0-9_.+-]+?)\.([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)", item)

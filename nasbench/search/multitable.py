@@ -5,8 +5,8 @@
 >>> multi = run_tables(ExperimentConfig(table="nb201-cifar10,nb201-cifar100", out="results/multi"))
 >>> print(format_aggregate(multi))
 
-``config.table`` names the tables separated by commas (a config file may give a list). The
-directory ``out`` then holds::
+`config.table` names the tables separated by commas (a config file may give a list). The
+directory `out` then holds::
 
     multitable.json   the tables, each one's results folder, optimum and median test value
     <table>/          a normal results directory per table (resumable on its own, `nasbench plot`-able)
@@ -14,16 +14,16 @@ directory ``out`` then holds::
                       per table its rank, normalised regret, test mean and queries
     aggregate.json    the Friedman test and Nemenyi critical difference over tables
 
-Protocol and budget: each table runs under its own preset (``config.preset``'s family; see
-:func:`nasbench.search.config.table_preset`) unless the config gives them: the NAS-Bench-201
+Protocol and budget: each table runs under its own preset (`config.preset`'s family; see
+`nasbench.search.config.table_preset`) unless the config gives them: the NAS-Bench-201
 tables search their 12-epoch signal charged 12/200 of the 200-epoch time, each with its preset's
-seconds budget; a table without a preset gets ``Protocol()`` and 100 queries. A protocol or budget
-the config gives applies as given to every table (a given ``seconds`` budget buys a different
-number of queries on tables whose training times differ). ``multitable.json`` records each table's
+seconds budget; a table without a preset gets `Protocol()` and 100 queries. A protocol or budget
+the config gives applies as given to every table (a given `seconds` budget buys a different
+number of queries on tables whose training times differ). `multitable.json` records each table's
 protocol and budget.
 
-Normalised regret of a run on table ``t``: ``(optimum_t - final test value) / (optimum_t -
-median_t)``, where ``median_t`` is the median test value over the table's cells: 0 is the best
+Normalised regret of a run on table `t`: `(optimum_t - final test value) / (optimum_t -
+median_t)`, where `median_t` is the median test value over the table's cells: 0 is the best
 cell, 1 a typical cell, so tables of different difficulty can be averaged.
 """
 from __future__ import annotations
@@ -59,9 +59,9 @@ DEFAULT_OUT = defaults.OUT_SEVERAL_TABLES
 
 def default_config(**overrides: Any) -> ExperimentConfig:
     """What `nasbench compare --table a,b,...` runs without a config file: the command's defaults
-    (:data:`nasbench.defaults.COMMAND`: the default strategies, 10 runs, all cores, into
-    ``results/tables``), each table under its own preset protocol and budget (unless
-    ``protocol``/``budget`` are given)."""
+    (`nasbench.defaults.COMMAND`: the default strategies, 10 runs, all cores, into
+    `results/tables`), each table under its own preset protocol and budget (unless
+    `protocol`/`budget` are given)."""
     return command_default(**overrides)
 
 
@@ -79,7 +79,7 @@ class MultiResults:
     budgets: dict[str, dict[str, Any]] = field(default_factory=dict)  #: table -> its budget
 
     def budget_of(self, table: str) -> dict[str, Any]:
-        """The budget ``table`` ran under (older directories record one shared budget)."""
+        """The budget `table` ran under (older directories record one shared budget)."""
         return self.budgets.get(table) or self.budget
 
     def frame(self, table: str):
@@ -96,9 +96,9 @@ def _check_out(out: Path) -> None:
 
 
 def run_tables(config: ExperimentConfig, verify: bool | None = None) -> MultiResults:
-    """Run ``config`` on each of its comma-separated tables into ``config.out/<table>/`` (each a
-    normal, resumable results directory), then write the aggregate over tables. ``verify``: whether
-    loading each table checks its SHA-256, as :func:`nasbench.load`."""
+    """Run `config` on each of its comma-separated tables into `config.out/<table>/` (each a
+    normal, resumable results directory), then write the aggregate over tables. `verify`: whether
+    loading each table checks its SHA-256, as `nasbench.load`."""
     from ..strategies import ProtocolError, SearchView
 
     tables = split_tables(config.table)
@@ -168,7 +168,7 @@ def _check_manifest(out: Path, manifest: dict[str, Any]) -> None:
 
 def _run_locked(config: ExperimentConfig, subs: dict[str, ExperimentConfig], out: Path, benches: dict,
                 optimum: dict[str, float], median: dict[str, float], manifest: dict[str, Any]) -> MultiResults:
-    """:func:`run_tables` after every check, with ``out`` locked; ``subs``: each table's own
+    """`run_tables` after every check, with `out` locked; `subs`: each table's own
     configuration (its preset's protocol and budget, its folder)."""
     tables = list(subs)
     for t in tables:  # again under the lock: another writer may have finished meanwhile
@@ -193,8 +193,8 @@ def _run_locked(config: ExperimentConfig, subs: dict[str, ExperimentConfig], out
 
 
 def table_config(config: ExperimentConfig, table: str, out: str) -> ExperimentConfig:
-    """One table's part of a multi-table ``config``: the config's protocol and budget where it
-    gives them, else the table's own preset (resolved by :class:`ExperimentConfig`)."""
+    """One table's part of a multi-table `config`: the config's protocol and budget where it
+    gives them, else the table's own preset (resolved by `ExperimentConfig`)."""
     try:
         return dataclasses.replace(config, table=table, out=out)
     except ConfigError as exc:
@@ -227,7 +227,7 @@ def open_multi(path: str | os.PathLike) -> MultiResults:
 
 def _check_manifest_fields(path: Path, m: Any) -> None:
     """Refuse in one line a manifest whose fields are missing or of the wrong type, or whose
-    table folder is not a plain folder name (``..``, a path: never followed)."""
+    table folder is not a plain folder name (`..`, a path: never followed)."""
     fix = "rerun the same `nasbench compare` with --resume to rewrite it"
     ok = isinstance(m, dict) and isinstance(m.get("tables"), list) and len(m["tables"]) >= 1
     for e in m.get("tables", []) if ok else []:
@@ -247,9 +247,9 @@ def _write_json(path: Path, obj: Any) -> None:
 # -- the aggregate -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Aggregate:
-    """``per_table``: one row per (table, strategy); ``table``: one row per strategy (aggregate.csv);
-    ``cd``: Friedman test and Nemenyi critical difference over tables (None with fewer than 2
-    strategies); ``nemenyi``: (better, worse) pairs whose mean ranks differ by more than the CD."""
+    """`per_table`: one row per (table, strategy); `table`: one row per strategy (aggregate.csv);
+    `cd`: Friedman test and Nemenyi critical difference over tables (None with fewer than 2
+    strategies); `nemenyi`: (better, worse) pairs whose mean ranks differ by more than the CD."""
 
     per_table: Any
     table: Any
@@ -314,7 +314,7 @@ def aggregate(multi: MultiResults) -> Aggregate:
 
 
 def write_aggregate(multi: MultiResults) -> Aggregate:
-    """``aggregate.csv`` and ``aggregate.json`` into the multi-table directory (atomically)."""
+    """`aggregate.csv` and `aggregate.json` into the multi-table directory (atomically)."""
     agg = aggregate(multi)
     atomic_write(multi.path / AGGREGATE_CSV, agg.table.to_csv(), multi.path)
     cd = agg.cd

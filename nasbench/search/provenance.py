@@ -83,8 +83,8 @@ def write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Benchmark
 
 
 def resolved_strategies(specs: Iterable[StrategySpec]) -> dict[str, dict[str, Any]]:
-    """label -> ``{"name", "class", "params"}``: the strategy's class (module.qualname) and all its
-    parameters, the defaults resolved (what ``config.json``'s overrides alone do not say)."""
+    """label -> `{"name", "class", "params"}`: the strategy's class (module.qualname) and all its
+    parameters, the defaults resolved (what `config.json`'s overrides alone do not say)."""
     out = {}
     for s in specs:
         cls = _strategy_class(s.name)
@@ -95,8 +95,8 @@ def resolved_strategies(specs: Iterable[StrategySpec]) -> dict[str, dict[str, An
 
 
 def strategy_libraries(specs: Iterable[StrategySpec]) -> dict[str, str]:
-    """The installed version of every library the strategies declare (their ``libraries`` hook),
-    by distribution name, sorted: e.g. ``{"optuna": "5.0.0"}`` for a comparison with optuna-tpe."""
+    """The installed version of every library the strategies declare (their `libraries` hook),
+    by distribution name, sorted: e.g. `{"optuna": "5.0.0"}` for a comparison with optuna-tpe."""
     names = sorted({lib for s in specs for lib in _strategy_class(s.name).libraries}, key=str.lower)
     out = {}
     for name in names:

@@ -134,7 +134,7 @@ PAPER_TABLE5: tuple[PaperRow, ...] = (
     _row("BOHB", None, BOHB, 90.82, 0.53, 93.61, 0.52, 70.74, 1.29, 70.85, 1.28, 44.26, 1.36, 44.42, 1.49),
     _row("ResNet", None, RESNET, 90.83, 93.97, 70.42, 70.86, 44.53, 43.63),
 )
-#: the ``optimal`` row of Table 5
+#: the `optimal` row of Table 5
 PAPER_OPTIMUM = _row("optimal", None, "", 91.61, 94.37, 73.49, 73.51, 46.77, 47.31)
 
 
