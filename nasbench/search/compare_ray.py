@@ -30,8 +30,15 @@ class FinishedRun:
 
 
 def connect(address: str | None, error: type[Exception]) -> int:
-    """Connect to the cluster (or start a local instance); the number of CPUs it has. `error`
-    (one line) when Ray is missing or `address` cannot be reached."""
+    """Connect to the Ray cluster (or start a local instance).
+
+    Args:
+        address: the cluster's address, or None for a local instance.
+        error: the error type raised (one line) when Ray is missing or `address` cannot be reached.
+
+    Returns:
+        The number of CPUs the cluster has (at least 1).
+    """
     ray = connect_ray(address, error)
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
