@@ -168,23 +168,55 @@ class ExperimentConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], lines: dict[str, int] | None = None, source: str = "") -> "ExperimentConfig":
+        """A config from a mapping, checked key by key.
+
+        Args:
+            d: the mapping (a config file's keys, or `to_dict`'s output).
+            lines: the line of each dotted key in `source`, to name it in errors.
+            source: the file the mapping came from ("" for none).
+
+        Returns:
+            The config.
+
+        Raises:
+            ConfigError: on an unknown key or a value of the wrong type.
+        """
         return _config_from_dict(d, lines or {}, source)
 
     @classmethod
     def from_file(cls, path: str | os.PathLike, **overrides: Any) -> "ExperimentConfig":
-        """The file's config with `overrides` (None: keep the file's value) on top, as
-        `nasbench compare FILE` runs it (`command_config`)."""
+        """The file's config with `overrides` on top, as `nasbench compare FILE` runs it.
+
+        Args:
+            path: the config file.
+            **overrides: fields to set (None: keep the file's value); see `command_config`.
+
+        Returns:
+            The config.
+        """
         return command_config(path, **overrides)
 
 
 def command_config(path: str | os.PathLike | None = None, **overrides: Any) -> "ExperimentConfig":
-    """What `nasbench compare [FILE] [flags]` runs: the command's defaults
-    (`nasbench.defaults.COMMAND`), under the config file's keys (if `path` is given),
-    under `overrides` (the flags; None: not given). One merge with and without a file, so a flag
-    means the same in both: a dict for `budget`, `protocol` or `plots` overrides only the keys
-    it has (`{"amount": 50}` keeps the kind the file gives, else the table's preset's; see
+    """What `nasbench compare [FILE] [flags]` runs.
+
+    The command's defaults (`nasbench.defaults.COMMAND`), under the config file's keys (if `path`
+    is given), under `overrides` (the flags). One merge with and without a file, so a flag means
+    the same in both: a dict for `budget`, `protocol` or `plots` overrides only the keys it has
+    (`{"amount": 50}` keeps the kind the file gives, else the table's preset's; see
     `complete_budget`); `strategies` replaces the list, keeping the file's `params` of the
-    strategies still in it; `imports` adds to the file's."""
+    strategies still in it; `imports` adds to the file's.
+
+    Args:
+        path: the config file, or None for none.
+        **overrides: the flags, by field name (None: not given).
+
+    Returns:
+        The config.
+
+    Raises:
+        ConfigError: on a bad file, key or value.
+    """
     d, lines = read_config_file(path) if path is not None else ({}, {})
     source = str(path) if path is not None else ""
     flag_budget = overrides.get("budget")
@@ -388,11 +420,19 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
 
 
 def default_config(**overrides: Any) -> ExperimentConfig:
-    """The main job, what `nasbench compare` runs with no arguments: random search, regularised
-    evolution, REINFORCE and the cheap gradient method, `DEFAULT_RUNS` runs each on
-    `DEFAULT_TABLE` under its published protocol (the table's preset, unless
-    `protocol`/`budget` are given), on all cores: the command's defaults
-    (`nasbench.defaults.COMMAND`) under `overrides` (None: not given)."""
+    """The main job, what `nasbench compare` runs with no arguments.
+
+    Random search, regularised evolution, REINFORCE and the cheap gradient method,
+    `DEFAULT_RUNS` runs each on `DEFAULT_TABLE` under its published protocol (the table's preset,
+    unless `protocol`/`budget` are given), on all cores: the command's defaults
+    (`nasbench.defaults.COMMAND`) under `overrides`.
+
+    Args:
+        **overrides: fields to set, by name (None: not given).
+
+    Returns:
+        The config.
+    """
     given = {k: v for k, v in overrides.items() if v is not None}
     several = several_tables(given.get("table", defaults.TABLE))
     base: dict[str, Any] = {"table": defaults.TABLE,
