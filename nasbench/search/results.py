@@ -44,6 +44,15 @@ class ResultsDir:
         return read_results_csv(self.table_path, rec if isinstance(rec, dict) else None)
 
     def run_file(self, label: str, run: int) -> Path:
+        """The path of one run's file.
+
+        Args:
+            label: the strategy's label.
+            run: the run number.
+
+        Returns:
+            `runs/<label>/<run, five digits>.csv` under the directory.
+        """
         return self.path / "runs" / label / f"{run:05d}.csv"
 
 
@@ -155,8 +164,13 @@ def _check_dir(out: Path, config: ExperimentConfig) -> None:
 
 
 def write_run(path: Path, cols: dict[str, list], root: Path) -> None:
-    """A run file: a plain CSV (floats as repr, which round-trips) and its checksum line
-    (`nasbench.util.checksummed`), written atomically; `root` is the results directory."""
+    """Write a run file atomically: a plain CSV (floats as repr, which round-trips) and its checksum line.
+
+    Args:
+        path: the run file.
+        cols: the run's columns, by name.
+        root: the results directory.
+    """
     names = list(cols)
     body = "\n".join(",".join(map(repr, row)) for row in zip(*cols.values())).replace("'", "")
     write_run_file(path, ",".join(names) + "\n" + body + ("\n" if body else ""), root)
@@ -216,6 +230,17 @@ def finished_runs(res: ResultsDir, config: ExperimentConfig
 
 
 def open_results(path: str | os.PathLike) -> ResultsDir:
+    """Open a finished results directory.
+
+    Args:
+        path: the directory.
+
+    Returns:
+        The results directory.
+
+    Raises:
+        ConfigError: when `config.json`, `provenance.json` or `results.csv` is missing.
+    """
     p = Path(path)
     for f in ("config.json", "provenance.json", "results.csv"):
         if not (p / f).is_file():
@@ -225,16 +250,35 @@ def open_results(path: str | os.PathLike) -> ResultsDir:
 
 
 def final_rows(frame):
-    """The last row of every (strategy, run): the final incumbent."""
+    """The last row of every (strategy, run): the final incumbent.
+
+    Args:
+        frame: the results' data frame.
+
+    Returns:
+        One row per (strategy, run).
+    """
     return frame.sort_values(["strategy", "run", "step"]).groupby(["strategy", "run"], sort=False).tail(1)
 
 
 def summarise(results: ResultsDir | str | os.PathLike):
-    """One row per strategy: runs, mean/sample std (ddof 1)/s.e. of the final incumbent's test value, its regret,
-    mean queries, mean simulated time, how often the best cell was found (`found_best`: the
-    table's best cell itself), how many different cells the runs ended on (`distinct_finals`)
+    """Summarise a comparison: one row per strategy.
+
+    The columns: runs, mean/sample std (ddof 1)/s.e. of the final incumbent's test value, its
+    regret, mean queries, mean simulated time, how often the best cell was found (`found_best`:
+    the table's best cell itself), how many different cells the runs ended on (`distinct_finals`)
     and the share of runs whose final incumbent has the optimum's test value (`optimum_share`;
-    cells that tie the optimum count), so that convergence to one cell is visible."""
+    cells that tie the optimum count), so that convergence to one cell is visible.
+
+    Args:
+        results: a results directory, or its path.
+
+    Returns:
+        The summary data frame, indexed by strategy in the config's order.
+
+    Raises:
+        ConfigError: when a path is not a finished results directory.
+    """
     import pandas as pd
 
     res = results if isinstance(results, ResultsDir) else open_results(results)
@@ -261,6 +305,15 @@ def summarise(results: ResultsDir | str | os.PathLike):
 
 
 def format_summary(summary, optimum: float | None = None) -> str:
+    """The summary as a text table.
+
+    Args:
+        summary: `summarise`'s data frame.
+        optimum: the table's best test value, shown when given.
+
+    Returns:
+        The text.
+    """
     extra = "distinct_finals" in summary.columns and "optimum_share" in summary.columns
     head = ("strategy", "runs", "test mean", "± std", "regret", "queries", "sim time") + (
         ("final cells", "on optimum") if extra else ())
