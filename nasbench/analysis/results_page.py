@@ -91,8 +91,18 @@ def machine() -> str:
 
 
 def git_commit(root: str | os.PathLike = ROOT) -> str:
-    """The short commit of `root`'s checkout, marked when tracked files differ from it (the results
-    pages themselves excepted: regenerating one page does not change what the next one measures)."""
+    """The short commit of `root`'s checkout, marked when tracked files differ from it.
+
+    The results pages themselves are excepted: regenerating one page does not change what the
+    next one measures.
+
+    Args:
+        root: the checkout.
+
+    Returns:
+        The short commit, "(with uncommitted changes)" appended where they differ, or a note that
+        `root` is not a git checkout.
+    """
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
                               text=True, timeout=10, check=True).stdout.strip()
@@ -105,7 +115,15 @@ def git_commit(root: str | os.PathLike = ROOT) -> str:
 
 
 def command_line(program: str, args: Sequence[str] = ()) -> str:
-    """A shell command line: `program` as given (e.g. `python scripts/x.py`), `args` quoted."""
+    """A shell command line: `program` as given (e.g. `python scripts/x.py`), `args` quoted.
+
+    Args:
+        program: how the command starts.
+        args: its arguments.
+
+    Returns:
+        The command line.
+    """
     return " ".join([program, *(shlex.quote(a) for a in args)])
 
 
@@ -136,7 +154,18 @@ def _duration(seconds: float) -> str:
 
 
 def render(title: str, body: str, provenance: Provenance, intro: str = "", level: int = 1) -> str:
-    """The Markdown of a page (`level` 1) or of a section (`level` 2)."""
+    """The Markdown of a page (`level` 1) or of a section (`level` 2).
+
+    Args:
+        title: the heading.
+        body: the Markdown after the provenance and the intro.
+        provenance: where the measurement came from.
+        intro: text before the body ("" for none).
+        level: the heading's level.
+
+    Returns:
+        The Markdown.
+    """
     parts = [f"{'#' * level} {title}", "\n".join(provenance.lines()), GENERATED]
     if intro.strip():
         parts.append(intro.strip())
@@ -145,7 +174,14 @@ def render(title: str, body: str, provenance: Provenance, intro: str = "", level
 
 
 def text_block(text: str) -> str:
-    """`text` as a fenced `text` block (program output, verbatim)."""
+    """`text` as a fenced `text` block (program output, verbatim).
+
+    Args:
+        text: the output.
+
+    Returns:
+        The Markdown block.
+    """
     return "```text\n" + text.strip("\n") + "\n```"
 
 
@@ -223,8 +259,14 @@ def pop_page(argv: Sequence[str]) -> tuple[dict[str, str], list[str]]:
     script's own section key and title (one script measuring several things, e.g. other tables).
     Each may also be given as `--option=VALUE`.
 
+    Args:
+        argv: the script's arguments.
+
     Returns:
         The options given (keys `page`, `section`, `title`) and the other arguments.
+
+    Raises:
+        SystemExit: when an option lacks its value, or a page option comes without `--page`.
     """
     opts: dict[str, str] = {}
     rest: list[str] = []

@@ -256,7 +256,14 @@ class DatasetResult:
 
 
 def table_of(dataset: str) -> str:
-    """The embedded table of a NAS-Bench-201 dataset name (one of `DATASETS`)."""
+    """The embedded table of a NAS-Bench-201 dataset name.
+
+    Args:
+        dataset: one of `DATASETS`.
+
+    Returns:
+        The table's name.
+    """
     return dict(TABLES)[dataset]
 
 
