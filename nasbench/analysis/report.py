@@ -12,7 +12,7 @@ over tables, the normalised regret averaged over tables, and every table's own s
 The page needs no network: plotly.js (from the installed `plotly` package) and the figures'
 data are inlined. Colours come from `nasbench.analysis.palette`, the same as in the figures. The file
 is written atomically; nothing else in the directory is changed (a `summary.csv` or
-`aggregate.csv` missing from an older directory is written first).
+`aggregate.csv` missing from the directory is written first).
 """
 from __future__ import annotations
 
