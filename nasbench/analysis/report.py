@@ -38,6 +38,9 @@ def plotly_js() -> str:
 
     Returns:
         The JavaScript source.
+
+    Raises:
+        ReportError: when plotly is not installed.
     """
     try:
         from plotly.offline import get_plotlyjs
@@ -196,6 +199,9 @@ def report_html(results_dir: str | os.PathLike) -> str:
 
     Returns:
         The HTML document.
+
+    Raises:
+        ReportError: when the results directory does not exist.
     """
     from ..search.multitable import is_multitable_dir
 
@@ -217,6 +223,9 @@ def write_report(results_dir: str | os.PathLike, out: str | os.PathLike | None =
 
     Returns:
         The path written.
+
+    Raises:
+        ReportError: when the directory is missing, or `out` is a directory.
     """
     from ..util.atomic import atomic_path
 

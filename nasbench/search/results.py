@@ -74,6 +74,9 @@ def read_results_csv(path: str | os.PathLike, expect: dict[str, Any] | None = No
 
     Returns:
         The table as a pandas DataFrame.
+
+    Raises:
+        ConfigError: on a cut, empty, malformed or incomplete file (naming it).
     """
     import pandas as pd
 
@@ -256,7 +259,7 @@ def final_rows(frame):
         frame: the results' data frame.
 
     Returns:
-        One row per (strategy, run).
+        rows (pandas.DataFrame): one row per (strategy, run).
     """
     return frame.sort_values(["strategy", "run", "step"]).groupby(["strategy", "run"], sort=False).tail(1)
 
@@ -274,7 +277,7 @@ def summarise(results: ResultsDir | str | os.PathLike):
         results: a results directory, or its path.
 
     Returns:
-        The summary data frame, indexed by strategy in the config's order.
+        summary (pandas.DataFrame): one row per strategy, indexed by strategy in the config's order.
 
     Raises:
         ConfigError: when a path is not a finished results directory.

@@ -325,6 +325,9 @@ def reproduction_config(dataset: str, runs: int = DEFAULT_RUNS, jobs: int = 1, o
     Returns:
         The `ExperimentConfig`; its protocol and budget are
         `preset_for` of the table.
+
+    Raises:
+        ReproduceError: when the table has no published search protocol.
     """
     table = table_of(dataset)
     preset = preset_for(table)
@@ -441,6 +444,9 @@ def reproduce(datasets: Sequence[str] = DATASETS, runs: int = DEFAULT_RUNS, jobs
 
     Returns:
         One `DatasetResult` per dataset.
+
+    Raises:
+        ReproduceError: on a bad seed, a missing table, or a used output without `--resume`.
     """
     from ..util.checks import check_positive_int
     from ..tables.registry import resolve
