@@ -83,6 +83,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     Returns:
         The exit status: 0 (a bad input raises, which `main` turns into status 2).
+
+    Raises:
+        CliError: on a bad flag or input (one line on stderr, exit status 2).
     """
     from pathlib import Path
 
