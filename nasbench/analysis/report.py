@@ -12,7 +12,7 @@ over tables, the normalised regret averaged over tables, and every table's own s
 The page needs no network: plotly.js (from the installed `plotly` package) and the figures'
 data are inlined. Colours come from `nasbench.analysis.palette`, the same as in the figures. The file
 is written atomically; nothing else in the directory is changed (a `summary.csv` or
-`aggregate.csv` missing from an older directory is written first).
+`aggregate.csv` missing from the directory is written first).
 """
 from __future__ import annotations
 
@@ -38,6 +38,9 @@ def plotly_js() -> str:
 
     Returns:
         The JavaScript source.
+
+    Raises:
+        ReportError: when plotly is not installed.
     """
     try:
         from plotly.offline import get_plotlyjs
@@ -196,6 +199,9 @@ def report_html(results_dir: str | os.PathLike) -> str:
 
     Returns:
         The HTML document.
+
+    Raises:
+        ReportError: when the results directory does not exist.
     """
     from ..search.multitable import is_multitable_dir
 
@@ -217,6 +223,9 @@ def write_report(results_dir: str | os.PathLike, out: str | os.PathLike | None =
 
     Returns:
         The path written.
+
+    Raises:
+        ReportError: when the directory is missing, or `out` is a directory.
     """
     from ..util.atomic import atomic_path
 

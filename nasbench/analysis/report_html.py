@@ -29,7 +29,7 @@ SUMMARY_COLUMNS: dict[str, tuple[str, str]] = {
     "distinct_finals": ("final cells", "d"),
     "optimum_share": ("share on optimum", ".2f"),
 }
-#: how columns of aggregate.csv are headed and rounded (a per-table column is ``<kind>:<table>``)
+#: how columns of aggregate.csv are headed and rounded (a per-table column is `<kind>:<table>`)
 AGGREGATE_COLUMNS: dict[str, tuple[str, str]] = {
     "tables": ("tables", "d"),
     "mean_rank": ("mean rank", ".2f"),

@@ -1,14 +1,14 @@
 """The `nasbench` command. It only parses arguments and calls the library.
 
 One module per command group, each adding its subcommands (`add_commands`) and holding their
-`cmd_*` functions: :mod:`~nasbench.cli.tables` (info, query, import, verify, proxies),
-:mod:`~nasbench.cli.compare`, :mod:`~nasbench.cli.generate`, :mod:`~nasbench.cli.validate`,
-:mod:`~nasbench.cli.surrogate`, :mod:`~nasbench.cli.figures` (plot, report),
-:mod:`~nasbench.cli.reproduce` and :mod:`~nasbench.cli.completion`; the flags several commands take
-come from the parent parsers of :mod:`~nasbench.cli.common`, one meaning per flag name. The
-defaults of a comparison are :mod:`nasbench.defaults`.
+`cmd_*` functions: `nasbench.cli.tables` (info, query, import, verify, proxies),
+`nasbench.cli.compare`, `nasbench.cli.generate`, `nasbench.cli.validate`,
+`nasbench.cli.surrogate`, `nasbench.cli.figures` (plot, report),
+`nasbench.cli.reproduce` and `nasbench.cli.completion`; the flags several commands take
+come from the parent parsers of `nasbench.cli.common`, one meaning per flag name. The
+defaults of a comparison are `nasbench.defaults`.
 
-Exit codes: 0 success, 1 a check failed (`verify`), 2 bad input (a :class:`~nasbench.errors.NasbenchError`,
+Exit codes: 0 success, 1 a check failed (`verify`), 2 bad input (a `nasbench.errors.NasbenchError`,
 or a file the system refused: one line on stderr). Any other exception is a bug: a traceback, exit 1.
 `--no-verify-hash` is passed down as `verify=False` to the loads of the command; the command
 never changes `os.environ`.

@@ -110,7 +110,7 @@ def verify_parent() -> argparse.ArgumentParser:
 def verify_arg(args: argparse.Namespace) -> bool | None:
     """What `--no-verify-hash` passes down as `verify=`: False when given, else None (the
     library's default: check, unless `$NASBENCH_NO_VERIFY_HASH=1`, read in one place,
-    :func:`nasbench.tables.fileformat.verify_hash_default`).
+    `nasbench.tables.fileformat.verify_hash_default`).
 
     Args:
         args: the parsed arguments.

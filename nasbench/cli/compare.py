@@ -1,7 +1,7 @@
 """`nasbench compare`: search strategies x runs on one or several tables (the main job).
 
-Flags and a config file are merged once (:func:`nasbench.search.config.command_config`):
-defaults (:mod:`nasbench.defaults`) < the file's keys < the flags, key by key, so a flag means the
+Flags and a config file are merged once (`nasbench.search.config.command_config`):
+defaults (`nasbench.defaults`) < the file's keys < the flags, key by key, so a flag means the
 same with and without a file."""
 from __future__ import annotations
 
@@ -83,6 +83,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     Returns:
         The exit status: 0 (a bad input raises, which `main` turns into status 2).
+
+    Raises:
+        CliError: on a bad flag or input (one line on stderr, exit status 2).
     """
     from pathlib import Path
 

@@ -14,6 +14,9 @@ def cmd_completion(args: argparse.Namespace) -> int:
 
     Returns:
         The exit status: 0.
+
+    Raises:
+        CliError: on a bad flag or input (one line on stderr, exit status 2).
     """
     try:
         import shtab

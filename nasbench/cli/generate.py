@@ -15,6 +15,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     Returns:
         The exit status: 0.
+
+    Raises:
+        CliError: on a bad flag or input (one line on stderr, exit status 2).
     """
     from dataclasses import asdict, replace
     from pathlib import Path

@@ -1,7 +1,7 @@
 """`nasbench reproduce`: rerun a published search comparison and print it beside the paper's.
 
-`nasbench reproduce nb201` reruns NAS-Bench-201's Table 5 through :func:`nasbench.validation.reproduce.reproduce`;
-with `--page PATH` it also writes the results page of :func:`nasbench.validation.reproduce_page.reproduce_to_page`
+`nasbench reproduce nb201` reruns NAS-Bench-201's Table 5 through `nasbench.validation.reproduce.reproduce`;
+with `--page PATH` it also writes the results page of `nasbench.validation.reproduce_page.reproduce_to_page`
 (the command, the machine, the date, the reports verbatim and a summary of the verdicts).
 """
 from __future__ import annotations

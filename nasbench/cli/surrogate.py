@@ -21,6 +21,9 @@ def cmd_surrogate_eval(args: argparse.Namespace) -> int:
 
     Returns:
         The exit status: 0.
+
+    Raises:
+        CliError: on a bad flag or input (one line on stderr, exit status 2).
     """
     from pathlib import Path
 
@@ -58,6 +61,9 @@ def cmd_surrogate_fit(args: argparse.Namespace) -> int:
 
     Returns:
         The exit status: 0.
+
+    Raises:
+        CliError: on a bad flag or input (one line on stderr, exit status 2).
     """
     from pathlib import Path
 

@@ -54,6 +54,9 @@ def cmd_query(args: argparse.Namespace) -> int:
 
     Returns:
         The exit status: 0.
+
+    Raises:
+        CliError: on a bad flag or input (one line on stderr, exit status 2).
     """
     import numpy as np
 
@@ -105,6 +108,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     Returns:
         The exit status: 0.
+
+    Raises:
+        CliError: on a bad flag or input (one line on stderr, exit status 2).
     """
     from pathlib import Path
 
@@ -129,6 +135,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     Returns:
         The exit status: 0 when every check passes, 1 when one fails.
+
+    Raises:
+        CliError: on a bad flag or input (one line on stderr, exit status 2).
     """
     from ..tables.registry import resolve
     from ..tables.hdf5 import file_format, verify_table

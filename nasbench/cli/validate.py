@@ -31,6 +31,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     Returns:
         The exit status: 0.
+
+    Raises:
+        CliError: on a bad flag or input (one line on stderr, exit status 2).
     """
     from .. import defaults
     from ..validation.run import ValidateConfig, validate

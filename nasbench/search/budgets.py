@@ -16,7 +16,17 @@ from ..tables.registry import source_table_of
 
 
 def split_tables(table: str | Sequence[str]) -> list[str]:
-    """``"a, b,c"`` or ``["a", "b"]`` -> ``["a", "b", "c"]``. One name (no comma) gives a list of one."""
+    """Split a table list: `"a, b,c"` or `["a", "b"]` -> `["a", "b", "c"]`.
+
+    Args:
+        table: one name, a comma-separated string of names, or a list of names.
+
+    Returns:
+        The names, stripped; one name (no comma) gives a list of one.
+
+    Raises:
+        ConfigError: when an item is not a string or no name is given.
+    """
     items = table.split(",") if isinstance(table, str) else list(table)
     if not all(isinstance(t, str) for t in items):
         raise ConfigError(f"table must be a name, a comma-separated string or a list of names, got {table!r}")
@@ -27,31 +37,58 @@ def split_tables(table: str | Sequence[str]) -> list[str]:
 
 
 def join_tables(value: Any) -> Any:
-    """A config file's ``table = ["a", "b"]`` as the comma string ``ExperimentConfig.table`` holds;
-    anything else unchanged."""
+    """A config file's `table = ["a", "b"]` as the comma string `ExperimentConfig.table` holds.
+
+    Args:
+        value: a config file's `table` value.
+
+    Returns:
+        A list or tuple joined with commas; anything else unchanged.
+    """
     if isinstance(value, (list, tuple)):
         return ",".join(split_tables(value))
     return value
 
 
 def is_multi(table: str) -> bool:
-    """True for a `table` naming several tables (separated by commas)."""
+    """Whether `table` names several tables (separated by commas).
+
+    Args:
+        table: a config's `table`.
+
+    Returns:
+        True for several tables.
+    """
     return isinstance(table, str) and "," in table and len(split_tables(table)) > 1
 
 
 def table_dir_name(table: str) -> str:
-    """The folder of a table's results: its name, or a path's file stem."""
+    """The folder of a table's results.
+
+    Args:
+        table: a table name or path.
+
+    Returns:
+        Its name, or a path's file stem, with unsafe characters replaced by `_`.
+    """
     name = Path(table).stem if (os.sep in table or table.endswith((".h5", ".hdf5", ".csv"))) else table
     return re.sub(r"[^A-Za-z0-9_.+-]", "_", name) or "table"
 
 
 def several_tables(table: Any) -> bool:
-    """True for a config's ``table`` naming several tables (separated by commas)."""
+    """Whether a config's `table` names several tables (separated by commas).
+
+    Args:
+        table: a config's `table` value (any type).
+
+    Returns:
+        True for a string naming more than one table.
+    """
     return isinstance(table, str) and len([t for t in table.split(",") if t.strip()]) > 1
 
 
 def table_preset(table: str, family: str = defaults.PRESET) -> Preset | None:
-    """The preset of one table in ``family``: an embedded NAS-Bench-201 table's (or a file's named
+    """The preset of one table in `family`: an embedded NAS-Bench-201 table's (or a file's named
     like one), or, for a surrogate file, the preset of the table it was fitted on where it models
     that preset's signal and test metric.
 
@@ -77,10 +114,22 @@ def fallback_budget() -> Budget:
 
 
 def base_budget(table: str, family: str = defaults.PRESET) -> Budget:
-    """The budget a comparison on ``table`` runs under when it gives none: the table's preset in
-    ``family``, else :func:`fallback_budget`. Several tables (comma-separated): their presets'
-    budget where they all share one, else their shared kind with the fallback amount, else the
-    fallback."""
+    """The budget a comparison on `table` runs under when it gives none.
+
+    That is the table's preset in `family`, else `fallback_budget`. Several tables
+    (comma-separated): their presets' budget where they all share one, else their shared kind with
+    the fallback amount, else the fallback.
+
+    Args:
+        table: a table name or path, or several separated by commas.
+        family: the preset family.
+
+    Returns:
+        The budget.
+
+    Raises:
+        ConfigError: when `family` is not a preset family.
+    """
     try:
         check_preset_name(family)
     except ProtocolError as exc:
@@ -96,10 +145,20 @@ def base_budget(table: str, family: str = defaults.PRESET) -> Budget:
 
 
 def complete_budget(given: dict[str, Any] | Budget, table: str, family: str = defaults.PRESET) -> Budget:
-    """A budget given in part (a flag, a config file's key, or both: ``{"amount": 6000}``) made
-    whole: each missing key (``kind``, ``amount``) is the one of :func:`base_budget`, the budget
-    that would apply without it. So ``--budget 6000`` on nb201-cifar10 is 6,000 seconds (its preset
-    counts seconds), on a table without a preset 6,000 queries, with and without a config file."""
+    """A budget given in part (a flag, a config file's key, or both: `{"amount": 6000}`) made whole.
+
+    Each missing key (`kind`, `amount`) is the one of `base_budget`, the budget that would apply
+    without it. So `--budget 6000` on nb201-cifar10 is 6,000 seconds (its preset counts seconds),
+    on a table without a preset 6,000 queries, with and without a config file.
+
+    Args:
+        given: the keys given, or a whole `Budget` (returned as it is).
+        table: the comparison's table (or tables, comma-separated).
+        family: the preset family.
+
+    Returns:
+        The whole budget.
+    """
     if isinstance(given, Budget):
         return given
     if {"kind", "amount"} <= set(given):

@@ -1,14 +1,14 @@
-"""A comparison's runs on Ray actors (``nasbench compare --executor ray --address ADDR``).
+"""A comparison's runs on Ray actors (`nasbench compare --executor ray --address ADDR`).
 
-The search state every run shares (:class:`nasbench.search.runner._Shared`: the search view, the
+The search state every run shares (`nasbench.search.runner._Shared`: the search view, the
 test values, the strategies' context) is built once by the caller, put in Ray's object store
-once, and fetched once by each actor; each actor then runs one ``(strategy, run)`` at a time and
+once, and fetched once by each actor; each actor then runs one `(strategy, run)` at a time and
 sends its columns back. The caller writes every run file as its result arrives, so the results
 directory need not be on a filesystem the cluster shares, and a comparison killed at any moment
-keeps every finished run (``--resume`` continues it). The actors are the generator's and
-validation's (:func:`nasbench.util.executors.ray_map`); this module only says what they run.
+keeps every finished run (`--resume` continues it). The actors are the generator's and
+validation's (`nasbench.util.executors.ray_map`); this module only says what they run.
 
-Where runs execute (``--executor``, ``--jobs``: processes here or actors on a cluster) changes
+Where runs execute (`--executor`, `--jobs`: processes here or actors on a cluster) changes
 nothing in the results: each run's seeds depend on its strategy label and run number alone.
 """
 from __future__ import annotations
@@ -30,8 +30,15 @@ class FinishedRun:
 
 
 def connect(address: str | None, error: type[Exception]) -> int:
-    """Connect to the cluster (or start a local instance); the number of CPUs it has. ``error``
-    (one line) when Ray is missing or ``address`` cannot be reached."""
+    """Connect to the Ray cluster (or start a local instance).
+
+    Args:
+        address: the cluster's address, or None for a local instance.
+        error: the error type raised (one line) when Ray is missing or `address` cannot be reached.
+
+    Returns:
+        The number of CPUs the cluster has (at least 1).
+    """
     ray = connect_ray(address, error)
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
 

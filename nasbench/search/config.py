@@ -31,7 +31,7 @@ DEFAULT_RUNS = defaults.RUNS  # runs per strategy of the main job: enough to tel
 COLUMNS = ("strategy", "run", "step", "sim_time", "epochs", "cell", "value", "cost", "incumbent",
            "incumbent_valid", "incumbent_test")
 #: columns added after COLUMNS when a config simulates several workers or has a multi-fidelity
-#: strategy (``ExperimentConfig.timed``): which worker ran the job, when it started (``sim_time`` is
+#: strategy (`ExperimentConfig.timed`): which worker ran the job, when it started (`sim_time` is
 #: its finish), the fidelity level (index) and its epochs, and the trial id (a resumed trial keeps it)
 TIMED_COLUMNS = ("worker", "start", "level", "fidelity_epochs", "trial")
 
@@ -62,19 +62,19 @@ class StrategySpec:
 
 @dataclass(frozen=True)
 class ExperimentConfig:
-    """What to compare and how. ``table``: embedded name, .h5 path, or a NAS-Bench-201 CSV path.
+    """What to compare and how. `table`: embedded name, .h5 path, or a NAS-Bench-201 CSV path.
 
-    ``protocol`` and ``budget`` left as None are resolved from the table's published preset in the
-    family ``preset`` (:data:`~nasbench.strategies.protocol.NAMED_PRESETS`: ``nas-bench-201``, the
+    `protocol` and `budget` left as None are resolved from the table's published preset in the
+    family `preset` (`nasbench.strategies.protocol.NAMED_PRESETS`: `nas-bench-201`, the
     default, searches the NAS-Bench-201 tables on their 12-epoch signal with NAS-Bench-201's
-    12,000 simulated seconds; ``nats-bench`` with NATS-Bench's 20,000 / 40,000 / 120,000 s); a
+    12,000 simulated seconds; `nats-bench` with NATS-Bench's 20,000 / 40,000 / 120,000 s); a
     surrogate file fitted on such a table keeps that table's preset; for any other table, or when
-    only the protocol is given, ``Protocol()`` and 100 queries (:mod:`nasbench.defaults`). With several tables (names
+    only the protocol is given, `Protocol()` and 100 queries (`nasbench.defaults`). With several tables (names
     separated by commas) they stay None unless given: each table is run under its own preset
-    (:mod:`nasbench.search.multitable`).
+    (`nasbench.search.multitable`).
 
-    Where the runs execute changes no result: ``jobs`` processes here (``executor="local"``) or
-    ``jobs`` Ray actors on the cluster at ``address`` (``executor="ray"``; ``jobs=0``: one per CPU
+    Where the runs execute changes no result: `jobs` processes here (`executor="local"`) or
+    `jobs` Ray actors on the cluster at `address` (`executor="ray"`; `jobs=0`: one per CPU
     of the cluster). Not to be confused with simulated workers inside one search."""
 
     table: str = defaults.TABLE
@@ -89,14 +89,14 @@ class ExperimentConfig:
     progress: bool = True
     executor: str = defaults.EXECUTOR  # where runs execute: "local" (processes here) or "ray" (actors on a cluster)
     address: str | None = None  # the Ray cluster's address (executor "ray"; None: a local instance)
-    #: simulated parallel workers of each run (the runner's event loop); 1: today's sequential search
+    #: simulated parallel workers of each run (the runner's event loop); 1: sequential search
     workers: int = defaults.WORKERS
     #: how figures and summary.tex are drawn (width preset, band, baseline): changes no result
     plots: PlotOptions = PlotOptions()
     #: the preset family that resolves an unset protocol and budget (not part of the identity: the
     #: resolved protocol and budget are)
     preset: str = defaults.PRESET
-    #: plug-in modules imported before the strategies are looked up (:mod:`nasbench.strategies.plugins`): module
+    #: plug-in modules imported before the strategies are looked up (`nasbench.strategies.plugins`): module
     #: names or .py paths. Not part of the identity (the strategies' names and parameters are; each
     #: plug-in's version and file hash go into provenance.json)
     imports: tuple[str, ...] = ()
@@ -153,13 +153,13 @@ class ExperimentConfig:
 
     @property
     def timed(self) -> bool:
-        """True if the results carry :data:`TIMED_COLUMNS` (several workers, or a multi-fidelity
+        """True if the results carry `TIMED_COLUMNS` (several workers, or a multi-fidelity
         strategy): such runs go through the runner's event loop."""
         return self.workers != 1 or any(_strategy_class(s.name).capabilities.multi_fidelity for s in self.strategies)
 
     @property
     def columns(self) -> tuple[str, ...]:
-        """The results' columns before any ``obj_*`` ones."""
+        """The results' columns before any `obj_*` ones."""
         return COLUMNS + TIMED_COLUMNS if self.timed else COLUMNS
 
     def to_dict(self) -> dict[str, Any]:
@@ -168,23 +168,55 @@ class ExperimentConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], lines: dict[str, int] | None = None, source: str = "") -> "ExperimentConfig":
+        """A config from a mapping, checked key by key.
+
+        Args:
+            d: the mapping (a config file's keys, or `to_dict`'s output).
+            lines: the line of each dotted key in `source`, to name it in errors.
+            source: the file the mapping came from ("" for none).
+
+        Returns:
+            The config.
+
+        Raises:
+            ConfigError: on an unknown key or a value of the wrong type.
+        """
         return _config_from_dict(d, lines or {}, source)
 
     @classmethod
     def from_file(cls, path: str | os.PathLike, **overrides: Any) -> "ExperimentConfig":
-        """The file's config with ``overrides`` (None: keep the file's value) on top, as
-        ``nasbench compare FILE`` runs it (:func:`command_config`)."""
+        """The file's config with `overrides` on top, as `nasbench compare FILE` runs it.
+
+        Args:
+            path: the config file.
+            **overrides: fields to set (None: keep the file's value); see `command_config`.
+
+        Returns:
+            The config.
+        """
         return command_config(path, **overrides)
 
 
 def command_config(path: str | os.PathLike | None = None, **overrides: Any) -> "ExperimentConfig":
-    """What ``nasbench compare [FILE] [flags]`` runs: the command's defaults
-    (:data:`nasbench.defaults.COMMAND`), under the config file's keys (if ``path`` is given),
-    under ``overrides`` (the flags; None: not given). One merge with and without a file, so a flag
-    means the same in both: a dict for ``budget``, ``protocol`` or ``plots`` overrides only the keys
-    it has (``{"amount": 50}`` keeps the kind the file gives, else the table's preset's; see
-    :func:`complete_budget`); ``strategies`` replaces the list, keeping the file's ``params`` of the
-    strategies still in it; ``imports`` adds to the file's."""
+    """What `nasbench compare [FILE] [flags]` runs.
+
+    The command's defaults (`nasbench.defaults.COMMAND`), under the config file's keys (if `path`
+    is given), under `overrides` (the flags). One merge with and without a file, so a flag means
+    the same in both: a dict for `budget`, `protocol` or `plots` overrides only the keys it has
+    (`{"amount": 50}` keeps the kind the file gives, else the table's preset's; see
+    `complete_budget`); `strategies` replaces the list, keeping the file's `params` of the
+    strategies still in it; `imports` adds to the file's.
+
+    Args:
+        path: the config file, or None for none.
+        **overrides: the flags, by field name (None: not given).
+
+    Returns:
+        The config.
+
+    Raises:
+        ConfigError: on a bad file, key or value.
+    """
     d, lines = read_config_file(path) if path is not None else ({}, {})
     source = str(path) if path is not None else ""
     flag_budget = overrides.get("budget")
@@ -197,7 +229,7 @@ def command_config(path: str | os.PathLike | None = None, **overrides: Any) -> "
 
 
 def _merge_overrides(d: dict[str, Any], overrides: dict[str, Any]) -> None:
-    """Put flag values over a config file's mapping ``d`` (in the file's own form)."""
+    """Put flag values over a config file's mapping `d` (in the file's own form)."""
     for k, v in overrides.items():
         if isinstance(v, (Budget, Protocol)):
             v = v.to_dict()
@@ -224,8 +256,8 @@ def _merge_overrides(d: dict[str, Any], overrides: dict[str, Any]) -> None:
 
 
 def _check_plain_types(cfg: "ExperimentConfig") -> None:
-    """The keys a config file can give the wrong type: ``table`` and ``out`` are strings (a path
-    is taken as one), ``resume`` and ``progress`` true or false, ``strategies`` a list."""
+    """The keys a config file can give the wrong type: `table` and `out` are strings (a path
+    is taken as one), `resume` and `progress` true or false, `strategies` a list."""
     for name, what in (("table", "a table name or path"), ("out", "a directory path")):
         v = getattr(cfg, name)
         if isinstance(v, os.PathLike):
@@ -243,7 +275,7 @@ def _check_plain_types(cfg: "ExperimentConfig") -> None:
 
 
 def _load_imports(cfg: "ExperimentConfig") -> None:
-    """``imports`` is a list of module names or .py paths; each is imported (once per process)."""
+    """`imports` is a list of module names or .py paths; each is imported (once per process)."""
     v = cfg.imports
     if isinstance(v, str):
         v = (v,)
@@ -254,8 +286,8 @@ def _load_imports(cfg: "ExperimentConfig") -> None:
 
 
 def _check_counts(cfg: "ExperimentConfig") -> None:
-    """``runs``, ``workers``, ``jobs`` and the number of strategies lie within :mod:`nasbench.util.limits`
-    (``jobs`` 0 means one Ray actor per CPU of the cluster, with executor ray only)."""
+    """`runs`, `workers`, `jobs` and the number of strategies lie within `nasbench.util.limits`
+    (`jobs` 0 means one Ray actor per CPU of the cluster, with executor ray only)."""
     check_count(cfg.runs, "runs", MAX_RUNS, ConfigError)
     check_count(cfg.workers, "workers", MAX_WORKERS, ConfigError)
     if not (cfg.executor == "ray" and type(cfg.jobs) is int and cfg.jobs == 0):
@@ -266,7 +298,7 @@ def _check_counts(cfg: "ExperimentConfig") -> None:
 
 
 def _check_executor(cfg: "ExperimentConfig") -> None:
-    """``executor`` is one of :data:`~nasbench.util.executors.EXECUTORS`; ``address`` only with Ray."""
+    """`executor` is one of `nasbench.util.executors.EXECUTORS`; `address` only with Ray."""
     if cfg.executor not in EXECUTORS:
         raise ConfigError(f"executor must be one of {', '.join(EXECUTORS)}, got {cfg.executor!r}")
     if cfg.address is not None and (not isinstance(cfg.address, str) or not cfg.address.strip()):
@@ -388,11 +420,19 @@ def _config_from_dict(d: dict[str, Any], lines: dict[str, int], source: str) -> 
 
 
 def default_config(**overrides: Any) -> ExperimentConfig:
-    """The main job, what ``nasbench compare`` runs with no arguments: random search, regularised
-    evolution, REINFORCE and the cheap gradient method, ``DEFAULT_RUNS`` runs each on
-    ``DEFAULT_TABLE`` under its published protocol (the table's preset, unless
-    ``protocol``/``budget`` are given), on all cores: the command's defaults
-    (:data:`nasbench.defaults.COMMAND`) under ``overrides`` (None: not given)."""
+    """The main job, what `nasbench compare` runs with no arguments.
+
+    Random search, regularised evolution, REINFORCE and the cheap gradient method,
+    `DEFAULT_RUNS` runs each on `DEFAULT_TABLE` under its published protocol (the table's preset,
+    unless `protocol`/`budget` are given), on all cores: the command's defaults
+    (`nasbench.defaults.COMMAND`) under `overrides`.
+
+    Args:
+        **overrides: fields to set, by name (None: not given).
+
+    Returns:
+        The config.
+    """
     given = {k: v for k, v in overrides.items() if v is not None}
     several = several_tables(given.get("table", defaults.TABLE))
     base: dict[str, Any] = {"table": defaults.TABLE,

@@ -31,6 +31,16 @@ PROTOCOL_KEYS = tuple(f.name for f in dataclasses.fields(Protocol))
 
 
 def where(key: str, lines: dict[str, int], source: str) -> str:
+    """The "file:line: " prefix naming a key in errors.
+
+    Args:
+        key: a dotted key; a key inside an inline table falls back to the table's line.
+        lines: the line of each dotted key.
+        source: the file ("" for none).
+
+    Returns:
+        `"source:line: "`, `"source: "` without a line, or "" without a source.
+    """
     line = lines.get(key)
     while line is None and "." in key:  # a key inside an inline table: the table's line
         key = key.rsplit(".", 1)[0]
@@ -41,8 +51,22 @@ def where(key: str, lines: dict[str, int], source: str) -> str:
 
 
 def file_imports(raw: Any, source: str, err) -> tuple[str, ...]:
-    """A config file's ``imports``, imported now: a relative .py path is relative to the file's
-    folder (kept absolute, so that the config loads from any directory); a failure names the line."""
+    """A config file's `imports`, imported now.
+
+    A relative .py path is relative to the file's folder (kept absolute, so that the config loads
+    from any directory); a failure names the line.
+
+    Args:
+        raw: the `imports` value (a string or a list of strings).
+        source: the config file ("" for none: relative to the working directory).
+        err: builds the error for a key and a message.
+
+    Returns:
+        The module names and absolute .py paths, in order.
+
+    Raises:
+        PluginError: when an import fails.
+    """
     if isinstance(raw, str):
         raw = [raw]
     if not isinstance(raw, (list, tuple)) or not all(isinstance(s, str) and s.strip() for s in raw):
@@ -63,6 +87,14 @@ def file_imports(raw: Any, source: str, err) -> tuple[str, ...]:
 
 
 def raise_now(exc: Exception):
+    """Raise `exc` (for use where an expression is needed).
+
+    Args:
+        exc: the exception to raise.
+
+    Raises:
+        Exception: `exc`, always.
+    """
     raise exc
 
 
@@ -71,7 +103,15 @@ def strategy_names_now() -> list[str]:
 
 
 def protocol_type_error(key: str, v: Any) -> str:
-    """What ``protocol.<key>`` must be, if ``v`` is not that (else "")."""
+    """What `protocol.<key>` must be, if `v` is not that.
+
+    Args:
+        key: a protocol field's name.
+        v: its value.
+
+    Returns:
+        A description of the type expected, or "" when `v` fits (or the key is not checked here).
+    """
     if key in ("metric", "seed", "test_metric"):
         return "" if isinstance(v, str) and v else "a non-empty string"
     if key in ("epoch", "cost_epoch", "train_epochs"):
@@ -87,9 +127,21 @@ def protocol_type_error(key: str, v: Any) -> str:
 
 
 def read_config_file(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, int]]:
-    """(mapping, line of each dotted key) from a TOML (.toml) or YAML (.yaml/.yml) file, or the
-    ``config.json`` a comparison writes into its results directory (no line numbers), parsed within
-    the limits of :mod:`nasbench.util.parsing` (size, depth, no YAML aliases)."""
+    """Read a config file.
+
+    A TOML (.toml) or YAML (.yaml/.yml) file, or the `config.json` a comparison writes into its
+    results directory (no line numbers), parsed within the limits of `nasbench.util.parsing`
+    (size, depth, no YAML aliases).
+
+    Args:
+        path: the file.
+
+    Returns:
+        The mapping, and the line of each dotted key.
+
+    Raises:
+        ConfigError: when the file is missing, of another kind, unreadable or not a mapping.
+    """
     p = Path(path)
     if not p.exists():
         raise ConfigError(f"{p}: no such config file")
@@ -140,8 +192,19 @@ def _yaml_lines(node: Any, prefix: str, out: dict[str, int]) -> None:
 
 
 def parse_overrides(items: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """``["evolution.sample_size=3", "reinforce.lr=0.01"]`` -> {label: {param: value}} (for CLI flags;
-    values as :func:`nasbench.util.checks.parse_value` reads them, like the surrogates' ``--param``)."""
+    """Strategy parameters given as flags: `["evolution.sample_size=3"]` -> `{label: {param: value}}`.
+
+    Values are read as `nasbench.util.checks.parse_value` reads them, like the surrogates' `--param`.
+
+    Args:
+        items: the `strategy.param=value` strings.
+
+    Returns:
+        The parameters of each strategy label.
+
+    Raises:
+        ConfigError: when an item does not look like `strategy.param=value`.
+    """
     out: dict[str, dict[str, Any]] = {}
     for item in items:
         m = re.fullmatch(r"\s*([A-Za-z0-9_.+-]+?)\.([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)", item)

@@ -5,8 +5,8 @@
 >>> multi = run_tables(ExperimentConfig(table="nb201-cifar10,nb201-cifar100", out="results/multi"))
 >>> print(format_aggregate(multi))
 
-``config.table`` names the tables separated by commas (a config file may give a list). The
-directory ``out`` then holds::
+`config.table` names the tables separated by commas (a config file may give a list). The
+directory `out` then holds:
 
     multitable.json   the tables, each one's results folder, optimum and median test value
     <table>/          a normal results directory per table (resumable on its own, `nasbench plot`-able)
@@ -14,17 +14,14 @@ directory ``out`` then holds::
                       per table its rank, normalised regret, test mean and queries
     aggregate.json    the Friedman test and Nemenyi critical difference over tables
 
-Protocol and budget: each table runs under its own preset (``config.preset``'s family; see
-:func:`nasbench.search.config.table_preset`) unless the config gives them: the NAS-Bench-201
-tables search their 12-epoch signal charged 12/200 of the 200-epoch time, each with its preset's
-seconds budget; a table without a preset gets ``Protocol()`` and 100 queries. A protocol or budget
-the config gives applies as given to every table (a given ``seconds`` budget buys a different
-number of queries on tables whose training times differ). ``multitable.json`` records each table's
-protocol and budget.
+Protocol and budget: each table runs under its own preset (`config.preset`'s family; see
+`nasbench.search.budgets.table_preset`; a table without one gets `Protocol()` and 100 queries)
+unless the config gives them, which then apply as given to every table (a `seconds` budget buys
+different numbers of queries where training times differ). `multitable.json` records each
+table's protocol and budget.
 
-Normalised regret of a run on table ``t``: ``(optimum_t - final test value) / (optimum_t -
-median_t)``, where ``median_t`` is the median test value over the table's cells: 0 is the best
-cell, 1 a typical cell, so tables of different difficulty can be averaged.
+Normalised regret of a run on table `t` (`normalised_regret`): 0 the best cell, 1 a typical cell
+(the table's median test value), so tables of different difficulty can be averaged.
 """
 from __future__ import annotations
 
@@ -58,10 +55,15 @@ DEFAULT_OUT = defaults.OUT_SEVERAL_TABLES
 
 
 def default_config(**overrides: Any) -> ExperimentConfig:
-    """What `nasbench compare --table a,b,...` runs without a config file: the command's defaults
-    (:data:`nasbench.defaults.COMMAND`: the default strategies, 10 runs, all cores, into
-    ``results/tables``), each table under its own preset protocol and budget (unless
-    ``protocol``/``budget`` are given)."""
+    """What `nasbench compare --table a,b,...` runs without a config file (`nasbench.defaults.COMMAND`).
+
+    Args:
+        **overrides: fields to set, by name (None: not given); each table runs under its own preset
+            protocol and budget unless `protocol`/`budget` are given.
+
+    Returns:
+        The config.
+    """
     return command_default(**overrides)
 
 
@@ -79,14 +81,37 @@ class MultiResults:
     budgets: dict[str, dict[str, Any]] = field(default_factory=dict)  #: table -> its budget
 
     def budget_of(self, table: str) -> dict[str, Any]:
-        """The budget ``table`` ran under (older directories record one shared budget)."""
+        """The budget `table` ran under (a directory recording one shared budget: that one).
+
+        Args:
+            table: one of `tables`.
+
+        Returns:
+            The budget's keys (`kind`, `amount`).
+        """
         return self.budgets.get(table) or self.budget
 
     def frame(self, table: str):
+        """One table's results as a data frame.
+
+        Args:
+            table: one of `tables`.
+
+        Returns:
+            The frame of that table's `ResultsDir`.
+        """
         return self.dirs[table].frame()
 
 
 def is_multitable_dir(path: str | os.PathLike) -> bool:
+    """Whether `path` is a multi-table results directory (it holds the manifest).
+
+    Args:
+        path: a directory.
+
+    Returns:
+        True when it is.
+    """
     return (Path(path) / MANIFEST).is_file()
 
 
@@ -96,9 +121,18 @@ def _check_out(out: Path) -> None:
 
 
 def run_tables(config: ExperimentConfig, verify: bool | None = None) -> MultiResults:
-    """Run ``config`` on each of its comma-separated tables into ``config.out/<table>/`` (each a
-    normal, resumable results directory), then write the aggregate over tables. ``verify``: whether
-    loading each table checks its SHA-256, as :func:`nasbench.load`."""
+    """Run `config` on each of its tables into `config.out/<table>/`, then write the aggregate.
+
+    Args:
+        config: the comparison, with several tables.
+        verify: whether loading each table checks its SHA-256, as `nasbench.load`.
+
+    Returns:
+        The finished multi-table results.
+
+    Raises:
+        ConfigError: on fewer than two tables, a table given twice, or an unusable `config.out`.
+    """
     from ..strategies import ProtocolError, SearchView
 
     tables = split_tables(config.table)
@@ -151,8 +185,7 @@ def run_tables(config: ExperimentConfig, verify: bool | None = None) -> MultiRes
 
 
 def _check_manifest(out: Path, manifest: dict[str, Any]) -> None:
-    """Refuse a directory whose manifest records other tables or another test metric or budget
-    (its results would be mixed with these); nothing is written."""
+    """Refuse a directory whose manifest records other tables, test metric or budget (nothing is written)."""
     if not is_multitable_dir(out):
         return
     old = read_json(out / MANIFEST, "move the directory away or choose another one")
@@ -168,8 +201,7 @@ def _check_manifest(out: Path, manifest: dict[str, Any]) -> None:
 
 def _run_locked(config: ExperimentConfig, subs: dict[str, ExperimentConfig], out: Path, benches: dict,
                 optimum: dict[str, float], median: dict[str, float], manifest: dict[str, Any]) -> MultiResults:
-    """:func:`run_tables` after every check, with ``out`` locked; ``subs``: each table's own
-    configuration (its preset's protocol and budget, its folder)."""
+    """`run_tables` after every check, with `out` locked; `subs`: each table's own configuration."""
     tables = list(subs)
     for t in tables:  # again under the lock: another writer may have finished meanwhile
         try:
@@ -193,8 +225,19 @@ def _run_locked(config: ExperimentConfig, subs: dict[str, ExperimentConfig], out
 
 
 def table_config(config: ExperimentConfig, table: str, out: str) -> ExperimentConfig:
-    """One table's part of a multi-table ``config``: the config's protocol and budget where it
-    gives them, else the table's own preset (resolved by :class:`ExperimentConfig`)."""
+    """One table's part of a multi-table `config` (protocol and budget: the config's, else the table's preset).
+
+    Args:
+        config: the multi-table config.
+        table: one of its tables.
+        out: that table's results directory.
+
+    Returns:
+        The table's config.
+
+    Raises:
+        ConfigError: when the table's config is invalid (the message names the table).
+    """
     try:
         return dataclasses.replace(config, table=table, out=out)
     except ConfigError as exc:
@@ -202,7 +245,14 @@ def table_config(config: ExperimentConfig, table: str, out: str) -> ExperimentCo
 
 
 def budget_source(config: ExperimentConfig) -> str:
-    """In words, where a multi-table config's protocol and budget come from."""
+    """In words, where a multi-table config's protocol and budget come from.
+
+    Args:
+        config: the multi-table config.
+
+    Returns:
+        One line, "protocol: ...; budget: ...".
+    """
     proto = ("given, on every table" if config.protocol is not None
              else f"each table's {config.preset} preset (none: its last epoch's valid_acc)")
     budget = (f"given ({config.budget.amount:g} {config.budget.kind}, on every table)" if config.budget is not None
@@ -212,7 +262,17 @@ def budget_source(config: ExperimentConfig) -> str:
 
 
 def open_multi(path: str | os.PathLike) -> MultiResults:
-    """A finished multi-table results directory."""
+    """Open a finished multi-table results directory.
+
+    Args:
+        path: the directory.
+
+    Returns:
+        Its results.
+
+    Raises:
+        ConfigError: when `path` is not a multi-table results directory or its manifest is bad.
+    """
     p = Path(path)
     if not is_multitable_dir(p):
         raise ConfigError(f"{p} is not a multi-table results directory (no {MANIFEST})")
@@ -226,8 +286,7 @@ def open_multi(path: str | os.PathLike) -> MultiResults:
 
 
 def _check_manifest_fields(path: Path, m: Any) -> None:
-    """Refuse in one line a manifest whose fields are missing or of the wrong type, or whose
-    table folder is not a plain folder name (``..``, a path: never followed)."""
+    """Refuse a manifest with missing or mistyped fields, or a table folder not a plain name."""
     fix = "rerun the same `nasbench compare` with --resume to rewrite it"
     ok = isinstance(m, dict) and isinstance(m.get("tables"), list) and len(m["tables"]) >= 1
     for e in m.get("tables", []) if ok else []:
@@ -247,9 +306,9 @@ def _write_json(path: Path, obj: Any) -> None:
 # -- the aggregate -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Aggregate:
-    """``per_table``: one row per (table, strategy); ``table``: one row per strategy (aggregate.csv);
-    ``cd``: Friedman test and Nemenyi critical difference over tables (None with fewer than 2
-    strategies); ``nemenyi``: (better, worse) pairs whose mean ranks differ by more than the CD."""
+    """`per_table`: one row per (table, strategy); `table`: one row per strategy (aggregate.csv);
+    `cd`: Friedman test and Nemenyi critical difference over tables (None with fewer than 2
+    strategies); `nemenyi`: (better, worse) pairs whose mean ranks differ by more than the CD."""
 
     per_table: Any
     table: Any
@@ -259,19 +318,43 @@ class Aggregate:
 
 
 def strategy_labels(multi: MultiResults) -> list[str]:
+    """The strategies' labels, in the order of the comparison's config.
+
+    Args:
+        multi: the multi-table results.
+
+    Returns:
+        The labels.
+    """
     first = multi.dirs[multi.tables[0]]
     return [s["label"] for s in first.config["strategies"]]
 
 
 def normalised_regret(values: np.ndarray, optimum: float, median: float) -> np.ndarray:
-    """(optimum - value) / (optimum - median): 0 = the best cell, 1 = a median cell; NaN if the
-    table's optimum equals its median."""
+    """Normalised regret `(optimum - value) / (optimum - median)`: 0 the best cell, 1 a median cell.
+
+    Args:
+        values: test values.
+        optimum: the table's best test value.
+        median: the table's median test value.
+
+    Returns:
+        The regrets; NaN where the table's optimum equals its median.
+    """
     span = optimum - median
     with np.errstate(all="ignore"):
         return (optimum - np.asarray(values, dtype=np.float64)) / span if span > 0 else np.full(np.shape(values), np.nan)
 
 
 def aggregate(multi: MultiResults) -> Aggregate:
+    """Aggregate a multi-table comparison: regrets and ranks per table, and the tests over tables.
+
+    Args:
+        multi: the multi-table results.
+
+    Returns:
+        The aggregate.
+    """
     import pandas as pd
 
     from ..stats.significance import critical_difference
@@ -314,7 +397,14 @@ def aggregate(multi: MultiResults) -> Aggregate:
 
 
 def write_aggregate(multi: MultiResults) -> Aggregate:
-    """``aggregate.csv`` and ``aggregate.json`` into the multi-table directory (atomically)."""
+    """Write `aggregate.csv` and `aggregate.json` into the multi-table directory (atomically).
+
+    Args:
+        multi: the multi-table results.
+
+    Returns:
+        The aggregate written.
+    """
     agg = aggregate(multi)
     atomic_write(multi.path / AGGREGATE_CSV, agg.table.to_csv(), multi.path)
     cd = agg.cd
@@ -329,7 +419,15 @@ def write_aggregate(multi: MultiResults) -> Aggregate:
 
 
 def format_aggregate(multi: MultiResults, agg: Aggregate | None = None) -> str:
-    """The aggregate as a table, and the Friedman / Nemenyi result in words."""
+    """The aggregate as a table, and the Friedman / Nemenyi result in words.
+
+    Args:
+        multi: the multi-table results.
+        agg: the aggregate (None: computed from `multi`).
+
+    Returns:
+        The text.
+    """
     agg = agg or aggregate(multi)
     short = {t: table_dir_name(t) for t in multi.tables}
     width = max(8, *(len(s) for s in short.values()))
@@ -366,10 +464,16 @@ BUDGET_AXIS = {"queries": "step", "seconds": "sim_time", "epochs": "epochs", "wo
 
 
 def normalised_curves(multi: MultiResults, points: int = 100) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """(grid of budget fractions, label -> (tables, grid) mean normalised regret of the incumbent
-    over runs on each table), the budget axis being each table's budget's own kind (queries,
-    simulated seconds or epochs) as a fraction of its amount. A table's mean is NaN until every
-    run on it has an incumbent: a mean over a growing set of runs could rise for that alone."""
+    """Mean normalised regret of the incumbent over runs, on each table, along the budget.
+
+    Args:
+        multi: the multi-table results.
+        points: the number of points on the grid of budget fractions.
+
+    Returns:
+        The grid (fractions of each table's own budget), and for each label an array of shape
+        (tables, grid): NaN until every run on the table has an incumbent.
+    """
     from ..stats.curve_stats import anytime
 
     grid = np.linspace(0.01, 1.0, points)

@@ -21,6 +21,14 @@ from .results import ResultsDir
 
 
 def table_sha256(bench: Benchmark) -> str:
+    """The table's content SHA-256, recomputed on load.
+
+    Args:
+        bench: the loaded table.
+
+    Returns:
+        The hex digest.
+    """
     return bench.content_sha256()
 
 
@@ -33,6 +41,22 @@ def _stored_if_different(bench: Benchmark) -> dict[str, str]:
 
 def write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Benchmark, shared: _Shared,
                       seconds: float, n_new: int, jobs: int, table_bytes: bytes) -> None:
+    """Write `provenance.json` into the results directory (atomically).
+
+    It records the config, the library versions, each strategy's class and resolved parameters,
+    the table (name, SHA-256, dataset, cells), its optimum, the protocol, the checksum of
+    `results.csv` and the last invocation.
+
+    Args:
+        res: the results directory.
+        config: the comparison.
+        bench: the table searched.
+        shared: the search state every run shares (the view, the test values, the fidelities).
+        seconds: the wall time of this invocation.
+        n_new: the runs this invocation did.
+        jobs: the worker processes it used.
+        table_bytes: the bytes of `results.csv` as written.
+    """
     import platform
 
     import numpy
@@ -83,8 +107,14 @@ def write_provenance(res: ResultsDir, config: ExperimentConfig, bench: Benchmark
 
 
 def resolved_strategies(specs: Iterable[StrategySpec]) -> dict[str, dict[str, Any]]:
-    """label -> ``{"name", "class", "params"}``: the strategy's class (module.qualname) and all its
-    parameters, the defaults resolved (what ``config.json``'s overrides alone do not say)."""
+    """Each strategy's class (module.qualname) and all its parameters, the defaults resolved.
+
+    Args:
+        specs: the comparison's strategies.
+
+    Returns:
+        label -> `{"name", "class", "params"}` (what `config.json`'s overrides alone do not say).
+    """
     out = {}
     for s in specs:
         cls = _strategy_class(s.name)
@@ -95,8 +125,15 @@ def resolved_strategies(specs: Iterable[StrategySpec]) -> dict[str, dict[str, An
 
 
 def strategy_libraries(specs: Iterable[StrategySpec]) -> dict[str, str]:
-    """The installed version of every library the strategies declare (``capabilities.libraries``),
-    by distribution name, sorted: e.g. ``{"optuna": "5.0.0"}`` for a comparison with optuna-tpe."""
+    """The installed version of every library the strategies declare (`capabilities.libraries`).
+
+    Args:
+        specs: the comparison's strategies.
+
+    Returns:
+        Version by distribution name, sorted, e.g. `{"optuna": "5.0.0"}` for a comparison with
+        optuna-tpe; "not installed" for a missing one.
+    """
     names = sorted({lib for s in specs for lib in _strategy_class(s.name).capabilities.libraries}, key=str.lower)
     out = {}
     for name in names:

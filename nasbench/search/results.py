@@ -1,8 +1,8 @@
-"""A results directory on disk and what is read back from it: :class:`ResultsDir`, the checked
-``results.csv`` reader, the run files (written with their checksum line, read back verified:
-:func:`finished_runs`), the checks before a comparison writes (:func:`check_results_dir`,
-:func:`check_planted`), the final incumbents and the per-strategy summary. The runner that writes
-it is :mod:`nasbench.search.runner`; the layout is described there."""
+"""A results directory on disk and what is read back from it: `ResultsDir`, the checked
+`results.csv` reader, the run files (written with their checksum line, read back verified:
+`finished_runs`), the checks before a comparison writes (`check_results_dir`,
+`check_planted`), the final incumbents and the per-strategy summary. The runner that writes
+it is `nasbench.search.runner`; the layout is described there."""
 from __future__ import annotations
 
 import json
@@ -38,12 +38,21 @@ class ResultsDir:
         return self.path / "results.csv"
 
     def frame(self):
-        """The tidy table, checked (:func:`read_results_csv`) and, where ``provenance.json``
+        """The tidy table, checked (`read_results_csv`) and, where `provenance.json`
         records them, against its row count and SHA-256."""
         rec = self.provenance.get("results_file")
         return read_results_csv(self.table_path, rec if isinstance(rec, dict) else None)
 
     def run_file(self, label: str, run: int) -> Path:
+        """The path of one run's file.
+
+        Args:
+            label: the strategy's label.
+            run: the run number.
+
+        Returns:
+            `runs/<label>/<run, five digits>.csv` under the directory.
+        """
         return self.path / "runs" / label / f"{run:05d}.csv"
 
 
@@ -54,17 +63,20 @@ _FIX = "rerun the same `nasbench compare` with --resume to rebuild it from the r
 
 
 def read_results_csv(path: str | os.PathLike, expect: dict[str, Any] | None = None):
-    """A ``results.csv`` as a DataFrame, refusing (ConfigError naming the file, line and column) a
+    """A `results.csv` as a DataFrame, refusing (ConfigError naming the file, line and column) a
     file cut short, a row with missing or extra fields, a non-number in a numeric column, and a
     missing or fractional run, step or cell number.
 
     Args:
         path: the file.
-        expect: ``{"rows": n, "sha256": hex}`` as ``provenance.json`` records it (``results_file``):
+        expect: `{"rows": n, "sha256": hex}` as `provenance.json` records it (`results_file`):
             a file with other rows or bytes (cut at a line boundary, altered) is refused too.
 
     Returns:
         The table as a pandas DataFrame.
+
+    Raises:
+        ConfigError: on a cut, empty, malformed or incomplete file (naming it).
     """
     import pandas as pd
 
@@ -121,7 +133,7 @@ def read_results_csv(path: str | os.PathLike, expect: dict[str, Any] | None = No
 # -- writing and resuming ---------------------------------------------------------------------
 def check_results_dir(out: str | os.PathLike, config: ExperimentConfig) -> None:
     """Refuse (ConfigError) a directory that is not empty and not a results directory, holds
-    results of another config, or of this one without ``config.resume``; nothing is written.
+    results of another config, or of this one without `config.resume`; nothing is written.
 
     Args:
         out: the results directory.
@@ -155,8 +167,13 @@ def _check_dir(out: Path, config: ExperimentConfig) -> None:
 
 
 def write_run(path: Path, cols: dict[str, list], root: Path) -> None:
-    """A run file: a plain CSV (floats as repr, which round-trips) and its checksum line
-    (:mod:`nasbench.util.checksummed`), written atomically; ``root`` is the results directory."""
+    """Write a run file atomically: a plain CSV (floats as repr, which round-trips) and its checksum line.
+
+    Args:
+        path: the run file.
+        cols: the run's columns, by name.
+        root: the results directory.
+    """
     names = list(cols)
     body = "\n".join(",".join(map(repr, row)) for row in zip(*cols.values())).replace("'", "")
     write_run_file(path, ",".join(names) + "\n" + body + ("\n" if body else ""), root)
@@ -181,7 +198,7 @@ def check_planted(res: ResultsDir, config: ExperimentConfig, todo: list[tuple[St
 
 def finished_runs(res: ResultsDir, config: ExperimentConfig
                   ) -> tuple[dict[tuple[str, int], str], list[tuple[StrategySpec, int]]]:
-    """The finished runs of ``config`` in ``res`` and the runs still to do. A run file cut short,
+    """The finished runs of `config` in `res` and the runs still to do. A run file cut short,
     altered or without its checksum line is to do again, said in one line on stderr.
 
     Args:
@@ -216,6 +233,17 @@ def finished_runs(res: ResultsDir, config: ExperimentConfig
 
 
 def open_results(path: str | os.PathLike) -> ResultsDir:
+    """Open a finished results directory.
+
+    Args:
+        path: the directory.
+
+    Returns:
+        The results directory.
+
+    Raises:
+        ConfigError: when `config.json`, `provenance.json` or `results.csv` is missing.
+    """
     p = Path(path)
     for f in ("config.json", "provenance.json", "results.csv"):
         if not (p / f).is_file():
@@ -225,16 +253,35 @@ def open_results(path: str | os.PathLike) -> ResultsDir:
 
 
 def final_rows(frame):
-    """The last row of every (strategy, run): the final incumbent."""
+    """The last row of every (strategy, run): the final incumbent.
+
+    Args:
+        frame: the results' data frame.
+
+    Returns:
+        rows (pandas.DataFrame): one row per (strategy, run).
+    """
     return frame.sort_values(["strategy", "run", "step"]).groupby(["strategy", "run"], sort=False).tail(1)
 
 
 def summarise(results: ResultsDir | str | os.PathLike):
-    """One row per strategy: runs, mean/sample std (ddof 1)/s.e. of the final incumbent's test value, its regret,
-    mean queries, mean simulated time, how often the best cell was found (``found_best``: the
-    table's best cell itself), how many different cells the runs ended on (``distinct_finals``)
-    and the share of runs whose final incumbent has the optimum's test value (``optimum_share``;
-    cells that tie the optimum count), so that convergence to one cell is visible."""
+    """Summarise a comparison: one row per strategy.
+
+    The columns: runs, mean/sample std (ddof 1)/s.e. of the final incumbent's test value, its
+    regret, mean queries, mean simulated time, how often the best cell was found (`found_best`:
+    the table's best cell itself), how many different cells the runs ended on (`distinct_finals`)
+    and the share of runs whose final incumbent has the optimum's test value (`optimum_share`;
+    cells that tie the optimum count), so that convergence to one cell is visible.
+
+    Args:
+        results: a results directory, or its path.
+
+    Returns:
+        summary (pandas.DataFrame): one row per strategy, indexed by strategy in the config's order.
+
+    Raises:
+        ConfigError: when a path is not a finished results directory.
+    """
     import pandas as pd
 
     res = results if isinstance(results, ResultsDir) else open_results(results)
@@ -261,6 +308,15 @@ def summarise(results: ResultsDir | str | os.PathLike):
 
 
 def format_summary(summary, optimum: float | None = None) -> str:
+    """The summary as a text table.
+
+    Args:
+        summary: `summarise`'s data frame.
+        optimum: the table's best test value, shown when given.
+
+    Returns:
+        The text.
+    """
     extra = "distinct_finals" in summary.columns and "optimum_share" in summary.columns
     head = ("strategy", "runs", "test mean", "± std", "regret", "queries", "sim time") + (
         ("final cells", "on optimum") if extra else ())

@@ -24,7 +24,14 @@ UP, DOWN = r"$^{\uparrow}$", r"$^{\downarrow}$"
 
 
 def tex_escape(text: str) -> str:
-    """`text` with LaTeX's special characters escaped."""
+    """Escape LaTeX's special characters.
+
+    Args:
+        text: the text (any value: converted with `str`).
+
+    Returns:
+        `text` with LaTeX's special characters escaped.
+    """
     return "".join(_ESCAPES.get(c, c) for c in str(text))
 
 

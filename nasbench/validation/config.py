@@ -14,7 +14,7 @@ MAX_SEED = 2**32 - 1  # numpy's and torch's seed range: a training seed must fit
 TRAIN_METRICS = ("train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "test_loss")
 #: stated maxima of what a user asks for: epochs (NAS-Bench-201's longest schedule is 200; the
 #: checkpoints and result files grow with the epochs, and the disk is checked as well), cells
-#: (``top_k`` or explicit), seeds, parallel jobs, network size and batch
+#: (`top_k` or explicit), seeds, parallel jobs, network size and batch
 LIMITS: dict[str, int] = {"epochs": 1000, "top_k": 1000, "cells": 1000, "seeds": 100, "jobs": 256, "C": 256,
                           "N": 32, "batch_size": 65536, "checkpoint_every": 1000}
 

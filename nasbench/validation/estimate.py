@@ -175,6 +175,9 @@ def check_disk(out: str | Path, need: int) -> None:
     Args:
         out: the output folder (need not exist yet: its nearest existing parent is asked).
         need: bytes needed (`disk_needed`).
+
+    Raises:
+        ValidateError: when the disk has too little space free.
     """
     where = Path(out).absolute()
     while not where.exists() and where != where.parent:

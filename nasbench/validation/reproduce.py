@@ -134,7 +134,7 @@ PAPER_TABLE5: tuple[PaperRow, ...] = (
     _row("BOHB", None, BOHB, 90.82, 0.53, 93.61, 0.52, 70.74, 1.29, 70.85, 1.28, 44.26, 1.36, 44.42, 1.49),
     _row("ResNet", None, RESNET, 90.83, 93.97, 70.42, 70.86, 44.53, 43.63),
 )
-#: the ``optimal`` row of Table 5
+#: the `optimal` row of Table 5
 PAPER_OPTIMUM = _row("optimal", None, "", 91.61, 94.37, 73.49, 73.51, 46.77, 47.31)
 
 
@@ -256,7 +256,14 @@ class DatasetResult:
 
 
 def table_of(dataset: str) -> str:
-    """The embedded table of a NAS-Bench-201 dataset name (one of `DATASETS`)."""
+    """The embedded table of a NAS-Bench-201 dataset name.
+
+    Args:
+        dataset: one of `DATASETS`.
+
+    Returns:
+        The table's name.
+    """
     return dict(TABLES)[dataset]
 
 
@@ -318,6 +325,9 @@ def reproduction_config(dataset: str, runs: int = DEFAULT_RUNS, jobs: int = 1, o
     Returns:
         The `ExperimentConfig`; its protocol and budget are
         `preset_for` of the table.
+
+    Raises:
+        ReproduceError: when the table has no published search protocol.
     """
     table = table_of(dataset)
     preset = preset_for(table)
@@ -434,6 +444,9 @@ def reproduce(datasets: Sequence[str] = DATASETS, runs: int = DEFAULT_RUNS, jobs
 
     Returns:
         One `DatasetResult` per dataset.
+
+    Raises:
+        ReproduceError: on a bad seed, a missing table, or a used output without `--resume`.
     """
     from ..util.checks import check_positive_int
     from ..tables.registry import resolve

@@ -24,7 +24,7 @@ def verdict_summary(results: Sequence[DatasetResult]) -> str:
     """Summarise the verdicts of a reproduction as Markdown bullets.
 
     Args:
-        results: what :func:`nasbench.validation.reproduce.reproduce` returned.
+        results: what `nasbench.validation.reproduce.reproduce` returned.
 
     Returns:
         One bullet with how many rerun rows lie within the paper's std on both columns, then one
@@ -52,7 +52,7 @@ def write_reproduction_page(path: str | os.PathLike, results: Sequence[DatasetRe
 
     Args:
         path: the Markdown file (`docs/results/reproduction.md` for the documentation's page).
-        results: what :func:`nasbench.validation.reproduce.reproduce` returned.
+        results: what `nasbench.validation.reproduce.reproduce` returned.
         reports: the reports it emitted, in order (shown verbatim on the page).
         command: the command line that ran it.
         seconds: its wall time.
@@ -67,13 +67,13 @@ def write_reproduction_page(path: str | os.PathLike, results: Sequence[DatasetRe
 
 def reproduce_to_page(page: str | os.PathLike, command: str, datasets: Sequence[str], **kwargs: Any
                       ) -> list[DatasetResult]:
-    """Run :func:`nasbench.validation.reproduce.reproduce`, printing each report, then write its results page.
+    """Run `nasbench.validation.reproduce.reproduce`, printing each report, then write its results page.
 
     Args:
         page: the Markdown file to write; its folder must exist (checked before anything runs).
         command: the command line shown on the page, e.g. `nasbench reproduce nb201 --runs 500`.
         datasets: the datasets to reproduce (names from `nasbench.validation.reproduce.DATASETS`).
-        **kwargs: the other arguments of :func:`nasbench.validation.reproduce.reproduce` (all but `emit`).
+        **kwargs: the other arguments of `nasbench.validation.reproduce.reproduce` (all but `emit`).
 
     Returns:
         One `DatasetResult` per dataset.

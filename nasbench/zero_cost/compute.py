@@ -55,7 +55,7 @@ class Setup:
     batch: BatchSpec
     order_seed: int = 0
     torch_version: str = torch.__version__
-    #: the table's own data spec (``meta.extra["data"]``) where the batch is of kind ``train``
+    #: the table's own data spec (`meta.extra["data"]`) where the batch is of kind `train`
     data: dict | None = None
 
     def header(self) -> dict:

@@ -4,7 +4,7 @@ Line 1 is `{"header": {...}}`; every further line one class,
 `{"class": k, "index": i, "values": {proxy: float|null}, "seconds": {proxy: float}}`. Each line
 written by this module also has `"crc"`: the first 16 hex digits of the SHA-256 of the record
 without it (`json.dumps(..., sort_keys=True)`). Lines without `crc` (from journals that carry
-no checksums) are accepted as legacy: verified by parsing and by their fields' types.
+no checksums) are accepted too, verified by parsing and by their fields' types.
 
 Reading (`scan`): a last line without its newline is a write cut short (a kill): it is left
 out, and `repair` cuts the file back to the last whole record (one note) before anything is
