@@ -91,3 +91,29 @@ def synthetic_tables(tmp_path_factory):
     for name, seed in (("a", 0), ("b", 1)):
         write_table(d / f"{name}.h5", synthetic_table(seed=seed))
     return d
+
+
+# -- one local Ray instance ---------------------------------------------------------------------
+RAY_FIXTURE = "ray_local"
+
+
+@pytest.fixture(scope="session")
+def ray_local():
+    """One local Ray instance (2 CPUs) for every test that runs on Ray (starting one costs about 6 s).
+    The tests that ask for it run last (``pytest_collection_modifyitems`` below), so every other test,
+    and the forks of a local comparison, see Ray not connected; it is shut down at the end."""
+    ray = pytest.importorskip("ray")
+    started = not ray.is_initialized()
+    if started:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    if started:
+        ray.shutdown()
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The tests on the shared Ray instance move to the end, in their order."""
+    on_ray = [it for it in items if RAY_FIXTURE in getattr(it, "fixturenames", ())]
+    if on_ray:
+        ids = {id(it) for it in on_ray}
+        items[:] = [it for it in items if id(it) not in ids] + on_ray

@@ -138,21 +138,14 @@ def test_ray_cause_names_the_underlying_exception():
     assert ray_cause(FakeTaskError(None)) == "ray::Worker.run() (pid=2)"
 
 
-def test_ray_worker_that_cannot_import_names_the_module():
-    ray = pytest.importorskip("ray")
+def test_ray_worker_that_cannot_import_names_the_module(ray_local):
+    """On the session's local Ray instance (conftest's ``ray_local``)."""
     from nasbench.util.executors import ray_map
     from nasbench.search.runner import ConfigError
 
-    started = not ray.is_initialized()
-    if started:
-        ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
-    try:
-        with pytest.raises(ConfigError) as exc:
-            # the actor's set-up imports a module the workers lack (as a plug-in not installed there)
-            list(ray_map(abs, [1], 1, importlib.import_module, ("my_missing_plugin",), error=ConfigError))
-    finally:
-        if started:
-            ray.shutdown()
+    with pytest.raises(ConfigError) as exc:
+        # the actor's set-up imports a module the workers lack (as a plug-in not installed there)
+        list(ray_map(abs, [1], 1, importlib.import_module, ("my_missing_plugin",), error=ConfigError))
     msg = str(exc.value)
     assert msg.startswith("a Ray worker died: ModuleNotFoundError: No module named 'my_missing_plugin'"), msg
     assert "\n" not in msg and "\x1b[" not in msg and "ray::" not in msg

@@ -1,8 +1,8 @@
 """`compare --executor ray`: the same results files as a local run, resumable after a kill,
 and one-line refusals (no Ray, no cluster, an address without Ray) that write nothing.
 
-One local Ray instance (2 CPUs) serves the whole module; the refusals that need Ray not to be
-connected run first."""
+The session's one local Ray instance (2 CPUs, ``ray_local`` of tests/conftest.py) serves the tests
+on Ray, which run after every other test; the refusals that need Ray not to be connected run before."""
 from __future__ import annotations
 
 import dataclasses
@@ -92,15 +92,7 @@ def test_unreachable_address_is_refused_at_once_and_writes_nothing(tmp_path, cap
 
 
 # -- on a local Ray instance ----------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def ray_local():
-    ray = pytest.importorskip("ray")
-    if not ray.is_initialized():
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield ray
-    ray.shutdown()
-
-
+# ray_local: the session's one local Ray instance (2 CPUs, tests/conftest.py); its tests run last
 @pytest.fixture(scope="module")
 def local_ref(tmp_path_factory):
     return run_comparison(_cfg(tmp_path_factory.mktemp("local") / "res")).path

@@ -198,18 +198,12 @@ def test_functional_classes_share_rows(tmp_path):
         assert len(bench.covered) >= len(bench.row_arch)
 
 
-def test_ray_executor_matches_local(tmp_path):
-    pytest.importorskip("ray")
-    import ray
-
+def test_ray_executor_matches_local(tmp_path, ray_local):
+    """On the session's local Ray instance (conftest's ``ray_local``)."""
     cfg = GenerateConfig(DataSpec("digits"), {"epochs": 1, "C": 2, "N": 1}, seeds=(4,), limit=3)
     generate(tmp_path / "local.h5", cfg, progress=False)
-    try:
-        generate(tmp_path / "ray.h5", GenerateConfig(cfg.data, cfg.recipe, cfg.seeds, limit=3, jobs=2, executor="ray"),
-                 progress=False)
-    finally:
-        if ray.is_initialized():
-            ray.shutdown()
+    generate(tmp_path / "ray.h5", GenerateConfig(cfg.data, cfg.recipe, cfg.seeds, limit=3, jobs=2, executor="ray"),
+             progress=False)
     local = {(u["cell"], u["seed"]): u["run"] for u in _units(journal_path(tmp_path / "local.h5"))}
     remote = {(u["cell"], u["seed"]): u["run"] for u in _units(journal_path(tmp_path / "ray.h5"))}
     assert local.keys() == remote.keys() and len(local) == 3

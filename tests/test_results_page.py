@@ -119,17 +119,26 @@ def _need_embedded(*names: str) -> None:
             pytest.skip(f"embedded table {name} not present")
 
 
+@pytest.mark.slow
 def test_reproduce_nb201_writes_its_page(tmp_path):
+    """The script in a fresh process; tests/test_scripts.py::test_reproduce_nb201_script_in_process runs
+    the same reproduction with ``--page`` in this process and checks the page with reproduction_page."""
     _need_embedded("nb201-cifar10")
     page = tmp_path / "reproduction.md"
     args = ["--datasets", "cifar10", "--runs", "2", "--jobs", "1", "--out", str(tmp_path / "out"), "--no-progress",
             "--page", str(page)]
     _run("reproduce_nb201.py", *args)
+    reproduction_page(page, args)
+
+
+def reproduction_page(page: Path, args: list[str]) -> None:
+    """The page of ``scripts/reproduce_nb201.py <args>`` (``args`` with ``--page page``)."""
     text = page.read_text()
+    out = args[args.index("--out") + 1]
     assert text.startswith("# NAS-Bench-201 reproduction\n")
     # the script is `nasbench reproduce nb201`, and the page names that command with every setting
     _has_provenance(text, "nasbench reproduce nb201 --datasets cifar10 --runs 2 --jobs 1 --seed 201 --sample-size 3 "
-                    f"--out {tmp_path / 'out'} --no-progress --page {page}")
+                    f"--out {out} --no-progress --page {page}")
     assert "```text\nNAS-Bench-201 cifar10 (nb201-cifar10): 2 runs each" in text
     assert "- cifar10, test accuracy against the paper: REA " in text and "rerun rows lie within" in text
 

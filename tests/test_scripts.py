@@ -206,9 +206,14 @@ def test_reproduce_nb201_script_wraps_the_command(tmp_path):
 
 
 def test_reproduce_nb201_script_in_process(tmp_path, capsys):
+    """Also writes its results page (the page test of tests/test_results_page.py, in this process)."""
+    from test_results_page import reproduction_page
+
     _need_embedded("nb201-cifar10")
-    assert load_script("reproduce_nb201").main([*REPRODUCE, "--out", str(tmp_path)]) == 0
+    args = [*REPRODUCE, "--out", str(tmp_path), "--page", str(tmp_path / "reproduction.md")]
+    assert load_script("reproduce_nb201").main(args) == 0
     _reproduce(capsys.readouterr().out, tmp_path)
+    reproduction_page(tmp_path / "reproduction.md", args)
 
 
 def _reproduce(out: str, tmp_path: Path) -> None:

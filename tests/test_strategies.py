@@ -32,9 +32,21 @@ def _run(bench, name, budget=Budget("queries", 30), seed=0, protocol=Protocol(),
     return run_one(prepare_search(bench, cfg), cfg.strategies[0], 0)
 
 
+_DEFAULT_RUNS: dict[str, tuple] = {}
+
+
+def _default_run(bench, name):
+    """``_run(bench, name)``, computed once per module's table (smac's takes about 4 s): the reference
+    that a second, fresh run must repeat and a run on scrambled test values must follow."""
+    hit = _DEFAULT_RUNS.get(name)
+    if hit is None or hit[0] is not bench:
+        hit = _DEFAULT_RUNS[name] = (bench, _run(bench, name))
+    return hit[1]
+
+
 @pytest.mark.parametrize("name", TABLE_STRATEGIES)
 def test_same_seed_same_results(bench, name):
-    a, b = _run(bench, name), _run(bench, name)
+    a, b = _default_run(bench, name), _run(bench, name)
     assert a == b
     assert len(a["cell"]) == 30
     c = _run(bench, name, seed=1)
@@ -106,7 +118,7 @@ def test_search_results_do_not_depend_on_test_values(bench):
                                  params=bench.params, flops=bench.flops, proxies=bench.proxies,
                                  proxy_seconds=bench.proxy_seconds)
     for name in TABLE_STRATEGIES:
-        assert _run(bench, name)["cell"] == _run(scrambled, name)["cell"], name
+        assert _default_run(bench, name)["cell"] == _run(scrambled, name)["cell"], name
 
 
 def test_random_seed_semantics(bench):

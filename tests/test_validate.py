@@ -285,18 +285,12 @@ def test_stacked_seeds_path(tmp_path, synthetic_results):
     assert all(r["info"]["stacked"] == 2 for r in rep.records)
 
 
-def test_ray_executor_matches_local(tmp_path, synthetic_results):
-    pytest.importorskip("ray")
-    import ray
-
+def test_ray_executor_matches_local(tmp_path, synthetic_results, ray_local):
+    """On the session's local Ray instance (conftest's ``ray_local``)."""
     base = dict(results=str(synthetic_results), top_k=2, dataset="digits", seeds=(1,), plots=False,
                 **TINY)
     local = validate(ValidateConfig(out=str(tmp_path / "local"), **base))
-    try:
-        remote = validate(ValidateConfig(out=str(tmp_path / "ray"), executor="ray", jobs=2, **base))
-    finally:
-        if ray.is_initialized():
-            ray.shutdown()
+    remote = validate(ValidateConfig(out=str(tmp_path / "ray"), executor="ray", jobs=2, **base))
     assert local.frame["meas_mean"].tolist() == remote.frame["meas_mean"].tolist()
 
 
