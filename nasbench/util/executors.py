@@ -113,13 +113,17 @@ def stop_now(pool: Any) -> None:
         pool: the `ProcessPoolExecutor`.
     """
     procs = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for p in procs:
         if p.exitcode is None:
             p.terminate()
     for p in procs:
         p.join()
-    pool.shutdown(wait=True)
+    # the pool's manager thread closes its wake-up pipe when it sees the workers gone; waiting for it
+    # here keeps the interpreter's exit hook from writing to that pipe while it is being closed
+    if manager is not None:
+        manager.join(timeout=10)
 
 
 def _ignore_sigint() -> None:
