@@ -230,3 +230,33 @@ def test_readme_links_resolve():
     assert local, "the README links into the documentation"
     missing = [t for t in local if not (ROOT / t).exists()]
     assert not missing, f"README links to missing files: {missing}"
+
+
+def _quick(argv: list[str]) -> bool:
+    """A command of the documentation that answers in a second from an embedded table, with nothing
+    written: `info` and `query` on an embedded table, `compare --list-strategies` without plug-ins."""
+    from nasbench.tables.registry import embedded_names
+
+    if argv[:1] in (["info"], ["query"]):
+        return len(argv) > 1 and argv[1] in embedded_names()
+    return argv[:1] == ["compare"] and argv[1:] == ["--list-strategies"]
+
+
+QUICK = [pytest.param(b, argv, id=f"{b.id}:{' '.join(argv)}") for b in ALL if b.lang in SHELL
+         for argv in command_lines(b.code) if _quick(argv)]
+
+
+@pytest.mark.parametrize("block,argv", QUICK)
+def test_quick_shell_commands_run(block: Block, argv: list[str], capsys):
+    """The commands a reader types first do not only parse: they run and exit 0."""
+    from nasbench.cli import main
+
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert code == 0, f"{block.id}: nasbench {' '.join(argv)} exited {code}: {err.strip()}"
+    assert out.strip(), f"{block.id}: nasbench {' '.join(argv)} printed nothing"
+
+
+def test_some_shell_commands_run():
+    """Guards `_quick`: the first tutorial's info, query and --list-strategies are among them."""
+    assert {tuple(p.values[1][:1]) for p in QUICK} >= {("info",), ("query",), ("compare",)}
