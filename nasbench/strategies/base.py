@@ -217,7 +217,7 @@ REGISTRY: dict[str, type["Strategy"]] = {}
 
 #: SearchContext fields every strategy gets without declaring them
 _ALWAYS = frozenset({"rng", "space", "candidates"})
-#: the others: a strategy reads them only if its ``needs`` names them
+#: the others: a strategy reads them only if its `needs` names them
 _OPTIONAL = frozenset(f.name for f in fields(SearchContext)) - _ALWAYS
 
 

@@ -84,7 +84,7 @@ def is_path(spec: str) -> bool:
 
 
 def _cause(exc: BaseException, file: str | None = None) -> str:
-    """`ErrorType: message (file, line N)` in one line, the line being the deepest frame in ``file``."""
+    """`ErrorType: message (file, line N)` in one line, the line being the deepest frame in `file`."""
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     text = f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
     if isinstance(exc, SyntaxError) and exc.lineno:

@@ -174,7 +174,7 @@ class ProxyEvolutionParams(Params):
     sample_size: int = 10
     #: the zero-cost proxy (one the table holds for all its cells)
     proxy: str = "synflow"
-    #: random cells scored before the search; the initial population is their top ``population``
+    #: random cells scored before the search; the initial population is their top `population`
     warmup: int = 3000
     #: mutations of the parent scored per child, the proxy's best becomes the child (1: plain mutation)
     move_candidates: int = 1
