@@ -414,6 +414,12 @@ class JobStrategy(Strategy, register=False):
     def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
         """Refused unless a subclass defines it (as `tell_result`'s target).
 
+        Args:
+            index: official index of the cell.
+            value: the observed validation value.
+            cost: what training it cost (seconds).
+            objectives: the values of `context.objectives`, in that order (multi-objective runs).
+
         Raises:
             StrategyError: always.
         """

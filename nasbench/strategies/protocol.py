@@ -292,7 +292,14 @@ class SearchView:
         return self._mean_l[index], self._cost_l[index]
 
     def cost(self, index: int) -> float:
-        """What one training of cell `index` is charged (seconds)."""
+        """What one training of a cell is charged.
+
+        Args:
+            index: official index of the cell.
+
+        Returns:
+            The charged seconds.
+        """
         return self._cost_l[index]
 
     def mean_values(self) -> np.ndarray:

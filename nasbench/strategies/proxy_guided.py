@@ -163,6 +163,14 @@ class ProxyRandom(ProxyGuided):
         return i
 
     def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
+        """Ignored: the proxy ranking decides the queries.
+
+        Args:
+            index: official index of the cell, as returned by `ask`.
+            value: the observed validation value.
+            cost: what training it cost (seconds).
+            objectives: the values of `context.objectives`, in that order (multi-objective runs).
+        """
         pass
 
 
@@ -213,5 +221,13 @@ class ProxyEvolution(ProxyGuided):
         return int(kids[int(np.argmax(self.score(kids)))])
 
     def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
+        """Age the cell into the population (the oldest member leaves once it is full).
+
+        Args:
+            index: official index of the cell, as returned by `ask`.
+            value: the observed validation value.
+            cost: what training it cost (seconds).
+            objectives: the values of `context.objectives`, in that order (multi-objective runs).
+        """
         age_in(self._pop, index, value, self.params.population)
         self._told += 1
