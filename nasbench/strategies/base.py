@@ -418,7 +418,7 @@ class JobStrategy(Strategy, register=False):
             index: official index of the cell.
             value: the observed validation value.
             cost: what training it cost (seconds).
-            objectives: the values of `context.objectives`, in that order (multi-objective runs).
+            objectives: the values of the context's `objectives`, in that order (multi-objective runs).
 
         Raises:
             StrategyError: always.

@@ -83,7 +83,7 @@ class RegularizedEvolution(Strategy):
             index: official index of the cell, as returned by `ask`.
             value: the observed validation value.
             cost: what training it cost (seconds).
-            objectives: the values of `context.objectives`, in that order (multi-objective runs).
+            objectives: the values of the context's `objectives`, in that order (multi-objective runs).
         """
         age_in(self._pop, index, value, self.params.population)
         self._told += 1

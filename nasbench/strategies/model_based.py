@@ -52,7 +52,7 @@ class ModelBasedStrategy(Strategy):
             index: official index of the cell, as returned by `ask`.
             value: the observed validation value.
             cost: what training it cost (seconds).
-            objectives: the values of `context.objectives`, in that order (multi-objective runs).
+            objectives: the values of the context's `objectives`, in that order (multi-objective runs).
         """
         self._x.append(index)
         self._y.append(value)

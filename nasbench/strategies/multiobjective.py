@@ -84,7 +84,7 @@ class MOEvolution(Strategy):
             index: official index of the cell, as returned by `ask`.
             value: the observed validation value.
             cost: what training it cost (seconds).
-            objectives: the values of `context.objectives`, in that order (multi-objective runs).
+            objectives: the values of the context's `objectives`, in that order (multi-objective runs).
         """
         self._cells.append(index)
         self._points.append((-value, *objectives))
