@@ -1,8 +1,10 @@
 """Small shared pieces of input checking and console output.
 
-Every module says the same thing the same way through them: the positive-integer check behind the "NAME must be a positive integer, got
-VALUE" errors, `key=value` parameter items (`--param`), a progress bar that may be off, and
-the one context that keeps NaN statistics quiet (`quiet_nan_stats`)."""
+Every module says the same thing the same way through them: the positive-integer check behind
+the "NAME must be a positive integer, got VALUE" errors, `key=value` parameter items (`--param`),
+a progress bar that may be off, and the one context that keeps NaN statistics quiet
+(`quiet_nan_stats`).
+"""
 from __future__ import annotations
 
 import contextlib
