@@ -1,4 +1,4 @@
-"""``python -m nasbench``: the ``nasbench`` command."""
+"""`python -m nasbench`: the `nasbench` command."""
 import sys
 
 from .cli import main

@@ -1,34 +1,36 @@
 """Conformance checks for code written against nasbench, in the spirit of scikit-learn's
-``check_estimator``: run them in your own tests.
+`check_estimator`: run them in your own tests.
 
->>> from nasbench.testing import check_strategy
->>> from nasbench.strategies import STRATEGIES
->>> check_strategy(STRATEGIES["evolution"])   # silent when the contract holds
+```python
+from nasbench.testing import check_strategy
+from nasbench.strategies import STRATEGIES
+check_strategy(STRATEGIES["evolution"])   # silent when the contract holds
+```
 
-:func:`check_strategy` takes a :class:`~nasbench.strategies.base.Strategy` subclass (registered or
-not) and runs it through short real searches on a small embedded table (``nb201-digits`` by
+`check_strategy` takes a `nasbench.strategies.base.Strategy` subclass (registered or
+not) and runs it through short real searches on a small embedded table (`nb201-digits` by
 default) the way the runner does, checking:
 
-* **name**: a non-empty string usable as a results label (letters, digits, ``_ + -``), not taken
+* **name**: a non-empty string usable as a results label (letters, digits, `_ + -`), not taken
   by another class;
-* **parameters**: ``Params`` is a frozen dataclass subclass of ``Params`` whose fields all have
-  defaults; the defaults pass ``check()``; they go through JSON (config files, provenance) and
-  :func:`~nasbench.strategies.make_params` unchanged;
-* **declared capabilities**: ``capabilities`` is a
-  :class:`~nasbench.strategies.base.Capabilities` whose ``needs``, ``libraries``, ``max_workers``
+* **parameters**: `Params` is a frozen dataclass subclass of `Params` whose fields all have
+  defaults; the defaults pass `check()`; they go through JSON (config files, provenance) and
+  `nasbench.strategies.make_params` unchanged;
+* **declared capabilities**: `capabilities` is a
+  `nasbench.strategies.base.Capabilities` whose `needs`, `libraries`, `max_workers`
   and flags have the right types; the strategy reads no context field it does not declare;
-* **asks**: ``ask()`` returns a cell index (an int) of the table; ``ask_job()`` (a
-  :class:`~nasbench.strategies.base.JobStrategy`) a :class:`~nasbench.strategies.base.Job` of such
+* **asks**: `ask()` returns a cell index (an int) of the table; `ask_job()` (a
+  `nasbench.strategies.base.JobStrategy`) a `nasbench.strategies.base.Job` of such
   a cell, a valid fidelity level, a trial that exists for that cell (or None) and finite
-  non-negative ``cost`` (or None) and ``overhead`` seconds, and never None before any job ran;
+  non-negative `cost` (or None) and `overhead` seconds, and never None before any job ran;
 * **tells** are accepted, with one worker and with several (asked again before earlier results are
   told), and the search makes queries until its budget;
 * **determinism**: the same seed gives the same search, whatever numpy's and Python's global
-  generators hold (every random choice comes from ``self.rng``).
+  generators hold (every random choice comes from `self.rng`).
 
-A broken contract raises :class:`ContractError` (an ``AssertionError``) whose message starts with
-the strategy's name and says what broke and how to fix it. :func:`check_benchmark` does the same
-for a :class:`~nasbench.tables.benchmark.Benchmark` (a new kind of table or surrogate).
+A broken contract raises `ContractError` (an `AssertionError`) whose message starts with
+the strategy's name and says what broke and how to fix it. `check_benchmark` does the same
+for a `nasbench.tables.benchmark.Benchmark` (a new kind of table or surrogate).
 """
 from __future__ import annotations
 
@@ -62,17 +64,17 @@ def _bench(table: str):
 
 # -- strategies ---------------------------------------------------------------------------------
 def check_strategy(cls: type, *, table: str = "nb201-digits", queries: int = 20, seed: int = 0) -> None:
-    """Check that the strategy class ``cls`` keeps the contract (see the module docstring).
+    """Check that the strategy class `cls` keeps the contract (see the module docstring).
 
     Args:
-        cls: a :class:`~nasbench.strategies.base.Strategy` subclass (registered, or made with
-            ``register=False``: it is registered for the duration of the check).
+        cls: a `nasbench.strategies.base.Strategy` subclass (registered, or made with
+            `register=False`: it is registered for the duration of the check).
         table: the benchmark the short searches run on (an embedded name or a path).
         queries: the budget of each search, in queries.
         seed: the root seed of the searches.
 
     Raises:
-        ContractError: an ``AssertionError`` naming what broke.
+        ContractError: an `AssertionError` naming what broke.
     """
     from .strategies.base import REGISTRY, Strategy, register_strategy
 
@@ -196,8 +198,8 @@ def _same_search(who: str, a: dict[str, list], b: dict[str, list]) -> None:
 
 
 def _watched_run(cls: type, who: str, bench, cfg, spec, global_seed: int) -> dict[str, list]:
-    """One search of ``spec`` as :func:`nasbench.search.runner.run_one` runs it, with the strategy's
-    asks and tells checked as they happen and the global generators seeded with ``global_seed``."""
+    """One search of `spec` as `nasbench.search.runner.run_one` runs it, with the strategy's
+    asks and tells checked as they happen and the global generators seeded with `global_seed`."""
     from .search.one_run import prepare_search, run_seed, run_strategy
     from .strategies import SearchContext, StrategyError, make_strategy
 
@@ -316,18 +318,19 @@ class _Watch:
 
 # -- benchmarks -----------------------------------------------------------------------------------
 def check_benchmark(bench: Any, *, cells: int = 8, seed: int = 0) -> None:
-    """Check that ``bench`` keeps the :class:`~nasbench.tables.benchmark.Benchmark` contract: identity,
-    epochs and seeds, queries (by index and arch string, one and many, every metric, each epoch
+    """Check that `bench` keeps the `nasbench.tables.benchmark.Benchmark` contract.
+
+    Checked: identity, epochs and seeds, queries (by index and arch string, one and many, every metric, each epoch
     and seed mode), runs, costs, objectives, the shared refusals, and a short search of the runner
     on it.
 
     Args:
         bench: the benchmark.
-        cells: how many of its cells to query (drawn with ``seed``).
+        cells: how many of its cells to query (drawn with `seed`).
         seed: the seed of that draw and of the search.
 
     Raises:
-        ContractError: an ``AssertionError`` naming what broke.
+        ContractError: an `AssertionError` naming what broke.
     """
     from .tables.benchmark import Benchmark, QueryError
     from .space import N_CELLS, to_cell
@@ -410,7 +413,7 @@ def check_benchmark(bench: Any, *, cells: int = 8, seed: int = 0) -> None:
 
 
 def _check_search_on(bench, who: str, metrics: tuple[str, ...], seed: int) -> None:
-    """A short random search of the runner on ``bench`` (its validation and test metrics)."""
+    """A short random search of the runner on `bench` (its validation and test metrics)."""
     from .search.one_run import prepare_search, run_one
     from .search.config import ExperimentConfig, StrategySpec
     from .strategies import Budget, Protocol

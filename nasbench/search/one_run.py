@@ -46,12 +46,30 @@ class _Shared:
 
 
 def run_seed(root: int, label: str, run: int) -> np.random.SeedSequence:
+    """The seed sequence of one run, independent of the processes, the executor and the order of work.
+
+    Args:
+        root: the comparison's seed.
+        label: the strategy's label.
+        run: the run's number.
+
+    Returns:
+        `SeedSequence(root, spawn_key=(crc32(label), run))`.
+    """
     return np.random.SeedSequence(root, spawn_key=(zlib.crc32(label.encode()), run))
 
 
 def run_one(shared: _Shared, spec: StrategySpec, run: int) -> dict[str, list]:
-    """One search through the search loop (:func:`nasbench.search.loop.run_events`); returns the
-    tidy columns of its queries (with TIMED_COLUMNS where the configuration is timed)."""
+    """One search through the search loop (`nasbench.search.loop.run_events`).
+
+    Args:
+        shared: what every run of the configuration shares (`prepare_search`).
+        spec: the strategy searched.
+        run: the run's number (it picks the seeds, `run_seed`).
+
+    Returns:
+        The tidy columns of its queries (with `TIMED_COLUMNS` where the configuration is timed).
+    """
     s_seq, n_seq = run_seed(shared.seed, spec.label, run).spawn(2)
     fid = shared.fidelities.fidelities if shared.fidelities is not None and \
         _strategy_class(spec.name).capabilities.multi_fidelity else None
@@ -62,8 +80,20 @@ def run_one(shared: _Shared, spec: StrategySpec, run: int) -> dict[str, list]:
 
 def run_strategy(shared: _Shared, spec: StrategySpec, run: int, strategy, noise: np.random.Generator
                  ) -> dict[str, list]:
-    """The search of :func:`run_one` with a strategy already built (``noise`` draws which recorded
-    run each query sees); :func:`nasbench.testing.check_strategy` drives a watched strategy here."""
+    """The search of `run_one` with a strategy already built.
+
+    `nasbench.testing.check_strategy` drives a watched strategy here.
+
+    Args:
+        shared: what every run of the configuration shares (`prepare_search`).
+        spec: the strategy's specification (its label names the rows).
+        run: the run's number.
+        strategy: the strategy, built on the run's context.
+        noise: draws which recorded training run each query sees.
+
+    Returns:
+        The tidy columns of its queries (with `TIMED_COLUMNS` where the configuration is timed).
+    """
     objs = shared.objectives.tolist() if shared.objectives is not None else None
     fid = shared.fidelities if strategy.capabilities.multi_fidelity else None
     setup = LoopSetup(shared.view, fid, shared.protocol_level, shared.test, objs, shared.budget, shared.workers)
@@ -118,8 +148,17 @@ def _needs_proxies(config: ExperimentConfig) -> bool:
 
 
 def prepare_search(bench: Benchmark, config: ExperimentConfig) -> _Shared:
-    """What every run of ``config`` on ``bench`` shares (the search view, the test values, the
-    strategies' context): pass it to :func:`run_one` to run one search without a results directory."""
+    """What every run of `config` on `bench` shares: the search view, the test values, the strategies' context.
+
+    Pass it to `run_one` to run one search without a results directory.
+
+    Args:
+        bench: the loaded benchmark.
+        config: the comparison on it.
+
+    Returns:
+        The shared search state.
+    """
     return _build_shared(bench, config)
 
 
@@ -145,7 +184,7 @@ def _check_proxy_strategies(config: ExperimentConfig, context_kw: dict[str, Any]
 
 
 def check_runnable(bench: Benchmark, config: ExperimentConfig) -> None:
-    """Everything :func:`run_comparison` refuses before its first run, checked without running or
+    """Everything `run_comparison` refuses before its first run, checked without running or
     writing anything: the results directory, the protocol, the budget cap, the proxies and the
     fidelity levels every strategy needs (a multi-table comparison checks each table first).
 
@@ -181,15 +220,34 @@ def prepare_checked(bench: Benchmark, config: ExperimentConfig) -> _Shared:
 
 
 def check_proxy_strategies(bench: Benchmark, config: ExperimentConfig, candidates: np.ndarray) -> None:
-    """:func:`_check_proxy_strategies` without building the whole search (multi-table pre-checks)."""
+    """Refuse a strategy whose proxy the table lacks, without building the whole search (multi-table pre-checks).
+
+    Args:
+        bench: the loaded benchmark.
+        config: the comparison on it.
+        candidates: the cells searched.
+
+    Raises:
+        ConfigError: a strategy needs a proxy the table lacks.
+    """
     if _needs_proxies(config):
         _check_proxy_strategies(config, {"candidates": candidates, "proxies": proxy_inputs(bench)})
 
 
 def check_budget_cap(budget: Budget, view: SearchView, workers: int = 1) -> None:
-    """Refuse a seconds or epochs budget that could need more than :data:`MAX_QUERIES` queries in
-    one run (at the table's cheapest query, on ``workers`` workers), rather than cutting runs short
-    at the cap."""
+    """Refuse a seconds or epochs budget that could need more than `MAX_QUERIES` queries in one run.
+
+    The bound is taken at the table's cheapest query, on `workers` workers; a budget over it is refused
+    rather than runs being cut short at the cap.
+
+    Args:
+        budget: the per-run budget.
+        view: the search view (its costs).
+        workers: the simulated workers per run.
+
+    Raises:
+        ConfigError: the budget could exceed the cap.
+    """
     if budget.kind == "epochs":
         per, unit = view.epochs_per_query, "epochs"
     elif budget.kind in ("seconds", "worker-seconds"):

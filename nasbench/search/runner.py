@@ -1,21 +1,25 @@
 """The comparison runner: strategies x runs on a benchmark -> a tidy results directory.
 
->>> from nasbench.search.runner import ExperimentConfig, run_comparison, summarise
->>> res = run_comparison(ExperimentConfig(table="nb201-cifar10", runs=5, out="results/demo"))
->>> print(summarise(res))
+```python
+from nasbench.search.runner import ExperimentConfig, run_comparison, summarise
+res = run_comparison(ExperimentConfig(table="nb201-cifar10", runs=5, out="results/demo"))
+print(summarise(res))
+```
 
-A results directory holds::
+A results directory holds:
 
-    config.json       the config that defines the results (table, strategies+params, budget,
-                      protocol, root seed, runs)
-    provenance.json   config, package and library versions, the table's SHA-256 and optimum,
-                      timings (`nasbench.search.provenance`)
-    runs/<label>/<run>.csv   one file per finished run (what makes a run resumable), ending with a
-                      line of its row count and SHA-256 (`nasbench.util.checksummed`): resume
-                      redoes a run whose file is cut, altered or lacks that line
-    results.csv       the tidy table: one row per query (see COLUMNS)
-    summary.csv       one row per strategy (`summarise`)
-    pairs.csv         one row per pair of strategies: test, effect size, verdict (`nasbench.search.summary`)
+```text
+config.json       the config that defines the results (table, strategies+params, budget,
+                  protocol, root seed, runs)
+provenance.json   config, package and library versions, the table's SHA-256 and optimum,
+                  timings (`nasbench.search.provenance`)
+runs/<label>/<run>.csv   one file per finished run (what makes a run resumable), ending with a
+                  line of its row count and SHA-256 (`nasbench.util.checksummed`): resume
+                  redoes a run whose file is cut, altered or lacks that line
+results.csv       the tidy table: one row per query (see COLUMNS)
+summary.csv       one row per strategy (`summarise`)
+pairs.csv         one row per pair of strategies: test, effect size, verdict (`nasbench.search.summary`)
+```
 
 The runner loads the benchmark, runs every (strategy, run) not yet finished here, in a pool of
 processes or on Ray actors (`nasbench.search.compare_ray`), each run one search of
@@ -62,8 +66,17 @@ from .summary import PAIRS_FILE, SUMMARY_FILE, write_summary
 
 # -- loading the benchmark ---------------------------------------------------------------------
 def load_benchmark(table: str, verify: bool | None = None) -> Benchmark:
-    """An embedded table, an .h5 table or surrogate file, or a NAS-Bench-201 CSV: the one entry
-    point :func:`nasbench.load` (kept under this name for callers of the runner); ``verify`` as there."""
+    """Load an embedded table, an .h5 table or surrogate file, or a NAS-Bench-201 CSV.
+
+    The one entry point `nasbench.load`, under the runner's name.
+
+    Args:
+        table: the table's name or path.
+        verify: whether to check the file's SHA-256, as in `nasbench.load`.
+
+    Returns:
+        The loaded benchmark.
+    """
     return load(table, verify=verify)
 
 
@@ -86,13 +99,24 @@ def _work(task: tuple[StrategySpec, list[int], str]) -> list[tuple[str, int, dic
 
 def run_comparison(config: ExperimentConfig, bench: Benchmark | None = None,
                    verify: bool | None = None) -> ResultsDir:
-    """Run every (strategy, run) not yet finished in ``config.out``; write the tidy table.
-    ``verify``: whether loading ``config.table`` (when ``bench`` is None) checks its SHA-256, as
-    :func:`nasbench.load` (None: unless ``$NASBENCH_NO_VERIFY_HASH=1``).
+    """Run every (strategy, run) not yet finished in `config.out`; write the tidy table.
 
-    One writer at a time: the directory is locked (:mod:`nasbench.util.locking`) for the whole call and
+    One writer at a time: the directory is locked (`nasbench.util.locking`) for the whole call and
     a second writer is refused at once; a directory this call created is removed again if the call
-    fails before writing into it."""
+    fails before writing into it.
+
+    Args:
+        config: the comparison.
+        bench: the benchmark to search; None loads `config.table`.
+        verify: whether loading `config.table` checks its SHA-256, as in `nasbench.load`
+            (None: unless `$NASBENCH_NO_VERIFY_HASH=1`).
+
+    Returns:
+        The results directory.
+
+    Raises:
+        ConfigError: the table, the protocol, the budget or the results directory is refused.
+    """
     out = Path(config.out)
     check_results_dir(out, config)  # a refusal before anything is created
     with exclusive_dir(out, f"results directory {out}"):
@@ -104,7 +128,7 @@ def run_comparison(config: ExperimentConfig, bench: Benchmark | None = None,
 
 def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None,
                     verify: bool | None = None) -> ResultsDir:
-    """:func:`run_comparison` with the directory locked."""
+    """`run_comparison` with the directory locked."""
     t0 = time.perf_counter()
     out = Path(config.out)
     check_results_dir(out, config)
@@ -144,7 +168,7 @@ def _run_comparison(config: ExperimentConfig, bench: Benchmark | None = None,
 
 def _run_on_ray(shared: _Shared, todo: list[tuple[StrategySpec, int]], jobs: int, config: ExperimentConfig,
                 res: ResultsDir) -> dict[tuple[str, int], dict[str, list]]:
-    """``todo`` on ``jobs`` Ray actors; each run file written here as its result arrives (the
+    """`todo` on `jobs` Ray actors; each run file written here as its result arrives (the
     results directory need not be on the cluster's filesystem)."""
     bar = _progress(len(todo), config.progress)
     fresh: dict[tuple[str, int], dict[str, list]] = {}
@@ -162,7 +186,7 @@ def _run_on_ray(shared: _Shared, todo: list[tuple[StrategySpec, int]], jobs: int
 
 def _run_here(shared: _Shared, todo: list[tuple[StrategySpec, int]], config: ExperimentConfig,
               out: Path) -> dict[tuple[str, int], dict[str, list]]:
-    """``todo`` in this process or a fork pool of ``config.jobs`` processes; the workers write the
+    """`todo` in this process or a fork pool of `config.jobs` processes; the workers write the
     run files. An interrupt or error stops the workers at once: queued tasks are cancelled and
     running ones are not waited for."""
     _WORKER["shared"] = shared
@@ -200,7 +224,7 @@ def _run_here(shared: _Shared, todo: list[tuple[StrategySpec, int]], config: Exp
 
 
 def _init_worker(parent: int, imports: tuple[str, ...]) -> None:
-    """A pool worker's set-up: it dies with ``parent`` (:func:`~nasbench.util.executors.become_worker`)
+    """A pool worker's set-up: it dies with `parent` (`nasbench.util.executors.become_worker`)
     and imports the plug-ins the strategies come from before it builds any (with a start method
     other than fork the worker would not know them)."""
     become_worker(parent)
@@ -208,12 +232,26 @@ def _init_worker(parent: int, imports: tuple[str, ...]) -> None:
 
 
 def plugin_imports(config: ExperimentConfig) -> tuple[str, ...]:
-    """What a worker imports before building the config's strategies (:func:`nasbench.strategies.plugins.worker_imports`)."""
+    """What a worker imports before building the config's strategies (`nasbench.strategies.plugins.worker_imports`).
+
+    Args:
+        config: the comparison.
+
+    Returns:
+        The module names and plug-in paths to import.
+    """
     return worker_imports(config.imports, [_strategy_class(s.name) for s in config.strategies])
 
 
 def runs_kept(config: ExperimentConfig) -> int:
-    """How many of the config's runs have their run file in ``config.out`` (what resume keeps)."""
+    """How many of the config's runs have their run file in `config.out` (what resume keeps).
+
+    Args:
+        config: the comparison.
+
+    Returns:
+        The number of finished run files.
+    """
     res = ResultsDir(Path(config.out))
     return sum(res.run_file(s.label, r).is_file() for s in config.strategies for r in range(config.runs))
 

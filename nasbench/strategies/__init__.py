@@ -1,10 +1,13 @@
-"""Search strategies behind one ask/tell interface (or jobs, for those that need them), and the
-protocol through which they see a table.
+"""Search strategies behind one ask/tell interface (or jobs, for those that need them).
 
->>> from nasbench.strategies import make_strategy, SearchContext
->>> import numpy as np
->>> s = make_strategy("evolution", SearchContext(rng=np.random.default_rng(0)), {"sample_size": 3})
->>> i = s.ask(); s.tell(i, 91.2, 1800.0)
+Also the protocol through which they see a table.
+
+```python
+from nasbench.strategies import make_strategy, SearchContext
+import numpy as np
+s = make_strategy("evolution", SearchContext(rng=np.random.default_rng(0)), {"sample_size": 3})
+i = s.ask(); s.tell(i, 91.2, 1800.0)
+```
 """
 from __future__ import annotations
 

@@ -65,6 +65,11 @@ class Asha(JobStrategy):
         return Job(self.random_index(), lv[0])
 
     def tell_result(self, result: TrialResult) -> None:
+        """Record the result on its rung's leaderboard (a missing, NaN, value ranks last).
+
+        Args:
+            result: the finished job.
+        """
         v = result.value
         key = -v if v == v else float("inf")  # a missing (NaN) value ranks last
         insort(self._board[self.rungs.rung_of(result.level)], (key, result.trial, result.cell))

@@ -104,6 +104,12 @@ class AsyncEvolution(JobStrategy):
         return self.mutate(best.cell)
 
     def tell_result(self, result: TrialResult) -> None:
+        """Promote the trial to the next rung where its value is in the rung's top 1/eta so far, else
+        add it to the population (a missing, NaN, value stops the trial and loses every tournament).
+
+        Args:
+            result: the finished job.
+        """
         k = self.rungs.rung_of(result.level)
         v, rec = result.value, self._recorded[k]
         if v != v:  # a missing (NaN) value: stopped, not recorded, last in every tournament

@@ -217,7 +217,7 @@ REGISTRY: dict[str, type["Strategy"]] = {}
 
 #: SearchContext fields every strategy gets without declaring them
 _ALWAYS = frozenset({"rng", "space", "candidates"})
-#: the others: a strategy reads them only if its ``needs`` names them
+#: the others: a strategy reads them only if its `needs` names them
 _OPTIONAL = frozenset(f.name for f in fields(SearchContext)) - _ALWAYS
 
 
@@ -413,6 +413,12 @@ class JobStrategy(Strategy, register=False):
 
     def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
         """Refused unless a subclass defines it (as `tell_result`'s target).
+
+        Args:
+            index: official index of the cell.
+            value: the observed validation value.
+            cost: what training it cost (seconds).
+            objectives: the values of the context's `objectives`, in that order (multi-objective runs).
 
         Raises:
             StrategyError: always.

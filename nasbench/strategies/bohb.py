@@ -74,5 +74,10 @@ class Bohb(Hyperband):
         return self.model.propose(self.rng, self.random_index, self.is_candidate)
 
     def tell_result(self, result: TrialResult) -> None:
+        """Feed the result to the level's density model, then to the brackets.
+
+        Args:
+            result: the finished job.
+        """
         self.model.observe(result.level, result.cell, result.value)
         super().tell_result(result)

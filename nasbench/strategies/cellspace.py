@@ -44,7 +44,14 @@ def configuration_space(seed: int | None = None, hpobench_names: bool = False) -
 
 
 def epoch_list(bench: Benchmark) -> list[int]:
-    """The epochs a benchmark holds, as a list of `int`."""
+    """The epochs a benchmark holds.
+
+    Args:
+        bench: the benchmark.
+
+    Returns:
+        Its epochs, as a list of `int`.
+    """
     return [int(e) for e in np.asarray(bench.epochs)]
 
 

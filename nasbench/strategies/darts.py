@@ -213,6 +213,14 @@ class SupernetSearch(JobStrategy):
         return index if self.is_candidate(index) else self.mutate(index)
 
     def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
+        """Ignored: the supernet learns from its own training, not from the table's values.
+
+        Args:
+            index: official index of the cell, as returned by `ask`.
+            value: the observed validation value.
+            cost: what training it cost (seconds).
+            objectives: the values of the context's `objectives`, in that order (multi-objective runs).
+        """
         pass
 
     def ask_job(self) -> Job:

@@ -77,5 +77,13 @@ class RegularizedEvolution(Strategy):
         return self.mutate(tournament_parent(self._pop, p.sample_size, self.rng.random))
 
     def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
+        """Age the cell into the population (the oldest member leaves once it is full).
+
+        Args:
+            index: official index of the cell, as returned by `ask`.
+            value: the observed validation value.
+            cost: what training it cost (seconds).
+            objectives: the values of the context's `objectives`, in that order (multi-objective runs).
+        """
         age_in(self._pop, index, value, self.params.population)
         self._told += 1

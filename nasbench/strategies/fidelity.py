@@ -39,7 +39,7 @@ from .protocol import Protocol, ProtocolError, SearchView
 if TYPE_CHECKING:
     from ..tables.benchmark import Benchmark
 
-#: epochs of NAS-Bench-201's short schedule (its ``hp='12'`` results, the ``*_s12`` metrics)
+#: epochs of NAS-Bench-201's short schedule (its `hp='12'` results, the `*_s12` metrics)
 S12_EPOCHS = 12
 _S12 = "_s12"
 

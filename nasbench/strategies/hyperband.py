@@ -220,6 +220,14 @@ class SynchronousBrackets(JobStrategy, register=False):
         return b.next_job()
 
     def tell_result(self, result: TrialResult) -> None:
+        """Hand the result to the oldest bracket waiting for it.
+
+        Args:
+            result: the finished job.
+
+        Raises:
+            StrategyError: no bracket asked for the trial.
+        """
         # the oldest bracket waiting for this job (two brackets may wait for a new trial of the same
         # cell and level; either may take either result, each still holds one trial of it)
         for b in self._active:

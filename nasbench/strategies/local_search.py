@@ -94,6 +94,15 @@ class LocalSearch(Strategy):
             self._init_left = 1
 
     def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
+        """Start or move the walk: a better cell during the initial samples starts a walk from it, a
+        neighbour handed out by the walk is considered as its next step.
+
+        Args:
+            index: official index of the cell, as returned by `ask`.
+            value: the observed validation value.
+            cost: what training it cost (seconds).
+            objectives: the values of the context's `objectives`, in that order (multi-objective runs).
+        """
         self._seen[index] = value
         handed_out = index in self._inflight
         self._inflight.discard(index)

@@ -46,6 +46,14 @@ class ModelBasedStrategy(Strategy):
         self._since_fit = 0
 
     def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
+        """Record the observation for the next fit of the model.
+
+        Args:
+            index: official index of the cell, as returned by `ask`.
+            value: the observed validation value.
+            cost: what training it cost (seconds).
+            objectives: the values of the context's `objectives`, in that order (multi-objective runs).
+        """
         self._x.append(index)
         self._y.append(value)
         self._seen.add(index)

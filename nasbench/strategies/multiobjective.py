@@ -77,6 +77,15 @@ class MOEvolution(Strategy):
         return self.mutate(self._cells[best])
 
     def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
+        """Add the cell with its objectives to the population; once it is full, drop the oldest
+        (`aging`) or the worst by Pareto rank, then crowding.
+
+        Args:
+            index: official index of the cell, as returned by `ask`.
+            value: the observed validation value.
+            cost: what training it cost (seconds).
+            objectives: the values of the context's `objectives`, in that order (multi-objective runs).
+        """
         self._cells.append(index)
         self._points.append((-value, *objectives))
         self._told += 1

@@ -90,6 +90,17 @@ class OptunaStrategy(Strategy):
         return i
 
     def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
+        """Tell the Optuna trial that asked for the cell (the oldest such trial).
+
+        Args:
+            index: official index of the cell, as returned by `ask`.
+            value: the observed validation value.
+            cost: what training it cost (seconds).
+            objectives: the values of the context's `objectives`, in that order (multi-objective runs).
+
+        Raises:
+            StrategyError: the cell was not asked.
+        """
         trials = self._pending.get(index)
         if not trials:
             raise StrategyError(f"{self.name}: told cell {index}, which was not asked")
@@ -130,7 +141,15 @@ class OptunaTPE(OptunaStrategy):
     Params = TPEParams
 
     def make_sampler(self, optuna: Any, seed: int) -> Any:
-        """Optuna's `TPESampler` with this strategy's parameters."""
+        """Optuna's `TPESampler` with this strategy's parameters.
+
+        Args:
+            optuna: the imported `optuna` module.
+            seed: the sampler's seed.
+
+        Returns:
+            The sampler.
+        """
         p = self.params
         return optuna.samplers.TPESampler(seed=seed, n_startup_trials=p.n_startup_trials,
                                           n_ei_candidates=p.n_ei_candidates, multivariate=p.multivariate)
@@ -157,7 +176,15 @@ class OptunaGP(OptunaStrategy):
     Params = GPParams
 
     def make_sampler(self, optuna: Any, seed: int) -> Any:
-        """Optuna's `GPSampler` with this strategy's parameters."""
+        """Optuna's `GPSampler` with this strategy's parameters.
+
+        Args:
+            optuna: the imported `optuna` module.
+            seed: the sampler's seed.
+
+        Returns:
+            The sampler.
+        """
         p = self.params
         return optuna.samplers.GPSampler(seed=seed, n_startup_trials=p.n_startup_trials,
                                          deterministic_objective=p.deterministic_objective)
@@ -170,7 +197,15 @@ class OptunaRandom(OptunaStrategy):
     Params = OptunaParams
 
     def make_sampler(self, optuna: Any, seed: int) -> Any:
-        """Optuna's `RandomSampler`."""
+        """Optuna's `RandomSampler`.
+
+        Args:
+            optuna: the imported `optuna` module.
+            seed: the sampler's seed.
+
+        Returns:
+            The sampler.
+        """
         return optuna.samplers.RandomSampler(seed=seed)
 
 
@@ -207,7 +242,15 @@ class OptunaNSGA2(OptunaStrategy):
     capabilities = Capabilities(multi_objective=True, needs={"objectives"}, libraries=("optuna",))
 
     def make_sampler(self, optuna: Any, seed: int) -> Any:
-        """Optuna's `NSGAIISampler` with this strategy's parameters."""
+        """Optuna's `NSGAIISampler` with this strategy's parameters (`mutation_prob` < 0: Optuna's default).
+
+        Args:
+            optuna: the imported `optuna` module.
+            seed: the sampler's seed.
+
+        Returns:
+            The sampler.
+        """
         p = self.params
         return optuna.samplers.NSGAIISampler(
             seed=seed, population_size=p.population_size, crossover_prob=p.crossover_prob,

@@ -1,12 +1,23 @@
-"""Pareto tools, all objectives to be *minimised*: non-dominated sorting, crowding distance,
-the non-dominated front, hypervolume (exact, by slicing; fast in 2-D)."""
+"""Pareto tools, all objectives to be *minimised*.
+
+Non-dominated sorting, crowding distance, the non-dominated front, hypervolume (exact, by slicing;
+fast in 2-D).
+"""
 from __future__ import annotations
 
 import numpy as np
 
 
 def dominates(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether `a` Pareto-dominates `b` (no worse in every objective, better in one)."""
+    """Whether `a` Pareto-dominates `b` (no worse in every objective, better in one).
+
+    Args:
+        a: objectives (k,) to minimise.
+        b: objectives (k,) to minimise.
+
+    Returns:
+        True where `a` dominates `b`.
+    """
     return bool(np.all(a <= b) and np.any(a < b))
 
 

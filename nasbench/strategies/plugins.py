@@ -1,28 +1,28 @@
-"""Strategies from outside the package: plug-in modules and the ``nasbench.strategies`` entry points.
+"""Strategies from outside the package: plug-in modules and the `nasbench.strategies` entry points.
 
-A plug-in is a Python module that defines :class:`~nasbench.strategies.base.Strategy` subclasses;
-importing it registers them (a subclass that sets ``name`` registers itself, or
-:func:`nasbench.strategies.register` adds a class). It reaches a comparison in three ways:
+A plug-in is a Python module that defines `nasbench.strategies.base.Strategy` subclasses;
+importing it registers them (a subclass that sets `name` registers itself, or
+`nasbench.strategies.register` adds a class). It reaches a comparison in three ways:
 
-* ``nasbench compare --import MODULE`` (repeatable), or ``imports = ["MODULE", ...]`` in a config
-  file: ``MODULE`` is an importable module name (``my_pkg.my_strategies``, found on ``sys.path``
-  / ``PYTHONPATH``) or the path of a ``.py`` file (anything ending in ``.py`` or holding a path
+* `nasbench compare --import MODULE` (repeatable), or `imports = ["MODULE", ...]` in a config
+  file: `MODULE` is an importable module name (`my_pkg.my_strategies`, found on `sys.path`
+  / `PYTHONPATH`) or the path of a `.py` file (anything ending in `.py` or holding a path
   separator; in a config file a relative path is relative to the file's folder). A file is
-  imported under its stem as module name (``./softmax_evo.py`` -> ``softmax_evo``);
-* an installed distribution that declares entry points in the group ``nasbench.strategies``
-  (``[project.entry-points."nasbench.strategies"] my_strategy = "my_pkg.strategies:MyStrategy"``):
-  they are loaded when a strategy name is not a built-in one, and for ``--list-strategies``. An
+  imported under its stem as module name (`./softmax_evo.py` -> `softmax_evo`);
+* an installed distribution that declares entry points in the group `nasbench.strategies`
+  (`[project.entry-points."nasbench.strategies"] my_strategy = "my_pkg.strategies:MyStrategy"`):
+  they are loaded when a strategy name is not a built-in one, and for `--list-strategies`. An
   entry point may name a module (importing it registers its strategies) or a strategy class
   (registered if it is not yet);
 * any module imported before the comparison runs (the Python API).
 
-Worker processes (``--jobs``) and Ray actors (``--executor ray``) import the same modules before
-they build a strategy (:func:`worker_imports`), so a plug-in need not be installed where the runs
+Worker processes (`--jobs`) and Ray actors (`--executor ray`) import the same modules before
+they build a strategy (`worker_imports`), so a plug-in need not be installed where the runs
 execute as long as its file or module can be found there (a file path must exist on each Ray node).
 
-A plug-in that fails to import is one line, :class:`PluginError`, naming the module and the cause.
-``provenance.json`` records every plug-in that a comparison's strategies come from
-(:func:`provenance`): module, version (its ``__version__``, else its distribution's version, else
+A plug-in that fails to import is one line, `PluginError`, naming the module and the cause.
+`provenance.json` records every plug-in that a comparison's strategies come from
+(`provenance`): module, version (its `__version__`, else its distribution's version, else
 null), file and the SHA-256 of that file.
 """
 from __future__ import annotations
@@ -44,13 +44,19 @@ ENTRY_POINT_GROUP = "nasbench.strategies"
 
 
 class PluginError(NasbenchError, ImportError):
-    """A plug-in module (``--import``, ``imports``, an entry point) that cannot be imported."""
+    """A plug-in module (`--import`, `imports`, an entry point) that cannot be imported."""
 
 
 @dataclass(frozen=True)
 class Plugin:
-    """A loaded plug-in: ``spec`` as given, the ``module`` name it was imported as, its ``file``
-    and the strategy names it registered (those whose class is defined in it)."""
+    """A loaded plug-in.
+
+    Attributes:
+        spec: the module name or path as given.
+        module: the module name it was imported as.
+        file: its file (None where it has none).
+        strategies: the strategy names it registered (those whose class is defined in it).
+    """
 
     spec: str
     module: str
@@ -58,7 +64,7 @@ class Plugin:
     strategies: tuple[str, ...]
 
 
-#: the plug-ins imported by :func:`load_plugin`, by spec as given
+#: the plug-ins imported by `load_plugin`, by spec as given
 _LOADED: dict[str, Plugin] = {}
 #: module name -> file, for the modules imported from a file path (workers import them the same way)
 _FROM_FILE: dict[str, str] = {}
@@ -66,12 +72,19 @@ _ENTRY_POINTS: dict[str, Any] = {}  # "loaded": True once the group was loaded
 
 
 def is_path(spec: str) -> bool:
-    """True where ``spec`` names a file rather than a module."""
+    """Whether a plug-in spec names a file rather than a module.
+
+    Args:
+        spec: a module name or a file path.
+
+    Returns:
+        True where `spec` ends in `.py` or holds a path separator.
+    """
     return spec.endswith(".py") or "/" in spec or (os.sep != "/" and os.sep in spec)
 
 
 def _cause(exc: BaseException, file: str | None = None) -> str:
-    """``ErrorType: message (file, line N)`` in one line, the line being the deepest frame in ``file``."""
+    """`ErrorType: message (file, line N)` in one line, the line being the deepest frame in `file`."""
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     text = f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
     if isinstance(exc, SyntaxError) and exc.lineno:
@@ -97,8 +110,14 @@ def _strategies_of(module_name: str) -> tuple[str, ...]:
 
 
 def load_plugin(spec: str, base: str | os.PathLike | None = None) -> Plugin:
-    """Import the plug-in ``spec`` (a module name or a ``.py`` path; a relative path is taken from
-    ``base`` where given, else from the working directory) once; what it registered.
+    """Import a plug-in once; what it registered.
+
+    Args:
+        spec: a module name or the path of a `.py` file.
+        base: the folder a relative path is taken from (None: the working directory).
+
+    Returns:
+        The loaded plug-in.
 
     Raises:
         PluginError: one line naming the module and the cause (not found, or an error while
@@ -172,21 +191,38 @@ def _load_file(spec: str, path: Path) -> Plugin:
 
 
 def load_plugins(specs: Iterable[str], base: str | os.PathLike | None = None) -> list[Plugin]:
-    """:func:`load_plugin` of each, in order."""
+    """`load_plugin` of each, in order.
+
+    Args:
+        specs: module names or `.py` paths.
+        base: the folder relative paths are taken from (None: the working directory).
+
+    Returns:
+        The loaded plug-ins.
+
+    Raises:
+        PluginError: the first plug-in that cannot be imported.
+    """
     return [load_plugin(s, base) for s in specs]
 
 
 # -- entry points -----------------------------------------------------------------------------
 def entry_points() -> list[Any]:
-    """The installed entry points of the group ``nasbench.strategies``."""
+    """The installed entry points of the group `nasbench.strategies`."""
     from importlib.metadata import entry_points as eps
 
     return list(eps(group=ENTRY_POINT_GROUP))
 
 
 def load_entry_points() -> list[str]:
-    """Load every entry point of ``nasbench.strategies`` (once per process); the strategy names
-    registered by them. A broken one raises :class:`PluginError` naming it and its distribution."""
+    """Load every entry point of `nasbench.strategies` (once per process).
+
+    Returns:
+        The strategy names registered by them.
+
+    Raises:
+        PluginError: a broken entry point, naming it and its distribution.
+    """
     if _ENTRY_POINTS.get("loaded"):
         return list(_ENTRY_POINTS.get("names", []))
     from .base import REGISTRY, Strategy, StrategyError, register_strategy
@@ -216,9 +252,17 @@ def _is_builtin(cls: type) -> bool:
 
 
 def worker_imports(imports: Iterable[str], strategy_classes: Iterable[type]) -> tuple[str, ...]:
-    """What a worker process imports before building a strategy: ``imports`` as resolved here
-    (absolute paths for files) and the module of every non-built-in strategy class (its file where
-    it was imported from one; classes defined in ``__main__`` cannot be imported again)."""
+    """What a worker process imports before building a strategy.
+
+    Args:
+        imports: the plug-ins given (`--import`, `imports`).
+        strategy_classes: the classes of the comparison's strategies.
+
+    Returns:
+        `imports` as resolved here (absolute paths for files), then the module of every non-built-in
+        strategy class (its file where it was imported from one; classes defined in `__main__` cannot
+        be imported again), each once.
+    """
     out: list[str] = []
     for s in imports:
         p = next((p for p in _LOADED.values() if p.spec == s), None)
@@ -232,13 +276,28 @@ def worker_imports(imports: Iterable[str], strategy_classes: Iterable[type]) -> 
 
 
 def init_worker(specs: Iterable[str]) -> None:
-    """A worker's import of the plug-ins (:func:`worker_imports`) before any strategy is built."""
+    """A worker's import of the plug-ins before any strategy is built.
+
+    Args:
+        specs: what `worker_imports` returned.
+
+    Raises:
+        PluginError: a plug-in cannot be imported.
+    """
     for s in specs:
         if is_path(s) or s not in sys.modules:
             load_plugin(s)
 
 
 def sha256_file(path: str) -> str | None:
+    """The SHA-256 of a file's bytes.
+
+    Args:
+        path: the file.
+
+    Returns:
+        The hex digest, or None where the file cannot be read.
+    """
     try:
         with open(path, "rb") as f:
             return hashlib.sha256(f.read()).hexdigest()
@@ -247,8 +306,15 @@ def sha256_file(path: str) -> str | None:
 
 
 def module_version(module_name: str) -> str | None:
-    """The module's ``__version__`` (or its top-level package's), else the version of the installed
-    distribution that provides it, else None."""
+    """The version of a plug-in module.
+
+    Args:
+        module_name: the module's import name.
+
+    Returns:
+        The module's `__version__` (or its top-level package's), else the version of the installed
+        distribution that provides it, else None.
+    """
     from importlib import metadata
 
     top = module_name.split(".")[0]
@@ -272,9 +338,17 @@ def module_version(module_name: str) -> str | None:
 
 
 def provenance(strategy_classes: dict[str, type], imports: Iterable[str] = ()) -> list[dict[str, Any]]:
-    """One record per plug-in module the comparison's strategies (``label -> class``) come from,
-    and per module in ``imports``: module, version, file, SHA-256 of the file, the strategies
-    (labels) of this comparison it provides, and how it was given (``import`` or ``entry point``)."""
+    """The plug-ins of a comparison, as `provenance.json` records them.
+
+    Args:
+        strategy_classes: the comparison's strategies, label -> class.
+        imports: the plug-ins given (`--import`, `imports`).
+
+    Returns:
+        One record per plug-in module the strategies come from and per module in `imports`: module,
+        version, file, SHA-256 of the file, the strategies (labels) of this comparison it provides,
+        and its source (`entry point`, `file` or `module`).
+    """
     mods: dict[str, list[str]] = {}
     for label, cls in strategy_classes.items():
         if not _is_builtin(cls):

@@ -131,15 +131,15 @@ NB201_PROTOCOL = Protocol(metric="valid_acc_s12", seed="mean", cost_factor=12 / 
 #: the named preset families, all searching the 12-epoch signal charged 12/200 of the table's
 #: 200-epoch time:
 #:
-#: * ``nas-bench-201`` (the default): NAS-Bench-201's budget of 12,000 simulated s
-#:   (scripts-search/algos/*.sh, ``--time_budget 12000``), which buys about 108 12-epoch trainings
+#: * `nas-bench-201` (the default): NAS-Bench-201's budget of 12,000 simulated s
+#:   (scripts-search/algos/*.sh, `--time_budget 12000`), which buys about 108 12-epoch trainings
 #:   on CIFAR-10. The tables' training times (NATS-Bench's records) make a CIFAR-100 training cost
 #:   2x and an ImageNet16-120 one 6x a CIFAR-10 one, so the budget is scaled by that ratio (24,000 /
 #:   72,000 s) to buy the same number of trainings: the numbers then match the paper's (random search,
 #:   30 runs: 71.23 +- 1.02 and 44.58 +- 1.20 against its 71.04 and 44.57), while 12,000 s flat buys 54
 #:   and 17 and gives 70.79 +- 1.10 and 42.87 +- 2.78;
-#: * ``nas-bench-201-flat``: 12,000 s on every dataset, as the scripts' flag reads;
-#: * ``nats-bench``: NATS-Bench's budgets (exps/NATS-algos/run-all.sh: 20,000 / 40,000 / 120,000 s on
+#: * `nas-bench-201-flat`: 12,000 s on every dataset, as the scripts' flag reads;
+#: * `nats-bench`: NATS-Bench's budgets (exps/NATS-algos/run-all.sh: 20,000 / 40,000 / 120,000 s on
 #:   CIFAR-10 / CIFAR-100 / ImageNet16-120).
 DEFAULT_PRESET = defaults.PRESET
 _SOURCES = {
@@ -292,7 +292,14 @@ class SearchView:
         return self._mean_l[index], self._cost_l[index]
 
     def cost(self, index: int) -> float:
-        """What one training of cell `index` is charged (seconds)."""
+        """What one training of a cell is charged.
+
+        Args:
+            index: official index of the cell.
+
+        Returns:
+            The charged seconds.
+        """
         return self._cost_l[index]
 
     def mean_values(self) -> np.ndarray:

@@ -163,6 +163,14 @@ class ProxyRandom(ProxyGuided):
         return i
 
     def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
+        """Ignored: the proxy ranking decides the queries.
+
+        Args:
+            index: official index of the cell, as returned by `ask`.
+            value: the observed validation value.
+            cost: what training it cost (seconds).
+            objectives: the values of the context's `objectives`, in that order (multi-objective runs).
+        """
         pass
 
 
@@ -174,7 +182,7 @@ class ProxyEvolutionParams(Params):
     sample_size: int = 10
     #: the zero-cost proxy (one the table holds for all its cells)
     proxy: str = "synflow"
-    #: random cells scored before the search; the initial population is their top ``population``
+    #: random cells scored before the search; the initial population is their top `population`
     warmup: int = 3000
     #: mutations of the parent scored per child, the proxy's best becomes the child (1: plain mutation)
     move_candidates: int = 1
@@ -213,5 +221,13 @@ class ProxyEvolution(ProxyGuided):
         return int(kids[int(np.argmax(self.score(kids)))])
 
     def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
+        """Age the cell into the population (the oldest member leaves once it is full).
+
+        Args:
+            index: official index of the cell, as returned by `ask`.
+            value: the observed validation value.
+            cost: what training it cost (seconds).
+            objectives: the values of the context's `objectives`, in that order (multi-objective runs).
+        """
         age_in(self._pop, index, value, self.params.population)
         self._told += 1

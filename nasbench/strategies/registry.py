@@ -79,9 +79,9 @@ def describe(name: str) -> str:
     return "\n".join(lines)
 
 
-#: bounds on every numeric strategy parameter given by a user (each strategy's ``check`` adds its own
+#: bounds on every numeric strategy parameter given by a user (each strategy's `check` adds its own
 #: rules): a count or size beyond the query cap of a run, or a float beyond +-1e6, is a typo, not a
-#: setting (``population=1e308`` would otherwise loop for ever or overflow)
+#: setting (`population=1e308` would otherwise loop for ever or overflow)
 MAX_INT_PARAM = 1_000_000
 MAX_FLOAT_PARAM = 1e6
 

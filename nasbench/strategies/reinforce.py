@@ -73,6 +73,17 @@ class Reinforce(Strategy):
         return index
 
     def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
+        """One REINFORCE step (Adam) on the policy's logits, against a moving-average baseline.
+
+        Args:
+            index: official index of the cell, as returned by `ask`.
+            value: the observed validation value.
+            cost: what training it cost (seconds).
+            objectives: the values of the context's `objectives`, in that order (multi-objective runs).
+
+        Raises:
+            StrategyError: the cell was not asked.
+        """
         pending = self._pending.pop(index, None)
         if pending is None:
             raise StrategyError(f"reinforce: told about cell {index}, which it did not ask for")

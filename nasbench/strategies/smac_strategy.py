@@ -91,6 +91,17 @@ class SMAC(Strategy):
         return i
 
     def tell(self, index: int, value: float, cost: float, objectives: tuple[float, ...] = ()) -> None:
+        """Tell SMAC the trial that asked for the cell (the value negated, the cost as its time).
+
+        Args:
+            index: official index of the cell, as returned by `ask`.
+            value: the observed validation value.
+            cost: what training it cost (seconds).
+            objectives: the values of the context's `objectives`, in that order (multi-objective runs).
+
+        Raises:
+            StrategyError: the cell was not asked.
+        """
         infos = self._pending.get(index)
         if not infos:
             raise StrategyError(f"smac: told cell {index}, which was not asked")

@@ -37,7 +37,15 @@ class MixedEdge(nn.Module):
         self.pool = nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
 
     def op(self, k: int, x: torch.Tensor) -> torch.Tensor:
-        """Op `k` (an op id) applied to `x`."""
+        """One candidate op of the edge.
+
+        Args:
+            k: the op id.
+            x: the input.
+
+        Returns:
+            Op `k` applied to `x`.
+        """
         if k == NONE:
             return x.mul(0.0)
         if k == SKIP:

@@ -1,5 +1,6 @@
-"""Watcher of a process that started a local Ray instance: kills that instance's processes if the
-process dies without shutting it down (kill -9, a crash).
+"""Watcher of a process that started a local Ray instance.
+
+It kills that instance's processes if the process dies without shutting it down (kill -9, a crash).
 
 Run as a script (standard library only, nothing of the package imported):
 `python -I -S _reaper.py PID` with its stdin a pipe from process PID. Until the pipe closes it
@@ -45,7 +46,14 @@ def _children(pid: int) -> list[int]:
 
 
 def descendants(pid: int) -> dict[int, str]:
-    """Every live descendant of `pid`: pid -> start time."""
+    """Every live descendant of a process.
+
+    Args:
+        pid: the process.
+
+    Returns:
+        pid -> start time (clock ticks since boot) of each live descendant.
+    """
     seen: dict[int, str] = {}
     todo = _children(pid)
     while todo:
@@ -60,7 +68,16 @@ def descendants(pid: int) -> dict[int, str]:
 
 
 def watch(parent: int) -> int:
-    """Record `parent`'s descendants until stdin closes, then kill those still running; how many."""
+    """Record `parent`'s descendants until stdin closes, then kill those still running.
+
+    A process counts as still running where its pid has the start time recorded for it.
+
+    Args:
+        parent: the watched process (the one whose pipe is this watcher's stdin).
+
+    Returns:
+        How many processes were killed.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C is for the command, not for us
     recorded: dict[int, str] = {}
     fd = sys.stdin.fileno()

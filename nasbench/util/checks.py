@@ -1,7 +1,10 @@
-"""Small shared pieces of input checking and console output, so that every module says the same
-thing the same way: the positive-integer check behind the "NAME must be a positive integer, got
-VALUE" errors, `key=value` parameter items (`--param`), a progress bar that may be off, and
-the one context that keeps NaN statistics quiet (`quiet_nan_stats`)."""
+"""Small shared pieces of input checking and console output.
+
+Every module says the same thing the same way through them: the positive-integer check behind
+the "NAME must be a positive integer, got VALUE" errors, `key=value` parameter items (`--param`),
+a progress bar that may be off, and the one context that keeps NaN statistics quiet
+(`quiet_nan_stats`).
+"""
 from __future__ import annotations
 
 import contextlib
@@ -25,8 +28,9 @@ def is_positive_int(v: Any) -> bool:
 
 def check_positive_int(v: Any, name: str, error: type[Exception] = InputError, *, allow_none: bool = False,
                        say_none: bool = False) -> None:
-    """Raise `error("NAME must be a positive integer, got V")` unless `v` is one (or None with
-    `allow_none`; `say_none` adds "or None" to the message).
+    """Raise `error("NAME must be a positive integer, got V")` unless `v` is one.
+
+    None is accepted with `allow_none`; `say_none` adds "or None" to the message.
 
     Args:
         v: the value to check.
@@ -64,8 +68,9 @@ def parse_value(text: str) -> Any:
 
 
 def parse_params(items: Iterable[str], error: type[Exception] = InputError, flag: str = "--param") -> dict[str, Any]:
-    """`["n_estimators=100", "encoding=path"]` -> {key: value}; an item without `=` or with an
-    empty key raises `error` naming it.
+    """`["n_estimators=100", "encoding=path"]` -> `{key: value}`.
+
+    An item without `=` or with an empty key raises `error` naming it.
 
     Args:
         items: `key=value` strings.
@@ -91,6 +96,11 @@ class NoBar:
     """A progress bar that shows nothing (the `progress=False` stand-in for tqdm)."""
 
     def update(self, n: int = 1) -> None:
+        """Advance nothing (tqdm's `update`, shown by no one).
+
+        Args:
+            n: the items done (ignored).
+        """
         pass
 
     def close(self) -> None:
@@ -117,10 +127,11 @@ def progress_bar(total: int, show: bool, **tqdm_kw: Any):
 
 @contextlib.contextmanager
 def quiet_nan_stats() -> Iterator[None]:
-    """Statistics over arrays with NaN gaps (`nanmean` of an all-NaN column, `nanstd` of one
-    value, 0/0) without numpy's RuntimeWarnings: the callers mask those results themselves. Inside
-    it numpy's floating-point errors are ignored and RuntimeWarnings are not shown; both are
-    restored on the way out."""
+    """Statistics over arrays with NaN gaps without numpy's RuntimeWarnings.
+
+    For `nanmean` of an all-NaN column, `nanstd` of one value, 0/0: the callers mask those results
+    themselves. Inside it numpy's floating-point errors are ignored and RuntimeWarnings are not
+    shown; both are restored on the way out."""
     import warnings
 
     import numpy as np

@@ -148,6 +148,7 @@ class CheckedArray:
         self.array = array
 
     def resolved(self) -> np.ndarray:
+        """The array this placeholder stands for, once its state was restored."""
         if self.array is None:
             raise ForbiddenPickle(f"{self._source} holds a numpy array that is never given its data; refused")
         return self.array
@@ -251,6 +252,15 @@ def _resolve_arrays(obj: Any, source: str) -> Any:
 
 
 class RestrictedUnpickler(pickle.Unpickler):
+    """An unpickler that resolves only the globals of an allow-list and refuses the rest.
+
+    Args:
+        file: the pickle stream.
+        allowed: `(module, name)` -> the object to use for it.
+        source: the file or member the bytes came from, for messages.
+        persistent_load: resolves persistent ids (None: a pickle that uses them is refused).
+        encoding: how Python 2 `str` objects are decoded (`'latin1'` reads them as numpy's bytes).
+    """
     def __init__(self, file: io.BufferedIOBase, allowed: dict[tuple[str, str], Any], source: str,
                  persistent_load: Callable[[Any], Any] | None = None, encoding: str = "ASCII") -> None:
         super().__init__(file, encoding=encoding)  # 'latin1' reads Python 2 str as numpy's bytes
@@ -260,10 +270,23 @@ class RestrictedUnpickler(pickle.Unpickler):
         self._arrays = _checked_reconstruct in allowed.values()
 
     def load(self) -> Any:
+        """Read the pickle; checked array placeholders are swapped for their arrays."""
         obj = super().load()
         return _resolve_arrays(obj, self._source) if self._arrays else obj
 
     def find_class(self, module: str, name: str) -> Any:
+        """Resolve a global through the allow-list only (Python 2's `__builtin__` read as `builtins`).
+
+        Args:
+            module: the global's module.
+            name: its name.
+
+        Returns:
+            The allowed object (a factory of the allow-list is given the source first).
+
+        Raises:
+            ForbiddenPickle: the global is not on the allow-list.
+        """
         if module == "__builtin__":  # protocol 2 spells builtins the Python 2 way
             module = "builtins"
         try:
@@ -277,6 +300,17 @@ class RestrictedUnpickler(pickle.Unpickler):
         return found(self._source) if found in _FACTORIES else found
 
     def persistent_load(self, pid: Any) -> Any:
+        """Resolve a persistent id through the `persistent_load` given, else refuse it.
+
+        Args:
+            pid: the persistent id.
+
+        Returns:
+            What the given `persistent_load` returns for it.
+
+        Raises:
+            ForbiddenPickle: no `persistent_load` was given.
+        """
         if self._pload is None:
             raise ForbiddenPickle(f"{self._source} references external storage, which this format does not use")
         return self._pload(pid)
