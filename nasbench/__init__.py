@@ -1,8 +1,10 @@
 """nasbench: NAS-Bench-201 tabular and surrogate benchmarks, search strategies, validation.
 
->>> import nasbench
->>> bench = nasbench.load("nb201-fashion-mnist")
->>> bench.query("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|")
+```python
+import nasbench
+bench = nasbench.load("nb201-fashion-mnist")
+bench.query("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|")
+```
 """
 from __future__ import annotations
 

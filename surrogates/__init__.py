@@ -4,9 +4,11 @@ and a surrogate benchmark that answers like a table.
 Convention: every estimator takes `X` = an `(n, 6)` array of op ids (`ops_of(cells)`) and
 chooses its features with its `encoding` parameter (see `surrogates.encodings`).
 
->>> from surrogates import XGBSurrogate, ops_of
->>> model = XGBSurrogate().fit(ops_of(train_cells), accuracies)
->>> model.predict(ops_of(other_cells))
+```python
+from surrogates import XGBSurrogate, ops_of
+model = XGBSurrogate().fit(ops_of(train_cells), accuracies)
+model.predict(ops_of(other_cells))
+```
 """
 from __future__ import annotations
 

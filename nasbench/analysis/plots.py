@@ -7,8 +7,10 @@ PNG and PDF, at the width preset and with the band of a
 `nasbench.analysis.palette`. Regret curves average a fixed set of runs
 (`nasbench.stats.curve_stats`).
 
->>> from nasbench.analysis.plots import plot_results
->>> plot_results("results/default", "results/default/figures")
+```python
+from nasbench.analysis.plots import plot_results
+plot_results("results/default", "results/default/figures")
+```
 """
 from __future__ import annotations
 

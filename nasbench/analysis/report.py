@@ -1,7 +1,9 @@
 """One self-contained HTML page per results directory: `report.html`.
 
->>> from nasbench.analysis.report import write_report
->>> write_report("results/default")          # -> results/default/report.html
+```python
+from nasbench.analysis.report import write_report
+write_report("results/default")          # -> results/default/report.html
+```
 
 It shows the summary (the numbers of `summary.csv`), which differences are real (`pairs.csv`
 as a matrix), interactive regret curves (hover for values, click a legend entry to hide a

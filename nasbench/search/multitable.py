@@ -1,9 +1,11 @@
 """Several benchmarks in one comparison: the same strategies on each table, then an aggregate.
 
->>> from nasbench.search.runner import ExperimentConfig
->>> from nasbench.search.multitable import run_tables, format_aggregate
->>> multi = run_tables(ExperimentConfig(table="nb201-cifar10,nb201-cifar100", out="results/multi"))
->>> print(format_aggregate(multi))
+```python
+from nasbench.search.runner import ExperimentConfig
+from nasbench.search.multitable import run_tables, format_aggregate
+multi = run_tables(ExperimentConfig(table="nb201-cifar10,nb201-cifar100", out="results/multi"))
+print(format_aggregate(multi))
+```
 
 `config.table` names the tables separated by commas (a config file may give a list). The
 directory `out` then holds:
@@ -49,8 +51,6 @@ from .runner import (ConfigError, ExperimentConfig, ResultsDir, check_proxy_stra
 MANIFEST = "multitable.json"
 AGGREGATE_CSV = "aggregate.csv"
 AGGREGATE_JSON = "aggregate.json"
-
-
 DEFAULT_OUT = defaults.OUT_SEVERAL_TABLES
 
 

@@ -4,10 +4,12 @@ never move because runs joined the average (a run with no value anywhere is left
 counted). Bands: `se` mean +- standard error, `ci95` mean with a 95 % percentile bootstrap
 interval of the mean (`scipy.stats.bootstrap`, fixed seed), `iqr` median with the quartiles.
 
+```pycon
 >>> import numpy as np
 >>> b = curve_band(np.array([[np.nan, 3.0, 2.0], [4.0, 3.0, 1.0]]), "se")
 >>> b.start, list(b.centre)
 (1, [3.0, 1.5])
+```
 """
 from __future__ import annotations
 

@@ -10,9 +10,11 @@ which the rank figure draws. Runs are never paired by run number.
 Across tables, where each table is a block that every strategy ran on, the Friedman test and the
 Nemenyi critical difference of mean ranks (`critical_difference`).
 
->>> from nasbench.stats.significance import compare_pairs
->>> for t in compare_pairs({"random": [93.1, 93.4, 93.2], "evolution": [94.0, 94.1, 93.9]}):
-...     print(t.verdict)
+```python
+from nasbench.stats.significance import compare_pairs
+for t in compare_pairs({"random": [93.1, 93.4, 93.2], "evolution": [94.0, 94.1, 93.9]}):
+    print(t.verdict)
+```
 
 Runs that gave no value (NaN) are left out; a pair where either side has fewer than two values
 is not tested (p = NaN, and Holm counts only the pairs that were tested).

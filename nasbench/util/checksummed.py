@@ -1,9 +1,11 @@
 """Files that carry their own length and checksum, and the checks that read them back.
 
 A run file (`runs/<label>/<run>.csv` of a results directory) is a plain CSV followed by one
-trailer line::
+trailer line:
 
-    # nasbench run file: rows=25 sha256=<64 hex digits of every byte before this line>
+```text
+# nasbench run file: rows=25 sha256=<64 hex digits of every byte before this line>
+```
 
 `read_run_file` returns the CSV text only when the trailer is there and both the row count
 and the SHA-256 match; a file cut anywhere (mid-line or at a line boundary, the trailer

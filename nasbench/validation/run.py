@@ -1,8 +1,10 @@
 """Train the winners of a comparison for real and compare with what the benchmark predicted.
 
->>> from nasbench.validation.run import ValidateConfig, validate
->>> report = validate(ValidateConfig(results="results/default", top_k=5))
->>> print(report.summary())
+```python
+from nasbench.validation.run import ValidateConfig, validate
+report = validate(ValidateConfig(results="results/default", top_k=5))
+print(report.summary())
+```
 
 **Which cells.** `top_k` picks the best K distinct final incumbents of a comparison, across
 its runs and strategies: every (strategy, run)'s last incumbent, de-duplicated by the table row
