@@ -167,6 +167,7 @@ class FidelityView:
         self.fidelities = fidelities
         self._views = views
         self._vals = [v._vals_l for v in views]
+        self._stride = [v._stride for v in views]
         self._count = [v._count_l for v in views]
         self._mean = [v._mean_l for v in views]
         self._random = [v._random for v in views]
@@ -202,7 +203,7 @@ class FidelityView:
         if not self._random[level]:
             return self._mean[level][index], self._cost[level][index]
         n = self._count[level][index]
-        return self._vals[level][index][slot % n if n > 0 else 0], self._cost[level][index]
+        return self._vals[level][index * self._stride[level] + (slot % n if n > 0 else 0)], self._cost[level][index]
 
 
 def level_protocols(bench: Benchmark, protocol: Protocol) -> tuple[list[tuple[FidelityLevel, Protocol]], int]:

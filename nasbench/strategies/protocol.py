@@ -264,8 +264,10 @@ class SearchView:
             self.note = f"{protocol.metric} holds seed means only in this table: seed='random' sees the mean"
         else:
             self.note = ""
-        # plain lists are faster to index from Python than numpy arrays
-        self._vals_l = self._values.tolist()
+        # plain lists are faster to index from Python than numpy arrays; the runs of cell i are
+        # _vals_l[i * _stride:(i + 1) * _stride] (one flat list: no list per cell for the collector to track)
+        self._stride = self._values.shape[1]
+        self._vals_l = self._values.ravel().tolist()
         self._count_l = self._count.tolist()
         self._cost_l = self._cost.tolist()
         self._mean_l = self._mean.tolist()
@@ -287,8 +289,8 @@ class SearchView:
         if self._random:
             n = self._count_l[index]
             if n > 1:
-                return self._vals_l[index][int(rng.random() * n)], self._cost_l[index]
-            return self._vals_l[index][0], self._cost_l[index]
+                return self._vals_l[index * self._stride + int(rng.random() * n)], self._cost_l[index]
+            return self._vals_l[index * self._stride], self._cost_l[index]
         return self._mean_l[index], self._cost_l[index]
 
     def cost(self, index: int) -> float:
