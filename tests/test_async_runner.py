@@ -54,8 +54,7 @@ def test_the_one_worker_path_gives_the_general_loops_rows(bench, name, budget):
     from nasbench.strategies import make_strategy
 
     sh, spec = _shared(bench, name, budget, protocol=Protocol(objectives=("params",) if name == "mo_random" else ()))
-    setup = LoopSetup(sh.view, None, sh.protocol_level, sh.test,
-                      sh.objectives.tolist() if sh.objectives is not None else None, sh.budget, 1)
+    setup = LoopSetup(sh.view, None, sh.protocol_level, sh.test, sh.objectives, sh.budget, 1)
 
     def fresh():
         s_seq, n_seq = run_seed(sh.seed, spec.label, 2).spawn(2)

@@ -76,7 +76,7 @@ class LoopSetup:
     fidelities: "FidelityView | None"
     protocol_level: int
     test: list[float]
-    objectives: list[list[float]] | None
+    objectives: np.ndarray | None
     budget: Budget
     workers: int
 
@@ -145,7 +145,7 @@ def _run_sequential(setup: LoopSetup, strategy: Strategy, noise: np.random.Gener
         tell_strategy = tell
 
         def tell(cell: int, v: float, c: float, _: tuple) -> None:
-            tell_strategy(cell, v, c, tuple(objs[cell]))
+            tell_strategy(cell, v, c, tuple(objs[cell].tolist()))
     now = done_e = 0.0
     for step in steps:
         cell = ask()
@@ -260,7 +260,7 @@ def _run_workers(setup: LoopSetup, strategy: Strategy, noise: np.random.Generato
         if mf:
             t = trials[tid]
             t.running, t.level = False, level
-        o = tuple(objs[cell]) if objs is not None else ()
+        o = tuple(objs[cell].tolist()) if objs is not None else ()
         if jobs:
             tell_result(TrialResult(tid, cell, level, v, c, w, start, finish, o))
         else:

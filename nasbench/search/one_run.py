@@ -94,7 +94,7 @@ def run_strategy(shared: _Shared, spec: StrategySpec, run: int, strategy, noise:
     Returns:
         The tidy columns of its queries (with `TIMED_COLUMNS` where the configuration is timed).
     """
-    objs = shared.objectives.tolist() if shared.objectives is not None else None
+    objs = shared.objectives
     fid = shared.fidelities if strategy.capabilities.multi_fidelity else None
     setup = LoopSetup(shared.view, fid, shared.protocol_level, shared.test, objs, shared.budget, shared.workers)
     ev = run_events(setup, strategy, noise)
