@@ -13,8 +13,8 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import sys
-import time
 from dataclasses import dataclass
+from multiprocessing.connection import wait
 from pathlib import Path
 
 from ..util.executors import become_worker
@@ -219,8 +219,10 @@ def _run_parallel(setup: Setup, journal: Path, job: ProxyJob, classes: list[int]
             from tqdm import tqdm
 
             bar = tqdm(total=n_todo, desc=f"{setup.table} {','.join(job.names)}", file=sys.stderr)
-        while any(p.is_alive() for p in procs):
-            time.sleep(1.0)
+        alive = list(procs)
+        while alive:  # wakes when a worker ends, else once a second for the progress bar
+            wait([p.sentinel for p in alive], timeout=1.0)
+            alive = [p for p in alive if p.is_alive()]
             if bar is not None:
                 bar.n = min(n_todo, _lines(journal) - lines0)
                 bar.refresh()
