@@ -9,8 +9,8 @@ function breaks a test instead of the reader.
 * ``toml`` blocks are comparison configs: read by ``ExperimentConfig.from_dict``;
 * ``text`` blocks are output and are not run.
 
-A Python block that needs an optional extra (optuna, optunahub, ConfigSpace, smac, ray, syne-tune) is skipped, saying so,
-where that extra is not installed; CI installs them all.
+A Python block that needs an optional extra (optuna, optunahub, ConfigSpace, smac, ray, syne-tune) is
+skipped, saying so, where that extra is not installed; CI installs them all.
 
 A fenced block needs one of these languages. A block that must not be executed (it needs data or
 hours) carries ``<!-- docs-test: skip -->`` on the line before its fence; keep such blocks rare.

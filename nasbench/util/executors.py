@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Iterator
 
 from .interrupt import starting_workers, worker_signals
-from .ray_session import connect_ray, one_line, ray_cause, release_ray  # noqa: F401  (re-exported: the Ray entry points)
+from .ray_session import connect_ray, one_line, ray_cause, release_ray  # noqa: F401  (re-exported Ray entry points)
 
 EXECUTORS = ("local", "ray")
 
