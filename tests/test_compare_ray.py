@@ -20,6 +20,7 @@ import pytest
 from nasbench.cli import main
 from nasbench.search.runner import ConfigError, ExperimentConfig, run_comparison
 from nasbench.strategies import Budget
+from nasbench.util.checksummed import read_run_file
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = ("results.csv", "summary.csv", "pairs.csv", "config.json")
@@ -138,8 +139,8 @@ def test_killed_ray_comparison_keeps_finished_runs_and_resumes(tmp_path, ray_loc
     assert proc.returncode == 130, err[-2000:]  # interrupted mid-way, not finished
     done = sorted(out.glob("runs/*/*.csv"))
     assert 12 <= len(done) < 24 and not (out / "results.csv").exists()
-    for f in done:  # each one whole: a header and 50 queries
-        text = f.read_text()
+    for f in done:  # each one whole (its trailer's row count and checksum hold): a header and 50 queries
+        text = read_run_file(f)
         assert text.endswith("\n") and text.count("\n") == 51, f
     subprocess.run([*base, *ray_args, "--out", str(out), "--resume"], env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
